@@ -1,0 +1,45 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Knex } from 'knex'
+
+const root = dirname(fileURLToPath(import.meta.url))
+
+/** The embedded database used when DATABASE_URL is not set. */
+export const defaultSqliteFile = resolve(root, 'data/livechat.sqlite3')
+
+/**
+ * Connection settings: DATABASE_URL (mysql://user:pass@host:port/db) selects MySQL or
+ * MariaDB; anything else falls back to the embedded SQLite file, created on first use.
+ * `sqliteFile: ':memory:'` gives tests a private database.
+ */
+export function knexConfig (env: { DATABASE_URL?: string | undefined } = process.env, sqliteFile = defaultSqliteFile): Knex.Config {
+  const url = env.DATABASE_URL
+  if (url) {
+    if (!/^mysql2?:\/\//.test(url)) {
+      throw new Error(`DATABASE_URL must start with mysql:// (got "${url.split(':')[0]}:"); leave it unset for the embedded SQLite database`)
+    }
+    return {
+      client: 'mysql2',
+      connection: { uri: url.replace(/^mysql2:/, 'mysql:'), charset: 'utf8mb4', timezone: 'Z', dateStrings: false } as Knex.MySql2ConnectionConfig,
+      pool: { min: 0, max: 10 }
+    }
+  }
+  if (sqliteFile !== ':memory:') mkdirSync(dirname(sqliteFile), { recursive: true })
+  return {
+    client: 'better-sqlite3',
+    connection: { filename: sqliteFile },
+    useNullAsDefault: true,
+    // One connection: SQLite has one writer, and a second connection would only wait on its lock.
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate (conn: { pragma: (sql: string) => unknown }, done: (err: Error | null, conn: unknown) => void) {
+        conn.pragma('journal_mode = WAL')
+        conn.pragma('busy_timeout = 5000')
+        conn.pragma('foreign_keys = ON')
+        done(null, conn)
+      }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import type { Knex } from 'knex'
+import * as createChats from './20261121000001_create_lc_chats.ts'
+import * as createMessages from './20261121000002_create_lc_messages.ts'
+import * as createChatHistory from './20261121000003_create_lc_chat_history.ts'
+import * as createAgentPresence from './20261121000004_create_lc_agent_presence.ts'
+import * as createJobLocks from './20261121000005_create_lc_job_locks.ts'
+
+/**
+ * A static list, not a directory scan: names are the same in development and in a
+ * build, and stray .d.ts files are never taken for migrations.
+ */
+const migrations: Record<string, Knex.Migration> = {
+  '20261121000001_create_lc_chats': createChats,
+  '20261121000002_create_lc_messages': createMessages,
+  '20261121000003_create_lc_chat_history': createChatHistory,
+  '20261121000004_create_lc_agent_presence': createAgentPresence,
+  '20261121000005_create_lc_job_locks': createJobLocks
+}
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  async getMigrations () { return Object.keys(migrations).sort() },
+  getMigrationName (name) { return name },
+  async getMigration (name) {
+    const migration = migrations[name]
+    if (!migration) throw new Error(`Unknown live chat migration ${name}`)
+    return migration
+  }
+}
+
+/** The plugin's own bookkeeping table, never the host's knex_migrations. */
+export const migrationTable = 'lc_knex_migrations'
+
+export async function migrateLatest (knex: Knex): Promise<void> {
+  await knex.migrate.latest({ migrationSource, tableName: migrationTable })
+}

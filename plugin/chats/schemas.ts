@@ -1,0 +1,44 @@
+import type { FromSchema } from 'json-schema-to-ts'
+
+/** A chat id in a route. */
+export const chatParams = {
+  $id: 'lc/chats/params',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } }
+} as const
+export type ChatParams = FromSchema<typeof chatParams>
+
+/** The headers object hx-ws adds to every frame; we read none of it but must allow it. */
+const hxHeaders = { type: 'object', maxProperties: 20, additionalProperties: { type: 'string', maxLength: 2000 } } as const
+
+/**
+ * Socket frames a client may send, discriminated on `type`. Message length is checked
+ * by the service (not by maxLength here) so an over-long message gets its own answer,
+ * and the frame as a whole is bounded by the socket's maxPayload.
+ */
+export const socketMessage = {
+  $id: 'lc/chats/socket-message',
+  oneOf: [
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'chat_id', 'body', 'client_msg_id'],
+      properties: {
+        type: { const: 'message' },
+        chat_id: { type: 'string', pattern: '^[0-9]{1,10}$' },
+        body: { type: 'string', maxLength: 100000 },
+        client_msg_id: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,64}$' },
+        headers: hxHeaders
+      }
+    },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type'],
+      properties: { type: { const: 'ping' }, headers: hxHeaders }
+    }
+  ]
+} as const
+export type SocketMessage = FromSchema<typeof socketMessage>

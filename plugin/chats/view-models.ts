@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto'
+import { type Chat, ChatStatus } from './types.ts'
+
+export type Audience = 'agent' | 'customer'
+
+export const statusLabels: Record<ChatStatus, string> = {
+  queued: 'Waiting in queue',
+  active: 'Active',
+  ended: 'Ended',
+  abandoned: 'Abandoned',
+  cancelled: 'Cancelled'
+}
+
+/** A fresh id for the next message typed in a composer; a resend of it is stored once. */
+export const newClientMsgId = (): string => randomBytes(12).toString('base64url')
+
+/**
+ * The reply box of chats/composer, for either side. `draft` and `error` re-render it
+ * with what the person typed and why it was refused, so nothing they wrote is lost.
+ */
+export function composerModel (base: string, chat: Chat, audience: Audience, viewerId: string | null, draft?: { body: string, error: string }) {
+  const open = audience === 'customer'
+    ? chat.status === ChatStatus.queued || chat.status === ChatStatus.active
+    : chat.status === ChatStatus.active && chat.agentId === viewerId
+  const closedText = audience === 'customer'
+    ? (chat.status === ChatStatus.cancelled ? 'You left the queue.' : 'This chat has ended. Thank you for contacting us.')
+    : chat.status === ChatStatus.active ? 'This chat belongs to another agent.'
+      : chat.endedBy === 'customer' ? 'The customer ended this chat.' : 'This chat has ended.'
+  return {
+    chatId: chat.id,
+    open,
+    clientMsgId: newClientMsgId(),
+    endUrl: audience === 'customer' ? `${base}/chat/${chat.id}/end` : `${base}/console/chats/${chat.id}/end`,
+    endLabel: audience === 'customer' ? 'End chat' : 'End Chat',
+    closedText,
+    restartUrl: audience === 'customer' ? `${base}/start` : null,
+    body: draft?.body ?? '',
+    error: draft?.error ?? null
+  }
+}

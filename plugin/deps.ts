@@ -1,0 +1,22 @@
+import type { ChatService } from './chats/service.ts'
+import type { ConsoleViews } from './console/view-models.ts'
+import type { CustomerViews } from './customer/view-models.ts'
+import type { Manifest, Settings } from './manifest.ts'
+import type { Hub } from './realtime/hub.ts'
+import type { RoutingService } from './routing/service.ts'
+import type { Access } from './security/access.ts'
+import type { Views } from './views.ts'
+
+/** What every route module is given: services and views, never a store. */
+export interface RouteDeps {
+  base: string
+  chats: ChatService
+  routing: RoutingService
+  access: Access
+  hub: Hub
+  views: Views
+  consoleViews: ConsoleViews
+  customerViews: CustomerViews
+  settings: Settings
+  manifest: Manifest
+}

@@ -1,0 +1,44 @@
+import createError from '@fastify/error'
+
+/*
+ * Every error the plugin raises, one code each, never reused (docs/errors.md lists them).
+ * Messages say what the person can do next. `%s` placeholders are filled by the caller.
+ */
+
+// ---------------------------------------------------------------- access
+export const LC_ERR_UNAUTHENTICATED = createError('LC_ERR_UNAUTHENTICATED', 'Sign in to the help desk to use live chat', 401)
+export const LC_ERR_FORBIDDEN = createError('LC_ERR_FORBIDDEN', 'You need the %s permission for this; ask an administrator', 403)
+export const LC_ERR_CSRF = createError('LC_ERR_CSRF', 'This form has expired; reload the page and try again', 403)
+export const LC_ERR_ORIGIN = createError('LC_ERR_ORIGIN', 'Requests from %s are not accepted here', 403)
+export const LC_ERR_RATE_LIMITED = createError('LC_ERR_RATE_LIMITED', 'Too many %s; wait a minute and try again', 429)
+
+// ---------------------------------------------------------------- input
+export const LC_ERR_VALIDATION = createError('LC_ERR_VALIDATION', '%s', 400)
+export const LC_ERR_MESSAGE_EMPTY = createError('LC_ERR_MESSAGE_EMPTY', 'Type a message before sending', 422)
+export const LC_ERR_MESSAGE_TOO_LONG = createError('LC_ERR_MESSAGE_TOO_LONG', 'Messages can be at most %s characters (this one has %s); split it into shorter messages', 422)
+
+// ---------------------------------------------------------------- chats
+export const LC_ERR_CHAT_NOT_FOUND = createError('LC_ERR_CHAT_NOT_FOUND', 'Chat %s does not exist, or you may not see it', 404)
+export const LC_ERR_CHAT_TAKEN = createError('LC_ERR_CHAT_TAKEN', 'Already taken by %s', 409)
+export const LC_ERR_CHAT_STATE_CONFLICT = createError('LC_ERR_CHAT_STATE_CONFLICT', 'This chat is %s now, so it cannot be %s; refresh to see where it stands', 409)
+export const LC_ERR_CHAT_CLOSED = createError('LC_ERR_CHAT_CLOSED', 'This chat has ended; start a new chat to keep talking', 409)
+
+// ---------------------------------------------------------------- configuration
+export const LC_ERR_MANIFEST_INVALID = createError('LC_ERR_MANIFEST_INVALID', 'manifest.json is invalid: %s', 500)
+export const LC_ERR_SETTINGS_INVALID = createError('LC_ERR_SETTINGS_INVALID', 'Live chat settings are invalid: %s', 500)
+
+/** The shape every coded error shares, for handlers that only need to read it. */
+export interface CodedError extends Error {
+  code: string
+  statusCode?: number
+}
+
+export function isCoded (err: unknown): err is CodedError {
+  return err instanceof Error && typeof (err as CodedError).code === 'string' && (err as CodedError).code.startsWith('LC_ERR_')
+}
+
+// ---------------------------------------------------------------- generic answers
+export const LC_ERR_NOT_FOUND = createError('LC_ERR_NOT_FOUND', 'There is no live chat page here; check the address', 404)
+export const LC_ERR_REQUEST = createError('LC_ERR_REQUEST', '%s', 400)
+export const LC_ERR_INTERNAL = createError('LC_ERR_INTERNAL', 'Something went wrong on our side; try again in a moment', 500)
+export const LC_ERR_BAD_FRAME = createError('LC_ERR_BAD_FRAME', 'That message could not be read: %s', 400)

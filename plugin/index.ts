@@ -1,0 +1,133 @@
+import { resolve } from 'node:path'
+import cookie from '@fastify/cookie'
+import csrf from '@fastify/csrf-protection'
+import formbody from '@fastify/formbody'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import fastifyStatic from '@fastify/static'
+import view from '@fastify/view'
+import websocket from '@fastify/websocket'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { Knex } from 'knex'
+import { createChatService } from './chats/service.ts'
+import { registerConsoleProjections } from './console/projections.ts'
+import { consoleRoutes } from './console/routes.ts'
+import { createConsoleViews } from './console/view-models.ts'
+import { registerCustomerProjections } from './customer/projections.ts'
+import { customerRoutes } from './customer/routes.ts'
+import { createCustomerViews } from './customer/view-models.ts'
+import type { RouteDeps } from './deps.ts'
+import { installErrorHandler } from './error-handler.ts'
+import type { HostAdapter } from './host/adapter.ts'
+import { startJobs } from './jobs/scheduler.ts'
+import { loadManifest, type Manifest, projectRoot, resolveSettings } from './manifest.ts'
+import { memoryBus } from './realtime/bus.ts'
+import type { Bus } from './realtime/events.ts'
+import { createHub } from './realtime/hub.ts'
+import { socketRoutes } from './realtime/routes.ts'
+import { createRoutingService } from './routing/service.ts'
+import { createAccess } from './security/access.ts'
+import { createAjv } from './validation.ts'
+import { createViews, viewsRoot } from './views.ts'
+
+export interface LiveChatOptions {
+  knex: Knex
+  host: HostAdapter
+  settings?: Record<string, unknown>
+  /** Defaults to the manifest.json beside the plugin. */
+  manifest?: Manifest
+  /** Defaults to the in-process bus; several instances share a Redis bus. */
+  bus?: Bus
+  /** Run scheduled jobs in this instance (default true; tests turn it off). */
+  jobs?: boolean
+  /** Clock for services, in epoch ms (tests may pin time). */
+  clock?: () => number
+}
+
+/**
+ * The live chat plugin. Encapsulated on purpose (not fastify-plugin): our validator,
+ * error handler, hooks and decorators stay inside our prefix and never touch the host.
+ */
+const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyInstance, opts) => {
+  const manifest = opts.manifest ?? loadManifest()
+  const settings = resolveSettings(manifest, opts.settings ?? {})
+  const { knex: db, host } = opts
+  const clock = opts.clock ?? Date.now
+
+  const ajv = createAjv()
+  const ajvCoerce = createAjv({ coerceTypes: true })
+  fastify.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'querystring' || httpPart === 'params' ? ajvCoerce : ajv).compile(schema))
+
+  const views = createViews()
+  installErrorHandler(fastify, views)
+
+  // Host-provided plugins are reused when present: registering them twice would clash.
+  if (!fastify.hasRequestDecorator('cookies')) await fastify.register(cookie)
+  if (!fastify.hasContentTypeParser('application/x-www-form-urlencoded')) await fastify.register(formbody)
+  if (!fastify.hasDecorator('websocketServer')) {
+    await fastify.register(websocket, { options: { maxPayload: 256 * 1024 } })
+  }
+  await fastify.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"]
+      }
+    }
+  })
+  await fastify.register(csrf, {
+    cookieKey: 'lc_csrf',
+    cookieOpts: { path: fastify.prefix || '/', sameSite: 'strict', httpOnly: true },
+    getToken: (req) => (req.headers['x-csrf-token'] as string | undefined) ?? (req.body as { _csrf?: string } | undefined)?._csrf
+  })
+  await fastify.register(rateLimit, { global: false })
+  await fastify.register(view, { engine: { handlebars: views.hb }, root: viewsRoot, propertyName: 'lcView', viewExt: 'hbs' })
+  await fastify.register(fastifyStatic, { root: resolve(projectRoot, 'public'), prefix: '/assets/', decorateReply: false, maxAge: '1h' })
+  await fastify.register(fastifyStatic, { root: resolve(projectRoot, 'node_modules/htmx.org/dist'), prefix: '/assets/vendor/', decorateReply: false, maxAge: '1d', allowedPath: (path) => /^\/(htmx(\.min)?\.js|ext\/hx-ws(\.min)?\.js)$/.test(path) })
+
+  const bus = opts.bus ?? memoryBus()
+  const chats = createChatService({ db, bus, host, clock, maxMessageLength: settings.maxMessageLength })
+  const routing = createRoutingService({ db, bus, clock, heartbeatTimeoutSeconds: settings.heartbeatTimeoutSeconds })
+  const access = createAccess({ host, settings })
+  const hub = createHub({
+    bus,
+    messagesBetween: chats.messages,
+    renderMessages: (messages, audience) => messages.map((m) => views.render('chats/message', { ...m, audience })).join(''),
+    log: fastify.log
+  })
+  const base = fastify.prefix
+  const consoleViews = createConsoleViews({ base, chats, host, views })
+  const customerViews = createCustomerViews({ settings, host })
+  registerConsoleProjections(hub, { consoleViews, routing, views })
+  registerCustomerProjections(hub, { base, chats, customerViews, views })
+
+  // Every state change must come from our own pages (the CSRF token is checked per route too).
+  fastify.addHook('onRequest', async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') access.checkOrigin(request.headers, request.protocol, false)
+  })
+
+  const deps: RouteDeps = { base, chats, routing, access, hub, views, consoleViews, customerViews, settings, manifest }
+  await fastify.register(customerRoutes, deps)
+  await fastify.register(consoleRoutes, deps)
+  await fastify.register(socketRoutes, deps)
+
+  const jobs = opts.jobs === false ? undefined : startJobs({ db, manifest, routing, log: fastify.log, clock })
+
+  fastify.addHook('onClose', async () => {
+    jobs?.stop()
+    await hub.close()
+    if (!opts.bus) await bus.close()
+  })
+}
+
+export default liveChat
+export { sqlHost } from './host/sql-host.ts'
+export type { HostAdapter } from './host/adapter.ts'

@@ -1,0 +1,158 @@
+import type { WebSocket } from 'ws'
+import type { Message } from '../chats/types.ts'
+import type { Bus, BusEvent } from './events.ts'
+import { envelope, fragment } from './fragments.ts'
+import { targets } from './targets.ts'
+
+/** One open socket and what it may see. */
+export interface Client {
+  socket: WebSocket
+  kind: 'agent' | 'customer'
+  /** The agent's host user id; null for a customer. */
+  userId: string | null
+  /** The customer's one chat; null for an agent. */
+  chatId: number | null
+  topics: Set<string>
+  /** Per chat, the highest seq this socket holds: what it is sent next starts after it. */
+  seqs: Map<number, number>
+  /** Sends to one socket go out strictly one after another. */
+  chain: Promise<void>
+}
+
+export type EventOf<T extends BusEvent['type']> = Extract<BusEvent, { type: T }>
+export type Projection<T extends BusEvent['type']> = (event: EventOf<T>, hub: Hub) => Promise<void>
+
+export interface HubDeps {
+  bus: Bus
+  /** Messages of a chat with afterSeq < seq <= upToSeq, for filling gaps and resuming. */
+  messagesBetween: (chatId: number, afterSeq: number, upToSeq?: number) => Promise<Message[]>
+  renderMessages: (messages: Message[], audience: Client['kind']) => string
+  log: { warn: (obj: object, msg: string) => void, error: (obj: object, msg: string) => void }
+  /** A socket holding more than this many unsent bytes is closed with 1013 and resumes later. */
+  maxBufferedBytes?: number
+}
+
+export type Hub = ReturnType<typeof createHub>
+
+/**
+ * Keeps this instance's sockets, turns bus events into fragments for them (DESIGN §6).
+ * Chat messages are delivered exactly once and in seq order per socket: a message that
+ * arrives ahead of a gap is preceded by the missing ones, read from the database.
+ */
+export function createHub ({ bus, messagesBetween, renderMessages, log, maxBufferedBytes = 1 << 20 }: HubDeps) {
+  const byTopic = new Map<string, Set<Client>>()
+  const projections = new Map<string, Array<Projection<BusEvent['type']>>>()
+  let closing = false
+
+  function enqueue (client: Client, work: () => Promise<void>): Promise<void> {
+    client.chain = client.chain.then(work).catch((err: unknown) => { log.error({ err }, 'live chat socket delivery failed') })
+    return client.chain
+  }
+
+  function sendNow (client: Client, html: string): void {
+    if (client.socket.readyState !== 1 || html === '') return
+    if (client.socket.bufferedAmount > maxBufferedBytes) {
+      // The client reconnects after 1013 and resumes by seq, so nothing is lost by dropping it here.
+      client.socket.close(1013, 'Too far behind; reconnect')
+      return
+    }
+    client.socket.send(html)
+  }
+
+  async function sendMessagesUpTo (client: Client, chatId: number, upTo: number | undefined, known?: Message): Promise<void> {
+    const last = client.seqs.get(chatId)
+    if (last === undefined) return
+    if (upTo !== undefined && upTo <= last) return
+    const messages = known && known.seq === last + 1 ? [known] : await messagesBetween(chatId, last, upTo)
+    if (messages.length === 0) return
+    client.seqs.set(chatId, messages[messages.length - 1]!.seq)
+    sendNow(client, envelope([fragment(targets.messages(chatId), 'beforeend', renderMessages(messages, client.kind))]))
+  }
+
+  const hub = {
+    attach (client: Client): void {
+      for (const topic of client.topics) hub.subscribe(client, topic)
+    },
+
+    detach (client: Client): void {
+      for (const topic of client.topics) byTopic.get(topic)?.delete(client)
+      client.topics.clear()
+    },
+
+    subscribe (client: Client, topic: string): void {
+      client.topics.add(topic)
+      let set = byTopic.get(topic)
+      if (!set) byTopic.set(topic, set = new Set())
+      set.add(client)
+    },
+
+    unsubscribe (client: Client, topic: string): void {
+      client.topics.delete(topic)
+      byTopic.get(topic)?.delete(client)
+    },
+
+    /** Follows a chat from `fromSeq` on: the socket is sent every message after it. */
+    followChat (client: Client, chatId: number, fromSeq: number): void {
+      if (!client.seqs.has(chatId)) client.seqs.set(chatId, fromSeq)
+      hub.subscribe(client, `chat:${chatId}`)
+    },
+
+    clients (topic: string): Client[] {
+      return [...(byTopic.get(topic) ?? [])]
+    },
+
+    /** Queues HTML for one socket, after whatever it is already being sent. */
+    send (client: Client, html: string | (() => Promise<string>)): Promise<void> {
+      return enqueue(client, async () => { sendNow(client, typeof html === 'string' ? html : await html()) })
+    },
+
+    /** Sends a socket every message of the chat it has not had yet (a resume after reconnect). */
+    catchUp (client: Client, chatId: number): Promise<void> {
+      return enqueue(client, async () => { await sendMessagesUpTo(client, chatId, undefined) })
+    },
+
+    project<T extends BusEvent['type']> (type: T, projection: Projection<T>): void {
+      const list = projections.get(type) ?? []
+      list.push(projection as unknown as Projection<BusEvent['type']>)
+      projections.set(type, list)
+    },
+
+    size (): number {
+      const all = new Set<Client>()
+      for (const set of byTopic.values()) for (const c of set) all.add(c)
+      return all.size
+    },
+
+    /** Closes every socket with 1012 so clients reconnect (to this or another instance) and resume. */
+    async close (): Promise<void> {
+      closing = true
+      unsubscribe()
+      const all = new Set<Client>()
+      for (const set of byTopic.values()) for (const c of set) all.add(c)
+      for (const c of all) c.socket.close(1012, 'Server restarting')
+      byTopic.clear()
+    }
+  }
+
+  async function onEvent (event: BusEvent): Promise<void> {
+    if (closing) return
+    if (event.type === 'chat.message') {
+      for (const client of hub.clients(`chat:${event.chatId}`)) {
+        void enqueue(client, async () => { await sendMessagesUpTo(client, event.chatId, event.message.seq, event.message) })
+      }
+    }
+    if (event.type === 'agent.chats' && event.fromSeq !== undefined) {
+      for (const client of hub.clients(`agent:${event.agentId}`)) hub.followChat(client, event.chatId, event.fromSeq)
+    }
+    for (const projection of projections.get(event.type) ?? []) {
+      try {
+        await projection(event, hub)
+      } catch (err) {
+        log.error({ err, event: event.type }, 'live chat projection failed')
+      }
+    }
+  }
+
+  const unsubscribe = bus.subscribe((event) => { void onEvent(event) })
+  return hub
+}

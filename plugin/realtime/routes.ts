@@ -1,0 +1,183 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { WebSocket } from 'ws'
+import { socketMessage, type SocketMessage } from '../chats/schemas.ts'
+import type { Chat } from '../chats/types.ts'
+import { composerModel } from '../chats/view-models.ts'
+import { customerCookie } from '../customer/routes.ts'
+import type { RouteDeps } from '../deps.ts'
+import { type CodedError, isCoded, LC_ERR_BAD_FRAME, LC_ERR_CHAT_NOT_FOUND, LC_ERR_RATE_LIMITED } from '../errors.ts'
+import { createAjv, describeAjvError } from '../validation.ts'
+import { envelope, fragment } from './fragments.ts'
+import type { Client } from './hub.ts'
+import { chatSocketParams, consoleSocketQuery, parseSince } from './schemas.ts'
+import { targets } from './targets.ts'
+
+const ajv = createAjv()
+const validateFrame = ajv.compile<SocketMessage>(socketMessage)
+const validateConsoleQuery = ajv.compile<{ since?: string }>(consoleSocketQuery)
+const validateChatParams = ajv.compile<{ id: string }>(chatSocketParams)
+
+/** A refused socket is accepted and closed at once: a refused upgrade makes htmx retry forever. */
+const CLOSE_POLICY = 1008
+
+interface Identity {
+  client: Client
+  author: { kind: 'agent' | 'customer', id: string | null, name: string }
+  /** Whether this socket may write to the chat. */
+  mayWrite: (chat: Chat) => boolean
+}
+
+/** The two sockets of DESIGN §6: one per agent console tab, one per customer chat window. */
+export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
+  const { base, chats, routing, access, hub, views, consoleViews, customerViews, settings } = deps
+
+  // Presence: every agent with an open console on this instance stays fresh.
+  const beat = setInterval(() => {
+    const agents = [...new Set(hub.clients('queue').map((c) => c.userId!))]
+    if (agents.length > 0) routing.heartbeat(agents).catch((err: unknown) => { fastify.log.warn({ err }, 'live chat heartbeat failed') })
+  }, Math.max(5, Math.floor(settings.heartbeatTimeoutSeconds / 3)) * 1000)
+  beat.unref()
+  fastify.addHook('onClose', async () => { clearInterval(beat) })
+
+  function errorFragment (err: CodedError): string {
+    return envelope([fragment(targets.notice(), 'innerHTML', views.render('common/notice', { level: 'error', code: err.code, message: err.message }))])
+  }
+
+  /** A fixed window per socket: enough for a person typing, not for a flood. */
+  function rateLimiter () {
+    let windowStart = Date.now()
+    let count = 0
+    return () => {
+      const now = Date.now()
+      if (now - windowStart > 60_000) { windowStart = now; count = 0 }
+      return ++count <= settings.messagesPerMinute
+    }
+  }
+
+  async function handleFrame (id: Identity, raw: string, allowed: () => boolean): Promise<void> {
+    const { client } = id
+    let frame: unknown
+    try {
+      frame = JSON.parse(raw)
+    } catch {
+      await hub.send(client, errorFragment(new LC_ERR_BAD_FRAME('it is not JSON')))
+      return
+    }
+    if (!validateFrame(frame)) {
+      await hub.send(client, errorFragment(new LC_ERR_BAD_FRAME(describeAjvError(validateFrame.errors![0]!, 'message'))))
+      return
+    }
+    if (frame.type === 'ping') return
+    const chatId = Number(frame.chat_id)
+    let chat: Chat
+    try {
+      chat = await chats.get(chatId)
+      if (!id.mayWrite(chat)) throw new LC_ERR_CHAT_NOT_FOUND(String(chatId))
+    } catch (err) {
+      if (!isCoded(err)) throw err
+      await hub.send(client, errorFragment(err))
+      return
+    }
+    const audience = id.author.kind
+    const composer = (draft?: { body: string, error: string }) =>
+      envelope([fragment(targets.composer(chatId), 'outerHTML', views.render('chats/composer', composerModel(base, chat, audience, client.userId, draft)))])
+    if (!allowed()) {
+      await hub.send(client, composer({ body: frame.body, error: new LC_ERR_RATE_LIMITED('messages').message }))
+      return
+    }
+    try {
+      await chats.postMessage(chatId, id.author, frame.body, frame.client_msg_id)
+      // A fresh composer (empty, with a new client id) tells the sender it was stored.
+      await hub.send(client, composer())
+    } catch (err) {
+      if (!isCoded(err) || (err.statusCode ?? 500) >= 500) throw err
+      // Refused: the sender gets the text back with the reason, nothing is lost.
+      await hub.send(client, composer({ body: frame.body, error: err.message }))
+    }
+  }
+
+  /**
+   * Wires a socket: frames are buffered until `identify` has checked Origin and the
+   * session, and nothing is sent before that check passes.
+   */
+  function serve (socket: WebSocket, request: FastifyRequest, identify: () => Promise<Identity>, start: (id: Identity) => Promise<void>) {
+    const allowed = rateLimiter()
+    let id: Identity | undefined
+    const ready = identify().then(async (identity) => {
+      id = identity
+      if (socket.readyState !== 1) return
+      hub.attach(identity.client)
+      await start(identity)
+    }, (err: unknown) => {
+      const reason = isCoded(err) ? err.code : 'LC_ERR_INTERNAL'
+      if (!isCoded(err)) fastify.log.error({ err }, 'live chat socket setup failed')
+      socket.close(CLOSE_POLICY, reason)
+    })
+    // Attached synchronously, before any await, or early frames would be dropped.
+    socket.on('message', (data, isBinary) => {
+      void ready.then(async () => {
+        if (!id) return
+        if (isBinary) { await hub.send(id.client, errorFragment(new LC_ERR_BAD_FRAME('binary frames are not accepted'))); return }
+        await handleFrame(id, data.toString(), allowed)
+      }).catch((err: unknown) => {
+        request.log.error({ err }, 'live chat socket message failed')
+        if (id) void hub.send(id.client, errorFragment(new LC_ERR_BAD_FRAME('the server could not handle it; try again')))
+      })
+    })
+    socket.on('close', () => { if (id) hub.detach(id.client) })
+    socket.on('error', (err) => { request.log.warn({ err }, 'live chat socket error') })
+  }
+
+  fastify.get('/ws/console', { websocket: true }, (socket, request) => {
+    serve(socket, request, async () => {
+      access.checkOrigin(request.headers, request.protocol, true)
+      if (!validateConsoleQuery(request.query)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateConsoleQuery.errors![0]!, 'query'))
+      const agent = await access.agent(request)
+      const client: Client = { socket, kind: 'agent', userId: agent.user.id, chatId: null, topics: new Set([`agent:${agent.user.id}`, 'queue']), seqs: new Map(), chain: Promise.resolve() }
+      return {
+        client,
+        author: { kind: 'agent', id: agent.user.id, name: agent.user.name },
+        mayWrite: (chat) => chat.agentId === agent.user.id
+      }
+    }, async ({ client }) => {
+      const since = parseSince((request.query as { since?: string }).since)
+      await routing.heartbeat([client.userId!])
+      for (const chat of await chats.agentChats(client.userId!, 'active')) {
+        hub.followChat(client, chat.id, since.get(chat.id) ?? chat.lastSeq)
+        void hub.catchUp(client, chat.id)
+      }
+      // Lists may have changed while this socket was away: send them fresh.
+      void hub.send(client, async () => envelope([await consoleViews.queueFragment(), ...await consoleViews.listFragments(client.userId!)]))
+    })
+  })
+
+  fastify.get('/ws/chat/:id', { websocket: true }, (socket, request) => {
+    serve(socket, request, async () => {
+      access.checkOrigin(request.headers, request.protocol, true)
+      if (!validateChatParams(request.params)) throw new LC_ERR_CHAT_NOT_FOUND('?')
+      const query = request.query as { since?: string }
+      if (!validateConsoleQuery(query)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateConsoleQuery.errors![0]!, 'query'))
+      const chatId = Number(request.params.id)
+      const chat = await chats.chatForCustomer(chatId, request.cookies[customerCookie(chatId)], await access.user(request))
+      const client: Client = { socket, kind: 'customer', userId: null, chatId, topics: new Set([`customer:${chatId}`]), seqs: new Map(), chain: Promise.resolve() }
+      if (chat.status === 'queued') client.topics.add('queue-position')
+      return {
+        client,
+        author: { kind: 'customer', id: chat.customerUserId, name: chat.customerName },
+        mayWrite: (c) => c.id === chatId
+      }
+    }, async ({ client }) => {
+      const chatId = client.chatId!
+      const chat = await chats.get(chatId)
+      hub.followChat(client, chatId, parseSince((request.query as { since?: string }).since).get(chatId) ?? chat.lastSeq)
+      void hub.catchUp(client, chatId)
+      void hub.send(client, async () => {
+        const ahead = (await chats.queuePositions()).get(chatId)
+        const parts = [fragment(targets.status(chatId), 'outerHTML', views.render('customer/status', await customerViews.status(chat, ahead)))]
+        const composer = composerModel(base, chat, 'customer', null)
+        if (!composer.open) parts.push(fragment(targets.composer(chatId), 'outerHTML', views.render('chats/composer', composer)))
+        return envelope(parts)
+      })
+    })
+  })
+}

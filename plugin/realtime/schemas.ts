@@ -1,0 +1,24 @@
+/** `since` lists, per chat, the last seq the client holds: "42.17,43.5". */
+export const consoleSocketQuery = {
+  $id: 'lc/realtime/console-query',
+  type: 'object',
+  additionalProperties: false,
+  properties: { since: { type: 'string', maxLength: 4000, pattern: '^([0-9]{1,10}\\.[0-9]{1,10})(,[0-9]{1,10}\\.[0-9]{1,10}){0,199}$' } }
+} as const
+
+export const chatSocketParams = {
+  $id: 'lc/realtime/chat-params',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: '^[1-9][0-9]{0,9}$' } }
+} as const
+
+export function parseSince (since: string | undefined): Map<number, number> {
+  const out = new Map<number, number>()
+  for (const part of (since ?? '').split(',').filter(Boolean)) {
+    const [chat, seq] = part.split('.').map(Number)
+    if (chat !== undefined && seq !== undefined) out.set(chat, seq)
+  }
+  return out
+}

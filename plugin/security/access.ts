@@ -1,0 +1,61 @@
+import { LC_ERR_FORBIDDEN, LC_ERR_ORIGIN, LC_ERR_UNAUTHENTICATED } from '../errors.ts'
+import type { HostAdapter, HostUser, RequestLike } from '../host/adapter.ts'
+import { type Permission, permissionsFor, type Settings } from '../manifest.ts'
+
+/** Compares through URL so a default port (":80", ":443") written or not makes no difference. */
+function sameHost (origin: string, protocol: string, host: string | string[] | undefined): boolean {
+  if (typeof host !== 'string') return false
+  try {
+    const from = new URL(origin)
+    const own = new URL(`${protocol}://${host}`)
+    return from.protocol === own.protocol && from.host === own.host
+  } catch {
+    return false
+  }
+}
+
+export interface Agent {
+  user: HostUser
+  permissions: Set<Permission>
+  can (permission: Permission): boolean
+}
+
+export type Access = ReturnType<typeof createAccess>
+
+/**
+ * Who may do what. Identity comes only from the host (DESIGN §8); permissions come from
+ * the host's roles through the rolePermissions setting.
+ */
+export function createAccess ({ host, settings }: { host: HostAdapter, settings: Settings }) {
+  return {
+    /** The signed-in agent holding `permission`; 401 without a host session, 403 without the permission. */
+    async agent (request: RequestLike, permission: Permission = 'livechat.agent'): Promise<Agent> {
+      const user = await host.currentUser(request)
+      if (!user) throw new LC_ERR_UNAUTHENTICATED()
+      const permissions = permissionsFor(settings, user.roles)
+      if (!permissions.has(permission)) throw new LC_ERR_FORBIDDEN(permission)
+      return { user, permissions, can: (p) => permissions.has(p) }
+    },
+
+    /** The signed-in host user, if any (a portal customer, or anyone else). */
+    async user (request: RequestLike): Promise<HostUser | null> {
+      return await host.currentUser(request)
+    },
+
+    /**
+     * Same-origin check for state changes and socket upgrades: the Origin header must be
+     * this host or one of the allowedOrigins. `required` is set for sockets, where
+     * browsers always send Origin and a missing one means a non-browser client.
+     */
+    checkOrigin (headers: RequestLike['headers'], protocol: string, required: boolean): void {
+      const origin = headers.origin
+      if (origin === undefined) {
+        if (required) throw new LC_ERR_ORIGIN('a client that sent no Origin')
+        return
+      }
+      const value = String(Array.isArray(origin) ? origin[0] : origin)
+      if (sameHost(value, protocol, headers.host) || settings.allowedOrigins.some((o) => sameHost(value, new URL(o).protocol.slice(0, -1), new URL(o).host))) return
+      throw new LC_ERR_ORIGIN(value.slice(0, 100))
+    }
+  }
+}
