@@ -187,6 +187,7 @@ export function createChatService ({ db, bus, host, clock = Date.now, maxMessage
     async endChat (chatId: number, actor: Actor): Promise<Chat> {
       const at = clock()
       const before = await load(chatId)
+      if (!openStatuses.includes(before.status)) throw new LC_ERR_CHAT_STATE_CONFLICT(before.status, 'ended')
       const fromQueue = before.status === ChatStatus.queued
       if (fromQueue && actor.kind !== 'customer') throw new LC_ERR_CHAT_STATE_CONFLICT(before.status, 'ended by an agent who has not accepted it')
       const status = fromQueue ? ChatStatus.cancelled : ChatStatus.ended

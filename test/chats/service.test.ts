@@ -1,0 +1,149 @@
+import t from 'tap'
+import { hashToken } from '../../plugin/chats/service.ts'
+import { given, services } from '../helpers/given.ts'
+
+t.test('chat service', async (t) => {
+  const s = await services(t)
+  const customer = { kind: 'customer' as const, id: null, name: 'Dana Doyle' }
+
+  t.test('startChat: queues the chat with the question as message 1 and stores only the token hash', async (t) => {
+    const { chat, token } = await given.queuedChat(s)
+    t.equal(chat.status, 'queued')
+    t.equal(chat.lastSeq, 1)
+    t.ok(token.length >= 43, 'token carries at least 256 bits')
+    const row = await s.knex('lc_chats').where('id', chat.id).first()
+    t.equal(row.customer_token_hash, hashToken(token))
+    t.not(JSON.stringify(row).includes(token), true, 'the raw token is nowhere in the row')
+    const messages = await s.chats.messages(chat.id)
+    t.same(messages.map((m) => [m.seq, m.authorKind, m.body]), [[1, 'customer', 'My VPN will not connect']])
+  })
+
+  t.test('chatForCustomer: the token or the owning portal user opens the chat, nothing else does', async (t) => {
+    const { chat, token } = await given.queuedChat(s)
+    t.equal((await s.chats.chatForCustomer(chat.id, token, null)).id, chat.id)
+    await t.rejects(s.chats.chatForCustomer(chat.id, token + 'x', null), { code: 'LC_ERR_CHAT_NOT_FOUND' })
+    await t.rejects(s.chats.chatForCustomer(chat.id, undefined, null), { code: 'LC_ERR_CHAT_NOT_FOUND' })
+    await t.rejects(s.chats.chatForCustomer(chat.id + 1000, token, null), { code: 'LC_ERR_CHAT_NOT_FOUND' })
+    const dana = await s.user('dana')
+    const own = await s.chats.startChat({ name: dana.name, email: dana.email, question: 'Printer jam', customer: dana })
+    t.equal((await s.chats.chatForCustomer(own.chat.id, undefined, dana)).id, own.chat.id)
+    await t.rejects(s.chats.chatForCustomer(own.chat.id, undefined, await s.user('erin')), { code: 'LC_ERR_CHAT_NOT_FOUND' })
+  })
+
+  t.test('postMessage: seq is gapless and unique under concurrent senders', async (t) => {
+    const { chat, agent } = await given.activeChat(s)
+    const senders = Array.from({ length: 30 }, (_, i) => i % 2 === 0
+      ? s.chats.postMessage(chat.id, customer, `customer ${i}`, null)
+      : s.chats.postMessage(chat.id, { kind: 'agent', id: agent.id, name: agent.name }, `agent ${i}`, null))
+    await Promise.all(senders)
+    const seqs = (await s.chats.messages(chat.id)).map((m) => m.seq)
+    t.same(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), 'seq runs 1..n with no gap')
+    t.equal(seqs.length, 32, 'question + joined event + 30 messages')
+    const row = await s.knex('lc_chats').where('id', chat.id).first()
+    t.equal(Number(row.last_seq), 32)
+    t.equal(Number(row.message_count), 32)
+  })
+
+  t.test('postMessage: a resent client message id is stored once, also when both copies race', async (t) => {
+    const { chat } = await given.queuedChat(s)
+    const first = await s.chats.postMessage(chat.id, customer, 'hello', 'client-msg-0001')
+    const again = await s.chats.postMessage(chat.id, customer, 'hello', 'client-msg-0001')
+    t.equal(again.duplicate, true)
+    t.equal(again.message.seq, first.message.seq)
+    const racing = await Promise.all([1, 2, 3, 4].map(() => s.chats.postMessage(chat.id, customer, 'twice', 'client-msg-0002')))
+    t.equal(new Set(racing.map((r) => r.message.seq)).size, 1, 'every copy reports the one stored message')
+    const bodies = (await s.chats.messages(chat.id)).map((m) => m.body)
+    t.same(bodies.filter((b) => b === 'hello').length, 1)
+    t.same(bodies.filter((b) => b === 'twice').length, 1)
+  })
+
+  t.test('postMessage: refuses empty and over-long messages and stores nothing', async (t) => {
+    const { chat } = await given.queuedChat(s)
+    await t.rejects(s.chats.postMessage(chat.id, customer, '   \n ', null), { code: 'LC_ERR_MESSAGE_EMPTY' })
+    await t.rejects(s.chats.postMessage(chat.id, customer, 'x'.repeat(10001), null), { code: 'LC_ERR_MESSAGE_TOO_LONG', statusCode: 422 })
+    const ok = await s.chats.postMessage(chat.id, customer, 'y'.repeat(10000), null)
+    t.equal(ok.message.body.length, 10000, 'exactly the limit is accepted whole')
+    t.equal((await s.chats.messages(chat.id)).length, 2)
+  })
+
+  t.test('postMessage: an agent cannot write before accepting, nobody after the end', async (t) => {
+    const { chat } = await given.queuedChat(s)
+    const bob = await s.user('bob')
+    await t.rejects(s.chats.postMessage(chat.id, { kind: 'agent', id: bob.id, name: bob.name }, 'hi', null), { code: 'LC_ERR_CHAT_CLOSED' })
+    const active = await given.activeChat(s)
+    await s.chats.endChat(active.chat.id, { kind: 'agent', id: active.agent.id, name: active.agent.name })
+    await t.rejects(s.chats.postMessage(active.chat.id, customer, 'still there?', null), { code: 'LC_ERR_CHAT_CLOSED' })
+  })
+
+  t.test('acceptChat: of two agents accepting at once one wins, the other hears who', async (t) => {
+    const { chat } = await given.queuedChat(s)
+    const [alice, bob] = [await s.user('alice'), await s.user('bob')]
+    const results = await Promise.allSettled([s.chats.acceptChat(chat.id, alice), s.chats.acceptChat(chat.id, bob)])
+    const won = results.filter((r) => r.status === 'fulfilled')
+    const lost = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[]
+    t.equal(won.length, 1)
+    t.equal(lost.length, 1)
+    const winner = (await s.chats.get(chat.id)).agentId === alice.id ? alice : bob
+    t.match(lost[0]!.reason, { code: 'LC_ERR_CHAT_TAKEN', statusCode: 409, message: `Already taken by ${winner.name}` })
+    const events = (await s.chats.messages(chat.id)).filter((m) => m.kind === 'event')
+    t.equal(events.length, 1, 'one joined event')
+  })
+
+  t.test('acceptChat: the winner accepting again is not an error; a closed chat is a 409', async (t) => {
+    const { chat, agent } = await given.activeChat(s)
+    t.equal((await s.chats.acceptChat(chat.id, agent)).chat.agentId, agent.id)
+    await s.chats.endChat(chat.id, { kind: 'agent', id: agent.id, name: agent.name })
+    await t.rejects(s.chats.acceptChat(chat.id, await s.user('bob')), { code: 'LC_ERR_CHAT_TAKEN' })
+    const cancelled = await given.queuedChat(s)
+    await s.chats.endChat(cancelled.chat.id, customer)
+    await t.rejects(s.chats.acceptChat(cancelled.chat.id, agent), { code: 'LC_ERR_CHAT_STATE_CONFLICT' })
+  })
+
+  t.test('endChat: the customer leaving the queue cancels; either side ends an active chat once', async (t) => {
+    const queued = await given.queuedChat(s)
+    t.equal((await s.chats.endChat(queued.chat.id, customer)).status, 'cancelled')
+    const active = await given.activeChat(s)
+    const ended = await s.chats.endChat(active.chat.id, customer)
+    t.equal(ended.status, 'ended')
+    t.equal(ended.endedBy, 'customer')
+    t.ok(ended.endedAt)
+    await t.rejects(s.chats.endChat(active.chat.id, { kind: 'agent', id: active.agent.id, name: active.agent.name }), { code: 'LC_ERR_CHAT_STATE_CONFLICT', statusCode: 409 })
+    const bob = await s.user('bob')
+    const other = await given.queuedChat(s)
+    await t.rejects(s.chats.endChat(other.chat.id, { kind: 'agent', id: bob.id, name: bob.name }), { code: 'LC_ERR_CHAT_STATE_CONFLICT' })
+    const history = (await s.chats.history(active.chat.id)).map((h) => h.action)
+    t.same(history, ['started', 'accepted', 'ended'])
+  })
+
+  t.test('lists: completed chats move to the agent\'s completed list with the whole transcript', async (t) => {
+    const { chat, agent } = await given.activeChat(s, 'carol')
+    await s.chats.postMessage(chat.id, { kind: 'agent', id: agent.id, name: agent.name }, 'Try restarting the client', null)
+    t.ok((await s.chats.agentChats(agent.id, 'active')).some((c) => c.id === chat.id))
+    await s.chats.endChat(chat.id, { kind: 'agent', id: agent.id, name: agent.name })
+    t.notOk((await s.chats.agentChats(agent.id, 'active')).some((c) => c.id === chat.id))
+    t.ok((await s.chats.agentChats(agent.id, 'completed')).some((c) => c.id === chat.id))
+    t.same((await s.chats.messages(chat.id)).map((m) => m.seq), [1, 2, 3, 4])
+  })
+
+  t.test('queuePositions: oldest first, positions shift as chats leave', async (t) => {
+    const before = (await s.chats.queue()).length
+    const a = await given.queuedChat(s)
+    const b = await given.queuedChat(s)
+    let positions = await s.chats.queuePositions()
+    t.equal(positions.get(b.chat.id)! - positions.get(a.chat.id)!, 1)
+    t.equal(positions.get(b.chat.id), before + 1)
+    await s.chats.endChat(a.chat.id, customer)
+    positions = await s.chats.queuePositions()
+    t.equal(positions.get(b.chat.id), before)
+  })
+
+  t.test('events: published after commit, in order, for every change', async (t) => {
+    const { chat } = await given.activeChat(s)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const mine = s.events.filter((e) => ('chatId' in e && e.chatId === chat.id) || (e.type === 'chat.updated' && e.chat.id === chat.id))
+    t.same(mine.map((e) => e.type), ['chat.message', 'chat.message', 'chat.updated', 'agent.chats'])
+    t.match(mine[1], { type: 'chat.message', chatId: chat.id, message: { seq: 2, kind: 'event', body: 'Alice Adams joined the chat' } })
+    t.match(mine[3], { type: 'agent.chats', chatId: chat.id, fromSeq: 2 })
+    t.ok(s.events.some((e) => e.type === 'queue.changed'))
+  })
+})

@@ -1,0 +1,148 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { Knex } from 'knex'
+import WebSocket from 'ws'
+import { buildDemoHost } from '../../demo-host/app.ts'
+import { prepareDatabase } from '../../demo-host/setup.ts'
+import { testDatabase } from './db.ts'
+
+interface Teardown { teardown: (fn: () => unknown) => void }
+
+export interface Built {
+  app: FastifyInstance
+  knex: Knex
+  dialect: 'mysql' | 'sqlite'
+}
+
+/**
+ * The demo host with the plugin installed exactly as in production, on a fresh migrated
+ * and seeded database (STYLE §7). Jobs are off unless a test turns them on.
+ */
+export async function build (t: Teardown, opts: { listen?: boolean, pluginOptions?: Record<string, unknown> } = {}): Promise<Built & { url: string }> {
+  const { knex, dialect, drop } = await testDatabase()
+  await prepareDatabase(knex)
+  const app = await buildDemoHost({ knex, logger: false, pluginOptions: { jobs: false, ...opts.pluginOptions } })
+  t.teardown(async () => { await app.close(); await drop() })
+  let url = 'http://localhost'
+  if (opts.listen) {
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const address = app.server.address()
+    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+  } else {
+    await app.ready()
+  }
+  return { app, knex, dialect, url }
+}
+
+/** `name=value` pairs of a response's Set-Cookie headers, ready for a Cookie header. */
+export function cookiesOf (res: { headers: Record<string, unknown> }): string {
+  const raw = res.headers['set-cookie']
+  const list = Array.isArray(raw) ? raw : raw ? [raw] : []
+  return list.map((c: string) => c.split(';')[0]).join('; ')
+}
+
+export function joinCookies (...parts: string[]): string {
+  return parts.filter(Boolean).join('; ')
+}
+
+/** Signs in on the host's own login form and returns the session cookie. */
+export async function login (app: FastifyInstance, username: string): Promise<string> {
+  const res = await app.inject({
+    method: 'POST', url: '/login', headers: { origin: 'http://localhost' }, payload: { username, password: 'demo' }
+  })
+  if (res.statusCode !== 303) throw new Error(`login as ${username} failed: ${res.statusCode}`)
+  return cookiesOf(res)
+}
+
+/** A CSRF token and its cookie, read from a plugin page the way the browser gets them. */
+export async function csrf (app: FastifyInstance, cookie: string, path = '/livechat/start'): Promise<{ token: string, cookie: string }> {
+  const res = await app.inject({ method: 'GET', url: path, headers: { cookie } })
+  const token = /name="lc-csrf" content="([^"]+)"/.exec(res.body)?.[1]
+  if (!token) throw new Error(`no CSRF token on ${path} (${res.statusCode})`)
+  return { token, cookie: joinCookies(cookie, cookiesOf(res)) }
+}
+
+export const sameOrigin = { origin: 'http://localhost' }
+
+/** Starts a chat through the pre-chat form; returns its id and the customer's cookie. */
+export async function startChat (app: FastifyInstance, fields: { name?: string, email?: string, question?: string } = {}, asCookie = ''): Promise<{ chatId: number, cookie: string }> {
+  const c = await csrf(app, asCookie)
+  const res = await app.inject({
+    method: 'POST',
+    url: '/livechat/start',
+    headers: { cookie: c.cookie, ...sameOrigin },
+    payload: { name: 'Dana Doyle', email: 'dana@customer.example', question: 'My VPN will not connect', ...fields, _csrf: c.token }
+  })
+  if (res.statusCode !== 303) throw new Error(`start chat failed: ${res.statusCode} ${res.body.slice(0, 500)}`)
+  const chatId = Number(/\/chat\/(\d+)$/.exec(String(res.headers.location))?.[1])
+  return { chatId, cookie: joinCookies(c.cookie, cookiesOf(res)) }
+}
+
+/** An agent signed in with a CSRF token for the console's POSTs. */
+export async function agentSession (app: FastifyInstance, username: string): Promise<{ cookie: string, token: string, post: (url: string, payload?: object) => Promise<LightMyRequestResponse> }> {
+  const session = await login(app, username)
+  const c = await csrf(app, session, '/livechat/console')
+  return {
+    cookie: c.cookie,
+    token: c.token,
+    post: async (url, payload = {}) => await app.inject({
+      method: 'POST', url, payload, headers: { cookie: c.cookie, 'x-csrf-token': c.token, 'hx-request': 'true', ...sameOrigin }
+    })
+  }
+}
+
+/** A real WebSocket client that records every frame it receives. */
+export interface SocketClient {
+  ws: WebSocket
+  frames: string[]
+  closed: Promise<{ code: number, reason: string }>
+  /** Resolves once a received frame matches, looking at frames already received too. */
+  waitFor: (match: RegExp, timeoutMs?: number) => Promise<string>
+  send: (frame: object) => void
+  close: () => Promise<void>
+}
+
+export async function openSocket (baseUrl: string, path: string, headers: Record<string, string>): Promise<SocketClient> {
+  const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + path, { headers })
+  const frames: string[] = []
+  const waiters: Array<{ match: RegExp, resolve: (f: string) => void }> = []
+  ws.on('message', (data) => {
+    const text = data.toString()
+    frames.push(text)
+    for (const w of [...waiters]) {
+      if (w.match.test(text)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(text) }
+    }
+  })
+  ws.on('error', () => {})
+  const closed = new Promise<{ code: number, reason: string }>((resolve) => {
+    ws.on('close', (code, reason) => { resolve({ code, reason: reason.toString() }) })
+  })
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => { resolve() })
+    ws.once('unexpected-response', (_req, res) => { reject(new Error(`upgrade refused: ${res.statusCode}`)) })
+    ws.once('error', reject)
+  })
+  return {
+    ws,
+    frames,
+    closed,
+    waitFor (match, timeoutMs = 5000) {
+      const seen = frames.find((f) => match.test(f))
+      if (seen) return Promise.resolve(seen)
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => { reject(new Error(`no frame matching ${String(match)} in ${timeoutMs} ms; got ${frames.length} frames`)) }, timeoutMs)
+        waiters.push({ match, resolve: (f) => { clearTimeout(timer); resolve(f) } })
+      })
+    },
+    send (frame) { ws.send(JSON.stringify(frame)) },
+    async close () {
+      if (ws.readyState === WebSocket.CLOSED) return
+      ws.close()
+      await closed
+    }
+  }
+}
+
+/** The seq numbers of the message fragments in a frame, in order. */
+export function seqsIn (frame: string): number[] {
+  return [...frame.matchAll(/data-seq="(\d+)"/g)].map((m) => Number(m[1]))
+}
