@@ -15,7 +15,7 @@ const messages = {
  * the page's notice area; browsers get an error page; API clients get JSON. 5xx details
  * are logged, never shown.
  */
-export function installErrorHandler (fastify: FastifyInstance, views: Views): void {
+export function installErrorHandler (fastify: FastifyInstance, views: Views, base: string): void {
   function send (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply, status: number, code: string, message: string) {
     const wantsJson = !request.headers['hx-request'] && /application\/json/.test(String(request.headers.accept ?? ''))
     if (wantsJson) return reply.code(status).send({ code, message })
@@ -23,7 +23,7 @@ export function installErrorHandler (fastify: FastifyInstance, views: Views): vo
       const notice = views.render('common/notice', { level: 'error', code, message })
       return reply.code(status).type('text/html; charset=utf-8').send(envelope([fragment(targets.notice(), 'innerHTML', notice)]))
     }
-    return reply.code(status).type('text/html; charset=utf-8').send(views.render('common/error-page', { status, code, message }))
+    return reply.code(status).type('text/html; charset=utf-8').send(views.render('common/error-page', { base, status, code, message }))
   }
 
   fastify.setErrorHandler((err: FastifyError, request, reply) => {

@@ -60,7 +60,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     (httpPart === 'querystring' || httpPart === 'params' ? ajvCoerce : ajv).compile(schema))
 
   const views = createViews()
-  installErrorHandler(fastify, views)
+  installErrorHandler(fastify, views, fastify.prefix)
 
   // Host-provided plugins are reused when present: registering them twice would clash.
   if (!fastify.hasRequestDecorator('cookies')) await fastify.register(cookie)
@@ -69,6 +69,9 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     await fastify.register(websocket, { options: { maxPayload: 256 * 1024 } })
   }
   await fastify.register(helmet, {
+    // Not helmet's `no-referrer`: with it Chromium sends `Origin: null` on form POSTs,
+    // and the Origin check below refuses the pre-chat form.
+    referrerPolicy: { policy: 'same-origin' },
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],

@@ -1,9 +1,10 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { composerModel } from '../chats/view-models.ts'
 import type { RouteDeps } from '../deps.ts'
 import { rateLimitError } from '../error-handler.ts'
 import { envelope, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
+import { describeAjvError } from '../validation.ts'
 import { csrfOnlyBody, endParams, prechatBody, readPrechat } from './schemas.ts'
 
 export const customerCookie = (chatId: number): string => `lc_chat_${chatId}`
@@ -36,6 +37,10 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
     const user = await access.user(request)
     const { values, errors } = readPrechat(request.body)
     if (user) { values.name = user.name; values.email = user.email }
+    // Problems outside the three fields (an unknown field, a non-string) still stop the form.
+    if (request.validationError && Object.keys(errors).length === 0) {
+      errors.form = describeAjvError((request.validationError as FastifyError).validation![0] as never, 'form')
+    }
     if (Object.keys(errors).length > 0) return await prechat(request, reply, 422, values, errors)
     const { chat, token } = await chats.startChat({ ...values, customer: user })
     reply.setCookie(customerCookie(chat.id), token, {

@@ -20,7 +20,7 @@ export interface Built {
 export async function build (t: Teardown, opts: { listen?: boolean, pluginOptions?: Record<string, unknown> } = {}): Promise<Built & { url: string }> {
   const { knex, dialect, drop } = await testDatabase()
   await prepareDatabase(knex)
-  const app = await buildDemoHost({ knex, logger: false, pluginOptions: { jobs: false, ...opts.pluginOptions } })
+  const app = await buildDemoHost({ knex, logger: false, pluginOptions: { jobs: false, settings: { chatStartsPerMinute: 1000, messagesPerMinute: 10000 }, ...opts.pluginOptions } })
   t.teardown(async () => { await app.close(); await drop() })
   let url = 'http://localhost'
   if (opts.listen) {

@@ -1,0 +1,42 @@
+import type { Knex } from 'knex'
+import * as createUsers from './20250101000001_create_users.ts'
+import * as createSessions from './20250101000002_create_sessions.ts'
+import * as createTickets from './20250101000003_create_tickets.ts'
+import * as createTicketActivity from './20250101000004_create_ticket_activity.ts'
+import * as createTicketTemplates from './20250101000005_create_ticket_templates.ts'
+import * as createKbArticles from './20250101000006_create_kb_articles.ts'
+import * as createHostPlugins from './20250101000007_create_host_plugins.ts'
+
+interface MigrationModule {
+  up (knex: Knex): Promise<void>
+  down (knex: Knex): Promise<void>
+}
+
+// A static list, not a directory scan: the loader would also pick up .d.ts files from a build
+// and record .ts and .js names differently in development and production (TOOLCHAIN.md).
+const migrations: Record<string, MigrationModule> = {
+  '20250101000001_create_users': createUsers,
+  '20250101000002_create_sessions': createSessions,
+  '20250101000003_create_tickets': createTickets,
+  '20250101000004_create_ticket_activity': createTicketActivity,
+  '20250101000005_create_ticket_templates': createTicketTemplates,
+  '20250101000006_create_kb_articles': createKbArticles,
+  '20250101000007_create_host_plugins': createHostPlugins
+}
+
+/** The host's own tables; bookkeeping goes to `host_knex_migrations`. */
+export const hostMigrationSource: Knex.MigrationSource<string> = {
+  async getMigrations () {
+    return Object.keys(migrations).sort()
+  },
+  getMigrationName (name) {
+    return name
+  },
+  async getMigration (name) {
+    const migration = migrations[name]
+    if (!migration) throw new Error(`Unknown host migration ${name}`)
+    return migration
+  }
+}
+
+export const hostMigrationsTable = 'host_knex_migrations'

@@ -1,0 +1,39 @@
+import type { FastifyPluginAsync } from 'fastify'
+import { containsPattern } from '../db.ts'
+import { messages, renderError, renderPage } from '../context.ts'
+import type { HostContext } from '../context.ts'
+
+interface ArticleRow { id: number, title: string, category: string }
+
+export const kbRoutes: FastifyPluginAsync<{ ctx: HostContext }> = async (app, { ctx }) => {
+  app.get<{ Querystring: { q?: string } }>('/kb', {
+    schema: { querystring: { type: 'object', properties: { q: { type: 'string', maxLength: 200 } } } }
+  }, async (request, reply) => {
+    const q = (request.query.q ?? '').trim()
+    const query = ctx.knex('kb_articles').select('id', 'title', 'category').orderBy('category').orderBy('title')
+    if (q) {
+      const pattern = containsPattern(q)
+      query.where((w) => w.whereRaw('title like ? escape ?', [pattern, '\\']).orWhereRaw('body like ? escape ?', [pattern, '\\']))
+    }
+    const rows: ArticleRow[] = await query
+    const groups: Array<{ category: string, articles: ArticleRow[] }> = []
+    for (const row of rows) {
+      const last = groups.at(-1)
+      if (last?.category === row.category) last.articles.push(row)
+      else groups.push({ category: row.category, articles: [row] })
+    }
+    return renderPage(ctx, request, reply, 'kb', { title: 'Knowledge base', q, groups, count: rows.length })
+  })
+
+  app.get<{ Params: { id: string } }>('/kb/:id', async (request, reply) => {
+    const id = /^[0-9]{1,10}$/.test(request.params.id) ? Number(request.params.id) : 0
+    const article = id > 0 ? await ctx.knex('kb_articles').where({ id }).first() : undefined
+    if (!article) return renderError(ctx, request, reply, 404, messages.notFound)
+    const paragraphs = String(article.body).split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean)
+    return renderPage(ctx, request, reply, 'kb-article', {
+      title: article.title,
+      article: { id, title: article.title, category: article.category, updatedAt: Number(article.updated_at) },
+      paragraphs
+    })
+  })
+}
