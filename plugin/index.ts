@@ -66,7 +66,15 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   if (!fastify.hasRequestDecorator('cookies')) await fastify.register(cookie)
   if (!fastify.hasContentTypeParser('application/x-www-form-urlencoded')) await fastify.register(formbody)
   if (!fastify.hasDecorator('websocketServer')) {
-    await fastify.register(websocket, { options: { maxPayload: 256 * 1024 } })
+    await fastify.register(websocket, {
+      options: { maxPayload: 256 * 1024 },
+      // Close with 1012 (not the default, no code): htmx reconnects after it and resumes by seq.
+      preClose (this: FastifyInstance, done: () => void) {
+        for (const client of this.websocketServer.clients) client.close(1012, 'Server restarting')
+        this.websocketServer.close()
+        done()
+      }
+    })
   }
   await fastify.register(helmet, {
     // Not helmet's `no-referrer`: with it Chromium sends `Origin: null` on form POSTs,
@@ -124,9 +132,11 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
 
   const jobs = opts.jobs === false ? undefined : startJobs({ db, manifest, routing, log: fastify.log, clock })
 
+  // Before the socket server goes: 1012 tells htmx to reconnect (to this instance when it
+  // is back, or to another) and resume.
+  fastify.addHook('preClose', async () => { await hub.close() })
   fastify.addHook('onClose', async () => {
     jobs?.stop()
-    await hub.close()
     if (!opts.bus) await bus.close()
   })
 }

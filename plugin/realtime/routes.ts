@@ -63,6 +63,12 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
       await hub.send(client, errorFragment(new LC_ERR_BAD_FRAME('it is not JSON')))
       return
     }
+    // Name the allowed types first: the oneOf's own first error would talk about a branch's fields.
+    const type = (frame as { type?: unknown } | null)?.type
+    if (type !== 'message' && type !== 'ping') {
+      await hub.send(client, errorFragment(new LC_ERR_BAD_FRAME('type must be one of: message, ping')))
+      return
+    }
     if (!validateFrame(frame)) {
       await hub.send(client, errorFragment(new LC_ERR_BAD_FRAME(describeAjvError(validateFrame.errors![0]!, 'message'))))
       return
@@ -91,8 +97,10 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
       await hub.send(client, composer())
     } catch (err) {
       if (!isCoded(err) || (err.statusCode ?? 500) >= 500) throw err
-      // Refused: the sender gets the text back with the reason, nothing is lost.
-      await hub.send(client, composer({ body: frame.body, error: err.message }))
+      // Refused: the sender gets the text back with the reason, nothing is lost. A chat
+      // that closed meanwhile has no composer any more, so the reason goes to the notice.
+      const open = composerModel(base, chat, audience, client.userId).open
+      await hub.send(client, open ? composer({ body: frame.body, error: err.message }) : errorFragment(err))
     }
   }
 

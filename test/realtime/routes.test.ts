@@ -1,0 +1,173 @@
+import t from 'tap'
+import { agentSession, build, openSocket, seqsIn, startChat } from '../helpers/build.ts'
+
+const settle = async (ms = 150): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+
+t.test('sockets', async (t) => {
+  const { app, url, knex } = await build(t, { listen: true })
+  const origin = url
+  const token = (cookie: string, chatId: number): string => /lc_chat_\d+=([^;]+)/.exec(cookie.split('; ').find((c) => c.startsWith(`lc_chat_${chatId}=`))!)![1]!
+
+  /** A chat Alice has accepted, with both sides' sockets open. */
+  async function liveChat () {
+    const { chatId, cookie } = await startChat(app)
+    const alice = await agentSession(app, 'alice')
+    await alice.post(`/livechat/console/chats/${chatId}/accept`)
+    const agent = await openSocket(url, `/livechat/ws/console?since=${chatId}.2`, { cookie: alice.cookie, origin })
+    const customer = await openSocket(url, `/livechat/ws/chat/${chatId}?since=${chatId}.2`, { cookie, origin })
+    t.teardown(async () => { await agent.close(); await customer.close() })
+    return { chatId, cookie, alice, agent, customer }
+  }
+
+  t.test('refusals: accepted, closed with 1008 at once, and sent nothing', async (t) => {
+    const { chatId, cookie } = await startChat(app)
+    const alice = await agentSession(app, 'alice')
+    const cases: Array<{ name: string, path: string, headers: Record<string, string>, reason: string }> = [
+      { name: 'console without a session', path: '/livechat/ws/console', headers: { origin }, reason: 'LC_ERR_UNAUTHENTICATED' },
+      { name: 'console from another origin', path: '/livechat/ws/console', headers: { origin: 'https://evil.example', cookie: alice.cookie }, reason: 'LC_ERR_ORIGIN' },
+      { name: 'console with no Origin', path: '/livechat/ws/console', headers: { cookie: alice.cookie }, reason: 'LC_ERR_ORIGIN' },
+      { name: 'customer with no token', path: `/livechat/ws/chat/${chatId}`, headers: { origin }, reason: 'LC_ERR_CHAT_NOT_FOUND' },
+      { name: 'customer with another chat\'s token', path: `/livechat/ws/chat/${chatId + 1000}`, headers: { origin, cookie: `lc_chat_${chatId + 1000}=${token(cookie, chatId)}` }, reason: 'LC_ERR_CHAT_NOT_FOUND' },
+      { name: 'a malformed since', path: '/livechat/ws/console?since=DROP%20TABLE', headers: { origin, cookie: alice.cookie }, reason: 'LC_ERR_BAD_FRAME' }
+    ]
+    for (const c of cases) {
+      const socket = await openSocket(url, c.path, c.headers)
+      const closed = await socket.closed
+      t.equal(closed.code, 1008, c.name)
+      t.equal(closed.reason, c.reason, c.name)
+      t.same(socket.frames, [], `${c.name}: nothing was sent`)
+    }
+  })
+
+  t.test('live: each side sees the other\'s messages, stored before shown, with their seq', async (t) => {
+    const { chatId, agent, customer } = await liveChat()
+    customer.send({ type: 'message', chat_id: String(chatId), body: 'Hello, is anyone there?', client_msg_id: 'cust-0000001', headers: { 'HX-Request': 'true' } })
+    const atAgent = await agent.waitFor(/Hello, is anyone there\?/)
+    t.same(seqsIn(atAgent), [3])
+    t.match(atAgent, new RegExp(`<hx-partial hx-target="#lc-messages-${chatId}" hx-swap="beforeend">`))
+    await customer.waitFor(/Hello, is anyone there\?/)
+    await customer.waitFor(new RegExp(`hx-target="#lc-composer-${chatId}" hx-swap="outerHTML"`))
+    agent.send({ type: 'message', chat_id: String(chatId), body: 'Hi Dana, Alice here.', client_msg_id: 'agent-000001' })
+    const atCustomer = await customer.waitFor(/Hi Dana, Alice here\./)
+    t.same(seqsIn(atCustomer), [4])
+    const stored = await knex('lc_messages').where('chat_id', chatId).orderBy('seq')
+    t.same(stored.map((m: { seq: number }) => Number(m.seq)), [1, 2, 3, 4])
+  })
+
+  t.test('resume: a dropped customer gets exactly the three messages it missed, once, in order', async (t) => {
+    const { chatId, cookie, agent, customer } = await liveChat()
+    await customer.close()
+    for (const n of [1, 2, 3]) {
+      agent.send({ type: 'message', chat_id: String(chatId), body: `missed message ${n}`, client_msg_id: `missed-00000${n}` })
+      await agent.waitFor(new RegExp(`missed message ${n}`))
+    }
+    const back = await openSocket(url, `/livechat/ws/chat/${chatId}?since=${chatId}.2`, { cookie, origin })
+    t.teardown(() => back.close())
+    await back.waitFor(/missed message 3/)
+    await settle()
+    const messageFrames = back.frames.filter((f) => /data-seq=/.test(f))
+    t.same(messageFrames.flatMap(seqsIn), [3, 4, 5], 'exactly the missed seqs, in order')
+    t.same(messageFrames.join('').match(/missed message \d/g), ['missed message 1', 'missed message 2', 'missed message 3'])
+    agent.send({ type: 'message', chat_id: String(chatId), body: 'after the resume', client_msg_id: 'after-000001' })
+    await back.waitFor(/after the resume/)
+    await settle()
+    t.same(back.frames.filter((f) => /data-seq=/.test(f)).flatMap(seqsIn), [3, 4, 5, 6], 'live again with no repeat')
+  })
+
+  t.test('resume: an agent reconnecting with its since list gets what it missed', async (t) => {
+    const { chatId, alice, agent, customer } = await liveChat()
+    await agent.close()
+    customer.send({ type: 'message', chat_id: String(chatId), body: 'while you were away', client_msg_id: 'away-0000001' })
+    await customer.waitFor(/while you were away/)
+    const back = await openSocket(url, `/livechat/ws/console?since=${chatId}.2`, { cookie: alice.cookie, origin })
+    t.teardown(() => back.close())
+    const frame = await back.waitFor(/while you were away/)
+    t.same(seqsIn(frame), [3])
+    await back.waitFor(/hx-target="#lc-queue"/)
+  })
+
+  t.test('a resent client message id is stored and delivered once', async (t) => {
+    const { chatId, agent, customer } = await liveChat()
+    const frame = { type: 'message', chat_id: String(chatId), body: 'sent twice', client_msg_id: 'twice-000001' }
+    customer.send(frame)
+    customer.send(frame)
+    await agent.waitFor(/sent twice/)
+    await settle()
+    t.equal(agent.frames.join('').match(/sent twice/g)?.length, 1)
+    t.equal(Number((await knex('lc_messages').where({ chat_id: chatId, body: 'sent twice' }).count({ n: '*' }).first())?.n), 1)
+  })
+
+  t.test('bad input: the socket stays open, says what was wrong, and stores nothing', async (t) => {
+    const { chatId, agent, customer } = await liveChat()
+    const before = Number((await knex('lc_messages').where('chat_id', chatId).count({ n: '*' }).first())?.n)
+    customer.ws.send('this is not json')
+    t.match(await customer.waitFor(/LC_ERR_BAD_FRAME/), /That message could not be read: it is not JSON/)
+    customer.send({ type: 'shout', body: 'x' })
+    await customer.waitFor(/type must be one of: message, ping/)
+    customer.send({ type: 'message', chat_id: String(chatId), body: 'no id' })
+    await customer.waitFor(/client_msg_id is required/)
+    const long = 'x'.repeat(10001)
+    customer.send({ type: 'message', chat_id: String(chatId), body: long, client_msg_id: 'long-0000001' })
+    const refused = await customer.waitFor(/Messages can be at most 10000 characters/)
+    t.match(refused, new RegExp(`hx-target="#lc-composer-${chatId}" hx-swap="outerHTML"`))
+    t.ok(refused.includes(long), 'the text comes back in the box, not truncated')
+    customer.send({ type: 'message', chat_id: String(chatId), body: '   ', client_msg_id: 'blank-000001' })
+    await customer.waitFor(/Type a message before sending/)
+    agent.send({ type: 'message', chat_id: String(chatId + 1000), body: 'not my chat', client_msg_id: 'other-000001' })
+    await agent.waitFor(/LC_ERR_CHAT_NOT_FOUND/)
+    t.equal(Number((await knex('lc_messages').where('chat_id', chatId).count({ n: '*' }).first())?.n), before)
+    customer.send({ type: 'message', chat_id: String(chatId), body: 'still works', client_msg_id: 'works-000001' })
+    await agent.waitFor(/still works/)
+  })
+
+  t.test('a customer cannot write into another chat through their socket', async (t) => {
+    const a = await liveChat()
+    const b = await liveChat()
+    a.customer.send({ type: 'message', chat_id: String(b.chatId), body: 'sneaky', client_msg_id: 'sneak-000001' })
+    await a.customer.waitFor(/LC_ERR_CHAT_NOT_FOUND/)
+    t.equal(Number((await knex('lc_messages').where({ body: 'sneaky' }).count({ n: '*' }).first())?.n), 0)
+  })
+
+  t.test('queue: agents see chats arrive and leave live; waiting customers see their position move', async (t) => {
+    const bob = await agentSession(app, 'bob')
+    const console = await openSocket(url, '/livechat/ws/console', { cookie: bob.cookie, origin })
+    t.teardown(() => console.close())
+    await console.waitFor(/hx-target="#lc-queue"/)
+    const first = await startChat(app, { name: 'First Waiting' })
+    await console.waitFor(/First Waiting/)
+    const second = await startChat(app, { name: 'Second Waiting' })
+    const waiting = await openSocket(url, `/livechat/ws/chat/${second.chatId}?since=${second.chatId}.1`, { cookie: second.cookie, origin })
+    t.teardown(() => waiting.close())
+    const ahead = Number((await knex('lc_chats').where('status', 'queued').andWhere('id', '<', second.chatId).count({ n: '*' }).first())?.n)
+    await waiting.waitFor(new RegExp(ahead === 1 ? '1 person is ahead of you' : `${ahead} people are ahead of you`))
+    await bob.post(`/livechat/console/chats/${first.chatId}/accept`)
+    await waiting.waitFor(new RegExp(ahead - 1 === 0 ? 'You are next' : ahead - 1 === 1 ? '1 person is ahead of you' : `${ahead - 1} people are ahead of you`))
+    await bob.post(`/livechat/console/chats/${second.chatId}/accept`)
+    await waiting.waitFor(/You are chatting with Bob Brown/)
+    await waiting.waitFor(/Bob Brown joined the chat/)
+  })
+
+  t.test('end: the customer ending closes the agent\'s composer; the agent ending closes the customer\'s', async (t) => {
+    const one = await liveChat()
+    const c = await import('../helpers/build.ts').then((m) => m.csrf(app, one.cookie, `/livechat/chat/${one.chatId}`))
+    await app.inject({ method: 'POST', url: `/livechat/chat/${one.chatId}/end`, headers: { cookie: c.cookie, 'x-csrf-token': c.token, origin: 'http://localhost', 'hx-request': 'true' } })
+    await one.agent.waitFor(/The customer ended this chat\./)
+    await one.agent.waitFor(/Dana Doyle ended the chat/)
+    const two = await liveChat()
+    await two.alice.post(`/livechat/console/chats/${two.chatId}/end`)
+    await two.customer.waitFor(/This chat has ended\. Thank you for contacting us\./)
+    await two.customer.waitFor(/Alice Adams ended the chat/)
+    two.customer.send({ type: 'message', chat_id: String(two.chatId), body: 'too late', client_msg_id: 'late-0000001' })
+    await two.customer.waitFor(/This chat has ended; start a new chat to keep talking/)
+  })
+
+  t.test('shutdown closes sockets with 1012 so clients reconnect and resume', async (t) => {
+    const other = await build(t, { listen: true })
+    const { chatId, cookie } = await startChat(other.app)
+    const socket = await openSocket(other.url, `/livechat/ws/chat/${chatId}?since=${chatId}.1`, { cookie, origin: other.url })
+    await socket.waitFor(/lc-status/)
+    const closing = socket.closed
+    await other.app.close()
+    t.equal((await closing).code, 1012)
+  })
+})
