@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto'
+import t from 'tap'
+import { migrateLatest, migrationSource, migrationTable } from '../migrations/index.ts'
+import { testDatabase } from './helpers/db.ts'
+
+const tables = ['lc_chats', 'lc_messages', 'lc_chat_history', 'lc_agent_presence', 'lc_job_locks']
+
+// When this fails, the plugin's schema changed: make sure the change is a new migration
+// (never an edit of a shipped one), then update the hash.
+const schemaHash = 'd1a23c8cda1f'
+
+t.test('migrations', async (t) => {
+  const { knex, drop } = await testDatabase()
+  t.teardown(drop)
+
+  t.test('go up, all the way down and up again', async (t) => {
+    await migrateLatest(knex)
+    for (const table of tables) t.ok(await knex.schema.hasTable(table), `${table} exists`)
+    t.ok(await knex.schema.hasTable(migrationTable), 'our own bookkeeping table')
+    t.notOk(await knex.schema.hasTable('knex_migrations'), 'never the host\'s')
+    await knex.migrate.rollback({ migrationSource, tableName: migrationTable }, true)
+    for (const table of tables) t.notOk(await knex.schema.hasTable(table), `${table} dropped`)
+    await migrateLatest(knex)
+    for (const table of tables) t.ok(await knex.schema.hasTable(table), `${table} back`)
+  })
+
+  t.test('the schema is the one the canary knows', async (t) => {
+    const names = await migrationSource.getMigrations([])
+    const columns: string[] = []
+    for (const table of tables) {
+      const info = await knex(table).columnInfo()
+      columns.push(`${table}(${Object.keys(info).sort().join(',')})`)
+    }
+    const hash = createHash('sha256').update(names.join('\n') + '\n' + columns.join('\n')).digest('hex').slice(0, 12)
+    t.equal(hash, schemaHash, `schema ${hash}: ${columns.join('; ')}`)
+  })
+})

@@ -1,0 +1,26 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import t from 'tap'
+import { viewsRoot } from '../plugin/views.ts'
+
+function hbsFiles (dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? hbsFiles(join(dir, e.name)) : e.name.endsWith('.hbs') ? [join(dir, e.name)] : [])
+}
+
+t.test('views', async (t) => {
+  t.test('never render anything with a triple-stash: user text is always escaped', async (t) => {
+    const files = hbsFiles(viewsRoot)
+    t.ok(files.length > 10)
+    for (const file of files) {
+      const triples = readFileSync(file, 'utf8').match(/\{\{\{[^}]*\}\}\}/g) ?? []
+      t.same(triples, [], file)
+    }
+  })
+
+  t.test('pages compose partials inside the layout; every partial root carries an id from targets', async (t) => {
+    for (const file of hbsFiles(viewsRoot).filter((f) => f.endsWith('.page.hbs'))) {
+      t.match(readFileSync(file, 'utf8'), /^\{\{#> layouts\/main /, file)
+    }
+  })
+})
