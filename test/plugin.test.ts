@@ -47,7 +47,7 @@ t.test('plugin registration', async (t) => {
   t.test('refuses to start with bad settings, naming the setting', async (t) => {
     const app = Fastify()
     app.register(liveChat, { prefix: '/livechat', knex, host, settings: { heartbeatTimeoutSeconds: 1 }, jobs: false })
-    await t.rejects(app.ready(), { code: 'LC_ERR_SETTINGS_INVALID', message: /heartbeatTimeoutSeconds must be at least 10/ })
+    await t.rejects(async () => { await app.ready() }, { code: 'LC_ERR_SETTINGS_INVALID', message: /heartbeatTimeoutSeconds must be at least 10/ })
   })
 
   t.test('uses the host\'s @fastify/websocket when it has one: one upgrade listener, not two', async (t) => {
