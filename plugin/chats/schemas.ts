@@ -29,7 +29,7 @@ export const socketMessage = {
         type: { const: 'message' },
         chat_id: { type: 'string', pattern: '^[0-9]{1,10}$' },
         body: { type: 'string', maxLength: 100000 },
-        client_msg_id: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,64}$' },
+        client_msg_id: { type: 'string', minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' },
         headers: hxHeaders
       }
     },

@@ -106,6 +106,8 @@ t.test('sockets', async (t) => {
     await customer.waitFor(/type must be one of: message, ping/)
     customer.send({ type: 'message', chat_id: String(chatId), body: 'no id' })
     await customer.waitFor(/client_msg_id is required/)
+    customer.send({ type: 'message', chat_id: String(chatId), body: 'short id', client_msg_id: 'abc' })
+    await customer.waitFor(/client_msg_id needs at least 8 characters/)
     const long = 'x'.repeat(10001)
     customer.send({ type: 'message', chat_id: String(chatId), body: long, client_msg_id: 'long-0000001' })
     const refused = await customer.waitFor(/Messages can be at most 10000 characters/)
