@@ -111,7 +111,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const hub = createHub({
     bus,
     messagesBetween: chats.messages,
-    renderMessages: (messages, audience) => messages.map((m) => views.render('chats/message', { ...m, audience })).join(''),
+    renderMessages: (messages) => messages.map((m) => views.render('chats/message', m)).join(''),
     log: fastify.log
   })
   const base = fastify.prefix

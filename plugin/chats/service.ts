@@ -158,17 +158,14 @@ export function createChatService ({ db, bus, host, clock = Date.now, maxMessage
       if (body.length === 0) throw new LC_ERR_MESSAGE_EMPTY()
       const length = [...body].length
       if (length > maxMessageLength) throw new LC_ERR_MESSAGE_TOO_LONG(String(maxMessageLength), String(length))
-      if (clientMsgId) {
-        const existing = await store.messageByClientId(db, chatId, clientMsgId)
-        if (existing) return { message: store.toMessage(existing), duplicate: true }
-      }
       // Customers may add to their question while they wait; agents write only once they have the chat.
       const open = author.kind === 'customer' ? openStatuses : [ChatStatus.active]
       let message: Message | undefined
       try {
         message = await db.transaction(async (trx) => await append(trx, chatId, author, 'text', body, clientMsgId, open))
       } catch (err) {
-        // Two copies of one resend raced; the other one was stored.
+        // A resend: the unique (chat_id, client_msg_id) index refused the copy and the
+        // transaction, seq bump included, rolled back. Answer with the stored original.
         if (clientMsgId && isUniqueViolation(err)) {
           const existing = await store.messageByClientId(db, chatId, clientMsgId)
           if (existing) return { message: store.toMessage(existing), duplicate: true }

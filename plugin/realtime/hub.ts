@@ -26,7 +26,7 @@ export interface HubDeps {
   bus: Bus
   /** Messages of a chat with afterSeq < seq <= upToSeq, for filling gaps and resuming. */
   messagesBetween: (chatId: number, afterSeq: number, upToSeq?: number) => Promise<Message[]>
-  renderMessages: (messages: Message[], audience: Client['kind']) => string
+  renderMessages: (messages: Message[]) => string
   log: { warn: (obj: object, msg: string) => void, error: (obj: object, msg: string) => void }
   /** A socket holding more than this many unsent bytes is closed with 1013 and resumes later. */
   maxBufferedBytes?: number
@@ -59,14 +59,20 @@ export function createHub ({ bus, messagesBetween, renderMessages, log, maxBuffe
     client.socket.send(html)
   }
 
-  async function sendMessagesUpTo (client: Client, chatId: number, upTo: number | undefined, known?: Message): Promise<void> {
+  /** `known` is the event's message with its HTML, rendered once for every socket that is up to date. */
+  async function sendMessagesUpTo (client: Client, chatId: number, upTo: number | undefined, known?: { message: Message, html: () => string }): Promise<void> {
     const last = client.seqs.get(chatId)
     if (last === undefined) return
     if (upTo !== undefined && upTo <= last) return
-    const messages = known && known.seq === last + 1 ? [known] : await messagesBetween(chatId, last, upTo)
+    if (known && known.message.seq === last + 1) {
+      client.seqs.set(chatId, known.message.seq)
+      sendNow(client, known.html())
+      return
+    }
+    const messages = await messagesBetween(chatId, last, upTo)
     if (messages.length === 0) return
     client.seqs.set(chatId, messages[messages.length - 1]!.seq)
-    sendNow(client, envelope([fragment(targets.messages(chatId), 'beforeend', renderMessages(messages, client.kind))]))
+    sendNow(client, envelope([fragment(targets.messages(chatId), 'beforeend', renderMessages(messages))]))
   }
 
   const hub = {
@@ -137,8 +143,13 @@ export function createHub ({ bus, messagesBetween, renderMessages, log, maxBuffe
   async function onEvent (event: BusEvent): Promise<void> {
     if (closing) return
     if (event.type === 'chat.message') {
+      let html: string | undefined
+      const known = {
+        message: event.message,
+        html: () => (html ??= envelope([fragment(targets.messages(event.chatId), 'beforeend', renderMessages([event.message]))]))
+      }
       for (const client of hub.clients(`chat:${event.chatId}`)) {
-        void enqueue(client, async () => { await sendMessagesUpTo(client, event.chatId, event.message.seq, event.message) })
+        void enqueue(client, async () => { await sendMessagesUpTo(client, event.chatId, event.message.seq, known) })
       }
     }
     if (event.type === 'agent.chats' && event.fromSeq !== undefined) {
