@@ -39,11 +39,6 @@ async function openBrowser (t: Test, label: string): Promise<Watched> {
   page.on('console', (msg) => { if (msg.type() === 'error') note(watched.consoleErrors, `${msg.text()} (${msg.location().url})`) })
   page.on('requestfailed', (req) => { note(watched.failedRequests, `${req.method()} ${req.url()} ${req.failure()?.errorText ?? ''}`) })
   page.setDefaultTimeout(wait.timeout)
-  const t0 = Date.now()
-  page.on('request', (r) => { t.comment(`DBG ${label} ${Date.now() - t0} req ${r.url()}`) })
-  page.on('response', (r) => { t.comment(`DBG ${label} ${Date.now() - t0} res ${r.status()} ${r.url()}`) })
-  page.on('websocket', (r) => { t.comment(`DBG ${label} ${Date.now() - t0} ws ${r.url()}`) })
-  page.on('console', (m) => { t.comment(`DBG ${label} ${Date.now() - t0} console ${m.text()}`) })
   return watched
 }
 

@@ -1,0 +1,97 @@
+// The README's two screenshots: the agent console holding an active chat, and the
+// customer's chat window. Run with `npx tsx test/browser/screenshots.ts`; it starts the demo
+// help desk on a throwaway SQLite database, writes docs/screenshots/*.png and exits.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import knexFactory from 'knex'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { buildDemoHost } from '../../demo-host/app.ts'
+import { prepareDatabase } from '../../demo-host/setup.ts'
+import { knexConfig } from '../../knexfile.ts'
+import { agentSession, startChat } from '../helpers/build.ts'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const outDir = join(root, 'docs/screenshots')
+const viewport = { width: 1280, height: 800 }
+const wait = { timeout: 10_000 }
+const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+const work = await mkdtemp(join(tmpdir(), 'lc-screenshots-'))
+const knex = knexFactory(knexConfig({}, join(work, 'livechat.sqlite3')))
+await prepareDatabase(knex)
+const app = await buildDemoHost({ knex, logger: false, pluginOptions: { jobs: false } })
+await app.listen({ port: 0, host: '127.0.0.1' })
+const address = app.server.address()
+const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+const contexts: BrowserContext[] = []
+
+async function browser (name: string): Promise<Page> {
+  const context = await chromium.launchPersistentContext(join(work, `${name}-profile`), {
+    executablePath: '/usr/bin/chromium', headless: true, args, viewport
+  })
+  contexts.push(context)
+  const page = context.pages()[0] ?? await context.newPage()
+  page.setDefaultTimeout(wait.timeout)
+  page.on('pageerror', (err) => { console.error(`${name}: ${err.message}`) })
+  return page
+}
+
+async function say (page: Page, text: string, other: Page): Promise<void> {
+  await page.getByRole('textbox', { name: 'Message' }).fill(text)
+  await page.getByRole('button', { name: 'Send', exact: true }).click()
+  await other.locator('.lc-msg__body', { hasText: text }).waitFor(wait)
+  await page.locator('.lc-msg__body', { hasText: text }).waitFor(wait)
+}
+
+try {
+  // Some history for alice's lists: one chat already answered.
+  const earlier = await startChat(app, { name: 'Marco Rossi', email: 'marco@customer.example', question: 'How do I reset my password?' })
+  const session = await agentSession(app, 'alice')
+  await session.post(`/livechat/console/chats/${earlier.chatId}/accept`)
+  await session.post(`/livechat/console/chats/${earlier.chatId}/end`)
+
+  const agent = await browser('agent')
+  const customer = await browser('customer')
+
+  await agent.goto(`${url}/login`)
+  await agent.getByLabel('Username').fill('alice')
+  await agent.getByLabel('Password').fill('demo')
+  await agent.getByRole('button', { name: 'Sign in' }).click()
+  await agent.waitForURL((u) => !u.pathname.startsWith('/login'), wait)
+  await agent.goto(`${url}/livechat/console`)
+  await agent.getByRole('switch', { name: 'Available' }).check()
+  await agent.getByText('Taking chats').waitFor(wait)
+
+  await customer.goto(`${url}/livechat/start`)
+  await customer.getByLabel('Name').fill('Dana Doyle')
+  await customer.getByLabel('Email').fill('dana@customer.example')
+  await customer.getByLabel('Question').fill('My VPN will not connect since this morning.')
+  await customer.getByRole('button', { name: 'Start chat' }).click()
+  await customer.waitForURL(/\/livechat\/chat\/\d+$/, wait)
+
+  await agent.getByRole('button', { name: 'Accept' }).click()
+  await customer.getByText('You are chatting with Alice Adams').waitFor(wait)
+  await say(agent, 'Hi Dana, I am Alice from IT support. Sorry about the trouble! What does the VPN client say?', customer)
+  await say(customer, 'It says "Certificate expired" and then disconnects.', agent)
+  await say(agent, 'Thanks, that helps. Your device certificate was renewed last night. Open the portal, go to My Devices and click "Reinstall VPN profile".', customer)
+  await say(customer, 'Done, and it connects now. Thank you!', agent)
+
+  // Someone else is waiting, so the queue is not empty in the picture.
+  await startChat(app, { name: 'Erin Evans', email: 'erin@customer.example', question: 'Can I get access to the shared Finance drive?' })
+  await agent.getByRole('button', { name: 'Accept' }).waitFor(wait)
+
+  await mkdir(outDir, { recursive: true })
+  await customer.getByRole('textbox', { name: 'Message' }).fill('')
+  await agent.getByRole('textbox', { name: 'Message' }).fill('Great! Is there anything else I can help with?')
+  await agent.screenshot({ path: join(outDir, 'console.png') })
+  await customer.screenshot({ path: join(outDir, 'customer.png') })
+  console.log(`Wrote ${join(outDir, 'console.png')} and ${join(outDir, 'customer.png')}`)
+} finally {
+  for (const context of contexts) await context.close()
+  await app.close()
+  await knex.destroy()
+  await rm(work, { recursive: true, force: true })
+}
