@@ -7,32 +7,32 @@
   htmx.config.ws = Object.assign({}, htmx.config.ws, { pauseOnBackground: false })
 
   function csrfToken () {
-    var meta = document.querySelector('meta[name="lc-csrf"]')
+    const meta = document.querySelector('meta[name="lc-csrf"]')
     return meta ? meta.getAttribute('content') : null
   }
 
   document.addEventListener('htmx:config:request', function (e) {
-    var token = csrfToken()
+    const token = csrfToken()
     if (token) e.detail.ctx.request.headers['X-CSRF-Token'] = token
   })
 
   // The socket URL carries, per chat on the page, the last seq we hold, so a reconnect
   // (to any instance) is sent exactly what was missed.
   function socketUrl (el) {
-    var parts = []
+    const parts = []
     document.querySelectorAll('[data-lc-chat]').forEach(function (list) {
-      var seq = 0
+      let seq = 0
       list.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
       parts.push(list.getAttribute('data-lc-chat') + '.' + seq)
     })
-    var url = new URL(el.getAttribute('data-lc-ws-base'), location.href)
+    const url = new URL(el.getAttribute('data-lc-ws-base'), location.href)
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:'
     if (parts.length) url.search = '?since=' + parts.join(',')
     return url.href
   }
 
   function refreshSocketUrl (connection) {
-    var el = document.querySelector('[data-lc-ws-base]')
+    const el = document.querySelector('[data-lc-ws-base]')
     if (!el) return
     connection = connection || (el._htmx && el._htmx.ws && el._htmx.ws.connection)
     if (connection) connection.url = socketUrl(el)
@@ -40,7 +40,7 @@
 
   document.addEventListener('htmx:ws:before:connection', function (e) { refreshSocketUrl(e.detail.connection) })
 
-  var focusedId = null
+  let focusedId = null
   document.addEventListener('htmx:ws:before:message:incoming', function () {
     focusedId = document.activeElement && document.activeElement.id
   })
@@ -49,7 +49,7 @@
     afterSwap()
     // A re-rendered composer replaces the textarea the person was typing in.
     if (focusedId && document.activeElement && document.activeElement.id !== focusedId) {
-      var el = document.getElementById(focusedId)
+      const el = document.getElementById(focusedId)
       if (el && !el.closest('[hidden]')) el.focus()
     }
   })
@@ -57,7 +57,7 @@
 
   function localTimes () {
     document.querySelectorAll('time[datetime]:not([data-lc-local])').forEach(function (t) {
-      var d = new Date(t.getAttribute('datetime'))
+      const d = new Date(t.getAttribute('datetime'))
       if (isNaN(d)) return
       t.textContent = t.getAttribute('data-format') === 'datetime'
         ? d.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })
@@ -69,7 +69,7 @@
 
   function scrollTranscripts () {
     document.querySelectorAll('.lc-messages').forEach(function (list) {
-      var last = list.lastElementChild
+      const last = list.lastElementChild
       if (last && list.getAttribute('data-lc-scrolled') !== last.id) {
         list.scrollTop = list.scrollHeight
         list.setAttribute('data-lc-scrolled', last.id)
@@ -78,11 +78,11 @@
   }
 
   function showPane (id) {
-    var panes = document.querySelectorAll('.lc-pane[data-lc-pane]')
+    const panes = document.querySelectorAll('.lc-pane[data-lc-pane]')
     if (!panes.length) return
-    var found = false
+    let found = false
     panes.forEach(function (p) {
-      var match = p.getAttribute('data-lc-pane') === String(id)
+      const match = p.getAttribute('data-lc-pane') === String(id)
       p.hidden = !match
       found = found || match
     })
@@ -91,15 +91,15 @@
       if (a.getAttribute('data-lc-show') === String(id)) a.setAttribute('aria-current', 'true')
       else a.removeAttribute('aria-current')
     })
-    var empty = document.querySelector('.lc-panes__empty')
+    const empty = document.querySelector('.lc-panes__empty')
     if (empty) empty.hidden = true
   }
 
-  var currentPane = null
+  let currentPane = null
   function afterSwap () {
     localTimes()
     scrollTranscripts()
-    var fresh = document.querySelector('.lc-pane[data-lc-new]')
+    const fresh = document.querySelector('.lc-pane[data-lc-new]')
     if (fresh) {
       fresh.removeAttribute('data-lc-new')
       currentPane = fresh.getAttribute('data-lc-pane')
@@ -108,20 +108,20 @@
   }
 
   document.addEventListener('click', function (e) {
-    var show = e.target.closest('[data-lc-show]')
+    const show = e.target.closest('[data-lc-show]')
     if (show && document.getElementById('lc-chat-' + show.getAttribute('data-lc-show'))) {
       e.preventDefault()
       currentPane = show.getAttribute('data-lc-show')
       showPane(currentPane)
       return
     }
-    var dismiss = e.target.closest('[data-lc-dismiss]')
+    const dismiss = e.target.closest('[data-lc-dismiss]')
     if (dismiss) dismiss.parentElement.remove()
   })
 
   // Enter sends, Shift+Enter starts a new line: what every chat box does.
   document.addEventListener('keydown', function (e) {
-    var box = e.target.closest && e.target.closest('textarea[data-lc-enter-sends]')
+    const box = e.target.closest && e.target.closest('textarea[data-lc-enter-sends]')
     if (box && e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault()
       box.form.requestSubmit()
@@ -129,7 +129,7 @@
   })
 
   document.addEventListener('DOMContentLoaded', function () {
-    var first = document.querySelector('.lc-pane[data-lc-pane]')
+    const first = document.querySelector('.lc-pane[data-lc-pane]')
     currentPane = first && first.getAttribute('data-lc-pane')
     afterSwap()
   })

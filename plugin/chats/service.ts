@@ -43,8 +43,15 @@ export function createChatService ({ db, bus, host, clock = Date.now, maxMessage
     const seq = await store.reserveSeq(trx, chatId, open, author.kind === 'agent' && kind === 'text' ? { last_agent_message_at: at } : {})
     if (seq === undefined) return undefined
     const row = {
-      chat_id: chatId, seq, kind, author_kind: author.kind, author_id: author.id, author_name: author.name,
-      body, client_msg_id: clientMsgId, created_at: at
+      chat_id: chatId,
+      seq,
+      kind,
+      author_kind: author.kind,
+      author_id: author.id,
+      author_name: author.name,
+      body,
+      client_msg_id: clientMsgId,
+      created_at: at
     }
     const id = await store.insertMessage(trx, row)
     return store.toMessage({ id, ...row })

@@ -24,7 +24,8 @@ export function composerModel (base: string, chat: Chat, audience: Audience, vie
     : chat.status === ChatStatus.active && chat.agentId === viewerId
   const closedText = audience === 'customer'
     ? (chat.status === ChatStatus.cancelled ? 'You left the queue.' : 'This chat has ended. Thank you for contacting us.')
-    : chat.status === ChatStatus.active ? 'This chat belongs to another agent.'
+    : chat.status === ChatStatus.active
+      ? 'This chat belongs to another agent.'
       : chat.endedBy === 'customer' ? 'The customer ended this chat.' : 'This chat has ended.'
   return {
     chatId: chat.id,

@@ -7,9 +7,22 @@ export interface HostMapping {
   sessions: { cookie: string, table: string, tokenHash: string, userId: string, expiresAt: string }
   users: { table: string, id: string, username: string, name: string, email: string, roles: string }
   tickets: {
-    table: string, id: string, ref: string, kind: string, summary: string, description: string,
-    status: string, statusReason: string, requesterId: string, assigneeId: string, chatId: string,
-    createdAt: string, updatedAt: string, url: string, refPrefix: Record<TicketKind, string>, newStatus: string
+    table: string,
+    id: string,
+    ref: string,
+    kind: string,
+    summary: string,
+    description: string,
+    status: string,
+    statusReason: string,
+    requesterId: string,
+    assigneeId: string,
+    chatId: string,
+    createdAt: string,
+    updatedAt: string,
+    url: string,
+    refPrefix: Record<TicketKind, string>,
+    newStatus: string
   }
   ticketActivity: { table: string, ticketId: string, text: string, authorId: string, createdAt: string }
   ticketTemplates: { table: string, id: string, kind: string, name: string, summary: string, description: string }

@@ -1,6 +1,4 @@
-import knexFactory from 'knex'
 import t from 'tap'
-import { knexConfig } from '../../knexfile.ts'
 import { checkCredentials, safeNext } from '../../demo-host/auth.ts'
 import { hostMigrationSource, hostMigrationsTable } from '../../demo-host/migrations/index.ts'
 import { hashPassword, verifyPassword } from '../../demo-host/passwords.ts'
