@@ -1,5 +1,11 @@
+import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { agentSession, build, csrf, joinCookies, login, sameOrigin, startChat } from '../helpers/build.ts'
+import { agentSession, build, csrf, login, sameOrigin, startChat } from '../helpers/build.ts'
+
+/** POSTs the pre-chat form as a browser on `origin` would. */
+async function postStart (app: FastifyInstance, cookie: string, payload: object, origin = sameOrigin.origin) {
+  return await app.inject({ method: 'POST', url: '/livechat/start', headers: { cookie, origin }, payload })
+}
 
 t.test('customer routes', async (t) => {
   const { app, knex } = await build(t)
@@ -49,12 +55,7 @@ t.test('customer routes', async (t) => {
   t.test('POST /start: a bad form re-renders with a message beside each field and stores nothing', async (t) => {
     const before = await chatCount()
     const c = await csrf(app, '')
-    const res = await app.inject({
-      method: 'POST',
-      url: '/livechat/start',
-      headers: { cookie: c.cookie, ...sameOrigin },
-      payload: { name: '   ', email: 'not-an-email', question: '', _csrf: c.token }
-    })
+    const res = await postStart(app, c.cookie, { name: '   ', email: 'not-an-email', question: '', _csrf: c.token })
     t.equal(res.statusCode, 422)
     t.match(res.body, /id="lc-name-error" class="lc-field-error">Name is required/)
     t.match(res.body, /id="lc-email-error" class="lc-field-error">Email must be a valid email/)
@@ -66,21 +67,11 @@ t.test('customer routes', async (t) => {
   t.test('POST /start: over-long fields and unknown fields are refused with a reason', async (t) => {
     const before = await chatCount()
     const c = await csrf(app, '')
-    const long = await app.inject({
-      method: 'POST',
-      url: '/livechat/start',
-      headers: { cookie: c.cookie, ...sameOrigin },
-      payload: { name: 'n'.repeat(121), email: 'a@b.example', question: 'q'.repeat(4001), _csrf: c.token }
-    })
+    const long = await postStart(app, c.cookie, { name: 'n'.repeat(121), email: 'a@b.example', question: 'q'.repeat(4001), _csrf: c.token })
     t.equal(long.statusCode, 422)
     t.match(long.body, /Name can be at most 120 characters/)
     t.match(long.body, /Question can be at most 4000 characters/)
-    const extra = await app.inject({
-      method: 'POST',
-      url: '/livechat/start',
-      headers: { cookie: c.cookie, ...sameOrigin },
-      payload: { name: 'Dana', email: 'a@b.example', question: 'hi', admin: 'yes', _csrf: c.token }
-    })
+    const extra = await postStart(app, c.cookie, { name: 'Dana', email: 'a@b.example', question: 'hi', admin: 'yes', _csrf: c.token })
     t.equal(extra.statusCode, 422)
     t.match(extra.body, /form: &quot;admin&quot; is not a known field/)
     t.equal(await chatCount(), before)
@@ -89,27 +80,12 @@ t.test('customer routes', async (t) => {
   t.test('POST /start: without a CSRF token, or from another origin, it is refused and nothing is stored', async (t) => {
     const before = await chatCount()
     const c = await csrf(app, '')
-    const noToken = await app.inject({
-      method: 'POST',
-      url: '/livechat/start',
-      headers: { cookie: c.cookie, ...sameOrigin },
-      payload: { name: 'Dana', email: 'a@b.example', question: 'hi' }
-    })
+    const noToken = await postStart(app, c.cookie, { name: 'Dana', email: 'a@b.example', question: 'hi' })
     t.equal(noToken.statusCode, 403)
     t.match(noToken.body, /This form has expired; reload the page and try again/)
-    const wrongToken = await app.inject({
-      method: 'POST',
-      url: '/livechat/start',
-      headers: { cookie: c.cookie, ...sameOrigin },
-      payload: { name: 'Dana', email: 'a@b.example', question: 'hi', _csrf: 'forged' }
-    })
+    const wrongToken = await postStart(app, c.cookie, { name: 'Dana', email: 'a@b.example', question: 'hi', _csrf: 'forged' })
     t.equal(wrongToken.statusCode, 403)
-    const foreign = await app.inject({
-      method: 'POST',
-      url: '/livechat/start',
-      headers: { cookie: c.cookie, origin: 'https://evil.example' },
-      payload: { name: 'Dana', email: 'a@b.example', question: 'hi', _csrf: c.token }
-    })
+    const foreign = await postStart(app, c.cookie, { name: 'Dana', email: 'a@b.example', question: 'hi', _csrf: c.token }, 'https://evil.example')
     t.equal(foreign.statusCode, 403)
     t.match(foreign.body, /Requests from https:\/\/evil.example are not accepted here/)
     t.equal(await chatCount(), before)
@@ -173,12 +149,7 @@ t.test('customer routes', async (t) => {
     await startChat(limited.app)
     await startChat(limited.app)
     const c = await csrf(limited.app, '')
-    const res = await limited.app.inject({
-      method: 'POST',
-      url: '/livechat/start',
-      headers: { cookie: joinCookies(c.cookie), ...sameOrigin },
-      payload: { name: 'Dana', email: 'a@b.example', question: 'third', _csrf: c.token }
-    })
+    const res = await postStart(limited.app, c.cookie, { name: 'Dana', email: 'a@b.example', question: 'third', _csrf: c.token })
     t.equal(res.statusCode, 429)
     t.match(res.body, /Too many chats started from this address; wait a minute and try again/)
   })
