@@ -23,4 +23,17 @@ t.test('views', async (t) => {
       t.match(readFileSync(file, 'utf8'), /^\{\{#> layouts\/main /, file)
     }
   })
+
+  // htmx 4 drops a response whose target has left the page; an action's default target is
+  // itself, and a live push may replace it (the queue, a composer) before the answer comes.
+  t.test('every htmx action targets the notice area, which no push replaces', async (t) => {
+    let actions = 0
+    for (const file of hbsFiles(viewsRoot)) {
+      for (const tag of readFileSync(file, 'utf8').match(/<[a-z]+[^>]*\bhx-(post|get|put|delete)="[^>]*>/g) ?? []) {
+        actions++
+        t.match(tag, /hx-target="#\{\{lcId 'notice'\}\}"/, `${file}: ${tag.slice(0, 80)}`)
+      }
+    }
+    t.ok(actions >= 3)
+  })
 })

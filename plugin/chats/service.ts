@@ -38,9 +38,10 @@ export type ChatService = ReturnType<typeof createChatService>
 /** Chat lifecycle and messages (DESIGN §4): every change is one conditional UPDATE plus history, in one transaction. */
 export function createChatService ({ db, bus, host, clock = Date.now, maxMessageLength }: ChatServiceDeps) {
   /** Appends a message inside `trx`, taking the next seq; undefined when the chat is no longer open. */
-  async function append (trx: Knex.Transaction, chatId: number, author: Actor, kind: Message['kind'], body: string, clientMsgId: string | null, open: readonly ChatStatus[] = openStatuses): Promise<Message | undefined> {
+  async function append (trx: Knex.Transaction, chatId: number, author: Actor, kind: Message['kind'], body: string, clientMsgId: string | null, open: readonly ChatStatus[] = openStatuses, agentOnly = false): Promise<Message | undefined> {
     const at = clock()
-    const seq = await store.reserveSeq(trx, chatId, open, author.kind === 'agent' && kind === 'text' ? { last_agent_message_at: at } : {})
+    const agentText = author.kind === 'agent' && kind === 'text'
+    const seq = await store.reserveSeq(trx, chatId, open, agentText ? { last_agent_message_at: at } : {}, agentOnly ? author.id ?? '' : undefined)
     if (seq === undefined) return undefined
     const row = {
       chat_id: chatId,
@@ -158,7 +159,9 @@ export function createChatService ({ db, bus, host, clock = Date.now, maxMessage
 
     /**
      * Stores a message and only then publishes it. A message with a client id already
-     * stored for this chat is returned as it was, not stored twice.
+     * stored for this chat is returned as it was, not stored twice. An agent writes only
+     * to a chat assigned to them: that is part of the UPDATE that takes the seq, so no
+     * transfer can slip in between a check and the write.
      */
     async postMessage (chatId: number, author: Actor, text: string, clientMsgId: string | null): Promise<{ message: Message, duplicate: boolean }> {
       const body = text.replace(/\r\n/g, '\n').trim()
@@ -169,7 +172,7 @@ export function createChatService ({ db, bus, host, clock = Date.now, maxMessage
       const open = author.kind === 'customer' ? openStatuses : [ChatStatus.active]
       let message: Message | undefined
       try {
-        message = await db.transaction(async (trx) => await append(trx, chatId, author, 'text', body, clientMsgId, open))
+        message = await db.transaction(async (trx) => await append(trx, chatId, author, 'text', body, clientMsgId, open, author.kind === 'agent'))
       } catch (err) {
         // A resend: the unique (chat_id, client_msg_id) index refused the copy and the
         // transaction, seq bump included, rolled back. Answer with the stored original.
@@ -179,7 +182,14 @@ export function createChatService ({ db, bus, host, clock = Date.now, maxMessage
         }
         throw err
       }
-      if (!message) throw new LC_ERR_CHAT_CLOSED()
+      if (!message) {
+        const chat = await load(chatId)
+        if (author.kind === 'agent' && chat.agentId !== author.id) {
+          if (chat.status === ChatStatus.queued) throw new LC_ERR_CHAT_STATE_CONFLICT(chat.status, 'written to before it is accepted')
+          throw new LC_ERR_CHAT_NOT_FOUND(String(chatId))
+        }
+        throw new LC_ERR_CHAT_CLOSED()
+      }
       await bus.publish({ type: 'chat.message', chatId, message })
       return { message, duplicate: false }
     },

@@ -93,12 +93,14 @@ export async function transition (db: Db, id: number, from: readonly ChatStatus[
 }
 
 /**
- * Reserves the next seq of an open chat: bumps last_seq under the row lock the UPDATE
- * takes, so concurrent senders are serialised and seq stays gapless.
+ * Reserves the next seq of an open chat (assigned to `agentId`, when given): bumps
+ * last_seq under the row lock the UPDATE takes, so concurrent senders are serialised
+ * and seq stays gapless.
  */
-export async function reserveSeq (db: Db, id: number, open: readonly ChatStatus[], changes: Partial<LcChatRow> = {}): Promise<number | undefined> {
-  const n = affected(await db('lc_chats').where({ id }).whereIn('status', open).whereNull('deleted_at')
-    .update({ ...changes, last_seq: db.raw('last_seq + 1'), message_count: db.raw('message_count + 1') }))
+export async function reserveSeq (db: Db, id: number, open: readonly ChatStatus[], changes: Partial<LcChatRow> = {}, agentId?: string): Promise<number | undefined> {
+  const q = db('lc_chats').where({ id }).whereIn('status', open).whereNull('deleted_at')
+  if (agentId !== undefined) q.andWhere('agent_id', agentId)
+  const n = affected(await q.update({ ...changes, last_seq: db.raw('last_seq + 1'), message_count: db.raw('message_count + 1') }))
   if (n === 0) return undefined
   const row = await db('lc_chats').select('last_seq').where({ id }).first()
   return Number(row.last_seq)

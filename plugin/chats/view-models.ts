@@ -27,13 +27,18 @@ export function composerModel (base: string, chat: Chat, audience: Audience, vie
     : chat.status === ChatStatus.active
       ? 'This chat belongs to another agent.'
       : chat.endedBy === 'customer' ? 'The customer ended this chat.' : 'This chat has ended.'
+  return { ...openComposer(base, chat.id, audience, draft), open, closedText }
+}
+
+/** The composer of a chat known to be open for the sender (just after a message was stored in it). */
+export function openComposer (base: string, chatId: number, audience: Audience, draft?: { body: string, error: string }) {
   return {
-    chatId: chat.id,
-    open,
+    chatId,
+    open: true,
     clientMsgId: newClientMsgId(),
-    endUrl: audience === 'customer' ? `${base}/chat/${chat.id}/end` : `${base}/console/chats/${chat.id}/end`,
+    endUrl: audience === 'customer' ? `${base}/chat/${chatId}/end` : `${base}/console/chats/${chatId}/end`,
     endLabel: audience === 'customer' ? 'End chat' : 'End Chat',
-    closedText,
+    closedText: '',
     restartUrl: audience === 'customer' ? `${base}/start` : null,
     body: draft?.body ?? '',
     error: draft?.error ?? null

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { WebSocket } from 'ws'
 import { socketMessage, type SocketMessage } from '../chats/schemas.ts'
-import type { Chat } from '../chats/types.ts'
-import { composerModel } from '../chats/view-models.ts'
+import { composerModel, openComposer } from '../chats/view-models.ts'
 import { customerCookie } from '../customer/routes.ts'
 import type { RouteDeps } from '../deps.ts'
 import { type CodedError, isCoded, LC_ERR_BAD_FRAME, LC_ERR_CHAT_NOT_FOUND, LC_ERR_RATE_LIMITED } from '../errors.ts'
@@ -23,8 +22,6 @@ const CLOSE_POLICY = 1008
 interface Identity {
   client: Client
   author: { kind: 'agent' | 'customer', id: string | null, name: string }
-  /** Whether this socket may write to the chat. */
-  mayWrite: (chat: Chat) => boolean
 }
 
 /** The two sockets of DESIGN §6: one per agent console tab, one per customer chat window. */
@@ -75,32 +72,34 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
     }
     if (frame.type === 'ping') return
     const chatId = Number(frame.chat_id)
-    let chat: Chat
-    try {
-      chat = await chats.get(chatId)
-      if (!id.mayWrite(chat)) throw new LC_ERR_CHAT_NOT_FOUND(String(chatId))
-    } catch (err) {
-      if (!isCoded(err)) throw err
-      await hub.send(client, errorFragment(err))
+    const audience = id.author.kind
+    // A customer's socket belongs to one chat; an agent's right to write is checked by the
+    // service in the same UPDATE that stores the message.
+    if (audience === 'customer' && chatId !== client.chatId) {
+      await hub.send(client, errorFragment(new LC_ERR_CHAT_NOT_FOUND(String(chatId))))
       return
     }
-    const audience = id.author.kind
-    const composer = (draft?: { body: string, error: string }) =>
-      envelope([fragment(targets.composer(chatId), 'outerHTML', views.render('chats/composer', composerModel(base, chat, audience, client.userId, draft)))])
+    const composer = (model: ReturnType<typeof openComposer>) =>
+      envelope([fragment(targets.composer(chatId), 'outerHTML', views.render('chats/composer', model))])
     if (!allowed()) {
-      await hub.send(client, composer({ body: frame.body, error: new LC_ERR_RATE_LIMITED('messages').message }))
+      await hub.send(client, composer(openComposer(base, chatId, audience, { body: frame.body, error: new LC_ERR_RATE_LIMITED('messages').message })))
       return
     }
     try {
       await chats.postMessage(chatId, id.author, frame.body, frame.client_msg_id)
       // A fresh composer (empty, with a new client id) tells the sender it was stored.
-      await hub.send(client, composer())
+      await hub.send(client, composer(openComposer(base, chatId, audience)))
     } catch (err) {
       if (!isCoded(err) || (err.statusCode ?? 500) >= 500) throw err
+      if (err.code === 'LC_ERR_CHAT_NOT_FOUND') {
+        await hub.send(client, errorFragment(err))
+        return
+      }
       // Refused: the sender gets the text back with the reason, nothing is lost. A chat
       // that closed meanwhile has no composer any more, so the reason goes to the notice.
-      const open = composerModel(base, chat, audience, client.userId).open
-      await hub.send(client, open ? composer({ body: frame.body, error: err.message }) : errorFragment(err))
+      const chat = await chats.get(chatId)
+      const model = composerModel(base, chat, audience, client.userId, { body: frame.body, error: err.message })
+      await hub.send(client, model.open ? composer(model) : errorFragment(err))
     }
   }
 
@@ -144,8 +143,7 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
       const client: Client = { socket, kind: 'agent', userId: agent.user.id, chatId: null, topics: new Set([`agent:${agent.user.id}`, 'queue']), seqs: new Map(), chain: Promise.resolve() }
       return {
         client,
-        author: { kind: 'agent', id: agent.user.id, name: agent.user.name },
-        mayWrite: (chat) => chat.agentId === agent.user.id
+        author: { kind: 'agent', id: agent.user.id, name: agent.user.name }
       }
     }, async ({ client }) => {
       const since = parseSince((request.query as { since?: string }).since)
@@ -171,8 +169,7 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
       if (chat.status === 'queued') client.topics.add('queue-position')
       return {
         client,
-        author: { kind: 'customer', id: chat.customerUserId, name: chat.customerName },
-        mayWrite: (c) => c.id === chatId
+        author: { kind: 'customer', id: chat.customerUserId, name: chat.customerName }
       }
     }, async ({ client }) => {
       const chatId = client.chatId!

@@ -66,11 +66,12 @@ t.test('chat service', async (t) => {
     t.equal((await s.chats.messages(chat.id)).length, 2)
   })
 
-  t.test('postMessage: an agent cannot write before accepting, nobody after the end', async (t) => {
+  t.test('postMessage: an agent cannot write before accepting nor into another agent\'s chat, nobody after the end', async (t) => {
     const { chat } = await given.queuedChat(s)
     const bob = await s.user('bob')
-    await t.rejects(s.chats.postMessage(chat.id, { kind: 'agent', id: bob.id, name: bob.name }, 'hi', null), { code: 'LC_ERR_CHAT_CLOSED' })
+    await t.rejects(s.chats.postMessage(chat.id, { kind: 'agent', id: bob.id, name: bob.name }, 'hi', null), { code: 'LC_ERR_CHAT_STATE_CONFLICT' })
     const active = await given.activeChat(s)
+    await t.rejects(s.chats.postMessage(active.chat.id, { kind: 'agent', id: bob.id, name: bob.name }, 'not mine', null), { code: 'LC_ERR_CHAT_NOT_FOUND' }, 'another agent\'s chat')
     await s.chats.endChat(active.chat.id, { kind: 'agent', id: active.agent.id, name: active.agent.name })
     await t.rejects(s.chats.postMessage(active.chat.id, customer, 'still there?', null), { code: 'LC_ERR_CHAT_CLOSED' })
   })
