@@ -29,8 +29,6 @@ export function createViews (root = viewsRoot): Views {
 
   hb.registerHelper('lcId', (name: string, ...rest: unknown[]) => targetId(name, ...rest.slice(0, -1)))
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b)
-  hb.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean))
-  hb.registerHelper('json', (value: unknown) => JSON.stringify(value))
   // Times go out as UTC in a <time datetime>; public/livechat.js shows them in the viewer's zone.
   hb.registerHelper('time', (ms: unknown) => {
     if (typeof ms !== 'number') return ''

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { chatParams } from '../chats/schemas.ts'
-import { csrfOnlyBody } from '../customer/schemas.ts'
+import { csrfOnlyBody } from '../security/schemas.ts'
 import type { RouteDeps } from '../deps.ts'
 import { LC_ERR_CHAT_NOT_FOUND } from '../errors.ts'
 import { envelope, fragment } from '../realtime/fragments.ts'

@@ -18,29 +18,31 @@ export function createConsoleViews ({ base, chats, host, views }: { base: string
     return names.get(id)!
   }
 
-  return {
-    async pane (chat: Chat, viewerId: string, messages?: Message[], isNew = false) {
-      return {
-        base,
-        chat,
-        isNew,
-        statusLabel: statusLabels[chat.status],
-        agentName: await agentName(chat.agentId),
-        messages: messages ?? await chats.messages(chat.id),
-        composer: composerModel(base, chat, 'agent', viewerId)
-      }
-    },
+  async function pane (chat: Chat, viewerId: string, messages?: Message[], isNew = false) {
+    return {
+      base,
+      chat,
+      isNew,
+      statusLabel: statusLabels[chat.status],
+      agentName: await agentName(chat.agentId),
+      messages: messages ?? await chats.messages(chat.id),
+      composer: composerModel(base, chat, 'agent', viewerId)
+    }
+  }
 
+  async function lists (agentId: string) {
+    const [active, completed] = await Promise.all([chats.agentChats(agentId, 'active'), chats.agentChats(agentId, 'completed')])
+    return { myActive: { base, chats: active }, myCompleted: { base, chats: completed } }
+  }
+
+  return {
+    pane,
+    lists,
     queue: (queued: Chat[]) => ({ base, chats: queued }),
     availability: (p: Presence) => ({ base, available: p.status === 'available' }),
 
-    async lists (agentId: string) {
-      const [active, completed] = await Promise.all([chats.agentChats(agentId, 'active'), chats.agentChats(agentId, 'completed')])
-      return { myActive: { base, chats: active }, myCompleted: { base, chats: completed } }
-    },
-
     async listFragments (agentId: string): Promise<Fragment[]> {
-      const { myActive, myCompleted } = await this.lists(agentId)
+      const { myActive, myCompleted } = await lists(agentId)
       return [
         fragment(targets.myActive(), 'outerHTML', views.render('console/my-active', myActive)),
         fragment(targets.myCompleted(), 'outerHTML', views.render('console/my-completed', myCompleted))
@@ -53,7 +55,7 @@ export function createConsoleViews ({ base, chats, host, views }: { base: string
 
     /** The parts of an open pane that change with the chat's state: header and composer. */
     async paneStateFragments (chat: Chat, viewerId: string): Promise<Fragment[]> {
-      const model = await this.pane(chat, viewerId, [])
+      const model = await pane(chat, viewerId, [])
       const parts = [fragment(targets.chatHeader(chat.id), 'outerHTML', views.render('console/chat-header', model))]
       // Replaced only when it closes, so a draft being typed is never wiped.
       if (!model.composer.open) parts.push(fragment(targets.composer(chat.id), 'outerHTML', views.render('chats/composer', model.composer)))

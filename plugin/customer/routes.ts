@@ -1,11 +1,13 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { chatParams } from '../chats/schemas.ts'
 import { composerModel } from '../chats/view-models.ts'
 import type { RouteDeps } from '../deps.ts'
 import { rateLimitError } from '../error-handler.ts'
 import { envelope, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import { describeAjvError } from '../validation.ts'
-import { csrfOnlyBody, endParams, prechatBody, readPrechat } from './schemas.ts'
+import { csrfOnlyBody } from '../security/schemas.ts'
+import { prechatBody, readPrechat } from './schemas.ts'
 
 export const customerCookie = (chatId: number): string => `lc_chat_${chatId}`
 
@@ -49,7 +51,7 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
     return reply.redirect(`${base}/chat/${chat.id}`, 303)
   })
 
-  fastify.get<{ Params: { id: number } }>('/chat/:id', { schema: { params: endParams } }, async (request, reply) => {
+  fastify.get<{ Params: { id: number } }>('/chat/:id', { schema: { params: chatParams } }, async (request, reply) => {
     const user = await access.user(request)
     const chat = await chats.chatForCustomer(request.params.id, request.cookies[customerCookie(request.params.id)], user)
     const messages = await chats.messages(chat.id)
@@ -68,7 +70,7 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
   })
 
   fastify.post<{ Params: { id: number } }>('/chat/:id/end', {
-    schema: { params: endParams, body: csrfOnlyBody },
+    schema: { params: chatParams, body: csrfOnlyBody },
     preValidation: fastify.csrfProtection
   }, async (request, reply) => {
     const user = await access.user(request)

@@ -32,18 +32,3 @@ export function readPrechat (body: unknown): { values: { name: string, email: st
   }
   return { values, errors }
 }
-
-export const endParams = {
-  $id: 'lc/customer/end-params',
-  type: 'object',
-  additionalProperties: false,
-  required: ['id'],
-  properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } }
-} as const
-
-export const csrfOnlyBody = {
-  $id: 'lc/common/csrf-only',
-  type: ['object', 'null'],
-  additionalProperties: false,
-  properties: { _csrf: { type: 'string', maxLength: 200 } }
-} as const

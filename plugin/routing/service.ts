@@ -18,18 +18,20 @@ export type RoutingService = ReturnType<typeof createRoutingService>
 export function createRoutingService ({ db, bus, clock = Date.now, heartbeatTimeoutSeconds }: RoutingServiceDeps) {
   const freshSince = (): number => clock() - heartbeatTimeoutSeconds * 1000
 
+  async function presence (agentId: string): Promise<store.Presence> {
+    const row = await store.getPresence(db, agentId)
+    return row ? store.toPresence(row) : { agentId, status: 'unavailable', maxChats: 4, heartbeatAt: null }
+  }
+
   return {
-    async presence (agentId: string): Promise<store.Presence> {
-      const row = await store.getPresence(db, agentId)
-      return row ? store.toPresence(row) : { agentId, status: 'unavailable', maxChats: 4, heartbeatAt: null }
-    },
+    presence,
 
     /** The Available switch. Turning it on also counts as a heartbeat: the agent is plainly here. */
     async setAvailable (agentId: string, available: boolean): Promise<store.Presence> {
       const at = clock()
       await store.upsertPresence(db, agentId, available ? { status: 'available', heartbeat_at: at } : { status: 'unavailable' }, at)
       await bus.publish({ type: 'presence.changed', agentId })
-      return await this.presence(agentId)
+      return await presence(agentId)
     },
 
     /** Called for every agent with an open console socket on this instance. */
