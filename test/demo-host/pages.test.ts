@@ -130,7 +130,7 @@ t.test('portal and desk', async (t) => {
     t.equal(res.statusCode, 200)
     t.match(res.body, '<a href="/login">Sign in</a>')
     t.match(res.body, /href="\/kb\/\d+"/)
-    t.match(res.body, /<span class="chat-link" hx-get="\/livechat\/portal\/link" hx-trigger="load" hx-swap="outerHTML"><a class="button" href="\/livechat\/start">Chat with us<\/a><\/span>/)
+    t.match(res.body, /<span class="chat-link" hx-get="\/livechat\/portal\/link" hx-trigger="load" hx-swap="innerHTML"><a class="button" href="\/livechat\/start">Chat with us<\/a><\/span>/)
     t.match(res.body, '<script src="/static/vendor/htmx.min.js" defer></script>')
   })
 
