@@ -5,7 +5,9 @@ import { prepareDatabase } from './setup.ts'
 
 const knex = await connectOrExit()
 await prepareDatabase(knex)
-const app = await buildDemoHost({ knex, logger: { level: process.env.LOG_LEVEL ?? 'info' } })
+// REDIS_URL: live updates go through Redis, so several instances can share one database.
+const pluginOptions = process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : undefined
+const app = await buildDemoHost({ knex, logger: { level: process.env.LOG_LEVEL ?? 'info' }, pluginOptions })
 
 const port = Number(process.env.PORT ?? 3000)
 const host = process.env.HOST ?? '127.0.0.1'

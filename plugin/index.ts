@@ -24,6 +24,7 @@ import { loadManifest, type Manifest, projectRoot, resolveSettings } from './man
 import { memoryBus } from './realtime/bus.ts'
 import type { Bus } from './realtime/events.ts'
 import { createHub } from './realtime/hub.ts'
+import { redisBus } from './realtime/redis-bus.ts'
 import { socketRoutes } from './realtime/routes.ts'
 import { createRoutingService } from './routing/service.ts'
 import { createAccess } from './security/access.ts'
@@ -36,8 +37,13 @@ export interface LiveChatOptions {
   settings?: Record<string, unknown>
   /** Defaults to the manifest.json beside the plugin. */
   manifest?: Manifest
-  /** Defaults to the in-process bus; several instances share a Redis bus. */
+  /** Defaults to a Redis bus when `redisUrl` is set, else the in-process bus; several instances share a Redis bus. */
   bus?: Bus
+  /**
+   * redis://host:port of the pub/sub server that carries live updates between instances
+   * (the host passes REDIS_URL). Used when no `bus` is given; unset means the in-process bus.
+   */
+  redisUrl?: string
   /** Run scheduled jobs in this instance (default true; tests turn it off). */
   jobs?: boolean
   /** Clock for services, in epoch ms (tests may pin time). */
@@ -104,7 +110,22 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(fastifyStatic, { root: resolve(projectRoot, 'public'), prefix: '/assets/', decorateReply: false, maxAge: '1h' })
   await fastify.register(fastifyStatic, { root: resolve(projectRoot, 'node_modules/htmx.org/dist'), prefix: '/assets/vendor/', decorateReply: false, maxAge: '1d', allowedPath: (path) => /^\/(htmx(\.min)?\.js|ext\/hx-ws(\.min)?\.js)$/.test(path) })
 
-  const bus = opts.bus ?? memoryBus()
+  let bus: Bus
+  if (opts.bus) {
+    bus = opts.bus
+  } else if (opts.redisUrl) {
+    // Subscribed before the plugin is ready, so no instance misses what another publishes.
+    const redis = redisBus(opts.redisUrl, { log: fastify.log })
+    try {
+      await redis.ready()
+    } catch (err) {
+      await redis.close()
+      throw err
+    }
+    bus = redis
+  } else {
+    bus = memoryBus()
+  }
   const chats = createChatService({ db, bus, host, clock, maxMessageLength: settings.maxMessageLength })
   const routing = createRoutingService({ db, bus, clock, heartbeatTimeoutSeconds: settings.heartbeatTimeoutSeconds })
   const access = createAccess({ host, settings })

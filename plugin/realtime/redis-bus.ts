@@ -1,0 +1,119 @@
+import { Redis } from 'ioredis'
+import type { Bus, BusEvent, BusHandler } from './events.ts'
+
+export interface RedisBusLog {
+  warn: (obj: object, msg: string) => void
+  error: (obj: object, msg: string) => void
+}
+
+export interface RedisBusOptions {
+  /** The pub/sub channel every instance of one desk shares (default `livechat:events`). */
+  channel?: string
+  log?: RedisBusLog
+}
+
+export type RedisBus = Bus & {
+  /** Resolves once the subscription is acknowledged: from then on no event on the channel is missed. */
+  ready: () => Promise<void>
+}
+
+const consoleLog: RedisBusLog = {
+  warn: (obj, msg) => { console.warn(msg, obj) },
+  error: (obj, msg) => { console.error(msg, obj) }
+}
+
+/**
+ * The bus between instances (DESIGN §6): every event goes through one Redis pub/sub
+ * channel, and this instance's handlers are fed only from its subscription, so an event
+ * it published itself comes back once, like anyone else's. Two connections: a subscribed
+ * connection cannot publish.
+ */
+export function redisBus (url: string, opts: RedisBusOptions = {}): RedisBus {
+  const channel = opts.channel ?? 'livechat:events'
+  const log = opts.log ?? consoleLog
+  const handlers = new Set<BusHandler>()
+  let closed = false
+  // A publish waits at most one retry: the change it announces is already committed, and
+  // a request must not hang on Redis (see publish).
+  const publisher = new Redis(url, { maxRetriesPerRequest: 1 })
+  const subscriber = new Redis(url)
+  // Without a listener ioredis prints every connection error itself; reconnecting is its job.
+  publisher.on('error', (err: unknown) => { log.warn({ err }, 'live chat Redis publisher error') })
+  subscriber.on('error', (err: unknown) => { log.warn({ err }, 'live chat Redis subscriber error') })
+
+  subscriber.on('message', (from: string, payload: string) => {
+    if (from !== channel) return
+    let event: BusEvent
+    try {
+      event = JSON.parse(payload) as BusEvent
+      if (typeof event !== 'object' || event === null || typeof event.type !== 'string') throw new Error('not an event')
+    } catch (err) {
+      log.warn({ err, channel, payload: payload.slice(0, 200) }, 'live chat bus ignored a malformed payload')
+      return
+    }
+    for (const handler of handlers) {
+      try {
+        handler(event)
+      } catch (err) {
+        log.error({ err, event: event.type }, 'live chat bus handler failed')
+      }
+    }
+  })
+
+  // ioredis subscribes again by itself after a reconnect; this is the first acknowledgement.
+  // A connection error before it fails ready() at once, rather than after ioredis's retries.
+  const subscribed = new Promise<void>((resolve, reject) => {
+    const early = (err: Error) => { reject(new Error(`live chat could not subscribe on Redis at ${redacted(url)}: ${err.message}`, { cause: err })) }
+    subscriber.once('error', early)
+    subscriber.subscribe(channel).then(() => { resolve() }, reject).finally(() => { subscriber.off('error', early) })
+  })
+  subscribed.catch((err: unknown) => { if (!closed) log.error({ err, channel }, 'live chat Redis subscription failed') })
+
+  return {
+    ready: () => subscribed,
+    async publish (event: BusEvent) {
+      // Until our own subscription stands, our own sockets would miss what we publish.
+      await subscribed
+      try {
+        await publisher.publish(channel, JSON.stringify(event))
+      } catch (err) {
+        // The change is committed; failing the request now would only hide that. Sockets
+        // that missed it catch up by seq when the next message arrives or they reconnect.
+        log.error({ err, event: event.type }, 'live chat could not publish on Redis')
+      }
+    },
+    subscribe (handler) {
+      handlers.add(handler)
+      return () => { handlers.delete(handler) }
+    },
+    async close () {
+      closed = true
+      handlers.clear()
+      await Promise.all([quit(publisher), quit(subscriber)])
+    }
+  }
+}
+
+/** QUIT, or a plain disconnect when the connection is not up (QUIT would wait for it). */
+async function quit (redis: Redis): Promise<void> {
+  if (redis.status === 'end') return
+  if (redis.status !== 'ready') {
+    redis.disconnect()
+    return
+  }
+  try {
+    await redis.quit()
+  } catch {
+    redis.disconnect()
+  }
+}
+
+function redacted (url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.href
+  } catch {
+    return 'REDIS_URL (not a valid URL)'
+  }
+}
