@@ -123,12 +123,6 @@ export function createHub ({ bus, messagesBetween, renderMessages, log, maxBuffe
       projections.set(type, list)
     },
 
-    size (): number {
-      const all = new Set<Client>()
-      for (const set of byTopic.values()) for (const c of set) all.add(c)
-      return all.size
-    },
-
     /** Closes every socket with 1012 so clients reconnect (to this or another instance) and resume. */
     async close (): Promise<void> {
       closing = true

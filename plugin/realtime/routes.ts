@@ -28,11 +28,21 @@ interface Identity {
 export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
   const { base, chats, routing, access, hub, views, consoleViews, customerViews, settings } = deps
 
-  // Presence: every agent with an open console on this instance stays fresh.
+  // Sockets that did not answer the last ping are gone without a close (a laptop asleep,
+  // a dropped network): they are cut off, so they neither pile up nor keep an agent present.
+  const answered = new Map<WebSocket, boolean>()
+
+  // Presence: every agent with an open console on this instance stays fresh. One tick
+  // every third of the heartbeat timeout: a dead socket is cut off within two ticks.
   const beat = setInterval(() => {
+    for (const [socket, alive] of answered) {
+      if (!alive) { socket.terminate(); continue }
+      answered.set(socket, false)
+      socket.ping()
+    }
     const agents = [...new Set(hub.clients('queue').map((c) => c.userId!))]
     if (agents.length > 0) routing.heartbeat(agents).catch((err: unknown) => { fastify.log.warn({ err }, 'live chat heartbeat failed') })
-  }, Math.max(5, Math.floor(settings.heartbeatTimeoutSeconds / 3)) * 1000)
+  }, Math.max(3, Math.floor(settings.heartbeatTimeoutSeconds / 3)) * 1000)
   beat.unref()
   fastify.addHook('onClose', async () => { clearInterval(beat) })
 
@@ -131,7 +141,12 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
         if (id) void hub.send(id.client, errorFragment(new LC_ERR_BAD_FRAME('the server could not handle it; try again')))
       })
     })
-    socket.on('close', () => { if (id) hub.detach(id.client) })
+    answered.set(socket, true)
+    socket.on('pong', () => { answered.set(socket, true) })
+    socket.on('close', () => {
+      answered.delete(socket)
+      if (id) hub.detach(id.client)
+    })
     socket.on('error', (err) => { request.log.warn({ err }, 'live chat socket error') })
   }
 

@@ -101,8 +101,8 @@ export interface SocketClient {
   close: () => Promise<void>
 }
 
-export async function openSocket (baseUrl: string, path: string, headers: Record<string, string>): Promise<SocketClient> {
-  const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + path, { headers })
+export async function openSocket (baseUrl: string, path: string, headers: Record<string, string>, options: WebSocket.ClientOptions = {}): Promise<SocketClient> {
+  const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + path, { ...options, headers })
   const frames: string[] = []
   const waiters: Array<{ match: RegExp, resolve: (f: string) => void }> = []
   ws.on('message', (data) => {

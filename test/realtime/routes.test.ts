@@ -172,4 +172,40 @@ t.test('sockets', async (t) => {
     await other.app.close()
     t.equal((await closing).code, 1012)
   })
+  t.test('user text in a pushed message stays inert', async (t) => {
+    const { chatId, agent, customer } = await liveChat()
+    customer.send({ type: 'message', chat_id: String(chatId), body: '<script>alert(1)</script>"><img src=x onerror=alert(2)>', client_msg_id: 'xss-00000001' })
+    const frame = await agent.waitFor(/alert\(1\)/)
+    t.notMatch(frame, /<script>|<img/)
+    t.match(frame, /&lt;script&gt;alert\(1\)&lt;\/script&gt;&quot;&gt;&lt;img src(=|&#x3D;)x onerror(=|&#x3D;)alert\(2\)&gt;/)
+  })
+})
+
+t.test('sockets: limits', async (t) => {
+  const { app, url, knex } = await build(t, { listen: true, pluginOptions: { jobs: false, settings: { chatStartsPerMinute: 1000, messagesPerMinute: 3, heartbeatTimeoutSeconds: 10 } } })
+  const origin = url
+
+  t.test('messages over the per-socket limit are refused with the text handed back', async (t) => {
+    const { chatId, cookie } = await startChat(app)
+    const customer = await openSocket(url, `/livechat/ws/chat/${chatId}?since=${chatId}.1`, { cookie, origin })
+    t.teardown(() => customer.close())
+    for (const n of [1, 2, 3]) {
+      customer.send({ type: 'message', chat_id: String(chatId), body: `allowed ${n}`, client_msg_id: `limit-00000${n}` })
+      await customer.waitFor(new RegExp(`allowed ${n}`))
+    }
+    customer.send({ type: 'message', chat_id: String(chatId), body: 'one too many', client_msg_id: 'limit-000004' })
+    const refused = await customer.waitFor(/Too many messages; wait a minute and try again/)
+    t.match(refused, /one too many<\/textarea>/, 'the text is handed back')
+    t.equal(Number((await knex('lc_messages').where({ chat_id: chatId, body: 'one too many' }).count({ n: '*' }).first())?.n), 0)
+  })
+
+  t.test('a socket that stops answering pings is cut off; one that answers stays', async (t) => {
+    const alice = await agentSession(app, 'alice')
+    const silent = await openSocket(url, '/livechat/ws/console', { cookie: alice.cookie, origin }, { autoPong: false })
+    const healthy = await openSocket(url, '/livechat/ws/console', { cookie: alice.cookie, origin })
+    t.teardown(async () => { await healthy.close() })
+    const closed = await silent.closed
+    t.equal(closed.code, 1006, 'terminated, not closed politely')
+    t.equal(healthy.ws.readyState, healthy.ws.OPEN, 'the socket that answers pings is still open')
+  })
 })
