@@ -33,7 +33,6 @@ export function describeAjvError (error: ErrorObject, root = 'request'): string 
   const p = error.params as Record<string, unknown>
   switch (error.keyword) {
     case 'required': return `${label === root ? '' : label + ': '}${fieldNames[String(p.missingProperty)] ?? String(p.missingProperty)} is required`.trim()
-    case 'additionalProperty':
     case 'additionalProperties': return `${field}: "${String(p.additionalProperty)}" is not a known field`
     case 'enum': return `${label} must be one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}`
     case 'maxLength': return `${label} can be at most ${String(p.limit)} characters`

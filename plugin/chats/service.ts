@@ -234,7 +234,13 @@ export function createChatService ({ db, bus, host, clock = Date.now, maxMessage
       return (await store.queuedChats(db)).map(store.toChat)
     },
 
-    /** How many queued chats are ahead of each queued chat, by chat id. */
+    /** How many chats are ahead of this one in the queue; undefined when it is not queued. */
+    async queuePosition (chat: Chat): Promise<number | undefined> {
+      if (chat.status !== ChatStatus.queued || chat.queuedAt === null) return undefined
+      return await store.countAhead(db, { id: chat.id, queuedAt: chat.queuedAt })
+    },
+
+    /** How many queued chats are ahead of each queued chat, by chat id (one read for every waiting customer). */
     async queuePositions (): Promise<Map<number, number>> {
       const rows = await store.queuedChats(db, 10000)
       return new Map(rows.map((r, i) => [Number(r.id), i]))

@@ -137,6 +137,14 @@ export async function queuedChats (db: Db, limit = 500): Promise<LcChatRow[]> {
     .orderBy([{ column: 'queued_at', order: 'asc' }, { column: 'id', order: 'asc' }]).limit(limit)
 }
 
+/** How many queued chats are ahead of this one (queued earlier, or at the same ms with a lower id). */
+export async function countAhead (db: Db, chat: { id: number, queuedAt: number }): Promise<number> {
+  const row = await db('lc_chats').where('status', 'queued').whereNull('deleted_at')
+    .andWhere((q) => { q.where('queued_at', '<', chat.queuedAt).orWhere((q2) => { q2.where('queued_at', chat.queuedAt).andWhere('id', '<', chat.id) }) })
+    .count({ n: '*' }).first()
+  return Number(row?.n ?? 0)
+}
+
 export async function agentChats (db: Db, agentId: string, statuses: readonly ChatStatus[], limit = 50): Promise<LcChatRow[]> {
   return await db<LcChatRow>('lc_chats').where('agent_id', agentId).whereIn('status', statuses).whereNull('deleted_at')
     .orderBy('id', 'desc').limit(limit)

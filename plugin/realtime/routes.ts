@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { WebSocket } from 'ws'
 import { socketMessage, type SocketMessage } from '../chats/schemas.ts'
+import type { Chat } from '../chats/types.ts'
 import { composerModel, openComposer } from '../chats/view-models.ts'
 import { customerCookie } from '../customer/routes.ts'
 import type { RouteDeps } from '../deps.ts'
@@ -8,12 +9,12 @@ import { type CodedError, isCoded, LC_ERR_BAD_FRAME, LC_ERR_CHAT_NOT_FOUND, LC_E
 import { createAjv, describeAjvError } from '../validation.ts'
 import { envelope, fragment } from './fragments.ts'
 import type { Client } from './hub.ts'
-import { chatSocketParams, consoleSocketQuery, parseSince } from './schemas.ts'
+import { chatSocketParams, parseSince, sinceQuery } from './schemas.ts'
 import { targets } from './targets.ts'
 
 const ajv = createAjv()
 const validateFrame = ajv.compile<SocketMessage>(socketMessage)
-const validateConsoleQuery = ajv.compile<{ since?: string }>(consoleSocketQuery)
+const validateSince = ajv.compile<{ since?: string }>(sinceQuery)
 const validateChatParams = ajv.compile<{ id: string }>(chatSocketParams)
 
 /** A refused socket is accepted and closed at once: a refused upgrade makes htmx retry forever. */
@@ -22,6 +23,8 @@ const CLOSE_POLICY = 1008
 interface Identity {
   client: Client
   author: { kind: 'agent' | 'customer', id: string | null, name: string }
+  /** The customer's chat as read when the socket was let in. */
+  chat?: Chat
 }
 
 /** The two sockets of DESIGN §6: one per agent console tab, one per customer chat window. */
@@ -153,7 +156,7 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
   fastify.get('/ws/console', { websocket: true }, (socket, request) => {
     serve(socket, request, async () => {
       access.checkOrigin(request.headers, request.protocol, true)
-      if (!validateConsoleQuery(request.query)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateConsoleQuery.errors![0]!, 'query'))
+      if (!validateSince(request.query)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateSince.errors![0]!, 'query'))
       const agent = await access.agent(request)
       const client: Client = { socket, kind: 'agent', userId: agent.user.id, chatId: null, topics: new Set([`agent:${agent.user.id}`, 'queue']), seqs: new Map(), chain: Promise.resolve() }
       return {
@@ -177,22 +180,23 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
       access.checkOrigin(request.headers, request.protocol, true)
       if (!validateChatParams(request.params)) throw new LC_ERR_CHAT_NOT_FOUND('?')
       const query = request.query as { since?: string }
-      if (!validateConsoleQuery(query)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateConsoleQuery.errors![0]!, 'query'))
+      if (!validateSince(query)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateSince.errors![0]!, 'query'))
       const chatId = Number(request.params.id)
       const chat = await chats.chatForCustomer(chatId, request.cookies[customerCookie(chatId)], await access.user(request))
       const client: Client = { socket, kind: 'customer', userId: null, chatId, topics: new Set([`customer:${chatId}`]), seqs: new Map(), chain: Promise.resolve() }
       if (chat.status === 'queued') client.topics.add('queue-position')
       return {
         client,
-        author: { kind: 'customer', id: chat.customerUserId, name: chat.customerName }
+        author: { kind: 'customer', id: chat.customerUserId, name: chat.customerName },
+        chat
       }
-    }, async ({ client }) => {
+    }, async ({ client, chat }) => {
       const chatId = client.chatId!
-      const chat = await chats.get(chatId)
+      if (!chat) return
       hub.followChat(client, chatId, parseSince((request.query as { since?: string }).since).get(chatId) ?? chat.lastSeq)
       void hub.catchUp(client, chatId)
       void hub.send(client, async () => {
-        const ahead = (await chats.queuePositions()).get(chatId)
+        const ahead = await chats.queuePosition(chat)
         const parts = [fragment(targets.status(chatId), 'outerHTML', views.render('customer/status', await customerViews.status(chat, ahead)))]
         const composer = composerModel(base, chat, 'customer', null)
         if (!composer.open) parts.push(fragment(targets.composer(chatId), 'outerHTML', views.render('chats/composer', composer)))

@@ -1,6 +1,6 @@
-/** `since` lists, per chat, the last seq the client holds: "42.17,43.5". */
-export const consoleSocketQuery = {
-  $id: 'lc/realtime/console-query',
+/** The query of both sockets: `since` lists, per chat, the last seq the client holds ("42.17,43.5"). */
+export const sinceQuery = {
+  $id: 'lc/realtime/since-query',
   type: 'object',
   additionalProperties: false,
   properties: { since: { type: 'string', maxLength: 4000, pattern: '^([0-9]{1,10}\\.[0-9]{1,10})(,[0-9]{1,10}\\.[0-9]{1,10}){0,199}$' } }

@@ -133,6 +133,8 @@ t.test('chat service', async (t) => {
     let positions = await s.chats.queuePositions()
     t.equal(positions.get(b.chat.id)! - positions.get(a.chat.id)!, 1)
     t.equal(positions.get(b.chat.id), before + 1)
+    t.equal(await s.chats.queuePosition(await s.chats.get(b.chat.id)), before + 1, 'one chat\'s position agrees with the whole queue\'s')
+    t.equal(await s.chats.queuePosition((await given.activeChat(s)).chat), undefined, 'a chat not in the queue has no position')
     await s.chats.endChat(a.chat.id, customer)
     positions = await s.chats.queuePositions()
     t.equal(positions.get(b.chat.id), before)

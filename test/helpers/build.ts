@@ -45,9 +45,9 @@ export function joinCookies (...parts: string[]): string {
 }
 
 /** Signs in on the host's own login form and returns the session cookie. */
-export async function login (app: FastifyInstance, username: string): Promise<string> {
+export async function login (app: FastifyInstance, username: string, password = 'demo'): Promise<string> {
   const res = await app.inject({
-    method: 'POST', url: '/login', headers: { origin: 'http://localhost' }, payload: { username, password: 'demo' }
+    method: 'POST', url: '/login', headers: { origin: 'http://localhost' }, payload: { username, password }
   })
   if (res.statusCode !== 303) throw new Error(`login as ${username} failed: ${res.statusCode}`)
   return cookiesOf(res)
