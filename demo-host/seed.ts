@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import { hashPassword } from './passwords.ts'
 import { kbArticles } from './seed-kb.ts'
+import { seedRouting } from './seed-routing.ts'
 import { insertedId } from './db.ts'
 import { ticketRef } from './tickets.ts'
 import type { TicketKind } from './tickets.ts'
@@ -171,6 +172,8 @@ export async function seedDemo (knex: Knex, now: number = Date.now()): Promise<v
   }
   const userIds = new Map<string, number>()
   for (const row of await knex('users').select('id', 'username')) userIds.set(row.username, Number(row.id))
+
+  await seedRouting(knex, userIds)
 
   const titles = new Set((await knex('kb_articles').select('title')).map((r: { title: string }) => r.title))
   for (const [i, a] of kbArticles.entries()) {

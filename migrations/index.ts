@@ -4,6 +4,7 @@ import * as createMessages from './20261121000002_create_lc_messages.ts'
 import * as createChatHistory from './20261121000003_create_lc_chat_history.ts'
 import * as createAgentPresence from './20261121000004_create_lc_agent_presence.ts'
 import * as createJobLocks from './20261121000005_create_lc_job_locks.ts'
+import * as createRouting from './20261121000006_create_lc_routing.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -14,7 +15,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261121000002_create_lc_messages': createMessages,
   '20261121000003_create_lc_chat_history': createChatHistory,
   '20261121000004_create_lc_agent_presence': createAgentPresence,
-  '20261121000005_create_lc_job_locks': createJobLocks
+  '20261121000005_create_lc_job_locks': createJobLocks,
+  '20261121000006_create_lc_routing': createRouting
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -23,6 +23,27 @@ export const LC_ERR_CHAT_TAKEN = createError('LC_ERR_CHAT_TAKEN', 'Already taken
 export const LC_ERR_CHAT_STATE_CONFLICT = createError('LC_ERR_CHAT_STATE_CONFLICT', 'This chat is %s now, so it cannot be %s; refresh to see where it stands', 409)
 export const LC_ERR_CHAT_CLOSED = createError('LC_ERR_CHAT_CLOSED', 'This chat has ended; start a new chat to keep talking', 409)
 
+// ---------------------------------------------------------------- routing
+export const LC_ERR_AGENT_AT_LIMIT = createError('LC_ERR_AGENT_AT_LIMIT', 'You already have %s active chats, your limit; end one before taking another', 409)
+export const LC_ERR_AVAILABLE_OVER_LIMIT = createError('LC_ERR_AVAILABLE_OVER_LIMIT', 'You can be available for at most %s chats at once; choose %s or fewer', 422)
+export const LC_ERR_NOT_IN_GROUP = createError('LC_ERR_NOT_IN_GROUP', 'This chat belongs to %s, where you are not an active member; ask a supervisor to add you or transfer it', 403)
+export const LC_ERR_GROUP_NOT_FOUND = createError('LC_ERR_GROUP_NOT_FOUND', 'Group %s does not exist or takes no chats; pick another group', 422)
+export const LC_ERR_TRANSFER_TARGET = createError('LC_ERR_TRANSFER_TARGET', '%s', 422)
+export const LC_ERR_DEPARTMENT_OFFLINE = createError('LC_ERR_DEPARTMENT_OFFLINE', '%s has nobody available right now; leave a message and we will reply by email', 409)
+
+// ---------------------------------------------------------------- administration (groups and membership)
+export const LC_ERR_FORM_INVALID = createError('LC_ERR_FORM_INVALID', '%s', 422)
+export const LC_ERR_DEPARTMENT_NOT_FOUND = createError('LC_ERR_DEPARTMENT_NOT_FOUND', 'Department %s does not exist; reload the page to see the current departments', 404)
+export const LC_ERR_DEPARTMENT_NAME_TAKEN = createError('LC_ERR_DEPARTMENT_NAME_TAKEN', 'A department named %s already exists; choose another name', 422)
+export const LC_ERR_DEFAULT_GROUP_INVALID = createError('LC_ERR_DEFAULT_GROUP_INVALID', 'Choose one of %s\'s own groups as its default group', 422)
+export const LC_ERR_GROUP_UNKNOWN = createError('LC_ERR_GROUP_UNKNOWN', 'Group %s does not exist; reload the page to see the current groups', 404)
+export const LC_ERR_GROUP_NAME_TAKEN = createError('LC_ERR_GROUP_NAME_TAKEN', 'A group named %s already exists in %s; choose another name', 422)
+export const LC_ERR_GROUP_NOT_VISIBLE = createError('LC_ERR_GROUP_NOT_VISIBLE', 'You can change members only of groups you belong to, and %s is not one of them', 403)
+export const LC_ERR_USER_NOT_FOUND = createError('LC_ERR_USER_NOT_FOUND', 'No help desk user has the username "%s"; check the spelling', 422)
+export const LC_ERR_NOT_AN_AGENT = createError('LC_ERR_NOT_AN_AGENT', '%s is not a live chat agent: none of their help desk roles grants livechat.agent. Give them an agent role first', 422)
+export const LC_ERR_ALREADY_MEMBER = createError('LC_ERR_ALREADY_MEMBER', '%s is already a member of %s', 422)
+export const LC_ERR_MEMBER_NOT_FOUND = createError('LC_ERR_MEMBER_NOT_FOUND', 'That agent is not a member of %s; reload the page to see the current members', 404)
+
 // ---------------------------------------------------------------- configuration
 export const LC_ERR_MANIFEST_INVALID = createError('LC_ERR_MANIFEST_INVALID', 'manifest.json is invalid: %s', 500)
 export const LC_ERR_SETTINGS_INVALID = createError('LC_ERR_SETTINGS_INVALID', 'Live chat settings are invalid: %s', 500)

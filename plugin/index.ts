@@ -26,6 +26,7 @@ import type { Bus } from './realtime/events.ts'
 import { createHub } from './realtime/hub.ts'
 import { redisBus } from './realtime/redis-bus.ts'
 import { socketRoutes } from './realtime/routes.ts'
+import { createDistributor } from './routing/distributor.ts'
 import { createRoutingService } from './routing/service.ts'
 import { createAccess } from './security/access.ts'
 import { createAjv } from './validation.ts'
@@ -126,9 +127,10 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   } else {
     bus = memoryBus()
   }
-  const chats = createChatService({ db, bus, host, clock, maxMessageLength: settings.maxMessageLength })
   const routing = createRoutingService({ db, bus, clock, heartbeatTimeoutSeconds: settings.heartbeatTimeoutSeconds })
-  const access = createAccess({ host, settings })
+  const chats = createChatService({ db, bus, host, routing, clock, maxMessageLength: settings.maxMessageLength })
+  const distributor = createDistributor({ chats, routing, bus, log: fastify.log, reofferSeconds: settings.reofferSeconds })
+  const access = createAccess({ host, settings, routing })
   const hub = createHub({
     bus,
     messagesBetween: chats.messages,
@@ -136,7 +138,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     log: fastify.log
   })
   const base = fastify.prefix
-  const consoleViews = createConsoleViews({ base, chats, host, views })
+  const consoleViews = createConsoleViews({ base, chats, routing, host, views })
   const customerViews = createCustomerViews({ settings, host })
   registerConsoleProjections(hub, { consoleViews, routing, views })
   registerCustomerProjections(hub, { base, chats, customerViews, views })
@@ -151,7 +153,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(consoleRoutes, deps)
   await fastify.register(socketRoutes, deps)
 
-  const jobs = opts.jobs === false ? undefined : startJobs({ db, manifest, routing, log: fastify.log, clock })
+  const jobs = opts.jobs === false ? undefined : startJobs({ db, manifest, routing, distributor, log: fastify.log, clock })
 
   // Before the socket server goes: 1012 tells htmx to reconnect (to this instance when it
   // is back, or to another) and resume.

@@ -37,6 +37,7 @@ export interface Settings {
   allowedOrigins: string[]
   chatStartsPerMinute: number
   messagesPerMinute: number
+  reofferSeconds: number
   purgeAfterDays: number
 }
 

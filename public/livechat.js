@@ -95,16 +95,89 @@
     if (empty) empty.hidden = true
   }
 
+  // ---- alerts: a new queued, assigned or transferred chat (seed 001: "An audible alert will
+  // notify agents"); a browser notification too where the agent allowed them.
+  let lastAlert = null
+  let audio = null
+  function beep () {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)()
+      const osc = audio.createOscillator()
+      const gain = audio.createGain()
+      osc.frequency.value = 880
+      gain.gain.setValueAtTime(0.15, audio.currentTime)
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4)
+      osc.connect(gain).connect(audio.destination)
+      osc.start()
+      osc.stop(audio.currentTime + 0.4)
+    } catch (err) { /* no audio device: the counters still show it */ }
+  }
+  function alertIfNew () {
+    const el = document.querySelector('[data-lc-alert]')
+    if (!el || el.getAttribute('data-at') === lastAlert) return
+    lastAlert = el.getAttribute('data-at')
+    beep()
+    if (window.Notification && Notification.permission === 'granted' && document.visibilityState !== 'visible') {
+      const n = new Notification('Live chat', { body: el.getAttribute('data-text'), tag: 'lc-' + el.getAttribute('data-chat') })
+      n.onclick = function () { window.focus(); n.close() }
+    }
+  }
+  function offerNotifications () {
+    const button = document.querySelector('[data-lc-notify]')
+    if (button && window.Notification && Notification.permission === 'default') button.hidden = false
+  }
+
+  // ---- unread badges: counted here for panes not on screen, cleared (and told to the
+  // server, which keeps the count for the next page load) when the pane is shown.
+  function lastSeqOf (id) {
+    let seq = 0
+    const list = document.querySelector('[data-lc-chat="' + id + '"]')
+    if (list) list.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
+    return seq
+  }
+  const readSeq = {}
+  function markRead (id) {
+    const badge = document.querySelector('[data-lc-unread="' + id + '"]')
+    if (badge) { badge.hidden = true; badge.textContent = '0' }
+    const seq = lastSeqOf(id)
+    if (!seq || readSeq[id] >= seq) return
+    readSeq[id] = seq
+    const el = document.querySelector('[data-lc-ws-base]')
+    const ws = el && el._htmx && el._htmx.ws && el._htmx.ws.connection && el._htmx.ws.connection.socket
+    if (ws && ws.readyState === 1) ws.send(JSON.stringify({ type: 'read', chat_id: String(id), seq: String(seq) }))
+  }
+  const seenSeq = {}
+  function countUnread () {
+    document.querySelectorAll('[data-lc-chat]').forEach(function (list) {
+      const id = list.getAttribute('data-lc-chat')
+      const seq = lastSeqOf(id)
+      const before = seenSeq[id]
+      seenSeq[id] = seq
+      if (before === undefined || seq <= before) return
+      const pane = document.getElementById('lc-chat-' + id)
+      if (pane && !pane.hidden && document.visibilityState === 'visible') { markRead(id); return }
+      const badge = document.querySelector('[data-lc-unread="' + id + '"]')
+      if (badge) { badge.textContent = String(Number(badge.textContent || 0) + seq - before); badge.hidden = false }
+    })
+  }
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'visible' && currentPane) markRead(currentPane)
+  })
+
   let currentPane = null
   function afterSwap () {
     localTimes()
     scrollTranscripts()
+    alertIfNew()
     const fresh = document.querySelector('.lc-pane[data-lc-new]')
     if (fresh) {
       fresh.removeAttribute('data-lc-new')
       currentPane = fresh.getAttribute('data-lc-pane')
     }
-    if (document.querySelector('.lc-console')) showPane(currentPane)
+    if (document.querySelector('.lc-console')) {
+      showPane(currentPane)
+      countUnread()
+    }
   }
 
   document.addEventListener('click', function (e) {
@@ -113,6 +186,17 @@
       e.preventDefault()
       currentPane = show.getAttribute('data-lc-show')
       showPane(currentPane)
+      markRead(currentPane)
+      return
+    }
+    if (e.target.closest('[data-lc-notify]') && window.Notification) {
+      Notification.requestPermission().then(function () { e.target.hidden = true })
+      return
+    }
+    const closeTools = e.target.closest('[data-lc-close-tools]')
+    if (closeTools) {
+      const tools = closeTools.closest('.lc-chat-tools')
+      if (tools) tools.innerHTML = ''
       return
     }
     const dismiss = e.target.closest('[data-lc-dismiss]')
@@ -132,5 +216,6 @@
     const first = document.querySelector('.lc-pane[data-lc-pane]')
     currentPane = first && first.getAttribute('data-lc-pane')
     afterSwap()
+    offerNotifications()
   })
 })()

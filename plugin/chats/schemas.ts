@@ -38,6 +38,18 @@ export const socketMessage = {
       additionalProperties: false,
       required: ['type'],
       properties: { type: { const: 'ping' }, headers: hxHeaders }
+    },
+    {
+      // The agent has looked at a chat up to `seq`: clears its unread badge.
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'chat_id', 'seq'],
+      properties: {
+        type: { const: 'read' },
+        chat_id: { type: 'string', pattern: '^[0-9]{1,10}$' },
+        seq: { type: 'string', pattern: '^[0-9]{1,10}$' },
+        headers: hxHeaders
+      }
     }
   ]
 } as const

@@ -1,19 +1,21 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Knex } from 'knex'
-import { isUniqueViolation } from '../db/index.ts'
+import { freshReads, isUniqueViolation, transact } from '../db/index.ts'
 import {
-  LC_ERR_CHAT_CLOSED, LC_ERR_CHAT_NOT_FOUND, LC_ERR_CHAT_STATE_CONFLICT, LC_ERR_CHAT_TAKEN,
-  LC_ERR_MESSAGE_EMPTY, LC_ERR_MESSAGE_TOO_LONG
+  LC_ERR_AGENT_AT_LIMIT, LC_ERR_CHAT_CLOSED, LC_ERR_CHAT_NOT_FOUND, LC_ERR_CHAT_STATE_CONFLICT, LC_ERR_CHAT_TAKEN,
+  LC_ERR_GROUP_NOT_FOUND, LC_ERR_MESSAGE_EMPTY, LC_ERR_MESSAGE_TOO_LONG, LC_ERR_NOT_IN_GROUP, LC_ERR_TRANSFER_TARGET
 } from '../errors.ts'
 import type { HostAdapter, HostUser } from '../host/adapter.ts'
 import type { Bus } from '../realtime/events.ts'
+import type { RoutingService } from '../routing/service.ts'
 import * as store from './store.ts'
-import { type Actor, type Chat, ChatStatus, type Message, openStatuses } from './types.ts'
+import { type Actor, type AgentScope, type Chat, ChatStatus, type Message, openStatuses, queueGroups, sees } from './types.ts'
 
 export interface ChatServiceDeps {
   db: Knex
   bus: Bus
   host: HostAdapter
+  routing: RoutingService
   clock?: () => number
   maxMessageLength: number
 }
@@ -23,12 +25,35 @@ export interface StartChat {
   email: string
   question: string
   customer: HostUser | null
+  /** The group the chat starts in; null where no groups are set up (one shared queue). */
+  groupId?: number | null
 }
+
+export interface TransferTarget {
+  groupId: number
+  /** A named agent (the chat waits in their Transferred tab), or null for the whole group. */
+  agentId: string | null
+  /** Hand it to the group's best available agent at once (round robin's choice). */
+  auto: boolean
+  comment: string
+}
+
+/**
+ * What changed, told (in this instance, after commit) to whoever routes chats: the
+ * distributor drains queues on it. Not on the bus: one instance acting on a change is enough.
+ */
+export type ChatChange =
+  | { kind: 'queued', chat: Chat, auto?: boolean }
+  | { kind: 'freed', agentId: string, chat: Chat }
 
 const events = {
   joined: (name: string) => `${name} joined the chat`,
   endedBy: (name: string) => `${name} ended the chat`,
-  cancelled: (name: string) => `${name} left before an agent joined`
+  cancelled: (name: string) => `${name} left before an agent joined`,
+  customerLeft: 'End user has cancelled chat',
+  transferred: (to: string) => `You are being transferred to ${to}; please stay with us`,
+  taken: (name: string) => `${name} took over the chat`,
+  reoffered: 'Connecting you with another agent'
 }
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
@@ -36,12 +61,20 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 export type ChatService = ReturnType<typeof createChatService>
 
 /** Chat lifecycle and messages (DESIGN §4): every change is one conditional UPDATE plus history, in one transaction. */
-export function createChatService ({ db, bus, host, clock = Date.now, maxMessageLength }: ChatServiceDeps) {
-  /** Appends a message inside `trx`, taking the next seq; undefined when the chat is no longer open. */
-  async function append (trx: Knex.Transaction, chatId: number, author: Actor, kind: Message['kind'], body: string, clientMsgId: string | null, open: readonly ChatStatus[] = openStatuses, agentOnly = false): Promise<Message | undefined> {
+export function createChatService ({ db, bus, host, routing, clock = Date.now, maxMessageLength }: ChatServiceDeps) {
+  const listeners: Array<(change: ChatChange) => Promise<void>> = []
+
+  async function changed (change: ChatChange): Promise<void> {
+    for (const fn of listeners) await fn(change)
+  }
+
+  /** Appends a message inside `trx`, taking the next seq; undefined when the chat is no longer open (or fails `guard`). */
+  async function append (trx: Knex.Transaction, chatId: number, author: Actor, kind: Message['kind'], body: string, clientMsgId: string | null, open: readonly ChatStatus[] = openStatuses, guard: store.Guard = {}): Promise<Message | undefined> {
     const at = clock()
     const agentText = author.kind === 'agent' && kind === 'text'
-    const seq = await store.reserveSeq(trx, chatId, open, agentText ? { last_agent_message_at: at } : {}, agentOnly ? author.id ?? '' : undefined)
+    // An agent has read what they answer. Listed before last_seq's bump, so MySQL (which
+    // assigns left to right) and SQLite (old values) both store the new seq.
+    const seq = await store.reserveSeq(trx, chatId, open, agentText ? { last_agent_message_at: at, agent_read_seq: trx.raw('last_seq + 1') as never } : {}, guard)
     if (seq === undefined) return undefined
     const row = {
       chat_id: chatId,
@@ -70,7 +103,81 @@ export function createChatService ({ db, bus, host, clock = Date.now, maxMessage
     return store.toChat(row)
   }
 
+  async function groupName (groupId: number | null): Promise<string> {
+    if (groupId === null) return 'the queue'
+    try {
+      return (await routing.group(groupId)).name
+    } catch {
+      return `group ${groupId}`
+    }
+  }
+
+  /** The 409 for a chat someone else got to first: who has it, or what state it is in now. */
+  async function lostRace (chatId: number, action: string): Promise<never> {
+    const chat = await load(chatId)
+    if (chat.agentId) {
+      const winner = await host.getUser(chat.agentId)
+      throw new LC_ERR_CHAT_TAKEN(winner?.name ?? 'another agent')
+    }
+    throw new LC_ERR_CHAT_STATE_CONFLICT(chat.status, action)
+  }
+
+  /**
+   * Gives a queued chat to `agent` in one transaction that first claims the agent's
+   * capacity (locking their presence row), then moves the chat if it is still queued.
+   * Returns the "joined" event, or undefined when the chat was no longer there to take.
+   */
+  async function give (chat: Chat, agent: { id: string, name: string }, auto: boolean): Promise<Message | undefined> {
+    const at = clock()
+    const actor: Actor = { kind: 'agent', id: agent.id, name: agent.name }
+    await routing.ensurePresence(agent.id)
+    return await transact(db, async (trx) => {
+      // First, before any other read: the lock orders every claim on this agent.
+      await routing.claimCapacity(trx, agent.id, chat.groupId, auto)
+      const n = await store.transition(trx, chat.id, [ChatStatus.queued],
+        { status: ChatStatus.active, agent_id: agent.id, assigned_at: at, auto_assigned: auto, transferred_to: null },
+        auto ? { transferableTo: agent.id } : { transferableTo: agent.id })
+      if (n === 0) return undefined
+      const joined = await append(trx, chat.id, actor, 'event', events.joined(agent.name), null)
+      await history(trx, chat.id, actor, auto ? 'assigned' : 'accepted', chat.transferredAt ? { transferredBy: chat.transferredBy } : undefined)
+      return joined!
+    }, freshReads(db))
+  }
+
+  async function publishGiven (chat: Chat, agentId: string, joined: Message): Promise<void> {
+    await bus.publish({ type: 'chat.message', chatId: chat.id, message: joined })
+    await bus.publish({ type: 'chat.updated', chat })
+    await bus.publish({ type: 'agent.chats', agentId, chatId: chat.id, fromSeq: joined.seq })
+    await bus.publish({ type: 'queue.changed', groupId: chat.groupId })
+  }
+
+  /**
+   * Takes a queued chat (from the Queue or the Transferred tab). Exactly one of any
+   * number of concurrent callers wins; the others get 409 "Already taken by <name>".
+   * The agent must work the chat's group and be under their limit. Returns the chat and
+   * the seq of the "joined" event, so the caller renders exactly the transcript up to it.
+   */
+  async function acceptChat (chatId: number, scope: AgentScope): Promise<{ chat: Chat, joinedSeq: number }> {
+    const before = await load(chatId)
+    if (before.agentId === scope.id && before.status === ChatStatus.active) return { chat: before, joinedSeq: before.lastSeq }
+    if (before.status !== ChatStatus.queued) return await lostRace(chatId, 'accepted')
+    const supervising = scope.supervise && sees(scope, before.groupId)
+    if (before.groupId !== null && !scope.activeIn.includes(before.groupId) && !supervising) throw new LC_ERR_NOT_IN_GROUP(await groupName(before.groupId))
+    if (before.transferredTo !== null && before.transferredTo !== scope.id && !supervising) {
+      const target = await host.getUser(before.transferredTo)
+      throw new LC_ERR_CHAT_STATE_CONFLICT(`waiting for ${target?.name ?? 'another agent'}`, 'accepted by you')
+    }
+    const joined = await give(before, scope, false)
+    if (!joined) return await lostRace(chatId, 'accepted')
+    const chat = await load(chatId)
+    await publishGiven(chat, scope.id, joined)
+    return { chat, joinedSeq: joined.seq }
+  }
+
   return {
+    /** Called (in this instance) after each committed change that routing cares about. */
+    onChange (fn: (change: ChatChange) => Promise<void>): void { listeners.push(fn) },
+
     /**
      * Queues a new chat from the pre-chat form; the question becomes the first message.
      * Returns the customer token once: only its hash is stored.
@@ -82,7 +189,7 @@ export function createChatService ({ db, bus, host, clock = Date.now, maxMessage
       const { chatId, message } = await db.transaction(async (trx) => {
         const chatId = await store.insertChat(trx, {
           status: ChatStatus.queued,
-          group_id: null,
+          group_id: input.groupId ?? null,
           agent_id: null,
           customer_user_id: input.customer?.id ?? null,
           customer_name: input.name,
@@ -99,13 +206,15 @@ export function createChatService ({ db, bus, host, clock = Date.now, maxMessage
           last_agent_message_at: null
         })
         const message = await append(trx, chatId, customer, 'text', input.question, null)
-        await history(trx, chatId, customer, 'started', { source: 'portal' })
+        await history(trx, chatId, customer, 'started', { source: 'portal', groupId: input.groupId ?? null })
         return { chatId, message: message! }
       })
       const chat = await load(chatId)
       await bus.publish({ type: 'chat.message', chatId, message })
-      await bus.publish({ type: 'queue.changed' })
-      return { chat, token }
+      await bus.publish({ type: 'queue.changed', groupId: chat.groupId })
+      await bus.publish({ type: 'agent.alert', reason: 'queued', chatId, groupId: chat.groupId, text: `New chat from ${chat.customerName}: ${chat.question.slice(0, 80)}` })
+      await changed({ kind: 'queued', chat })
+      return { chat: await load(chatId), token }
     },
 
     /** The chat, when `token` is its customer token or `user` is the signed-in customer who started it. */
@@ -118,50 +227,146 @@ export function createChatService ({ db, bus, host, clock = Date.now, maxMessage
       return store.toChat(row)
     },
 
-    /** The chat, when the agent is assigned to it or may supervise; queued chats are visible to every agent. */
-    async chatForAgent (chatId: number, agent: HostUser, canSupervise: boolean): Promise<Chat> {
+    /**
+     * The chat, when the agent has it, it waits in a queue they work or for them, or
+     * they supervise its group. Anything else is "not found": others' chats are not told apart from none.
+     */
+    async chatForAgent (chatId: number, scope: AgentScope): Promise<Chat> {
       const chat = await load(chatId)
-      if (chat.agentId === agent.id || canSupervise || chat.status === ChatStatus.queued) return chat
+      if (chat.agentId === scope.id) return chat
+      if (scope.supervise && sees(scope, chat.groupId)) return chat
+      if (chat.status === ChatStatus.queued && (chat.transferredTo === null || chat.transferredTo === scope.id)) {
+        const groups = queueGroups(scope)
+        if (chat.groupId === null || groups === 'all' || groups.includes(chat.groupId)) return chat
+      }
       throw new LC_ERR_CHAT_NOT_FOUND(String(chatId))
     },
 
+    acceptChat,
+
     /**
-     * Takes a queued chat. Exactly one of any number of concurrent callers wins; the
-     * others get 409 "Already taken by <name>". Returns the chat and the seq of the
-     * "joined" event, so the caller renders exactly the transcript up to it.
+     * Round robin's hand-out: gives a queued chat to an agent the distributor chose.
+     * 'full' when the agent filled up meanwhile, 'gone' when the chat was taken or closed.
      */
-    async acceptChat (chatId: number, agent: HostUser): Promise<{ chat: Chat, joinedSeq: number }> {
-      const at = clock()
-      const actor: Actor = { kind: 'agent', id: agent.id, name: agent.name }
-      const won = await db.transaction(async (trx) => {
-        const n = await store.transition(trx, chatId, [ChatStatus.queued], { status: ChatStatus.active, agent_id: agent.id, assigned_at: at })
-        if (n === 0) return undefined
-        const joined = await append(trx, chatId, actor, 'event', events.joined(agent.name), null)
-        await history(trx, chatId, actor, 'accepted')
-        return joined!
-      })
-      if (!won) {
-        const chat = await load(chatId)
-        if (chat.agentId === agent.id && chat.status === ChatStatus.active) return { chat, joinedSeq: chat.lastSeq }
-        if (chat.agentId) {
-          const winner = await host.getUser(chat.agentId)
-          throw new LC_ERR_CHAT_TAKEN(winner?.name ?? 'another agent')
-        }
-        throw new LC_ERR_CHAT_STATE_CONFLICT(chat.status, 'accepted')
+    async assignChat (chatId: number, agentId: string): Promise<'assigned' | 'full' | 'gone'> {
+      const before = await store.getChatRow(db, chatId)
+      if (!before || before.status !== ChatStatus.queued) return 'gone'
+      const agent = await host.getUser(agentId)
+      let joined: Message | undefined
+      try {
+        joined = await give(store.toChat(before), { id: agentId, name: agent?.name ?? 'An agent' }, true)
+      } catch (err) {
+        if ((err as { code?: string }).code === new LC_ERR_AGENT_AT_LIMIT('').code) return 'full'
+        throw err
       }
+      if (!joined) return 'gone'
       const chat = await load(chatId)
-      await bus.publish({ type: 'chat.message', chatId, message: won })
+      await publishGiven(chat, agentId, joined)
+      await bus.publish({ type: 'agent.alert', reason: 'assigned', chatId, agentId, text: `Chat from ${chat.customerName} assigned to you` })
+      return 'assigned'
+    },
+
+    /**
+     * Transfers an active chat to another group, a named agent in it, or the group's
+     * best available agent (`auto`). Idle time is not reset (seed 000); the customer is
+     * told; the comment is for agents only. Bad targets are refused before anything changes.
+     */
+    async transferChat (chatId: number, scope: AgentScope, target: TransferTarget): Promise<Chat> {
+      const at = clock()
+      const before = await load(chatId)
+      if (before.status !== ChatStatus.active) throw new LC_ERR_CHAT_STATE_CONFLICT(before.status, 'transferred')
+      if (before.agentId !== scope.id && !(scope.supervise && sees(scope, before.groupId))) throw new LC_ERR_CHAT_NOT_FOUND(String(chatId))
+      let group
+      try {
+        group = await routing.group(target.groupId)
+      } catch {
+        throw new LC_ERR_GROUP_NOT_FOUND(String(target.groupId))
+      }
+      if (!group.enabled) throw new LC_ERR_GROUP_NOT_FOUND(group.name)
+      let toName = group.name
+      if (target.agentId !== null) {
+        const member = (await routing.members([group.id])).find((m) => m.agentId === target.agentId)
+        const user = await host.getUser(target.agentId)
+        if (!member || !user) throw new LC_ERR_TRANSFER_TARGET(`${user?.name ?? 'That agent'} is not a member of ${group.name}; pick someone from the list`)
+        if (!member.active) throw new LC_ERR_TRANSFER_TARGET(`${user.name} is inactive in ${group.name} and cannot take chats there; pick an active member or the whole group`)
+        if (target.agentId === before.agentId) throw new LC_ERR_TRANSFER_TARGET('The chat is already yours; pick another agent or the whole group')
+        toName = user.name
+      }
+      const actor: Actor = { kind: 'agent', id: scope.id, name: scope.name }
+      const comment = target.comment.trim().slice(0, 2000)
+      const from = before.agentId!
+      const event = await transact(db, async (trx) => {
+        const n = await store.transition(trx, chatId, [ChatStatus.active], {
+          status: ChatStatus.queued,
+          agent_id: null,
+          group_id: group.id,
+          transferred_to: target.agentId,
+          transferred_by: scope.id,
+          transferred_at: at,
+          transfer_comment: comment || null,
+          queued_at: at,
+          auto_assigned: false,
+          agent_read_seq: 0
+        }, { agent_id: from })
+        if (n === 0) return undefined
+        const event = await append(trx, chatId, { kind: 'system', id: null, name: 'Live chat' }, 'event', events.transferred(toName), null, [ChatStatus.queued])
+        await history(trx, chatId, actor, 'transferred', { from, toGroup: group.id, toAgent: target.agentId, auto: target.auto, comment })
+        return event!
+      }, freshReads(db))
+      if (!event) return await lostRace(chatId, 'transferred')
+      const chat = await load(chatId)
+      await bus.publish({ type: 'chat.message', chatId, message: event })
       await bus.publish({ type: 'chat.updated', chat })
-      await bus.publish({ type: 'agent.chats', agentId: agent.id, chatId, fromSeq: won.seq })
-      await bus.publish({ type: 'queue.changed' })
-      return { chat, joinedSeq: won.seq }
+      await bus.publish({ type: 'agent.chats', agentId: from, chatId })
+      await bus.publish({ type: 'queue.changed', groupId: chat.groupId })
+      if (!target.auto) {
+        const text = `${scope.name} transferred a chat from ${chat.customerName} to ${target.agentId ? 'you' : group.name}`
+        await bus.publish(target.agentId
+          ? { type: 'agent.alert', reason: 'transferred', chatId, agentId: target.agentId, text }
+          : { type: 'agent.alert', reason: 'transferred', chatId, groupId: group.id, text })
+      }
+      await routing.chatEnded(from)
+      await changed({ kind: 'freed', agentId: from, chat })
+      await changed({ kind: 'queued', chat, auto: target.auto })
+      return await load(chatId)
+    },
+
+    /** A supervisor takes an active chat from another agent (seed 000, Take); a queued one is simply accepted. */
+    async takeChat (chatId: number, scope: AgentScope): Promise<{ chat: Chat, joinedSeq: number }> {
+      const before = await load(chatId)
+      if (!scope.supervise || !sees(scope, before.groupId)) throw new LC_ERR_CHAT_NOT_FOUND(String(chatId))
+      if (before.status === ChatStatus.queued) return await acceptChat(chatId, scope)
+      if (before.status !== ChatStatus.active) throw new LC_ERR_CHAT_STATE_CONFLICT(before.status, 'taken')
+      if (before.agentId === scope.id) return { chat: before, joinedSeq: before.lastSeq }
+      const at = clock()
+      const from = before.agentId!
+      const actor: Actor = { kind: 'agent', id: scope.id, name: scope.name }
+      await routing.ensurePresence(scope.id)
+      const event = await transact(db, async (trx) => {
+        await routing.claimCapacity(trx, scope.id, before.groupId, false)
+        const n = await store.transition(trx, chatId, [ChatStatus.active], { agent_id: scope.id, assigned_at: at, auto_assigned: false, agent_read_seq: before.lastSeq }, { agent_id: from })
+        if (n === 0) return undefined
+        const event = await append(trx, chatId, actor, 'event', events.taken(scope.name), null)
+        await history(trx, chatId, actor, 'taken', { from })
+        return event!
+      }, freshReads(db))
+      if (!event) return await lostRace(chatId, 'taken')
+      const chat = await load(chatId)
+      await bus.publish({ type: 'chat.message', chatId, message: event })
+      await bus.publish({ type: 'chat.updated', chat })
+      await bus.publish({ type: 'agent.chats', agentId: from, chatId })
+      await bus.publish({ type: 'agent.chats', agentId: scope.id, chatId, fromSeq: event.seq })
+      await bus.publish({ type: 'agent.notice', agentId: from, level: 'info', text: `${scope.name} took over the chat with ${chat.customerName}` })
+      await routing.chatEnded(from)
+      await changed({ kind: 'freed', agentId: from, chat })
+      return { chat, joinedSeq: event.seq }
     },
 
     /**
      * Stores a message and only then publishes it. A message with a client id already
      * stored for this chat is returned as it was, not stored twice. An agent writes only
-     * to a chat assigned to them: that is part of the UPDATE that takes the seq, so no
-     * transfer can slip in between a check and the write.
+     * to a chat assigned to them, and a customer only until they leave: both are part of
+     * the UPDATE that takes the seq, so no transfer can slip in between a check and the write.
      */
     async postMessage (chatId: number, author: Actor, text: string, clientMsgId: string | null): Promise<{ message: Message, duplicate: boolean }> {
       const body = text.replace(/\r\n/g, '\n').trim()
@@ -170,9 +375,10 @@ export function createChatService ({ db, bus, host, clock = Date.now, maxMessage
       if (length > maxMessageLength) throw new LC_ERR_MESSAGE_TOO_LONG(String(maxMessageLength), String(length))
       // Customers may add to their question while they wait; agents write only once they have the chat.
       const open = author.kind === 'customer' ? openStatuses : [ChatStatus.active]
+      const guard: store.Guard = author.kind === 'agent' ? { agent_id: author.id ?? '' } : { customerPresent: true }
       let message: Message | undefined
       try {
-        message = await db.transaction(async (trx) => await append(trx, chatId, author, 'text', body, clientMsgId, open, author.kind === 'agent'))
+        message = await db.transaction(async (trx) => await append(trx, chatId, author, 'text', body, clientMsgId, open, guard))
       } catch (err) {
         // A resend: the unique (chat_id, client_msg_id) index refused the copy and the
         // transaction, seq bump included, rolled back. Answer with the stored original.
@@ -195,8 +401,10 @@ export function createChatService ({ db, bus, host, clock = Date.now, maxMessage
     },
 
     /**
-     * Ends a chat. A queued chat the customer leaves is cancelled; an active one is ended
-     * by either side. Ending an already closed chat is a 409 naming its state.
+     * Ends a chat (seed 003, "To close a chat session"). The customer cancelling a queued
+     * chat closes it as cancelled; cancelling one an agent has leaves it with the agent,
+     * who sees "End user has cancelled chat" and ends it. The agent ends an active chat.
+     * Ending an already closed chat is a 409 naming its state.
      */
     async endChat (chatId: number, actor: Actor): Promise<Chat> {
       const at = clock()
@@ -204,10 +412,19 @@ export function createChatService ({ db, bus, host, clock = Date.now, maxMessage
       if (!openStatuses.includes(before.status)) throw new LC_ERR_CHAT_STATE_CONFLICT(before.status, 'ended')
       const fromQueue = before.status === ChatStatus.queued
       if (fromQueue && actor.kind !== 'customer') throw new LC_ERR_CHAT_STATE_CONFLICT(before.status, 'ended by an agent who has not accepted it')
-      const status = fromQueue ? ChatStatus.cancelled : ChatStatus.ended
+      const customerLeaves = actor.kind === 'customer' && !fromQueue
+      if (customerLeaves && before.customerLeftAt !== null) throw new LC_ERR_CHAT_STATE_CONFLICT('left by you already', 'left again')
       const ended = await db.transaction(async (trx) => {
+        if (customerLeaves) {
+          const event = await append(trx, chatId, { kind: 'system', id: null, name: 'Live chat' }, 'event', events.customerLeft, null, [ChatStatus.active], { customerPresent: true })
+          if (!event) return undefined
+          await trx('lc_chats').where({ id: chatId }).update({ customer_left_at: at })
+          await history(trx, chatId, actor, 'customer_left')
+          return event
+        }
         const event = await append(trx, chatId, actor, 'event', fromQueue ? events.cancelled(actor.name) : events.endedBy(actor.name), null, [before.status])
         if (!event) return undefined
+        const status = fromQueue ? ChatStatus.cancelled : ChatStatus.ended
         const n = await store.transition(trx, chatId, [before.status], { status, ended_at: at, ended_by: actor.kind })
         if (n === 0) return undefined
         await history(trx, chatId, actor, fromQueue ? 'cancelled' : 'ended')
@@ -220,9 +437,58 @@ export function createChatService ({ db, bus, host, clock = Date.now, maxMessage
       const chat = await load(chatId)
       await bus.publish({ type: 'chat.message', chatId, message: ended })
       await bus.publish({ type: 'chat.updated', chat })
-      if (fromQueue) await bus.publish({ type: 'queue.changed' })
+      if (fromQueue) await bus.publish({ type: 'queue.changed', groupId: chat.groupId })
       if (chat.agentId) await bus.publish({ type: 'agent.chats', agentId: chat.agentId, chatId })
+      if (chat.agentId && chat.status === ChatStatus.ended) {
+        await routing.chatEnded(chat.agentId)
+        await changed({ kind: 'freed', agentId: chat.agentId, chat })
+      }
       return chat
+    },
+
+    /**
+     * Re-offer (DESIGN §5): chats round robin gave to an agent who has not written in them
+     * within `afterMs` go back to the queue at their old place. Transfers to a named
+     * agent who did not accept within the same time go to the whole group. Returns the
+     * re-offered chats and the agents who let them go unanswered; the caller routes them.
+     */
+    async reofferUnanswered (afterMs: number): Promise<Array<{ agentId: string, chat: Chat }>> {
+      const before = clock() - afterMs
+      const out: Array<{ agentId: string, chat: Chat }> = []
+      for (const row of await store.unansweredAssignments(db, before)) {
+        const agentId = row.agent_id!
+        const event = await transact(db, async (trx) => {
+          const n = await store.transition(trx, row.id, [ChatStatus.active], { status: ChatStatus.queued, agent_id: null, auto_assigned: false, assigned_at: null, agent_read_seq: 0 },
+            { agent_id: agentId, assigned_at: row.assigned_at ?? undefined })
+          if (n === 0) return undefined
+          const event = await append(trx, row.id, { kind: 'system', id: null, name: 'Live chat' }, 'event', events.reoffered, null, [ChatStatus.queued])
+          await history(trx, row.id, { kind: 'system', id: null, name: 'Live chat' }, 'reoffered', { agent: agentId, afterMs })
+          return event!
+        })
+        if (!event) continue
+        const chat = await load(row.id)
+        await bus.publish({ type: 'chat.message', chatId: chat.id, message: event })
+        await bus.publish({ type: 'chat.updated', chat })
+        await bus.publish({ type: 'agent.chats', agentId, chatId: chat.id })
+        await bus.publish({ type: 'queue.changed', groupId: chat.groupId })
+        out.push({ agentId, chat })
+      }
+      for (const row of await store.staleTransfers(db, before)) {
+        const n = await store.transition(db, row.id, [ChatStatus.queued], { transferred_to: null }, { transferableTo: row.transferred_to! })
+        if (n === 0) continue
+        const chat = await load(row.id)
+        await bus.publish({ type: 'chat.updated', chat })
+        await bus.publish({ type: 'queue.changed', groupId: chat.groupId })
+        await bus.publish({ type: 'agent.notice', agentId: row.transferred_to!, level: 'warning', text: `A chat transferred to you from ${chat.customerName} was not accepted in time and went to the whole group` })
+        await changed({ kind: 'queued', chat })
+      }
+      // The re-offered chats are the caller's to route: their agents must be marked unavailable first.
+      return out
+    },
+
+    /** The agent has read the chat up to `seq` (their unread badge clears). */
+    async markRead (chatId: number, agentId: string, seq: number): Promise<void> {
+      await store.markRead(db, chatId, agentId, seq)
     },
 
     /** Messages after `afterSeq` (and up to `upToSeq`), in seq order. */
@@ -230,20 +496,54 @@ export function createChatService ({ db, bus, host, clock = Date.now, maxMessage
       return (await store.messagesBetween(db, chatId, afterSeq, upToSeq)).map(store.toMessage)
     },
 
-    async queue (): Promise<Chat[]> {
-      return (await store.queuedChats(db)).map(store.toChat)
+    /** The agent's Queue tab: unassigned chats of the groups they work, oldest first. */
+    async queue (scope: AgentScope): Promise<Chat[]> {
+      return (await store.queuedChats(db, { groups: queueGroups(scope), which: 'queue' })).map(store.toChat)
     },
 
-    /** How many chats are ahead of this one in the queue; undefined when it is not queued. */
+    /** The agent's Transferred tab: transfers waiting for them or for a group of theirs (seed 003). */
+    async transferred (scope: AgentScope): Promise<Chat[]> {
+      const groups = queueGroups(scope)
+      return (await store.queuedChats(db, { groups, which: 'transferred', forAgent: scope.supervise ? undefined : scope.id })).map(store.toChat)
+    },
+
+    async counts (scope: AgentScope): Promise<{ queue: number, transferred: number }> {
+      const groups = queueGroups(scope)
+      const [queue, transferred] = await Promise.all([
+        store.countQueued(db, groups, 'queue'),
+        store.countQueued(db, groups, 'transferred', scope.supervise ? undefined : scope.id)
+      ])
+      return { queue, transferred }
+    },
+
+    /** The oldest chats of a group that distribution may hand out. */
+    async nextQueued (groupId: number, limit = 50): Promise<Chat[]> {
+      return (await store.nextQueued(db, groupId, limit)).map(store.toChat)
+    },
+
+    /** How many chats are ahead of this one in its group's line; undefined when it is not waiting in line. */
     async queuePosition (chat: Chat): Promise<number | undefined> {
-      if (chat.status !== ChatStatus.queued || chat.queuedAt === null) return undefined
-      return await store.countAhead(db, { id: chat.id, queuedAt: chat.queuedAt })
+      if (chat.status !== ChatStatus.queued || chat.queuedAt === null || chat.transferredTo !== null) return undefined
+      return await store.countAhead(db, { id: chat.id, queuedAt: chat.queuedAt, groupId: chat.groupId })
     },
 
-    /** How many queued chats are ahead of each queued chat, by chat id (one read for every waiting customer). */
+    /** For every chat waiting in line: how many are ahead of it in its group (one read for every waiting customer). */
     async queuePositions (): Promise<Map<number, number>> {
-      const rows = await store.queuedChats(db, 10000)
-      return new Map(rows.map((r, i) => [Number(r.id), i]))
+      const rows = await store.queuedChats(db, { which: 'waiting', limit: 10000 })
+      const seen = new Map<number | null, number>()
+      const out = new Map<number, number>()
+      for (const r of rows) {
+        const group = r.group_id === null ? null : Number(r.group_id)
+        const ahead = seen.get(group) ?? 0
+        out.set(Number(r.id), ahead)
+        seen.set(group, ahead + 1)
+      }
+      return out
+    },
+
+    /** Average wait of the group's recent chats (the last 20 taken in the past day), or null without any. */
+    async recentQueueTime (groupId: number | null): Promise<number | null> {
+      return await store.recentQueueTime(db, groupId, clock() - 24 * 3600_000)
     },
 
     async agentChats (agentId: string, which: 'active' | 'completed'): Promise<Chat[]> {

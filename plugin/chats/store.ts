@@ -25,6 +25,13 @@ export interface LcChatRow {
   last_seq: number
   message_count: number
   deleted_at: number | string | null
+  transferred_to: string | null
+  transferred_by: string | null
+  transferred_at: number | string | null
+  transfer_comment: string | null
+  auto_assigned: boolean | number
+  customer_left_at: number | string | null
+  agent_read_seq: number
 }
 
 export interface LcMessageRow {
@@ -59,7 +66,14 @@ export function toChat (row: LcChatRow): Chat {
     endedBy: row.ended_by,
     lastAgentMessageAt: toMs(row.last_agent_message_at),
     lastSeq: Number(row.last_seq),
-    messageCount: Number(row.message_count)
+    messageCount: Number(row.message_count),
+    transferredTo: row.transferred_to,
+    transferredBy: row.transferred_by,
+    transferredAt: toMs(row.transferred_at),
+    transferComment: row.transfer_comment,
+    autoAssigned: row.auto_assigned === true || Number(row.auto_assigned) === 1,
+    customerLeftAt: toMs(row.customer_left_at),
+    agentReadSeq: Number(row.agent_read_seq)
   }
 }
 
@@ -78,7 +92,9 @@ export function toMessage (row: LcMessageRow): Message {
   }
 }
 
-export async function insertChat (db: Db, row: Omit<LcChatRow, 'id' | 'deleted_at' | 'last_seq' | 'message_count'>): Promise<number> {
+type NewChatRow = Omit<LcChatRow, 'id' | 'deleted_at' | 'last_seq' | 'message_count' | 'transferred_to' | 'transferred_by' | 'transferred_at' | 'transfer_comment' | 'auto_assigned' | 'customer_left_at' | 'agent_read_seq'>
+
+export async function insertChat (db: Db, row: NewChatRow): Promise<number> {
   const [id] = await db('lc_chats').insert(row)
   return Number(id)
 }
@@ -88,8 +104,23 @@ export async function getChatRow (db: Db, id: number): Promise<LcChatRow | undef
 }
 
 /** Moves a chat from one status to another if, and only if, it is still in `from`. */
-export async function transition (db: Db, id: number, from: readonly ChatStatus[], changes: Partial<LcChatRow>): Promise<number> {
-  return affected(await db('lc_chats').where({ id }).whereIn('status', from).whereNull('deleted_at').update(changes))
+/** Extra conditions a transition or seq reservation holds to: whose chat it is, what it still looks like. */
+export type Guard = Partial<Pick<LcChatRow, 'agent_id' | 'assigned_at'>> & { customerPresent?: boolean, transferableTo?: string }
+
+function guarded (q: Knex.QueryBuilder, guard: Guard): Knex.QueryBuilder {
+  if (guard.agent_id !== undefined) q.andWhere('agent_id', guard.agent_id)
+  if (guard.assigned_at !== undefined) q.andWhere('assigned_at', guard.assigned_at)
+  if (guard.customerPresent) q.whereNull('customer_left_at')
+  if (guard.transferableTo !== undefined) {
+    const to = guard.transferableTo
+    q.andWhere((w) => { w.whereNull('transferred_to').orWhere('transferred_to', to) })
+  }
+  return q
+}
+
+/** Moves a chat from one status to another if, and only if, it is still in `from` (and meets `guard`). */
+export async function transition (db: Db, id: number, from: readonly ChatStatus[], changes: Partial<LcChatRow>, guard: Guard = {}): Promise<number> {
+  return affected(await guarded(db('lc_chats').where({ id }).whereIn('status', from).whereNull('deleted_at'), guard).update(changes))
 }
 
 /**
@@ -97,9 +128,8 @@ export async function transition (db: Db, id: number, from: readonly ChatStatus[
  * last_seq under the row lock the UPDATE takes, so concurrent senders are serialised
  * and seq stays gapless.
  */
-export async function reserveSeq (db: Db, id: number, open: readonly ChatStatus[], changes: Partial<LcChatRow> = {}, agentId?: string): Promise<number | undefined> {
-  const q = db('lc_chats').where({ id }).whereIn('status', open).whereNull('deleted_at')
-  if (agentId !== undefined) q.andWhere('agent_id', agentId)
+export async function reserveSeq (db: Db, id: number, open: readonly ChatStatus[], changes: Partial<LcChatRow> = {}, guard: Guard = {}): Promise<number | undefined> {
+  const q = guarded(db('lc_chats').where({ id }).whereIn('status', open).whereNull('deleted_at'), guard)
   const n = affected(await q.update({ ...changes, last_seq: db.raw('last_seq + 1'), message_count: db.raw('message_count + 1') }))
   if (n === 0) return undefined
   const row = await db('lc_chats').select('last_seq').where({ id }).first()
@@ -131,18 +161,82 @@ export async function historyOf (db: Db, chatId: number): Promise<Array<{ actor_
   return rows.map((r: Record<string, unknown>) => ({ actor_name: String(r.actor_name), action: String(r.action), data: r.data as string | null, created_at: toMs(r.created_at)! }))
 }
 
-/** Queued chats, oldest first: the order agents take them and customers wait in. */
-export async function queuedChats (db: Db, limit = 500): Promise<LcChatRow[]> {
-  return await db<LcChatRow>('lc_chats').where('status', 'queued').whereNull('deleted_at')
-    .orderBy([{ column: 'queued_at', order: 'asc' }, { column: 'id', order: 'asc' }]).limit(limit)
+const oldestFirst = [{ column: 'queued_at', order: 'asc' }, { column: 'id', order: 'asc' }] as const
+
+function inGroups (q: Knex.QueryBuilder, groups: number[] | 'all'): Knex.QueryBuilder {
+  if (groups === 'all') return q
+  return q.andWhere((w) => { w.whereNull('group_id'); if (groups.length > 0) w.orWhereIn('group_id', groups) })
 }
 
-/** How many queued chats are ahead of this one (queued earlier, or at the same ms with a lower id). */
-export async function countAhead (db: Db, chat: { id: number, queuedAt: number }): Promise<number> {
-  const row = await db('lc_chats').where('status', 'queued').whereNull('deleted_at')
-    .andWhere((q) => { q.where('queued_at', '<', chat.queuedAt).orWhere((q2) => { q2.where('queued_at', chat.queuedAt).andWhere('id', '<', chat.id) }) })
+/** Queued chats, oldest first: the order agents take them and customers wait in. `which` picks the Queue or the Transferred tab. */
+export async function queuedChats (db: Db, opts: { groups?: number[] | 'all', which?: 'queue' | 'transferred' | 'waiting', forAgent?: string, limit?: number } = {}): Promise<LcChatRow[]> {
+  const q = inGroups(db<LcChatRow>('lc_chats').where('status', 'queued').whereNull('deleted_at'), opts.groups ?? 'all')
+  if (opts.which === 'queue') q.whereNull('transferred_at')
+  if (opts.which === 'transferred') {
+    q.whereNotNull('transferred_at')
+    if (opts.forAgent !== undefined) {
+      const me = opts.forAgent
+      // Waiting for me, or for anyone in a group of mine (the group filter above).
+      q.andWhere((w) => { w.whereNull('transferred_to').orWhere('transferred_to', me) })
+    }
+  }
+  // Customers wait in line with everyone not held for one named agent.
+  if (opts.which === 'waiting') q.whereNull('transferred_to')
+  return await q.orderBy([...oldestFirst]).limit(opts.limit ?? 500)
+}
+
+/** The oldest queued chats of a group that distribution may hand out (not held for a named agent). */
+export async function nextQueued (db: Db, groupId: number, limit: number): Promise<LcChatRow[]> {
+  return await db<LcChatRow>('lc_chats').where({ status: 'queued', group_id: groupId }).whereNull('deleted_at').whereNull('transferred_to')
+    .orderBy([...oldestFirst]).limit(limit)
+}
+
+/** A transfer to an agent never answered: hand it back to the group's queue. */
+export async function staleTransfers (db: Db, before: number, limit = 200): Promise<LcChatRow[]> {
+  return await db<LcChatRow>('lc_chats').where('status', 'queued').whereNotNull('transferred_to').andWhere('transferred_at', '<', before).whereNull('deleted_at').limit(limit)
+}
+
+/** How many customers wait ahead of this one in its group (queued earlier, or at the same ms with a lower id). */
+export async function countAhead (db: Db, chat: { id: number, queuedAt: number, groupId: number | null }): Promise<number> {
+  const q = db('lc_chats').where('status', 'queued').whereNull('deleted_at').whereNull('transferred_to')
+  if (chat.groupId === null) q.whereNull('group_id')
+  else q.andWhere('group_id', chat.groupId)
+  const row = await q.andWhere((w) => { w.where('queued_at', '<', chat.queuedAt).orWhere((w2) => { w2.where('queued_at', chat.queuedAt).andWhere('id', '<', chat.id) }) })
     .count({ n: '*' }).first()
   return Number(row?.n ?? 0)
+}
+
+export async function countQueued (db: Db, groups: number[] | 'all', which: 'queue' | 'transferred', forAgent?: string): Promise<number> {
+  const q = inGroups(db('lc_chats').where('status', 'queued').whereNull('deleted_at'), groups)
+  if (which === 'queue') q.whereNull('transferred_at')
+  else {
+    q.whereNotNull('transferred_at')
+    if (forAgent !== undefined) q.andWhere((w) => { w.whereNull('transferred_to').orWhere('transferred_to', forAgent) })
+  }
+  const row = await q.count({ n: '*' }).first()
+  return Number(row?.n ?? 0)
+}
+
+/** Average time (ms) the group's recent chats waited before an agent took them; null without history. */
+export async function recentQueueTime (db: Db, groupId: number | null, since: number, sample = 20): Promise<number | null> {
+  const q = db('lc_chats').select('queued_at', 'assigned_at').whereNotNull('assigned_at').andWhere('assigned_at', '>', since).whereNull('transferred_at')
+  if (groupId === null) q.whereNull('group_id')
+  else q.andWhere('group_id', groupId)
+  const rows = await q.orderBy('assigned_at', 'desc').limit(sample)
+  if (rows.length === 0) return null
+  const waits = rows.map((r: Record<string, unknown>) => Math.max(0, toMs(r.assigned_at)! - toMs(r.queued_at)!))
+  return waits.reduce((a: number, b: number) => a + b, 0) / waits.length
+}
+
+/** Auto-assigned chats their agent has not written to since they were given them. */
+export async function unansweredAssignments (db: Db, assignedBefore: number, limit = 200): Promise<LcChatRow[]> {
+  return await db<LcChatRow>('lc_chats').where({ status: 'active', auto_assigned: true }).andWhere('assigned_at', '<', assignedBefore).whereNull('deleted_at')
+    .andWhere((w) => { w.whereNull('last_agent_message_at').orWhereRaw('last_agent_message_at < assigned_at') })
+    .limit(limit)
+}
+
+export async function markRead (db: Db, chatId: number, agentId: string, seq: number): Promise<number> {
+  return affected(await db('lc_chats').where({ id: chatId, agent_id: agentId }).andWhere('agent_read_seq', '<', seq).update({ agent_read_seq: seq }))
 }
 
 export async function agentChats (db: Db, agentId: string, statuses: readonly ChatStatus[], limit = 50): Promise<LcChatRow[]> {

@@ -32,6 +32,16 @@ export interface Chat {
   lastAgentMessageAt: number | null
   lastSeq: number
   messageCount: number
+  /** A transfer waiting for this agent (null with transferredAt set: for anyone in the group). */
+  transferredTo: string | null
+  transferredBy: string | null
+  transferredAt: number | null
+  transferComment: string | null
+  /** Given by round robin, so re-offered if the agent does not answer in time. */
+  autoAssigned: boolean
+  /** The customer cancelled while an agent had the chat: it stays with the agent (seed 003). */
+  customerLeftAt: number | null
+  agentReadSeq: number
 }
 
 export interface Message {
@@ -52,4 +62,28 @@ export interface Actor {
   kind: AuthorKind
   id: string | null
   name: string
+}
+
+/**
+ * What an agent may see and take, by group (DESIGN §8): chats of the groups they are
+ * active in; as supervisors, every group they belong to; administrators, every group.
+ */
+export interface AgentScope {
+  id: string
+  name: string
+  /** Groups the agent takes chats from. */
+  activeIn: number[]
+  /** Groups whose chats the agent may look after: every membership, or 'all' for administrators. */
+  visible: number[] | 'all'
+  supervise: boolean
+}
+
+export function sees (scope: AgentScope, groupId: number | null): boolean {
+  return groupId === null || scope.visible === 'all' || scope.visible.includes(groupId)
+}
+
+/** The groups whose queue the agent works: active ones, plus every visible one for a supervisor. */
+export function queueGroups (scope: AgentScope): number[] | 'all' {
+  if (!scope.supervise) return scope.activeIn
+  return scope.visible
 }

@@ -1,32 +1,44 @@
-import type { Hub } from '../realtime/hub.ts'
+import type { Client, Hub } from '../realtime/hub.ts'
 import { envelope, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import type { RoutingService } from '../routing/service.ts'
 import type { Views } from '../views.ts'
 import type { ConsoleViews } from './view-models.ts'
 
+/** Each agent once, with every socket (tab) they have open. */
+function byAgent (clients: Client[]): Map<string, Client[]> {
+  const out = new Map<string, Client[]>()
+  for (const c of clients) {
+    if (c.kind !== 'agent' || !c.userId) continue
+    out.set(c.userId, [...(out.get(c.userId) ?? []), c])
+  }
+  return out
+}
+
 /** How bus events show up in open agent consoles: the same partials the page is made of. */
 export function registerConsoleProjections (hub: Hub, { consoleViews, routing, views }: { consoleViews: ConsoleViews, routing: RoutingService, views: Views }): void {
-  hub.project('queue.changed', async () => {
-    const agents = hub.clients('queue')
-    if (agents.length === 0) return
-    const html = envelope([await consoleViews.queueFragment()])
-    for (const c of agents) void hub.send(c, html)
+  /** Agents who work a group's queue (or, for chats of no group, every agent). */
+  const working = (groupId: number | null | undefined): Client[] =>
+    groupId === null || groupId === undefined ? hub.clients('queue') : [...new Set([...hub.clients(`group:${groupId}`), ...hub.clients('group:*')])]
+
+  hub.project('queue.changed', async ({ groupId }) => {
+    for (const clients of byAgent(working(groupId)).values()) {
+      const html = envelope(await consoleViews.queueFragments(clients[0]!.scope!))
+      for (const c of clients) void hub.send(c, html)
+    }
   })
 
   hub.project('agent.chats', async (event) => {
     const clients = hub.clients(`agent:${event.agentId}`)
     if (clients.length === 0) return
-    const html = envelope(await consoleViews.listFragments(event.agentId))
+    const html = envelope(await consoleViews.listFragments(clients[0]!.scope!))
     for (const c of clients) void hub.send(c, html)
   })
 
   hub.project('chat.updated', async ({ chat }) => {
-    const byAgent = new Map<string, typeof agents>()
-    const agents = hub.clients(`chat:${chat.id}`).filter((c) => c.kind === 'agent')
-    for (const c of agents) byAgent.set(c.userId!, [...(byAgent.get(c.userId!) ?? []), c])
-    for (const [agentId, clients] of byAgent) {
-      const html = envelope(await consoleViews.paneStateFragments(chat, agentId))
+    for (const [, clients] of byAgent(hub.clients(`chat:${chat.id}`))) {
+      // The composer opens or closes for a viewer when the chat comes to them or leaves them.
+      const html = envelope(await consoleViews.paneStateFragments(chat, clients[0]!.scope!, chat.agentId === clients[0]!.userId))
       for (const c of clients) void hub.send(c, html)
     }
   })
@@ -34,8 +46,21 @@ export function registerConsoleProjections (hub: Hub, { consoleViews, routing, v
   hub.project('presence.changed', async ({ agentId }) => {
     const clients = hub.clients(`agent:${agentId}`)
     if (clients.length === 0) return
-    const model = consoleViews.availability(await routing.presence(agentId))
-    const html = envelope([fragment(targets.availability(), 'outerHTML', views.render('console/availability', model))])
+    const html = envelope([await consoleViews.availabilityFragment(await routing.presence(agentId))])
+    for (const c of clients) void hub.send(c, html)
+  })
+
+  hub.project('agent.alert', async (event) => {
+    const clients = event.agentId ? hub.clients(`agent:${event.agentId}`) : working(event.groupId)
+    if (clients.length === 0) return
+    const html = envelope([fragment(targets.alert(), 'outerHTML', views.render('console/alert', { ...event, at: Date.now() }))])
+    for (const c of clients) void hub.send(c, html)
+  })
+
+  hub.project('agent.notice', async ({ agentId, level, text }) => {
+    const clients = hub.clients(`agent:${agentId}`)
+    if (clients.length === 0) return
+    const html = envelope([fragment(targets.notice(), 'beforeend', views.render('common/notice', { level, message: text }))])
     for (const c of clients) void hub.send(c, html)
   })
 }

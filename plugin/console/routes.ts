@@ -2,31 +2,30 @@ import type { FastifyPluginAsync } from 'fastify'
 import { chatParams } from '../chats/schemas.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
 import type { RouteDeps } from '../deps.ts'
-import { LC_ERR_CHAT_NOT_FOUND } from '../errors.ts'
+import { isCoded, LC_ERR_CHAT_NOT_FOUND } from '../errors.ts'
 import { envelope, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
-import { availabilityBody, type AvailabilityBody } from './schemas.ts'
+import { availabilityBody, type AvailabilityBody, transferBody, type TransferBody } from './schemas.ts'
 
 type IdParams = { Params: { id: number } }
 const html = 'text/html; charset=utf-8'
+const noticeCleared = fragment(targets.notice(), 'innerHTML', '')
 
-/** The agent console: the page, the Available switch, Accept, End Chat and a chat's own view. */
+/** The agent console: the page, availability, Accept, Transfer, Take, End Chat and a chat's own view. */
 export const consoleRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
   const { base, chats, routing, access, views, consoleViews } = deps
 
   fastify.get('/console', async (request, reply) => {
     const agent = await access.agent(request)
-    const [queue, lists, presence, active] = await Promise.all([
-      chats.queue(), consoleViews.lists(agent.user.id), routing.presence(agent.user.id), chats.agentChats(agent.user.id, 'active')
-    ])
-    const panes = await Promise.all(active.map((c) => consoleViews.pane(c, agent.user.id)))
+    const scope = await agent.scope()
+    const [lists, presence, active] = await Promise.all([consoleViews.page(scope), routing.presence(agent.user.id), chats.agentChats(agent.user.id, 'active')])
+    const panes = await Promise.all(active.map((c) => consoleViews.pane(c, scope)))
     const since = panes.map((p) => `${p.chat.id}.${p.messages.at(-1)?.seq ?? 0}`).join(',')
     return reply.lcView('console/console.page.hbs', {
       base,
       csrf: reply.generateCsrf(),
       agent: agent.user,
-      availability: consoleViews.availability(presence),
-      queue: consoleViews.queue(queue),
+      availability: await consoleViews.availability(presence),
       ...lists,
       panes,
       wsBase: `${base}/ws/console`,
@@ -39,10 +38,13 @@ export const consoleRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps
     preValidation: fastify.csrfProtection
   }, async (request, reply) => {
     const agent = await access.agent(request)
-    const presence = await routing.setAvailable(agent.user.id, request.body?.available === 'on')
-    return reply.type(html).send(envelope([
-      fragment(targets.availability(), 'outerHTML', views.render('console/availability', consoleViews.availability(presence)))
-    ]))
+    const n = request.body?.max_chats === undefined ? undefined : Number(request.body.max_chats)
+    if (n === 0) {
+      // Available for none is simply not available.
+      return reply.type(html).send(envelope([await consoleViews.availabilityFragment(await routing.setAvailable(agent.user.id, false))]))
+    }
+    const presence = await routing.setAvailable(agent.user.id, request.body?.available === 'on', n)
+    return reply.type(html).send(envelope([await consoleViews.availabilityFragment(presence), noticeCleared]))
   })
 
   fastify.post<IdParams>('/console/chats/:id/accept', {
@@ -50,14 +52,66 @@ export const consoleRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps
     preValidation: fastify.csrfProtection
   }, async (request, reply) => {
     const agent = await access.agent(request)
-    const { chat, joinedSeq } = await chats.acceptChat(request.params.id, agent.user)
+    const scope = await agent.scope()
+    const { chat, joinedSeq } = await chats.acceptChat(request.params.id, scope)
     // The pane shows the transcript up to the join event; the socket sends what follows it.
-    const pane = await consoleViews.pane(chat, agent.user.id, await chats.messages(chat.id, 0, joinedSeq), true)
+    const pane = await consoleViews.pane(chat, scope, await chats.messages(chat.id, 0, joinedSeq), true)
     return reply.type(html).send(envelope([
       fragment(targets.panes(), 'beforeend', views.render('console/chat-pane', pane)),
-      await consoleViews.queueFragment(),
-      ...await consoleViews.listFragments(agent.user.id),
-      fragment(targets.notice(), 'innerHTML', '')
+      ...await consoleViews.queueFragments(scope),
+      ...await consoleViews.listFragments(scope),
+      noticeCleared
+    ]))
+  })
+
+  fastify.post<IdParams>('/console/chats/:id/take', {
+    schema: { params: chatParams, body: csrfOnlyBody },
+    preValidation: fastify.csrfProtection
+  }, async (request, reply) => {
+    const agent = await access.agent(request, 'livechat.supervise')
+    const scope = await agent.scope()
+    const { chat } = await chats.takeChat(request.params.id, scope)
+    return reply.type(html).send(envelope([
+      ...await consoleViews.paneStateFragments(chat, scope, true),
+      ...await consoleViews.listFragments(scope),
+      fragment(targets.notice(), 'innerHTML', views.render('common/notice', { level: 'info', message: `You took over the chat with ${chat.customerName}` }))
+    ]))
+  })
+
+  fastify.get<IdParams>('/console/chats/:id/transfer', { schema: { params: chatParams } }, async (request, reply) => {
+    const agent = await access.agent(request, 'livechat.transfer')
+    const chat = await chats.chatForAgent(request.params.id, await agent.scope())
+    return reply.type(html).send(envelope([
+      fragment(targets.chatTools(chat.id), 'innerHTML', views.render('console/transfer-form', await consoleViews.transferForm(chat)))
+    ]))
+  })
+
+  fastify.post<IdParams & { Body: TransferBody }>('/console/chats/:id/transfer', {
+    schema: { params: chatParams, body: transferBody },
+    preValidation: fastify.csrfProtection
+  }, async (request, reply) => {
+    const agent = await access.agent(request, 'livechat.transfer')
+    const scope = await agent.scope()
+    const before = await chats.chatForAgent(request.params.id, scope)
+    const { group_id: groupId, agent: to = '', comment = '' } = request.body
+    let chat
+    try {
+      chat = await chats.transferChat(before.id, scope, { groupId: Number(groupId), agentId: to === '' || to === 'auto' ? null : to, auto: to === 'auto', comment })
+    } catch (err) {
+      // A target the form offered but the rules refuse: the form again, with the reason and what was chosen.
+      if (isCoded(err) && (err.code === 'LC_ERR_TRANSFER_TARGET' || err.code === 'LC_ERR_GROUP_NOT_FOUND')) {
+        const form = await consoleViews.transferForm(before, { groupId, agent: to, comment }, err.message)
+        return reply.code(err.statusCode ?? 422).type(html).send(envelope([
+          fragment(targets.chatTools(before.id), 'innerHTML', views.render('console/transfer-form', form))
+        ]))
+      }
+      throw err
+    }
+    return reply.type(html).send(envelope([
+      fragment(targets.chatTools(chat.id), 'innerHTML', ''),
+      ...await consoleViews.paneStateFragments(chat, scope),
+      ...await consoleViews.listFragments(scope),
+      fragment(targets.notice(), 'innerHTML', views.render('common/notice', { level: 'info', message: `Chat with ${chat.customerName} transferred` }))
     ]))
   })
 
@@ -66,21 +120,23 @@ export const consoleRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps
     preValidation: fastify.csrfProtection
   }, async (request, reply) => {
     const agent = await access.agent(request)
-    const chat = await chats.chatForAgent(request.params.id, agent.user, agent.can('livechat.supervise'))
-    if (chat.agentId !== agent.user.id && !agent.can('livechat.supervise')) throw new LC_ERR_CHAT_NOT_FOUND(String(chat.id))
+    const scope = await agent.scope()
+    const chat = await chats.chatForAgent(request.params.id, scope)
+    if (chat.agentId !== agent.user.id && !scope.supervise) throw new LC_ERR_CHAT_NOT_FOUND(String(chat.id))
     const ended = await chats.endChat(chat.id, { kind: 'agent', id: agent.user.id, name: agent.user.name })
     return reply.type(html).send(envelope([
-      ...await consoleViews.paneStateFragments(ended, agent.user.id),
-      ...await consoleViews.listFragments(agent.user.id),
-      fragment(targets.notice(), 'innerHTML', '')
+      ...await consoleViews.paneStateFragments(ended, scope),
+      ...await consoleViews.listFragments(scope),
+      noticeCleared
     ]))
   })
 
   fastify.get<IdParams>('/console/chats/:id', { schema: { params: chatParams } }, async (request, reply) => {
     const agent = await access.agent(request)
-    const chat = await chats.chatForAgent(request.params.id, agent.user, agent.can('livechat.supervise'))
-    const pane = await consoleViews.pane(chat, agent.user.id)
-    const live = pane.composer.open
+    const scope = await agent.scope()
+    const chat = await chats.chatForAgent(request.params.id, scope)
+    const pane = await consoleViews.pane(chat, scope)
+    const live = pane.composer.open || pane.canTake
     return reply.lcView('console/transcript.page.hbs', {
       base,
       csrf: reply.generateCsrf(),

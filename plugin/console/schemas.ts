@@ -1,12 +1,29 @@
 import type { FromSchema } from 'json-schema-to-ts'
 
+/** The Available switch with "Available for N" (seed 003). */
 export const availabilityBody = {
   $id: 'lc/console/availability',
   type: ['object', 'null'],
   additionalProperties: false,
   properties: {
     available: { enum: ['on'] },
+    max_chats: { type: 'string', pattern: '^[0-9]{1,3}$' },
     _csrf: { type: 'string', maxLength: 200 }
   }
 } as const
 export type AvailabilityBody = FromSchema<typeof availabilityBody>
+
+/** The transfer form (seed 000/001 "Transferring Live Chats"): new group, new agent or auto-assign, comment. */
+export const transferBody = {
+  $id: 'lc/console/transfer',
+  type: 'object',
+  additionalProperties: false,
+  required: ['group_id'],
+  properties: {
+    group_id: { type: 'string', pattern: '^[0-9]{1,10}$' },
+    agent: { type: 'string', maxLength: 64, pattern: '^(|auto|[A-Za-z0-9_.@-]{1,64})$' },
+    comment: { type: 'string', maxLength: 2000 },
+    _csrf: { type: 'string', maxLength: 200 }
+  }
+} as const
+export type TransferBody = FromSchema<typeof transferBody>

@@ -1,16 +1,16 @@
 import type { ChatService } from '../chats/service.ts'
-import type { Chat, Message } from '../chats/types.ts'
+import { type AgentScope, type Chat, ChatStatus, type Message, sees } from '../chats/types.ts'
 import { composerModel, statusLabels } from '../chats/view-models.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
-import type { Presence } from '../routing/store.ts'
+import type { Presence, RoutingService } from '../routing/service.ts'
 import type { Views } from '../views.ts'
 
 export type ConsoleViews = ReturnType<typeof createConsoleViews>
 
 /** Data for the console's partials, shared by its page, its htmx answers and its socket pushes. */
-export function createConsoleViews ({ base, chats, host, views }: { base: string, chats: ChatService, host: HostAdapter, views: Views }) {
+export function createConsoleViews ({ base, chats, routing, host, views }: { base: string, chats: ChatService, routing: RoutingService, host: HostAdapter, views: Views }) {
   const names = new Map<string, string>()
   async function agentName (id: string | null): Promise<string | null> {
     if (!id) return null
@@ -18,47 +18,156 @@ export function createConsoleViews ({ base, chats, host, views }: { base: string
     return names.get(id)!
   }
 
-  async function pane (chat: Chat, viewerId: string, messages?: Message[], isNew = false) {
+  async function groupLabel (groupId: number | null): Promise<string | null> {
+    if (groupId === null) return null
+    try {
+      const g = await routing.group(groupId)
+      return `${g.departmentName} / ${g.name}`
+    } catch {
+      return null
+    }
+  }
+
+  const unread = (chat: Chat): number => Math.max(0, chat.lastSeq - chat.agentReadSeq)
+
+  async function pane (chat: Chat, viewer: AgentScope | string, messages?: Message[], isNew = false) {
+    const viewerId = typeof viewer === 'string' ? viewer : viewer.id
+    const supervise = typeof viewer !== 'string' && viewer.supervise && sees(viewer, chat.groupId)
+    const active = chat.status === ChatStatus.active
+    const mine = chat.agentId === viewerId
     return {
       base,
       chat,
       isNew,
       statusLabel: statusLabels[chat.status],
       agentName: await agentName(chat.agentId),
+      groupLabel: await groupLabel(chat.groupId),
+      customerLeft: chat.customerLeftAt !== null && active,
+      transfer: chat.transferredBy && chat.transferredAt && (mine || supervise)
+        ? { by: await agentName(chat.transferredBy), at: chat.transferredAt, comment: chat.transferComment }
+        : null,
+      canTransfer: active && (mine || supervise),
+      canTake: active && !mine && supervise,
       messages: messages ?? await chats.messages(chat.id),
       composer: composerModel(base, chat, 'agent', viewerId)
     }
   }
 
+  async function transferRows (list: Chat[], viewerId: string) {
+    return await Promise.all(list.map(async (c) => ({
+      ...c,
+      fromName: await agentName(c.transferredBy),
+      toName: c.transferredTo === null ? await groupLabel(c.groupId) : c.transferredTo === viewerId ? 'you' : await agentName(c.transferredTo)
+    })))
+  }
+
+  async function queues (scope: AgentScope) {
+    const [queued, transferred, counts] = await Promise.all([chats.queue(scope), chats.transferred(scope), chats.counts(scope)])
+    const labelled = await Promise.all(queued.map(async (c) => ({ ...c, groupLabel: await groupLabel(c.groupId) })))
+    return {
+      queue: { base, chats: labelled },
+      transferred: { base, chats: await transferRows(transferred, scope.id) },
+      counts
+    }
+  }
+
   async function lists (agentId: string) {
     const [active, completed] = await Promise.all([chats.agentChats(agentId, 'active'), chats.agentChats(agentId, 'completed')])
-    return { myActive: { base, chats: active }, myCompleted: { base, chats: completed } }
+    const rows = active.map((c) => ({ ...c, unread: unread(c), customerLeft: c.customerLeftAt !== null }))
+    return {
+      myActive: { base, chats: rows, unread: rows.reduce((n, c) => n + c.unread, 0) },
+      myCompleted: { base, chats: completed }
+    }
+  }
+
+  function counters (scope: AgentScope, counts: { queue: number, transferred: number }, unreadTotal: number) {
+    return { queue: counts.queue, transferred: counts.transferred, unread: unreadTotal, supervise: scope.supervise, unassigned: counts.queue + counts.transferred }
+  }
+
+  async function availability (p: Presence) {
+    const { limit } = await routing.agentGroups(p.agentId)
+    const n = p.maxChats > 0 ? Math.min(p.maxChats, limit) : limit
+    return {
+      base,
+      available: p.status === 'available',
+      limit,
+      options: Array.from({ length: limit }, (_, i) => ({ n: i + 1, selected: i + 1 === n }))
+    }
+  }
+
+  /** The transfer form: groups by department, and every active member with whether they are taking chats now. */
+  async function transferForm (chat: Chat, values: { groupId?: string, agent?: string, comment?: string } = {}, error: string | null = null) {
+    const [groups, members] = await Promise.all([routing.groups(), routing.members()])
+    const open = groups.filter((g) => g.enabled)
+    const departments = [...new Set(open.map((g) => g.departmentName))].map((name) => ({
+      name,
+      groups: open.filter((g) => g.departmentName === name).map((g) => ({ id: g.id, name: g.name, selected: String(g.id) === (values.groupId ?? String(chat.groupId)) }))
+    }))
+    const agentIds = [...new Set(members.filter((m) => m.active && m.agentId !== chat.agentId).map((m) => m.agentId))]
+    const agents = await Promise.all(agentIds.map(async (id) => {
+      const [name, p] = await Promise.all([agentName(id), routing.presence(id)])
+      const inGroups = members.filter((m) => m.agentId === id && m.active).map((m) => open.find((g) => g.id === m.groupId)?.name).filter(Boolean)
+      return { id, name, groups: inGroups.join(', '), state: p.status === 'available' ? 'available' : 'not available', selected: values.agent === id }
+    }))
+    agents.sort((a, b) => String(a.name).localeCompare(String(b.name)))
+    return {
+      base,
+      chatId: chat.id,
+      departments,
+      agents,
+      auto: values.agent === 'auto',
+      comment: values.comment ?? '',
+      error
+    }
   }
 
   return {
     pane,
+    transferForm,
     lists,
-    queue: (queued: Chat[]) => ({ base, chats: queued }),
-    availability: (p: Presence) => ({ base, available: p.status === 'available' }),
+    queues,
+    counters,
+    availability,
 
-    async listFragments (agentId: string): Promise<Fragment[]> {
-      const { myActive, myCompleted } = await lists(agentId)
+    /** The whole console page's lists for one agent. */
+    async page (scope: AgentScope) {
+      const [q, l] = await Promise.all([queues(scope), lists(scope.id)])
+      return { ...q, ...l, counters: counters(scope, q.counts, l.myActive.unread) }
+    },
+
+    async availabilityFragment (p: Presence): Promise<Fragment> {
+      return fragment(targets.availability(), 'outerHTML', views.render('console/availability', await availability(p)))
+    },
+
+    /** My Active, My Completed and the counters: what changes when the agent's own chats change. */
+    async listFragments (scope: AgentScope): Promise<Fragment[]> {
+      const [{ myActive, myCompleted }, counts] = await Promise.all([lists(scope.id), chats.counts(scope)])
       return [
         fragment(targets.myActive(), 'outerHTML', views.render('console/my-active', myActive)),
-        fragment(targets.myCompleted(), 'outerHTML', views.render('console/my-completed', myCompleted))
+        fragment(targets.myCompleted(), 'outerHTML', views.render('console/my-completed', myCompleted)),
+        fragment(targets.counters(), 'outerHTML', views.render('console/counters', counters(scope, counts, myActive.unread)))
       ]
     },
 
-    async queueFragment (): Promise<Fragment> {
-      return fragment(targets.queue(), 'outerHTML', views.render('console/queue', { base, chats: await chats.queue() }))
+    /** Queue, Transferred and the counters: what changes when a chat joins or leaves a queue the agent works. */
+    async queueFragments (scope: AgentScope): Promise<Fragment[]> {
+      const [q, l] = await Promise.all([queues(scope), lists(scope.id)])
+      return [
+        fragment(targets.queue(), 'outerHTML', views.render('console/queue', q.queue)),
+        fragment(targets.transferred(), 'outerHTML', views.render('console/transferred', q.transferred)),
+        fragment(targets.counters(), 'outerHTML', views.render('console/counters', counters(scope, q.counts, l.myActive.unread)))
+      ]
     },
 
-    /** The parts of an open pane that change with the chat's state: header and composer. */
-    async paneStateFragments (chat: Chat, viewerId: string): Promise<Fragment[]> {
-      const model = await pane(chat, viewerId, [])
+    /**
+     * The parts of an open pane that change with the chat's state: header and composer.
+     * The composer is replaced only when it opens or closes for this viewer, so a draft
+     * being typed is never wiped.
+     */
+    async paneStateFragments (chat: Chat, viewer: AgentScope | string, composerChanged = false): Promise<Fragment[]> {
+      const model = await pane(chat, viewer, [])
       const parts = [fragment(targets.chatHeader(chat.id), 'outerHTML', views.render('console/chat-header', model))]
-      // Replaced only when it closes, so a draft being typed is never wiped.
-      if (!model.composer.open) parts.push(fragment(targets.composer(chat.id), 'outerHTML', views.render('chats/composer', model.composer)))
+      if (!model.composer.open || composerChanged) parts.push(fragment(targets.composer(chat.id), 'outerHTML', views.render('chats/composer', model.composer)))
       return parts
     }
   }

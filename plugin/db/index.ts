@@ -39,3 +39,31 @@ export function isUniqueViolation (err: unknown): boolean {
 export function affected (result: unknown): number {
   return typeof result === 'number' ? result : Number(result ?? 0)
 }
+
+/**
+ * Options for transactions that count rows another transaction may just have changed
+ * (an agent's chats while claiming capacity): READ COMMITTED on MySQL, so every read
+ * sees the latest commit rather than the snapshot of the transaction's first read.
+ * SQLite has one writer at a time and needs nothing.
+ */
+export function freshReads (knex: Knex): Knex.TransactionConfig | undefined {
+  return getDialect(knex) === 'mysql' ? { isolationLevel: 'read committed' } : undefined
+}
+
+/** True for a MySQL deadlock or lock wait timeout: the transaction was rolled back and may simply be run again. */
+export function isRetryable (err: unknown): boolean {
+  const e = err as { code?: string }
+  return e.code === 'ER_LOCK_DEADLOCK' || e.code === 'ER_LOCK_WAIT_TIMEOUT'
+}
+
+/** Runs a transaction, again (up to `attempts` times) when MySQL chose it as a deadlock victim. */
+export async function transact<T> (knex: Knex, fn: (trx: Knex.Transaction) => Promise<T>, config?: Knex.TransactionConfig, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await knex.transaction(fn, config)
+    } catch (err) {
+      if (i >= attempts || !isRetryable(err)) throw err
+      await new Promise((resolve) => setTimeout(resolve, 5 * i + Math.random() * 10))
+    }
+  }
+}

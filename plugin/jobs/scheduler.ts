@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Knex } from 'knex'
 import { schedule, type ScheduledTask } from 'node-cron'
 import type { Manifest } from '../manifest.ts'
+import type { Distributor } from '../routing/distributor.ts'
 import type { RoutingService } from '../routing/service.ts'
 import * as store from './store.ts'
 
@@ -11,6 +12,7 @@ export interface JobDeps {
   db: Knex
   manifest: Manifest
   routing: RoutingService
+  distributor: Distributor
   log: { info: (obj: object, msg: string) => void, warn: (obj: object, msg: string) => void, error: (obj: object, msg: string) => void }
   clock?: () => number
 }
@@ -35,10 +37,11 @@ export async function runJob (db: Knex, name: string, owner: string, fn: JobFn, 
  * Schedules every job the manifest lists, in every instance; the lease makes sure one
  * instance does each run.
  */
-export function startJobs ({ db, manifest, routing, log, clock = Date.now }: JobDeps): { stop: () => void } {
+export function startJobs ({ db, manifest, routing, distributor, log, clock = Date.now }: JobDeps): { stop: () => void } {
   const owner = randomUUID()
   const work: Record<string, JobFn> = {
-    'presence-sweep': async () => await routing.sweepStale()
+    'presence-sweep': async () => await routing.sweepStale(),
+    reoffer: async () => await distributor.reoffer()
   }
   const tasks: ScheduledTask[] = []
   const logger = {

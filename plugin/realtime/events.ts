@@ -7,9 +7,13 @@ import type { Chat, Message } from '../chats/types.ts'
 export type BusEvent =
   | { type: 'chat.message', chatId: number, message: Message }
   | { type: 'chat.updated', chat: Chat }
-  | { type: 'queue.changed' }
+  | { type: 'queue.changed', groupId?: number | null }
   | { type: 'agent.chats', agentId: string, chatId: number, fromSeq?: number }
   | { type: 'presence.changed', agentId: string }
+  /** Sound and browser notification in the consoles it concerns: one agent, or every agent working `groupId`'s queue. */
+  | { type: 'agent.alert', reason: 'queued' | 'assigned' | 'transferred', chatId: number, agentId?: string, groupId?: number | null, text: string }
+  /** A line for one agent's notice area (a re-offered chat, say). */
+  | { type: 'agent.notice', agentId: string, level: 'info' | 'warning', text: string }
 
 export type BusHandler = (event: BusEvent) => void
 

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws'
-import type { Message } from '../chats/types.ts'
+import type { AgentScope, Message } from '../chats/types.ts'
 import type { Bus, BusEvent } from './events.ts'
 import { envelope, fragment } from './fragments.ts'
 import { targets } from './targets.ts'
@@ -12,6 +12,8 @@ export interface Client {
   userId: string | null
   /** The customer's one chat; null for an agent. */
   chatId: number | null
+  /** For an agent: the groups they work, as read when the socket opened. */
+  scope?: AgentScope
   topics: Set<string>
   /** Per chat, the highest seq this socket holds: what it is sent next starts after it. */
   seqs: Map<number, number>

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { WebSocket } from 'ws'
 import { socketMessage, type SocketMessage } from '../chats/schemas.ts'
-import type { Chat } from '../chats/types.ts'
+import { type Chat, queueGroups } from '../chats/types.ts'
 import { composerModel, openComposer } from '../chats/view-models.ts'
 import { customerCookie } from '../customer/routes.ts'
 import type { RouteDeps } from '../deps.ts'
@@ -75,8 +75,8 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
     }
     // Name the allowed types first: the oneOf's own first error would talk about a branch's fields.
     const type = (frame as { type?: unknown } | null)?.type
-    if (type !== 'message' && type !== 'ping') {
-      await hub.send(client, errorFragment(new LC_ERR_BAD_FRAME('type must be one of: message, ping')))
+    if (type !== 'message' && type !== 'ping' && type !== 'read') {
+      await hub.send(client, errorFragment(new LC_ERR_BAD_FRAME('type must be one of: message, ping, read')))
       return
     }
     if (!validateFrame(frame)) {
@@ -84,6 +84,11 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
       return
     }
     if (frame.type === 'ping') return
+    if (frame.type === 'read') {
+      // Only an agent's own chats have a read marker; the UPDATE is limited to them.
+      if (id.author.kind === 'agent') await chats.markRead(Number(frame.chat_id), client.userId!, Number(frame.seq))
+      return
+    }
     const chatId = Number(frame.chat_id)
     const audience = id.author.kind
     // A customer's socket belongs to one chat; an agent's right to write is checked by the
@@ -158,7 +163,11 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
       access.checkOrigin(request.headers, request.protocol, true)
       if (!validateSince(request.query)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateSince.errors![0]!, 'query'))
       const agent = await access.agent(request)
-      const client: Client = { socket, kind: 'agent', userId: agent.user.id, chatId: null, topics: new Set([`agent:${agent.user.id}`, 'queue']), seqs: new Map(), chain: Promise.resolve() }
+      const scope = await agent.scope()
+      // Queue pushes go to the agents working the group: `queue` carries chats of no group (seen by all).
+      const groups = queueGroups(scope)
+      const topics = new Set([`agent:${agent.user.id}`, 'queue', ...(groups === 'all' ? ['group:*'] : groups.map((g) => `group:${g}`))])
+      const client: Client = { socket, kind: 'agent', userId: agent.user.id, chatId: null, scope, topics, seqs: new Map(), chain: Promise.resolve() }
       return {
         client,
         author: { kind: 'agent', id: agent.user.id, name: agent.user.name }
@@ -171,7 +180,7 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
         void hub.catchUp(client, chat.id)
       }
       // Lists may have changed while this socket was away: send them fresh.
-      void hub.send(client, async () => envelope([await consoleViews.queueFragment(), ...await consoleViews.listFragments(client.userId!)]))
+      void hub.send(client, async () => envelope([...await consoleViews.queueFragments(client.scope!), ...await consoleViews.listFragments(client.scope!)]))
     })
   })
 

@@ -9,13 +9,27 @@ export const targets = {
   message: (chatId: number, seq: number) => `lc-msg-${chatId}-${seq}`,
   composer: (chatId: number) => `lc-composer-${chatId}`,
   status: (chatId: number) => `lc-status-${chatId}`,
+  chatTools: (chatId: number) => `lc-chat-tools-${chatId}`,
   queue: () => 'lc-queue',
+  transferred: () => 'lc-transferred',
+  counters: () => 'lc-counters',
+  alert: () => 'lc-alert',
   queueCount: () => 'lc-queue-count',
   myActive: () => 'lc-my-active',
   myCompleted: () => 'lc-my-completed',
   availability: () => 'lc-availability',
   panes: () => 'lc-chat-panes',
-  notice: () => 'lc-notice'
+  notice: () => 'lc-notice',
+  // Live chat administration (views/admin/) and the supervisors' Active Live Chat Groups page.
+  adminDepartments: () => 'lc-admin-departments',
+  adminNewDepartment: () => 'lc-admin-new-department',
+  adminDepartment: (departmentId: number) => `lc-admin-department-${departmentId}`,
+  adminDepartmentForm: (departmentId: number) => `lc-admin-department-form-${departmentId}`,
+  adminNewGroup: (departmentId: number) => `lc-admin-new-group-${departmentId}`,
+  adminGroup: (groupId: number) => `lc-admin-group-${groupId}`,
+  adminGroupForm: (groupId: number) => `lc-admin-group-form-${groupId}`,
+  adminMembers: (groupId: number) => `lc-admin-members-${groupId}`,
+  agentGroups: () => 'lc-agent-groups'
 } as const
 
 export type TargetName = keyof typeof targets

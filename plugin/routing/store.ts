@@ -1,7 +1,9 @@
 import type { Knex } from 'knex'
-import { affected, toMs } from '../db/index.ts'
+import { affected, getDialect, toMs } from '../db/index.ts'
 
 type Db = Knex | Knex.Transaction
+
+export type Distribution = 'cherry_pick' | 'round_robin'
 
 export interface LcAgentPresenceRow {
   agent_id: string
@@ -16,22 +18,118 @@ export interface LcAgentPresenceRow {
 export interface Presence {
   agentId: string
   status: 'available' | 'unavailable'
+  /** "Available for N": how many chats may be auto-assigned to the agent at once. */
   maxChats: number
   heartbeatAt: number | null
+  lastChatEndedAt: number | null
+  lastAssignedAt: number | null
 }
 
-export function toPresence (row: LcAgentPresenceRow): Presence {
-  return { agentId: row.agent_id, status: row.status as Presence['status'], maxChats: Number(row.max_chats), heartbeatAt: toMs(row.heartbeat_at) }
+export interface Department {
+  id: number
+  name: string
+  defaultGroupId: number | null
+  queuePositionMessage: string | null
+  queuePositionMessageOne: string | null
+  queueNextMessage: string | null
+  sortOrder: number
 }
+
+export interface Group {
+  id: number
+  departmentId: number
+  departmentName: string
+  name: string
+  distribution: Distribution
+  defaultMaxChats: number
+  enabled: boolean
+}
+
+export interface Membership {
+  groupId: number
+  agentId: string
+  active: boolean
+  /** The agent's own limit in the group, or null for the group default. */
+  maxChats: number | null
+}
+
+/** An agent who could take a chat of a group now, with the load round robin ranks by. */
+export interface Candidate {
+  agentId: string
+  /** min(Available for N, the agent's limit in the group). */
+  capacity: number
+  active: number
+  lastChatEndedAt: number | null
+  lastAssignedAt: number | null
+}
+
+const bool = (v: unknown): boolean => v === true || v === 1 || v === '1'
+
+export function toPresence (row: LcAgentPresenceRow): Presence {
+  return {
+    agentId: row.agent_id,
+    status: row.status as Presence['status'],
+    maxChats: Number(row.max_chats),
+    heartbeatAt: toMs(row.heartbeat_at),
+    lastChatEndedAt: toMs(row.last_chat_ended_at),
+    lastAssignedAt: toMs(row.last_assigned_at)
+  }
+}
+
+function toDepartment (r: Record<string, unknown>): Department {
+  return {
+    id: Number(r.id),
+    name: String(r.name),
+    defaultGroupId: r.default_group_id === null ? null : Number(r.default_group_id),
+    queuePositionMessage: (r.queue_position_message as string | null) ?? null,
+    queuePositionMessageOne: (r.queue_position_message_one as string | null) ?? null,
+    queueNextMessage: (r.queue_next_message as string | null) ?? null,
+    sortOrder: Number(r.sort_order)
+  }
+}
+
+function toGroup (r: Record<string, unknown>): Group {
+  return {
+    id: Number(r.id),
+    departmentId: Number(r.department_id),
+    departmentName: String(r.department_name),
+    name: String(r.name),
+    distribution: r.distribution as Distribution,
+    defaultMaxChats: Number(r.default_max_chats),
+    enabled: bool(r.enabled)
+  }
+}
+
+function toMembership (r: Record<string, unknown>): Membership {
+  return { groupId: Number(r.group_id), agentId: String(r.agent_id), active: bool(r.active), maxChats: r.max_chats === null ? null : Number(r.max_chats) }
+}
+
+// ---------------------------------------------------------------- presence
 
 export async function getPresence (db: Db, agentId: string): Promise<LcAgentPresenceRow | undefined> {
   return await db<LcAgentPresenceRow>('lc_agent_presence').where({ agent_id: agentId }).first()
 }
 
+/**
+ * Locks the agent's presence row until the transaction ends (MySQL; SQLite runs one
+ * writer at a time anyway). Everything that gives an agent a chat takes this lock
+ * first, so counting their chats and adding one cannot interleave (DESIGN §5).
+ */
+export async function lockPresence (trx: Knex.Transaction, agentId: string): Promise<LcAgentPresenceRow | undefined> {
+  const q = trx<LcAgentPresenceRow>('lc_agent_presence').where({ agent_id: agentId })
+  if (getDialect(trx) === 'mysql') q.forUpdate()
+  return await q.first()
+}
+
+/** Outside any transaction: an INSERT IGNORE then FOR UPDATE in one would deadlock two claimers (S lock, then X). */
+export async function ensurePresence (db: Db, agentId: string, at: number): Promise<void> {
+  await db('lc_agent_presence').insert({ agent_id: agentId, status: 'unavailable', max_chats: 0, updated_at: at }).onConflict('agent_id').ignore()
+}
+
 /** Creates the agent's presence row on first use; later calls change only the given fields. */
 export async function upsertPresence (db: Db, agentId: string, changes: Partial<LcAgentPresenceRow>, at: number): Promise<void> {
   await db('lc_agent_presence')
-    .insert({ agent_id: agentId, status: 'unavailable', max_chats: 4, updated_at: at, ...changes })
+    .insert({ agent_id: agentId, status: 'unavailable', max_chats: 0, updated_at: at, ...changes })
     .onConflict('agent_id').merge({ ...changes, updated_at: at })
 }
 
@@ -40,8 +138,15 @@ export async function touchHeartbeats (db: Db, agentIds: string[], at: number): 
   await db('lc_agent_presence').whereIn('agent_id', agentIds).update({ heartbeat_at: at })
 }
 
-export async function countAvailable (db: Db, freshSince: number): Promise<number> {
-  const row = await db('lc_agent_presence').where('status', 'available').andWhere('heartbeat_at', '>', freshSince).count({ n: '*' }).first()
+/** Available agents with a fresh heartbeat; with `groupIds`, only active members of one of them. */
+export async function countAvailable (db: Db, freshSince: number, groupIds?: number[]): Promise<number> {
+  const q = db('lc_agent_presence as p').where('p.status', 'available').andWhere('p.heartbeat_at', '>', freshSince)
+  if (groupIds) {
+    q.whereExists((s) => {
+      s.select(db.raw('1')).from('lc_group_members as m').whereRaw('m.agent_id = p.agent_id').whereIn('m.group_id', groupIds).andWhere('m.active', true)
+    })
+  }
+  const row = await q.count({ n: '*' }).first()
   return Number(row?.n ?? 0)
 }
 
@@ -55,4 +160,106 @@ export async function markStaleUnavailable (db: Db, staleBefore: number, at: num
     .andWhere((q) => { q.whereNull('heartbeat_at').orWhere('heartbeat_at', '<', staleBefore) })
     .update({ status: 'unavailable', updated_at: at }))
   return n > 0 ? ids : []
+}
+
+// ---------------------------------------------------------------- load (reads lc_chats: an agent's load is routing's business)
+
+export async function countActiveChats (db: Db, agentId: string): Promise<number> {
+  const row = await db('lc_chats').where({ agent_id: agentId, status: 'active' }).whereNull('deleted_at').count({ n: '*' }).first()
+  return Number(row?.n ?? 0)
+}
+
+export async function activeCounts (db: Db, agentIds: string[]): Promise<Map<string, number>> {
+  if (agentIds.length === 0) return new Map()
+  const rows = await db('lc_chats').select('agent_id').count({ n: '*' })
+    .where('status', 'active').whereIn('agent_id', agentIds).whereNull('deleted_at').groupBy('agent_id')
+  return new Map(rows.map((r: Record<string, unknown>) => [String(r.agent_id), Number(r.n)]))
+}
+
+/**
+ * Agents who may be given a chat of `groupId` now: available, fresh, active in the group,
+ * Available for N > 0 and below min(N, their limit in the group).
+ */
+export async function candidates (db: Db, groupId: number, freshSince: number): Promise<Candidate[]> {
+  const rows = await db('lc_agent_presence as p')
+    .join('lc_group_members as m', 'm.agent_id', 'p.agent_id')
+    .join('lc_groups as g', 'g.id', 'm.group_id')
+    .select('p.agent_id', 'p.max_chats', 'p.last_chat_ended_at', 'p.last_assigned_at', 'm.max_chats as member_max', 'g.default_max_chats')
+    .where('m.group_id', groupId).andWhere('m.active', true).andWhere('g.enabled', true)
+    .andWhere('p.status', 'available').andWhere('p.heartbeat_at', '>', freshSince).andWhere('p.max_chats', '>', 0)
+  const counts = await activeCounts(db, rows.map((r: Record<string, unknown>) => String(r.agent_id)))
+  const out: Candidate[] = []
+  for (const r of rows) {
+    const limit = r.member_max === null ? Number(r.default_max_chats) : Number(r.member_max)
+    const capacity = Math.min(Number(r.max_chats), limit)
+    const active = counts.get(String(r.agent_id)) ?? 0
+    if (active < capacity) {
+      out.push({ agentId: String(r.agent_id), capacity, active, lastChatEndedAt: toMs(r.last_chat_ended_at), lastAssignedAt: toMs(r.last_assigned_at) })
+    }
+  }
+  return out
+}
+
+// ---------------------------------------------------------------- departments, groups, members
+
+const groupColumns = ['g.id', 'g.department_id', 'g.name', 'g.distribution', 'g.default_max_chats', 'g.enabled', 'd.name as department_name'] as const
+
+export async function departments (db: Db): Promise<Department[]> {
+  return (await db('lc_departments').orderBy([{ column: 'sort_order' }, { column: 'name' }])).map(toDepartment)
+}
+
+export async function getDepartment (db: Db, id: number): Promise<Department | undefined> {
+  const row = await db('lc_departments').where({ id }).first()
+  return row ? toDepartment(row) : undefined
+}
+
+export async function groups (db: Db): Promise<Group[]> {
+  return (await db('lc_groups as g').join('lc_departments as d', 'd.id', 'g.department_id').select(...groupColumns)
+    .orderBy([{ column: 'd.sort_order' }, { column: 'd.name' }, { column: 'g.name' }])).map(toGroup)
+}
+
+export async function getGroup (db: Db, id: number): Promise<Group | undefined> {
+  const row = await db('lc_groups as g').join('lc_departments as d', 'd.id', 'g.department_id').select(...groupColumns).where('g.id', id).first()
+  return row ? toGroup(row) : undefined
+}
+
+export async function membershipsOf (db: Db, agentId: string): Promise<Membership[]> {
+  return (await db('lc_group_members').where({ agent_id: agentId })).map(toMembership)
+}
+
+export async function membersOf (db: Db, groupIds: number[]): Promise<Membership[]> {
+  if (groupIds.length === 0) return []
+  return (await db('lc_group_members').whereIn('group_id', groupIds).orderBy('agent_id')).map(toMembership)
+}
+
+export async function allMemberships (db: Db): Promise<Membership[]> {
+  return (await db('lc_group_members').orderBy(['group_id', 'agent_id'])).map(toMembership)
+}
+
+export async function insertDepartment (db: Db, row: { name: string, sort_order?: number, queue_position_message?: string | null, queue_position_message_one?: string | null, queue_next_message?: string | null }, at: number): Promise<number> {
+  const [id] = await db('lc_departments').insert({ ...row, created_at: at })
+  return Number(id)
+}
+
+export async function updateDepartment (db: Db, id: number, changes: Record<string, unknown>): Promise<number> {
+  return affected(await db('lc_departments').where({ id }).update(changes))
+}
+
+export async function insertGroup (db: Db, row: { department_id: number, name: string, distribution: Distribution, default_max_chats: number }, at: number): Promise<number> {
+  const [id] = await db('lc_groups').insert({ ...row, enabled: true, created_at: at })
+  return Number(id)
+}
+
+export async function updateGroup (db: Db, id: number, changes: Record<string, unknown>): Promise<number> {
+  return affected(await db('lc_groups').where({ id }).update(changes))
+}
+
+export async function upsertMember (db: Db, groupId: number, agentId: string, changes: { active?: boolean, max_chats?: number | null }, at: number): Promise<void> {
+  const insert = db('lc_group_members').insert({ group_id: groupId, agent_id: agentId, active: true, max_chats: null, created_at: at, ...changes })
+    .onConflict(['group_id', 'agent_id'])
+  await (Object.keys(changes).length > 0 ? insert.merge(changes) : insert.ignore())
+}
+
+export async function deleteMember (db: Db, groupId: number, agentId: string): Promise<number> {
+  return affected(await db('lc_group_members').where({ group_id: groupId, agent_id: agentId }).delete())
 }

@@ -1,6 +1,8 @@
 import { LC_ERR_FORBIDDEN, LC_ERR_ORIGIN, LC_ERR_UNAUTHENTICATED } from '../errors.ts'
 import type { HostAdapter, HostUser, RequestLike } from '../host/adapter.ts'
+import type { AgentScope } from '../chats/types.ts'
 import { type Permission, permissionsFor, type Settings } from '../manifest.ts'
+import type { RoutingService } from '../routing/service.ts'
 
 /** Compares through URL so a default port (":80", ":443") written or not makes no difference. */
 function sameHost (origin: string, protocol: string, host: string | string[] | undefined): boolean {
@@ -18,6 +20,8 @@ export interface Agent {
   user: HostUser
   permissions: Set<Permission>
   can (permission: Permission): boolean
+  /** Which groups' chats the agent works and may look after. */
+  scope (): Promise<AgentScope>
 }
 
 export type Access = ReturnType<typeof createAccess>
@@ -26,15 +30,29 @@ export type Access = ReturnType<typeof createAccess>
  * Who may do what. Identity comes only from the host (DESIGN §8); permissions come from
  * the host's roles through the rolePermissions setting.
  */
-export function createAccess ({ host, settings }: { host: HostAdapter, settings: Settings }) {
+export function createAccess ({ host, settings, routing }: { host: HostAdapter, settings: Settings, routing: RoutingService }) {
+  async function scopeOf (user: HostUser, permissions: Set<Permission>): Promise<AgentScope> {
+    const groups = await routing.agentGroups(user.id)
+    return {
+      id: user.id,
+      name: user.name,
+      activeIn: groups.activeIn,
+      visible: permissions.has('livechat.admin') ? 'all' : groups.memberOf,
+      supervise: permissions.has('livechat.supervise')
+    }
+  }
+
   return {
+    scopeOf,
+
     /** The signed-in agent holding `permission`; 401 without a host session, 403 without the permission. */
     async agent (request: RequestLike, permission: Permission = 'livechat.agent'): Promise<Agent> {
       const user = await host.currentUser(request)
       if (!user) throw new LC_ERR_UNAUTHENTICATED()
       const permissions = permissionsFor(settings, user.roles)
       if (!permissions.has(permission)) throw new LC_ERR_FORBIDDEN(permission)
-      return { user, permissions, can: (p) => permissions.has(p) }
+      let scope: Promise<AgentScope> | undefined
+      return { user, permissions, can: (p) => permissions.has(p), scope: async () => await (scope ??= scopeOf(user, permissions)) }
     },
 
     /** The signed-in host user, if any (a portal customer, or anyone else). */

@@ -79,7 +79,7 @@ t.test('chat service', async (t) => {
   t.test('acceptChat: of two agents accepting at once one wins, the other hears who', async (t) => {
     const { chat } = await given.queuedChat(s)
     const [alice, bob] = [await s.user('alice'), await s.user('bob')]
-    const results = await Promise.allSettled([s.chats.acceptChat(chat.id, alice), s.chats.acceptChat(chat.id, bob)])
+    const results = await Promise.allSettled([s.chats.acceptChat(chat.id, await s.scope('alice')), s.chats.acceptChat(chat.id, await s.scope('bob'))])
     const won = results.filter((r) => r.status === 'fulfilled')
     const lost = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[]
     t.equal(won.length, 1)
@@ -92,32 +92,38 @@ t.test('chat service', async (t) => {
 
   t.test('acceptChat: the winner accepting again is not an error; a closed chat is a 409', async (t) => {
     const { chat, agent } = await given.activeChat(s)
-    t.equal((await s.chats.acceptChat(chat.id, agent)).chat.agentId, agent.id)
+    t.equal((await s.chats.acceptChat(chat.id, await s.scope('alice'))).chat.agentId, agent.id)
     await s.chats.endChat(chat.id, { kind: 'agent', id: agent.id, name: agent.name })
-    await t.rejects(s.chats.acceptChat(chat.id, await s.user('bob')), { code: 'LC_ERR_CHAT_TAKEN' })
+    await t.rejects(s.chats.acceptChat(chat.id, await s.scope('bob')), { code: 'LC_ERR_CHAT_TAKEN' })
     const cancelled = await given.queuedChat(s)
     await s.chats.endChat(cancelled.chat.id, customer)
-    await t.rejects(s.chats.acceptChat(cancelled.chat.id, agent), { code: 'LC_ERR_CHAT_STATE_CONFLICT' })
+    await t.rejects(s.chats.acceptChat(cancelled.chat.id, await s.scope('alice')), { code: 'LC_ERR_CHAT_STATE_CONFLICT' })
   })
 
-  t.test('endChat: the customer leaving the queue cancels; either side ends an active chat once', async (t) => {
+  t.test('endChat: the customer leaving the queue cancels; leaving an assigned chat keeps it with the agent (seed 003); the agent ends it once', async (t) => {
     const queued = await given.queuedChat(s)
     t.equal((await s.chats.endChat(queued.chat.id, customer)).status, 'cancelled')
     const active = await given.activeChat(s)
-    const ended = await s.chats.endChat(active.chat.id, customer)
+    const left = await s.chats.endChat(active.chat.id, customer)
+    t.equal(left.status, 'active', 'still the agent\'s')
+    t.ok(left.customerLeftAt)
+    t.equal((await s.chats.messages(active.chat.id)).at(-1)!.body, 'End user has cancelled chat')
+    await t.rejects(s.chats.postMessage(active.chat.id, customer, 'one more thing', null), { code: 'LC_ERR_CHAT_CLOSED' }, 'the customer who left writes no more')
+    await t.rejects(s.chats.endChat(active.chat.id, customer), { code: 'LC_ERR_CHAT_STATE_CONFLICT' }, 'leaving twice')
+    const ended = await s.chats.endChat(active.chat.id, { kind: 'agent', id: active.agent.id, name: active.agent.name })
     t.equal(ended.status, 'ended')
-    t.equal(ended.endedBy, 'customer')
+    t.equal(ended.endedBy, 'agent')
     t.ok(ended.endedAt)
     await t.rejects(s.chats.endChat(active.chat.id, { kind: 'agent', id: active.agent.id, name: active.agent.name }), { code: 'LC_ERR_CHAT_STATE_CONFLICT', statusCode: 409 })
     const bob = await s.user('bob')
     const other = await given.queuedChat(s)
     await t.rejects(s.chats.endChat(other.chat.id, { kind: 'agent', id: bob.id, name: bob.name }), { code: 'LC_ERR_CHAT_STATE_CONFLICT' })
     const history = (await s.chats.history(active.chat.id)).map((h) => h.action)
-    t.same(history, ['started', 'accepted', 'ended'])
+    t.same(history, ['started', 'accepted', 'customer_left', 'ended'])
   })
 
   t.test('lists: completed chats move to the agent\'s completed list with the whole transcript', async (t) => {
-    const { chat, agent } = await given.activeChat(s, 'carol')
+    const { chat, agent } = await given.activeChat(s, 'carol', 'Support L2')
     await s.chats.postMessage(chat.id, { kind: 'agent', id: agent.id, name: agent.name }, 'Try restarting the client', null)
     t.ok((await s.chats.agentChats(agent.id, 'active')).some((c) => c.id === chat.id))
     await s.chats.endChat(chat.id, { kind: 'agent', id: agent.id, name: agent.name })
@@ -127,7 +133,9 @@ t.test('chat service', async (t) => {
   })
 
   t.test('queuePositions: oldest first, positions shift as chats leave', async (t) => {
-    const before = (await s.chats.queue()).length
+    // Positions count within the chat's group: Support L1 here.
+    const l1 = await s.groupId('Support L1')
+    const before = (await s.chats.queue(await s.scope('alice'))).filter((c) => c.groupId === l1).length
     const a = await given.queuedChat(s)
     const b = await given.queuedChat(s)
     let positions = await s.chats.queuePositions()
@@ -144,9 +152,10 @@ t.test('chat service', async (t) => {
     const { chat } = await given.activeChat(s)
     await new Promise((resolve) => setTimeout(resolve, 20))
     const mine = s.events.filter((e) => ('chatId' in e && e.chatId === chat.id) || (e.type === 'chat.updated' && e.chat.id === chat.id))
-    t.same(mine.map((e) => e.type), ['chat.message', 'chat.message', 'chat.updated', 'agent.chats'])
-    t.match(mine[1], { type: 'chat.message', chatId: chat.id, message: { seq: 2, kind: 'event', body: 'Alice Adams joined the chat' } })
-    t.match(mine[3], { type: 'agent.chats', chatId: chat.id, fromSeq: 2 })
+    t.same(mine.map((e) => e.type), ['chat.message', 'agent.alert', 'chat.message', 'chat.updated', 'agent.chats'])
+    t.match(mine[1], { type: 'agent.alert', reason: 'queued', chatId: chat.id })
+    t.match(mine[2], { type: 'chat.message', chatId: chat.id, message: { seq: 2, kind: 'event', body: 'Alice Adams joined the chat' } })
+    t.match(mine[4], { type: 'agent.chats', chatId: chat.id, fromSeq: 2 })
     t.ok(s.events.some((e) => e.type === 'queue.changed'))
   })
 })

@@ -17,9 +17,10 @@ export interface Built {
  * The demo host with the plugin installed exactly as in production, on a fresh migrated
  * and seeded database (STYLE §7). Jobs are off unless a test turns them on.
  */
-export async function build (t: Teardown, opts: { listen?: boolean, pluginOptions?: Record<string, unknown> } = {}): Promise<Built & { url: string }> {
+export async function build (t: Teardown, opts: { listen?: boolean, pluginOptions?: Record<string, unknown>, online?: boolean } = {}): Promise<Built & { url: string }> {
   const { knex, dialect, drop } = await testDatabase()
   await prepareDatabase(knex)
+  if (opts.online !== false) await standBy(knex, 'bob')
   const app = await buildDemoHost({ knex, logger: false, pluginOptions: { jobs: false, settings: { chatStartsPerMinute: 1000, messagesPerMinute: 10000 }, ...opts.pluginOptions } })
   t.teardown(async () => { await app.close(); await drop() })
   let url = 'http://localhost'
@@ -31,6 +32,18 @@ export async function build (t: Teardown, opts: { listen?: boolean, pluginOption
     await app.ready()
   }
   return { app, knex, dialect, url }
+}
+
+/**
+ * Keeps an agent available with a heartbeat far in the future, as if their console were
+ * open all along: Support L1 is then online, so the portal takes chats. Tests about the
+ * offline portal build with `online: false`.
+ */
+export async function standBy (knex: Knex, username: string): Promise<void> {
+  const user = await knex('users').where({ username }).first('id')
+  const at = Date.now()
+  await knex('lc_agent_presence').insert({ agent_id: String(user.id), status: 'available', max_chats: 4, heartbeat_at: at + 365 * 86_400_000, updated_at: at })
+    .onConflict('agent_id').merge()
 }
 
 /** `name=value` pairs of a response's Set-Cookie headers, ready for a Cookie header. */

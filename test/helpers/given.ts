@@ -4,7 +4,10 @@ import { createChatService, type ChatService } from '../../plugin/chats/service.
 import type { Chat } from '../../plugin/chats/types.ts'
 import type { HostAdapter, HostUser } from '../../plugin/host/adapter.ts'
 import { sqlHost } from '../../plugin/host/sql-host.ts'
-import { loadManifest } from '../../plugin/manifest.ts'
+import type { AgentScope } from '../../plugin/chats/types.ts'
+import { loadManifest, permissionsFor, resolveSettings } from '../../plugin/manifest.ts'
+import { createDistributor, type Distributor } from '../../plugin/routing/distributor.ts'
+import { createAccess } from '../../plugin/security/access.ts'
 import { memoryBus } from '../../plugin/realtime/bus.ts'
 import type { Bus, BusEvent } from '../../plugin/realtime/events.ts'
 import { createRoutingService, type RoutingService } from '../../plugin/routing/service.ts'
@@ -18,7 +21,11 @@ export interface Services {
   events: BusEvent[]
   chats: ChatService
   routing: RoutingService
+  distributor: Distributor
   user: (username: string) => Promise<HostUser>
+  /** What the seeded agent may see and take, as the console computes it. */
+  scope: (username: string) => Promise<AgentScope>
+  groupId: (name: string) => Promise<number>
 }
 
 /** Services over a fresh, seeded database, without HTTP: for testing rules directly. */
@@ -31,26 +38,46 @@ export async function services (t: { teardown: (fn: () => unknown) => void }, op
   const bus = memoryBus()
   const events: BusEvent[] = []
   bus.subscribe((e) => { events.push(e) })
-  const chats = createChatService({ db: knex, bus, host, maxMessageLength: 10000, clock: opts.clock })
   const routing = createRoutingService({ db: knex, bus, heartbeatTimeoutSeconds: 60, clock: opts.clock })
+  const chats = createChatService({ db: knex, bus, host, routing, maxMessageLength: 10000, clock: opts.clock })
+  const distributor = createDistributor({ chats, routing, bus, log: { error: (obj, msg) => { throw Object.assign(new Error(msg), obj) } }, reofferSeconds: 60 })
+  const access = createAccess({ host, settings: resolveSettings(manifest, {}), routing })
+  const scope = async (username: string): Promise<AgentScope> => {
+    const u = await user(username)
+    return await access.scopeOf(u, permissionsFor(resolveSettings(manifest, {}), u.roles))
+  }
+  const groupId = async (name: string): Promise<number> => {
+    const g = (await routing.groups()).find((x) => x.name === name)
+    if (!g) throw new Error(`no seeded group ${name}`)
+    return g.id
+  }
   const user = async (username: string): Promise<HostUser> => {
     const [found] = (await host.findUsers(username)).filter((u) => u.username === username)
     if (!found) throw new Error(`no seeded user ${username}`)
     return found
   }
-  return { knex, dialect, host, bus, events, chats, routing, user }
+  return { knex, dialect, host, bus, events, chats, routing, distributor, user, scope, groupId }
 }
 
 /** Small factories for the states a test starts from (STYLE §7). */
 export const given = {
-  async queuedChat (s: Services, fields: { name?: string, email?: string, question?: string } = {}): Promise<{ chat: Chat, token: string }> {
-    return await s.chats.startChat({ name: 'Dana Doyle', email: 'dana@customer.example', question: 'My VPN will not connect', customer: null, ...fields })
+  /** A chat waiting in a group's queue (Support L1, a cherry-picking group, unless told). */
+  async queuedChat (s: Services, fields: { name?: string, email?: string, question?: string, group?: string } = {}): Promise<{ chat: Chat, token: string }> {
+    const { group = 'Support L1', ...rest } = fields
+    return await s.chats.startChat({ name: 'Dana Doyle', email: 'dana@customer.example', question: 'My VPN will not connect', customer: null, groupId: await s.groupId(group), ...rest })
   },
 
-  async activeChat (s: Services, agentUsername = 'alice'): Promise<{ chat: Chat, token: string, agent: HostUser }> {
-    const { chat, token } = await given.queuedChat(s)
+  async activeChat (s: Services, agentUsername = 'alice', group = 'Support L1'): Promise<{ chat: Chat, token: string, agent: HostUser }> {
+    const { chat, token } = await given.queuedChat(s, { group })
     const agent = await s.user(agentUsername)
-    const accepted = await s.chats.acceptChat(chat.id, agent)
+    const accepted = await s.chats.acceptChat(chat.id, await s.scope(agentUsername))
     return { chat: accepted.chat, token, agent }
+  },
+
+  /** The agent switched Available on (for N chats) with a console open. */
+  async available (s: Services, username: string, n?: number): Promise<HostUser> {
+    const agent = await s.user(username)
+    await s.routing.setAvailable(agent.id, true, n)
+    return agent
   }
 }

@@ -1,0 +1,143 @@
+import type { ChatChange, ChatService } from '../chats/service.ts'
+import type { Bus } from '../realtime/events.ts'
+import type { RoutingService } from './service.ts'
+
+export interface DistributorDeps {
+  chats: ChatService
+  routing: RoutingService
+  bus: Bus
+  log: { error: (obj: object, msg: string) => void }
+  /** An auto-assigned chat unanswered this long goes back to distribution (default 60 s). */
+  reofferSeconds: number
+}
+
+export type Distributor = ReturnType<typeof createDistributor>
+
+/**
+ * Round robin and the queue drain (DESIGN §5). Drains run when capacity may have
+ * appeared: a chat queued, ended or transferred away, an agent available or raising N.
+ * In one instance a group's drains run one at a time (a request during a run makes it go
+ * round again); between instances the capacity lock and the conditional UPDATE decide,
+ * so racing drains never give a chat twice or an agent too many.
+ */
+export function createDistributor ({ chats, routing, bus, log, reofferSeconds }: DistributorDeps) {
+  const running = new Map<number, { again: boolean, done: Promise<void> }>()
+
+  /** Hands out a round-robin group's queued chats, oldest first, until chats or capacity run out. */
+  async function drainOnce (groupId: number): Promise<number> {
+    let given = 0
+    for (;;) {
+      const queued = await chats.nextQueued(groupId, 50)
+      if (queued.length === 0) return given
+      let ranked = await routing.rank(groupId)
+      let progressed = false
+      for (const chat of queued) {
+        while (ranked.length > 0) {
+          const best = ranked[0]!
+          const outcome = await chats.assignChat(chat.id, best.agentId)
+          if (outcome === 'full') { ranked.shift(); continue }
+          if (outcome === 'assigned') {
+            given++
+            progressed = true
+            best.active++
+            best.lastAssignedAt = Date.now()
+            if (best.active >= best.capacity) ranked.shift()
+            ranked = ranked.sort((a, b) => (a.active * b.capacity - b.active * a.capacity) || (a.active - b.active) ||
+              ((a.lastChatEndedAt ?? 0) - (b.lastChatEndedAt ?? 0)) || ((a.lastAssignedAt ?? 0) - (b.lastAssignedAt ?? 0)))
+          } else {
+            progressed = true
+          }
+          break
+        }
+        if (ranked.length === 0) return given
+      }
+      if (!progressed) return given
+    }
+  }
+
+  async function drain (groupId: number): Promise<void> {
+    const group = await routing.group(groupId).catch(() => undefined)
+    if (!group || !group.enabled || group.distribution !== 'round_robin') return
+    const current = running.get(groupId)
+    if (current) { current.again = true; return await current.done }
+    const state = { again: true, done: Promise.resolve() }
+    running.set(groupId, state)
+    state.done = (async () => {
+      try {
+        while (state.again) {
+          state.again = false
+          await drainOnce(groupId)
+        }
+      } finally {
+        running.delete(groupId)
+      }
+    })()
+    return await state.done
+  }
+
+  /** Group + auto-assign: the best available agent of the group gets the chat now, whatever the group's method. */
+  async function autoAssign (chatId: number, groupId: number): Promise<boolean> {
+    for (const candidate of await routing.rank(groupId)) {
+      const outcome = await chats.assignChat(chatId, candidate.agentId)
+      if (outcome === 'assigned') return true
+      if (outcome === 'gone') return false
+    }
+    return false
+  }
+
+  async function drainFor (agentId: string, also?: number | null): Promise<void> {
+    const groups = new Set((await routing.agentGroups(agentId)).activeIn)
+    if (also !== undefined && also !== null) groups.add(also)
+    for (const g of groups) await drain(g)
+  }
+
+  async function guarded (what: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work()
+    } catch (err) {
+      // The change that triggered this is committed; a failed drain is retried by the next one.
+      log.error({ err }, `live chat ${what} failed`)
+    }
+  }
+
+  chats.onChange(async (change: ChatChange) => {
+    await guarded('distribution', async () => {
+      if (change.kind === 'queued' && change.chat.groupId !== null) {
+        if (change.auto && await autoAssign(change.chat.id, change.chat.groupId)) return
+        await drain(change.chat.groupId)
+      }
+      if (change.kind === 'freed') await drainFor(change.agentId, change.chat.groupId)
+    })
+  })
+
+  routing.onPresence(async ({ agentId, raised }) => {
+    if (raised) await guarded('distribution', async () => { await drainFor(agentId) })
+  })
+
+  return {
+    drain,
+    autoAssign,
+
+    /**
+     * The re-offer job: unanswered auto-assigned chats go back to distribution and their
+     * agents are marked unavailable with a notice saying why. Returns the chats moved.
+     */
+    async reoffer (): Promise<number> {
+      const moved = await chats.reofferUnanswered(reofferSeconds * 1000)
+      for (const agentId of new Set(moved.map((m) => m.agentId))) {
+        await routing.setAvailable(agentId, false)
+        const n = moved.filter((m) => m.agentId === agentId).length
+        await bus.publish({
+          type: 'agent.notice',
+          agentId,
+          level: 'warning',
+          text: `${n === 1 ? 'A chat' : `${n} chats`} assigned to you went unanswered for ${reofferSeconds} seconds and went to another agent; you are now unavailable. Switch Available back on when you are ready.`
+        })
+      }
+      for (const groupId of new Set(moved.map((m) => m.chat.groupId))) {
+        if (groupId !== null) await guarded('distribution', async () => { await drain(groupId) })
+      }
+      return moved.length
+    }
+  }
+}
