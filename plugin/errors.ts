@@ -31,6 +31,9 @@ export const LC_ERR_GROUP_NOT_FOUND = createError('LC_ERR_GROUP_NOT_FOUND', 'Gro
 export const LC_ERR_TRANSFER_TARGET = createError('LC_ERR_TRANSFER_TARGET', '%s', 422)
 export const LC_ERR_DEPARTMENT_OFFLINE = createError('LC_ERR_DEPARTMENT_OFFLINE', '%s has nobody available right now; leave a message and we will reply by email', 409)
 
+// ---------------------------------------------------------------- customer
+export const LC_ERR_MESSAGE_NOT_SAVED = createError('LC_ERR_MESSAGE_NOT_SAVED', 'We could not save your message just now; it is still in the form below, so try sending it again in a minute', 503)
+
 // ---------------------------------------------------------------- administration (groups and membership)
 export const LC_ERR_FORM_INVALID = createError('LC_ERR_FORM_INVALID', '%s', 422)
 export const LC_ERR_DEPARTMENT_NOT_FOUND = createError('LC_ERR_DEPARTMENT_NOT_FOUND', 'Department %s does not exist; reload the page to see the current departments', 404)

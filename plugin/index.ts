@@ -9,6 +9,7 @@ import view from '@fastify/view'
 import websocket from '@fastify/websocket'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { Knex } from 'knex'
+import { adminRoutes } from './admin/routes.ts'
 import { createChatService } from './chats/service.ts'
 import { registerConsoleProjections } from './console/projections.ts'
 import { consoleRoutes } from './console/routes.ts'
@@ -140,7 +141,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const base = fastify.prefix
   const consoleViews = createConsoleViews({ base, chats, routing, host, views })
   const customerViews = createCustomerViews({ settings, host })
-  registerConsoleProjections(hub, { consoleViews, routing, views })
+  registerConsoleProjections(hub, { chats, consoleViews, routing, views })
   registerCustomerProjections(hub, { base, chats, customerViews, views })
 
   // Every state change must come from our own pages (the CSRF token is checked per route too).
@@ -151,6 +152,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const deps: RouteDeps = { base, chats, routing, access, hub, views, consoleViews, customerViews, settings, manifest }
   await fastify.register(customerRoutes, deps)
   await fastify.register(consoleRoutes, deps)
+  await fastify.register(adminRoutes, { ...deps, host })
   await fastify.register(socketRoutes, deps)
 
   const jobs = opts.jobs === false ? undefined : startJobs({ db, manifest, routing, distributor, log: fastify.log, clock })

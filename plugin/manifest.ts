@@ -34,6 +34,7 @@ export interface Settings {
   queuePositionMessage: string
   queuePositionMessageOne: string
   queueNextMessage: string
+  customerTicketUrl: string
   allowedOrigins: string[]
   chatStartsPerMinute: number
   messagesPerMinute: number

@@ -164,8 +164,26 @@
     if (document.visibilityState === 'visible' && currentPane) markRead(currentPane)
   })
 
+  // A chat's pane can arrive twice (the Accept answer and the socket's push to every tab):
+  // the one holding the most messages stays, the newer of two equal ones.
+  function lastSeqIn (pane) {
+    let seq = 0
+    pane.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
+    return seq
+  }
+  function dedupePanes () {
+    const keep = {}
+    document.querySelectorAll('.lc-pane[data-lc-pane]').forEach(function (p) {
+      const id = p.getAttribute('data-lc-pane')
+      const other = keep[id]
+      if (!other) { keep[id] = p; return }
+      if (lastSeqIn(p) >= lastSeqIn(other)) { other.remove(); keep[id] = p } else p.remove()
+    })
+  }
+
   let currentPane = null
   function afterSwap () {
+    dedupePanes()
     localTimes()
     scrollTranscripts()
     alertIfNew()

@@ -43,7 +43,7 @@ export interface TransferTarget {
  * distributor drains queues on it. Not on the bus: one instance acting on a change is enough.
  */
 export type ChatChange =
-  | { kind: 'queued', chat: Chat, auto?: boolean }
+  | { kind: 'queued', chat: Chat, auto?: boolean, notTo?: string }
   | { kind: 'freed', agentId: string, chat: Chat }
 
 const events = {
@@ -327,7 +327,7 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
       }
       await routing.chatEnded(from)
       await changed({ kind: 'freed', agentId: from, chat })
-      await changed({ kind: 'queued', chat, auto: target.auto })
+      await changed({ kind: 'queued', chat, auto: target.auto, notTo: from })
       return await load(chatId)
     },
 

@@ -19,11 +19,13 @@ export const newClientMsgId = (): string => randomBytes(12).toString('base64url'
  * with what the person typed and why it was refused, so nothing they wrote is lost.
  */
 export function composerModel (base: string, chat: Chat, audience: Audience, viewerId: string | null, draft?: { body: string, error: string }) {
+  // A customer who left a chat an agent still has writes no more (seed 003).
+  const customerLeft = chat.status === ChatStatus.active && chat.customerLeftAt !== null
   const open = audience === 'customer'
-    ? chat.status === ChatStatus.queued || chat.status === ChatStatus.active
+    ? (chat.status === ChatStatus.queued || chat.status === ChatStatus.active) && !customerLeft
     : chat.status === ChatStatus.active && chat.agentId === viewerId
   const closedText = audience === 'customer'
-    ? (chat.status === ChatStatus.cancelled ? 'You left the queue.' : 'This chat has ended. Thank you for contacting us.')
+    ? (chat.status === ChatStatus.cancelled ? 'You left the queue.' : customerLeft ? 'You left the chat. Thank you for contacting us.' : 'This chat has ended. Thank you for contacting us.')
     : chat.status === ChatStatus.active
       ? 'This chat belongs to another agent.'
       : chat.endedBy === 'customer' ? 'The customer ended this chat.' : 'This chat has ended.'

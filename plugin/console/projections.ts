@@ -1,3 +1,4 @@
+import type { ChatService } from '../chats/service.ts'
 import type { Client, Hub } from '../realtime/hub.ts'
 import { envelope, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
@@ -16,7 +17,7 @@ function byAgent (clients: Client[]): Map<string, Client[]> {
 }
 
 /** How bus events show up in open agent consoles: the same partials the page is made of. */
-export function registerConsoleProjections (hub: Hub, { consoleViews, routing, views }: { consoleViews: ConsoleViews, routing: RoutingService, views: Views }): void {
+export function registerConsoleProjections (hub: Hub, { chats, consoleViews, routing, views }: { chats: ChatService, consoleViews: ConsoleViews, routing: RoutingService, views: Views }): void {
   /** Agents who work a group's queue (or, for chats of no group, every agent). */
   const working = (groupId: number | null | undefined): Client[] =>
     groupId === null || groupId === undefined ? hub.clients('queue') : [...new Set([...hub.clients(`group:${groupId}`), ...hub.clients('group:*')])]
@@ -32,13 +33,23 @@ export function registerConsoleProjections (hub: Hub, { consoleViews, routing, v
     const clients = hub.clients(`agent:${event.agentId}`)
     if (clients.length === 0) return
     const html = envelope(await consoleViews.listFragments(clients[0]!.scope!))
-    for (const c of clients) void hub.send(c, html)
+    for (const c of clients) {
+      if (event.fromSeq === undefined) { void hub.send(c, html); continue }
+      // A chat that came to the agent (accepted in another tab, assigned, taken): its pane,
+      // rendered in the socket's turn with every message so far, so nothing sent before it
+      // (to a pane not there yet) is missing. The browser keeps the newest of two panes.
+      void hub.send(c, async () => {
+        const chat = await chats.get(event.chatId)
+        const pane = await consoleViews.pane(chat, c.scope!, undefined, false)
+        c.seqs.set(chat.id, Math.max(c.seqs.get(chat.id) ?? 0, pane.messages.at(-1)?.seq ?? 0))
+        return envelope([fragment(targets.panes(), 'beforeend', views.render('console/chat-pane', pane))]) + html
+      })
+    }
   })
 
   hub.project('chat.updated', async ({ chat }) => {
     for (const [, clients] of byAgent(hub.clients(`chat:${chat.id}`))) {
-      // The composer opens or closes for a viewer when the chat comes to them or leaves them.
-      const html = envelope(await consoleViews.paneStateFragments(chat, clients[0]!.scope!, chat.agentId === clients[0]!.userId))
+      const html = envelope(await consoleViews.paneStateFragments(chat, clients[0]!.scope!))
       for (const c of clients) void hub.send(c, html)
     }
   })

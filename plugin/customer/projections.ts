@@ -1,22 +1,53 @@
 import type { ChatService } from '../chats/service.ts'
-import { ChatStatus } from '../chats/types.ts'
+import { type Chat, ChatStatus } from '../chats/types.ts'
 import { composerModel } from '../chats/view-models.ts'
 import type { Hub } from '../realtime/hub.ts'
 import { envelope, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import type { Views } from '../views.ts'
-import type { CustomerViews } from './view-models.ts'
+import type { CustomerViews, QueueContext } from './view-models.ts'
+
+/** Where a waiting customer's chat waits: its group's line, and whether it came there by a transfer. */
+interface Waiting { groupId: number | null, transferred: boolean }
+
+const waitingOf = (chat: Chat): Waiting => ({ groupId: chat.groupId, transferred: chat.transferredAt !== null })
 
 /** How bus events show up in open customer windows. */
 export function registerCustomerProjections (hub: Hub, { base, chats, customerViews, views }: { base: string, chats: ChatService, customerViews: CustomerViews, views: Views }): void {
-  hub.project('queue.changed', async () => {
+  // The line each waiting socket's chat stands in, read once per socket and kept up to date
+  // by chat.updated (a transfer moves a chat to another group's line), so a queue change
+  // reaches only the customers of the group it happened in.
+  const lines = new Map<number, Waiting>()
+
+  hub.project('queue.changed', async ({ groupId }) => {
     const waiting = hub.clients('queue-position')
+    const open = new Set(waiting.map((c) => c.chatId!))
+    for (const id of lines.keys()) if (!open.has(id)) lines.delete(id)
     if (waiting.length === 0) return
-    const positions = await chats.queuePositions()
     for (const c of waiting) {
+      if (lines.has(c.chatId!)) continue
+      const chat = await chats.get(c.chatId!).catch(() => undefined)
+      if (chat) lines.set(chat.id, waitingOf(chat))
+    }
+    // No group named: any line may have moved.
+    const concerned = waiting.filter((c) => {
+      const line = lines.get(c.chatId!)
+      return line !== undefined && (groupId === undefined || line.groupId === groupId)
+    })
+    if (concerned.length === 0) return
+    const positions = await chats.queuePositions()
+    const contexts = new Map<number | null, QueueContext>()
+    for (const c of concerned) {
+      // Not in line (held for a named agent, or no longer queued): chat.updated tells them.
       const ahead = positions.get(c.chatId!)
       if (ahead === undefined) continue
-      const model = { chatId: c.chatId!, status: ChatStatus.queued, text: customerViews.queueText(ahead) }
+      const line = lines.get(c.chatId!)!
+      let context = contexts.get(line.groupId)
+      if (!context) {
+        context = await customerViews.queueContext(line.groupId)
+        contexts.set(line.groupId, context)
+      }
+      const model = customerViews.queued(c.chatId!, ahead, line.transferred, context)
       void hub.send(c, envelope([fragment(targets.status(c.chatId!), 'outerHTML', views.render('customer/status', model))]))
     }
   })
@@ -24,14 +55,18 @@ export function registerCustomerProjections (hub: Hub, { base, chats, customerVi
   hub.project('chat.updated', async ({ chat }) => {
     const clients = hub.clients(`customer:${chat.id}`)
     if (clients.length === 0) return
-    const status = await customerViews.status(chat, undefined)
+    const status = await customerViews.status(chat)
     const parts = [fragment(targets.status(chat.id), 'outerHTML', views.render('customer/status', status))]
     // The composer is replaced only when it closes, so a draft being typed survives an agent joining.
     const composer = composerModel(base, chat, 'customer', null)
     if (!composer.open) parts.push(fragment(targets.composer(chat.id), 'outerHTML', views.render('chats/composer', composer)))
     const html = envelope(parts)
+    // Back in a line after a transfer or a re-offer: the socket follows queue changes again.
+    if (chat.status === ChatStatus.queued) lines.set(chat.id, waitingOf(chat))
+    else lines.delete(chat.id)
     for (const c of clients) {
-      if (chat.status !== ChatStatus.queued) hub.unsubscribe(c, 'queue-position')
+      if (chat.status === ChatStatus.queued) hub.subscribe(c, 'queue-position')
+      else hub.unsubscribe(c, 'queue-position')
       void hub.send(c, html)
     }
   })

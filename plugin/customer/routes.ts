@@ -3,52 +3,163 @@ import { chatParams } from '../chats/schemas.ts'
 import { composerModel } from '../chats/view-models.ts'
 import type { RouteDeps } from '../deps.ts'
 import { rateLimitError } from '../error-handler.ts'
+import { isCoded, LC_ERR_DEPARTMENT_OFFLINE } from '../errors.ts'
+import type { HostUser } from '../host/adapter.ts'
 import { envelope, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import { describeAjvError } from '../validation.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
-import { prechatBody, readPrechat } from './schemas.ts'
+import {
+  type DepartmentQuery, departmentQuery, fieldMessages, type FormValues, leaveMessageBody, type LeaveMessageValues,
+  prechatBody, type PrechatValues, readLeaveMessage, readPrechat
+} from './schemas.ts'
+import type { DepartmentChoice } from './service.ts'
+import { departmentOptions } from './view-models.ts'
 
 export const customerCookie = (chatId: number): string => `lc_chat_${chatId}`
 
-/** The customer's side: the portal link, the pre-chat form and the chat window. */
+interface FormState<V> {
+  values?: Partial<V>
+  errors?: Record<string, string>
+  /** The departments as already read for this request. */
+  departments?: DepartmentChoice[]
+}
+
+/** The customer's side: the portal link, the pre-chat form, leave a message and the chat window. */
 export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
   const { base, chats, routing, access, views, customerViews, settings } = deps
+  const customer = customerViews.connect({ chats, routing })
+  const limited = (what: string) => ({ rateLimit: { max: settings.chatStartsPerMinute, timeWindow: '1 minute', errorResponseBuilder: rateLimitError(what) } })
 
-  async function prechat (request: FastifyRequest, reply: FastifyReply, status: number, values?: Record<string, string>, errors: Record<string, string> = {}) {
+  /** A signed-in portal customer's name and email stand, whatever the form says. */
+  function signedIn<V extends Partial<FormValues>> (values: V, user: HostUser | null): V {
+    return user ? { ...values, name: user.name, email: user.email } : values
+  }
+
+  /** Problems outside the form's fields (an unknown field, a non-string) still stop the form. */
+  function formError (request: FastifyRequest, errors: Record<string, string>): void {
+    if (request.validationError && Object.keys(errors).length === 0) {
+      errors.form = describeAjvError((request.validationError as FastifyError).validation![0] as never, 'form')
+    }
+  }
+
+  async function prechat (request: FastifyRequest, reply: FastifyReply, status: number, state: FormState<PrechatValues> = {}) {
     const user = await access.user(request)
-    const locked = user !== null
-    const shown = locked ? { ...values, name: user.name, email: user.email } : values ?? {}
+    const list = state.departments ?? await customer.departments()
+    const values = signedIn(state.values ?? {}, user)
+    const selected = values.department || customer.fallback(list)?.id
     return reply.code(status).lcView('customer/prechat.page.hbs', {
-      base, csrf: reply.generateCsrf(), available: await routing.anyoneAvailable(), values: shown, locked, errors
+      base,
+      csrf: reply.generateCsrf(),
+      available: await customer.online(list),
+      values,
+      locked: user !== null,
+      errors: state.errors ?? {},
+      departments: departmentOptions(list, selected, true)
+    })
+  }
+
+  /** The leave-a-message page; `offline` says why it is shown instead of a chat, `kept` that the pre-chat form's text came along. */
+  async function leaveMessage (request: FastifyRequest, reply: FastifyReply, status: number, state: FormState<LeaveMessageValues> & { offline?: string, kept?: boolean } = {}) {
+    const user = await access.user(request)
+    const list = state.departments ?? await customer.departments()
+    const values = signedIn(state.values ?? {}, user)
+    return reply.code(status).lcView('customer/message.page.hbs', {
+      base,
+      csrf: reply.generateCsrf(),
+      values,
+      locked: user !== null,
+      errors: state.errors ?? {},
+      offline: state.offline ?? null,
+      kept: state.kept ?? false,
+      departments: departmentOptions(list, values.department, false)
     })
   }
 
   fastify.get('/portal/link', async (_request, reply) => {
-    return reply.type('text/html; charset=utf-8').send(views.render('customer/portal-link', { base, available: await routing.anyoneAvailable() }))
+    return reply.type('text/html; charset=utf-8').send(views.render('customer/portal-link', { base, available: await customer.online() }))
   })
 
-  fastify.get('/start', async (request, reply) => await prechat(request, reply, 200))
+  // The department picked in the portal (?department=) is preselected; where nobody is
+  // available, the customer is offered to leave a message instead of a chat that would wait.
+  fastify.get<{ Querystring: DepartmentQuery }>('/start', { schema: { querystring: departmentQuery } }, async (request, reply) => {
+    const list = await customer.departments()
+    const place = await customer.preferred(request.query.department, list)
+    const department = String(place.department?.id ?? '')
+    if (!place.online) {
+      const offline = new LC_ERR_DEPARTMENT_OFFLINE(place.department?.name ?? 'Live chat').message
+      return await leaveMessage(request, reply, 200, { values: { department }, offline, departments: list })
+    }
+    return await prechat(request, reply, 200, { values: { department }, departments: list })
+  })
 
   fastify.post('/start', {
     schema: { body: prechatBody },
     attachValidation: true,
     preValidation: fastify.csrfProtection,
-    config: { rateLimit: { max: settings.chatStartsPerMinute, timeWindow: '1 minute', errorResponseBuilder: rateLimitError('chats started from this address') } }
+    config: limited('chats started from this address')
   }, async (request, reply) => {
     const user = await access.user(request)
-    const { values, errors } = readPrechat(request.body)
-    if (user) { values.name = user.name; values.email = user.email }
-    // Problems outside the three fields (an unknown field, a non-string) still stop the form.
-    if (request.validationError && Object.keys(errors).length === 0) {
-      errors.form = describeAjvError((request.validationError as FastifyError).validation![0] as never, 'form')
+    const { values: read, errors } = readPrechat(request.body)
+    const values = signedIn(read, user)
+    formError(request, errors)
+    const list = await customer.departments()
+    const place = await customer.place(values.department, list)
+    if (place.unknown || Object.keys(errors).length > 0) {
+      if (place.unknown) errors.department ??= fieldMessages.unknownDepartment
+      return await prechat(request, reply, 422, { values, errors, departments: list })
     }
-    if (Object.keys(errors).length > 0) return await prechat(request, reply, 422, values, errors)
-    const { chat, token } = await chats.startChat({ ...values, customer: user })
-    reply.setCookie(customerCookie(chat.id), token, {
+    let started
+    try {
+      started = await customer.startChat({ name: values.name, email: values.email, question: values.question, customer: user, place })
+    } catch (err) {
+      if (!isCoded(err) || err.code !== 'LC_ERR_DEPARTMENT_OFFLINE') throw err
+      // Nobody there any more (the last agent left while the form was open): nothing
+      // typed is lost, the question becomes the message to leave.
+      const kept = { name: values.name, email: values.email, department: String(place.department?.id ?? ''), message: values.question }
+      return await leaveMessage(request, reply, 422, { values: kept, offline: err.message, kept: true, departments: list })
+    }
+    reply.setCookie(customerCookie(started.chat.id), started.token, {
       path: base, httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', maxAge: 7 * 24 * 3600
     })
-    return reply.redirect(`${base}/chat/${chat.id}`, 303)
+    return reply.redirect(`${base}/chat/${started.chat.id}`, 303)
+  })
+
+  fastify.get<{ Querystring: DepartmentQuery }>('/message', { schema: { querystring: departmentQuery } }, async (request, reply) => {
+    return await leaveMessage(request, reply, 200, { values: { department: String(request.query.department ?? '') } })
+  })
+
+  fastify.post('/message', {
+    schema: { body: leaveMessageBody },
+    attachValidation: true,
+    preValidation: fastify.csrfProtection,
+    config: limited('messages left from this address')
+  }, async (request, reply) => {
+    const user = await access.user(request)
+    const { values: read, errors } = readLeaveMessage(request.body)
+    const values = signedIn(read, user)
+    formError(request, errors)
+    const list = await customer.departments()
+    const place = await customer.place(values.department, list)
+    if (place.unknown || Object.keys(errors).length > 0) {
+      if (place.unknown) errors.department ??= fieldMessages.unknownDepartment
+      return await leaveMessage(request, reply, 422, { values, errors, departments: list })
+    }
+    let ticket
+    try {
+      ticket = await customer.leaveMessage({ name: values.name, email: values.email, message: values.message, department: place.department, customer: user })
+    } catch (err) {
+      if (!isCoded(err) || err.code !== 'LC_ERR_MESSAGE_NOT_SAVED') throw err
+      // The host could not take it: the customer gets the form back with what they wrote.
+      request.log.error({ err: err.cause ?? err }, 'live chat could not create a ticket for a message left')
+      return await leaveMessage(request, reply, err.statusCode ?? 503, { values, errors: { form: err.message }, departments: list })
+    }
+    return reply.lcView('customer/message-sent.page.hbs', {
+      base,
+      ref: ticket.ref,
+      email: values.email,
+      ticketUrl: user ? settings.customerTicketUrl.replace('{ref}', encodeURIComponent(ticket.ref)) : null
+    })
   })
 
   fastify.get<{ Params: { id: number } }>('/chat/:id', { schema: { params: chatParams } }, async (request, reply) => {
@@ -69,6 +180,8 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
     })
   })
 
+  // The customer's End chat (seed 003): a queued chat is cancelled; one an agent has is
+  // left, and stays with the agent, who sees "End user has cancelled chat".
   fastify.post<{ Params: { id: number } }>('/chat/:id/end', {
     schema: { params: chatParams, body: csrfOnlyBody },
     preValidation: fastify.csrfProtection
@@ -78,7 +191,7 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
     const ended = await chats.endChat(chat.id, { kind: 'customer', id: chat.customerUserId, name: chat.customerName })
     if (!request.headers['hx-request']) return reply.redirect(`${base}/chat/${chat.id}`, 303)
     return reply.type('text/html; charset=utf-8').send(envelope([
-      fragment(targets.status(chat.id), 'outerHTML', views.render('customer/status', await customerViews.status(ended, undefined))),
+      fragment(targets.status(chat.id), 'outerHTML', views.render('customer/status', await customerViews.status(ended))),
       fragment(targets.composer(chat.id), 'outerHTML', views.render('chats/composer', composerModel(base, ended, 'customer', null))),
       fragment(targets.notice(), 'innerHTML', '')
     ]))

@@ -1,35 +1,130 @@
+import type { ChatService } from '../chats/service.ts'
 import type { Chat } from '../chats/types.ts'
 import { ChatStatus } from '../chats/types.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import type { Settings } from '../manifest.ts'
+import type { RoutingService } from '../routing/service.ts'
+import { createCustomerService, type CustomerService, type DepartmentChoice, type WaitBasis, waitFrom } from './service.ts'
 
 export type CustomerViews = ReturnType<typeof createCustomerViews>
 
+/** The customer/status partial: a main line, what it waits on, and the estimated wait. */
+export interface StatusModel {
+  chatId: number
+  /** The CSS modifier: the chat's status, or `left` once the customer left a chat an agent still has. */
+  status: ChatStatus | 'left'
+  text: string
+  detail: string | null
+  wait: string | null
+}
+
+/** The three queue lines a waiting customer reads: the department's own, else the settings'. */
+export interface QueueMessages { position: string, one: string, next: string }
+
+/** What every waiting customer of one group is told from, read once per group for a push to all of them. */
+export interface QueueContext {
+  messages: QueueMessages
+  /** The group a transferred chat waits for; null for the shared queue. */
+  groupName: string | null
+  wait: WaitBasis
+}
+
+const minute = 60_000
+
+/** "less than a minute" under a minute, else "about N minutes" rounded to the nearest minute; null without history. */
+export function describeWait (ms: number | null): string | null {
+  if (ms === null) return null
+  if (ms < minute) return 'Estimated wait: less than a minute'
+  const n = Math.round(ms / minute)
+  return `Estimated wait: about ${n} minute${n === 1 ? '' : 's'}`
+}
+
+/** The department select of the pre-chat and leave-a-message forms: shown only when there is a choice. */
+export function departmentOptions (list: DepartmentChoice[], selected: string | number | undefined, markOffline: boolean) {
+  if (list.length < 2) return []
+  return list.map((d) => ({ id: d.id, name: markOffline && !d.online ? `${d.name} (offline)` : d.name, selected: String(d.id) === String(selected) }))
+}
+
 /** Data for the customer window's partials, shared by its page and its socket pushes. */
 export function createCustomerViews ({ settings, host }: { settings: Settings, host: HostAdapter }) {
-  function queueText (ahead: number): string {
-    if (ahead <= 0) return settings.queueNextMessage
-    if (ahead === 1) return settings.queuePositionMessageOne
-    return settings.queuePositionMessage.replace('{ahead}', String(ahead))
+  let connected: { chats: ChatService, routing: RoutingService, customer: CustomerService } | undefined
+  const services = () => {
+    if (!connected) throw new Error('customer views were used before customerRoutes connected them')
+    return connected
+  }
+  const defaults: QueueMessages = { position: settings.queuePositionMessage, one: settings.queuePositionMessageOne, next: settings.queueNextMessage }
+
+  function queueText (ahead: number, messages: QueueMessages = defaults): string {
+    if (ahead <= 0) return messages.next
+    if (ahead === 1) return messages.one
+    return messages.position.replace('{ahead}', String(ahead))
+  }
+
+  async function queueContext (groupId: number | null): Promise<QueueContext> {
+    const { routing, customer } = services()
+    const wait = await customer.waitBasis(groupId)
+    if (groupId === null) return { messages: defaults, groupName: null, wait }
+    const group = await routing.group(groupId).catch(() => undefined)
+    const department = group ? await routing.department(group.departmentId) : undefined
+    return {
+      messages: {
+        position: department?.queuePositionMessage ?? defaults.position,
+        one: department?.queuePositionMessageOne ?? defaults.one,
+        next: department?.queueNextMessage ?? defaults.next
+      },
+      groupName: group?.name ?? null,
+      wait
+    }
+  }
+
+  /** The status of a chat waiting in line; a transferred one first says where it is going. */
+  function queued (chatId: number, ahead: number, transferred: boolean, context: QueueContext): StatusModel {
+    const line = queueText(ahead, context.messages)
+    const wait = describeWait(waitFrom(context.wait, ahead))
+    if (transferred) return { chatId, status: ChatStatus.queued, text: `Connecting you to ${context.groupName ?? 'another agent'}…`, detail: line, wait }
+    return { chatId, status: ChatStatus.queued, text: line, detail: null, wait }
   }
 
   return {
-    queueText,
+    /**
+     * Gives these views the services they read, and returns the customer service.
+     * plugin/index.ts builds the views with settings and host before the services reach
+     * the routes; customerRoutes connects them when it is registered, which is before
+     * any page, socket or push can render a status.
+     */
+    connect ({ chats, routing }: { chats: ChatService, routing: RoutingService }): CustomerService {
+      connected ??= { chats, routing, customer: createCustomerService({ host, chats, routing }) }
+      return connected.customer
+    },
 
-    /** The status line: queue position while waiting, the agent's name while chatting. */
-    async status (chat: Chat, ahead: number | undefined) {
-      let text: string
+    queueText,
+    queueContext,
+    queued,
+
+    /**
+     * The status line: place in line and estimated wait while waiting (`ahead` when the
+     * caller already counted it), who the chat waits for after a transfer, the agent's
+     * name while chatting, and how it closed.
+     */
+    async status (chat: Chat, ahead?: number): Promise<StatusModel> {
+      const model = (text: string, status: StatusModel['status'] = chat.status): StatusModel => ({ chatId: chat.id, status, text, detail: null, wait: null })
       switch (chat.status) {
-        case ChatStatus.queued: text = queueText(ahead ?? 0); break
-        case ChatStatus.active: {
-          const agent = chat.agentId ? await host.getUser(chat.agentId) : null
-          text = `You are chatting with ${agent?.name ?? 'an agent'}`
-          break
+        case ChatStatus.queued: {
+          if (chat.transferredTo !== null) {
+            const agent = await host.getUser(chat.transferredTo)
+            return model(`Waiting for ${agent?.name ?? 'an agent'} to join`)
+          }
+          const n = ahead ?? await services().chats.queuePosition(chat) ?? 0
+          return queued(chat.id, n, chat.transferredAt !== null, await queueContext(chat.groupId))
         }
-        case ChatStatus.cancelled: text = 'You left the queue'; break
-        default: text = 'This chat has ended'
+        case ChatStatus.active: {
+          if (chat.customerLeftAt !== null) return model('You left the chat', 'left')
+          const agent = chat.agentId ? await host.getUser(chat.agentId) : null
+          return model(`You are chatting with ${agent?.name ?? 'an agent'}`)
+        }
+        case ChatStatus.cancelled: return model('You left the queue')
+        default: return model('This chat has ended')
       }
-      return { chatId: chat.id, status: chat.status, text }
     }
   }
 }

@@ -29,7 +29,8 @@ export interface NewTicket {
   description: string
   requesterId: string | null
   assigneeId: string | null
-  chatId: number
+  /** The chat the ticket came from; null for a message left while no agent was available. */
+  chatId: number | null
 }
 
 export interface HostTicket {

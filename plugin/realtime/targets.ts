@@ -20,6 +20,10 @@ export const targets = {
   availability: () => 'lc-availability',
   panes: () => 'lc-chat-panes',
   notice: () => 'lc-notice',
+  // The customer's forms and pages (views/customer/).
+  prechat: () => 'lc-prechat',
+  leaveMessage: () => 'lc-leave-message',
+  messageSent: () => 'lc-message-sent',
   // Live chat administration (views/admin/) and the supervisors' Active Live Chat Groups page.
   adminDepartments: () => 'lc-admin-departments',
   adminNewDepartment: () => 'lc-admin-new-department',

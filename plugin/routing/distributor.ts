@@ -32,16 +32,18 @@ export function createDistributor ({ chats, routing, bus, log, reofferSeconds }:
       let ranked = await routing.rank(groupId)
       let progressed = false
       for (const chat of queued) {
-        while (ranked.length > 0) {
-          const best = ranked[0]!
+        // A transferred chat never goes back to the agent who sent it away.
+        const eligible = (c: { agentId: string }): boolean => c.agentId !== chat.transferredBy
+        while (ranked.some(eligible)) {
+          const best = ranked.find(eligible)!
           const outcome = await chats.assignChat(chat.id, best.agentId)
-          if (outcome === 'full') { ranked.shift(); continue }
+          if (outcome === 'full') { ranked.splice(ranked.indexOf(best), 1); continue }
           if (outcome === 'assigned') {
             given++
             progressed = true
             best.active++
             best.lastAssignedAt = Date.now()
-            if (best.active >= best.capacity) ranked.shift()
+            if (best.active >= best.capacity) ranked.splice(ranked.indexOf(best), 1)
             ranked = ranked.sort((a, b) => (a.active * b.capacity - b.active * a.capacity) || (a.active - b.active) ||
               ((a.lastChatEndedAt ?? 0) - (b.lastChatEndedAt ?? 0)) || ((a.lastAssignedAt ?? 0) - (b.lastAssignedAt ?? 0)))
           } else {
@@ -75,9 +77,10 @@ export function createDistributor ({ chats, routing, bus, log, reofferSeconds }:
     return await state.done
   }
 
-  /** Group + auto-assign: the best available agent of the group gets the chat now, whatever the group's method. */
-  async function autoAssign (chatId: number, groupId: number): Promise<boolean> {
+  /** Group + auto-assign: the best available agent of the group (not the one transferring it) gets the chat now, whatever the group's method. */
+  async function autoAssign (chatId: number, groupId: number, notTo?: string): Promise<boolean> {
     for (const candidate of await routing.rank(groupId)) {
+      if (candidate.agentId === notTo) continue
       const outcome = await chats.assignChat(chatId, candidate.agentId)
       if (outcome === 'assigned') return true
       if (outcome === 'gone') return false
@@ -103,7 +106,7 @@ export function createDistributor ({ chats, routing, bus, log, reofferSeconds }:
   chats.onChange(async (change: ChatChange) => {
     await guarded('distribution', async () => {
       if (change.kind === 'queued' && change.chat.groupId !== null) {
-        if (change.auto && await autoAssign(change.chat.id, change.chat.groupId)) return
+        if (change.auto && await autoAssign(change.chat.id, change.chat.groupId, change.notTo)) return
         await drain(change.chat.groupId)
       }
       if (change.kind === 'freed') await drainFor(change.agentId, change.chat.groupId)

@@ -5,6 +5,8 @@ const settle = async (ms = 150): Promise<void> => { await new Promise((resolve) 
 
 t.test('sockets', async (t) => {
   const { app, url, knex } = await build(t, { listen: true })
+  // Alice holds every chat these tests open: well past the seeded limit of 4.
+  await knex('lc_group_members').update({ max_chats: 50 })
   const origin = url
   const token = (cookie: string, chatId: number): string => /lc_chat_\d+=([^;]+)/.exec(cookie.split('; ').find((c) => c.startsWith(`lc_chat_${chatId}=`))!)![1]!
 
@@ -103,7 +105,7 @@ t.test('sockets', async (t) => {
     customer.ws.send('this is not json')
     t.match(await customer.waitFor(/LC_ERR_BAD_FRAME/), /That message could not be read: it is not JSON/)
     customer.send({ type: 'shout', body: 'x' })
-    await customer.waitFor(/type must be one of: message, ping/)
+    await customer.waitFor(/type must be one of: message, ping, read/)
     customer.send({ type: 'message', chat_id: String(chatId), body: 'no id' })
     await customer.waitFor(/client_msg_id is required/)
     customer.send({ type: 'message', chat_id: String(chatId), body: 'short id', client_msg_id: 'abc' })
@@ -149,12 +151,15 @@ t.test('sockets', async (t) => {
     await waiting.waitFor(/Bob Brown joined the chat/)
   })
 
-  t.test('end: the customer ending closes the agent\'s composer; the agent ending closes the customer\'s', async (t) => {
+  t.test('end: the customer leaving tells the agent, who keeps the chat (seed 003); the agent ending closes the customer\'s', async (t) => {
     const one = await liveChat()
     const c = await import('../helpers/build.ts').then((m) => m.csrf(app, one.cookie, `/livechat/chat/${one.chatId}`))
     await app.inject({ method: 'POST', url: `/livechat/chat/${one.chatId}/end`, headers: { cookie: c.cookie, 'x-csrf-token': c.token, origin: 'http://localhost', 'hx-request': 'true' } })
-    await one.agent.waitFor(/The customer ended this chat\./)
-    await one.agent.waitFor(/Dana Doyle ended the chat/)
+    await one.agent.waitFor(/<li id="lc-msg-\d+-3"[^]*End user has cancelled chat/)
+    await one.agent.waitFor(/lc-pill--left/)
+    t.notMatch(one.agent.frames.join(''), new RegExp(`hx-target="#lc-composer-${one.chatId}"`), 'the agent\'s draft is left alone')
+    await one.alice.post(`/livechat/console/chats/${one.chatId}/end`)
+    await one.customer.waitFor(/Alice Adams ended the chat/)
     const two = await liveChat()
     await two.alice.post(`/livechat/console/chats/${two.chatId}/end`)
     await two.customer.waitFor(/This chat has ended\. Thank you for contacting us\./)

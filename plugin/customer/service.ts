@@ -1,0 +1,144 @@
+import type { ChatService } from '../chats/service.ts'
+import type { Chat } from '../chats/types.ts'
+import { LC_ERR_DEPARTMENT_OFFLINE, LC_ERR_MESSAGE_NOT_SAVED } from '../errors.ts'
+import type { HostAdapter, HostTicket, HostUser } from '../host/adapter.ts'
+import type { RoutingService } from '../routing/service.ts'
+
+/** A department as the customer picks it: where its chats start and whether anyone is there. */
+export interface DepartmentChoice {
+  id: number
+  name: string
+  /** The entry group a new chat starts in; null when the department has no enabled group. */
+  groupId: number | null
+  online: boolean
+}
+
+/**
+ * Where a new chat would go: a department (null where none are set up, so chats share one
+ * queue) and whether anyone could answer it now.
+ */
+export interface KnownPlace { department: DepartmentChoice | null, online: boolean }
+
+/** A department a form named: known, or `unknown` for an id that is not in the list. */
+export type Place = { unknown: true } | ({ unknown: false } & KnownPlace)
+
+export interface CustomerServiceDeps {
+  host: HostAdapter
+  chats: ChatService
+  routing: RoutingService
+}
+
+export interface LeftMessage {
+  name: string
+  email: string
+  message: string
+  department: DepartmentChoice | null
+  customer: HostUser | null
+}
+
+export type CustomerService = ReturnType<typeof createCustomerService>
+
+/**
+ * The customer's side of routing (DESIGN §5): departments to pick from, starting a chat in
+ * one, leaving a message when nobody is there, and how long a waiting customer may wait.
+ */
+export function createCustomerService ({ host, chats, routing }: CustomerServiceDeps) {
+  /** Every department, in the admin's order, with its entry group and whether anyone is available there. */
+  async function departments (): Promise<DepartmentChoice[]> {
+    return await Promise.all((await routing.departments()).map(async (d): Promise<DepartmentChoice> => {
+      const group = await routing.entryGroup(d.id)
+      return { id: d.id, name: d.name, groupId: group?.id ?? null, online: group ? await routing.anyoneAvailable([group.id]) : false }
+    }))
+  }
+
+  /** The department a form posted without choosing goes to: the first one online, else the first one. */
+  const fallback = (list: DepartmentChoice[]): DepartmentChoice | undefined => list.find((d) => d.online) ?? list[0]
+
+  /** The department to offer: the one asked for when it is in the list, else the fallback. */
+  async function preferred (departmentId: number | undefined, list?: DepartmentChoice[]): Promise<KnownPlace> {
+    const all = list ?? await departments()
+    if (all.length === 0) return { department: null, online: await routing.anyoneAvailable() }
+    const department = all.find((d) => d.id === departmentId) ?? fallback(all)!
+    return { department, online: department.online }
+  }
+
+  /** What the portal link shows: whether anyone could answer a chat in some department (or anywhere, without departments). */
+  async function online (list?: DepartmentChoice[]): Promise<boolean> {
+    const all = list ?? await departments()
+    return all.length > 0 ? all.some((d) => d.online) : await routing.anyoneAvailable()
+  }
+
+  /** What a group's estimates are made from, read once for every waiting customer of the group. */
+  async function waitBasis (groupId: number | null): Promise<WaitBasis> {
+    const recentMs = await chats.recentQueueTime(groupId)
+    if (recentMs === null) return { recentMs, available: 0 }
+    const available = groupId === null ? (await routing.anyoneAvailable() ? 1 : 0) : await routing.availableIn(groupId)
+    return { recentMs, available }
+  }
+
+  return {
+    departments,
+    fallback,
+    preferred,
+    online,
+    waitBasis,
+
+    /**
+     * Resolves the department a form posted (`''` when none was) against the list shown to
+     * the customer. Without any departments, chats go to the shared queue.
+     */
+    async place (departmentId: string, list?: DepartmentChoice[]): Promise<Place> {
+      const all = list ?? await departments()
+      const id = departmentId === '' ? undefined : Number(departmentId)
+      if (id !== undefined && all.length > 0 && !all.some((d) => d.id === id)) return { unknown: true }
+      return { unknown: false, ...await preferred(id, all) }
+    },
+
+    /**
+     * Starts a chat in the department's entry group. Refuses with LC_ERR_DEPARTMENT_OFFLINE
+     * when nobody is available there (the customer is offered to leave a message instead).
+     */
+    async startChat (input: { name: string, email: string, question: string, customer: HostUser | null, place: KnownPlace }): Promise<{ chat: Chat, token: string }> {
+      const { place, ...fields } = input
+      if (!place.online) throw new LC_ERR_DEPARTMENT_OFFLINE(place.department?.name ?? 'Live chat')
+      return await chats.startChat({ ...fields, groupId: place.department?.groupId ?? null })
+    },
+
+    /**
+     * Turns a message left while chat was unavailable into a host ticket (seed 001: the
+     * offline icon offers to leave a message). A failing host adapter becomes
+     * LC_ERR_MESSAGE_NOT_SAVED, with the adapter's own error as its cause, so the form
+     * can come back with the text kept.
+     */
+    async leaveMessage (input: LeftMessage): Promise<HostTicket> {
+      const firstLine = input.message.split('\n')[0]!.trim()
+      const summary = `Message from ${input.name}: ${firstLine.length > 120 ? `${firstLine.slice(0, 119)}…` : firstLine}`
+      const description = [
+        'Left with live chat\'s "Leave a message" form.',
+        '',
+        `Name: ${input.name}`,
+        `Email: ${input.email}`,
+        `Department: ${input.department?.name ?? '—'}`,
+        '',
+        input.message
+      ].join('\n')
+      try {
+        return await host.createTicket({ kind: 'ticket', summary, description, requesterId: input.customer?.id ?? null, assigneeId: null, chatId: null })
+      } catch (err) {
+        throw Object.assign(new LC_ERR_MESSAGE_NOT_SAVED(), { cause: err })
+      }
+    }
+  }
+}
+
+export interface WaitBasis {
+  /** Average wait of the group's recent chats (ms), or null without any. */
+  recentMs: number | null
+  available: number
+}
+
+/** estimate = recent × (ahead + 1) / max(1, available agents). */
+export function waitFrom (basis: WaitBasis, ahead: number): number | null {
+  if (basis.recentMs === null) return null
+  return basis.recentMs * (ahead + 1) / Math.max(1, basis.available)
+}
