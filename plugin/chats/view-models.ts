@@ -26,7 +26,7 @@ export function composerModel (base: string, chat: Chat, audience: Audience, vie
     : chat.status === ChatStatus.active && chat.agentId === viewerId
   const closedText = audience === 'customer'
     ? (chat.status === ChatStatus.cancelled ? 'You left the queue.' : customerLeft ? 'You left the chat. Thank you for contacting us.' : 'This chat has ended. Thank you for contacting us.')
-    : chat.status === ChatStatus.active
+    : chat.status === ChatStatus.active || chat.status === ChatStatus.queued
       ? 'This chat belongs to another agent.'
       : chat.endedBy === 'customer' ? 'The customer ended this chat.' : 'This chat has ended.'
   return { ...openComposer(base, chat.id, audience, draft), open, closedText }
