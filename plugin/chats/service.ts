@@ -459,7 +459,7 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
         const agentId = row.agent_id!
         const event = await transact(db, async (trx) => {
           const n = await store.transition(trx, row.id, [ChatStatus.active], { status: ChatStatus.queued, agent_id: null, auto_assigned: false, assigned_at: null, agent_read_seq: 0 },
-            { agent_id: agentId, assigned_at: row.assigned_at ?? undefined })
+            { agent_id: agentId, assigned_at: row.assigned_at ?? undefined, unanswered: true })
           if (n === 0) return undefined
           const event = await append(trx, row.id, { kind: 'system', id: null, name: 'Live chat' }, 'event', events.reoffered, null, [ChatStatus.queued])
           await history(trx, row.id, { kind: 'system', id: null, name: 'Live chat' }, 'reoffered', { agent: agentId, afterMs })

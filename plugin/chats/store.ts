@@ -105,12 +105,14 @@ export async function getChatRow (db: Db, id: number): Promise<LcChatRow | undef
 
 /** Moves a chat from one status to another if, and only if, it is still in `from`. */
 /** Extra conditions a transition or seq reservation holds to: whose chat it is, what it still looks like. */
-export type Guard = Partial<Pick<LcChatRow, 'agent_id' | 'assigned_at'>> & { customerPresent?: boolean, transferableTo?: string }
+export type Guard = Partial<Pick<LcChatRow, 'agent_id' | 'assigned_at'>> & { customerPresent?: boolean, transferableTo?: string, unanswered?: boolean }
 
 function guarded (q: Knex.QueryBuilder, guard: Guard): Knex.QueryBuilder {
   if (guard.agent_id !== undefined) q.andWhere('agent_id', guard.agent_id)
   if (guard.assigned_at !== undefined) q.andWhere('assigned_at', guard.assigned_at)
   if (guard.customerPresent) q.whereNull('customer_left_at')
+  // The agent has not written since the chat was given to them (re-offer must not race an answer).
+  if (guard.unanswered) q.andWhere((w) => { w.whereNull('last_agent_message_at').orWhereRaw('last_agent_message_at < assigned_at') })
   if (guard.transferableTo !== undefined) {
     const to = guard.transferableTo
     q.andWhere((w) => { w.whereNull('transferred_to').orWhere('transferred_to', to) })
