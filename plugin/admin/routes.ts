@@ -3,7 +3,7 @@ import { type AgentScope, sees } from '../chats/types.ts'
 import { isUniqueViolation } from '../db/index.ts'
 import type { RouteDeps } from '../deps.ts'
 import {
-  isCoded, LC_ERR_ALREADY_MEMBER, LC_ERR_DEFAULT_GROUP_INVALID, LC_ERR_DEPARTMENT_NAME_TAKEN, LC_ERR_DEPARTMENT_NOT_FOUND,
+  type CodedError, LC_ERR_ALREADY_MEMBER, LC_ERR_DEFAULT_GROUP_INVALID, LC_ERR_DEPARTMENT_NAME_TAKEN, LC_ERR_DEPARTMENT_NOT_FOUND,
   LC_ERR_GROUP_NAME_TAKEN, LC_ERR_GROUP_NOT_VISIBLE, LC_ERR_GROUP_UNKNOWN, LC_ERR_MEMBER_NOT_FOUND, LC_ERR_NOT_AN_AGENT, LC_ERR_USER_NOT_FOUND
 } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
@@ -76,34 +76,40 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (fastify, deps) 
   }
 
   /**
-   * Names are unique (departments) and unique per department (groups). Checked first without
-   * regard to case, so both databases refuse the same names (MySQL's collation ignores case,
-   * SQLite's does not); the unique index still decides a race.
+   * Names are unique (departments) and unique per department (groups). Checked without regard
+   * to case, so both databases refuse the same names (MySQL's collation ignores case, SQLite's
+   * does not), and checked even when other fields are wrong, so the form shows every problem.
    */
-  async function uniqueName<T> (taken: boolean, refusal: () => Error, write: () => Promise<T>): Promise<T> {
-    if (taken) throw refusal()
-    try {
-      return await write()
-    } catch (err) {
-      if (isUniqueViolation(err)) throw refusal()
-      throw err
-    }
-  }
   const same = (a: string, b: string): boolean => a.toLocaleLowerCase() === b.toLocaleLowerCase()
 
-  async function departmentNameTaken (name: string, exceptId?: number): Promise<boolean> {
-    return (await routing.departments()).some((d) => d.id !== exceptId && same(d.name, name))
+  async function checkDepartmentName (form: FormState, exceptId?: number): Promise<void> {
+    const name = form.values.name ?? ''
+    if (form.errors.name || !(await routing.departments()).some((d) => d.id !== exceptId && same(d.name, name))) return
+    refuse(form, 'name', new LC_ERR_DEPARTMENT_NAME_TAKEN(name))
   }
 
-  async function groupNameTaken (departmentId: number, name: string, exceptId?: number): Promise<boolean> {
-    return (await routing.groups()).some((g) => g.departmentId === departmentId && g.id !== exceptId && same(g.name, name))
+  async function checkGroupName (form: FormState, dept: { id: number, name: string }, exceptId?: number): Promise<void> {
+    const name = form.values.name ?? ''
+    if (form.errors.name || !(await routing.groups()).some((g) => g.departmentId === dept.id && g.id !== exceptId && same(g.name, name))) return
+    refuse(form, 'name', new LC_ERR_GROUP_NAME_TAKEN(name, dept.name))
   }
 
-  /** Moves a 422 the rules above threw onto the form field it is about; anything else propagates. */
-  function refusedField (err: unknown, form: FormState, field: string): boolean {
-    if (!isCoded(err) || err.statusCode !== 422) return false
-    form.errors[field] = { code: err.code, message: err.message }
-    return true
+  /** Puts a refusal beside the field it is about (the first one found stays). */
+  function refuse (form: FormState, field: string, err: CodedError): void {
+    form.errors[field] ??= { code: err.code, message: err.message }
+  }
+  const valid = (form: FormState): boolean => Object.keys(form.errors).length === 0
+
+  /** A write the unique index may still refuse, when another request took the name meanwhile: false, with the name's message set. */
+  async function written (form: FormState, refusal: () => CodedError, write: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await write()
+      return true
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err
+      refuse(form, 'name', refusal())
+      return false
+    }
   }
 
   // ------------------------------------------------------------ answers
@@ -115,9 +121,9 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (fastify, deps) 
     return await reply.code(status).type(html).send(envelope(parts))
   }
 
-  async function departmentFragment (dept: Department): Promise<Fragment> {
-    const fresh = (await routing.department(dept.id)) ?? dept
-    return fragment(targets.adminDepartment(dept.id), 'outerHTML', views.render('admin/department', await adminViews.department(fresh)))
+  async function departmentFragment (id: number): Promise<Fragment> {
+    const dept = await departmentOr404(id)
+    return fragment(targets.adminDepartment(id), 'outerHTML', views.render('admin/department', await adminViews.department(dept)))
   }
 
   async function agentGroupsFragment (scope: AgentScope): Promise<Fragment> {
@@ -153,47 +159,36 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (fastify, deps) 
   fastify.post('/admin/departments', { schema: { body: newDepartmentBody }, ...post }, async (request, reply) => {
     await actor(request, 'livechat.admin')
     const form = readDepartment(request.body, false)
-    const refuse = async () => await send(reply, 422, [
-      fragment(targets.adminNewDepartment(), 'outerHTML', views.render('admin/department-form', adminViews.newDepartmentForm(form))), clearNotice()
-    ])
-    if (!form.input) return await refuse()
+    await checkDepartmentName(form)
     const input = form.input
-    try {
-      await uniqueName(await departmentNameTaken(input.name), () => new LC_ERR_DEPARTMENT_NAME_TAKEN(input.name), async () => await routing.createDepartment(input))
-    } catch (err) {
-      if (refusedField(err, form, 'name')) return await refuse()
-      throw err
+    if (input && valid(form) && await written(form, () => new LC_ERR_DEPARTMENT_NAME_TAKEN(input.name), async () => await routing.createDepartment(input))) {
+      return await send(reply, 200, [
+        fragment(targets.adminDepartments(), 'outerHTML', views.render('admin/departments', await adminViews.departments())),
+        fragment(targets.adminNewDepartment(), 'outerHTML', views.render('admin/department-form', adminViews.newDepartmentForm())),
+        ok(notices.departmentCreated(input.name))
+      ])
     }
-    return await send(reply, 200, [
-      fragment(targets.adminDepartments(), 'outerHTML', views.render('admin/departments', await adminViews.departments())),
-      fragment(targets.adminNewDepartment(), 'outerHTML', views.render('admin/department-form', adminViews.newDepartmentForm())),
-      ok(notices.departmentCreated(input.name))
+    return await send(reply, 422, [
+      fragment(targets.adminNewDepartment(), 'outerHTML', views.render('admin/department-form', adminViews.newDepartmentForm(form))), clearNotice()
     ])
   })
 
   fastify.post<Id>('/admin/departments/:id', { schema: { params: idParams, body: departmentBody }, ...post }, async (request, reply) => {
     await actor(request, 'livechat.admin')
     const dept = await departmentOr404(request.params.id)
+    const groups = await routing.groups()
     const form = readDepartment(request.body, true)
-    const refuse = async () => await send(reply, 422, [
-      fragment(targets.adminDepartmentForm(dept.id), 'outerHTML', views.render('admin/department-form', adminViews.departmentForm(dept, await routing.groups(), form))), clearNotice()
-    ])
-    if (!form.input) return await refuse()
+    await checkDepartmentName(form, dept.id)
     const input = form.input
-    try {
-      const own = (await routing.groups()).filter((g) => g.departmentId === dept.id)
-      if (input.defaultGroupId != null && !own.some((g) => g.id === input.defaultGroupId)) throw new LC_ERR_DEFAULT_GROUP_INVALID(dept.name)
-    } catch (err) {
-      if (refusedField(err, form, 'default_group_id')) return await refuse()
-      throw err
+    if (input?.defaultGroupId != null && !groups.some((g) => g.departmentId === dept.id && g.id === input.defaultGroupId)) {
+      refuse(form, 'default_group_id', new LC_ERR_DEFAULT_GROUP_INVALID(dept.name))
     }
-    try {
-      await uniqueName(await departmentNameTaken(input.name, dept.id), () => new LC_ERR_DEPARTMENT_NAME_TAKEN(input.name), async () => { await routing.updateDepartment(dept.id, input) })
-    } catch (err) {
-      if (refusedField(err, form, 'name')) return await refuse()
-      throw err
+    if (input && valid(form) && await written(form, () => new LC_ERR_DEPARTMENT_NAME_TAKEN(input.name), async () => { await routing.updateDepartment(dept.id, input) })) {
+      return await send(reply, 200, [await departmentFragment(dept.id), ok(notices.departmentSaved(input.name))])
     }
-    return await send(reply, 200, [await departmentFragment(dept), ok(notices.departmentSaved(input.name))])
+    return await send(reply, 422, [
+      fragment(targets.adminDepartmentForm(dept.id), 'outerHTML', views.render('admin/department-form', adminViews.departmentForm(dept, groups, form))), clearNotice()
+    ])
   })
 
   // ------------------------------------------------------------ groups
@@ -202,39 +197,28 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (fastify, deps) 
     await actor(request, 'livechat.admin')
     const dept = await departmentOr404(request.params.id)
     const form = readGroup(request.body, false)
-    const refuse = async () => await send(reply, 422, [
+    await checkGroupName(form, dept)
+    const input = form.input
+    if (input && valid(form) && await written(form, () => new LC_ERR_GROUP_NAME_TAKEN(input.name, dept.name), async () => await routing.createGroup({ departmentId: dept.id, ...input }))) {
+      return await send(reply, 200, [await departmentFragment(dept.id), ok(notices.groupCreated(input.name, dept.name))])
+    }
+    return await send(reply, 422, [
       fragment(targets.adminNewGroup(dept.id), 'outerHTML', views.render('admin/group-form', adminViews.newGroupForm(dept, form))), clearNotice()
     ])
-    if (!form.input) return await refuse()
-    const input = form.input
-    try {
-      await uniqueName(await groupNameTaken(dept.id, input.name), () => new LC_ERR_GROUP_NAME_TAKEN(input.name, dept.name),
-        async () => await routing.createGroup({ departmentId: dept.id, ...input }))
-    } catch (err) {
-      if (refusedField(err, form, 'name')) return await refuse()
-      throw err
-    }
-    return await send(reply, 200, [await departmentFragment(dept), ok(notices.groupCreated(input.name, dept.name))])
   })
 
   fastify.post<Id>('/admin/groups/:id', { schema: { params: idParams, body: groupBody }, ...post }, async (request, reply) => {
     await actor(request, 'livechat.admin')
     const group = await groupOr404(request.params.id)
     const form = readGroup(request.body, true)
-    const refuse = async () => await send(reply, 422, [
+    await checkGroupName(form, { id: group.departmentId, name: group.departmentName }, group.id)
+    const input = form.input
+    if (input && valid(form) && await written(form, () => new LC_ERR_GROUP_NAME_TAKEN(input.name, group.departmentName), async () => { await routing.updateGroup(group.id, input) })) {
+      return await send(reply, 200, [await departmentFragment(group.departmentId), ok(notices.groupSaved(input.name))])
+    }
+    return await send(reply, 422, [
       fragment(targets.adminGroupForm(group.id), 'outerHTML', views.render('admin/group-form', adminViews.groupForm(group, form))), clearNotice()
     ])
-    if (!form.input) return await refuse()
-    const input = form.input
-    try {
-      await uniqueName(await groupNameTaken(group.departmentId, input.name, group.id), () => new LC_ERR_GROUP_NAME_TAKEN(input.name, group.departmentName),
-        async () => { await routing.updateGroup(group.id, input) })
-    } catch (err) {
-      if (refusedField(err, form, 'name')) return await refuse()
-      throw err
-    }
-    const dept = await departmentOr404(group.departmentId)
-    return await send(reply, 200, [await departmentFragment(dept), ok(notices.groupSaved(input.name))])
   })
 
   // ------------------------------------------------------------ members
@@ -243,24 +227,21 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (fastify, deps) 
     await actor(request, 'livechat.admin')
     const group = await groupOr404(request.params.id)
     const form = readAddMember(request.body)
-    const refuse = async () => await send(reply, 422, [
+    const username = form.username
+    if (username) {
+      // Usernames are matched whole: findUsers also matches parts of names and emails.
+      const user = (await host.findUsers(username, 50)).find((u) => same(u.username, username))
+      if (!user) refuse(form, 'username', new LC_ERR_USER_NOT_FOUND(username))
+      else if (!permissionsFor(settings, user.roles).has('livechat.agent')) refuse(form, 'username', new LC_ERR_NOT_AN_AGENT(user.name))
+      else if ((await routing.members([group.id])).some((m) => m.agentId === user.id)) refuse(form, 'username', new LC_ERR_ALREADY_MEMBER(user.name, group.name))
+      else {
+        await routing.setMember(group.id, user.id, { active: true })
+        return await send(reply, 200, [await departmentFragment(group.departmentId), ok(notices.memberAdded(user.name, group.name))])
+      }
+    }
+    return await send(reply, 422, [
       fragment(targets.adminMembers(group.id), 'outerHTML', views.render('admin/members', await adminViews.members(group, form))), clearNotice()
     ])
-    if (!form.username) return await refuse()
-    const username = form.username
-    let added
-    try {
-      const user = (await host.findUsers(username, 50)).find((u) => u.username.toLocaleLowerCase() === username.toLocaleLowerCase())
-      if (!user) throw new LC_ERR_USER_NOT_FOUND(username)
-      if (!permissionsFor(settings, user.roles).has('livechat.agent')) throw new LC_ERR_NOT_AN_AGENT(user.name)
-      if ((await routing.members([group.id])).some((m) => m.agentId === user.id)) throw new LC_ERR_ALREADY_MEMBER(user.name, group.name)
-      await routing.setMember(group.id, user.id, { active: true })
-      added = user
-    } catch (err) {
-      if (refusedField(err, form, 'username')) return await refuse()
-      throw err
-    }
-    return await send(reply, 200, [await departmentFragment(await departmentOr404(group.departmentId)), ok(notices.memberAdded(added.name, group.name))])
   })
 
   fastify.post<Member>('/admin/groups/:id/members/:agentId', { schema: { params: memberParams, body: memberBody }, ...post }, async (request, reply) => {
@@ -269,20 +250,20 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (fastify, deps) 
     const { agentId } = request.params
     await memberOr404(group, agentId)
     const form = readMember(request.body)
-    if (!form.input) {
-      return await send(reply, 422, [
-        fragment(targets.adminMembers(group.id), 'outerHTML', views.render('admin/members', await adminViews.members(group, undefined, { agentId, state: form }))), clearNotice()
-      ])
+    if (form.input) {
+      await routing.setMember(group.id, agentId, form.input)
+      return await send(reply, 200, [await departmentFragment(group.departmentId), ok(notices.memberSaved(group.name))])
     }
-    await routing.setMember(group.id, agentId, form.input)
-    return await send(reply, 200, [await departmentFragment(await departmentOr404(group.departmentId)), ok(notices.memberSaved(group.name))])
+    return await send(reply, 422, [
+      fragment(targets.adminMembers(group.id), 'outerHTML', views.render('admin/members', await adminViews.members(group, undefined, { agentId, state: form }))), clearNotice()
+    ])
   })
 
   fastify.post<Member>('/admin/groups/:id/members/:agentId/remove', { schema: { params: memberParams, body: csrfOnlyBody }, preValidation: fastify.csrfProtection }, async (request, reply) => {
     await actor(request, 'livechat.admin')
     const group = await groupOr404(request.params.id)
     if (!await routing.removeMember(group.id, request.params.agentId)) throw new LC_ERR_MEMBER_NOT_FOUND(group.name)
-    return await send(reply, 200, [await departmentFragment(await departmentOr404(group.departmentId)), ok(notices.memberRemoved(group.name))])
+    return await send(reply, 200, [await departmentFragment(group.departmentId), ok(notices.memberRemoved(group.name))])
   })
 
   // ------------------------------------------------------------ Active Live Chat Groups: a supervisor's Edit
