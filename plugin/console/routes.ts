@@ -25,6 +25,7 @@ export const consoleRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps
       base,
       csrf: reply.generateCsrf(),
       agent: agent.user,
+      links: { supervise: agent.can('livechat.supervise'), admin: agent.can('livechat.admin') },
       availability: await consoleViews.availability(presence),
       ...lists,
       panes,
