@@ -1,5 +1,6 @@
 import type { ChatService } from './chats/service.ts'
 import type { ConsoleViews } from './console/view-models.ts'
+import type { CustomerService } from './customer/service.ts'
 import type { CustomerViews } from './customer/view-models.ts'
 import type { Manifest, Settings } from './manifest.ts'
 import type { Hub } from './realtime/hub.ts'
@@ -17,6 +18,7 @@ export interface RouteDeps {
   views: Views
   consoleViews: ConsoleViews
   customerViews: CustomerViews
+  customer: CustomerService
   settings: Settings
   manifest: Manifest
 }

@@ -16,6 +16,7 @@ import { consoleRoutes } from './console/routes.ts'
 import { createConsoleViews } from './console/view-models.ts'
 import { registerCustomerProjections } from './customer/projections.ts'
 import { customerRoutes } from './customer/routes.ts'
+import { createCustomerService } from './customer/service.ts'
 import { createCustomerViews } from './customer/view-models.ts'
 import type { RouteDeps } from './deps.ts'
 import { installErrorHandler } from './error-handler.ts'
@@ -140,7 +141,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   })
   const base = fastify.prefix
   const consoleViews = createConsoleViews({ base, chats, routing, host, views })
-  const customerViews = createCustomerViews({ settings, host })
+  const customer = createCustomerService({ host, chats, routing })
+  const customerViews = createCustomerViews({ settings, host, chats, routing, customer })
   registerConsoleProjections(hub, { chats, consoleViews, routing, views })
   registerCustomerProjections(hub, { base, chats, customerViews, views })
 
@@ -149,7 +151,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     if (request.method !== 'GET' && request.method !== 'HEAD') access.checkOrigin(request.headers, request.protocol, false)
   })
 
-  const deps: RouteDeps = { base, chats, routing, access, hub, views, consoleViews, customerViews, settings, manifest }
+  const deps: RouteDeps = { base, chats, routing, access, hub, views, consoleViews, customerViews, customer, settings, manifest }
   await fastify.register(customerRoutes, deps)
   await fastify.register(consoleRoutes, deps)
   await fastify.register(adminRoutes, { ...deps, host })

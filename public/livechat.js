@@ -117,14 +117,14 @@
     if (!el || el.getAttribute('data-at') === lastAlert) return
     lastAlert = el.getAttribute('data-at')
     beep()
-    if (window.Notification && Notification.permission === 'granted' && document.visibilityState !== 'visible') {
-      const n = new Notification('Live chat', { body: el.getAttribute('data-text'), tag: 'lc-' + el.getAttribute('data-chat') })
+    if (window.Notification && window.Notification.permission === 'granted' && document.visibilityState !== 'visible') {
+      const n = new window.Notification('Live chat', { body: el.getAttribute('data-text'), tag: 'lc-' + el.getAttribute('data-chat') })
       n.onclick = function () { window.focus(); n.close() }
     }
   }
   function offerNotifications () {
     const button = document.querySelector('[data-lc-notify]')
-    if (button && window.Notification && Notification.permission === 'default') button.hidden = false
+    if (button && window.Notification && window.Notification.permission === 'default') button.hidden = false
   }
 
   // ---- unread badges: counted here for panes not on screen, cleared (and told to the
@@ -208,7 +208,7 @@
       return
     }
     if (e.target.closest('[data-lc-notify]') && window.Notification) {
-      Notification.requestPermission().then(function () { e.target.hidden = true })
+      window.Notification.requestPermission().then(function () { e.target.hidden = true })
       return
     }
     const closeTools = e.target.closest('[data-lc-close-tools]')

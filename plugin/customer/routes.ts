@@ -27,8 +27,7 @@ interface FormState<V> {
 
 /** The customer's side: the portal link, the pre-chat form, leave a message and the chat window. */
 export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
-  const { base, chats, routing, access, views, customerViews, settings } = deps
-  const customer = customerViews.connect({ chats, routing })
+  const { base, chats, access, views, customerViews, customer, settings } = deps
   const limited = (what: string) => ({ rateLimit: { max: settings.chatStartsPerMinute, timeWindow: '1 minute', errorResponseBuilder: rateLimitError(what) } })
 
   /** A signed-in portal customer's name and email stand, whatever the form says. */

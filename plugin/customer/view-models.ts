@@ -4,7 +4,7 @@ import { ChatStatus } from '../chats/types.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import type { Settings } from '../manifest.ts'
 import type { RoutingService } from '../routing/service.ts'
-import { createCustomerService, type CustomerService, type DepartmentChoice, type WaitBasis, waitFrom } from './service.ts'
+import { type CustomerService, type DepartmentChoice, type WaitBasis, waitFrom } from './service.ts'
 
 export type CustomerViews = ReturnType<typeof createCustomerViews>
 
@@ -46,12 +46,8 @@ export function departmentOptions (list: DepartmentChoice[], selected: string | 
 }
 
 /** Data for the customer window's partials, shared by its page and its socket pushes. */
-export function createCustomerViews ({ settings, host }: { settings: Settings, host: HostAdapter }) {
-  let connected: { chats: ChatService, routing: RoutingService, customer: CustomerService } | undefined
-  const services = () => {
-    if (!connected) throw new Error('customer views were used before customerRoutes connected them')
-    return connected
-  }
+export function createCustomerViews ({ settings, host, chats, routing, customer }: { settings: Settings, host: HostAdapter, chats: ChatService, routing: RoutingService, customer: CustomerService }) {
+  const services = () => ({ chats, routing, customer })
   const defaults: QueueMessages = { position: settings.queuePositionMessage, one: settings.queuePositionMessageOne, next: settings.queueNextMessage }
 
   function queueText (ahead: number, messages: QueueMessages = defaults): string {
@@ -86,17 +82,6 @@ export function createCustomerViews ({ settings, host }: { settings: Settings, h
   }
 
   return {
-    /**
-     * Gives these views the services they read, and returns the customer service.
-     * plugin/index.ts builds the views with settings and host before the services reach
-     * the routes; customerRoutes connects them when it is registered, which is before
-     * any page, socket or push can render a status.
-     */
-    connect ({ chats, routing }: { chats: ChatService, routing: RoutingService }): CustomerService {
-      connected ??= { chats, routing, customer: createCustomerService({ host, chats, routing }) }
-      return connected.customer
-    },
-
     queueText,
     queueContext,
     queued,

@@ -10,7 +10,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { buildDemoHost } from '../../demo-host/app.ts'
 import { prepareDatabase } from '../../demo-host/setup.ts'
 import { knexConfig } from '../../knexfile.ts'
-import { agentSession, startChat } from '../helpers/build.ts'
+import { agentSession, standBy, startChat } from '../helpers/build.ts'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const outDir = join(root, 'docs/screenshots')
@@ -22,6 +22,7 @@ const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 const work = await mkdtemp(join(tmpdir(), 'lc-screenshots-'))
 const knex = knexFactory(knexConfig({}, join(work, 'livechat.sqlite3')))
 await prepareDatabase(knex)
+await standBy(knex, 'bob')
 const app = await buildDemoHost({ knex, logger: false, pluginOptions: { jobs: false } })
 await app.listen({ port: 0, host: '127.0.0.1' })
 const address = app.server.address()

@@ -41,6 +41,15 @@ t.test('sqlHost', async (t) => {
     t.ok((await s.host.ticketTemplates('incident')).length >= 2)
   })
 
+  t.test('tickets: one left while chat was offline has no chat and may have no requester', async (t) => {
+    const ticket = await s.host.createTicket({ kind: 'ticket', summary: 'Left a message', description: 'Printer jams', requesterId: null, assigneeId: null, chatId: null })
+    t.match(ticket, { ref: /^TKT\d{6}$/, status: 'New', kind: 'ticket' })
+    const row = await s.knex('tickets').where('ref', ticket.ref).first()
+    t.equal(row.chat_id, null)
+    t.equal(row.requester_id, null)
+    t.equal(row.description, 'Printer jams')
+  })
+
   t.test('searchKnowledge: matching articles with title hits first, an excerpt and a link', async (t) => {
     const hits = await s.host.searchKnowledge('reset my password', 5)
     t.ok(hits.length > 0)

@@ -9,7 +9,7 @@ import { prepareDatabase } from '../../demo-host/setup.ts'
 import { knexConfig } from '../../knexfile.ts'
 import type { BusEvent } from '../../plugin/realtime/events.ts'
 import { redisBus, type RedisBus, type RedisBusLog } from '../../plugin/realtime/redis-bus.ts'
-import { agentSession, openSocket, seqsIn, type SocketClient, startChat } from '../helpers/build.ts'
+import { agentSession, openSocket, seqsIn, type SocketClient, standBy, startChat } from '../helpers/build.ts'
 import { testDatabase } from '../helpers/db.ts'
 
 /**
@@ -145,6 +145,7 @@ if (!redisUrl) {
       cleanup(async () => { await k.destroy() })
     }
     await prepareDatabase(first)
+    await standBy(first, 'bob')
     function connect (): Knex {
       if (first) { const k = first; first = undefined; return k }
       const k = another()
