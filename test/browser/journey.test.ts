@@ -1,85 +1,9 @@
-import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import t, { type Test } from 'tap'
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core'
+import t from 'tap'
 import { build } from '../helpers/build.ts'
+import { expectMessages, markPage, type Marked, missing, openBrowser, send, stillSamePage, wait } from '../helpers/browser.ts'
 
 // One whole chat in two real browsers: the agent's console and a signed-out customer.
 // Accessible names only, so the test also checks what a screen reader user would find.
-
-const executablePath = '/usr/bin/chromium'
-const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
-const wait = { timeout: 10_000 }
-const missing = existsSync(executablePath) ? false : `Chromium not found at ${executablePath}; install it with apt-get install -y chromium`
-
-interface Watched {
-  page: Page
-  pageErrors: string[]
-  consoleErrors: string[]
-  failedRequests: string[]
-}
-
-async function openBrowser (t: Test, label: string): Promise<Watched> {
-  const profile = await mkdtemp(join(tmpdir(), `lc-journey-${label}-`))
-  const context: BrowserContext = await chromium.launchPersistentContext(profile, {
-    executablePath, headless: true, args: chromiumArgs, viewport: { width: 1280, height: 800 }
-  })
-  t.teardown(async () => {
-    await context.close()
-    await rm(profile, { recursive: true, force: true })
-  })
-  const page = context.pages()[0] ?? await context.newPage()
-  const watched: Watched = { page, pageErrors: [], consoleErrors: [], failedRequests: [] }
-  // Recorded for the final assertions, and shown as they happen so a failure explains itself.
-  const note = (list: string[], text: string) => { list.push(`${label}: ${text}`); t.comment(`${label}: ${text}`) }
-  page.on('pageerror', (err) => { note(watched.pageErrors, err.message) })
-  page.on('console', (msg) => { if (msg.type() === 'error') note(watched.consoleErrors, `${msg.text()} (${msg.location().url})`) })
-  page.on('requestfailed', (req) => { note(watched.failedRequests, `${req.method()} ${req.url()} ${req.failure()?.errorText ?? ''}`) })
-  page.setDefaultTimeout(wait.timeout)
-  return watched
-}
-
-/** The bodies of the messages people wrote (not the join/end events), in page order. */
-async function spoken (conversation: Locator): Promise<string[]> {
-  return await conversation.locator('.lc-msg:not(.lc-msg--event) .lc-msg__body').allInnerTexts()
-}
-
-/** Waits until the conversation's spoken messages are exactly `expected`, in order. */
-async function expectMessages (t: Test, page: Page, expected: string[], where: string): Promise<void> {
-  const conversation = page.getByRole('list', { name: 'Conversation' })
-  try {
-    await page.waitForFunction((want) => {
-      const shown = Array.from(document.querySelectorAll('[aria-label="Conversation"]'))
-        .filter((list) => (list as HTMLElement).offsetParent !== null)
-        .flatMap((list) => Array.from(list.querySelectorAll('.lc-msg:not(.lc-msg--event) .lc-msg__body')).map((b) => b.textContent))
-      return JSON.stringify(shown) === JSON.stringify(want)
-    }, expected, wait)
-  } catch {
-    t.fail(`${where}: messages never became ${JSON.stringify(expected)}`, { found: await spoken(conversation) })
-    throw new Error(`${where}: messages did not arrive`)
-  }
-  t.strictSame(await spoken(conversation), expected, `${where} shows the messages in order`)
-}
-
-type Marked = Window & { __lcSamePage?: boolean, __pwned?: unknown }
-
-/** Marks the page's window: the mark survives DOM swaps but not a reload or navigation. */
-async function markPage (page: Page): Promise<void> {
-  await page.evaluate(() => { (window as Marked).__lcSamePage = true })
-}
-
-async function stillSamePage (page: Page): Promise<boolean> {
-  return await page.evaluate(() => (window as Marked).__lcSamePage === true)
-}
-
-async function send (page: Page, text: string): Promise<void> {
-  const box = page.getByRole('textbox', { name: 'Message' })
-  await box.fill(text)
-  await page.getByRole('button', { name: 'Send', exact: true }).click()
-}
 
 t.test('a customer and an agent chat from start to transcript in real browsers', { skip: missing }, async (t) => {
   const { url } = await build(t, { listen: true })

@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Test } from 'tap'
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core'
+
+/** Browser journeys' shared parts: Debian's Chromium, watched pages, accessible-name helpers. */
+export const executablePath = '/usr/bin/chromium'
+export const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync']
+export const wait = { timeout: 10_000 }
+export const missing = existsSync(executablePath) ? false : `Chromium not found at ${executablePath}; install it with apt-get install -y chromium`
+
+export interface Watched {
+  page: Page
+  pageErrors: string[]
+  consoleErrors: string[]
+  failedRequests: string[]
+}
+
+export async function openBrowser (t: Test, label: string): Promise<Watched> {
+  const profile = await mkdtemp(join(tmpdir(), `lc-journey-${label}-`))
+  const context: BrowserContext = await chromium.launchPersistentContext(profile, {
+    executablePath, headless: true, args: chromiumArgs, viewport: { width: 1280, height: 800 }
+  })
+  t.teardown(async () => {
+    await context.close()
+    await rm(profile, { recursive: true, force: true })
+  })
+  const page = context.pages()[0] ?? await context.newPage()
+  const watched: Watched = { page, pageErrors: [], consoleErrors: [], failedRequests: [] }
+  // Recorded for the final assertions, and shown as they happen so a failure explains itself.
+  const note = (list: string[], text: string) => { list.push(`${label}: ${text}`); t.comment(`${label}: ${text}`) }
+  page.on('pageerror', (err) => { note(watched.pageErrors, err.message) })
+  page.on('console', (msg) => { if (msg.type() === 'error') note(watched.consoleErrors, `${msg.text()} (${msg.location().url})`) })
+  page.on('requestfailed', (req) => { note(watched.failedRequests, `${req.method()} ${req.url()} ${req.failure()?.errorText ?? ''}`) })
+  page.setDefaultTimeout(wait.timeout)
+  return watched
+}
+
+/** The bodies of the messages people wrote (not the join/end events), in page order. */
+export async function spoken (conversation: Locator): Promise<string[]> {
+  return await conversation.locator('.lc-msg:not(.lc-msg--event) .lc-msg__body').allInnerTexts()
+}
+
+/** Waits until the conversation's spoken messages are exactly `expected`, in order. */
+export async function expectMessages (t: Test, page: Page, expected: string[], where: string): Promise<void> {
+  const conversation = page.getByRole('list', { name: 'Conversation' })
+  try {
+    await page.waitForFunction((want) => {
+      const shown = Array.from(document.querySelectorAll('[aria-label="Conversation"]'))
+        .filter((list) => (list as HTMLElement).offsetParent !== null)
+        .flatMap((list) => Array.from(list.querySelectorAll('.lc-msg:not(.lc-msg--event) .lc-msg__body')).map((b) => b.textContent))
+      return JSON.stringify(shown) === JSON.stringify(want)
+    }, expected, wait)
+  } catch {
+    t.fail(`${where}: messages never became ${JSON.stringify(expected)}`, { found: await spoken(conversation) })
+    throw new Error(`${where}: messages did not arrive`)
+  }
+  t.strictSame(await spoken(conversation), expected, `${where} shows the messages in order`)
+}
+
+export type Marked = Window & { __lcSamePage?: boolean, __pwned?: unknown }
+
+/** Marks the page's window: the mark survives DOM swaps but not a reload or navigation. */
+export async function markPage (page: Page): Promise<void> {
+  await page.evaluate(() => { (window as Marked).__lcSamePage = true })
+}
+
+export async function stillSamePage (page: Page): Promise<boolean> {
+  return await page.evaluate(() => (window as Marked).__lcSamePage === true)
+}
+
+export async function send (page: Page, text: string): Promise<void> {
+  const box = page.getByRole('textbox', { name: 'Message' })
+  await box.fill(text)
+  await page.getByRole('button', { name: 'Send', exact: true }).click()
+}
+
+/** Signs in on the host's login form and opens the agent console with its socket up. */
+export async function openConsole (page: Page, url: string, username: string): Promise<void> {
+  await page.goto(`${url}/login`)
+  await page.getByLabel('Username').fill(username)
+  await page.getByLabel('Password').fill('demo')
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'), wait)
+  const socketOpened = page.waitForEvent('websocket', wait)
+  await page.goto(`${url}/livechat/console`)
+  await socketOpened
+}
