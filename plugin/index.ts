@@ -131,7 +131,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   }
   const routing = createRoutingService({ db, bus, clock, heartbeatTimeoutSeconds: settings.heartbeatTimeoutSeconds })
   const chats = createChatService({ db, bus, host, routing, clock, maxMessageLength: settings.maxMessageLength })
-  const distributor = createDistributor({ chats, routing, bus, log: fastify.log, reofferSeconds: settings.reofferSeconds })
+  const distributor = createDistributor({ chats, routing, bus, log: fastify.log, reofferSeconds: settings.reofferSeconds, clock })
   const access = createAccess({ host, settings, routing })
   const hub = createHub({
     bus,

@@ -56,6 +56,9 @@ const events = {
   reoffered: 'Connecting you with another agent'
 }
 
+/** Rolls a re-offer back when the agent answered between the job's read and its UPDATE. */
+const answeredMeanwhile = new Error('answered meanwhile')
+
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
 
 export type ChatService = ReturnType<typeof createChatService>
@@ -458,14 +461,18 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
       for (const row of await store.unansweredAssignments(db, before)) {
         const agentId = row.agent_id!
         const event = await transact(db, async (trx) => {
+          // Presence first (the lock order everywhere), so no drain can hand the chat straight back.
+          await routing.markUnavailable(trx, agentId)
           const n = await store.transition(trx, row.id, [ChatStatus.active], { status: ChatStatus.queued, agent_id: null, auto_assigned: false, assigned_at: null, agent_read_seq: 0 },
             { agent_id: agentId, assigned_at: row.assigned_at ?? undefined, unanswered: true })
-          if (n === 0) return undefined
+          // Answered meanwhile: undo the presence change with the rest.
+          if (n === 0) throw answeredMeanwhile
           const event = await append(trx, row.id, { kind: 'system', id: null, name: 'Live chat' }, 'event', events.reoffered, null, [ChatStatus.queued])
           await history(trx, row.id, { kind: 'system', id: null, name: 'Live chat' }, 'reoffered', { agent: agentId, afterMs })
           return event!
-        })
+        }).catch((err: unknown) => { if (err === answeredMeanwhile) return undefined; throw err })
         if (!event) continue
+        await bus.publish({ type: 'presence.changed', agentId })
         const chat = await load(row.id)
         await bus.publish({ type: 'chat.message', chatId: chat.id, message: event })
         await bus.publish({ type: 'chat.updated', chat })

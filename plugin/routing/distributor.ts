@@ -1,6 +1,6 @@
 import type { ChatChange, ChatService } from '../chats/service.ts'
 import type { Bus } from '../realtime/events.ts'
-import type { RoutingService } from './service.ts'
+import { byLoad, type RoutingService } from './service.ts'
 
 export interface DistributorDeps {
   chats: ChatService
@@ -9,6 +9,7 @@ export interface DistributorDeps {
   log: { error: (obj: object, msg: string) => void }
   /** An auto-assigned chat unanswered this long goes back to distribution (default 60 s). */
   reofferSeconds: number
+  clock?: () => number
 }
 
 export type Distributor = ReturnType<typeof createDistributor>
@@ -20,7 +21,7 @@ export type Distributor = ReturnType<typeof createDistributor>
  * round again); between instances the capacity lock and the conditional UPDATE decide,
  * so racing drains never give a chat twice or an agent too many.
  */
-export function createDistributor ({ chats, routing, bus, log, reofferSeconds }: DistributorDeps) {
+export function createDistributor ({ chats, routing, bus, log, reofferSeconds, clock = Date.now }: DistributorDeps) {
   const running = new Map<number, { again: boolean, done: Promise<void> }>()
 
   /** Hands out a round-robin group's queued chats, oldest first, until chats or capacity run out. */
@@ -29,7 +30,7 @@ export function createDistributor ({ chats, routing, bus, log, reofferSeconds }:
     for (;;) {
       const queued = await chats.nextQueued(groupId, 50)
       if (queued.length === 0) return given
-      let ranked = await routing.rank(groupId)
+      const ranked = await routing.rank(groupId)
       let progressed = false
       for (const chat of queued) {
         // A transferred chat never goes back to the agent who sent it away.
@@ -42,15 +43,16 @@ export function createDistributor ({ chats, routing, bus, log, reofferSeconds }:
             given++
             progressed = true
             best.active++
-            best.lastAssignedAt = Date.now()
+            best.lastAssignedAt = clock()
             if (best.active >= best.capacity) ranked.splice(ranked.indexOf(best), 1)
-            ranked = ranked.sort((a, b) => (a.active * b.capacity - b.active * a.capacity) || (a.active - b.active) ||
-              ((a.lastChatEndedAt ?? 0) - (b.lastChatEndedAt ?? 0)) || ((a.lastAssignedAt ?? 0) - (b.lastAssignedAt ?? 0)))
+            ranked.sort(byLoad)
           } else {
             progressed = true
           }
           break
         }
+        // better-sqlite3 never yields: without this a long drain would hold up sockets and timers.
+        await new Promise((resolve) => setImmediate(resolve))
         if (ranked.length === 0) return given
       }
       if (!progressed) return given
@@ -126,9 +128,9 @@ export function createDistributor ({ chats, routing, bus, log, reofferSeconds }:
      * agents are marked unavailable with a notice saying why. Returns the chats moved.
      */
     async reoffer (): Promise<number> {
+      // Their agents were marked unavailable in the same transactions that moved the chats.
       const moved = await chats.reofferUnanswered(reofferSeconds * 1000)
       for (const agentId of new Set(moved.map((m) => m.agentId))) {
-        await routing.setAvailable(agentId, false)
         const n = moved.filter((m) => m.agentId === agentId).length
         await bus.publish({
           type: 'agent.notice',

@@ -30,6 +30,19 @@ export type PresenceListener = (change: { agentId: string, available: boolean, r
 export type RoutingService = ReturnType<typeof createRoutingService>
 
 /**
+ * Round robin's order (seed 001, Distribution Methods): lowest share of capacity in use
+ * (compared without floating point), then fewest active chats, then the earliest "last
+ * chat ended", then the earliest last assignment, then agent id so the order is total.
+ */
+export function byLoad (a: store.Candidate, b: store.Candidate): number {
+  return (a.active * b.capacity - b.active * a.capacity) ||
+    (a.active - b.active) ||
+    ((a.lastChatEndedAt ?? 0) - (b.lastChatEndedAt ?? 0)) ||
+    ((a.lastAssignedAt ?? 0) - (b.lastAssignedAt ?? 0)) ||
+    (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0)
+}
+
+/**
  * Groups, membership, availability and capacity (DESIGN §5). An agent counts as
  * available only while they chose to be and an open console keeps their heartbeat fresh.
  */
@@ -105,20 +118,17 @@ export function createRoutingService ({ db, bus, clock = Date.now, heartbeatTime
       return ids.length
     },
 
-    /**
-     * Round robin's choice among agents who can take a chat of `groupId` now (seed 001,
-     * Distribution Methods): lowest share of capacity in use, then fewest active chats,
-     * then the earliest "last chat ended", then the earliest last assignment.
-     */
+    /** Round robin's choice among agents who can take a chat of `groupId` now, best first (`byLoad`). */
     async rank (groupId: number): Promise<store.Candidate[]> {
-      const list = await store.candidates(db, groupId, freshSince())
-      return list.sort((a, b) =>
-        // a.active/a.capacity vs b.active/b.capacity without floating point.
-        (a.active * b.capacity - b.active * a.capacity) ||
-        (a.active - b.active) ||
-        ((a.lastChatEndedAt ?? 0) - (b.lastChatEndedAt ?? 0)) ||
-        ((a.lastAssignedAt ?? 0) - (b.lastAssignedAt ?? 0)) ||
-        (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0))
+      return (await store.candidates(db, groupId, freshSince())).sort(byLoad)
+    },
+
+    /**
+     * Inside the re-offer's transaction, before the chat moves: the agent who let it go
+     * unanswered is no longer available, so no drain anywhere can hand it straight back.
+     */
+    async markUnavailable (trx: Knex.Transaction, agentId: string): Promise<void> {
+      await trx('lc_agent_presence').where({ agent_id: agentId }).update({ status: 'unavailable', updated_at: clock() })
     },
 
     /** Before a transaction that will claim this agent's capacity. */

@@ -178,6 +178,21 @@ t.test('distribution', async (t) => {
     t.equal(await s.distributor.reoffer(), 0, 'an answered chat stays')
   })
 
+  t.test('re-offer: the silent agent is unavailable before the chat moves, so no drain hands it back', async (t) => {
+    await s.knex('lc_chats').where('group_id', sales).whereIn('status', ['active', 'queued']).update({ status: 'ended' })
+    for (const id of [joe, bobby, sue]) await s.routing.setAvailable(id, false)
+    await s.routing.setAvailable(sue, true, 5)
+    const { chat } = await given.queuedChat(s, { group: 'Sales', name: 'Quiet Quinn' })
+    t.equal((await s.chats.get(chat.id)).agentId, sue)
+    now += 61_000
+    await s.routing.heartbeat([sue])
+    const moved = await s.chats.reofferUnanswered(60_000)
+    t.same(moved.map((m) => m.agentId), [sue])
+    t.equal((await s.routing.presence(sue)).status, 'unavailable', 'already, in the same transaction')
+    await s.distributor.drain(sales)
+    t.equal((await s.chats.get(chat.id)).status, 'queued', 'nobody else is free: it waits, not back with Sue')
+  })
+
   t.test('queue position counts within the group; the customer leaving an assigned chat leaves it with the agent', async (t) => {
     const a = await given.queuedChat(s, { name: 'First' })
     const b = await given.queuedChat(s, { name: 'Second', group: 'Support L2' })

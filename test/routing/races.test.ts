@@ -121,35 +121,50 @@ t.test('acceptChat: of 20 agents accepting one queued chat at once, exactly one 
 t.test('claimCapacity: a manual accept racing auto-assignment for the same agent never takes them over their limit', async (t) => {
   const s = await services(t)
   const limit = 3
-  const rounds = 6
+  const rounds = 8
   const agents = await addAgents(s.knex, 'juggler', rounds)
+  // Another instance's routing service: its Available switch drains nothing here, so the queue waits for the race below.
+  const elsewhere = createRoutingService({ db: s.knex, bus: memoryBus(), heartbeatTimeoutSeconds: 60 })
+  let mixed = 0
   for (const [round, agent] of agents.entries()) {
     // The agent picks from a cherry-picking queue and is fed by a round-robin group, both with the same limit.
     const picked = await newGroup(s.routing, `Picked ${round}`, 'cherry_pick', limit)
     const robin = await newGroup(s.routing, `Robin ${round}`, 'round_robin', limit)
     await s.routing.setMember(picked, agent.id, { active: true })
     await s.routing.setMember(robin, agent.id, { active: true })
-    await s.routing.setAvailable(agent.id, true, limit)
     const scope = await s.scope(agent.username)
-    const waiting = await Promise.all([0, 1, 2, 3, 4].map(async (i) => (await s.chats.startChat({ ...customerOf(100 * round + i), groupId: picked })).chat))
+    const start = async (i: number, groupId: number): Promise<Chat> => (await s.chats.startChat({ ...customerOf(100 * round + i), groupId })).chat
+    const waiting = await Promise.all([0, 1, 2, 3, 4].map(async (i) => await start(i, picked)))
+    const arrived = await Promise.all([5, 6, 7, 8, 9].map(async (i) => await start(i, robin)))
+    t.ok(arrived.every((c) => c.status === 'queued'), `round ${round}: round-robin chats wait while the agent is unavailable`)
+    await elsewhere.setAvailable(agent.id, true, limit)
 
-    const accepts = waiting.map(async (c) => await s.chats.acceptChat(c.id, scope))
-    const arrivals = [5, 6, 7, 8, 9].map(async (i) => await s.chats.startChat({ ...customerOf(100 * round + i), groupId: robin }))
-    const [accepted, arrived] = await Promise.all([Promise.allSettled(accepts), Promise.allSettled(arrivals)])
-
-    t.same(arrived.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)), [], `round ${round}: every arrival is stored and routed without error`)
-    const refusals = accepted.flatMap((r) => r.status === 'rejected' ? [(r.reason as { code?: string }).code] : [])
-    t.ok(refusals.every((code) => code === 'LC_ERR_AGENT_AT_LIMIT'), `round ${round}: accepts are refused only for the limit (${refusals.join(', ')})`)
-    const manual = accepted.length - refusals.length
+    // Five manual accepts, a drain and five direct auto-assignments (what another instance's drain does), each
+    // started after a few turns of the event loop, in a different interleaving each round.
+    const work: Array<() => Promise<unknown>> = [
+      ...waiting.map((c) => async () => await s.chats.acceptChat(c.id, scope)),
+      async () => { await s.distributor.drain(robin) },
+      ...arrived.map((c) => async () => await s.chats.assignChat(c.id, agent.id))
+    ]
+    const settled = await Promise.allSettled(work.map(async (fn, i) => {
+      for (let turns = (i * (round + 3) + round) % work.length; turns > 0; turns--) await new Promise((resolve) => setImmediate(resolve))
+      return await fn()
+    }))
+    const failures = settled.flatMap((r) => r.status === 'rejected' ? [(r.reason as { code?: string }).code ?? String(r.reason)] : [])
+    t.ok(failures.every((code) => code === 'LC_ERR_AGENT_AT_LIMIT'), `round ${round}: accepts are refused only for the limit (${failures.join(', ') || 'none refused'})`)
     const mine = await s.chats.agentChats(agent.id, 'active')
-    t.equal(mine.length, limit, `round ${round}: the agent ends with exactly ${limit} chats (${manual} accepted, ${mine.length - manual} auto-assigned), never more`)
-    t.equal(mine.filter((c) => c.groupId === picked).length, manual, `round ${round}: every successful accept is counted`)
-    const robinChats = await s.knex('lc_chats').where('group_id', robin).select('status', 'agent_id')
-    t.same(robinChats.filter((c: { status: string, agent_id: string | null }) => !(c.status === 'queued' && c.agent_id === null) && !(c.status === 'active' && c.agent_id === agent.id)), [],
-      `round ${round}: round-robin chats are either the agent's or still queued`)
+    const manual = mine.filter((c) => c.groupId === picked).length
+    const auto = mine.filter((c) => c.groupId === robin).length
+    if (manual > 0 && auto > 0) mixed++
+    t.equal(mine.length, limit, `round ${round}: the agent ends with exactly ${limit} chats (${manual} accepted, ${auto} auto-assigned), never more`)
+    t.equal(manual, 5 - failures.length, `round ${round}: every accept that succeeded holds a chat, every refused one none`)
+    const rows = await s.knex('lc_chats').select('status', 'agent_id').whereIn('group_id', [picked, robin])
+    t.same(rows.filter((c: { status: string, agent_id: string | null }) => !(c.status === 'queued' && c.agent_id === null) && !(c.status === 'active' && c.agent_id === agent.id)), [],
+      `round ${round}: every chat is either the agent's or still queued`)
     const counts = await givenCounts(s.knex, mine.map((c) => c.id))
-    t.ok([...counts.history.values(), ...counts.joined.values()].every((n) => n === 1), `round ${round}: each chat was given once`)
+    t.ok([...counts.history.values(), ...counts.joined.values()].every((n) => n === 1) && counts.history.size === limit, `round ${round}: each chat was given once`)
   }
+  t.ok(mixed > 0, `the race really interleaved: ${mixed} of ${rounds} rounds ended with both accepted and auto-assigned chats`)
 })
 
 t.test('reoffer: an auto-assigned chat left unanswered goes back to the queue and on to another agent', async (t) => {
@@ -212,9 +227,37 @@ t.test('reoffer: an auto-assigned chat left unanswered goes back to the queue an
   t.equal(waiting.queuedAt, next.chat.queuedAt, 'at its old place in line')
 })
 
+// The UPDATE that moves a re-offered chat re-checks that its agent still has not written,
+// so an answer committed between the job's read and its UPDATE keeps the chat where it is.
+t.test('reoffer: a chat its agent answers while the re-offer job runs stays with them', async (t) => {
+  let now = Date.UTC(2026, 0, 5, 9, 0, 0)
+  const s = await services(t, { clock: () => now })
+  const groupId = await newGroup(s.routing, 'Late', 'round_robin', 2)
+  const [agent] = await addAgents(s.knex, 'late', 1) as [Agent]
+  await s.routing.setMember(groupId, agent.id, { active: true })
+  await given.available(s, agent.username, 2)
+  const { chat } = await s.chats.startChat({ ...customerOf(1), groupId })
+  t.equal(chat.agentId, agent.id)
+  now += 61_000
+  await s.routing.heartbeat([agent.id])
+  // The job has listed the chat as unanswered when the agent's first reply lands.
+  const [moved, answered] = await Promise.all([
+    s.distributor.reoffer(),
+    s.chats.postMessage(chat.id, { kind: 'agent', id: agent.id, name: agent.name }, 'Hello, looking at it now', null)
+  ])
+  t.equal(answered.duplicate, false, 'the reply is stored and sent to the customer')
+  const after = await s.chats.get(chat.id)
+  t.equal(after.lastAgentMessageAt, now, 'the chat records the answer')
+  t.equal(moved, 0, 'so the job moves nothing')
+  t.equal(after.status, 'active', 'the chat stays active')
+  t.equal(after.agentId, agent.id, 'with the agent who answered')
+  t.equal((await s.routing.presence(agent.id)).status, 'available', 'who stays available')
+  t.notOk((await s.chats.messages(chat.id)).some((m) => m.body === 'Connecting you with another agent'), 'the customer is not told they are being moved after the agent answered')
+})
+
 const skipBurst = process.env.DATABASE_URL
   ? false
-  : 'two app instances need two processes\' worth of connections on one database: SQLite runs one writer in one process; set DATABASE_URL=mysql://… to run it'
+  : 'needs MariaDB/MySQL: two app instances cannot share the per-file in-memory SQLite database (one process, one connection); set DATABASE_URL=mysql://… to run it'
 
 t.test('distributor: 500 chats in a burst onto 50 round-robin agents on two instances', { skip: skipBurst }, async (t) => {
   const s = await services(t)
@@ -234,8 +277,8 @@ t.test('distributor: 500 chats in a burst onto 50 round-robin agents on two inst
   }
   t.equal(await a.routing.availableIn(groupId), 50, 'all 50 agents are available with a fresh heartbeat')
 
-  // Watch every agent's load while the burst runs.
-  const watch = { on: true, samples: 0, worst: 0 }
+  // Watch every agent's load while the burst runs; meanwhile the consoles keep beating (on instance b).
+  const watch = { on: true, samples: 0, worst: 0, beats: 0 }
   const watcher = (async () => {
     while (watch.on) {
       const counts = await activeByAgent(s.knex, agentIds)
@@ -244,14 +287,21 @@ t.test('distributor: 500 chats in a burst onto 50 round-robin agents on two inst
       await sleep(2)
     }
   })()
+  const beater = (async () => {
+    while (watch.on) {
+      await b.routing.heartbeat(agentIds)
+      watch.beats++
+      await sleep(20)
+    }
+  })()
 
   const chats = 500
   const began = Date.now()
   const started = await Promise.allSettled(Array.from({ length: chats }, async (_, i) =>
     await (i % 2 === 0 ? a : b).chats.startChat({ ...customerOf(i), groupId })))
   watch.on = false
-  await watcher
-  t.comment(`burst of ${chats} chats over two instances took ${Date.now() - began} ms; load sampled ${watch.samples} times`)
+  await Promise.all([watcher, beater])
+  t.comment(`burst of ${chats} chats over two instances took ${Date.now() - began} ms; load sampled ${watch.samples} times, ${watch.beats} heartbeats`)
   t.same(started.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)), [], 'every chat was stored')
   t.same(describeErrors([...a.errors, ...b.errors]), [], 'no drain failed on either instance (no deadlock escaped the retry)')
   t.ok(watch.worst <= limit, `no agent was seen over the limit while the burst ran (most seen: ${watch.worst})`)

@@ -1,0 +1,281 @@
+/**
+ * Assignment benchmark (DESIGN §5, §9): a burst of chats arriving in one round-robin group,
+ * handed out by the distributor, on the database DATABASE_URL names (SQLite in a temp file,
+ * WAL, when it is unset). No HTTP and no sockets: the chat service, routing service and
+ * distributor of one instance, as the plugin wires them, over a fresh database that is
+ * dropped at the end.
+ *
+ * BENCH_AGENTS agents, each available for BENCH_LIMIT chats (the group's limit too), then
+ * BENCH_CHATS chats started through chats.startChat, BENCH_CONCURRENCY at a time; every
+ * start triggers a drain. Assignment latency runs from the startChat call to the moment the
+ * distributor's chats.assignChat call for that chat returns 'assigned' (committed and
+ * published). The bus's `chat.updated` event is timed as well, as the moment a console would
+ * hear of it; on SQLite it lags behind, because a burst of synchronous better-sqlite3 queries
+ * resolves as one chain of promises that does not let the event loop turn (reported as the
+ * longest event-loop stall). Afterwards the database is checked for chats given twice and
+ * agents over their limit. Every figure is printed as
+ * `label: value unit`; the run exits 1 when a chat was given twice, an agent went over the
+ * limit or a drain failed.
+ *
+ * Environment: DATABASE_URL, BENCH_CHATS (2000), BENCH_AGENTS (200), BENCH_LIMIT (10),
+ * BENCH_CONCURRENCY (50), BENCH_TIMEOUT hard limit for the whole run in seconds (90).
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import knexFactory, { type Knex } from 'knex'
+import { prepareDatabase } from '../demo-host/setup.ts'
+import { knexConfig } from '../knexfile.ts'
+import { createChatService } from '../plugin/chats/service.ts'
+import { sqlHost } from '../plugin/host/sql-host.ts'
+import { loadManifest } from '../plugin/manifest.ts'
+import { memoryBus } from '../plugin/realtime/bus.ts'
+import { createDistributor } from '../plugin/routing/distributor.ts'
+import { createRoutingService } from '../plugin/routing/service.ts'
+
+function numberFromEnv (name: string, fallback: number, min: number): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isFinite(n) || n < min) {
+    console.error(`${name} must be a number >= ${min} (got "${raw}")`)
+    process.exit(2)
+  }
+  return n
+}
+
+const CHATS = Math.floor(numberFromEnv('BENCH_CHATS', 2000, 1))
+const AGENTS = Math.floor(numberFromEnv('BENCH_AGENTS', 200, 1))
+const LIMIT = Math.floor(numberFromEnv('BENCH_LIMIT', 10, 1))
+const CONCURRENCY = Math.floor(numberFromEnv('BENCH_CONCURRENCY', 50, 1))
+const TIMEOUT_MS = numberFromEnv('BENCH_TIMEOUT', 90, 5) * 1000
+
+const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+const fmt = (n: number, digits = 1): string => Number.isFinite(n) ? n.toFixed(digits) : 'n/a'
+
+function percentile (sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!
+}
+
+// ---------------------------------------------------------------------------------------
+// The database
+
+interface Database {
+  knex: Knex
+  describe: string
+  drop: () => Promise<void>
+}
+
+async function freshDatabase (): Promise<Database> {
+  const url = process.env.DATABASE_URL
+  if (!url) {
+    const dir = await mkdtemp(join(tmpdir(), 'livechat-bench-'))
+    const knex = knexFactory(knexConfig({}, join(dir, 'bench.sqlite3')))
+    const [row] = await knex.raw('select sqlite_version() as v') as Array<{ v: string }>
+    const [mode] = await knex.raw('pragma journal_mode') as Array<{ journal_mode: string }>
+    return {
+      knex,
+      describe: `SQLite ${row?.v} (file in ${tmpdir()}, journal_mode=${mode?.journal_mode})`,
+      drop: async () => { await knex.destroy(); await rm(dir, { recursive: true, force: true }) }
+    }
+  }
+  const parsed = new URL(url)
+  const name = `${parsed.pathname.slice(1) || 'bench'}_assign_${process.pid}_${Date.now()}`
+  const server = new URL(url)
+  server.pathname = '/'
+  const admin = knexFactory(knexConfig({ DATABASE_URL: server.href }))
+  try {
+    await admin.raw('CREATE DATABASE ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci', [name])
+  } finally {
+    await admin.destroy()
+  }
+  parsed.pathname = `/${name}`
+  const knex = knexFactory(knexConfig({ DATABASE_URL: parsed.href }))
+  const [rows] = await knex.raw('select version() as v') as [Array<{ v: string }>]
+  return {
+    knex,
+    describe: `MySQL/MariaDB ${rows[0]?.v} (fresh database ${name} at ${parsed.host})`,
+    drop: async () => {
+      await knex.raw('DROP DATABASE IF EXISTS ??', [name])
+      await knex.destroy()
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Setup: the agents and their round-robin group
+
+/** Host users with the agent role; returns their ids. */
+async function addAgents (knex: Knex, count: number): Promise<string[]> {
+  const at = Date.now()
+  const rows = Array.from({ length: count }, (_, i) => {
+    const n = String(i + 1).padStart(4, '0')
+    return { username: `bench${n}`, name: `Bench Agent ${n}`, email: `bench${n}@helpdesk.example`, roles: 'agent', password_hash: 'not-a-password-hash', created_at: at }
+  })
+  for (let i = 0; i < rows.length; i += 100) await knex('users').insert(rows.slice(i, i + 100))
+  const stored = await knex('users').select('id').where('username', 'like', 'bench%').orderBy('username')
+  return stored.map((r: { id: number | string }) => String(r.id))
+}
+
+// ---------------------------------------------------------------------------------------
+// The run
+
+const cleanups: Array<() => Promise<void>> = []
+let halted = false
+const stopped = (): boolean => halted
+
+async function cleanUp (): Promise<void> {
+  while (cleanups.length > 0) {
+    try {
+      await cleanups.pop()!()
+    } catch (err) {
+      console.error('cleanup:', err instanceof Error ? err.message : err)
+    }
+  }
+}
+
+/** Stops at once, drops the database (at most 5 s) and exits with `code`. */
+function abort (why: string, code: number): void {
+  if (halted) return
+  halted = true
+  console.error(`benchmark: ${why}; cleaning up and exiting`)
+  void Promise.race([sleep(300).then(cleanUp), sleep(5000)]).then(() => process.exit(code))
+}
+
+const hardStop = setTimeout(() => { abort(`hard timeout after ${TIMEOUT_MS / 1000} s`, 3) }, TIMEOUT_MS)
+hardStop.unref()
+process.once('SIGINT', () => { abort('interrupted', 130) })
+process.once('SIGTERM', () => { abort('terminated', 143) })
+
+async function main (): Promise<number> {
+  const began = performance.now()
+  const db = await freshDatabase()
+  cleanups.push(db.drop)
+  await prepareDatabase(db.knex)
+  const knex = db.knex
+  console.log(`database: ${db.describe}`)
+  console.log(`setup: ${CHATS} chats, ${AGENTS} agents available for ${LIMIT} each (capacity ${AGENTS * LIMIT}), ${CONCURRENCY} starts at a time, one instance, Node ${process.version}`)
+
+  const manifest = loadManifest()
+  const bus = memoryBus()
+  cleanups.push(async () => { await bus.close() })
+  const drainErrors: string[] = []
+  // A long heartbeat timeout: no console beats here, and the setup must not go stale on a slow machine.
+  const routing = createRoutingService({ db: knex, bus, heartbeatTimeoutSeconds: 600 })
+  const chats = createChatService({ db: knex, bus, host: sqlHost(knex, manifest.host), routing, maxMessageLength: 10000 })
+  // The distributor hands out chats through chats.assignChat: time each successful hand-out.
+  const assignedAt = new Map<number, number>()
+  const assign = chats.assignChat
+  chats.assignChat = async (chatId, agentId) => {
+    const outcome = await assign(chatId, agentId)
+    if (outcome === 'assigned') assignedAt.set(chatId, performance.now())
+    return outcome
+  }
+  createDistributor({
+    chats,
+    routing,
+    bus,
+    reofferSeconds: 600,
+    log: {
+      error: (obj, msg) => {
+        const err = (obj as { err?: { code?: string, message?: string } }).err
+        drainErrors.push(`${msg}: ${err?.code ?? ''} ${err?.message ?? ''}`)
+        if (drainErrors.length <= 5) console.error(drainErrors.at(-1))
+      }
+    }
+  })
+
+  const departmentId = await routing.createDepartment({ name: 'Bench' })
+  const groupId = await routing.createGroup({ departmentId, name: 'Bench', distribution: 'round_robin', defaultMaxChats: LIMIT })
+  const agentIds = await addAgents(knex, AGENTS)
+  for (const id of agentIds) await routing.setMember(groupId, id, { active: true })
+  for (const id of agentIds) await routing.setAvailable(id, true, LIMIT)
+  await routing.heartbeat(agentIds)
+  if (halted) return 3
+
+  // When a console would hear of it: the bus event that shows the chat active.
+  const heardAt = new Map<number, number>()
+  bus.subscribe((event) => {
+    if (event.type === 'chat.updated' && event.chat.status === 'active' && !heardAt.has(event.chat.id)) heardAt.set(event.chat.id, performance.now())
+  })
+  // The longest time the event loop did not turn (timers, sockets and the bus all wait on it).
+  const loop = { last: performance.now(), worst: 0 }
+  const ticker = setInterval(() => {
+    const t = performance.now()
+    loop.worst = Math.max(loop.worst, t - loop.last)
+    loop.last = t
+  }, 5)
+
+  const startedAt = new Map<number, number>()
+  const chatIds: number[] = []
+  let next = 0
+  let failed = 0
+  const burstBegan = performance.now()
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, CHATS) }, async () => {
+    while (next < CHATS && !stopped()) {
+      const i = next++
+      const email = `customer${i}@customer.example`
+      const at = performance.now()
+      try {
+        const { chat } = await chats.startChat({ name: `Customer ${i}`, email, question: `Question ${i}`, customer: null, groupId })
+        startedAt.set(chat.id, at)
+        chatIds.push(chat.id)
+      } catch (err) {
+        if (++failed <= 5) console.error('startChat failed:', err instanceof Error ? err.message : err)
+      }
+    }
+  }))
+  const burstMs = performance.now() - burstBegan
+  loop.worst = Math.max(loop.worst, performance.now() - loop.last)
+  clearInterval(ticker)
+  if (halted) return 3
+  // Let the bus deliver the last events (handlers run on a later tick).
+  await sleep(50)
+  const latency = (times: Map<number, number>): number[] => chatIds.flatMap((id) => times.has(id) ? [times.get(id)! - startedAt.get(id)!] : []).sort((a, b) => a - b)
+  const assigned = latency(assignedAt)
+  const heard = latency(heardAt)
+
+  // What the database says.
+  const byChat = new Map<number, number>()
+  const joined = new Map<number, number>()
+  for (let i = 0; i < chatIds.length; i += 500) {
+    const ids = chatIds.slice(i, i + 500)
+    const h = await knex('lc_chat_history').select('chat_id').count({ n: '*' }).whereIn('chat_id', ids).whereIn('action', ['assigned', 'accepted']).groupBy('chat_id') as Array<Record<string, unknown>>
+    for (const r of h) byChat.set(Number(r.chat_id), Number(r.n))
+    const j = await knex('lc_messages').select('chat_id').count({ n: '*' }).whereIn('chat_id', ids).andWhere('kind', 'event').andWhere('body', 'like', '% joined the chat').groupBy('chat_id') as Array<Record<string, unknown>>
+    for (const r of j) joined.set(Number(r.chat_id), Number(r.n))
+  }
+  const doubles = new Set([...byChat].filter(([, n]) => n > 1).map(([id]) => id))
+  for (const [id, n] of joined) if (n > 1) doubles.add(id)
+  const loads = await knex('lc_chats').select('agent_id').count({ n: '*' }).where('status', 'active').whereIn('agent_id', agentIds).groupBy('agent_id') as Array<Record<string, unknown>>
+  const overLimit = loads.filter((r) => Number(r.n) > LIMIT).length
+  const queuedRow = await knex('lc_chats').where({ status: 'queued', group_id: groupId }).count({ n: '*' }).first() as { n?: number | string } | undefined
+  const queued = Number(queuedRow?.n ?? 0)
+
+  console.log(`burst ${CHATS} chats onto ${AGENTS} agents: ${fmt(burstMs, 0)} ms`)
+  console.log(`assignment p50: ${fmt(percentile(assigned, 0.5))} ms`)
+  console.log(`assignment p99: ${fmt(percentile(assigned, 0.99))} ms`)
+  console.log(`double assignments: ${doubles.size} count`)
+  console.log(`agents over limit: ${overLimit} count`)
+  console.log(`chats left queued: ${queued} count`)
+  console.log(`chat.updated heard p50: ${fmt(percentile(heard, 0.5))} ms`)
+  console.log(`chat.updated heard p99: ${fmt(percentile(heard, 0.99))} ms`)
+  console.log(`event loop longest stall: ${fmt(loop.worst)} ms`)
+  console.log(`run time: ${fmt((performance.now() - began) / 1000)} s`)
+  if (failed > 0) console.error(`${failed} startChat calls failed`)
+  if (drainErrors.length > 0) console.error(`${drainErrors.length} drains failed`)
+  return doubles.size + overLimit + failed + drainErrors.length === 0 ? 0 : 1
+}
+
+let code = 1
+try {
+  code = await main()
+} catch (err) {
+  console.error('benchmark failed:', err)
+} finally {
+  if (!halted) await cleanUp()
+}
+clearTimeout(hardStop)
+if (!halted) process.exit(code)
