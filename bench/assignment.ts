@@ -10,9 +10,8 @@
  * start triggers a drain. Assignment latency runs from the startChat call to the moment the
  * distributor's chats.assignChat call for that chat returns 'assigned' (committed and
  * published). The bus's `chat.updated` event is timed as well, as the moment a console would
- * hear of it; on SQLite it lags behind, because a burst of synchronous better-sqlite3 queries
- * resolves as one chain of promises that does not let the event loop turn (reported as the
- * longest event-loop stall). Afterwards the database is checked for chats given twice and
+ * hear of it, and the longest event-loop stall is reported (better-sqlite3 is synchronous,
+ * so a drain must yield for sockets and timers to keep running). Afterwards the database is checked for chats given twice and
  * agents over their limit. Every figure is printed as
  * `label: value unit`; the run exits 1 when a chat was given twice, an agent went over the
  * limit or a drain failed.

@@ -23,37 +23,52 @@ export type Distributor = ReturnType<typeof createDistributor>
  */
 export function createDistributor ({ chats, routing, bus, log, reofferSeconds, clock = Date.now }: DistributorDeps) {
   const running = new Map<number, { again: boolean, done: Promise<void> }>()
+  /** Assignments carried out at once in a drain; well under the connection pool's size. */
+  const parallel = 6
 
-  /** Hands out a round-robin group's queued chats, oldest first, until chats or capacity run out. */
+  /**
+   * Hands out a round-robin group's queued chats, oldest first, until chats or capacity
+   * run out. Each batch is planned in memory (oldest chat to the best agent, loads updated
+   * as it goes), then carried out in waves of distinct agents, several transactions at a
+   * time: each locks only its own agent's presence row, so they never wait on each other.
+   * A planned agent who filled up meanwhile (another instance) leaves the chat for the
+   * next batch, which re-reads the loads.
+   */
   async function drainOnce (groupId: number): Promise<number> {
     let given = 0
     for (;;) {
       const queued = await chats.nextQueued(groupId, 50)
       if (queued.length === 0) return given
       const ranked = await routing.rank(groupId)
-      let progressed = false
+      const plan: Array<{ chatId: number, agentId: string }> = []
       for (const chat of queued) {
+        if (ranked.length === 0) break
         // A transferred chat never goes back to the agent who sent it away.
-        const eligible = (c: { agentId: string }): boolean => c.agentId !== chat.transferredBy
-        while (ranked.some(eligible)) {
-          const best = ranked.find(eligible)!
-          const outcome = await chats.assignChat(chat.id, best.agentId)
-          if (outcome === 'full') { ranked.splice(ranked.indexOf(best), 1); continue }
-          if (outcome === 'assigned') {
-            given++
-            progressed = true
-            best.active++
-            best.lastAssignedAt = clock()
-            if (best.active >= best.capacity) ranked.splice(ranked.indexOf(best), 1)
-            ranked.sort(byLoad)
-          } else {
-            progressed = true
-          }
-          break
+        const best = ranked.find((c) => c.agentId !== chat.transferredBy)
+        if (!best) continue
+        plan.push({ chatId: chat.id, agentId: best.agentId })
+        best.active++
+        best.lastAssignedAt = clock()
+        if (best.active >= best.capacity) ranked.splice(ranked.indexOf(best), 1)
+        ranked.sort(byLoad)
+      }
+      if (plan.length === 0) return given
+      let progressed = false
+      let rest = plan
+      while (rest.length > 0) {
+        const wave: typeof plan = []
+        const later: typeof plan = []
+        const inWave = new Set<string>()
+        for (const step of rest) {
+          if (wave.length < parallel && !inWave.has(step.agentId)) { inWave.add(step.agentId); wave.push(step) } else later.push(step)
         }
+        for (const outcome of await Promise.all(wave.map(async (step) => await chats.assignChat(step.chatId, step.agentId)))) {
+          if (outcome === 'assigned') given++
+          if (outcome !== 'full') progressed = true
+        }
+        rest = later
         // better-sqlite3 never yields: without this a long drain would hold up sockets and timers.
         await new Promise((resolve) => setImmediate(resolve))
-        if (ranked.length === 0) return given
       }
       if (!progressed) return given
     }
