@@ -22,7 +22,7 @@ import type { RouteDeps } from './deps.ts'
 import { installErrorHandler } from './error-handler.ts'
 import type { HostAdapter } from './host/adapter.ts'
 import { startJobs } from './jobs/scheduler.ts'
-import { loadManifest, type Manifest, projectRoot, resolveSettings } from './manifest.ts'
+import { loadManifest, type Manifest, permissionsFor, projectRoot, resolveSettings } from './manifest.ts'
 import { memoryBus } from './realtime/bus.ts'
 import type { Bus } from './realtime/events.ts'
 import { createHub } from './realtime/hub.ts'
@@ -143,7 +143,16 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const consoleViews = createConsoleViews({ base, chats, routing, host, views })
   const customer = createCustomerService({ host, chats, routing })
   const customerViews = createCustomerViews({ settings, host, chats, routing, customer })
-  registerConsoleProjections(hub, { chats, consoleViews, routing, views })
+  registerConsoleProjections(hub, {
+    chats,
+    consoleViews,
+    routing,
+    views,
+    scopeOf: async (agentId) => {
+      const user = await host.getUser(agentId)
+      return user ? await access.scopeOf(user, permissionsFor(settings, user.roles)) : null
+    }
+  })
   registerCustomerProjections(hub, { base, chats, customerViews, views })
 
   // Every state change must come from our own pages (the CSRF token is checked per route too).

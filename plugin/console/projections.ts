@@ -1,10 +1,17 @@
 import type { ChatService } from '../chats/service.ts'
+import { type AgentScope, queueGroups } from '../chats/types.ts'
 import type { Client, Hub } from '../realtime/hub.ts'
 import { envelope, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import type { RoutingService } from '../routing/service.ts'
 import type { Views } from '../views.ts'
 import type { ConsoleViews } from './view-models.ts'
+
+/** The topics that bring an agent the queue pushes of the groups they work (`queue`: chats of no group). */
+export function queueTopics (scope: AgentScope): string[] {
+  const groups = queueGroups(scope)
+  return ['queue', ...(groups === 'all' ? ['group:*'] : groups.map((g) => `group:${g}`))]
+}
 
 /** Each agent once, with every socket (tab) they have open. */
 function byAgent (clients: Client[]): Map<string, Client[]> {
@@ -17,7 +24,14 @@ function byAgent (clients: Client[]): Map<string, Client[]> {
 }
 
 /** How bus events show up in open agent consoles: the same partials the page is made of. */
-export function registerConsoleProjections (hub: Hub, { chats, consoleViews, routing, views }: { chats: ChatService, consoleViews: ConsoleViews, routing: RoutingService, views: Views }): void {
+export function registerConsoleProjections (hub: Hub, { chats, consoleViews, routing, views, scopeOf }: {
+  chats: ChatService
+  consoleViews: ConsoleViews
+  routing: RoutingService
+  views: Views
+  /** What the agent may see now, from the host's roles and their memberships; null for a user who is gone. */
+  scopeOf: (agentId: string) => Promise<AgentScope | null>
+}): void {
   /** Agents who work a group's queue (or, for chats of no group, every agent). */
   const working = (groupId: number | null | undefined): Client[] =>
     groupId === null || groupId === undefined ? hub.clients('queue') : [...new Set([...hub.clients(`group:${groupId}`), ...hub.clients('group:*')])]
@@ -59,6 +73,21 @@ export function registerConsoleProjections (hub: Hub, { chats, consoleViews, rou
     if (clients.length === 0) return
     const html = envelope([await consoleViews.availabilityFragment(await routing.presence(agentId))])
     for (const c of clients) void hub.send(c, html)
+  })
+
+  // Membership changed while consoles are open: they follow the new groups at once.
+  hub.project('agent.groups', async ({ agentId }) => {
+    const clients = hub.clients(`agent:${agentId}`)
+    if (clients.length === 0) return
+    const scope = await scopeOf(agentId)
+    if (!scope) return
+    const html = envelope(await consoleViews.queueFragments(scope))
+    for (const c of clients) {
+      for (const topic of [...c.topics]) if (topic === 'queue' || topic.startsWith('group:')) hub.unsubscribe(c, topic)
+      for (const topic of queueTopics(scope)) hub.subscribe(c, topic)
+      c.scope = scope
+      void hub.send(c, html)
+    }
   })
 
   hub.project('agent.alert', async (event) => {

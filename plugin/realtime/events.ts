@@ -10,6 +10,8 @@ export type BusEvent =
   | { type: 'queue.changed', groupId?: number | null }
   | { type: 'agent.chats', agentId: string, chatId: number, fromSeq?: number }
   | { type: 'presence.changed', agentId: string }
+  /** The agent's group memberships changed: their open consoles re-read what they may see. */
+  | { type: 'agent.groups', agentId: string }
   /** Sound and browser notification in the consoles it concerns: one agent, or every agent working `groupId`'s queue. */
   | { type: 'agent.alert', reason: 'queued' | 'assigned' | 'transferred', chatId: number, agentId?: string, groupId?: number | null, text: string }
   /** A line for one agent's notice area (a re-offered chat, say). */

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { WebSocket } from 'ws'
 import { socketMessage, type SocketMessage } from '../chats/schemas.ts'
-import { type Chat, queueGroups } from '../chats/types.ts'
+import type { Chat } from '../chats/types.ts'
+import { queueTopics } from '../console/projections.ts'
 import { composerModel, openComposer } from '../chats/view-models.ts'
 import { customerCookie } from '../customer/routes.ts'
 import type { RouteDeps } from '../deps.ts'
@@ -164,9 +165,8 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
       if (!validateSince(request.query)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateSince.errors![0]!, 'query'))
       const agent = await access.agent(request)
       const scope = await agent.scope()
-      // Queue pushes go to the agents working the group: `queue` carries chats of no group (seen by all).
-      const groups = queueGroups(scope)
-      const topics = new Set([`agent:${agent.user.id}`, 'queue', ...(groups === 'all' ? ['group:*'] : groups.map((g) => `group:${g}`))])
+      // Queue pushes go to the agents working the group.
+      const topics = new Set([`agent:${agent.user.id}`, ...queueTopics(scope)])
       const client: Client = { socket, kind: 'agent', userId: agent.user.id, chatId: null, scope, topics, seqs: new Map(), chain: Promise.resolve() }
       return {
         client,

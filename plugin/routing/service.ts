@@ -233,11 +233,14 @@ export function createRoutingService ({ db, bus, clock = Date.now, heartbeatTime
       if (input.active !== undefined) changes.active = input.active
       if (input.maxChats !== undefined) changes.max_chats = input.maxChats
       await store.upsertMember(db, groupId, agentId, changes, clock())
+      await bus.publish({ type: 'agent.groups', agentId })
       if (input.active !== false) await notify({ agentId, available: true, raised: true })
     },
 
     async removeMember (groupId: number, agentId: string): Promise<boolean> {
-      return await store.deleteMember(db, groupId, agentId) > 0
+      const removed = await store.deleteMember(db, groupId, agentId) > 0
+      if (removed) await bus.publish({ type: 'agent.groups', agentId })
+      return removed
     }
   }
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { agentSession, build, login, startChat } from '../helpers/build.ts'
+import { agentSession, build, login, openSocket, startChat } from '../helpers/build.ts'
 
 t.test('console: availability for N, transfers, take and counters over HTTP', async (t) => {
   const { app, knex } = await build(t)
@@ -83,4 +83,24 @@ t.test('console: availability for N, transfers, take and counters over HTTP', as
     t.equal((await app.inject({ url: '/livechat/console/chats/1/transfer', headers: { cookie: dana } })).statusCode, 403)
     t.equal((await app.inject({ url: '/livechat/console/chats/1/transfer' })).statusCode, 401)
   })
+})
+
+t.test('an agent added to a group while their console is open gets its queue at once', async (t) => {
+  const { app, knex, url } = await build(t, { listen: true })
+  const carol = await agentSession(app, 'carol')
+  const socket = await openSocket(url, '/livechat/ws/console', { cookie: carol.cookie, origin: url })
+  t.teardown(() => socket.close())
+  await socket.waitFor(/hx-target="#lc-queue"/)
+  const admin = await agentSession(app, 'admin')
+  const l1 = Number((await knex('lc_groups').where({ name: 'Support L1' }).first('id')).id)
+  const added = await admin.post(`/livechat/admin/groups/${l1}/members`, { username: 'carol' })
+  t.equal(added.statusCode, 200)
+  const { chatId } = await startChat(app, { name: 'Newly Visible' })
+  await socket.waitFor(new RegExp(`lc-queue-row-${chatId}[\\s\\S]*Newly Visible`))
+  t.pass('the Support L1 chat reached carol\'s open console')
+  await admin.post(`/livechat/admin/groups/${l1}/members/${String((await knex('users').where({ username: 'carol' }).first('id')).id)}/remove`)
+  const before = socket.frames.length
+  await startChat(app, { name: 'No Longer Hers' })
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.notOk(socket.frames.slice(before).some((f) => f.includes('No Longer Hers')), 'removed: its queue no longer reaches her')
 })
