@@ -207,6 +207,14 @@
       markRead(currentPane)
       return
     }
+    // A list action that opens something in a chat's pane (Transfer…) shows that pane too.
+    const reveal = e.target.closest('[data-lc-reveal]')
+    if (reveal) {
+      currentPane = reveal.getAttribute('data-lc-reveal')
+      showPane(currentPane)
+      const menu = reveal.closest('details')
+      if (menu) menu.open = false
+    }
     if (e.target.closest('[data-lc-notify]') && window.Notification) {
       window.Notification.requestPermission().then(function () { e.target.hidden = true })
       return

@@ -36,8 +36,9 @@ t.test('transfer to a named agent, and round robin, in real browsers', { skip: m
   await alice.getByRole('button', { name: 'Accept' }).click()
   await customer.getByText('You are chatting with Alice Adams').waitFor(wait)
 
-  // She transfers it to Carol in Support L2 with a comment for Carol's eyes only.
-  await alice.getByRole('button', { name: 'Transfer' }).click()
+  // She transfers it from My Active's Actions menu to Carol in Support L2, with a comment for Carol's eyes only.
+  await alice.getByText('Actions', { exact: true }).click()
+  await alice.getByRole('button', { name: 'Transfer…' }).click()
   await alice.getByLabel('New group').selectOption({ label: 'Support L2' })
   await alice.getByLabel('New agent').selectOption({ label: 'Carol Chen (available) · Support L2, Sales' })
   await alice.getByLabel(/Transfer comment/).fill('Driver install needs L2 rights; customer is on Windows 11')

@@ -1,5 +1,5 @@
-// The README's two screenshots: the agent console holding an active chat, and the
-// customer's chat window. Run with `npx tsx test/browser/screenshots.ts`; it starts the demo
+// The README's screenshots: the agent console holding an active chat, the customer's chat
+// window, and the transfer form. Run with `npx tsx test/browser/screenshots.ts`; it starts the demo
 // help desk on a throwaway SQLite database, writes docs/screenshots/*.png and exits.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -89,7 +89,14 @@ try {
   await agent.getByRole('textbox', { name: 'Message' }).fill('Great! Is there anything else I can help with?')
   await agent.screenshot({ path: join(outDir, 'console.png') })
   await customer.screenshot({ path: join(outDir, 'customer.png') })
-  console.log(`Wrote ${join(outDir, 'console.png')} and ${join(outDir, 'customer.png')}`)
+
+  // The transfer form, filled in, as alice is about to hand the chat to level 2.
+  await agent.getByRole('button', { name: 'Transfer', exact: true }).click()
+  await agent.getByLabel('New group').selectOption({ label: 'Support L2' })
+  await agent.getByLabel('New agent').selectOption({ label: 'Carol Chen (not available) · Support L2, Sales' })
+  await agent.getByLabel(/Transfer comment/).fill('Certificate reinstalled, but the VPN still drops every few minutes; please check the gateway logs.')
+  await agent.screenshot({ path: join(outDir, 'transfer.png') })
+  console.log(`Wrote console.png, customer.png and transfer.png in ${outDir}`)
 } finally {
   for (const context of contexts) await context.close()
   await app.close()
