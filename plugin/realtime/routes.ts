@@ -10,6 +10,7 @@ import { type CodedError, isCoded, LC_ERR_BAD_FRAME, LC_ERR_CHAT_NOT_FOUND, LC_E
 import { createAjv, describeAjvError } from '../validation.ts'
 import { envelope, fragment } from './fragments.ts'
 import type { Client } from './hub.ts'
+import type { RequestLike } from '../host/adapter.ts'
 import { chatSocketParams, parseSince, sinceQuery } from './schemas.ts'
 import { targets } from './targets.ts'
 
@@ -44,9 +45,31 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
       answered.set(socket, false)
       socket.ping()
     }
-    const agents = [...new Set(hub.clients('queue').map((c) => c.userId!))]
-    if (agents.length > 0) routing.heartbeat(agents).catch((err: unknown) => { fastify.log.warn({ err }, 'live chat heartbeat failed') })
+    void keepPresent().catch((err: unknown) => { fastify.log.warn({ err }, 'live chat heartbeat failed') })
   }, Math.max(3, Math.floor(settings.heartbeatTimeoutSeconds / 3)) * 1000)
+
+  // Each console socket's host session, as it came with the upgrade: an agent who signed
+  // out of the help desk loses their consoles here, so their heartbeat stops and they
+  // become unavailable after the timeout like anyone who closed every tab.
+  const sessions = new Map<Client, RequestLike>()
+
+  async function keepPresent (): Promise<void> {
+    const present = new Set<string>()
+    for (const [client, session] of sessions) {
+      let user
+      try {
+        user = await access.user(session)
+      } catch (err) {
+        // The host could not say: keep the agent rather than drop them on a hiccup.
+        fastify.log.warn({ err }, 'live chat session check failed')
+        present.add(client.userId!)
+        continue
+      }
+      if (user?.id !== client.userId) { client.socket.close(CLOSE_POLICY, 'LC_ERR_UNAUTHENTICATED'); continue }
+      present.add(client.userId!)
+    }
+    if (present.size > 0) await routing.heartbeat([...present])
+  }
   beat.unref()
   fastify.addHook('onClose', async () => { clearInterval(beat) })
 
@@ -168,6 +191,8 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
       // Queue pushes go to the agents working the group.
       const topics = new Set([`agent:${agent.user.id}`, ...queueTopics(scope)])
       const client: Client = { socket, kind: 'agent', userId: agent.user.id, chatId: null, scope, topics, seqs: new Map(), chain: Promise.resolve() }
+      sessions.set(client, { headers: request.headers, cookies: request.cookies })
+      socket.on('close', () => { sessions.delete(client) })
       return {
         client,
         author: { kind: 'agent', id: agent.user.id, name: agent.user.name }

@@ -213,4 +213,15 @@ t.test('sockets: limits', async (t) => {
     t.equal(closed.code, 1006, 'terminated, not closed politely')
     t.equal(healthy.ws.readyState, healthy.ws.OPEN, 'the socket that answers pings is still open')
   })
+
+  t.test('an agent who signs out of the help desk loses their consoles, and so their presence', async (t) => {
+    const bob = await agentSession(app, 'bob')
+    const console = await openSocket(url, '/livechat/ws/console', { cookie: bob.cookie, origin })
+    t.teardown(async () => { await console.close() })
+    await console.waitFor(/hx-target="#lc-queue"/)
+    const out = await app.inject({ method: 'POST', url: '/logout', headers: { cookie: bob.cookie, origin: 'http://localhost' } })
+    t.ok(out.statusCode < 400, 'signed out')
+    const closed = await console.closed
+    t.same(closed, { code: 1008, reason: 'LC_ERR_UNAUTHENTICATED' }, 'closed at the next heartbeat, not retried')
+  })
 })

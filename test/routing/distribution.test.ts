@@ -193,6 +193,16 @@ t.test('distribution', async (t) => {
     t.equal((await s.chats.get(chat.id)).status, 'queued', 'nobody else is free: it waits, not back with Sue')
   })
 
+  t.test('transfer to a disabled group is refused with its name; nothing changes', async (t) => {
+    await s.knex('lc_group_members').update({ max_chats: 50 })
+    const { chat } = await given.activeChat(s, 'alice')
+    const l2 = await s.groupId('Support L2')
+    await s.routing.updateGroup(l2, { enabled: false })
+    t.teardown(async () => { await s.routing.updateGroup(l2, { enabled: true }) })
+    await t.rejects(s.chats.transferChat(chat.id, await s.scope('alice'), { groupId: l2, agentId: null, auto: false, comment: '' }), { code: 'LC_ERR_GROUP_NOT_FOUND', statusCode: 422, message: 'Group Support L2 does not exist or takes no chats; pick another group' })
+    t.match(await s.chats.get(chat.id), { status: 'active', groupId: l1 })
+  })
+
   t.test('queue position counts within the group; the customer leaving an assigned chat leaves it with the agent', async (t) => {
     const a = await given.queuedChat(s, { name: 'First' })
     const b = await given.queuedChat(s, { name: 'Second', group: 'Support L2' })
