@@ -19,13 +19,10 @@
  * Environment: DATABASE_URL, BENCH_CHATS (2000), BENCH_AGENTS (200), BENCH_LIMIT (10),
  * BENCH_CONCURRENCY (50), BENCH_TIMEOUT hard limit for the whole run in seconds (90).
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import knexFactory, { type Knex } from 'knex'
+import type { Knex } from 'knex'
 import { prepareDatabase } from '../demo-host/setup.ts'
-import { knexConfig } from '../knexfile.ts'
+import { fmt, freshDatabase, numberFromEnv, percentile, sleep } from './common.ts'
 import { createChatService } from '../plugin/chats/service.ts'
 import { sqlHost } from '../plugin/host/sql-host.ts'
 import { loadManifest } from '../plugin/manifest.ts'
@@ -33,75 +30,14 @@ import { memoryBus } from '../plugin/realtime/bus.ts'
 import { createDistributor } from '../plugin/routing/distributor.ts'
 import { createRoutingService } from '../plugin/routing/service.ts'
 
-function numberFromEnv (name: string, fallback: number, min: number): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isFinite(n) || n < min) {
-    console.error(`${name} must be a number >= ${min} (got "${raw}")`)
-    process.exit(2)
-  }
-  return n
-}
-
 const CHATS = Math.floor(numberFromEnv('BENCH_CHATS', 2000, 1))
 const AGENTS = Math.floor(numberFromEnv('BENCH_AGENTS', 200, 1))
 const LIMIT = Math.floor(numberFromEnv('BENCH_LIMIT', 10, 1))
 const CONCURRENCY = Math.floor(numberFromEnv('BENCH_CONCURRENCY', 50, 1))
 const TIMEOUT_MS = numberFromEnv('BENCH_TIMEOUT', 90, 5) * 1000
 
-const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
-const fmt = (n: number, digits = 1): string => Number.isFinite(n) ? n.toFixed(digits) : 'n/a'
-
-function percentile (sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!
-}
-
 // ---------------------------------------------------------------------------------------
 // The database
-
-interface Database {
-  knex: Knex
-  describe: string
-  drop: () => Promise<void>
-}
-
-async function freshDatabase (): Promise<Database> {
-  const url = process.env.DATABASE_URL
-  if (!url) {
-    const dir = await mkdtemp(join(tmpdir(), 'livechat-bench-'))
-    const knex = knexFactory(knexConfig({}, join(dir, 'bench.sqlite3')))
-    const [row] = await knex.raw('select sqlite_version() as v') as Array<{ v: string }>
-    const [mode] = await knex.raw('pragma journal_mode') as Array<{ journal_mode: string }>
-    return {
-      knex,
-      describe: `SQLite ${row?.v} (file in ${tmpdir()}, journal_mode=${mode?.journal_mode})`,
-      drop: async () => { await knex.destroy(); await rm(dir, { recursive: true, force: true }) }
-    }
-  }
-  const parsed = new URL(url)
-  const name = `${parsed.pathname.slice(1) || 'bench'}_assign_${process.pid}_${Date.now()}`
-  const server = new URL(url)
-  server.pathname = '/'
-  const admin = knexFactory(knexConfig({ DATABASE_URL: server.href }))
-  try {
-    await admin.raw('CREATE DATABASE ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci', [name])
-  } finally {
-    await admin.destroy()
-  }
-  parsed.pathname = `/${name}`
-  const knex = knexFactory(knexConfig({ DATABASE_URL: parsed.href }))
-  const [rows] = await knex.raw('select version() as v') as [Array<{ v: string }>]
-  return {
-    knex,
-    describe: `MySQL/MariaDB ${rows[0]?.v} (fresh database ${name} at ${parsed.host})`,
-    drop: async () => {
-      await knex.raw('DROP DATABASE IF EXISTS ??', [name])
-      await knex.destroy()
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------------------
 // Setup: the agents and their round-robin group
@@ -150,7 +86,7 @@ process.once('SIGTERM', () => { abort('terminated', 143) })
 
 async function main (): Promise<number> {
   const began = performance.now()
-  const db = await freshDatabase()
+  const db = await freshDatabase('assign')
   cleanups.push(db.drop)
   await prepareDatabase(db.knex)
   const knex = db.knex

@@ -16,28 +16,16 @@
  * timeline per phase on stderr; `frames`: every frame received), BENCH_TIMEOUT hard limit
  * for the whole run in seconds (default from the others).
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import websocket from '@fastify/websocket'
 import Fastify, { type FastifyInstance } from 'fastify'
-import knexFactory, { type Knex } from 'knex'
+import type { Knex } from 'knex'
 import WebSocket from 'ws'
 import { buildDemoHost } from '../demo-host/app.ts'
 import { prepareDatabase } from '../demo-host/setup.ts'
-import { knexConfig } from '../knexfile.ts'
-
-function numberFromEnv (name: string, fallback: number, min: number): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isFinite(n) || n < min) {
-    console.error(`${name} must be a number >= ${min} (got "${raw}")`)
-    process.exit(2)
-  }
-  return n
-}
+import { memoryBus } from '../plugin/realtime/bus.ts'
+import { createRoutingService } from '../plugin/routing/service.ts'
+import { fmt, freshDatabase, numberFromEnv, percentile, sleep } from './common.ts'
 
 const CHATS = Math.floor(numberFromEnv('BENCH_CHATS', 50, 1))
 const SECONDS = numberFromEnv('BENCH_SECONDS', 10, 0.5)
@@ -145,18 +133,11 @@ function send (sys: System, pair: Pair, from: Side): Sent {
   return s
 }
 
-const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
-
 /** Waits until every message in `list` has arrived or DRAIN_MS passed, then listens a little longer. */
 async function drain (list: Sent[]): Promise<void> {
   const until = performance.now() + DRAIN_MS
   while (performance.now() < until && list.some((s) => s.copies === 0)) await sleep(20)
   await sleep(SETTLE_MS)
-}
-
-function percentile (sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100 * sorted.length) - 1))]!
 }
 
 interface PhaseResult {
@@ -186,7 +167,7 @@ function timeline (name: string, list: Sent[]): void {
 function summarise (list: Sent[], delivered: number, seconds: number): PhaseResult {
   timeline('timeline', list)
   const lat = list.filter((s) => s.copies > 0).map((s) => s.receivedAt - s.sentAt).sort((a, b) => a - b)
-  return { sent: list.length, delivered, perSecond: delivered / seconds, p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat.at(-1) ?? NaN }
+  return { sent: list.length, delivered, perSecond: delivered / seconds, p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), max: lat.at(-1) ?? NaN }
 }
 
 /** An unmeasured closed loop first: connections, statements, templates and the JIT warm up. */
@@ -336,6 +317,19 @@ const seqsIn = (html: string): number[] => [...html.matchAll(/data-seq="(\d+)"/g
 // ---------------------------------------------------------------------------------------
 // Our system: the demo host with the plugin
 
+/**
+ * The three agents all work Support L1 (where the portal's chats start) with room for every
+ * chat of the run; the seeded desk has carol in level 2 and a limit of 4.
+ */
+async function staffSupport (knex: Knex): Promise<void> {
+  const routing = createRoutingService({ db: knex, bus: memoryBus(), heartbeatTimeoutSeconds: 60 })
+  const l1 = (await routing.groups()).find((g) => g.name === 'Support L1')!
+  for (const username of AGENTS) {
+    const user = await knex('users').where({ username }).first('id')
+    await routing.setMember(l1.id, String(user.id), { active: true, maxChats: Math.min(1000, CHATS) })
+  }
+}
+
 async function ours (knex: Knex): Promise<{ sys: System, close: () => Promise<void> }> {
   const app = await buildDemoHost({
     knex,
@@ -355,7 +349,11 @@ async function ours (knex: Knex): Promise<{ sys: System, close: () => Promise<vo
     const browser = new Browser(base)
     const login = await browser.request('POST', '/login', { form: { username: name, password: 'demo' } })
     if (login.status !== 303) throw new Error(`login as ${name} failed: ${login.status}`)
-    agents.set(name, { browser, token: await browser.csrf('/livechat/console') })
+    const token = await browser.csrf('/livechat/console')
+    // Available, so Support is online and the portal takes chats.
+    const on = await browser.request('POST', '/livechat/console/availability', { form: { available: 'on', _csrf: token }, headers: { 'x-csrf-token': token, 'hx-request': 'true' } })
+    if (on.status !== 200) throw new Error(`${name} could not switch Available on: ${on.status}`)
+    agents.set(name, { browser, token })
   }
 
   const chats: Array<{ chatId: string, customer: Browser, agent: string, since: number }> = []
@@ -490,52 +488,8 @@ async function closeSocket (ws: WebSocket): Promise<void> {
 // ---------------------------------------------------------------------------------------
 // The database
 
-interface Database {
-  knex: Knex
-  describe: string
-  drop: () => Promise<void>
-}
-
-async function freshDatabase (): Promise<Database> {
-  const url = process.env.DATABASE_URL
-  if (!url) {
-    const dir = await mkdtemp(join(tmpdir(), 'livechat-bench-'))
-    const knex = knexFactory(knexConfig({}, join(dir, 'bench.sqlite3')))
-    const [row] = await knex.raw('select sqlite_version() as v') as Array<{ v: string }>
-    const [mode] = await knex.raw('pragma journal_mode') as Array<{ journal_mode: string }>
-    return {
-      knex,
-      describe: `SQLite ${row?.v} (file in ${tmpdir()}, journal_mode=${mode?.journal_mode})`,
-      drop: async () => { await knex.destroy(); await rm(dir, { recursive: true, force: true }) }
-    }
-  }
-  const parsed = new URL(url)
-  const name = `${parsed.pathname.slice(1) || 'bench'}_${process.pid}_${Date.now()}`
-  const server = new URL(url)
-  server.pathname = '/'
-  const admin = knexFactory(knexConfig({ DATABASE_URL: server.href }))
-  try {
-    await admin.raw('CREATE DATABASE ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci', [name])
-  } finally {
-    await admin.destroy()
-  }
-  parsed.pathname = `/${name}`
-  const knex = knexFactory(knexConfig({ DATABASE_URL: parsed.href }))
-  const [rows] = await knex.raw('select version() as v') as [Array<{ v: string }>]
-  return {
-    knex,
-    describe: `MySQL/MariaDB ${rows[0]?.v} (fresh database ${name} at ${parsed.host})`,
-    drop: async () => {
-      await knex.raw('DROP DATABASE IF EXISTS ??', [name])
-      await knex.destroy()
-    }
-  }
-}
-
 // ---------------------------------------------------------------------------------------
 // The run
-
-const fmt = (n: number, digits = 1): string => Number.isFinite(n) ? n.toFixed(digits) : 'n/a'
 
 function print (prefix: string, o: Outcome): void {
   console.log(`${prefix}fixed-rate sent: ${o.fixed.sent} messages`)
@@ -580,9 +534,10 @@ process.once('SIGTERM', () => { abort('terminated', 143) })
 
 async function main (): Promise<number> {
   const began = performance.now()
-  const db = await freshDatabase()
+  const db = await freshDatabase('msg')
   cleanups.push(db.drop)
   await prepareDatabase(db.knex)
+  await staffSupport(db.knex)
   const agentSockets = AGENT_SOCKETS === 'agent' ? AGENTS.length : CHATS
   console.log(`database: ${db.describe}`)
   console.log(`setup: ${CHATS} chats, ${CHATS} customer sockets, ${agentSockets} agent sockets (${AGENTS.join(', ')}; BENCH_AGENT_SOCKETS=${AGENT_SOCKETS}), ${SECONDS} s per phase, fixed rate ${RATE} msg/s, Node ${process.version}`)

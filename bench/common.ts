@@ -1,0 +1,73 @@
+/**
+ * What the benchmarks share: numbers from the environment, percentiles, and a fresh
+ * database (a SQLite file in a temp folder, or a new MySQL/MariaDB database beside the one
+ * DATABASE_URL names) that is dropped at the end.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import knexFactory, { type Knex } from 'knex'
+import { knexConfig } from '../knexfile.ts'
+
+/** A number from the environment, or the fallback; anything below `min` stops the run with exit code 2. */
+export function numberFromEnv (name: string, fallback: number, min: number): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isFinite(n) || n < min) {
+    console.error(`${name} must be a number >= ${min} (got "${raw}")`)
+    process.exit(2)
+  }
+  return n
+}
+
+export const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+export const fmt = (n: number, digits = 1): string => Number.isFinite(n) ? n.toFixed(digits) : 'n/a'
+
+/** The nearest-rank percentile of sorted values; `p` from 0 to 1. */
+export function percentile (sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!
+}
+
+export interface Database {
+  knex: Knex
+  describe: string
+  drop: () => Promise<void>
+}
+
+export async function freshDatabase (tag: string): Promise<Database> {
+  const url = process.env.DATABASE_URL
+  if (!url) {
+    const dir = await mkdtemp(join(tmpdir(), 'livechat-bench-'))
+    const knex = knexFactory(knexConfig({}, join(dir, 'bench.sqlite3')))
+    const [row] = await knex.raw('select sqlite_version() as v') as Array<{ v: string }>
+    const [mode] = await knex.raw('pragma journal_mode') as Array<{ journal_mode: string }>
+    return {
+      knex,
+      describe: `SQLite ${row?.v} (file in ${tmpdir()}, journal_mode=${mode?.journal_mode})`,
+      drop: async () => { await knex.destroy(); await rm(dir, { recursive: true, force: true }) }
+    }
+  }
+  const parsed = new URL(url)
+  const name = `${parsed.pathname.slice(1) || 'bench'}_${tag}_${process.pid}_${Date.now()}`
+  const server = new URL(url)
+  server.pathname = '/'
+  const admin = knexFactory(knexConfig({ DATABASE_URL: server.href }))
+  try {
+    await admin.raw('CREATE DATABASE ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci', [name])
+  } finally {
+    await admin.destroy()
+  }
+  parsed.pathname = `/${name}`
+  const knex = knexFactory(knexConfig({ DATABASE_URL: parsed.href }))
+  const [rows] = await knex.raw('select version() as v') as [Array<{ v: string }>]
+  return {
+    knex,
+    describe: `MySQL/MariaDB ${rows[0]?.v} (fresh database ${name} at ${parsed.host})`,
+    drop: async () => {
+      await knex.raw('DROP DATABASE IF EXISTS ??', [name])
+      await knex.destroy()
+    }
+  }
+}
