@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Knex } from 'knex'
 import { freshReads, isUniqueViolation, transact } from '../db/index.ts'
 import {
-  LC_ERR_AGENT_AT_LIMIT, LC_ERR_CHAT_CLOSED, LC_ERR_CHAT_NOT_FOUND, LC_ERR_CHAT_STATE_CONFLICT, LC_ERR_CHAT_TAKEN,
+  isCoded, LC_ERR_CHAT_CLOSED, LC_ERR_CHAT_NOT_FOUND, LC_ERR_CHAT_STATE_CONFLICT, LC_ERR_CHAT_TAKEN,
   LC_ERR_GROUP_NOT_FOUND, LC_ERR_MESSAGE_EMPTY, LC_ERR_MESSAGE_TOO_LONG, LC_ERR_NOT_IN_GROUP, LC_ERR_TRANSFER_TARGET
 } from '../errors.ts'
 import type { HostAdapter, HostUser } from '../host/adapter.ts'
@@ -130,7 +130,7 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
    * capacity (locking their presence row), then moves the chat if it is still queued.
    * Returns the "joined" event, or undefined when the chat was no longer there to take.
    */
-  async function give (chat: Chat, agent: { id: string, name: string }, auto: boolean): Promise<Message | undefined> {
+  async function give (chat: Chat, agent: { id: string, name: string }, auto: boolean, supervising = false): Promise<Message | undefined> {
     const at = clock()
     const actor: Actor = { kind: 'agent', id: agent.id, name: agent.name }
     await routing.ensurePresence(agent.id)
@@ -139,7 +139,8 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
       await routing.claimCapacity(trx, agent.id, chat.groupId, auto)
       const n = await store.transition(trx, chat.id, [ChatStatus.queued],
         { status: ChatStatus.active, agent_id: agent.id, assigned_at: at, auto_assigned: auto, transferred_to: null },
-        auto ? { transferableTo: agent.id } : { transferableTo: agent.id })
+        // A chat held for a named agent after a transfer is theirs, or a supervisor's to give.
+        supervising ? {} : { transferableTo: agent.id })
       if (n === 0) return undefined
       const joined = await append(trx, chat.id, actor, 'event', events.joined(agent.name), null)
       await history(trx, chat.id, actor, auto ? 'assigned' : 'accepted', chat.transferredAt ? { transferredBy: chat.transferredBy } : undefined)
@@ -170,7 +171,7 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
       const target = await host.getUser(before.transferredTo)
       throw new LC_ERR_CHAT_STATE_CONFLICT(`waiting for ${target?.name ?? 'another agent'}`, 'accepted by you')
     }
-    const joined = await give(before, scope, false)
+    const joined = await give(before, scope, false, supervising)
     if (!joined) return await lostRace(chatId, 'accepted')
     const chat = await load(chatId)
     await publishGiven(chat, scope.id, joined)
@@ -259,7 +260,7 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
       try {
         joined = await give(store.toChat(before), { id: agentId, name: agent?.name ?? 'An agent' }, true)
       } catch (err) {
-        if ((err as { code?: string }).code === new LC_ERR_AGENT_AT_LIMIT('').code) return 'full'
+        if (isCoded(err) && err.code === 'LC_ERR_AGENT_AT_LIMIT') return 'full'
         throw err
       }
       if (!joined) return 'gone'

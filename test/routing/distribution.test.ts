@@ -203,6 +203,15 @@ t.test('distribution', async (t) => {
     t.match(await s.chats.get(chat.id), { status: 'active', groupId: l1 })
   })
 
+  t.test('a transfer held for a named agent: others are refused, a supervisor may take it', async (t) => {
+    const { chat } = await given.activeChat(s, 'alice')
+    const l1Chat = chat.id
+    await s.chats.transferChat(l1Chat, await s.scope('alice'), { groupId: l1, agentId: (await s.user('bob')).id, auto: false, comment: 'Bob knows this customer' })
+    await t.rejects(s.chats.acceptChat(l1Chat, await s.scope('alice')), { code: 'LC_ERR_CHAT_STATE_CONFLICT', message: /waiting for Bob Brown now, so it cannot be accepted by you/ })
+    const sam = await s.scope('sam')
+    t.equal((await s.chats.acceptChat(l1Chat, sam)).chat.agentId, sam.id)
+  })
+
   t.test('queue position counts within the group; the customer leaving an assigned chat leaves it with the agent', async (t) => {
     const a = await given.queuedChat(s, { name: 'First' })
     const b = await given.queuedChat(s, { name: 'Second', group: 'Support L2' })
