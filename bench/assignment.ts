@@ -22,7 +22,7 @@
 import { performance } from 'node:perf_hooks'
 import type { Knex } from 'knex'
 import { prepareDatabase } from '../demo-host/setup.ts'
-import { fmt, freshDatabase, numberFromEnv, percentile, sleep } from './common.ts'
+import { fmt, freshDatabase, guardRun, numberFromEnv, percentile, sleep } from './common.ts'
 import { createChatService } from '../plugin/chats/service.ts'
 import { sqlHost } from '../plugin/host/sql-host.ts'
 import { loadManifest } from '../plugin/manifest.ts'
@@ -57,32 +57,9 @@ async function addAgents (knex: Knex, count: number): Promise<string[]> {
 // ---------------------------------------------------------------------------------------
 // The run
 
-const cleanups: Array<() => Promise<void>> = []
-let halted = false
-const stopped = (): boolean => halted
-
-async function cleanUp (): Promise<void> {
-  while (cleanups.length > 0) {
-    try {
-      await cleanups.pop()!()
-    } catch (err) {
-      console.error('cleanup:', err instanceof Error ? err.message : err)
-    }
-  }
-}
-
-/** Stops at once, drops the database (at most 5 s) and exits with `code`. */
-function abort (why: string, code: number): void {
-  if (halted) return
-  halted = true
-  console.error(`benchmark: ${why}; cleaning up and exiting`)
-  void Promise.race([sleep(300).then(cleanUp), sleep(5000)]).then(() => process.exit(code))
-}
-
-const hardStop = setTimeout(() => { abort(`hard timeout after ${TIMEOUT_MS / 1000} s`, 3) }, TIMEOUT_MS)
-hardStop.unref()
-process.once('SIGINT', () => { abort('interrupted', 130) })
-process.once('SIGTERM', () => { abort('terminated', 143) })
+const run = guardRun({ timeoutMs: TIMEOUT_MS })
+const { cleanups, cleanUp } = run
+const stopped = run.halted
 
 async function main (): Promise<number> {
   const began = performance.now()
@@ -128,7 +105,7 @@ async function main (): Promise<number> {
   for (const id of agentIds) await routing.setMember(groupId, id, { active: true })
   for (const id of agentIds) await routing.setAvailable(id, true, LIMIT)
   await routing.heartbeat(agentIds)
-  if (halted) return 3
+  if (run.halted()) return 3
 
   // When a console would hear of it: the bus event that shows the chat active.
   const heardAt = new Map<number, number>()
@@ -165,7 +142,7 @@ async function main (): Promise<number> {
   const burstMs = performance.now() - burstBegan
   loop.worst = Math.max(loop.worst, performance.now() - loop.last)
   clearInterval(ticker)
-  if (halted) return 3
+  if (run.halted()) return 3
   // Let the bus deliver the last events (handlers run on a later tick).
   await sleep(50)
   const latency = (times: Map<number, number>): number[] => chatIds.flatMap((id) => times.has(id) ? [times.get(id)! - startedAt.get(id)!] : []).sort((a, b) => a - b)
@@ -210,7 +187,6 @@ try {
 } catch (err) {
   console.error('benchmark failed:', err)
 } finally {
-  if (!halted) await cleanUp()
+  if (!run.halted()) await cleanUp()
 }
-clearTimeout(hardStop)
-if (!halted) process.exit(code)
+if (!run.halted()) process.exit(code)

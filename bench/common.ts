@@ -71,3 +71,42 @@ export async function freshDatabase (tag: string): Promise<Database> {
     }
   }
 }
+
+/** A run's way out: cleanups run last-in first-out, a hard timeout, and Ctrl-C or SIGTERM. */
+export interface Run {
+  cleanups: Array<() => Promise<void>>
+  halted: () => boolean
+  cleanUp: () => Promise<void>
+  /** Stops at once, cleans up (at most 5 s) and exits with `code`. */
+  abort: (why: string, code: number) => void
+}
+
+/**
+ * `settleMs` lets what is in flight finish before the database goes away; `onCleanUp` runs
+ * as cleaning starts (say, to stop reporting sockets the cleanup itself closes).
+ */
+export function guardRun ({ timeoutMs, settleMs = 300, onCleanUp }: { timeoutMs: number, settleMs?: number, onCleanUp?: () => void }): Run {
+  const cleanups: Array<() => Promise<void>> = []
+  let halted = false
+  async function cleanUp (): Promise<void> {
+    onCleanUp?.()
+    while (cleanups.length > 0) {
+      try {
+        await cleanups.pop()!()
+      } catch (err) {
+        console.error('cleanup:', err instanceof Error ? err.message : err)
+      }
+    }
+  }
+  function abort (why: string, code: number): void {
+    if (halted) return
+    halted = true
+    console.error(`benchmark: ${why}; cleaning up and exiting`)
+    void Promise.race([sleep(settleMs).then(cleanUp), sleep(5000)]).then(() => process.exit(code))
+  }
+  const hardStop = setTimeout(() => { abort(`hard timeout after ${timeoutMs / 1000} s`, 3) }, timeoutMs)
+  hardStop.unref()
+  process.once('SIGINT', () => { abort('interrupted', 130) })
+  process.once('SIGTERM', () => { abort('terminated', 143) })
+  return { cleanups, halted: () => halted, cleanUp, abort }
+}

@@ -25,7 +25,7 @@ import { buildDemoHost } from '../demo-host/app.ts'
 import { prepareDatabase } from '../demo-host/setup.ts'
 import { memoryBus } from '../plugin/realtime/bus.ts'
 import { createRoutingService } from '../plugin/routing/service.ts'
-import { fmt, freshDatabase, numberFromEnv, percentile, sleep } from './common.ts'
+import { fmt, freshDatabase, guardRun, numberFromEnv, percentile, sleep } from './common.ts'
 
 const CHATS = Math.floor(numberFromEnv('BENCH_CHATS', 50, 1))
 const SECONDS = numberFromEnv('BENCH_SECONDS', 10, 0.5)
@@ -119,7 +119,6 @@ interface System {
 }
 
 /** Set when the run is cut short: nothing more is sent. */
-let halted = false
 
 function send (sys: System, pair: Pair, from: Side): Sent {
   const t = sys.tracker
@@ -129,7 +128,7 @@ function send (sys: System, pair: Pair, from: Side): Sent {
   const peer = from === 'customer' ? pair.customer : pair.agent
   const frame = sys.frame(pair, `bench t${id}x from the ${from}`, `bench-${String(id).padStart(8, '0')}`)
   s.sentAt = performance.now()
-  if (!halted && peer.ws.readyState === WebSocket.OPEN) peer.ws.send(frame)
+  if (!run.halted() && peer.ws.readyState === WebSocket.OPEN) peer.ws.send(frame)
   return s
 }
 
@@ -190,7 +189,7 @@ async function fixedRate (sys: System): Promise<PhaseResult> {
         const from: Side = (k + Math.floor(k / n)) % 2 === 0 ? 'customer' : 'agent'
         list.push(send(sys, sys.pairs[k % n]!, from))
       }
-      if (list.length >= total || halted) resolve()
+      if (list.length >= total || run.halted()) resolve()
       else setTimeout(tick, 1)
     }
     tick()
@@ -505,32 +504,8 @@ function print (prefix: string, o: Outcome): void {
   console.log(`${prefix}duplicates: ${o.duplicates} messages`)
 }
 
-const cleanups: Array<() => Promise<void>> = []
-
-async function cleanUp (): Promise<void> {
-  closing = true
-  while (cleanups.length > 0) {
-    try {
-      await cleanups.pop()!()
-    } catch (err) {
-      console.error('cleanup:', err instanceof Error ? err.message : err)
-    }
-  }
-}
-
-/** Stops the load at once, then closes what is open (at most 5 s) and exits with `code`. */
-function abort (why: string, code: number): void {
-  if (halted) return
-  halted = true
-  console.error(`benchmark: ${why}; cleaning up and exiting`)
-  // Let the server finish what is in flight before its database goes away.
-  void Promise.race([sleep(500).then(cleanUp), sleep(5000)]).then(() => process.exit(code))
-}
-
-const hardStop = setTimeout(() => { abort(`hard timeout after ${TIMEOUT_MS / 1000} s`, 3) }, TIMEOUT_MS)
-hardStop.unref()
-process.once('SIGINT', () => { abort('interrupted', 130) })
-process.once('SIGTERM', () => { abort('terminated', 143) })
+const run = guardRun({ timeoutMs: TIMEOUT_MS, settleMs: 500, onCleanUp: () => { closing = true } })
+const { cleanups, cleanUp } = run
 
 async function main (): Promise<number> {
   const began = performance.now()
@@ -571,5 +546,4 @@ try {
 } finally {
   await cleanUp()
 }
-clearTimeout(hardStop)
 process.exit(code)
