@@ -42,6 +42,21 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
     }
   }
 
+  /**
+   * A posted form that names a department: its values (name and email from the portal
+   * session when signed in), every field's error, the departments and the place it names.
+   */
+  async function readPlaced<V extends Partial<FormValues> & { department: string }> (request: FastifyRequest, read: (body: unknown) => { values: V, errors: Record<string, string> }) {
+    const user = await access.user(request)
+    const { values: raw, errors } = read(request.body)
+    const values = signedIn(raw, user)
+    formError(request, errors)
+    const list = await customer.departments()
+    const place = await customer.place(values.department, list)
+    if (place.unknown) errors.department ??= fieldMessages.unknownDepartment
+    return { user, values, errors, list, place }
+  }
+
   async function prechat (request: FastifyRequest, reply: FastifyReply, status: number, state: FormState<PrechatValues> = {}) {
     const user = await access.user(request)
     const list = state.departments ?? await customer.departments()
@@ -98,16 +113,8 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
     preValidation: fastify.csrfProtection,
     config: limited('chats started from this address')
   }, async (request, reply) => {
-    const user = await access.user(request)
-    const { values: read, errors } = readPrechat(request.body)
-    const values = signedIn(read, user)
-    formError(request, errors)
-    const list = await customer.departments()
-    const place = await customer.place(values.department, list)
-    if (place.unknown || Object.keys(errors).length > 0) {
-      if (place.unknown) errors.department ??= fieldMessages.unknownDepartment
-      return await prechat(request, reply, 422, { values, errors, departments: list })
-    }
+    const { user, values, errors, list, place } = await readPlaced(request, readPrechat)
+    if (place.unknown || Object.keys(errors).length > 0) return await prechat(request, reply, 422, { values, errors, departments: list })
     let started
     try {
       started = await customer.startChat({ name: values.name, email: values.email, question: values.question, customer: user, place })
@@ -134,16 +141,8 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
     preValidation: fastify.csrfProtection,
     config: limited('messages left from this address')
   }, async (request, reply) => {
-    const user = await access.user(request)
-    const { values: read, errors } = readLeaveMessage(request.body)
-    const values = signedIn(read, user)
-    formError(request, errors)
-    const list = await customer.departments()
-    const place = await customer.place(values.department, list)
-    if (place.unknown || Object.keys(errors).length > 0) {
-      if (place.unknown) errors.department ??= fieldMessages.unknownDepartment
-      return await leaveMessage(request, reply, 422, { values, errors, departments: list })
-    }
+    const { user, values, errors, list, place } = await readPlaced(request, readLeaveMessage)
+    if (place.unknown || Object.keys(errors).length > 0) return await leaveMessage(request, reply, 422, { values, errors, departments: list })
     let ticket
     try {
       ticket = await customer.leaveMessage({ name: values.name, email: values.email, message: values.message, department: place.department, customer: user })
