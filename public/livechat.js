@@ -207,6 +207,19 @@
       markRead(currentPane)
       return
     }
+    // A chat's tabs: Conversation is the pane's own part (so drafts survive); the others
+    // share one panel that their hx-get fills.
+    const tab = e.target.closest('[data-lc-tab]')
+    if (tab) {
+      const pane = tab.closest('.lc-pane')
+      const conversation = tab.getAttribute('data-lc-tab') === 'conversation'
+      pane.querySelectorAll('[data-lc-tab]').forEach(function (t) { t.setAttribute('aria-selected', String(t === tab)) })
+      pane.querySelector('.lc-conversation').hidden = !conversation
+      const panel = pane.querySelector('.lc-tab-panel')
+      panel.hidden = conversation
+      if (!conversation) panel.setAttribute('aria-labelledby', tab.id)
+      return
+    }
     // A list action that opens something in a chat's pane (Transfer…) shows that pane too.
     const reveal = e.target.closest('[data-lc-reveal]')
     if (reveal) {

@@ -132,6 +132,14 @@ export const consoleRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps
     ]))
   })
 
+  fastify.get<IdParams>('/console/chats/:id/tabs/history', { schema: { params: chatParams } }, async (request, reply) => {
+    const agent = await access.agent(request)
+    const chat = await chats.chatForAgent(request.params.id, await agent.scope())
+    return reply.type(html).send(envelope([
+      fragment(targets.tabPanel(chat.id), 'innerHTML', views.render('console/history-tab', await consoleViews.history(chat.id)))
+    ]))
+  })
+
   fastify.get<IdParams>('/console/chats/:id', { schema: { params: chatParams } }, async (request, reply) => {
     const agent = await access.agent(request)
     const scope = await agent.scope()

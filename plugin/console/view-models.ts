@@ -6,6 +6,7 @@ import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import type { Presence, RoutingService } from '../routing/service.ts'
 import type { Views } from '../views.ts'
+import { chatTabs } from './tabs.ts'
 
 export type ConsoleViews = ReturnType<typeof createConsoleViews>
 
@@ -39,6 +40,7 @@ export function createConsoleViews ({ base, chats, routing, host, views }: { bas
       base,
       chat,
       isNew,
+      tabs: chatTabs,
       statusLabel: statusLabels[chat.status],
       agentName: await agentName(chat.agentId),
       groupLabel: await groupLabel(chat.groupId),
@@ -121,9 +123,41 @@ export function createConsoleViews ({ base, chats, routing, host, views }: { bas
     }
   }
 
+  /** One history row in words (seed 000, History tab: every action with who and when). */
+  async function describe (action: string, data: Record<string, unknown>): Promise<string> {
+    const name = async (id: unknown): Promise<string> => typeof id === 'string' ? (await agentName(id)) ?? 'an agent' : 'an agent'
+    const group = async (id: unknown): Promise<string> => typeof id === 'number' ? (await groupLabel(id)) ?? `group ${id}` : 'the queue'
+    switch (action) {
+      case 'started': return `Started the chat from the ${String(data.source ?? 'portal')}, in ${await group(data.groupId)}`
+      case 'accepted': return data.transferredBy ? `Accepted the chat transferred by ${await name(data.transferredBy)}` : 'Accepted the chat from the queue'
+      case 'assigned': return 'Was given the chat by round robin'
+      case 'transferred': {
+        const to = data.toAgent ? await name(data.toAgent) : data.auto ? `the next available agent of ${await group(data.toGroup)}` : await group(data.toGroup)
+        return `Transferred the chat to ${to}${data.comment ? `: “${String(data.comment)}”` : ''}`
+      }
+      case 'taken': return `Took the chat over from ${await name(data.from)}`
+      case 'reoffered': return `Gave the chat back to distribution: ${await name(data.agent)} did not answer within ${Math.round(Number(data.afterMs ?? 0) / 1000)} seconds`
+      case 'customer_left': return 'Left the chat (End user has cancelled chat)'
+      case 'cancelled': return 'Left the queue before an agent joined'
+      case 'ended': return 'Ended the chat'
+      default: return action.replace(/_/g, ' ')
+    }
+  }
+
   return {
     pane,
     transferForm,
+
+    /** The History tab: every recorded action, oldest first. */
+    async history (chatId: number) {
+      const rows = await chats.history(chatId)
+      const entries = await Promise.all(rows.map(async (r) => ({
+        at: r.created_at,
+        who: r.actor_name,
+        what: await describe(r.action, r.data ? JSON.parse(r.data) as Record<string, unknown> : {})
+      })))
+      return { chatId, entries }
+    },
     lists,
     queues,
     counters,

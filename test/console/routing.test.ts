@@ -60,6 +60,11 @@ t.test('console: availability for N, transfers, take and counters over HTTP', as
     t.equal(accepted.statusCode, 200)
     t.match(accepted.body, /Transferred by Alice Adams at [\s\S]*Driver needs &lt;admin&gt; rights/)
     t.match(accepted.body, /Carol Chen joined the chat/)
+    const history = await app.inject({ url: `/livechat/console/chats/${chatId}/tabs/history`, headers: { cookie: carol.cookie } })
+    t.equal(history.statusCode, 200)
+    t.match(history.body, new RegExp(`<hx-partial hx-target="#lc-tab-panel-${chatId}" hx-swap="innerHTML">`))
+    t.match(history.body, /Dana Doyle<\/td><td>Started the chat from the portal, in Support \/ Support L1[\s\S]*Alice Adams<\/td><td>Accepted the chat from the queue[\s\S]*Alice Adams<\/td><td>Transferred the chat to Carol Chen: “Driver needs &lt;admin&gt; rights”[\s\S]*Carol Chen<\/td><td>Accepted the chat transferred by Alice Adams/)
+    t.equal((await app.inject({ url: `/livechat/console/chats/${chatId}/tabs/history`, headers: { cookie: (await agentSession(app, 'bob')).cookie } })).statusCode, 404, 'not a chat bob may see')
   })
 
   t.test('take: a supervisor takes a chat from an agent; an agent cannot', async (t) => {

@@ -1,0 +1,15 @@
+/**
+ * The tabs of a chat's view (seed 000/001 "Viewing Live Chat"). Conversation is the pane
+ * itself and stays in the page, so a draft survives switching; every other tab is loaded
+ * into the pane's tab panel by GET /console/chats/:id/tabs/<id>, which its capability's
+ * routes serve.
+ */
+export interface ChatTab {
+  id: string
+  label: string
+}
+
+export const chatTabs: readonly ChatTab[] = [
+  { id: 'conversation', label: 'Conversation' },
+  { id: 'history', label: 'History' }
+]
