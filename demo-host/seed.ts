@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import { hashPassword } from './passwords.ts'
 import { kbArticles } from './seed-kb.ts'
+import { seedCanned } from './seed-canned.ts'
 import { seedRouting } from './seed-routing.ts'
 import { insertedId } from './db.ts'
 import { ticketRef } from './tickets.ts'
@@ -174,6 +175,7 @@ export async function seedDemo (knex: Knex, now: number = Date.now()): Promise<v
   for (const row of await knex('users').select('id', 'username')) userIds.set(row.username, Number(row.id))
 
   await seedRouting(knex, userIds)
+  await seedCanned(knex, userIds)
 
   const titles = new Set((await knex('kb_articles').select('title')).map((r: { title: string }) => r.title))
   for (const [i, a] of kbArticles.entries()) {
