@@ -1,0 +1,121 @@
+import { agentMaySee, type ChatService } from '../chats/service.ts'
+import type { AgentScope, Chat } from '../chats/types.ts'
+import { statusLabels } from '../chats/view-models.ts'
+import type { HostAdapter, HostTicket, HostUser } from '../host/adapter.ts'
+
+/** How many of a customer's other chats the panel lists; the statistics still count them all. */
+const listed = 50
+const questionLength = 160
+
+const notes = {
+  signedOut: 'Not signed in: the name and email are what the customer typed in the pre-chat form.',
+  accountGone: 'The help desk no longer has this user account; shown as recorded with the chat.',
+  accountUnreachable: 'The help desk could not be asked for this user account; shown as recorded with the chat.',
+  ticketsSignedOut: 'Tickets are known for signed-in customers only.',
+  ticketsFailed: 'Tickets could not be loaded',
+  ticketDates: 'Tickets per period need the tickets’ dates, which the help desk does not give.',
+  timeLogs: 'Time logs are not kept in live chat yet.'
+}
+
+/** A chat's customer: by host user id when they were signed in, else by the email they typed. */
+export const customerOf = (chat: Chat): { userId: string | null, email: string } => ({ userId: chat.customerUserId, email: chat.customerEmail })
+
+function clip (text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim()
+  return line.length > questionLength ? `${line.slice(0, questionLength - 1)}…` : line
+}
+
+/**
+ * The customer panel of a chat (seed 001 "Viewing User Details", seed 003 "Customer
+ * Information", seed 004 history kept for the returning client): what the host says about
+ * the user, their tickets, their other chats and how busy they have been. The data for
+ * views/console/customer-panel.hbs and for the returning-customer line of the pane.
+ */
+export function createCustomerPanel ({ base, chats, host, agentName }: {
+  base: string
+  chats: ChatService
+  host: HostAdapter
+  agentName: (id: string | null) => Promise<string | null>
+}) {
+  /** The host's account, or why the panel falls back to what the chat recorded. */
+  async function account (chat: Chat, onError: (err: unknown) => void): Promise<{ user: HostUser | null, note: string | null }> {
+    if (chat.customerUserId === null) return { user: null, note: notes.signedOut }
+    try {
+      const user = await host.getUser(chat.customerUserId)
+      return { user, note: user ? null : notes.accountGone }
+    } catch (err) {
+      onError(err)
+      return { user: null, note: notes.accountUnreachable }
+    }
+  }
+
+  /** The host's tickets of a signed-in customer; a failing host spoils this section only. */
+  async function tickets (chat: Chat, onError: (err: unknown) => void): Promise<{ list: HostTicket[], error: string | null, note: string | null }> {
+    if (chat.customerUserId === null) return { list: [], error: null, note: notes.ticketsSignedOut }
+    try {
+      return { list: await host.userTickets(chat.customerUserId), error: null, note: null }
+    } catch (err) {
+      onError(err)
+      return { list: [], error: notes.ticketsFailed, note: null }
+    }
+  }
+
+  return {
+    /** "Returning customer: N earlier chats (last on …)", or null for a first chat. */
+    async returning (chat: Chat): Promise<{ count: number, lastAt: number } | null> {
+      const { chats: last, counts } = await chats.customerChats(customerOf(chat), { before: chat.id, limit: 1 })
+      return last[0] ? { count: counts.all, lastAt: last[0].createdAt } : null
+    },
+
+    /**
+     * The whole panel for an agent who may see `chat` (the route has checked). `onError`
+     * hears host failures the panel works around, so they are logged, not shown.
+     */
+    async panel (chat: Chat, scope: AgentScope, onError: (err: unknown) => void = () => {}) {
+      const [{ user, note }, ticketList, history] = await Promise.all([
+        account(chat, onError),
+        tickets(chat, onError),
+        chats.customerChats(customerOf(chat), { limit: listed + 1 })
+      ])
+      const others = history.chats.filter((c) => c.id !== chat.id).slice(0, listed)
+      const previous = await Promise.all(others.map(async (c) => ({
+        id: c.id,
+        createdAt: c.createdAt,
+        status: c.status,
+        statusLabel: statusLabels[c.status],
+        agentName: await agentName(c.agentId),
+        question: clip(c.question),
+        href: agentMaySee(c, scope) ? `${base}/console/chats/${c.id}` : null
+      })))
+      const ticketsKnown = chat.customerUserId !== null && ticketList.error === null
+      const allTickets = ticketsKnown ? String(ticketList.list.length) : '—'
+      const { counts } = history
+      return {
+        chatId: chat.id,
+        signedIn: chat.customerUserId !== null,
+        details: {
+          name: user?.name ?? chat.customerName,
+          username: user?.username ?? chat.customerUsername,
+          email: user?.email ?? chat.customerEmail,
+          roles: user?.roles ?? [],
+          note
+        },
+        // Only the email: the host adapter has no phone, address or website to give.
+        contact: { email: user?.email ?? chat.customerEmail },
+        tickets: ticketList,
+        chats: { list: previous, more: Math.max(0, counts.all - 1 - previous.length) },
+        stats: {
+          rows: [
+            { label: 'Last 7 days', tickets: '—', chats: counts.last7 },
+            { label: 'Last 30 days', tickets: '—', chats: counts.last30 },
+            { label: 'Last 90 days', tickets: '—', chats: counts.last90 },
+            { label: 'All time', tickets: allTickets, chats: counts.all }
+          ],
+          notes: [ticketsKnown ? notes.ticketDates : null, notes.timeLogs].filter(Boolean)
+        }
+      }
+    }
+  }
+}
+
+export type CustomerPanel = ReturnType<typeof createCustomerPanel>
