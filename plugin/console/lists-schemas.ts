@@ -1,0 +1,63 @@
+import type { FromSchema } from 'json-schema-to-ts'
+
+/** The columns of every chat list (seed 000), in their default order; also the sort keys. */
+export const listColumnKeys = ['status', 'user', 'group', 'started', 'queue', 'idle', 'messages', 'agent'] as const
+
+/** The list's name in the path; unknown names are a 404 (a page that is not there), not a 400. */
+export const listParams = {
+  $id: 'lc/console/list-params',
+  type: 'object',
+  additionalProperties: false,
+  required: ['view'],
+  properties: { view: { type: 'string', maxLength: 32 } }
+} as const
+export type ListParams = FromSchema<typeof listParams>
+
+const filters = {
+  department: { type: 'string', pattern: '^([0-9]{1,10})?$' },
+  group: { type: 'string', pattern: '^([0-9]{1,10})?$' },
+  agent: { type: 'string', maxLength: 64, pattern: '^([A-Za-z0-9_.@-]{1,64})?$' },
+  sort: { enum: listColumnKeys },
+  dir: { enum: ['asc', 'desc'] }
+} as const
+
+/** Narrowing and order of a list: by department, group or agent; sorted by a column. */
+export const listQuery = {
+  $id: 'lc/console/list-query',
+  type: 'object',
+  additionalProperties: false,
+  properties: filters
+} as const
+export type ListQueryString = FromSchema<typeof listQuery>
+
+/** View → Visible Fields: per column a "show" checkbox and a width typed in pixels (checked by the route, so a bad one comes back beside its field). */
+export const listFieldsBody = {
+  $id: 'lc/console/list-fields',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...Object.fromEntries(listColumnKeys.flatMap((k) => [
+      [`show_${k}`, { enum: ['on'] }],
+      [`width_${k}`, { type: 'string', maxLength: 12 }]
+    ])) as Record<`show_${typeof listColumnKeys[number]}`, { enum: ['on'] }> & Record<`width_${typeof listColumnKeys[number]}`, { type: 'string', maxLength: 12 }>,
+    _csrf: { type: 'string', maxLength: 200 }
+  }
+} as const
+export type ListFieldsBody = Partial<Record<`show_${typeof listColumnKeys[number]}`, 'on'> & Record<`width_${typeof listColumnKeys[number]}`, string>> & { _csrf?: string }
+
+const chatId = { type: 'string', pattern: '^[1-9][0-9]{0,9}$' } as const
+
+/** Actions → Transfer selected: the ticked chats, one target and one comment for all of them. */
+export const listTransferBody = {
+  $id: 'lc/console/list-transfer',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    chat_ids: { anyOf: [chatId, { type: 'array', items: chatId, maxItems: 200 }] },
+    group_id: { type: 'string', pattern: '^([0-9]{1,10})?$' },
+    agent: { type: 'string', maxLength: 64, pattern: '^(|auto|[A-Za-z0-9_.@-]{1,64})$' },
+    comment: { type: 'string', maxLength: 2000 },
+    _csrf: { type: 'string', maxLength: 200 }
+  }
+} as const
+export type ListTransferBody = FromSchema<typeof listTransferBody>
