@@ -5,6 +5,10 @@ import * as createChatHistory from './20261121000003_create_lc_chat_history.ts'
 import * as createAgentPresence from './20261121000004_create_lc_agent_presence.ts'
 import * as createJobLocks from './20261121000005_create_lc_job_locks.ts'
 import * as createRouting from './20261121000006_create_lc_routing.ts'
+import * as createChatComments from './20261121000007_create_lc_chat_comments.ts'
+import * as createCannedReplies from './20261121000008_create_lc_canned_replies.ts'
+import * as indexChatsCustomerEmail from './20261121000009_index_lc_chats_customer_email.ts'
+import * as createAgentPreferences from './20261121000010_create_lc_agent_preferences.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -16,7 +20,11 @@ const migrations: Record<string, Knex.Migration> = {
   '20261121000003_create_lc_chat_history': createChatHistory,
   '20261121000004_create_lc_agent_presence': createAgentPresence,
   '20261121000005_create_lc_job_locks': createJobLocks,
-  '20261121000006_create_lc_routing': createRouting
+  '20261121000006_create_lc_routing': createRouting,
+  '20261121000007_create_lc_chat_comments': createChatComments,
+  '20261121000008_create_lc_canned_replies': createCannedReplies,
+  '20261121000009_index_lc_chats_customer_email': indexChatsCustomerEmail,
+  '20261121000010_create_lc_agent_preferences': createAgentPreferences
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,4 +1,6 @@
+import type { CannedService } from './canned/service.ts'
 import type { ChatService } from './chats/service.ts'
+import type { CommentsDeps } from './comments/view-models.ts'
 import type { ConsoleViews } from './console/view-models.ts'
 import type { CustomerService } from './customer/service.ts'
 import type { CustomerViews } from './customer/view-models.ts'
@@ -12,6 +14,10 @@ import type { Views } from './views.ts'
 export interface RouteDeps {
   base: string
   chats: ChatService
+  /** Canned replies: the library agents insert from. */
+  canned: CannedService
+  /** The Comments tab's service and views. */
+  comments: CommentsDeps
   routing: RoutingService
   access: Access
   hub: Hub

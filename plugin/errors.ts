@@ -23,6 +23,12 @@ export const LC_ERR_CHAT_TAKEN = createError('LC_ERR_CHAT_TAKEN', 'Already taken
 export const LC_ERR_CHAT_STATE_CONFLICT = createError('LC_ERR_CHAT_STATE_CONFLICT', 'This chat is %s now, so it cannot be %s; refresh to see where it stands', 409)
 export const LC_ERR_CHAT_CLOSED = createError('LC_ERR_CHAT_CLOSED', 'This chat has ended; start a new chat to keep talking', 409)
 
+// ---------------------------------------------------------------- comments (agents only)
+export const LC_ERR_COMMENT_EMPTY = createError('LC_ERR_COMMENT_EMPTY', 'Type a comment before saving it', 422)
+export const LC_ERR_COMMENT_TOO_LONG = createError('LC_ERR_COMMENT_TOO_LONG', 'Comments can be at most %s characters (this one has %s); shorten it', 422)
+export const LC_ERR_COMMENT_NOT_FOUND = createError('LC_ERR_COMMENT_NOT_FOUND', 'That comment no longer exists; it may have been deleted. Reopen the Comments tab to see the current ones', 404)
+export const LC_ERR_COMMENT_NOT_YOURS = createError('LC_ERR_COMMENT_NOT_YOURS', 'Only %s or a supervisor of this chat\'s group may change this comment; add a comment of your own instead', 403)
+
 // ---------------------------------------------------------------- routing
 export const LC_ERR_AGENT_AT_LIMIT = createError('LC_ERR_AGENT_AT_LIMIT', 'You already have %s active chats, your limit; end one before taking another', 409)
 export const LC_ERR_AVAILABLE_OVER_LIMIT = createError('LC_ERR_AVAILABLE_OVER_LIMIT', 'You can be available for at most %s chats at once; choose %s or fewer', 422)
@@ -46,6 +52,17 @@ export const LC_ERR_USER_NOT_FOUND = createError('LC_ERR_USER_NOT_FOUND', 'No he
 export const LC_ERR_NOT_AN_AGENT = createError('LC_ERR_NOT_AN_AGENT', '%s is not a live chat agent: none of their help desk roles grants livechat.agent. Give them an agent role first', 422)
 export const LC_ERR_ALREADY_MEMBER = createError('LC_ERR_ALREADY_MEMBER', '%s is already a member of %s', 422)
 export const LC_ERR_MEMBER_NOT_FOUND = createError('LC_ERR_MEMBER_NOT_FOUND', 'That agent is not a member of %s; reload the page to see the current members', 404)
+
+// ---------------------------------------------------------------- canned replies
+export const LC_ERR_CANNED_NOT_FOUND = createError('LC_ERR_CANNED_NOT_FOUND', 'Canned reply %s does not exist, or you may not change it; reload the page to see the current replies', 404)
+export const LC_ERR_CANNED_SCOPE = createError('LC_ERR_CANNED_SCOPE', 'You may not manage %s; ask an administrator', 403)
+export const LC_ERR_CANNED_SHORTCUT = createError('LC_ERR_CANNED_SHORTCUT', 'Write the shortcut as a slash and up to 40 letters, digits or dashes, like /vpn-reset', 422)
+export const LC_ERR_CANNED_SHORTCUT_TAKEN = createError('LC_ERR_CANNED_SHORTCUT_TAKEN', '/%s is already the shortcut of "%s" in %s; choose another shortcut', 422)
+export const LC_ERR_CANNED_VARIABLE = createError('LC_ERR_CANNED_VARIABLE', '%s is not a variable you can use; the variables are %s', 422)
+
+// ---------------------------------------------------------------- chat lists
+export const LC_ERR_LIST_NOT_FOUND = createError('LC_ERR_LIST_NOT_FOUND', 'There is no chat list called "%s"; pick one of the lists in the console\'s sidebar', 404)
+export const LC_ERR_LIST_FILTER = createError('LC_ERR_LIST_FILTER', 'You can list chats only of the groups you belong to, and %s is not one of them; pick one from the filter', 403)
 
 // ---------------------------------------------------------------- configuration
 export const LC_ERR_MANIFEST_INVALID = createError('LC_ERR_MANIFEST_INVALID', 'manifest.json is invalid: %s', 500)

@@ -10,9 +10,17 @@ import websocket from '@fastify/websocket'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { Knex } from 'knex'
 import { adminRoutes } from './admin/routes.ts'
+import { cannedRoutes } from './canned/routes.ts'
+import { createCannedService } from './canned/service.ts'
 import { createChatService } from './chats/service.ts'
+import { registerCommentProjections } from './comments/projections.ts'
+import { commentRoutes } from './comments/routes.ts'
+import { createCommentService } from './comments/service.ts'
+import { createCommentViews } from './comments/view-models.ts'
 import { registerConsoleProjections } from './console/projections.ts'
 import { consoleRoutes } from './console/routes.ts'
+import { listRoutes } from './console/list-routes.ts'
+import { createListViews, registerListProjections } from './console/lists.ts'
 import { createConsoleViews } from './console/view-models.ts'
 import { registerCustomerProjections } from './customer/projections.ts'
 import { customerRoutes } from './customer/routes.ts'
@@ -30,6 +38,7 @@ import { redisBus } from './realtime/redis-bus.ts'
 import { socketRoutes } from './realtime/routes.ts'
 import { createDistributor } from './routing/distributor.ts'
 import { createRoutingService } from './routing/service.ts'
+import { createPreferenceService } from './preferences/service.ts'
 import { createAccess } from './security/access.ts'
 import { createAjv } from './validation.ts'
 import { createViews, viewsRoot } from './views.ts'
@@ -131,6 +140,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   }
   const routing = createRoutingService({ db, bus, clock, heartbeatTimeoutSeconds: settings.heartbeatTimeoutSeconds })
   const chats = createChatService({ db, bus, host, routing, clock, maxMessageLength: settings.maxMessageLength })
+  const canned = createCannedService({ db, routing, clock })
   const distributor = createDistributor({ chats, routing, bus, log: fastify.log, reofferSeconds: settings.reofferSeconds, clock })
   const access = createAccess({ host, settings, routing })
   const hub = createHub({
@@ -154,15 +164,23 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     }
   })
   registerCustomerProjections(hub, { base, chats, customerViews, views })
+  const lists = createListViews({ base, chats, routing, host, preferences: createPreferenceService({ db, clock }), views, clock, idleWarningSeconds: settings.idleWarningSeconds, idleHighSeconds: settings.idleHighSeconds })
+  registerListProjections(hub, { chats, listViews: lists })
+  const comments = createCommentService({ db, bus, chats, clock })
+  const commentViews = createCommentViews({ base, comments, views })
+  registerCommentProjections(hub, { commentViews })
 
   // Every state change must come from our own pages (the CSRF token is checked per route too).
   fastify.addHook('onRequest', async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') access.checkOrigin(request.headers, request.protocol, false)
   })
 
-  const deps: RouteDeps = { base, chats, routing, access, hub, views, consoleViews, customerViews, customer, settings, manifest }
+  const deps: RouteDeps = { base, chats, canned, comments: { service: comments, views: commentViews }, routing, access, hub, views, consoleViews, customerViews, customer, settings, manifest }
   await fastify.register(customerRoutes, deps)
   await fastify.register(consoleRoutes, deps)
+  await fastify.register(listRoutes, { ...deps, lists })
+  await fastify.register(commentRoutes, deps)
+  await fastify.register(cannedRoutes, deps)
   await fastify.register(adminRoutes, { ...deps, host })
   await fastify.register(socketRoutes, deps)
 

@@ -40,6 +40,8 @@ export interface Settings {
   messagesPerMinute: number
   reofferSeconds: number
   purgeAfterDays: number
+  idleWarningSeconds: number
+  idleHighSeconds: number
 }
 
 const manifestSchema = JSON.parse(readFileSync(resolve(projectRoot, 'plugin/manifest.schema.json'), 'utf8')) as object

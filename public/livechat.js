@@ -242,6 +242,29 @@
     if (dismiss) dismiss.parentElement.remove()
   })
 
+  // ---- typing: the reply box tells the other side, at most every two seconds; a shown
+  // "… is typing" fades when nothing more comes for five seconds.
+  let typingSent = 0
+  document.addEventListener('input', function (e) {
+    const box = e.target.closest && e.target.closest('.lc-composer__form textarea')
+    if (!box || Date.now() - typingSent < 2000) return
+    typingSent = Date.now()
+    const el = document.querySelector('[data-lc-ws-base]')
+    const ws = el && el._htmx && el._htmx.ws && el._htmx.ws.connection && el._htmx.ws.connection.socket
+    const chatId = box.form.querySelector('input[name="chat_id"]')
+    if (ws && ws.readyState === 1 && chatId) ws.send(JSON.stringify({ type: 'typing', chat_id: chatId.value }))
+  })
+  const typingTimers = {}
+  function fadeTyping () {
+    document.querySelectorAll('.lc-typing').forEach(function (line) {
+      if (!line.querySelector('[data-lc-typing]') || line.getAttribute('data-lc-seen') === line.innerHTML) return
+      line.setAttribute('data-lc-seen', line.innerHTML)
+      clearTimeout(typingTimers[line.id])
+      typingTimers[line.id] = setTimeout(function () { line.innerHTML = ''; line.removeAttribute('data-lc-seen') }, 5000)
+    })
+  }
+  document.addEventListener('htmx:ws:after:message:incoming', fadeTyping)
+
   // Enter sends, Shift+Enter starts a new line: what every chat box does.
   document.addEventListener('keydown', function (e) {
     const box = e.target.closest && e.target.closest('textarea[data-lc-enter-sends]')
@@ -251,10 +274,209 @@
     }
   })
 
+  // The customer's email in a chat's header and the returning-customer line open the
+  // Customer tab (seed 001, "Viewing User Details") by clicking that tab, so the tab's own
+  // hx-get and the tab switching above stay the one way it opens.
+  document.addEventListener('click', function (e) {
+    const opener = e.target.closest('[data-lc-open-tab]')
+    const pane = opener && opener.closest('.lc-pane')
+    const tab = pane && pane.querySelector('[data-lc-tab="' + opener.getAttribute('data-lc-open-tab') + '"]')
+    if (!tab) return
+    e.preventDefault()
+    tab.click()
+    tab.focus()
+  })
+
+  // ---- canned replies (plugin/canned). A "/" typed at the start of an agent's reply box, or
+  // the Insert canned reply button, asks the server for a listbox of replies (their text
+  // already filled in for this chat) under the composer. Choosing one puts its text into the
+  // box, never sends it: the agent edits and sends as usual, and the rest of the draft stays.
+  // The box (or the list's search field) keeps focus and points at the active option with
+  // aria-activedescendant; arrows move, Enter or Tab choose, Escape closes.
+  let cannedTimer = null
+  function cannedParts (el) {
+    const composer = el && el.closest('.lc-composer')
+    const list = composer && composer.querySelector('[data-lc-canned]')
+    if (!list) return null
+    return { composer, list, box: composer.querySelector('textarea[name="body"]'), search: list.querySelector('[data-lc-canned-search]') }
+  }
+  // What follows a "/" that starts the box, up to the caret; null when the box does not start so.
+  function slashQuery (box) {
+    const m = /^\/([A-Za-z0-9-]{0,40})$/.exec(box.value.slice(0, box.selectionStart))
+    return m ? m[1] : null
+  }
+  function cannedOwner (parts) { return parts.search || parts.box }
+  function cannedOptions (parts) { return Array.prototype.slice.call(parts.list.querySelectorAll('[role="option"]')) }
+  function closeCanned (parts, focusBox) {
+    clearTimeout(cannedTimer)
+    parts.list.innerHTML = ''
+    parts.box.removeAttribute('aria-activedescendant')
+    if (focusBox) parts.box.focus()
+  }
+  function setActive (parts, option) {
+    cannedOptions(parts).forEach(function (o) { o.setAttribute('aria-selected', String(o === option)) })
+    cannedOwner(parts).setAttribute('aria-activedescendant', option.id)
+    option.scrollIntoView({ block: 'nearest' })
+  }
+  function pickCanned (option) {
+    const parts = cannedParts(option)
+    const text = option.getAttribute('data-lc-text')
+    const box = parts.box
+    const menu = parts.list.querySelector('[data-lc-canned-mode="menu"]')
+    // From a typed /shortcut: the shortcut becomes the text. From the list: the text goes in at the caret.
+    const start = menu && slashQuery(box) !== null ? 0 : box.selectionStart
+    box.setRangeText(text, start, box.selectionEnd, 'end')
+    closeCanned(parts, true)
+  }
+  function askCanned (parts, query) {
+    htmx.ajax('GET', parts.list.getAttribute('data-lc-canned') + '?q=' + encodeURIComponent(query), { source: parts.list, target: '#lc-notice', swap: 'none' })
+  }
+  // After each answer: point the owner at the option the server marked active, drop a menu
+  // whose "/" the agent has typed away meanwhile, and move focus into a list just opened.
+  function syncCanned () {
+    document.querySelectorAll('[data-lc-canned]').forEach(function (list) {
+      const parts = cannedParts(list)
+      if (!parts || !parts.box) return
+      if (list.querySelector('[data-lc-canned-mode="menu"]') && slashQuery(parts.box) === null) { closeCanned(parts, false); return }
+      const active = list.querySelector('[role="option"][aria-selected="true"]')
+      if (active) cannedOwner(parts).setAttribute('aria-activedescendant', active.id)
+      else cannedOwner(parts).removeAttribute('aria-activedescendant')
+      if (parts.search && !parts.search.hasAttribute('data-lc-focused')) {
+        parts.search.setAttribute('data-lc-focused', '')
+        parts.search.focus()
+      }
+    })
+  }
+  document.addEventListener('htmx:after:swap', syncCanned)
+  document.addEventListener('input', function (e) {
+    const parts = e.target.matches && e.target.matches('textarea[name="body"]') && cannedParts(e.target)
+    if (!parts || parts.search) return
+    const query = slashQuery(parts.box)
+    clearTimeout(cannedTimer)
+    if (query === null) { if (parts.list.firstElementChild) closeCanned(parts, false); return }
+    cannedTimer = setTimeout(function () { askCanned(parts, query) }, 120)
+  })
+  // Capture phase: ahead of the Enter-sends handler, so Enter on an option chooses it instead.
+  document.addEventListener('keydown', function (e) {
+    const parts = e.target.matches && e.target.matches('textarea[name="body"], [data-lc-canned-search]') && cannedParts(e.target)
+    if (!parts || !parts.list.firstElementChild) return
+    if (e.key === 'Escape') { e.preventDefault(); closeCanned(parts, true); return }
+    const options = cannedOptions(parts)
+    const index = options.findIndex(function (o) { return o.getAttribute('aria-selected') === 'true' })
+    if (!options.length) return
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault()
+      const step = e.key === 'ArrowDown' ? 1 : -1
+      setActive(parts, options[index < 0 ? (step > 0 ? 0 : options.length - 1) : (index + step + options.length) % options.length])
+    } else if ((e.key === 'Enter' || e.key === 'Tab') && !e.shiftKey && !e.isComposing && index >= 0) {
+      e.preventDefault()
+      e.stopPropagation()
+      pickCanned(options[index])
+    }
+  }, true)
+  // mousedown would take focus from the box before the click lands.
+  document.addEventListener('mousedown', function (e) {
+    if (e.target.closest('[data-lc-canned] [role="option"]')) e.preventDefault()
+  })
+  document.addEventListener('click', function (e) {
+    const option = e.target.closest('[data-lc-canned] [role="option"]')
+    if (option) { pickCanned(option); return }
+    const close = e.target.closest('[data-lc-canned-close]')
+    const parts = close && cannedParts(close)
+    if (parts) closeCanned(parts, true)
+  })
+
   document.addEventListener('DOMContentLoaded', function () {
     const first = document.querySelector('.lc-pane[data-lc-pane]')
     currentPane = first && first.getAttribute('data-lc-pane')
     afterSwap()
     offerNotifications()
+    // A second copy of a pane is removed as it lands (in the same turn), not after the swap
+    // events, so nothing ever sees two.
+    const panes = document.querySelector('.lc-panes')
+    if (panes && window.MutationObserver) new window.MutationObserver(dedupePanes).observe(panes, { childList: true })
+  })
+})()
+
+// ---- chat lists (views/console/list*.hbs): Select All, ticks kept across refreshes, the
+// refresh signal, and idle colours that move on as time passes between refreshes.
+;(function () {
+  'use strict'
+
+  function list () { return document.getElementById('lc-list') }
+
+  // Ticks survive the list being re-read (a push, a re-sort): they are the agent's, not the server's.
+  let ticked = []
+  document.addEventListener('change', function (e) {
+    if (e.target.matches('[data-lc-select-all]')) {
+      document.querySelectorAll('[data-lc-select]').forEach(function (box) { box.checked = e.target.checked })
+    }
+    if (e.target.matches('[data-lc-select], [data-lc-select-all]')) {
+      ticked = Array.prototype.map.call(document.querySelectorAll('[data-lc-select]:checked'), function (b) { return b.value })
+    }
+  })
+  function restoreTicks () {
+    const boxes = document.querySelectorAll('[data-lc-select]')
+    boxes.forEach(function (box) { box.checked = ticked.indexOf(box.value) !== -1 })
+    const all = document.querySelector('[data-lc-select-all]')
+    if (all) all.checked = boxes.length > 0 && Array.prototype.every.call(boxes, function (b) { return b.checked })
+  }
+
+  function duration (ms) {
+    const s = Math.max(0, Math.round(ms / 1000))
+    return s < 60 ? s + 's' : s < 3600 ? Math.floor(s / 60) + 'm ' + (s % 60) + 's' : Math.floor(s / 3600) + 'h ' + Math.floor(s % 3600 / 60) + 'm'
+  }
+  const labels = { green: 'Active', yellow: 'Idle warning', red: 'High idle' }
+
+  // Idle is measured against the server's clock: the table says what time it was rendered at.
+  function tick () {
+    const el = list()
+    if (!el) return
+    if (el._lcSkew === undefined) el._lcSkew = Number(el.getAttribute('data-lc-now')) - Date.now()
+    const now = Date.now() + el._lcSkew
+    const warn = Number(el.getAttribute('data-lc-warn'))
+    const high = Number(el.getAttribute('data-lc-high'))
+    el.querySelectorAll('[data-lc-idle][data-lc-idle-from]').forEach(function (icon) {
+      const idle = now - Number(icon.getAttribute('data-lc-idle-from'))
+      const level = idle >= high ? 'red' : idle >= warn ? 'yellow' : 'green'
+      if (icon.classList.contains('lc-idle--' + level)) return
+      icon.className = 'lc-idle lc-idle--' + level
+      icon.title = labels[level]
+      icon.querySelector('[data-lc-idle-label]').textContent = labels[level]
+      const row = icon.closest('tr')
+      if (row) row.className = 'lc-list-row lc-list-row--' + level
+    })
+    el.querySelectorAll('[data-lc-idle-text][data-lc-idle-from]').forEach(function (cell) {
+      cell.textContent = duration(now - Number(cell.getAttribute('data-lc-idle-from')))
+    })
+  }
+
+  // The refresh signal (socket push, or after saving fields or transferring): the table
+  // re-reads itself from its own address, with this tab's filters and sort.
+  let lastStale = null
+  function readIfStale () {
+    const signal = document.getElementById('lc-list-stale')
+    const el = list()
+    if (!signal || !el) return
+    const at = signal.getAttribute('data-lc-list-stale')
+    if (lastStale === null) { lastStale = at; return }
+    if (at === lastStale) return
+    lastStale = at
+    el.dispatchEvent(new CustomEvent('lc-stale'))
+  }
+
+  function afterListSwap () {
+    // A transfer's outcome is in: the chats it named are no longer the agent's selection.
+    const outcome = document.querySelector('.lc-list-results:not([data-lc-seen])')
+    if (outcome) { outcome.setAttribute('data-lc-seen', ''); ticked = [] }
+    readIfStale()
+    restoreTicks()
+    tick()
+  }
+  document.addEventListener('htmx:after:swap', afterListSwap)
+  document.addEventListener('htmx:ws:after:message:incoming', afterListSwap)
+  document.addEventListener('DOMContentLoaded', function () {
+    afterListSwap()
+    if (list()) setInterval(tick, 5000)
   })
 })()

@@ -3,11 +3,11 @@ import t from 'tap'
 import { migrateLatest, migrationSource, migrationTable } from '../migrations/index.ts'
 import { testDatabase } from './helpers/db.ts'
 
-const tables = ['lc_chats', 'lc_messages', 'lc_chat_history', 'lc_agent_presence', 'lc_job_locks', 'lc_departments', 'lc_groups', 'lc_group_members']
+const tables = ['lc_chats', 'lc_messages', 'lc_chat_history', 'lc_agent_presence', 'lc_job_locks', 'lc_departments', 'lc_groups', 'lc_group_members', 'lc_chat_comments', 'lc_canned_replies', 'lc_agent_preferences']
 
 // When this fails, the plugin's schema changed: make sure the change is a new migration
 // (never an edit of a shipped one), then update the hash.
-const schemaHash = '0838ada36f17'
+const schemaHash = 'c7993a33b313'
 
 t.test('migrations', async (t) => {
   const { knex, drop } = await testDatabase()

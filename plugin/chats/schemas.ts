@@ -40,6 +40,26 @@ export const socketMessage = {
       properties: { type: { const: 'ping' }, headers: hxHeaders }
     },
     {
+      // Coaching (seed 001): agents only, never to the customer.
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'chat_id', 'body', 'client_msg_id'],
+      properties: {
+        type: { const: 'coach' },
+        chat_id: { type: 'string', pattern: '^[0-9]{1,10}$' },
+        body: { type: 'string', maxLength: 100000 },
+        client_msg_id: { type: 'string', minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' },
+        headers: hxHeaders
+      }
+    },
+    {
+      // The sender is typing: relayed to the other side, never stored.
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'chat_id'],
+      properties: { type: { const: 'typing' }, chat_id: { type: 'string', pattern: '^[0-9]{1,10}$' }, headers: hxHeaders }
+    },
+    {
       // The agent has looked at a chat up to `seq`: clears its unread badge.
       type: 'object',
       additionalProperties: false,

@@ -9,7 +9,7 @@ import type { HostAdapter, HostUser } from '../host/adapter.ts'
 import type { Bus } from '../realtime/events.ts'
 import type { RoutingService } from '../routing/service.ts'
 import * as store from './store.ts'
-import { type Actor, type AgentScope, type Chat, ChatStatus, type Message, openStatuses, queueGroups, sees } from './types.ts'
+import { type Actor, type AgentScope, agentOnlyKinds, type Chat, ChatStatus, type Message, openStatuses, queueGroups, sees } from './types.ts'
 
 export interface ChatServiceDeps {
   db: Knex
@@ -62,6 +62,19 @@ const answeredMeanwhile = new Error('answered meanwhile')
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
 
 export type ChatService = ReturnType<typeof createChatService>
+
+/** The rule behind chatForAgent, for lists that link only the chats the agent may open. */
+export function agentMaySee (chat: Chat, scope: AgentScope): boolean {
+  if (chat.agentId === scope.id) return true
+  if (scope.supervise && sees(scope, chat.groupId)) return true
+  if (chat.status === ChatStatus.queued && (chat.transferredTo === null || chat.transferredTo === scope.id)) {
+    const groups = queueGroups(scope)
+    return chat.groupId === null || groups === 'all' || groups.includes(chat.groupId)
+  }
+  return false
+}
+
+const dayMs = 86_400_000
 
 /** Chat lifecycle and messages (DESIGN §4): every change is one conditional UPDATE plus history, in one transaction. */
 export function createChatService ({ db, bus, host, routing, clock = Date.now, maxMessageLength }: ChatServiceDeps) {
@@ -237,12 +250,7 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
      */
     async chatForAgent (chatId: number, scope: AgentScope): Promise<Chat> {
       const chat = await load(chatId)
-      if (chat.agentId === scope.id) return chat
-      if (scope.supervise && sees(scope, chat.groupId)) return chat
-      if (chat.status === ChatStatus.queued && (chat.transferredTo === null || chat.transferredTo === scope.id)) {
-        const groups = queueGroups(scope)
-        if (chat.groupId === null || groups === 'all' || groups.includes(chat.groupId)) return chat
-      }
+      if (agentMaySee(chat, scope)) return chat
       throw new LC_ERR_CHAT_NOT_FOUND(String(chatId))
     },
 
@@ -504,6 +512,46 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
       return (await store.messagesBetween(db, chatId, afterSeq, upToSeq)).map(store.toMessage)
     },
 
+    /** Someone is typing in the chat: passed on to the other side, never stored. */
+    async typing (chatId: number, side: 'agent' | 'customer', name: string): Promise<void> {
+      await bus.publish({ type: 'chat.typing', chatId, side, name })
+    },
+
+    /** What the customer may read of a chat: everything but coaching. Their page and transcript use this. */
+    async customerMessages (chatId: number): Promise<Message[]> {
+      return (await store.messagesBetween(db, chatId, 0)).map(store.toMessage).filter((m) => !agentOnlyKinds.has(m.kind))
+    },
+
+    /**
+     * Coaching (seed 001): a supervisor watching an active chat, or its agent answering
+     * them, writes inline for agents only. Stored in the chat's seq like any message, so
+     * agents get it in order; customers' sockets and pages skip it.
+     */
+    async postCoaching (chatId: number, scope: AgentScope, text: string, clientMsgId: string | null): Promise<{ message: Message, duplicate: boolean }> {
+      const body = text.replace(/\r\n/g, '\n').trim()
+      if (body.length === 0) throw new LC_ERR_MESSAGE_EMPTY()
+      const length = [...body].length
+      if (length > maxMessageLength) throw new LC_ERR_MESSAGE_TOO_LONG(String(maxMessageLength), String(length))
+      const chat = await load(chatId)
+      const coach = chat.agentId === scope.id || (scope.supervise && sees(scope, chat.groupId))
+      if (!coach) throw new LC_ERR_CHAT_NOT_FOUND(String(chatId))
+      if (chat.status !== ChatStatus.active) throw new LC_ERR_CHAT_CLOSED()
+      const author: Actor = { kind: 'agent', id: scope.id, name: scope.name }
+      let message: Message | undefined
+      try {
+        message = await db.transaction(async (trx) => await append(trx, chatId, author, 'coaching', body, clientMsgId, [ChatStatus.active]))
+      } catch (err) {
+        if (clientMsgId && isUniqueViolation(err)) {
+          const existing = await store.messageByClientId(db, chatId, clientMsgId)
+          if (existing) return { message: store.toMessage(existing), duplicate: true }
+        }
+        throw err
+      }
+      if (!message) throw new LC_ERR_CHAT_CLOSED()
+      await bus.publish({ type: 'chat.message', chatId, message })
+      return { message, duplicate: false }
+    },
+
     /** The agent's Queue tab: unassigned chats of the groups they work, oldest first. */
     async queue (scope: AgentScope): Promise<Chat[]> {
       return (await store.queuedChats(db, { groups: queueGroups(scope), which: 'queue' })).map(store.toChat)
@@ -554,6 +602,14 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
       return await store.recentQueueTime(db, groupId, clock() - 24 * 3600_000)
     },
 
+    /**
+     * A chat list with its filters and sort (seed 000: My and Global Live Chats). The
+     * caller decides which groups the viewer may see; `now` defaults to the clock.
+     */
+    async list (query: Omit<store.ListQuery, 'now'> & { now?: number }): Promise<Chat[]> {
+      return (await store.listChats(db, { ...query, now: query.now ?? clock() })).map(store.toChat)
+    },
+
     async agentChats (agentId: string, which: 'active' | 'completed'): Promise<Chat[]> {
       const statuses = which === 'active' ? [ChatStatus.active] : [ChatStatus.ended, ChatStatus.abandoned]
       return (await store.agentChats(db, agentId, statuses)).map(store.toChat)
@@ -561,6 +617,28 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
 
     async history (chatId: number) {
       return await store.historyOf(db, chatId)
+    },
+
+    /**
+     * One row of the chat's history for another capability's change (a comment, say).
+     * Pass the transaction of that change, so the change and its record commit together.
+     */
+    async recordHistory (chatId: number, actor: Actor, action: string, data?: object, trx?: Knex.Transaction): Promise<void> {
+      if (trx) await history(trx, chatId, actor, action, data)
+      else await db.transaction(async (t) => { await history(t, chatId, actor, action, data) })
+    },
+
+    /**
+     * A customer's chats, newest first (only those before chat `before`, when given): by
+     * host user id when they were signed in, else by the email they gave. Counts cover
+     * every chat, not only the `limit` returned: the periods of seed 001's Statistics tab.
+     */
+    async customerChats (customer: { userId: string | null, email: string }, opts: { limit?: number, before?: number } = {}) {
+      const now = clock()
+      const { rows, total, since } = await store.customerChats(db, customer, {
+        limit: opts.limit ?? 50, beforeId: opts.before, since: [7, 30, 90].map((d) => now - d * dayMs)
+      })
+      return { chats: rows.map(store.toChat), counts: { last7: since[0]!, last30: since[1]!, last90: since[2]!, all: total } }
     },
 
     get: load

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { affected, toMs } from '../db/index.ts'
+import { affected, getDialect, toMs } from '../db/index.ts'
 import type { Chat, ChatStatus, Message } from './types.ts'
 
 type Db = Knex | Knex.Transaction
@@ -244,4 +244,101 @@ export async function markRead (db: Db, chatId: number, agentId: string, seq: nu
 export async function agentChats (db: Db, agentId: string, statuses: readonly ChatStatus[], limit = 50): Promise<LcChatRow[]> {
   return await db<LcChatRow>('lc_chats').where('agent_id', agentId).whereIn('status', statuses).whereNull('deleted_at')
     .orderBy('id', 'desc').limit(limit)
+}
+
+/**
+ * One customer's chats, newest first (ids below `beforeId` only, when given), with how many
+ * there are in all and how many were created at or after each of `since`. A signed-in
+ * customer is known by host user id, anyone else by email: case-insensitively, as MySQL's
+ * collation compares it, so SQLite compares (and indexes) it NOCASE.
+ */
+export async function customerChats (db: Db, who: { userId: string | null, email: string }, opts: { limit: number, beforeId?: number, since: number[] }): Promise<{ rows: LcChatRow[], total: number, since: number[] }> {
+  const match = (q: Knex.QueryBuilder): Knex.QueryBuilder => {
+    q.whereNull('deleted_at')
+    if (who.userId !== null) q.andWhere('customer_user_id', who.userId)
+    else q.andWhereRaw(getDialect(db) === 'sqlite' ? 'customer_email = ? collate nocase' : 'customer_email = ?', [who.email])
+    if (opts.beforeId !== undefined) q.andWhere('id', '<', opts.beforeId)
+    return q
+  }
+  const rows = await match(db<LcChatRow>('lc_chats').select('*')).orderBy('id', 'desc').limit(opts.limit)
+  const sums = opts.since.map((at, i) => db.raw(`sum(case when created_at >= ? then 1 else 0 end) as s${i}`, [at]))
+  const counts: Record<string, unknown> = await match(db('lc_chats').select(db.raw('count(*) as n'), ...sums)).first()
+  return { rows, total: Number(counts?.n ?? 0), since: opts.since.map((_, i) => Number(counts?.[`s${i}`] ?? 0)) }
+}
+
+// ---------------------------------------------------------------- chat lists (seed 000, "My Live Chats vs. Global Live Chats")
+
+export type ListSortColumn = 'status' | 'user' | 'group' | 'started' | 'queue' | 'idle' | 'messages' | 'agent'
+
+export interface ListQuery {
+  statuses: readonly ChatStatus[]
+  groups: number[] | 'all'
+  /** Chats of no group (one shared queue) too; false once the list is narrowed to groups. */
+  ungrouped?: boolean
+  agentId?: string
+  /** Queued chats only: true for transfers (the Transferred tab), false for the Queue tab. */
+  transferred?: boolean
+  /** With `transferred`: held for this agent or for anyone in the group. */
+  forAgent?: string
+  sort: ListSortColumn
+  dir: 'asc' | 'desc'
+  /** Group or agent ids in the order of their names, for those sorts: the names are not in lc_chats. */
+  rank?: Array<number | string>
+  /** The time idle and queue time are measured at. */
+  now: number
+  limit: number
+}
+
+const statusOrder = "CASE status WHEN 'queued' THEN 0 WHEN 'active' THEN 1 WHEN 'ended' THEN 2 WHEN 'abandoned' THEN 3 ELSE 4 END"
+// Idle counts from the agent's last message, or from assignment when they have not written.
+const idleFrom = 'COALESCE(last_agent_message_at, assigned_at)'
+
+/**
+ * One page of a chat list, sorted in SQL. Every sort ends on idle time in the same
+ * direction (seed 000 "Sorting": least idle first ascending), then on id, so the order
+ * is total and stable. Chats without idle time (never assigned) count as least idle.
+ */
+export async function listChats (db: Db, query: ListQuery): Promise<LcChatRow[]> {
+  const q = db<LcChatRow>('lc_chats').whereIn('status', [...query.statuses]).whereNull('deleted_at')
+  const { groups, ungrouped = true } = query
+  if (groups !== 'all' || !ungrouped) {
+    q.andWhere((w) => {
+      w.whereRaw('1 = 0')
+      if (ungrouped) w.orWhereNull('group_id')
+      if (groups === 'all') w.orWhereNotNull('group_id')
+      else if (groups.length > 0) w.orWhereIn('group_id', groups)
+    })
+  }
+  if (query.agentId !== undefined) q.andWhere('agent_id', query.agentId)
+  if (query.transferred === true) {
+    q.whereNotNull('transferred_at')
+    if (query.forAgent !== undefined) {
+      const me = query.forAgent
+      q.andWhere((w) => { w.whereNull('transferred_to').orWhere('transferred_to', me) })
+    }
+  }
+  if (query.transferred === false) q.whereNull('transferred_at')
+  const dir = query.dir === 'desc' ? 'desc' : 'asc'
+  const back = dir === 'asc' ? 'desc' : 'asc'
+  const byIdle = (d: 'asc' | 'desc', r: 'asc' | 'desc'): void => {
+    q.orderByRaw(`CASE WHEN ${idleFrom} IS NULL THEN 0 ELSE 1 END ${d}`)
+    q.orderByRaw(`${idleFrom} ${r}`)
+  }
+  const ranked = (column: 'group_id' | 'agent_id'): void => {
+    const rank = query.rank ?? []
+    if (rank.length === 0) { q.orderBy(column, dir); return }
+    q.orderByRaw(`CASE ${column} ${rank.map(() => 'WHEN ? THEN ?').join(' ')} ELSE ? END ${dir}`, [...rank.flatMap((id, i) => [id, i]), rank.length])
+  }
+  switch (query.sort) {
+    case 'status': q.orderByRaw(`${statusOrder} ${dir}`); break
+    case 'user': q.orderByRaw(`LOWER(customer_name) ${dir}`).orderByRaw(`LOWER(customer_email) ${dir}`); break
+    case 'group': ranked('group_id'); break
+    case 'agent': ranked('agent_id'); break
+    case 'started': q.orderBy('created_at', dir); break
+    case 'queue': q.orderByRaw(`COALESCE(assigned_at, ?) - COALESCE(queued_at, created_at) ${dir}`, [query.now]); break
+    case 'messages': q.orderBy('message_count', dir); break
+    case 'idle': break
+  }
+  byIdle(dir, back)
+  return await q.orderBy('id', dir).limit(query.limit)
 }

@@ -11,7 +11,10 @@ export type ChatStatus = typeof ChatStatus[keyof typeof ChatStatus]
 export const openStatuses: readonly ChatStatus[] = [ChatStatus.queued, ChatStatus.active]
 
 export type AuthorKind = 'customer' | 'agent' | 'system'
-export type MessageKind = 'text' | 'event'
+export type MessageKind = 'text' | 'event' | 'coaching'
+
+/** Kinds only agents see: never sent to a customer's socket, page or transcript. */
+export const agentOnlyKinds: ReadonlySet<MessageKind> = new Set(['coaching'])
 
 export interface Chat {
   id: number

@@ -42,7 +42,14 @@ export function openComposer (base: string, chatId: number, audience: Audience, 
     endLabel: audience === 'customer' ? 'End chat' : 'End Chat',
     closedText: '',
     restartUrl: audience === 'customer' ? `${base}/start` : null,
+    // Canned replies (plugin/canned) are the agent's own tools; a customer's composer never offers them.
+    cannedUrl: audience === 'agent' ? `${base}/console/chats/${chatId}/canned` : null,
     body: draft?.body ?? '',
     error: draft?.error ?? null
   }
+}
+
+/** The Coaching box (seed 001) beside an agent's reply box: agents only, never the customer. */
+export function coachingModel (chatId: number, draft?: { body: string, error: string }) {
+  return { chatId, clientMsgId: newClientMsgId(), body: draft?.body ?? '', error: draft?.error ?? null }
 }

@@ -90,6 +90,12 @@ export function registerConsoleProjections (hub: Hub, { chats, consoleViews, rou
     }
   })
 
+  hub.project('chat.typing', async ({ chatId, side, name }) => {
+    if (side !== 'customer') return
+    const html = envelope([fragment(targets.typing(chatId), 'innerHTML', views.render('chats/typing', { name }))])
+    for (const c of hub.clients(`chat:${chatId}`)) if (c.kind === 'agent') void hub.send(c, html)
+  })
+
   hub.project('agent.alert', async (event) => {
     const clients = event.agentId ? hub.clients(`agent:${event.agentId}`) : working(event.groupId)
     if (clients.length === 0) return

@@ -132,6 +132,16 @@ export const consoleRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps
     ]))
   })
 
+  fastify.get<IdParams>('/console/chats/:id/tabs/customer', { schema: { params: chatParams } }, async (request, reply) => {
+    const agent = await access.agent(request)
+    const scope = await agent.scope()
+    const chat = await chats.chatForAgent(request.params.id, scope)
+    const panel = await consoleViews.customerPanel(chat, scope, (err) => { request.log.warn({ err, chatId: chat.id }, 'the help desk failed to answer for the customer panel') })
+    return reply.type(html).send(envelope([
+      fragment(targets.tabPanel(chat.id), 'innerHTML', views.render('console/customer-panel', panel))
+    ]))
+  })
+
   fastify.get<IdParams>('/console/chats/:id/tabs/history', { schema: { params: chatParams } }, async (request, reply) => {
     const agent = await access.agent(request)
     const chat = await chats.chatForAgent(request.params.id, await agent.scope())

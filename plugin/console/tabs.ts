@@ -11,5 +11,7 @@ export interface ChatTab {
 
 export const chatTabs: readonly ChatTab[] = [
   { id: 'conversation', label: 'Conversation' },
+  { id: 'comments', label: 'Comments' },
+  { id: 'customer', label: 'Customer' },
   { id: 'history', label: 'History' }
 ]

@@ -1,11 +1,12 @@
 import type { ChatService } from '../chats/service.ts'
 import { type AgentScope, type Chat, ChatStatus, type Message, sees } from '../chats/types.ts'
-import { composerModel, statusLabels } from '../chats/view-models.ts'
+import { coachingModel, composerModel, statusLabels } from '../chats/view-models.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import type { Presence, RoutingService } from '../routing/service.ts'
 import type { Views } from '../views.ts'
+import { createCustomerPanel } from './customer-panel.ts'
 import { chatTabs } from './tabs.ts'
 
 export type ConsoleViews = ReturnType<typeof createConsoleViews>
@@ -30,6 +31,7 @@ export function createConsoleViews ({ base, chats, routing, host, views }: { bas
   }
 
   const unread = (chat: Chat): number => Math.max(0, chat.lastSeq - chat.agentReadSeq)
+  const customer = createCustomerPanel({ base, chats, host, agentName })
 
   async function pane (chat: Chat, viewer: AgentScope | string, messages?: Message[], isNew = false) {
     const viewerId = typeof viewer === 'string' ? viewer : viewer.id
@@ -44,10 +46,14 @@ export function createConsoleViews ({ base, chats, routing, host, views }: { bas
       statusLabel: statusLabels[chat.status],
       agentName: await agentName(chat.agentId),
       groupLabel: await groupLabel(chat.groupId),
+      // The customer has chatted before (seed 004): a line at the top of the conversation.
+      returning: await customer.returning(chat),
       customerLeft: chat.customerLeftAt !== null && active,
       transfer: chat.transferredBy && chat.transferredAt && (mine || supervise)
         ? { by: await agentName(chat.transferredBy), at: chat.transferredAt, comment: chat.transferComment }
         : null,
+      // Coaching (seed 001): the supervisor watching, and the agent answering them.
+      coaching: active && (mine || supervise) ? coachingModel(chat.id) : null,
       canTransfer: active && (mine || supervise),
       canTake: active && !mine && supervise,
       messages: messages ?? await chats.messages(chat.id),
@@ -127,6 +133,8 @@ export function createConsoleViews ({ base, chats, routing, host, views }: { bas
   async function describe (action: string, data: Record<string, unknown>): Promise<string> {
     const name = async (id: unknown): Promise<string> => typeof id === 'string' ? (await agentName(id)) ?? 'an agent' : 'an agent'
     const group = async (id: unknown): Promise<string> => typeof id === 'number' ? (await groupLabel(id)) ?? `group ${id}` : 'the queue'
+    const by = (author: unknown): string => typeof author === 'string' ? ` by ${author}` : ''
+    const quoted = (text: unknown): string => typeof text === 'string' && text !== '' ? `: “${text}”` : ''
     switch (action) {
       case 'started': return `Started the chat from the ${String(data.source ?? 'portal')}, in ${await group(data.groupId)}`
       case 'accepted': return data.transferredBy ? `Accepted the chat transferred by ${await name(data.transferredBy)}` : 'Accepted the chat from the queue'
@@ -140,12 +148,20 @@ export function createConsoleViews ({ base, chats, routing, host, views }: { bas
       case 'customer_left': return 'Left the chat (End user has cancelled chat)'
       case 'cancelled': return 'Left the queue before an agent joined'
       case 'ended': return 'Ended the chat'
+      // Comments (plugin/comments): whose comment, and the start of its text.
+      case 'comment_added': return `Added a comment${data.resolution === true ? ' and marked it as the resolution' : ''}${quoted(data.excerpt)}`
+      case 'comment_edited': return `Edited a comment${by(data.author)}${quoted(data.excerpt)}`
+      case 'comment_deleted': return `Deleted a comment${by(data.author)}${data.wasResolution === true ? ', the resolution' : ''}${quoted(data.excerpt)}`
+      case 'resolution_marked': return `Marked a comment${by(data.author)} as the resolution${typeof data.replaced === 'string' ? `, in place of one by ${data.replaced}` : ''}`
+      case 'resolution_unmarked': return `Unmarked a comment${by(data.author)} as the resolution`
       default: return action.replace(/_/g, ' ')
     }
   }
 
   return {
     pane,
+    /** The Customer tab (seed 001 "Viewing User Details"). */
+    customerPanel: customer.panel,
     transferForm,
 
     /** The History tab: every recorded action, oldest first. */
@@ -202,6 +218,8 @@ export function createConsoleViews ({ base, chats, routing, host, views }: { bas
       const model = await pane(chat, viewer, [])
       const parts = [fragment(targets.chatHeader(chat.id), 'outerHTML', views.render('console/chat-header', model))]
       if (!model.composer.open || composerChanged) parts.push(fragment(targets.composer(chat.id), 'outerHTML', views.render('chats/composer', model.composer)))
+      // Nothing left to coach once the chat is over.
+      if (chat.status !== ChatStatus.active) parts.push(fragment(targets.coaching(chat.id), 'outerHTML', ''))
       return parts
     }
   }

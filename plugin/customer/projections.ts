@@ -70,4 +70,10 @@ export function registerCustomerProjections (hub: Hub, { base, chats, customerVi
       void hub.send(c, html)
     }
   })
+
+  hub.project('chat.typing', async ({ chatId, side, name }) => {
+    if (side !== 'agent') return
+    const html = envelope([fragment(targets.typing(chatId), 'innerHTML', views.render('chats/typing', { name }))])
+    for (const c of hub.clients(`customer:${chatId}`)) void hub.send(c, html)
+  })
 }

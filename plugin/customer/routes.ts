@@ -163,7 +163,7 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
   fastify.get<{ Params: { id: number } }>('/chat/:id', { schema: { params: chatParams } }, async (request, reply) => {
     const user = await access.user(request)
     const chat = await chats.chatForCustomer(request.params.id, request.cookies[customerCookie(request.params.id)], user)
-    const messages = await chats.messages(chat.id)
+    const messages = await chats.customerMessages(chat.id)
     const ahead = await chats.queuePosition(chat)
     const since = messages.at(-1)?.seq ?? 0
     return reply.lcView('customer/chat.page.hbs', {

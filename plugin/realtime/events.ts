@@ -8,6 +8,10 @@ export type BusEvent =
   | { type: 'chat.message', chatId: number, message: Message }
   | { type: 'chat.updated', chat: Chat }
   | { type: 'queue.changed', groupId?: number | null }
+  /** "… is typing": from one side of a chat to the other; nothing is stored. */
+  | { type: 'chat.typing', chatId: number, side: 'agent' | 'customer', name: string }
+  /** A chat's comments changed (added, edited, deleted, resolution moved): agents viewing it re-render the list. */
+  | { type: 'chat.comments', chatId: number }
   | { type: 'agent.chats', agentId: string, chatId: number, fromSeq?: number }
   | { type: 'presence.changed', agentId: string }
   /** The agent's group memberships changed: their open consoles re-read what they may see. */

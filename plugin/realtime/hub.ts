@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws'
-import type { AgentScope, Message } from '../chats/types.ts'
+import { type AgentScope, agentOnlyKinds, type Message } from '../chats/types.ts'
 import type { Bus, BusEvent } from './events.ts'
 import { envelope, fragment } from './fragments.ts'
 import { targets } from './targets.ts'
@@ -19,6 +19,11 @@ export interface Client {
   seqs: Map<number, number>
   /** Sends to one socket go out strictly one after another. */
   chain: Promise<void>
+}
+
+/** Coaching (seed 001) is for agents only: a customer's socket never carries it. */
+function sees (client: Client, message: Message): boolean {
+  return client.kind === 'agent' || !agentOnlyKinds.has(message.kind)
 }
 
 export type EventOf<T extends BusEvent['type']> = Extract<BusEvent, { type: T }>
@@ -68,13 +73,15 @@ export function createHub ({ bus, messagesBetween, renderMessages, log, maxBuffe
     if (upTo !== undefined && upTo <= last) return
     if (known && known.message.seq === last + 1) {
       client.seqs.set(chatId, known.message.seq)
-      sendNow(client, known.html())
+      if (sees(client, known.message)) sendNow(client, known.html())
       return
     }
     const messages = await messagesBetween(chatId, last, upTo)
     if (messages.length === 0) return
+    // The socket's seq moves past agent-only messages too: they are skipped, not a gap.
     client.seqs.set(chatId, messages[messages.length - 1]!.seq)
-    sendNow(client, envelope([fragment(targets.messages(chatId), 'beforeend', renderMessages(messages))]))
+    const shown = messages.filter((m) => sees(client, m))
+    if (shown.length > 0) sendNow(client, envelope([fragment(targets.messages(chatId), 'beforeend', renderMessages(shown))]))
   }
 
   const hub = {

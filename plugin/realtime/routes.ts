@@ -3,7 +3,8 @@ import type { WebSocket } from 'ws'
 import { socketMessage, type SocketMessage } from '../chats/schemas.ts'
 import type { Chat } from '../chats/types.ts'
 import { queueTopics } from '../console/projections.ts'
-import { composerModel, openComposer } from '../chats/view-models.ts'
+import { listSocketTopics } from '../console/lists.ts'
+import { coachingModel, composerModel, openComposer } from '../chats/view-models.ts'
 import { customerCookie } from '../customer/routes.ts'
 import type { RouteDeps } from '../deps.ts'
 import { type CodedError, isCoded, LC_ERR_BAD_FRAME, LC_ERR_CHAT_NOT_FOUND, LC_ERR_RATE_LIMITED } from '../errors.ts'
@@ -16,6 +17,7 @@ import { targets } from './targets.ts'
 
 const ajv = createAjv()
 const validateFrame = ajv.compile<SocketMessage>(socketMessage)
+const frameTypes: readonly string[] = socketMessage.oneOf.map((branch) => branch.properties.type.const)
 const validateSince = ajv.compile<{ since?: string }>(sinceQuery)
 const validateChatParams = ajv.compile<{ id: string }>(chatSocketParams)
 
@@ -99,8 +101,8 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
     }
     // Name the allowed types first: the oneOf's own first error would talk about a branch's fields.
     const type = (frame as { type?: unknown } | null)?.type
-    if (type !== 'message' && type !== 'ping' && type !== 'read') {
-      await hub.send(client, errorFragment(new LC_ERR_BAD_FRAME('type must be one of: message, ping, read')))
+    if (typeof type !== 'string' || !frameTypes.includes(type)) {
+      await hub.send(client, errorFragment(new LC_ERR_BAD_FRAME(`type must be one of: ${frameTypes.join(', ')}`)))
       return
     }
     if (!validateFrame(frame)) {
@@ -119,6 +121,14 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
     // service in the same UPDATE that stores the message.
     if (audience === 'customer' && chatId !== client.chatId) {
       await hub.send(client, errorFragment(new LC_ERR_CHAT_NOT_FOUND(String(chatId))))
+      return
+    }
+    if (frame.type === 'typing') {
+      await relayTyping(id, chatId)
+      return
+    }
+    if (frame.type === 'coach') {
+      await coach(id, chatId, frame.body, frame.client_msg_id, allowed)
       return
     }
     const composer = (model: ReturnType<typeof openComposer>) =>
@@ -142,6 +152,43 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
       const chat = await chats.get(chatId)
       const model = composerModel(base, chat, audience, client.userId, { body: frame.body, error: err.message })
       await hub.send(client, model.open ? composer(model) : errorFragment(err))
+    }
+  }
+
+  /**
+   * "… is typing" (never stored): a customer's to the agents watching their chat, the
+   * assigned agent's to the customer. At most one relay per socket every two seconds.
+   */
+  const lastTyping = new WeakMap<Client, number>()
+  async function relayTyping (id: Identity, chatId: number): Promise<void> {
+    const now = Date.now()
+    if (now - (lastTyping.get(id.client) ?? 0) < 2000) return
+    lastTyping.set(id.client, now)
+    if (id.author.kind === 'agent') {
+      const chat = await chats.get(chatId).catch(() => undefined)
+      if (chat?.agentId !== id.client.userId || chat.status !== 'active') return
+    }
+    await chats.typing(chatId, id.author.kind, id.author.name)
+  }
+
+  async function coach (id: Identity, chatId: number, body: string, clientMsgId: string, allowed: () => boolean): Promise<void> {
+    const { client } = id
+    if (id.author.kind !== 'agent' || !client.scope) {
+      await hub.send(client, errorFragment(new LC_ERR_CHAT_NOT_FOUND(String(chatId))))
+      return
+    }
+    const box = (draft?: { body: string, error: string }) =>
+      envelope([fragment(targets.coaching(chatId), 'outerHTML', views.render('chats/coaching', coachingModel(chatId, draft)))])
+    if (!allowed()) {
+      await hub.send(client, box({ body, error: new LC_ERR_RATE_LIMITED('messages').message }))
+      return
+    }
+    try {
+      await chats.postCoaching(chatId, client.scope, body, clientMsgId)
+      await hub.send(client, box())
+    } catch (err) {
+      if (!isCoded(err) || (err.statusCode ?? 500) >= 500) throw err
+      await hub.send(client, err.code === 'LC_ERR_CHAT_NOT_FOUND' ? errorFragment(err) : box({ body, error: err.message }))
     }
   }
 
@@ -185,11 +232,13 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
   fastify.get('/ws/console', { websocket: true }, (socket, request) => {
     serve(socket, request, async () => {
       access.checkOrigin(request.headers, request.protocol, true)
-      if (!validateSince(request.query)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateSince.errors![0]!, 'query'))
+      // A list page's socket names its list (`list=<view>`), to be told when it may have changed.
+      const { list, ...query } = request.query as { list?: unknown }
+      if (!validateSince(query)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateSince.errors![0]!, 'query'))
       const agent = await access.agent(request)
       const scope = await agent.scope()
       // Queue pushes go to the agents working the group.
-      const topics = new Set([`agent:${agent.user.id}`, ...queueTopics(scope)])
+      const topics = new Set([`agent:${agent.user.id}`, ...queueTopics(scope), ...listSocketTopics(list, agent.can('livechat.supervise'))])
       const client: Client = { socket, kind: 'agent', userId: agent.user.id, chatId: null, scope, topics, seqs: new Map(), chain: Promise.resolve() }
       sessions.set(client, { headers: request.headers, cookies: request.cookies })
       socket.on('close', () => { sessions.delete(client) })
@@ -200,9 +249,19 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
     }, async ({ client }) => {
       const since = parseSince((request.query as { since?: string }).since)
       await routing.heartbeat([client.userId!])
-      for (const chat of await chats.agentChats(client.userId!, 'active')) {
+      const own = await chats.agentChats(client.userId!, 'active')
+      for (const chat of own) {
         hub.followChat(client, chat.id, since.get(chat.id) ?? chat.lastSeq)
         void hub.catchUp(client, chat.id)
+      }
+      // Someone else's chat on the page (a supervisor watching, to coach or take it): followed
+      // too, as far as the agent may see it.
+      for (const [chatId, seq] of since) {
+        if (own.some((c) => c.id === chatId)) continue
+        const chat = await chats.chatForAgent(chatId, client.scope!).catch(() => undefined)
+        if (!chat || chat.status !== 'active') continue
+        hub.followChat(client, chatId, seq)
+        void hub.catchUp(client, chatId)
       }
       // Lists may have changed while this socket was away: send them fresh.
       void hub.send(client, async () => envelope([...await consoleViews.queueFragments(client.scope!), ...await consoleViews.listFragments(client.scope!)]))

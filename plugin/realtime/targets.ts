@@ -8,10 +8,18 @@ export const targets = {
   messages: (chatId: number) => `lc-messages-${chatId}`,
   message: (chatId: number, seq: number) => `lc-msg-${chatId}-${seq}`,
   composer: (chatId: number) => `lc-composer-${chatId}`,
+  coaching: (chatId: number) => `lc-coaching-${chatId}`,
+  typing: (chatId: number) => `lc-typing-${chatId}`,
   status: (chatId: number) => `lc-status-${chatId}`,
   chatTools: (chatId: number) => `lc-chat-tools-${chatId}`,
   tabPanel: (chatId: number) => `lc-tab-panel-${chatId}`,
+  // A chat's Customer tab (views/console/customer-panel.hbs).
+  customerPanel: (chatId: number) => `lc-customer-panel-${chatId}`,
   conversation: (chatId: number) => `lc-conversation-${chatId}`,
+  // A chat's Comments tab (views/comments/): the form, the list, and each comment in it.
+  commentForm: (chatId: number) => `lc-comment-form-${chatId}`,
+  comments: (chatId: number) => `lc-comments-${chatId}`,
+  comment: (commentId: number) => `lc-comment-${commentId}`,
   queue: () => 'lc-queue',
   transferred: () => 'lc-transferred',
   counters: () => 'lc-counters',
@@ -22,6 +30,13 @@ export const targets = {
   availability: () => 'lc-availability',
   panes: () => 'lc-chat-panes',
   notice: () => 'lc-notice',
+  // The chat lists (views/console/list*.hbs): the table, its toolbar forms, outcomes and the refresh signal.
+  list: () => 'lc-list',
+  listFields: () => 'lc-list-fields',
+  listTransfer: () => 'lc-list-transfer',
+  listTransferForm: () => 'lc-list-transfer-form',
+  listResults: () => 'lc-list-results',
+  listStale: () => 'lc-list-stale',
   // The customer's forms and pages (views/customer/).
   prechat: () => 'lc-prechat',
   leaveMessage: () => 'lc-leave-message',
@@ -35,7 +50,16 @@ export const targets = {
   adminGroup: (groupId: number) => `lc-admin-group-${groupId}`,
   adminGroupForm: (groupId: number) => `lc-admin-group-form-${groupId}`,
   adminMembers: (groupId: number) => `lc-admin-members-${groupId}`,
-  agentGroups: () => 'lc-agent-groups'
+  agentGroups: () => 'lc-agent-groups',
+  // Canned replies: the suggestions under an agent's composer and the management page (views/canned/).
+  canned: (chatId: number) => `lc-canned-${chatId}`,
+  cannedOptions: (chatId: number) => `lc-canned-options-${chatId}`,
+  cannedListbox: (chatId: number) => `lc-canned-listbox-${chatId}`,
+  cannedOption: (chatId: number, replyId: number) => `lc-canned-option-${chatId}-${replyId}`,
+  cannedSearch: (chatId: number) => `lc-canned-search-${chatId}`,
+  cannedScope: (groupId: number) => groupId === 0 ? 'lc-canned-scope-global' : `lc-canned-scope-${groupId}`,
+  cannedNew: () => 'lc-canned-new',
+  cannedForm: (replyId: number) => `lc-canned-form-${replyId}`
 } as const
 
 export type TargetName = keyof typeof targets

@@ -49,6 +49,8 @@ export function byLoad (a: store.Candidate, b: store.Candidate): number {
 export function createRoutingService ({ db, bus, clock = Date.now, heartbeatTimeoutSeconds }: RoutingServiceDeps) {
   const freshSince = (): number => clock() - heartbeatTimeoutSeconds * 1000
   const listeners: PresenceListener[] = []
+  const groupCache = new Map<number, { group: store.Group, at: number }>()
+  const groupCacheMs = 5000
 
   async function presence (agentId: string): Promise<store.Presence> {
     const row = await store.getPresence(db, agentId)
@@ -173,9 +175,17 @@ export function createRoutingService ({ db, bus, clock = Date.now, heartbeatTime
     department: async (id: number) => await store.getDepartment(db, id),
     groups: async () => await store.groups(db),
 
+    /**
+     * One group. Read through a cache of a few seconds: a console page names the group of
+     * every open chat, and drains look their group up on every run. This instance's own
+     * changes clear it; another instance's show within `groupCacheMs`.
+     */
     async group (id: number): Promise<store.Group> {
+      const hit = groupCache.get(id)
+      if (hit && clock() - hit.at < groupCacheMs) return hit.group
       const group = await store.getGroup(db, id)
       if (!group) throw new LC_ERR_GROUP_NOT_FOUND(String(id))
+      groupCache.set(id, { group, at: clock() })
       return group
     },
 
@@ -210,6 +220,7 @@ export function createRoutingService ({ db, bus, clock = Date.now, heartbeatTime
       if (input.queuePositionMessageOne !== undefined) changes.queue_position_message_one = input.queuePositionMessageOne
       if (input.queueNextMessage !== undefined) changes.queue_next_message = input.queueNextMessage
       if (Object.keys(changes).length > 0) await store.updateDepartment(db, id, changes)
+      groupCache.clear()
     },
 
     async createGroup (input: { departmentId: number, name: string, distribution?: store.Distribution, defaultMaxChats?: number }): Promise<number> {
@@ -225,6 +236,7 @@ export function createRoutingService ({ db, bus, clock = Date.now, heartbeatTime
       if (input.defaultMaxChats !== undefined) changes.default_max_chats = input.defaultMaxChats
       if (input.enabled !== undefined) changes.enabled = input.enabled
       if (Object.keys(changes).length > 0) await store.updateGroup(db, id, changes)
+      groupCache.clear()
     },
 
     /** Adds an agent to a group, or changes their active flag or limit in it. */

@@ -105,7 +105,7 @@ t.test('sockets', async (t) => {
     customer.ws.send('this is not json')
     t.match(await customer.waitFor(/LC_ERR_BAD_FRAME/), /That message could not be read: it is not JSON/)
     customer.send({ type: 'shout', body: 'x' })
-    await customer.waitFor(/type must be one of: message, ping, read/)
+    await customer.waitFor(/type must be one of: message, ping, coach, typing, read/)
     customer.send({ type: 'message', chat_id: String(chatId), body: 'no id' })
     await customer.waitFor(/client_msg_id is required/)
     customer.send({ type: 'message', chat_id: String(chatId), body: 'short id', client_msg_id: 'abc' })

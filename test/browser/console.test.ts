@@ -1,0 +1,76 @@
+import t from 'tap'
+import { build } from '../helpers/build.ts'
+import { expectMessages, markPage, missing, openBrowser, openConsole, send, stillSamePage, wait } from '../helpers/browser.ts'
+
+// The console in real browsers: two chats held at once with drafts kept across switching,
+// typing shown to the customer, and a supervisor coaching the agent inline while the
+// customer sees none of it.
+
+t.test('two chats, typing, and coaching in real browsers', { skip: missing }, async (t) => {
+  const { url } = await build(t, { listen: true })
+  const [aliceSide, samSide, danaSide, erinSide] = [
+    await openBrowser(t, 'alice'), await openBrowser(t, 'sam'), await openBrowser(t, 'dana'), await openBrowser(t, 'erin')
+  ]
+  const [alice, sam, dana, erin] = [aliceSide.page, samSide.page, danaSide.page, erinSide.page]
+
+  await openConsole(alice, url, 'alice')
+  await alice.getByRole('switch', { name: 'Available' }).check()
+  await alice.getByText('Taking chats', { exact: true }).waitFor(wait)
+  await markPage(alice)
+
+  async function customerStarts (page: typeof dana, name: string, email: string, question: string): Promise<void> {
+    await page.goto(`${url}/livechat/start`)
+    await page.getByLabel('Name').fill(name)
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Question').fill(question)
+    await page.getByRole('button', { name: 'Start chat' }).click()
+    await page.waitForURL(/\/livechat\/chat\/\d+$/, wait)
+  }
+
+  // Two chats at once: drafts survive switching between them.
+  await customerStarts(dana, 'Dana Doyle', 'dana@customer.example', 'My printer keeps jamming')
+  await alice.getByRole('region', { name: /Queue/ }).getByRole('button', { name: 'Accept' }).click()
+  await dana.getByText('You are chatting with Alice Adams').waitFor(wait)
+  await customerStarts(erin, 'Erin Evans', 'erin@customer.example', 'I need the Finance drive')
+  await alice.getByRole('region', { name: /Queue/ }).getByRole('button', { name: 'Accept' }).click()
+  await erin.getByText('You are chatting with Alice Adams').waitFor(wait)
+  const myActive = alice.getByRole('region', { name: /My Active/ })
+  await myActive.getByRole('link', { name: /Dana Doyle/ }).click()
+  await alice.locator('.lc-pane:not([hidden])').getByRole('textbox', { name: 'Message' }).fill('Draft for Dana')
+  await myActive.getByRole('link', { name: /Erin Evans/ }).click()
+  await expectMessages(t, alice, ['I need the Finance drive'], 'alice, in Erin\'s chat')
+  await myActive.getByRole('link', { name: /Dana Doyle/ }).click()
+  t.equal(await alice.locator('.lc-pane:not([hidden])').getByRole('textbox', { name: 'Message' }).inputValue(), 'Draft for Dana', 'the draft survived the switch')
+
+  // Typing shows on the customer's side.
+  await alice.locator('.lc-pane:not([hidden])').getByRole('textbox', { name: 'Message' }).pressSequentially(' and more')
+  await dana.getByText('Alice Adams is typing…').waitFor(wait)
+  t.pass('dana sees alice typing')
+  await send(alice, 'Which tray does it jam in?')
+  await expectMessages(t, dana, ['My printer keeps jamming', 'Which tray does it jam in?'], 'dana')
+
+  // Sam opens the chat's view and coaches; alice sees it inline, dana never does.
+  await openConsole(sam, url, 'sam')
+  const chatUrl = new URL(dana.url()).pathname.replace('/livechat/chat/', '/livechat/console/chats/')
+  const socketOpened = sam.waitForEvent('websocket', wait)
+  await sam.goto(`${url}${chatUrl}`)
+  await socketOpened
+  await sam.getByRole('textbox', { name: /^Coaching/ }).fill('Ask if the paper is the right weight')
+  await sam.getByRole('button', { name: 'Send coaching' }).click()
+  await alice.getByText('Ask if the paper is the right weight').waitFor(wait)
+  t.ok(await alice.locator('.lc-msg--coaching', { hasText: '(coaching)' }).isVisible(), 'marked as coaching in alice\'s chat')
+  await alice.locator('.lc-pane:not([hidden])').getByRole('textbox', { name: /^Coaching/ }).fill('Good idea, asking now')
+  await alice.locator('.lc-pane:not([hidden])').getByRole('button', { name: 'Send coaching' }).click()
+  await sam.getByText('Good idea, asking now').waitFor(wait)
+  await send(alice, 'Is it the standard 80 g paper?')
+  await expectMessages(t, dana, ['My printer keeps jamming', 'Which tray does it jam in?', 'Is it the standard 80 g paper?'], 'dana')
+  t.equal(await dana.getByText(/right weight|asking now|coaching/).count(), 0, 'dana never sees the coaching')
+  await dana.reload()
+  await dana.getByText('Is it the standard 80 g paper?').waitFor(wait)
+  t.equal(await dana.getByText(/right weight|asking now/).count(), 0, 'not after a reload either')
+
+  t.ok(await stillSamePage(alice), 'alice\'s console updated in place')
+  const sides = [aliceSide, samSide, danaSide, erinSide]
+  t.strictSame(sides.flatMap((s) => s.pageErrors), [], 'no script errors')
+  t.strictSame(sides.flatMap((s) => s.consoleErrors), [], 'no console errors')
+})
