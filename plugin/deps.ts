@@ -5,6 +5,7 @@ import type { ConsoleViews } from './console/view-models.ts'
 import type { CustomerService } from './customer/service.ts'
 import type { CustomerViews } from './customer/view-models.ts'
 import type { Manifest, Settings } from './manifest.ts'
+import type { PreferenceService } from './preferences/service.ts'
 import type { Hub } from './realtime/hub.ts'
 import type { RoutingService } from './routing/service.ts'
 import type { Access } from './security/access.ts'
@@ -14,6 +15,8 @@ import type { Views } from './views.ts'
 export interface RouteDeps {
   base: string
   chats: ChatService
+  /** What each agent chose for themselves: list fields, alerts. */
+  preferences: PreferenceService
   /** Canned replies: the library agents insert from. */
   canned: CannedService
   /** The Comments tab's service and views. */

@@ -78,6 +78,17 @@ export function isCoded (err: unknown): err is CodedError {
   return err instanceof Error && typeof (err as CodedError).code === 'string' && (err as CodedError).code.startsWith('LC_ERR_')
 }
 
+// ---------------------------------------------------------------- surveys (the customer rates an ended chat)
+export const LC_ERR_SURVEY_CHAT_OPEN = createError('LC_ERR_SURVEY_CHAT_OPEN', 'This chat is still going on; you can rate it once it has ended', 409)
+export const LC_ERR_SURVEY_NOT_OFFERED = createError('LC_ERR_SURVEY_NOT_OFFERED', 'This chat ended before an agent finished it, so there is nothing to rate; start a new chat if you still need help', 409)
+export const LC_ERR_SURVEY_DONE = createError('LC_ERR_SURVEY_DONE', 'You have already rated this chat; thank you for your feedback', 409)
+export const LC_ERR_SURVEY_RATING = createError('LC_ERR_SURVEY_RATING', 'Choose a rating from 1 (very poor) to 5 (excellent)', 422)
+export const LC_ERR_SURVEY_COMMENT_TOO_LONG = createError('LC_ERR_SURVEY_COMMENT_TOO_LONG', 'Comments can be at most %s characters (this one has %s); shorten it', 422)
+
+// ---------------------------------------------------------------- transcripts (email and print)
+export const LC_ERR_MAIL_UNAVAILABLE = createError('LC_ERR_MAIL_UNAVAILABLE', 'This help desk has no way to send email from live chat; print the transcript instead', 409)
+export const LC_ERR_MAIL_FAILED = createError('LC_ERR_MAIL_FAILED', 'The help desk could not send the transcript to %s just now; nothing was sent, so try again', 502)
+
 // ---------------------------------------------------------------- generic answers
 export const LC_ERR_NOT_FOUND = createError('LC_ERR_NOT_FOUND', 'There is no live chat page here; check the address', 404)
 export const LC_ERR_REQUEST = createError('LC_ERR_REQUEST', '%s', 400)

@@ -164,7 +164,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     }
   })
   registerCustomerProjections(hub, { base, chats, customerViews, views })
-  const lists = createListViews({ base, chats, routing, host, preferences: createPreferenceService({ db, clock }), views, clock, idleWarningSeconds: settings.idleWarningSeconds, idleHighSeconds: settings.idleHighSeconds })
+  const preferences = createPreferenceService({ db, clock })
+  const lists = createListViews({ base, chats, routing, host, preferences, views, clock, idleWarningSeconds: settings.idleWarningSeconds, idleHighSeconds: settings.idleHighSeconds })
   registerListProjections(hub, { chats, listViews: lists })
   const comments = createCommentService({ db, bus, chats, clock })
   const commentViews = createCommentViews({ base, comments, views })
@@ -175,7 +176,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     if (request.method !== 'GET' && request.method !== 'HEAD') access.checkOrigin(request.headers, request.protocol, false)
   })
 
-  const deps: RouteDeps = { base, chats, canned, comments: { service: comments, views: commentViews }, routing, access, hub, views, consoleViews, customerViews, customer, settings, manifest }
+  const deps: RouteDeps = { base, chats, preferences, canned, comments: { service: comments, views: commentViews }, routing, access, hub, views, consoleViews, customerViews, customer, settings, manifest }
   await fastify.register(customerRoutes, deps)
   await fastify.register(consoleRoutes, deps)
   await fastify.register(listRoutes, { ...deps, lists })

@@ -112,15 +112,24 @@
       osc.stop(audio.currentTime + 0.4)
     } catch (err) { /* no audio device: the counters still show it */ }
   }
+  // The agent's Alerts choices (views/console/alert-prefs.hbs): a kind switched off is silent.
+  function wanted (kind) {
+    const box = document.querySelector('[data-lc-alert-kind="' + kind + '"]')
+    return !box || box.checked
+  }
+  function announce (kind, text, tag) {
+    if (!wanted(kind)) return
+    beep()
+    if (window.Notification && window.Notification.permission === 'granted' && document.visibilityState !== 'visible') {
+      const n = new window.Notification('Live chat', { body: text, tag })
+      n.onclick = function () { window.focus(); n.close() }
+    }
+  }
   function alertIfNew () {
     const el = document.querySelector('[data-lc-alert]')
     if (!el || el.getAttribute('data-at') === lastAlert) return
     lastAlert = el.getAttribute('data-at')
-    beep()
-    if (window.Notification && window.Notification.permission === 'granted' && document.visibilityState !== 'visible') {
-      const n = new window.Notification('Live chat', { body: el.getAttribute('data-text'), tag: 'lc-' + el.getAttribute('data-chat') })
-      n.onclick = function () { window.focus(); n.close() }
-    }
+    announce(el.getAttribute('data-lc-alert'), el.getAttribute('data-text'), 'lc-' + el.getAttribute('data-chat'))
   }
   function offerNotifications () {
     const button = document.querySelector('[data-lc-notify]')
@@ -158,6 +167,7 @@
       if (pane && !pane.hidden && document.visibilityState === 'visible') { markRead(id); return }
       const badge = document.querySelector('[data-lc-unread="' + id + '"]')
       if (badge) { badge.textContent = String(Number(badge.textContent || 0) + seq - before); badge.hidden = false }
+      announce('message', 'New message in the chat with ' + ((pane && pane.getAttribute('aria-label')) || 'a customer').replace(/^Chat with /, ''), 'lc-msg-' + id)
     })
   }
   document.addEventListener('visibilitychange', function () {

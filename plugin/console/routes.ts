@@ -5,7 +5,8 @@ import type { RouteDeps } from '../deps.ts'
 import { isCoded, LC_ERR_CHAT_NOT_FOUND } from '../errors.ts'
 import { envelope, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
-import { availabilityBody, type AvailabilityBody, transferBody, type TransferBody } from './schemas.ts'
+import { availabilityBody, type AvailabilityBody, notificationsBody, type NotificationsBody, transferBody, type TransferBody } from './schemas.ts'
+import { alertKinds, notificationsKey, readAlertChoices } from './view-models.ts'
 
 type IdParams = { Params: { id: number } }
 const html = 'text/html; charset=utf-8'
@@ -13,12 +14,14 @@ const noticeCleared = fragment(targets.notice(), 'innerHTML', '')
 
 /** The agent console: the page, availability, Accept, Transfer, Take, End Chat and a chat's own view. */
 export const consoleRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
-  const { base, chats, routing, access, views, consoleViews } = deps
+  const { base, chats, routing, access, views, consoleViews, preferences } = deps
 
   fastify.get('/console', async (request, reply) => {
     const agent = await access.agent(request)
     const scope = await agent.scope()
-    const [lists, presence, active] = await Promise.all([consoleViews.page(scope), routing.presence(agent.user.id), chats.agentChats(agent.user.id, 'active')])
+    const [lists, presence, active, alertChoices] = await Promise.all([
+      consoleViews.page(scope), routing.presence(agent.user.id), chats.agentChats(agent.user.id, 'active'), preferences.get(agent.user.id, notificationsKey)
+    ])
     const panes = await Promise.all(active.map((c) => consoleViews.pane(c, scope)))
     const since = panes.map((p) => `${p.chat.id}.${p.messages.at(-1)?.seq ?? 0}`).join(',')
     return reply.lcView('console/console.page.hbs', {
@@ -27,6 +30,7 @@ export const consoleRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps
       agent: agent.user,
       links: { supervise: agent.can('livechat.supervise'), admin: agent.can('livechat.admin') },
       availability: await consoleViews.availability(presence),
+      alerts: consoleViews.alerts(readAlertChoices(alertChoices)),
       ...lists,
       panes,
       wsBase: `${base}/ws/console`,
@@ -46,6 +50,19 @@ export const consoleRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps
     }
     const presence = await routing.setAvailable(agent.user.id, request.body?.available === 'on', n)
     return reply.type(html).send(envelope([await consoleViews.availabilityFragment(presence), noticeCleared]))
+  })
+
+  fastify.post<{ Body: NotificationsBody }>('/console/preferences/alerts', {
+    schema: { body: notificationsBody },
+    preValidation: fastify.csrfProtection
+  }, async (request, reply) => {
+    const agent = await access.agent(request)
+    const body = request.body ?? {}
+    const choices = readAlertChoices(Object.fromEntries(alertKinds.map((k) => [k.id, body[k.id] === 'on'])))
+    await preferences.set(agent.user.id, notificationsKey, choices)
+    return reply.type(html).send(envelope([
+      fragment(targets.alertPrefs(), 'outerHTML', views.render('console/alert-prefs', consoleViews.alerts(choices, true)))
+    ]))
   })
 
   fastify.post<IdParams>('/console/chats/:id/accept', {

@@ -27,3 +27,18 @@ export const transferBody = {
   }
 } as const
 export type TransferBody = FromSchema<typeof transferBody>
+
+/** The agent's alert preferences: one switch per kind of alert (absent = off). */
+export const notificationsBody = {
+  $id: 'lc/console/notifications',
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {
+    queued: { enum: ['on'] },
+    assigned: { enum: ['on'] },
+    transferred: { enum: ['on'] },
+    message: { enum: ['on'] },
+    _csrf: { type: 'string', maxLength: 200 }
+  }
+} as const
+export type NotificationsBody = FromSchema<typeof notificationsBody>

@@ -11,6 +11,23 @@ import { chatTabs } from './tabs.ts'
 
 export type ConsoleViews = ReturnType<typeof createConsoleViews>
 
+/** The alerts an agent can turn off (sound and desktop notification together), all on until they do. */
+export const alertKinds = [
+  { id: 'queued', label: 'A chat joins my queue' },
+  { id: 'assigned', label: 'A chat is assigned to me' },
+  { id: 'transferred', label: 'A chat is transferred to me' },
+  { id: 'message', label: 'A message arrives in a chat not on screen' }
+] as const
+export type AlertKind = typeof alertKinds[number]['id']
+export type AlertChoices = Record<AlertKind, boolean>
+export const notificationsKey = 'notifications'
+
+/** Stored choices, read defensively: anything unknown or missing counts as on. */
+export function readAlertChoices (stored: unknown): AlertChoices {
+  const saved = (stored && typeof stored === 'object' ? stored : {}) as Record<string, unknown>
+  return Object.fromEntries(alertKinds.map((k) => [k.id, saved[k.id] !== false])) as AlertChoices
+}
+
 /** Data for the console's partials, shared by its page, its htmx answers and its socket pushes. */
 export function createConsoleViews ({ base, chats, routing, host, views }: { base: string, chats: ChatService, routing: RoutingService, host: HostAdapter, views: Views }) {
   const names = new Map<string, string>()
@@ -163,6 +180,11 @@ export function createConsoleViews ({ base, chats, routing, host, views }: { bas
     /** The Customer tab (seed 001 "Viewing User Details"). */
     customerPanel: customer.panel,
     transferForm,
+
+    /** The Alerts form and the switches the browser reads before making a sound. */
+    alerts (choices: AlertChoices, saved = false) {
+      return { base, saved, kinds: alertKinds.map((k) => ({ ...k, on: choices[k.id] })) }
+    },
 
     /** The History tab: every recorded action, oldest first. */
     async history (chatId: number) {

@@ -2,11 +2,11 @@ import t from 'tap'
 import { build } from '../helpers/build.ts'
 import { expectMessages, markPage, missing, openBrowser, openConsole, send, stillSamePage, wait } from '../helpers/browser.ts'
 
-// The console in real browsers: two chats held at once with drafts kept across switching,
-// typing shown to the customer, and a supervisor coaching the agent inline while the
-// customer sees none of it.
+// The console in real browsers (issue "Done when"): two chats held at once with drafts kept
+// across switching, typing shown to the customer, a supervisor coaching the agent inline
+// while the customer sees none of it, a canned reply by shortcut, a comment, User Details.
 
-t.test('two chats, typing, and coaching in real browsers', { skip: missing }, async (t) => {
+t.test('two chats, typing, coaching, a canned reply, a comment and User Details in real browsers', { skip: missing }, async (t) => {
   const { url } = await build(t, { listen: true })
   const [aliceSide, samSide, danaSide, erinSide] = [
     await openBrowser(t, 'alice'), await openBrowser(t, 'sam'), await openBrowser(t, 'dana'), await openBrowser(t, 'erin')
@@ -68,6 +68,35 @@ t.test('two chats, typing, and coaching in real browsers', { skip: missing }, as
   await dana.reload()
   await dana.getByText('Is it the standard 80 g paper?').waitFor(wait)
   t.equal(await dana.getByText(/right weight|asking now/).count(), 0, 'not after a reload either')
+
+  // A canned reply by its shortcut, filled in for this chat.
+  const pane = alice.locator('.lc-pane:not([hidden])')
+  const box = pane.getByRole('textbox', { name: 'Message', exact: true })
+  await box.fill('')
+  await box.pressSequentially('/hel')
+  await alice.getByRole('option', { name: /\/hello/ }).waitFor(wait)
+  await box.press('Enter')
+  const hello = 'Hi Dana Doyle, I am Alice Adams from IT support. How can I help?'
+  await alice.waitForFunction((want) => (document.activeElement as HTMLTextAreaElement | null)?.value === want, hello, wait)
+  await pane.getByRole('button', { name: 'Send', exact: true }).click()
+  await dana.getByText(hello).waitFor(wait)
+  t.pass('the canned reply, filled in, reached dana')
+
+  // A comment for agents, then the customer's details.
+  await pane.getByRole('tab', { name: 'Comments' }).click()
+  const comments = pane.getByRole('region', { name: /^Comments on chat #/ })
+  await comments.getByLabel(/Add comment/).fill('Paper weight was the cause; replaced the tray')
+  await comments.getByLabel('Mark as the resolution').check()
+  await comments.getByRole('button', { name: 'Add comment' }).click()
+  await comments.getByRole('listitem').filter({ hasText: 'replaced the tray' }).getByText('Resolution', { exact: true }).waitFor(wait)
+  t.pass('the comment is the resolution')
+  t.equal(await dana.getByText(/replaced the tray/).count(), 0, 'dana never sees comments')
+  await pane.getByRole('button', { name: 'dana@customer.example' }).click()
+  const details = pane.getByRole('region', { name: /^Customer of chat #/ })
+  await details.getByRole('heading', { name: 'Previous live chats' }).waitFor(wait)
+  t.equal(await pane.getByRole('tab', { name: 'Customer' }).getAttribute('aria-selected'), 'true', 'the email opens the Customer tab')
+  await pane.getByRole('tab', { name: 'Conversation' }).click()
+  await box.waitFor(wait)
 
   t.ok(await stillSamePage(alice), 'alice\'s console updated in place')
   const sides = [aliceSide, samSide, danaSide, erinSide]

@@ -1,0 +1,101 @@
+import type { Knex } from 'knex'
+import type { ChatService } from '../chats/service.ts'
+import { type AgentScope, type Chat, ChatStatus, openStatuses } from '../chats/types.ts'
+import { isUniqueViolation, transact } from '../db/index.ts'
+import {
+  LC_ERR_SURVEY_CHAT_OPEN, LC_ERR_SURVEY_COMMENT_TOO_LONG, LC_ERR_SURVEY_DONE, LC_ERR_SURVEY_NOT_OFFERED, LC_ERR_SURVEY_RATING
+} from '../errors.ts'
+import type { HostUser } from '../host/adapter.ts'
+import * as store from './store.ts'
+import type { Survey } from './store.ts'
+
+export type { Survey } from './store.ts'
+
+/** A few sentences of feedback, not a letter: longer text belongs in a ticket. */
+export const maxSurveyCommentLength = 2000
+
+/** The five answers, in the words the form and the Survey tab use (seed 001, "Survey tab"). */
+export const ratingLabels: Readonly<Record<number, string>> = { 1: 'very poor', 2: 'poor', 3: 'fair', 4: 'good', 5: 'excellent' }
+
+export interface SurveyInput {
+  rating: string | undefined
+  comment: string | undefined
+}
+
+export interface SurveyServiceDeps {
+  db: Knex
+  chats: ChatService
+  clock?: () => number
+}
+
+export type SurveyService = ReturnType<typeof createSurveyService>
+
+/** Where a chat stands with its survey: offered (and answered or not), not yet, or never. */
+export type SurveyState = 'open' | 'offered' | 'not-offered'
+
+/** A survey is offered once an agent's chat has ended; a chat left in the queue or abandoned never had one to rate. */
+export function surveyState (chat: Chat): SurveyState {
+  if (openStatuses.includes(chat.status)) return 'open'
+  return chat.status === ChatStatus.ended ? 'offered' : 'not-offered'
+}
+
+const excerpt = (text: string): string => {
+  const chars = [...text.replace(/\s+/g, ' ')]
+  return chars.length > 80 ? `${chars.slice(0, 79).join('')}…` : chars.join('')
+}
+
+/**
+ * The post-chat survey (seed 001): the customer who owns an ended chat rates it once, 1 to
+ * 5, with an optional comment; agents who may see the chat read it in its Survey tab.
+ */
+export function createSurveyService ({ db, chats, clock = Date.now }: SurveyServiceDeps) {
+  /** The comment as stored (null when left empty), or the reason it is refused. */
+  function cleanComment (text: string | undefined): string | null {
+    const body = (text ?? '').replace(/\r\n/g, '\n').trim()
+    const length = [...body].length
+    if (length > maxSurveyCommentLength) throw new LC_ERR_SURVEY_COMMENT_TOO_LONG(maxSurveyCommentLength.toLocaleString('en'), length.toLocaleString('en'))
+    return body === '' ? null : body
+  }
+
+  async function of (chatId: number): Promise<Survey | undefined> {
+    const row = await store.surveyRow(db, chatId)
+    return row ? store.toSurvey(row) : undefined
+  }
+
+  return {
+    /** The chat's survey, if the customer sent one. */
+    of,
+
+    /**
+     * Stores the customer's survey. Only the customer who owns the chat (by its token or
+     * their portal session) may send it, only once the chat has ended, and only once: the
+     * chat id is the table's key, so of two racing submissions (a double click) one is refused.
+     */
+    async submit (chatId: number, token: string | undefined, user: HostUser | null, input: SurveyInput): Promise<Survey> {
+      const chat = await chats.chatForCustomer(chatId, token, user)
+      const state = surveyState(chat)
+      if (state === 'open') throw new LC_ERR_SURVEY_CHAT_OPEN()
+      if (state === 'not-offered') throw new LC_ERR_SURVEY_NOT_OFFERED()
+      if (await of(chat.id)) throw new LC_ERR_SURVEY_DONE()
+      if (!input.rating || !/^[1-5]$/.test(input.rating)) throw new LC_ERR_SURVEY_RATING()
+      const survey: Survey = { chatId: chat.id, rating: Number(input.rating), comment: cleanComment(input.comment), createdAt: clock() }
+      try {
+        await transact(db, async (trx) => {
+          await store.insertSurvey(trx, { chat_id: survey.chatId, rating: survey.rating, comment: survey.comment, created_at: survey.createdAt })
+          await chats.recordHistory(chat.id, { kind: 'customer', id: chat.customerUserId, name: chat.customerName }, 'survey_received',
+            { rating: survey.rating, excerpt: survey.comment === null ? null : excerpt(survey.comment) }, trx)
+        })
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new LC_ERR_SURVEY_DONE()
+        throw err
+      }
+      return survey
+    },
+
+    /** The Survey tab: the chat (404 unless the agent may see it) and its survey, if any. */
+    async forAgent (chatId: number, scope: AgentScope): Promise<{ chat: Chat, survey: Survey | undefined }> {
+      const chat = await chats.chatForAgent(chatId, scope)
+      return { chat, survey: await of(chat.id) }
+    }
+  }
+}
