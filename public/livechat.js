@@ -275,6 +275,16 @@
   }
   document.addEventListener('htmx:ws:after:message:incoming', fadeTyping)
 
+  // Double-click opens a chat in its own window (seed 001, "Viewing Live Chat"); a single
+  // click still shows it in the preview pane.
+  document.addEventListener('dblclick', function (e) {
+    const link = e.target.closest && e.target.closest('a[href*="/console/chats/"]')
+    if (!link) return
+    e.preventDefault()
+    const id = (link.getAttribute('href').match(/\/console\/chats\/(\d+)/) || [])[1]
+    window.open(link.href, 'lc-chat-' + id, 'popup,width=960,height=760')
+  })
+
   // Enter sends, Shift+Enter starts a new line: what every chat box does.
   document.addEventListener('keydown', function (e) {
     const box = e.target.closest && e.target.closest('textarea[data-lc-enter-sends]')

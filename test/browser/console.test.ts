@@ -98,6 +98,13 @@ t.test('two chats, typing, coaching, a canned reply, a comment and User Details 
   await pane.getByRole('tab', { name: 'Conversation' }).click()
   await box.waitFor(wait)
 
+  // Double-click opens the chat in its own window.
+  const [popup] = await Promise.all([alice.waitForEvent('popup', wait), myActive.getByRole('link', { name: /Erin Evans/ }).dblclick()])
+  await popup.waitForURL(/\/livechat\/console\/chats\/\d+$/, wait)
+  await popup.getByText('I need the Finance drive').waitFor(wait)
+  t.pass('the chat opened in its own window')
+  await popup.close()
+
   t.ok(await stillSamePage(alice), 'alice\'s console updated in place')
   const sides = [aliceSide, samSide, danaSide, erinSide]
   t.strictSame(sides.flatMap((s) => s.pageErrors), [], 'no script errors')
