@@ -40,6 +40,12 @@ import { createDistributor } from './routing/distributor.ts'
 import { createRoutingService } from './routing/service.ts'
 import { createPreferenceService } from './preferences/service.ts'
 import { createAccess } from './security/access.ts'
+import { registerSurveyProjections } from './surveys/projections.ts'
+import { surveyRoutes } from './surveys/routes.ts'
+import { createSurveyService } from './surveys/service.ts'
+import { createSurveyViews } from './surveys/view-models.ts'
+import { transcriptRoutes } from './transcripts/routes.ts'
+import { createTranscriptService } from './transcripts/service.ts'
 import { createAjv } from './validation.ts'
 import { createViews, viewsRoot } from './views.ts'
 
@@ -150,7 +156,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     log: fastify.log
   })
   const base = fastify.prefix
-  const consoleViews = createConsoleViews({ base, chats, routing, host, views })
+  const consoleViews = createConsoleViews({ base, chats, routing, host, views, clock })
   const customer = createCustomerService({ host, chats, routing })
   const customerViews = createCustomerViews({ settings, host, chats, routing, customer })
   registerConsoleProjections(hub, {
@@ -170,17 +176,23 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const comments = createCommentService({ db, bus, chats, clock })
   const commentViews = createCommentViews({ base, comments, views })
   registerCommentProjections(hub, { commentViews })
+  const surveys = createSurveyService({ db, chats, clock })
+  const surveyViews = createSurveyViews({ base, surveys, views })
+  registerSurveyProjections(hub, { surveys, surveyViews })
+  const transcripts = createTranscriptService({ chats, routing, host, views, clock })
 
   // Every state change must come from our own pages (the CSRF token is checked per route too).
   fastify.addHook('onRequest', async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') access.checkOrigin(request.headers, request.protocol, false)
   })
 
-  const deps: RouteDeps = { base, chats, preferences, canned, comments: { service: comments, views: commentViews }, routing, access, hub, views, consoleViews, customerViews, customer, settings, manifest }
+  const deps: RouteDeps = { base, chats, preferences, canned, comments: { service: comments, views: commentViews }, surveys: { service: surveys, views: surveyViews }, transcripts, routing, access, hub, views, consoleViews, customerViews, customer, settings, manifest }
   await fastify.register(customerRoutes, deps)
   await fastify.register(consoleRoutes, deps)
   await fastify.register(listRoutes, { ...deps, lists })
   await fastify.register(commentRoutes, deps)
+  await fastify.register(surveyRoutes, deps)
+  await fastify.register(transcriptRoutes, deps)
   await fastify.register(cannedRoutes, deps)
   await fastify.register(adminRoutes, { ...deps, host })
   await fastify.register(socketRoutes, deps)

@@ -31,8 +31,9 @@ function clip (text: string): string {
  * the user, their tickets, their other chats and how busy they have been. The data for
  * views/console/customer-panel.hbs and for the returning-customer line of the pane.
  */
-export function createCustomerPanel ({ base, chats, host, agentName }: {
+export function createCustomerPanel ({ base, chats, host, agentName, clock = Date.now }: {
   base: string
+  clock?: () => number
   chats: ChatService
   host: HostAdapter
   agentName: (id: string | null) => Promise<string | null>
@@ -89,6 +90,9 @@ export function createCustomerPanel ({ base, chats, host, agentName }: {
       })))
       const ticketsKnown = chat.customerUserId !== null && ticketList.error === null
       const allTickets = ticketsKnown ? String(ticketList.list.length) : '—'
+      // Per period only when the host dates every ticket; otherwise a dash and a note.
+      const dated = ticketsKnown && ticketList.list.every((tk) => tk.createdAt !== undefined)
+      const ticketsSince = (days: number): string => dated ? String(ticketList.list.filter((tk) => tk.createdAt! >= clock() - days * 86_400_000).length) : '—'
       const { counts } = history
       return {
         chatId: chat.id,
@@ -106,12 +110,12 @@ export function createCustomerPanel ({ base, chats, host, agentName }: {
         chats: { list: previous, more: Math.max(0, counts.all - 1 - previous.length) },
         stats: {
           rows: [
-            { label: 'Last 7 days', tickets: '—', chats: counts.last7 },
-            { label: 'Last 30 days', tickets: '—', chats: counts.last30 },
-            { label: 'Last 90 days', tickets: '—', chats: counts.last90 },
+            { label: 'Last 7 days', tickets: ticketsSince(7), chats: counts.last7 },
+            { label: 'Last 30 days', tickets: ticketsSince(30), chats: counts.last30 },
+            { label: 'Last 90 days', tickets: ticketsSince(90), chats: counts.last90 },
             { label: 'All time', tickets: allTickets, chats: counts.all }
           ],
-          notes: [ticketsKnown ? notes.ticketDates : null, notes.timeLogs].filter(Boolean)
+          notes: [ticketsKnown && !dated ? notes.ticketDates : null, notes.timeLogs].filter(Boolean)
         }
       }
     }

@@ -13,5 +13,6 @@ export const chatTabs: readonly ChatTab[] = [
   { id: 'conversation', label: 'Conversation' },
   { id: 'comments', label: 'Comments' },
   { id: 'customer', label: 'Customer' },
+  { id: 'survey', label: 'Survey' },
   { id: 'history', label: 'History' }
 ]

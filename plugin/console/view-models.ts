@@ -29,7 +29,7 @@ export function readAlertChoices (stored: unknown): AlertChoices {
 }
 
 /** Data for the console's partials, shared by its page, its htmx answers and its socket pushes. */
-export function createConsoleViews ({ base, chats, routing, host, views }: { base: string, chats: ChatService, routing: RoutingService, host: HostAdapter, views: Views }) {
+export function createConsoleViews ({ base, chats, routing, host, views, clock = Date.now }: { base: string, chats: ChatService, routing: RoutingService, host: HostAdapter, views: Views, clock?: () => number }) {
   const names = new Map<string, string>()
   async function agentName (id: string | null): Promise<string | null> {
     if (!id) return null
@@ -48,7 +48,7 @@ export function createConsoleViews ({ base, chats, routing, host, views }: { bas
   }
 
   const unread = (chat: Chat): number => Math.max(0, chat.lastSeq - chat.agentReadSeq)
-  const customer = createCustomerPanel({ base, chats, host, agentName })
+  const customer = createCustomerPanel({ base, chats, host, agentName, clock })
 
   async function pane (chat: Chat, viewer: AgentScope | string, messages?: Message[], isNew = false) {
     const viewerId = typeof viewer === 'string' ? viewer : viewer.id
@@ -73,6 +73,8 @@ export function createConsoleViews ({ base, chats, routing, host, views }: { bas
       coaching: active && (mine || supervise) ? coachingModel(chat.id) : null,
       canTransfer: active && (mine || supervise),
       canTake: active && !mine && supervise,
+      // Email Transcript is offered only where the host can send mail (HostAdapter.sendMail is optional).
+      canEmailTranscript: typeof host.sendMail === 'function',
       messages: messages ?? await chats.messages(chat.id),
       composer: composerModel(base, chat, 'agent', viewerId)
     }
@@ -171,6 +173,9 @@ export function createConsoleViews ({ base, chats, routing, host, views }: { bas
       case 'comment_deleted': return `Deleted a comment${by(data.author)}${data.wasResolution === true ? ', the resolution' : ''}${quoted(data.excerpt)}`
       case 'resolution_marked': return `Marked a comment${by(data.author)} as the resolution${typeof data.replaced === 'string' ? `, in place of one by ${data.replaced}` : ''}`
       case 'resolution_unmarked': return `Unmarked a comment${by(data.author)} as the resolution`
+      // Surveys and transcripts (plugin/surveys, plugin/transcripts).
+      case 'survey_received': return `Rated the chat ${String(data.rating)} of 5${quoted(data.excerpt)}`
+      case 'transcript_emailed': return `Emailed the transcript to ${String(data.to)}`
       default: return action.replace(/_/g, ' ')
     }
   }

@@ -39,6 +39,8 @@ export interface HostTicket {
   status: string
   kind?: TicketKind
   summary?: string
+  /** When the ticket was opened, epoch ms, where the host knows (the customer panel counts tickets per period). */
+  createdAt?: number
 }
 
 export interface TicketTemplate {

@@ -79,7 +79,9 @@ export function sqlHost (knex: Knex, map: HostMapping): HostAdapter {
 
   function toTicket (row: Row): HostTicket {
     const ref = String(row[t.ref])
-    return { ref, url: ticketUrl(ref), status: String(row[t.status]), kind: row[t.kind] as TicketKind, summary: String(row[t.summary] ?? '') }
+    const opened = row[t.createdAt]
+    const createdAt = opened === null || opened === undefined ? undefined : map.times === 'epoch_ms' ? Number(opened) : new Date(opened as string | Date).getTime()
+    return { ref, url: ticketUrl(ref), status: String(row[t.status]), kind: row[t.kind] as TicketKind, summary: String(row[t.summary] ?? ''), createdAt }
   }
 
   async function ticketId (ref: string): Promise<unknown> {
