@@ -1,0 +1,46 @@
+import type { FromSchema } from 'json-schema-to-ts'
+
+const csrf = { type: 'string', maxLength: 200 } as const
+const intId = { type: 'integer', minimum: 1, maximum: 2147483647 } as const
+
+export const eventParams = {
+  $id: 'lc/events/params',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: { id: intId }
+} as const
+export type EventParams = FromSchema<typeof eventParams>
+
+/** Performing an event on a chat: the chat and the event. */
+export const performParams = {
+  $id: 'lc/events/perform-params',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'eventId'],
+  properties: { id: intId, eventId: intId }
+} as const
+export type PerformParams = FromSchema<typeof performParams>
+
+/** The administrator's create and edit form. Lengths come back beside their fields, so the bounds here only cap the request. */
+export const eventBody = {
+  $id: 'lc/events/event',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', maxLength: 1000 },
+    body: { type: 'string', maxLength: 5000 },
+    agents_only: { enum: ['on'] },
+    _csrf: csrf
+  }
+} as const
+export type EventBody = FromSchema<typeof eventBody>
+
+export const moveBody = {
+  $id: 'lc/events/move',
+  type: 'object',
+  additionalProperties: false,
+  required: ['direction'],
+  properties: { direction: { enum: ['up', 'down'] }, _csrf: csrf }
+} as const
+export type MoveBody = FromSchema<typeof moveBody>

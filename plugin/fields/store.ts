@@ -1,0 +1,120 @@
+import type { Knex } from 'knex'
+import { affected, toMs } from '../db/index.ts'
+
+type Db = Knex | Knex.Transaction
+
+export interface LcCustomFieldRow {
+  id: number
+  label: string
+  field_key: string
+  type: string
+  options: string | null
+  required: boolean | number
+  on_prechat: boolean | number
+  sort_order: number
+  created_at: number | string
+}
+
+export interface LcChatFieldValueRow {
+  chat_id: number
+  field_id: number
+  value: string
+  updated_at: number | string
+  updated_by: string
+}
+
+export const fieldTypes = ['text', 'number', 'yesno', 'choice'] as const
+export type FieldType = typeof fieldTypes[number]
+
+/** A chat custom field as the administrator defined it (seed 000, Custom Fields tab). */
+export interface CustomField {
+  id: number
+  label: string
+  key: string
+  type: FieldType
+  /** The choices of a choice field, in order; empty for the other types. */
+  options: string[]
+  required: boolean
+  onPrechat: boolean
+  sortOrder: number
+}
+
+export interface FieldValue {
+  fieldId: number
+  value: string
+  updatedAt: number
+  updatedBy: string
+}
+
+function readOptions (text: string | null): string[] {
+  if (!text) return []
+  const parsed: unknown = JSON.parse(text)
+  return Array.isArray(parsed) ? parsed.map(String) : []
+}
+
+export function toField (row: LcCustomFieldRow): CustomField {
+  return {
+    id: Number(row.id),
+    label: row.label,
+    key: row.field_key,
+    type: (fieldTypes as readonly string[]).includes(row.type) ? row.type as FieldType : 'text',
+    options: readOptions(row.options),
+    // SQLite and MySQL both hand booleans back as 0/1.
+    required: Boolean(Number(row.required)),
+    onPrechat: Boolean(Number(row.on_prechat)),
+    sortOrder: Number(row.sort_order)
+  }
+}
+
+export function toValue (row: LcChatFieldValueRow): FieldValue {
+  return { fieldId: Number(row.field_id), value: row.value, updatedAt: toMs(row.updated_at)!, updatedBy: row.updated_by }
+}
+
+export type FieldColumns = Pick<LcCustomFieldRow, 'label' | 'field_key' | 'type' | 'options' | 'required' | 'on_prechat'>
+
+/** Every field in the administrator's order; the id breaks ties. */
+export async function fields (db: Db): Promise<LcCustomFieldRow[]> {
+  return await db<LcCustomFieldRow>('lc_custom_fields').orderBy([{ column: 'sort_order' }, { column: 'id' }])
+}
+
+export async function field (db: Db, id: number): Promise<LcCustomFieldRow | undefined> {
+  return await db<LcCustomFieldRow>('lc_custom_fields').where({ id }).first()
+}
+
+/** A new field goes last. */
+export async function insertField (db: Db, row: FieldColumns & { created_at: number }): Promise<number> {
+  const last = await db('lc_custom_fields').max({ n: 'sort_order' }).first() as { n: number | string | null } | undefined
+  const [id] = await db('lc_custom_fields').insert({ ...row, sort_order: Number(last?.n ?? 0) + 1 })
+  return Number(id)
+}
+
+export async function updateField (db: Db, id: number, row: Partial<FieldColumns & { sort_order: number }>): Promise<number> {
+  return affected(await db('lc_custom_fields').where({ id }).update(row))
+}
+
+export async function deleteField (db: Db, id: number): Promise<number> {
+  return affected(await db('lc_custom_fields').where({ id }).delete())
+}
+
+export async function valueCount (db: Db, fieldId: number): Promise<number> {
+  const row = await db('lc_chat_field_values').where({ field_id: fieldId }).count({ n: '*' }).first() as { n: number | string } | undefined
+  return Number(row?.n ?? 0)
+}
+
+export async function valuesOf (db: Db, chatId: number): Promise<LcChatFieldValueRow[]> {
+  return await db<LcChatFieldValueRow>('lc_chat_field_values').where({ chat_id: chatId })
+}
+
+/** Sets one value: an insert, or an update of the chat's existing value for the field. */
+export async function putValue (db: Db, row: LcChatFieldValueRow): Promise<void> {
+  await db('lc_chat_field_values').insert(row).onConflict(['chat_id', 'field_id']).merge(['value', 'updated_at', 'updated_by'])
+}
+
+export async function deleteValue (db: Db, chatId: number, fieldId: number): Promise<number> {
+  return affected(await db('lc_chat_field_values').where({ chat_id: chatId, field_id: fieldId }).delete())
+}
+
+/** Removes the field's values from every chat (the foreign key would too; explicit, so SQLite without foreign keys agrees). */
+export async function deleteValuesOf (db: Db, fieldId: number): Promise<number> {
+  return affected(await db('lc_chat_field_values').where({ field_id: fieldId }).delete())
+}
