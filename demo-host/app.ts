@@ -11,6 +11,7 @@ import type { Knex } from 'knex'
 import { sessionCookie, sessionUser } from './auth.ts'
 import { ensureUser, messages, renderError } from './context.ts'
 import type { HostContext } from './context.ts'
+import { outboxMailer } from './mail.ts'
 import { createPluginSwitch, installPlugin, loadManifest, repoRoot } from './plugins.ts'
 import type { PluginManifest } from './plugins.ts'
 import { adminRoutes } from './routes/admin.ts'
@@ -27,6 +28,8 @@ export interface DemoHostOptions {
   manifest?: PluginManifest
   /** Passed to the plugin besides knex, host and settings (tests turn its jobs off with `{ jobs: false }`). */
   pluginOptions?: Record<string, unknown>
+  /** Offer plugins the desk's mail outbox (default true); false installs them on a desk that sends no mail. */
+  mail?: boolean
 }
 
 // The host's helpers live on the global Handlebars instance; the plugin renders with its own.
@@ -127,6 +130,7 @@ export async function buildDemoHost (opts: DemoHostOptions): Promise<FastifyInst
   for (const p of ctx.plugins) {
     await installPlugin(app, opts.knex, p.manifest, p.switch, {
       pluginOptions: opts.pluginOptions,
+      sendMail: opts.mail === false ? undefined : outboxMailer(opts.knex),
       whenDisabled: async (request, reply) => {
         await ensureUser(ctx, request)
         return renderError(ctx, request, reply, 404, messages.notFound)

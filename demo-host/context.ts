@@ -53,7 +53,7 @@ async function navFor (ctx: HostContext, user: DeskUser | null, url: string): Pr
   if (isStaff(user)) {
     items.push({ label: 'Desk', href: '/desk' }, { label: 'Tickets', href: '/tickets' }, { label: 'Knowledge base', href: '/kb' })
     for (const e of await pluginEntries(ctx, 'agent', user)) items.push({ label: e.label, href: e.href })
-    if (isAdmin(user)) items.push({ label: 'Plugins', href: '/admin/plugins' })
+    if (isAdmin(user)) items.push({ label: 'Plugins', href: '/admin/plugins' }, { label: 'Sent mail', href: '/admin/mail' })
   } else {
     items.push({ label: 'Portal', href: '/portal' }, { label: 'Knowledge base', href: '/kb' })
   }

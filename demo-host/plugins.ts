@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { Knex } from 'knex'
 import { sqlHost } from '../plugin/host/sql-host.ts'
 import type { HostMapping } from '../plugin/host/sql-host.ts'
+import type { MailMessage } from '../plugin/host/adapter.ts'
 
 /** The repository root: manifest paths (entry, migrations) are relative to it. */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -116,6 +117,8 @@ export interface InstallOptions {
   pluginOptions?: Record<string, unknown>
   /** Answers a request for a disabled plugin; by default the 404 handler of its scope. */
   whenDisabled?: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>
+  /** The host's mailer, offered to the plugin as the adapter's sendMail; without it the plugin sends no mail. */
+  sendMail?: (message: MailMessage) => Promise<void>
 }
 
 /**
@@ -129,7 +132,7 @@ export async function installPlugin (app: FastifyInstance, knex: Knex, manifest:
   if (typeof plugin !== 'function') throw new Error(`${manifest.entry} has no default export to register`)
   if (!manifest.host) throw new Error(`plugin ${manifest.id}: the manifest has no "host" table mapping`)
   // The plugin checks the mapping in depth when it loads its manifest; the host passes it on.
-  const host = sqlHost(knex, manifest.host as unknown as HostMapping)
+  const host = { ...sqlHost(knex, manifest.host as unknown as HostMapping), ...(opts.sendMail ? { sendMail: opts.sendMail } : {}) }
   await app.register(async (scope) => {
     scope.addHook('onRequest', async (request, reply) => {
       if (await pluginSwitch.isEnabled()) return

@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import { hashPassword } from './passwords.ts'
 import { kbArticles } from './seed-kb.ts'
 import { seedCanned } from './seed-canned.ts'
+import { seedCustom } from './seed-custom.ts'
 import { seedRouting } from './seed-routing.ts'
 import { insertedId } from './db.ts'
 import { ticketRef } from './tickets.ts'
@@ -176,6 +177,7 @@ export async function seedDemo (knex: Knex, now: number = Date.now()): Promise<v
 
   await seedRouting(knex, userIds)
   await seedCanned(knex, userIds)
+  await seedCustom(knex)
 
   const titles = new Set((await knex('kb_articles').select('title')).map((r: { title: string }) => r.title))
   for (const [i, a] of kbArticles.entries()) {

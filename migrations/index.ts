@@ -9,6 +9,10 @@ import * as createChatComments from './20261121000007_create_lc_chat_comments.ts
 import * as createCannedReplies from './20261121000008_create_lc_canned_replies.ts'
 import * as indexChatsCustomerEmail from './20261121000009_index_lc_chats_customer_email.ts'
 import * as createAgentPreferences from './20261121000010_create_lc_agent_preferences.ts'
+import * as createChatSurveys from './20261121000011_create_lc_chat_surveys.ts'
+import * as createChatFiles from './20261121000012_create_lc_chat_files.ts'
+import * as createCustomFields from './20261121000013_create_lc_custom_fields.ts'
+import * as createManualEvents from './20261121000014_create_lc_manual_events.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -24,7 +28,11 @@ const migrations: Record<string, Knex.Migration> = {
   '20261121000007_create_lc_chat_comments': createChatComments,
   '20261121000008_create_lc_canned_replies': createCannedReplies,
   '20261121000009_index_lc_chats_customer_email': indexChatsCustomerEmail,
-  '20261121000010_create_lc_agent_preferences': createAgentPreferences
+  '20261121000010_create_lc_agent_preferences': createAgentPreferences,
+  '20261121000011_create_lc_chat_surveys': createChatSurveys,
+  '20261121000012_create_lc_chat_files': createChatFiles,
+  '20261121000013_create_lc_custom_fields': createCustomFields,
+  '20261121000014_create_lc_manual_events': createManualEvents
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

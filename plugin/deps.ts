@@ -4,11 +4,16 @@ import type { CommentsDeps } from './comments/view-models.ts'
 import type { ConsoleViews } from './console/view-models.ts'
 import type { CustomerService } from './customer/service.ts'
 import type { CustomerViews } from './customer/view-models.ts'
+import type { EventsDeps } from './events/view-models.ts'
+import type { FieldsDeps } from './fields/view-models.ts'
+import type { FileService } from './files/service.ts'
 import type { Manifest, Settings } from './manifest.ts'
 import type { PreferenceService } from './preferences/service.ts'
 import type { Hub } from './realtime/hub.ts'
 import type { RoutingService } from './routing/service.ts'
 import type { Access } from './security/access.ts'
+import type { SurveysDeps } from './surveys/view-models.ts'
+import type { TranscriptService } from './transcripts/service.ts'
 import type { Views } from './views.ts'
 
 /** What every route module is given: services and views, never a store. */
@@ -21,6 +26,16 @@ export interface RouteDeps {
   canned: CannedService
   /** The Comments tab's service and views. */
   comments: CommentsDeps
+  /** Chat custom fields: their administration, the Custom Fields tab and the pre-chat form's questions. */
+  fields: FieldsDeps
+  /** Manual events: their administration and the chat header's Actions menu. */
+  events: EventsDeps
+  /** Files sent in chats: Send file, downloads and the Attachments tab. */
+  files: FileService
+  /** The post-chat survey: the customer's form and the Survey tab. */
+  surveys: SurveysDeps
+  /** Email Transcript and Print from a chat's header. */
+  transcripts: TranscriptService
   routing: RoutingService
   access: Access
   hub: Hub

@@ -29,6 +29,13 @@ export const LC_ERR_COMMENT_TOO_LONG = createError('LC_ERR_COMMENT_TOO_LONG', 'C
 export const LC_ERR_COMMENT_NOT_FOUND = createError('LC_ERR_COMMENT_NOT_FOUND', 'That comment no longer exists; it may have been deleted. Reopen the Comments tab to see the current ones', 404)
 export const LC_ERR_COMMENT_NOT_YOURS = createError('LC_ERR_COMMENT_NOT_YOURS', 'Only %s or a supervisor of this chat\'s group may change this comment; add a comment of your own instead', 403)
 
+// ---------------------------------------------------------------- files sent in a chat
+export const LC_ERR_FILE_MISSING = createError('LC_ERR_FILE_MISSING', 'Pick a file to send', 422)
+export const LC_ERR_FILE_EMPTY = createError('LC_ERR_FILE_EMPTY', '%s is empty; pick a file with something in it', 422)
+export const LC_ERR_FILE_TOO_LARGE = createError('LC_ERR_FILE_TOO_LARGE', 'Files can be at most %s (this one is %s)', 413)
+export const LC_ERR_FILE_TYPE = createError('LC_ERR_FILE_TYPE', 'This file is %s, which cannot be sent here; you can send %s', 422)
+export const LC_ERR_FILE_NOT_FOUND = createError('LC_ERR_FILE_NOT_FOUND', 'That file does not exist, or you may not see it', 404)
+
 // ---------------------------------------------------------------- routing
 export const LC_ERR_AGENT_AT_LIMIT = createError('LC_ERR_AGENT_AT_LIMIT', 'You already have %s active chats, your limit; end one before taking another', 409)
 export const LC_ERR_AVAILABLE_OVER_LIMIT = createError('LC_ERR_AVAILABLE_OVER_LIMIT', 'You can be available for at most %s chats at once; choose %s or fewer', 422)
@@ -88,6 +95,15 @@ export const LC_ERR_SURVEY_COMMENT_TOO_LONG = createError('LC_ERR_SURVEY_COMMENT
 // ---------------------------------------------------------------- transcripts (email and print)
 export const LC_ERR_MAIL_UNAVAILABLE = createError('LC_ERR_MAIL_UNAVAILABLE', 'This help desk has no way to send email from live chat; print the transcript instead', 409)
 export const LC_ERR_MAIL_FAILED = createError('LC_ERR_MAIL_FAILED', 'The help desk could not send the transcript to %s just now; nothing was sent, so try again', 502)
+
+// ---------------------------------------------------------------- custom fields and manual events
+export const LC_ERR_FIELD_NOT_FOUND = createError('LC_ERR_FIELD_NOT_FOUND', 'Custom field %s does not exist; reload the page to see the current fields', 404)
+export const LC_ERR_FIELD_KEY_TAKEN = createError('LC_ERR_FIELD_KEY_TAKEN', 'The field "%s" already has the key %s; choose another key', 422)
+export const LC_ERR_FIELD_HAS_VALUES = createError('LC_ERR_FIELD_HAS_VALUES', '%s has values in %s chats now; reload the page and delete it again to remove them too', 409)
+export const LC_ERR_FIELD_VALUE = createError('LC_ERR_FIELD_VALUE', '%s', 422)
+export const LC_ERR_EVENT_NOT_FOUND = createError('LC_ERR_EVENT_NOT_FOUND', 'Manual event %s does not exist; reload the page to see the current events', 404)
+export const LC_ERR_EVENT_NAME_TAKEN = createError('LC_ERR_EVENT_NAME_TAKEN', 'A manual event named %s already exists; choose another name', 422)
+export const LC_ERR_EVENT_CHAT_NOT_ACTIVE = createError('LC_ERR_EVENT_CHAT_NOT_ACTIVE', 'Manual events can be performed only on an active chat, and this one is %s; refresh to see where it stands', 409)
 
 // ---------------------------------------------------------------- generic answers
 export const LC_ERR_NOT_FOUND = createError('LC_ERR_NOT_FOUND', 'There is no live chat page here; check the address', 404)

@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import cookie from '@fastify/cookie'
 import csrf from '@fastify/csrf-protection'
 import formbody from '@fastify/formbody'
+import multipart from '@fastify/multipart'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
@@ -28,6 +29,14 @@ import { createCustomerService } from './customer/service.ts'
 import { createCustomerViews } from './customer/view-models.ts'
 import type { RouteDeps } from './deps.ts'
 import { installErrorHandler } from './error-handler.ts'
+import { eventRoutes } from './events/routes.ts'
+import { createEventService } from './events/service.ts'
+import { createEventViews } from './events/view-models.ts'
+import { fieldRoutes } from './fields/routes.ts'
+import { createFieldService } from './fields/service.ts'
+import { createFieldViews } from './fields/view-models.ts'
+import { fileRoutes } from './files/routes.ts'
+import { createFileService } from './files/service.ts'
 import type { HostAdapter } from './host/adapter.ts'
 import { startJobs } from './jobs/scheduler.ts'
 import { loadManifest, type Manifest, permissionsFor, projectRoot, resolveSettings } from './manifest.ts'
@@ -66,6 +75,11 @@ export interface LiveChatOptions {
   jobs?: boolean
   /** Clock for services, in epoch ms (tests may pin time). */
   clock?: () => number
+  /**
+   * Where files sent in chats are kept (default data/uploads under the project root,
+   * gitignored). Several instances must share it. Nothing here is ever served statically.
+   */
+  uploadDir?: string
 }
 
 /**
@@ -89,6 +103,11 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   // Host-provided plugins are reused when present: registering them twice would clash.
   if (!fastify.hasRequestDecorator('cookies')) await fastify.register(cookie)
   if (!fastify.hasContentTypeParser('application/x-www-form-urlencoded')) await fastify.register(formbody)
+  // Send file's uploads; the limits are passed again on each request.file() call, so a
+  // host's own registration (reused, as above) cannot loosen them.
+  if (!fastify.hasContentTypeParser('multipart/form-data')) {
+    await fastify.register(multipart, { limits: { fileSize: settings.maxFileBytes, files: 1, fields: 2, fieldSize: 1024, parts: 3 } })
+  }
   if (!fastify.hasDecorator('websocketServer')) {
     await fastify.register(websocket, {
       options: { maxPayload: 256 * 1024 },
@@ -156,8 +175,13 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     log: fastify.log
   })
   const base = fastify.prefix
-  const consoleViews = createConsoleViews({ base, chats, routing, host, views, clock })
-  const customer = createCustomerService({ host, chats, routing })
+  // Custom fields and manual events come before the console's views: a pane shows both.
+  const fields = createFieldService({ db, chats, clock })
+  const fieldViews = createFieldViews({ base, fields, views })
+  const manualEvents = createEventService({ db, chats, clock })
+  const eventViews = createEventViews({ base, events: manualEvents, views })
+  const consoleViews = createConsoleViews({ base, chats, routing, host, views, clock, paneExtras: { fieldValues: fieldViews.valuesLine, actions: eventViews.menu } })
+  const customer = createCustomerService({ host, chats, routing, fields })
   const customerViews = createCustomerViews({ settings, host, chats, routing, customer })
   registerConsoleProjections(hub, {
     chats,
@@ -180,19 +204,25 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const surveyViews = createSurveyViews({ base, surveys, views })
   registerSurveyProjections(hub, { surveys, surveyViews })
   const transcripts = createTranscriptService({ chats, routing, host, views, clock })
+  const files = createFileService({
+    db, chats, base, clock, dir: opts.uploadDir ?? resolve(projectRoot, 'data/uploads'), maxFileBytes: settings.maxFileBytes, allowedTypes: settings.allowedFileTypes
+  })
 
   // Every state change must come from our own pages (the CSRF token is checked per route too).
   fastify.addHook('onRequest', async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') access.checkOrigin(request.headers, request.protocol, false)
   })
 
-  const deps: RouteDeps = { base, chats, preferences, canned, comments: { service: comments, views: commentViews }, surveys: { service: surveys, views: surveyViews }, transcripts, routing, access, hub, views, consoleViews, customerViews, customer, settings, manifest }
+  const deps: RouteDeps = { base, chats, preferences, canned, comments: { service: comments, views: commentViews }, surveys: { service: surveys, views: surveyViews }, fields: { service: fields, views: fieldViews }, events: { service: manualEvents, views: eventViews }, transcripts, files, routing, access, hub, views, consoleViews, customerViews, customer, settings, manifest }
   await fastify.register(customerRoutes, deps)
   await fastify.register(consoleRoutes, deps)
   await fastify.register(listRoutes, { ...deps, lists })
   await fastify.register(commentRoutes, deps)
   await fastify.register(surveyRoutes, deps)
   await fastify.register(transcriptRoutes, deps)
+  await fastify.register(fileRoutes, deps)
+  await fastify.register(fieldRoutes, deps)
+  await fastify.register(eventRoutes, deps)
   await fastify.register(cannedRoutes, deps)
   await fastify.register(adminRoutes, { ...deps, host })
   await fastify.register(socketRoutes, deps)

@@ -42,6 +42,10 @@ export interface Settings {
   purgeAfterDays: number
   idleWarningSeconds: number
   idleHighSeconds: number
+  /** Largest file sent in a chat, in bytes. */
+  maxFileBytes: number
+  /** MIME types a chat file may be, as detected from its content. */
+  allowedFileTypes: string[]
 }
 
 const manifestSchema = JSON.parse(readFileSync(resolve(projectRoot, 'plugin/manifest.schema.json'), 'utf8')) as object

@@ -500,3 +500,57 @@
     if (list()) setInterval(tick, 5000)
   })
 })()
+
+// ---------------------------------------------------------------- transcript printout
+// The print page (views/transcripts/print.page.hbs) opens the print dialog itself only when
+// asked (?print=1 from the chat header's Print); its own Print button asks again. From here,
+// not inline: the CSP allows no inline script.
+;(function () {
+  document.addEventListener('click', function (e) {
+    const button = e.target.closest && e.target.closest('[data-lc-print]')
+    if (button) window.print()
+  })
+  window.addEventListener('load', function () {
+    if (document.querySelector('[data-lc-autoprint]')) window.print()
+  })
+})()
+
+;(function () {
+  'use strict'
+
+  // ---- Send file (plugin/files): picking a file sends it at once. The status beside the
+  // button says what is happening until the server answers with nothing (sent: the file
+  // arrives over the socket like any message) or with why it was refused. The message
+  // draft is another form and is never touched.
+  function uploadForm (el) {
+    return el && el.closest ? el.closest('form[data-lc-upload]') : null
+  }
+  function say (form, text) {
+    const status = form.querySelector('.lc-composer__file-status')
+    if (status) status.textContent = text
+  }
+
+  document.addEventListener('change', function (e) {
+    const input = e.target
+    if (!input.matches || !input.matches('[data-lc-file]') || !input.files || !input.files.length) return
+    const form = uploadForm(input)
+    if (!form) return
+    say(form, 'Uploading ' + input.files[0].name + '…')
+    form.setAttribute('aria-busy', 'true')
+    form.requestSubmit()
+  })
+
+  document.addEventListener('htmx:finally:request', function (e) {
+    const form = uploadForm(e.target)
+    if (!form) return
+    form.removeAttribute('aria-busy')
+    // The same file can be picked again after a refusal or a lost connection.
+    const input = form.querySelector('[data-lc-file]')
+    if (input) input.value = ''
+  })
+
+  document.addEventListener('htmx:error', function (e) {
+    const form = uploadForm(e.target)
+    if (form) say(form, 'The file could not be sent; check your connection and try again')
+  })
+})()

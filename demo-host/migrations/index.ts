@@ -6,6 +6,7 @@ import * as createTicketActivity from './20250101000004_create_ticket_activity.t
 import * as createTicketTemplates from './20250101000005_create_ticket_templates.ts'
 import * as createKbArticles from './20250101000006_create_kb_articles.ts'
 import * as createHostPlugins from './20250101000007_create_host_plugins.ts'
+import * as createMailOutbox from './20250101000008_create_mail_outbox.ts'
 
 interface MigrationModule {
   up (knex: Knex): Promise<void>
@@ -21,7 +22,8 @@ const migrations: Record<string, MigrationModule> = {
   '20250101000004_create_ticket_activity': createTicketActivity,
   '20250101000005_create_ticket_templates': createTicketTemplates,
   '20250101000006_create_kb_articles': createKbArticles,
-  '20250101000007_create_host_plugins': createHostPlugins
+  '20250101000007_create_host_plugins': createHostPlugins,
+  '20250101000008_create_mail_outbox': createMailOutbox
 }
 
 /** The host's own tables; bookkeeping goes to `host_knex_migrations`. */

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { isAdmin } from '../auth.ts'
 import { guard, messages, renderError, renderPage } from '../context.ts'
 import type { HostContext } from '../context.ts'
+import { sentMail } from '../mail.ts'
 
 export const adminRoutes: FastifyPluginAsync<{ ctx: HostContext }> = async (app, { ctx }) => {
   app.addHook('preHandler', guard(ctx, isAdmin))
@@ -15,6 +16,11 @@ export const adminRoutes: FastifyPluginAsync<{ ctx: HostContext }> = async (app,
       installedVersion: state.get(p.manifest.id)?.installed_version ?? null
     })))
     return renderPage(ctx, request, reply, 'admin-plugins', { title: 'Plugins', plugins })
+  })
+
+  // The desk's outbox: mail plugins sent through the host (chat transcripts), newest first.
+  app.get('/admin/mail', async (request, reply) => {
+    return renderPage(ctx, request, reply, 'admin-mail', { title: 'Sent mail', mail: await sentMail(ctx.knex) })
   })
 
   app.post<{ Params: { id: string, action: string } }>('/admin/plugins/:id/:action', async (request, reply) => {

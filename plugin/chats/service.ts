@@ -9,7 +9,7 @@ import type { HostAdapter, HostUser } from '../host/adapter.ts'
 import type { Bus } from '../realtime/events.ts'
 import type { RoutingService } from '../routing/service.ts'
 import * as store from './store.ts'
-import { type Actor, type AgentScope, agentOnlyKinds, type Chat, ChatStatus, type Message, openStatuses, queueGroups, sees } from './types.ts'
+import { type Actor, type AgentScope, agentOnlyKinds, type Chat, ChatStatus, type FileRef, type Message, openStatuses, queueGroups, sees } from './types.ts'
 
 export interface ChatServiceDeps {
   db: Knex
@@ -87,7 +87,8 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
   /** Appends a message inside `trx`, taking the next seq; undefined when the chat is no longer open (or fails `guard`). */
   async function append (trx: Knex.Transaction, chatId: number, author: Actor, kind: Message['kind'], body: string, clientMsgId: string | null, open: readonly ChatStatus[] = openStatuses, guard: store.Guard = {}): Promise<Message | undefined> {
     const at = clock()
-    const agentText = author.kind === 'agent' && kind === 'text'
+    // A file the agent sends is an answer too: idle time and re-offer go by it.
+    const agentText = author.kind === 'agent' && (kind === 'text' || kind === 'file')
     // An agent has read what they answer. Listed before last_seq's bump, so MySQL (which
     // assigns left to right) and SQLite (old values) both store the new seq.
     const seq = await store.reserveSeq(trx, chatId, open, agentText ? { last_agent_message_at: at, agent_read_seq: trx.raw('last_seq + 1') as never } : {}, guard)
@@ -410,6 +411,57 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
       }
       await bus.publish({ type: 'chat.message', chatId, message })
       return { message, duplicate: false }
+    },
+
+    /**
+     * A file sent in the chat (plugin/files), by the same rules as postMessage: the
+     * customer while the chat is open and they have not left, the agent once it is theirs.
+     * `attach` records the file in the same transaction, before its message takes the next
+     * seq, so the file and its message commit together or not at all.
+     */
+    async postFile (chatId: number, author: Actor, attach: (trx: Knex.Transaction) => Promise<FileRef>): Promise<Message> {
+      const open = author.kind === 'customer' ? openStatuses : [ChatStatus.active]
+      const guard: store.Guard = author.kind === 'agent' ? { agent_id: author.id ?? '' } : { customerPresent: true }
+      const refused = new Error('chat not open for the sender')
+      let message: Message | undefined
+      try {
+        message = await db.transaction(async (trx) => {
+          const file = await attach(trx)
+          const appended = await append(trx, chatId, author, 'file', JSON.stringify(file), null, open, guard)
+          // Nothing of the file may stay behind without its message.
+          if (!appended) throw refused
+          return appended
+        })
+      } catch (err) {
+        if (err !== refused) throw err
+      }
+      if (!message) {
+        const chat = await load(chatId)
+        if (author.kind === 'agent' && chat.agentId !== author.id) {
+          if (chat.status === ChatStatus.queued) throw new LC_ERR_CHAT_STATE_CONFLICT(chat.status, 'written to before it is accepted')
+          throw new LC_ERR_CHAT_NOT_FOUND(String(chatId))
+        }
+        throw new LC_ERR_CHAT_CLOSED()
+      }
+      await bus.publish({ type: 'chat.message', chatId, message })
+      return message
+    },
+
+    /**
+     * A manual event (plugin/events, seed 000 Actions → Manual Event) written into an active
+     * chat: an event both sides see, or with `agentsOnly` a note customers never get. It
+     * takes the next seq like any message, so delivery stays ordered and exactly once, and
+     * `record` goes into History in the same transaction. The caller checks who may do it.
+     */
+    async postManualEvent (chatId: number, author: Actor, body: string, agentsOnly: boolean, record: { action: string, data?: object }): Promise<Message> {
+      const message = await db.transaction(async (trx) => {
+        const appended = await append(trx, chatId, author, agentsOnly ? 'note' : 'event', body, null, [ChatStatus.active])
+        if (appended) await history(trx, chatId, author, record.action, record.data)
+        return appended
+      })
+      if (!message) throw new LC_ERR_CHAT_STATE_CONFLICT((await load(chatId)).status, 'given a manual event')
+      await bus.publish({ type: 'chat.message', chatId, message })
+      return message
     },
 
     /**

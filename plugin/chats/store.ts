@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import { affected, getDialect, toMs } from '../db/index.ts'
-import type { Chat, ChatStatus, Message } from './types.ts'
+import type { Chat, ChatStatus, FileRef, Message } from './types.ts'
 
 type Db = Knex | Knex.Transaction
 
@@ -78,7 +78,9 @@ export function toChat (row: LcChatRow): Chat {
 }
 
 export function toMessage (row: LcMessageRow): Message {
+  const file = row.kind === 'file' ? { file: JSON.parse(row.body) as FileRef } : {}
   return {
+    ...file,
     id: Number(row.id),
     chatId: Number(row.chat_id),
     seq: Number(row.seq),

@@ -11,10 +11,29 @@ export type ChatStatus = typeof ChatStatus[keyof typeof ChatStatus]
 export const openStatuses: readonly ChatStatus[] = [ChatStatus.queued, ChatStatus.active]
 
 export type AuthorKind = 'customer' | 'agent' | 'system'
-export type MessageKind = 'text' | 'event' | 'coaching'
+export type MessageKind = 'text' | 'event' | 'coaching' | 'file' | 'note'
+
+/**
+ * A file sent in a chat (plugin/files), as its message carries it: the body of a 'file'
+ * message is this object as JSON, so the message renders with nothing else read.
+ */
+export interface FileRef {
+  id: number
+  name: string
+  size: number
+  /** Detected from the content. */
+  type: string
+  /** The authorised download route; the same for both sides, which one partial renders. */
+  url: string
+  /** "14.2 MB", as shown. */
+  sizeText: string
+  /** A raster image, shown as a small preview. */
+  image: boolean
+}
 
 /** Kinds only agents see: never sent to a customer's socket, page or transcript. */
-export const agentOnlyKinds: ReadonlySet<MessageKind> = new Set(['coaching'])
+// 'note': a manual event the administrator marked for agents only (plugin/events).
+export const agentOnlyKinds: ReadonlySet<MessageKind> = new Set(['coaching', 'note'])
 
 export interface Chat {
   id: number
@@ -58,6 +77,8 @@ export interface Message {
   body: string
   clientMsgId: string | null
   createdAt: number
+  /** A 'file' message's file, read from its body. */
+  file?: FileRef
 }
 
 /** Who did something: an agent, a customer or the system, with the name shown for it. */

@@ -44,6 +44,8 @@ export function openComposer (base: string, chatId: number, audience: Audience, 
     restartUrl: audience === 'customer' ? `${base}/start` : null,
     // Canned replies (plugin/canned) are the agent's own tools; a customer's composer never offers them.
     cannedUrl: audience === 'agent' ? `${base}/console/chats/${chatId}/canned` : null,
+    // Send file (plugin/files): each side posts to its own route, which knows who is sending.
+    fileUrl: audience === 'customer' ? `${base}/chat/${chatId}/files` : `${base}/console/chats/${chatId}/files`,
     body: draft?.body ?? '',
     error: draft?.error ?? null
   }

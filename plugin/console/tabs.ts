@@ -14,5 +14,7 @@ export const chatTabs: readonly ChatTab[] = [
   { id: 'comments', label: 'Comments' },
   { id: 'customer', label: 'Customer' },
   { id: 'survey', label: 'Survey' },
-  { id: 'history', label: 'History' }
+  { id: 'fields', label: 'Custom Fields' },
+  { id: 'history', label: 'History' },
+  { id: 'attachments', label: 'Attachments' }
 ]

@@ -28,8 +28,18 @@ export function readAlertChoices (stored: unknown): AlertChoices {
   return Object.fromEntries(alertKinds.map((k) => [k.id, saved[k.id] !== false])) as AlertChoices
 }
 
+/**
+ * What other capabilities add to a chat's pane: the custom field values line atop the
+ * conversation (plugin/fields) and the header's Actions menu of manual events (plugin/events,
+ * null where the viewer may not perform them).
+ */
+export interface PaneExtras {
+  fieldValues: (chatId: number) => Promise<object>
+  actions: (chat: Chat, viewer: AgentScope | string) => Promise<object | null>
+}
+
 /** Data for the console's partials, shared by its page, its htmx answers and its socket pushes. */
-export function createConsoleViews ({ base, chats, routing, host, views, clock = Date.now }: { base: string, chats: ChatService, routing: RoutingService, host: HostAdapter, views: Views, clock?: () => number }) {
+export function createConsoleViews ({ base, chats, routing, host, views, clock = Date.now, paneExtras }: { base: string, chats: ChatService, routing: RoutingService, host: HostAdapter, views: Views, clock?: () => number, paneExtras?: PaneExtras }) {
   const names = new Map<string, string>()
   async function agentName (id: string | null): Promise<string | null> {
     if (!id) return null
@@ -73,6 +83,8 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
       coaching: active && (mine || supervise) ? coachingModel(chat.id) : null,
       canTransfer: active && (mine || supervise),
       canTake: active && !mine && supervise,
+      fieldValues: paneExtras ? await paneExtras.fieldValues(chat.id) : null,
+      manualEvents: paneExtras ? await paneExtras.actions(chat, viewer) : null,
       // Email Transcript is offered only where the host can send mail (HostAdapter.sendMail is optional).
       canEmailTranscript: typeof host.sendMail === 'function',
       messages: messages ?? await chats.messages(chat.id),
@@ -173,6 +185,10 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
       case 'comment_deleted': return `Deleted a comment${by(data.author)}${data.wasResolution === true ? ', the resolution' : ''}${quoted(data.excerpt)}`
       case 'resolution_marked': return `Marked a comment${by(data.author)} as the resolution${typeof data.replaced === 'string' ? `, in place of one by ${data.replaced}` : ''}`
       case 'resolution_unmarked': return `Unmarked a comment${by(data.author)} as the resolution`
+      // Custom fields (plugin/fields) and manual events (plugin/events).
+      case 'field_set': return `Set ${String(data.label ?? 'a custom field')} to ${String(data.value ?? '')}`
+      case 'field_cleared': return `Cleared ${String(data.label ?? 'a custom field')}`
+      case 'manual_event': return `Performed manual event ${String(data.name ?? '')}${data.agentsOnly === true ? ' (agents only)' : ''}`
       // Surveys and transcripts (plugin/surveys, plugin/transcripts).
       case 'survey_received': return `Rated the chat ${String(data.rating)} of 5${quoted(data.excerpt)}`
       case 'transcript_emailed': return `Emailed the transcript to ${String(data.to)}`

@@ -69,7 +69,9 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
       values,
       locked: user !== null,
       errors: state.errors ?? {},
-      departments: departmentOptions(list, selected, true)
+      departments: departmentOptions(list, selected, true),
+      // The custom fields the administrator asks here (plugin/fields), with what was typed.
+      customFields: await deps.fields.views.prechat(values.fields ?? {}, state.errors ?? {})
     })
   }
 
@@ -114,10 +116,12 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
     config: limited('chats started from this address')
   }, async (request, reply) => {
     const { user, values, errors, list, place } = await readPlaced(request, readPrechat)
+    const answers = await deps.fields.service.checkPrechat(values.fields ?? {})
+    for (const [key, message] of Object.entries(answers.errors)) errors[`f_${key}`] = message
     if (place.unknown || Object.keys(errors).length > 0) return await prechat(request, reply, 422, { values, errors, departments: list })
     let started
     try {
-      started = await customer.startChat({ name: values.name, email: values.email, question: values.question, customer: user, place })
+      started = await customer.startChat({ name: values.name, email: values.email, question: values.question, customer: user, place, fields: answers.values })
     } catch (err) {
       if (!isCoded(err) || err.code !== 'LC_ERR_DEPARTMENT_OFFLINE') throw err
       // Nobody there any more (the last agent left while the form was open): nothing
@@ -173,6 +177,8 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
       messages,
       status: await customerViews.status(chat, ahead),
       composer: composerModel(base, chat, 'customer', null),
+      // The post-chat survey (plugin/surveys): the form on an ended chat not yet rated, else thanks or nothing.
+      survey: await deps.surveys.views.customer(chat),
       wsBase: `${base}/ws/chat/${chat.id}`,
       wsUrl: `${base}/ws/chat/${chat.id}?since=${chat.id}.${since}`
     })

@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts'
+import { postedValues, valueProperties } from '../fields/schemas.ts'
 import { createAjv, fieldErrors } from '../validation.ts'
 
 /** A department picked from the form's list: its id as the browser posts it (empty for "none posted"). */
@@ -15,7 +16,9 @@ export const prechatBody = {
     department: departmentField,
     question: { type: 'string', minLength: 1, maxLength: 4000, pattern: '\\S' },
     _csrf: { type: 'string', maxLength: 200 }
-  }
+  },
+  // The custom fields asked on the form (plugin/fields), as f_<key>; checked against their definitions.
+  patternProperties: valueProperties
 } as const
 export type PrechatBody = FromSchema<typeof prechatBody>
 
@@ -57,7 +60,8 @@ const validatePrechat = ajv.compile(prechatBody)
 const validateLeaveMessage = ajv.compile(leaveMessageBody)
 
 export interface FormValues { name: string, email: string, department: string }
-export type PrechatValues = FormValues & { question: string }
+/** `fields`: the custom fields' answers by key, as typed (plugin/fields checks them). */
+export type PrechatValues = FormValues & { question: string, fields?: Record<string, string> }
 export type LeaveMessageValues = FormValues & { message: string }
 
 /**
@@ -80,8 +84,9 @@ function readForm<K extends string> (body: unknown, keys: readonly K[], validate
 }
 
 export function readPrechat (body: unknown): { values: PrechatValues, errors: Record<string, string> } {
-  return readForm(body, ['name', 'email', 'department', 'question'] as const, validatePrechat,
+  const form = readForm(body, ['name', 'email', 'department', 'question'] as const, validatePrechat,
     { name: 'x', email: 'x@example.com', department: '', question: 'x' })
+  return { values: { ...form.values, fields: postedValues(body) }, errors: form.errors }
 }
 
 export function readLeaveMessage (body: unknown): { values: LeaveMessageValues, errors: Record<string, string> } {

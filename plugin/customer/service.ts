@@ -1,4 +1,5 @@
 import type { ChatService } from '../chats/service.ts'
+import type { CheckedValues, FieldService } from '../fields/service.ts'
 import type { Chat } from '../chats/types.ts'
 import { LC_ERR_DEPARTMENT_OFFLINE, LC_ERR_MESSAGE_NOT_SAVED } from '../errors.ts'
 import type { HostAdapter, HostTicket, HostUser } from '../host/adapter.ts'
@@ -26,6 +27,8 @@ export interface CustomerServiceDeps {
   host: HostAdapter
   chats: ChatService
   routing: RoutingService
+  /** Stores the pre-chat form's custom field answers with the chat they started (plugin/fields). */
+  fields?: Pick<FieldService, 'saveFromCustomer'>
 }
 
 export interface LeftMessage {
@@ -42,7 +45,7 @@ export type CustomerService = ReturnType<typeof createCustomerService>
  * The customer's side of routing (DESIGN §5): departments to pick from, starting a chat in
  * one, leaving a message when nobody is there, and how long a waiting customer may wait.
  */
-export function createCustomerService ({ host, chats, routing }: CustomerServiceDeps) {
+export function createCustomerService ({ host, chats, routing, fields: customFields }: CustomerServiceDeps) {
   /** Every department, in the admin's order, with its entry group and whether anyone is available there. */
   async function departments (): Promise<DepartmentChoice[]> {
     return await Promise.all((await routing.departments()).map(async (d): Promise<DepartmentChoice> => {
@@ -98,10 +101,13 @@ export function createCustomerService ({ host, chats, routing }: CustomerService
      * Starts a chat in the department's entry group. Refuses with LC_ERR_DEPARTMENT_OFFLINE
      * when nobody is available there (the customer is offered to leave a message instead).
      */
-    async startChat (input: { name: string, email: string, question: string, customer: HostUser | null, place: KnownPlace }): Promise<{ chat: Chat, token: string }> {
-      const { place, ...fields } = input
+    async startChat (input: { name: string, email: string, question: string, customer: HostUser | null, place: KnownPlace, fields?: CheckedValues['values'] }): Promise<{ chat: Chat, token: string }> {
+      const { place, fields: answers, ...fields } = input
       if (!place.online) throw new LC_ERR_DEPARTMENT_OFFLINE(place.department?.name ?? 'Live chat')
-      return await chats.startChat({ ...fields, groupId: place.department?.groupId ?? null })
+      const started = await chats.startChat({ ...fields, groupId: place.department?.groupId ?? null })
+      // Checked before the chat started; stored once it exists, as the customer's answers.
+      if (answers && customFields) await customFields.saveFromCustomer(started.chat, answers)
+      return started
     },
 
     /**

@@ -16,6 +16,8 @@ export const targets = {
   // A chat's Customer tab (views/console/customer-panel.hbs).
   customerPanel: (chatId: number) => `lc-customer-panel-${chatId}`,
   conversation: (chatId: number) => `lc-conversation-${chatId}`,
+  // Send file by a chat's composer: what the upload says (Uploading…, or why it was refused).
+  fileStatus: (chatId: number) => `lc-file-status-${chatId}`,
   // A chat's Comments tab (views/comments/): the form, the list, and each comment in it.
   commentForm: (chatId: number) => `lc-comment-form-${chatId}`,
   comments: (chatId: number) => `lc-comments-${chatId}`,
@@ -23,6 +25,16 @@ export const targets = {
   // The post-chat survey (views/surveys/): the customer's form under the closed composer, and the agent's Survey tab.
   survey: (chatId: number) => `lc-survey-${chatId}`,
   surveyTab: (chatId: number) => `lc-survey-tab-${chatId}`,
+  // Custom fields (views/fields/): a chat's Custom Fields tab form and the values line atop its conversation.
+  chatFields: (chatId: number) => `lc-chat-fields-${chatId}`,
+  fieldValues: (chatId: number) => `lc-field-values-${chatId}`,
+  // Custom fields and manual events administration (views/fields/, views/events/).
+  adminFields: () => 'lc-admin-fields',
+  adminNewField: () => 'lc-admin-new-field',
+  adminFieldForm: (fieldId: number) => `lc-admin-field-form-${fieldId}`,
+  adminEvents: () => 'lc-admin-events',
+  adminNewEvent: () => 'lc-admin-new-event',
+  adminEventForm: (eventId: number) => `lc-admin-event-form-${eventId}`,
   queue: () => 'lc-queue',
   transferred: () => 'lc-transferred',
   counters: () => 'lc-counters',

@@ -37,7 +37,7 @@ t.test('transfer to a named agent, and round robin, in real browsers', { skip: m
   await customer.getByText('You are chatting with Alice Adams').waitFor(wait)
 
   // She transfers it from My Active's Actions menu to Carol in Support L2, with a comment for Carol's eyes only.
-  await alice.getByText('Actions', { exact: true }).click()
+  await alice.getByLabel('Actions for the chat with Dana Doyle').click()
   await alice.getByRole('button', { name: 'Transfer…' }).click()
   await alice.getByLabel('New group').selectOption({ label: 'Support L2' })
   await alice.getByLabel('New agent').selectOption({ label: 'Carol Chen (available) · Support L2, Sales' })
