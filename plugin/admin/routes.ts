@@ -277,7 +277,13 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (fastify, deps) 
     const group = await groupOr404(request.params.id)
     if (!sees(scope, group.id)) throw new LC_ERR_GROUP_NOT_VISIBLE(group.name)
     await memberOr404(group, request.params.agentId)
-    await routing.setMember(group.id, request.params.agentId, { active: request.body.active === 'on' })
+    const form = readMember(request.body)
+    if (!form.input || Object.keys(form.input).length === 0) {
+      // The limit field keeps what was typed (nothing is swapped); the notice says what to enter.
+      const problem = Object.values(form.errors)[0] ?? { code: 'LC_ERR_FORM_INVALID', message: 'Nothing to change' }
+      return await send(reply, 422, [fragment(targets.notice(), 'innerHTML', views.render('common/notice', { level: 'error', code: problem.code, message: problem.message }))])
+    }
+    await routing.setMember(group.id, request.params.agentId, form.input)
     return await send(reply, 200, [await agentGroupsFragment(scope), ok(notices.memberSaved(group.name))])
   })
 }

@@ -107,8 +107,9 @@ export const memberActiveBody = {
   $id: 'lc/admin/member-active',
   type: 'object',
   additionalProperties: false,
-  required: ['active'],
-  properties: { active: { enum: ['on', 'off'] }, _csrf: csrf }
+  minProperties: 1,
+  // The status button sends `active`; the limit field sends `max_chats` (blank = the group's).
+  properties: { active: { enum: ['on', 'off'] }, max_chats: limit, _csrf: csrf }
 } as const
 export type MemberActiveBody = FromSchema<typeof memberActiveBody>
 

@@ -217,8 +217,19 @@ export function createAdminViews ({ base, routing, chats, host, settings, clock 
           activeGroups: own.filter((m) => m.active).length,
           totalGroups: own.length,
           groups: groups.filter((g) => own.some((m) => m.groupId === g.id)).map((g) => {
-            const active = own.find((m) => m.groupId === g.id)!.active
-            return { id: g.id, name: g.name, departmentName: g.departmentName, active, url: `${base}/console/groups/${g.id}/members/${encodeURIComponent(agentId)}`, next: active ? 'off' : 'on' }
+            const member = own.find((m) => m.groupId === g.id)!
+            const active = member.active
+            return {
+              id: g.id,
+              name: g.name,
+              departmentName: g.departmentName,
+              active,
+              url: `${base}/console/groups/${g.id}/members/${encodeURIComponent(agentId)}`,
+              next: active ? 'off' : 'on',
+              limit: member.maxChats ?? '',
+              defaultLimit: g.defaultMaxChats,
+              limitId: `lc-limit-${g.id}-${agentId.replace(/[^A-Za-z0-9_-]/g, '_')}`
+            }
           })
         }
       }).sort((a, b) => a.name.localeCompare(b.name))

@@ -134,6 +134,25 @@ t.test('admin routes', async (t) => {
     t.equal(await snapshot(), before)
   })
 
+  t.test('supervisor Edit: sets an agent\'s limit in a group, blank for the group\'s; a bad limit says what to enter', async (t) => {
+    const l1 = await groupId('Support L1')
+    const url = `/livechat/console/groups/${l1}/members/${await userId('bob')}`
+    const page = await sam.get('/livechat/console/groups')
+    t.match(page.body, new RegExp(`<input id="lc-limit-${l1}-\\d+" name="max_chats" inputmode="numeric" size="3" value="" placeholder="4"`))
+    const set = await sam.post(url, { max_chats: '2' })
+    t.equal(set.statusCode, 200)
+    t.equal(Number((await member(l1, 'bob')).max_chats), 2)
+    t.match(set.body, new RegExp(`name="max_chats" inputmode="numeric" size="3" value="2"`))
+    const before = await snapshot()
+    const bad = await sam.post(url, { max_chats: '500' })
+    t.equal(bad.statusCode, 422)
+    t.match(bad.body, /Enter a whole number of chats from 1 to 50, or leave it blank for the group&#x27;s limit|Enter a whole number of chats from 1 to 50, or leave it blank for the group's limit/)
+    t.equal(await snapshot(), before, 'nothing changed')
+    t.equal((await sam.post(url, {})).statusCode, 400, 'nothing sent')
+    t.equal((await sam.post(url, { max_chats: '' })).statusCode, 200)
+    t.equal((await member(l1, 'bob')).max_chats, null, 'blank: the group\'s limit again')
+  })
+
   t.test('a supervisor sees and edits only the groups they belong to', async (t) => {
     const sales = await groupId('Sales')
     const samId = await userId('sam')
