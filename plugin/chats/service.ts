@@ -27,6 +27,8 @@ export interface StartChat {
   customer: HostUser | null
   /** The group the chat starts in; null where no groups are set up (one shared queue). */
   groupId?: number | null
+  /** Where the pre-chat form came from: the request's address and User-Agent. */
+  origin?: { ip: string | null, userAgent: string | null }
 }
 
 export interface TransferTarget {
@@ -58,6 +60,23 @@ const events = {
 
 /** Rolls a re-offer back when the agent answered between the job's read and its UPDATE. */
 const answeredMeanwhile = new Error('answered meanwhile')
+
+/**
+ * "Firefox on Windows" from a User-Agent: enough for an agent to picture the customer's
+ * screen, without keeping the whole string (which fingerprints people).
+ */
+export function describeAgent (userAgent: string | null): string | null {
+  if (!userAgent) return null
+  const ua = userAgent.slice(0, 500)
+  // Order matters: Edge and Opera also say Chrome, Chrome also says Safari, Android says Linux.
+  const browser = browsers.find(([, pattern]) => pattern.test(ua))?.[0]
+  const system = systems.find(([, pattern]) => pattern.test(ua))?.[0]
+  if (!browser && !system) return 'an unknown browser'
+  return [browser ?? 'a browser', system].filter(Boolean).join(' on ')
+}
+
+const browsers: Array<[string, RegExp]> = [['Edge', /Edg\//], ['Opera', /OPR\//], ['Firefox', /Firefox\//], ['Chrome', /Chrome\/|Chromium\//], ['Safari', /Safari\//]]
+const systems: Array<[string, RegExp]> = [['Windows', /Windows/], ['Android', /Android/], ['iOS', /iPhone|iPad|iOS/], ['macOS', /Mac OS X|Macintosh/], ['ChromeOS', /CrOS/], ['Linux', /Linux/]]
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
 
@@ -221,7 +240,9 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
           assigned_at: null,
           ended_at: null,
           ended_by: null,
-          last_agent_message_at: null
+          last_agent_message_at: null,
+          customer_ip: input.origin?.ip?.slice(0, 45) ?? null,
+          customer_agent: describeAgent(input.origin?.userAgent ?? null)
         })
         const message = await append(trx, chatId, customer, 'text', input.question, null)
         await history(trx, chatId, customer, 'started', { source: 'portal', groupId: input.groupId ?? null })

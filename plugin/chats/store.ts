@@ -32,6 +32,8 @@ export interface LcChatRow {
   auto_assigned: boolean | number
   customer_left_at: number | string | null
   agent_read_seq: number
+  customer_ip: string | null
+  customer_agent: string | null
 }
 
 export interface LcMessageRow {
@@ -73,7 +75,9 @@ export function toChat (row: LcChatRow): Chat {
     transferComment: row.transfer_comment,
     autoAssigned: row.auto_assigned === true || Number(row.auto_assigned) === 1,
     customerLeftAt: toMs(row.customer_left_at),
-    agentReadSeq: Number(row.agent_read_seq)
+    agentReadSeq: Number(row.agent_read_seq),
+    customerIp: row.customer_ip ?? null,
+    customerAgent: row.customer_agent ?? null
   }
 }
 
@@ -94,7 +98,7 @@ export function toMessage (row: LcMessageRow): Message {
   }
 }
 
-type NewChatRow = Omit<LcChatRow, 'id' | 'deleted_at' | 'last_seq' | 'message_count' | 'transferred_to' | 'transferred_by' | 'transferred_at' | 'transfer_comment' | 'auto_assigned' | 'customer_left_at' | 'agent_read_seq'>
+type NewChatRow = Omit<LcChatRow, 'id' | 'deleted_at' | 'last_seq' | 'message_count' | 'transferred_to' | 'transferred_by' | 'transferred_at' | 'transfer_comment' | 'auto_assigned' | 'customer_left_at' | 'agent_read_seq' | 'customer_ip' | 'customer_agent'> & Partial<Pick<LcChatRow, 'customer_ip' | 'customer_agent'>>
 
 export async function insertChat (db: Db, row: NewChatRow): Promise<number> {
   const [id] = await db('lc_chats').insert(row)

@@ -64,6 +64,9 @@ export interface Chat {
   /** The customer cancelled while an agent had the chat: it stays with the agent (seed 003). */
   customerLeftAt: number | null
   agentReadSeq: number
+  /** Where the customer chatted from: address and browser (seed 000 header, "Location Information"). */
+  customerIp: string | null
+  customerAgent: string | null
 }
 
 export interface Message {

@@ -121,7 +121,7 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
     if (place.unknown || Object.keys(errors).length > 0) return await prechat(request, reply, 422, { values, errors, departments: list })
     let started
     try {
-      started = await customer.startChat({ name: values.name, email: values.email, question: values.question, customer: user, place, fields: answers.values })
+      started = await customer.startChat({ name: values.name, email: values.email, question: values.question, customer: user, place, fields: answers.values, origin: { ip: request.ip, userAgent: request.headers['user-agent'] ?? null } })
     } catch (err) {
       if (!isCoded(err) || err.code !== 'LC_ERR_DEPARTMENT_OFFLINE') throw err
       // Nobody there any more (the last agent left while the form was open): nothing

@@ -101,7 +101,7 @@ export function createCustomerService ({ host, chats, routing, fields: customFie
      * Starts a chat in the department's entry group. Refuses with LC_ERR_DEPARTMENT_OFFLINE
      * when nobody is available there (the customer is offered to leave a message instead).
      */
-    async startChat (input: { name: string, email: string, question: string, customer: HostUser | null, place: KnownPlace, fields?: CheckedValues['values'] }): Promise<{ chat: Chat, token: string }> {
+    async startChat (input: { name: string, email: string, question: string, customer: HostUser | null, place: KnownPlace, fields?: CheckedValues['values'], origin?: { ip: string | null, userAgent: string | null } }): Promise<{ chat: Chat, token: string }> {
       const { place, fields: answers, ...fields } = input
       if (!place.online) throw new LC_ERR_DEPARTMENT_OFFLINE(place.department?.name ?? 'Live chat')
       const started = await chats.startChat({ ...fields, groupId: place.department?.groupId ?? null })

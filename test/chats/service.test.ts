@@ -159,3 +159,12 @@ t.test('chat service', async (t) => {
     t.ok(s.events.some((e) => e.type === 'queue.changed'))
   })
 })
+
+t.test('describeAgent: a browser and system in words, never the whole User-Agent', async (t) => {
+  const { describeAgent } = await import('../../plugin/chats/service.ts')
+  t.equal(describeAgent('Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15'), 'Safari on macOS')
+  t.equal(describeAgent('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36 Edg/131.0'), 'Edge on Windows')
+  t.equal(describeAgent('Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36'), 'Chrome on Android')
+  t.equal(describeAgent('curl/8.5.0'), 'an unknown browser')
+  t.equal(describeAgent(null), null)
+})

@@ -32,7 +32,9 @@ t.test('idle colours: thresholds measured from the last agent message, not reset
     transferComment: null,
     autoAssigned: false,
     customerLeftAt: null,
-    agentReadSeq: 0
+    agentReadSeq: 0,
+    customerIp: null,
+    customerAgent: null
   }
   const warn = 120_000
   const high = 300_000

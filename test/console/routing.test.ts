@@ -1,5 +1,5 @@
 import t from 'tap'
-import { agentSession, build, login, openSocket, startChat } from '../helpers/build.ts'
+import { agentSession, build, csrf, login, openSocket, sameOrigin, startChat } from '../helpers/build.ts'
 
 t.test('console: availability for N, transfers, take and counters over HTTP', async (t) => {
   const { app, knex } = await build(t)
@@ -131,4 +131,19 @@ t.test('alerts: each kind can be switched off, kept per agent, and bad input cha
   const after = await knex('lc_agent_preferences').where({ key: 'notifications' }).count({ n: '*' }).first()
   t.equal(Number(after?.n), Number(before?.n))
   t.match((await app.inject({ url: '/livechat/console', headers: { cookie: alice.cookie } })).body, /data-lc-alert-kind="queued" checked/, 'nothing changed')
+})
+
+t.test('the chat header says where the customer wrote from', async (t) => {
+  const { app } = await build(t)
+  const c = await csrf(app, '')
+  const res = await app.inject({
+    method: 'POST',
+    url: '/livechat/start',
+    headers: { cookie: c.cookie, ...sameOrigin, 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0' },
+    payload: { name: 'Dana Doyle', email: 'dana@customer.example', question: 'Where am I?', _csrf: c.token }
+  })
+  const chatId = Number(/\/chat\/(\d+)$/.exec(String(res.headers.location))?.[1])
+  const bob = await agentSession(app, 'bob')
+  const accepted = await bob.post(`/livechat/console/chats/${chatId}/accept`)
+  t.match(accepted.body, /from 127\.0\.0\.1 \(Firefox on Windows\)/)
 })
