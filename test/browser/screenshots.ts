@@ -1,5 +1,5 @@
 // The README's screenshots: the agent console holding an active chat, the customer's chat
-// window, and the transfer form. Run with `npx tsx test/browser/screenshots.ts`; it starts the demo
+// window, a chat in its own window on its Customer tab, and the transfer form. Run with `npx tsx test/browser/screenshots.ts`; it starts the demo
 // help desk on a throwaway SQLite database, writes docs/screenshots/*.png and exits.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -90,13 +90,29 @@ try {
   await agent.screenshot({ path: join(outDir, 'console.png') })
   await customer.screenshot({ path: join(outDir, 'customer.png') })
 
+  // The chat in its own window (double-click), on its Customer tab, with a comment added first.
+  const chatPath = new URL(customer.url()).pathname.replace('/livechat/chat/', '/livechat/console/chats/')
+  const view = await agent.context().newPage()
+  view.setDefaultTimeout(wait.timeout)
+  await view.setViewportSize(viewport)
+  await view.goto(`${url}${chatPath}`)
+  await view.getByRole('tab', { name: 'Comments' }).click()
+  await view.getByLabel(/Add comment/).fill('Certificate had expired; reinstalled the VPN profile with the customer.')
+  await view.getByLabel('Mark as the resolution').check()
+  await view.getByRole('button', { name: 'Add comment' }).click()
+  await view.getByText('Resolution', { exact: true }).waitFor(wait)
+  await view.getByRole('tab', { name: 'Customer' }).click()
+  await view.getByRole('heading', { name: 'Previous live chats' }).waitFor(wait)
+  await view.screenshot({ path: join(outDir, 'chat-view.png') })
+  await view.close()
+
   // The transfer form, filled in, as alice is about to hand the chat to level 2.
   await agent.getByRole('button', { name: 'Transfer', exact: true }).click()
   await agent.getByLabel('New group').selectOption({ label: 'Support L2' })
   await agent.getByLabel('New agent').selectOption({ label: 'Carol Chen (not available) · Support L2, Sales' })
   await agent.getByLabel(/Transfer comment/).fill('Certificate reinstalled, but the VPN still drops every few minutes; please check the gateway logs.')
   await agent.screenshot({ path: join(outDir, 'transfer.png') })
-  console.log(`Wrote console.png, customer.png and transfer.png in ${outDir}`)
+  console.log(`Wrote console.png, customer.png, chat-view.png and transfer.png in ${outDir}`)
 } finally {
   for (const context of contexts) await context.close()
   await app.close()
