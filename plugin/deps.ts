@@ -1,3 +1,4 @@
+import type { Answers } from './answers.ts'
 import type { CannedService } from './canned/service.ts'
 import type { ChatService } from './chats/service.ts'
 import type { CommentsDeps } from './comments/view-models.ts'
@@ -19,6 +20,8 @@ import type { Views } from './views.ts'
 /** What every route module is given: services and views, never a store. */
 export interface RouteDeps {
   base: string
+  /** Notice lines and the envelope every htmx answer is sent in. */
+  answers: Answers
   chats: ChatService
   /** What each agent chose for themselves: list fields, alerts. */
   preferences: PreferenceService

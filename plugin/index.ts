@@ -11,6 +11,7 @@ import websocket from '@fastify/websocket'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { Knex } from 'knex'
 import { adminRoutes } from './admin/routes.ts'
+import { createAnswers } from './answers.ts'
 import { cannedRoutes } from './canned/routes.ts'
 import { createCannedService } from './canned/service.ts'
 import { createChatService } from './chats/service.ts'
@@ -213,7 +214,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     if (request.method !== 'GET' && request.method !== 'HEAD') access.checkOrigin(request.headers, request.protocol, false)
   })
 
-  const deps: RouteDeps = { base, chats, preferences, canned, comments: { service: comments, views: commentViews }, surveys: { service: surveys, views: surveyViews }, fields: { service: fields, views: fieldViews }, events: { service: manualEvents, views: eventViews }, transcripts, files, routing, access, hub, views, consoleViews, customerViews, customer, settings, manifest }
+  const deps: RouteDeps = { base, answers: createAnswers(views), chats, preferences, canned, comments: { service: comments, views: commentViews }, surveys: { service: surveys, views: surveyViews }, fields: { service: fields, views: fieldViews }, events: { service: manualEvents, views: eventViews }, transcripts, files, routing, access, hub, views, consoleViews, customerViews, customer, settings, manifest }
   await fastify.register(customerRoutes, deps)
   await fastify.register(consoleRoutes, deps)
   await fastify.register(listRoutes, { ...deps, lists })

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { type AgentScope, sees } from '../chats/types.ts'
 import { isUniqueViolation } from '../db/index.ts'
 import type { RouteDeps } from '../deps.ts'
@@ -8,7 +8,7 @@ import {
 } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import { type Permission, permissionsFor } from '../manifest.ts'
-import { envelope, type Fragment, fragment } from '../realtime/fragments.ts'
+import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
 import type { Department, Group } from '../routing/service.ts'
@@ -23,7 +23,6 @@ export type AdminDeps = RouteDeps & { host: HostAdapter }
 
 type Id = { Params: { id: number } }
 type Member = { Params: { id: number, agentId: string } }
-const html = 'text/html; charset=utf-8'
 
 const notices = {
   departmentCreated: (name: string) => `Department ${name} created`,
@@ -114,12 +113,7 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (fastify, deps) 
 
   // ------------------------------------------------------------ answers
 
-  const ok = (message: string): Fragment => fragment(targets.notice(), 'innerHTML', views.render('common/notice', { level: 'ok', code: 'LC_OK', message }))
-  const clearNotice = (): Fragment => fragment(targets.notice(), 'innerHTML', '')
-
-  async function send (reply: FastifyReply, status: number, parts: Fragment[]): Promise<FastifyReply> {
-    return await reply.code(status).type(html).send(envelope(parts))
-  }
+  const { ok, clearNotice, send } = deps.answers
 
   async function departmentFragment (id: number): Promise<Fragment> {
     const dept = await departmentOr404(id)

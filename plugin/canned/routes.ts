@@ -1,7 +1,7 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { chatParams } from '../chats/schemas.ts'
 import type { RouteDeps } from '../deps.ts'
-import { envelope, type Fragment, fragment } from '../realtime/fragments.ts'
+import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
 import { newReplyBody, type NewReplyBody, replyBody, type ReplyBody, replyParams, suggestQuery, type SuggestQuery } from './schemas.ts'
@@ -9,7 +9,6 @@ import type { CannedManager } from './service.ts'
 import { createCannedViews } from './view-models.ts'
 
 type Id = { Params: { id: number } }
-const html = 'text/html; charset=utf-8'
 
 const notices = {
   created: (shortcut: string) => `Canned reply /${shortcut} created`,
@@ -32,12 +31,7 @@ export const cannedRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
     return { manager: { admin: agent.can('livechat.admin'), scope: await agent.scope() }, user: agent.user }
   }
 
-  const ok = (message: string): Fragment => fragment(targets.notice(), 'innerHTML', views.render('common/notice', { level: 'ok', code: 'LC_OK', message }))
-  const clearNotice = (): Fragment => fragment(targets.notice(), 'innerHTML', '')
-
-  async function send (reply: FastifyReply, status: number, parts: Fragment[]): Promise<FastifyReply> {
-    return await reply.code(status).type(html).send(envelope(parts))
-  }
+  const { ok, clearNotice, send } = deps.answers
 
   async function scopeFragment (manager: CannedManager, groupId: number | null): Promise<Fragment> {
     const model = await cannedViews.scope(manager, groupId, await canned.manageable(manager))

@@ -1,15 +1,12 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import type { RouteDeps } from '../deps.ts'
 import { isCoded } from '../errors.ts'
-import { envelope, type Fragment, fragment } from '../realtime/fragments.ts'
-import { targets } from '../realtime/targets.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
 import { eventBody, eventParams, type MoveBody, moveBody, performParams } from './schemas.ts'
 import { type FormState, readEvent } from './service.ts'
 
 type Id = { Params: { id: number } }
 type Perform = { Params: { id: number, eventId: number } }
-const html = 'text/html; charset=utf-8'
 
 const notices = {
   created: (name: string) => `Manual event ${name} created`,
@@ -23,15 +20,11 @@ const notices = {
  * custom fields page, performed from a chat header's Actions menu.
  */
 export const eventRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
-  const { access, views, consoleViews } = deps
+  const { access, consoleViews } = deps
   const { service: events, views: eventViews } = deps.events
   const post = { preValidation: fastify.csrfProtection }
 
-  const ok = (message: string): Fragment => fragment(targets.notice(), 'innerHTML', views.render('common/notice', { level: 'ok', code: 'LC_OK', message }))
-  const clearNotice = (): Fragment => fragment(targets.notice(), 'innerHTML', '')
-  async function send (reply: FastifyReply, status: number, parts: Fragment[]): Promise<FastifyReply> {
-    return await reply.code(status).type(html).send(envelope(parts))
-  }
+  const { ok, clearNotice, send } = deps.answers
 
   /** A taken name belongs beside the Name field; anything else is thrown on. */
   function refused (err: unknown, form: FormState): boolean {

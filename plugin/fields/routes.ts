@@ -1,14 +1,13 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import { chatParams } from '../chats/schemas.ts'
 import type { RouteDeps } from '../deps.ts'
 import { isCoded } from '../errors.ts'
-import { envelope, type Fragment, fragment } from '../realtime/fragments.ts'
+import { fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import { type DeleteBody, deleteBody, fieldBody, fieldParams, type MoveBody, moveBody, postedValues, valuesBody } from './schemas.ts'
 import { type FormState, readDefinition, refusalField } from './service.ts'
 
 type Id = { Params: { id: number } }
-const html = 'text/html; charset=utf-8'
 /** Refusals of the field form that belong beside one of its fields. */
 const formRefusals = new Set(['LC_ERR_FIELD_KEY_TAKEN', 'LC_ERR_FORM_INVALID'])
 
@@ -28,11 +27,7 @@ export const fieldRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) 
   const { service: fields, views: fieldViews } = deps.fields
   const post = { preValidation: fastify.csrfProtection }
 
-  const ok = (message: string): Fragment => fragment(targets.notice(), 'innerHTML', views.render('common/notice', { level: 'ok', code: 'LC_OK', message }))
-  const clearNotice = (): Fragment => fragment(targets.notice(), 'innerHTML', '')
-  async function send (reply: FastifyReply, status: number, parts: Fragment[]): Promise<FastifyReply> {
-    return await reply.code(status).type(html).send(envelope(parts))
-  }
+  const { ok, clearNotice, send } = deps.answers
 
   /** A service refusal that belongs in the form: set beside its field; anything else is thrown on. */
   function refused (err: unknown, form: FormState): boolean {
