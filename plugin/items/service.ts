@@ -1,0 +1,166 @@
+import type { Knex } from 'knex'
+import type { ChatService } from '../chats/service.ts'
+import { type Actor, type AgentScope, type Chat, sees } from '../chats/types.ts'
+import { isUniqueViolation, transact } from '../db/index.ts'
+import {
+  LC_ERR_ITEM_DUE, LC_ERR_ITEM_MINUTES, LC_ERR_ITEM_NOT_FOUND, LC_ERR_ITEM_NOT_YOURS, LC_ERR_ITEM_NOTE,
+  LC_ERR_ITEM_TICKET_LINKED, LC_ERR_ITEM_TICKET_REF, LC_ERR_ITEM_TICKET_UNKNOWN, LC_ERR_ITEM_TITLE
+} from '../errors.ts'
+import type { HostAdapter } from '../host/adapter.ts'
+import * as store from './store.ts'
+import type { ChatItem, ItemKind, LcChatItemRow } from './store.ts'
+
+export type { ChatItem, ItemKind } from './store.ts'
+
+export const maxTitleLength = 200
+export const maxNoteLength = 2000
+/** A day: a longer log belongs to more than one chat. */
+export const maxMinutes = 1440
+
+/** What the Add forms send, as typed; the service checks and converts it. */
+export interface ItemInput {
+  title?: string
+  due?: string
+  note?: string
+  minutes?: string
+  direction?: 'in' | 'out'
+  ref?: string
+}
+
+export type ItemService = ReturnType<typeof createItemService>
+
+/** How History names an item, with its article: enough to recognise it. */
+export function itemLabel (item: Pick<ChatItem, 'kind' | 'title' | 'minutes' | 'direction' | 'ticketRef'>): string {
+  switch (item.kind) {
+    case 'task': return `a task “${item.title ?? ''}”`
+    case 'time_log': return `a time log of ${item.minutes ?? 0} min`
+    case 'call_log': return `${item.direction === 'out' ? 'an outgoing' : 'an incoming'} call log of ${item.minutes ?? 0} min`
+    case 'ticket': return `a related ticket ${item.ticketRef ?? ''}`
+  }
+}
+
+/**
+ * What agents add to a chat from its header's Add menu (seed 000, "Viewing Live Chat"):
+ * tasks, time logs, call logs and links to existing help desk tickets. Whoever may see the
+ * chat may add and tick tasks done; an item is deleted by whoever added it, or by a
+ * supervisor of the chat's group. Each change and its History row commit together.
+ */
+export function createItemService ({ db, chats, host, clock = Date.now }: { db: Knex, chats: ChatService, host: HostAdapter, clock?: () => number }) {
+  const actorOf = (scope: AgentScope): Actor => ({ kind: 'agent', id: scope.id, name: scope.name })
+
+  function note (text: string | undefined): string | null {
+    const value = (text ?? '').replace(/\r\n/g, '\n').trim()
+    const length = [...value].length
+    if (length > maxNoteLength) throw new LC_ERR_ITEM_NOTE(length.toLocaleString('en'))
+    return value === '' ? null : value
+  }
+
+  function minutes (text: string | undefined): number {
+    const value = (text ?? '').trim()
+    if (!/^\d{1,4}$/.test(value) || Number(value) < 1 || Number(value) > maxMinutes) throw new LC_ERR_ITEM_MINUTES()
+    return Number(value)
+  }
+
+  function due (text: string | undefined): string | null {
+    const value = (text ?? '').trim()
+    if (value === '') return null
+    // Round-tripping through Date refuses 2026-02-30 as well as anything not a date.
+    const day = new Date(`${value}T00:00:00Z`)
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== value) throw new LC_ERR_ITEM_DUE()
+    return value
+  }
+
+  /** Checks what was typed for this kind; for a ticket, asks the help desk whether it exists. */
+  async function fields (chatId: number, kind: ItemKind, input: ItemInput): Promise<Pick<LcChatItemRow, 'title' | 'note' | 'minutes' | 'direction' | 'due_on' | 'ticket_ref' | 'ticket_url'>> {
+    const empty = { title: null, note: null, minutes: null, direction: null, due_on: null, ticket_ref: null, ticket_url: null }
+    switch (kind) {
+      case 'task': {
+        const title = (input.title ?? '').trim()
+        if (title === '' || [...title].length > maxTitleLength) throw new LC_ERR_ITEM_TITLE()
+        return { ...empty, title, due_on: due(input.due), note: note(input.note) }
+      }
+      case 'time_log': return { ...empty, minutes: minutes(input.minutes), note: note(input.note) }
+      case 'call_log': return { ...empty, direction: input.direction === 'out' ? 'out' : 'in', minutes: minutes(input.minutes), note: note(input.note) }
+      case 'ticket': {
+        const ref = (input.ref ?? '').trim()
+        if (ref === '') throw new LC_ERR_ITEM_TICKET_REF()
+        const ticket = await host.getTicket(ref)
+        if (!ticket) throw new LC_ERR_ITEM_TICKET_UNKNOWN(ref)
+        if (await store.ticketLinked(db, chatId, ticket.ref)) throw new LC_ERR_ITEM_TICKET_LINKED(ticket.ref)
+        return { ...empty, ticket_ref: ticket.ref, ticket_url: ticket.url, title: ticket.summary?.slice(0, 255) ?? null }
+      }
+    }
+  }
+
+  function mayDelete (item: ChatItem, chat: Chat, scope: AgentScope): boolean {
+    return item.createdBy === scope.id || (scope.supervise && sees(scope, chat.groupId))
+  }
+
+  async function found (chatId: number, itemId: number, scope: AgentScope): Promise<{ chat: Chat, item: ChatItem }> {
+    const chat = await chats.chatForAgent(chatId, scope)
+    const row = await store.itemRow(db, chat.id, itemId)
+    if (!row) throw new LC_ERR_ITEM_NOT_FOUND()
+    return { chat, item: store.toItem(row) }
+  }
+
+  return {
+    mayDelete,
+
+    /** The chat and its items, newest first; 404 unless the agent may see the chat. */
+    async list (chatId: number, scope: AgentScope): Promise<{ chat: Chat, items: ChatItem[] }> {
+      const chat = await chats.chatForAgent(chatId, scope)
+      return { chat, items: (await store.itemsOf(db, chat.id)).map(store.toItem) }
+    },
+
+    /** The help desk's status of a linked ticket now; null when the help desk cannot say. */
+    async ticketStatus (ref: string): Promise<string | null> {
+      try {
+        return (await host.getTicket(ref))?.status ?? null
+      } catch {
+        return null
+      }
+    },
+
+    async add (chatId: number, scope: AgentScope, kind: ItemKind, input: ItemInput): Promise<ChatItem> {
+      const chat = await chats.chatForAgent(chatId, scope)
+      const values = await fields(chat.id, kind, input)
+      let id: number
+      try {
+        id = await transact(db, async (trx) => {
+          const id = await store.insertItem(trx, { chat_id: chat.id, kind, ...values, created_by: scope.id, created_by_name: scope.name, created_at: clock(), done_at: null })
+          const label = itemLabel({ kind, title: values.title, minutes: values.minutes, direction: values.direction as ChatItem['direction'], ticketRef: values.ticket_ref })
+          await chats.recordHistory(chat.id, actorOf(scope), 'item_added', { itemId: id, kind, label }, trx)
+          return id
+        })
+      } catch (err) {
+        // Two agents linking the same ticket at once: the unique index lets one through.
+        if (kind === 'ticket' && isUniqueViolation(err)) throw new LC_ERR_ITEM_TICKET_LINKED(values.ticket_ref!)
+        throw err
+      }
+      return store.toItem((await store.itemRow(db, chat.id, id))!)
+    },
+
+    /** Ticks a task done, or not done again; anyone who may see the chat may. */
+    async setDone (chatId: number, itemId: number, scope: AgentScope, done: boolean): Promise<ChatItem> {
+      const { chat, item } = await found(chatId, itemId, scope)
+      if (item.kind !== 'task') throw new LC_ERR_ITEM_NOT_FOUND()
+      if ((item.doneAt !== null) === done) return item
+      const at = done ? clock() : null
+      await transact(db, async (trx) => {
+        if (await store.setDone(trx, chat.id, item.id, at) === 0) throw new LC_ERR_ITEM_NOT_FOUND()
+        await chats.recordHistory(chat.id, actorOf(scope), done ? 'task_done' : 'task_reopened', { itemId: item.id, title: item.title }, trx)
+      })
+      return { ...item, doneAt: at }
+    },
+
+    async remove (chatId: number, itemId: number, scope: AgentScope): Promise<ChatItem> {
+      const { chat, item } = await found(chatId, itemId, scope)
+      if (!mayDelete(item, chat, scope)) throw new LC_ERR_ITEM_NOT_YOURS(item.createdByName)
+      await transact(db, async (trx) => {
+        if (await store.deleteItem(trx, chat.id, item.id) === 0) throw new LC_ERR_ITEM_NOT_FOUND()
+        await chats.recordHistory(chat.id, actorOf(scope), 'item_deleted', { itemId: item.id, kind: item.kind, label: itemLabel(item), author: item.createdByName }, trx)
+      })
+      return item
+    }
+  }
+}
