@@ -14,6 +14,7 @@ import * as createChatFiles from './20261121000012_create_lc_chat_files.ts'
 import * as createCustomFields from './20261121000013_create_lc_custom_fields.ts'
 import * as createManualEvents from './20261121000014_create_lc_manual_events.ts'
 import * as addCustomerOrigin from './20261121000015_add_lc_chats_customer_origin.ts'
+import * as createChatItems from './20261121000016_create_lc_chat_items.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -34,7 +35,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261121000012_create_lc_chat_files': createChatFiles,
   '20261121000013_create_lc_custom_fields': createCustomFields,
   '20261121000014_create_lc_manual_events': createManualEvents,
-  '20261121000015_add_lc_chats_customer_origin': addCustomerOrigin
+  '20261121000015_add_lc_chats_customer_origin': addCustomerOrigin,
+  '20261121000016_create_lc_chat_items': createChatItems
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -8,6 +8,7 @@ import type { CustomerViews } from './customer/view-models.ts'
 import type { EventsDeps } from './events/view-models.ts'
 import type { FieldsDeps } from './fields/view-models.ts'
 import type { FileService } from './files/service.ts'
+import type { ItemsDeps } from './items/view-models.ts'
 import type { Manifest, Settings } from './manifest.ts'
 import type { PreferenceService } from './preferences/service.ts'
 import type { Hub } from './realtime/hub.ts'
@@ -29,6 +30,8 @@ export interface RouteDeps {
   canned: CannedService
   /** The Comments tab's service and views. */
   comments: CommentsDeps
+  /** The header's Add menu (tasks, time and call logs, related tickets) and the Time Logs and Related Items tabs. */
+  items: ItemsDeps
   /** Chat custom fields: their administration, the Custom Fields tab and the pre-chat form's questions. */
   fields: FieldsDeps
   /** Manual events: their administration and the chat header's Actions menu. */

@@ -29,6 +29,17 @@ export const LC_ERR_COMMENT_TOO_LONG = createError('LC_ERR_COMMENT_TOO_LONG', 'C
 export const LC_ERR_COMMENT_NOT_FOUND = createError('LC_ERR_COMMENT_NOT_FOUND', 'That comment no longer exists; it may have been deleted. Reopen the Comments tab to see the current ones', 404)
 export const LC_ERR_COMMENT_NOT_YOURS = createError('LC_ERR_COMMENT_NOT_YOURS', 'Only %s or a supervisor of this chat\'s group may change this comment; add a comment of your own instead', 403)
 
+// ---------------------------------------------------------------- chat items: Add → Task, Time Log, Call Log, Related Item
+export const LC_ERR_ITEM_TITLE = createError('LC_ERR_ITEM_TITLE', 'Give the task a title of at most 200 characters', 422)
+export const LC_ERR_ITEM_DUE = createError('LC_ERR_ITEM_DUE', 'Pick the due date from the calendar, or leave it empty', 422)
+export const LC_ERR_ITEM_MINUTES = createError('LC_ERR_ITEM_MINUTES', 'Enter the minutes as a whole number from 1 to 1440', 422)
+export const LC_ERR_ITEM_NOTE = createError('LC_ERR_ITEM_NOTE', 'Notes can be at most 2,000 characters (this one has %s); shorten it', 422)
+export const LC_ERR_ITEM_TICKET_REF = createError('LC_ERR_ITEM_TICKET_REF', 'Enter the ticket\'s reference, like INC000042', 422)
+export const LC_ERR_ITEM_TICKET_UNKNOWN = createError('LC_ERR_ITEM_TICKET_UNKNOWN', 'No ticket %s in the help desk; check the reference', 422)
+export const LC_ERR_ITEM_TICKET_LINKED = createError('LC_ERR_ITEM_TICKET_LINKED', '%s is already linked to this chat', 409)
+export const LC_ERR_ITEM_NOT_FOUND = createError('LC_ERR_ITEM_NOT_FOUND', 'That item no longer exists; it may have been deleted. Reopen the tab to see the current ones', 404)
+export const LC_ERR_ITEM_NOT_YOURS = createError('LC_ERR_ITEM_NOT_YOURS', 'Only %s or a supervisor of this chat\'s group may delete this', 403)
+
 // ---------------------------------------------------------------- files sent in a chat
 export const LC_ERR_FILE_MISSING = createError('LC_ERR_FILE_MISSING', 'Pick a file to send', 422)
 export const LC_ERR_FILE_EMPTY = createError('LC_ERR_FILE_EMPTY', '%s is empty; pick a file with something in it', 422)

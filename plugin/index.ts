@@ -19,6 +19,9 @@ import { registerCommentProjections } from './comments/projections.ts'
 import { commentRoutes } from './comments/routes.ts'
 import { createCommentService } from './comments/service.ts'
 import { createCommentViews } from './comments/view-models.ts'
+import { itemRoutes } from './items/routes.ts'
+import { createItemService } from './items/service.ts'
+import { createItemViews } from './items/view-models.ts'
 import { registerConsoleProjections } from './console/projections.ts'
 import { consoleRoutes } from './console/routes.ts'
 import { listRoutes } from './console/list-routes.ts'
@@ -201,6 +204,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const comments = createCommentService({ db, bus, chats, clock })
   const commentViews = createCommentViews({ base, comments, views })
   registerCommentProjections(hub, { commentViews })
+  const items = createItemService({ db, chats, host, clock })
+  const itemViews = createItemViews({ base, items, views })
   const surveys = createSurveyService({ db, chats, clock })
   const surveyViews = createSurveyViews({ base, surveys, views })
   registerSurveyProjections(hub, { surveys, surveyViews })
@@ -214,11 +219,12 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     if (request.method !== 'GET' && request.method !== 'HEAD') access.checkOrigin(request.headers, request.protocol, false)
   })
 
-  const deps: RouteDeps = { base, answers: createAnswers(views), chats, preferences, canned, comments: { service: comments, views: commentViews }, surveys: { service: surveys, views: surveyViews }, fields: { service: fields, views: fieldViews }, events: { service: manualEvents, views: eventViews }, transcripts, files, routing, access, hub, views, consoleViews, customerViews, customer, settings, manifest }
+  const deps: RouteDeps = { base, answers: createAnswers(views), chats, preferences, canned, comments: { service: comments, views: commentViews }, items: { service: items, views: itemViews }, surveys: { service: surveys, views: surveyViews }, fields: { service: fields, views: fieldViews }, events: { service: manualEvents, views: eventViews }, transcripts, files, routing, access, hub, views, consoleViews, customerViews, customer, settings, manifest }
   await fastify.register(customerRoutes, deps)
   await fastify.register(consoleRoutes, deps)
   await fastify.register(listRoutes, { ...deps, lists })
   await fastify.register(commentRoutes, deps)
+  await fastify.register(itemRoutes, deps)
   await fastify.register(surveyRoutes, deps)
   await fastify.register(transcriptRoutes, deps)
   await fastify.register(fileRoutes, deps)

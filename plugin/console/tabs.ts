@@ -15,6 +15,8 @@ export const chatTabs: readonly ChatTab[] = [
   { id: 'customer', label: 'Customer' },
   { id: 'survey', label: 'Survey' },
   { id: 'fields', label: 'Custom Fields' },
+  { id: 'timelogs', label: 'Time Logs' },
+  { id: 'related', label: 'Related Items' },
   { id: 'history', label: 'History' },
   { id: 'attachments', label: 'Attachments' }
 ]

@@ -185,6 +185,11 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
       case 'comment_deleted': return `Deleted a comment${by(data.author)}${data.wasResolution === true ? ', the resolution' : ''}${quoted(data.excerpt)}`
       case 'resolution_marked': return `Marked a comment${by(data.author)} as the resolution${typeof data.replaced === 'string' ? `, in place of one by ${data.replaced}` : ''}`
       case 'resolution_unmarked': return `Unmarked a comment${by(data.author)} as the resolution`
+      // The Add menu (plugin/items): tasks, time and call logs, related tickets.
+      case 'item_added': return `Added ${String(data.label ?? 'a related item')}`
+      case 'item_deleted': return `Deleted ${String(data.label ?? 'a related item')}${by(data.author)}`
+      case 'task_done': return `Marked task “${String(data.title ?? '')}” done`
+      case 'task_reopened': return `Marked task “${String(data.title ?? '')}” not done`
       // Custom fields (plugin/fields) and manual events (plugin/events).
       case 'field_set': return `Set ${String(data.label ?? 'a custom field')} to ${String(data.value ?? '')}`
       case 'field_cleared': return `Cleared ${String(data.label ?? 'a custom field')}`

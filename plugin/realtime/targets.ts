@@ -22,6 +22,9 @@ export const targets = {
   commentForm: (chatId: number) => `lc-comment-form-${chatId}`,
   comments: (chatId: number) => `lc-comments-${chatId}`,
   comment: (commentId: number) => `lc-comment-${commentId}`,
+  // A chat's Related Items and Time Logs tabs (views/items/), refreshed by the Add forms in its tools slot.
+  relatedItems: (chatId: number) => `lc-related-items-${chatId}`,
+  timeLogs: (chatId: number) => `lc-time-logs-${chatId}`,
   // The post-chat survey (views/surveys/): the customer's form under the closed composer, and the agent's Survey tab.
   survey: (chatId: number) => `lc-survey-${chatId}`,
   surveyTab: (chatId: number) => `lc-survey-tab-${chatId}`,
