@@ -179,12 +179,14 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     log: fastify.log
   })
   const base = fastify.prefix
-  // Custom fields and manual events come before the console's views: a pane shows both.
+  // Custom fields, manual events and related items come before the console's views: a pane
+  // shows the first two, and the Customer tab totals the time logs.
+  const items = createItemService({ db, chats, host, clock })
   const fields = createFieldService({ db, chats, clock })
   const fieldViews = createFieldViews({ base, fields, views })
   const manualEvents = createEventService({ db, chats, clock })
   const eventViews = createEventViews({ base, events: manualEvents, views })
-  const consoleViews = createConsoleViews({ base, chats, routing, host, views, clock, paneExtras: { fieldValues: fieldViews.valuesLine, actions: eventViews.menu } })
+  const consoleViews = createConsoleViews({ base, chats, routing, host, views, clock, paneExtras: { fieldValues: fieldViews.valuesLine, actions: eventViews.menu }, minutesLogged: items.minutesFor })
   const customer = createCustomerService({ host, chats, routing, fields })
   const customerViews = createCustomerViews({ settings, host, chats, routing, customer })
   registerConsoleProjections(hub, {
@@ -204,7 +206,6 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const comments = createCommentService({ db, bus, chats, clock })
   const commentViews = createCommentViews({ base, comments, views })
   registerCommentProjections(hub, { commentViews })
-  const items = createItemService({ db, chats, host, clock })
   const itemViews = createItemViews({ base, items, views })
   const surveys = createSurveyService({ db, chats, clock })
   const surveyViews = createSurveyViews({ base, surveys, views })

@@ -714,6 +714,11 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
       return { chats: rows.map(store.toChat), counts: { last7: since[0]!, last30: since[1]!, last90: since[2]!, all: total } }
     },
 
+    /** Every chat id of a customer (for totals other capabilities keep per chat). */
+    async customerChatIds (customer: { userId: string | null, email: string }): Promise<number[]> {
+      return await store.customerChatIds(db, customer)
+    },
+
     get: load
   }
 }

@@ -258,11 +258,21 @@ export async function agentChats (db: Db, agentId: string, statuses: readonly Ch
  * customer is known by host user id, anyone else by email: case-insensitively, as MySQL's
  * collation compares it, so SQLite compares (and indexes) it NOCASE.
  */
+/** A customer's chats: by host user when signed in, else by email, case-insensitively on both databases. */
+function ofCustomer (db: Db, q: Knex.QueryBuilder, who: { userId: string | null, email: string }): Knex.QueryBuilder {
+  q.whereNull('deleted_at')
+  if (who.userId !== null) q.andWhere('customer_user_id', who.userId)
+  else q.andWhereRaw(getDialect(db) === 'sqlite' ? 'customer_email = ? collate nocase' : 'customer_email = ?', [who.email])
+  return q
+}
+
+export async function customerChatIds (db: Db, who: { userId: string | null, email: string }): Promise<number[]> {
+  return (await ofCustomer(db, db('lc_chats').select('id'), who)).map((r: { id: number }) => Number(r.id))
+}
+
 export async function customerChats (db: Db, who: { userId: string | null, email: string }, opts: { limit: number, beforeId?: number, since: number[] }): Promise<{ rows: LcChatRow[], total: number, since: number[] }> {
   const match = (q: Knex.QueryBuilder): Knex.QueryBuilder => {
-    q.whereNull('deleted_at')
-    if (who.userId !== null) q.andWhere('customer_user_id', who.userId)
-    else q.andWhereRaw(getDialect(db) === 'sqlite' ? 'customer_email = ? collate nocase' : 'customer_email = ?', [who.email])
+    ofCustomer(db, q, who)
     if (opts.beforeId !== undefined) q.andWhere('id', '<', opts.beforeId)
     return q
   }

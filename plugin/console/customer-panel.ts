@@ -14,7 +14,7 @@ const notes = {
   ticketsSignedOut: 'Tickets are known for signed-in customers only.',
   ticketsFailed: 'Tickets could not be loaded',
   ticketDates: 'Tickets per period need the tickets’ dates, which the help desk does not give.',
-  timeLogs: 'Time logs are not kept in live chat yet.'
+  timeLogs: 'Time logs are not available here.'
 }
 
 /** A chat's customer: by host user id when they were signed in, else by the email they typed. */
@@ -31,8 +31,10 @@ function clip (text: string): string {
  * the user, their tickets, their other chats and how busy they have been. The data for
  * views/console/customer-panel.hbs and for the returning-customer line of the pane.
  */
-export function createCustomerPanel ({ base, chats, host, agentName, clock = Date.now }: {
+export function createCustomerPanel ({ base, chats, host, agentName, clock = Date.now, minutesLogged }: {
   base: string
+  /** Minutes the customer's chats took, from their time logs; without it the column says —. */
+  minutesLogged?: (customer: { userId: string | null, email: string }, days: number[]) => Promise<{ all: number, since: number[] }>
   clock?: () => number
   chats: ChatService
   host: HostAdapter
@@ -73,11 +75,13 @@ export function createCustomerPanel ({ base, chats, host, agentName, clock = Dat
      * hears host failures the panel works around, so they are logged, not shown.
      */
     async panel (chat: Chat, scope: AgentScope, onError: (err: unknown) => void = () => {}) {
-      const [{ user, note }, ticketList, history] = await Promise.all([
+      const [{ user, note }, ticketList, history, minutes] = await Promise.all([
         account(chat, onError),
         tickets(chat, onError),
-        chats.customerChats(customerOf(chat), { limit: listed + 1 })
+        chats.customerChats(customerOf(chat), { limit: listed + 1 }),
+        minutesLogged ? minutesLogged(customerOf(chat), [7, 30, 90]) : undefined
       ])
+      const logged = (i?: number): string => minutes === undefined ? '—' : `${i === undefined ? minutes.all : minutes.since[i]!} min`
       const others = history.chats.filter((c) => c.id !== chat.id).slice(0, listed)
       const previous = await Promise.all(others.map(async (c) => ({
         id: c.id,
@@ -110,12 +114,12 @@ export function createCustomerPanel ({ base, chats, host, agentName, clock = Dat
         chats: { list: previous, more: Math.max(0, counts.all - 1 - previous.length) },
         stats: {
           rows: [
-            { label: 'Last 7 days', tickets: ticketsSince(7), chats: counts.last7 },
-            { label: 'Last 30 days', tickets: ticketsSince(30), chats: counts.last30 },
-            { label: 'Last 90 days', tickets: ticketsSince(90), chats: counts.last90 },
-            { label: 'All time', tickets: allTickets, chats: counts.all }
+            { label: 'Last 7 days', tickets: ticketsSince(7), chats: counts.last7, timeLogs: logged(0) },
+            { label: 'Last 30 days', tickets: ticketsSince(30), chats: counts.last30, timeLogs: logged(1) },
+            { label: 'Last 90 days', tickets: ticketsSince(90), chats: counts.last90, timeLogs: logged(2) },
+            { label: 'All time', tickets: allTickets, chats: counts.all, timeLogs: logged() }
           ],
-          notes: [ticketsKnown && !dated ? notes.ticketDates : null, notes.timeLogs].filter(Boolean)
+          notes: [ticketsKnown && !dated ? notes.ticketDates : null, minutes === undefined ? notes.timeLogs : null].filter(Boolean)
         }
       }
     }

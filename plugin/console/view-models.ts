@@ -39,7 +39,7 @@ export interface PaneExtras {
 }
 
 /** Data for the console's partials, shared by its page, its htmx answers and its socket pushes. */
-export function createConsoleViews ({ base, chats, routing, host, views, clock = Date.now, paneExtras }: { base: string, chats: ChatService, routing: RoutingService, host: HostAdapter, views: Views, clock?: () => number, paneExtras?: PaneExtras }) {
+export function createConsoleViews ({ base, chats, routing, host, views, clock = Date.now, paneExtras, minutesLogged }: { base: string, chats: ChatService, routing: RoutingService, host: HostAdapter, views: Views, clock?: () => number, paneExtras?: PaneExtras, minutesLogged?: Parameters<typeof createCustomerPanel>[0]['minutesLogged'] }) {
   const names = new Map<string, string>()
   async function agentName (id: string | null): Promise<string | null> {
     if (!id) return null
@@ -58,7 +58,7 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
   }
 
   const unread = (chat: Chat): number => Math.max(0, chat.lastSeq - chat.agentReadSeq)
-  const customer = createCustomerPanel({ base, chats, host, agentName, clock })
+  const customer = createCustomerPanel({ base, chats, host, agentName, clock, minutesLogged })
 
   async function pane (chat: Chat, viewer: AgentScope | string, messages?: Message[], isNew = false) {
     const viewerId = typeof viewer === 'string' ? viewer : viewer.id

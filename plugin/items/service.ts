@@ -106,6 +106,12 @@ export function createItemService ({ db, chats, host, clock = Date.now }: { db: 
   return {
     mayDelete,
 
+    /** Minutes a customer's chats took, from their time logs: in all and over the last `days` (the customer panel's statistics). */
+    async minutesFor (customer: { userId: string | null, email: string }, days: number[]): Promise<{ all: number, since: number[] }> {
+      const ids = await chats.customerChatIds(customer)
+      return await store.minutesLogged(db, ids, days.map((d) => clock() - d * 86_400_000))
+    },
+
     /** The chat and its items, newest first; 404 unless the agent may see the chat. */
     async list (chatId: number, scope: AgentScope): Promise<{ chat: Chat, items: ChatItem[] }> {
       const chat = await chats.chatForAgent(chatId, scope)

@@ -85,3 +85,12 @@ export async function setDone (db: Db, chatId: number, id: number, doneAt: numbe
 export async function deleteItem (db: Db, chatId: number, id: number): Promise<number> {
   return affected(await db('lc_chat_items').where({ id, chat_id: chatId }).delete())
 }
+
+/** Minutes logged on these chats: in all, and since each of the given times. */
+export async function minutesLogged (db: Db, chatIds: number[], since: number[]): Promise<{ all: number, since: number[] }> {
+  if (chatIds.length === 0) return { all: 0, since: since.map(() => 0) }
+  const sums = since.map((at, i) => db.raw(`sum(case when created_at >= ? then minutes else 0 end) as s${i}`, [at]))
+  const row: Record<string, unknown> | undefined = await db('lc_chat_items').select(db.raw('sum(minutes) as total'), ...sums)
+    .where('kind', 'time_log').whereIn('chat_id', chatIds).first()
+  return { all: Number(row?.total ?? 0), since: since.map((_, i) => Number(row?.[`s${i}`] ?? 0)) }
+}

@@ -21,6 +21,8 @@ t.test('customer panel: the Customer tab, the email in the header and the return
     const email = 'frank@visitor.example'
     const byAlice = await handled(alice, { email, question: 'Printer jams on <every> page' })
     const byBob = await handled(bob, { email: 'FRANK@Visitor.example', question: 'Toner light stays on' })
+    // Time logged on his earlier chats counts towards the customer's statistics.
+    t.equal((await bob.post(`/livechat/console/chats/${byBob}/items/time_log`, { minutes: '25', note: 'Replaced the toner' })).statusCode, 200)
     await handled(bob, { email: 'someone@else.example', question: 'Not Frank' })
     // A deleted chat is gone for the panel too.
     const deleted = await handled(bob, { email, question: 'Deleted one' })
@@ -45,11 +47,11 @@ t.test('customer panel: the Customer tab, the email in the header and the return
     t.match(res.body, new RegExp(`<a href="/livechat/console/chats/${byBob}">#${byBob}</a>[\\s\\S]*Ended[\\s\\S]*Bob Brown[\\s\\S]*Toner light stays on[\\s\\S]*<td>#${byAlice}</td>[\\s\\S]*Alice Adams[\\s\\S]*Printer jams on &lt;every&gt; page`))
     t.notMatch(res.body, new RegExp(`/livechat/console/chats/${byAlice}"`))
     t.notMatch(res.body, /Not Frank|Deleted one|Scanner too/, 'neither someone else’s, a deleted one, nor this chat itself')
-    t.match(res.body, /<th scope="row">Last 7 days<\/th><td>—<\/td><td>2<\/td><td>—<\/td>/)
+    t.match(res.body, /<th scope="row">Last 7 days<\/th><td>—<\/td><td>2<\/td><td>25 min<\/td>/)
     t.match(res.body, /<th scope="row">Last 30 days<\/th><td>—<\/td><td>2<\/td>/)
     t.match(res.body, /<th scope="row">Last 90 days<\/th><td>—<\/td><td>3<\/td>/)
-    t.match(res.body, /<th scope="row">All time<\/th><td>—<\/td><td>3<\/td><td>—<\/td>/)
-    t.match(res.body, /Time logs are not kept in live chat yet/)
+    t.match(res.body, /<th scope="row">All time<\/th><td>—<\/td><td>3<\/td><td>25 min<\/td>/)
+    t.notMatch(res.body, /Time logs are not available here/)
   })
 
   t.test('a signed-in customer: the host account, roles and tickets with links and status', async (t) => {
