@@ -3,6 +3,7 @@ import type { ChatService } from '../chats/service.ts'
 import { type AgentScope, type Chat, ChatStatus, type Message, sees } from '../chats/types.ts'
 import { isUniqueViolation, transact } from '../db/index.ts'
 import { LC_ERR_CHAT_NOT_FOUND, LC_ERR_EVENT_CHAT_NOT_ACTIVE, LC_ERR_EVENT_NAME_TAKEN, LC_ERR_EVENT_NOT_FOUND, LC_ERR_FORM_INVALID } from '../errors.ts'
+import { shortCache } from '../cache.ts'
 import * as store from './store.ts'
 import type { ManualEvent } from './store.ts'
 
@@ -49,8 +50,9 @@ export type EventService = ReturnType<typeof createEventService>
  * lines an agent writes into a chat with one click, seen by both sides or by agents only.
  */
 export function createEventService ({ db, chats, clock = Date.now }: EventServiceDeps) {
+  const menu = shortCache(async () => (await store.events(db)).map(store.toEvent), 0, clock)
   async function list (): Promise<ManualEvent[]> {
-    return (await store.events(db)).map(store.toEvent)
+    return await menu.get()
   }
 
   async function get (id: number): Promise<ManualEvent> {
@@ -87,13 +89,16 @@ export function createEventService ({ db, chats, clock = Date.now }: EventServic
 
     async create (input: EventInput): Promise<ManualEvent> {
       await nameFree(input.name)
-      return await get(await guarded(input.name, async () => await store.insertEvent(db, { ...columns(input), created_at: clock() })))
+      const id = await guarded(input.name, async () => await store.insertEvent(db, { ...columns(input), created_at: clock() }))
+      menu.clear()
+      return await get(id)
     },
 
     async update (id: number, input: EventInput): Promise<ManualEvent> {
       await get(id)
       await nameFree(input.name, id)
       await guarded(input.name, async () => await store.updateEvent(db, id, columns(input)))
+      menu.clear()
       return await get(id)
     },
 
@@ -101,6 +106,7 @@ export function createEventService ({ db, chats, clock = Date.now }: EventServic
     async remove (id: number): Promise<ManualEvent> {
       const event = await get(id)
       if (await store.deleteEvent(db, id) === 0) throw new LC_ERR_EVENT_NOT_FOUND(String(id))
+      menu.clear()
       return event
     },
 
@@ -117,6 +123,7 @@ export function createEventService ({ db, chats, clock = Date.now }: EventServic
         order.splice(all.indexOf(other), 0, id)
         for (const [i, eid] of order.entries()) await store.updateEvent(trx, eid, { sort_order: i + 1 })
       })
+      menu.clear()
       return event
     },
 

@@ -3,6 +3,7 @@ import type { ChatService } from '../chats/service.ts'
 import type { Actor, AgentScope, Chat } from '../chats/types.ts'
 import { isUniqueViolation, transact } from '../db/index.ts'
 import { type CodedError, LC_ERR_FIELD_HAS_VALUES, LC_ERR_FIELD_KEY_TAKEN, LC_ERR_FIELD_NOT_FOUND, LC_ERR_FIELD_VALUE, LC_ERR_FORM_INVALID } from '../errors.ts'
+import { shortCache } from '../cache.ts'
 import * as store from './store.ts'
 import { type CustomField, type FieldType, fieldTypes } from './store.ts'
 
@@ -140,8 +141,9 @@ export type FieldService = ReturnType<typeof createFieldService>
  * of a chat's value is recorded in its History.
  */
 export function createFieldService ({ db, chats, clock = Date.now }: FieldServiceDeps) {
+  const definitions = shortCache(async () => (await store.fields(db)).map(store.toField), 0, clock)
   async function list (): Promise<CustomField[]> {
-    return (await store.fields(db)).map(store.toField)
+    return await definitions.get()
   }
 
   async function get (id: number): Promise<CustomField> {
@@ -213,6 +215,7 @@ export function createFieldService ({ db, chats, clock = Date.now }: FieldServic
       const owner = await keyOwner(input.key)
       if (owner) throw new LC_ERR_FIELD_KEY_TAKEN(owner.label, input.key)
       const id = await keyGuarded(input, async () => await store.insertField(db, { ...columns(input), created_at: clock() }))
+      definitions.clear()
       return await get(id)
     },
 
@@ -230,6 +233,7 @@ export function createFieldService ({ db, chats, clock = Date.now }: FieldServic
         if (n > 0) throw Object.assign(new LC_ERR_FORM_INVALID(messages.typeLocked(n)), { field: 'type' })
       }
       await keyGuarded(input, async () => await store.updateField(db, id, columns(input)))
+      definitions.clear()
       return await get(id)
     },
 
@@ -246,6 +250,7 @@ export function createFieldService ({ db, chats, clock = Date.now }: FieldServic
         if (await store.deleteField(trx, id) === 0) throw new LC_ERR_FIELD_NOT_FOUND(String(id))
         return n
       })
+      definitions.clear()
       return { field, values }
     },
 
@@ -263,6 +268,7 @@ export function createFieldService ({ db, chats, clock = Date.now }: FieldServic
         order.splice(all.indexOf(other), 0, id)
         for (const [i, fid] of order.entries()) await store.updateField(trx, fid, { sort_order: i + 1 })
       })
+      definitions.clear()
       return field
     },
 
