@@ -175,7 +175,8 @@
   })
 
   // A chat's pane can arrive twice (the Accept answer and the socket's push to every tab):
-  // the one holding the most messages stays, the newer of two equal ones.
+  // the one already on the page stays, unless the newcomer holds more messages; then the
+  // newcomer stays and takes over whatever was typed in the old one.
   function lastSeqIn (pane) {
     let seq = 0
     pane.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
@@ -187,7 +188,18 @@
       const id = p.getAttribute('data-lc-pane')
       const other = keep[id]
       if (!other) { keep[id] = p; return }
-      if (lastSeqIn(p) >= lastSeqIn(other)) { other.remove(); keep[id] = p } else p.remove()
+      if (lastSeqIn(p) > lastSeqIn(other)) {
+        other.querySelectorAll('textarea').forEach(function (box) {
+          const twin = box.id && p.querySelector('#' + window.CSS.escape(box.id))
+          if (twin && box.value && !twin.value) twin.value = box.value
+        })
+        other.remove()
+        keep[id] = p
+      } else {
+        // The Accept answer's copy asks to be shown: the copy kept is shown instead.
+        if (p.hasAttribute('data-lc-new')) other.setAttribute('data-lc-new', '')
+        p.remove()
+      }
     })
   }
 
