@@ -1,5 +1,6 @@
 import type { ErrorObject, ValidateFunction } from 'ajv'
 import type { FromSchema } from 'json-schema-to-ts'
+import { csrfField as csrf, idField as intId } from '../security/schemas.ts'
 import type { Distribution } from '../routing/store.ts'
 import { createAjv, describeAjvError } from '../validation.ts'
 
@@ -13,11 +14,9 @@ import { createAjv, describeAjvError } from '../validation.ts'
 /** Per-agent chat limits an administrator may set, for a group's default and for one member. */
 export const chatLimit = { min: 1, max: 50 } as const
 
-const csrf = { type: 'string', maxLength: 200 } as const
 const name = { type: 'string', maxLength: 120 } as const
 const queueMessage = { type: 'string', maxLength: 200 } as const
 const limit = { type: 'string', maxLength: 10 } as const
-const intId = { type: 'integer', minimum: 1, maximum: 2147483647 } as const
 
 export const idParams = {
   $id: 'lc/admin/id-params',

@@ -1,6 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts'
-
-const csrf = { type: 'string', maxLength: 200 } as const
+import { csrfField as csrf } from '../security/schemas.ts'
 
 // The service checks the real limits (title 120, shortcut 40, body 4000) and answers with a
 // message beside the field; these caps only stop absurd requests.

@@ -1,7 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts'
-
-const csrf = { type: 'string', maxLength: 200 } as const
-const intId = { type: 'integer', minimum: 1, maximum: 2147483647 } as const
+import { csrfField as csrf, idField as intId, moveBody } from '../security/schemas.ts'
 
 export const eventParams = {
   $id: 'lc/events/params',
@@ -36,11 +34,5 @@ export const eventBody = {
 } as const
 export type EventBody = FromSchema<typeof eventBody>
 
-export const moveBody = {
-  $id: 'lc/events/move',
-  type: 'object',
-  additionalProperties: false,
-  required: ['direction'],
-  properties: { direction: { enum: ['up', 'down'] }, _csrf: csrf }
-} as const
+export { moveBody }
 export type MoveBody = FromSchema<typeof moveBody>

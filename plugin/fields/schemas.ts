@@ -1,7 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts'
-
-const csrf = { type: 'string', maxLength: 200 } as const
-const intId = { type: 'integer', minimum: 1, maximum: 2147483647 } as const
+import { csrfField as csrf, idField as intId, moveBody } from '../security/schemas.ts'
 
 /**
  * A custom field's value as a form posts it: `f_<key>`. Lengths are checked by the service
@@ -36,13 +34,7 @@ export const fieldBody = {
 } as const
 export type FieldBody = FromSchema<typeof fieldBody>
 
-export const moveBody = {
-  $id: 'lc/fields/move',
-  type: 'object',
-  additionalProperties: false,
-  required: ['direction'],
-  properties: { direction: { enum: ['up', 'down'] }, _csrf: csrf }
-} as const
+export { moveBody }
 export type MoveBody = FromSchema<typeof moveBody>
 
 /** Deleting a field: `confirm=yes` is required once chats have values for it (they go too). */
