@@ -18,6 +18,10 @@ const hxHeaders = { type: 'object', maxProperties: 20, additionalProperties: { t
  * by the service (not by maxLength here) so an over-long message gets its own answer,
  * and the frame as a whole is bounded by the socket's maxPayload.
  */
+const chatIdField = { type: 'string', pattern: '^[0-9]{1,10}$' } as const
+const bodyField = { type: 'string', maxLength: 100000 } as const
+const clientMsgIdField = { type: 'string', minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } as const
+
 export const socketMessage = {
   $id: 'lc/chats/socket-message',
   oneOf: [
@@ -27,9 +31,9 @@ export const socketMessage = {
       required: ['type', 'chat_id', 'body', 'client_msg_id'],
       properties: {
         type: { const: 'message' },
-        chat_id: { type: 'string', pattern: '^[0-9]{1,10}$' },
-        body: { type: 'string', maxLength: 100000 },
-        client_msg_id: { type: 'string', minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' },
+        chat_id: chatIdField,
+        body: bodyField,
+        client_msg_id: clientMsgIdField,
         headers: hxHeaders
       }
     },
@@ -46,9 +50,9 @@ export const socketMessage = {
       required: ['type', 'chat_id', 'body', 'client_msg_id'],
       properties: {
         type: { const: 'coach' },
-        chat_id: { type: 'string', pattern: '^[0-9]{1,10}$' },
-        body: { type: 'string', maxLength: 100000 },
-        client_msg_id: { type: 'string', minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' },
+        chat_id: chatIdField,
+        body: bodyField,
+        client_msg_id: clientMsgIdField,
         headers: hxHeaders
       }
     },
@@ -57,7 +61,7 @@ export const socketMessage = {
       type: 'object',
       additionalProperties: false,
       required: ['type', 'chat_id'],
-      properties: { type: { const: 'typing' }, chat_id: { type: 'string', pattern: '^[0-9]{1,10}$' }, headers: hxHeaders }
+      properties: { type: { const: 'typing' }, chat_id: chatIdField, headers: hxHeaders }
     },
     {
       // The agent has looked at a chat up to `seq`: clears its unread badge.
@@ -66,7 +70,7 @@ export const socketMessage = {
       required: ['type', 'chat_id', 'seq'],
       properties: {
         type: { const: 'read' },
-        chat_id: { type: 'string', pattern: '^[0-9]{1,10}$' },
+        chat_id: chatIdField,
         seq: { type: 'string', pattern: '^[0-9]{1,10}$' },
         headers: hxHeaders
       }
