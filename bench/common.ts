@@ -110,3 +110,48 @@ export function guardRun ({ timeoutMs, settleMs = 300, onCleanUp }: { timeoutMs:
   process.once('SIGTERM', () => { abort('terminated', 143) })
   return { cleanups, halted: () => halted, cleanUp, abort }
 }
+
+/**
+ * Text for the benchmarks, repeatable from `seed`: a vocabulary of `size` made-up words
+ * drawn with a Zipf distribution (the word of rank r with weight 1/r), as real text is:
+ * a few words are in most rows, most words in few. The `common` most frequent words stand
+ * for the stopwords of real text, which searchWords drops: `askedWord` never picks them,
+ * as no real question or search asks for "the".
+ */
+export function zipfText (seed: number, size: number) {
+  let s = seed >>> 0
+  const next = (): number => {
+    s = (s + 0x6D2B79F5) >>> 0
+    let x = Math.imul(s ^ (s >>> 15), 1 | s)
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
+  }
+  const syllables = ['ka', 'lo', 'ver', 'tan', 'mi', 'sor', 'pel', 'dri', 'nox', 'ga', 'bet', 'ru', 'fin', 'stel', 'qua', 'zo', 'har', 'wen', 'cli', 'mont']
+  const vocabulary = Array.from({ length: size }, (_, i) => {
+    let w = ''
+    for (let n = i + 7; w.length < 6 || n > 0; n = Math.floor(n / syllables.length)) w += syllables[n % syllables.length]
+    return w
+  })
+  const cumulative: number[] = []
+  vocabulary.reduce((sum, _, r) => { cumulative.push(sum + 1 / (r + 1)); return sum + 1 / (r + 1) }, 0)
+  const rank = (): number => {
+    const x = next() * cumulative.at(-1)!
+    let lo = 0
+    let hi = cumulative.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (cumulative[mid]! < x) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+  const common = Math.min(100, Math.floor(size / 10))
+  const askedWord = (): string => {
+    for (;;) {
+      const r = rank()
+      if (r >= common) return vocabulary[r]!
+    }
+  }
+  const words = (n: number): string => Array.from({ length: n }, () => vocabulary[rank()]!).join(' ')
+  return { next, vocabulary, rank, words, askedWord }
+}

@@ -359,9 +359,10 @@ async function ours (knex: Knex): Promise<{ sys: System, close: () => Promise<vo
   for (let i = 0; i < CHATS; i++) {
     const customer = new Browser(base)
     const token = await customer.csrf('/livechat/start')
-    const res = await customer.request('POST', '/livechat/start', {
-      form: { name: `Bench Customer ${i}`, email: `bench${i}@customer.example`, question: `Benchmark chat ${i}`, _csrf: token }
-    })
+    const form = { name: `Bench Customer ${i}`, email: `bench${i}@customer.example`, question: `Benchmark chat ${i}`, _csrf: token }
+    let res = await customer.request('POST', '/livechat/start', { form })
+    // Knowledge articles the question matched come first: continue to chat.
+    if (res.status === 200 && res.body.includes('id="lc-suggestions"')) res = await customer.request('POST', '/livechat/start/continue', { form })
     const chatId = /\/chat\/(\d+)$/.exec(res.location ?? '')?.[1]
     if (res.status !== 303 || !chatId) throw new Error(`starting chat ${i} failed: ${res.status} ${res.body.slice(0, 300)}`)
     const agent = AGENTS[i % AGENTS.length]!

@@ -37,6 +37,16 @@ export interface TicketDetail extends TicketListItem {
   assigneeName: string | null
   chatId: number | null
   createdAt: number
+  templateId: number | null
+  /** The template fields' values, by field name (a ticket made from a template). */
+  details: Record<string, string>
+}
+
+/** A template field's value on a ticket, labelled as the template labels it. */
+export interface DetailField {
+  name: string
+  label: string
+  value: string
 }
 
 export interface ActivityItem {
@@ -54,7 +64,7 @@ function baseQuery (knex: Knex): Knex.QueryBuilder {
     .leftJoin('users as r', 'r.id', 't.requester_id')
     .leftJoin('users as a', 'a.id', 't.assignee_id')
     .select('t.id', 't.ref', 't.kind', 't.summary', 't.description', 't.status', 't.status_reason',
-      't.requester_id', 't.chat_id', 't.created_at', 't.updated_at',
+      't.requester_id', 't.chat_id', 't.created_at', 't.updated_at', 't.template_id', 't.details',
       'r.name as requester_name', 'a.name as assignee_name')
 }
 
@@ -89,8 +99,44 @@ export async function getTicket (knex: Knex, ref: string): Promise<TicketDetail 
     requesterId: row.requester_id == null ? null : Number(row.requester_id),
     assigneeName: row.assignee_name == null ? null : String(row.assignee_name),
     chatId: row.chat_id == null ? null : Number(row.chat_id),
-    createdAt: toMs(row.created_at)
+    createdAt: toMs(row.created_at),
+    templateId: row.template_id == null ? null : Number(row.template_id),
+    details: parseDetails(row.details)
   }
+}
+
+function parseJson (raw: unknown): unknown {
+  if (typeof raw !== 'string' || raw === '') return null
+  try {
+    return JSON.parse(raw)
+  } catch {
+    return null
+  }
+}
+
+function parseDetails (raw: unknown): Record<string, string> {
+  const value = parseJson(raw)
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {}
+  return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'))
+}
+
+/**
+ * The ticket's template field values with the template's labels, in the template's order;
+ * a value the template no longer has a field for keeps its name as the label.
+ */
+export async function ticketDetails (knex: Knex, ticket: TicketDetail): Promise<DetailField[]> {
+  const names = Object.keys(ticket.details)
+  if (names.length === 0) return []
+  const row = ticket.templateId === null ? undefined : await knex('ticket_templates').where({ id: ticket.templateId }).first('fields')
+  const defined = parseJson(row?.fields)
+  const labels = new Map<string, string>()
+  if (Array.isArray(defined)) {
+    for (const f of defined as Array<{ name?: unknown, label?: unknown }>) {
+      if (typeof f?.name === 'string') labels.set(f.name, typeof f.label === 'string' ? f.label : f.name)
+    }
+  }
+  const ordered = [...labels.keys()].filter((n) => names.includes(n)).concat(names.filter((n) => !labels.has(n)))
+  return ordered.map((name) => ({ name, label: labels.get(name) ?? name, value: ticket.details[name]! }))
 }
 
 export async function ticketActivity (knex: Knex, ticketId: number): Promise<ActivityItem[]> {
@@ -107,7 +153,53 @@ export async function ticketActivity (knex: Knex, ticketId: number): Promise<Act
 }
 
 /** Statuses after which nobody needs to work on a ticket. */
-export const doneStatuses = ['Resolved', 'Closed', 'Cancelled']
+export const doneStatuses = ['Resolved', 'Completed', 'Rejected', 'Closed', 'Cancelled']
+
+/**
+ * Each kind's statuses, in the order a ticket usually moves through them. Live chat reads
+ * Cancelled (with the reason "Abandoned chat") from the plugin mapping; keep it here.
+ */
+export const statusesByKind: Record<TicketKind, string[]> = {
+  incident: ['New', 'Assigned', 'In Progress', 'Pending', 'Resolved', 'Closed', 'Cancelled'],
+  work_order: ['New', 'Assigned', 'Planning', 'In Progress', 'Pending', 'Completed', 'Rejected', 'Closed', 'Cancelled'],
+  ticket: ['New', 'Open', 'Pending', 'Resolved', 'Closed', 'Cancelled']
+}
+
+/** Statuses that need a reason: someone reading the ticket later must know why it waits or was dropped. */
+export const reasonRequired = ['Pending', 'Cancelled', 'Rejected']
+export const maxReasonLength = 120
+
+export function statusesFor (kind: string): string[] {
+  return isTicketKind(kind) ? statusesByKind[kind] : statusesByKind.ticket
+}
+
+/** Why a status change was refused, for the form on the ticket page. */
+export class StatusChangeError extends Error {
+  readonly field: 'status' | 'reason'
+  constructor (field: 'status' | 'reason', message: string) {
+    super(message)
+    this.field = field
+  }
+}
+
+/**
+ * Moves a ticket to another status of its kind, with a reason where one is needed, and writes
+ * the change to its activity log in the same transaction. Returns false when nothing changed.
+ */
+export async function changeStatus (knex: Knex, ticket: TicketDetail, input: { status: string, reason: string }, authorId: number, now = Date.now()): Promise<boolean> {
+  const status = input.status.trim()
+  const reason = input.reason.trim()
+  if (!statusesFor(ticket.kind).includes(status)) throw new StatusChangeError('status', `Choose one of the ${ticket.kindLabel.toLowerCase()} statuses`)
+  if (reason.length > maxReasonLength) throw new StatusChangeError('reason', `Keep the reason to ${maxReasonLength} characters (this one has ${reason.length})`)
+  if (reason === '' && reasonRequired.includes(status)) throw new StatusChangeError('reason', `Say why the ticket is ${status.toLowerCase()}`)
+  if (status === ticket.status && reason === (ticket.statusReason ?? '')) return false
+  await knex.transaction(async (trx) => {
+    await trx('tickets').where({ id: ticket.id }).update({ status, status_reason: reason === '' ? null : reason, updated_at: now })
+    const text = `Status changed from ${ticket.status} to ${status}${reason ? ` (${reason})` : ''}`
+    await trx('ticket_activity').insert({ ticket_id: ticket.id, text, author_id: authorId, created_at: now })
+  })
+  return true
+}
 
 export async function countOpenTickets (knex: Knex): Promise<number> {
   const row = await knex('tickets').whereNotIn('status', doneStatuses).count({ n: '*' }).first()

@@ -15,6 +15,15 @@ import * as createCustomFields from './20261121000013_create_lc_custom_fields.ts
 import * as createManualEvents from './20261121000014_create_lc_manual_events.ts'
 import * as addCustomerOrigin from './20261121000015_add_lc_chats_customer_origin.ts'
 import * as createChatItems from './20261121000016_create_lc_chat_items.ts'
+import * as createKbDeflections from './20261121000017_create_lc_kb_deflections.ts'
+import * as createChatPins from './20261121000018_create_lc_chat_pins.ts'
+import * as indexChatCommentsBody from './20261121000019_index_lc_chat_comments_body.ts'
+import * as addCreatedFromChat from './20261121000020_add_lc_chat_items_created_from_chat.ts'
+import * as addCustomerPresence from './20261121000021_add_lc_chats_customer_presence.ts'
+import * as indexMessagesBody from './20261121000022_index_lc_messages_body.ts'
+import * as indexChatsSearch from './20261121000023_index_lc_chats_search.ts'
+import * as indexChatsDeletedAt from './20261121000024_index_lc_chats_deleted_at.ts'
+import * as createJobRuns from './20261121000025_create_lc_job_runs.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -36,7 +45,16 @@ const migrations: Record<string, Knex.Migration> = {
   '20261121000013_create_lc_custom_fields': createCustomFields,
   '20261121000014_create_lc_manual_events': createManualEvents,
   '20261121000015_add_lc_chats_customer_origin': addCustomerOrigin,
-  '20261121000016_create_lc_chat_items': createChatItems
+  '20261121000016_create_lc_chat_items': createChatItems,
+  '20261121000017_create_lc_kb_deflections': createKbDeflections,
+  '20261121000018_create_lc_chat_pins': createChatPins,
+  '20261121000019_index_lc_chat_comments_body': indexChatCommentsBody,
+  '20261121000020_add_lc_chat_items_created_from_chat': addCreatedFromChat,
+  '20261121000021_add_lc_chats_customer_presence': addCustomerPresence,
+  '20261121000022_index_lc_messages_body': indexMessagesBody,
+  '20261121000023_index_lc_chats_search': indexChatsSearch,
+  '20261121000024_index_lc_chats_deleted_at': indexChatsDeletedAt,
+  '20261121000025_create_lc_job_runs': createJobRuns
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -5,16 +5,19 @@ import type { CommentsDeps } from './comments/view-models.ts'
 import type { ConsoleViews } from './console/view-models.ts'
 import type { CustomerService } from './customer/service.ts'
 import type { CustomerViews } from './customer/view-models.ts'
+import type { DeflectionService } from './deflections/service.ts'
 import type { EventsDeps } from './events/view-models.ts'
 import type { FieldsDeps } from './fields/view-models.ts'
 import type { FileService } from './files/service.ts'
 import type { ItemsDeps } from './items/view-models.ts'
 import type { Manifest, Settings } from './manifest.ts'
 import type { PreferenceService } from './preferences/service.ts'
+import type { ResourcesDeps } from './resources/view-models.ts'
 import type { Hub } from './realtime/hub.ts'
 import type { RoutingService } from './routing/service.ts'
 import type { Access } from './security/access.ts'
 import type { SurveysDeps } from './surveys/view-models.ts'
+import type { TicketsDeps } from './tickets/view-models.ts'
 import type { TranscriptService } from './transcripts/service.ts'
 import type { Views } from './views.ts'
 
@@ -32,6 +35,8 @@ export interface RouteDeps {
   comments: CommentsDeps
   /** The header's Add menu (tasks, time and call logs, related tickets) and the Time Logs and Related Items tabs. */
   items: ItemsDeps
+  /** The Resources panel beside a chat: knowledge articles shared and pinned, templates, resolved tickets, past resolutions. */
+  resources: ResourcesDeps
   /** Chat custom fields: their administration, the Custom Fields tab and the pre-chat form's questions. */
   fields: FieldsDeps
   /** Manual events: their administration and the chat header's Actions menu. */
@@ -40,6 +45,8 @@ export interface RouteDeps {
   files: FileService
   /** The post-chat survey: the customer's form and the Survey tab. */
   surveys: SurveysDeps
+  /** Create Ticket (incidents and work orders from the transcript, Confirm + Save) and Abandon, from a chat's header. */
+  tickets: TicketsDeps
   /** Email Transcript and Print from a chat's header. */
   transcripts: TranscriptService
   routing: RoutingService
@@ -49,6 +56,8 @@ export interface RouteDeps {
   consoleViews: ConsoleViews
   customerViews: CustomerViews
   customer: CustomerService
+  /** Suggested solutions before a chat, and the questions they answered (the deflection report). */
+  deflections: DeflectionService
   settings: Settings
   manifest: Manifest
 }

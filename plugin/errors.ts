@@ -23,6 +23,12 @@ export const LC_ERR_CHAT_TAKEN = createError('LC_ERR_CHAT_TAKEN', 'Already taken
 export const LC_ERR_CHAT_STATE_CONFLICT = createError('LC_ERR_CHAT_STATE_CONFLICT', 'This chat is %s now, so it cannot be %s; refresh to see where it stands', 409)
 export const LC_ERR_CHAT_CLOSED = createError('LC_ERR_CHAT_CLOSED', 'This chat has ended; start a new chat to keep talking', 409)
 
+// ---------------------------------------------------------------- deleting and undeleting chats (Deleted Items)
+export const LC_ERR_DELETE_OPEN_CHAT = createError('LC_ERR_DELETE_OPEN_CHAT', 'Chat #%s is still %s; only chats that are over (ended, abandoned or cancelled) can be deleted', 409)
+export const LC_ERR_DELETE_NOT_YOURS = createError('LC_ERR_DELETE_NOT_YOURS', 'Chat #%s is not one of your own chats; only its agent, or someone with the livechat.delete permission, may %s it', 403)
+export const LC_ERR_CHAT_ALREADY_DELETED = createError('LC_ERR_CHAT_ALREADY_DELETED', 'Chat #%s was already deleted by %s; it is in Deleted Items', 409)
+export const LC_ERR_CHAT_NOT_DELETED = createError('LC_ERR_CHAT_NOT_DELETED', 'Chat #%s is not in Deleted Items%s, so there is nothing to undelete; refresh the list', 409)
+
 // ---------------------------------------------------------------- comments (agents only)
 export const LC_ERR_COMMENT_EMPTY = createError('LC_ERR_COMMENT_EMPTY', 'Type a comment before saving it', 422)
 export const LC_ERR_COMMENT_TOO_LONG = createError('LC_ERR_COMMENT_TOO_LONG', 'Comments can be at most %s characters (this one has %s); shorten it', 422)
@@ -39,6 +45,21 @@ export const LC_ERR_ITEM_TICKET_UNKNOWN = createError('LC_ERR_ITEM_TICKET_UNKNOW
 export const LC_ERR_ITEM_TICKET_LINKED = createError('LC_ERR_ITEM_TICKET_LINKED', '%s is already linked to this chat', 409)
 export const LC_ERR_ITEM_NOT_FOUND = createError('LC_ERR_ITEM_NOT_FOUND', 'That item no longer exists; it may have been deleted. Reopen the tab to see the current ones', 404)
 export const LC_ERR_ITEM_NOT_YOURS = createError('LC_ERR_ITEM_NOT_YOURS', 'Only %s or a supervisor of this chat\'s group may delete this', 403)
+
+// ---------------------------------------------------------------- tickets made from a chat (Create Ticket, templates) and Abandon
+export const LC_ERR_TICKET_NOT_YOURS = createError('LC_ERR_TICKET_NOT_YOURS', 'Only the agent who has chat #%s, or a supervisor of its group, may make a ticket from it or abandon it', 403)
+export const LC_ERR_TICKET_CHAT_STATE = createError('LC_ERR_TICKET_CHAT_STATE', 'Tickets are made from chats an agent has taken, and this chat is %s; accept it first, or link an existing ticket', 409)
+export const LC_ERR_TICKET_KIND = createError('LC_ERR_TICKET_KIND', 'This help desk does not take %s tickets from live chat; create one of: %s', 422)
+export const LC_ERR_TICKET_TEMPLATE_UNKNOWN = createError('LC_ERR_TICKET_TEMPLATE_UNKNOWN', 'The help desk has no %s template %s (it may have been removed); search the templates again', 422)
+export const LC_ERR_TICKET_FIELD_UNKNOWN = createError('LC_ERR_TICKET_FIELD_UNKNOWN', 'The template has no field %s (it may have changed); choose the template again', 422)
+export const LC_ERR_TICKET_FIELD_REQUIRED = createError('LC_ERR_TICKET_FIELD_REQUIRED', '%s is required; fill it in before saving', 422)
+export const LC_ERR_TICKET_FIELD_OPTION = createError('LC_ERR_TICKET_FIELD_OPTION', 'Choose %s from the list', 422)
+export const LC_ERR_TICKET_FIELD_TOO_LONG = createError('LC_ERR_TICKET_FIELD_TOO_LONG', '%s can be at most %s characters; shorten it', 422)
+export const LC_ERR_TICKET_SUMMARY = createError('LC_ERR_TICKET_SUMMARY', 'Give the ticket a summary of at most 255 characters', 422)
+export const LC_ERR_TICKET_HOST = createError('LC_ERR_TICKET_HOST', 'The help desk could not create the %s just now; nothing was created or linked to the chat, so try again', 502)
+export const LC_ERR_TICKET_NOT_SAVED = createError('LC_ERR_TICKET_NOT_SAVED', 'The %s could not be saved just now; nothing was created or linked to the chat, so try again', 503)
+export const LC_ERR_TICKET_NOT_LINKED = createError('LC_ERR_TICKET_NOT_LINKED', '%s was created in the help desk but could not be listed in this chat\'s Related Items; link it with Add → Related Item', 502)
+export const LC_ERR_ABANDON_HOST = createError('LC_ERR_ABANDON_HOST', 'The help desk could not set %s to %s just now, so the chat was not abandoned; try again', 502)
 
 // ---------------------------------------------------------------- files sent in a chat
 export const LC_ERR_FILE_MISSING = createError('LC_ERR_FILE_MISSING', 'Pick a file to send', 422)
@@ -57,6 +78,7 @@ export const LC_ERR_DEPARTMENT_OFFLINE = createError('LC_ERR_DEPARTMENT_OFFLINE'
 
 // ---------------------------------------------------------------- customer
 export const LC_ERR_MESSAGE_NOT_SAVED = createError('LC_ERR_MESSAGE_NOT_SAVED', 'We could not save your message just now; it is still in the form below, so try sending it again in a minute', 503)
+export const LC_ERR_DEFLECTION_ARTICLE_UNKNOWN = createError('LC_ERR_DEFLECTION_ARTICLE_UNKNOWN', 'The knowledge base has no article %s (it may have been removed); pick one of the articles below, or continue to chat', 422)
 
 // ---------------------------------------------------------------- administration (groups and membership)
 export const LC_ERR_FORM_INVALID = createError('LC_ERR_FORM_INVALID', '%s', 422)
@@ -81,6 +103,23 @@ export const LC_ERR_CANNED_VARIABLE = createError('LC_ERR_CANNED_VARIABLE', '%s 
 // ---------------------------------------------------------------- chat lists
 export const LC_ERR_LIST_NOT_FOUND = createError('LC_ERR_LIST_NOT_FOUND', 'There is no chat list called "%s"; pick one of the lists in the console\'s sidebar', 404)
 export const LC_ERR_LIST_FILTER = createError('LC_ERR_LIST_FILTER', 'You can list chats only of the groups you belong to, and %s is not one of them; pick one from the filter', 403)
+
+// ---------------------------------------------------------------- search (Advanced Search and the lists' search box)
+export const LC_ERR_SEARCH_TEXT = createError('LC_ERR_SEARCH_TEXT', 'Type at least one word of three or more letters or digits; common words such as "the", and signs such as * or ", are not searched', 422)
+export const LC_ERR_SEARCH_TEXT_LONG = createError('LC_ERR_SEARCH_TEXT_LONG', 'Search for at most %s characters (this has %s); keep the words that matter', 422)
+export const LC_ERR_SEARCH_CHAT_NUMBER = createError('LC_ERR_SEARCH_CHAT_NUMBER', 'A chat number is a whole number, like 1042 (it is in the chat\'s header)', 422)
+export const LC_ERR_SEARCH_DATE = createError('LC_ERR_SEARCH_DATE', '%s: "%s" is not a calendar day; pick one from the calendar, or type it as YYYY-MM-DD, like 2026-11-21', 422)
+export const LC_ERR_SEARCH_DATE_RANGE = createError('LC_ERR_SEARCH_DATE_RANGE', 'The range ends on %s, before it starts on %s; swap the two dates', 422)
+export const LC_ERR_SEARCH_MAX = createError('LC_ERR_SEARCH_MAX', 'Show from 1 to %s results; pick a number from the list', 422)
+export const LC_ERR_SEARCH_GROUP = createError('LC_ERR_SEARCH_GROUP', 'Group %s is not one of the groups you may search; pick one from the list', 422)
+export const LC_ERR_SEARCH_AGENT = createError('LC_ERR_SEARCH_AGENT', 'Agent %s is not in any of the groups you may search; pick one from the list', 422)
+export const LC_ERR_SEARCH_FIELD = createError('LC_ERR_SEARCH_FIELD', 'There is no custom field "%s" any more (it may have been deleted); search again from this form', 422)
+export const LC_ERR_SEARCH_FIELD_VALUE = createError('LC_ERR_SEARCH_FIELD_VALUE', '%s', 422)
+
+// ---------------------------------------------------------------- scheduled jobs (purge, idle end, queue timeout, stale presence…)
+export const LC_ERR_JOB_UNKNOWN = createError('LC_ERR_JOB_UNKNOWN', 'There is no scheduled job "%s"; the jobs are %s', 404)
+export const LC_ERR_JOB_SCHEDULE_INVALID = createError('LC_ERR_JOB_SCHEDULE_INVALID', 'The %s job cannot be scheduled: %s is not a cron expression node-cron accepts (%s); write five or six fields, like */10 * * * * for every ten minutes', 500)
+export const LC_ERR_JOB_RUNNING = createError('LC_ERR_JOB_RUNNING', 'The %s job is already running on %s (since %s); its outcome will show on this page when it finishes', 409)
 
 // ---------------------------------------------------------------- configuration
 export const LC_ERR_MANIFEST_INVALID = createError('LC_ERR_MANIFEST_INVALID', 'manifest.json is invalid: %s', 500)
@@ -115,6 +154,16 @@ export const LC_ERR_FIELD_VALUE = createError('LC_ERR_FIELD_VALUE', '%s', 422)
 export const LC_ERR_EVENT_NOT_FOUND = createError('LC_ERR_EVENT_NOT_FOUND', 'Manual event %s does not exist; reload the page to see the current events', 404)
 export const LC_ERR_EVENT_NAME_TAKEN = createError('LC_ERR_EVENT_NAME_TAKEN', 'A manual event named %s already exists; choose another name', 422)
 export const LC_ERR_EVENT_CHAT_NOT_ACTIVE = createError('LC_ERR_EVENT_CHAT_NOT_ACTIVE', 'Manual events can be performed only on an active chat, and this one is %s; refresh to see where it stands', 409)
+
+// ---------------------------------------------------------------- the Resources panel: knowledge articles shared and pinned
+export const LC_ERR_RESOURCES_QUERY_EMPTY = createError('LC_ERR_RESOURCES_QUERY_EMPTY', 'Type a few words that describe the problem, such as "VPN will not connect"', 422)
+export const LC_ERR_RESOURCES_QUERY_TOO_LONG = createError('LC_ERR_RESOURCES_QUERY_TOO_LONG', 'Searches can be at most %s characters (this one has %s); keep the words that matter', 422)
+export const LC_ERR_RESOURCES_ARTICLE_UNKNOWN = createError('LC_ERR_RESOURCES_ARTICLE_UNKNOWN', 'The knowledge base has no article %s (it may have been removed); search again', 422)
+export const LC_ERR_RESOURCES_KB_FAILED = createError('LC_ERR_RESOURCES_KB_FAILED', 'The knowledge base did not answer just now, so nothing was %s; try again in a moment', 502)
+export const LC_ERR_RESOURCES_SHARE_NOT_YOURS = createError('LC_ERR_RESOURCES_SHARE_NOT_YOURS', 'Only %s, who has this chat, can share articles in it; pin the article for them instead', 403)
+export const LC_ERR_RESOURCES_SHARE_NOT_ACTIVE = createError('LC_ERR_RESOURCES_SHARE_NOT_ACTIVE', 'Articles can be shared only in an active chat, and this one is %s; pin the article to keep it with the chat', 409)
+export const LC_ERR_RESOURCES_PINNED = createError('LC_ERR_RESOURCES_PINNED', '%s already pinned this article to the chat', 409)
+export const LC_ERR_RESOURCES_PIN_NOT_FOUND = createError('LC_ERR_RESOURCES_PIN_NOT_FOUND', 'That article is not pinned to this chat (any more); reopen Resources to see the pins', 404)
 
 // ---------------------------------------------------------------- generic answers
 export const LC_ERR_NOT_FOUND = createError('LC_ERR_NOT_FOUND', 'There is no live chat page here; check the address', 404)

@@ -25,12 +25,15 @@ import { createItemViews } from './items/view-models.ts'
 import { registerConsoleProjections } from './console/projections.ts'
 import { consoleRoutes } from './console/routes.ts'
 import { listRoutes } from './console/list-routes.ts'
+import { deleteRoutes } from './console/delete-routes.ts'
 import { createListViews, registerListProjections } from './console/lists.ts'
 import { createConsoleViews } from './console/view-models.ts'
 import { registerCustomerProjections } from './customer/projections.ts'
 import { customerRoutes } from './customer/routes.ts'
 import { createCustomerService } from './customer/service.ts'
 import { createCustomerViews } from './customer/view-models.ts'
+import { deflectionRoutes } from './deflections/routes.ts'
+import { createDeflectionService } from './deflections/service.ts'
 import type { RouteDeps } from './deps.ts'
 import { installErrorHandler } from './error-handler.ts'
 import { eventRoutes } from './events/routes.ts'
@@ -42,7 +45,9 @@ import { createFieldViews } from './fields/view-models.ts'
 import { fileRoutes } from './files/routes.ts'
 import { createFileService } from './files/service.ts'
 import type { HostAdapter } from './host/adapter.ts'
-import { startJobs } from './jobs/scheduler.ts'
+import { jobRoutes } from './jobs/routes.ts'
+import { resolveSchedules } from './jobs/schedules.ts'
+import { createJobService } from './jobs/service.ts'
 import { loadManifest, type Manifest, permissionsFor, projectRoot, resolveSettings } from './manifest.ts'
 import { memoryBus } from './realtime/bus.ts'
 import type { Bus } from './realtime/events.ts'
@@ -52,11 +57,20 @@ import { socketRoutes } from './realtime/routes.ts'
 import { createDistributor } from './routing/distributor.ts'
 import { createRoutingService } from './routing/service.ts'
 import { createPreferenceService } from './preferences/service.ts'
+import { resourceRoutes } from './resources/routes.ts'
+import { createResourceService } from './resources/service.ts'
+import { createResourceViews } from './resources/view-models.ts'
+import { searchRoutes } from './search/routes.ts'
+import { createSearchService } from './search/service.ts'
+import { createSearchViews } from './search/view-models.ts'
 import { createAccess } from './security/access.ts'
 import { registerSurveyProjections } from './surveys/projections.ts'
 import { surveyRoutes } from './surveys/routes.ts'
 import { createSurveyService } from './surveys/service.ts'
 import { createSurveyViews } from './surveys/view-models.ts'
+import { ticketRoutes } from './tickets/routes.ts'
+import { createTicketService } from './tickets/service.ts'
+import { createTicketViews } from './tickets/view-models.ts'
 import { transcriptRoutes } from './transcripts/routes.ts'
 import { createTranscriptService } from './transcripts/service.ts'
 import { createAjv } from './validation.ts'
@@ -84,6 +98,12 @@ export interface LiveChatOptions {
    * gitignored). Several instances must share it. Nothing here is ever served statically.
    */
   uploadDir?: string
+  /**
+   * This instance's name in job leases and run records (the Scheduled jobs page shows it,
+   * and a Run now refused because another instance runs the job names it). Default: host
+   * name, process id and a random suffix.
+   */
+  instanceName?: string
 }
 
 /**
@@ -93,6 +113,8 @@ export interface LiveChatOptions {
 const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyInstance, opts) => {
   const manifest = opts.manifest ?? loadManifest()
   const settings = resolveSettings(manifest, opts.settings ?? {})
+  // A bad cron expression or an unknown job id stops the plugin here, before anything is opened.
+  resolveSchedules(manifest, settings.jobSchedules)
   const { knex: db, host } = opts
   const clock = opts.clock ?? Date.now
 
@@ -186,9 +208,10 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const fieldViews = createFieldViews({ base, fields, views })
   const manualEvents = createEventService({ db, chats, clock })
   const eventViews = createEventViews({ base, events: manualEvents, views })
-  const consoleViews = createConsoleViews({ base, chats, routing, host, views, clock, paneExtras: { fieldValues: fieldViews.valuesLine, actions: eventViews.menu }, minutesLogged: items.minutesFor })
+  const consoleViews = createConsoleViews({ base, chats, routing, host, views, clock, paneExtras: { fieldValues: fieldViews.valuesLine, actions: eventViews.menu, tickets: (chat, viewer) => ticketViews.menu(chat, viewer) }, minutesLogged: items.minutesFor, purgeAfterDays: settings.purgeAfterDays })
   const customer = createCustomerService({ host, chats, routing, fields })
   const customerViews = createCustomerViews({ settings, host, chats, routing, customer })
+  const deflections = createDeflectionService({ db, host, chats, clock, log: fastify.log })
   registerConsoleProjections(hub, {
     chats,
     consoleViews,
@@ -201,47 +224,63 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   })
   registerCustomerProjections(hub, { base, chats, customerViews, views })
   const preferences = createPreferenceService({ db, clock })
-  const lists = createListViews({ base, chats, routing, host, preferences, views, clock, idleWarningSeconds: settings.idleWarningSeconds, idleHighSeconds: settings.idleHighSeconds })
+  // Advanced Search, and the search box of every list.
+  const search = createSearchService({ db, routing, fields, host })
+  const searchViews = createSearchViews({ base, search })
+  const lists = createListViews({ base, chats, routing, host, preferences, search, views, clock, idleWarningSeconds: settings.idleWarningSeconds, idleHighSeconds: settings.idleHighSeconds })
   registerListProjections(hub, { chats, listViews: lists })
   const comments = createCommentService({ db, bus, chats, clock })
   const commentViews = createCommentViews({ base, comments, views })
   registerCommentProjections(hub, { commentViews })
-  const itemViews = createItemViews({ base, items, views })
+  // The Resources panel suggests past resolutions (comments) and notes shares on the chat's tickets (items); Related Items lists its pins.
+  const resources = createResourceService({ db, chats, comments, items, host, clock })
+  const resourceViews = createResourceViews({ base, resources, views })
+  const itemViews = createItemViews({ base, items, views, pinned: resourceViews.relatedPins })
   const surveys = createSurveyService({ db, chats, clock })
   const surveyViews = createSurveyViews({ base, surveys, views })
   registerSurveyProjections(hub, { surveys, surveyViews })
   const transcripts = createTranscriptService({ chats, routing, host, views, clock })
+  const tickets = createTicketService({ db, chats, items, transcripts, host })
+  const ticketViews = createTicketViews({ base, tickets, views })
   const files = createFileService({
     db, chats, base, clock, dir: opts.uploadDir ?? resolve(projectRoot, 'data/uploads'), maxFileBytes: settings.maxFileBytes, allowedTypes: settings.allowedFileTypes
   })
+  // Scheduled in every instance when `jobs` is not false; the admin page and Run now work either way.
+  const jobs = createJobService({ db, manifest, settings, routing, distributor, chats, customer, files, host, log: fastify.log, clock, instanceName: opts.instanceName })
 
   // Every state change must come from our own pages (the CSRF token is checked per route too).
   fastify.addHook('onRequest', async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') access.checkOrigin(request.headers, request.protocol, false)
   })
 
-  const deps: RouteDeps = { base, answers: createAnswers(views), chats, preferences, canned, comments: { service: comments, views: commentViews }, items: { service: items, views: itemViews }, surveys: { service: surveys, views: surveyViews }, fields: { service: fields, views: fieldViews }, events: { service: manualEvents, views: eventViews }, transcripts, files, routing, access, hub, views, consoleViews, customerViews, customer, settings, manifest }
+  const deps: RouteDeps = { base, answers: createAnswers(views), chats, preferences, canned, comments: { service: comments, views: commentViews }, items: { service: items, views: itemViews }, resources: { service: resources, views: resourceViews }, surveys: { service: surveys, views: surveyViews }, fields: { service: fields, views: fieldViews }, events: { service: manualEvents, views: eventViews }, tickets: { service: tickets, views: ticketViews }, transcripts, files, routing, access, hub, views, consoleViews, customerViews, customer, deflections, settings, manifest }
   await fastify.register(customerRoutes, deps)
   await fastify.register(consoleRoutes, deps)
   await fastify.register(listRoutes, { ...deps, lists })
+  await fastify.register(searchRoutes, { ...deps, searchViews })
+  await fastify.register(deleteRoutes, { ...deps, lists })
   await fastify.register(commentRoutes, deps)
   await fastify.register(itemRoutes, deps)
+  await fastify.register(resourceRoutes, deps)
   await fastify.register(surveyRoutes, deps)
+  await fastify.register(ticketRoutes, deps)
   await fastify.register(transcriptRoutes, deps)
   await fastify.register(fileRoutes, deps)
   await fastify.register(fieldRoutes, deps)
   await fastify.register(eventRoutes, deps)
   await fastify.register(cannedRoutes, deps)
   await fastify.register(adminRoutes, { ...deps, host })
+  await fastify.register(deflectionRoutes, deps)
+  await fastify.register(jobRoutes, { ...deps, jobs, clock })
   await fastify.register(socketRoutes, deps)
 
-  const jobs = opts.jobs === false ? undefined : startJobs({ db, manifest, routing, distributor, log: fastify.log, clock })
+  if (opts.jobs !== false) jobs.start()
 
   // Before the socket server goes: 1012 tells htmx to reconnect (to this instance when it
   // is back, or to another) and resume.
   fastify.addHook('preClose', async () => { await hub.close() })
   fastify.addHook('onClose', async () => {
-    jobs?.stop()
+    jobs.stop()
     if (!opts.bus) await bus.close()
   })
 }

@@ -39,7 +39,17 @@ export interface Settings {
   chatStartsPerMinute: number
   messagesPerMinute: number
   reofferSeconds: number
+  /** An active chat shows "Customer left" once no window of its customer has been open this long. */
+  customerGoneSeconds: number
   purgeAfterDays: number
+  /** Deleted chats the purge job removes per transaction. */
+  purgeBatchSize: number
+  /** An active chat whose customer has been gone this long is ended (0: never). */
+  idleEndMinutes: number
+  /** A chat queued this long becomes a ticket and is closed (0: never). */
+  queueTimeoutMinutes: number
+  /** Cron expressions by job id, overriding the manifest's; checked at load (plugin/jobs/schedules.ts). */
+  jobSchedules: Record<string, string>
   idleWarningSeconds: number
   idleHighSeconds: number
   /** Largest file sent in a chat, in bytes. */

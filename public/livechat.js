@@ -527,6 +527,42 @@
   })
 })()
 
+// ---------------------------------------------------------------- Resources beside a chat
+// The chat header's Resources toggle (and the panel's ×) shows and hides the panel
+// (views/resources/); its first opening loads it, so the console page never pays for
+// panels nobody opens. A header re-rendered by a push takes its state from the panel.
+;(function () {
+  'use strict'
+
+  function panelOf (id) { return document.getElementById('lc-resources-' + id) }
+
+  function sync () {
+    document.querySelectorAll('.lc-chat-resources-toggle[data-lc-resources-toggle]').forEach(function (button) {
+      const panel = panelOf(button.getAttribute('data-lc-resources-toggle'))
+      button.setAttribute('aria-expanded', String(Boolean(panel) && !panel.hidden))
+    })
+  }
+
+  document.addEventListener('click', function (e) {
+    const toggle = e.target.closest && e.target.closest('[data-lc-resources-toggle]')
+    if (!toggle) return
+    const id = toggle.getAttribute('data-lc-resources-toggle')
+    const panel = panelOf(id)
+    if (!panel) return
+    panel.hidden = !panel.hidden
+    sync()
+    if (panel.hidden) {
+      // Closed from inside the panel: focus goes back to the toggle rather than to nowhere.
+      const opener = document.querySelector('.lc-chat-resources-toggle[data-lc-resources-toggle="' + id + '"]')
+      if (opener && opener !== toggle) opener.focus()
+      return
+    }
+    if (!panel.firstElementChild) htmx.ajax('GET', panel.getAttribute('data-lc-resources-url'), { source: panel, target: '#lc-notice', swap: 'none' })
+  })
+  document.addEventListener('htmx:after:swap', sync)
+  document.addEventListener('htmx:ws:after:message:incoming', sync)
+})()
+
 ;(function () {
   'use strict'
 

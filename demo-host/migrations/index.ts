@@ -7,6 +7,10 @@ import * as createTicketTemplates from './20250101000005_create_ticket_templates
 import * as createKbArticles from './20250101000006_create_kb_articles.ts'
 import * as createHostPlugins from './20250101000007_create_host_plugins.ts'
 import * as createMailOutbox from './20250101000008_create_mail_outbox.ts'
+import * as indexKbArticlesFulltext from './20250101000009_index_kb_articles_fulltext.ts'
+import * as addTicketsResolution from './20250101000010_add_tickets_resolution.ts'
+import * as addTicketTemplatesFields from './20250101000011_add_ticket_templates_fields.ts'
+import * as addTicketsDetails from './20250101000012_add_tickets_details.ts'
 
 interface MigrationModule {
   up (knex: Knex): Promise<void>
@@ -23,7 +27,11 @@ const migrations: Record<string, MigrationModule> = {
   '20250101000005_create_ticket_templates': createTicketTemplates,
   '20250101000006_create_kb_articles': createKbArticles,
   '20250101000007_create_host_plugins': createHostPlugins,
-  '20250101000008_create_mail_outbox': createMailOutbox
+  '20250101000008_create_mail_outbox': createMailOutbox,
+  '20250101000009_index_kb_articles_fulltext': indexKbArticlesFulltext,
+  '20250101000010_add_tickets_resolution': addTicketsResolution,
+  '20250101000011_add_ticket_templates_fields': addTicketTemplatesFields,
+  '20250101000012_add_tickets_details': addTicketsDetails
 }
 
 /** The host's own tables; bookkeeping goes to `host_knex_migrations`. */

@@ -1,14 +1,34 @@
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { homeFor, isStaff } from '../auth.ts'
 import { guard, messages, pluginEntries, renderError, renderPage } from '../context.ts'
 import type { HostContext } from '../context.ts'
-import { countOpenTickets, getTicket, isTicketKind, kindLabels, listTickets, ticketActivity, ticketKinds } from '../tickets.ts'
+import { changeStatus, countOpenTickets, getTicket, isTicketKind, kindLabels, listTickets, maxReasonLength, reasonRequired, StatusChangeError, statusesFor, ticketActivity, ticketDetails, ticketKinds } from '../tickets.ts'
+import type { TicketDetail } from '../tickets.ts'
 
 const refPattern = /^[A-Z]{1,10}[0-9]{1,12}$/
 
 export const deskRoutes: FastifyPluginAsync<{ ctx: HostContext }> = async (app, { ctx }) => {
   const staffOnly = guard(ctx, isStaff)
   const signedIn = guard(ctx, () => true)
+
+  async function found (ref: string): Promise<TicketDetail | undefined> {
+    return refPattern.test(ref) ? await getTicket(ctx.knex, ref) : undefined
+  }
+
+  /** The staff ticket page; after a refused status change, with what was chosen and why it was refused. */
+  async function staffTicketPage (request: FastifyRequest, reply: FastifyReply, ticket: TicketDetail, change?: { status: string, reason: string, error: StatusChangeError }) {
+    const [activity, details] = await Promise.all([ticketActivity(ctx.knex, ticket.id), ticketDetails(ctx.knex, ticket)])
+    const chosen = change?.status ?? ticket.status
+    const statusForm = {
+      action: `/tickets/${encodeURIComponent(ticket.ref)}/status`,
+      statuses: statusesFor(ticket.kind).map((s) => ({ value: s, selected: s === chosen })),
+      reason: change ? change.reason : ticket.statusReason ?? '',
+      reasonRequired: reasonRequired.join(', '),
+      maxReason: maxReasonLength,
+      error: change?.error ?? null
+    }
+    return renderPage(ctx, request, reply, 'ticket', { title: `${ticket.ref} ${ticket.summary}`, ticket, activity, details, staff: true, statusForm }, change ? 422 : 200)
+  }
 
   app.get('/', async (request, reply) => {
     return reply.redirect(request.hdUser ? homeFor(request.hdUser) : '/login', 303)
@@ -33,10 +53,32 @@ export const deskRoutes: FastifyPluginAsync<{ ctx: HostContext }> = async (app, 
   })
 
   app.get<{ Params: { ref: string } }>('/tickets/:ref', { preHandler: staffOnly }, async (request, reply) => {
-    const ticket = refPattern.test(request.params.ref) ? await getTicket(ctx.knex, request.params.ref) : undefined
+    const ticket = await found(request.params.ref)
     if (!ticket) return renderError(ctx, request, reply, 404, messages.notFound)
-    const activity = await ticketActivity(ctx.knex, ticket.id)
-    return renderPage(ctx, request, reply, 'ticket', { title: `${ticket.ref} ${ticket.summary}`, ticket, activity, staff: true })
+    return await staffTicketPage(request, reply, ticket)
+  })
+
+  // Status and reason change together, and the activity log says who changed what and why.
+  app.post<{ Params: { ref: string }, Body: { status?: string, reason?: string } }>('/tickets/:ref/status', {
+    preHandler: staffOnly,
+    schema: {
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { status: { type: 'string', maxLength: 40 }, reason: { type: 'string', maxLength: 1000 } }
+      }
+    }
+  }, async (request, reply) => {
+    const ticket = await found(request.params.ref)
+    if (!ticket) return renderError(ctx, request, reply, 404, messages.notFound)
+    const input = { status: request.body?.status ?? '', reason: request.body?.reason ?? '' }
+    try {
+      await changeStatus(ctx.knex, ticket, input, request.hdUser!.id)
+    } catch (err) {
+      if (err instanceof StatusChangeError) return await staffTicketPage(request, reply, ticket, { ...input, error: err })
+      throw err
+    }
+    return reply.redirect(`/tickets/${encodeURIComponent(ticket.ref)}`, 303)
   })
 
   app.get('/portal', async (request, reply) => {
@@ -49,9 +91,9 @@ export const deskRoutes: FastifyPluginAsync<{ ctx: HostContext }> = async (app, 
 
   // Customers see only tickets they requested; someone else's answers 404 so refs cannot be probed.
   app.get<{ Params: { ref: string } }>('/portal/tickets/:ref', { preHandler: signedIn }, async (request, reply) => {
-    const ticket = refPattern.test(request.params.ref) ? await getTicket(ctx.knex, request.params.ref) : undefined
+    const ticket = await found(request.params.ref)
     if (!ticket || ticket.requesterId !== request.hdUser?.id) return renderError(ctx, request, reply, 404, messages.notFound)
-    const activity = await ticketActivity(ctx.knex, ticket.id)
-    return renderPage(ctx, request, reply, 'ticket', { title: `${ticket.ref} ${ticket.summary}`, ticket, activity, staff: false })
+    const [activity, details] = await Promise.all([ticketActivity(ctx.knex, ticket.id), ticketDetails(ctx.knex, ticket)])
+    return renderPage(ctx, request, reply, 'ticket', { title: `${ticket.ref} ${ticket.summary}`, ticket, activity, details, staff: false })
   })
 }

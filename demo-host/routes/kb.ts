@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify'
-import { containsPattern } from '../db.ts'
+import { excerptAround, fullTextMatch } from '../../plugin/db/fulltext.ts'
 import { messages, renderError, renderPage } from '../context.ts'
 import type { HostContext } from '../context.ts'
+import { kbSearchIndex } from '../search.ts'
 
 interface ArticleRow { id: number, title: string, category: string }
 
@@ -10,19 +11,24 @@ export const kbRoutes: FastifyPluginAsync<{ ctx: HostContext }> = async (app, { 
     schema: { querystring: { type: 'object', properties: { q: { type: 'string', maxLength: 200 } } } }
   }, async (request, reply) => {
     const q = (request.query.q ?? '').trim()
-    const query = ctx.knex('kb_articles').select('id', 'title', 'category').orderBy('category').orderBy('title')
     if (q) {
-      const pattern = containsPattern(q)
-      query.where((w) => w.whereRaw('title like ? escape ?', [pattern, '\\']).orWhereRaw('body like ? escape ?', [pattern, '\\']))
+      // Ranked full-text search: articles holding every word, best match first. A search of
+      // no real words (only "the", or only punctuation) finds nothing.
+      const match = fullTextMatch(ctx.knex, kbSearchIndex, q, { mode: 'all', alias: 'a' })
+      const found: Array<ArticleRow & { body: string }> = match
+        ? await match.apply(ctx.knex('kb_articles as a').select('a.id', 'a.title', 'a.category', 'a.body')).orderBy('ft_score', 'desc').orderBy('a.id').limit(50)
+        : []
+      const results = found.map((r) => ({ id: r.id, title: r.title, category: r.category, excerpt: excerptAround(r.body, match?.words ?? [], 180) }))
+      return renderPage(ctx, request, reply, 'kb', { title: 'Knowledge base', q, results, count: results.length })
     }
-    const rows: ArticleRow[] = await query
+    const rows: ArticleRow[] = await ctx.knex('kb_articles').select('id', 'title', 'category').orderBy('category').orderBy('title')
     const groups: Array<{ category: string, articles: ArticleRow[] }> = []
     for (const row of rows) {
       const last = groups.at(-1)
       if (last?.category === row.category) last.articles.push(row)
       else groups.push({ category: row.category, articles: [row] })
     }
-    return renderPage(ctx, request, reply, 'kb', { title: 'Knowledge base', q, groups, count: rows.length })
+    return renderPage(ctx, request, reply, 'kb', { title: 'Knowledge base', q, groups })
   })
 
   app.get<{ Params: { id: string } }>('/kb/:id', async (request, reply) => {

@@ -2,14 +2,14 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Knex } from 'knex'
 import { freshReads, isUniqueViolation, transact } from '../db/index.ts'
 import {
-  isCoded, LC_ERR_CHAT_CLOSED, LC_ERR_CHAT_NOT_FOUND, LC_ERR_CHAT_STATE_CONFLICT, LC_ERR_CHAT_TAKEN,
-  LC_ERR_GROUP_NOT_FOUND, LC_ERR_MESSAGE_EMPTY, LC_ERR_MESSAGE_TOO_LONG, LC_ERR_NOT_IN_GROUP, LC_ERR_TRANSFER_TARGET
+  type CodedError, isCoded, LC_ERR_CHAT_ALREADY_DELETED, LC_ERR_CHAT_CLOSED, LC_ERR_CHAT_NOT_DELETED, LC_ERR_CHAT_NOT_FOUND, LC_ERR_CHAT_STATE_CONFLICT, LC_ERR_CHAT_TAKEN,
+  LC_ERR_DELETE_NOT_YOURS, LC_ERR_DELETE_OPEN_CHAT, LC_ERR_GROUP_NOT_FOUND, LC_ERR_MESSAGE_EMPTY, LC_ERR_MESSAGE_TOO_LONG, LC_ERR_NOT_IN_GROUP, LC_ERR_TRANSFER_TARGET
 } from '../errors.ts'
 import type { HostAdapter, HostUser } from '../host/adapter.ts'
 import type { Bus } from '../realtime/events.ts'
 import type { RoutingService } from '../routing/service.ts'
 import * as store from './store.ts'
-import { type Actor, type AgentScope, agentOnlyKinds, type Chat, ChatStatus, type FileRef, type Message, openStatuses, queueGroups, sees } from './types.ts'
+import { type Actor, type AgentScope, agentOnlyKinds, type Chat, ChatStatus, closedStatuses, type FileRef, mayDelete, type Message, openStatuses, queueGroups, sees, type SharedArticle } from './types.ts'
 
 export interface ChatServiceDeps {
   db: Knex
@@ -51,11 +51,52 @@ export type ChatChange =
 const events = {
   joined: (name: string) => `${name} joined the chat`,
   endedBy: (name: string) => `${name} ended the chat`,
+  abandoned: (name: string) => `${name} closed the chat as abandoned`,
   cancelled: (name: string) => `${name} left before an agent joined`,
   customerLeft: 'End user has cancelled chat',
   transferred: (to: string) => `You are being transferred to ${to}; please stay with us`,
   taken: (name: string) => `${name} took over the chat`,
-  reoffered: 'Connecting you with another agent'
+  reoffered: 'Connecting you with another agent',
+  // Agents only (kind 'note'): the customer is not there to read them.
+  customerGone: 'Customer left the chat window',
+  customerBack: 'Customer is back',
+  // The scheduled jobs (plugin/jobs): events both sides see.
+  idleEnded: (minutes: number) => `Ended automatically: the customer left ${minutes} minute${minutes === 1 ? '' : 's'} ago`,
+  timedOut: (ref: string, email: string) => `No agent could answer in time, so we have created ticket ${ref} from your question; the team will reply to ${email}`
+}
+
+/**
+ * What became of one chat of a Delete or Undelete: done, refused (with the reason), not
+ * found (or not the viewer's to see: not told apart), or lost to someone who changed it first.
+ */
+export interface DeletionOutcome {
+  id: number
+  /** The customer's name, where the viewer may see the chat. */
+  name: string | null
+  /** 'allowed' only from checkDeleteChats, which changes nothing. */
+  outcome: 'done' | 'allowed' | 'refused' | 'not-found' | 'lost'
+  /** The chat as it is now, when done or allowed. */
+  chat?: Chat
+  /** Why not: 404 not found, 403 not theirs, 409 still open, already deleted or restored meanwhile. */
+  error?: CodedError
+}
+
+/** "Chat #5 is still …": the open states in words. */
+const stillOpen: Partial<Record<ChatStatus, string>> = { queued: 'waiting in the queue', active: 'active' }
+
+/** How the queue-timeout job turns a chat into a host ticket, and takes it back (plugin/jobs wires plugin/customer's leaveMessage). */
+export interface QueueTimeoutOffer {
+  /** Makes the host ticket from what the customer wrote; throws when the help desk cannot. */
+  ticketFor: (chat: Chat, text: string) => Promise<{ ref: string }>
+  /** Takes a ticket back when its chat was taken, left or transferred before it could be closed. */
+  withdraw: (chat: Chat, ref: string) => Promise<void>
+}
+
+export interface QueueTimeoutResult {
+  closed: number
+  withdrawn: number
+  /** Chats left queued (no ticket could be made) or tickets that could not be withdrawn. */
+  failed: Array<{ chatId: number, error: string, cause: unknown }>
 }
 
 /** Rolls a re-offer back when the agent answered between the job's read and its UPDATE. */
@@ -102,12 +143,27 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
   async function changed (change: ChatChange): Promise<void> {
     for (const fn of listeners) await fn(change)
   }
+  /**
+   * After a chat an agent had was closed (abandoned, ended idle): its closing event and
+   * state go out, the agent's lists follow and their capacity is freed for the queue.
+   */
+  async function closed (chatId: number, event: Message): Promise<Chat> {
+    const chat = await load(chatId)
+    await bus.publish({ type: 'chat.message', chatId, message: event })
+    await bus.publish({ type: 'chat.updated', chat })
+    if (chat.agentId) {
+      await bus.publish({ type: 'agent.chats', agentId: chat.agentId, chatId })
+      await routing.chatEnded(chat.agentId)
+      await changed({ kind: 'freed', agentId: chat.agentId, chat })
+    }
+    return chat
+  }
 
   /** Appends a message inside `trx`, taking the next seq; undefined when the chat is no longer open (or fails `guard`). */
   async function append (trx: Knex.Transaction, chatId: number, author: Actor, kind: Message['kind'], body: string, clientMsgId: string | null, open: readonly ChatStatus[] = openStatuses, guard: store.Guard = {}): Promise<Message | undefined> {
     const at = clock()
-    // A file the agent sends is an answer too: idle time and re-offer go by it.
-    const agentText = author.kind === 'agent' && (kind === 'text' || kind === 'file')
+    // A file or an article the agent sends is an answer too: idle time and re-offer go by it.
+    const agentText = author.kind === 'agent' && (kind === 'text' || kind === 'file' || kind === 'kb_share')
     // An agent has read what they answer. Listed before last_seq's bump, so MySQL (which
     // assigns left to right) and SQLite (old values) both store the new seq.
     const seq = await store.reserveSeq(trx, chatId, open, agentText ? { last_agent_message_at: at, agent_read_seq: trx.raw('last_seq + 1') as never } : {}, guard)
@@ -126,6 +182,9 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
     const id = await store.insertMessage(trx, row)
     return store.toMessage({ id, ...row })
   }
+
+  const system: Actor = { kind: 'system', id: null, name: 'Live chat' }
+  const customerOf = (chat: Chat): Actor => ({ kind: 'customer', id: chat.customerUserId, name: chat.customerName })
 
   async function history (trx: Knex.Transaction, chatId: number, actor: Actor, action: string, data?: object): Promise<void> {
     await store.insertHistory(trx, {
@@ -156,6 +215,67 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
       throw new LC_ERR_CHAT_TAKEN(winner?.name ?? 'another agent')
     }
     throw new LC_ERR_CHAT_STATE_CONFLICT(chat.status, action)
+  }
+
+  /** Who did `action` to the chat last (from its History), for a message that names them. */
+  async function lastActor (chatId: number, action: 'deleted' | 'undeleted'): Promise<string | undefined> {
+    return (await store.latestHistory(db, [chatId], action)).get(chatId)?.actorName
+  }
+
+  /**
+   * One chat of a Delete or Undelete (seed 000, "Deleting Live Chats"; "Undeleting"): the
+   * rule is mayDelete's; the change is one conditional UPDATE with its History row in one
+   * transaction, and open consoles are told after the commit.
+   */
+  async function changeDeletion (id: number, scope: AgentScope, op: 'delete' | 'undelete'): Promise<DeletionOutcome> {
+    const checked = await checkDeletion(id, scope, op)
+    if (checked.outcome !== 'allowed') return checked
+    const before = checked.chat!
+    const name = before.customerName
+    const actor: Actor = { kind: 'agent', id: scope.id, name: scope.name }
+    const done = await db.transaction(async (trx) => {
+      const n = op === 'delete' ? await store.markDeleted(trx, id, closedStatuses, clock()) : await store.markRestored(trx, id)
+      if (n === 0) return false
+      await history(trx, id, actor, op === 'delete' ? 'deleted' : 'undeleted')
+      return true
+    })
+    if (!done) return { id, name, outcome: 'lost', error: await lostDeletion(id, op) }
+    const now = await store.chatRowWithDeleted(db, id)
+    const chat = now ? store.toChat(now) : before
+    await bus.publish({ type: op === 'delete' ? 'chat.deleted' : 'chat.restored', chat, by: scope.name })
+    // The agent's own lists (My Completed) lose or regain it.
+    if (chat.agentId) await bus.publish({ type: 'agent.chats', agentId: chat.agentId, chatId: id })
+    return { id, name, outcome: 'done', chat }
+  }
+
+  /** Whether the viewer may delete (or undelete) the chat now, by mayDelete's rule; 'allowed' with the chat, or why not. */
+  async function checkDeletion (id: number, scope: AgentScope, op: 'delete' | 'undelete'): Promise<DeletionOutcome> {
+    const row = await store.chatRowWithDeleted(db, id)
+    const chat = row ? store.toChat(row) : undefined
+    if (!chat || !agentMaySee(chat, scope)) return { id, name: null, outcome: 'not-found', error: new LC_ERR_CHAT_NOT_FOUND(String(id)) }
+    const refused = (error: CodedError): DeletionOutcome => ({ id, name: chat.customerName, outcome: 'refused', error })
+    const deleted = chat.deletedAt != null
+    if (op === 'delete' && deleted) return refused(new LC_ERR_CHAT_ALREADY_DELETED(String(id), await lastActor(id, 'deleted') ?? 'someone'))
+    if (op === 'undelete' && !deleted) return refused(await notDeleted(id))
+    if (!closedStatuses.includes(chat.status)) return refused(new LC_ERR_DELETE_OPEN_CHAT(String(id), stillOpen[chat.status] ?? chat.status))
+    if (!mayDelete(chat, scope)) return refused(new LC_ERR_DELETE_NOT_YOURS(String(id), op))
+    return { id, name: chat.customerName, outcome: 'allowed', chat }
+  }
+
+  /** "Not in Deleted Items", naming who restored it when someone did (a list read before they did). */
+  async function notDeleted (id: number): Promise<CodedError> {
+    const by = await lastActor(id, 'undeleted')
+    return new LC_ERR_CHAT_NOT_DELETED(String(id), by ? ` (${by} restored it)` : '')
+  }
+
+  /** Why a Delete or Undelete changed nothing although the chat qualified a moment before: who got there first. */
+  async function lostDeletion (id: number, op: 'delete' | 'undelete'): Promise<CodedError> {
+    const row = await store.chatRowWithDeleted(db, id)
+    if (!row) return new LC_ERR_CHAT_NOT_FOUND(String(id))
+    const chat = store.toChat(row)
+    if (op === 'undelete') return await notDeleted(id)
+    if (chat.deletedAt != null) return new LC_ERR_CHAT_ALREADY_DELETED(String(id), await lastActor(id, 'deleted') ?? 'someone')
+    return new LC_ERR_DELETE_OPEN_CHAT(String(id), stillOpen[chat.status] ?? chat.status)
   }
 
   /**
@@ -412,7 +532,8 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
       const guard: store.Guard = author.kind === 'agent' ? { agent_id: author.id ?? '' } : { customerPresent: true }
       let message: Message | undefined
       try {
-        message = await db.transaction(async (trx) => await append(trx, chatId, author, 'text', body, clientMsgId, open, guard))
+        // A deadlock victim on MySQL (a purge batch or another writer beside it) is run again, not lost.
+        message = await transact(db, async (trx) => await append(trx, chatId, author, 'text', body, clientMsgId, open, guard))
       } catch (err) {
         // A resend: the unique (chat_id, client_msg_id) index refused the copy and the
         // transaction, seq bump included, rolled back. Answer with the stored original.
@@ -486,6 +607,29 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
     },
 
     /**
+     * A knowledge article shared in the chat (plugin/resources, seed 003): a 'kb_share'
+     * message both sides see as a card. Only the chat's own agent shares, while it is
+     * active, by the same guard as postMessage, so no transfer slips in between the
+     * caller's checks and the write. The message takes the next seq and its History row
+     * commits with it; the bus is told after the commit.
+     */
+    async shareArticle (chatId: number, author: Actor, article: SharedArticle): Promise<Message> {
+      const message = await db.transaction(async (trx) => {
+        const appended = await append(trx, chatId, author, 'kb_share', JSON.stringify(article), null, [ChatStatus.active], { agent_id: author.id ?? '' })
+        if (appended) await history(trx, chatId, author, 'article_shared', { articleId: article.id, title: article.title, url: article.url })
+        return appended
+      })
+      if (!message) {
+        const chat = await load(chatId)
+        if (chat.status !== ChatStatus.active) throw new LC_ERR_CHAT_STATE_CONFLICT(chat.status, 'given an article')
+        // Taken over or transferred since the caller looked: say who has it now.
+        throw new LC_ERR_CHAT_TAKEN((chat.agentId ? (await host.getUser(chat.agentId))?.name : null) ?? 'another agent')
+      }
+      await bus.publish({ type: 'chat.message', chatId, message })
+      return message
+    },
+
+    /**
      * Ends a chat (seed 003, "To close a chat session"). The customer cancelling a queued
      * chat closes it as cancelled; cancelling one an agent has leaves it with the agent,
      * who sees "End user has cancelled chat" and ends it. The agent ends an active chat.
@@ -532,6 +676,27 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
     },
 
     /**
+     * Abandon (seed 003, "To close a chat session"): the agent closes an active chat whose
+     * customer has gone, as End Chat does, but the chat is marked abandoned. Tickets made
+     * from it are the caller's to cancel first (plugin/tickets); `data` goes into History.
+     * Anything but an active chat, or losing the race to another change, is a 409 naming its state.
+     */
+    async abandonChat (chatId: number, actor: Actor, data?: object): Promise<Chat> {
+      const at = clock()
+      const lost = new Error('no longer active')
+      const event = await db.transaction(async (trx) => {
+        const appended = await append(trx, chatId, actor, 'event', events.abandoned(actor.name), null, [ChatStatus.active])
+        if (!appended) return undefined
+        // The seq was taken under the same condition, so this holds; if not, nothing of it may stay.
+        if (await store.transition(trx, chatId, [ChatStatus.active], { status: ChatStatus.abandoned, ended_at: at, ended_by: actor.kind }) === 0) throw lost
+        await history(trx, chatId, actor, 'abandoned', data)
+        return appended
+      }).catch((err: unknown) => { if (err === lost) return undefined; throw err })
+      if (!event) throw new LC_ERR_CHAT_STATE_CONFLICT((await load(chatId)).status, 'abandoned')
+      return await closed(chatId, event)
+    },
+
+    /**
      * Re-offer (DESIGN §5): chats round robin gave to an agent who has not written in them
      * within `afterMs` go back to the queue at their old place. Transfers to a named
      * agent who did not accept within the same time go to the whole group. Returns the
@@ -575,6 +740,146 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
       return out
     },
 
+    /**
+     * Windows of these chats' customers are open now (a socket opened, answered the
+     * heartbeat, or is closing: `leaving`). Refreshes customer_seen_at, only where it is
+     * older than `staleAfterMs` when given, so an open window writes now and then, not on
+     * every beat. A chat marked gone gets its customer back: the mark is cleared with an
+     * agents-only "Customer is back" and a History row, and the agent's header loses the
+     * pill. The refresh comes first: once it is committed the customer-gone job can no
+     * longer mark the chat, so a mark it made just before is seen and cleared here.
+     */
+    async customerSeen (chatIds: number[], opts: { staleAfterMs?: number, leaving?: boolean } = {}): Promise<void> {
+      const at = clock()
+      await store.touchCustomerSeen(db, chatIds, at, { staleBefore: opts.staleAfterMs === undefined ? undefined : at - opts.staleAfterMs, keepGone: opts.leaving })
+      if (opts.leaving) return
+      for (const chatId of await store.goneChatIds(db, chatIds)) {
+        const back = await db.transaction(async (trx) => {
+          if (await store.clearCustomerGone(trx, chatId, at) === 0) return undefined
+          const chat = await load(chatId, trx)
+          const note = await append(trx, chatId, system, 'note', events.customerBack, null, [ChatStatus.active])
+          await history(trx, chatId, customerOf(chat), 'customer_back')
+          return note
+        })
+        if (!back) continue
+        await bus.publish({ type: 'chat.message', chatId, message: back })
+        await bus.publish({ type: 'chat.updated', chat: await load(chatId) })
+      }
+    },
+
+    /**
+     * The customer-gone job (DESIGN §4, §7): active chats no window of whose customer has
+     * been open for `afterMs` (counted from the start for one never opened) are marked
+     * gone, with an agents-only "Customer left the chat window" and a History row; the
+     * chat stays active with its agent. Each mark is a conditional UPDATE, so of
+     * instances running the job at once one marks each chat. Returns how many it marked.
+     */
+    async markCustomersGone (afterMs: number): Promise<number> {
+      const at = clock()
+      const before = at - afterMs
+      let marked = 0
+      for (const row of await store.goneCustomers(db, before)) {
+        const chatId = Number(row.id)
+        const note = await db.transaction(async (trx) => {
+          if (await store.markCustomerGone(trx, chatId, before, at) === 0) return undefined
+          const appended = await append(trx, chatId, system, 'note', events.customerGone, null, [ChatStatus.active])
+          await history(trx, chatId, customerOf(store.toChat(row)), 'customer_gone', { afterSeconds: Math.round(afterMs / 1000) })
+          return appended
+        })
+        if (!note) continue
+        marked++
+        await bus.publish({ type: 'chat.message', chatId, message: note })
+        await bus.publish({ type: 'chat.updated', chat: await load(chatId) })
+      }
+      return marked
+    },
+
+    /**
+     * The idle-end job (DESIGN §7): active chats whose customer was marked gone (the
+     * customer-gone job) more than `afterMs` ago are ended by the system with an event saying
+     * how long ago the customer left, and a History row; the agent's capacity is freed as by
+     * End Chat. Each end is a conditional UPDATE that a customer coming back (the mark
+     * cleared) or the agent ending it first makes a no-op. `stillOurs` stops the run when
+     * the job's lease was lost. Returns how many chats it ended.
+     */
+    async endIdleChats (afterMs: number, stillOurs?: () => Promise<boolean>): Promise<number> {
+      const at = clock()
+      const goneBefore = at - afterMs
+      let ended = 0
+      for (const row of await store.idleChats(db, goneBefore)) {
+        if (stillOurs && !await stillOurs()) break
+        const chatId = Number(row.id)
+        // When the customer's window was last known open: they left then.
+        const leftMinutes = Math.max(1, Math.round((at - Number(row.customer_seen_at ?? row.created_at)) / 60_000))
+        const event = await db.transaction(async (trx) => {
+          if (await store.endIdle(trx, chatId, goneBefore, { status: ChatStatus.ended, ended_at: at, ended_by: 'system' }) === 0) return undefined
+          const appended = await append(trx, chatId, system, 'event', events.idleEnded(leftMinutes), null, [ChatStatus.ended])
+          await history(trx, chatId, system, 'idle_ended', { leftMinutes, afterMinutes: Math.round(afterMs / 60_000) })
+          return appended
+        })
+        if (!event) continue
+        ended++
+        await closed(chatId, event)
+      }
+      return ended
+    },
+
+    /**
+     * The queue-timeout job (DESIGN §7): chats queued more than `afterMs` ago are offered
+     * leave-a-message on the customer's behalf. For each, `offer.ticketFor` first makes the
+     * host ticket from everything the customer wrote (so nothing is lost, even when they
+     * closed the window); then one transaction closes the chat as cancelled by the system,
+     * if it still waits where it waited, with an event naming the ticket and a History
+     * row. A chat taken, left or transferred between the two gets its ticket withdrawn. A
+     * ticket the help desk could not make leaves the chat queued for the next run.
+     */
+    async timeOutQueuedChats (afterMs: number, offer: QueueTimeoutOffer, stillOurs?: () => Promise<boolean>): Promise<QueueTimeoutResult> {
+      const at = clock()
+      const out: QueueTimeoutResult = { closed: 0, withdrawn: 0, failed: [] }
+      for (const row of await store.queuedSince(db, at - afterMs)) {
+        if (stillOurs && !await stillOurs()) break
+        const chat = store.toChat(row)
+        const text = (await store.messagesBetween(db, chat.id, 0)).filter((m) => m.author_kind === 'customer' && m.kind === 'text').map((m) => m.body).join('\n\n')
+        let ticket: { ref: string }
+        try {
+          ticket = await offer.ticketFor(chat, text || chat.question)
+        } catch (err) {
+          out.failed.push({ chatId: chat.id, error: (err as Error).message, cause: err })
+          continue
+        }
+        const waitedMinutes = Math.round((at - (chat.queuedAt ?? chat.createdAt)) / 60_000)
+        const event = await db.transaction(async (trx) => {
+          if (await store.timeOutQueued(trx, chat.id, row.queued_at!, { status: ChatStatus.cancelled, ended_at: at, ended_by: 'system' }) === 0) return undefined
+          const appended = await append(trx, chat.id, system, 'event', events.timedOut(ticket.ref, chat.customerEmail), null, [ChatStatus.cancelled])
+          await history(trx, chat.id, system, 'queue_timed_out', { waitedMinutes, afterMinutes: Math.round(afterMs / 60_000), ticket: ticket.ref })
+          return appended
+        })
+        if (!event) {
+          try {
+            await offer.withdraw(chat, ticket.ref)
+            out.withdrawn++
+          } catch (err) {
+            out.failed.push({ chatId: chat.id, error: `${ticket.ref} could not be withdrawn: ${(err as Error).message}`, cause: err })
+          }
+          continue
+        }
+        out.closed++
+        const closed = await load(chat.id)
+        await bus.publish({ type: 'chat.message', chatId: chat.id, message: event })
+        await bus.publish({ type: 'chat.updated', chat: closed })
+        await bus.publish({ type: 'queue.changed', groupId: closed.groupId })
+      }
+      return out
+    },
+
+    /** The ticket a chat the queue-timeout job closed became (its History row); null for any other chat. */
+    async timeoutTicket (chat: Chat): Promise<string | null> {
+      if (chat.status !== ChatStatus.cancelled || chat.endedBy !== 'system') return null
+      const row = (await store.historyOf(db, chat.id)).find((h) => h.action === 'queue_timed_out')
+      const data = row?.data ? JSON.parse(row.data) as { ticket?: unknown } : {}
+      return typeof data.ticket === 'string' ? data.ticket : null
+    },
+
     /** The agent has read the chat up to `seq` (their unread badge clears). */
     async markRead (chatId: number, agentId: string, seq: number): Promise<void> {
       await store.markRead(db, chatId, agentId, seq)
@@ -612,7 +917,7 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
       const author: Actor = { kind: 'agent', id: scope.id, name: scope.name }
       let message: Message | undefined
       try {
-        message = await db.transaction(async (trx) => await append(trx, chatId, author, 'coaching', body, clientMsgId, [ChatStatus.active]))
+        message = await transact(db, async (trx) => await append(trx, chatId, author, 'coaching', body, clientMsgId, [ChatStatus.active]))
       } catch (err) {
         if (clientMsgId && isUniqueViolation(err)) {
           const existing = await store.messageByClientId(db, chatId, clientMsgId)
@@ -693,6 +998,52 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
     },
 
     /**
+     * Delete (seed 000, "Deleting Live Chats"): each chat goes to Deleted Items on its own,
+     * by mayDelete's rule (closed chats only; one's own, or any one may see with
+     * livechat.delete), and leaves every list, count and search but Deleted Items (and
+     * search's "deleted only"). Per chat, in the order given: done, or why not.
+     */
+    async deleteChats (ids: number[], scope: AgentScope): Promise<DeletionOutcome[]> {
+      const out: DeletionOutcome[] = []
+      for (const id of new Set(ids)) out.push(await changeDeletion(id, scope, 'delete'))
+      return out
+    },
+
+    /**
+     * What deleteChats would do, changing nothing: each chat 'allowed' or why not. The
+     * confirmation of Delete selected names the chats from it.
+     */
+    async checkDeleteChats (ids: number[], scope: AgentScope): Promise<DeletionOutcome[]> {
+      const out: DeletionOutcome[] = []
+      for (const id of new Set(ids)) out.push(await checkDeletion(id, scope, 'delete'))
+      return out
+    },
+
+    /** Undelete (seed 000, "Undeleting"): chats come back from Deleted Items, by the same rule, until they are purged. */
+    async undeleteChats (ids: number[], scope: AgentScope): Promise<DeletionOutcome[]> {
+      const out: DeletionOutcome[] = []
+      for (const id of new Set(ids)) out.push(await changeDeletion(id, scope, 'undelete'))
+      return out
+    },
+
+    /**
+     * A chat of the viewer's Deleted Items, with who deleted it: what its read-only view
+     * shows. Anything else (not deleted, not theirs to undelete, purged) is "not found".
+     */
+    async deletedChatForAgent (chatId: number, scope: AgentScope): Promise<{ chat: Chat, deletedBy: string }> {
+      const row = await store.chatRowWithDeleted(db, chatId)
+      const chat = row ? store.toChat(row) : undefined
+      if (!chat || chat.deletedAt == null || !mayDelete(chat, scope)) throw new LC_ERR_CHAT_NOT_FOUND(String(chatId))
+      return { chat, deletedBy: await lastActor(chatId, 'deleted') ?? 'someone' }
+    },
+
+    /** Who deleted each of these chats (Deleted Items' column), from their History. */
+    async deletedBy (chatIds: number[]): Promise<Map<number, string>> {
+      const rows = await store.latestHistory(db, chatIds, 'deleted')
+      return new Map([...rows].map(([id, r]) => [id, r.actorName]))
+    },
+
+    /**
      * One row of the chat's history for another capability's change (a comment, say).
      * Pass the transaction of that change, so the change and its record commit together.
      */
@@ -717,6 +1068,11 @@ export function createChatService ({ db, bus, host, routing, clock = Date.now, m
     /** Every chat id of a customer (for totals other capabilities keep per chat). */
     async customerChatIds (customer: { userId: string | null, email: string }): Promise<number[]> {
       return await store.customerChatIds(db, customer)
+    },
+
+    /** How many chats were started since each of the given times (the deflection report's periods). */
+    async startedSince (since: number[]): Promise<number[]> {
+      return await store.countStartedSince(db, since)
     },
 
     get: load

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import { affected, getDialect, toMs } from '../db/index.ts'
-import type { Chat, ChatStatus, FileRef, Message } from './types.ts'
+import type { Chat, ChatStatus, FileRef, Message, SharedArticle } from './types.ts'
 
 type Db = Knex | Knex.Transaction
 
@@ -31,6 +31,8 @@ export interface LcChatRow {
   transfer_comment: string | null
   auto_assigned: boolean | number
   customer_left_at: number | string | null
+  customer_seen_at: number | string | null
+  customer_gone_at: number | string | null
   agent_read_seq: number
   customer_ip: string | null
   customer_agent: string | null
@@ -75,14 +77,29 @@ export function toChat (row: LcChatRow): Chat {
     transferComment: row.transfer_comment,
     autoAssigned: row.auto_assigned === true || Number(row.auto_assigned) === 1,
     customerLeftAt: toMs(row.customer_left_at),
+    customerGoneAt: toMs(row.customer_gone_at),
     agentReadSeq: Number(row.agent_read_seq),
     customerIp: row.customer_ip ?? null,
-    customerAgent: row.customer_agent ?? null
+    customerAgent: row.customer_agent ?? null,
+    deletedAt: toMs(row.deleted_at)
   }
 }
 
+/** A shared article's card, or nothing when its body cannot be read: the message then shows as text, never breaks the chat. */
+function articleOf (body: string): { article?: SharedArticle } {
+  try {
+    const a = JSON.parse(body) as Partial<SharedArticle>
+    if (typeof a.id === 'string' && typeof a.title === 'string' && typeof a.url === 'string') {
+      return { article: { id: a.id, title: a.title, excerpt: typeof a.excerpt === 'string' ? a.excerpt : '', url: a.url } }
+    }
+  } catch {
+    return {}
+  }
+  return {}
+}
+
 export function toMessage (row: LcMessageRow): Message {
-  const file = row.kind === 'file' ? { file: JSON.parse(row.body) as FileRef } : {}
+  const file = row.kind === 'file' ? { file: JSON.parse(row.body) as FileRef } : row.kind === 'kb_share' ? articleOf(row.body) : {}
   return {
     ...file,
     id: Number(row.id),
@@ -98,7 +115,7 @@ export function toMessage (row: LcMessageRow): Message {
   }
 }
 
-type NewChatRow = Omit<LcChatRow, 'id' | 'deleted_at' | 'last_seq' | 'message_count' | 'transferred_to' | 'transferred_by' | 'transferred_at' | 'transfer_comment' | 'auto_assigned' | 'customer_left_at' | 'agent_read_seq' | 'customer_ip' | 'customer_agent'> & Partial<Pick<LcChatRow, 'customer_ip' | 'customer_agent'>>
+type NewChatRow = Omit<LcChatRow, 'id' | 'deleted_at' | 'last_seq' | 'message_count' | 'transferred_to' | 'transferred_by' | 'transferred_at' | 'transfer_comment' | 'auto_assigned' | 'customer_left_at' | 'customer_seen_at' | 'customer_gone_at' | 'agent_read_seq' | 'customer_ip' | 'customer_agent'> & Partial<Pick<LcChatRow, 'customer_ip' | 'customer_agent'>>
 
 export async function insertChat (db: Db, row: NewChatRow): Promise<number> {
   const [id] = await db('lc_chats').insert(row)
@@ -107,6 +124,31 @@ export async function insertChat (db: Db, row: NewChatRow): Promise<number> {
 
 export async function getChatRow (db: Db, id: number): Promise<LcChatRow | undefined> {
   return await db<LcChatRow>('lc_chats').where({ id }).whereNull('deleted_at').first()
+}
+
+// ---------------------------------------------------------------- deleting (seed 000, "Deleting Live Chats")
+
+/** The chat's row, deleted or not: for Delete, Undelete and Deleted Items only; every other read leaves deleted chats out. */
+export async function chatRowWithDeleted (db: Db, id: number): Promise<LcChatRow | undefined> {
+  return await db<LcChatRow>('lc_chats').where({ id }).first()
+}
+
+/** Moves a closed chat to Deleted Items if, and only if, it is still closed and not deleted: of racing deletes one wins. */
+export async function markDeleted (db: Db, id: number, closed: readonly ChatStatus[], at: number): Promise<number> {
+  return affected(await db('lc_chats').where({ id }).whereIn('status', [...closed]).whereNull('deleted_at').update({ deleted_at: at }))
+}
+
+/** Takes a chat out of Deleted Items if, and only if, it is still there (not restored meanwhile, nor purged). */
+export async function markRestored (db: Db, id: number): Promise<number> {
+  return affected(await db('lc_chats').where({ id }).whereNotNull('deleted_at').update({ deleted_at: null }))
+}
+
+/** Per chat, the latest History row of `action` (who deleted it, say), in one read. */
+export async function latestHistory (db: Db, chatIds: number[], action: string): Promise<Map<number, { actorName: string, at: number }>> {
+  if (chatIds.length === 0) return new Map()
+  const latest = db('lc_chat_history').max({ id: 'id' }).whereIn('chat_id', chatIds).andWhere('action', action).groupBy('chat_id')
+  const rows = await db('lc_chat_history').select('chat_id', 'actor_name', 'created_at').whereIn('id', latest)
+  return new Map(rows.map((r: Record<string, unknown>) => [Number(r.chat_id), { actorName: String(r.actor_name), at: toMs(r.created_at as number)! }]))
 }
 
 /** Moves a chat from one status to another if, and only if, it is still in `from`. */
@@ -243,6 +285,86 @@ export async function unansweredAssignments (db: Db, assignedBefore: number, lim
     .limit(limit)
 }
 
+// ---------------------------------------------------------------- customer presence (DESIGN §4, "Customer left")
+
+/** An open chat of the customer: what their window keeps present. */
+const presentIn = ['queued', 'active']
+
+/**
+ * A window of the customer's is open now: customer_seen_at moves to `at` on open chats
+ * whose mark is older than `staleBefore` (every one when it is not given). `keepGone`
+ * leaves a chat already marked gone alone (a window closing must not clear the mark).
+ */
+export async function touchCustomerSeen (db: Db, ids: number[], at: number, opts: { staleBefore?: number, keepGone?: boolean } = {}): Promise<number> {
+  if (ids.length === 0) return 0
+  const q = db('lc_chats').whereIn('id', ids).whereIn('status', presentIn).whereNull('deleted_at')
+  if (opts.staleBefore !== undefined) {
+    const before = opts.staleBefore
+    q.andWhere((w) => { w.whereNull('customer_seen_at').orWhere('customer_seen_at', '<=', before) })
+  }
+  if (opts.keepGone) q.whereNull('customer_gone_at')
+  return affected(await q.update({ customer_seen_at: at }))
+}
+
+/** Of `ids`, the active chats marked as left by their customer. */
+export async function goneChatIds (db: Db, ids: number[]): Promise<number[]> {
+  if (ids.length === 0) return []
+  const rows = await db('lc_chats').select('id').whereIn('id', ids).where('status', 'active').whereNotNull('customer_gone_at').whereNull('deleted_at')
+  return rows.map((r: { id: number }) => Number(r.id))
+}
+
+/**
+ * Active chats no window of the customer's has kept since `seenBefore` (a customer who
+ * never opened one counts from the chat's start), not yet marked. A customer who pressed
+ * End chat (customer_left_at) has already said they left.
+ */
+function goneSince (q: Knex.QueryBuilder, seenBefore: number): Knex.QueryBuilder {
+  return q.where('status', 'active').whereNull('deleted_at').whereNull('customer_gone_at').whereNull('customer_left_at')
+    .andWhereRaw('COALESCE(customer_seen_at, created_at) < ?', [seenBefore])
+}
+
+export async function goneCustomers (db: Db, seenBefore: number, limit = 200): Promise<LcChatRow[]> {
+  return await goneSince(db<LcChatRow>('lc_chats'), seenBefore).orderBy('id', 'asc').limit(limit)
+}
+
+/** Marks one chat's customer gone if, and only if, it still meets goneCustomers' rule: of racing jobs one wins. */
+export async function markCustomerGone (db: Db, id: number, seenBefore: number, at: number): Promise<number> {
+  return affected(await goneSince(db('lc_chats').where({ id }), seenBefore).update({ customer_gone_at: at }))
+}
+
+/** Clears the mark when a window is open again; one of racing sockets wins. */
+export async function clearCustomerGone (db: Db, id: number, at: number): Promise<number> {
+  return affected(await db('lc_chats').where({ id, status: 'active' }).whereNull('deleted_at').whereNotNull('customer_gone_at')
+    .update({ customer_gone_at: null, customer_seen_at: at }))
+}
+
+// ---------------------------------------------------------------- idle end and queue timeout (DESIGN §7, plugin/jobs)
+
+/** Active chats whose customer was marked gone (customer_gone_at) before `goneBefore`. */
+function idleSince (q: Knex.QueryBuilder, goneBefore: number): Knex.QueryBuilder {
+  return q.where('status', 'active').whereNull('deleted_at').whereNotNull('customer_gone_at').andWhere('customer_gone_at', '<', goneBefore)
+}
+
+export async function idleChats (db: Db, goneBefore: number, limit = 200): Promise<LcChatRow[]> {
+  return await idleSince(db<LcChatRow>('lc_chats'), goneBefore).orderBy('id', 'asc').limit(limit)
+}
+
+/** Ends one such chat if, and only if, it still is one: a customer back meanwhile (the mark cleared) or an agent's End wins. */
+export async function endIdle (db: Db, id: number, goneBefore: number, changes: Partial<LcChatRow>): Promise<number> {
+  return affected(await idleSince(db('lc_chats').where({ id }), goneBefore).update(changes))
+}
+
+/** Chats waiting in a queue since before `queuedBefore`, longest waiting first. */
+export async function queuedSince (db: Db, queuedBefore: number, limit = 100): Promise<LcChatRow[]> {
+  return await db<LcChatRow>('lc_chats').where('status', 'queued').whereNull('deleted_at').andWhere('queued_at', '<', queuedBefore)
+    .orderBy([...oldestFirst]).limit(limit)
+}
+
+/** Closes one such chat if, and only if, it still waits where it waited when read (`queuedAt`): not taken, left, transferred or re-queued meanwhile. */
+export async function timeOutQueued (db: Db, id: number, queuedAt: number | string, changes: Partial<LcChatRow>): Promise<number> {
+  return affected(await db('lc_chats').where({ id, status: 'queued', queued_at: queuedAt }).whereNull('deleted_at').update(changes))
+}
+
 export async function markRead (db: Db, chatId: number, agentId: string, seq: number): Promise<number> {
   return affected(await db('lc_chats').where({ id: chatId, agent_id: agentId }).andWhere('agent_read_seq', '<', seq).update({ agent_read_seq: seq }))
 }
@@ -266,6 +388,14 @@ function ofCustomer (db: Db, q: Knex.QueryBuilder, who: { userId: string | null,
   return q
 }
 
+/** Chats created since each of the given times, deleted ones included: they were started all the same. */
+export async function countStartedSince (db: Db, since: number[]): Promise<number[]> {
+  if (since.length === 0) return []
+  const sums = since.map((at, i) => db.raw(`sum(case when created_at >= ? then 1 else 0 end) as s${i}`, [at]))
+  const row: Record<string, unknown> | undefined = await db('lc_chats').select(...sums).where('created_at', '>=', Math.min(...since)).first()
+  return since.map((_, i) => Number(row?.[`s${i}`] ?? 0))
+}
+
 export async function customerChatIds (db: Db, who: { userId: string | null, email: string }): Promise<number[]> {
   return (await ofCustomer(db, db('lc_chats').select('id'), who)).map((r: { id: number }) => Number(r.id))
 }
@@ -284,7 +414,7 @@ export async function customerChats (db: Db, who: { userId: string | null, email
 
 // ---------------------------------------------------------------- chat lists (seed 000, "My Live Chats vs. Global Live Chats")
 
-export type ListSortColumn = 'status' | 'user' | 'group' | 'started' | 'queue' | 'idle' | 'messages' | 'agent'
+export type ListSortColumn = 'status' | 'user' | 'group' | 'started' | 'queue' | 'idle' | 'messages' | 'agent' | 'deleted'
 
 export interface ListQuery {
   statuses: readonly ChatStatus[]
@@ -292,6 +422,12 @@ export interface ListQuery {
   /** Chats of no group (one shared queue) too; false once the list is narrowed to groups. */
   ungrouped?: boolean
   agentId?: string
+  /** With `groups` narrowed: this agent's own chats too, whatever their group (Deleted Items). */
+  orAgentId?: string
+  /** Deleted Items: deleted chats only, instead of leaving them out. */
+  deleted?: boolean
+  /** The search box (plugin/search): only chats whose ids this subquery selects. */
+  matching?: Knex.QueryBuilder
   /** Queued chats only: true for transfers (the Transferred tab), false for the Queue tab. */
   transferred?: boolean
   /** With `transferred`: held for this agent or for anyone in the group. */
@@ -315,17 +451,21 @@ const idleFrom = 'COALESCE(last_agent_message_at, assigned_at)'
  * is total and stable. Chats without idle time (never assigned) count as least idle.
  */
 export async function listChats (db: Db, query: ListQuery): Promise<LcChatRow[]> {
-  const q = db<LcChatRow>('lc_chats').whereIn('status', [...query.statuses]).whereNull('deleted_at')
-  const { groups, ungrouped = true } = query
+  const q = db<LcChatRow>('lc_chats').whereIn('status', [...query.statuses])
+  if (query.deleted === true) q.whereNotNull('deleted_at')
+  else q.whereNull('deleted_at')
+  const { groups, ungrouped = true, orAgentId } = query
   if (groups !== 'all' || !ungrouped) {
     q.andWhere((w) => {
       w.whereRaw('1 = 0')
       if (ungrouped) w.orWhereNull('group_id')
       if (groups === 'all') w.orWhereNotNull('group_id')
       else if (groups.length > 0) w.orWhereIn('group_id', groups)
+      if (orAgentId !== undefined) w.orWhere('agent_id', orAgentId)
     })
   }
   if (query.agentId !== undefined) q.andWhere('agent_id', query.agentId)
+  if (query.matching !== undefined) q.whereIn('id', query.matching)
   if (query.transferred === true) {
     q.whereNotNull('transferred_at')
     if (query.forAgent !== undefined) {
@@ -353,6 +493,7 @@ export async function listChats (db: Db, query: ListQuery): Promise<LcChatRow[]>
     case 'started': q.orderBy('created_at', dir); break
     case 'queue': q.orderByRaw(`COALESCE(assigned_at, ?) - COALESCE(queued_at, created_at) ${dir}`, [query.now]); break
     case 'messages': q.orderBy('message_count', dir); break
+    case 'deleted': q.orderBy('deleted_at', dir); break
     case 'idle': break
   }
   byIdle(dir, back)

@@ -9,9 +9,11 @@ export const ChatStatus = {
 export type ChatStatus = typeof ChatStatus[keyof typeof ChatStatus]
 
 export const openStatuses: readonly ChatStatus[] = [ChatStatus.queued, ChatStatus.active]
+/** The states a chat ends in: only these may be deleted (seed 000, "Deleting Live Chats"). */
+export const closedStatuses: readonly ChatStatus[] = [ChatStatus.ended, ChatStatus.abandoned, ChatStatus.cancelled]
 
 export type AuthorKind = 'customer' | 'agent' | 'system'
-export type MessageKind = 'text' | 'event' | 'coaching' | 'file' | 'note'
+export type MessageKind = 'text' | 'event' | 'coaching' | 'file' | 'note' | 'kb_share'
 
 /**
  * A file sent in a chat (plugin/files), as its message carries it: the body of a 'file'
@@ -29,6 +31,19 @@ export interface FileRef {
   sizeText: string
   /** A raster image, shown as a small preview. */
   image: boolean
+}
+
+/**
+ * A knowledge article an agent shared in the chat (plugin/resources, seed 003): the body
+ * of a 'kb_share' message is this object as JSON, so both sides' card renders from the
+ * message alone. `url` is the help desk's link to the article, checked to be http(s) or
+ * a path on the help desk before it is stored.
+ */
+export interface SharedArticle {
+  id: string
+  title: string
+  excerpt: string
+  url: string
 }
 
 /** Kinds only agents see: never sent to a customer's socket, page or transcript. */
@@ -63,10 +78,17 @@ export interface Chat {
   autoAssigned: boolean
   /** The customer cancelled while an agent had the chat: it stays with the agent (seed 003). */
   customerLeftAt: number | null
+  /**
+   * No window of the customer's has been open for the grace period (the customer-gone job):
+   * the agent sees "Customer left"; the chat stays active. Cleared when a window opens again.
+   */
+  customerGoneAt: number | null
   agentReadSeq: number
   /** Where the customer chatted from: address and browser (seed 000 header, "Location Information"). */
   customerIp: string | null
   customerAgent: string | null
+  /** When the chat went to Deleted Items; null (or absent) for a chat that is not deleted. */
+  deletedAt?: number | null
 }
 
 export interface Message {
@@ -82,6 +104,8 @@ export interface Message {
   createdAt: number
   /** A 'file' message's file, read from its body. */
   file?: FileRef
+  /** A 'kb_share' message's article, read from its body. */
+  article?: SharedArticle
 }
 
 /** Who did something: an agent, a customer or the system, with the name shown for it. */
@@ -103,6 +127,8 @@ export interface AgentScope {
   /** Groups whose chats the agent may look after: every membership, or 'all' for administrators. */
   visible: number[] | 'all'
   supervise: boolean
+  /** livechat.delete: may delete and undelete any closed chat they may see, not only their own. */
+  delete?: boolean
 }
 
 export function sees (scope: AgentScope, groupId: number | null): boolean {
@@ -113,4 +139,18 @@ export function sees (scope: AgentScope, groupId: number | null): boolean {
 export function queueGroups (scope: AgentScope): number[] | 'all' {
   if (!scope.supervise) return scope.activeIn
   return scope.visible
+}
+
+/**
+ * Who may delete a chat, and undelete it from Deleted Items (seed 000, "Deleting Live
+ * Chats"): only a closed chat (ended, abandoned or cancelled); its own agent always, anyone
+ * else only with livechat.delete and only where they may see it (a supervisor of its
+ * group, or an administrator). The rule behind the header's Delete, the lists' Delete
+ * selected, Deleted Items and Undelete: a chat is in a viewer's Deleted Items exactly when
+ * this holds for it.
+ */
+export function mayDelete (chat: Chat, scope: AgentScope): boolean {
+  if (!closedStatuses.includes(chat.status)) return false
+  if (chat.agentId === scope.id) return true
+  return scope.delete === true && scope.supervise && sees(scope, chat.groupId)
 }

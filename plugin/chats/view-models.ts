@@ -25,10 +25,13 @@ export function composerModel (base: string, chat: Chat, audience: Audience, vie
     ? (chat.status === ChatStatus.queued || chat.status === ChatStatus.active) && !customerLeft
     : chat.status === ChatStatus.active && chat.agentId === viewerId
   const closedText = audience === 'customer'
-    ? (chat.status === ChatStatus.cancelled ? 'You left the queue.' : customerLeft ? 'You left the chat. Thank you for contacting us.' : 'This chat has ended. Thank you for contacting us.')
+    ? (chat.status === ChatStatus.cancelled
+        // Closed by the queue-timeout job (plugin/jobs), not by the customer.
+        ? (chat.endedBy === 'system' ? 'No agent could answer in time; your question was sent to the team as a ticket.' : 'You left the queue.')
+        : customerLeft ? 'You left the chat. Thank you for contacting us.' : 'This chat has ended. Thank you for contacting us.')
     : chat.status === ChatStatus.active || chat.status === ChatStatus.queued
       ? 'This chat belongs to another agent.'
-      : chat.endedBy === 'customer' ? 'The customer ended this chat.' : 'This chat has ended.'
+      : chat.endedBy === 'customer' ? 'The customer ended this chat.' : chat.endedBy === 'system' ? 'Live chat closed this chat automatically.' : 'This chat has ended.'
   return { ...openComposer(base, chat.id, audience, draft), open, closedText }
 }
 

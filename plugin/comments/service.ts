@@ -1,8 +1,9 @@
 import type { Knex } from 'knex'
-import type { ChatService } from '../chats/service.ts'
+import { agentMaySee, type ChatService } from '../chats/service.ts'
 import { type Actor, type AgentScope, type Chat, sees } from '../chats/types.ts'
+import { excerptAround, searchWords } from '../db/fulltext.ts'
 import { transact } from '../db/index.ts'
-import { LC_ERR_COMMENT_EMPTY, LC_ERR_COMMENT_NOT_FOUND, LC_ERR_COMMENT_NOT_YOURS, LC_ERR_COMMENT_TOO_LONG } from '../errors.ts'
+import { isCoded, LC_ERR_COMMENT_EMPTY, LC_ERR_COMMENT_NOT_FOUND, LC_ERR_COMMENT_NOT_YOURS, LC_ERR_COMMENT_TOO_LONG } from '../errors.ts'
 import type { Bus } from '../realtime/events.ts'
 import * as store from './store.ts'
 import type { Comment } from './store.ts'
@@ -26,6 +27,24 @@ export interface CommentInput {
 }
 
 export type CommentService = ReturnType<typeof createCommentService>
+
+/** A past chat's resolution that matches a question (seed 000 Assistance: suggested solutions). */
+export interface ResolutionHit {
+  commentId: number
+  chatId: number
+  /** The resolution's text around the words searched for. */
+  excerpt: string
+  authorName: string
+  /** When the resolution was last written. */
+  at: number
+  /** What the customer of that chat asked. */
+  question: string
+  customerName: string
+}
+
+/** Matches read per round while looking for ones the agent may see; a few rounds at most. */
+const resolutionPage = 50
+const resolutionRounds = 4
 
 /** What the History tab shows of a comment: enough to recognise it. */
 const excerpt = (body: string): string => {
@@ -72,12 +91,56 @@ export function createCommentService ({ db, bus, chats, clock = Date.now }: Comm
     return before && Number(before.id) !== commentId ? before.author_name : null
   }
 
+  /** The chat, or null when it was deleted (it waits for its purge and is no suggestion). */
+  async function chatOrNone (chatId: number): Promise<Chat | null> {
+    try {
+      return await chats.get(chatId)
+    } catch (err) {
+      if (isCoded(err) && err.code === 'LC_ERR_CHAT_NOT_FOUND') return null
+      throw err
+    }
+  }
+
   async function changed (chatId: number): Promise<void> {
     await bus.publish({ type: 'chat.comments', chatId })
   }
 
   return {
     mayChange,
+
+    /**
+     * Resolutions of other chats whose text matches `query`, best first, only from chats
+     * the agent may see (the rule of chatForAgent) and never `exceptChatId`'s. Chats are
+     * checked after the full-text read, a page at a time, so an agent who sees few chats
+     * still gets their best matches without the search knowing about groups.
+     */
+    async searchResolutions (query: string, scope: AgentScope, limit: number, exceptChatId?: number): Promise<ResolutionHit[]> {
+      const words = searchWords(query)
+      if (words.length === 0 || limit < 1) return []
+      const hits: ResolutionHit[] = []
+      const seen = new Map<number, Chat | null>()
+      for (let round = 0; round < resolutionRounds && hits.length < limit; round++) {
+        const rows = await store.resolutionsMatching(db, query, { exceptChatId, limit: resolutionPage, offset: round * resolutionPage })
+        for (const row of rows) {
+          const comment = store.toComment(row)
+          if (!seen.has(comment.chatId)) seen.set(comment.chatId, await chatOrNone(comment.chatId))
+          const chat = seen.get(comment.chatId)
+          if (!chat || !agentMaySee(chat, scope)) continue
+          hits.push({
+            commentId: comment.id,
+            chatId: chat.id,
+            excerpt: excerptAround(comment.body, words),
+            authorName: comment.authorName,
+            at: comment.updatedAt,
+            question: chat.question,
+            customerName: chat.customerName
+          })
+          if (hits.length === limit) break
+        }
+        if (rows.length < resolutionPage) break
+      }
+      return hits
+    },
 
     /** The chat and its comments, newest first; 404 unless the agent may see the chat. */
     async list (chatId: number, scope: AgentScope): Promise<{ chat: Chat, comments: Comment[] }> {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { type FullTextIndex, fullTextMatch } from '../db/fulltext.ts'
 import { affected, toMs } from '../db/index.ts'
 
 type Db = Knex | Knex.Transaction
@@ -70,4 +71,22 @@ export async function clearResolution (db: Db, chatId: number): Promise<number> 
 
 export async function deleteComment (db: Db, chatId: number, id: number): Promise<number> {
   return affected(await db('lc_chat_comments').where({ id, chat_id: chatId }).delete())
+}
+
+/** The full-text index on comment bodies (migration 019), searched for past resolutions. */
+export const commentBodies: FullTextIndex = { table: 'lc_chat_comments', key: 'id', columns: ['body'], name: 'lc_chat_comments_body_ft' }
+
+/**
+ * Resolutions whose text matches any word of `input`, best first (the id breaks ties,
+ * newest first), leaving out `exceptChatId`'s; a page of `limit` from `offset`.
+ * Nothing when `input` holds no word worth searching for.
+ */
+export async function resolutionsMatching (db: Knex, input: string, page: { exceptChatId?: number, limit: number, offset: number }): Promise<LcChatCommentRow[]> {
+  const match = fullTextMatch(db, commentBodies, input, { mode: 'any' })
+  if (!match) return []
+  const query = db('lc_chat_comments').select('lc_chat_comments.*').where('lc_chat_comments.is_resolution', true)
+  if (page.exceptChatId !== undefined) query.whereNot('lc_chat_comments.chat_id', page.exceptChatId)
+  return await match.apply(query)
+    .orderBy([{ column: 'ft_score', order: 'desc' }, { column: 'lc_chat_comments.id', order: 'desc' }])
+    .limit(page.limit).offset(page.offset) as LcChatCommentRow[]
 }

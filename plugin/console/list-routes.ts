@@ -3,7 +3,7 @@ import type { RouteDeps } from '../deps.ts'
 import { isCoded } from '../errors.ts'
 import { envelope, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
-import { type FieldChoice, listColumns, listView, listViews, type ListViews, maxWidth, minWidth } from './lists.ts'
+import { type FieldChoice, listColumns, listUrl, listView, listViews, type ListViews, maxWidth, minWidth } from './lists.ts'
 import { listFieldsBody, type ListFieldsBody, listParams, type ListParams, listQuery, type ListQueryString, listTransferBody, type ListTransferBody } from './lists-schemas.ts'
 
 const html = 'text/html; charset=utf-8'
@@ -13,7 +13,8 @@ const messages = {
   noColumn: 'Show at least one column',
   noChats: 'Tick at least one chat in the list first',
   noGroup: 'Choose the group to transfer the chats to',
-  saved: 'Visible fields saved; every list shows them now'
+  saved: 'Visible fields saved; every list shows them now',
+  deletedHint: (days: number) => `Deleted chats are purged for good ${days} days after they were deleted. Open one to read it, or tick chats and Undelete selected to bring them back.`
 }
 
 /** The chat lists (seed 000): a list page per view, View → Visible Fields and Actions → Transfer selected. */
@@ -29,12 +30,16 @@ export const listRoutes: FastifyPluginAsync<RouteDeps & { lists: ListViews }> = 
     const options = await lists.options(scope)
     const state = lists.state(view, request.query, options)
     const table = await lists.table(scope, state, options, agent.can('livechat.transfer'))
+    // A search box that could not be searched for: the list unsearched, the reason beside the box.
+    const status = state.search ? 422 : 200
     if (request.headers['hx-request']) {
-      return reply.type(html).send(envelope([fragment(targets.list(), 'outerHTML', views.render('console/list-table', table))]))
+      return reply.code(status).type(html).send(envelope([fragment(targets.list(), 'outerHTML', views.render('console/list-table', table))]))
     }
     const [page, presence, fields] = await Promise.all([consoleViews.page(scope), routing.presence(agent.user.id), lists.fields(agent.user.id)])
-    const global = view.startsWith('global-')
-    return reply.lcView('console/list.page.hbs', {
+    const def = listViews[view]
+    // Deleted Items of a supervisor with livechat.delete holds others' chats: narrowing by agent helps there too.
+    const global = view.startsWith('global-') || (view === 'deleted' && scope.supervise && scope.delete === true)
+    return reply.code(status).lcView('console/list.page.hbs', {
       base,
       csrf: reply.generateCsrf(),
       title: listViews[view].title,
@@ -50,10 +55,17 @@ export const listRoutes: FastifyPluginAsync<RouteDeps & { lists: ListViews }> = 
         departments: options.departments.map((d) => ({ ...d, selected: d.id === state.department })),
         groups: options.groups.map((g) => ({ ...g, selected: g.id === state.group })),
         agents: global ? options.agents.map((a) => ({ ...a, selected: a.id === state.agent })) : null,
-        narrowed: state.department !== undefined || state.group !== undefined || state.agent !== undefined
+        narrowed: state.department !== undefined || state.group !== undefined || state.agent !== undefined,
+        q: state.search?.typed ?? state.q ?? '',
+        searchError: state.search?.error ?? null,
+        searched: state.q !== undefined || state.search !== undefined,
+        clearSearch: listUrl(base, { ...state, q: undefined })
       },
       fields: lists.fieldsForm(fields),
-      transfer: agent.can('livechat.transfer') ? await lists.transferForm() : null,
+      transfer: agent.can('livechat.transfer') && def.noTransfer !== true ? await lists.transferForm() : null,
+      bulkDelete: def.bulk === 'delete' ? { base } : null,
+      bulkUndelete: def.bulk === 'undelete' ? { base } : null,
+      hint: view === 'deleted' ? messages.deletedHint(deps.settings.purgeAfterDays) : null,
       table,
       stale: { at: 0 },
       wsBase: `${base}/ws/console?list=${view}`,

@@ -1,5 +1,5 @@
 import type { ChatService } from '../chats/service.ts'
-import { type AgentScope, type Chat, ChatStatus, queueGroups, sees } from '../chats/types.ts'
+import { type AgentScope, type Chat, ChatStatus, closedStatuses, mayDelete, queueGroups, sees } from '../chats/types.ts'
 import { LC_ERR_LIST_FILTER, LC_ERR_LIST_NOT_FOUND } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import type { PreferenceService } from '../preferences/service.ts'
@@ -7,8 +7,9 @@ import { envelope, fragment } from '../realtime/fragments.ts'
 import type { Client, Hub } from '../realtime/hub.ts'
 import { targets } from '../realtime/targets.ts'
 import type { RoutingService } from '../routing/service.ts'
+import type { SearchService } from '../search/service.ts'
 import type { Views } from '../views.ts'
-import { listColumnKeys, type ListQueryString } from './lists-schemas.ts'
+import { listColumnKeys, type ListQueryString, type ListSortKey } from './lists-schemas.ts'
 
 /*
  * The chat lists of seed 000 ("My Live Chats vs. Global Live Chats", "Sorting",
@@ -17,7 +18,7 @@ import { listColumnKeys, type ListQueryString } from './lists-schemas.ts'
  * checkbox per row for Actions → Transfer selected.
  */
 
-export type ListView = 'my-active' | 'my-completed' | 'queue' | 'transferred' | 'global-active' | 'global-completed'
+export type ListView = 'my-active' | 'my-completed' | 'queue' | 'transferred' | 'global-active' | 'global-completed' | 'deleted'
 export type ColumnKey = typeof listColumnKeys[number]
 type ChatQuery = Parameters<ChatService['list']>[0]
 
@@ -26,21 +27,39 @@ interface ViewDef {
   /** Global lists are for supervisors and administrators (seed 000). */
   supervise: boolean
   empty: string
-  sort: ColumnKey
+  sort: ListSortKey
   dir: 'asc' | 'desc'
   /** Which chats, before the viewer's filters: by status, and the groups the view covers. */
   select: (scope: AgentScope) => Omit<ChatQuery, 'sort' | 'dir' | 'limit' | 'now'>
+  /** What ticked chats can be given besides Transfer selected (seed 000: Delete; Deleted Items: Undelete). */
+  bulk?: 'delete' | 'undelete'
+  /** Transfer selected does not apply (deleted chats). */
+  noTransfer?: boolean
 }
 
 const closed = [ChatStatus.ended, ChatStatus.abandoned]
 
 export const listViews: Record<ListView, ViewDef> = {
   'my-active': { title: 'My Active', supervise: false, empty: 'No active chats. Accept one from the queue.', sort: 'idle', dir: 'desc', select: (s) => ({ statuses: [ChatStatus.active], groups: 'all', agentId: s.id }) },
-  'my-completed': { title: 'My Completed', supervise: false, empty: 'Chats you finish appear here.', sort: 'started', dir: 'desc', select: (s) => ({ statuses: closed, groups: 'all', agentId: s.id }) },
+  'my-completed': { title: 'My Completed', supervise: false, empty: 'Chats you finish appear here.', sort: 'started', dir: 'desc', select: (s) => ({ statuses: closed, groups: 'all', agentId: s.id }), bulk: 'delete' },
   queue: { title: 'Queue', supervise: false, empty: 'No chats are waiting.', sort: 'started', dir: 'asc', select: (s) => ({ statuses: [ChatStatus.queued], groups: queueGroups(s), transferred: false }) },
   transferred: { title: 'Transferred', supervise: false, empty: 'No transfers are waiting for you or your groups.', sort: 'started', dir: 'asc', select: (s) => ({ statuses: [ChatStatus.queued], groups: queueGroups(s), transferred: true, forAgent: s.supervise ? undefined : s.id }) },
   'global-active': { title: 'Global Active', supervise: true, empty: 'No chats are waiting or active in your groups.', sort: 'idle', dir: 'desc', select: (s) => ({ statuses: [ChatStatus.queued, ChatStatus.active], groups: s.visible }) },
-  'global-completed': { title: 'Global Completed', supervise: true, empty: 'No finished chats in your groups.', sort: 'started', dir: 'desc', select: (s) => ({ statuses: [...closed, ChatStatus.cancelled], groups: s.visible }) }
+  'global-completed': { title: 'Global Completed', supervise: true, empty: 'No finished chats in your groups.', sort: 'started', dir: 'desc', select: (s) => ({ statuses: [...closed, ChatStatus.cancelled], groups: s.visible }), bulk: 'delete' },
+  // Deleted Items (seed 000): exactly the deleted chats the viewer may undelete (mayDelete):
+  // their own, and with livechat.delete every one of the groups they supervise.
+  deleted: {
+    title: 'Deleted Items',
+    supervise: false,
+    empty: 'No deleted chats. Chats you delete wait here until they are purged.',
+    sort: 'deleted',
+    dir: 'desc',
+    select: (s) => s.delete === true && s.supervise
+      ? { statuses: closedStatuses, groups: s.visible, orAgentId: s.id, deleted: true }
+      : { statuses: closedStatuses, groups: 'all', agentId: s.id, deleted: true },
+    bulk: 'undelete',
+    noTransfer: true
+  }
 }
 
 export function isListView (name: string): name is ListView {
@@ -63,6 +82,8 @@ export const listColumns: ReadonlyArray<{ key: ColumnKey, label: string, width: 
   { key: 'messages', label: 'Messages', width: 100 },
   { key: 'agent', label: 'Agent', width: 160 }
 ]
+/** Deleted Items' column: not one of the Visible Fields, since no other list has it. */
+const deletedColumn = { key: 'deleted', label: 'Deleted', width: 240 } as const
 export const minWidth = 40
 export const maxWidth = 600
 export const fieldsKey = 'list.fields'
@@ -119,8 +140,12 @@ export interface ListState {
   department?: number
   group?: number
   agent?: string
-  sort: ColumnKey
+  sort: ListSortKey
   dir: 'asc' | 'desc'
+  /** The search box (seed 000, "Basic Search"): the list shows only the chats matching it. */
+  q?: string
+  /** What was typed in the search box when it could not be searched for, and why (shown beside it). */
+  search?: { typed: string, error: { code: string, message: string } }
 }
 
 /** The list's address with its filters and sort: the page, the htmx answer and the refresh all use it. */
@@ -130,6 +155,7 @@ export function listUrl (base: string, s: ListState, change: Partial<ListState> 
   if (next.department !== undefined) q.set('department', String(next.department))
   if (next.group !== undefined) q.set('group', String(next.group))
   if (next.agent !== undefined) q.set('agent', next.agent)
+  if (next.q !== undefined) q.set('q', next.q)
   q.set('sort', next.sort)
   q.set('dir', next.dir)
   return `${base}/console/lists/${next.view}?${q.toString()}`
@@ -140,9 +166,11 @@ export type ListViews = ReturnType<typeof createListViews>
 const pageSize = 200
 
 /** Data for the list partials, shared by the list page, its htmx answers and its refreshes. */
-export function createListViews ({ base, chats, routing, host, preferences, views, clock, idleWarningSeconds, idleHighSeconds }: {
+export function createListViews ({ base, chats, routing, host, preferences, search, views, clock, idleWarningSeconds, idleHighSeconds }: {
   base: string
   chats: ChatService
+  /** The search box: which chats match what was typed. */
+  search: SearchService
   routing: RoutingService
   host: HostAdapter
   preferences: PreferenceService
@@ -176,7 +204,9 @@ export function createListViews ({ base, chats, routing, host, preferences, view
   /** Reads the query string into a list state, refusing filters outside what the viewer may see. */
   function state (view: ListView, qs: ListQueryString, opts: Awaited<ReturnType<typeof options>>): ListState {
     const def = listViews[view]
-    const s: ListState = { view, sort: qs.sort ?? def.sort, dir: qs.dir ?? def.dir }
+    // Only Deleted Items has the Deleted column to sort by; elsewhere that sort is the list's own.
+    const sort = qs.sort === 'deleted' && view !== 'deleted' ? def.sort : qs.sort ?? def.sort
+    const s: ListState = { view, sort, dir: qs.dir ?? def.dir }
     if (qs.department) {
       const id = Number(qs.department)
       if (!opts.departments.some((d) => d.id === id)) throw new LC_ERR_LIST_FILTER(`department ${id}`)
@@ -190,6 +220,12 @@ export function createListViews ({ base, chats, routing, host, preferences, view
     if (qs.agent) {
       if (!opts.agents.some((a) => a.id === qs.agent)) throw new LC_ERR_LIST_FILTER(`agent ${qs.agent}`)
       s.agent = qs.agent
+    }
+    const typed = qs.q?.trim() ?? ''
+    if (typed !== '') {
+      const problem = search.listSearchProblem(typed)
+      if (problem) s.search = { typed: qs.q!, error: { code: problem.code, message: problem.message } }
+      else s.q = typed
     }
     return s
   }
@@ -205,20 +241,28 @@ export function createListViews ({ base, chats, routing, host, preferences, view
     const narrowed = s.department !== undefined || s.group !== undefined
     const rank = s.sort === 'group' ? opts.groups.map((g) => g.id) : s.sort === 'agent' ? opts.agents.map((a) => a.id) : undefined
     const now = clock()
+    // Narrowed to a department or group, one's own chats of other groups are not wanted either.
+    const orAgentId = narrowed ? undefined : select.orAgentId
+    // One's own list (My Active, My Completed, an agent's Deleted Items) narrowed to someone
+    // else matches nothing: the filter never widens a list to another agent's chats.
+    const elsewhere = select.agentId !== undefined && s.agent !== undefined && s.agent !== select.agentId
     const [found, choice] = await Promise.all([
-      chats.list({ ...select, groups, ungrouped: !narrowed, agentId: s.agent ?? select.agentId, sort: s.sort, dir: s.dir, rank, now, limit: pageSize + 1 }),
+      elsewhere ? [] : chats.list({ ...select, groups, orAgentId, ungrouped: !narrowed, agentId: s.agent ?? select.agentId, matching: s.q === undefined ? undefined : search.listMatches(s.q), sort: s.sort, dir: s.dir, rank, now, limit: pageSize + 1 }),
       preferences.get(scope.id, fieldsKey)
     ])
-    // An agent filter on one's own list that names someone else matches nothing: the query says so already.
     const list = found.slice(0, pageSize)
     const fields = fieldChoice(choice)
     const agentNames = await names(list.map((c) => c.agentId).filter((id): id is string => id !== null))
-    const columns = listColumns.filter((c) => fields[c.key].visible).map((c) => {
+    const deleted = s.view === 'deleted'
+    const deletedBy = deleted ? await chats.deletedBy(list.map((c) => c.id)) : new Map<number, string>()
+    const shown: Array<{ key: ListSortKey, label: string, width: number }> = listColumns.filter((c) => fields[c.key].visible).map((c) => ({ ...c, width: fields[c.key].width }))
+    // Deleted Items' own column (when, and by whom), whatever the agent chose to see, beside the customer where it is seen without scrolling.
+    if (deleted) shown.splice(shown.findIndex((c) => c.key === 'user') + 1, 0, deletedColumn)
+    const columns = shown.map((c) => {
       const sorted = s.sort === c.key ? s.dir : null
       const next = sorted === 'asc' ? 'desc' : 'asc'
       return {
         ...c,
-        width: fields[c.key].width,
         sortUrl: listUrl(base, s, { sort: c.key, dir: next }),
         ariaSort: sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none',
         sorted,
@@ -238,11 +282,14 @@ export function createListViews ({ base, chats, routing, host, preferences, view
           case 'idle': return { key: c.key, text: idle.idleMs === null ? '—' : formatDuration(idle.idleMs), from: idle.from }
           case 'messages': return { key: c.key, text: String(chat.messageCount) }
           case 'agent': return { key: c.key, text: chat.agentId === null ? 'Not assigned' : agentNames.get(chat.agentId) }
+          case 'deleted': return { key: c.key, at: chat.deletedAt, by: deletedBy.get(chat.id) ?? null }
         }
         throw new Error(`no cell for ${String(c.key)}`)
       })
       // Only active chats can be transferred; the checkbox is there for every row so Select All means every row shown.
-      return { id: chat.id, customerName: chat.customerName, level: idle.level, cells }
+      // A deleted chat opens only in its read-only view from Deleted Items.
+      const href = deleted ? `${base}/console/deleted/${chat.id}` : `${base}/console/chats/${chat.id}`
+      return { id: chat.id, customerName: chat.customerName, level: idle.level, href, cells }
     })
     return {
       base,
@@ -252,8 +299,10 @@ export function createListViews ({ base, chats, routing, host, preferences, view
       columns,
       colspan: columns.length + 1,
       rows,
-      selectable: canTransfer,
-      empty: def.empty,
+      // Ticks serve Transfer selected, and Delete or Undelete selected where the list has one.
+      selectable: (canTransfer && def.noTransfer !== true) || def.bulk !== undefined,
+      empty: s.q === undefined ? def.empty : `No chats in ${def.title} match “${s.q}”. Clear the search to see them all.`,
+      searched: s.q ?? null,
       more: found.length > pageSize,
       pageSize,
       now,
@@ -367,6 +416,16 @@ export function registerListProjections (hub: Hub, { chats, listViews: lv, throt
       if (view.startsWith('global-') ? sees(client.scope!, chat.groupId) : chat.agentId === client.userId) signal(client)
     }
   })
+
+  // Deleted or undeleted: it leaves or rejoins Global Completed and the Deleted Items of
+  // those who may undelete it (My Completed follows agent.chats, published with it).
+  const deletion = async ({ chat }: { chat: Chat }): Promise<void> => {
+    for (const { view, client } of viewers('global-completed', 'deleted')) {
+      if (view === 'deleted' ? mayDelete(chat, client.scope!) : sees(client.scope!, chat.groupId)) signal(client)
+    }
+  }
+  hub.project('chat.deleted', deletion)
+  hub.project('chat.restored', deletion)
 
   // Message counts: only lists the chat may be on, and the chat is read once for all of them.
   hub.project('chat.message', async ({ chatId }) => {

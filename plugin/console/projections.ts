@@ -1,4 +1,5 @@
 import type { ChatService } from '../chats/service.ts'
+import { agentMaySee } from '../chats/service.ts'
 import { type AgentScope, queueGroups } from '../chats/types.ts'
 import type { Client, Hub } from '../realtime/hub.ts'
 import { envelope, fragment } from '../realtime/fragments.ts'
@@ -65,6 +66,24 @@ export function registerConsoleProjections (hub: Hub, { chats, consoleViews, rou
     for (const [, clients] of byAgent(hub.clients(`chat:${chat.id}`))) {
       const html = envelope(await consoleViews.paneStateFragments(chat, clients[0]!.scope!))
       for (const c of clients) void hub.send(c, html)
+    }
+  })
+
+  // Deleted: an open pane of the chat becomes the deleted chat (with Undelete for those who
+  // may); undeleted: those who may see it get its pane back in its place.
+  hub.project('chat.deleted', async ({ chat, by }) => {
+    for (const c of hub.clients(`chat:${chat.id}`)) {
+      if (c.kind !== 'agent' || !c.scope) continue
+      const scope = c.scope
+      void hub.send(c, async () => envelope([fragment(targets.chat(chat.id), 'outerHTML', views.render('console/deleted-pane', await consoleViews.deletedPane(chat, by, scope)))]))
+    }
+  })
+
+  hub.project('chat.restored', async ({ chat }) => {
+    for (const c of hub.clients(`chat:${chat.id}`)) {
+      if (c.kind !== 'agent' || !c.scope || !agentMaySee(chat, c.scope)) continue
+      const scope = c.scope
+      void hub.send(c, async () => envelope([fragment(targets.chat(chat.id), 'outerHTML', views.render('console/chat-pane', await consoleViews.pane(chat, scope)))]))
     }
   })
 

@@ -1,5 +1,5 @@
 import type { ChatService } from '../chats/service.ts'
-import { type AgentScope, type Chat, ChatStatus, type Message, sees } from '../chats/types.ts'
+import { type AgentScope, type Chat, ChatStatus, mayDelete, type Message, sees } from '../chats/types.ts'
 import { coachingModel, composerModel, statusLabels } from '../chats/view-models.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import { type Fragment, fragment } from '../realtime/fragments.ts'
@@ -36,10 +36,12 @@ export function readAlertChoices (stored: unknown): AlertChoices {
 export interface PaneExtras {
   fieldValues: (chatId: number) => Promise<object>
   actions: (chat: Chat, viewer: AgentScope | string) => Promise<object | null>
+  /** The header's Create Ticket menu (plugin/tickets), null where the viewer may not make one. */
+  tickets?: (chat: Chat, viewer: AgentScope | string) => object | null
 }
 
 /** Data for the console's partials, shared by its page, its htmx answers and its socket pushes. */
-export function createConsoleViews ({ base, chats, routing, host, views, clock = Date.now, paneExtras, minutesLogged }: { base: string, chats: ChatService, routing: RoutingService, host: HostAdapter, views: Views, clock?: () => number, paneExtras?: PaneExtras, minutesLogged?: Parameters<typeof createCustomerPanel>[0]['minutesLogged'] }) {
+export function createConsoleViews ({ base, chats, routing, host, views, clock = Date.now, paneExtras, minutesLogged, purgeAfterDays = 90 }: { base: string, chats: ChatService, routing: RoutingService, host: HostAdapter, views: Views, clock?: () => number, paneExtras?: PaneExtras, minutesLogged?: Parameters<typeof createCustomerPanel>[0]['minutesLogged'], purgeAfterDays?: number }) {
   const names = new Map<string, string>()
   async function agentName (id: string | null): Promise<string | null> {
     if (!id) return null
@@ -76,6 +78,8 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
       // The customer has chatted before (seed 004): a line at the top of the conversation.
       returning: await customer.returning(chat),
       customerLeft: chat.customerLeftAt !== null && active,
+      // The customer's window has been closed for the grace period (the customer-gone job).
+      customerGone: chat.customerGoneAt !== null && chat.customerLeftAt === null && active,
       transfer: chat.transferredBy && chat.transferredAt && (mine || supervise)
         ? { by: await agentName(chat.transferredBy), at: chat.transferredAt, comment: chat.transferComment }
         : null,
@@ -85,8 +89,12 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
       canTake: active && !mine && supervise,
       fieldValues: paneExtras ? await paneExtras.fieldValues(chat.id) : null,
       manualEvents: paneExtras ? await paneExtras.actions(chat, viewer) : null,
+      ticketMenu: paneExtras?.tickets ? paneExtras.tickets(chat, viewer) : null,
       // Email Transcript is offered only where the host can send mail (HostAdapter.sendMail is optional).
       canEmailTranscript: typeof host.sendMail === 'function',
+      // Delete (seed 000): a closed chat of the viewer's own, or any they see with livechat.delete.
+      canDelete: typeof viewer !== 'string' && mayDelete(chat, viewer),
+      purgeAfterDays,
       messages: messages ?? await chats.messages(chat.id),
       composer: composerModel(base, chat, 'agent', viewerId)
     }
@@ -177,8 +185,19 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
       case 'taken': return `Took the chat over from ${await name(data.from)}`
       case 'reoffered': return `Gave the chat back to distribution: ${await name(data.agent)} did not answer within ${Math.round(Number(data.afterMs ?? 0) / 1000)} seconds`
       case 'customer_left': return 'Left the chat (End user has cancelled chat)'
+      case 'customer_gone': return `Closed the chat window: shown as Customer left after ${String(data.afterSeconds ?? '')} seconds without it`
+      case 'customer_back': return 'Came back to the chat window'
       case 'cancelled': return 'Left the queue before an agent joined'
       case 'ended': return 'Ended the chat'
+      // The scheduled jobs (plugin/jobs): idle end and queue timeout.
+      case 'idle_ended': return `Ended the chat automatically: the customer had left ${String(data.leftMinutes ?? '')} minutes before (after ${String(data.afterMinutes ?? '')} minutes gone, chats end)`
+      case 'queue_timed_out': return `Closed the chat after ${String(data.waitedMinutes ?? '')} minutes in the queue with no agent, and made ticket ${String(data.ticket ?? '')} from the customer's question`
+      // Delete and Undelete (Deleted Items): the Who column names the agent.
+      case 'deleted': return 'Deleted the chat: it went to Deleted Items'
+      case 'undeleted': return 'Restored the chat from Deleted Items (undeleted)'
+      // Tickets from the transcript and Abandon (plugin/tickets).
+      case 'ticket_created': return `Created ${String(data.kind ?? 'ticket').replace('_', ' ')} ${String(data.ref ?? '')} from the transcript${typeof data.template === 'string' ? ` with the template “${data.template}”` : ''}`
+      case 'abandoned': return `Abandoned the chat${Array.isArray(data.tickets) && data.tickets.length > 0 ? `; set ${data.tickets.join(', ')} to ${String(data.status ?? 'Cancelled')} (${String(data.reason ?? '')})` : ''}`
       // Comments (plugin/comments): whose comment, and the start of its text.
       case 'comment_added': return `Added a comment${data.resolution === true ? ' and marked it as the resolution' : ''}${quoted(data.excerpt)}`
       case 'comment_edited': return `Edited a comment${by(data.author)}${quoted(data.excerpt)}`
@@ -194,6 +213,10 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
       case 'field_set': return `Set ${String(data.label ?? 'a custom field')} to ${String(data.value ?? '')}`
       case 'field_cleared': return `Cleared ${String(data.label ?? 'a custom field')}`
       case 'manual_event': return `Performed manual event ${String(data.name ?? '')}${data.agentsOnly === true ? ' (agents only)' : ''}`
+      // The Resources panel (plugin/resources): knowledge articles shared and pinned.
+      case 'article_shared': return `Shared the knowledge article “${String(data.title ?? '')}” with the customer`
+      case 'article_pinned': return `Pinned the knowledge article “${String(data.title ?? '')}”`
+      case 'article_unpinned': return `Unpinned the knowledge article “${String(data.title ?? '')}”${typeof data.pinnedBy === 'string' ? `, pinned by ${data.pinnedBy}` : ''}`
       // Surveys and transcripts (plugin/surveys, plugin/transcripts).
       case 'survey_received': return `Rated the chat ${String(data.rating)} of 5${quoted(data.excerpt)}`
       case 'transcript_emailed': return `Emailed the transcript to ${String(data.to)}`
@@ -201,8 +224,44 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
     }
   }
 
+  /** The History tab's data: every recorded action, oldest first. */
+  async function history (chatId: number) {
+    const rows = await chats.history(chatId)
+    const entries = await Promise.all(rows.map(async (r) => ({
+      at: r.created_at,
+      who: r.actor_name,
+      what: await describe(r.action, r.data ? JSON.parse(r.data) as Record<string, unknown> : {})
+    })))
+    return { chatId, entries }
+  }
+
+  /**
+   * A deleted chat where its pane was, or its read-only view from Deleted Items: who deleted
+   * it and when, and, for a viewer who may undelete it (whose Deleted Items holds it), when
+   * it will be purged, the Undelete button, its transcript and History. Anyone else sees
+   * only that it was deleted.
+   */
+  async function deletedPane (chat: Chat, deletedBy: string, viewer: AgentScope) {
+    const full = mayDelete(chat, viewer)
+    const deletedAt = chat.deletedAt ?? clock()
+    return {
+      base,
+      chat,
+      full,
+      deletedBy,
+      deletedAt,
+      purgeAt: deletedAt + purgeAfterDays * 86_400_000,
+      statusLabel: statusLabels[chat.status],
+      agentName: full ? await agentName(chat.agentId) : null,
+      groupLabel: full ? await groupLabel(chat.groupId) : null,
+      messages: full ? await chats.messages(chat.id) : [],
+      history: full ? await history(chat.id) : null
+    }
+  }
+
   return {
     pane,
+    deletedPane,
     /** The Customer tab (seed 001 "Viewing User Details"). */
     customerPanel: customer.panel,
     transferForm,
@@ -213,15 +272,7 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
     },
 
     /** The History tab: every recorded action, oldest first. */
-    async history (chatId: number) {
-      const rows = await chats.history(chatId)
-      const entries = await Promise.all(rows.map(async (r) => ({
-        at: r.created_at,
-        who: r.actor_name,
-        what: await describe(r.action, r.data ? JSON.parse(r.data) as Record<string, unknown> : {})
-      })))
-      return { chatId, entries }
-    },
+    history,
     lists,
     queues,
     counters,

@@ -4,16 +4,16 @@ import { composerModel } from '../chats/view-models.ts'
 import type { RouteDeps } from '../deps.ts'
 import { rateLimitError } from '../error-handler.ts'
 import { isCoded, LC_ERR_DEPARTMENT_OFFLINE } from '../errors.ts'
-import type { HostUser } from '../host/adapter.ts'
+import type { HostUser, KnowledgeHit } from '../host/adapter.ts'
 import { envelope, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import { describeAjvError } from '../validation.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
 import {
-  type DepartmentQuery, departmentQuery, fieldMessages, type FormValues, leaveMessageBody, type LeaveMessageValues,
+  answeredBody, type DepartmentQuery, departmentQuery, fieldMessages, type FormValues, leaveMessageBody, type LeaveMessageValues,
   prechatBody, type PrechatValues, readLeaveMessage, readPrechat
 } from './schemas.ts'
-import type { DepartmentChoice } from './service.ts'
+import type { DepartmentChoice, KnownPlace } from './service.ts'
 import { departmentOptions } from './view-models.ts'
 
 export const customerCookie = (chatId: number): string => `lc_chat_${chatId}`
@@ -27,7 +27,7 @@ interface FormState<V> {
 
 /** The customer's side: the portal link, the pre-chat form, leave a message and the chat window. */
 export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
-  const { base, chats, access, views, customerViews, customer, settings } = deps
+  const { base, chats, access, views, customerViews, customer, settings, deflections } = deps
   const limited = (what: string) => ({ rateLimit: { max: settings.chatStartsPerMinute, timeWindow: '1 minute', errorResponseBuilder: rateLimitError(what) } })
 
   /** A signed-in portal customer's name and email stand, whatever the form says. */
@@ -92,6 +92,56 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
     })
   }
 
+  /** The pre-chat form as posted: its values, every problem with them (custom fields too) and where the chat would go. */
+  async function readStart (request: FastifyRequest) {
+    const placed = await readPlaced(request, readPrechat)
+    const answers = await deps.fields.service.checkPrechat(placed.values.fields ?? {})
+    for (const [key, message] of Object.entries(answers.errors)) placed.errors[`f_${key}`] = message
+    return { ...placed, answers, valid: !placed.place.unknown && Object.keys(placed.errors).length === 0 }
+  }
+  type Start = Awaited<ReturnType<typeof readStart>>
+
+  /**
+   * The suggested solutions page (seed 000): the articles, and the pre-chat form carried
+   * in hidden fields, custom fields included, so either choice loses nothing typed.
+   */
+  async function suggestions (reply: FastifyReply, status: number, form: Start, articles: KnowledgeHit[], error?: string) {
+    const { values } = form
+    return reply.code(status).lcView('customer/suggestions.page.hbs', {
+      base,
+      csrf: reply.generateCsrf(),
+      articles,
+      error: error ?? null,
+      carried: [
+        { name: 'name', value: values.name },
+        { name: 'email', value: values.email },
+        { name: 'department', value: String((form.place as KnownPlace).department?.id ?? '') },
+        { name: 'question', value: values.question },
+        ...Object.entries(values.fields ?? {}).map(([key, value]) => ({ name: `f_${key}`, value }))
+      ]
+    })
+  }
+
+  /** Puts a checked pre-chat form in the queue and sends the customer to the chat, or to leave a message when nobody is there any more. */
+  async function queue (request: FastifyRequest, reply: FastifyReply, form: Start) {
+    const { user, values, list, answers } = form
+    const place = form.place as KnownPlace
+    let started
+    try {
+      started = await customer.startChat({ name: values.name, email: values.email, question: values.question, customer: user, place, fields: answers.values, origin: { ip: request.ip, userAgent: request.headers['user-agent'] ?? null } })
+    } catch (err) {
+      if (!isCoded(err) || err.code !== 'LC_ERR_DEPARTMENT_OFFLINE') throw err
+      // Nobody there any more (the last agent left while the form was open): nothing
+      // typed is lost, the question becomes the message to leave.
+      const kept = { name: values.name, email: values.email, department: String(place.department?.id ?? ''), message: values.question }
+      return await leaveMessage(request, reply, 422, { values: kept, offline: err.message, kept: true, departments: list })
+    }
+    reply.setCookie(customerCookie(started.chat.id), started.token, {
+      path: base, httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', maxAge: 7 * 24 * 3600
+    })
+    return reply.redirect(`${base}/chat/${started.chat.id}`, 303)
+  }
+
   fastify.get('/portal/link', async (_request, reply) => {
     return reply.type('text/html; charset=utf-8').send(views.render('customer/portal-link', { base, available: await customer.online() }))
   })
@@ -109,42 +159,49 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
     return await prechat(request, reply, 200, { values: { department }, departments: list })
   })
 
-  fastify.post('/start', {
-    schema: { body: prechatBody },
-    attachValidation: true,
-    preValidation: fastify.csrfProtection,
-    config: limited('chats started from this address')
-  }, async (request, reply) => {
-    const { user, values, errors, list, place } = await readPlaced(request, readPrechat)
-    const answers = await deps.fields.service.checkPrechat(values.fields ?? {})
-    for (const [key, message] of Object.entries(answers.errors)) errors[`f_${key}`] = message
-    if (place.unknown || Object.keys(errors).length > 0) return await prechat(request, reply, 422, { values, errors, departments: list })
-    let started
-    try {
-      started = await customer.startChat({ name: values.name, email: values.email, question: values.question, customer: user, place, fields: answers.values, origin: { ip: request.ip, userAgent: request.headers['user-agent'] ?? null } })
-    } catch (err) {
-      if (!isCoded(err) || err.code !== 'LC_ERR_DEPARTMENT_OFFLINE') throw err
-      // Nobody there any more (the last agent left while the form was open): nothing
-      // typed is lost, the question becomes the message to leave.
-      const kept = { name: values.name, email: values.email, department: String(place.department?.id ?? ''), message: values.question }
-      return await leaveMessage(request, reply, 422, { values: kept, offline: err.message, kept: true, departments: list })
+  /** A posted customer form: its schema (errors kept for the form), CSRF and the rate limit. */
+  const formRoute = (body: object, what: string) => ({ schema: { body }, attachValidation: true, preValidation: fastify.csrfProtection, config: limited(what) })
+
+  /**
+   * The pre-chat form, checked and queued. From the form itself, articles that may answer
+   * the question come first (seed 000); "Continue to chat" on them posts the carried form
+   * again without them. With none, or nobody there to chat with, the chat is queued.
+   */
+  const startChat = (offerArticles: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const form = await readStart(request)
+    if (!form.valid) return await prechat(request, reply, 422, { values: form.values, errors: form.errors, departments: form.list })
+    if (offerArticles && !form.place.unknown && form.place.online) {
+      const articles = await deflections.suggestions(form.values.question)
+      if (articles.length > 0) return await suggestions(reply, 200, form, articles)
     }
-    reply.setCookie(customerCookie(started.chat.id), started.token, {
-      path: base, httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', maxAge: 7 * 24 * 3600
-    })
-    return reply.redirect(`${base}/chat/${started.chat.id}`, 303)
+    return await queue(request, reply, form)
+  }
+
+  fastify.post('/start', formRoute(prechatBody, 'chats started from this address'), startChat(true))
+  fastify.post('/start/continue', formRoute(prechatBody, 'chats started from this address'), startChat(false))
+
+  // "This answered my question": no chat is queued; the question and the article are
+  // recorded for the administrators' deflection report.
+  fastify.post('/start/answered', formRoute(answeredBody, 'questions sent from this address'), async (request, reply) => {
+    const form = await readStart(request)
+    if (!form.valid) return await prechat(request, reply, 422, { values: form.values, errors: form.errors, departments: form.list })
+    const { article: articleId } = request.body as { article: string }
+    const place = form.place as KnownPlace
+    let recorded
+    try {
+      recorded = await deflections.record({ question: form.values.question, articleId, department: place.department, customer: form.user, email: form.values.email })
+    } catch (err) {
+      if (!isCoded(err) || err.code !== 'LC_ERR_DEFLECTION_ARTICLE_UNKNOWN') throw err
+      return await suggestions(reply, err.statusCode ?? 422, form, await deflections.suggestions(form.values.question), err.message)
+    }
+    return reply.lcView('customer/answered.page.hbs', { base, article: recorded.article })
   })
 
   fastify.get<{ Querystring: DepartmentQuery }>('/message', { schema: { querystring: departmentQuery } }, async (request, reply) => {
     return await leaveMessage(request, reply, 200, { values: { department: String(request.query.department ?? '') } })
   })
 
-  fastify.post('/message', {
-    schema: { body: leaveMessageBody },
-    attachValidation: true,
-    preValidation: fastify.csrfProtection,
-    config: limited('messages left from this address')
-  }, async (request, reply) => {
+  fastify.post('/message', formRoute(leaveMessageBody, 'messages left from this address'), async (request, reply) => {
     const { user, values, errors, list, place } = await readPlaced(request, readLeaveMessage)
     if (place.unknown || Object.keys(errors).length > 0) return await leaveMessage(request, reply, 422, { values, errors, departments: list })
     let ticket

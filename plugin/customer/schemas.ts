@@ -22,6 +22,24 @@ export const prechatBody = {
 } as const
 export type PrechatBody = FromSchema<typeof prechatBody>
 
+/**
+ * "This answered my question" on the suggested solutions page (seed 000): the pre-chat form
+ * carried along in hidden fields, and the article chosen. The article id is the host's,
+ * checked against its knowledge base, not here.
+ */
+export const answeredBody = {
+  $id: 'lc/customer/answered',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'email', 'question', 'article'],
+  properties: {
+    ...prechatBody.properties,
+    article: { type: 'string', minLength: 1, maxLength: 64 }
+  },
+  patternProperties: valueProperties
+} as const
+export type AnsweredBody = FromSchema<typeof answeredBody>
+
 /** Leave a message (DESIGN §5, offline): the pre-chat form's fields, with the message instead of the question. */
 export const leaveMessageBody = {
   $id: 'lc/customer/leave-message',

@@ -37,6 +37,11 @@ export interface LeftMessage {
   message: string
   department: DepartmentChoice | null
   customer: HostUser | null
+  /**
+   * A chat nobody answered in time (the queue-timeout job, plugin/jobs) whose question
+   * becomes this message; the ticket says so and is linked to the chat.
+   */
+  fromChat?: { id: number, waitedMinutes: number }
 }
 
 export type CustomerService = ReturnType<typeof createCustomerService>
@@ -120,7 +125,9 @@ export function createCustomerService ({ host, chats, routing, fields: customFie
       const firstLine = input.message.split('\n')[0]!.trim()
       const summary = `Message from ${input.name}: ${firstLine.length > 120 ? `${firstLine.slice(0, 119)}…` : firstLine}`
       const description = [
-        'Left with live chat\'s "Leave a message" form.',
+        input.fromChat
+          ? `Live chat #${input.fromChat.id} waited ${input.fromChat.waitedMinutes} minutes in the queue without an agent, so live chat left this message for the customer.`
+          : 'Left with live chat\'s "Leave a message" form.',
         '',
         `Name: ${input.name}`,
         `Email: ${input.email}`,
@@ -129,7 +136,7 @@ export function createCustomerService ({ host, chats, routing, fields: customFie
         input.message
       ].join('\n')
       try {
-        return await host.createTicket({ kind: 'ticket', summary, description, requesterId: input.customer?.id ?? null, assigneeId: null, chatId: null })
+        return await host.createTicket({ kind: 'ticket', summary, description, requesterId: input.customer?.id ?? null, assigneeId: null, chatId: input.fromChat?.id ?? null })
       } catch (err) {
         throw Object.assign(new LC_ERR_MESSAGE_NOT_SAVED(), { cause: err })
       }

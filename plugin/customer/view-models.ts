@@ -107,7 +107,12 @@ export function createCustomerViews ({ settings, host, chats, routing, customer 
           const agent = chat.agentId ? await host.getUser(chat.agentId) : null
           return model(`You are chatting with ${agent?.name ?? 'an agent'}`)
         }
-        case ChatStatus.cancelled: return model('You left the queue')
+        case ChatStatus.cancelled: {
+          // Closed by the queue-timeout job (plugin/jobs): the question became a ticket.
+          if (chat.endedBy !== 'system') return model('You left the queue')
+          const ticket = await services().chats.timeoutTicket(chat)
+          return { ...model('No agent could answer in time'), detail: ticket ? `We have created ticket ${ticket} from your question; the team will reply to ${chat.customerEmail}.` : `Your question was sent to the team; they will reply to ${chat.customerEmail}.` }
+        }
         default: return model('This chat has ended')
       }
     }

@@ -237,6 +237,30 @@ export function createFileService ({ db, chats, base, dir, maxFileBytes, allowed
       return { file: store.toChatFile(row), path }
     },
 
+    /**
+     * Removes the contents of files whose rows are gone (the purge job, plugin/jobs, once its
+     * transaction has committed). A file already missing is not an error; any other failure
+     * is returned, not thrown, so the rest are still removed. Only names the upload step
+     * could have made are touched: nothing outside the directory.
+     */
+    async discard (storageNames: string[]): Promise<{ removed: number, missing: number, failed: string[] }> {
+      const out = { removed: 0, missing: 0, failed: [] as string[] }
+      for (const name of storageNames) {
+        if (!/^[a-f0-9]{16,64}$/.test(name)) {
+          out.failed.push(`${name.slice(0, 64)}: not a name this plugin stores files under`)
+          continue
+        }
+        try {
+          await unlink(join(dir, name))
+          out.removed++
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') out.missing++
+          else out.failed.push(`${name}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+        }
+      }
+      return out
+    },
+
     /** Every file sent in the chat, oldest first (the Attachments tab). */
     async list (chatId: number): Promise<ChatFile[]> {
       return (await store.filesOfChat(db, chatId)).map(store.toChatFile)

@@ -31,6 +31,17 @@ export interface NewTicket {
   assigneeId: string | null
   /** The chat the ticket came from; null for a message left while no agent was available. */
   chatId: number | null
+  /** Values of the template's own fields (TicketTemplate.fields), by field name. */
+  fields?: Record<string, string>
+}
+
+/**
+ * Lets the plugin write its own rows in the same transaction as the host's ticket, when
+ * host and plugin share a database (DESIGN §2). Opaque to the plugin's callers: sqlHost
+ * receives the knex transaction the plugin opened on its own connection.
+ */
+export interface HostWrite {
+  transaction?: unknown
 }
 
 export interface HostTicket {
@@ -43,12 +54,36 @@ export interface HostTicket {
   createdAt?: number
 }
 
+/** A resolved ticket whose words match a question (seed 000 Assistance: "ticket resolutions"). */
+export interface ResolvedTicketHit {
+  ref: string
+  url: string
+  summary: string
+  /** Where the match is: the resolution, else the description, shortened around the words. */
+  excerpt: string
+  status: string
+}
+
+/** A field of the host's ticket form that a template sets or asks for (seed 003, "using a template"). */
+export interface TemplateField {
+  name: string
+  label: string
+  /** Left blank, the ticket opens in an edit form before it is saved (003 "Confirm + Save"). */
+  required: boolean
+  /** The template's value; '' when the template leaves it for the agent. */
+  value: string
+  /** A closed list of choices, where the host has one. */
+  options?: string[]
+}
+
 export interface TicketTemplate {
   id: string
   kind: TicketKind
   name: string
   summary: string
   description: string
+  /** The host's own fields the template sets or asks for; none for a template of summary and description only. */
+  fields?: TemplateField[]
 }
 
 export interface KnowledgeHit {
@@ -70,11 +105,25 @@ export interface HostAdapter {
   getUser (id: string): Promise<HostUser | null>
   findUsers (query: string, limit?: number): Promise<HostUser[]>
   userTickets (userId: string): Promise<HostTicket[]>
-  createTicket (ticket: NewTicket): Promise<HostTicket>
+  createTicket (ticket: NewTicket, write?: HostWrite): Promise<HostTicket>
   getTicket (ref: string): Promise<HostTicket | null>
   setTicketStatus (ref: string, status: string, reason?: string): Promise<void>
   addTicketActivity (ref: string, text: string, authorId?: string | null): Promise<void>
   ticketTemplates (kind: TicketKind): Promise<TicketTemplate[]>
+  /** Ranked full-text search of the knowledge base's titles and bodies; nothing for a question of no real words. */
   searchKnowledge (query: string, limit: number): Promise<KnowledgeHit[]>
+  /** One article, to check an id before it is shared or pinned; null when there is none. */
+  knowledgeArticle (id: string): Promise<KnowledgeHit | null>
+  /** Resolved tickets matching a question, best first (optional: a host without resolutions leaves it out). */
+  searchResolvedTickets?: (query: string, limit: number) => Promise<ResolvedTicketHit[]>
+  /** The kinds of ticket the host has, in the order offered (default: every kind). A host with one kind offers a plain Ticket. */
+  ticketKinds?: TicketKind[]
+  /**
+   * True when `db` is the connection the adapter writes tickets through, so createTicket
+   * may take the plugin's transaction and the chat's related-item row commits with the ticket.
+   */
+  sharesDatabase?: (db: unknown) => boolean
+  /** The status and reason an abandoned chat's tickets get (seed 003 "To close a chat session"); default Cancelled / Abandoned chat. */
+  cancelledStatus?: { status: string, reason: string }
   sendMail?: (message: MailMessage) => Promise<void>
 }

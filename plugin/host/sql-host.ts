@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Knex } from 'knex'
-import type { HostAdapter, HostTicket, HostUser, KnowledgeHit, NewTicket, RequestLike, TicketKind, TicketTemplate } from './adapter.ts'
+import { excerptAround, type FullTextIndex, fullTextMatch } from '../db/fulltext.ts'
+import type { HostAdapter, HostTicket, HostUser, HostWrite, KnowledgeHit, NewTicket, RequestLike, ResolvedTicketHit, TemplateField, TicketKind, TicketTemplate } from './adapter.ts'
 
 /** Table and column names of the host's own tables; the `host` section of manifest.json. */
 export interface HostMapping {
@@ -22,11 +23,34 @@ export interface HostMapping {
     updatedAt: string,
     url: string,
     refPrefix: Record<TicketKind, string>,
-    newStatus: string
+    /** The kinds the host offers for tickets made from a chat, in menu order; all three when left out. */
+    kinds?: string[],
+    /** A text column for the values of the template's own fields, as JSON by field name; not stored when left out. */
+    fields?: string,
+    /** The template a ticket was made from; not stored when left out. */
+    templateId?: string,
+    /** The status and reason an abandoned chat's tickets get (seed 003); Cancelled / Abandoned chat when left out. */
+    cancelledStatus?: string,
+    cancelledReason?: string,
+    newStatus: string,
+    /** The text saying how a ticket was solved, searched with its summary and description. */
+    resolution: string,
+    /** Statuses of a solved ticket: only these are suggested for a new question. */
+    resolvedStatuses: string[],
+    /** The full-text index over summary, description and resolution (plugin/db/fulltext.ts). */
+    fullTextIndex: string,
+    /** MySQL/MariaDB, optional: a FULLTEXT index on the summary alone, so summary words count ten times (FullTextIndex.boost). */
+    summaryFullTextIndex?: string
   }
   ticketActivity: { table: string, ticketId: string, text: string, authorId: string, createdAt: string }
-  ticketTemplates: { table: string, id: string, kind: string, name: string, summary: string, description: string }
-  knowledge: { table: string, id: string, title: string, body: string, url: string }
+  /** `fields`: a text column holding the template's own fields as a JSON array of TemplateField; none when left out. */
+  ticketTemplates: { table: string, id: string, kind: string, name: string, summary: string, description: string, fields?: string }
+  /**
+   * `id` is an integer key; `fullTextIndex` is the full-text index over title and body
+   * (plugin/db/fulltext.ts); on MySQL/MariaDB, the optional `titleFullTextIndex` over the
+   * title alone makes title words count ten times, as they do on SQLite.
+   */
+  knowledge: { table: string, id: string, title: string, body: string, url: string, fullTextIndex: string, titleFullTextIndex?: string }
   /** How the host stores times: epoch milliseconds or SQL datetimes. */
   times: 'epoch_ms' | 'datetime'
 }
@@ -44,13 +68,36 @@ function cookieFrom (request: RequestLike, name: string): string | undefined {
   return undefined
 }
 
-function excerpt (body: string, terms: string[], length = 200): string {
-  const text = body.replace(/\s+/g, ' ').trim()
-  const lower = text.toLowerCase()
-  const at = terms.map((t) => lower.indexOf(t)).filter((i) => i >= 0).sort((a, b) => a - b)[0] ?? 0
-  const start = Math.max(0, at - 60)
-  const slice = text.slice(start, start + length)
-  return (start > 0 ? '…' : '') + slice + (start + length < text.length ? '…' : '')
+/** A caller's limit kept to what a page of suggestions can show. */
+const clampLimit = (limit: number): number => Math.max(1, Math.min(50, Math.floor(limit) || 1))
+
+const allKinds: TicketKind[] = ['incident', 'work_order', 'ticket']
+
+/** A template's fields as the host stored them; anything not shaped like a field is left out rather than trusted. */
+function templateFields (raw: unknown): TemplateField[] {
+  let list: unknown
+  try {
+    list = typeof raw === 'string' && raw.trim() !== '' ? JSON.parse(raw) : []
+  } catch {
+    return []
+  }
+  if (!Array.isArray(list)) return []
+  return list.flatMap((f: Record<string, unknown>): TemplateField[] => {
+    // A name travels as a form field (f_<name>), so it keeps to letters, digits and _.-
+    if (!f || typeof f !== 'object' || typeof f.name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(f.name)) return []
+    const options = Array.isArray(f.options) ? f.options.filter((o): o is string => typeof o === 'string') : undefined
+    return [{
+      name: f.name,
+      label: typeof f.label === 'string' && f.label !== '' ? f.label : f.name,
+      required: f.required === true,
+      value: typeof f.value === 'string' ? f.value : '',
+      ...(options && options.length > 0 ? { options } : {})
+    }]
+  })
+}
+
+function isTransaction (value: unknown): value is Knex.Transaction {
+  return typeof value === 'function' && (value as Knex.Transaction).isTransaction === true
 }
 
 /**
@@ -61,6 +108,8 @@ export function sqlHost (knex: Knex, map: HostMapping): HostAdapter {
   const u = map.users
   const t = map.tickets
   const now = (): number | Date => map.times === 'epoch_ms' ? Date.now() : new Date()
+  const unknownKind = (t.kinds ?? []).find((k) => !(allKinds as string[]).includes(k))
+  if (unknownKind !== undefined) throw new Error(`host.tickets.kinds: "${unknownKind}" is not a ticket kind; use ${allKinds.join(', ')}`)
 
   function toUser (row: Row | undefined): HostUser | null {
     if (!row) return null
@@ -90,6 +139,11 @@ export function sqlHost (knex: Knex, map: HostMapping): HostAdapter {
   }
 
   return {
+    ticketKinds: t.kinds && t.kinds.length > 0 ? t.kinds as TicketKind[] : undefined,
+    cancelledStatus: t.cancelledStatus ? { status: t.cancelledStatus, reason: t.cancelledReason ?? 'Abandoned chat' } : undefined,
+    // The plugin's own knex, handed back: only then may createTicket write in the plugin's transaction.
+    sharesDatabase: (db: unknown): boolean => db === knex,
+
     async currentUser (request) {
       const s = map.sessions
       const token = cookieFrom(request, s.cookie)
@@ -121,9 +175,14 @@ export function sqlHost (knex: Knex, map: HostMapping): HostAdapter {
       return rows.map(toTicket)
     },
 
-    async createTicket (ticket: NewTicket) {
-      return await knex.transaction(async (trx) => {
+    // In the caller's transaction when given one (host and plugin share the database, so
+    // the chat's related-item row commits with the ticket), else in one of its own.
+    async createTicket (ticket: NewTicket, write?: HostWrite) {
+      const outer = write?.transaction
+      if (outer !== undefined && !isTransaction(outer)) throw new TypeError('createTicket: write.transaction must be a knex transaction on the adapter\'s own connection')
+      const insert = async (trx: Knex.Transaction): Promise<HostTicket> => {
         const at = now()
+        const fields = ticket.fields && Object.keys(ticket.fields).length > 0 ? ticket.fields : null
         const [id] = await trx(t.table).insert({
           [t.ref]: `pending-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`,
           [t.kind]: ticket.kind,
@@ -134,12 +193,20 @@ export function sqlHost (knex: Knex, map: HostMapping): HostAdapter {
           [t.assigneeId]: ticket.assigneeId,
           [t.chatId]: ticket.chatId,
           [t.createdAt]: at,
-          [t.updatedAt]: at
+          [t.updatedAt]: at,
+          ...(t.fields ? { [t.fields]: fields ? JSON.stringify(fields) : null } : {}),
+          ...(t.templateId ? { [t.templateId]: ticket.templateId ?? null } : {})
         })
         const ref = `${t.refPrefix[ticket.kind]}${String(id).padStart(6, '0')}`
         await trx(t.table).where(t.id, id).update({ [t.ref]: ref })
+        if (ticket.chatId !== null) {
+          // The desk's own log says where the ticket came from, as it would for any channel.
+          const a = map.ticketActivity
+          await trx(a.table).insert({ [a.ticketId]: id, [a.text]: `Created from live chat #${ticket.chatId}`, [a.authorId]: ticket.assigneeId, [a.createdAt]: at })
+        }
         return { ref, url: ticketUrl(ref), status: t.newStatus, kind: ticket.kind, summary: ticket.summary }
-      })
+      }
+      return outer ? await insert(outer) : await knex.transaction(insert)
     },
 
     async getTicket (ref) {
@@ -162,29 +229,67 @@ export function sqlHost (knex: Knex, map: HostMapping): HostAdapter {
       const m = map.ticketTemplates
       const rows = await knex(m.table).where(m.kind, kind).orderBy(m.name)
       return rows.map((r: Row): TicketTemplate => ({
-        id: String(r[m.id]), kind: r[m.kind] as TicketKind, name: String(r[m.name]), summary: String(r[m.summary] ?? ''), description: String(r[m.description] ?? '')
+        id: String(r[m.id]),
+        kind: r[m.kind] as TicketKind,
+        name: String(r[m.name]),
+        summary: String(r[m.summary] ?? ''),
+        description: String(r[m.description] ?? ''),
+        ...(m.fields ? { fields: templateFields(r[m.fields]) } : {})
       }))
     },
 
-    // Word matching over title and body, title hits first. Ranked full-text search
-    // (FULLTEXT / FTS5) replaces this with the knowledge-base capability.
+    // Ranked full-text search (FULLTEXT on MySQL, FTS5 on SQLite) over title and body; a
+    // title hit counts ten times a body hit (on MySQL, given the title-only index).
     async searchKnowledge (query, limit) {
       const k = map.knowledge
-      const terms = query.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 2).slice(0, 8)
-      if (terms.length === 0) return []
-      const escape = (w: string): string => `%${w.replace(/[\\%_]/g, (c) => '\\' + c)}%`
-      const rows: Row[] = await knex(k.table)
-        .where((q) => { for (const w of terms) q.orWhere(k.title, 'like', escape(w)).orWhere(k.body, 'like', escape(w)) })
-        .limit(200)
-      const score = (r: Row): number => terms.reduce((n, w) =>
-        n + (String(r[k.title]).toLowerCase().includes(w) ? 3 : 0) + (String(r[k.body]).toLowerCase().includes(w) ? 1 : 0), 0)
-      return rows
-        .map((r) => ({ r, s: score(r) }))
-        .sort((a, b) => b.s - a.s)
-        .slice(0, limit)
-        .map(({ r }): KnowledgeHit => ({
-          id: String(r[k.id]), title: String(r[k.title]), excerpt: excerpt(String(r[k.body]), terms), url: k.url.replace('{id}', String(r[k.id]))
-        }))
+      const index: FullTextIndex = {
+        table: k.table,
+        key: k.id,
+        columns: [k.title, k.body],
+        name: k.fullTextIndex,
+        weights: [10, 1],
+        ...(k.titleFullTextIndex ? { boost: { name: k.titleFullTextIndex, weight: 10 } } : {})
+      }
+      const match = fullTextMatch(knex, index, query, { mode: 'any', alias: 'kb' })
+      if (!match) return []
+      const rows: Row[] = await match.apply(knex(`${k.table} as kb`).select(`kb.${k.id}`, `kb.${k.title}`, `kb.${k.body}`))
+        .orderBy('ft_score', 'desc').orderBy(`kb.${k.id}`).limit(clampLimit(limit))
+      return rows.map((r): KnowledgeHit => ({
+        id: String(r[k.id]), title: String(r[k.title]), excerpt: excerptAround(String(r[k.body] ?? ''), match.words), url: k.url.replace('{id}', String(r[k.id]))
+      }))
+    },
+
+    async knowledgeArticle (id) {
+      const k = map.knowledge
+      // The key is an integer (the FTS5 rowid): anything else is no article, and MySQL
+      // never gets to read "12abc" as 12.
+      if (!/^[0-9]{1,15}$/.test(id)) return null
+      const row: Row | undefined = await knex(k.table).select(k.id, k.title, k.body).where(k.id, Number(id)).first()
+      if (!row) return null
+      return { id: String(row[k.id]), title: String(row[k.title]), excerpt: excerptAround(String(row[k.body] ?? ''), []), url: k.url.replace('{id}', String(row[k.id])) }
+    },
+
+    // Solved tickets whose summary, description or resolution share words with the
+    // question (seed 000: suggestions from "ticket resolutions"), best first.
+    async searchResolvedTickets (query, limit) {
+      const index: FullTextIndex = {
+        table: t.table,
+        key: t.id,
+        columns: [t.summary, t.description, t.resolution],
+        name: t.fullTextIndex,
+        weights: [10, 1, 3],
+        ...(t.summaryFullTextIndex ? { boost: { name: t.summaryFullTextIndex, weight: 10 } } : {})
+      }
+      const match = fullTextMatch(knex, index, query, { mode: 'any', alias: 'tk' })
+      if (!match || t.resolvedStatuses.length === 0) return []
+      const rows: Row[] = await match.apply(knex(`${t.table} as tk`).select(`tk.${t.id}`, `tk.${t.ref}`, `tk.${t.summary}`, `tk.${t.description}`, `tk.${t.resolution}`, `tk.${t.status}`))
+        .whereIn(`tk.${t.status}`, t.resolvedStatuses)
+        .orderBy('ft_score', 'desc').orderBy(`tk.${t.id}`, 'desc').limit(clampLimit(limit))
+      return rows.map((r): ResolvedTicketHit => {
+        const ref = String(r[t.ref])
+        const resolution = String(r[t.resolution] ?? '').trim()
+        return { ref, url: ticketUrl(ref), summary: String(r[t.summary] ?? ''), excerpt: excerptAround(resolution || String(r[t.description] ?? ''), match.words), status: String(r[t.status]) }
+      })
     }
   }
 }

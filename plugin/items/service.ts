@@ -39,6 +39,16 @@ export function itemLabel (item: Pick<ChatItem, 'kind' | 'title' | 'minutes' | '
   }
 }
 
+/** A ticket the help desk just made from a chat, as the chat's Related Items lists it. */
+export interface CreatedTicket {
+  ref: string
+  url: string
+  summary: string
+  kind: string
+  /** The template it was filled from, by name, for History. */
+  template: string | null
+}
+
 /**
  * What agents add to a chat from its header's Add menu (seed 000, "Viewing Live Chat"):
  * tasks, time logs, call logs and links to existing help desk tickets. Whoever may see the
@@ -116,6 +126,37 @@ export function createItemService ({ db, chats, host, clock = Date.now }: { db: 
     async list (chatId: number, scope: AgentScope): Promise<{ chat: Chat, items: ChatItem[] }> {
       const chat = await chats.chatForAgent(chatId, scope)
       return { chat, items: (await store.itemsOf(db, chat.id)).map(store.toItem) }
+    },
+
+    /** Tickets made from the chat's transcript (plugin/tickets), oldest first; Abandon cancels these. */
+    async createdTickets (chatId: number): Promise<ChatItem[]> {
+      return (await store.createdTickets(db, chatId)).map(store.toItem)
+    },
+
+    /**
+     * Lists a ticket the help desk just made from the chat in its Related Items, with its
+     * History row, inside `trx`: the transaction the ticket itself was written in when host
+     * and plugin share a database, so both commit or neither does. The caller checked who may.
+     */
+    async linkCreatedTicket (trx: Knex.Transaction, chatId: number, scope: AgentScope, ticket: CreatedTicket): Promise<number> {
+      const id = await store.insertItem(trx, {
+        chat_id: chatId,
+        kind: 'ticket',
+        title: ticket.summary.slice(0, 255),
+        note: null,
+        minutes: null,
+        direction: null,
+        due_on: null,
+        ticket_ref: ticket.ref,
+        ticket_url: ticket.url,
+        created_by: scope.id,
+        created_by_name: scope.name,
+        created_at: clock(),
+        done_at: null,
+        created_from_chat: true
+      })
+      await chats.recordHistory(chatId, actorOf(scope), 'ticket_created', { itemId: id, ref: ticket.ref, kind: ticket.kind, template: ticket.template }, trx)
+      return id
     },
 
     /** The help desk's status of a linked ticket now; null when the help desk cannot say. */

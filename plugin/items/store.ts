@@ -20,6 +20,8 @@ export interface LcChatItemRow {
   created_by_name: string
   created_at: number | string
   done_at: number | string | null
+  /** Tickets: made from this chat's transcript (plugin/tickets) rather than linked by reference. 0/1 from both drivers. */
+  created_from_chat?: boolean | number
 }
 
 /** Something an agent added to a chat from its Add menu (seed 000): a task, a time or call log, or a linked ticket. */
@@ -38,6 +40,8 @@ export interface ChatItem {
   createdByName: string
   createdAt: number
   doneAt: number | null
+  /** A ticket made from this chat (Create Incident / Work Order), which Abandon cancels. */
+  createdFromChat: boolean
 }
 
 export function toItem (row: LcChatItemRow): ChatItem {
@@ -55,7 +59,8 @@ export function toItem (row: LcChatItemRow): ChatItem {
     createdBy: String(row.created_by),
     createdByName: row.created_by_name,
     createdAt: toMs(row.created_at)!,
-    doneAt: toMs(row.done_at)
+    doneAt: toMs(row.done_at),
+    createdFromChat: Boolean(Number(row.created_from_chat ?? 0))
   }
 }
 
@@ -72,6 +77,11 @@ export async function itemRow (db: Db, chatId: number, id: number): Promise<LcCh
 /** Newest first; the id breaks ties within a millisecond. */
 export async function itemsOf (db: Db, chatId: number): Promise<LcChatItemRow[]> {
   return await db<LcChatItemRow>('lc_chat_items').where({ chat_id: chatId }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+}
+
+/** Tickets made from the chat (not those linked by reference), oldest first: the order they were created in. */
+export async function createdTickets (db: Db, chatId: number): Promise<LcChatItemRow[]> {
+  return await db<LcChatItemRow>('lc_chat_items').where({ chat_id: chatId, kind: 'ticket', created_from_chat: true }).orderBy('id')
 }
 
 export async function ticketLinked (db: Db, chatId: number, ref: string): Promise<boolean> {

@@ -20,7 +20,7 @@ export const tabOf: Record<ItemKind, string> = { task: 'related', time_log: 'tim
 export interface ItemFormError { field: 'title' | 'due' | 'note' | 'minutes' | 'ref', message: string }
 
 /** Data for views/items/*, shared by the tabs, the Add menu, the forms and their answers. */
-export function createItemViews ({ base, items, views }: { base: string, items: ItemService, views: Views }) {
+export function createItemViews ({ base, items, views, pinned }: { base: string, items: ItemService, views: Views, pinned?: (chat: Chat) => Promise<{ pins: unknown[] }> }) {
   const chatUrl = (chatId: number): string => `${base}/console/chats/${chatId}`
 
   function form (chatId: number, kind: ItemKind, values: ItemInput = {}, error: ItemFormError | null = null) {
@@ -50,7 +50,9 @@ export function createItemViews ({ base, items, views }: { base: string, items: 
     const of = (kind: ItemKind) => all.filter((i) => i.kind === kind).map((i) => row(chat, scope, i))
     // Statuses are the help desk's, asked at render time; one failing ticket does not hide the others.
     const tickets = await Promise.all(of('ticket').map(async (t) => ({ ...t, status: await items.ticketStatus(t.ticketRef!) })))
-    return { chatId, tickets, tasks: of('task'), timeLogs: of('time_log'), callLogs: of('call_log'), empty: all.length === 0 }
+    // Knowledge articles pinned from the Resources panel (plugin/resources) are listed here too.
+    const pins = pinned ? await pinned(chat) : null
+    return { chatId, tickets, tasks: of('task'), timeLogs: of('time_log'), callLogs: of('call_log'), pins, empty: all.length === 0 && !pins?.pins.length }
   }
 
   async function timeLogs (chatId: number, scope: AgentScope) {

@@ -1,69 +1,91 @@
-import { randomUUID } from 'node:crypto'
 import type { Knex } from 'knex'
-import { schedule, type ScheduledTask } from 'node-cron'
-import type { Manifest } from '../manifest.ts'
-import type { Distributor } from '../routing/distributor.ts'
-import type { RoutingService } from '../routing/service.ts'
 import * as store from './store.ts'
 
-type JobFn = () => Promise<number>
-
-export interface JobDeps {
-  db: Knex
-  manifest: Manifest
-  routing: RoutingService
-  distributor: Distributor
-  log: { info: (obj: object, msg: string) => void, warn: (obj: object, msg: string) => void, error: (obj: object, msg: string) => void }
-  clock?: () => number
+/** What a run did: rows touched, a line for the admin page, and an error that did not stop it (a file that could not be removed). */
+export interface JobOutcome {
+  rows: number
+  summary?: string
+  error?: string
 }
 
-/**
- * Runs one job under its lease (DESIGN §7) and records the outcome. Returns the rows
- * touched, or null when another instance holds the lease.
- */
-export async function runJob (db: Knex, name: string, owner: string, fn: JobFn, clock: () => number = Date.now, ttlMs = 5 * 60_000): Promise<number | null> {
-  if (!await store.takeLease(db, name, owner, clock(), ttlMs)) return null
-  try {
-    const rows = await fn()
-    await store.finishRun(db, name, owner, clock(), rows, null)
-    return rows
-  } catch (err) {
-    await store.finishRun(db, name, owner, clock(), null, String((err as Error).message).slice(0, 2000))
-    throw err
-  }
+/** Given to a running job, so a long one keeps its lease and stops when it has lost it. */
+export interface JobContext {
+  /**
+   * True while the lease is this run's; moves the lease's end on when a third of it has
+   * passed. A job working through many batches asks before each one.
+   */
+  stillOurs: () => Promise<boolean>
 }
 
+export type JobFn = (ctx: JobContext) => Promise<number | JobOutcome>
+
+export type JobTrigger = 'schedule' | 'manual'
+
+export interface RunOptions {
+  trigger?: JobTrigger
+  /** Who pressed Run now. */
+  startedBy?: string | null
+  /** Runs of each job kept in lc_job_runs. */
+  keepRuns?: number
+}
+
+/** A finished run, as recorded. */
+export interface RunResult {
+  runId: number
+  rows: number | null
+  summary: string | null
+  error: string | null
+  startedAt: number
+  finishedAt: number
+  /** What the job threw, when it did (its message is `error`). */
+  thrown?: unknown
+}
+
+export const defaultLeaseMs = 5 * 60_000
+const keepRunsDefault = 50
+
 /**
- * Schedules every job the manifest lists, in every instance; the lease makes sure one
- * instance does each run.
+ * Runs one job under its lease (DESIGN §7) and records the run: a row in lc_job_runs when it
+ * starts, completed with rows, summary and error when it ends, and the lease row's last_*
+ * columns. Null when another instance holds the lease (nothing is recorded then). An error
+ * the job throws is recorded and returned as `thrown`.
  */
-export function startJobs ({ db, manifest, routing, distributor, log, clock = Date.now }: JobDeps): { stop: () => void } {
-  const owner = randomUUID()
-  const work: Record<string, JobFn> = {
-    'presence-sweep': async () => await routing.sweepStale(),
-    reoffer: async () => await distributor.reoffer()
-  }
-  const tasks: ScheduledTask[] = []
-  const logger = {
-    info: (m: string) => { log.info({}, m) },
-    warn: (m: string) => { log.warn({}, m) },
-    error: (m: string | Error) => { log.error({ err: m }, 'live chat job scheduler') },
-    debug: () => {}
-  }
-  for (const job of manifest.jobs) {
-    const fn = work[job.id]
-    if (!fn) {
-      log.warn({ job: job.id }, 'manifest lists a job this version does not implement; skipped')
-      continue
+export async function runJobRecorded (db: Knex, name: string, owner: string, fn: JobFn, clock: () => number = Date.now, ttlMs = defaultLeaseMs, opts: RunOptions = {}): Promise<RunResult | null> {
+  const startedAt = clock()
+  if (!await store.takeLease(db, name, owner, startedAt, ttlMs)) return null
+  const runId = await store.insertRun(db, { job: name, owner, trigger: opts.trigger ?? 'schedule', started_by: opts.startedBy?.slice(0, 120) ?? null, started_at: startedAt })
+  let renewedAt = startedAt
+  const ctx: JobContext = {
+    async stillOurs () {
+      const now = clock()
+      if (now - renewedAt < ttlMs / 3) return true
+      renewedAt = now
+      return await store.renewLease(db, name, owner, now, ttlMs)
     }
-    tasks.push(schedule(job.schedule, async () => {
-      try {
-        const rows = await runJob(db, job.id, owner, fn, clock)
-        if (rows) log.info({ job: job.id, rows }, 'live chat job ran')
-      } catch (err) {
-        log.error({ err, job: job.id }, 'live chat job failed')
-      }
-    }, { name: `livechat:${job.id}`, noOverlap: true, logger, unref: true }))
   }
-  return { stop: () => { for (const t of tasks) void t.destroy() } }
+  const finish = async (rows: number | null, summary: string | null, error: string | null): Promise<RunResult> => {
+    const finishedAt = clock()
+    await store.finishRunRecord(db, runId, { finished_at: finishedAt, rows, summary: summary?.slice(0, 300) ?? null, error: error?.slice(0, 2000) ?? null })
+    await store.finishRun(db, name, owner, finishedAt, rows, error?.slice(0, 2000) ?? null)
+    await store.pruneRuns(db, name, opts.keepRuns ?? keepRunsDefault)
+    return { runId, rows, summary, error, startedAt, finishedAt }
+  }
+  let outcome: JobOutcome
+  try {
+    const done = await fn(ctx)
+    outcome = typeof done === 'number' ? { rows: done } : done
+  } catch (err) {
+    return { ...await finish(null, null, String((err as Error).message)), thrown: err }
+  }
+  return await finish(outcome.rows, outcome.summary ?? null, outcome.error ?? null)
+}
+
+/**
+ * runJobRecorded for callers that want the rows touched only: null when another instance
+ * holds the lease. An error the job threw is thrown again, once recorded.
+ */
+export async function runJob (db: Knex, name: string, owner: string, fn: JobFn, clock: () => number = Date.now, ttlMs = defaultLeaseMs, opts: RunOptions = {}): Promise<number | null> {
+  const result = await runJobRecorded(db, name, owner, fn, clock, ttlMs, opts)
+  if (result?.thrown !== undefined) throw result.thrown
+  return result === null ? null : result.rows
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { affected } from '../db/index.ts'
+import { affected, toMs } from '../db/index.ts'
 
 type Db = Knex | Knex.Transaction
 
@@ -15,6 +15,11 @@ export async function takeLease (db: Db, name: string, owner: string, now: numbe
   return n === 1
 }
 
+/** Moves the lease's end on while a long run works; false when the lease is no longer ours (it expired and another instance took it). */
+export async function renewLease (db: Db, name: string, owner: string, now: number, ttlMs: number): Promise<boolean> {
+  return affected(await db('lc_job_locks').where({ name, owner }).andWhere('locked_until', '>', 0).update({ locked_until: now + ttlMs })) === 1
+}
+
 export async function finishRun (db: Db, name: string, owner: string, at: number, rows: number | null, error: string | null): Promise<void> {
   await db('lc_job_locks').where({ name, owner })
     .update({ locked_until: 0, last_finished_at: at, last_rows: rows, last_error: error })
@@ -22,4 +27,89 @@ export async function finishRun (db: Db, name: string, owner: string, at: number
 
 export async function jobState (db: Db, name: string): Promise<Record<string, unknown> | undefined> {
   return await db('lc_job_locks').where('name', name).first()
+}
+
+export interface Lease {
+  name: string
+  owner: string | null
+  lockedUntil: number
+}
+
+/** Every job's lease row (a job that never ran has none). */
+export async function leases (db: Db): Promise<Lease[]> {
+  const rows: Array<Record<string, unknown>> = await db('lc_job_locks').select('name', 'owner', 'locked_until')
+  return rows.map((r) => ({ name: String(r.name), owner: r.owner === null ? null : String(r.owner), lockedUntil: toMs(r.locked_until) ?? 0 }))
+}
+
+// ---------------------------------------------------------------- run records (lc_job_runs)
+
+export interface LcJobRunRow {
+  id: number
+  job: string
+  owner: string
+  trigger: string
+  started_by: string | null
+  started_at: number | string
+  finished_at: number | string | null
+  rows: number | null
+  summary: string | null
+  error: string | null
+}
+
+/** A run as the admin page shows it. */
+export interface JobRun {
+  id: number
+  job: string
+  owner: string
+  trigger: 'schedule' | 'manual'
+  startedBy: string | null
+  startedAt: number
+  finishedAt: number | null
+  rows: number | null
+  summary: string | null
+  error: string | null
+}
+
+export function toJobRun (row: LcJobRunRow): JobRun {
+  return {
+    id: Number(row.id),
+    job: row.job,
+    owner: row.owner,
+    trigger: row.trigger === 'manual' ? 'manual' : 'schedule',
+    startedBy: row.started_by,
+    startedAt: toMs(row.started_at)!,
+    finishedAt: toMs(row.finished_at),
+    rows: row.rows === null ? null : Number(row.rows),
+    summary: row.summary,
+    error: row.error
+  }
+}
+
+export async function insertRun (db: Db, row: Omit<LcJobRunRow, 'id' | 'finished_at' | 'rows' | 'summary' | 'error'>): Promise<number> {
+  const [id] = await db('lc_job_runs').insert(row)
+  return Number(id)
+}
+
+export async function finishRunRecord (db: Db, id: number, fields: { finished_at: number, rows: number | null, summary: string | null, error: string | null }): Promise<void> {
+  await db('lc_job_runs').where({ id }).update(fields)
+}
+
+/**
+ * Keeps the latest `keep` runs of the job and deletes the rest. Two statements, not a
+ * DELETE with a subquery on the same table, which MySQL refuses.
+ */
+export async function pruneRuns (db: Db, job: string, keep: number): Promise<number> {
+  const edge = await db('lc_job_runs').select('id').where({ job }).orderBy('id', 'desc').offset(keep).limit(1).first()
+  if (!edge) return 0
+  return affected(await db('lc_job_runs').where({ job }).andWhere('id', '<=', edge.id).delete())
+}
+
+/** The latest runs of each of `jobs`, newest first, at most `limit` per job. */
+export async function recentRuns (db: Db, jobs: string[], limit: number): Promise<Map<string, JobRun[]>> {
+  const out = new Map<string, JobRun[]>()
+  for (const job of jobs) {
+    const rows = await db<LcJobRunRow>('lc_job_runs').where({ job }).orderBy('id', 'desc').limit(limit)
+    out.set(job, rows.map(toJobRun))
+  }
+  return out
 }

@@ -7,6 +7,9 @@ import type { Chat, Message } from '../chats/types.ts'
 export type BusEvent =
   | { type: 'chat.message', chatId: number, message: Message }
   | { type: 'chat.updated', chat: Chat }
+  /** A closed chat went to Deleted Items (`by`: who deleted it), or came back from there: it leaves or rejoins the lists. */
+  | { type: 'chat.deleted', chat: Chat, by: string }
+  | { type: 'chat.restored', chat: Chat, by: string }
   | { type: 'queue.changed', groupId?: number | null }
   /** "… is typing": from one side of a chat to the other; nothing is stored. */
   | { type: 'chat.typing', chatId: number, side: 'agent' | 'customer', name: string }

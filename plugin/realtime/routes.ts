@@ -38,17 +38,30 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
   // Sockets that did not answer the last ping are gone without a close (a laptop asleep,
   // a dropped network): they are cut off, so they neither pile up nor keep an agent present.
   const answered = new Map<WebSocket, boolean>()
+  // Customers' sockets and their chats: an open window keeps its chat's customer present
+  // (DESIGN §4, "Customer left"), whichever instance it is on.
+  const customers = new Map<WebSocket, number>()
+  // How often an open window refreshes customer_seen_at: well inside the grace period, so
+  // the customer-gone job never takes a window that is open for a closed one.
+  const seenEveryMs = Math.min(30_000, settings.customerGoneSeconds * 250)
 
   // Presence: every agent with an open console on this instance stays fresh. One tick
-  // every third of the heartbeat timeout: a dead socket is cut off within two ticks.
+  // every third of the heartbeat timeout (or as often as customers' windows refresh):
+  // a dead socket is cut off within two ticks.
   const beat = setInterval(() => {
+    const windows = new Set<number>()
     for (const [socket, alive] of answered) {
       if (!alive) { socket.terminate(); continue }
+      const chatId = customers.get(socket)
+      if (chatId !== undefined) windows.add(chatId)
       answered.set(socket, false)
       socket.ping()
     }
     void keepPresent().catch((err: unknown) => { fastify.log.warn({ err }, 'live chat heartbeat failed') })
-  }, Math.max(3, Math.floor(settings.heartbeatTimeoutSeconds / 3)) * 1000)
+    if (windows.size > 0) {
+      void chats.customerSeen([...windows], { staleAfterMs: seenEveryMs }).catch((err: unknown) => { fastify.log.warn({ err }, 'live chat customer presence failed') })
+    }
+  }, Math.min(Math.max(3, Math.floor(settings.heartbeatTimeoutSeconds / 3)) * 1000, seenEveryMs))
 
   // Each console socket's host session, as it came with the upgrade: an agent who signed
   // out of the help desk loses their consoles here, so their heartbeat stops and they
@@ -286,6 +299,11 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
     }, async ({ client, chat }) => {
       const chatId = client.chatId!
       if (!chat) return
+      // The window is open (again): a customer marked gone is back. On close it was last seen then.
+      const seen = (leaving: boolean) => { void chats.customerSeen([chatId], { leaving }).catch((err: unknown) => { fastify.log.warn({ err, chatId }, 'live chat customer presence failed') }) }
+      customers.set(socket, chatId)
+      socket.on('close', () => { customers.delete(socket); seen(true) })
+      seen(false)
       hub.followChat(client, chatId, parseSince((request.query as { since?: string }).since).get(chatId) ?? chat.lastSeq)
       void hub.catchUp(client, chatId)
       void hub.send(client, async () => {

@@ -25,6 +25,14 @@ export const targets = {
   // A chat's Related Items and Time Logs tabs (views/items/), refreshed by the Add forms in its tools slot.
   relatedItems: (chatId: number) => `lc-related-items-${chatId}`,
   timeLogs: (chatId: number) => `lc-time-logs-${chatId}`,
+  // A chat's Resources panel beside its conversation (views/resources/): the panel, its pins, search form and results.
+  resources: (chatId: number) => `lc-resources-${chatId}`,
+  resourcePins: (chatId: number) => `lc-resource-pins-${chatId}`,
+  resourceSearch: (chatId: number) => `lc-resource-search-${chatId}`,
+  resourceResults: (chatId: number) => `lc-resource-results-${chatId}`,
+  // One article's Pin / Unpin in the results; `articleKey` is its id hex-encoded (built in
+  // plugin/resources/view-models.ts, so not reachable through the lcId helper).
+  resourcePin: (chatId: number, articleKey: string) => `lc-resource-pin-${chatId}-${articleKey}`,
   // The post-chat survey (views/surveys/): the customer's form under the closed composer, and the agent's Survey tab.
   survey: (chatId: number) => `lc-survey-${chatId}`,
   surveyTab: (chatId: number) => `lc-survey-tab-${chatId}`,
@@ -55,11 +63,22 @@ export const targets = {
   listTransfer: () => 'lc-list-transfer',
   listTransferForm: () => 'lc-list-transfer-form',
   listResults: () => 'lc-list-results',
+  // Delete selected (completed lists) and Undelete selected (Deleted Items) in the list toolbar.
+  listDelete: () => 'lc-list-delete',
+  listUndelete: () => 'lc-list-undelete',
   listStale: () => 'lc-list-stale',
+  // Advanced Search (views/search/): its form and the chats it found.
+  searchForm: () => 'lc-search-form',
+  searchResults: () => 'lc-search-results',
   // The customer's forms and pages (views/customer/).
   prechat: () => 'lc-prechat',
   leaveMessage: () => 'lc-leave-message',
   messageSent: () => 'lc-message-sent',
+  // Suggested solutions between the pre-chat form and the queue (seed 000), and the thanks when one answered.
+  suggestions: () => 'lc-suggestions',
+  answered: () => 'lc-answered',
+  // The administrators' deflection report (views/deflections/).
+  deflections: () => 'lc-deflections',
   // Live chat administration (views/admin/) and the supervisors' Active Live Chat Groups page.
   adminDepartments: () => 'lc-admin-departments',
   adminNewDepartment: () => 'lc-admin-new-department',
@@ -70,6 +89,9 @@ export const targets = {
   adminGroupForm: (groupId: number) => `lc-admin-group-form-${groupId}`,
   adminMembers: (groupId: number) => `lc-admin-members-${groupId}`,
   agentGroups: () => 'lc-agent-groups',
+  // The Scheduled jobs page (views/jobs/): one card per job, by its manifest id (built in plugin/jobs/view-models.ts).
+  adminJobs: () => 'lc-admin-jobs',
+  adminJob: (jobId: string) => `lc-admin-job-${jobId}`,
   // Canned replies: the suggestions under an agent's composer and the management page (views/canned/).
   canned: (chatId: number) => `lc-canned-${chatId}`,
   cannedOptions: (chatId: number) => `lc-canned-options-${chatId}`,
@@ -84,7 +106,8 @@ export const targets = {
 export type TargetName = keyof typeof targets
 
 export function targetId (name: string, ...args: unknown[]): string {
-  const build = (targets as Record<string, (...a: number[]) => string>)[name]
+  // Through unknown: resourcePin takes a string key too, and is never reached from here.
+  const build = (targets as unknown as Record<string, (...a: number[]) => string>)[name]
   if (!build) throw new Error(`Unknown target "${name}"`)
   return build(...args.map(Number))
 }

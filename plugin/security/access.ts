@@ -38,7 +38,8 @@ export function createAccess ({ host, settings, routing }: { host: HostAdapter, 
       name: user.name,
       activeIn: groups.activeIn,
       visible: permissions.has('livechat.admin') ? 'all' : groups.memberOf,
-      supervise: permissions.has('livechat.supervise')
+      supervise: permissions.has('livechat.supervise'),
+      delete: permissions.has('livechat.delete')
     }
   }
 

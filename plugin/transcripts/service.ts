@@ -34,13 +34,23 @@ const timeOf = (ms: number): string => { const d = new Date(ms); return `${pad(d
 /** UTC, said so: the reader's zone is not known to a mail or a printout. */
 export const utc = (ms: number): string => `${dayOf(ms)} ${timeOf(ms)} UTC`
 
+/**
+ * A message as words on paper, in a mail or in a ticket: a shared article (plugin/resources)
+ * is its title and link and a file its name and size, never their stored JSON.
+ */
+function bodyOf (m: Message): string {
+  if (m.kind === 'kb_share' && m.article) return `Shared article: ${m.article.title}${m.article.url ? ` ${m.article.url}` : ''}`
+  if (m.kind === 'file' && m.file) return `Sent a file: ${m.file.name} (${m.file.sizeText})`
+  return m.body
+}
+
 function linesOf (messages: Message[]): TranscriptLine[] {
   let day = ''
   return messages.map((m) => {
     const d = dayOf(m.createdAt)
     const first = d !== day
     day = d
-    return { seq: m.seq, day: first ? d : null, hhmm: timeOf(m.createdAt), name: m.authorName, body: m.body, event: m.kind === 'event', coaching: m.kind === 'coaching' }
+    return { seq: m.seq, day: first ? d : null, hhmm: timeOf(m.createdAt), name: m.authorName, body: bodyOf(m), event: m.kind === 'event', coaching: m.kind === 'coaching' }
   })
 }
 
@@ -119,6 +129,15 @@ export function createTranscriptService ({ chats, routing, host, views, clock = 
       const actor: Actor = { kind: 'agent', id: scope.id, name: scope.name }
       await chats.recordHistory(chat.id, actor, 'transcript_emailed', { to })
       return { to }
+    },
+
+    /**
+     * The transcript as plain text, times and names on every line, as the customer's mail
+     * has it (nothing agents-only): what a ticket made from the chat carries in its description.
+     * The caller has checked that the agent may see the chat.
+     */
+    async plainText (chat: Chat): Promise<string> {
+      return plainText(await heading(chat), linesOf(await chats.customerMessages(chat.id)))
     },
 
     /** The printout: every message agents see, coaching marked; 404 unless the agent may see the chat. */

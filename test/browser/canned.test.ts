@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helpers/build.ts'
-import { expectMessages, missing, openBrowser, openConsole, wait } from '../helpers/browser.ts'
+import { expectMessages, missing, openBrowser, openConsole, pressStartChat, wait } from '../helpers/browser.ts'
 
 // Canned replies in real browsers: an agent types /hel at the start of her reply box, picks the
 // greeting, finds it filled in for this chat, edits nothing and sends it; then she inserts
@@ -20,7 +20,7 @@ t.test('canned replies: a typed /shortcut and the Insert list fill the reply box
   await customer.getByLabel('Name').fill('Dana Doyle')
   await customer.getByLabel('Email').fill('dana@customer.example')
   await customer.getByLabel('Question').fill('My VPN will not connect')
-  await customer.getByRole('button', { name: 'Start chat' }).click()
+  await pressStartChat(customer)
   await customer.waitForURL(/\/livechat\/chat\/\d+$/, wait)
   await alice.getByRole('button', { name: 'Accept' }).click()
   await customer.getByText('You are chatting with Alice Adams').waitFor(wait)

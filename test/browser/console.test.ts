@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helpers/build.ts'
-import { expectMessages, markPage, missing, openBrowser, openConsole, send, stillSamePage, wait } from '../helpers/browser.ts'
+import { expectMessages, markPage, missing, openBrowser, openConsole, pressStartChat, send, stillSamePage, wait } from '../helpers/browser.ts'
 
 // The console in real browsers (issue "Done when"): two chats held at once with drafts kept
 // across switching, typing shown to the customer, a supervisor coaching the agent inline
@@ -23,7 +23,7 @@ t.test('two chats, typing, coaching, a canned reply, a comment and User Details 
     await page.getByLabel('Name').fill(name)
     await page.getByLabel('Email').fill(email)
     await page.getByLabel('Question').fill(question)
-    await page.getByRole('button', { name: 'Start chat' }).click()
+    await pressStartChat(page)
     await page.waitForURL(/\/livechat\/chat\/\d+$/, wait)
   }
 

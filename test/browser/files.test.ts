@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { build } from '../helpers/build.ts'
-import { missing, openBrowser, openConsole, wait } from '../helpers/browser.ts'
+import { missing, openBrowser, openConsole, pressStartChat, wait } from '../helpers/browser.ts'
 
 // Send file in real browsers: dana picks a PNG in her chat window, it appears in alice's
 // pane without a reload, alice downloads it and finds it in the Attachments tab; a refused
@@ -25,7 +25,7 @@ t.test('dana sends a PNG, alice sees and downloads it', { skip: missing }, async
   await dana.getByLabel('Name').fill('Dana Doyle')
   await dana.getByLabel('Email').fill('dana@customer.example')
   await dana.getByLabel('Question').fill('The installer shows an error')
-  await dana.getByRole('button', { name: 'Start chat' }).click()
+  await pressStartChat(dana)
   await dana.waitForURL(/\/livechat\/chat\/\d+$/, wait)
   await alice.getByRole('button', { name: 'Accept' }).click()
   await dana.getByText('You are chatting with Alice Adams').waitFor(wait)

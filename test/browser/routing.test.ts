@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helpers/build.ts'
-import { expectMessages, markPage, missing, openBrowser, openConsole, send, stillSamePage, wait } from '../helpers/browser.ts'
+import { expectMessages, markPage, missing, openBrowser, openConsole, pressStartChat, send, stillSamePage, wait } from '../helpers/browser.ts'
 
 // Routing in real browsers: a transfer from Support L1 to a named L2 agent with a comment,
 // accepted from the Transferred tab, and a round-robin Sales chat that lands in the agent's
@@ -29,7 +29,7 @@ t.test('transfer to a named agent, and round robin, in real browsers', { skip: m
   await customer.getByLabel('Name').fill('Dana Doyle')
   await customer.getByLabel('Email').fill('dana@customer.example')
   await customer.getByLabel('Question').fill('I need local admin rights to install a driver')
-  await customer.getByRole('button', { name: 'Start chat' }).click()
+  await pressStartChat(customer)
   await customer.waitForURL(/\/livechat\/chat\/\d+$/, wait)
   await alice.locator('[data-lc-alert="queued"]').waitFor({ state: 'attached', ...wait })
   t.pass('alice is alerted to the queued chat')
@@ -66,7 +66,7 @@ t.test('transfer to a named agent, and round robin, in real browsers', { skip: m
   await buyer.getByLabel('Name').fill('Ben Buyer')
   await buyer.getByLabel('Email').fill('ben@customer.example')
   await buyer.getByLabel('Question').fill('Can I get a quote for 40 licences?')
-  await buyer.getByRole('button', { name: 'Start chat' }).click()
+  await pressStartChat(buyer)
   await buyer.getByText('You are chatting with Carol Chen').waitFor(wait)
   const myActive = carol.getByRole('region', { name: /My Active/ })
   await myActive.getByRole('link', { name: /Ben Buyer/ }).waitFor(wait)

@@ -1,5 +1,6 @@
-// The README's screenshots: the agent console holding an active chat, the customer's chat
-// window, a chat in its own window on its Customer tab, and the transfer form. Run with `npx tsx test/browser/screenshots.ts`; it starts the demo
+// The README's screenshots: the suggested articles before a chat, the agent console holding
+// an active chat, the customer's chat window, a chat in its own window on its Customer tab,
+// the Resources panel after sharing an article, and the transfer form. Run with `npx tsx test/browser/screenshots.ts`; it starts the demo
 // help desk on a throwaway SQLite database, writes docs/screenshots/*.png and exits.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -71,6 +72,11 @@ try {
   await customer.getByLabel('Email').fill('dana@customer.example')
   await customer.getByLabel('Question').fill('My VPN will not connect since this morning.')
   await customer.getByRole('button', { name: 'Start chat' }).click()
+  // The VPN articles are suggested first; Dana still needs an agent.
+  await customer.getByRole('button', { name: 'Continue to chat' }).waitFor(wait)
+  await mkdir(outDir, { recursive: true })
+  await customer.screenshot({ path: join(outDir, 'suggestions.png') })
+  await customer.getByRole('button', { name: 'Continue to chat' }).click()
   await customer.waitForURL(/\/livechat\/chat\/\d+$/, wait)
 
   await agent.getByRole('button', { name: 'Accept' }).click()
@@ -106,13 +112,23 @@ try {
   await view.screenshot({ path: join(outDir, 'chat-view.png') })
   await view.close()
 
+  // Resources beside the conversation, after alice shared the macOS VPN article.
+  await agent.getByRole('button', { name: 'Resources', exact: true }).click()
+  const resources = agent.getByRole('complementary', { name: /Resources for chat/ })
+  const macArticle = resources.locator('.lc-resources__article').filter({ hasText: 'macOS' }).first()
+  await macArticle.getByRole('button', { name: /^Share / }).click()
+  await customer.locator('.lc-kb-card').waitFor(wait)
+  await agent.getByRole('textbox', { name: 'Message' }).fill('')
+  await agent.screenshot({ path: join(outDir, 'resources.png') })
+  await resources.getByRole('button', { name: 'Close Resources' }).click()
+
   // The transfer form, filled in, as alice is about to hand the chat to level 2.
   await agent.getByRole('button', { name: 'Transfer', exact: true }).click()
   await agent.getByLabel('New group').selectOption({ label: 'Support L2' })
   await agent.getByLabel('New agent').selectOption({ label: 'Carol Chen (not available) · Support L2, Sales' })
   await agent.getByLabel(/Transfer comment/).fill('Certificate reinstalled, but the VPN still drops every few minutes; please check the gateway logs.')
   await agent.screenshot({ path: join(outDir, 'transfer.png') })
-  console.log(`Wrote console.png, customer.png, chat-view.png and transfer.png in ${outDir}`)
+  console.log(`Wrote suggestions.png, console.png, customer.png, chat-view.png, resources.png and transfer.png in ${outDir}`)
 } finally {
   for (const context of contexts) await context.close()
   await app.close()

@@ -53,4 +53,31 @@ t.test('comment service', async (t) => {
     await s.knex('lc_chats').where('id', chat.id).delete()
     t.equal((await s.knex('lc_chat_comments').where('chat_id', chat.id)).length, 0)
   })
+
+  t.test('searchResolutions: resolutions only, best first, from chats the agent may see, past many they may not', async (t) => {
+    const [alice, bob] = [await s.scope('alice'), await s.scope('bob')]
+    /** An ended chat of `scope`'s with `text` as its resolution. */
+    async function resolved (username: string, text: string, resolution = true) {
+      const { chat } = await given.activeChat(s, username)
+      const scope = await s.scope(username)
+      const comment = await comments.add(chat.id, scope, { body: text, resolution })
+      await s.chats.endChat(chat.id, { kind: 'agent', id: scope.id, name: scope.name })
+      return { chat, comment }
+    }
+    // More matches Alice may not see than one page of the search holds.
+    for (let i = 0; i < 55; i++) await resolved('bob', `Cleared the toner warning on printer ${i}`)
+    const one = await resolved('alice', 'Replaced the toner cartridge')
+    const both = await resolved('alice', 'Replaced the toner cartridge and cleaned the printer drum')
+    await resolved('alice', 'Toner mentioned in a plain comment, not a resolution', false)
+    const found = await comments.searchResolutions('printer toner smudges', alice, 5)
+    t.same(found.map((h) => h.chatId), [both.chat.id, one.chat.id], 'hers only, the one with both words first')
+    t.match(found[0], { commentId: both.comment.id, authorName: 'Alice Adams', question: 'My VPN will not connect', customerName: 'Dana Doyle', excerpt: /toner cartridge/ })
+    t.same((await comments.searchResolutions('printer toner', alice, 5, both.chat.id)).map((h) => h.chatId), [one.chat.id], 'never the chat asking')
+    t.equal((await comments.searchResolutions('toner', bob, 3)).length, 3, 'up to the limit')
+    t.same(await comments.searchResolutions('how do I', alice, 5), [], 'no words, no search')
+    t.same(await comments.searchResolutions('toner', alice, 0), [])
+    await comments.edit(one.chat.id, one.comment.id, alice, { body: 'Reseated the fuser unit', resolution: true })
+    t.same((await comments.searchResolutions('fuser', alice, 5)).map((h) => h.chatId), [one.chat.id], 'an edit is searched by its new words')
+    t.same((await comments.searchResolutions('printer toner', alice, 5)).map((h) => h.chatId), [both.chat.id], 'and no longer by its old ones')
+  })
 })

@@ -32,6 +32,7 @@ t.test('idle colours: thresholds measured from the last agent message, not reset
     transferComment: null,
     autoAssigned: false,
     customerLeftAt: null,
+    customerGoneAt: null,
     agentReadSeq: 0,
     customerIp: null,
     customerAgent: null

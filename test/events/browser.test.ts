@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helpers/build.ts'
-import { markPage, missing, openBrowser, openConsole, stillSamePage, wait } from '../helpers/browser.ts'
+import { markPage, missing, openBrowser, openConsole, pressStartChat, stillSamePage, wait } from '../helpers/browser.ts'
 
 // Custom fields and manual events in real browsers: the administrator makes a field asked
 // on the pre-chat form, Dana fills it in starting her chat, Alice sees it atop the
@@ -41,7 +41,7 @@ t.test('custom fields and manual events in real browsers', { skip: missing }, as
   await dana.getByText('Order number must be a number, like 4471 or 12.5').waitFor(wait)
   t.equal(await dana.getByLabel('Laptop model').inputValue(), 'ThinkPad X1', 'what Dana typed is kept')
   await dana.getByLabel('Order number').fill('4471')
-  await dana.getByRole('button', { name: 'Start chat' }).click()
+  await pressStartChat(dana)
   await dana.waitForURL(/\/livechat\/chat\/\d+$/, wait)
 
   await alice.getByRole('button', { name: 'Accept' }).click()

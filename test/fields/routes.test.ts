@@ -132,13 +132,14 @@ t.test('custom fields over HTTP', async (t) => {
     t.equal(await chats(), before, 'no chat started')
     t.equal((await post({ name: 'Dana Doyle', email: 'dana@customer.example', question: 'x', f_bad_key_: 'x'.repeat(4001) })).statusCode, 422)
 
-    const good = await post({ name: 'Dana Doyle', email: 'dana@customer.example', question: 'Where is my laptop?', f_order_number: '4471' })
+    // Questions no knowledge article matches: straight to the queue, without suggestions first.
+    const good = await post({ name: 'Dana Doyle', email: 'dana@customer.example', question: 'Where is my parcel?', f_order_number: '4471' })
     t.equal(good.statusCode, 303)
     const chatId = Number(/\/chat\/(\d+)$/.exec(String(good.headers.location))?.[1])
     t.same(await values(chatId), ['4471'])
     const row = await knex('lc_chat_history').where({ chat_id: chatId, action: 'field_set' }).first()
     t.same([row.actor_kind, row.actor_name], ['customer', 'Dana Doyle'])
-    const none = await post({ name: 'Dana Doyle', email: 'dana@customer.example', question: 'No order', f_order_number: '' })
+    const none = await post({ name: 'Dana Doyle', email: 'dana@customer.example', question: 'No parcel', f_order_number: '' })
     t.equal(none.statusCode, 303, 'optional: left empty is fine')
     t.ok(joinCookies(cookiesOf(none)))
   })

@@ -95,6 +95,9 @@ t.test('files: send, deliver, download, refuse', async (t) => {
     t.equal((await knex('lc_chat_files').where({ chat_id: chatId, name: 'steps.txt' }).first()).type, 'text/plain')
     const chat = await knex('lc_chats').where({ id: chatId }).first()
     t.ok(Number(chat.last_agent_message_at) > 0, 'a file the agent sends counts as an answer')
+    const print = await app.inject({ url: `/livechat/console/chats/${chatId}/print`, headers: { cookie: bob.cookie } })
+    t.match(print.body, /Sent a file: Überweisung März\.pdf \(\d[\d.]* (bytes|KB)\)/, 'a transcript names the file, not its stored JSON')
+    t.notMatch(print.body, /&quot;sizeText&quot;|"sizeText"/)
   })
 
   t.test('a name is cleaned and ends in the extension of what the content is', async (t) => {

@@ -41,7 +41,8 @@ export async function openBrowser (t: Test, label: string): Promise<Watched> {
 
 /** The bodies of the messages people wrote (not the join/end events), in page order. */
 export async function spoken (conversation: Locator): Promise<string[]> {
-  return await conversation.locator('.lc-msg:not(.lc-msg--event) .lc-msg__body').allInnerTexts()
+  // textContent, as expectMessages waits on: innerText would also differ by layout (a card's lines).
+  return await conversation.locator('.lc-msg:not(.lc-msg--event) .lc-msg__body').allTextContents()
 }
 
 /** Waits until the conversation's spoken messages are exactly `expected`, in order. */
@@ -88,4 +89,17 @@ export async function openConsole (page: Page, url: string, username: string): P
   const socketOpened = page.waitForEvent('websocket', wait)
   await page.goto(`${url}/livechat/console`)
   await socketOpened
+}
+
+/**
+ * Presses Start chat on a filled pre-chat form. Where the knowledge base has articles for
+ * the question, the customer sees them first (seed 000) and continues to chat, as one
+ * whom they did not help; either way this returns on the chat window.
+ */
+export async function pressStartChat (page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Start chat' }).click()
+  const suggestions = page.locator('#lc-suggestions')
+  await suggestions.or(page.locator('[id^="lc-status-"]')).first().waitFor(wait)
+  if (await suggestions.count() > 0) await page.getByRole('button', { name: 'Continue to chat' }).click()
+  await page.waitForURL(/\/livechat\/chat\/\d+$/, wait)
 }

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helpers/build.ts'
-import { markPage, missing, openBrowser, openConsole, send, stillSamePage, wait } from '../helpers/browser.ts'
+import { markPage, missing, openBrowser, openConsole, pressStartChat, send, stillSamePage, wait } from '../helpers/browser.ts'
 
 // The post-chat survey in real browsers: alice ends dana's chat, the survey arrives in dana's
 // open window, a form without a rating is refused beside the field, dana rates, and alice
@@ -23,7 +23,7 @@ t.test('dana rates a chat alice ended; alice reads it in the Survey tab', { skip
   await customer.waitForURL((u) => !u.pathname.startsWith('/login'), wait)
   await customer.goto(`${url}/livechat/start`)
   await customer.getByLabel('Question').fill('The printer on floor 3 is offline')
-  await customer.getByRole('button', { name: 'Start chat' }).click()
+  await pressStartChat(customer)
   await customer.waitForURL(/\/livechat\/chat\/\d+$/, wait)
   const chatId = Number(/\/chat\/(\d+)$/.exec(customer.url())![1])
   t.equal(await customer.getByRole('heading', { name: 'How was this chat?' }).count(), 0, 'no survey while the chat is open')

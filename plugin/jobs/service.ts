@@ -1,0 +1,248 @@
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { Knex } from 'knex'
+import { createTask, type ScheduledTask } from 'node-cron'
+import type { ChatService } from '../chats/service.ts'
+import type { Chat } from '../chats/types.ts'
+import type { CustomerService } from '../customer/service.ts'
+import { LC_ERR_JOB_RUNNING, LC_ERR_JOB_UNKNOWN } from '../errors.ts'
+import type { HostAdapter } from '../host/adapter.ts'
+import type { Manifest, Settings } from '../manifest.ts'
+import type { Distributor } from '../routing/distributor.ts'
+import type { RoutingService } from '../routing/service.ts'
+import { createPurge, type Discarded } from './purge.ts'
+import { defaultLeaseMs, type JobFn, type JobOutcome, type JobTrigger, runJobRecorded, type RunResult } from './scheduler.ts'
+import { type JobSchedule, resolveSchedules } from './schedules.ts'
+import * as store from './store.ts'
+
+interface Log {
+  info: (obj: object, msg: string) => void
+  warn: (obj: object, msg: string) => void
+  error: (obj: object, msg: string) => void
+}
+
+export interface JobServiceDeps {
+  db: Knex
+  manifest: Manifest
+  settings: Settings
+  routing: RoutingService
+  distributor: Distributor
+  chats: ChatService
+  /** Leave-a-message: the ticket a timed-out chat's question becomes. */
+  customer: Pick<CustomerService, 'leaveMessage'>
+  /** File contents of purged chats (plugin/files). */
+  files: { discard: (storageNames: string[]) => Promise<Discarded> }
+  host: HostAdapter
+  log: Log
+  clock?: () => number
+  /**
+   * How this instance is named in leases and run records, and in the 409 another instance's
+   * Run now gets; default host name, process id and a random suffix (several instances may
+   * share a process or a host).
+   */
+  instanceName?: string
+  /** How long a lease holds without being renewed; a crashed holder's lease expires after it. */
+  leaseMs?: number
+}
+
+/** One job as the admin page shows it. */
+export interface JobOverview extends JobSchedule {
+  /** False for a job the manifest lists that this version does not have (it is never run). */
+  implemented: boolean
+  /** The next time the schedule fires (by the server's clock, in its time zone). */
+  nextRun: number | null
+  /** The instance holding the lease now and since when, while a run is going on. */
+  running: { owner: string, since: number | null } | null
+  runs: store.JobRun[]
+}
+
+/** What Run now came to: the finished run, or a run still going when the answer was due. */
+export type RunNowResult = { finished: true, run: RunResult, job: string } | { finished: false, job: string, startedAt: number }
+
+export type JobService = ReturnType<typeof createJobService>
+
+const recentRunsShown = 10
+
+/**
+ * The scheduled jobs (DESIGN §7): their schedules (manifest, overridden by the jobSchedules
+ * setting, checked at load), the work each does, and runs under the lease in lc_job_locks
+ * with a record in lc_job_runs, whether node-cron fired them or an administrator pressed
+ * Run now. Every instance schedules every job; the lease makes one instance do each run.
+ */
+export function createJobService (deps: JobServiceDeps) {
+  const { db, manifest, settings, routing, distributor, chats, customer, files, host, log, clock = Date.now } = deps
+  const leaseMs = deps.leaseMs ?? defaultLeaseMs
+  const owner = (deps.instanceName ?? `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`).slice(0, 64)
+  // Refuses a bad cron expression or an unknown job id in settings before anything starts.
+  const schedules = resolveSchedules(manifest, settings.jobSchedules)
+  const minute = 60_000
+
+  const purge = createPurge({ db, files, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize })
+
+  /** The department a chat's group belongs to, as leave-a-message names it in the ticket. */
+  async function departmentOf (chat: Chat) {
+    if (chat.groupId === null) return null
+    const group = await routing.group(chat.groupId).catch(() => undefined)
+    const department = group ? await routing.department(group.departmentId) : undefined
+    return department ? { id: department.id, name: department.name, groupId: chat.groupId, online: false } : null
+  }
+
+  const work: Record<string, JobFn> = {
+    'presence-sweep': async () => await routing.sweepStale(),
+    reoffer: async () => await distributor.reoffer(),
+    'customer-gone': async () => await chats.markCustomersGone(settings.customerGoneSeconds * 1000),
+    purge: async (ctx) => await purge(ctx),
+    'idle-end': async (ctx): Promise<JobOutcome> => {
+      if (settings.idleEndMinutes === 0) return { rows: 0, summary: 'Off: idleEndMinutes is 0' }
+      const n = await chats.endIdleChats(settings.idleEndMinutes * minute, ctx.stillOurs)
+      return { rows: n, summary: `Ended ${n} chat${n === 1 ? '' : 's'} whose customer had been gone for ${settings.idleEndMinutes} minutes` }
+    },
+    'queue-timeout': async (ctx): Promise<JobOutcome> => {
+      if (settings.queueTimeoutMinutes === 0) return { rows: 0, summary: 'Off: queueTimeoutMinutes is 0' }
+      const cancelled = host.cancelledStatus?.status ?? 'Cancelled'
+      const result = await chats.timeOutQueuedChats(settings.queueTimeoutMinutes * minute, {
+        ticketFor: async (chat, text) => await customer.leaveMessage({
+          name: chat.customerName,
+          email: chat.customerEmail,
+          message: text,
+          department: await departmentOf(chat),
+          customer: chat.customerUserId ? await host.getUser(chat.customerUserId) : null,
+          fromChat: { id: chat.id, waitedMinutes: Math.round((clock() - (chat.queuedAt ?? chat.createdAt)) / minute) }
+        }),
+        withdraw: async (chat, ref) => {
+          await host.setTicketStatus(ref, cancelled, 'Answered in live chat')
+          await host.addTicketActivity(ref, `Live chat #${chat.id} was taken or left before it could be closed for waiting too long, so this ticket made from it was set to ${cancelled}.`)
+        }
+      }, ctx.stillOurs)
+      for (const f of result.failed) log.error({ err: f.cause, chatId: f.chatId }, 'queue timeout: the help desk could not take a ticket for a chat; it stays queued')
+      const parts = [`Closed ${result.closed} chat${result.closed === 1 ? '' : 's'} queued over ${settings.queueTimeoutMinutes} minutes into tickets`]
+      if (result.withdrawn > 0) parts.push(`withdrew ${result.withdrawn} ticket${result.withdrawn === 1 ? '' : 's'} of chats taken meanwhile`)
+      return {
+        rows: result.closed,
+        summary: parts.join('; '),
+        error: result.failed.length > 0 ? `${result.failed.length} chat${result.failed.length === 1 ? '' : 's'} left queued for the next run: ${result.failed.slice(0, 3).map((f) => `#${f.chatId}: ${f.error}`).join('; ')}` : undefined
+      }
+    }
+  }
+
+  /** Jobs this instance is running now: the lease keeps others out, this keeps a Run now from joining its own scheduled run. */
+  const running = new Map<string, { startedAt: number }>()
+
+  function find (id: string): JobSchedule {
+    const job = schedules.find((s) => s.id === id && work[s.id])
+    if (!job) throw new LC_ERR_JOB_UNKNOWN(id, schedules.filter((s) => work[s.id]).map((s) => s.id).join(', '))
+    return job
+  }
+
+  /** One run under the lease; null when it is held (by another instance, or this one's run of the same job). */
+  async function run (id: string, trigger: JobTrigger, startedBy: string | null = null): Promise<RunResult | null> {
+    const fn = work[id]!
+    if (running.has(id)) return null
+    running.set(id, { startedAt: clock() })
+    try {
+      return await runJobRecorded(db, id, owner, fn, clock, leaseMs, { trigger, startedBy })
+    } finally {
+      running.delete(id)
+    }
+  }
+
+  // Created stopped: they give the admin page its next runs in every instance, and start() runs them.
+  const tasks = new Map<string, ScheduledTask>()
+  const logger = {
+    info: (m: string) => { log.info({}, m) },
+    warn: (m: string) => { log.warn({}, m) },
+    error: (m: string | Error) => { log.error({ err: m }, 'live chat job scheduler') },
+    debug: () => {}
+  }
+  for (const job of schedules) {
+    if (!work[job.id]) {
+      log.warn({ job: job.id }, 'manifest lists a job this version does not implement; skipped')
+      continue
+    }
+    tasks.set(job.id, createTask(job.cron, async () => {
+      try {
+        const result = await run(job.id, 'schedule')
+        if (result?.thrown !== undefined) log.error({ err: result.thrown, job: job.id }, 'live chat job failed')
+        else if (result?.error) log.warn({ job: job.id, rows: result.rows, error: result.error }, 'live chat job ran with errors')
+        else if (result?.rows) log.info({ job: job.id, rows: result.rows }, 'live chat job ran')
+      } catch (err) {
+        // The lease or the run record could not be written (the database is away): the next run tries again.
+        log.error({ err, job: job.id }, 'live chat job could not run')
+      }
+    }, { name: `livechat:${job.id}`, noOverlap: true, logger, unref: true }))
+  }
+
+  return {
+    /** This instance's name in leases and run records. */
+    owner,
+
+    /** Starts every job's schedule in this instance. */
+    start (): void {
+      for (const task of tasks.values()) void task.start()
+    },
+
+    stop (): void {
+      for (const task of tasks.values()) void task.destroy()
+      tasks.clear()
+    },
+
+    /** Runs a job as its schedule would (tests, and tools that drive the jobs themselves). */
+    async run (id: string, trigger: JobTrigger = 'schedule'): Promise<RunResult | null> {
+      find(id)
+      return await run(id, trigger)
+    },
+
+    /**
+     * Run now (the admin page): runs the job under the same lease at once, and answers with
+     * its outcome, or after `waitMs` with "still running" (the run goes on; its record
+     * shows on the page). A job whose lease another run holds is a 409 naming the instance.
+     * An error the job throws is part of the outcome, not thrown.
+     */
+    async runNow (id: string, startedBy: string, waitMs = 10_000): Promise<RunNowResult> {
+      find(id)
+      const startedAt = clock()
+      const going = run(id, 'manual', startedBy).then((result) => {
+        if (result?.thrown !== undefined) log.error({ err: result.thrown, job: id }, 'live chat job failed (Run now)')
+        return result
+      })
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => { resolve('late') }, waitMs) })
+      const result = await Promise.race([going, late])
+      clearTimeout(timer)
+      if (result === 'late') {
+        // The run goes on; what it comes to is recorded (and logged) all the same.
+        going.catch((err: unknown) => { log.error({ err, job: id }, 'live chat job could not run (Run now)') })
+        return { finished: false, job: id, startedAt }
+      }
+      if (result === null) {
+        const here = running.get(id)
+        const lease = (await store.leases(db)).find((l) => l.name === id)
+        const state = await store.jobState(db, id)
+        const since = here?.startedAt ?? (state?.last_started_at == null ? null : Number(state.last_started_at))
+        throw new LC_ERR_JOB_RUNNING(id, here ? `this instance (${owner})` : `instance ${lease?.owner ?? 'another instance'}`, since === null ? 'a moment ago' : new Date(since).toISOString().replace('T', ' ').slice(0, 19) + ' UTC')
+      }
+      return { finished: true, job: id, run: result }
+    },
+
+    /** Every job with its schedule, next run, whether it is running and where, and its recent runs. */
+    async overview (): Promise<JobOverview[]> {
+      const now = clock()
+      const leases = new Map((await store.leases(db)).map((l) => [l.name, l]))
+      const runs = await store.recentRuns(db, schedules.map((s) => s.id), recentRunsShown)
+      return schedules.map((job): JobOverview => {
+        const lease = leases.get(job.id)
+        const jobRuns = runs.get(job.id) ?? []
+        const open = jobRuns.find((r) => r.finishedAt === null)
+        const held = lease && lease.owner !== null && lease.lockedUntil > now
+        const next = tasks.get(job.id)?.getNextRuns(1)[0]
+        return {
+          ...job,
+          implemented: work[job.id] !== undefined,
+          nextRun: next ? next.getTime() : null,
+          running: held ? { owner: lease.owner!, since: open?.owner === lease.owner ? open.startedAt : null } : null,
+          runs: jobRuns
+        }
+      })
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { RouteDeps } from '../deps.ts'
+import { searchQuery, type SearchQuery } from './schemas.ts'
+import type { SearchViews } from './view-models.ts'
+
+/**
+ * Advanced Search (seed 000, "Searching Live Chats"): a console page whose form is a GET,
+ * so a search is a link one can keep and share. A mistake in a field comes back (422)
+ * beside that field with everything typed kept, and nothing is searched.
+ */
+export const searchRoutes: FastifyPluginAsync<RouteDeps & { searchViews: SearchViews }> = async (fastify, deps) => {
+  const { base, access, routing, consoleViews, searchViews } = deps
+
+  fastify.get<{ Querystring: SearchQuery }>('/console/search', { schema: { querystring: searchQuery } }, async (request, reply) => {
+    const agent = await access.agent(request)
+    const scope = await agent.scope()
+    const { status, form, results } = await searchViews.page(request.query, scope)
+    const [page, presence] = await Promise.all([consoleViews.page(scope), routing.presence(agent.user.id)])
+    return reply.code(status).lcView('search/search.page.hbs', {
+      base,
+      csrf: reply.generateCsrf(),
+      title: 'Advanced Search',
+      current: 'search',
+      agent: agent.user,
+      links: { supervise: agent.can('livechat.supervise'), admin: agent.can('livechat.admin') },
+      availability: await consoleViews.availability(presence),
+      ...page,
+      form,
+      results,
+      wsBase: `${base}/ws/console`,
+      wsUrl: `${base}/ws/console`
+    })
+  })
+}

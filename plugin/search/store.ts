@@ -1,0 +1,302 @@
+import type { Knex } from 'knex'
+import { type FullTextIndex, fullTextMatch } from '../db/fulltext.ts'
+import { toMs } from '../db/index.ts'
+
+type Db = Knex | Knex.Transaction
+
+/*
+ * Chat search (seed 000, "Searching Live Chats"). The one store that reads other
+ * capabilities' tables: a search across every section of a chat has to be one query to be
+ * fast on a large desk, so it joins lc_chats, lc_messages, lc_chat_comments and
+ * lc_chat_field_values here, read-only. Nothing is written.
+ */
+
+/** The full-text indexes searched (migrations 019, 022 and 023). */
+export const indexes = {
+  messages: { table: 'lc_messages', key: 'id', columns: ['body'], name: 'lc_messages_body_ft' },
+  comments: { table: 'lc_chat_comments', key: 'id', columns: ['body'], name: 'lc_chat_comments_body_ft' },
+  customer: { table: 'lc_chats', key: 'id', columns: ['customer_name', 'customer_email', 'customer_username'], name: 'lc_chats_customer_ft' },
+  // A two-column primary key: SQLite's FTS5 keys on the rowid.
+  fieldValues: { table: 'lc_chat_field_values', key: 'rowid', columns: ['value'], name: 'lc_chat_field_values_ft' }
+} as const satisfies Record<string, FullTextIndex>
+
+/**
+ * Message kinds whose body is JSON (a file, a shared article): their keys ("name",
+ * "size", "image") would match nearly every such message, so they are not searched.
+ */
+const jsonKinds = ['file', 'kb_share']
+
+/** Where a search string was found, as the `section` column of the hits. */
+const Section = { messages: 1, comments: 2, customer: 3, fields: 4 } as const
+
+/** Who may see which chats, in terms a query can use (the service derives it from the agent's scope). */
+export interface Visibility {
+  /** Their own chats, always. */
+  agentId: string
+  /** Chats of these groups (and of none), or of every group; null: none beyond their own. */
+  groups: number[] | 'all' | null
+  /** Chats waiting in these queues (not transferred to someone else); null: none. */
+  queues: number[] | 'all' | null
+}
+
+export interface FieldCriterion {
+  fieldId: number
+  /** contains: the value holds what was typed (text fields); equals: the value is it. */
+  match: 'contains' | 'equals'
+  value: string
+}
+
+/** Every criterion of Advanced Search (seed 000, "General Criteria"); all combine with AND. */
+export interface SearchFilter {
+  /** "Search In": deleted chats only, or every chat but deleted ones. */
+  deleted: boolean
+  chatId?: number
+  /** The search string: every word in one message, comment, the customer's fields or one custom value. */
+  text?: string
+  /** A whole address or its start (prefix), or, without a local part, a piece of it (contains). */
+  email?: string
+  /** Every word typed is in the customer's name. */
+  name?: string
+  /** The customer's username starts with what was typed. */
+  username?: string
+  /** Started at or after (epoch ms). */
+  from?: number
+  /** Started before (epoch ms). */
+  until?: number
+  groupId?: number
+  agentId?: string
+  status?: string
+  fields?: FieldCriterion[]
+}
+
+export interface SearchOrder {
+  /** relevance needs `text`; without it the newest come first. */
+  by: 'relevance' | 'newest' | 'oldest'
+  limit: number
+}
+
+export interface LcSearchRow {
+  id: number
+  status: string
+  group_id: number | null
+  agent_id: string | null
+  customer_name: string
+  customer_email: string
+  customer_username: string | null
+  question: string
+  created_at: number | string
+  ended_at: number | string | null
+  deleted_at: number | string | null
+  message_count: number
+  score: number | string | null
+  in_messages: number | string | null
+  in_comments: number | string | null
+  in_customer: number | string | null
+  in_fields: number | string | null
+}
+
+export interface SearchHit {
+  id: number
+  status: string
+  groupId: number | null
+  agentId: string | null
+  customerName: string
+  customerEmail: string
+  customerUsername: string | null
+  question: string
+  createdAt: number
+  endedAt: number | null
+  deletedAt: number | null
+  messageCount: number
+  /** Relevance: higher is better; 0 without a search string. */
+  score: number
+  /** Where the search string was found: how many messages, and whether comments, customer fields, custom values. */
+  found: { messages: number, comments: boolean, customer: boolean, fields: boolean }
+}
+
+export function toHit (row: LcSearchRow): SearchHit {
+  return {
+    id: Number(row.id),
+    status: row.status,
+    groupId: row.group_id === null ? null : Number(row.group_id),
+    agentId: row.agent_id === null ? null : String(row.agent_id),
+    customerName: row.customer_name,
+    customerEmail: row.customer_email,
+    customerUsername: row.customer_username,
+    question: row.question,
+    createdAt: toMs(row.created_at)!,
+    endedAt: toMs(row.ended_at),
+    deletedAt: toMs(row.deleted_at),
+    messageCount: Number(row.message_count),
+    score: Number(row.score ?? 0),
+    found: {
+      messages: Number(row.in_messages ?? 0),
+      comments: Number(row.in_comments ?? 0) > 0,
+      customer: Number(row.in_customer ?? 0) > 0,
+      fields: Number(row.in_fields ?? 0) > 0
+    }
+  }
+}
+
+/**
+ * LIKE with what a person typed taken literally: `%`, `_` and the escape character are
+ * escaped. `!` rather than a backslash, which the two databases read differently in SQL.
+ */
+export function likeLiteral (typed: string): string {
+  return typed.replace(/[!%_]/g, (c) => `!${c}`)
+}
+const like = "LIKE ? ESCAPE '!'"
+
+/**
+ * What a full-text search is given of `typed`. MySQL's parser keeps `real_name` as one
+ * word, SQLite's makes it two (and so does searchWords): searched for as `real` and `name`,
+ * MySQL would find nothing. Only the piece before the first underscore is searched for,
+ * as a prefix, which both databases find; the result is the same on both, a little wider.
+ */
+export function fullTextInput (typed: string): string {
+  return typed.replace(/[\p{L}\p{N}]*(?:_[\p{L}\p{N}_]*)+/gu, (run) => run.split('_')[0]!)
+}
+
+/**
+ * The rows of every section holding every word of `text`, as (chat_id, section, ft_score):
+ * messages, comments and resolutions, the customer's name, email and username, custom field
+ * values. Null when `text` holds no word worth searching for.
+ */
+function sectionHits (db: Db, text: string): Knex.QueryBuilder | null {
+  const all = { mode: 'all' } as const
+  const input = fullTextInput(text)
+  const messages = fullTextMatch(db as Knex, indexes.messages, input, { ...all, alias: 'm' })
+  const comments = fullTextMatch(db as Knex, indexes.comments, input, { ...all, alias: 'cm' })
+  const customer = fullTextMatch(db as Knex, indexes.customer, input, { ...all, alias: 'cu' })
+  const values = fullTextMatch(db as Knex, indexes.fieldValues, input, { ...all, alias: 'fv' })
+  if (!messages || !comments || !customer || !values) return null
+  const section = (n: number): Knex.Raw => db.raw(`${n} AS section`)
+  return messages.apply(db('lc_messages as m').select('m.chat_id as chat_id', section(Section.messages)).whereNotIn('m.kind', jsonKinds))
+    .unionAll([
+      comments.apply(db('lc_chat_comments as cm').select('cm.chat_id as chat_id', section(Section.comments))),
+      customer.apply(db('lc_chats as cu').select('cu.id as chat_id', section(Section.customer))),
+      values.apply(db('lc_chat_field_values as fv').select('fv.chat_id as chat_id', section(Section.fields)))
+    ])
+}
+
+/** The matching chats with their relevance (the sum over every row found) and where they matched. */
+function chatHits (db: Db, text: string): Knex.QueryBuilder | null {
+  const hits = sectionHits(db, text)
+  if (!hits) return null
+  const count = (s: number): string => `SUM(CASE WHEN u.section = ${s} THEN 1 ELSE 0 END)`
+  return db.from(hits.as('u')).select('u.chat_id')
+    .select(db.raw('SUM(u.ft_score) AS score'))
+    .select(db.raw(`${count(Section.messages)} AS in_messages`))
+    .select(db.raw(`${count(Section.comments)} AS in_comments`))
+    .select(db.raw(`${count(Section.customer)} AS in_customer`))
+    .select(db.raw(`${count(Section.fields)} AS in_fields`))
+    .groupBy('u.chat_id')
+}
+
+/** Chat ids holding every word of `text` in some section, for `WHERE id IN (…)`; null without a word worth searching for. */
+export function chatIdsMatching (db: Db, text: string, orId?: number): Knex.QueryBuilder | null {
+  const hits = sectionHits(db, text)
+  if (!hits) return orId === undefined ? null : db('lc_chats').select('id as chat_id').where('id', orId)
+  const ids = db.from(hits.as('u')).select('u.chat_id')
+  return orId === undefined ? ids : ids.union([db('lc_chats').select('id as chat_id').where('id', orId)])
+}
+
+function visibleTo (q: Knex.QueryBuilder, v: Visibility): void {
+  const inGroups = (w: Knex.QueryBuilder, groups: number[] | 'all'): void => {
+    if (groups === 'all') return
+    w.andWhere((g) => {
+      g.whereNull('c.group_id')
+      if (groups.length > 0) g.orWhereIn('c.group_id', groups)
+    })
+  }
+  q.andWhere((w) => {
+    w.where('c.agent_id', v.agentId)
+    if (v.groups !== null) {
+      const groups = v.groups
+      w.orWhere((g) => { g.whereRaw('1 = 1'); inGroups(g, groups) })
+    }
+    if (v.queues !== null) {
+      const queues = v.queues
+      w.orWhere((g) => {
+        g.where('c.status', 'queued').andWhere((t) => { t.whereNull('c.transferred_to').orWhere('c.transferred_to', v.agentId) })
+        inGroups(g, queues)
+      })
+    }
+  })
+}
+
+/** Each word typed must be in the column (the full-text narrowing ahead makes it fast). */
+function containsEvery (q: Knex.QueryBuilder, column: string, typed: string): void {
+  for (const word of typed.split(/\s+/).filter(Boolean).slice(0, 12)) q.andWhereRaw(`?? ${like}`, [column, `%${likeLiteral(word)}%`])
+}
+
+/**
+ * Narrows `q` (lc_chats as c) to chats whose customer fields hold every word of `typed`,
+ * through the full-text index, when it has words worth indexing; the exact test follows.
+ */
+function narrowByCustomer (db: Db, q: Knex.QueryBuilder, typed: string, alias: string): void {
+  const match = fullTextMatch(db as Knex, indexes.customer, fullTextInput(typed), { mode: 'all', alias: `${alias}_c` })
+  if (match) q.join(match.apply(db(`lc_chats as ${alias}_c`).select(`${alias}_c.id`)).as(alias), `${alias}.id`, 'c.id')
+}
+
+/**
+ * One page of chats matching every criterion of `filter` that `visibility` lets the agent
+ * see, best match first (or newest, or oldest); `limit` rows at most.
+ */
+export async function searchChats (db: Db, filter: SearchFilter, visibility: Visibility, order: SearchOrder): Promise<LcSearchRow[]> {
+  const q = db('lc_chats as c').select(
+    'c.id', 'c.status', 'c.group_id', 'c.agent_id', 'c.customer_name', 'c.customer_email', 'c.customer_username',
+    'c.question', 'c.created_at', 'c.ended_at', 'c.deleted_at', 'c.message_count'
+  )
+  const hits = filter.text === undefined ? null : chatHits(db, filter.text)
+  if (filter.text !== undefined && !hits) return []
+  if (hits) {
+    q.join(hits.as('h'), 'h.chat_id', 'c.id').select('h.score', 'h.in_messages', 'h.in_comments', 'h.in_customer', 'h.in_fields')
+  } else {
+    q.select(db.raw('0 AS score'))
+  }
+  if (filter.deleted) q.whereNotNull('c.deleted_at')
+  else q.whereNull('c.deleted_at')
+  visibleTo(q, visibility)
+  if (filter.chatId !== undefined) q.where('c.id', filter.chatId)
+  if (filter.email !== undefined) {
+    const email = filter.email
+    // A local part ("dana@…"): the address starts with it, by the B-tree index on
+    // customer_email. Otherwise ("@customer.example", "customer.example"): anywhere in it.
+    if (/^[^@]+@/.test(email)) {
+      q.whereRaw(`c.customer_email ${like}`, [`${likeLiteral(email)}%`])
+    } else {
+      narrowByCustomer(db, q, email, 'by_email')
+      q.whereRaw(`c.customer_email ${like}`, [`%${likeLiteral(email)}%`])
+    }
+  }
+  if (filter.name !== undefined) {
+    narrowByCustomer(db, q, filter.name, 'by_name')
+    containsEvery(q, 'c.customer_name', filter.name)
+  }
+  if (filter.username !== undefined) {
+    narrowByCustomer(db, q, filter.username, 'by_username')
+    q.whereRaw(`c.customer_username ${like}`, [`${likeLiteral(filter.username)}%`])
+  }
+  if (filter.from !== undefined) q.where('c.created_at', '>=', filter.from)
+  if (filter.until !== undefined) q.where('c.created_at', '<', filter.until)
+  if (filter.groupId !== undefined) q.where('c.group_id', filter.groupId)
+  if (filter.agentId !== undefined) q.where('c.agent_id', filter.agentId)
+  if (filter.status !== undefined) q.where('c.status', filter.status)
+  for (const f of filter.fields ?? []) {
+    q.whereExists(function () {
+      this.select(db.raw('1')).from('lc_chat_field_values as v').whereRaw('v.chat_id = c.id').andWhere('v.field_id', f.fieldId)
+      if (f.match === 'equals') this.andWhere('v.value', f.value)
+      else this.andWhereRaw(`v.value ${like}`, [`%${likeLiteral(f.value)}%`])
+    })
+  }
+  const by = order.by === 'relevance' && !hits ? 'newest' : order.by
+  // Ties go newest first by chat number (it follows start time): ordered by the hits' columns
+  // alone, the database sorts the hits first and reads chats only until the page is full.
+  if (by === 'relevance') q.orderBy([{ column: 'h.score', order: 'desc' }, { column: 'h.chat_id', order: 'desc' }])
+  else {
+    const dir = by === 'oldest' ? 'asc' : 'desc'
+    q.orderBy([{ column: 'c.created_at', order: dir }, { column: 'c.id', order: dir }])
+  }
+  return await q.limit(order.limit) as LcSearchRow[]
+}

@@ -1,0 +1,274 @@
+import type { Knex } from 'knex'
+import type { ChatService } from '../chats/service.ts'
+import { type Actor, type AgentScope, type Chat, ChatStatus, sees } from '../chats/types.ts'
+import { statusLabels } from '../chats/view-models.ts'
+import { transact } from '../db/index.ts'
+import {
+  isCoded, LC_ERR_ABANDON_HOST, LC_ERR_CHAT_STATE_CONFLICT, LC_ERR_TICKET_CHAT_STATE, LC_ERR_TICKET_FIELD_OPTION, LC_ERR_TICKET_FIELD_REQUIRED,
+  LC_ERR_TICKET_FIELD_TOO_LONG, LC_ERR_TICKET_FIELD_UNKNOWN, LC_ERR_TICKET_HOST, LC_ERR_TICKET_KIND, LC_ERR_TICKET_NOT_LINKED,
+  LC_ERR_TICKET_NOT_SAVED, LC_ERR_TICKET_NOT_YOURS, LC_ERR_TICKET_SUMMARY, LC_ERR_TICKET_TEMPLATE_UNKNOWN
+} from '../errors.ts'
+import type { HostAdapter, HostTicket, NewTicket, TemplateField, TicketKind, TicketTemplate } from '../host/adapter.ts'
+import type { ChatItem, ItemService } from '../items/service.ts'
+import type { TranscriptService } from '../transcripts/service.ts'
+
+export type TicketService = ReturnType<typeof createTicketService>
+
+export const allKinds: TicketKind[] = ['incident', 'work_order', 'ticket']
+export const kindLabels: Record<TicketKind, string> = { incident: 'Incident', work_order: 'Work Order', ticket: 'Ticket' }
+/** Seed 003's Status / Status Reason for an abandoned chat's tickets, where the host names none. */
+export const defaultCancelled = { status: 'Cancelled', reason: 'Abandoned chat' }
+export const maxSummaryLength = 255
+export const maxFieldLength = 4000
+/** Chats a ticket may be made from: an agent has (or had) them, so there is a transcript to file. */
+const ticketable: readonly ChatStatus[] = [ChatStatus.active, ChatStatus.ended, ChatStatus.abandoned]
+
+/** What the Create Ticket menu, a template or the Confirm + Save form sent, as typed. */
+export interface TicketInput {
+  kind: TicketKind
+  templateId?: string
+  /** Present only from the Confirm + Save form: the summary as the agent left it. */
+  summary?: string
+  /** Template field values by field name (the form's `f_<name>`), as typed. */
+  fields: Record<string, string>
+}
+
+/** A template field in the Confirm + Save form: its value as it stands and, once saved, why it was refused. */
+export interface DraftField extends TemplateField {
+  error: string | null
+}
+
+/** A ticket from a template that needs the agent first (003 "Confirm + Save"): what it will be, and what is missing. */
+export interface TicketDraft {
+  chat: Chat
+  kind: TicketKind
+  template: TicketTemplate
+  summary: string
+  summaryError: string | null
+  /** The description as it will be saved: the template's text, then the transcript. */
+  description: string
+  fields: DraftField[]
+}
+
+export type CreateOutcome =
+  | { created: { chat: Chat, ticket: HostTicket, itemId: number, kind: TicketKind }, draft?: undefined, refused?: undefined }
+  | { draft: TicketDraft, refused: boolean, created?: undefined }
+
+export interface AbandonPrompt {
+  chat: Chat
+  /** Tickets made from the chat, which abandoning sets to `cancelled`. */
+  tickets: ChatItem[]
+  cancelled: { status: string, reason: string }
+  /** What "create one first" makes: the host's first kind. */
+  firstKind: TicketKind
+}
+
+export interface TicketServiceDeps {
+  db: Knex
+  chats: ChatService
+  items: ItemService
+  transcripts: TranscriptService
+  host: HostAdapter
+}
+
+const actorOf = (scope: AgentScope): Actor => ({ kind: 'agent', id: scope.id, name: scope.name })
+const blank = (value: string): boolean => value.trim() === ''
+
+/**
+ * Tickets from a chat's transcript (seed 003, "To create incidents or work orders from a
+ * chat", with or without a template) and Abandon ("To close a chat session"). The ticket is
+ * the help desk's, made through the host seam; the chat lists it in Related Items. When
+ * host and plugin share a database both commit in one transaction, else the ticket is made
+ * first and then listed. The chat's own agent, or a supervisor of its group, may do either.
+ */
+export function createTicketService ({ db, chats, items, transcripts, host }: TicketServiceDeps) {
+  const kinds = (): TicketKind[] => host.ticketKinds && host.ticketKinds.length > 0 ? host.ticketKinds : allKinds
+  const cancelled = (): { status: string, reason: string } => host.cancelledStatus ?? defaultCancelled
+
+  /** The chat's agent, or a supervisor who sees its group; `viewer` may be a bare agent id (a socket push). */
+  function mayAct (chat: Chat, viewer: AgentScope | string): boolean {
+    if (typeof viewer === 'string') return chat.agentId === viewer
+    return chat.agentId === viewer.id || (viewer.supervise && sees(viewer, chat.groupId))
+  }
+
+  async function actable (chatId: number, scope: AgentScope): Promise<Chat> {
+    const chat = await chats.get(chatId)
+    if (!mayAct(chat, scope)) throw new LC_ERR_TICKET_NOT_YOURS(String(chat.id))
+    return chat
+  }
+
+  /** Every help desk call before anything is written: a failure means nothing was made, which the message says. */
+  async function ask<T> (kind: TicketKind, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call()
+    } catch (err) {
+      throw Object.assign(new LC_ERR_TICKET_HOST(kindLabels[kind].toLowerCase()), { cause: err })
+    }
+  }
+
+  /** Signed in, the customer is the requester; else the help desk user with the email they gave, if exactly one. */
+  async function requesterOf (chat: Chat, kind: TicketKind): Promise<string | null> {
+    if (chat.customerUserId) return chat.customerUserId
+    const email = chat.customerEmail.trim().toLowerCase()
+    if (email === '') return null
+    const same = (await ask(kind, async () => await host.findUsers(email, 5))).filter((u) => u.email.trim().toLowerCase() === email)
+    return same.length === 1 ? same[0]!.id : null
+  }
+
+  /** The summary of a ticket made without a template: the customer's question, on one line. */
+  function summaryOf (chat: Chat): string {
+    const line = chat.question.replace(/\s+/g, ' ').trim()
+    const chars = [...line]
+    const text = chars.length > maxSummaryLength ? chars.slice(0, maxSummaryLength - 1).join('') + '…' : line
+    return text || `Live chat #${chat.id}`
+  }
+
+  /** Checks the form's values against the template; on the first arrival (nothing typed yet) no message is shown. */
+  function draftOf (chat: Chat, kind: TicketKind, template: TicketTemplate, input: TicketInput, transcript: string): { draft: TicketDraft, complete: boolean } {
+    const typed = input.summary !== undefined
+    const known = new Set((template.fields ?? []).map((f) => f.name))
+    const stray = Object.keys(input.fields).find((name) => !known.has(name))
+    if (stray !== undefined) throw new LC_ERR_TICKET_FIELD_UNKNOWN(stray)
+    let complete = true
+    const fields = (template.fields ?? []).map((f): DraftField => {
+      const value = (input.fields[f.name] ?? f.value).replace(/\r\n/g, '\n').trim()
+      let error: string | null = null
+      if (f.required && blank(value)) error = new LC_ERR_TICKET_FIELD_REQUIRED(f.label).message
+      else if (f.options && value !== '' && !f.options.includes(value)) error = new LC_ERR_TICKET_FIELD_OPTION(f.label).message
+      else if ([...value].length > maxFieldLength) error = new LC_ERR_TICKET_FIELD_TOO_LONG(f.label, maxFieldLength.toLocaleString('en')).message
+      if (error) complete = false
+      return { ...f, value, error: typed ? error : null }
+    })
+    const summary = (typed ? input.summary! : template.summary || summaryOf(chat)).replace(/\s+/g, ' ').trim()
+    let summaryError: string | null = null
+    if (summary === '' || [...summary].length > maxSummaryLength) {
+      complete = false
+      summaryError = new LC_ERR_TICKET_SUMMARY().message
+    }
+    const description = [template.description.trim(), transcript].filter((part) => part !== '').join('\n\n')
+    return { draft: { chat, kind, template, summary, summaryError: typed ? summaryError : null, description, fields }, complete }
+  }
+
+  /**
+   * Makes the ticket and lists it in the chat's Related Items with its History row. Sharing
+   * a database, the host writes in our transaction, so a failure anywhere leaves neither.
+   */
+  async function save (chat: Chat, scope: AgentScope, ticket: NewTicket, templateName: string | null): Promise<{ ticket: HostTicket, itemId: number }> {
+    const label = kindLabels[ticket.kind].toLowerCase()
+    const link = async (trx: Knex.Transaction, made: HostTicket): Promise<number> =>
+      await items.linkCreatedTicket(trx, chat.id, scope, { ref: made.ref, url: made.url, summary: made.summary ?? ticket.summary, kind: ticket.kind, template: templateName })
+    if (host.sharesDatabase?.(db) === true) {
+      try {
+        return await transact(db, async (trx) => {
+          const made = await ask(ticket.kind, async () => await host.createTicket(ticket, { transaction: trx }))
+          return { ticket: made, itemId: await link(trx, made) }
+        })
+      } catch (err) {
+        if (isCoded(err)) throw err
+        throw Object.assign(new LC_ERR_TICKET_NOT_SAVED(label), { cause: err })
+      }
+    }
+    const made = await ask(ticket.kind, async () => await host.createTicket(ticket))
+    try {
+      return { ticket: made, itemId: await transact(db, async (trx) => await link(trx, made)) }
+    } catch (err) {
+      throw Object.assign(new LC_ERR_TICKET_NOT_LINKED(made.ref), { cause: err })
+    }
+  }
+
+  /** Who may abandon, and only an active chat; anything else is refused before the help desk is touched. */
+  async function abandonable (chatId: number, scope: AgentScope): Promise<Chat> {
+    const chat = await actable(chatId, scope)
+    if (chat.status !== ChatStatus.active) throw new LC_ERR_CHAT_STATE_CONFLICT(statusLabels[chat.status].toLowerCase(), 'abandoned')
+    return chat
+  }
+
+  return {
+    kinds,
+    cancelled,
+    mayAct,
+
+    /** Whether the Create Ticket menu belongs on this chat for this viewer. */
+    offered (chat: Chat, viewer: AgentScope | string): boolean {
+      return ticketable.includes(chat.status) && mayAct(chat, viewer)
+    },
+
+    /**
+     * Create Incident / Work Order / Ticket. Without a template, or with one whose required
+     * fields are all set, the ticket is made at once. A template with a required field still
+     * blank comes back as a draft for the Confirm + Save form; submitting the form with a
+     * field still blank comes back `refused`, each message beside its field.
+     */
+    async create (chatId: number, scope: AgentScope, input: TicketInput): Promise<CreateOutcome> {
+      const chat = await actable(chatId, scope)
+      if (!ticketable.includes(chat.status)) throw new LC_ERR_TICKET_CHAT_STATE(statusLabels[chat.status].toLowerCase())
+      const offered = kinds()
+      if (!offered.includes(input.kind)) throw new LC_ERR_TICKET_KIND(kindLabels[input.kind].toLowerCase(), offered.map((k) => kindLabels[k]).join(', '))
+      let template: TicketTemplate | null = null
+      if (input.templateId !== undefined) {
+        template = (await ask(input.kind, async () => await host.ticketTemplates(input.kind))).find((x) => x.id === input.templateId) ?? null
+        if (!template) throw new LC_ERR_TICKET_TEMPLATE_UNKNOWN(kindLabels[input.kind].toLowerCase(), input.templateId)
+      } else if (input.summary !== undefined || Object.keys(input.fields).length > 0) {
+        // Only a template's form sends values; without the template they belong to nothing.
+        throw new LC_ERR_TICKET_FIELD_UNKNOWN(Object.keys(input.fields)[0] ?? 'summary')
+      }
+      // The transcript's heading names the agent, which the help desk answers.
+      const transcript = await ask(input.kind, async () => await transcripts.plainText(chat))
+      let ticket: NewTicket
+      if (template) {
+        const { draft, complete } = draftOf(chat, input.kind, template, input, transcript)
+        if (!complete) return { draft, refused: input.summary !== undefined }
+        ticket = {
+          kind: input.kind,
+          templateId: template.id,
+          summary: draft.summary,
+          description: draft.description,
+          requesterId: null,
+          assigneeId: null,
+          chatId: chat.id,
+          fields: Object.fromEntries(draft.fields.map((f) => [f.name, f.value]))
+        }
+      } else {
+        ticket = { kind: input.kind, summary: summaryOf(chat), description: transcript, requesterId: null, assigneeId: null, chatId: chat.id }
+      }
+      ticket.requesterId = await requesterOf(chat, input.kind)
+      ticket.assigneeId = chat.agentId ?? scope.id
+      const saved = await save(chat, scope, ticket, template?.name ?? null)
+      return { created: { chat, ticket: saved.ticket, itemId: saved.itemId, kind: input.kind } }
+    },
+
+    /** What Abandon asks before it acts: the tickets it will cancel, or that there are none. */
+    async abandonPrompt (chatId: number, scope: AgentScope): Promise<AbandonPrompt> {
+      const chat = await abandonable(chatId, scope)
+      return { chat, tickets: await items.createdTickets(chat.id), cancelled: cancelled(), firstKind: kinds()[0]! }
+    },
+
+    /**
+     * Abandon: first every ticket made from the chat gets the host's cancelled status and
+     * reason, with a line in its activity; then the chat becomes abandoned (chats.abandonChat:
+     * an event both sides see, History, the agent's capacity freed). A help desk failure
+     * leaves the chat active, so the same request can simply be sent again; a ticket already
+     * cancelled is not written twice.
+     */
+    async abandon (chatId: number, scope: AgentScope): Promise<{ chat: Chat, cancelled: string[] }> {
+      const chat = await abandonable(chatId, scope)
+      const { status, reason } = cancelled()
+      const refs: string[] = []
+      for (const item of await items.createdTickets(chat.id)) {
+        const ref = item.ticketRef!
+        try {
+          const now = await host.getTicket(ref)
+          if (now === null) continue
+          refs.push(ref)
+          if (now.status === status) continue
+          await host.setTicketStatus(ref, status, reason)
+          await host.addTicketActivity(ref, `${status} (${reason}): live chat #${chat.id} was abandoned by ${scope.name}`, scope.id)
+        } catch (err) {
+          throw Object.assign(new LC_ERR_ABANDON_HOST(ref, status), { cause: err })
+        }
+      }
+      const done = await chats.abandonChat(chat.id, actorOf(scope), refs.length > 0 ? { tickets: refs, status, reason } : undefined)
+      return { chat: done, cancelled: refs }
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { createCustomerService } from '../../plugin/customer/service.ts'
+import { createFileService, type FileService } from '../../plugin/files/service.ts'
+import type { HostAdapter } from '../../plugin/host/adapter.ts'
+import { createJobService, type JobService } from '../../plugin/jobs/service.ts'
+import { loadManifest, resolveSettings, type Settings } from '../../plugin/manifest.ts'
+import { type Services, services } from './given.ts'
+
+export interface LogLine { level: 'info' | 'warn' | 'error', obj: object, msg: string }
+
+export interface JobServices extends Services {
+  jobs: JobService
+  files: FileService
+  settings: Settings
+  /** Where chat files are kept. */
+  uploadDir: string
+  log: LogLine[]
+}
+
+/**
+ * The scheduled jobs wired as the plugin wires them, over services on a fresh seeded
+ * database, without HTTP and without starting the schedules (tests run jobs themselves).
+ * `wrapHost` stands in for the help desk where a test needs it to fail or to be slow; the
+ * chats themselves keep the real adapter.
+ */
+export async function jobServices (t: { teardown: (fn: () => unknown) => void, testdir: () => string }, opts: { clock: () => number, settings?: Record<string, unknown>, wrapHost?: (real: HostAdapter) => HostAdapter, instanceName?: string }): Promise<JobServices> {
+  const s = await services(t, { clock: opts.clock })
+  const manifest = loadManifest()
+  const settings = resolveSettings(manifest, opts.settings ?? {})
+  const host = opts.wrapHost ? opts.wrapHost(s.host) : s.host
+  const uploadDir = t.testdir()
+  const files = createFileService({ db: s.knex, chats: s.chats, base: '/livechat', dir: uploadDir, maxFileBytes: settings.maxFileBytes, allowedTypes: settings.allowedFileTypes, clock: opts.clock })
+  const customer = createCustomerService({ host, chats: s.chats, routing: s.routing })
+  const log: LogLine[] = []
+  const line = (level: LogLine['level']) => (obj: object, msg: string) => { log.push({ level, obj, msg }) }
+  const jobs = createJobService({
+    db: s.knex,
+    manifest,
+    settings,
+    routing: s.routing,
+    distributor: s.distributor,
+    chats: s.chats,
+    customer,
+    files,
+    host,
+    log: { info: line('info'), warn: line('warn'), error: line('error') },
+    clock: opts.clock,
+    instanceName: opts.instanceName ?? 'test-instance'
+  })
+  t.teardown(() => { jobs.stop() })
+  return { ...s, jobs, files, settings, uploadDir, log }
+}

@@ -1,0 +1,141 @@
+import t from 'tap'
+import type { Chat } from '../../plugin/chats/types.ts'
+import type { HostAdapter } from '../../plugin/host/adapter.ts'
+import { given } from '../helpers/given.ts'
+import { jobServices } from '../helpers/jobs.ts'
+
+const minute = 60_000
+// The in-process bus hands events over on a later tick.
+const settled = async (): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, 20)) }
+
+t.test('queue timeout', async (t) => {
+  let now = Date.UTC(2026, 10, 21, 12, 0, 0)
+  const clock = (): number => now
+  // The help desk as the test needs it: down, or an agent taking the chat while the ticket is being made.
+  let hostDown = false
+  let duringTicket: (() => Promise<void>) | undefined
+  const s = await jobServices(t, {
+    clock,
+    wrapHost: (real: HostAdapter): HostAdapter => ({
+      ...real,
+      createTicket: async (ticket, write) => {
+        if (hostDown) throw new Error('tickets table is locked')
+        const made = await real.createTicket(ticket, write)
+        const hook = duringTicket
+        duringTicket = undefined
+        await hook?.()
+        return made
+      }
+    })
+  })
+  const ticketOf = async (chatId: number) => await s.knex('tickets').where('chat_id', chatId).first()
+
+  t.test('a chat queued queueTimeoutMinutes becomes a ticket from everything the customer wrote, and is closed', async (t) => {
+    const { chat } = await given.queuedChat(s, { name: 'Quinn Queue', email: 'quinn@customer.example', question: 'My VPN will not connect' })
+    now += minute
+    await s.chats.postMessage(chat.id, { kind: 'customer', id: null, name: 'Quinn Queue' }, 'It says error 809', null)
+    now += 13 * minute
+    t.equal((await s.jobs.run('queue-timeout'))?.rows, 0, 'not yet: queued 14 minutes')
+    t.equal((await s.chats.get(chat.id)).status, 'queued')
+
+    now += minute + 1
+    await settled()
+    const events = s.events.length
+    const run = await s.jobs.run('queue-timeout')
+    t.equal(run?.rows, 1)
+    t.equal(run?.summary, 'Closed 1 chat queued over 15 minutes into tickets')
+    t.equal(run?.error, null)
+
+    const ticket = await ticketOf(chat.id)
+    t.equal(ticket.kind, 'ticket')
+    t.equal(ticket.summary, 'Message from Quinn Queue: My VPN will not connect')
+    t.match(ticket.description, `Live chat #${chat.id} waited 15 minutes in the queue without an agent`)
+    t.match(ticket.description, 'Name: Quinn Queue\nEmail: quinn@customer.example\nDepartment: Support')
+    t.match(ticket.description, 'My VPN will not connect\n\nIt says error 809')
+    t.equal(ticket.requester_id, null)
+
+    const closed = await s.chats.get(chat.id)
+    t.equal(closed.status, 'cancelled')
+    t.equal(closed.endedBy, 'system')
+    t.equal(closed.endedAt, now)
+    const last = (await s.chats.customerMessages(chat.id)).at(-1)!
+    t.equal(last.kind, 'event', 'the customer sees why')
+    t.equal(last.body, `No agent could answer in time, so we have created ticket ${String(ticket.ref)} from your question; the team will reply to quinn@customer.example`)
+    const history = (await s.chats.history(chat.id)).at(-1)!
+    t.equal(history.action, 'queue_timed_out')
+    t.same(JSON.parse(history.data!), { waitedMinutes: 15, afterMinutes: 15, ticket: ticket.ref })
+    t.equal(await s.chats.timeoutTicket(closed), ticket.ref)
+    await settled()
+    t.same(s.events.slice(events).map((e) => e.type), ['chat.message', 'chat.updated', 'queue.changed'])
+    t.equal((await s.jobs.run('queue-timeout'))?.rows, 0, 'closed once')
+    t.equal(Number((await s.knex('tickets').where('chat_id', chat.id).count({ n: '*' }).first())?.n), 1, 'one ticket')
+  })
+
+  t.test('a signed-in customer is the ticket\'s requester', async (t) => {
+    const dana = await s.user('dana')
+    const { chat } = await s.chats.startChat({ name: dana.name, email: dana.email, question: 'Printer jams', customer: dana, groupId: await s.groupId('Support L1') })
+    now += 16 * minute
+    t.equal((await s.jobs.run('queue-timeout'))?.rows, 1)
+    t.equal(String((await ticketOf(chat.id)).requester_id), dana.id)
+  })
+
+  t.test('the help desk failing leaves the chat queued, and the run says so; the next run makes the ticket', async (t) => {
+    const { chat } = await given.queuedChat(s, { name: 'Held Up' })
+    now += 16 * minute
+    hostDown = true
+    const failed = await s.jobs.run('queue-timeout')
+    hostDown = false
+    t.equal(failed?.rows, 0)
+    t.equal(failed?.error, `1 chat left queued for the next run: #${chat.id}: We could not save your message just now; it is still in the form below, so try sending it again in a minute`)
+    t.equal((await s.chats.get(chat.id)).status, 'queued')
+    t.equal(await ticketOf(chat.id), undefined)
+    t.ok(s.log.some((l) => l.level === 'error' && /stays queued/.test(l.msg)))
+    const [record] = await s.knex('lc_job_runs').where({ job: 'queue-timeout' }).orderBy('id', 'desc').limit(1)
+    t.match(record.error, /left queued for the next run/)
+
+    t.equal((await s.jobs.run('queue-timeout'))?.rows, 1)
+    t.equal((await s.chats.get(chat.id)).status, 'cancelled')
+  })
+
+  t.test('a chat an agent takes while its ticket is being made stays with the agent; the ticket is withdrawn', async (t) => {
+    const { chat } = await given.queuedChat(s, { name: 'Just In Time' })
+    now += 16 * minute
+    let taken: Chat | undefined
+    duringTicket = async () => { taken = (await s.chats.acceptChat(chat.id, await s.scope('alice'))).chat }
+    const run = await s.jobs.run('queue-timeout')
+    t.equal(run?.rows, 0)
+    t.equal(run?.summary, 'Closed 0 chats queued over 15 minutes into tickets; withdrew 1 ticket of chats taken meanwhile')
+    t.equal(taken?.status, 'active')
+    const now2 = await s.chats.get(chat.id)
+    t.equal(now2.status, 'active')
+    t.equal(now2.agentId, (await s.user('alice')).id)
+    t.notOk((await s.chats.messages(chat.id)).some((m) => /No agent could answer/.test(m.body)), 'nothing written into the chat')
+    const ticket = await ticketOf(chat.id)
+    t.equal(ticket.status, 'Cancelled')
+    t.equal(ticket.status_reason, 'Answered in live chat')
+    const activity = await s.knex('ticket_activity').where('ticket_id', ticket.id)
+    t.match(activity.map((a: { text: string }) => a.text).join('\n'), `Live chat #${chat.id} was taken or left before it could be closed`)
+  })
+
+  t.test('leaves alone chats taken, left or deleted before the timeout', async (t) => {
+    const taken = (await given.queuedChat(s, { name: 'Taken' })).chat
+    const left = (await given.queuedChat(s, { name: 'Left' })).chat
+    const deleted = (await given.queuedChat(s, { name: 'Deleted' })).chat
+    await s.chats.acceptChat(taken.id, await s.scope('alice'))
+    await s.chats.endChat(left.id, { kind: 'customer', id: null, name: 'Left' })
+    await s.knex('lc_chats').where('id', deleted.id).update({ deleted_at: now })
+    now += 60 * minute
+    t.equal((await s.jobs.run('queue-timeout'))?.rows, 0)
+    t.equal((await s.chats.get(left.id)).endedBy, 'customer')
+    for (const c of [taken, left, deleted]) t.equal(await ticketOf(c.id), undefined)
+  })
+})
+
+t.test('queue timeout: queueTimeoutMinutes 0 lets chats wait', async (t) => {
+  let now = Date.UTC(2026, 10, 21, 12, 0, 0)
+  const s = await jobServices(t, { clock: () => now, settings: { queueTimeoutMinutes: 0 } })
+  const { chat } = await given.queuedChat(s)
+  now += 24 * 60 * minute
+  t.equal((await s.jobs.run('queue-timeout'))?.summary, 'Off: queueTimeoutMinutes is 0')
+  t.equal((await s.chats.get(chat.id)).status, 'queued')
+})
