@@ -240,11 +240,25 @@ t.test('reoffer: a chat its agent answers while the re-offer job runs stays with
   t.equal(chat.agentId, agent.id)
   now += 61_000
   await s.routing.heartbeat([agent.id])
-  // The job has listed the chat as unanswered when the agent's first reply lands.
-  const [moved, answered] = await Promise.all([
-    s.distributor.reoffer(),
-    s.chats.postMessage(chat.id, { kind: 'agent', id: agent.id, name: agent.name }, 'Hello, looking at it now', null)
-  ])
+  // The job's own service runs on a connection that holds its transaction back until the
+  // reply is committed: so the job has listed the chat as unanswered (its read is done) when
+  // the agent's first reply lands, on every run and on both databases.
+  let listed!: () => void
+  const atTransaction = new Promise<void>((resolve) => { listed = resolve })
+  let release!: () => void
+  const replied = new Promise<void>((resolve) => { release = resolve })
+  const held = new Proxy(s.knex, {
+    get (target, prop, receiver) {
+      if (prop !== 'transaction') return Reflect.get(target, prop, receiver)
+      return async (...args: Parameters<Knex['transaction']>) => { listed(); await replied; return await target.transaction(...args) }
+    }
+  })
+  const jobChats = createChatService({ db: held, bus: s.bus, host: s.host, routing: s.routing, maxMessageLength: 10000, clock: () => now })
+  const job = jobChats.reofferUnanswered(60_000)
+  await atTransaction
+  const answered = await s.chats.postMessage(chat.id, { kind: 'agent', id: agent.id, name: agent.name }, 'Hello, looking at it now', null)
+  release()
+  const moved = (await job).length
   t.equal(answered.duplicate, false, 'the reply is stored and sent to the customer')
   const after = await s.chats.get(chat.id)
   t.equal(after.lastAgentMessageAt, now, 'the chat records the answer')
