@@ -9,6 +9,7 @@ import type { DeflectionService } from './deflections/service.ts'
 import type { EventsDeps } from './events/view-models.ts'
 import type { FieldsDeps } from './fields/view-models.ts'
 import type { FileService } from './files/service.ts'
+import type { ImService } from './im/service.ts'
 import type { ItemsDeps } from './items/view-models.ts'
 import type { Manifest, Settings } from './manifest.ts'
 import type { PreferenceService } from './preferences/service.ts'
@@ -41,6 +42,8 @@ export interface RouteDeps {
   fields: FieldsDeps
   /** Manual events: their administration and the chat header's Actions menu. */
   events: EventsDeps
+  /** Internal messaging: instant message threads between agents, and chat rooms. */
+  im: ImService
   /** Files sent in chats: Send file, downloads and the Attachments tab. */
   files: FileService
   /** The post-chat survey: the customer's form and the Survey tab. */

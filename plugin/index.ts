@@ -43,6 +43,11 @@ import { fieldRoutes } from './fields/routes.ts'
 import { createFieldService } from './fields/service.ts'
 import { createFieldViews } from './fields/view-models.ts'
 import { fileRoutes } from './files/routes.ts'
+import { createImService } from './im/service.ts'
+import { registerImProjections } from './im/projections.ts'
+import { imRoutes } from './im/routes.ts'
+import { createImViews } from './im/view-models.ts'
+import { roomRoutes } from './im/room-routes.ts'
 import { createFileService } from './files/service.ts'
 import type { HostAdapter } from './host/adapter.ts'
 import { jobRoutes } from './jobs/routes.ts'
@@ -201,6 +206,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     log: fastify.log
   })
   const base = fastify.prefix
+  // Internal messaging between agents: instant message threads and chat rooms (plugin/im).
+  const im = createImService({ db, bus, host, chats, routing, clock, maxMessageLength: settings.maxMessageLength, settings, base })
   // Custom fields, manual events and related items come before the console's views: a pane
   // shows the first two, and the Customer tab totals the time logs.
   const items = createItemService({ db, chats, host, clock })
@@ -246,14 +253,18 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     db, chats, base, clock, dir: opts.uploadDir ?? resolve(projectRoot, 'data/uploads'), maxFileBytes: settings.maxFileBytes, allowedTypes: settings.allowedFileTypes
   })
   // Scheduled in every instance when `jobs` is not false; the admin page and Run now work either way.
-  const jobs = createJobService({ db, manifest, settings, routing, distributor, chats, customer, files, host, log: fastify.log, clock, instanceName: opts.instanceName })
+  const jobs = createJobService({ db, manifest, settings, routing, distributor, chats, customer, files, im, host, log: fastify.log, clock, instanceName: opts.instanceName })
+
+  // Instant messages' list, pages and pop-ups; the hub streams threads' and rooms' messages with the message partial.
+  const imViews = createImViews({ base, im, views, host, chats, preferences, clock, maxMessageLength: settings.maxMessageLength })
+  registerImProjections(hub, { im, views, base, maxMessageLength: settings.maxMessageLength })
 
   // Every state change must come from our own pages (the CSRF token is checked per route too).
   fastify.addHook('onRequest', async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') access.checkOrigin(request.headers, request.protocol, false)
   })
 
-  const deps: RouteDeps = { base, answers: createAnswers(views), chats, preferences, canned, comments: { service: comments, views: commentViews }, items: { service: items, views: itemViews }, resources: { service: resources, views: resourceViews }, surveys: { service: surveys, views: surveyViews }, fields: { service: fields, views: fieldViews }, events: { service: manualEvents, views: eventViews }, tickets: { service: tickets, views: ticketViews }, transcripts, files, routing, access, hub, views, consoleViews, customerViews, customer, deflections, settings, manifest }
+  const deps: RouteDeps = { base, answers: createAnswers(views), chats, preferences, canned, comments: { service: comments, views: commentViews }, items: { service: items, views: itemViews }, resources: { service: resources, views: resourceViews }, surveys: { service: surveys, views: surveyViews }, fields: { service: fields, views: fieldViews }, events: { service: manualEvents, views: eventViews }, tickets: { service: tickets, views: ticketViews }, transcripts, files, im, routing, access, hub, views, consoleViews, customerViews, customer, deflections, settings, manifest }
   await fastify.register(customerRoutes, deps)
   await fastify.register(consoleRoutes, deps)
   await fastify.register(listRoutes, { ...deps, lists })
@@ -272,6 +283,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(adminRoutes, { ...deps, host })
   await fastify.register(deflectionRoutes, deps)
   await fastify.register(jobRoutes, { ...deps, jobs, clock })
+  await fastify.register(imRoutes, { ...deps, imViews })
+  await fastify.register(roomRoutes, deps)
   await fastify.register(socketRoutes, deps)
 
   if (opts.jobs !== false) jobs.start()

@@ -24,7 +24,7 @@ export interface Manifest {
   navigation: ManifestNavigation[]
 }
 
-export type Permission = 'livechat.agent' | 'livechat.transfer' | 'livechat.supervise' | 'livechat.delete' | 'livechat.admin'
+export type Permission = 'livechat.agent' | 'livechat.transfer' | 'livechat.supervise' | 'livechat.delete' | 'livechat.admin' | 'livechat.rooms'
 
 /** Settings after validation, with every default filled in (see settingsSchema in manifest.json). */
 export interface Settings {
@@ -44,6 +44,8 @@ export interface Settings {
   purgeAfterDays: number
   /** Deleted chats the purge job removes per transaction. */
   purgeBatchSize: number
+  /** An instant message thread with no message for this many hours becomes inactive. */
+  imInactiveHours: number
   /** An active chat whose customer has been gone this long is ended (0: never). */
   idleEndMinutes: number
   /** A chat queued this long becomes a ticket and is closed (0: never). */

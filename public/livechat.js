@@ -25,9 +25,22 @@
       list.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
       parts.push(list.getAttribute('data-lc-chat') + '.' + seq)
     })
+    // The same per instant message thread or chat room on the page (`im`), so a reconnect
+    // follows them again from where the page is; one conversation shown twice counts once.
+    const im = {}
+    document.querySelectorAll('[data-lc-im-seq]').forEach(function (list) {
+      const id = list.getAttribute('data-lc-im-seq')
+      let seq = im[id] || 0
+      list.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
+      im[id] = seq
+    })
+    const imParts = Object.keys(im).map(function (id) { return id + '.' + im[id] })
     const url = new URL(el.getAttribute('data-lc-ws-base'), location.href)
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:'
-    if (parts.length) url.search = '?since=' + parts.join(',')
+    const query = new URLSearchParams(url.search)
+    if (parts.length) query.set('since', parts.join(','))
+    if (imParts.length) query.set('im', imParts.join(','))
+    url.search = query.toString()
     return url.href
   }
 
@@ -601,4 +614,153 @@
     const form = uploadForm(e.target)
     if (form) say(form, 'The file could not be sent; check your connection and try again')
   })
+})()
+
+// ---------------------------------------------------------------- Instant messages
+// (views/im/): the New dialog, pop-ups, a conversation's scrolling, "mine" marks and
+// read marks, and the Instant Messages list's refresh signal. Rooms share the
+// conversation parts.
+;(function () {
+  'use strict'
+
+  function modal () { return document.getElementById('lc-im-modal') }
+
+  // New (the topbar's New menu, the list's New, a chat's Actions → Assistance): in the
+  // console's dialog where the page has one; elsewhere the link opens the New page.
+  document.addEventListener('click', function (e) {
+    const link = e.target.closest && e.target.closest('a[data-lc-im-new]')
+    const dialog = modal()
+    if (!link || !dialog || !dialog.showModal || e.ctrlKey || e.metaKey || e.shiftKey) return
+    e.preventDefault()
+    const menu = link.closest('details')
+    if (menu) menu.open = false
+    htmx.ajax('GET', link.getAttribute('href'), { source: link, target: '#lc-notice', swap: 'none' })
+  })
+  document.addEventListener('click', function (e) {
+    if (!e.target.closest || !e.target.closest('[data-lc-im-close]')) return
+    const dialog = modal()
+    if (dialog && dialog.open) dialog.close()
+  })
+  function openModal () {
+    const dialog = modal()
+    if (!dialog || dialog.open || !dialog.firstElementChild || !dialog.showModal) return
+    dialog.showModal()
+    const first = dialog.querySelector('[data-lc-im-search]')
+    if (first) first.focus()
+  }
+  document.addEventListener('close', function (e) {
+    if (e.target === modal()) e.target.innerHTML = ''
+  }, true)
+
+  // The agent search filters as it is typed; Enter there must not send the message.
+  document.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && e.target.matches && e.target.matches('[data-lc-im-search]')) e.preventDefault()
+  })
+
+  // A newer pop-up of the same thread takes the older one's place, and the reply being
+  // typed in it (and the focus) moves along.
+  function dedupePopups () {
+    const seen = {}
+    const all = Array.prototype.slice.call(document.querySelectorAll('[data-lc-im-popup]'))
+    for (let i = all.length - 1; i >= 0; i--) {
+      const popup = all[i]
+      const id = popup.getAttribute('data-lc-im-popup')
+      const newer = seen[id]
+      if (!newer) { seen[id] = popup; continue }
+      const old = popup.querySelector('textarea[name="body"]')
+      const box = newer.querySelector('textarea[name="body"]')
+      if (old && box && old.value && !box.value) box.value = old.value
+      const focused = old && document.activeElement === old
+      popup.remove()
+      if (focused && box) { box.focus(); box.setSelectionRange(box.value.length, box.value.length) }
+    }
+  }
+
+  // Own messages look like one's own; the stream renders them the same for everyone.
+  function markMine () {
+    document.querySelectorAll('[data-lc-im-me]').forEach(function (scroll) {
+      const me = scroll.getAttribute('data-lc-im-me')
+      scroll.querySelectorAll('.lc-im-msg[data-author]:not([data-lc-mine-checked])').forEach(function (m) {
+        m.setAttribute('data-lc-mine-checked', '')
+        if (m.getAttribute('data-author') === me) m.classList.add('lc-msg--mine')
+      })
+    })
+  }
+
+  // A conversation stays at its newest message while the reader is there; older messages
+  // put above it (the loader at the top) do not move what the reader is looking at.
+  function remember (scroll) {
+    const list = scroll.querySelector('[data-lc-im-seq]')
+    scroll._lcHeight = scroll.scrollHeight
+    scroll._lcFirst = list && list.firstElementChild
+    scroll._lcAtBottom = scroll.scrollHeight - scroll.scrollTop - scroll.clientHeight < 48
+  }
+  function watch (scroll) {
+    if (scroll._lcWatched) return
+    scroll._lcWatched = true
+    const list = scroll.querySelector('[data-lc-im-seq]')
+    scroll.scrollTop = scroll.scrollHeight
+    remember(scroll)
+    scroll.addEventListener('scroll', function () { remember(scroll) })
+    if (!list || !window.MutationObserver) return
+    new window.MutationObserver(function () {
+      if (list.firstElementChild !== scroll._lcFirst && scroll._lcFirst) scroll.scrollTop += scroll.scrollHeight - scroll._lcHeight
+      else if (scroll._lcAtBottom) scroll.scrollTop = scroll.scrollHeight
+      remember(scroll)
+    }).observe(list, { childList: true })
+  }
+
+  // What the thread's page shows is read: the server keeps the mark (and answers with the
+  // topbar badge) whenever a newer message is on screen.
+  let readSent = 0
+  function markRead () {
+    const thread = document.querySelector('[data-lc-im-read-url]')
+    if (!thread || document.visibilityState !== 'visible') return
+    let seq = 0
+    thread.querySelectorAll('[data-lc-im-seq] [data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
+    if (seq <= readSent) return
+    readSent = seq
+    htmx.ajax('POST', thread.getAttribute('data-lc-im-read-url'), { target: '#lc-notice', swap: 'none', values: { seq: String(seq) } })
+  }
+  document.addEventListener('visibilitychange', markRead)
+
+  // The list's refresh signal: the table re-reads itself from its own address.
+  let lastStale = null
+  function readIfStale () {
+    const signal = document.getElementById('lc-im-list-stale')
+    const list = document.getElementById('lc-im-list')
+    if (!signal || !list) return
+    const at = signal.getAttribute('data-lc-im-list-stale')
+    if (lastStale === null) { lastStale = at; return }
+    if (at === lastStale) return
+    lastStale = at
+    list.dispatchEvent(new CustomEvent('lc-stale'))
+  }
+
+  // A reply box re-rendered by its own answer takes the focus back.
+  let focusedBox = null
+  document.addEventListener('htmx:before:request', function () {
+    const el = document.activeElement
+    focusedBox = el && el.id && el.id.indexOf('lc-im-body-') === 0 ? el.id : null
+  })
+
+  function afterSwap () {
+    dedupePopups()
+    markMine()
+    document.querySelectorAll('.lc-im-scroll').forEach(watch)
+    markRead()
+    readIfStale()
+    openModal()
+    if (focusedBox) {
+      const box = document.getElementById(focusedBox)
+      if (box && document.activeElement !== box) box.focus()
+      focusedBox = null
+    }
+  }
+  document.addEventListener('htmx:after:swap', afterSwap)
+  document.addEventListener('htmx:ws:after:message:incoming', afterSwap)
+  // At once, before htmx starts: a conversation opens at its newest message, so the
+  // loader above the oldest shown does not fire for a page nobody scrolled.
+  document.querySelectorAll('.lc-im-scroll').forEach(watch)
+  document.addEventListener('DOMContentLoaded', afterSwap)
 })()

@@ -13,7 +13,7 @@ t.test('manifest', async (t) => {
   t.test('the shipped manifest validates against its schema', async (t) => {
     t.equal(manifest.id, 'livechat')
     t.equal(manifest.routePrefix, '/livechat')
-    t.same(manifest.permissions.map((p) => p.id), ['livechat.agent', 'livechat.transfer', 'livechat.supervise', 'livechat.delete', 'livechat.admin'])
+    t.same(manifest.permissions.map((p) => p.id), ['livechat.agent', 'livechat.transfer', 'livechat.supervise', 'livechat.delete', 'livechat.admin', 'livechat.rooms'])
     t.ok(manifest.navigation.some((n) => n.area === 'portal' && n.label === 'Chat with us'))
     t.ok(manifest.jobs.length > 0)
   })

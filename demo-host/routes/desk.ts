@@ -27,7 +27,9 @@ export const deskRoutes: FastifyPluginAsync<{ ctx: HostContext }> = async (app, 
       maxReason: maxReasonLength,
       error: change?.error ?? null
     }
-    return renderPage(ctx, request, reply, 'ticket', { title: `${ticket.ref} ${ticket.summary}`, ticket, activity, details, staff: true, statusForm }, change ? 422 : 200)
+    // Plugins' actions on a ticket (the "ticket" navigation area), with the ticket's ref filled in.
+    const assistance = (await pluginEntries(ctx, 'ticket', request.hdUser)).map((e) => ({ label: e.label, href: e.href.replaceAll('{ref}', encodeURIComponent(ticket.ref)) }))
+    return renderPage(ctx, request, reply, 'ticket', { title: `${ticket.ref} ${ticket.summary}`, ticket, activity, details, staff: true, statusForm, assistance }, change ? 422 : 200)
   }
 
   app.get('/', async (request, reply) => {

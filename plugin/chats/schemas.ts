@@ -74,6 +74,31 @@ export const socketMessage = {
         seq: { type: 'string', pattern: '^[0-9]{1,10}$' },
         headers: hxHeaders
       }
+    },
+    {
+      // A page that loaded an instant message thread or chat room (plugin/im) follows it from
+      // `seq`, the last message it shows, without reconnecting.
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'conversation_id', 'seq'],
+      properties: {
+        type: { const: 'im_follow' },
+        conversation_id: chatIdField,
+        seq: { type: 'string', pattern: '^[0-9]{1,10}$' },
+        headers: hxHeaders
+      }
+    },
+    {
+      // The agent has read a thread or room up to `seq`: their unread count drops.
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'conversation_id', 'seq'],
+      properties: {
+        type: { const: 'im_read' },
+        conversation_id: chatIdField,
+        seq: { type: 'string', pattern: '^[0-9]{1,10}$' },
+        headers: hxHeaders
+      }
     }
   ]
 } as const

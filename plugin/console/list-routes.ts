@@ -3,14 +3,12 @@ import type { RouteDeps } from '../deps.ts'
 import { isCoded } from '../errors.ts'
 import { envelope, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
-import { type FieldChoice, listColumns, listUrl, listView, listViews, type ListViews, maxWidth, minWidth } from './lists.ts'
+import { listColumns, listUrl, listView, listViews, type ListViews, postedFields } from './lists.ts'
 import { listFieldsBody, type ListFieldsBody, listParams, type ListParams, listQuery, type ListQueryString, listTransferBody, type ListTransferBody } from './lists-schemas.ts'
 
 const html = 'text/html; charset=utf-8'
 
 const messages = {
-  width: (label: string) => `Width of ${label}: type a whole number of pixels from ${minWidth} to ${maxWidth}`,
-  noColumn: 'Show at least one column',
   noChats: 'Tick at least one chat in the list first',
   noGroup: 'Choose the group to transfer the chats to',
   saved: 'Visible fields saved; every list shows them now',
@@ -79,15 +77,7 @@ export const listRoutes: FastifyPluginAsync<RouteDeps & { lists: ListViews }> = 
   }, async (request, reply) => {
     const agent = await access.agent(request)
     const body = (request.body ?? {}) as Record<string, string | undefined>
-    const errors: Record<string, string> = {}
-    const choice = {} as FieldChoice
-    for (const c of listColumns) {
-      const typed = (body[`width_${c.key}`] ?? '').trim()
-      const width = typed === '' ? c.width : /^[0-9]{1,4}$/.test(typed) ? Number(typed) : NaN
-      if (!(width >= minWidth && width <= maxWidth)) errors[c.key] = messages.width(c.label)
-      choice[c.key] = { visible: body[`show_${c.key}`] === 'on', width }
-    }
-    if (!Object.values(choice).some((c) => c.visible)) errors.form = messages.noColumn
+    const { choice, errors } = postedFields(listColumns, body)
     if (Object.keys(errors).length > 0) {
       const form = lists.fieldsForm(await lists.fields(agent.user.id), body, errors)
       return reply.code(422).type(html).send(envelope([fragment(targets.listFields(), 'outerHTML', views.render('console/list-fields', form))]))

@@ -71,8 +71,13 @@ export function listView (name: string): ListView {
   return name
 }
 
+/** A column a list offers under View → Visible Fields, with the width (px) it starts at. */
+export interface Column<K extends string> { key: K, label: string, width: number }
+/** What an agent chose for each column of a list. */
+export type Choice<K extends string> = Record<K, { visible: boolean, width: number }>
+
 /** Columns in their default order, with the widths (px) they start at. */
-export const listColumns: ReadonlyArray<{ key: ColumnKey, label: string, width: number }> = [
+export const listColumns: ReadonlyArray<Column<ColumnKey>> = [
   { key: 'status', label: 'Status', width: 90 },
   { key: 'user', label: 'User', width: 240 },
   { key: 'group', label: 'Group', width: 180 },
@@ -88,13 +93,13 @@ export const minWidth = 40
 export const maxWidth = 600
 export const fieldsKey = 'list.fields'
 
-export type FieldChoice = Record<ColumnKey, { visible: boolean, width: number }>
+export type FieldChoice = Choice<ColumnKey>
 
-/** The agent's stored choice, read defensively: anything unexpected falls back to the default. */
-export function fieldChoice (stored: unknown): FieldChoice {
-  const out = {} as FieldChoice
+/** An agent's stored choice of columns, read defensively: anything unexpected falls back to the default. */
+export function columnChoice<K extends string> (columns: ReadonlyArray<Column<K>>, stored: unknown): Choice<K> {
+  const out = {} as Choice<K>
   const saved = typeof stored === 'object' && stored !== null ? stored as Record<string, unknown> : {}
-  for (const c of listColumns) {
+  for (const c of columns) {
     const v = saved[c.key] as { visible?: unknown, width?: unknown } | undefined
     const width = Number(v?.width)
     out[c.key] = {
@@ -103,6 +108,50 @@ export function fieldChoice (stored: unknown): FieldChoice {
     }
   }
   return out
+}
+
+export function fieldChoice (stored: unknown): FieldChoice {
+  return columnChoice(listColumns, stored)
+}
+
+export const fieldMessages = {
+  width: (label: string) => `Width of ${label}: type a whole number of pixels from ${minWidth} to ${maxWidth}`,
+  noColumn: 'Show at least one column'
+}
+
+/**
+ * A Visible Fields form as posted: the choice, and a message a person can act on per column
+ * whose width is wrong (`form` when no column is shown). A width left empty is the column's own.
+ */
+export function postedFields<K extends string> (columns: ReadonlyArray<Column<K>>, body: Record<string, string | undefined>): { choice: Choice<K>, errors: Record<string, string> } {
+  const errors: Record<string, string> = {}
+  const choice = {} as Choice<K>
+  for (const c of columns) {
+    const typed = (body[`width_${c.key}`] ?? '').trim()
+    const width = typed === '' ? c.width : /^[0-9]{1,4}$/.test(typed) ? Number(typed) : NaN
+    if (!(width >= minWidth && width <= maxWidth)) errors[c.key] = fieldMessages.width(c.label)
+    choice[c.key] = { visible: body[`show_${c.key}`] === 'on', width }
+  }
+  if (!Object.values<{ visible: boolean }>(choice).some((c) => c.visible)) errors.form = fieldMessages.noColumn
+  return { choice, errors }
+}
+
+/** View → Visible Fields: the form, with what the agent chose (or typed, after an error). */
+export function fieldsFormModel<K extends string> (base: string, columns: ReadonlyArray<Column<K>>, choice: Choice<K>, typed?: Record<string, string | undefined>, errors: Record<string, string> = {}) {
+  return {
+    base,
+    columns: columns.map((c) => ({
+      key: c.key,
+      label: c.label,
+      visible: typed ? typed[`show_${c.key}`] === 'on' : choice[c.key].visible,
+      width: typed ? typed[`width_${c.key}`] ?? '' : String(choice[c.key].width),
+      error: errors[c.key] ?? null
+    })),
+    error: errors.form ?? null,
+    open: Object.keys(errors).length > 0,
+    minWidth,
+    maxWidth
+  }
 }
 
 export type IdleLevel = 'grey' | 'green' | 'yellow' | 'red'
@@ -311,22 +360,8 @@ export function createListViews ({ base, chats, routing, host, preferences, sear
     }
   }
 
-  /** View → Visible Fields: the form, with what the agent chose (or typed, after an error). */
   function fieldsForm (choice: FieldChoice, typed?: Record<string, string | undefined>, errors: Record<string, string> = {}) {
-    return {
-      base,
-      columns: listColumns.map((c) => ({
-        key: c.key,
-        label: c.label,
-        visible: typed ? typed[`show_${c.key}`] === 'on' : choice[c.key].visible,
-        width: typed ? typed[`width_${c.key}`] ?? '' : String(choice[c.key].width),
-        error: errors[c.key] ?? null
-      })),
-      error: errors.form ?? null,
-      open: Object.keys(errors).length > 0,
-      minWidth,
-      maxWidth
-    }
+    return fieldsFormModel(base, listColumns, choice, typed, errors)
   }
 
   /** Actions → Transfer selected: one target for every ticked chat. */

@@ -104,6 +104,11 @@ export interface HostAdapter {
   currentUser (request: RequestLike): Promise<HostUser | null>
   getUser (id: string): Promise<HostUser | null>
   findUsers (query: string, limit?: number): Promise<HostUser[]>
+  /**
+   * Users holding any of `roles`, by name, at most `limit` (optional: a chat room's With
+   * Access lists only its groups' and departments' members without it).
+   */
+  usersWithRoles?: (roles: string[], limit: number) => Promise<HostUser[]>
   userTickets (userId: string): Promise<HostTicket[]>
   createTicket (ticket: NewTicket, write?: HostWrite): Promise<HostTicket>
   getTicket (ref: string): Promise<HostTicket | null>

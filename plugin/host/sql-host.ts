@@ -170,6 +170,28 @@ export function sqlHost (knex: Knex, map: HostMapping): HostAdapter {
       return rows.map((r: Row) => toUser(r) as HostUser)
     },
 
+    // Roles are one text column of names ("agent, supervisor"): LIKE narrows the rows (a
+    // wildcard stands for any % or backslash, so the match is only ever wider), and the exact
+    // names are compared after splitting, so "agent" never matches "agents".
+    async usersWithRoles (roles, limit) {
+      const wanted = new Set(roles)
+      if (wanted.size === 0) return []
+      const out: HostUser[] = []
+      const page = 500
+      for (let offset = 0; out.length < limit; offset += page) {
+        const rows = await knex(u.table)
+          .where((q) => { for (const role of wanted) q.orWhere(u.roles, 'like', `%${role.replace(/[\\%]/g, '_')}%`) })
+          .orderBy(u.name).orderBy(u.id).limit(page).offset(offset)
+        for (const row of rows as Row[]) {
+          const user = toUser(row)!
+          if (user.roles.some((r) => wanted.has(r))) out.push(user)
+          if (out.length === limit) break
+        }
+        if (rows.length < page) break
+      }
+      return out
+    },
+
     async userTickets (userId) {
       const rows = await knex(t.table).where(t.requesterId, userId).orderBy(t.createdAt, 'desc').limit(100)
       return rows.map(toTicket)

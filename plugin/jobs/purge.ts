@@ -88,7 +88,34 @@ export interface PurgeResult extends JobOutcome {
   files: Discarded
 }
 
-const dayMs = 86_400_000
+export const dayMs = 86_400_000
+
+/** How a purge paces its batches (PurgeDeps: batchSize, targetMs, restRatio). */
+export interface Pacing { batchSize: number, targetMs: number, restRatio: number }
+
+/**
+ * Runs `batch` until it finds nothing left to remove (it returns false) or the job's lease
+ * is lost. Batches shrink or grow towards `targetMs` (up to `batchSize`), and after each the
+ * purge rests `restRatio` times as long as it took, so live statements get their turn.
+ * Returns how many batches removed something.
+ */
+export async function inPacedBatches (ctx: JobContext | undefined, { batchSize, targetMs, restRatio }: Pacing, batch: (size: number) => Promise<boolean>): Promise<number> {
+  let batches = 0
+  let size = batchSize
+  for (;;) {
+    if (ctx && !await ctx.stillOurs()) break
+    const started = performance.now()
+    if (!await batch(size)) break
+    batches++
+    const took = performance.now() - started
+    if (took > targetMs * 1.5 && size > 1) size = Math.max(1, Math.floor(size * targetMs / took))
+    else if (took < targetMs / 2 && size < batchSize) size = Math.min(batchSize, size * 2)
+    const rest = took * restRatio
+    if (rest >= 1) await sleep(rest)
+    else await yieldToOthers()
+  }
+  return batches
+}
 
 /**
  * The purge job (DESIGN §7): chats deleted more than `afterDays` ago go for good, with every
@@ -102,17 +129,12 @@ export function createPurge ({ db, files, clock, afterDays, batchSize, targetMs 
     const byTable: Record<string, number> = {}
     const discarded: Discarded = { removed: 0, missing: 0, failed: [] }
     let chats = 0
-    let batches = 0
-    let size = batchSize
-    for (;;) {
-      if (ctx && !await ctx.stillOurs()) break
+    const batches = await inPacedBatches(ctx, { batchSize, targetMs, restRatio }, async (size) => {
       const candidates = await purgeCandidates(db, deletedBefore, size)
-      if (candidates.length === 0) break
-      const started = performance.now()
+      if (candidates.length === 0) return false
       // READ COMMITTED on MySQL: no gap locks, so a batch never holds up (or deadlocks with) a
       // live chat's message landing next to a purged chat's rows in an index.
       const batch = await transact(db, async (trx) => await purgeBatch(trx, candidates, deletedBefore), freshReads(db))
-      batches++
       chats += batch.chats
       for (const [table, n] of Object.entries(batch.rows)) byTable[table] = (byTable[table] ?? 0) + n
       if (batch.storageNames.length > 0) {
@@ -121,13 +143,8 @@ export function createPurge ({ db, files, clock, afterDays, batchSize, targetMs 
         discarded.missing += d.missing
         discarded.failed.push(...d.failed)
       }
-      const took = performance.now() - started
-      if (took > targetMs * 1.5 && size > 1) size = Math.max(1, Math.floor(size * targetMs / took))
-      else if (took < targetMs / 2 && size < batchSize) size = Math.min(batchSize, size * 2)
-      const rest = took * restRatio
-      if (rest >= 1) await sleep(rest)
-      else await yieldToOthers()
-    }
+      return true
+    })
     const rows = Object.values(byTable).reduce((a, b) => a + b, 0)
     const summary = chats === 0
       ? `No deleted chats older than ${afterDays} days`

@@ -7,10 +7,12 @@ import type { Chat } from '../chats/types.ts'
 import type { CustomerService } from '../customer/service.ts'
 import { LC_ERR_JOB_RUNNING, LC_ERR_JOB_UNKNOWN } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
+import type { ImService } from '../im/service.ts'
 import type { Manifest, Settings } from '../manifest.ts'
 import type { Distributor } from '../routing/distributor.ts'
 import type { RoutingService } from '../routing/service.ts'
 import { createPurge, type Discarded } from './purge.ts'
+import { createImPurge } from './purge-im.ts'
 import { defaultLeaseMs, type JobFn, type JobOutcome, type JobTrigger, runJobRecorded, type RunResult } from './scheduler.ts'
 import { type JobSchedule, resolveSchedules } from './schedules.ts'
 import * as store from './store.ts'
@@ -32,6 +34,8 @@ export interface JobServiceDeps {
   customer: Pick<CustomerService, 'leaveMessage'>
   /** File contents of purged chats (plugin/files). */
   files: { discard: (storageNames: string[]) => Promise<Discarded> }
+  /** Instant messages: threads idle for imInactiveHours become inactive (the im-idle job). */
+  im: Pick<ImService, 'makeIdleInactive'>
   host: HostAdapter
   log: Log
   clock?: () => number
@@ -70,7 +74,7 @@ const recentRunsShown = 10
  * Run now. Every instance schedules every job; the lease makes one instance do each run.
  */
 export function createJobService (deps: JobServiceDeps) {
-  const { db, manifest, settings, routing, distributor, chats, customer, files, host, log, clock = Date.now } = deps
+  const { db, manifest, settings, routing, distributor, chats, customer, files, im, host, log, clock = Date.now } = deps
   const leaseMs = deps.leaseMs ?? defaultLeaseMs
   const owner = (deps.instanceName ?? `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`).slice(0, 64)
   // Refuses a bad cron expression or an unknown job id in settings before anything starts.
@@ -78,6 +82,8 @@ export function createJobService (deps: JobServiceDeps) {
   const minute = 60_000
 
   const purge = createPurge({ db, files, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize })
+  // Deleted instant message threads go with the same retention, in the same job, after the chats.
+  const purgeIm = createImPurge({ db, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize })
 
   /** The department a chat's group belongs to, as leave-a-message names it in the ticket. */
   async function departmentOf (chat: Chat) {
@@ -91,7 +97,16 @@ export function createJobService (deps: JobServiceDeps) {
     'presence-sweep': async () => await routing.sweepStale(),
     reoffer: async () => await distributor.reoffer(),
     'customer-gone': async () => await chats.markCustomersGone(settings.customerGoneSeconds * 1000),
-    purge: async (ctx) => await purge(ctx),
+    purge: async (ctx): Promise<JobOutcome> => {
+      const chatsDone = await purge(ctx)
+      const imDone = await purgeIm(ctx)
+      if (imDone.conversations === 0) return chatsDone
+      return { rows: chatsDone.rows + imDone.rows, summary: `${chatsDone.summary}; ${imDone.summary}`, error: chatsDone.error }
+    },
+    'im-idle': async (): Promise<JobOutcome> => {
+      const n = await im.makeIdleInactive(settings.imInactiveHours * 60 * minute)
+      return { rows: n, summary: `Made ${n} instant message conversation${n === 1 ? '' : 's'} inactive after ${settings.imInactiveHours} hours without a message` }
+    },
     'idle-end': async (ctx): Promise<JobOutcome> => {
       if (settings.idleEndMinutes === 0) return { rows: 0, summary: 'Off: idleEndMinutes is 0' }
       const n = await chats.endIdleChats(settings.idleEndMinutes * minute, ctx.stillOurs)

@@ -1,4 +1,5 @@
 import type { Chat, Message } from '../chats/types.ts'
+import type { ConversationKind, ImMessage } from '../im/types.ts'
 
 /**
  * What services publish after a commit. Events are plain JSON so the Redis bus can
@@ -23,6 +24,12 @@ export type BusEvent =
   | { type: 'agent.alert', reason: 'queued' | 'assigned' | 'transferred', chatId: number, agentId?: string, groupId?: number | null, text: string }
   /** A line for one agent's notice area (a re-offered chat, say). */
   | { type: 'agent.notice', agentId: string, level: 'info' | 'warning', text: string }
+  /** A message (or event line) in a thread or room. `recipients`: thread participants not left, but the author (pop-ups); rooms: none. */
+  | { type: 'im.message', conversationId: number, kind: ConversationKind, message: ImMessage, recipients: string[] }
+  /** A thread's or room's participants, status or name changed; `agentIds`: whose lists and unread badges may change. */
+  | { type: 'im.updated', conversationId: number, kind: ConversationKind, agentIds: string[] }
+  /** A room's access rules changed: consoles following it re-check who may still see it. */
+  | { type: 'im.access', conversationId: number }
 
 export type BusHandler = (event: BusEvent) => void
 

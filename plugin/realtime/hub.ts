@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws'
 import { type AgentScope, agentOnlyKinds, type Message } from '../chats/types.ts'
+import type { ImViewer } from '../im/types.ts'
 import type { Bus, BusEvent } from './events.ts'
 import { envelope, fragment } from './fragments.ts'
 import { targets } from './targets.ts'
@@ -17,6 +18,10 @@ export interface Client {
   topics: Set<string>
   /** Per chat, the highest seq this socket holds: what it is sent next starts after it. */
   seqs: Map<number, number>
+  /** For an agent: who they are to instant messages (roles, permissions), as read when the socket opened. */
+  imViewer?: ImViewer
+  /** Per followed stream ('im:7', 'room:7'), the highest seq this socket holds. */
+  streams: Map<string, number>
   /** Sends to one socket go out strictly one after another. */
   chain: Promise<void>
 }
@@ -28,6 +33,17 @@ function sees (client: Client, message: Message): boolean {
 
 export type EventOf<T extends BusEvent['type']> = Extract<BusEvent, { type: T }>
 export type Projection<T extends BusEvent['type']> = (event: EventOf<T>, hub: Hub) => Promise<void>
+
+/**
+ * A sequence of seq-numbered messages other than a chat's (an instant message thread, a
+ * chat room), delivered by the same rule as chat messages: exactly once, in seq order,
+ * gaps filled from the database. `render` wraps its messages in envelopes itself.
+ */
+export interface StreamSource<M extends { seq: number } = { seq: number }> {
+  /** Messages with afterSeq < seq <= upToSeq, in order. */
+  between: (id: number, afterSeq: number, upToSeq?: number) => Promise<M[]>
+  render: (id: number, messages: M[]) => string
+}
 
 export interface HubDeps {
   bus: Bus
@@ -49,6 +65,7 @@ export type Hub = ReturnType<typeof createHub>
 export function createHub ({ bus, messagesBetween, renderMessages, log, maxBufferedBytes = 1 << 20 }: HubDeps) {
   const byTopic = new Map<string, Set<Client>>()
   const projections = new Map<string, Array<Projection<BusEvent['type']>>>()
+  const streamSources = new Map<string, StreamSource>()
   let closing = false
 
   function enqueue (client: Client, work: () => Promise<void>): Promise<void> {
@@ -84,7 +101,65 @@ export function createHub ({ bus, messagesBetween, renderMessages, log, maxBuffe
     if (shown.length > 0) sendNow(client, envelope([fragment(targets.messages(chatId), 'beforeend', renderMessages(shown))]))
   }
 
+  /** 'im:7' → the 'im' source and 7; undefined for a key of no registered stream. */
+  function streamOf (key: string): { source: StreamSource, id: number } | undefined {
+    const colon = key.indexOf(':')
+    const source = streamSources.get(key.slice(0, colon))
+    const id = Number(key.slice(colon + 1))
+    return source && Number.isInteger(id) ? { source, id } : undefined
+  }
+
+  /** sendMessagesUpTo for a stream; a socket that stopped following meanwhile is sent nothing more. */
+  async function sendStreamUpTo (client: Client, key: string, upTo: number | undefined, known?: { message: { seq: number }, html: () => string }): Promise<void> {
+    const last = client.streams.get(key)
+    const stream = streamOf(key)
+    if (last === undefined || !stream) return
+    if (upTo !== undefined && upTo <= last) return
+    if (known && known.message.seq === last + 1) {
+      client.streams.set(key, known.message.seq)
+      sendNow(client, known.html())
+      return
+    }
+    const messages = await stream.source.between(stream.id, last, upTo)
+    if (messages.length === 0 || client.streams.get(key) !== last) return
+    client.streams.set(key, messages[messages.length - 1]!.seq)
+    sendNow(client, stream.source.render(stream.id, messages))
+  }
+
   const hub = {
+    /** Makes `prefix:<id>` keys followable; the source reads and renders its messages. */
+    registerStream<M extends { seq: number }> (prefix: string, source: StreamSource<M>): void {
+      streamSources.set(prefix, source as unknown as StreamSource)
+    },
+
+    /** Follows a stream from `fromSeq` on (kept if already followed): the socket is sent every message after it. */
+    followStream (client: Client, key: string, fromSeq: number): void {
+      if (!client.streams.has(key)) client.streams.set(key, fromSeq)
+      hub.subscribe(client, key)
+    },
+
+    /** Sends a socket every message of the stream it has not had yet. */
+    catchUpStream (client: Client, key: string): Promise<void> {
+      return enqueue(client, async () => { await sendStreamUpTo(client, key, undefined) })
+    },
+
+    /** Stops following: nothing more of the stream is sent, queued deliveries included. */
+    unfollowStream (client: Client, key: string): void {
+      client.streams.delete(key)
+      hub.unsubscribe(client, key)
+    },
+
+    /** Delivers a stream's new message to every socket following it (exactly once, in order). */
+    deliverStream (key: string, message: { seq: number }): void {
+      const stream = streamOf(key)
+      if (!stream) return
+      let html: string | undefined
+      const known = { message, html: () => (html ??= stream.source.render(stream.id, [message])) }
+      for (const client of hub.clients(key)) {
+        void enqueue(client, async () => { await sendStreamUpTo(client, key, message.seq, known) })
+      }
+    },
+
     attach (client: Client): void {
       for (const topic of client.topics) hub.subscribe(client, topic)
     },
@@ -154,6 +229,10 @@ export function createHub ({ bus, messagesBetween, renderMessages, log, maxBuffe
       for (const client of hub.clients(`chat:${event.chatId}`)) {
         void enqueue(client, async () => { await sendMessagesUpTo(client, event.chatId, event.message.seq, known) })
       }
+    }
+    if (event.type === 'im.message') {
+      // A thread's or a room's message goes to the sockets following its stream ('im:7', 'room:7').
+      hub.deliverStream(`${event.kind === 'room' ? 'room' : 'im'}:${event.conversationId}`, event.message)
     }
     if (event.type === 'agent.chats' && event.fromSeq !== undefined) {
       for (const client of hub.clients(`agent:${event.agentId}`)) hub.followChat(client, event.chatId, event.fromSeq)

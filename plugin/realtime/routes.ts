@@ -7,18 +7,21 @@ import { listSocketTopics } from '../console/lists.ts'
 import { coachingModel, composerModel, openComposer } from '../chats/view-models.ts'
 import { customerCookie } from '../customer/routes.ts'
 import type { RouteDeps } from '../deps.ts'
-import { type CodedError, isCoded, LC_ERR_BAD_FRAME, LC_ERR_CHAT_NOT_FOUND, LC_ERR_RATE_LIMITED } from '../errors.ts'
+import { type CodedError, isCoded, LC_ERR_BAD_FRAME, LC_ERR_CHAT_NOT_FOUND, LC_ERR_IM_NOT_FOUND, LC_ERR_RATE_LIMITED } from '../errors.ts'
+import { imViewer } from '../im/service.ts'
+import { noAccessFragment } from '../im/view-models.ts'
 import { createAjv, describeAjvError } from '../validation.ts'
 import { envelope, fragment } from './fragments.ts'
 import type { Client } from './hub.ts'
 import type { RequestLike } from '../host/adapter.ts'
-import { chatSocketParams, parseSince, sinceQuery } from './schemas.ts'
+import { chatSocketParams, imQuery, parseSince, sinceQuery } from './schemas.ts'
 import { targets } from './targets.ts'
 
 const ajv = createAjv()
 const validateFrame = ajv.compile<SocketMessage>(socketMessage)
 const frameTypes: readonly string[] = socketMessage.oneOf.map((branch) => branch.properties.type.const)
 const validateSince = ajv.compile<{ since?: string }>(sinceQuery)
+const validateIm = ajv.compile<{ im?: string }>(imQuery)
 const validateChatParams = ajv.compile<{ id: string }>(chatSocketParams)
 
 /** A refused socket is accepted and closed at once: a refused upgrade makes htmx retry forever. */
@@ -33,7 +36,7 @@ interface Identity {
 
 /** The two sockets of DESIGN §6: one per agent console tab, one per customer chat window. */
 export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
-  const { base, chats, routing, access, hub, views, consoleViews, customerViews, settings } = deps
+  const { base, chats, routing, access, hub, views, consoleViews, customerViews, settings, im } = deps
 
   // Sockets that did not answer the last ping are gone without a close (a laptop asleep,
   // a dropped network): they are cut off, so they neither pile up nor keep an agent present.
@@ -128,6 +131,10 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
       if (id.author.kind === 'agent') await chats.markRead(Number(frame.chat_id), client.userId!, Number(frame.seq))
       return
     }
+    if (frame.type === 'im_follow' || frame.type === 'im_read') {
+      await imFrame(client, frame.type, Number(frame.conversation_id), Number(frame.seq))
+      return
+    }
     const chatId = Number(frame.chat_id)
     const audience = id.author.kind
     // A customer's socket belongs to one chat; an agent's right to write is checked by the
@@ -206,6 +213,64 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
   }
 
   /**
+   * A page following a thread or room it loaded (im_follow: checked as the service checks a
+   * read, then sent whatever came after `seq`), or reading it (im_read). Customers' sockets
+   * carry no instant messages.
+   */
+  async function imFrame (client: Client, type: 'im_follow' | 'im_read', conversationId: number, seq: number): Promise<void> {
+    const viewer = client.imViewer
+    try {
+      if (!viewer) throw new LC_ERR_IM_NOT_FOUND(String(conversationId))
+      if (type === 'im_read') {
+        await im.markRead(viewer, conversationId, seq)
+        return
+      }
+      const stream = await im.streamFor(viewer, conversationId)
+      followed(client, stream.key, stream.title, seq)
+      await hub.catchUpStream(client, stream.key)
+    } catch (err) {
+      if (!isCoded(err) || (err.statusCode ?? 500) >= 500) throw err
+      await hub.send(client, errorFragment(err))
+    }
+  }
+
+  /**
+   * A room's rules or an agent's groups changed: every console following the room (or of
+   * that agent) is checked again, and one no longer admitted stops following it at once,
+   * is told, and sees the "no access" panel in place of the conversation.
+   */
+  async function recheckRoom (client: Client, key: string): Promise<void> {
+    const conversationId = Number(key.slice('room:'.length))
+    if (!client.userId || await im.admits(client.userId, conversationId)) return
+    hub.unfollowStream(client, key)
+    const title = roomTitles.get(client)?.get(key) ?? `#${conversationId}`
+    const text = `You no longer have access to room ${title}`
+    await hub.send(client, envelope([
+      fragment(targets.notice(), 'innerHTML', views.render('common/notice', { level: 'warning', message: text })),
+      noAccessFragment(views, { conversationId, title, message: `${text}: its permissions changed, or you left the group or department they admit.` })
+    ]))
+  }
+  // The room names as they were when each socket followed them: the notice names the room
+  // even though the agent may no longer read it.
+  const roomTitles = new WeakMap<Client, Map<string, string>>()
+  function followed (client: Client, key: string, title: string, seq: number): void {
+    hub.followStream(client, key, seq)
+    if (!key.startsWith('room:')) return
+    let titles = roomTitles.get(client)
+    if (!titles) roomTitles.set(client, titles = new Map())
+    titles.set(key, title)
+  }
+  hub.project('im.access', async (event) => {
+    const key = `room:${event.conversationId}`
+    for (const client of hub.clients(key)) await recheckRoom(client, key)
+  })
+  hub.project('agent.groups', async (event) => {
+    for (const client of hub.clients(`agent:${event.agentId}`)) {
+      for (const key of [...client.streams.keys()]) if (key.startsWith('room:')) await recheckRoom(client, key)
+    }
+  })
+
+  /**
    * Wires a socket: frames are buffered until `identify` has checked Origin and the
    * session, and nothing is sent before that check passes.
    */
@@ -246,14 +311,17 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
     serve(socket, request, async () => {
       access.checkOrigin(request.headers, request.protocol, true)
       // A list page's socket names its list (`list=<view>`), to be told when it may have changed.
-      const { list, ...query } = request.query as { list?: unknown }
+      const { list, im: held, ...query } = request.query as { list?: unknown, im?: unknown }
       if (!validateSince(query)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateSince.errors![0]!, 'query'))
+      const imHeld = held === undefined ? {} : { im: held }
+      if (!validateIm(imHeld)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateIm.errors![0]!, 'query'))
       const agent = await access.agent(request)
       const scope = await agent.scope()
       // Queue pushes go to the agents working the group.
       const topics = new Set([`agent:${agent.user.id}`, ...queueTopics(scope), ...listSocketTopics(list, agent.can('livechat.supervise'))])
-      const client: Client = { socket, kind: 'agent', userId: agent.user.id, chatId: null, scope, topics, seqs: new Map(), chain: Promise.resolve() }
+      const client: Client = { socket, kind: 'agent', userId: agent.user.id, chatId: null, scope, topics, seqs: new Map(), streams: new Map(), chain: Promise.resolve() }
       sessions.set(client, { headers: request.headers, cookies: request.cookies })
+      client.imViewer = await imViewer(agent)
       socket.on('close', () => { sessions.delete(client) })
       return {
         client,
@@ -276,6 +344,14 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
         hub.followChat(client, chatId, seq)
         void hub.catchUp(client, chatId)
       }
+      // Threads and rooms the page shows, as far as the agent may still read them. Not every
+      // conversation the agent is in: only pages showing one follow it.
+      for (const [conversationId, seq] of parseSince((request.query as { im?: string }).im)) {
+        const stream = await im.streamFor(client.imViewer!, conversationId).catch(() => undefined)
+        if (!stream) continue
+        followed(client, stream.key, stream.title, seq)
+        void hub.catchUpStream(client, stream.key)
+      }
       // Lists may have changed while this socket was away: send them fresh.
       void hub.send(client, async () => envelope([...await consoleViews.queueFragments(client.scope!), ...await consoleViews.listFragments(client.scope!)]))
     })
@@ -289,7 +365,7 @@ export const socketRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
       if (!validateSince(query)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateSince.errors![0]!, 'query'))
       const chatId = Number(request.params.id)
       const chat = await chats.chatForCustomer(chatId, request.cookies[customerCookie(chatId)], await access.user(request))
-      const client: Client = { socket, kind: 'customer', userId: null, chatId, topics: new Set([`customer:${chatId}`]), seqs: new Map(), chain: Promise.resolve() }
+      const client: Client = { socket, kind: 'customer', userId: null, chatId, topics: new Set([`customer:${chatId}`]), seqs: new Map(), streams: new Map(), chain: Promise.resolve() }
       if (chat.status === 'queued') client.topics.add('queue-position')
       return {
         client,

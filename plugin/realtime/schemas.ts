@@ -6,6 +6,17 @@ export const sinceQuery = {
   properties: { since: { type: 'string', maxLength: 4000, pattern: '^([0-9]{1,10}\\.[0-9]{1,10})(,[0-9]{1,10}\\.[0-9]{1,10}){0,199}$' } }
 } as const
 
+/**
+ * The console socket's `im`: per instant message thread or chat room on the page, the last
+ * seq it holds ("7.12,9.3"), like `since` for chats.
+ */
+export const imQuery = {
+  $id: 'lc/realtime/im-query',
+  type: 'object',
+  additionalProperties: false,
+  properties: { im: { type: 'string', maxLength: 4000, pattern: '^([0-9]{1,10}\\.[0-9]{1,10})(,[0-9]{1,10}\\.[0-9]{1,10}){0,199}$' } }
+} as const
+
 export const chatSocketParams = {
   $id: 'lc/realtime/chat-params',
   type: 'object',

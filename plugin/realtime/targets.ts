@@ -100,7 +100,50 @@ export const targets = {
   cannedSearch: (chatId: number) => `lc-canned-search-${chatId}`,
   cannedScope: (groupId: number) => groupId === 0 ? 'lc-canned-scope-global' : `lc-canned-scope-${groupId}`,
   cannedNew: () => 'lc-canned-new',
-  cannedForm: (replyId: number) => `lc-canned-form-${replyId}`
+  cannedForm: (replyId: number) => `lc-canned-form-${replyId}`,
+  // Instant messages (views/im/), threads and rooms alike: a conversation's panel (what the
+  // no-access panel replaces), its scroller with the older-messages loader, the message list
+  // the streams append to, one message, the composer, the header, the tab panel and its
+  // agent lists; the pop-ups, the topbar's unread badge and New dialog; the Instant Messages
+  // list with its toolbar forms, outcomes and refresh signal; the New form's agent picker.
+  imConversation: (conversationId: number) => `lc-im-conversation-${conversationId}`,
+  imScroll: (conversationId: number) => `lc-im-scroll-${conversationId}`,
+  imOlder: (conversationId: number) => `lc-im-older-${conversationId}`,
+  imMessages: (conversationId: number) => `lc-im-messages-${conversationId}`,
+  imMessage: (conversationId: number, seq: number) => `lc-im-msg-${conversationId}-${seq}`,
+  imComposer: (conversationId: number) => `lc-im-composer-${conversationId}`,
+  imPopupComposer: (conversationId: number) => `lc-im-popup-composer-${conversationId}`,
+  imHeader: (conversationId: number) => `lc-im-header-${conversationId}`,
+  imTabPanel: (conversationId: number) => `lc-im-tab-panel-${conversationId}`,
+  imAgents: (conversationId: number) => `lc-im-agents-${conversationId}`,
+  imInvite: (conversationId: number) => `lc-im-invite-${conversationId}`,
+  imPopups: () => 'lc-im-popups',
+  imPopup: (conversationId: number) => `lc-im-popup-${conversationId}`,
+  imUnread: () => 'lc-im-unread',
+  imModal: () => 'lc-im-modal',
+  imNew: () => 'lc-im-new',
+  imNewAgents: () => 'lc-im-new-agents',
+  imList: () => 'lc-im-list',
+  imListStale: () => 'lc-im-list-stale',
+  imListFields: () => 'lc-im-list-fields',
+  imListResults: () => 'lc-im-list-results',
+  imListJoin: () => 'lc-im-list-join',
+  imListTranscript: () => 'lc-im-list-transcript',
+  imListDelete: () => 'lc-im-list-delete',
+  imListUndelete: () => 'lc-im-list-undelete',
+  // Chat rooms (views/im/room*.hbs, rooms*.hbs): the list, the New room dialog and its form,
+  // and a room's page: the room, its header, its managers' panel, the tab panel and the
+  // Participants and With Access lists in it. Its Chat Room tab is the conversation's own
+  // (imConversation and the rest).
+  rooms: () => 'lc-rooms',
+  roomModal: () => 'lc-room-modal',
+  roomForm: () => 'lc-room-form',
+  room: (conversationId: number) => `lc-room-${conversationId}`,
+  roomHeader: (conversationId: number) => `lc-room-header-${conversationId}`,
+  roomManage: (conversationId: number) => `lc-room-manage-${conversationId}`,
+  roomTabPanel: (conversationId: number) => `lc-room-tab-panel-${conversationId}`,
+  roomParticipants: (conversationId: number) => `lc-room-participants-${conversationId}`,
+  roomWithAccess: (conversationId: number) => `lc-room-with-access-${conversationId}`
 } as const
 
 export type TargetName = keyof typeof targets

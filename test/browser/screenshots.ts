@@ -1,6 +1,7 @@
 // The README's screenshots: the suggested articles before a chat, the agent console holding
 // an active chat, the customer's chat window, a chat in its own window on its Customer tab,
-// the Resources panel after sharing an article, and the transfer form. Run with `npx tsx test/browser/screenshots.ts`; it starts the demo
+// the Resources panel after sharing an article, the transfer form, an instant message
+// thread about a chat and a chat room. Run with `npx tsx test/browser/screenshots.ts`; it starts the demo
 // help desk on a throwaway SQLite database, writes docs/screenshots/*.png and exits.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -41,6 +42,14 @@ async function browser (name: string): Promise<Page> {
   return page
 }
 
+async function signIn (page: Page, username: string): Promise<void> {
+  await page.goto(`${url}/login`)
+  await page.getByLabel('Username').fill(username)
+  await page.getByLabel('Password').fill('demo')
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'), wait)
+}
+
 async function say (page: Page, text: string, other: Page): Promise<void> {
   await page.getByRole('textbox', { name: 'Message' }).fill(text)
   await page.getByRole('button', { name: 'Send', exact: true }).click()
@@ -58,11 +67,7 @@ try {
   const agent = await browser('agent')
   const customer = await browser('customer')
 
-  await agent.goto(`${url}/login`)
-  await agent.getByLabel('Username').fill('alice')
-  await agent.getByLabel('Password').fill('demo')
-  await agent.getByRole('button', { name: 'Sign in' }).click()
-  await agent.waitForURL((u) => !u.pathname.startsWith('/login'), wait)
+  await signIn(agent, 'alice')
   await agent.goto(`${url}/livechat/console`)
   await agent.getByRole('switch', { name: 'Available' }).check()
   await agent.getByText('Taking chats').waitFor(wait)
@@ -128,7 +133,44 @@ try {
   await agent.getByLabel('New agent').selectOption({ label: 'Carol Chen (not available) · Support L2, Sales' })
   await agent.getByLabel(/Transfer comment/).fill('Certificate reinstalled, but the VPN still drops every few minutes; please check the gateway logs.')
   await agent.screenshot({ path: join(outDir, 'transfer.png') })
-  console.log(`Wrote suggestions.png, console.png, customer.png, chat-view.png, resources.png and transfer.png in ${outDir}`)
+  await agent.keyboard.press('Escape')
+
+  // An instant message about the chat: alice asks carol, who answers; alice's thread page.
+  const chatId = chatPath.split('/').pop()!
+  await agent.goto(`${url}/livechat/console/im/new?related=chat:${chatId}`)
+  const newForm = agent.getByRole('form', { name: 'New instant message' })
+  await newForm.getByLabel('Carol Chen').check()
+  await newForm.getByLabel(/^Message/).fill('Dana\'s VPN keeps dropping after the certificate reinstall. Have you seen this on the new gateway?')
+  await newForm.getByRole('button', { name: 'Send' }).click()
+  await agent.waitForURL(/\/livechat\/console\/im\/\d+$/, wait)
+  const carol = await browser('carol')
+  await signIn(carol, 'carol')
+  await carol.goto(agent.url())
+  const joinButton = carol.getByRole('button', { name: 'Join', exact: true })
+  if (await joinButton.count() > 0) {
+    await joinButton.click()
+    await joinButton.waitFor({ state: 'detached', ...wait })
+  }
+  await carol.getByRole('textbox', { name: /^Message/ }).fill('Yes: gateway 2 drops idle tunnels. Ask her to switch to gateway 1 in the profile; I will fix the timeout today.')
+  await carol.getByRole('button', { name: 'Send', exact: true }).click()
+  await agent.locator('.lc-im-messages').getByText('gateway 2 drops idle tunnels', { exact: false }).waitFor(wait)
+  await agent.screenshot({ path: join(outDir, 'instant-message.png') })
+
+  // A chat room for the Support department, as sam creates it.
+  const sam = await browser('sam')
+  await signIn(sam, 'sam')
+  await sam.goto(`${url}/livechat/console/rooms/new`)
+  await sam.getByLabel(/^Name/).fill('Support huddle')
+  await sam.getByLabel(/^Add Permission/).selectOption({ label: 'Support' })
+  await sam.getByRole('button', { name: 'Add', exact: true }).click()
+  await sam.getByRole('button', { name: /^Remove .*Support/ }).waitFor(wait)
+  await sam.getByRole('button', { name: 'Save', exact: true }).click()
+  await sam.waitForURL(/\/livechat\/console\/rooms\/\d+$/, wait)
+  await sam.getByRole('textbox', { name: /^Message/ }).fill('Morning all: gateway 2 is being patched at noon, send VPN chats to Carol until then.')
+  await sam.getByRole('button', { name: 'Send', exact: true }).click()
+  await sam.locator('.lc-im-messages').getByText('gateway 2 is being patched', { exact: false }).waitFor(wait)
+  await sam.screenshot({ path: join(outDir, 'chat-room.png') })
+  console.log(`Wrote suggestions.png, console.png, customer.png, chat-view.png, resources.png, transfer.png, instant-message.png and chat-room.png in ${outDir}`)
 } finally {
   for (const context of contexts) await context.close()
   await app.close()

@@ -17,7 +17,8 @@ t.test('plugins page', async (t) => {
     t.match(res.body, manifest.version)
     t.match(res.body, `<code>${manifest.routePrefix}</code>`)
     for (const p of manifest.permissions) t.match(res.body, `<code>${p.id}</code>`)
-    for (const n of manifest.navigation) t.match(res.body, `<code>${n.href}</code>`)
+    // Handlebars escapes the "=" of a query string.
+    for (const n of manifest.navigation) t.match(res.body, `<code>${n.href.replaceAll('=', '&#x3D;')}</code>`)
     for (const j of manifest.jobs) t.match(res.body, `<code>${j.id}</code>`)
     t.match(res.body, '>Enabled<')
     t.match(res.body, /<form method="post" action="\/admin\/plugins\/livechat\/disable">/)

@@ -1,6 +1,7 @@
 import { createCustomerService } from '../../plugin/customer/service.ts'
 import { createFileService, type FileService } from '../../plugin/files/service.ts'
 import type { HostAdapter } from '../../plugin/host/adapter.ts'
+import { createImService, type ImService } from '../../plugin/im/service.ts'
 import { createJobService, type JobService } from '../../plugin/jobs/service.ts'
 import { loadManifest, resolveSettings, type Settings } from '../../plugin/manifest.ts'
 import { type Services, services } from './given.ts'
@@ -10,6 +11,8 @@ export interface LogLine { level: 'info' | 'warn' | 'error', obj: object, msg: s
 export interface JobServices extends Services {
   jobs: JobService
   files: FileService
+  /** Instant messages and chat rooms, for the im-idle job and the purge of deleted threads. */
+  im: ImService
   settings: Settings
   /** Where chat files are kept. */
   uploadDir: string
@@ -30,6 +33,7 @@ export async function jobServices (t: { teardown: (fn: () => unknown) => void, t
   const uploadDir = t.testdir()
   const files = createFileService({ db: s.knex, chats: s.chats, base: '/livechat', dir: uploadDir, maxFileBytes: settings.maxFileBytes, allowedTypes: settings.allowedFileTypes, clock: opts.clock })
   const customer = createCustomerService({ host, chats: s.chats, routing: s.routing })
+  const im = createImService({ db: s.knex, bus: s.bus, host: s.host, chats: s.chats, routing: s.routing, clock: opts.clock, maxMessageLength: settings.maxMessageLength, settings, base: '/livechat' })
   const log: LogLine[] = []
   const line = (level: LogLine['level']) => (obj: object, msg: string) => { log.push({ level, obj, msg }) }
   const jobs = createJobService({
@@ -41,11 +45,12 @@ export async function jobServices (t: { teardown: (fn: () => unknown) => void, t
     chats: s.chats,
     customer,
     files,
+    im,
     host,
     log: { info: line('info'), warn: line('warn'), error: line('error') },
     clock: opts.clock,
     instanceName: opts.instanceName ?? 'test-instance'
   })
   t.teardown(() => { jobs.stop() })
-  return { ...s, jobs, files, settings, uploadDir, log }
+  return { ...s, jobs, files, im, settings, uploadDir, log }
 }

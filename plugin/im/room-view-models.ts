@@ -1,0 +1,335 @@
+/*
+ * Data for views/im/room*.hbs and rooms*.hbs: the Chat Rooms list, the New room form and a
+ * room's page (seed 001 "Chat Rooms", "Starting a Chat Room"; seed 000 "Active and Inactive
+ * Chat Rooms"). A room's Chat Room tab is the conversation of threads (views/im/conversation,
+ * messages, composer, no-access), built with plugin/im/view-models.ts's model functions.
+ */
+import { isCoded } from '../errors.ts'
+import { type Fragment, fragment } from '../realtime/fragments.ts'
+import { targets } from '../realtime/targets.ts'
+import type { Views } from '../views.ts'
+import { type AccessOptions, type ImService, maxRoomName, type RoomAccessRule } from './service.ts'
+import type { AgentCard, ConversationSummary, ImViewer, Participant, RoomAccess, RoomAccessKind } from './types.ts'
+import { type ConversationModel, composerFragment, composerModel, messagesModel, type NoAccessModel, pageOfMessages } from './view-models.ts'
+
+export type RoomViews = ReturnType<typeof createRoomViews>
+export type RoomListView = 'active' | 'inactive'
+
+/** Rows the list shows; the search finds the others. */
+export const roomPageSize = 200
+
+const kindLabels: Record<RoomAccessKind, string> = { department: 'Department', group: 'Group', role: 'Role' }
+const statusLabels = { active: 'Active', inactive: 'Inactive' } as const
+
+export const roomListViews: Record<RoomListView, { title: string, empty: string }> = {
+  active: { title: 'Active Chat Rooms', empty: 'No active chat rooms you may join. A room manager adds rooms, and who may join them, with New.' },
+  inactive: { title: 'Inactive Chat Rooms', empty: 'No inactive chat rooms. A room made inactive keeps its conversation, and can be made active again.' }
+}
+
+export const roomMessages = {
+  notAdmitted: 'None of this room\'s permissions admits you, so you can manage it but not read or write in it. Add your department, group or role to its permissions to join it.',
+  inactive: 'This room is inactive: its conversation can be read, but nobody can post or join until a room manager makes it active again.',
+  noChoice: 'Choose a department, group or role from the list, then press Add'
+}
+
+/** `department:3`, `group:5`, `role:supervisor`: how a permission travels in the forms. */
+export function accessKey (rule: RoomAccessRule): string {
+  return `${rule.kind}:${rule.ref}`
+}
+
+export function parseAccessKey (key: string): RoomAccessRule {
+  const at = key.indexOf(':')
+  return { kind: key.slice(0, at) as RoomAccessKind, ref: key.slice(at + 1) }
+}
+
+/** Where the viewer stands in a room: admitted by a permission, joined now, may manage it. */
+export interface RoomStanding { admitted: boolean, joined: boolean, manage: boolean }
+
+export function roomStanding (viewer: ImViewer, room: ConversationSummary, admitted: boolean): RoomStanding {
+  const mine = room.mine
+  return { admitted, joined: mine !== null && mine.joinedAt !== null && mine.leftAt === null, manage: viewer.manageRooms }
+}
+
+/** What the New room form holds: as typed, or as it came back with the reasons beside its fields. */
+export interface RoomDraft { name: string, access: string[], place?: 'dialog' | 'page' }
+export interface RoomFormErrors { name?: string, access?: string }
+/** The managers' panel after a refusal: the reason beside its part, and what was typed or chosen. */
+export interface ManageErrors { access?: string, remove?: string, name?: string }
+
+/** The Add Permission choices, grouped as the select shows them, with the label each one has. */
+function choices (options: AccessOptions) {
+  const departments = options.departments.map((d) => ({ key: `department:${d.id}`, label: d.name }))
+  // Named as the service names a group rule: "Support L1 (Support)".
+  const groups = options.groups.map((g) => ({ key: `group:${g.id}`, label: `${g.name} (${g.departmentName})` }))
+  const roles = options.roles.map((r) => ({ key: `role:${r}`, label: r }))
+  const labels = new Map<string, string>([...departments, ...groups, ...roles].map((c) => [c.key, c.label]))
+  return { departments, groups, roles, labels }
+}
+
+/** The select's option groups (Departments, Groups, Roles), without what is already chosen. */
+function selectGroups (options: AccessOptions, chosen: Set<string>, selected = '') {
+  const c = choices(options)
+  const mark = (list: Array<{ key: string, label: string }>) => list.filter((o) => !chosen.has(o.key)).map((o) => ({ ...o, selected: o.key === selected }))
+  return [
+    { label: 'Departments', options: mark(c.departments) },
+    { label: 'Groups', options: mark(c.groups) },
+    { label: 'Roles', options: mark(c.roles) }
+  ].filter((g) => g.options.length > 0)
+}
+
+/**
+ * A permission as listed, by its kind and name. One that no longer exists (a group
+ * removed since the form was opened) keeps its kind and id, so it can be seen and removed.
+ */
+function listed (key: string, labels: Map<string, string>, stored?: string) {
+  const rule = parseAccessKey(key)
+  return { key, kind: rule.kind, kindLabel: kindLabels[rule.kind], label: labels.get(key) ?? stored ?? `${rule.ref} (no longer exists)` }
+}
+
+/** One line of a list row: who wrote the last message and its start, on one line. */
+function excerpt (authorName: string, body: string, max = 80): string {
+  const chars = [...`${authorName}: ${body}`.replace(/\s+/g, ' ').trim()]
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('')
+}
+
+export function createRoomViews ({ base, im, views, maxMessageLength }: { base: string, im: ImService, views: Views, maxMessageLength: number }) {
+  const roomUrl = (id: number): string => `${base}/console/rooms/${id}`
+  const listUrl = (view: RoomListView, q?: string): string => {
+    const search = new URLSearchParams({ view })
+    if (q) search.set('q', q)
+    return `${base}/console/rooms?${search.toString()}`
+  }
+
+  async function standingOf (viewer: ImViewer, room: ConversationSummary): Promise<RoomStanding> {
+    return roomStanding(viewer, room, await im.admits(viewer, room.id))
+  }
+
+  async function roomForm (draft: RoomDraft, errors: RoomFormErrors = {}, selected = '') {
+    const options = await im.accessOptions()
+    const { labels } = choices(options)
+    const chosen = [...new Set(draft.access)]
+    return {
+      base,
+      action: `${base}/console/rooms`,
+      draftUrl: `${base}/console/rooms/new/access`,
+      name: draft.name,
+      modal: draft.place === 'dialog',
+      place: draft.place ?? 'page',
+      chosen: chosen.map((k) => listed(k, labels)),
+      groups: selectGroups(options, new Set(chosen), selected),
+      errors,
+      maxLength: maxRoomName
+    }
+  }
+
+  /** The Chat Room tab, or in its place why the viewer may not read it (a room manager no permission admits). */
+  async function conversation (viewer: ImViewer, room: ConversationSummary, standing: RoomStanding): Promise<{ model: ConversationModel, noAccess: null } | { model: null, noAccess: NoAccessModel }> {
+    if (!standing.admitted) return { model: null, noAccess: { conversationId: room.id, title: room.title, message: roomMessages.notAdmitted } }
+    const messages = await im.messages(viewer, room.id, { limit: pageOfMessages })
+    return {
+      noAccess: null,
+      model: {
+        conversationId: room.id,
+        label: `Chat room ${room.title}`,
+        messages: messagesModel(base, room.id, viewer.id, messages),
+        composer: roomComposer(room)
+      }
+    }
+  }
+
+  /** Open to anyone admitted while the room is active: posting joins the room. */
+  function roomComposer (room: ConversationSummary) {
+    return composerModel(base, room.id, { open: room.status === 'active', closedText: roomMessages.inactive, maxLength: maxMessageLength })
+  }
+
+  function header (room: ConversationSummary, standing: RoomStanding) {
+    const active = room.status === 'active'
+    const url = roomUrl(room.id)
+    return {
+      base,
+      id: room.id,
+      name: room.title,
+      status: room.status,
+      statusLabel: statusLabels[room.status],
+      startedByName: room.startedByName,
+      createdAt: room.createdAt,
+      participantCount: room.participantCount,
+      joined: standing.joined,
+      // Not admitted: the panel in place of the conversation says so; the header need not.
+      note: standing.admitted && !active ? roomMessages.inactive : null,
+      canJoin: standing.admitted && active && !standing.joined,
+      canLeave: standing.joined,
+      joinUrl: `${url}/join`,
+      leaveUrl: `${url}/leave`
+    }
+  }
+
+  /** The managers' panel: who may join (each with its X), Add Permission, Rename, Make inactive / active. */
+  async function manage (viewer: ImViewer, room: ConversationSummary, errors: ManageErrors = {}, typed: { name?: string, add?: string } = {}) {
+    const [options, rules] = await Promise.all([im.accessOptions(), im.roomAccess(viewer, room.id)])
+    const { labels } = choices(options)
+    const url = roomUrl(room.id)
+    return {
+      base,
+      id: room.id,
+      name: typed.name ?? room.title,
+      rules: rules.map((r) => ({ ...listed(accessKey(r), labels, r.label), id: r.id, removeUrl: `${url}/access/${r.id}/remove`, last: rules.length === 1 })),
+      groups: selectGroups(options, new Set(rules.map(accessKey)), typed.add ?? ''),
+      addUrl: `${url}/access`,
+      renameUrl: `${url}/rename`,
+      statusUrl: `${url}/status`,
+      active: room.status === 'active',
+      errors,
+      maxLength: maxRoomName
+    }
+  }
+
+  return {
+    roomUrl,
+    listUrl,
+    roomForm,
+
+    /** Whether a permission key names a department, group or role that exists now (for the New form's Add). */
+    async knows (key: string): Promise<boolean> {
+      return choices(await im.accessOptions()).labels.has(key)
+    },
+
+    /**
+     * The list (seed 000: Active / Inactive, Search, Join), most recent activity first. A
+     * search the service refuses leaves the list unsearched, with the reason beside the box.
+     */
+    async table (viewer: ImViewer, view: RoomListView, q: string) {
+      const def = roomListViews[view]
+      let searchError: string | null = null
+      let found: ConversationSummary[]
+      try {
+        found = await im.list(viewer, { kind: 'room', view, q: q === '' ? undefined : q, limit: roomPageSize + 1 })
+      } catch (err) {
+        if (!isCoded(err) || err.code !== 'LC_ERR_SEARCH_TEXT_LONG') throw err
+        searchError = err.message
+        found = await im.list(viewer, { kind: 'room', view, limit: roomPageSize + 1 })
+      }
+      // Room managers are listed every room; which of them they may enter is asked per row.
+      const rows = await Promise.all(found.slice(0, roomPageSize).map(async (room) => {
+        const standing = viewer.manageRooms ? await standingOf(viewer, room) : roomStanding(viewer, room, true)
+        return {
+          id: room.id,
+          name: room.title,
+          url: roomUrl(room.id),
+          status: room.status,
+          statusLabel: statusLabels[room.status],
+          startedByName: room.startedByName,
+          createdAt: room.createdAt,
+          lastMessageAt: room.lastMessageAt,
+          last: standing.admitted && room.lastMessage ? excerpt(room.lastMessage.authorName, room.lastMessage.body) : null,
+          unread: room.unread,
+          participantCount: room.participantCount,
+          participants: room.participants.map((p) => p.name).join(', '),
+          joined: standing.joined,
+          admitted: standing.admitted,
+          canJoin: standing.admitted && room.status === 'active' && !standing.joined,
+          joinUrl: `${roomUrl(room.id)}/join`
+        }
+      }))
+      const searched = q !== '' && searchError === null
+      return {
+        table: {
+          base,
+          view,
+          title: def.title,
+          rows,
+          empty: searched ? `No ${view} chat rooms match “${q}”. Clear the search to see them all.` : def.empty,
+          more: found.length > roomPageSize,
+          pageSize: roomPageSize
+        },
+        search: { base, view, q, error: searchError, clearUrl: listUrl(view) }
+      }
+    },
+
+    tableFragment (model: object): Fragment {
+      return fragment(targets.rooms(), 'outerHTML', views.render('im/rooms-table', model))
+    },
+
+    /** The left navigation: Active, Inactive, and By Chat Room (the active rooms the agent may enter, seed 000). */
+    async nav (viewer: ImViewer, current: RoomListView | number) {
+      const active = await im.list(viewer, { kind: 'room', view: 'active', limit: 50 })
+      const rooms = await Promise.all(active.map(async (r) => ({
+        url: roomUrl(r.id), name: r.title, current: r.id === current, unread: r.unread, show: !viewer.manageRooms || await im.admits(viewer, r.id)
+      })))
+      return { base, current, rooms: rooms.filter((r) => r.show) }
+    },
+
+    formFragment (model: object): Fragment {
+      return fragment(targets.roomForm(), 'outerHTML', views.render('im/room-form', model))
+    },
+
+    /** The New room dialog over the list, opened by New (seed 001: "a modal window opens"). */
+    async modalFragment (): Promise<Fragment> {
+      return fragment(targets.roomModal(), 'outerHTML', views.render('im/room-new', { form: await roomForm({ name: '', access: [], place: 'dialog' }) }))
+    },
+
+    /** Everything of a room's page but its frame: header, tabs, the Chat Room tab, and for managers their panel. */
+    async room (viewer: ImViewer, room: ConversationSummary) {
+      const standing = await standingOf(viewer, room)
+      const chat = await conversation(viewer, room, standing)
+      const url = roomUrl(room.id)
+      return {
+        base,
+        id: room.id,
+        name: room.title,
+        header: header(room, standing),
+        tabs: [
+          { key: 'participants', label: 'Participants', url: `${url}/tabs/participants` },
+          { key: 'with-access', label: 'With Access', url: `${url}/tabs/access` }
+        ],
+        conversation: chat.model,
+        noAccess: chat.noAccess,
+        readUrl: `${base}/console/im/${room.id}/read`,
+        manage: standing.manage ? await manage(viewer, room) : null,
+        // The socket follows the room from the last message shown, where it may be read at all.
+        follow: chat.model ? `${room.id}.${chat.model.messages.messages.at(-1)?.seq ?? 0}` : null
+      }
+    },
+
+    async headerFragment (viewer: ImViewer, room: ConversationSummary): Promise<Fragment> {
+      return fragment(targets.roomHeader(room.id), 'outerHTML', views.render('im/room-header', header(room, await standingOf(viewer, room))))
+    },
+
+    /** The Chat Room tab again, after a permission changed whether the viewer may read it. */
+    async conversationFragment (viewer: ImViewer, room: ConversationSummary): Promise<Fragment> {
+      const chat = await conversation(viewer, room, await standingOf(viewer, room))
+      return chat.model
+        ? fragment(targets.imConversation(room.id), 'outerHTML', views.render('im/conversation', chat.model))
+        : fragment(targets.imConversation(room.id), 'outerHTML', views.render('im/no-access', chat.noAccess))
+    },
+
+    /** The reply box alone (made inactive or active): a draft in another tab of the page is left alone. */
+    composerFragment (room: ConversationSummary): Fragment {
+      return composerFragment(views, roomComposer(room))
+    },
+
+    async manageFragment (viewer: ImViewer, room: ConversationSummary, errors: ManageErrors = {}, typed: { name?: string, add?: string } = {}): Promise<Fragment> {
+      return fragment(targets.roomManage(room.id), 'outerHTML', views.render('im/room-manage', await manage(viewer, room, errors, typed)))
+    },
+
+    /** Participants (seed 001): the agents in the room now, those with the console open first. */
+    participantsFragment (room: ConversationSummary, all: Participant[]): Fragment {
+      const here = all.filter((p) => p.joinedAt !== null && p.leftAt === null)
+        .sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name))
+      return fragment(targets.roomTabPanel(room.id), 'innerHTML', views.render('im/room-participants', { id: room.id, name: room.title, participants: here }))
+    },
+
+    /** With Access (seed 001): every agent the permissions admit now, joined or not, and the permissions themselves. */
+    async withAccessFragment (room: ConversationSummary, agents: AgentCard[], rules: RoomAccess[]): Promise<Fragment> {
+      const { labels } = choices(await im.accessOptions())
+      const joined = new Set(room.participants.map((p) => p.agentId))
+      const sorted = [...agents].sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name))
+      return fragment(targets.roomTabPanel(room.id), 'innerHTML', views.render('im/room-access', {
+        id: room.id,
+        name: room.title,
+        agents: sorted.map((a) => ({ ...a, joined: joined.has(a.agentId) })),
+        rules: rules.map((r) => listed(accessKey(r), labels, r.label))
+      }))
+    }
+  }
+}

@@ -1,0 +1,465 @@
+/*
+ * Data for views/im/*: the Instant Messages list, the New form, a thread's page and the
+ * pop-up (seed 000 "Instant Messenger Overview", 001, 002).
+ *
+ * The conversation partials are shared with chat rooms (plugin/im/room-*), so their
+ * models are the contract between the two; build them with the functions named here:
+ *
+ * - `im/message`        MessageModel = ImMessage (plugin/im/types.ts) as the service returns it.
+ *                       Root `<li id="lc-im-msg-<conversationId>-<seq>" data-seq>`; the same for
+ *                       every viewer (streams render it once), so "mine" is marked in the browser
+ *                       from `data-author` and the scroller's `data-lc-im-me`.
+ * - `im/older`          OlderModel { conversationId, url: string | null }: the loader above the
+ *                       messages (`hx-trigger="intersect"` GET url), or the start of the
+ *                       conversation when url is null. Root id imOlder.
+ * - `im/messages`       MessagesModel { conversationId, viewerId, messages: MessageModel[], older: OlderModel }
+ *                       from messagesModel(). Root: the scroller (imScroll) holding im/older and the
+ *                       `<ol id="lc-im-messages-<id>" data-lc-im-seq="<id>">` the streams append to.
+ * - `im/composer`       ComposerModel from composerModel(): { conversationId, domId, action,
+ *                       clientMsgId, place: 'page' | 'popup', open, body, error, closedText,
+ *                       maxLength }. Posts to POST /console/im/:id/messages (threads and rooms).
+ *                       Root id imComposer (page) or imPopupComposer (pop-up).
+ * - `im/conversation`   ConversationModel { conversationId, label, messages: MessagesModel,
+ *                       composer: ComposerModel }: the Conversation (or Chat Room) tab panel, root
+ *                       id imConversation, class lc-conversation (the tab switching of
+ *                       public/livechat.js shows and hides it).
+ * - `im/no-access`      NoAccessModel { conversationId, title, message }: replaces im/conversation
+ *                       (same root id) when the viewer may no longer see the conversation.
+ * - `im/topbar`         TopbarModel { base, unread: number, counted: true } from imViews.topbar():
+ *                       New ▾, Instant Messages with its unread badge, Chat Rooms, and the New
+ *                       dialog and pop-up area. Any console page's topbar may include it as
+ *                       `{{> im/topbar base=base}}` (not counted: the badge asks for its count).
+ * - `im/header-bar`     HeaderBarModel { base, agent, links, availability, topbar }: the whole
+ *                       topbar of the instant messages (and chat rooms) pages.
+ * - `im/nav`            NavModel { base, current: ImListView | 'new' | 'thread', supervise, agents:
+ *                       Array<AgentCard & { selected }> }: the left navigation (By agent for supervisors).
+ * - `im/popup`          from popupModel(): sender, the last few messages, Reply (im/composer,
+ *                       place 'popup') and Open; root imPopup, pushed into imPopups.
+ */
+import { newClientMsgId } from '../chats/view-models.ts'
+import { type Choice, type Column, columnChoice, fieldsFormModel } from '../console/lists.ts'
+import type { Client } from '../realtime/hub.ts'
+import type { ChatService } from '../chats/service.ts'
+import type { AgentScope } from '../chats/types.ts'
+import { isCoded } from '../errors.ts'
+import type { HostAdapter } from '../host/adapter.ts'
+import type { PreferenceService } from '../preferences/service.ts'
+import { type Fragment, fragment } from '../realtime/fragments.ts'
+import { targets } from '../realtime/targets.ts'
+import type { Views } from '../views.ts'
+import type { ImColumnKey } from './schemas.ts'
+import type { ImService } from './service.ts'
+import type { AgentCard, ConversationSummary, ImMessage, ImViewer, Participant, RelatedKind } from './types.ts'
+
+export type ImViews = ReturnType<typeof createImViews>
+export type ImListView = 'active' | 'inactive' | 'deleted' | 'agent'
+export type MessageModel = ImMessage
+
+/** Messages a page shows at first, and per older page (seed 000: "the last 100 messages"). */
+export const pageOfMessages = 100
+/** Rows a list shows; narrowing (search, a view) finds the others. */
+export const listPageSize = 200
+/** Messages a pop-up shows: enough to see what is being answered. */
+const popupMessages = 3
+
+export interface OlderModel { conversationId: number, url: string | null }
+export interface MessagesModel { conversationId: number, viewerId: string, messages: MessageModel[], older: OlderModel }
+export interface ComposerModel {
+  conversationId: number
+  domId: string
+  action: string
+  clientMsgId: string
+  place: 'page' | 'popup'
+  open: boolean
+  body: string
+  error: string | null
+  closedText: string
+  maxLength: string
+}
+export interface ConversationModel { conversationId: number, label: string, messages: MessagesModel, composer: ComposerModel }
+export interface NoAccessModel { conversationId: number, title: string, message: string }
+export interface Draft { body: string, error: string }
+
+/** The loader above a conversation's first message shown: older ones load when it scrolls into view. */
+export function olderModel (base: string, conversationId: number, first: ImMessage | undefined): OlderModel {
+  return { conversationId, url: first && first.seq > 1 ? `${base}/console/im/${conversationId}/messages?before=${first.seq}` : null }
+}
+
+export function messagesModel (base: string, conversationId: number, viewerId: string, messages: ImMessage[]): MessagesModel {
+  return { conversationId, viewerId, messages, older: olderModel(base, conversationId, messages[0]) }
+}
+
+/**
+ * A conversation's reply box. `open` false shows `closedText` instead (read-only viewers,
+ * deleted threads, inactive rooms). A draft re-renders it with what was typed and why it
+ * was refused; a fresh one gets a new client id, so a resend of the same text is stored once.
+ */
+export function composerModel (base: string, conversationId: number, opts: { open: boolean, closedText?: string, place?: 'page' | 'popup', draft?: Draft, maxLength: number, clientMsgId?: string }): ComposerModel {
+  const place = opts.place ?? 'page'
+  return {
+    conversationId,
+    domId: place === 'popup' ? targets.imPopupComposer(conversationId) : targets.imComposer(conversationId),
+    action: `${base}/console/im/${conversationId}/messages`,
+    clientMsgId: opts.clientMsgId ?? newClientMsgId(),
+    place,
+    open: opts.open,
+    body: opts.draft?.body ?? '',
+    error: opts.draft?.error ?? null,
+    closedText: opts.closedText ?? '',
+    maxLength: opts.maxLength.toLocaleString('en')
+  }
+}
+
+/** The stream's HTML for a run of messages: appended to the conversation's list, wherever it is shown. */
+export function renderMessages (views: Views, conversationId: number, messages: ImMessage[]): Fragment {
+  return fragment(targets.imMessages(conversationId), 'beforeend', messages.map((m) => views.render('im/message', m)).join(''))
+}
+
+export function composerFragment (views: Views, model: ComposerModel): Fragment {
+  return fragment(model.domId, 'outerHTML', views.render('im/composer', model))
+}
+
+export function noAccessFragment (views: Views, model: NoAccessModel): Fragment {
+  return fragment(targets.imConversation(model.conversationId), 'outerHTML', views.render('im/no-access', model))
+}
+
+const statusLabels = { active: 'Active', inactive: 'Inactive' } as const
+
+interface ViewDef { title: string, empty: string }
+export const imListViews: Record<ImListView, ViewDef> = {
+  active: { title: 'Active', empty: 'No active conversations. Start one with New, or from a chat\'s Actions → Assistance.' },
+  inactive: { title: 'Inactive', empty: 'No inactive conversations. A conversation becomes inactive when nobody writes in it for a while, or when everyone has left it.' },
+  deleted: { title: 'Deleted Items', empty: 'No deleted conversations. Inactive conversations you delete wait here until they are purged.' },
+  agent: { title: 'By agent', empty: 'This agent has no conversations.' }
+}
+
+/** Columns in their default order, with the widths (px) they start at. */
+export const imColumns: ReadonlyArray<Column<ImColumnKey>> = [
+  { key: 'name', label: 'Name', width: 240 },
+  { key: 'status', label: 'Status', width: 80 },
+  { key: 'startedBy', label: 'Started By', width: 130 },
+  { key: 'participants', label: 'Participants', width: 150 },
+  { key: 'created', label: 'Date created', width: 130 },
+  { key: 'lastMessage', label: 'Last message', width: 130 }
+]
+export const fieldsKey = 'im.fields'
+export type FieldChoice = Choice<ImColumnKey>
+
+export function fieldChoice (stored: unknown): FieldChoice {
+  return columnChoice(imColumns, stored)
+}
+
+/** Where the viewer stands in a thread: joined now, invited and never joined, gone (joined and left), or not a participant at all. */
+export function standing (s: ConversationSummary): { joined: boolean, invited: boolean, left: boolean, participant: boolean } {
+  const mine = s.mine
+  return {
+    joined: mine !== null && mine.joinedAt !== null && mine.leftAt === null,
+    invited: mine !== null && mine.joinedAt === null && mine.leftAt === null,
+    left: mine !== null && mine.leftAt !== null,
+    participant: mine !== null
+  }
+}
+
+/** A thread's header: Related tag, who and when, Join / Leave / Transcript, and why it is read-only. */
+export function headerModel (base: string, c: ConversationSummary) {
+  const { joined, invited, left, participant } = standing(c)
+  const deleted = c.deletedAt !== null
+  const active = c.status === 'active'
+  const note = deleted
+    ? `Deleted by ${c.deletedByName ?? 'an agent'}; it waits in Deleted Items until it is purged.`
+    : !participant
+        ? 'You are reading this conversation as a supervisor; only its participants write in it.'
+        : !active
+            ? 'This conversation is inactive. Send a message to restart it.'
+            : invited
+              ? `${c.startedByName} invited you. Join to take part, or simply reply.`
+              : left ? 'You left this conversation. Join it again, or simply reply.' : null
+  const url = `${base}/console/im/${c.id}`
+  return {
+    base,
+    id: c.id,
+    title: c.title,
+    status: c.status,
+    statusLabel: statusLabels[c.status],
+    deleted,
+    related: c.related,
+    startedByName: c.startedByName,
+    createdAt: c.createdAt,
+    participantCount: c.participantCount,
+    participants: c.participants.map((p) => p.name).join(', '),
+    note,
+    canJoin: (invited || left) && active && !deleted,
+    canLeave: joined && !deleted,
+    joinUrl: `${url}/join`,
+    leaveUrl: `${url}/leave`,
+    transcriptUrl: `${url}/transcript`
+  }
+}
+export type HeaderModel = ReturnType<typeof headerModel>
+
+export function headerFragment (views: Views, model: HeaderModel): Fragment {
+  return fragment(targets.imHeader(model.id), 'outerHTML', views.render('im/header', model))
+}
+
+/** A thread's reply box: open to participants (even invited or gone: posting (re)joins) of a thread not deleted. */
+export function threadComposer (base: string, c: ConversationSummary, maxLength: number, place: 'page' | 'popup' = 'page', draft?: Draft): ComposerModel {
+  const deleted = c.deletedAt !== null
+  const closedText = deleted
+    ? `This conversation was deleted by ${c.deletedByName ?? 'an agent'}; undelete it from Deleted Items to continue it.`
+    : 'Only the participants of this conversation write in it.'
+  return composerModel(base, c.id, { open: standing(c).participant && !deleted, closedText, place, draft, maxLength })
+}
+
+/** The pop-up a recipient gets (seed 001): who wrote, the last few messages, Reply and Open. */
+export async function popupModel (im: ImService, base: string, maxLength: number, viewer: ImViewer, conversationId: number, upToSeq: number, draft?: Draft) {
+  const c = await im.get(viewer, conversationId)
+  const recent = await im.messagesBetween(conversationId, Math.max(0, upToSeq - popupMessages), upToSeq)
+  const last = recent.at(-1)
+  const from = last && last.kind === 'text' && last.authorId !== viewer.id ? last.authorName : null
+  return {
+    base,
+    conversationId,
+    title: c.title,
+    related: c.related,
+    from,
+    // "with …" only where it says more than the sender's name (a thread of three or more).
+    others: from !== null && from !== c.title ? c.title : null,
+    messages: recent.map((m) => ({ ...m, mine: m.authorId === viewer.id })),
+    openUrl: `${base}/console/im/${conversationId}`,
+    composer: threadComposer(base, c, maxLength, 'popup', draft)
+  }
+}
+
+/** A new pop-up goes at the end of the pop-up area (the browser drops an older one of the same thread); a reply's answer replaces its own. */
+export function popupFragment (views: Views, model: { conversationId: number }, swap: 'outerHTML' | 'beforeend'): Fragment {
+  const html = views.render('im/popup', model)
+  return swap === 'beforeend' ? fragment(targets.imPopups(), 'beforeend', html) : fragment(targets.imPopup(model.conversationId), 'outerHTML', html)
+}
+
+/** What the list's and the New form's state are made of. */
+export interface ListState { view: ImListView, agent?: string, q?: string }
+
+export function listUrl (base: string, s: ListState): string {
+  const q = new URLSearchParams({ view: s.view })
+  if (s.agent !== undefined) q.set('agent', s.agent)
+  if (s.q !== undefined && s.q !== '') q.set('q', s.q)
+  return `${base}/console/im?${q.toString()}`
+}
+
+/** An excerpt for a list row or a pop-up: the start of the text, on one line. */
+function excerpt (body: string, max = 80): string {
+  const chars = [...body.replace(/\s+/g, ' ').trim()]
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('')
+}
+
+/**
+ * The viewer of an agent's socket: as read when it opened, or, for a socket opened without
+ * one, a minimal one from its scope (threads are visible to their participants whatever
+ * else the viewer may do).
+ */
+export function socketViewer (client: Client): ImViewer {
+  if (client.imViewer) return client.imViewer
+  const scope = client.scope!
+  return { id: scope.id, name: scope.name, roles: [], supervise: scope.supervise, delete: scope.delete === true, manageRooms: false, scope }
+}
+
+export function createImViews ({ base, im, views, host, chats, preferences, clock, maxMessageLength }: {
+  base: string
+  im: ImService
+  views: Views
+  host: HostAdapter
+  chats: ChatService
+  preferences: PreferenceService
+  clock: () => number
+  maxMessageLength: number
+}) {
+  const threadUrl = (id: number): string => `${base}/console/im/${id}`
+
+  /** The names of agents by id, for ticks whose agents a search no longer lists. */
+  async function cards (ids: string[], known: AgentCard[]): Promise<AgentCard[]> {
+    const byId = new Map(known.map((a) => [a.agentId, a]))
+    return await Promise.all(ids.map(async (id) => byId.get(id) ?? { agentId: id, name: (await host.getUser(id))?.name ?? id, online: false }))
+  }
+
+  /**
+   * The New form's agent picker: online and offline agents apart (seed 002), ticked ones
+   * kept ticked and shown even when the search no longer finds them.
+   */
+  async function picker (viewer: ImViewer, q: string, ticked: string[], error: string | null = null) {
+    const typed = q.trim()
+    let searchError: string | null = null
+    let found: { online: AgentCard[], offline: AgentCard[] }
+    try {
+      found = await im.agentDirectory(viewer, typed === '' ? undefined : typed)
+    } catch (err) {
+      // A search that cannot be run: every agent, and the reason beside the box.
+      if (!isCoded(err) || err.code !== 'LC_ERR_SEARCH_TEXT_LONG') throw err
+      searchError = err.message
+      found = await im.agentDirectory(viewer)
+    }
+    const listed = new Set([...found.online, ...found.offline].map((a) => a.agentId))
+    const missing = ticked.filter((id) => !listed.has(id))
+    const all = missing.length > 0 ? await im.agentDirectory(viewer) : { online: [], offline: [] }
+    const chosen = await cards(missing, [...all.online, ...all.offline])
+    const mark = (a: AgentCard) => ({ ...a, checked: ticked.includes(a.agentId) })
+    return {
+      base,
+      q,
+      chosen: chosen.map(mark),
+      online: found.online.map(mark),
+      offline: found.offline.map(mark),
+      error,
+      searchError
+    }
+  }
+
+  /**
+   * What `related` names, for the New form's Related tag before the thread exists: a chat
+   * the viewer may see, or a ticket the help desk has. The service checks again on Send.
+   */
+  async function relatedTag (raw: string | undefined, scope: AgentScope): Promise<{ value: string, kind: RelatedKind, label: string, url: string } | { error: string } | null> {
+    if (raw === undefined) return null
+    const [kind, ref] = raw.split(/:(.*)/s) as [RelatedKind, string]
+    if (kind === 'chat') {
+      try {
+        const chat = await chats.chatForAgent(Number(ref), scope)
+        return { value: raw, kind, label: `Chat #${chat.id} · ${chat.customerName}`, url: `${base}/console/chats/${chat.id}` }
+      } catch (err) {
+        if (isCoded(err) && err.statusCode === 404) return { error: `Chat #${ref} does not exist, or you may not see it; start the message from the chat itself` }
+        throw err
+      }
+    }
+    const ticket = await host.getTicket(ref)
+    if (!ticket) return { error: `There is no ticket ${ref}; start the message from the ticket's page` }
+    return { value: raw, kind, label: ticket.summary ? `${ticket.ref} · ${ticket.summary}` : ticket.ref, url: ticket.url }
+  }
+
+  async function fieldsOf (agentId: string): Promise<FieldChoice> {
+    return fieldChoice(await preferences.get(agentId, fieldsKey))
+  }
+
+  return {
+    threadUrl,
+    picker,
+    relatedTag,
+
+    /** The New form (modal or page): everything typed is kept, each refusal beside its field. */
+    async newForm (viewer: ImViewer, input: { agentIds: string[], body?: string, related?: string, q?: string, clientMsgId?: string }, errors: { agents?: string, body?: string, related?: string } = {}, modal = false) {
+      const related = await relatedTag(input.related, viewer.scope)
+      return {
+        base,
+        modal,
+        action: `${base}/console/im`,
+        clientMsgId: input.clientMsgId ?? newClientMsgId(),
+        related: related && 'label' in related ? related : null,
+        relatedError: errors.related ?? (related && 'error' in related ? related.error : null),
+        agents: await picker(viewer, input.q ?? '', input.agentIds, errors.agents ?? null),
+        body: input.body ?? '',
+        bodyError: errors.body ?? null,
+        maxLength: maxMessageLength.toLocaleString('en')
+      }
+    },
+
+    /** The list page's table: the columns the agent chose, one row per conversation, most recent activity first. */
+    async table (viewer: ImViewer, s: ListState) {
+      const def = imListViews[s.view]
+      const waiting = s.view === 'agent' && s.agent === undefined
+      const [found, fields] = await Promise.all([
+        waiting ? [] : im.list(viewer, { kind: 'thread', view: s.view, agentId: s.agent, q: s.q, limit: listPageSize + 1 }),
+        fieldsOf(viewer.id)
+      ])
+      const list = found.slice(0, listPageSize)
+      const deleted = s.view === 'deleted'
+      const columns: Array<{ key: ImColumnKey | 'deleted', label: string, width: number }> = imColumns.filter((c) => fields[c.key].visible).map((c) => ({ ...c, width: fields[c.key].width }))
+      if (deleted) columns.splice(1, 0, { key: 'deleted', label: 'Deleted', width: 220 })
+      const rows = list.map((c) => {
+        const { invited } = standing(c)
+        const cells = columns.map((col) => {
+          switch (col.key) {
+            case 'name': return { key: col.key, title: c.title, href: threadUrl(c.id), unread: c.unread, related: c.related?.label ?? null, last: c.lastMessage ? excerpt(`${c.lastMessage.authorName}: ${c.lastMessage.body}`) : null }
+            case 'status': return { key: col.key, status: c.status, text: statusLabels[c.status] }
+            case 'startedBy': return { key: col.key, text: c.startedByName }
+            case 'participants': return { key: col.key, count: c.participantCount, names: c.participants.map((p) => p.name).join(', ') }
+            case 'created': return { key: col.key, at: c.createdAt }
+            case 'lastMessage': return { key: col.key, at: c.lastMessageAt }
+            case 'deleted': return { key: col.key, at: c.deletedAt, by: c.deletedByName }
+          }
+          throw new Error(`no cell for ${String(col.key)}`)
+        })
+        return { id: c.id, title: c.title, unread: c.unread, invited: invited && c.status === 'active' && c.deletedAt === null, cells }
+      })
+      const searched = s.q !== undefined && s.q !== ''
+      return {
+        base,
+        view: s.view,
+        url: listUrl(base, s),
+        title: def.title,
+        columns,
+        rows,
+        empty: waiting ? 'Choose an agent to see their conversations.' : searched ? `No conversations in ${def.title} match “${s.q}”. Clear the search to see them all.` : def.empty,
+        more: found.length > listPageSize,
+        pageSize: listPageSize
+      }
+    },
+
+    fieldsForm (choice: FieldChoice, typed?: Record<string, string | undefined>, errors: Record<string, string> = {}) {
+      return fieldsFormModel(base, imColumns, choice, typed, errors)
+    },
+
+    fields: fieldsOf,
+
+    async saveFields (agentId: string, choice: FieldChoice): Promise<void> {
+      await preferences.set(agentId, fieldsKey, choice)
+    },
+
+    /** The refresh signal: the list re-reads itself from its own address. */
+    staleFragment (): Fragment {
+      return fragment(targets.imListStale(), 'outerHTML', views.render('im/list-stale', { at: clock() }))
+    },
+
+    /** The topbar badge: the viewer's unread messages in threads and rooms they joined. */
+    async unreadFragment (agentId: string): Promise<Fragment> {
+      return fragment(targets.imUnread(), 'outerHTML', views.render('im/unread', { base, count: await im.unreadTotal(agentId) }))
+    },
+
+    async topbar (agentId: string) {
+      return { base, unread: await im.unreadTotal(agentId), counted: true }
+    },
+
+    /** The Conversation tab: the last page of messages, older ones on scroll, and the reply box. */
+    async conversation (viewer: ImViewer, c: ConversationSummary, draft?: Draft): Promise<ConversationModel> {
+      const messages = await im.messages(viewer, c.id, { limit: pageOfMessages })
+      return {
+        conversationId: c.id,
+        label: `Conversation with ${c.title}`,
+        messages: messagesModel(base, c.id, viewer.id, messages),
+        composer: threadComposer(base, c, maxMessageLength, 'page', draft)
+      }
+    },
+
+    /** Active Agents: who is in the thread now, who was invited and has not joined, who left. */
+    agentsTab (c: ConversationSummary, all: Participant[]) {
+      const byName = (a: Participant, b: Participant) => a.name.localeCompare(b.name)
+      return {
+        conversationId: c.id,
+        joined: all.filter((p) => p.joinedAt !== null && p.leftAt === null).sort(byName),
+        invited: all.filter((p) => p.joinedAt === null && p.leftAt === null).sort(byName),
+        left: all.filter((p) => p.leftAt !== null).sort(byName)
+      }
+    },
+
+    /** Online Agents (seed 000): agents with the console open now who are not in the thread, to invite. */
+    async onlineTab (viewer: ImViewer, c: ConversationSummary, error: string | null = null, ticked: string[] = []) {
+      const online = await im.onlineAgents(viewer, c.id)
+      const { participant } = standing(c)
+      return {
+        base,
+        conversationId: c.id,
+        action: `${threadUrl(c.id)}/invite`,
+        agents: online.map((a) => ({ ...a, checked: ticked.includes(a.agentId) })),
+        canInvite: participant && c.status === 'active' && c.deletedAt === null,
+        error
+      }
+    }
+  }
+}
