@@ -85,9 +85,10 @@ export function registerImProjections (hub: Hub, { im, views, base, maxMessageLe
     lists([...recipients, ...(message.authorId ? [message.authorId] : [])])
   })
 
-  hub.project('im.updated', async ({ conversationId, kind, agentIds }) => {
+  hub.project('im.updated', async ({ conversationId, kind, agentIds, standing }) => {
     await badges(agentIds)
     lists(agentIds)
+    if (!standing) return
     for (const client of hub.clients(streamKey(kind, conversationId))) {
       if (client.kind !== 'agent' || !client.scope) continue
       const viewer = socketViewer(client)

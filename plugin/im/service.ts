@@ -395,7 +395,8 @@ export function createImService ({ db, bus, host, chats, routing, clock = Date.n
     inactive_at: null,
     deleted_at: null,
     deleted_by: null,
-    deleted_by_name: null
+    deleted_by_name: null,
+    start_msg_id: null
   })
 
   interface Line { kind: 'text' | 'event', body: string, authorId: string | null, clientMsgId: string | null }
@@ -424,7 +425,7 @@ export function createImService ({ db, bus, host, chats, routing, clock = Date.n
     // Rooms have no pop-ups: their lines reach only the pages that follow them.
     const recipients = kind === 'thread' ? here.filter((a) => a !== actor) : []
     for (const message of messages) await bus.publish({ type: 'im.message', conversationId: id, kind, message, recipients })
-    if (changed || messages.length > 0) await bus.publish({ type: 'im.updated', conversationId: id, kind, agentIds: [...new Set([...here, ...alsoTell])] })
+    if (changed || messages.length > 0) await bus.publish({ type: 'im.updated', conversationId: id, kind, agentIds: [...new Set([...here, ...alsoTell])], standing: changed })
   }
 
   /** Lost the row lock to a delete (or the conversation is gone): the error that says which. */
@@ -510,27 +511,43 @@ export function createImService ({ db, bus, host, chats, routing, clock = Date.n
      * in one transaction. `related` ties it to a chat the viewer may see or a host ticket.
      */
     async startThread (viewer, input) {
+      // The New form sent twice (a double click, a resend after a lost answer) starts one thread.
+      const started = async (id: number) => {
+        const [first] = (await store.messagesBetween(db, id, 0, 1)).map(store.toMessage)
+        return { conversation: await summary(viewer, id), message: first! }
+      }
+      const already = await store.threadStartedWith(db, viewer.id, input.clientMsgId)
+      if (already !== undefined) return await started(already)
       const people = await invitees(viewer, input.agentIds)
       const body = clean(input.body)
       const related = input.related ? await relatedFor(viewer, input.related) : null
       const at = clock()
-      const id = await transact(db, async (trx) => {
-        const id = await store.insertConversation(trx, {
-          ...blank(at),
-          kind: 'thread',
-          started_by: viewer.id,
-          started_by_name: viewer.name,
-          related_kind: related?.kind ?? null,
-          related_ref: related?.ref ?? null,
-          related_label: related?.label ?? null
+      let id: number
+      try {
+        id = await transact(db, async (trx) => {
+          const id = await store.insertConversation(trx, {
+            ...blank(at),
+            kind: 'thread',
+            started_by: viewer.id,
+            started_by_name: viewer.name,
+            related_kind: related?.kind ?? null,
+            related_ref: related?.ref ?? null,
+            related_label: related?.label ?? null,
+            start_msg_id: input.clientMsgId
+          })
+          await store.insertParticipant(trx, { conversation_id: id, agent_id: viewer.id, agent_name: viewer.name, invited_by: null, invited_at: at, joined_at: at, left_at: null, last_read_seq: 1 })
+          for (const p of people) {
+            await store.insertParticipant(trx, { conversation_id: id, agent_id: p.id, agent_name: p.name, invited_by: viewer.id, invited_at: at, joined_at: null, left_at: null, last_read_seq: 0 })
+          }
+          await append(trx, id, viewer.name, [{ kind: 'text', body, authorId: viewer.id, clientMsgId: input.clientMsgId }], at)
+          return id
         })
-        await store.insertParticipant(trx, { conversation_id: id, agent_id: viewer.id, agent_name: viewer.name, invited_by: null, invited_at: at, joined_at: at, left_at: null, last_read_seq: 1 })
-        for (const p of people) {
-          await store.insertParticipant(trx, { conversation_id: id, agent_id: p.id, agent_name: p.name, invited_by: viewer.id, invited_at: at, joined_at: null, left_at: null, last_read_seq: 0 })
-        }
-        await append(trx, id, viewer.name, [{ kind: 'text', body, authorId: viewer.id, clientMsgId: input.clientMsgId }], at)
-        return id
-      })
+      } catch (err) {
+        // The copy racing its original: the unique index refused it and everything rolled back.
+        const first = isUniqueViolation(err) ? await store.threadStartedWith(db, viewer.id, input.clientMsgId) : undefined
+        if (first === undefined) throw err
+        return await started(first)
+      }
       const [message] = (await store.messagesBetween(db, id, 0, 1)).map(store.toMessage)
       await publish(id, 'thread', [message!], true, viewer.id)
       return { conversation: await summary(viewer, id), message: message! }
@@ -687,7 +704,7 @@ export function createImService ({ db, bus, host, chats, routing, clock = Date.n
       const rec = await readable(viewer, conversationId)
       const upTo = Math.min(Math.max(0, Math.floor(seq)), rec.lastSeq)
       if (await store.markRead(db, conversationId, viewer.id, upTo) > 0) {
-        await bus.publish({ type: 'im.updated', conversationId, kind: rec.kind, agentIds: [viewer.id] })
+        await bus.publish({ type: 'im.updated', conversationId, kind: rec.kind, agentIds: [viewer.id], standing: false })
       }
     },
 
@@ -838,7 +855,7 @@ export function createImService ({ db, bus, host, chats, routing, clock = Date.n
         for (const rule of rules) await store.insertRoomAccess(trx, { conversation_id: id, kind: rule.kind, ref: rule.ref, created_by: viewer.id, created_at: at })
         return id
       })
-      await bus.publish({ type: 'im.updated', conversationId: id, kind: 'room', agentIds: [] })
+      await bus.publish({ type: 'im.updated', conversationId: id, kind: 'room', agentIds: [], standing: true })
       return await summary(viewer, id)
     },
 

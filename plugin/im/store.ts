@@ -22,6 +22,7 @@ export interface LcImConversationRow {
   deleted_at: number | string | null
   deleted_by: string | null
   deleted_by_name: string | null
+  start_msg_id: string | null
 }
 
 export interface LcImParticipantRow {
@@ -142,6 +143,12 @@ const likeLiteral = (typed: string): string => typed.replace(/[!%_]/g, (c) => `!
 const like = "LIKE ? ESCAPE '!'"
 
 // ---------------------------------------------------------------- conversations
+
+/** The thread an agent started with this first message's client id, if any. */
+export async function threadStartedWith (db: Db, agentId: string, clientMsgId: string): Promise<number | undefined> {
+  const row = await db('lc_im_conversations').where({ started_by: agentId, start_msg_id: clientMsgId }).first('id')
+  return row ? Number(row.id) : undefined
+}
 
 export async function insertConversation (db: Db, row: Omit<LcImConversationRow, 'id'>): Promise<number> {
   const [id] = await db('lc_im_conversations').insert(row)

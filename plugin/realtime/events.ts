@@ -26,8 +26,12 @@ export type BusEvent =
   | { type: 'agent.notice', agentId: string, level: 'info' | 'warning', text: string }
   /** A message (or event line) in a thread or room. `recipients`: thread participants not left, but the author (pop-ups); rooms: none. */
   | { type: 'im.message', conversationId: number, kind: ConversationKind, message: ImMessage, recipients: string[] }
-  /** A thread's or room's participants, status or name changed; `agentIds`: whose lists and unread badges may change. */
-  | { type: 'im.updated', conversationId: number, kind: ConversationKind, agentIds: string[] }
+  /**
+   * A thread or room changed; `agentIds`: whose lists and unread badges may change. `standing`:
+   * its participants, status or name changed, so the pages showing it re-render its header
+   * (not for a plain new message or a read mark).
+   */
+  | { type: 'im.updated', conversationId: number, kind: ConversationKind, agentIds: string[], standing: boolean }
   /** A room's access rules changed: consoles following it re-check who may still see it. */
   | { type: 'im.access', conversationId: number }
 

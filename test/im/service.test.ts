@@ -71,6 +71,22 @@ t.test('instant message threads', async (t) => {
     t.same(conversation.related, { kind: 'ticket', ref: ticket.ref, label: `${ticket.ref} · ${ticket.summary}`, url: `/tickets/${ticket.ref}` })
   })
 
+  t.test('startThread: the New form sent twice, one after the other or at once, starts one thread', async (t) => {
+    const before = await counts(s)
+    const id = msgId()
+    const input = { agentIds: [bob.id], body: 'Sent twice by a double click', clientMsgId: id }
+    const first = await s.im.startThread(alice, input)
+    const again = await s.im.startThread(alice, input)
+    t.equal(again.conversation.id, first.conversation.id, 'the resend answers with the thread it started')
+    t.equal(again.message.seq, 1)
+    const racing = { ...input, clientMsgId: msgId() }
+    const [a, b] = await Promise.all([s.im.startThread(alice, racing), s.im.startThread(alice, racing)])
+    t.equal(a.conversation.id, b.conversation.id, 'two copies at once: one thread')
+    const after = await counts(s)
+    t.equal(after.lc_im_conversations! - before.lc_im_conversations!, 2, 'two threads in all, one per form')
+    t.equal(after.lc_im_messages! - before.lc_im_messages!, 2, 'and one first message each')
+  })
+
   t.test('post: seqs follow each other, concurrent posts included, and a resent client id is stored once', async (t) => {
     const { conversation } = await thread(alice, [bob])
     const id = msgId()
