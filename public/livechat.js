@@ -744,7 +744,45 @@
     focusedBox = el && el.id && el.id.indexOf('lc-im-body-') === 0 ? el.id : null
   })
 
+  // A conversation put on the page after the socket opened (a room a new permission now
+  // admits, a thread opened in place) is followed with an im_follow frame from the seq the
+  // page holds; those on the page when the socket opened were in its `im` query already.
+  const followed = new WeakMap()
+  function consoleSocket () {
+    const el = document.querySelector('[data-lc-ws-base]')
+    return el && el._htmx && el._htmx.ws && el._htmx.ws.connection && el._htmx.ws.connection.socket
+  }
+  function shownConversations () {
+    const shown = {}
+    document.querySelectorAll('[data-lc-im-seq]').forEach(function (list) {
+      const id = list.getAttribute('data-lc-im-seq')
+      let seq = shown[id] || 0
+      list.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
+      shown[id] = seq
+    })
+    return shown
+  }
+  document.addEventListener('htmx:ws:after:connection', function () {
+    const ws = consoleSocket()
+    if (ws) followed.set(ws, new Set(Object.keys(shownConversations())))
+  })
+  function followShown () {
+    const ws = consoleSocket()
+    if (!ws || ws.readyState !== 1 || !followed.has(ws)) return
+    const done = followed.get(ws)
+    const shown = shownConversations()
+    // One gone from the page (shut out by a permission removed, say) is followed again
+    // when it comes back.
+    done.forEach(function (id) { if (!(id in shown)) done.delete(id) })
+    Object.keys(shown).forEach(function (id) {
+      if (done.has(id)) return
+      done.add(id)
+      ws.send(JSON.stringify({ type: 'im_follow', conversation_id: id, seq: String(shown[id]) }))
+    })
+  }
+
   function afterSwap () {
+    followShown()
     dedupePopups()
     markMine()
     document.querySelectorAll('.lc-im-scroll').forEach(watch)

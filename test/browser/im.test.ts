@@ -1,7 +1,7 @@
 import t from 'tap'
 import { hashPassword } from '../../demo-host/passwords.ts'
 import { agentSession, build, startChat } from '../helpers/build.ts'
-import { missing, openBrowser, openConsole, wait } from '../helpers/browser.ts'
+import { markPage, missing, openBrowser, openConsole, stillSamePage, wait } from '../helpers/browser.ts'
 
 // Internal messaging in real browsers (seeds 002, 000 "Instant Messenger Overview", 001
 // "Chat Rooms"): alice asks carol about a live chat while carol is signed out; carol signs
@@ -84,6 +84,21 @@ t.test('an instant message about a chat, read later; a room for one department',
   await s.page.locator('.lc-room-header').getByText('1 agent in the room now').waitFor(wait)
   t.pass('alice posts in the room and sam sees it arrive, with her in the room\'s header')
 
+  // The administrator manages the room without being admitted; adding the admin role lets
+  // him in, and his page follows the conversation from then on, without a reload.
+  const ad = await openBrowser(t, 'admin')
+  await openConsole(ad.page, url, 'admin')
+  await ad.page.goto(`${url}/livechat/console/rooms/${roomId}`)
+  t.equal(await ad.page.getByText('Morning, Support!').count(), 0, 'a manager the permissions do not admit does not read the room')
+  await markPage(ad.page)
+  await ad.page.getByLabel('Add Permission').selectOption({ label: 'admin' })
+  await ad.page.getByRole('button', { name: 'Add', exact: true }).click()
+  await ad.page.locator('.lc-im-messages').getByText('Morning, Support!').waitFor(wait)
+  await a.page.getByRole('textbox', { name: /^Message/ }).fill('Welcome, Ada.')
+  await a.page.getByRole('button', { name: 'Send', exact: true }).click()
+  await ad.page.locator('.lc-im-messages').getByText('Welcome, Ada.').waitFor(wait)
+  t.ok(await stillSamePage(ad.page), 'admitted, the manager reads the room and gets its new messages live, on the same page')
+
   // Olga works only in Sales: the room is not in her list and its page is refused.
   const now = Date.now()
   await knex('users').insert({ username: 'olga', name: 'Olga Olsen', email: 'olga@helpdesk.example', roles: 'agent', password_hash: await hashPassword('demo'), created_at: now })
@@ -98,7 +113,7 @@ t.test('an instant message about a chat, read later; a room for one department',
   t.equal(refused?.status(), 404, 'and its page is refused')
   t.equal(await o.page.getByText('Morning, Support!').count(), 0, 'with none of its history')
 
-  for (const w of [a, c, s, o]) {
+  for (const w of [a, c, s, ad, o]) {
     t.strictSame(w.pageErrors, [], 'no page errors')
     // The browser reports the refused room page's 404 itself; nothing else may be logged.
     t.strictSame(w.consoleErrors.filter((e) => !e.includes(`404 (Not Found) (${url}/livechat/console/rooms/${roomId})`)), [], 'no console errors')
