@@ -138,6 +138,8 @@
       n.onclick = function () { window.focus(); n.close() }
     }
   }
+  // The instant messages' pop-ups (below) announce themselves through here.
+  document.addEventListener('lc:announce', function (e) { announce(e.detail.kind, e.detail.text, e.detail.tag) })
   function alertIfNew () {
     const el = document.querySelector('[data-lc-alert]')
     if (!el || el.getAttribute('data-at') === lastAlert) return
@@ -781,9 +783,21 @@
     })
   }
 
+  // A pop-up with someone else's new message sounds (and notifies, where allowed) once.
+  const alerted = {}
+  function alertPopups () {
+    document.querySelectorAll('[data-lc-im-alert]').forEach(function (popup) {
+      const key = popup.getAttribute('data-lc-im-alert-key')
+      if (alerted[key]) return
+      alerted[key] = true
+      document.dispatchEvent(new CustomEvent('lc:announce', { detail: { kind: 'im', text: popup.getAttribute('data-lc-im-alert'), tag: 'lc-im-' + popup.getAttribute('data-lc-im-popup') } }))
+    })
+  }
+
   function afterSwap () {
     followShown()
     dedupePopups()
+    alertPopups()
     markMine()
     document.querySelectorAll('.lc-im-scroll').forEach(watch)
     markRead()

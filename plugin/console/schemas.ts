@@ -38,6 +38,7 @@ export const notificationsBody = {
     assigned: { enum: ['on'] },
     transferred: { enum: ['on'] },
     message: { enum: ['on'] },
+    im: { enum: ['on'] },
     _csrf: { type: 'string', maxLength: 200 }
   }
 } as const

@@ -16,7 +16,8 @@ export const alertKinds = [
   { id: 'queued', label: 'A chat joins my queue' },
   { id: 'assigned', label: 'A chat is assigned to me' },
   { id: 'transferred', label: 'A chat is transferred to me' },
-  { id: 'message', label: 'A message arrives in a chat not on screen' }
+  { id: 'message', label: 'A message arrives in a chat not on screen' },
+  { id: 'im', label: 'An instant message arrives' }
 ] as const
 export type AlertKind = typeof alertKinds[number]['id']
 export type AlertChoices = Record<AlertKind, boolean>

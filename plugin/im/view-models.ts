@@ -226,7 +226,9 @@ export async function popupModel (im: ImService, base: string, maxLength: number
     others: from !== null && from !== c.title ? c.title : null,
     messages: recent.map((m) => ({ ...m, mine: m.authorId === viewer.id })),
     openUrl: `${base}/console/im/${conversationId}`,
-    composer: threadComposer(base, c, maxLength, 'popup', draft)
+    composer: threadComposer(base, c, maxLength, 'popup', draft),
+    // The sound and desktop notification of a message from someone else (the Alerts choice "An instant message arrives").
+    alert: from !== null && last ? { key: `${conversationId}.${last.seq}`, text: `${from}: ${excerpt(last.body)}` } : null
   }
 }
 
