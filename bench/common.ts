@@ -155,3 +155,72 @@ export function zipfText (seed: number, size: number) {
   const words = (n: number): string => Array.from({ length: n }, () => vocabulary[rank()]!).join(' ')
   return { next, vocabulary, rank, words, askedWord }
 }
+
+/**
+ * Fills a table fast: `rows` as multi-row INSERTs of at most `perStatement` rows, ten
+ * statements per transaction. Stops early (returning what it inserted) when the run halts.
+ */
+export async function bulkInsert (run: Pick<Run, 'halted'>, knex: Knex, table: string, columns: string[], rows: Iterable<unknown[]>, perStatement: number): Promise<number> {
+  const statementsPerTransaction = 10
+  const head = `insert into ${table} (${columns.join(', ')}) values `
+  const tuple = `(${columns.map(() => '?').join(', ')})`
+  let batch: unknown[][] = []
+  let pending: unknown[][][] = []
+  let total = 0
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return
+    const statements = pending
+    pending = []
+    await knex.transaction(async (trx) => {
+      for (const s of statements) await trx.raw(head + Array(s.length).fill(tuple).join(', '), s.flat() as Knex.ValueDict[keyof Knex.ValueDict][])
+    })
+  }
+  for (const row of rows) {
+    batch.push(row)
+    total++
+    if (batch.length >= perStatement) {
+      pending.push(batch)
+      batch = []
+      if (pending.length >= statementsPerTransaction) await flush()
+      if (run.halted()) return total
+    }
+  }
+  if (batch.length > 0) pending.push(batch)
+  await flush()
+  return total
+}
+
+/** A tiny cookie jar and form poster over real HTTP on loopback. */
+export class Browser {
+  readonly base: string
+  cookies = new Map<string, string>()
+  constructor (base: string) { this.base = base }
+
+  cookie (): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+  }
+
+  async request (method: string, path: string, opts: { form?: Record<string, string>, headers?: Record<string, string> } = {}): Promise<{ status: number, body: string, location: string | null }> {
+    const headers: Record<string, string> = { cookie: this.cookie(), ...opts.headers }
+    if (opts.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded'
+      headers.origin = this.base
+    }
+    const res = await fetch(this.base + path, {
+      method, headers, redirect: 'manual', body: opts.form ? new URLSearchParams(opts.form).toString() : undefined
+    })
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';')
+      const eq = pair!.indexOf('=')
+      this.cookies.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim())
+    }
+    return { status: res.status, body: await res.text(), location: res.headers.get('location') }
+  }
+
+  async csrf (path: string): Promise<string> {
+    const res = await this.request('GET', path)
+    const token = /name="lc-csrf" content="([^"]+)"/.exec(res.body)?.[1]
+    if (!token) throw new Error(`no CSRF token on ${path} (${res.status})`)
+    return token
+  }
+}

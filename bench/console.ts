@@ -43,7 +43,7 @@ import { envelope } from '../plugin/realtime/fragments.ts'
 import { createRoutingService } from '../plugin/routing/service.ts'
 import { createAccess } from '../plugin/security/access.ts'
 import { createViews } from '../plugin/views.ts'
-import { fmt, freshDatabase, guardRun, numberFromEnv, percentile } from './common.ts'
+import { bulkInsert, fmt, freshDatabase, guardRun, numberFromEnv, percentile } from './common.ts'
 
 const MESSAGES = Math.floor(numberFromEnv('BENCH_MESSAGES', 1_000_000, 1))
 const CHATS = Math.floor(numberFromEnv('BENCH_CHATS', 10_000, 2))
@@ -69,7 +69,6 @@ const AGENT = AGENTS[0]
 /** SQLite's default SQLITE_MAX_VARIABLE_NUMBER since 3.32. */
 const SQLITE_VARIABLES = 32766
 /** Statements per transaction: large enough to spare commits, small enough to keep undo logs modest. */
-const STATEMENTS_PER_TRANSACTION = 10
 
 // ---------------------------------------------------------------------------------------
 // The fill
@@ -108,36 +107,6 @@ function plan (firstId: number, people: Map<string, Staff>): Plan[] {
     const agent = active || i === longIndex ? me : people.get(AGENTS[i % AGENTS.length]!)!
     return { id: firstId + i, index: i, messages, agent, active }
   })
-}
-
-/** Runs `rows` as multi-row INSERTs of at most `perStatement` rows, several statements per transaction. */
-async function bulkInsert (knex: Knex, table: string, columns: string[], rows: Iterable<unknown[]>, perStatement: number): Promise<number> {
-  const head = `insert into ${table} (${columns.join(', ')}) values `
-  const tuple = `(${columns.map(() => '?').join(', ')})`
-  let batch: unknown[][] = []
-  let pending: unknown[][][] = []
-  let total = 0
-  const flush = async (): Promise<void> => {
-    if (pending.length === 0) return
-    const statements = pending
-    pending = []
-    await knex.transaction(async (trx) => {
-      for (const s of statements) await trx.raw(head + Array(s.length).fill(tuple).join(', '), s.flat() as Knex.ValueDict[keyof Knex.ValueDict][])
-    })
-  }
-  for (const row of rows) {
-    batch.push(row)
-    total++
-    if (batch.length >= perStatement) {
-      pending.push(batch)
-      batch = []
-      if (pending.length >= STATEMENTS_PER_TRANSACTION) await flush()
-      if (run.halted()) return total
-    }
-  }
-  if (batch.length > 0) pending.push(batch)
-  await flush()
-  return total
 }
 
 const MINUTE = 60_000
@@ -207,8 +176,8 @@ async function fill (knex: Knex, sqlite: boolean, people: Map<string, Staff>): P
   plans = plan(Number(max?.id ?? 0) + 1, people)
   const now = Date.now()
   const rowsFor = (columns: string[]): number => sqlite ? Math.min(BATCH, Math.floor(SQLITE_VARIABLES / columns.length)) : BATCH
-  const chats = await bulkInsert(knex, 'lc_chats', CHAT_COLUMNS, chatRows(plans, now), rowsFor(CHAT_COLUMNS))
-  const messages = await bulkInsert(knex, 'lc_messages', MESSAGE_COLUMNS, messageRows(plans, now), rowsFor(MESSAGE_COLUMNS))
+  const chats = await bulkInsert(run, knex, 'lc_chats', CHAT_COLUMNS, chatRows(plans, now), rowsFor(CHAT_COLUMNS))
+  const messages = await bulkInsert(run, knex, 'lc_messages', MESSAGE_COLUMNS, messageRows(plans, now), rowsFor(MESSAGE_COLUMNS))
   return { chats, messages }
 }
 

@@ -25,7 +25,7 @@ import { buildDemoHost } from '../demo-host/app.ts'
 import { prepareDatabase } from '../demo-host/setup.ts'
 import { memoryBus } from '../plugin/realtime/bus.ts'
 import { createRoutingService } from '../plugin/routing/service.ts'
-import { fmt, freshDatabase, guardRun, numberFromEnv, percentile, sleep } from './common.ts'
+import { Browser, fmt, freshDatabase, guardRun, numberFromEnv, percentile, sleep } from './common.ts'
 
 const CHATS = Math.floor(numberFromEnv('BENCH_CHATS', 50, 1))
 const SECONDS = numberFromEnv('BENCH_SECONDS', 10, 0.5)
@@ -274,41 +274,6 @@ async function connect (url: string, headers: Record<string, string>, tracker: T
     receive(tracker, peer, data.toString())
   })
   return peer
-}
-
-/** A tiny cookie jar and form poster over real HTTP on loopback. */
-class Browser {
-  readonly base: string
-  cookies = new Map<string, string>()
-  constructor (base: string) { this.base = base }
-
-  cookie (): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
-  }
-
-  async request (method: string, path: string, opts: { form?: Record<string, string>, headers?: Record<string, string> } = {}): Promise<{ status: number, body: string, location: string | null }> {
-    const headers: Record<string, string> = { cookie: this.cookie(), ...opts.headers }
-    if (opts.form) {
-      headers['content-type'] = 'application/x-www-form-urlencoded'
-      headers.origin = this.base
-    }
-    const res = await fetch(this.base + path, {
-      method, headers, redirect: 'manual', body: opts.form ? new URLSearchParams(opts.form).toString() : undefined
-    })
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';')
-      const eq = pair!.indexOf('=')
-      this.cookies.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim())
-    }
-    return { status: res.status, body: await res.text(), location: res.headers.get('location') }
-  }
-
-  async csrf (path: string): Promise<string> {
-    const res = await this.request('GET', path)
-    const token = /name="lc-csrf" content="([^"]+)"/.exec(res.body)?.[1]
-    if (!token) throw new Error(`no CSRF token on ${path} (${res.status})`)
-    return token
-  }
 }
 
 const seqsIn = (html: string): number[] => [...html.matchAll(/data-seq="(\d+)"/g)].map((m) => Number(m[1]))

@@ -37,7 +37,7 @@ import { runJobRecorded } from '../plugin/jobs/scheduler.ts'
 import { loadManifest, resolveSettings } from '../plugin/manifest.ts'
 import { memoryBus } from '../plugin/realtime/bus.ts'
 import { createRoutingService } from '../plugin/routing/service.ts'
-import { fmt, freshDatabase, guardRun, numberFromEnv, percentile, sleep } from './common.ts'
+import { Browser, fmt, freshDatabase, guardRun, numberFromEnv, percentile, sleep } from './common.ts'
 
 const manifest = loadManifest()
 const defaults = resolveSettings(manifest, {})
@@ -164,35 +164,6 @@ async function connect (url: string, headers: Record<string, string>, label: str
   })
   ws.on('message', (data) => { receive(peer, data.toString()) })
   return peer
-}
-
-/** A tiny cookie jar and form poster over real HTTP on loopback. */
-class Browser {
-  readonly base: string
-  cookies = new Map<string, string>()
-  constructor (base: string) { this.base = base }
-  cookie (): string { return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') }
-  async request (method: string, path: string, opts: { form?: Record<string, string>, headers?: Record<string, string> } = {}): Promise<{ status: number, body: string, location: string | null }> {
-    const headers: Record<string, string> = { cookie: this.cookie(), ...opts.headers }
-    if (opts.form) {
-      headers['content-type'] = 'application/x-www-form-urlencoded'
-      headers.origin = this.base
-    }
-    const res = await fetch(this.base + path, { method, headers, redirect: 'manual', body: opts.form ? new URLSearchParams(opts.form).toString() : undefined })
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';')
-      const eq = pair!.indexOf('=')
-      this.cookies.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim())
-    }
-    return { status: res.status, body: await res.text(), location: res.headers.get('location') }
-  }
-
-  async csrf (path: string): Promise<string> {
-    const res = await this.request('GET', path)
-    const token = /name="lc-csrf" content="([^"]+)"/.exec(res.body)?.[1]
-    if (!token) throw new Error(`no CSRF token on ${path} (${res.status})`)
-    return token
-  }
 }
 
 /** The three agents work Support L1 (where the portal's chats start) with room for every live chat. */

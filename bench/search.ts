@@ -50,7 +50,7 @@ import type { SearchQuery } from '../plugin/search/schemas.ts'
 import { createSearchService, readCriteria, searchVisibility } from '../plugin/search/service.ts'
 import { searchChats } from '../plugin/search/store.ts'
 import { createAccess } from '../plugin/security/access.ts'
-import { fmt, freshDatabase, guardRun, numberFromEnv, percentile, zipfText } from './common.ts'
+import { bulkInsert, fmt, freshDatabase, guardRun, numberFromEnv, percentile, zipfText } from './common.ts'
 
 const CHATS = Math.floor(numberFromEnv('BENCH_CHATS', 100_000, 10))
 const MESSAGES = Math.floor(numberFromEnv('BENCH_MESSAGES', 1_000_000, 1))
@@ -64,7 +64,6 @@ const DEBUG = Boolean(process.env.BENCH_DEBUG)
 const KEEP = Boolean(process.env.BENCH_KEEP)
 /** SQLite's default SQLITE_MAX_VARIABLE_NUMBER since 3.32. */
 const SQLITE_VARIABLES = 32766
-const STATEMENTS_PER_TRANSACTION = 10
 const DAY = 86_400_000
 
 const url = process.env.DATABASE_URL
@@ -102,35 +101,6 @@ function customer (n: number): Customer {
   return { name: `${first} ${last}`, email, username: n % 3 === 2 ? null : `${first.toLowerCase()}${n}` }
 }
 const customerOf = (i: number): number => i % Math.max(1, Math.floor(CHATS / 3))
-
-async function bulkInsert (knex: Knex, table: string, columns: string[], rows: Iterable<unknown[]>, perStatement: number): Promise<number> {
-  const head = `insert into ${table} (${columns.join(', ')}) values `
-  const tuple = `(${columns.map(() => '?').join(', ')})`
-  let batch: unknown[][] = []
-  let pending: unknown[][][] = []
-  let total = 0
-  const flush = async (): Promise<void> => {
-    if (pending.length === 0) return
-    const statements = pending
-    pending = []
-    await knex.transaction(async (trx) => {
-      for (const s of statements) await trx.raw(head + Array(s.length).fill(tuple).join(', '), s.flat() as Knex.ValueDict[keyof Knex.ValueDict][])
-    })
-  }
-  for (const row of rows) {
-    batch.push(row)
-    total++
-    if (batch.length >= perStatement) {
-      pending.push(batch)
-      batch = []
-      if (pending.length >= STATEMENTS_PER_TRANSACTION) await flush()
-      if (run.halted()) return total
-    }
-  }
-  if (batch.length > 0) pending.push(batch)
-  await flush()
-  return total
-}
 
 const CHAT_COLUMNS = ['id', 'status', 'group_id', 'agent_id', 'customer_name', 'customer_email', 'customer_username', 'question', 'source', 'customer_token_hash',
   'created_at', 'queued_at', 'assigned_at', 'ended_at', 'ended_by', 'last_agent_message_at', 'last_seq', 'message_count', 'agent_read_seq']
@@ -277,10 +247,10 @@ async function main (): Promise<number> {
   const rowsFor = (columns: string[]): number => sqlite ? Math.min(BATCH, Math.floor(SQLITE_VARIABLES / columns.length)) : BATCH
   const fillBegan = performance.now()
   const filled = {
-    chats: await bulkInsert(knex, 'lc_chats', CHAT_COLUMNS, chatRows(plan), rowsFor(CHAT_COLUMNS)),
-    messages: await bulkInsert(knex, 'lc_messages', MESSAGE_COLUMNS, messageRows(plan), rowsFor(MESSAGE_COLUMNS)),
-    comments: await bulkInsert(knex, 'lc_chat_comments', COMMENT_COLUMNS, commentRows(plan), rowsFor(COMMENT_COLUMNS)),
-    values: await bulkInsert(knex, 'lc_chat_field_values', VALUE_COLUMNS, valueRows(plan, orderField, productField), rowsFor(VALUE_COLUMNS))
+    chats: await bulkInsert(run, knex, 'lc_chats', CHAT_COLUMNS, chatRows(plan), rowsFor(CHAT_COLUMNS)),
+    messages: await bulkInsert(run, knex, 'lc_messages', MESSAGE_COLUMNS, messageRows(plan), rowsFor(MESSAGE_COLUMNS)),
+    comments: await bulkInsert(run, knex, 'lc_chat_comments', COMMENT_COLUMNS, commentRows(plan), rowsFor(COMMENT_COLUMNS)),
+    values: await bulkInsert(run, knex, 'lc_chat_field_values', VALUE_COLUMNS, valueRows(plan, orderField, productField), rowsFor(VALUE_COLUMNS))
   }
   if (run.halted()) return 3
   const fillMs = performance.now() - fillBegan
