@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import knexFactory, { type Knex } from 'knex'
 import { knexConfig } from '../../knexfile.ts'
 
@@ -30,4 +31,24 @@ export async function testDatabase (): Promise<{ knex: Knex, dialect: 'mysql' | 
       await knex.destroy()
     }
   }
+}
+
+/**
+ * One database for several app instances, each with a knex pool of its own: a fresh
+ * MariaDB/MySQL database with DATABASE_URL, else an SQLite file in `dir` (an in-memory
+ * SQLite database cannot be shared between pools: a file can). `first` is the first pool;
+ * `another()` opens the next. Pass cleanups to `onCleanup`; pools from `another()` are
+ * the caller's to close.
+ */
+export async function sharedDatabase (dir: string, onCleanup: (fn: () => Promise<void>) => void): Promise<{ first: Knex, another: () => Knex }> {
+  if (process.env.DATABASE_URL) {
+    const { knex, drop } = await testDatabase()
+    onCleanup(drop)
+    return { first: knex, another: () => knexFactory(knex.client.config as Knex.Config) }
+  }
+  const file = join(dir, 'shared.sqlite3')
+  const another = (): Knex => knexFactory(knexConfig({}, file))
+  const first = another()
+  onCleanup(async () => { await first.destroy() })
+  return { first, another }
 }

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import knexFactory, { type Knex } from 'knex'
+import type { Knex } from 'knex'
 import t from 'tap'
 import { buildDemoHost } from '../../demo-host/app.ts'
 import { prepareDatabase } from '../../demo-host/setup.ts'
-import { knexConfig } from '../../knexfile.ts'
 import { createChatService, type ChatService } from '../../plugin/chats/service.ts'
 import { runJob } from '../../plugin/jobs/scheduler.ts'
 import { sqlHost } from '../../plugin/host/sql-host.ts'
@@ -15,7 +13,7 @@ import type { Bus } from '../../plugin/realtime/events.ts'
 import { redisBus } from '../../plugin/realtime/redis-bus.ts'
 import { createRoutingService } from '../../plugin/routing/service.ts'
 import { agentSession, build, openSocket, seqsIn, type SocketClient, standBy, startChat } from '../helpers/build.ts'
-import { testDatabase } from '../helpers/db.ts'
+import { sharedDatabase } from '../helpers/db.ts'
 
 /**
  * The customer-gone job against real sockets (DESIGN §4, "Customer left"): the agent's
@@ -149,21 +147,8 @@ t.test('customer-gone job on two instances', { skip: redisUrl ? false : 'REDIS_U
   let now = Date.now()
   const clock = (): number => now
 
-  // One database, a knex pool per instance (an in-memory SQLite database cannot be shared: a file can).
-  let another: () => Knex
-  let first: Knex
-  if (process.env.DATABASE_URL) {
-    const { knex, drop } = await testDatabase()
-    stack.push(drop)
-    first = knex
-    another = () => knexFactory(knex.client.config as Knex.Config)
-  } else {
-    const file = join(t.testdir(), 'shared.sqlite3')
-    another = () => knexFactory(knexConfig({}, file))
-    first = another()
-    const k = first
-    stack.push(async () => { await k.destroy() })
-  }
+  // One database, a knex pool per instance.
+  const { first, another } = await sharedDatabase(t.testdir(), (fn) => { stack.push(fn) })
   await prepareDatabase(first)
   await standBy(first, 'bob')
 

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { join } from 'node:path'
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
-import knexFactory, { type Knex } from 'knex'
+import type { Knex } from 'knex'
 import t from 'tap'
 import { buildDemoHost } from '../../demo-host/app.ts'
 import { prepareDatabase } from '../../demo-host/setup.ts'
-import { knexConfig } from '../../knexfile.ts'
 import type { HostAdapter } from '../../plugin/host/adapter.ts'
 import liveChat from '../../plugin/index.ts'
 import { sqlHost } from '../../plugin/host/sql-host.ts'
@@ -14,7 +12,7 @@ import { memoryBus } from '../../plugin/realtime/bus.ts'
 import type { Bus } from '../../plugin/realtime/events.ts'
 import { redisBus } from '../../plugin/realtime/redis-bus.ts'
 import { cookiesOf, joinCookies, login, sameOrigin, standBy, startChat } from '../helpers/build.ts'
-import { testDatabase } from '../helpers/db.ts'
+import { sharedDatabase } from '../helpers/db.ts'
 
 /**
  * Several instances on one database (DESIGN §7, §9): every instance schedules every job and
@@ -32,21 +30,8 @@ t.test('jobs on two instances', async (t) => {
   t.teardown(async () => { for (const fn of stack.reverse()) await fn() })
   const channel = `livechat:test:${randomUUID()}`
 
-  // One database, a knex pool per instance (an in-memory SQLite database cannot be shared: a file can).
-  let another: () => Knex
-  let first: Knex
-  if (process.env.DATABASE_URL) {
-    const { knex, drop } = await testDatabase()
-    stack.push(drop)
-    first = knex
-    another = () => knexFactory(knex.client.config as Knex.Config)
-  } else {
-    const file = join(t.testdir(), 'shared.sqlite3')
-    another = () => knexFactory(knexConfig({}, file))
-    first = another()
-    const k = first
-    stack.push(async () => { await k.destroy() })
-  }
+  // One database, a knex pool per instance.
+  const { first, another } = await sharedDatabase(t.testdir(), (fn) => { stack.push(fn) })
   await prepareDatabase(first)
   await standBy(first, 'bob')
   const manifest = loadManifest()

@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto'
-import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
-import knexFactory, { type Knex } from 'knex'
+import type { Knex } from 'knex'
 import t from 'tap'
 import { buildDemoHost } from '../../demo-host/app.ts'
 import { prepareDatabase } from '../../demo-host/setup.ts'
-import { knexConfig } from '../../knexfile.ts'
 import type { BusEvent } from '../../plugin/realtime/events.ts'
 import { redisBus, type RedisBus, type RedisBusLog } from '../../plugin/realtime/redis-bus.ts'
 import { agentSession, openSocket, seqsIn, type SocketClient, standBy, startChat } from '../helpers/build.ts'
-import { testDatabase } from '../helpers/db.ts'
+import { sharedDatabase } from '../helpers/db.ts'
 
 /**
  * Several instances behind a load balancer (DESIGN §6, §9): each has its own knex pool and
@@ -129,23 +127,11 @@ if (!redisUrl) {
     const channel = `livechat:test:${randomUUID()}`
 
     /** One database for every instance, and a fresh knex pool on it per instance. */
-    let first: Knex | undefined
-    let another: () => Knex
-    if (process.env.DATABASE_URL) {
-      const { knex, drop } = await testDatabase()
-      cleanup(drop)
-      first = knex
-      another = () => knexFactory(knex.client.config as Knex.Config)
-    } else {
-      // An in-memory SQLite database cannot be shared between pools: a file can.
-      const file = join(t.testdir(), 'shared.sqlite3')
-      another = () => knexFactory(knexConfig({}, file))
-      first = another()
-      const k = first
-      cleanup(async () => { await k.destroy() })
-    }
-    await prepareDatabase(first)
-    await standBy(first, 'bob')
+    const shared = await sharedDatabase(t.testdir(), cleanup)
+    const another = shared.another
+    await prepareDatabase(shared.first)
+    await standBy(shared.first, 'bob')
+    let first: Knex | undefined = shared.first
     function connect (): Knex {
       if (first) { const k = first; first = undefined; return k }
       const k = another()
