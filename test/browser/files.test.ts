@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { build } from '../helpers/build.ts'
-import { missing, openBrowser, openConsole, pressStartChat, wait } from '../helpers/browser.ts'
+import { chatWithAlice, missing, openBrowser, wait } from '../helpers/browser.ts'
 
 // Send file in real browsers: dana picks a PNG in her chat window, it appears in alice's
 // pane without a reload, alice downloads it and finds it in the Attachments tab; a refused
@@ -17,18 +17,7 @@ t.test('dana sends a PNG, alice sees and downloads it', { skip: missing }, async
   const danaSide = await openBrowser(t, 'dana')
   const [alice, dana] = [aliceSide.page, danaSide.page]
 
-  await openConsole(alice, url, 'alice')
-  await alice.getByRole('switch', { name: 'Available' }).check()
-  await alice.getByText('Taking chats', { exact: true }).waitFor(wait)
-
-  await dana.goto(`${url}/livechat/start`)
-  await dana.getByLabel('Name').fill('Dana Doyle')
-  await dana.getByLabel('Email').fill('dana@customer.example')
-  await dana.getByLabel('Question').fill('The installer shows an error')
-  await pressStartChat(dana)
-  await dana.waitForURL(/\/livechat\/chat\/\d+$/, wait)
-  await alice.getByRole('button', { name: 'Accept' }).click()
-  await dana.getByText('You are chatting with Alice Adams').waitFor(wait)
+  await chatWithAlice(alice, dana, url, 'The installer shows an error')
 
   // A refused file first: the reason shows by the button and the draft is kept.
   await dana.getByRole('textbox', { name: 'Message' }).fill('Here is what I see')

@@ -103,3 +103,21 @@ export async function pressStartChat (page: Page): Promise<void> {
   if (await suggestions.count() > 0) await page.getByRole('button', { name: 'Continue to chat' }).click()
   await page.waitForURL(/\/livechat\/chat\/\d+$/, wait)
 }
+
+/**
+ * Alice available in her console (the page marked, to check later that it never reloaded)
+ * and Dana, from the pre-chat form, chatting with her once she accepts.
+ */
+export async function chatWithAlice (alice: Page, dana: Page, url: string, question: string): Promise<void> {
+  await openConsole(alice, url, 'alice')
+  await alice.getByRole('switch', { name: 'Available' }).check()
+  await alice.getByText('Taking chats', { exact: true }).waitFor(wait)
+  await markPage(alice)
+  await dana.goto(`${url}/livechat/start`)
+  await dana.getByLabel('Name').fill('Dana Doyle')
+  await dana.getByLabel('Email').fill('dana@customer.example')
+  await dana.getByLabel('Question').fill(question)
+  await pressStartChat(dana)
+  await alice.getByRole('button', { name: 'Accept' }).click()
+  await dana.getByText('You are chatting with Alice Adams').waitFor(wait)
+}

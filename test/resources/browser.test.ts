@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helpers/build.ts'
-import { markPage, missing, openBrowser, openConsole, pressStartChat, stillSamePage, wait } from '../helpers/browser.ts'
+import { chatWithAlice, missing, openBrowser, stillSamePage, wait } from '../helpers/browser.ts'
 
 // The Resources panel in real browsers (seed 003 "To share knowledge articles"): Alice opens
 // it beside Dana's conversation (loaded only then), finds the VPN article for Dana's
@@ -11,18 +11,7 @@ t.test('Resources beside a chat in real browsers', { skip: missing }, async (t) 
   const [aliceSide, danaSide] = [await openBrowser(t, 'alice'), await openBrowser(t, 'dana')]
   const [alice, dana] = [aliceSide.page, danaSide.page]
 
-  await openConsole(alice, url, 'alice')
-  await alice.getByRole('switch', { name: 'Available' }).check()
-  await alice.getByText('Taking chats', { exact: true }).waitFor(wait)
-  await markPage(alice)
-
-  await dana.goto(`${url}/livechat/start`)
-  await dana.getByLabel('Name').fill('Dana Doyle')
-  await dana.getByLabel('Email').fill('dana@customer.example')
-  await dana.getByLabel('Question').fill('My VPN will not connect from home')
-  await pressStartChat(dana)
-  await alice.getByRole('button', { name: 'Accept' }).click()
-  await dana.getByText('You are chatting with Alice Adams').waitFor(wait)
+  await chatWithAlice(alice, dana, url, 'My VPN will not connect from home')
 
   const slot = alice.locator('.lc-pane:not([hidden]) .lc-resources')
   // The pane arrives over the socket after Accept; the slot is in it, hidden.

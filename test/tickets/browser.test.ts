@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helpers/build.ts'
-import { markPage, missing, openBrowser, openConsole, pressStartChat, send, stillSamePage, wait } from '../helpers/browser.ts'
+import { chatWithAlice, missing, openBrowser, send, stillSamePage, wait } from '../helpers/browser.ts'
 
 // Tickets from the transcript and Abandon in real browsers: Alice files an incident from
 // Dana's chat with Create Ticket, finds the transcript and the link back on the desk's
@@ -12,18 +12,7 @@ t.test('Create Incident and Abandon in real browsers', { skip: missing }, async 
   const [aliceSide, danaSide] = [await openBrowser(t, 'alice'), await openBrowser(t, 'dana')]
   const [alice, dana] = [aliceSide.page, danaSide.page]
 
-  await openConsole(alice, url, 'alice')
-  await alice.getByRole('switch', { name: 'Available' }).check()
-  await alice.getByText('Taking chats', { exact: true }).waitFor(wait)
-  await markPage(alice)
-
-  await dana.goto(`${url}/livechat/start`)
-  await dana.getByLabel('Name').fill('Dana Doyle')
-  await dana.getByLabel('Email').fill('dana@customer.example')
-  await dana.getByLabel('Question').fill('The plotter on floor 2 prints blank pages')
-  await pressStartChat(dana)
-  await alice.getByRole('button', { name: 'Accept' }).click()
-  await dana.getByText('You are chatting with Alice Adams').waitFor(wait)
+  await chatWithAlice(alice, dana, url, 'The plotter on floor 2 prints blank pages')
   await send(dana, 'It started this morning')
   await alice.locator('.lc-msg').filter({ hasText: 'It started this morning' }).waitFor(wait)
 
