@@ -224,3 +224,18 @@ export class Browser {
     return token
   }
 }
+
+/** Signs each agent in over loopback and switches Available on: their console's browser and CSRF token, by username. */
+export async function availableAgents (base: string, names: readonly string[]): Promise<Map<string, { browser: Browser, token: string }>> {
+  const agents = new Map<string, { browser: Browser, token: string }>()
+  for (const name of names) {
+    const browser = new Browser(base)
+    const login = await browser.request('POST', '/login', { form: { username: name, password: 'demo' } })
+    if (login.status !== 303) throw new Error(`login as ${name} failed: ${login.status}`)
+    const token = await browser.csrf('/livechat/console')
+    const on = await browser.request('POST', '/livechat/console/availability', { form: { available: 'on', _csrf: token }, headers: { 'x-csrf-token': token, 'hx-request': 'true' } })
+    if (on.status !== 200) throw new Error(`${name} could not switch Available on: ${on.status}`)
+    agents.set(name, { browser, token })
+  }
+  return agents
+}

@@ -25,7 +25,7 @@ import { buildDemoHost } from '../demo-host/app.ts'
 import { prepareDatabase } from '../demo-host/setup.ts'
 import { memoryBus } from '../plugin/realtime/bus.ts'
 import { createRoutingService } from '../plugin/routing/service.ts'
-import { Browser, fmt, freshDatabase, guardRun, numberFromEnv, percentile, sleep } from './common.ts'
+import { availableAgents, Browser, fmt, freshDatabase, guardRun, numberFromEnv, percentile, sleep } from './common.ts'
 
 const CHATS = Math.floor(numberFromEnv('BENCH_CHATS', 50, 1))
 const SECONDS = numberFromEnv('BENCH_SECONDS', 10, 0.5)
@@ -308,17 +308,8 @@ async function ours (knex: Knex): Promise<{ sys: System, close: () => Promise<vo
   const wsBase = base.replace(/^http/, 'ws')
   const tracker = newTracker()
 
-  const agents = new Map<string, { browser: Browser, token: string }>()
-  for (const name of AGENTS) {
-    const browser = new Browser(base)
-    const login = await browser.request('POST', '/login', { form: { username: name, password: 'demo' } })
-    if (login.status !== 303) throw new Error(`login as ${name} failed: ${login.status}`)
-    const token = await browser.csrf('/livechat/console')
-    // Available, so Support is online and the portal takes chats.
-    const on = await browser.request('POST', '/livechat/console/availability', { form: { available: 'on', _csrf: token }, headers: { 'x-csrf-token': token, 'hx-request': 'true' } })
-    if (on.status !== 200) throw new Error(`${name} could not switch Available on: ${on.status}`)
-    agents.set(name, { browser, token })
-  }
+  // Available, so Support is online and the portal takes chats.
+  const agents = await availableAgents(base, AGENTS)
 
   const chats: Array<{ chatId: string, customer: Browser, agent: string, since: number }> = []
   for (let i = 0; i < CHATS; i++) {

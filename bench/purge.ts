@@ -37,7 +37,7 @@ import { runJobRecorded } from '../plugin/jobs/scheduler.ts'
 import { loadManifest, resolveSettings } from '../plugin/manifest.ts'
 import { memoryBus } from '../plugin/realtime/bus.ts'
 import { createRoutingService } from '../plugin/routing/service.ts'
-import { Browser, fmt, freshDatabase, guardRun, numberFromEnv, percentile, sleep } from './common.ts'
+import { availableAgents, Browser, fmt, freshDatabase, guardRun, numberFromEnv, percentile, sleep } from './common.ts'
 
 const manifest = loadManifest()
 const defaults = resolveSettings(manifest, {})
@@ -178,16 +178,7 @@ async function staffSupport (knex: Knex): Promise<void> {
 
 async function liveChats (base: string): Promise<Pair[]> {
   const wsBase = base.replace(/^http/, 'ws')
-  const agents = new Map<string, { browser: Browser, token: string }>()
-  for (const name of AGENTS) {
-    const browser = new Browser(base)
-    const login = await browser.request('POST', '/login', { form: { username: name, password: 'demo' } })
-    if (login.status !== 303) throw new Error(`login as ${name} failed: ${login.status}`)
-    const token = await browser.csrf('/livechat/console')
-    const on = await browser.request('POST', '/livechat/console/availability', { form: { available: 'on', _csrf: token }, headers: { 'x-csrf-token': token, 'hx-request': 'true' } })
-    if (on.status !== 200) throw new Error(`${name} could not switch Available on: ${on.status}`)
-    agents.set(name, { browser, token })
-  }
+  const agents = await availableAgents(base, AGENTS)
   const pairs: Pair[] = []
   for (let i = 0; i < CHATS; i++) {
     const customer = new Browser(base)

@@ -19,6 +19,8 @@ const hxHeaders = { type: 'object', maxProperties: 20, additionalProperties: { t
  * and the frame as a whole is bounded by the socket's maxPayload.
  */
 const chatIdField = { type: 'string', pattern: '^[0-9]{1,10}$' } as const
+/** A message's seq as a frame carries it (read marks, follows). */
+const seqField = { type: 'string', pattern: '^[0-9]{1,10}$' } as const
 const bodyField = { type: 'string', maxLength: 100000 } as const
 const clientMsgIdField = { type: 'string', minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } as const
 
@@ -71,7 +73,7 @@ export const socketMessage = {
       properties: {
         type: { const: 'read' },
         chat_id: chatIdField,
-        seq: { type: 'string', pattern: '^[0-9]{1,10}$' },
+        seq: seqField,
         headers: hxHeaders
       }
     },
@@ -84,7 +86,7 @@ export const socketMessage = {
       properties: {
         type: { const: 'im_follow' },
         conversation_id: chatIdField,
-        seq: { type: 'string', pattern: '^[0-9]{1,10}$' },
+        seq: seqField,
         headers: hxHeaders
       }
     },
@@ -96,7 +98,7 @@ export const socketMessage = {
       properties: {
         type: { const: 'im_read' },
         conversation_id: chatIdField,
-        seq: { type: 'string', pattern: '^[0-9]{1,10}$' },
+        seq: seqField,
         headers: hxHeaders
       }
     }
