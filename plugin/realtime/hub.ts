@@ -83,22 +83,28 @@ export function createHub ({ bus, messagesBetween, renderMessages, log, maxBuffe
     client.socket.send(html)
   }
 
-  /** `known` is the event's message with its HTML, rendered once for every socket that is up to date. */
-  async function sendMessagesUpTo (client: Client, chatId: number, upTo: number | undefined, known?: { message: Message, html: () => string }): Promise<void> {
-    const last = client.seqs.get(chatId)
-    if (last === undefined) return
-    if (upTo !== undefined && upTo <= last) return
-    if (known && known.message.seq === last + 1) {
-      client.seqs.set(chatId, known.message.seq)
-      if (sees(client, known.message)) sendNow(client, known.html())
-      return
+  /**
+   * What one socket holds of one sequence of messages (a chat's, or a stream's) and how to
+   * read and render more of it: the same delivery rule serves both.
+   */
+  interface Track<M extends { seq: number }> {
+    /** The highest seq the socket holds; undefined once it no longer follows the sequence. */
+    held: () => number | undefined
+    hold: (seq: number) => void
+    between: (afterSeq: number, upToSeq?: number) => Promise<M[]>
+    render: (messages: M[]) => string
+    /** Messages this socket is not shown still move its seq on: skipped, not a gap. */
+    shown?: (message: M) => boolean
+  }
+
+  function chatTrack (client: Client, chatId: number): Track<Message> {
+    return {
+      held: () => client.seqs.get(chatId),
+      hold: (seq) => { client.seqs.set(chatId, seq) },
+      between: async (afterSeq, upToSeq) => await messagesBetween(chatId, afterSeq, upToSeq),
+      render: (messages) => envelope([fragment(targets.messages(chatId), 'beforeend', renderMessages(messages))]),
+      shown: (message) => sees(client, message)
     }
-    const messages = await messagesBetween(chatId, last, upTo)
-    if (messages.length === 0) return
-    // The socket's seq moves past agent-only messages too: they are skipped, not a gap.
-    client.seqs.set(chatId, messages[messages.length - 1]!.seq)
-    const shown = messages.filter((m) => sees(client, m))
-    if (shown.length > 0) sendNow(client, envelope([fragment(targets.messages(chatId), 'beforeend', renderMessages(shown))]))
   }
 
   /** 'im:7' → the 'im' source and 7; undefined for a key of no registered stream. */
@@ -109,21 +115,36 @@ export function createHub ({ bus, messagesBetween, renderMessages, log, maxBuffe
     return source && Number.isInteger(id) ? { source, id } : undefined
   }
 
-  /** sendMessagesUpTo for a stream; a socket that stopped following meanwhile is sent nothing more. */
-  async function sendStreamUpTo (client: Client, key: string, upTo: number | undefined, known?: { message: { seq: number }, html: () => string }): Promise<void> {
-    const last = client.streams.get(key)
-    const stream = streamOf(key)
-    if (last === undefined || !stream) return
+  function streamTrack (client: Client, key: string, stream: { source: StreamSource, id: number }): Track<{ seq: number }> {
+    return {
+      held: () => client.streams.get(key),
+      hold: (seq) => { client.streams.set(key, seq) },
+      between: async (afterSeq, upToSeq) => await stream.source.between(stream.id, afterSeq, upToSeq),
+      render: (messages) => stream.source.render(stream.id, messages)
+    }
+  }
+
+  /**
+   * Sends the socket every message of the track after what it holds, up to `upTo` (all when
+   * undefined). `known` is the event's message with its HTML, rendered once for every socket
+   * that is up to date; one further ahead is preceded by the gap, read from the database.
+   */
+  async function sendUpTo<M extends { seq: number }> (client: Client, track: Track<M>, upTo: number | undefined, known?: { message: M, html: () => string }): Promise<void> {
+    const last = track.held()
+    if (last === undefined) return
     if (upTo !== undefined && upTo <= last) return
+    const shown = track.shown ?? (() => true)
     if (known && known.message.seq === last + 1) {
-      client.streams.set(key, known.message.seq)
-      sendNow(client, known.html())
+      track.hold(known.message.seq)
+      if (shown(known.message)) sendNow(client, known.html())
       return
     }
-    const messages = await stream.source.between(stream.id, last, upTo)
-    if (messages.length === 0 || client.streams.get(key) !== last) return
-    client.streams.set(key, messages[messages.length - 1]!.seq)
-    sendNow(client, stream.source.render(stream.id, messages))
+    const messages = await track.between(last, upTo)
+    // Stopped following while the gap was read: nothing more is sent.
+    if (messages.length === 0 || track.held() === undefined) return
+    track.hold(messages[messages.length - 1]!.seq)
+    const visible = messages.filter(shown)
+    if (visible.length > 0) sendNow(client, track.render(visible))
   }
 
   const hub = {
@@ -140,7 +161,9 @@ export function createHub ({ bus, messagesBetween, renderMessages, log, maxBuffe
 
     /** Sends a socket every message of the stream it has not had yet. */
     catchUpStream (client: Client, key: string): Promise<void> {
-      return enqueue(client, async () => { await sendStreamUpTo(client, key, undefined) })
+      const stream = streamOf(key)
+      if (!stream) return Promise.resolve()
+      return enqueue(client, async () => { await sendUpTo(client, streamTrack(client, key, stream), undefined) })
     },
 
     /** Stops following: nothing more of the stream is sent, queued deliveries included. */
@@ -156,7 +179,7 @@ export function createHub ({ bus, messagesBetween, renderMessages, log, maxBuffe
       let html: string | undefined
       const known = { message, html: () => (html ??= stream.source.render(stream.id, [message])) }
       for (const client of hub.clients(key)) {
-        void enqueue(client, async () => { await sendStreamUpTo(client, key, message.seq, known) })
+        void enqueue(client, async () => { await sendUpTo(client, streamTrack(client, key, stream), message.seq, known) })
       }
     },
 
@@ -198,7 +221,7 @@ export function createHub ({ bus, messagesBetween, renderMessages, log, maxBuffe
 
     /** Sends a socket every message of the chat it has not had yet (a resume after reconnect). */
     catchUp (client: Client, chatId: number): Promise<void> {
-      return enqueue(client, async () => { await sendMessagesUpTo(client, chatId, undefined) })
+      return enqueue(client, async () => { await sendUpTo(client, chatTrack(client, chatId), undefined) })
     },
 
     project<T extends BusEvent['type']> (type: T, projection: Projection<T>): void {
@@ -227,7 +250,7 @@ export function createHub ({ bus, messagesBetween, renderMessages, log, maxBuffe
         html: () => (html ??= envelope([fragment(targets.messages(event.chatId), 'beforeend', renderMessages([event.message]))]))
       }
       for (const client of hub.clients(`chat:${event.chatId}`)) {
-        void enqueue(client, async () => { await sendMessagesUpTo(client, event.chatId, event.message.seq, known) })
+        void enqueue(client, async () => { await sendUpTo(client, chatTrack(client, event.chatId), event.message.seq, known) })
       }
     }
     if (event.type === 'im.message') {
