@@ -293,7 +293,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   // is back, or to another) and resume.
   fastify.addHook('preClose', async () => { await hub.close() })
   fastify.addHook('onClose', async () => {
-    jobs.stop()
+    await jobs.stop()
     if (!opts.bus) await bus.close()
   })
 }

@@ -141,7 +141,7 @@ export function createJobService (deps: JobServiceDeps) {
   }
 
   /** Jobs this instance is running now: the lease keeps others out, this keeps a Run now from joining its own scheduled run. */
-  const running = new Map<string, { startedAt: number }>()
+  const running = new Map<string, { startedAt: number, done: Promise<unknown> }>()
 
   function find (id: string): JobSchedule {
     const job = schedules.find((s) => s.id === id && work[s.id])
@@ -153,9 +153,10 @@ export function createJobService (deps: JobServiceDeps) {
   async function run (id: string, trigger: JobTrigger, startedBy: string | null = null): Promise<RunResult | null> {
     const fn = work[id]!
     if (running.has(id)) return null
-    running.set(id, { startedAt: clock() })
+    const done = runJobRecorded(db, id, owner, fn, clock, leaseMs, { trigger, startedBy })
+    running.set(id, { startedAt: clock(), done })
     try {
-      return await runJobRecorded(db, id, owner, fn, clock, leaseMs, { trigger, startedBy })
+      return await done
     } finally {
       running.delete(id)
     }
@@ -196,9 +197,14 @@ export function createJobService (deps: JobServiceDeps) {
       for (const task of tasks.values()) void task.start()
     },
 
-    stop (): void {
+    /**
+     * Stops every schedule and waits for the runs under way, so a run is recorded as
+     * finished and its lease let go before the host closes the database.
+     */
+    async stop (): Promise<void> {
       for (const task of tasks.values()) void task.destroy()
       tasks.clear()
+      await Promise.allSettled([...running.values()].map(async (r) => await r.done))
     },
 
     /** Runs a job as its schedule would (tests, and tools that drive the jobs themselves). */

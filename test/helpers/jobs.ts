@@ -51,6 +51,6 @@ export async function jobServices (t: { teardown: (fn: () => unknown) => void, t
     clock: opts.clock,
     instanceName: opts.instanceName ?? 'test-instance'
   })
-  t.teardown(() => { jobs.stop() })
+  t.teardown(async () => { await jobs.stop() })
   return { ...s, jobs, files, im, settings, uploadDir, log }
 }

@@ -112,7 +112,7 @@ t.test('jobs service', async (t) => {
       t.equal(typeof j.nextRun, 'number', `${j.id} has a next run`)
     }
     s.jobs.start()
-    s.jobs.stop()
+    await s.jobs.stop()
     t.equal((await s.jobs.overview())[0]!.nextRun, null, 'stopped for good: no next run')
   })
 })
