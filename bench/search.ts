@@ -1,5 +1,5 @@
 /**
- * Search benchmark (seed 000, "Searching Live Chats"): how long Advanced Search takes on a
+ * Search benchmark (docs/features.md#advanced-search): how long Advanced Search takes on a
  * large desk, on the database DATABASE_URL names (SQLite in a temp file when unset); a fresh
  * database, dropped at the end. Local databases only: the run creates and drops one.
  *

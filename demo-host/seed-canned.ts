@@ -27,7 +27,7 @@ const replies: Array<{ group: string | null, title: string, shortcut: string, bo
 ]
 
 /**
- * The demo desk's canned replies (seed 000, "Insert Canned Reply"): greetings and a goodbye
+ * The demo desk's canned replies (docs/features.md#canned-replies): greetings and a goodbye
  * for everyone, and Support L1's VPN and password answers. Added through the plugin's own
  * service, once, while there are none: a desk's later changes stay.
  */

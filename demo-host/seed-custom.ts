@@ -8,9 +8,10 @@ import { memoryBus } from '../plugin/realtime/bus.ts'
 import { createRoutingService } from '../plugin/routing/service.ts'
 
 /**
- * The demo desk's custom fields and manual events (seed 000: Custom Fields tab, Actions →
- * Manual Event): an order number asked on the pre-chat form, the product the chat is about,
- * putting a chat on hold (the customer sees it) and asking for an escalation (agents only).
+ * The demo desk's custom fields and manual events (docs/features.md#custom-fields,
+ * docs/features.md#manual-events): an order number asked on the pre-chat form, the product
+ * the chat is about, putting a chat on hold (the customer sees it) and asking for an
+ * escalation (agents only).
  * Added through the plugin's own services, each list only while it is empty: a desk's later
  * changes stay.
  */

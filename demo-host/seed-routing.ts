@@ -3,7 +3,7 @@ import { memoryBus } from '../plugin/realtime/bus.ts'
 import { createRoutingService } from '../plugin/routing/service.ts'
 
 /**
- * The demo desk's live chat departments and groups (seed 000, "Active Live Chat Groups"):
+ * The demo desk's live chat departments and groups (docs/features.md#groups-and-departments):
  * Support (Support L1, Support L2) and Sales (Sales). alice and bob work L1, carol L2
  * and Sales, sam supervises all three without taking chats himself. Sales hands its
  * chats out by round robin; the support groups let agents pick from the queue.

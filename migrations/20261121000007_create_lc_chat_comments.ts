@@ -10,7 +10,7 @@ export async function up (knex: Knex): Promise<void> {
     table.string('author_id', 64).notNullable().comment('host user id of the agent who wrote it')
     table.string('author_name', 120).notNullable().comment('the name as it was when written')
     table.text('body').notNullable()
-    table.boolean('is_resolution').notNullable().defaultTo(false).comment('at most one per chat: the comment that resolved it (seed 000, Comment)')
+    table.boolean('is_resolution').notNullable().defaultTo(false).comment('at most one per chat: the comment that resolved it')
     table.bigInteger('created_at').notNullable()
     table.bigInteger('updated_at').notNullable()
     table.index(['chat_id'], 'lc_chat_comments_chat')

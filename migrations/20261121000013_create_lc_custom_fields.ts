@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import { tableDefaults } from '../plugin/db/index.ts'
 
-// Chat custom fields (seed 000, Custom Fields tab): what the administrator defines, and
+// Chat custom fields (docs/features.md#custom-fields): what the administrator defines, and
 // each chat's values. Two DDL steps, not one transaction on MySQL (DDL commits implicitly);
 // `down` undoes both, so a rerun is clean.
 export async function up (knex: Knex): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import { tableDefaults } from '../plugin/db/index.ts'
 
-// Transaction mode: one DDL statement. Manual events (seed 000, Actions → Manual Event).
+// Transaction mode: one DDL statement. Manual events (docs/features.md#manual-events).
 export async function up (knex: Knex): Promise<void> {
   await knex.schema.createTable('lc_manual_events', (table) => {
     tableDefaults(knex, table)

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 
-// Where a customer chatted from (seed 000, the chat header's "Location Information"): the
+// Where a customer chatted from, as the chat header shows it: the
 // address the request came from and a short description of the browser.
 export async function up (knex: Knex): Promise<void> {
   await knex.schema.alterTable('lc_chats', (table) => {

@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 import { tableDefaults } from '../plugin/db/index.ts'
 
 // Transaction mode: one DDL statement. One table for the four kinds of item an agent adds
-// to a chat (seed 000, Add): each kind uses the columns it needs and leaves the rest null.
+// to a chat from the Add menu: each kind uses the columns it needs and leaves the rest null.
 export async function up (knex: Knex): Promise<void> {
   await knex.schema.createTable('lc_chat_items', (table) => {
     tableDefaults(knex, table)

@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 import { tableDefaults } from '../plugin/db/index.ts'
 
 // Transaction mode: one DDL statement. A question a knowledge article answered before any
-// chat was queued (seed 000: suggested solutions on the intermediary page), kept for the
+// chat was queued (docs/features.md#suggested-solutions), kept for the
 // administrators' deflection report. Names and titles are copied as they were, so the
 // report still reads after an article or department is renamed or removed.
 export async function up (knex: Knex): Promise<void> {

@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 import { tableDefaults } from '../plugin/db/index.ts'
 
 // Transaction mode: one DDL statement. Knowledge articles pinned to a chat from its
-// Resources panel (seed 003: "To flag a knowledge article … use the pin icon"). Title and
+// Resources panel (docs/features.md#resources). Title and
 // link are kept as they were when pinned, so the pin still reads when the help desk is down.
 export async function up (knex: Knex): Promise<void> {
   await knex.schema.createTable('lc_chat_pins', (table) => {

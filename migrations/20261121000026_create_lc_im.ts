@@ -2,9 +2,9 @@ import type { Knex } from 'knex'
 import { tableDefaults } from '../plugin/db/index.ts'
 
 // Internal messaging between agents: threads (instant messages) and chat rooms are one model,
-// a conversation of kind 'thread' or 'room' (seed 000: "Chat rooms function identically to
-// instant messages"). Not one transaction on MySQL (DDL commits implicitly); `down` drops
-// whatever exists, so a rerun after a half-done `up` is clean.
+// a conversation of kind 'thread' or 'room', since a room works as a thread does. Not one
+// transaction on MySQL (DDL commits implicitly); `down` drops whatever exists, so a rerun
+// after a half-done `up` is clean.
 export async function up (knex: Knex): Promise<void> {
   await knex.schema.createTable('lc_im_conversations', (table) => {
     tableDefaults(knex, table)

@@ -108,8 +108,8 @@
     if (empty) empty.hidden = true
   }
 
-  // ---- alerts: a new queued, assigned or transferred chat (seed 001: "An audible alert will
-  // notify agents"); a browser notification too where the agent allowed them.
+  // ---- alerts: a new queued, assigned or transferred chat (docs/features.md#alerts);
+  // a browser notification too where the agent allowed them.
   let lastAlert = null
   let audio = null
   function beep () {
@@ -302,7 +302,7 @@
   }
   document.addEventListener('htmx:ws:after:message:incoming', fadeTyping)
 
-  // Double-click opens a chat in its own window (seed 001, "Viewing Live Chat"); a single
+  // Double-click opens a chat in its own window (docs/features.md#chat-pane); a single
   // click still shows it in the preview pane.
   document.addEventListener('dblclick', function (e) {
     const link = e.target.closest && e.target.closest('a[href*="/console/chats/"]')
@@ -322,7 +322,7 @@
   })
 
   // The customer's email in a chat's header and the returning-customer line open the
-  // Customer tab (seed 001, "Viewing User Details") by clicking that tab, so the tab's own
+  // Customer tab by clicking that tab, so the tab's own
   // hx-get and the tab switching above stay the one way it opens.
   document.addEventListener('click', function (e) {
     const opener = e.target.closest('[data-lc-open-tab]')

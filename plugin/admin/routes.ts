@@ -36,7 +36,7 @@ const notices = {
 
 /**
  * Live chat administration (`livechat.admin`): departments, groups and their members; and the
- * supervisors' Active Live Chat Groups page (`livechat.supervise`, seed 001). Every change
+ * supervisors' Active Live Chat Groups page (`livechat.supervise`). Every change
  * answers with the re-rendered part of the page; a refused one re-renders its form with 422
  * and the reasons beside the fields, having changed nothing.
  */

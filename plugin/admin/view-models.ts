@@ -188,9 +188,10 @@ export function createAdminViews ({ base, routing, chats, host, settings, clock 
     },
 
     /**
-     * The Active Live Chat Groups page (seed 001): every agent in the enabled groups the
-     * viewer may see, with their status, "Available for N", active chats, and their state
-     * in each of those groups. Counts are over the same groups the page lists.
+     * The Active Live Chat Groups page (docs/features.md#active-groups): every agent in
+     * the enabled groups the viewer may see, with their status, "Available for N", active
+     * chats, and their state in each of those groups. Counts are over the same groups the
+     * page lists.
      */
     async agentGroups (scope: AgentScope) {
       const groups = (await routing.groups()).filter((g) => g.enabled && sees(scope, g.id))

@@ -17,9 +17,9 @@ const notices = {
 }
 
 /**
- * Canned replies: the management page for supervisors and administrators (seed 000,
- * "Insert Canned Reply"), and the suggestions an agent's reply box asks for as they type
- * a /shortcut or open the Insert canned reply list.
+ * Canned replies (docs/features.md#canned-replies): the management page for supervisors
+ * and administrators, and the suggestions an agent's reply box asks for as they type a
+ * /shortcut or open the Insert canned reply list.
  */
 export const cannedRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
   const { base, chats, access, views, routing, canned } = deps

@@ -102,7 +102,7 @@ export function fieldProblems (input: CannedInput): CannedErrors {
 }
 
 /**
- * Canned replies (seed 000, "Insert Canned Reply"): a library of texts, global or per group,
+ * Canned replies (docs/features.md#canned-replies): a library of texts, global or per group,
  * that agents insert into their reply box by /shortcut or from a list.
  */
 export function createCannedService ({ db, routing, clock = Date.now }: { db: Knex, routing: RoutingService, clock?: () => number }) {

@@ -14,7 +14,7 @@ const noticeCleared = fragment(targets.notice(), 'innerHTML', '')
 /** Refusals a person fixes in the form itself: it comes back with their text and the reason. */
 const formErrors = new Set(['LC_ERR_COMMENT_EMPTY', 'LC_ERR_COMMENT_TOO_LONG'])
 
-/** A chat's Comments tab (seed 000/001 "Viewing Live Chat"): agents only, never the customer. */
+/** A chat's Comments tab (docs/features.md#comments): agents only, never the customer. */
 export const commentRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
   const { access, views } = deps
   const { service: comments, views: commentViews } = deps.comments

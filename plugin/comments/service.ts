@@ -28,7 +28,7 @@ export interface CommentInput {
 
 export type CommentService = ReturnType<typeof createCommentService>
 
-/** A past chat's resolution that matches a question (seed 000 Assistance: suggested solutions). */
+/** A past chat's resolution that matches a question, offered in the Resources panel. */
 export interface ResolutionHit {
   commentId: number
   chatId: number
@@ -53,10 +53,10 @@ const excerpt = (body: string): string => {
 }
 
 /**
- * Agents' comments on a chat, one of which may be its resolution (seed 000/001, Comment:
- * "Adds a note or a resolution to the live chat"). Whoever may see the chat may comment;
- * a comment is changed by its author, or by a supervisor of the chat's group. Each change
- * and its history row commit in one transaction; the bus is told after the commit.
+ * Agents' comments on a chat, one of which may be its resolution (docs/features.md#comments).
+ * Whoever may see the chat may comment; a comment is changed by its author, or by a
+ * supervisor of the chat's group. Each change and its history row commit in one
+ * transaction; the bus is told after the commit.
  */
 export function createCommentService ({ db, bus, chats, clock = Date.now }: CommentServiceDeps) {
   const actorOf = (scope: AgentScope): Actor => ({ kind: 'agent', id: scope.id, name: scope.name })

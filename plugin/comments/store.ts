@@ -15,7 +15,7 @@ export interface LcChatCommentRow {
   updated_at: number | string
 }
 
-/** An agent's note on a chat; customers never see it (seed 000, Comments tab). */
+/** An agent's note on a chat; customers never see it. */
 export interface Comment {
   id: number
   chatId: number

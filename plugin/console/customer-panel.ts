@@ -26,10 +26,9 @@ function clip (text: string): string {
 }
 
 /**
- * The customer panel of a chat (seed 001 "Viewing User Details", seed 003 "Customer
- * Information", seed 004 history kept for the returning client): what the host says about
- * the user, their tickets, their other chats and how busy they have been. The data for
- * views/console/customer-panel.hbs and for the returning-customer line of the pane.
+ * The customer panel of a chat (docs/features.md#customer-details): what the host says
+ * about the user, their tickets, their other chats and how busy they have been. The data
+ * for views/console/customer-panel.hbs and for the returning-customer line of the pane.
  */
 export function createCustomerPanel ({ base, chats, host, agentName, clock = Date.now, minutesLogged }: {
   base: string

@@ -36,11 +36,10 @@ function rows (outcomes: DeletionOutcome[]) {
 }
 
 /**
- * Delete, Deleted Items and Undelete (seed 000, "Deleting Live Chats"; "Viewing Deleted
- * IMs" and "Undeleting" for the same on chats): the chat header's Delete, the completed
- * lists' Delete selected (confirmed first, naming how many), Deleted Items' Undelete
- * selected, and a deleted chat's read-only view with its own Undelete. The rule is
- * mayDelete's (plugin/chats/types.ts), applied by the chat service.
+ * Delete, Deleted Items and Undelete (docs/features.md#deleting-chats): the chat header's
+ * Delete, the completed lists' Delete selected (confirmed first, naming how many), Deleted
+ * Items' Undelete selected, and a deleted chat's read-only view with its own Undelete. The
+ * rule is mayDelete's (plugin/chats/types.ts), applied by the chat service.
  */
 export const deleteRoutes: FastifyPluginAsync<RouteDeps & { lists: ListViews }> = async (fastify, deps) => {
   const { base, chats, access, views, consoleViews, lists, settings } = deps

@@ -15,7 +15,7 @@ const messages = {
   deletedHint: (days: number) => `Deleted chats are purged for good ${days} days after they were deleted. Open one to read it, or tick chats and Undelete selected to bring them back.`
 }
 
-/** The chat lists (seed 000): a list page per view, View → Visible Fields and Actions → Transfer selected. */
+/** The chat lists (docs/features.md#chat-lists): a list page per view, View → Visible Fields and Actions → Transfer selected. */
 export const listRoutes: FastifyPluginAsync<RouteDeps & { lists: ListViews }> = async (fastify, deps) => {
   const { base, chats, routing, access, views, consoleViews, lists } = deps
 

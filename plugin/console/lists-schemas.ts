@@ -1,6 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts'
 
-/** The columns of every chat list (seed 000), in their default order; also the sort keys. */
+/** The columns of every chat list, in their default order; also the sort keys. */
 export const listColumnKeys = ['status', 'user', 'group', 'started', 'queue', 'idle', 'messages', 'agent'] as const
 /** What a list sorts by: its columns, and when a chat was deleted (Deleted Items' own column). */
 export const listSortKeys = [...listColumnKeys, 'deleted'] as const
@@ -22,7 +22,7 @@ const filters = {
   agent: { type: 'string', maxLength: 64, pattern: '^([A-Za-z0-9_.@-]{1,64})?$' },
   sort: { enum: listSortKeys },
   dir: { enum: ['asc', 'desc'] },
-  // The search box (seed 000, "Basic Search"); checked by the search service, so a mistake comes back beside it.
+  // The search box; checked by the search service, so a mistake comes back beside it.
   q: { type: 'string', maxLength: 10000 }
 } as const
 

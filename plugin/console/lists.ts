@@ -12,8 +12,7 @@ import type { Views } from '../views.ts'
 import { listColumnKeys, type ListQueryString, type ListSortKey } from './lists-schemas.ts'
 
 /*
- * The chat lists of seed 000 ("My Live Chats vs. Global Live Chats", "Sorting",
- * "Performing Live Chat Actions"): one table partial for every list, with the columns
+ * The chat lists (docs/features.md#chat-lists): one table partial for every list, with the columns
  * an agent chose under View → Visible Fields, sortable headers, idle colours and a
  * checkbox per row for Actions → Transfer selected.
  */
@@ -24,14 +23,14 @@ type ChatQuery = Parameters<ChatService['list']>[0]
 
 interface ViewDef {
   title: string
-  /** Global lists are for supervisors and administrators (seed 000). */
+  /** Global lists are for supervisors and administrators. */
   supervise: boolean
   empty: string
   sort: ListSortKey
   dir: 'asc' | 'desc'
   /** Which chats, before the viewer's filters: by status, and the groups the view covers. */
   select: (scope: AgentScope) => Omit<ChatQuery, 'sort' | 'dir' | 'limit' | 'now'>
-  /** What ticked chats can be given besides Transfer selected (seed 000: Delete; Deleted Items: Undelete). */
+  /** What ticked chats can be given besides Transfer selected (Delete; in Deleted Items, Undelete). */
   bulk?: 'delete' | 'undelete'
   /** Transfer selected does not apply (deleted chats). */
   noTransfer?: boolean
@@ -46,7 +45,7 @@ export const listViews: Record<ListView, ViewDef> = {
   transferred: { title: 'Transferred', supervise: false, empty: 'No transfers are waiting for you or your groups.', sort: 'started', dir: 'asc', select: (s) => ({ statuses: [ChatStatus.queued], groups: queueGroups(s), transferred: true, forAgent: s.supervise ? undefined : s.id }) },
   'global-active': { title: 'Global Active', supervise: true, empty: 'No chats are waiting or active in your groups.', sort: 'idle', dir: 'desc', select: (s) => ({ statuses: [ChatStatus.queued, ChatStatus.active], groups: s.visible }) },
   'global-completed': { title: 'Global Completed', supervise: true, empty: 'No finished chats in your groups.', sort: 'started', dir: 'desc', select: (s) => ({ statuses: [...closed, ChatStatus.cancelled], groups: s.visible }), bulk: 'delete' },
-  // Deleted Items (seed 000): exactly the deleted chats the viewer may undelete (mayDelete):
+  // Deleted Items: exactly the deleted chats the viewer may undelete (mayDelete):
   // their own, and with livechat.delete every one of the groups they supervise.
   deleted: {
     title: 'Deleted Items',
@@ -157,7 +156,7 @@ export function fieldsFormModel<K extends string> (base: string, columns: Readon
 export type IdleLevel = 'grey' | 'green' | 'yellow' | 'red'
 
 /**
- * The status icon's colour (seed 001, "Performing Live Chat Actions"): grey without an
+ * The status icon's colour (docs/features.md#idle-colours): grey without an
  * idle issue (waiting, nobody holds it yet), green active with normal idle, yellow idle
  * warning, red closed or high idle. Idle runs from the agent's last message (or from
  * assignment until they write); a customer message or a transfer does not reset it.
@@ -191,7 +190,7 @@ export interface ListState {
   agent?: string
   sort: ListSortKey
   dir: 'asc' | 'desc'
-  /** The search box (seed 000, "Basic Search"): the list shows only the chats matching it. */
+  /** The search box (docs/features.md#basic-search): the list shows only the chats matching it. */
   q?: string
   /** What was typed in the search box when it could not be searched for, and why (shown beside it). */
   search?: { typed: string, error: { code: string, message: string } }

@@ -1,6 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts'
 
-/** The Available switch with "Available for N" (seed 003). */
+/** The Available switch with "Available for N" (docs/features.md#availability). */
 export const availabilityBody = {
   $id: 'lc/console/availability',
   type: ['object', 'null'],
@@ -13,7 +13,7 @@ export const availabilityBody = {
 } as const
 export type AvailabilityBody = FromSchema<typeof availabilityBody>
 
-/** The transfer form (seed 000/001 "Transferring Live Chats"): new group, new agent or auto-assign, comment. */
+/** The transfer form (docs/features.md#transfer): new group, new agent or auto-assign, comment. */
 export const transferBody = {
   $id: 'lc/console/transfer',
   type: 'object',

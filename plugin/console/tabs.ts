@@ -1,5 +1,5 @@
 /**
- * The tabs of a chat's view (seed 000/001 "Viewing Live Chat"). Conversation is the pane
+ * The tabs of a chat's view (docs/features.md#chat-pane). Conversation is the pane
  * itself and stays in the page, so a draft survives switching; every other tab is loaded
  * into the pane's tab panel by GET /console/chats/:id/tabs/<id>, which its capability's
  * routes serve.

@@ -76,7 +76,7 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
       statusLabel: statusLabels[chat.status],
       agentName: await agentName(chat.agentId),
       groupLabel: await groupLabel(chat.groupId),
-      // The customer has chatted before (seed 004): a line at the top of the conversation.
+      // The customer has chatted before: a line at the top of the conversation.
       returning: await customer.returning(chat),
       customerLeft: chat.customerLeftAt !== null && active,
       // The customer's window has been closed for the grace period (the customer-gone job).
@@ -84,7 +84,7 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
       transfer: chat.transferredBy && chat.transferredAt && (mine || supervise)
         ? { by: await agentName(chat.transferredBy), at: chat.transferredAt, comment: chat.transferComment }
         : null,
-      // Coaching (seed 001): the supervisor watching, and the agent answering them.
+      // Coaching: the supervisor watching, and the agent answering them.
       coaching: active && (mine || supervise) ? coachingModel(chat.id) : null,
       canTransfer: active && (mine || supervise),
       canTake: active && !mine && supervise,
@@ -93,7 +93,7 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
       ticketMenu: paneExtras?.tickets ? paneExtras.tickets(chat, viewer) : null,
       // Email Transcript is offered only where the host can send mail (HostAdapter.sendMail is optional).
       canEmailTranscript: typeof host.sendMail === 'function',
-      // Delete (seed 000): a closed chat of the viewer's own, or any they see with livechat.delete.
+      // Delete: a closed chat of the viewer's own, or any they see with livechat.delete.
       canDelete: typeof viewer !== 'string' && mayDelete(chat, viewer),
       purgeAfterDays,
       messages: messages ?? await chats.messages(chat.id),
@@ -169,7 +169,7 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
     }
   }
 
-  /** One history row in words (seed 000, History tab: every action with who and when). */
+  /** One history row in words (the History tab: every action with who and when). */
   async function describe (action: string, data: Record<string, unknown>): Promise<string> {
     const name = async (id: unknown): Promise<string> => typeof id === 'string' ? (await agentName(id)) ?? 'an agent' : 'an agent'
     const group = async (id: unknown): Promise<string> => typeof id === 'number' ? (await groupLabel(id)) ?? `group ${id}` : 'the queue'
@@ -263,7 +263,7 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
   return {
     pane,
     deletedPane,
-    /** The Customer tab (seed 001 "Viewing User Details"). */
+    /** The Customer tab (docs/features.md#customer-details). */
     customerPanel: customer.panel,
     transferForm,
 

@@ -102,8 +102,9 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
   type Start = Awaited<ReturnType<typeof readStart>>
 
   /**
-   * The suggested solutions page (seed 000): the articles, and the pre-chat form carried
-   * in hidden fields, custom fields included, so either choice loses nothing typed.
+   * The suggested solutions page (docs/features.md#suggested-solutions): the articles, and
+   * the pre-chat form carried in hidden fields, custom fields included, so either choice
+   * loses nothing typed.
    */
   async function suggestions (reply: FastifyReply, status: number, form: Start, articles: KnowledgeHit[], error?: string) {
     const { values } = form
@@ -164,7 +165,7 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
 
   /**
    * The pre-chat form, checked and queued. From the form itself, articles that may answer
-   * the question come first (seed 000); "Continue to chat" on them posts the carried form
+   * the question come first; "Continue to chat" on them posts the carried form
    * again without them. With none, or nobody there to chat with, the chat is queued.
    */
   const startChat = (offerArticles: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
@@ -241,7 +242,7 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
     })
   })
 
-  // The customer's End chat (seed 003): a queued chat is cancelled; one an agent has is
+  // The customer's End chat: a queued chat is cancelled; one an agent has is
   // left, and stays with the agent, who sees "End user has cancelled chat".
   fastify.post<{ Params: { id: number } }>('/chat/:id/end', {
     schema: { params: chatParams, body: csrfOnlyBody },

@@ -23,7 +23,7 @@ export const prechatBody = {
 export type PrechatBody = FromSchema<typeof prechatBody>
 
 /**
- * "This answered my question" on the suggested solutions page (seed 000): the pre-chat form
+ * "This answered my question" on the suggested solutions page: the pre-chat form
  * carried along in hidden fields, and the article chosen. The article id is the host's,
  * checked against its knowledge base, not here.
  */

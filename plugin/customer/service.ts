@@ -116,8 +116,8 @@ export function createCustomerService ({ host, chats, routing, fields: customFie
     },
 
     /**
-     * Turns a message left while chat was unavailable into a host ticket (seed 001: the
-     * offline icon offers to leave a message). A failing host adapter becomes
+     * Turns a message left while chat was unavailable into a host ticket
+     * (docs/features.md#leave-a-message). A failing host adapter becomes
      * LC_ERR_MESSAGE_NOT_SAVED, with the adapter's own error as its cause, so the form
      * can come back with the text kept.
      */

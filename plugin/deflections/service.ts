@@ -37,7 +37,7 @@ export interface DeflectionPeriod {
 export type DeflectionService = ReturnType<typeof createDeflectionService>
 
 /**
- * Suggested solutions before a chat (seed 000 "Live Chat Overview"): the knowledge
+ * Suggested solutions before a chat (docs/features.md#suggested-solutions): the knowledge
  * articles offered for a customer's question, and the questions one of them answered
  * instead of a chat, counted for the administrators' report.
  */

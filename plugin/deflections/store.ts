@@ -16,7 +16,7 @@ export interface LcKbDeflectionRow {
   created_at: number | string
 }
 
-/** A question a knowledge article answered before its chat was queued (seed 000, suggested solutions). */
+/** A question a knowledge article answered before its chat was queued. */
 export interface Deflection {
   id: number
   question: string

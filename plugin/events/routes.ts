@@ -16,7 +16,7 @@ const notices = {
 }
 
 /**
- * Manual events (seed 000, Actions → Manual Event): defined by administrators on the
+ * Manual events (docs/features.md#manual-events): defined by administrators on the
  * custom fields page, performed from a chat header's Actions menu.
  */
 export const eventRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {

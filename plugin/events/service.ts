@@ -46,7 +46,7 @@ export interface EventServiceDeps {
 export type EventService = ReturnType<typeof createEventService>
 
 /**
- * Manual events (seed 000, Actions → Manual Event): the administrator's list of ready-made
+ * Manual events (docs/features.md#manual-events): the administrator's list of ready-made
  * lines an agent writes into a chat with one click, seen by both sides or by agents only.
  */
 export function createEventService ({ db, chats, clock = Date.now }: EventServiceDeps) {

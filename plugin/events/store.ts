@@ -12,7 +12,7 @@ export interface LcManualEventRow {
   created_at: number | string
 }
 
-/** A manual event as the administrator defined it (seed 000, Actions → Manual Event). */
+/** A manual event as the administrator defined it. */
 export interface ManualEvent {
   id: number
   name: string

@@ -19,7 +19,7 @@ const notices = {
 }
 
 /**
- * Custom fields (seed 000, Custom Fields tab): the administration page (`livechat.admin`),
+ * Custom fields (docs/features.md#custom-fields): the administration page (`livechat.admin`),
  * and a chat's tab, where any agent who may see the chat fills them in.
  */
 export const fieldRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {

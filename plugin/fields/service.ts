@@ -136,7 +136,7 @@ export interface FieldServiceDeps {
 export type FieldService = ReturnType<typeof createFieldService>
 
 /**
- * Chat custom fields (seed 000, Custom Fields tab): the administrator defines them; agents,
+ * Chat custom fields (docs/features.md#custom-fields): the administrator defines them; agents,
  * the customer on the pre-chat form, or an integration fill them in per chat. Every change
  * of a chat's value is recorded in its History.
  */

@@ -26,7 +26,7 @@ export interface LcChatFieldValueRow {
 export const fieldTypes = ['text', 'number', 'yesno', 'choice'] as const
 export type FieldType = typeof fieldTypes[number]
 
-/** A chat custom field as the administrator defined it (seed 000, Custom Fields tab). */
+/** A chat custom field as the administrator defined it. */
 export interface CustomField {
   id: number
   label: string

@@ -103,7 +103,7 @@ export function cleanName (raw: string, type: string, ext: string): string {
 export type FileService = ReturnType<typeof createFileService>
 
 /**
- * Files sent in a chat (seed 001, Send File). The content goes to disk under a random
+ * Files sent in a chat (docs/features.md#send-file). The content goes to disk under a random
  * name while its size, SHA-256 and type are read from the bytes themselves; only an
  * allowed, non-empty file within the limit is kept, and then its row and its message
  * commit in one transaction. Anything refused leaves nothing behind, on disk or in a table.

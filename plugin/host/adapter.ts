@@ -54,7 +54,7 @@ export interface HostTicket {
   createdAt?: number
 }
 
-/** A resolved ticket whose words match a question (seed 000 Assistance: "ticket resolutions"). */
+/** A resolved ticket whose words match a question (the Resources panel, docs/features.md#resources). */
 export interface ResolvedTicketHit {
   ref: string
   url: string
@@ -64,7 +64,7 @@ export interface ResolvedTicketHit {
   status: string
 }
 
-/** A field of the host's ticket form that a template sets or asks for (seed 003, "using a template"). */
+/** A field of the host's ticket form that a template sets or asks for (docs/features.md#create-ticket). */
 export interface TemplateField {
   name: string
   label: string
@@ -128,7 +128,7 @@ export interface HostAdapter {
    * may take the plugin's transaction and the chat's related-item row commits with the ticket.
    */
   sharesDatabase?: (db: unknown) => boolean
-  /** The status and reason an abandoned chat's tickets get (seed 003 "To close a chat session"); default Cancelled / Abandoned chat. */
+  /** The status and reason an abandoned chat's tickets get (docs/features.md#abandon); default Cancelled / Abandoned chat. */
   cancelledStatus?: { status: string, reason: string }
   sendMail?: (message: MailMessage) => Promise<void>
 }

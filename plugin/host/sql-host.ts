@@ -29,7 +29,7 @@ export interface HostMapping {
     fields?: string,
     /** The template a ticket was made from; not stored when left out. */
     templateId?: string,
-    /** The status and reason an abandoned chat's tickets get (seed 003); Cancelled / Abandoned chat when left out. */
+    /** The status and reason an abandoned chat's tickets get; Cancelled / Abandoned chat when left out. */
     cancelledStatus?: string,
     cancelledReason?: string,
     newStatus: string,
@@ -292,7 +292,7 @@ export function sqlHost (knex: Knex, map: HostMapping): HostAdapter {
     },
 
     // Solved tickets whose summary, description or resolution share words with the
-    // question (seed 000: suggestions from "ticket resolutions"), best first.
+    // question, best first: the Resources panel's resolved tickets.
     async searchResolvedTickets (query, limit) {
       const index: FullTextIndex = {
         table: t.table,

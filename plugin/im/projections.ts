@@ -15,7 +15,7 @@ export const streamKey = (kind: 'thread' | 'room', conversationId: number): stri
  * Instant messages over the sockets (DESIGN §6). Messages of threads and rooms go through
  * the hub's streams, rendered once with the message partial and delivered in order,
  * exactly once, gaps filled from the database. Beside them, per agent:
- * - a pop-up (seed 001: "a pop-up window … with your name and message") to each
+ * - a pop-up (who wrote, the last few messages, Reply and Open) to each
  *   recipient's consoles that do not show the thread;
  * - the topbar's unread badge, whenever the count may have changed;
  * - a refresh signal for an open Instant Messages list, at most once a second per tab;

@@ -36,8 +36,7 @@ function listOf (raw: string | string[] | undefined): string[] {
 }
 
 /**
- * Chat rooms (seed 001 "Chat Rooms", "Starting a Chat Room"; seed 000 "Active and Inactive
- * Chat Rooms"): the list with Search and Join, New room for room managers (livechat.rooms),
+ * Chat rooms (docs/features.md#chat-rooms): the list with Search and Join, New room for room managers (livechat.rooms),
  * and a room's page with its tabs, Join / Leave and the managers' panel. Posting uses the
  * conversation routes of plugin/im/routes.ts, as threads do. Who may see, read and manage
  * a room is the service's rule; a room the viewer may not see is a 404 like a missing id.
@@ -188,7 +187,7 @@ export const roomRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) =
   }, async (request, reply) => {
     const { viewer } = await viewerOf(request)
     const room = await im.join(viewer, (await roomOf(viewer, request.params.id)).id)
-    // Join in the list opens the room (seed 000); on the room's page the page stays.
+    // Join in the list opens the room; on the room's page the page stays.
     if (request.body?.open === 'yes') return await send(reply.header('HX-Redirect', rooms.roomUrl(room.id)), 200, [answers.clearNotice()])
     return await send(reply, 200, [await rooms.headerFragment(viewer, room), answers.ok(messages.joined(room.title))])
   })

@@ -1,7 +1,6 @@
 /*
  * Data for views/im/room*.hbs and rooms*.hbs: the Chat Rooms list, the New room form and a
- * room's page (seed 001 "Chat Rooms", "Starting a Chat Room"; seed 000 "Active and Inactive
- * Chat Rooms"). A room's Chat Room tab is the conversation of threads (views/im/conversation,
+ * room's page (docs/features.md#chat-rooms). A room's Chat Room tab is the conversation of threads (views/im/conversation,
  * messages, composer, no-access), built with plugin/im/view-models.ts's model functions.
  */
 import { isCoded } from '../errors.ts'
@@ -195,7 +194,7 @@ export function createRoomViews ({ base, im, views, maxMessageLength }: { base: 
     },
 
     /**
-     * The list (seed 000: Active / Inactive, Search, Join), most recent activity first. A
+     * The list (Active / Inactive, Search, Join), most recent activity first. A
      * search the service refuses leaves the list unsearched, with the reason beside the box.
      */
     async table (viewer: ImViewer, view: RoomListView, q: string) {
@@ -250,7 +249,7 @@ export function createRoomViews ({ base, im, views, maxMessageLength }: { base: 
       return fragment(targets.rooms(), 'outerHTML', views.render('im/rooms-table', model))
     },
 
-    /** The left navigation: Active, Inactive, and By Chat Room (the active rooms the agent may enter, seed 000). */
+    /** The left navigation: Active, Inactive, and By Chat Room (the active rooms the agent may enter). */
     async nav (viewer: ImViewer, current: RoomListView | number) {
       const active = await im.list(viewer, { kind: 'room', view: 'active', limit: 50 })
       const rooms = await Promise.all(active.map(async (r) => ({
@@ -263,7 +262,7 @@ export function createRoomViews ({ base, im, views, maxMessageLength }: { base: 
       return fragment(targets.roomForm(), 'outerHTML', views.render('im/room-form', model))
     },
 
-    /** The New room dialog over the list, opened by New (seed 001: "a modal window opens"). */
+    /** The New room dialog over the list, opened by New. */
     async modalFragment (): Promise<Fragment> {
       return fragment(targets.roomModal(), 'outerHTML', views.render('im/room-new', { form: await roomForm({ name: '', access: [], place: 'dialog' }) }))
     },
@@ -312,14 +311,14 @@ export function createRoomViews ({ base, im, views, maxMessageLength }: { base: 
       return fragment(targets.roomManage(room.id), 'outerHTML', views.render('im/room-manage', await manage(viewer, room, errors, typed)))
     },
 
-    /** Participants (seed 001): the agents in the room now, those with the console open first. */
+    /** Participants: the agents in the room now, those with the console open first. */
     participantsFragment (room: ConversationSummary, all: Participant[]): Fragment {
       const here = all.filter((p) => p.joinedAt !== null && p.leftAt === null)
         .sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name))
       return fragment(targets.roomTabPanel(room.id), 'innerHTML', views.render('im/room-participants', { id: room.id, name: room.title, participants: here }))
     },
 
-    /** With Access (seed 001): every agent the permissions admit now, joined or not, and the permissions themselves. */
+    /** With Access: every agent the permissions admit now, joined or not, and the permissions themselves. */
     async withAccessFragment (room: ConversationSummary, agents: AgentCard[], rules: RoomAccess[]): Promise<Fragment> {
       const { labels } = choices(await im.accessOptions())
       const joined = new Set(room.participants.map((p) => p.agentId))

@@ -52,7 +52,7 @@ function statusOf (outcomes: Array<{ ok: boolean, error?: { statusCode?: number 
 }
 
 /**
- * Instant messages between agents (seed 000 "Instant Messenger Overview", 001, 002): the
+ * Instant messages between agents (docs/features.md#instant-messages): the
  * list with its views and toolbar, New, a thread's page with its tabs, and the
  * conversation routes chat rooms use too (messages, older messages). Every rule is the
  * service's; these pick the partials.
@@ -101,7 +101,7 @@ export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews }> = as
 
   fastify.get<{ Querystring: ImListQuery }>('/console/im', { schema: { querystring: imListQuery } }, async (request, reply) => {
     const view: ImListView = request.query.view ?? (request.query.agent ? 'agent' : 'active')
-    // By agent is for supervisors (seed 000, "Viewing IMs by Agent"): anyone else is refused, not shown their own.
+    // By agent is for supervisors: anyone else is refused, not shown their own.
     const { agent, viewer } = await viewerOf(request, view === 'agent' ? 'livechat.supervise' : 'livechat.agent')
     const typed = request.query.q ?? ''
     const state: ListState = { view, agent: view === 'agent' && request.query.agent ? request.query.agent : undefined, q: typed.trim() === '' ? undefined : typed.trim() }
@@ -186,7 +186,7 @@ export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews }> = as
     const named = await titles(viewer, ids)
     const outcomes = await what.run(viewer, ids)
     const done = outcomes.filter((o) => o.ok)
-    // One conversation joined from the list opens, as Join does in seed 000.
+    // One conversation joined from the list opens, as Join on its page would.
     if (what.verb === 'joined' && ids.length === 1 && done.length === 1) {
       return await reply.header('HX-Redirect', imViews.threadUrl(ids[0]!)).code(200).type(html).send(envelope([form()]))
     }
@@ -280,7 +280,7 @@ export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews }> = as
     if (c.kind === 'room') return await reply.redirect(`${base}/console/rooms/${c.id}`, 303)
     const conversation = await imViews.conversation(viewer, c)
     const page = await chrome(agent, viewer, 'thread')
-    // Inactive (and deleted) threads show the Conversation tab only (seed 000).
+    // Inactive (and deleted) threads show the Conversation tab only.
     const tabs = c.status === 'active' && c.deletedAt === null
       ? [
           { id: 'agents', label: 'Active Agents', url: `${imViews.threadUrl(c.id)}/tabs/agents` },

@@ -2,7 +2,7 @@ import type { FromSchema } from 'json-schema-to-ts'
 import { csrfField, idField } from '../security/schemas.ts'
 
 /*
- * Instant messages (seed 000 "Instant Messenger Overview", 001, 002): the list, the New
+ * Instant messages (docs/features.md#instant-messages): the list, the New
  * form, a thread's page and the conversation routes rooms share. Lengths of what people
  * type (a message, a search) are the service's to judge where the answer is a form with
  * the text kept; maxLength here only bounds the request.
@@ -154,7 +154,7 @@ export const imBulkQuery = {
 } as const
 export type ImBulkQuery = FromSchema<typeof imBulkQuery>
 
-/** The list's columns (seed 000), in their default order. */
+/** The list's columns, in their default order. */
 export const imColumnKeys = ['name', 'status', 'startedBy', 'participants', 'created', 'lastMessage'] as const
 export type ImColumnKey = typeof imColumnKeys[number]
 

@@ -1,6 +1,6 @@
 /*
  * Data for views/im/*: the Instant Messages list, the New form, a thread's page and the
- * pop-up (seed 000 "Instant Messenger Overview", 001, 002).
+ * pop-up (docs/features.md#instant-messages).
  *
  * The conversation partials are shared with chat rooms (plugin/im/room-*), so their
  * models are the contract between the two; build them with the functions named here:
@@ -55,7 +55,7 @@ export type ImViews = ReturnType<typeof createImViews>
 export type ImListView = 'active' | 'inactive' | 'deleted' | 'agent'
 export type MessageModel = ImMessage
 
-/** Messages a page shows at first, and per older page (seed 000: "the last 100 messages"). */
+/** Messages a page shows at first, and per older page. */
 export const pageOfMessages = 100
 /** Rows a list shows; narrowing (search, a view) finds the others. */
 export const listPageSize = 200
@@ -210,7 +210,7 @@ export function threadComposer (base: string, c: ConversationSummary, maxLength:
   return composerModel(base, c.id, { open: standing(c).participant && !deleted, closedText, place, draft, maxLength })
 }
 
-/** The pop-up a recipient gets (seed 001): who wrote, the last few messages, Reply and Open. */
+/** The pop-up a recipient gets: who wrote, the last few messages, Reply and Open. */
 export async function popupModel (im: ImService, base: string, maxLength: number, viewer: ImViewer, conversationId: number, upToSeq: number, draft?: Draft) {
   const c = await im.get(viewer, conversationId)
   const recent = await im.messagesBetween(conversationId, Math.max(0, upToSeq - popupMessages), upToSeq)
@@ -284,7 +284,7 @@ export function createImViews ({ base, im, views, host, chats, preferences, cloc
   }
 
   /**
-   * The New form's agent picker: online and offline agents apart (seed 002), ticked ones
+   * The New form's agent picker: online and offline agents apart, ticked ones
    * kept ticked and shown even when the search no longer finds them.
    */
   async function picker (viewer: ImViewer, q: string, ticked: string[], error: string | null = null) {
@@ -450,7 +450,7 @@ export function createImViews ({ base, im, views, host, chats, preferences, cloc
       }
     },
 
-    /** Online Agents (seed 000): agents with the console open now who are not in the thread, to invite. */
+    /** Online Agents: agents with the console open now who are not in the thread, to invite. */
     async onlineTab (viewer: ImViewer, c: ConversationSummary, error: string | null = null, ticked: string[] = []) {
       const online = await im.onlineAgents(viewer, c.id)
       const { participant } = standing(c)

@@ -21,7 +21,7 @@ const formErrors: Record<string, ItemFormError['field']> = {
 }
 const added: Record<ItemKindParams['kind'], string> = { task: 'Task added', time_log: 'Time logged', call_log: 'Call logged', ticket: 'Ticket linked' }
 
-/** The chat header's Add menu and the Time Logs and Related Items tabs (seed 000 "Viewing Live Chat"). */
+/** The chat header's Add menu and the Time Logs and Related Items tabs (docs/features.md#related-items). */
 export const itemRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
   const { access, answers, views, chats } = deps
   const { service: items, views: itemViews } = deps.items

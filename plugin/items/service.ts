@@ -50,7 +50,7 @@ export interface CreatedTicket {
 }
 
 /**
- * What agents add to a chat from its header's Add menu (seed 000, "Viewing Live Chat"):
+ * What agents add to a chat from its header's Add menu (docs/features.md#related-items):
  * tasks, time logs, call logs and links to existing help desk tickets. Whoever may see the
  * chat may add and tick tasks done; an item is deleted by whoever added it, or by a
  * supervisor of the chat's group. Each change and its History row commit together.

@@ -24,7 +24,7 @@ export interface LcChatItemRow {
   created_from_chat?: boolean | number
 }
 
-/** Something an agent added to a chat from its Add menu (seed 000): a task, a time or call log, or a linked ticket. */
+/** Something an agent added to a chat from its Add menu: a task, a time or call log, or a linked ticket. */
 export interface ChatItem {
   id: number
   chatId: number

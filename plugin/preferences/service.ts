@@ -5,8 +5,8 @@ export type PreferenceService = ReturnType<typeof createPreferenceService>
 
 /**
  * What an agent chose for themselves and the console remembers across sessions and
- * devices (the chat lists' visible fields, seed 000 "View → Visible Fields"). Values are
- * JSON; the caller owns their shape and checks it on the way out.
+ * devices (the lists' View → Visible Fields, the alerts). Values are JSON; the caller
+ * owns their shape and checks it on the way out.
  */
 export function createPreferenceService ({ db, clock = Date.now }: { db: Knex, clock?: () => number }) {
   return {

@@ -26,7 +26,7 @@ export interface Client {
   chain: Promise<void>
 }
 
-/** Coaching (seed 001) is for agents only: a customer's socket never carries it. */
+/** Coaching is for agents only: a customer's socket never carries it. */
 function sees (client: Client, message: Message): boolean {
   return client.kind === 'agent' || !agentOnlyKinds.has(message.kind)
 }

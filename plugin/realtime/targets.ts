@@ -74,7 +74,7 @@ export const targets = {
   prechat: () => 'lc-prechat',
   leaveMessage: () => 'lc-leave-message',
   messageSent: () => 'lc-message-sent',
-  // Suggested solutions between the pre-chat form and the queue (seed 000), and the thanks when one answered.
+  // Suggested solutions between the pre-chat form and the queue, and the thanks when one answered.
   suggestions: () => 'lc-suggestions',
   answered: () => 'lc-answered',
   // The administrators' deflection report (views/deflections/).

@@ -13,7 +13,7 @@ const queryErrors = new Set(['LC_ERR_RESOURCES_QUERY_EMPTY', 'LC_ERR_RESOURCES_Q
 
 const list = (refs: string[]): string => refs.length === 1 ? refs[0]! : `${refs.slice(0, -1).join(', ')} and ${refs.at(-1)!}`
 
-/** A chat's Resources panel in the console (seed 003 "To share knowledge articles"; seed 000 Assistance). */
+/** A chat's Resources panel in the console (docs/features.md#resources). */
 export const resourceRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
   const { access, answers, views } = deps
   const { service: resources, views: resourceViews } = deps.resources

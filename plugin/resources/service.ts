@@ -42,7 +42,7 @@ export interface ShareOutcome {
   chat: Chat
   article: SharedArticle
   message: Message
-  /** The chat's tickets whose Activity now carries the link (seed 003), and those whose help desk refused it. */
+  /** The chat's tickets whose Activity now carries the link, and those whose help desk refused it. */
   activity: { written: string[], failed: Array<{ ref: string, err: unknown }> }
 }
 
@@ -95,8 +95,7 @@ export function matchTemplates (templates: TicketTemplate[], words: string[], li
 }
 
 /**
- * The console's Resources panel beside a chat (seed 003 "To share knowledge articles",
- * seed 000 Assistance → Knowledge Base Articles and ticket resolutions): searches the help
+ * The console's Resources panel beside a chat (docs/features.md#resources): searches the help
  * desk's knowledge base, ticket templates and resolved tickets and the plugin's own past
  * resolutions; shares an article into the chat as a card both sides see, noting it on the
  * Activity of the chat's tickets; pins articles to the chat. Whoever may see the chat may
@@ -186,7 +185,7 @@ export function createResourceService ({ db, chats, comments, items, host, clock
     },
 
     /**
-     * Shares an article into the chat (seed 003): a card with its title, excerpt and link
+     * Shares an article into the chat: a card with its title, excerpt and link
      * that both sides see, then the link on the Activity of every ticket related to the
      * chat. The help desk failing on a ticket's Activity does not undo the share: the
      * outcome names the tickets it failed on.

@@ -14,7 +14,7 @@ export interface LcChatPinRow {
   pinned_at: number | string
 }
 
-/** A knowledge article pinned to a chat (seed 003, the pin icon), as it was when pinned. */
+/** A knowledge article pinned to a chat, as it was when pinned. */
 export interface Pin {
   id: number
   chatId: number

@@ -4,7 +4,7 @@ import { searchQuery, type SearchQuery } from './schemas.ts'
 import type { SearchViews } from './view-models.ts'
 
 /**
- * Advanced Search (seed 000, "Searching Live Chats"): a console page whose form is a GET,
+ * Advanced Search (docs/features.md#advanced-search): a console page whose form is a GET,
  * so a search is a link one can keep and share. A mistake in a field comes back (422)
  * beside that field with everything typed kept, and nothing is searched.
  */

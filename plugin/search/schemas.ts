@@ -1,6 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts'
 
-/** "Search In" (seed 000): every chat but deleted ones, or deleted ones only. */
+/** "Search In": every chat but deleted ones, or deleted ones only. */
 export const searchInValues = ['active', 'deleted'] as const
 /** "Sort Results": best match first (newest without a search string), newest or oldest first. */
 export const sortValues = ['best', 'newest', 'oldest'] as const

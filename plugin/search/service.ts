@@ -13,7 +13,7 @@ import * as store from './store.ts'
 
 export type { SearchHit } from './store.ts'
 
-/** "Max Results" (seed 000): the choices offered, the default, and the most one search returns. */
+/** "Max Results": the choices offered, the default, and the most one search returns. */
 export const maxResultsChoices = [25, 50, 100, 250, 500] as const
 export const defaultMaxResults = 50
 export const maxResultsCap = 500
@@ -23,7 +23,7 @@ const dayMs = 86_400_000
 
 /** The groups, agents and custom fields one agent may search by. */
 export interface SearchOptions {
-  /** Groups by department, in the administrators' order (seed 000: "Groups listed are organized by department"). */
+  /** Groups by department, in the administrators' order. */
   departments: Array<{ name: string, groups: Array<{ id: number, name: string }> }>
   /** "Department / Group" of every group, for the results. */
   groupLabels: Map<number, string>
@@ -147,7 +147,7 @@ export function readCriteria (query: SearchQuery, options: SearchOptions): { for
     if (!(limit >= 1 && limit <= maxResultsCap)) refuse('max', new LC_ERR_SEARCH_MAX(String(maxResultsCap)))
   }
 
-  // Custom fields (seed 000): text fields match what they hold, the others their value.
+  // Custom fields: text fields match what they hold, the others their value.
   const byKey = new Map(options.fields.map((f) => [f.key, f]))
   const fieldCriteria: store.FieldCriterion[] = []
   for (const key of Object.keys(values).filter((k) => k.startsWith('cf_'))) {
@@ -189,10 +189,10 @@ export interface SearchServiceDeps {
 export type SearchService = ReturnType<typeof createSearchService>
 
 /**
- * Finding chats (seed 000, "Searching Live Chats"): Advanced Search with every criterion
- * of "General Criteria" and the custom fields, and the search box of the console's lists.
- * Only chats the agent may see are found; deleted ones only when asked for, and then only
- * those of their Deleted Items.
+ * Finding chats (docs/features.md#advanced-search): Advanced Search with every general
+ * criterion and the custom fields, and the search box of the console's lists. Only chats
+ * the agent may see are found; deleted ones only when asked for, and then only those of
+ * their Deleted Items.
  */
 export function createSearchService ({ db, routing, fields, host }: SearchServiceDeps) {
   async function names (ids: string[]): Promise<Map<string, string>> {
@@ -244,7 +244,7 @@ export function createSearchService ({ db, routing, fields, host }: SearchServic
     },
 
     /**
-     * The search box of a chat list (seed 000, "Basic Search"): the ids of chats holding
+     * The search box of a chat list (docs/features.md#basic-search): the ids of chats holding
      * every word typed in some section, or with that number, as a subquery the list adds
      * to its own filters, sort and permissions. Throws LC_ERR_SEARCH_TEXT(_LONG) when what
      * was typed cannot be searched for.

@@ -5,7 +5,7 @@ import { toMs } from '../db/index.ts'
 type Db = Knex | Knex.Transaction
 
 /*
- * Chat search (seed 000, "Searching Live Chats"). The one store that reads other
+ * Chat search (docs/features.md#advanced-search). The one store that reads other
  * capabilities' tables: a search across every section of a chat has to be one query to be
  * fast on a large desk, so it joins lc_chats, lc_messages, lc_chat_comments and
  * lc_chat_field_values here, read-only. Nothing is written.
@@ -46,7 +46,7 @@ export interface FieldCriterion {
   value: string
 }
 
-/** Every criterion of Advanced Search (seed 000, "General Criteria"); all combine with AND. */
+/** Every criterion of Advanced Search; all combine with AND. */
 export interface SearchFilter {
   /** "Search In": deleted chats only, or every chat but deleted ones. */
   deleted: boolean

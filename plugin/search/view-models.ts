@@ -6,7 +6,7 @@ import { defaultMaxResults, maxResultsCap, maxResultsChoices, maxTextLength, typ
 const labels = {
   searchIn: { active: 'All but deleted chats', deleted: 'Deleted chats only' } as Record<typeof searchInValues[number], string>,
   sort: { best: 'Best match first', newest: 'Newest first', oldest: 'Oldest first' } as Record<typeof sortValues[number], string>,
-  // Seed 000: deleted chats are seen by their own agent, and by those who may delete others'.
+  // Deleted chats are found by their own agent, and by those who may delete others'.
   ownDeletedOnly: 'You find only the deleted chats you had yourself',
   nothing: 'No chats match every criterion. Leave some fields empty, or widen the date range.',
   noDeleted: 'No deleted chats match every criterion.'

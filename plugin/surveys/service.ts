@@ -14,7 +14,7 @@ export type { Survey } from './store.ts'
 /** A few sentences of feedback, not a letter: longer text belongs in a ticket. */
 export const maxSurveyCommentLength = 2000
 
-/** The five answers, in the words the form and the Survey tab use (seed 001, "Survey tab"). */
+/** The five answers, in the words the form and the Survey tab use. */
 export const ratingLabels: Readonly<Record<number, string>> = { 1: 'very poor', 2: 'poor', 3: 'fair', 4: 'good', 5: 'excellent' }
 
 export interface SurveyInput {
@@ -45,8 +45,9 @@ const excerpt = (text: string): string => {
 }
 
 /**
- * The post-chat survey (seed 001): the customer who owns an ended chat rates it once, 1 to
- * 5, with an optional comment; agents who may see the chat read it in its Survey tab.
+ * The post-chat survey (docs/features.md#survey): the customer who owns an ended chat rates
+ * it once, 1 to 5, with an optional comment; agents who may see the chat read it in its
+ * Survey tab.
  */
 export function createSurveyService ({ db, chats, clock = Date.now }: SurveyServiceDeps) {
   /** The comment as stored (null when left empty), or the reason it is refused. */

@@ -16,7 +16,7 @@ export type TicketService = ReturnType<typeof createTicketService>
 
 export const allKinds: TicketKind[] = ['incident', 'work_order', 'ticket']
 export const kindLabels: Record<TicketKind, string> = { incident: 'Incident', work_order: 'Work Order', ticket: 'Ticket' }
-/** Seed 003's Status / Status Reason for an abandoned chat's tickets, where the host names none. */
+/** The Status / Status Reason an abandoned chat's tickets get where the host names none (docs/features.md#abandon). */
 export const defaultCancelled = { status: 'Cancelled', reason: 'Abandoned chat' }
 export const maxSummaryLength = 255
 export const maxFieldLength = 4000
@@ -75,8 +75,8 @@ const actorOf = (scope: AgentScope): Actor => ({ kind: 'agent', id: scope.id, na
 const blank = (value: string): boolean => value.trim() === ''
 
 /**
- * Tickets from a chat's transcript (seed 003, "To create incidents or work orders from a
- * chat", with or without a template) and Abandon ("To close a chat session"). The ticket is
+ * Tickets from a chat's transcript, with or without a template
+ * (docs/features.md#create-ticket), and Abandon (docs/features.md#abandon). The ticket is
  * the help desk's, made through the host seam; the chat lists it in Related Items. When
  * host and plugin share a database both commit in one transaction, else the ticket is made
  * first and then listed. The chat's own agent, or a supervisor of its group, may do either.

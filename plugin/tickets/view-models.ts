@@ -50,7 +50,7 @@ export function createTicketViews ({ base, tickets, views }: { base: string, tic
   return {
     form,
 
-    /** The chat header's Create Ticket menu (seed 003), one entry per kind the help desk takes; null where the viewer may not. */
+    /** The chat header's Create Ticket menu, one entry per kind the help desk takes; null where the viewer may not. */
     menu (chat: Chat, viewer: AgentScope | string) {
       if (!tickets.offered(chat, viewer)) return null
       return { chatId: chat.id, action: create(chat.id), kinds: tickets.kinds().map((kind) => ({ kind, label: createLabel(kind) })) }

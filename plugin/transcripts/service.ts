@@ -55,7 +55,7 @@ function linesOf (messages: Message[]): TranscriptLine[] {
 }
 
 /**
- * A chat's transcript, mailed to its customer (seed 001, Email Transcript) or printed by an
+ * A chat's transcript, mailed to its customer (Email Transcript) or printed by an
  * agent. The mail carries only what the customer could read (never coaching); the printout
  * is the agents' full record, coaching marked as such. Comments are in neither.
  */
