@@ -2,7 +2,7 @@ import t from 'tap'
 import { agentSession, build, startChat } from '../helpers/build.ts'
 import { markPage, missing, openBrowser, openConsole, stillSamePage, wait } from '../helpers/browser.ts'
 
-// Delete and Undelete in a real browser (seed 000, "Deleting Live Chats"; "Undeleting"):
+// Delete and Undelete in a real browser (docs/features.md#deleting-chats):
 // the ticks reach Delete selected, the confirmation names them, the header's Delete asks
 // in a dialog, and Deleted Items brings chats back.
 

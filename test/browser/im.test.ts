@@ -3,8 +3,7 @@ import { hashPassword } from '../../demo-host/passwords.ts'
 import { agentSession, build, startChat } from '../helpers/build.ts'
 import { markPage, missing, openBrowser, openConsole, stillSamePage, wait } from '../helpers/browser.ts'
 
-// Internal messaging in real browsers (seeds 002, 000 "Instant Messenger Overview", 001
-// "Chat Rooms"): alice asks carol about a live chat while carol is signed out; carol signs
+// Internal messaging in real browsers (docs/features.md#internal-messaging): alice asks carol about a live chat while carol is signed out; carol signs
 // in later, finds it with its Related tag and replies, and alice sees the reply arrive.
 // Then sam opens a room for Support, alice talks in it, and an agent outside Support is refused.
 

@@ -46,7 +46,7 @@ t.test('a customer and an agent chat from start to transcript in real browsers',
   await customer.getByLabel('Email').fill('dana@customer.example')
   await customer.getByLabel('Question').fill(question)
   await customer.getByRole('button', { name: 'Start chat' }).click()
-  // Suggested solutions first (seed 000): the VPN articles; none answers it, so on to the chat.
+  // Suggested solutions first: the VPN articles; none answers it, so on to the chat.
   await customer.getByRole('heading', { name: 'These articles may answer your question' }).waitFor(wait)
   t.ok(await customer.getByRole('link', { name: /Connect to the VPN/ }).first().isVisible(), 'the customer sees suggested articles')
   await customer.getByRole('button', { name: 'Continue to chat' }).click()
@@ -91,7 +91,7 @@ t.test('a customer and an agent chat from start to transcript in real browsers',
     t.equal(await page.locator('.lc-messages img').count(), 0, `no image element on the ${who}'s page`)
   }
 
-  // Alice shares the knowledge article for the question (seed 003); Dana sees its card.
+  // Alice shares the knowledge article for the question; Dana sees its card.
   const resources = agent.getByRole('complementary', { name: /Resources for chat/ })
   await agent.getByRole('button', { name: 'Resources', exact: true }).click()
   const article = resources.locator('.lc-resources__article').first()
@@ -143,7 +143,7 @@ t.test('a customer and an agent chat from start to transcript in real browsers',
   t.equal(await agent.locator('.lc-messages img').count(), 0, 'no image element in the transcript')
 
   // A second chat whose customer leaves: alice files an incident, then abandons the chat
-  // from the Actions menu (seed 003), and the incident becomes Cancelled.
+  // from the Actions menu, and the incident becomes Cancelled.
   await agent.goto(`${url}/livechat/console`)
   await customer.goto(`${url}/livechat/start`)
   await customer.getByLabel('Name').fill('Dana Doyle')

@@ -3,9 +3,9 @@ import { ChatStatus, type Chat, mayDelete } from '../../plugin/chats/types.ts'
 import { given, services, type Services } from '../helpers/given.ts'
 
 /*
- * Delete, Deleted Items and Undelete in the chat service (seed 000, "Deleting Live Chats";
- * "Undeleting"): the rule, each chat's outcome, the History rows, the events, and deleted
- * chats leaving every other read.
+ * Delete, Deleted Items and Undelete in the chat service (docs/features.md#deleting-chats):
+ * the rule, each chat's outcome, the History rows, the events, and deleted chats leaving
+ * every other read.
  */
 
 async function endedChat (s: Services, agent = 'alice', group = 'Support L1'): Promise<Chat> {

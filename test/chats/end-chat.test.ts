@@ -2,7 +2,7 @@ import t from 'tap'
 import { agentSession, build, openSocket, seqsIn, type SocketClient, startChat } from '../helpers/build.ts'
 
 /**
- * End Chat (seed 003, "To close a chat session"), seen from the customer's open window: the
+ * End Chat (docs/features.md#end-chat), seen from the customer's open window: the
  * customer is told, offered the survey, and the chat is completed.
  */
 

@@ -100,7 +100,7 @@ t.test('chat service', async (t) => {
     await t.rejects(s.chats.acceptChat(cancelled.chat.id, await s.scope('alice')), { code: 'LC_ERR_CHAT_STATE_CONFLICT' })
   })
 
-  t.test('endChat: the customer leaving the queue cancels; leaving an assigned chat keeps it with the agent (seed 003); the agent ends it once', async (t) => {
+  t.test('endChat: the customer leaving the queue cancels; leaving an assigned chat keeps it with the agent; the agent ends it once', async (t) => {
     const queued = await given.queuedChat(s)
     t.equal((await s.chats.endChat(queued.chat.id, customer)).status, 'cancelled')
     const active = await given.activeChat(s)

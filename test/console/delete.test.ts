@@ -2,9 +2,9 @@ import t from 'tap'
 import { agentSession, build, openSocket, sameOrigin, type SocketClient, startChat } from '../helpers/build.ts'
 
 /*
- * Delete, Deleted Items and Undelete in the console (seed 000, "Deleting Live Chats";
- * "Viewing Deleted IMs" and "Undeleting" for the same on chats): the header's Delete, the
- * lists' Delete selected, Deleted Items, a deleted chat's read-only view, and bad input.
+ * Delete, Deleted Items and Undelete in the console (docs/features.md#deleting-chats): the
+ * header's Delete, the lists' Delete selected, Deleted Items, a deleted chat's read-only
+ * view, and bad input.
  */
 
 const rowIds = (body: string): number[] => [...body.matchAll(/id="lc-list-row-(\d+)"/g)].map((m) => Number(m[1]))

@@ -74,7 +74,7 @@ t.test('chat lists: views, permissions, filters, sorting, visible fields, transf
   const d = (await startChat(app, { name: 'Dee Done', email: 'dee@customer.example' })).chatId
   await alice.post(`/livechat/console/chats/${d}/accept`)
   await alice.post(`/livechat/console/chats/${d}/end`)
-  // sam supervises L1 and Sales only from here on: he must be a member to see a group (seed 000).
+  // sam supervises L1 and Sales only from here on: he must be a member to see a group (docs/features.md#who-sees-what).
   await knex('lc_group_members').where({ group_id: l2, agent_id: await idOf('sam') }).delete()
 
   t.test('each view lists its chats; the console sidebar links to them', async (t) => {

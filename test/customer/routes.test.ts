@@ -190,7 +190,7 @@ t.test('customer routes', async (t) => {
     t.match(again.body, /This chat is cancelled now, so it cannot be ended/)
   })
 
-  t.test('POST /chat/:id/end: on a chat an agent has, the customer leaves it; the agent keeps it (seed 003)', async (t) => {
+  t.test('POST /chat/:id/end: on a chat an agent has, the customer leaves it; the agent keeps it', async (t) => {
     const { chatId, cookie } = await startChat(app)
     const alice = await agentSession(app, 'alice')
     t.equal((await alice.post(`/livechat/console/chats/${chatId}/accept`)).statusCode, 200)

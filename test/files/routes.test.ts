@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { agentSession, build, csrf, joinCookies, login, openSocket, sameOrigin, startChat } from '../helpers/build.ts'
 
-// Send file, both sides (seed 001): uploads checked by content, delivered over the sockets
+// Send file, both sides (docs/features.md#send-file): uploads checked by content, delivered over the sockets
 // in seq order, downloaded only by people who may see the chat, and nothing kept of a refusal.
 
 /** A real 1×1 PNG. */

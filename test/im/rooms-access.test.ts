@@ -4,8 +4,8 @@ import { agentSession, build, openSocket, type SocketClient } from '../helpers/b
 const settle = async (ms = 300): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
 
 /**
- * Who may see a chat room, route by route (seed 001: rooms for "entire Departments, whole
- * Groups or individual Roles"): list, page, history, posting and following it over a real
+ * Who may see a chat room, route by route (rooms for whole departments, groups or roles,
+ * docs/features.md#chat-rooms): list, page, history, posting and following it over a real
  * console socket, for a room per kind of permission and agents each admits or not.
  */
 t.test('chat room permissions over HTTP and the console socket', async (t) => {

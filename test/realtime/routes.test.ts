@@ -151,7 +151,7 @@ t.test('sockets', async (t) => {
     await waiting.waitFor(/Bob Brown joined the chat/)
   })
 
-  t.test('end: the customer leaving tells the agent, who keeps the chat (seed 003); the agent ending closes the customer\'s', async (t) => {
+  t.test('end: the customer leaving tells the agent, who keeps the chat; the agent ending closes the customer\'s', async (t) => {
     const one = await liveChat()
     const c = await import('../helpers/build.ts').then((m) => m.csrf(app, one.cookie, `/livechat/chat/${one.chatId}`))
     await app.inject({ method: 'POST', url: `/livechat/chat/${one.chatId}/end`, headers: { cookie: c.cookie, 'x-csrf-token': c.token, origin: 'http://localhost', 'hx-request': 'true' } })

@@ -2,7 +2,7 @@ import t from 'tap'
 import { build } from '../helpers/build.ts'
 import { chatWithAlice, missing, openBrowser, stillSamePage, wait } from '../helpers/browser.ts'
 
-// The Resources panel in real browsers (seed 003 "To share knowledge articles"): Alice opens
+// The Resources panel in real browsers (docs/features.md#resources): Alice opens
 // it beside Dana's conversation (loaded only then), finds the VPN article for Dana's
 // question, searches again, pins one and shares one; Dana sees the card in her window.
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { given, services } from '../helpers/given.ts'
 
-/** Distribution and capacity rules (seed 001, "Live Chat Distribution Methods"; DESIGN §5). */
+/** Distribution and capacity rules (docs/features.md#distribution; DESIGN §5). */
 t.test('distribution', async (t) => {
   let now = Date.UTC(2026, 10, 21, 9, 0, 0)
   const s = await services(t, { clock: () => now })
@@ -13,7 +13,7 @@ t.test('distribution', async (t) => {
     const [id] = await s.knex('users').insert({ username, name, email: `${username}@helpdesk.example`, roles: 'agent', password_hash: 'x', created_at: now })
     return String(id)
   }
-  // Seed 001's example: Sue handles five chats, Bob two, Joe one; Joe's last chat ended longest ago.
+  // The example of docs/features.md#round-robin: Sue handles five chats, Bob two, Joe one; Joe's last chat ended longest ago.
   const [joe, bobby, sue] = [await newAgent('joe', 'Joe'), await newAgent('bobby', 'Bob'), await newAgent('sue', 'Sue')]
   await s.routing.setMember(sales, joe, { maxChats: 1 })
   await s.routing.setMember(sales, bobby, { maxChats: 2 })
@@ -30,7 +30,7 @@ t.test('distribution', async (t) => {
     t.equal((await s.routing.presence(joe)).status, 'unavailable', 'nothing changed')
   })
 
-  t.test('round robin follows seed 001: Joe, then by share of capacity in use', async (t) => {
+  t.test('round robin: Joe, whose last chat ended longest ago, then by share of capacity in use', async (t) => {
     for (const id of [joe, bobby, sue]) await s.routing.setAvailable(id, true)
     t.same((await s.routing.rank(sales)).map((c) => c.agentId), [joe, bobby, sue], 'all idle: the earliest "last chat ended" first')
     const first = await given.queuedChat(s, { group: 'Sales' })

@@ -74,7 +74,7 @@ t.test('ticket service', async (t) => {
     const every = createTicketService({ ...deps(), host: { ...s.host, ticketKinds: undefined, cancelledStatus: undefined } })
     t.same(one.kinds(), ['ticket'])
     t.same(every.kinds(), ['incident', 'work_order', 'ticket'])
-    t.same(every.cancelled(), { status: 'Cancelled', reason: 'Abandoned chat' }, 'seed 003\'s values')
+    t.same(every.cancelled(), { status: 'Cancelled', reason: 'Abandoned chat' }, 'Cancelled / Abandoned chat by default')
     const chat = await talking()
     const menu = createTicketViews({ base: '/livechat', tickets: one, views: createViews() }).menu(chat, alice)
     t.same(menu, { chatId: chat.id, action: `/livechat/console/chats/${chat.id}/tickets`, kinds: [{ kind: 'ticket', label: 'Create Ticket' }] })
