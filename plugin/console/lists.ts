@@ -12,9 +12,9 @@ import type { Views } from '../views.ts'
 import { listColumnKeys, type ListQueryString, type ListSortKey } from './lists-schemas.ts'
 
 /*
- * The chat lists (docs/features.md#chat-lists): one table partial for every list, with the columns
- * an agent chose under View → Visible Fields, sortable headers, idle colours and a
- * checkbox per row for Actions → Transfer selected.
+ * The chat lists (docs/features.md#chat-lists): one table partial for every list, with
+ * the columns an agent chose under View → Visible Fields, sortable headers, idle colours
+ * and a checkbox per row for Actions → Transfer selected.
  */
 
 export type ListView = 'my-active' | 'my-completed' | 'queue' | 'transferred' | 'global-active' | 'global-completed' | 'deleted'

@@ -36,10 +36,11 @@ function listOf (raw: string | string[] | undefined): string[] {
 }
 
 /**
- * Chat rooms (docs/features.md#chat-rooms): the list with Search and Join, New room for room managers (livechat.rooms),
- * and a room's page with its tabs, Join / Leave and the managers' panel. Posting uses the
- * conversation routes of plugin/im/routes.ts, as threads do. Who may see, read and manage
- * a room is the service's rule; a room the viewer may not see is a 404 like a missing id.
+ * Chat rooms (docs/features.md#chat-rooms): the list with Search and Join, New room for
+ * room managers (livechat.rooms), and a room's page with its tabs, Join / Leave and the
+ * managers' panel. Posting uses the conversation routes of plugin/im/routes.ts, as threads
+ * do. Who may see, read and manage a room is the service's rule; a room the viewer may not
+ * see is a 404 like a missing id.
  */
 export const roomRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
   const { base, access, views, im, routing, consoleViews, answers, settings } = deps

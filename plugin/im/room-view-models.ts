@@ -1,7 +1,8 @@
 /*
  * Data for views/im/room*.hbs and rooms*.hbs: the Chat Rooms list, the New room form and a
- * room's page (docs/features.md#chat-rooms). A room's Chat Room tab is the conversation of threads (views/im/conversation,
- * messages, composer, no-access), built with plugin/im/view-models.ts's model functions.
+ * room's page (docs/features.md#chat-rooms). A room's Chat Room tab is the conversation of
+ * threads (views/im/conversation, messages, composer, no-access), built with
+ * plugin/im/view-models.ts's model functions.
  */
 import { isCoded } from '../errors.ts'
 import { type Fragment, fragment } from '../realtime/fragments.ts'

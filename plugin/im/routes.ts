@@ -186,7 +186,7 @@ export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews }> = as
     const named = await titles(viewer, ids)
     const outcomes = await what.run(viewer, ids)
     const done = outcomes.filter((o) => o.ok)
-    // One conversation joined from the list opens, as Join on its page would.
+    // One conversation joined from the list opens at once.
     if (what.verb === 'joined' && ids.length === 1 && done.length === 1) {
       return await reply.header('HX-Redirect', imViews.threadUrl(ids[0]!)).code(200).type(html).send(envelope([form()]))
     }

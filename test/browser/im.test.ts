@@ -3,8 +3,9 @@ import { hashPassword } from '../../demo-host/passwords.ts'
 import { agentSession, build, startChat } from '../helpers/build.ts'
 import { markPage, missing, openBrowser, openConsole, stillSamePage, wait } from '../helpers/browser.ts'
 
-// Internal messaging in real browsers (docs/features.md#internal-messaging): alice asks carol about a live chat while carol is signed out; carol signs
-// in later, finds it with its Related tag and replies, and alice sees the reply arrive.
+// Internal messaging in real browsers (docs/features.md#internal-messaging): alice asks
+// carol about a live chat while carol is signed out; carol signs in later, finds it with its
+// Related tag and replies, and alice sees the reply arrive.
 // Then sam opens a room for Support, alice talks in it, and an agent outside Support is refused.
 
 t.test('an instant message about a chat, read later; a room for one department', { skip: missing }, async (t) => {
