@@ -1,7 +1,7 @@
 import type { ChatService } from '../chats/service.ts'
 import { type AgentScope, sees } from '../chats/types.ts'
 import type { HostAdapter } from '../host/adapter.ts'
-import type { Settings } from '../manifest.ts'
+import type { Settings } from '../settings.ts'
 import { targets } from '../realtime/targets.ts'
 import type { Department, Group, Membership, RoutingService } from '../routing/service.ts'
 import { chatLimit, type FormState } from './schemas.ts'
