@@ -43,6 +43,7 @@ import { fieldRoutes } from './fields/routes.ts'
 import { createFieldService } from './fields/service.ts'
 import { createFieldViews } from './fields/view-models.ts'
 import { fileRoutes } from './files/routes.ts'
+import { uploadLimits } from './files/schemas.ts'
 import { createImService } from './im/service.ts'
 import { registerImProjections } from './im/projections.ts'
 import { imRoutes } from './im/routes.ts'
@@ -138,7 +139,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   // Send file's uploads; the limits are passed again on each request.file() call, so a
   // host's own registration (reused, as above) cannot loosen them.
   if (!fastify.hasContentTypeParser('multipart/form-data')) {
-    await fastify.register(multipart, { limits: { fileSize: settings.maxFileBytes, files: 1, fields: 2, fieldSize: 1024, parts: 3 } })
+    await fastify.register(multipart, { limits: uploadLimits(settings.maxFileBytes) })
   }
   if (!fastify.hasDecorator('websocketServer')) {
     await fastify.register(websocket, {

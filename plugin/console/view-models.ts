@@ -42,7 +42,7 @@ export interface PaneExtras {
 }
 
 /** Data for the console's partials, shared by its page, its htmx answers and its socket pushes. */
-export function createConsoleViews ({ base, chats, routing, host, views, clock = Date.now, paneExtras, minutesLogged, purgeAfterDays = 90 }: { base: string, chats: ChatService, routing: RoutingService, host: HostAdapter, views: Views, clock?: () => number, paneExtras?: PaneExtras, minutesLogged?: Parameters<typeof createCustomerPanel>[0]['minutesLogged'], purgeAfterDays?: number }) {
+export function createConsoleViews ({ base, chats, routing, host, views, clock = Date.now, paneExtras, minutesLogged, purgeAfterDays }: { base: string, chats: ChatService, routing: RoutingService, host: HostAdapter, views: Views, clock?: () => number, paneExtras?: PaneExtras, minutesLogged?: Parameters<typeof createCustomerPanel>[0]['minutesLogged'], purgeAfterDays: number }) {
   const names = new Map<string, string>()
   async function agentName (id: string | null): Promise<string | null> {
     if (!id) return null
