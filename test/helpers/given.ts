@@ -10,7 +10,7 @@ import { permissionsFor, resolveSettings } from '../../plugin/settings.ts'
 import { createDistributor, type Distributor } from '../../plugin/routing/distributor.ts'
 import { createAccess } from '../../plugin/security/access.ts'
 import { memoryBus } from '../../plugin/realtime/bus.ts'
-import type { Bus, BusEvent } from '../../plugin/realtime/events.ts'
+import type { Bus, BusEvent } from '../../plugin/realtime/bus-events.ts'
 import { createRoutingService, type RoutingService } from '../../plugin/routing/service.ts'
 import { testDatabase } from './db.ts'
 
