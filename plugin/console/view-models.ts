@@ -31,7 +31,7 @@ export function readAlertChoices (stored: unknown): AlertChoices {
 
 /**
  * What other capabilities add to a chat's pane: the custom field values line atop the
- * conversation (plugin/fields) and the header's Actions menu of manual events (plugin/events,
+ * conversation (plugin/fields) and the header's Actions menu of manual events (plugin/manual-events,
  * null where the viewer may not perform them).
  */
 export interface PaneExtras {
@@ -210,7 +210,7 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
       case 'item_deleted': return `Deleted ${String(data.label ?? 'a related item')}${by(data.author)}`
       case 'task_done': return `Marked task “${String(data.title ?? '')}” done`
       case 'task_reopened': return `Marked task “${String(data.title ?? '')}” not done`
-      // Custom fields (plugin/fields) and manual events (plugin/events).
+      // Custom fields (plugin/fields) and manual events (plugin/manual-events).
       case 'field_set': return `Set ${String(data.label ?? 'a custom field')} to ${String(data.value ?? '')}`
       case 'field_cleared': return `Cleared ${String(data.label ?? 'a custom field')}`
       case 'manual_event': return `Performed manual event ${String(data.name ?? '')}${data.agentsOnly === true ? ' (agents only)' : ''}`
