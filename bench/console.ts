@@ -37,7 +37,8 @@ import { prepareDatabase } from '../demo-host/setup.ts'
 import { createChatService } from '../plugin/chats/service.ts'
 import { createConsoleViews } from '../plugin/console/view-models.ts'
 import { sqlHost } from '../plugin/host/sql-host.ts'
-import { loadManifest, permissionsFor, resolveSettings } from '../plugin/manifest.ts'
+import { loadManifest } from '../plugin/manifest.ts'
+import { permissionsFor, resolveSettings } from '../plugin/settings.ts'
 import { memoryBus } from '../plugin/realtime/bus.ts'
 import { envelope } from '../plugin/realtime/fragments.ts'
 import { createRoutingService } from '../plugin/routing/service.ts'
@@ -311,7 +312,7 @@ async function main (): Promise<number> {
   const routing = createRoutingService({ db: knex, bus: memoryBus(), heartbeatTimeoutSeconds: settings.heartbeatTimeoutSeconds })
   const chats = createChatService({ db: knex, bus: memoryBus(), host, routing, maxMessageLength: settings.maxMessageLength })
   const views = createViews()
-  const consoleViews = createConsoleViews({ base: '/livechat', chats, routing, host, views })
+  const consoleViews = createConsoleViews({ base: '/livechat', chats, routing, host, views, purgeAfterDays: settings.purgeAfterDays })
   const me = (await host.findUsers(AGENT)).find((u) => u.username === AGENT)!
   const scope = await createAccess({ host, settings, routing }).scopeOf(me, permissionsFor(settings, me.roles))
 

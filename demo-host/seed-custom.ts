@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import { createChatService } from '../plugin/chats/service.ts'
-import { createEventService } from '../plugin/events/service.ts'
+import { createManualEventService } from '../plugin/manual-events/service.ts'
 import { createFieldService } from '../plugin/fields/service.ts'
 import { sqlHost } from '../plugin/host/sql-host.ts'
 import { loadManifest } from '../plugin/manifest.ts'
@@ -20,7 +20,7 @@ export async function seedCustom (knex: Knex): Promise<void> {
   const routing = createRoutingService({ db: knex, bus, heartbeatTimeoutSeconds: 60 })
   const chats = createChatService({ db: knex, bus, host: sqlHost(knex, loadManifest().host), routing, maxMessageLength: 5000 })
   const fields = createFieldService({ db: knex, chats })
-  const events = createEventService({ db: knex, chats })
+  const events = createManualEventService({ db: knex, chats })
   if ((await fields.list()).length === 0) {
     await fields.create({ label: 'Order number', key: 'order_number', type: 'number', options: [], required: false, onPrechat: true })
     await fields.create({ label: 'Product', key: 'product', type: 'choice', options: ['Laptop', 'Phone', 'Software', 'Other'], required: false, onPrechat: false })

@@ -6,12 +6,13 @@ import type { ConsoleViews } from './console/view-models.ts'
 import type { CustomerService } from './customer/service.ts'
 import type { CustomerViews } from './customer/view-models.ts'
 import type { DeflectionService } from './deflections/service.ts'
-import type { EventsDeps } from './events/view-models.ts'
+import type { ManualEventsDeps } from './manual-events/view-models.ts'
 import type { FieldsDeps } from './fields/view-models.ts'
 import type { FileService } from './files/service.ts'
 import type { ImService } from './im/service.ts'
 import type { ItemsDeps } from './items/view-models.ts'
-import type { Manifest, Settings } from './manifest.ts'
+import type { Manifest } from './manifest.ts'
+import type { Settings } from './settings.ts'
 import type { PreferenceService } from './preferences/service.ts'
 import type { ResourcesDeps } from './resources/view-models.ts'
 import type { Hub } from './realtime/hub.ts'
@@ -41,7 +42,7 @@ export interface RouteDeps {
   /** Chat custom fields: their administration, the Custom Fields tab and the pre-chat form's questions. */
   fields: FieldsDeps
   /** Manual events: their administration and the chat header's Actions menu. */
-  events: EventsDeps
+  manualEvents: ManualEventsDeps
   /** Internal messaging: instant message threads between agents, and chat rooms. */
   im: ImService
   /** Files sent in chats: Send file, downloads and the Attachments tab. */

@@ -36,13 +36,14 @@ import { deflectionRoutes } from './deflections/routes.ts'
 import { createDeflectionService } from './deflections/service.ts'
 import type { RouteDeps } from './deps.ts'
 import { installErrorHandler } from './error-handler.ts'
-import { eventRoutes } from './events/routes.ts'
-import { createEventService } from './events/service.ts'
-import { createEventViews } from './events/view-models.ts'
+import { manualEventRoutes } from './manual-events/routes.ts'
+import { createManualEventService } from './manual-events/service.ts'
+import { createManualEventViews } from './manual-events/view-models.ts'
 import { fieldRoutes } from './fields/routes.ts'
 import { createFieldService } from './fields/service.ts'
 import { createFieldViews } from './fields/view-models.ts'
 import { fileRoutes } from './files/routes.ts'
+import { uploadLimits } from './files/schemas.ts'
 import { createImService } from './im/service.ts'
 import { registerImProjections } from './im/projections.ts'
 import { imRoutes } from './im/routes.ts'
@@ -53,9 +54,10 @@ import type { HostAdapter } from './host/adapter.ts'
 import { jobRoutes } from './jobs/routes.ts'
 import { resolveSchedules } from './jobs/schedules.ts'
 import { createJobService } from './jobs/service.ts'
-import { loadManifest, type Manifest, permissionsFor, projectRoot, resolveSettings } from './manifest.ts'
+import { loadManifest, type Manifest, projectRoot } from './manifest.ts'
+import { permissionsFor, resolveSettings } from './settings.ts'
 import { memoryBus } from './realtime/bus.ts'
-import type { Bus } from './realtime/events.ts'
+import type { Bus } from './realtime/bus-events.ts'
 import { createHub } from './realtime/hub.ts'
 import { redisBus } from './realtime/redis-bus.ts'
 import { socketRoutes } from './realtime/routes.ts'
@@ -137,7 +139,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   // Send file's uploads; the limits are passed again on each request.file() call, so a
   // host's own registration (reused, as above) cannot loosen them.
   if (!fastify.hasContentTypeParser('multipart/form-data')) {
-    await fastify.register(multipart, { limits: { fileSize: settings.maxFileBytes, files: 1, fields: 2, fieldSize: 1024, parts: 3 } })
+    await fastify.register(multipart, { limits: uploadLimits(settings.maxFileBytes) })
   }
   if (!fastify.hasDecorator('websocketServer')) {
     await fastify.register(websocket, {
@@ -213,9 +215,9 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const items = createItemService({ db, chats, host, clock })
   const fields = createFieldService({ db, chats, clock })
   const fieldViews = createFieldViews({ base, fields, views })
-  const manualEvents = createEventService({ db, chats, clock })
-  const eventViews = createEventViews({ base, events: manualEvents, views })
-  const consoleViews = createConsoleViews({ base, chats, routing, host, views, clock, paneExtras: { fieldValues: fieldViews.valuesLine, actions: eventViews.menu, tickets: (chat, viewer) => ticketViews.menu(chat, viewer) }, minutesLogged: items.minutesFor, purgeAfterDays: settings.purgeAfterDays })
+  const manualEvents = createManualEventService({ db, chats, clock })
+  const manualEventViews = createManualEventViews({ base, events: manualEvents, views })
+  const consoleViews = createConsoleViews({ base, chats, routing, host, views, clock, paneExtras: { fieldValues: fieldViews.valuesLine, actions: manualEventViews.menu, tickets: (chat, viewer) => ticketViews.menu(chat, viewer) }, minutesLogged: items.minutesFor, purgeAfterDays: settings.purgeAfterDays })
   const customer = createCustomerService({ host, chats, routing, fields })
   const customerViews = createCustomerViews({ settings, host, chats, routing, customer })
   const deflections = createDeflectionService({ db, host, chats, clock, log: fastify.log })
@@ -264,7 +266,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     if (request.method !== 'GET' && request.method !== 'HEAD') access.checkOrigin(request.headers, request.protocol, false)
   })
 
-  const deps: RouteDeps = { base, answers: createAnswers(views), chats, preferences, canned, comments: { service: comments, views: commentViews }, items: { service: items, views: itemViews }, resources: { service: resources, views: resourceViews }, surveys: { service: surveys, views: surveyViews }, fields: { service: fields, views: fieldViews }, events: { service: manualEvents, views: eventViews }, tickets: { service: tickets, views: ticketViews }, transcripts, files, im, routing, access, hub, views, consoleViews, customerViews, customer, deflections, settings, manifest }
+  const deps: RouteDeps = { base, answers: createAnswers(views), chats, preferences, canned, comments: { service: comments, views: commentViews }, items: { service: items, views: itemViews }, resources: { service: resources, views: resourceViews }, surveys: { service: surveys, views: surveyViews }, fields: { service: fields, views: fieldViews }, manualEvents: { service: manualEvents, views: manualEventViews }, tickets: { service: tickets, views: ticketViews }, transcripts, files, im, routing, access, hub, views, consoleViews, customerViews, customer, deflections, settings, manifest }
   await fastify.register(customerRoutes, deps)
   await fastify.register(consoleRoutes, deps)
   await fastify.register(listRoutes, { ...deps, lists })
@@ -278,7 +280,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(transcriptRoutes, deps)
   await fastify.register(fileRoutes, deps)
   await fastify.register(fieldRoutes, deps)
-  await fastify.register(eventRoutes, deps)
+  await fastify.register(manualEventRoutes, deps)
   await fastify.register(cannedRoutes, deps)
   await fastify.register(adminRoutes, { ...deps, host })
   await fastify.register(deflectionRoutes, deps)

@@ -7,7 +7,7 @@ import {
   LC_ERR_GROUP_NAME_TAKEN, LC_ERR_GROUP_NOT_VISIBLE, LC_ERR_GROUP_UNKNOWN, LC_ERR_MEMBER_NOT_FOUND, LC_ERR_NOT_AN_AGENT, LC_ERR_USER_NOT_FOUND
 } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
-import { type Permission, permissionsFor } from '../manifest.ts'
+import { type Permission, permissionsFor } from '../settings.ts'
 import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'

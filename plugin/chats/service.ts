@@ -6,7 +6,7 @@ import {
   LC_ERR_DELETE_NOT_YOURS, LC_ERR_DELETE_OPEN_CHAT, LC_ERR_GROUP_NOT_FOUND, LC_ERR_MESSAGE_EMPTY, LC_ERR_MESSAGE_TOO_LONG, LC_ERR_NOT_IN_GROUP, LC_ERR_TRANSFER_TARGET
 } from '../errors.ts'
 import type { HostAdapter, HostUser } from '../host/adapter.ts'
-import type { Bus } from '../realtime/events.ts'
+import type { Bus } from '../realtime/bus-events.ts'
 import type { RoutingService } from '../routing/service.ts'
 import * as store from './store.ts'
 import { type Actor, type AgentScope, agentOnlyKinds, type Chat, ChatStatus, closedStatuses, type FileRef, mayDelete, type Message, openStatuses, queueGroups, sees, type SharedArticle } from './types.ts'

@@ -4,7 +4,7 @@ import { type Actor, type AgentScope, type Chat, sees } from '../chats/types.ts'
 import { excerptAround, searchWords } from '../db/fulltext.ts'
 import { transact } from '../db/index.ts'
 import { isCoded, LC_ERR_COMMENT_EMPTY, LC_ERR_COMMENT_NOT_FOUND, LC_ERR_COMMENT_NOT_YOURS, LC_ERR_COMMENT_TOO_LONG } from '../errors.ts'
-import type { Bus } from '../realtime/events.ts'
+import type { Bus } from '../realtime/bus-events.ts'
 import * as store from './store.ts'
 import type { Comment } from './store.ts'
 

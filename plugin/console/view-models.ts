@@ -31,7 +31,7 @@ export function readAlertChoices (stored: unknown): AlertChoices {
 
 /**
  * What other capabilities add to a chat's pane: the custom field values line atop the
- * conversation (plugin/fields) and the header's Actions menu of manual events (plugin/events,
+ * conversation (plugin/fields) and the header's Actions menu of manual events (plugin/manual-events,
  * null where the viewer may not perform them).
  */
 export interface PaneExtras {
@@ -42,7 +42,7 @@ export interface PaneExtras {
 }
 
 /** Data for the console's partials, shared by its page, its htmx answers and its socket pushes. */
-export function createConsoleViews ({ base, chats, routing, host, views, clock = Date.now, paneExtras, minutesLogged, purgeAfterDays = 90 }: { base: string, chats: ChatService, routing: RoutingService, host: HostAdapter, views: Views, clock?: () => number, paneExtras?: PaneExtras, minutesLogged?: Parameters<typeof createCustomerPanel>[0]['minutesLogged'], purgeAfterDays?: number }) {
+export function createConsoleViews ({ base, chats, routing, host, views, clock = Date.now, paneExtras, minutesLogged, purgeAfterDays }: { base: string, chats: ChatService, routing: RoutingService, host: HostAdapter, views: Views, clock?: () => number, paneExtras?: PaneExtras, minutesLogged?: Parameters<typeof createCustomerPanel>[0]['minutesLogged'], purgeAfterDays: number }) {
   const names = new Map<string, string>()
   async function agentName (id: string | null): Promise<string | null> {
     if (!id) return null
@@ -210,7 +210,7 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
       case 'item_deleted': return `Deleted ${String(data.label ?? 'a related item')}${by(data.author)}`
       case 'task_done': return `Marked task “${String(data.title ?? '')}” done`
       case 'task_reopened': return `Marked task “${String(data.title ?? '')}” not done`
-      // Custom fields (plugin/fields) and manual events (plugin/events).
+      // Custom fields (plugin/fields) and manual events (plugin/manual-events).
       case 'field_set': return `Set ${String(data.label ?? 'a custom field')} to ${String(data.value ?? '')}`
       case 'field_cleared': return `Cleared ${String(data.label ?? 'a custom field')}`
       case 'manual_event': return `Performed manual event ${String(data.name ?? '')}${data.agentsOnly === true ? ' (agents only)' : ''}`

@@ -2,7 +2,7 @@ import type { ChatService } from '../chats/service.ts'
 import type { Chat } from '../chats/types.ts'
 import { ChatStatus } from '../chats/types.ts'
 import type { HostAdapter } from '../host/adapter.ts'
-import type { Settings } from '../manifest.ts'
+import type { Settings } from '../settings.ts'
 import type { RoutingService } from '../routing/service.ts'
 import { type CustomerService, type DepartmentChoice, type WaitBasis, waitFrom } from './service.ts'
 

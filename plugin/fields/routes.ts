@@ -44,8 +44,8 @@ export const fieldRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) 
       user: admin.user,
       fields: await fieldViews.list(),
       newField: fieldViews.newForm(),
-      events: await deps.events.views.list(),
-      newEvent: deps.events.views.newForm()
+      events: await deps.manualEvents.views.list(),
+      newEvent: deps.manualEvents.views.newForm()
     })
   })
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { affected, toMs } from '../db/index.ts'
+import { affected } from '../db/index.ts'
 
 type Db = Knex | Knex.Transaction
 
@@ -39,13 +39,6 @@ export interface CustomField {
   sortOrder: number
 }
 
-export interface FieldValue {
-  fieldId: number
-  value: string
-  updatedAt: number
-  updatedBy: string
-}
-
 function readOptions (text: string | null): string[] {
   if (!text) return []
   const parsed: unknown = JSON.parse(text)
@@ -64,10 +57,6 @@ export function toField (row: LcCustomFieldRow): CustomField {
     onPrechat: Boolean(Number(row.on_prechat)),
     sortOrder: Number(row.sort_order)
   }
-}
-
-export function toValue (row: LcChatFieldValueRow): FieldValue {
-  return { fieldId: Number(row.field_id), value: row.value, updatedAt: toMs(row.updated_at)!, updatedBy: row.updated_by }
 }
 
 export type FieldColumns = Pick<LcCustomFieldRow, 'label' | 'field_key' | 'type' | 'options' | 'required' | 'on_prechat'>

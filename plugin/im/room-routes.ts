@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { RouteDeps } from '../deps.ts'
 import { isCoded, LC_ERR_IM_NOT_FOUND, LC_ERR_IM_ROOM_ACCESS } from '../errors.ts'
-import type { Permission } from '../manifest.ts'
+import type { Permission } from '../settings.ts'
 import type { Fragment } from '../realtime/fragments.ts'
 import type { Agent } from '../security/access.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'

@@ -8,8 +8,8 @@ import {
   LC_ERR_MESSAGE_TOO_LONG, LC_ERR_SEARCH_TEXT_LONG
 } from '../errors.ts'
 import type { HostAdapter, HostUser } from '../host/adapter.ts'
-import { permissionsFor, type Settings } from '../manifest.ts'
-import type { Bus } from '../realtime/events.ts'
+import { permissionsFor, type Settings } from '../settings.ts'
+import type { Bus } from '../realtime/bus-events.ts'
 import type { RoutingService } from '../routing/service.ts'
 import type { Agent } from '../security/access.ts'
 import * as store from './store.ts'

@@ -13,9 +13,6 @@ export interface ItemsDeps {
 }
 
 const titles: Record<ItemKind, string> = { task: 'Add a task', time_log: 'Log time', call_log: 'Log a call', ticket: 'Link a related ticket' }
-/** The tab each kind is listed on, opened when its form is. */
-export const tabOf: Record<ItemKind, string> = { task: 'related', time_log: 'timelogs', call_log: 'related', ticket: 'related' }
-
 /** A refused form: which field the message belongs beside. */
 export interface ItemFormError { field: 'title' | 'due' | 'note' | 'minutes' | 'ref', message: string }
 

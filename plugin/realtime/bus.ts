@@ -1,4 +1,4 @@
-import type { Bus, BusEvent, BusHandler } from './events.ts'
+import type { Bus, BusEvent, BusHandler } from './bus-events.ts'
 
 /**
  * The single-instance bus. Handlers run on a later tick so a publisher never waits on

@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws'
 import { type AgentScope, agentOnlyKinds, type Message } from '../chats/types.ts'
 import type { ImViewer } from '../im/types.ts'
-import type { Bus, BusEvent } from './events.ts'
+import type { Bus, BusEvent } from './bus-events.ts'
 import { envelope, fragment } from './fragments.ts'
 import { targets } from './targets.ts'
 

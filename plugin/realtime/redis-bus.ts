@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis'
-import type { Bus, BusEvent, BusHandler } from './events.ts'
+import type { Bus, BusEvent, BusHandler } from './bus-events.ts'
 
 export interface RedisBusLog {
   warn: (obj: object, msg: string) => void

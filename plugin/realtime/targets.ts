@@ -39,7 +39,7 @@ export const targets = {
   // Custom fields (views/fields/): a chat's Custom Fields tab form and the values line atop its conversation.
   chatFields: (chatId: number) => `lc-chat-fields-${chatId}`,
   fieldValues: (chatId: number) => `lc-field-values-${chatId}`,
-  // Custom fields and manual events administration (views/fields/, views/events/).
+  // Custom fields and manual events administration (views/fields/, views/manual-events/).
   adminFields: () => 'lc-admin-fields',
   adminNewField: () => 'lc-admin-new-field',
   adminFieldForm: (fieldId: number) => `lc-admin-field-form-${fieldId}`,

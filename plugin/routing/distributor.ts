@@ -1,5 +1,5 @@
 import type { ChatChange, ChatService } from '../chats/service.ts'
-import type { Bus } from '../realtime/events.ts'
+import type { Bus } from '../realtime/bus-events.ts'
 import { byLoad, type RoutingService } from './service.ts'
 
 export interface DistributorDeps {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import { LC_ERR_AGENT_AT_LIMIT, LC_ERR_AVAILABLE_OVER_LIMIT, LC_ERR_GROUP_NOT_FOUND } from '../errors.ts'
-import type { Bus } from '../realtime/events.ts'
+import type { Bus } from '../realtime/bus-events.ts'
 import * as store from './store.ts'
 
 export type { Candidate, Department, Distribution, Group, Membership, Presence } from './store.ts'

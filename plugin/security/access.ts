@@ -1,7 +1,7 @@
 import { LC_ERR_FORBIDDEN, LC_ERR_ORIGIN, LC_ERR_UNAUTHENTICATED } from '../errors.ts'
 import type { HostAdapter, HostUser, RequestLike } from '../host/adapter.ts'
 import type { AgentScope } from '../chats/types.ts'
-import { type Permission, permissionsFor, type Settings } from '../manifest.ts'
+import { type Permission, permissionsFor, type Settings } from '../settings.ts'
 import type { RoutingService } from '../routing/service.ts'
 
 /** Compares through URL so a default port (":80", ":443") written or not makes no difference. */

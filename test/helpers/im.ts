@@ -1,6 +1,7 @@
 import { createImService, imViewer, type ImService } from '../../plugin/im/service.ts'
 import type { ImViewer } from '../../plugin/im/types.ts'
-import { loadManifest, permissionsFor, resolveSettings, type Settings } from '../../plugin/manifest.ts'
+import { loadManifest } from '../../plugin/manifest.ts'
+import { permissionsFor, resolveSettings, type Settings } from '../../plugin/settings.ts'
 import { type Services, services } from './given.ts'
 
 export interface ImServices extends Services {

@@ -3,7 +3,8 @@ import { createFileService, type FileService } from '../../plugin/files/service.
 import type { HostAdapter } from '../../plugin/host/adapter.ts'
 import { createImService, type ImService } from '../../plugin/im/service.ts'
 import { createJobService, type JobService } from '../../plugin/jobs/service.ts'
-import { loadManifest, resolveSettings, type Settings } from '../../plugin/manifest.ts'
+import { loadManifest } from '../../plugin/manifest.ts'
+import { resolveSettings, type Settings } from '../../plugin/settings.ts'
 import { type Services, services } from './given.ts'
 
 export interface LogLine { level: 'info' | 'warn' | 'error', obj: object, msg: string }

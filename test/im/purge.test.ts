@@ -4,7 +4,7 @@ import { conversationTables, createImPurge } from '../../plugin/jobs/purge-im.ts
 import type { ImViewer } from '../../plugin/im/types.ts'
 import { jobServices } from '../helpers/jobs.ts'
 import { msgId } from '../helpers/im.ts'
-import { permissionsFor } from '../../plugin/manifest.ts'
+import { permissionsFor } from '../../plugin/settings.ts'
 import { imViewer } from '../../plugin/im/service.ts'
 
 const day = 86_400_000

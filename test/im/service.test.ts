@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { BusEvent } from '../../plugin/realtime/events.ts'
+import type { BusEvent } from '../../plugin/realtime/bus-events.ts'
 import type { ImViewer } from '../../plugin/im/types.ts'
 import { given } from '../helpers/given.ts'
 import { code, type ImServices, imServices, msgId } from '../helpers/im.ts'

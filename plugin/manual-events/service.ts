@@ -37,19 +37,19 @@ export function readEvent (body: unknown): FormState & { input?: EventInput } {
   return { values, errors, input: { name: values.name, body: values.body, agentsOnly: values.agents_only === 'on' } }
 }
 
-export interface EventServiceDeps {
+export interface ManualEventServiceDeps {
   db: Knex
   chats: ChatService
   clock?: () => number
 }
 
-export type EventService = ReturnType<typeof createEventService>
+export type ManualEventService = ReturnType<typeof createManualEventService>
 
 /**
  * Manual events (docs/features.md#manual-events): the administrator's list of ready-made
  * lines an agent writes into a chat with one click, seen by both sides or by agents only.
  */
-export function createEventService ({ db, chats, clock = Date.now }: EventServiceDeps) {
+export function createManualEventService ({ db, chats, clock = Date.now }: ManualEventServiceDeps) {
   const menu = shortCache(async () => (await store.events(db)).map(store.toEvent), 0, clock)
   async function list (): Promise<ManualEvent[]> {
     return await menu.get()

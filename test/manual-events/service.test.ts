@@ -1,10 +1,10 @@
 import t from 'tap'
-import { createEventService, readEvent } from '../../plugin/events/service.ts'
+import { createManualEventService, readEvent } from '../../plugin/manual-events/service.ts'
 import { given, services } from '../helpers/given.ts'
 
 t.test('manual event service', async (t) => {
   const s = await services(t)
-  const events = createEventService({ db: s.knex, chats: s.chats })
+  const events = createManualEventService({ db: s.knex, chats: s.chats })
   const codeOf = async (p: Promise<unknown>): Promise<string | undefined> => await p.then(() => undefined, (err: { code?: string }) => err.code)
   const [hold, escalate] = await events.list()
 

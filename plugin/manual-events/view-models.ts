@@ -3,18 +3,18 @@ import { ChatStatus } from '../chats/types.ts'
 import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import type { Views } from '../views.ts'
-import { type EventService, type FormState, limits, type ManualEvent } from './service.ts'
+import { type ManualEventService, type FormState, limits, type ManualEvent } from './service.ts'
 
-export type EventViews = ReturnType<typeof createEventViews>
+export type ManualEventViews = ReturnType<typeof createManualEventViews>
 
 /** What the event routes are given (RouteDeps.events): the service and its views. */
-export interface EventsDeps {
-  service: EventService
-  views: EventViews
+export interface ManualEventsDeps {
+  service: ManualEventService
+  views: ManualEventViews
 }
 
-/** Data for views/events/*: the administration list and forms, and the chat header's Actions menu. */
-export function createEventViews ({ base, events, views }: { base: string, events: EventService, views: Views }) {
+/** Data for views/manual-events/*: the administration list and forms, and the chat header's Actions menu. */
+export function createManualEventViews ({ base, events, views }: { base: string, events: ManualEventService, views: Views }) {
   function newForm (state: FormState = { values: {}, errors: {} }) {
     return { formId: targets.adminNewEvent(), action: `${base}/admin/events`, isNew: true, ...state, limits }
   }
@@ -52,16 +52,16 @@ export function createEventViews ({ base, events, views }: { base: string, event
     },
 
     async listFragment (): Promise<Fragment> {
-      return fragment(targets.adminEvents(), 'outerHTML', views.render('events/list', await list()))
+      return fragment(targets.adminEvents(), 'outerHTML', views.render('manual-events/list', await list()))
     },
 
     /** One event's edit form as refused: what was typed and why. */
     editFormFragment (event: ManualEvent, state: FormState): Fragment {
-      return fragment(targets.adminEventForm(event.id), 'outerHTML', views.render('events/form', editForm(event, state)))
+      return fragment(targets.adminEventForm(event.id), 'outerHTML', views.render('manual-events/form', editForm(event, state)))
     },
 
     newFormFragment (state?: FormState): Fragment {
-      return fragment(targets.adminNewEvent(), 'outerHTML', views.render('events/form', newForm(state)))
+      return fragment(targets.adminNewEvent(), 'outerHTML', views.render('manual-events/form', newForm(state)))
     }
   }
 }

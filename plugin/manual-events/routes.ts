@@ -19,9 +19,9 @@ const notices = {
  * Manual events (docs/features.md#manual-events): defined by administrators on the
  * custom fields page, performed from a chat header's Actions menu.
  */
-export const eventRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
+export const manualEventRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
   const { access, consoleViews } = deps
-  const { service: events, views: eventViews } = deps.events
+  const { service: events, views: manualEventViews } = deps.manualEvents
   const post = { preValidation: fastify.csrfProtection }
 
   const { ok, clearNotice, send } = deps.answers
@@ -39,12 +39,12 @@ export const eventRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) 
     if (form.input) {
       try {
         const event = await events.create(form.input)
-        return await send(reply, 200, [await eventViews.listFragment(), eventViews.newFormFragment(), ok(notices.created(event.name))])
+        return await send(reply, 200, [await manualEventViews.listFragment(), manualEventViews.newFormFragment(), ok(notices.created(event.name))])
       } catch (err) {
         if (!refused(err, form)) throw err
       }
     }
-    return await send(reply, 422, [eventViews.newFormFragment(form), clearNotice()])
+    return await send(reply, 422, [manualEventViews.newFormFragment(form), clearNotice()])
   })
 
   fastify.post<Id>('/admin/events/:id', { schema: { params: eventParams, body: eventBody }, ...post }, async (request, reply) => {
@@ -54,24 +54,24 @@ export const eventRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) 
     if (form.input) {
       try {
         const saved = await events.update(event.id, form.input)
-        return await send(reply, 200, [await eventViews.listFragment(), ok(notices.saved(saved.name))])
+        return await send(reply, 200, [await manualEventViews.listFragment(), ok(notices.saved(saved.name))])
       } catch (err) {
         if (!refused(err, form)) throw err
       }
     }
-    return await send(reply, 422, [eventViews.editFormFragment(event, form), clearNotice()])
+    return await send(reply, 422, [manualEventViews.editFormFragment(event, form), clearNotice()])
   })
 
   fastify.post<Id & { Body: MoveBody }>('/admin/events/:id/move', { schema: { params: eventParams, body: moveBody }, ...post }, async (request, reply) => {
     await access.agent(request, 'livechat.admin')
     await events.move(request.params.id, request.body.direction)
-    return await send(reply, 200, [await eventViews.listFragment(), clearNotice()])
+    return await send(reply, 200, [await manualEventViews.listFragment(), clearNotice()])
   })
 
   fastify.post<Id>('/admin/events/:id/delete', { schema: { params: eventParams, body: csrfOnlyBody }, ...post }, async (request, reply) => {
     await access.agent(request, 'livechat.admin')
     const event = await events.remove(request.params.id)
-    return await send(reply, 200, [await eventViews.listFragment(), ok(notices.deleted(event.name))])
+    return await send(reply, 200, [await manualEventViews.listFragment(), ok(notices.deleted(event.name))])
   })
 
   // The event reaches both panes over the socket like any message; the answer closes the

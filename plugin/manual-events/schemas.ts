@@ -2,7 +2,7 @@ import type { FromSchema } from 'json-schema-to-ts'
 import { csrfField as csrf, idField as intId, moveBody } from '../security/schemas.ts'
 
 export const eventParams = {
-  $id: 'lc/events/params',
+  $id: 'lc/manual-events/params',
   type: 'object',
   additionalProperties: false,
   required: ['id'],
@@ -12,7 +12,7 @@ export type EventParams = FromSchema<typeof eventParams>
 
 /** Performing an event on a chat: the chat and the event. */
 export const performParams = {
-  $id: 'lc/events/perform-params',
+  $id: 'lc/manual-events/perform-params',
   type: 'object',
   additionalProperties: false,
   required: ['id', 'eventId'],
@@ -22,7 +22,7 @@ export type PerformParams = FromSchema<typeof performParams>
 
 /** The administrator's create and edit form. Lengths come back beside their fields, so the bounds here only cap the request. */
 export const eventBody = {
-  $id: 'lc/events/event',
+  $id: 'lc/manual-events/event',
   type: 'object',
   additionalProperties: false,
   properties: {

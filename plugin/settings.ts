@@ -1,0 +1,248 @@
+import type { FromSchema } from 'json-schema-to-ts'
+import { LC_ERR_SETTINGS_INVALID } from './errors.ts'
+import type { Manifest } from './manifest.ts'
+import { createAjv, describeAjvError } from './validation.ts'
+
+/** The live chat permissions a host role can grant; manifest.json's `permissions` lists the same ids. */
+export const permissionIds = [
+  'livechat.agent',
+  'livechat.transfer',
+  'livechat.supervise',
+  'livechat.delete',
+  'livechat.admin',
+  'livechat.rooms'
+] as const
+export type Permission = typeof permissionIds[number]
+
+/**
+ * The plugin's settings: what a host may set, each with its default. This object is the one
+ * source: `Settings` derives from it, and manifest.json's `settingsSchema` is written from it
+ * by `npm run manifest` (test/settings.test.ts fails when the two differ). The descriptions are
+ * what a help desk administrator reads, so a setting's meaning is written here once.
+ */
+export const settingsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    rolePermissions: {
+      description: 'Host role name to the live chat permissions it grants',
+      type: 'object',
+      propertyNames: { pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+      additionalProperties: {
+        type: 'array',
+        items: { enum: permissionIds }
+      },
+      default: {
+        agent: ['livechat.agent', 'livechat.transfer'],
+        supervisor: ['livechat.agent', 'livechat.transfer', 'livechat.supervise', 'livechat.delete', 'livechat.rooms'],
+        admin: [
+          'livechat.agent',
+          'livechat.transfer',
+          'livechat.supervise',
+          'livechat.delete',
+          'livechat.admin',
+          'livechat.rooms'
+        ]
+      }
+    },
+    maxMessageLength: {
+      description: 'Longest chat message accepted, in characters',
+      type: 'integer',
+      minimum: 1,
+      maximum: 10000,
+      default: 10000
+    },
+    heartbeatTimeoutSeconds: {
+      description: 'An agent with no open console for this long is treated as unavailable',
+      type: 'integer',
+      minimum: 10,
+      maximum: 3600,
+      default: 60
+    },
+    queuePositionMessage: {
+      description: 'Shown to a waiting customer; {ahead} is replaced by the number of people ahead',
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      default: '{ahead} people are ahead of you'
+    },
+    queuePositionMessageOne: {
+      description: 'Shown to a waiting customer with one person ahead',
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      default: '1 person is ahead of you'
+    },
+    queueNextMessage: {
+      description: 'Shown to the customer at the front of the queue',
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      default: 'You are next; an agent will be with you shortly'
+    },
+    customerTicketUrl: {
+      description: 'Where a signed-in customer sees one of their tickets in the help desk\'s portal (linked after they leave a message); {ref} is replaced by the ticket number',
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      pattern: '\\{ref\\}',
+      default: '/portal/tickets/{ref}'
+    },
+    allowedOrigins: {
+      description: 'Origins allowed to open sockets and post forms; empty means the request\'s own host only',
+      type: 'array',
+      items: { type: 'string', format: 'uri', maxLength: 200 },
+      default: []
+    },
+    chatStartsPerMinute: {
+      description: 'Chats one address may start per minute',
+      type: 'integer',
+      minimum: 1,
+      maximum: 1000,
+      default: 5
+    },
+    messagesPerMinute: {
+      description: 'Messages one socket may send per minute',
+      type: 'integer',
+      minimum: 1,
+      maximum: 10000,
+      default: 120
+    },
+    reofferSeconds: {
+      description: 'A chat round robin assigned is given to another agent when its agent has not answered within this many seconds; the agent is marked unavailable',
+      type: 'integer',
+      minimum: 10,
+      maximum: 3600,
+      default: 60
+    },
+    customerGoneSeconds: {
+      description: 'An active chat shows "Customer left" to its agent once the customer\'s chat window has been closed (no connection from it) for this many seconds; the chat stays active until the agent ends or abandons it. Not below 60: an open window checks in about every 30 seconds',
+      type: 'integer',
+      minimum: 60,
+      maximum: 86400,
+      default: 120
+    },
+    idleWarningSeconds: {
+      description: 'In the chat lists, an active chat whose agent has not written for this many seconds shows the yellow idle warning (idle time is not reset by a customer message or a transfer)',
+      type: 'integer',
+      minimum: 10,
+      maximum: 86400,
+      default: 120
+    },
+    idleHighSeconds: {
+      description: 'In the chat lists, an active chat whose agent has not written for this many seconds shows the red high idle warning; keep it above idleWarningSeconds',
+      type: 'integer',
+      minimum: 10,
+      maximum: 86400,
+      default: 300
+    },
+    purgeAfterDays: {
+      description: 'Deleted chats are removed for good this many days after deletion',
+      type: 'integer',
+      minimum: 1,
+      maximum: 3650,
+      default: 90
+    },
+    purgeBatchSize: {
+      description: 'The purge job removes deleted chats at most this many at a time, each batch its own short transaction; it makes batches smaller when they take more than a few milliseconds, and rests between them, so live chats are not held up',
+      type: 'integer',
+      minimum: 1,
+      maximum: 5000,
+      default: 200
+    },
+    imInactiveHours: {
+      description: 'An instant message conversation with no message for this many hours becomes inactive (it can be restarted by writing in it, and deleted once inactive)',
+      type: 'integer',
+      minimum: 1,
+      maximum: 8760,
+      default: 24
+    },
+    idleEndMinutes: {
+      description: 'An active chat whose customer has been shown as gone ("Customer left", see customerGoneSeconds) for this many minutes is ended automatically with a system message; 0 never ends one',
+      type: 'integer',
+      minimum: 0,
+      maximum: 10080,
+      default: 30
+    },
+    queueTimeoutMinutes: {
+      description: 'A chat that has waited in the queue this many minutes without an agent is closed and its question becomes a help desk ticket (as if the customer had left a message); the customer\'s window says so. 0 lets chats wait for ever',
+      type: 'integer',
+      minimum: 0,
+      maximum: 10080,
+      default: 15
+    },
+    jobSchedules: {
+      description: 'Overrides the cron schedule of jobs listed in the manifest\'s jobs section, by job id, e.g. {"purge": "0 3 * * *"}; five fields (minute first) or six (second first), in the server\'s time zone. A bad expression or an unknown job id stops the plugin from loading',
+      type: 'object',
+      propertyNames: { pattern: '^[a-z][a-z0-9-]{1,63}$' },
+      additionalProperties: { type: 'string', minLength: 1, maxLength: 100 },
+      default: {}
+    },
+    maxFileBytes: {
+      description: 'Largest file a customer or agent may send in a chat, in bytes (10 MB by default, 100 MB at most); a larger one is refused and nothing of it is kept',
+      type: 'integer',
+      minimum: 1,
+      maximum: 104857600,
+      default: 10485760
+    },
+    allowedFileTypes: {
+      description: 'MIME types that may be sent in a chat, checked against the file\'s content (its magic bytes), never its name or what the browser says; text/plain means valid UTF-8 text without NUL bytes that does not start like HTML or XML. Legacy .doc/.xls/.ppt are not offered: by content they cannot be told apart from other Compound File containers such as .msi installers',
+      type: 'array',
+      uniqueItems: true,
+      maxItems: 100,
+      items: { type: 'string', pattern: '^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$' },
+      default: [
+        'image/png',
+        'image/jpeg',
+        'image/gif',
+        'image/webp',
+        'application/pdf',
+        'text/plain',
+        'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+        'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+        'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+        'application/vnd.oasis.opendocument.text',
+        'application/vnd.oasis.opendocument.spreadsheet',
+        'application/vnd.oasis.opendocument.presentation'
+      ]
+    }
+  }
+} as const
+
+/**
+ * Settings after validation, every default filled in: a setting with a `default` is required
+ * here (json-schema-to-ts's default), enums become string unions and `additionalProperties`
+ * objects become records. It cannot express `propertyNames` patterns, `format`, lengths or
+ * bounds, so role names and job ids stay `string` and numbers stay `number`; Ajv checks those.
+ */
+export type Settings = FromSchema<typeof settingsSchema>
+
+/**
+ * Validates the host's settings against the manifest's settings schema and fills in
+ * defaults; throws LC_ERR_SETTINGS_INVALID naming the setting and what it may be.
+ */
+export function resolveSettings (manifest: Manifest, settings: Record<string, unknown> = {}): Settings {
+  const ajv = createAjv()
+  const validate = ajv.compile(manifest.settingsSchema)
+  const copy = structuredClone(settings)
+  if (!validate(copy)) {
+    throw new LC_ERR_SETTINGS_INVALID(describeAjvError(validate.errors![0]!, 'settings'))
+  }
+  return copy as unknown as Settings
+}
+
+/**
+ * Heartbeats after this time are fresh: an agent whose console beat since then has it open
+ * (heartbeatTimeoutSeconds). Routing, instant messages and the administration pages all judge
+ * presence by it.
+ */
+export function heartbeatFreshSince (settings: Pick<Settings, 'heartbeatTimeoutSeconds'>, now: number): number {
+  return now - settings.heartbeatTimeoutSeconds * 1000
+}
+
+/** The live chat permissions a host user's roles grant. */
+export function permissionsFor (settings: Settings, roles: string[]): Set<Permission> {
+  const out = new Set<Permission>()
+  for (const role of roles) for (const p of settings.rolePermissions[role] ?? []) out.add(p)
+  return out
+}

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs'
+import t from 'tap'
+import { loadManifest } from '../plugin/manifest.ts'
+import { heartbeatFreshSince, permissionIds, type Permission, resolveSettings, type Settings, settingsSchema } from '../plugin/settings.ts'
+import { manifestFile, withSettingsSchema } from '../scripts/manifest.ts'
+
+// Compile-time: the derived type is as precise as a hand-written one would be.
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false
+const precise: [
+  Equal<Settings['rolePermissions'], Record<string, Permission[]>>,
+  Equal<Settings['maxMessageLength'], number>,
+  Equal<Settings['allowedFileTypes'], string[]>,
+  Equal<Settings['jobSchedules'], Record<string, string>>,
+  Equal<Permission, 'livechat.agent' | 'livechat.transfer' | 'livechat.supervise' | 'livechat.delete' | 'livechat.admin' | 'livechat.rooms'>
+] = [true, true, true, true, true]
+
+t.test('settings', async (t) => {
+  const manifest = loadManifest()
+
+  t.test('manifest.json\'s settingsSchema is the one written from plugin/settings.ts', async (t) => {
+    t.same(manifest.settingsSchema, settingsSchema, 'manifest.json\'s settingsSchema differs from plugin/settings.ts: run npm run manifest')
+    const text = readFileSync(manifestFile, 'utf8')
+    t.ok(withSettingsSchema(text) === text, 'manifest.json\'s settingsSchema is not laid out as npm run manifest writes it: run npm run manifest')
+  })
+
+  t.test('the settings grant exactly the permissions the manifest declares', async (t) => {
+    t.same(manifest.permissions.map((p) => p.id), permissionIds)
+  })
+
+  t.test('every setting has a default, so resolved settings have every key the type promises', async (t) => {
+    const resolved = resolveSettings(manifest, {})
+    for (const [name, property] of Object.entries(settingsSchema.properties)) {
+      t.ok('default' in property, `${name} has a default`)
+      t.same(resolved[name as keyof Settings], property.default, `${name} resolves to its default`)
+    }
+    t.same(Object.keys(resolved).sort(), Object.keys(settingsSchema.properties).sort())
+    t.same(precise, [true, true, true, true, true])
+  })
+
+  t.test('a heartbeat is fresh for heartbeatTimeoutSeconds', async (t) => {
+    t.equal(heartbeatFreshSince({ heartbeatTimeoutSeconds: 60 }, 100_000), 40_000)
+  })
+
+  t.test('npm run manifest rewrites the settingsSchema key only, leaving the rest of the file as it was', async (t) => {
+    const text = '{\n  "id": "x",\n  "settingsSchema": { "type": "object", "properties": { "a": { "note": "}\\"]" } } },\n  "host": { "kinds": ["a", "b"] }\n}\n'
+    const written = withSettingsSchema(text)
+    t.ok(written.startsWith('{\n  "id": "x",\n  "settingsSchema": {\n    "type": "object",\n'))
+    t.ok(written.endsWith('\n  },\n  "host": { "kinds": ["a", "b"] }\n}\n'))
+    t.same(JSON.parse(written).settingsSchema, settingsSchema)
+    t.equal(withSettingsSchema(written), written, 'writing twice changes nothing')
+    t.throws(() => withSettingsSchema('{ "host": { "settingsSchema": {} } }'), /no top-level "settingsSchema"/)
+  })
+})
