@@ -43,7 +43,7 @@ import { memoryBus } from '../plugin/realtime/bus.ts'
 import { envelope } from '../plugin/realtime/fragments.ts'
 import { createRoutingService } from '../plugin/routing/service.ts'
 import { createAccess } from '../plugin/security/access.ts'
-import { createViews } from '../plugin/views.ts'
+import { createViews } from '../plugin/web/views.ts'
 import { bulkInsert, fmt, freshDatabase, guardRun, numberFromEnv, percentile } from './common.ts'
 
 const MESSAGES = Math.floor(numberFromEnv('BENCH_MESSAGES', 1_000_000, 1))

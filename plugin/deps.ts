@@ -1,7 +1,6 @@
-import type { Answers } from './answers.ts'
+import type { Answers } from './web/answers.ts'
 import type { CannedService } from './canned/service.ts'
 import type { ChatService } from './chats/service.ts'
-import type { CommentsDeps } from './comments/view-models.ts'
 import type { ConsoleViews } from './console/view-models.ts'
 import type { CustomerService } from './customer/service.ts'
 import type { CustomerViews } from './customer/view-models.ts'
@@ -21,7 +20,7 @@ import type { Access } from './security/access.ts'
 import type { SurveysDeps } from './surveys/view-models.ts'
 import type { TicketsDeps } from './tickets/view-models.ts'
 import type { TranscriptService } from './transcripts/service.ts'
-import type { Views } from './views.ts'
+import type { Views } from './web/views.ts'
 
 /** What every route module is given: services and views, never a store. */
 export interface RouteDeps {
@@ -33,8 +32,6 @@ export interface RouteDeps {
   preferences: PreferenceService
   /** Canned replies: the library agents insert from. */
   canned: CannedService
-  /** The Comments tab's service and views. */
-  comments: CommentsDeps
   /** The header's Add menu (tasks, time and call logs, related tickets) and the Time Logs and Related Items tabs. */
   items: ItemsDeps
   /** The Resources panel beside a chat: knowledge articles shared and pinned, templates, resolved tickets, past resolutions. */

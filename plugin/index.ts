@@ -11,7 +11,7 @@ import websocket from '@fastify/websocket'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { Knex } from 'knex'
 import { adminRoutes } from './admin/routes.ts'
-import { createAnswers } from './answers.ts'
+import { createAnswers } from './web/answers.ts'
 import { cannedRoutes } from './canned/routes.ts'
 import { createCannedService } from './canned/service.ts'
 import { createChatService } from './chats/service.ts'
@@ -35,7 +35,7 @@ import { createCustomerViews } from './customer/view-models.ts'
 import { deflectionRoutes } from './deflections/routes.ts'
 import { createDeflectionService } from './deflections/service.ts'
 import type { RouteDeps } from './deps.ts'
-import { installErrorHandler } from './error-handler.ts'
+import { installErrorHandler } from './web/error-handler.ts'
 import { manualEventRoutes } from './manual-events/routes.ts'
 import { createManualEventService } from './manual-events/service.ts'
 import { createManualEventViews } from './manual-events/view-models.ts'
@@ -81,7 +81,7 @@ import { createTicketViews } from './tickets/view-models.ts'
 import { transcriptRoutes } from './transcripts/routes.ts'
 import { createTranscriptService } from './transcripts/service.ts'
 import { createAjv } from './validation.ts'
-import { createViews, viewsRoot } from './views.ts'
+import { pluginViews, viewsRoot } from './web/views.ts'
 
 export interface LiveChatOptions {
   knex: Knex
@@ -130,8 +130,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   fastify.setValidatorCompiler(({ schema, httpPart }) =>
     (httpPart === 'querystring' || httpPart === 'params' ? ajvCoerce : ajv).compile(schema))
 
-  const views = createViews()
-  installErrorHandler(fastify, views, fastify.prefix)
+  const views = pluginViews()
+  installErrorHandler(fastify, fastify.prefix)
 
   // Host-provided plugins are reused when present: registering them twice would clash.
   if (!fastify.hasRequestDecorator('cookies')) await fastify.register(cookie)
@@ -239,7 +239,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const lists = createListViews({ base, chats, routing, host, preferences, search, views, clock, idleWarningSeconds: settings.idleWarningSeconds, idleHighSeconds: settings.idleHighSeconds })
   registerListProjections(hub, { chats, listViews: lists })
   const comments = createCommentService({ db, bus, chats, clock })
-  const commentViews = createCommentViews({ base, comments, views })
+  const commentViews = createCommentViews({ base, comments })
   registerCommentProjections(hub, { commentViews })
   // The Resources panel suggests past resolutions (comments) and notes shares on the chat's tickets (items); Related Items lists its pins.
   const resources = createResourceService({ db, chats, comments, items, host, clock })
@@ -266,13 +266,13 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     if (request.method !== 'GET' && request.method !== 'HEAD') access.checkOrigin(request.headers, request.protocol, false)
   })
 
-  const deps: RouteDeps = { base, answers: createAnswers(views), chats, preferences, canned, comments: { service: comments, views: commentViews }, items: { service: items, views: itemViews }, resources: { service: resources, views: resourceViews }, surveys: { service: surveys, views: surveyViews }, fields: { service: fields, views: fieldViews }, manualEvents: { service: manualEvents, views: manualEventViews }, tickets: { service: tickets, views: ticketViews }, transcripts, files, im, routing, access, hub, views, consoleViews, customerViews, customer, deflections, settings, manifest }
+  const deps: RouteDeps = { base, answers: createAnswers(views), chats, preferences, canned, items: { service: items, views: itemViews }, resources: { service: resources, views: resourceViews }, surveys: { service: surveys, views: surveyViews }, fields: { service: fields, views: fieldViews }, manualEvents: { service: manualEvents, views: manualEventViews }, tickets: { service: tickets, views: ticketViews }, transcripts, files, im, routing, access, hub, views, consoleViews, customerViews, customer, deflections, settings, manifest }
   await fastify.register(customerRoutes, deps)
   await fastify.register(consoleRoutes, deps)
   await fastify.register(listRoutes, { ...deps, lists })
   await fastify.register(searchRoutes, { ...deps, searchViews })
   await fastify.register(deleteRoutes, { ...deps, lists })
-  await fastify.register(commentRoutes, deps)
+  await fastify.register(commentRoutes, { access, comments, commentViews })
   await fastify.register(itemRoutes, deps)
   await fastify.register(resourceRoutes, deps)
   await fastify.register(surveyRoutes, deps)

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { viewsRoot } from '../plugin/views.ts'
+import { viewsRoot } from '../plugin/web/views.ts'
 
 function hbsFiles (dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

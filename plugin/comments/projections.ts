@@ -18,7 +18,7 @@ export function registerCommentProjections (hub: Hub, { commentViews }: { commen
     for (const clients of byAgent.values()) {
       let html: string
       try {
-        html = envelope([await commentViews.listFragment(chatId, clients[0]!.scope!)])
+        html = envelope([await commentViews.list(chatId, clients[0]!.scope!)])
       } catch (err) {
         // The chat went out of this agent's sight (transferred away): nothing to show them.
         if (isCoded(err) && err.code === 'LC_ERR_CHAT_NOT_FOUND') continue

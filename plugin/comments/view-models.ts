@@ -1,16 +1,7 @@
 import type { AgentScope, Chat } from '../chats/types.ts'
-import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
-import type { Views } from '../views.ts'
+import { bind, type Fragment } from '../web/fragments.ts'
 import { type Comment, type CommentService, maxCommentLength } from './service.ts'
-
-export type CommentViews = ReturnType<typeof createCommentViews>
-
-/** What the comment routes are given (RouteDeps.comments): the service and its views. */
-export interface CommentsDeps {
-  service: CommentService
-  views: CommentViews
-}
 
 /** What the form shows: empty to add, a comment's text to edit, or what was typed with why it was refused. */
 export interface CommentDraft {
@@ -20,11 +11,42 @@ export interface CommentDraft {
   error?: string | null
 }
 
-/** Data for views/comments/*, shared by the tab, the htmx answers and the socket push. */
-export function createCommentViews ({ base, comments, views }: { base: string, comments: CommentService, views: Views }) {
+/** views/comments/form.hbs */
+export interface CommentFormModel {
+  chatId: number
+  editing: boolean
+  action: string
+  cancelUrl: string
+  body: string
+  resolution: boolean
+  error: string | null
+  maxLength: string
+}
+
+/** views/comments/list.hbs: the comments as one agent sees them (which they may change differs). */
+export interface CommentListModel {
+  chatId: number
+  comments: Array<Comment & { mine: boolean, edited: boolean, canChange: boolean, editUrl: string, deleteUrl: string, resolutionUrl: string }>
+}
+
+/** views/comments/tab.hbs: the form above the list. */
+export interface CommentTabModel {
+  chatId: number
+  form: CommentFormModel
+  list: CommentListModel
+}
+
+export const commentFormFragment = bind('comments/form', 'outerHTML', (m: CommentFormModel) => targets.commentForm(m.chatId))
+export const commentListFragment = bind('comments/list', 'outerHTML', (m: CommentListModel) => targets.comments(m.chatId))
+export const commentTabFragment = bind('comments/tab', 'innerHTML', (m: CommentTabModel) => targets.tabPanel(m.chatId))
+
+export type CommentViews = ReturnType<typeof createCommentViews>
+
+/** The models of views/comments/*, shared by the tab, the htmx answers and the socket push. */
+export function createCommentViews ({ base, comments }: { base: string, comments: Pick<CommentService, 'list' | 'mayChange'> }) {
   const chatUrl = (chatId: number): string => `${base}/console/chats/${chatId}`
 
-  function form (chatId: number, draft: CommentDraft = {}) {
+  function form (chatId: number, draft: CommentDraft = {}): CommentFormModel {
     const editing = draft.commentId !== undefined
     return {
       chatId,
@@ -38,7 +60,7 @@ export function createCommentViews ({ base, comments, views }: { base: string, c
     }
   }
 
-  function list (chat: Chat, all: Comment[], scope: AgentScope) {
+  function list (chat: Chat, all: Comment[], scope: AgentScope): CommentListModel {
     return {
       chatId: chat.id,
       comments: all.map((c) => {
@@ -56,26 +78,24 @@ export function createCommentViews ({ base, comments, views }: { base: string, c
     }
   }
 
-  async function listFor (chatId: number, scope: AgentScope) {
+  async function listFor (chatId: number, scope: AgentScope): Promise<CommentListModel> {
     const { chat, comments: all } = await comments.list(chatId, scope)
     return list(chat, all, scope)
   }
 
   return {
-    form,
-
     /** The whole tab: the form (empty, or a draft) above the list. */
-    async tab (chatId: number, scope: AgentScope, draft?: CommentDraft) {
-      return { chatId, form: form(chatId, draft), list: await listFor(chatId, scope) }
+    async tab (chatId: number, scope: AgentScope, draft?: CommentDraft): Promise<Fragment> {
+      return commentTabFragment({ chatId, form: form(chatId, draft), list: await listFor(chatId, scope) })
     },
 
-    formFragment (chatId: number, draft?: CommentDraft): Fragment {
-      return fragment(targets.commentForm(chatId), 'outerHTML', views.render('comments/form', form(chatId, draft)))
+    form (chatId: number, draft?: CommentDraft): Fragment {
+      return commentFormFragment(form(chatId, draft))
     },
 
     /** The list as this agent sees it: which comments they may change depends on who they are. */
-    async listFragment (chatId: number, scope: AgentScope): Promise<Fragment> {
-      return fragment(targets.comments(chatId), 'outerHTML', views.render('comments/list', await listFor(chatId, scope)))
+    async list (chatId: number, scope: AgentScope): Promise<Fragment> {
+      return commentListFragment(await listFor(chatId, scope))
     }
   }
 }

@@ -8,7 +8,7 @@ import type { Client, Hub } from '../realtime/hub.ts'
 import { targets } from '../realtime/targets.ts'
 import type { RoutingService } from '../routing/service.ts'
 import type { SearchService } from '../search/service.ts'
-import type { Views } from '../views.ts'
+import type { Views } from '../web/views.ts'
 import { listColumnKeys, type ListQueryString, type ListSortKey } from './lists-schemas.ts'
 
 /*

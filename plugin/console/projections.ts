@@ -5,7 +5,7 @@ import type { Client, Hub } from '../realtime/hub.ts'
 import { envelope, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import type { RoutingService } from '../routing/service.ts'
-import type { Views } from '../views.ts'
+import type { Views } from '../web/views.ts'
 import type { ConsoleViews } from './view-models.ts'
 
 /** The topics that bring an agent the queue pushes of the groups they work (`queue`: chats of no group). */

@@ -5,7 +5,7 @@ import type { HostAdapter } from '../host/adapter.ts'
 import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import type { Presence, RoutingService } from '../routing/service.ts'
-import type { Views } from '../views.ts'
+import type { Views } from '../web/views.ts'
 import { createCustomerPanel } from './customer-panel.ts'
 import { chatTabs } from './tabs.ts'
 

@@ -4,7 +4,7 @@ import { composerModel } from '../chats/view-models.ts'
 import type { Hub } from '../realtime/hub.ts'
 import { envelope, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
-import type { Views } from '../views.ts'
+import type { Views } from '../web/views.ts'
 import type { CustomerViews, QueueContext } from './view-models.ts'
 
 /** Where a waiting customer's chat waits: its group's line, and whether it came there by a transfer. */

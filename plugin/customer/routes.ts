@@ -2,7 +2,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import { chatParams } from '../chats/schemas.ts'
 import { composerModel } from '../chats/view-models.ts'
 import type { RouteDeps } from '../deps.ts'
-import { rateLimitError } from '../error-handler.ts'
+import { rateLimitError } from '../web/error-handler.ts'
 import { isCoded, LC_ERR_DEPARTMENT_OFFLINE } from '../errors.ts'
 import type { HostUser, KnowledgeHit } from '../host/adapter.ts'
 import { envelope, fragment } from '../realtime/fragments.ts'

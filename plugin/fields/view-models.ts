@@ -1,7 +1,7 @@
 import type { AgentScope } from '../chats/types.ts'
 import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
-import type { Views } from '../views.ts'
+import type { Views } from '../web/views.ts'
 import { type CustomField, display, type FieldService, type FieldType, type FormState, limits, typeLabels } from './service.ts'
 
 export type FieldViews = ReturnType<typeof createFieldViews>

@@ -7,7 +7,7 @@
 import { isCoded } from '../errors.ts'
 import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
-import type { Views } from '../views.ts'
+import type { Views } from '../web/views.ts'
 import { type AccessOptions, type ImService, maxRoomName, type RoomAccessRule } from './service.ts'
 import type { AgentCard, ConversationSummary, ImViewer, Participant, RoomAccess, RoomAccessKind } from './types.ts'
 import { type ConversationModel, composerFragment, composerModel, messagesModel, type NoAccessModel, pageOfMessages } from './view-models.ts'

@@ -2,7 +2,7 @@ import type { AgentScope, Chat } from '../chats/types.ts'
 import { ChatStatus } from '../chats/types.ts'
 import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
-import type { Views } from '../views.ts'
+import type { Views } from '../web/views.ts'
 import { type ManualEventService, type FormState, limits, type ManualEvent } from './service.ts'
 
 export type ManualEventViews = ReturnType<typeof createManualEventViews>

@@ -2,7 +2,7 @@ import { type AgentScope, type Chat, ChatStatus, sees, type SharedArticle } from
 import type { TicketKind } from '../host/adapter.ts'
 import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
-import type { Views } from '../views.ts'
+import type { Views } from '../web/views.ts'
 import { maxQueryLength, type Pin, type ResourceResults, type ResourceService, type ResourceSource } from './service.ts'
 
 export type ResourceViews = ReturnType<typeof createResourceViews>

@@ -1,7 +1,7 @@
 import type { AgentScope, Chat } from '../chats/types.ts'
 import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
-import type { Views } from '../views.ts'
+import type { Views } from '../web/views.ts'
 import { maxSurveyCommentLength, ratingLabels, type Survey, type SurveyService, surveyState } from './service.ts'
 
 export type SurveyViews = ReturnType<typeof createSurveyViews>

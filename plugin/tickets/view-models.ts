@@ -2,7 +2,7 @@ import type { AgentScope, Chat } from '../chats/types.ts'
 import type { HostTicket, TicketKind } from '../host/adapter.ts'
 import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
-import type { Views } from '../views.ts'
+import type { Views } from '../web/views.ts'
 import { fieldPrefix } from './schemas.ts'
 import { type AbandonPrompt, kindLabels, maxSummaryLength, type TicketDraft, type TicketService } from './service.ts'
 

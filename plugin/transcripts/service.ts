@@ -4,7 +4,7 @@ import { statusLabels } from '../chats/view-models.ts'
 import { LC_ERR_MAIL_FAILED, LC_ERR_MAIL_UNAVAILABLE } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import type { RoutingService } from '../routing/service.ts'
-import type { Views } from '../views.ts'
+import type { Views } from '../web/views.ts'
 
 export interface TranscriptServiceDeps {
   chats: ChatService

@@ -4,7 +4,7 @@ import type { HostAdapter } from '../../plugin/host/adapter.ts'
 import { createItemService } from '../../plugin/items/service.ts'
 import { articleOf, createResourceService, matchTemplates, maxQueryLength, prefill, safeUrl } from '../../plugin/resources/service.ts'
 import { createTranscriptService } from '../../plugin/transcripts/service.ts'
-import { createViews } from '../../plugin/views.ts'
+import { createViews } from '../../plugin/web/views.ts'
 import { given, services } from '../helpers/given.ts'
 
 t.test('resources service', async (t) => {

@@ -5,7 +5,7 @@ import { createItemService } from '../../plugin/items/service.ts'
 import { createTicketService } from '../../plugin/tickets/service.ts'
 import { createTicketViews } from '../../plugin/tickets/view-models.ts'
 import { createTranscriptService } from '../../plugin/transcripts/service.ts'
-import { createViews } from '../../plugin/views.ts'
+import { createViews } from '../../plugin/web/views.ts'
 import { given, type Services, services } from '../helpers/given.ts'
 
 /** What can go wrong in the help desk, switched on per test; everything else is the real adapter. */

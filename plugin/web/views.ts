@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import Handlebars from 'handlebars'
-import { projectRoot } from './manifest.ts'
-import { targetId } from './realtime/targets.ts'
+import { projectRoot } from '../manifest.ts'
+import { targetId } from '../realtime/targets.ts'
 
 export const viewsRoot = resolve(projectRoot, 'views')
 
@@ -63,6 +63,22 @@ export function createViews (root = viewsRoot): Views {
       return template(data)
     }
   }
+}
+
+let shared: Views | undefined
+
+/**
+ * The plugin's views, compiled once per process and shared by every plugin instance in it
+ * (their templates are the same files). Pages, htmx answers and socket pushes all render
+ * through it, so a partial is one fragment wherever it is sent.
+ */
+export function pluginViews (): Views {
+  return (shared ??= createViews())
+}
+
+/** Renders one of the plugin's partials (views/<cap>/<noun>.hbs) to a string. */
+export function render (name: string, data: object): string {
+  return pluginViews().render(name, data)
 }
 
 // @fastify/view is registered with propertyName 'lcView' so it never clashes with a host's own reply.view.

@@ -1,9 +1,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
-import { isCoded, LC_ERR_CSRF, LC_ERR_RATE_LIMITED } from './errors.ts'
-import { envelope, fragment } from './realtime/fragments.ts'
-import { targets } from './realtime/targets.ts'
-import { describeAjvError } from './validation.ts'
-import type { Views } from './views.ts'
+import { isCoded, LC_ERR_CSRF, LC_ERR_RATE_LIMITED } from '../errors.ts'
+import { describeAjvError } from '../validation.ts'
+import { answer, notice } from './answers.ts'
+import { render } from './views.ts'
 
 const messages = {
   internal: 'Something went wrong on our side; try again in a moment',
@@ -11,19 +10,16 @@ const messages = {
 }
 
 /**
- * One error handler for our scope (STYLE §5). htmx requests get the notice swapped into
+ * One error handler for our scope (docs/design.md §8). htmx requests get the notice swapped into
  * the page's notice area; browsers get an error page; API clients get JSON. 5xx details
  * are logged, never shown.
  */
-export function installErrorHandler (fastify: FastifyInstance, views: Views, base: string): void {
+export function installErrorHandler (fastify: FastifyInstance, base: string): void {
   function send (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply, status: number, code: string, message: string) {
     const wantsJson = !request.headers['hx-request'] && /application\/json/.test(String(request.headers.accept ?? ''))
     if (wantsJson) return reply.code(status).send({ code, message })
-    if (request.headers['hx-request']) {
-      const notice = views.render('common/notice', { level: 'error', code, message })
-      return reply.code(status).type('text/html; charset=utf-8').send(envelope([fragment(targets.notice(), 'innerHTML', notice)]))
-    }
-    return reply.code(status).type('text/html; charset=utf-8').send(views.render('common/error-page', { base, status, code, message }))
+    if (request.headers['hx-request']) return answer(reply, [notice('error', message, code)], status)
+    return reply.code(status).type('text/html; charset=utf-8').send(render('common/error-page', { base, status, code, message }))
   }
 
   fastify.setErrorHandler((err: FastifyError, request, reply) => {
