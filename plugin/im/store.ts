@@ -159,11 +159,6 @@ export async function conversationRow (db: Db, id: number): Promise<LcImConversa
   return await db<LcImConversationRow>('lc_im_conversations').where({ id }).first()
 }
 
-export async function conversationRows (db: Db, ids: number[]): Promise<LcImConversationRow[]> {
-  if (ids.length === 0) return []
-  return await db<LcImConversationRow>('lc_im_conversations').whereIn('id', ids)
-}
-
 /**
  * The first statement of every change to a conversation: an UPDATE of its row, so on MySQL
  * the row is locked before anything is read and concurrent posts, joins and deletes queue
@@ -331,11 +326,6 @@ export async function insertRoomAccess (db: Db, row: Omit<LcImRoomAccessRow, 'id
 
 export async function deleteRoomAccess (db: Db, conversationId: number, accessId: number): Promise<number> {
   return affected(await db('lc_im_room_access').where({ id: accessId, conversation_id: conversationId }).delete())
-}
-
-export async function countRoomAccess (db: Db, conversationId: number): Promise<number> {
-  const row = await db('lc_im_room_access').where({ conversation_id: conversationId }).count({ n: '*' }).first()
-  return Number(row?.n ?? 0)
 }
 
 /** Every room with its status, for deciding which a viewer is admitted to. */
