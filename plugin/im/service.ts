@@ -891,7 +891,7 @@ export function createImService ({ db, bus, host, chats, routing, clock = Date.n
       await room(viewer, conversationId)
       await transact(db, async (trx) => {
         // The room's row first: two removals at once queue here, so they cannot both take "one of two".
-        await trx('lc_im_conversations').where({ id: conversationId }).update({ updated_at: clock() })
+        await store.updateConversation(trx, conversationId, { updated_at: clock() })
         const rules = await store.roomAccessOf(trx, [conversationId])
         if (!rules.some((r) => Number(r.id) === accessId)) throw new LC_ERR_IM_ROOM_ACCESS_NOT_FOUND()
         if (rules.length <= 1) throw new LC_ERR_IM_ROOM_NO_ACCESS()

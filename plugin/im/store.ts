@@ -328,7 +328,7 @@ export async function deleteRoomAccess (db: Db, conversationId: number, accessId
   return affected(await db('lc_im_room_access').where({ id: accessId, conversation_id: conversationId }).delete())
 }
 
-/** Every room with its status, for deciding which a viewer is admitted to. */
+/** Every room's id, for deciding which of them a viewer is admitted to. */
 export async function allRoomIds (db: Db): Promise<number[]> {
   return (await db('lc_im_conversations').select('id').where({ kind: 'room' })).map((r: { id: number }) => Number(r.id))
 }
