@@ -116,6 +116,8 @@ export interface ImService {
   streamFor (viewer: ImViewer, conversationId: number): Promise<{ key: string, lastSeq: number, title: string }>
   /** The im-idle job: active threads without a message for `afterMs` become inactive; returns how many; publishes im.updated for each. */
   makeIdleInactive (afterMs: number): Promise<number>
+  /** One batch of the purge job: up to `limit` threads deleted before `deletedBefore` go with every row of theirs; rows removed per table, null when there was none to take. */
+  purgeDeleted (deletedBefore: number, limit: number): Promise<Record<string, number> | null>
 }
 
 /** The viewer every service function takes, from the signed-in agent. */
