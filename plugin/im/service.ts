@@ -66,9 +66,9 @@ export interface ImService {
   post (viewer: ImViewer, conversationId: number, body: string, clientMsgId: string): Promise<ImMessage>
   /** Invites agents to an active thread the viewer has joined, with one event line; LC_ERR_IM_AGENTS, LC_ERR_IM_NOT_PARTICIPANT, LC_ERR_IM_DELETED, LC_ERR_IM_INACTIVE; publishes im.message and im.updated. */
   invite (viewer: ImViewer, conversationId: number, agentIds: string[]): Promise<ConversationSummary>
-  /** Joins a thread one was invited to or a room one is admitted to (no change when joined already); LC_ERR_IM_NOT_PARTICIPANT, LC_ERR_IM_DELETED, LC_ERR_IM_INACTIVE, LC_ERR_IM_ROOM_INACTIVE; publishes the "joined" line. */
+  /** Joins a thread one was invited to or a room one is admitted to (no change when joined already); LC_ERR_IM_NOT_PARTICIPANT, LC_ERR_IM_DELETED, LC_ERR_IM_INACTIVE, LC_ERR_IM_ROOM_INACTIVE; publishes im.message (the "joined" line) and im.updated. */
   join (viewer: ImViewer, conversationId: number): Promise<ConversationSummary>
-  /** Leaves (or declines); a thread nobody has joined any more becomes inactive; LC_ERR_IM_NOT_PARTICIPANT, LC_ERR_IM_DELETED; publishes the "left" line, the leaver told too. */
+  /** Leaves (or declines); a thread nobody has joined any more becomes inactive; LC_ERR_IM_NOT_PARTICIPANT, LC_ERR_IM_DELETED; publishes im.message (the "left" line) and im.updated, to the leaver too. */
   leave (viewer: ImViewer, conversationId: number): Promise<ConversationSummary>
   /** Moves the viewer's read mark forward to `seq` (at most the latest); not found; publishes im.updated to the viewer when it moved. */
   markRead (viewer: ImViewer, conversationId: number, seq: number): Promise<void>
