@@ -25,7 +25,7 @@ export const maxInvitees = 20
 export const maxRoomName = 120
 export const maxSearch = 100
 
-/** The event lines of a conversation: who came, who went (docs/features.md, Instant messages). */
+/** The event lines of a conversation: who came, who went (docs/features.md#instant-messages). */
 export const eventLines = {
   joined: (name: string) => `${name} joined`,
   left: (name: string) => `${name} left`,

@@ -10,7 +10,7 @@ import type { ImViewer } from './types.ts'
 /**
  * Deleted Items: a thread is deleted (and undeleted) by the conditional UPDATE that checks
  * the state the rule needs, so a thread someone wrote in meanwhile is not deleted; the purge
- * job removes deleted threads for good later (docs/design.md §7).
+ * job removes deleted threads for good later (docs/features.md#purge, docs/design.md §7).
  */
 export function createDeletion (c: ImCommon): Pick<ImService, 'deleteThreads' | 'undeleteThreads'> {
   const { db, clock, load, mine, notFound, publish } = c

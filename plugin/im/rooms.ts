@@ -10,8 +10,8 @@ import type { RoomAccess } from './types.ts'
 
 /**
  * Chat rooms as their managers (livechat.rooms) see them: creating, renaming, making
- * inactive, and the access rules that say who may join (docs/design.md §8). Managing a room
- * does not by itself admit the manager to its conversation.
+ * inactive, and the access rules that say who may join (docs/features.md#chat-rooms).
+ * Managing a room does not by itself admit the manager to its conversation.
  */
 
 const problems = {

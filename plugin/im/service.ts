@@ -49,9 +49,9 @@ export interface AccessOptions {
 }
 
 /**
- * Internal messaging between agents (docs/features.md, Instant messages and Chat rooms):
- * threads and rooms are one model, a conversation (docs/design.md §3). Who may see what
- * (docs/design.md §8):
+ * Internal messaging between agents (docs/features.md#instant-messages and
+ * docs/features.md#chat-rooms): threads and rooms are one model, a conversation
+ * (docs/design.md §3). Who may see what (docs/design.md §8):
  * - a thread: its participants (any row, even left) and supervisors (read only);
  * - a room: the agents its access rules admit; room managers also see it to manage it.
  * Anything else is LC_ERR_IM_NOT_FOUND, like a missing id ("not found" below). Every change
