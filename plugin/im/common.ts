@@ -77,7 +77,7 @@ export function createImCommon ({ db, bus, host, chats, routing, clock = Date.no
   const notFound = (id: number): CodedError => new LC_ERR_IM_NOT_FOUND(String(id))
   const isAgent = (user: HostUser): boolean => permissionsFor(settings, user.roles).has('livechat.agent')
 
-  /** The message-length rule (setting maxMessageLength), counted in characters as a person sees them. */
+  /** The message-length rule (setting maxMessageLength), counted in code points, not UTF-16 units. */
   function messageBody (text: string): string {
     const body = text.replace(/\r\n/g, '\n').trim()
     if (body.length === 0) throw new LC_ERR_MESSAGE_EMPTY()
