@@ -24,7 +24,6 @@ const beingRewritten = new Set([
   'plugin/chats/store.ts',
   'plugin/chats/types.ts',
   'plugin/chats/view-models.ts',
-  'plugin/im/service.ts',
   'plugin/routing/service.ts',
   'test/helpers/browser.ts'
 ])

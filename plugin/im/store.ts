@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { affected, toMs } from '../db/index.ts'
+import { affected, getDialect, toMs } from '../db/index.ts'
 import type { ConversationKind, ConversationStatus, ImMessage, RelatedKind, RoomAccessKind } from './types.ts'
 
 type Db = Knex | Knex.Transaction
@@ -159,11 +159,6 @@ export async function conversationRow (db: Db, id: number): Promise<LcImConversa
   return await db<LcImConversationRow>('lc_im_conversations').where({ id }).first()
 }
 
-export async function conversationRows (db: Db, ids: number[]): Promise<LcImConversationRow[]> {
-  if (ids.length === 0) return []
-  return await db<LcImConversationRow>('lc_im_conversations').whereIn('id', ids)
-}
-
 /**
  * The first statement of every change to a conversation: an UPDATE of its row, so on MySQL
  * the row is locked before anything is read and concurrent posts, joins and deletes queue
@@ -245,6 +240,42 @@ export async function markIdle (db: Db, id: number, before: number, at: number):
   return affected(await db('lc_im_conversations').where({ id, status: 'active' }).whereNull('deleted_at')
     .andWhereRaw('coalesce(last_message_at, created_at) < ?', [before])
     .update({ status: 'inactive', inactive_at: at, updated_at: at }))
+}
+
+// ---------------------------------------------------------------- purge (the purge job's batches)
+
+/**
+ * Every plugin table with a conversation_id column: what a conversation leaves behind.
+ * Removed before the conversation itself, as the chat purge does, so nothing depends on
+ * foreign keys cascading. A test lists the tables with a conversation_id column on both
+ * databases and fails when one is missing here.
+ */
+export const conversationTables = [
+  'lc_im_messages',
+  'lc_im_participants',
+  'lc_im_room_access'
+] as const
+
+/** Conversations deleted before `before`, oldest id first; read without locks, so live conversations are not held up by the scan. */
+export async function deletedBefore (db: Db, before: number, limit: number): Promise<number[]> {
+  const rows = await db('lc_im_conversations').select('id').whereNotNull('deleted_at').andWhere('deleted_at', '<', before).orderBy('id').limit(limit)
+  return rows.map((r: { id: number }) => Number(r.id))
+}
+
+/** Those of `ids` still deleted before `before`, locked (FOR UPDATE on MySQL) until the transaction ends: one undeleted since the scan is left alone. */
+export async function lockDeletedBefore (trx: Knex.Transaction, ids: number[], before: number): Promise<number[]> {
+  const q = trx('lc_im_conversations').select('id').whereIn('id', ids).whereNotNull('deleted_at').andWhere('deleted_at', '<', before)
+  if (getDialect(trx) === 'mysql') q.forUpdate()
+  return (await q).map((r: { id: number }) => Number(r.id))
+}
+
+/** Removes the conversations with every row of theirs; rows removed per table, lc_im_conversations included. */
+export async function deleteConversations (trx: Knex.Transaction, ids: number[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {}
+  if (ids.length === 0) return out
+  for (const table of conversationTables) out[table] = affected(await trx(table).whereIn('conversation_id', ids).delete())
+  out.lc_im_conversations = affected(await trx('lc_im_conversations').whereIn('id', ids).delete())
+  return out
 }
 
 // ---------------------------------------------------------------- participants
@@ -333,12 +364,7 @@ export async function deleteRoomAccess (db: Db, conversationId: number, accessId
   return affected(await db('lc_im_room_access').where({ id: accessId, conversation_id: conversationId }).delete())
 }
 
-export async function countRoomAccess (db: Db, conversationId: number): Promise<number> {
-  const row = await db('lc_im_room_access').where({ conversation_id: conversationId }).count({ n: '*' }).first()
-  return Number(row?.n ?? 0)
-}
-
-/** Every room with its status, for deciding which a viewer is admitted to. */
+/** Every room's id, for deciding which of them a viewer is admitted to. */
 export async function allRoomIds (db: Db): Promise<number[]> {
   return (await db('lc_im_conversations').select('id').where({ kind: 'room' })).map((r: { id: number }) => Number(r.id))
 }

@@ -1,3 +1,5 @@
+import type { AgentScope } from '../chats/types.ts'
+
 export type ConversationKind = 'thread' | 'room'
 export type ConversationStatus = 'active' | 'inactive'
 export type RelatedKind = 'chat' | 'ticket'
@@ -57,4 +59,4 @@ export interface ConversationSummary extends Conversation {
 export interface RoomAccess { id: number, kind: RoomAccessKind, ref: string, label: string }
 /** An agent one can invite or see in With Access. */
 export interface AgentCard { agentId: string, name: string, online: boolean }
-export interface ImViewer { id: string, name: string, roles: string[], supervise: boolean, delete: boolean, manageRooms: boolean, scope: import('../chats/types.ts').AgentScope }
+export interface ImViewer { id: string, name: string, roles: string[], supervise: boolean, delete: boolean, manageRooms: boolean, scope: AgentScope }

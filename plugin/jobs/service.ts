@@ -35,8 +35,8 @@ export interface JobServiceDeps {
   customer: Pick<CustomerService, 'leaveMessage'>
   /** File contents of purged chats (plugin/files). */
   files: { discard: (storageNames: string[]) => Promise<Discarded> }
-  /** Instant messages: threads idle for imInactiveHours become inactive (the im-idle job). */
-  im: Pick<ImService, 'makeIdleInactive'>
+  /** Instant messages: threads idle for imInactiveHours become inactive (the im-idle job); deleted threads are purged. */
+  im: Pick<ImService, 'makeIdleInactive' | 'purgeDeleted'>
   host: HostAdapter
   log: Log
   clock?: () => number
@@ -84,7 +84,7 @@ export function createJobService (deps: JobServiceDeps) {
 
   const purge = createPurge({ db, files, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize })
   // Deleted instant message threads go with the same retention, in the same job, after the chats.
-  const purgeIm = createImPurge({ db, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize })
+  const purgeIm = createImPurge({ im, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize })
 
   /** The department a chat's group belongs to, as leave-a-message names it in the ticket. */
   async function departmentOf (chat: Chat) {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import t from 'tap'
-import { conversationTables, createImPurge } from '../../plugin/jobs/purge-im.ts'
+import { createImPurge } from '../../plugin/jobs/purge-im.ts'
+import { conversationTables } from '../../plugin/im/store.ts'
 import type { ImViewer } from '../../plugin/im/types.ts'
 import { jobServices } from '../helpers/jobs.ts'
 import { msgId } from '../helpers/im.ts'
@@ -57,7 +58,7 @@ t.test('purge of deleted instant message threads, and the im-idle job', async (t
   }
 
   t.test('every plugin table with a conversation_id column is in the purge\'s list', async (t) => {
-    // A new table of conversation data must be added to conversationTables (plugin/jobs/purge-im.ts), or purged threads would leave rows behind.
+    // A new table of conversation data must be added to conversationTables (plugin/im/store.ts), or purged threads would leave rows behind.
     t.same(await tablesWithConversationId(s.knex, s.dialect), [...conversationTables].sort())
   })
 
@@ -101,7 +102,7 @@ t.test('purge of deleted instant message threads, and the im-idle job', async (t
     await s.knex('lc_im_conversations').whereIn('id', ids).update({ deleted_at: now - 200 * day })
     let messages = 0
     for (const id of ids) messages += (await rowsOf(s.knex, id)).lc_im_messages!
-    const purge = createImPurge({ db: s.knex, clock, afterDays: 90, batchSize: 2, targetMs: Infinity })
+    const purge = createImPurge({ im: s.im, clock, afterDays: 90, batchSize: 2, targetMs: Infinity })
     const result = await purge()
     t.equal(result.conversations, 5)
     t.equal(result.batches, 3)
