@@ -461,6 +461,29 @@ t.test('hub: streams', async (t) => {
     t.strictSame(a.socket.sent, [])
     t.equal(r.reads.length, 1)
   })
+
+  t.test('unfollowStream then followStream while a gap is read: nothing at or below the new fromSeq is sent', async (t) => {
+    const r = rig(t)
+    r.state.slow = true
+    const a = open('agent')
+    r.hub.followStream(a.client, 'room:5', 0)
+    r.imRows.push(...[1, 2, 3, 4, 5].map((seq) => imMessage(5, seq)))
+    r.hub.deliverStream('room:5', imMessage(5, 3))
+    await until('the gap is being read', () => r.pending.length === 1)
+    // The room's access is taken away and given back while the read is out; the page
+    // follows again from what it now shows (up to 5).
+    r.hub.unfollowStream(a.client, 'room:5')
+    r.hub.followStream(a.client, 'room:5', 5)
+    r.pending.splice(0)[0]!.release()
+    await settle(a.client)
+    t.strictSame(framesOf(a.socket), [], 'the page already shows 1 to 5')
+    t.equal(a.client.streams.get('room:5'), 5, 'the seq it holds does not go back')
+    r.state.slow = false
+    r.imRows.push(imMessage(5, 6))
+    r.hub.deliverStream('room:5', imMessage(5, 6))
+    await settle(a.client)
+    t.strictSame(framesOf(a.socket).flat(), [6], 'each message once')
+  })
 })
 
 t.test('hub: topics', async (t) => {
