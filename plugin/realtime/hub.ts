@@ -140,8 +140,9 @@ export function createHub ({ bus, messagesBetween, renderMessages, log, maxBuffe
       return
     }
     const messages = await track.between(last, upTo)
-    // Stopped following while the gap was read: nothing more is sent.
-    if (messages.length === 0 || track.held() === undefined) return
+    // Stopped following while the gap was read, or followed again from elsewhere: what was
+    // read no longer starts at what the socket holds, so it is dropped, never sent twice.
+    if (messages.length === 0 || track.held() !== last) return
     track.hold(messages[messages.length - 1]!.seq)
     const visible = messages.filter(shown)
     if (visible.length > 0) sendNow(client, track.render(visible))
