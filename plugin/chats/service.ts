@@ -120,8 +120,8 @@ export interface ChatService {
   assignChat (chatId: number, agentId: string): Promise<'assigned' | 'full' | 'gone'>
   /**
    * A supervisor takes an active chat from its agent (a queued one is accepted); throws LC_ERR_CHAT_NOT_FOUND,
-   * LC_ERR_AGENT_AT_LIMIT or a 409. Publishes chat.message, chat.updated, agent.chats to both, agent.notice to the
-   * agent.
+   * LC_ERR_AGENT_AT_LIMIT or a 409. Publishes chat.message, chat.updated, agent.chats to both, agent.notice to the one
+   * who had it.
    */
   takeChat (chatId: number, scope: AgentScope): Promise<{ chat: Chat, joinedSeq: number }>
   /**
