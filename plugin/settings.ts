@@ -231,15 +231,6 @@ export function resolveSettings (manifest: Manifest, settings: Record<string, un
   return copy as unknown as Settings
 }
 
-/**
- * Heartbeats after this time are fresh: an agent whose console beat since then has it open
- * (heartbeatTimeoutSeconds). Routing, instant messages and the administration pages all judge
- * presence by it.
- */
-export function heartbeatFreshSince (settings: Pick<Settings, 'heartbeatTimeoutSeconds'>, now: number): number {
-  return now - settings.heartbeatTimeoutSeconds * 1000
-}
-
 /** The live chat permissions a host user's roles grant. */
 export function permissionsFor (settings: Settings, roles: string[]): Set<Permission> {
   const out = new Set<Permission>()

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { loadManifest } from '../plugin/manifest.ts'
-import { heartbeatFreshSince, permissionIds, type Permission, resolveSettings, type Settings, settingsSchema } from '../plugin/settings.ts'
+import { permissionIds, type Permission, resolveSettings, type Settings, settingsSchema } from '../plugin/settings.ts'
 import { manifestFile, withSettingsSchema } from '../scripts/manifest.ts'
 
 // Compile-time: the derived type is as precise as a hand-written one would be.
@@ -35,10 +35,6 @@ t.test('settings', async (t) => {
     }
     t.same(Object.keys(resolved).sort(), Object.keys(settingsSchema.properties).sort())
     t.same(precise, [true, true, true, true, true])
-  })
-
-  t.test('a heartbeat is fresh for heartbeatTimeoutSeconds', async (t) => {
-    t.equal(heartbeatFreshSince({ heartbeatTimeoutSeconds: 60 }, 100_000), 40_000)
   })
 
   t.test('npm run manifest rewrites the settingsSchema key only, leaving the rest of the file as it was', async (t) => {

@@ -1,8 +1,9 @@
 import type { ChatService } from '../chats/service.ts'
 import { type AgentScope, sees } from '../chats/types.ts'
 import type { HostAdapter } from '../host/adapter.ts'
-import { heartbeatFreshSince, type Settings } from '../settings.ts'
+import type { Settings } from '../settings.ts'
 import { targets } from '../realtime/targets.ts'
+import { isFresh } from '../routing/rules.ts'
 import type { Department, Group, Membership, RoutingService } from '../routing/service.ts'
 import { chatLimit, type FormState } from './schemas.ts'
 
@@ -158,8 +159,7 @@ export function createAdminViews ({ base, routing, chats, host, settings, clock 
 
   /** Whether an agent counts as here: a console heartbeat within the timeout, as routing judges it. */
   function statusOf (p: { status: string, heartbeatAt: number | null }): AgentStatus {
-    const fresh = p.heartbeatAt !== null && p.heartbeatAt > heartbeatFreshSince(settings, clock())
-    if (!fresh) return 'offline'
+    if (!isFresh(p.heartbeatAt, clock(), settings.heartbeatTimeoutSeconds)) return 'offline'
     return p.status === 'available' ? 'available' : 'unavailable'
   }
 

@@ -46,7 +46,7 @@ export const socketMessage = {
       properties: { type: { const: 'ping' }, headers: hxHeaders }
     },
     {
-      // Coaching (seed 001): agents only, never to the customer.
+      // Coaching (docs/features.md): agents only, never to the customer.
       type: 'object',
       additionalProperties: false,
       required: ['type', 'chat_id', 'body', 'client_msg_id'],

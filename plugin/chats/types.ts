@@ -9,7 +9,7 @@ export const ChatStatus = {
 export type ChatStatus = typeof ChatStatus[keyof typeof ChatStatus]
 
 export const openStatuses: readonly ChatStatus[] = [ChatStatus.queued, ChatStatus.active]
-/** The states a chat ends in: only these may be deleted (seed 000, "Deleting Live Chats"). */
+/** The states a chat ends in: only these may be deleted (mayDelete). */
 export const closedStatuses: readonly ChatStatus[] = [ChatStatus.ended, ChatStatus.abandoned, ChatStatus.cancelled]
 
 export type AuthorKind = 'customer' | 'agent' | 'system'
@@ -34,7 +34,7 @@ export interface FileRef {
 }
 
 /**
- * A knowledge article an agent shared in the chat (plugin/resources, seed 003): the body
+ * A knowledge article an agent shared in the chat (plugin/resources): the body
  * of a 'kb_share' message is this object as JSON, so both sides' card renders from the
  * message alone. `url` is the help desk's link to the article, checked to be http(s) or
  * a path on the help desk before it is stored.
@@ -76,7 +76,7 @@ export interface Chat {
   transferComment: string | null
   /** Given by round robin, so re-offered if the agent does not answer in time. */
   autoAssigned: boolean
-  /** The customer cancelled while an agent had the chat: it stays with the agent (seed 003). */
+  /** The customer pressed End chat while an agent had the chat: it stays with the agent, who ends it. */
   customerLeftAt: number | null
   /**
    * No window of the customer's has been open for the grace period (the customer-gone job):
@@ -84,7 +84,7 @@ export interface Chat {
    */
   customerGoneAt: number | null
   agentReadSeq: number
-  /** Where the customer chatted from: address and browser (seed 000 header, "Location Information"). */
+  /** Where the customer chatted from: address and browser, as the chat header's location information shows them. */
   customerIp: string | null
   customerAgent: string | null
   /** When the chat went to Deleted Items; null (or absent) for a chat that is not deleted. */
@@ -142,8 +142,8 @@ export function queueGroups (scope: AgentScope): number[] | 'all' {
 }
 
 /**
- * Who may delete a chat, and undelete it from Deleted Items (seed 000, "Deleting Live
- * Chats"): only a closed chat (ended, abandoned or cancelled); its own agent always, anyone
+ * Who may delete a chat, and undelete it from Deleted Items (docs/features.md, deleting
+ * chats): only a closed chat (ended, abandoned or cancelled); its own agent always, anyone
  * else only with livechat.delete and only where they may see it (a supervisor of its
  * group, or an administrator). The rule behind the header's Delete, the lists' Delete
  * selected, Deleted Items and Undelete: a chat is in a viewer's Deleted Items exactly when

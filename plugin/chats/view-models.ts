@@ -19,7 +19,7 @@ export const newClientMsgId = (): string => randomBytes(12).toString('base64url'
  * with what the person typed and why it was refused, so nothing they wrote is lost.
  */
 export function composerModel (base: string, chat: Chat, audience: Audience, viewerId: string | null, draft?: { body: string, error: string }) {
-  // A customer who left a chat an agent still has writes no more (seed 003).
+  // A customer who left a chat an agent still has writes no more: the agent ends it (endChat).
   const customerLeft = chat.status === ChatStatus.active && chat.customerLeftAt !== null
   const open = audience === 'customer'
     ? (chat.status === ChatStatus.queued || chat.status === ChatStatus.active) && !customerLeft
@@ -54,7 +54,7 @@ export function openComposer (base: string, chatId: number, audience: Audience, 
   }
 }
 
-/** The Coaching box (seed 001) beside an agent's reply box: agents only, never the customer. */
+/** The Coaching box beside an agent's reply box (docs/features.md, coaching): agents only, never the customer. */
 export function coachingModel (chatId: number, draft?: { body: string, error: string }) {
   return { chatId, clientMsgId: newClientMsgId(), body: draft?.body ?? '', error: draft?.error ?? null }
 }

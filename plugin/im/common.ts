@@ -1,7 +1,8 @@
 import type { Knex } from 'knex'
 import type { ChatService } from '../chats/service.ts'
+import { messageBody as chatMessageBody } from '../chats/rules.ts'
 import {
-  type CodedError, LC_ERR_FORBIDDEN, LC_ERR_IM_DELETED, LC_ERR_IM_NOT_FOUND, LC_ERR_IM_ROOM_NOT_ADMITTED, LC_ERR_MESSAGE_EMPTY, LC_ERR_MESSAGE_TOO_LONG
+  type CodedError, LC_ERR_FORBIDDEN, LC_ERR_IM_DELETED, LC_ERR_IM_NOT_FOUND, LC_ERR_IM_ROOM_NOT_ADMITTED
 } from '../errors.ts'
 import type { HostAdapter, HostUser } from '../host/adapter.ts'
 import { permissionsFor, type Settings } from '../settings.ts'
@@ -77,14 +78,8 @@ export function createImCommon ({ db, bus, host, chats, routing, clock = Date.no
   const notFound = (id: number): CodedError => new LC_ERR_IM_NOT_FOUND(String(id))
   const isAgent = (user: HostUser): boolean => permissionsFor(settings, user.roles).has('livechat.agent')
 
-  /** The message-length rule (setting maxMessageLength), counted in code points, not UTF-16 units. */
-  function messageBody (text: string): string {
-    const body = text.replace(/\r\n/g, '\n').trim()
-    if (body.length === 0) throw new LC_ERR_MESSAGE_EMPTY()
-    const length = [...body].length
-    if (length > maxMessageLength) throw new LC_ERR_MESSAGE_TOO_LONG(String(maxMessageLength), String(length))
-    return body
-  }
+  /** A chat message's rule (the maxMessageLength setting) holds for instant messages too. */
+  const messageBody = (text: string): string => chatMessageBody(text, maxMessageLength)
 
   async function load (id: number, trx: Db = db): Promise<store.ConversationRecord> {
     const row = await store.conversationRow(trx, id)

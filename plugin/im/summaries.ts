@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import type { HostAdapter, HostUser } from '../host/adapter.ts'
-import { heartbeatFreshSince, type Settings } from '../settings.ts'
+import { freshSince } from '../routing/rules.ts'
+import type { Settings } from '../settings.ts'
 import * as store from './store.ts'
 import type { AgentCard, ConversationKind, ConversationSummary, ImViewer, Participant, Related } from './types.ts'
 
@@ -54,7 +55,7 @@ export interface SummariesDeps {
 export function createSummaries ({ db, host, clock, settings, base, isAgent, load }: SummariesDeps): Summaries {
   /** Agents whose console is open now (lc_agent_presence is routing's; it is only read here). */
   async function online (agentIds?: string[]): Promise<Set<string>> {
-    return await store.freshAgentIds(db, heartbeatFreshSince(settings, clock()), agentIds)
+    return await store.freshAgentIds(db, freshSince(clock(), settings.heartbeatTimeoutSeconds), agentIds)
   }
 
   async function relatedOf (rec: store.ConversationRecord, tickets: Map<string, string>): Promise<Related | null> {

@@ -1,6 +1,7 @@
 import type { ChatChange, ChatService } from '../chats/service.ts'
 import type { Bus } from '../realtime/bus-events.ts'
-import { byLoad, type RoutingService } from './service.ts'
+import { byLoad } from './rules.ts'
+import type { RoutingService } from './service.ts'
 
 export interface DistributorDeps {
   chats: ChatService

@@ -150,6 +150,16 @@ export async function countAvailable (db: Db, freshSince: number, groupIds?: num
   return Number(row?.n ?? 0)
 }
 
+/** The agent is unavailable from now (the re-offer's transaction, before it moves their chat). */
+export async function markUnavailable (db: Db, agentId: string, at: number): Promise<void> {
+  await db('lc_agent_presence').where({ agent_id: agentId }).update({ status: 'unavailable', updated_at: at })
+}
+
+/** The agent was given a chat now: round robin's last tie-break. */
+export async function markAssigned (db: Db, agentId: string, at: number): Promise<void> {
+  await db('lc_agent_presence').where({ agent_id: agentId }).update({ last_assigned_at: at })
+}
+
 /** Marks available agents whose heartbeat stopped before `staleBefore` unavailable; returns their ids. */
 export async function markStaleUnavailable (db: Db, staleBefore: number, at: number): Promise<string[]> {
   const stale = await db('lc_agent_presence').select('agent_id').where('status', 'available')
@@ -176,11 +186,21 @@ export async function activeCounts (db: Db, agentIds: string[]): Promise<Map<str
   return new Map(rows.map((r: Record<string, unknown>) => [String(r.agent_id), Number(r.n)]))
 }
 
-/**
- * Agents who may be given a chat of `groupId` now: available, fresh, active in the group,
- * Available for N > 0 and below min(N, their limit in the group).
- */
-export async function candidates (db: Db, groupId: number, freshSince: number): Promise<Candidate[]> {
+/** An agent who may take chats of a group now, with what routing computes their capacity and load from. */
+export interface CandidateRow {
+  agentId: string
+  /** Available for N. */
+  availableFor: number
+  /** Their own limit in the group, or null for the group's default. */
+  memberMaxChats: number | null
+  groupMaxChats: number
+  active: number
+  lastChatEndedAt: number | null
+  lastAssignedAt: number | null
+}
+
+/** Agents available with a fresh heartbeat, active in the enabled group `groupId`, with Available for N > 0. */
+export async function candidateRows (db: Db, groupId: number, freshSince: number): Promise<CandidateRow[]> {
   const rows = await db('lc_agent_presence as p')
     .join('lc_group_members as m', 'm.agent_id', 'p.agent_id')
     .join('lc_groups as g', 'g.id', 'm.group_id')
@@ -188,16 +208,15 @@ export async function candidates (db: Db, groupId: number, freshSince: number): 
     .where('m.group_id', groupId).andWhere('m.active', true).andWhere('g.enabled', true)
     .andWhere('p.status', 'available').andWhere('p.heartbeat_at', '>', freshSince).andWhere('p.max_chats', '>', 0)
   const counts = await activeCounts(db, rows.map((r: Record<string, unknown>) => String(r.agent_id)))
-  const out: Candidate[] = []
-  for (const r of rows) {
-    const limit = r.member_max === null ? Number(r.default_max_chats) : Number(r.member_max)
-    const capacity = Math.min(Number(r.max_chats), limit)
-    const active = counts.get(String(r.agent_id)) ?? 0
-    if (active < capacity) {
-      out.push({ agentId: String(r.agent_id), capacity, active, lastChatEndedAt: toMs(r.last_chat_ended_at), lastAssignedAt: toMs(r.last_assigned_at) })
-    }
-  }
-  return out
+  return rows.map((r: Record<string, unknown>) => ({
+    agentId: String(r.agent_id),
+    availableFor: Number(r.max_chats),
+    memberMaxChats: r.member_max === null ? null : Number(r.member_max),
+    groupMaxChats: Number(r.default_max_chats),
+    active: counts.get(String(r.agent_id)) ?? 0,
+    lastChatEndedAt: toMs(r.last_chat_ended_at),
+    lastAssignedAt: toMs(r.last_assigned_at)
+  }))
 }
 
 // ---------------------------------------------------------------- departments, groups, members

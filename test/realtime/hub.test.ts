@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws'
 import type { Message, MessageKind } from '../../plugin/chats/types.ts'
 import type { ImMessage } from '../../plugin/im/types.ts'
 import { memoryBus } from '../../plugin/realtime/bus.ts'
-import type { BusEvent } from '../../plugin/realtime/events.ts'
+import type { BusEvent } from '../../plugin/realtime/bus-events.ts'
 import { type Client, createHub, type Hub } from '../../plugin/realtime/hub.ts'
 
 // The hub on its own (docs/design.md §6): a real in-process bus, sockets that record what

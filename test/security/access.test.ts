@@ -1,7 +1,8 @@
 import t from 'tap'
 import { createSession, sessionCookie } from '../../demo-host/auth.ts'
 import type { RequestLike } from '../../plugin/host/adapter.ts'
-import { loadManifest, type Permission, resolveSettings } from '../../plugin/manifest.ts'
+import { loadManifest } from '../../plugin/manifest.ts'
+import { type Permission, resolveSettings } from '../../plugin/settings.ts'
 import { createAccess } from '../../plugin/security/access.ts'
 import { services } from '../helpers/given.ts'
 

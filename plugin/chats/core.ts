@@ -1,0 +1,161 @@
+import type { Knex } from 'knex'
+import { LC_ERR_CHAT_NOT_FOUND, LC_ERR_CHAT_STATE_CONFLICT, LC_ERR_CHAT_TAKEN } from '../errors.ts'
+import type { HostAdapter } from '../host/adapter.ts'
+import type { Bus } from '../realtime/bus-events.ts'
+import type { RoutingService } from '../routing/service.ts'
+import type { ChatChange, ChatServiceDeps } from './service.ts'
+import * as store from './store.ts'
+import { type Actor, type Chat, type ChatStatus, type Message, openStatuses } from './types.ts'
+
+/**
+ * What every part of the chat service shares (service.ts composes the parts): appending
+ * a message with its seq, writing History, the 409 of a lost race, and telling the bus
+ * and routing after a commit. Every change is one conditional UPDATE plus its History
+ * row in one transaction (DESIGN §4); the bus hears of it only after the commit.
+ */
+
+/** The words of the events the service writes into chats. */
+export const eventTexts = {
+  joined: (name: string) => `${name} joined the chat`,
+  endedBy: (name: string) => `${name} ended the chat`,
+  abandoned: (name: string) => `${name} closed the chat as abandoned`,
+  cancelled: (name: string) => `${name} left before an agent joined`,
+  customerLeft: 'End user has cancelled chat',
+  transferred: (to: string) => `You are being transferred to ${to}; please stay with us`,
+  taken: (name: string) => `${name} took over the chat`,
+  reoffered: 'Connecting you with another agent',
+  // Agents only (kind 'note'): the customer is not there to read them.
+  customerGone: 'Customer left the chat window',
+  customerBack: 'Customer is back',
+  // The scheduled jobs (plugin/jobs): events both sides see.
+  idleEnded: (minutes: number) => `Ended automatically: the customer left ${minutes} minute${minutes === 1 ? '' : 's'} ago`,
+  timedOut: (ref: string, email: string) => `No agent could answer in time, so we have created ticket ${ref} from your question; the team will reply to ${email}`
+}
+
+/** The author of what the service itself writes into a chat (transfers, jobs). */
+export const system: Actor = { kind: 'system', id: null, name: 'Live chat' }
+export const customerOf = (chat: Chat): Actor => ({ kind: 'customer', id: chat.customerUserId, name: chat.customerName })
+export const agentActor = (agent: { id: string, name: string }): Actor => ({ kind: 'agent', id: agent.id, name: agent.name })
+
+export interface ChatCore {
+  db: Knex
+  bus: Bus
+  host: HostAdapter
+  routing: RoutingService
+  clock: () => number
+  maxMessageLength: number
+  /**
+   * Appends a message inside `trx`, taking the chat's next seq in the same UPDATE that
+   * checks the chat is still in `open` (and meets `guard`); undefined when it is not.
+   */
+  append: (trx: Knex.Transaction, chatId: number, author: Actor, kind: Message['kind'], body: string, clientMsgId: string | null,
+    open?: readonly ChatStatus[], guard?: store.Guard) => Promise<Message | undefined>
+  /** One History row, inside the transaction of the change it records. */
+  history: (trx: Knex.Transaction, chatId: number, actor: Actor, action: string, data?: object) => Promise<void>
+  /** The chat (not deleted); throws LC_ERR_CHAT_NOT_FOUND. */
+  load: (chatId: number, trx?: Knex | Knex.Transaction) => Promise<Chat>
+  /** The name of the agent who has the chat now, for a message that names them. */
+  holderName: (chat: Chat) => Promise<string>
+  /** The 409 for a chat someone else got to first: LC_ERR_CHAT_TAKEN naming who has it, else LC_ERR_CHAT_STATE_CONFLICT with its state. */
+  lostRace: (chatId: number, action: string) => Promise<never>
+  onChange: (fn: (change: ChatChange) => Promise<void>) => void
+  /** Tells this instance's change listeners (the distributor), after commit. */
+  changed: (change: ChatChange) => Promise<void>
+  /** After commit: the new message and the chat's new state go out on the bus; returns the chat as it is now. */
+  announce: (chatId: number, message: Message) => Promise<Chat>
+  /** An agent has one chat fewer: round robin's "last chat ended" moves and the distributor may give them another. */
+  freed: (agentId: string, chat: Chat) => Promise<void>
+  /**
+   * After a chat an agent had was closed (abandoned, ended idle): its closing event and
+   * state go out, the agent's lists follow and their capacity is freed for the queue.
+   */
+  closed: (chatId: number, event: Message) => Promise<Chat>
+}
+
+export function createChatCore ({ db, bus, host, routing, clock = Date.now, maxMessageLength }: ChatServiceDeps): ChatCore {
+  const listeners: Array<(change: ChatChange) => Promise<void>> = []
+
+  async function append (trx: Knex.Transaction, chatId: number, author: Actor, kind: Message['kind'], body: string, clientMsgId: string | null,
+    open: readonly ChatStatus[] = openStatuses, guard: store.Guard = {}): Promise<Message | undefined> {
+    const at = clock()
+    // A file or an article the agent sends is an answer too: idle time and re-offer go by it.
+    const answer = author.kind === 'agent' && (kind === 'text' || kind === 'file' || kind === 'kb_share')
+    const seq = await store.reserveSeq(trx, chatId, open, answer ? { agentAnswerAt: at } : {}, guard)
+    if (seq === undefined) return undefined
+    const row = {
+      chat_id: chatId,
+      seq,
+      kind,
+      author_kind: author.kind,
+      author_id: author.id,
+      author_name: author.name,
+      body,
+      client_msg_id: clientMsgId,
+      created_at: at
+    }
+    const id = await store.insertMessage(trx, row)
+    return store.toMessage({ id, ...row })
+  }
+
+  async function history (trx: Knex.Transaction, chatId: number, actor: Actor, action: string, data?: object): Promise<void> {
+    await store.insertHistory(trx, {
+      chat_id: chatId, actor_kind: actor.kind, actor_id: actor.id, actor_name: actor.name, action, data: data ? JSON.stringify(data) : null, created_at: clock()
+    })
+  }
+
+  async function load (chatId: number, trx: Knex | Knex.Transaction = db): Promise<Chat> {
+    const row = await store.getChatRow(trx, chatId)
+    if (!row) throw new LC_ERR_CHAT_NOT_FOUND(String(chatId))
+    return store.toChat(row)
+  }
+
+  async function holderName (chat: Chat): Promise<string> {
+    return (chat.agentId ? (await host.getUser(chat.agentId))?.name : null) ?? 'another agent'
+  }
+
+  async function changed (change: ChatChange): Promise<void> {
+    for (const fn of listeners) await fn(change)
+  }
+
+  async function announce (chatId: number, message: Message): Promise<Chat> {
+    const chat = await load(chatId)
+    await bus.publish({ type: 'chat.message', chatId, message })
+    await bus.publish({ type: 'chat.updated', chat })
+    return chat
+  }
+
+  async function freed (agentId: string, chat: Chat): Promise<void> {
+    await routing.chatEnded(agentId)
+    await changed({ kind: 'freed', agentId, chat })
+  }
+
+  return {
+    db,
+    bus,
+    host,
+    routing,
+    clock,
+    maxMessageLength,
+    append,
+    history,
+    load,
+    holderName,
+    async lostRace (chatId, action) {
+      const chat = await load(chatId)
+      if (chat.agentId) throw new LC_ERR_CHAT_TAKEN(await holderName(chat))
+      throw new LC_ERR_CHAT_STATE_CONFLICT(chat.status, action)
+    },
+    onChange (fn) { listeners.push(fn) },
+    changed,
+    announce,
+    freed,
+    async closed (chatId, event) {
+      const chat = await announce(chatId, event)
+      if (chat.agentId) {
+        await bus.publish({ type: 'agent.chats', agentId: chat.agentId, chatId })
+        await freed(chat.agentId, chat)
+      }
+      return chat
+    }
+  }
+}

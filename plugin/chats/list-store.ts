@@ -1,0 +1,211 @@
+import type { Knex } from 'knex'
+import { getDialect, toMs } from '../db/index.ts'
+import { type Db, type LcChatRow, oldestFirst } from './store.ts'
+import type { ChatStatus } from './types.ts'
+
+/**
+ * The reads behind the console's tabs and lists, the customer's place in line and the
+ * customer panel: no rules, no writes. Deleted chats are left out of every one of them
+ * but Deleted Items (`deleted: true`) and the started-chats count.
+ */
+
+// ---------------------------------------------------------------- the queue and the Transferred tab
+
+function inGroups (q: Knex.QueryBuilder, groups: number[] | 'all'): Knex.QueryBuilder {
+  if (groups === 'all') return q
+  return q.andWhere((w) => { w.whereNull('group_id'); if (groups.length > 0) w.orWhereIn('group_id', groups) })
+}
+
+/** Queued chats, oldest first: the order agents take them and customers wait in. `which` picks the Queue or the Transferred tab. */
+export async function queuedChats (db: Db, opts: { groups?: number[] | 'all', which?: 'queue' | 'transferred' | 'waiting', forAgent?: string, limit?: number } = {}): Promise<LcChatRow[]> {
+  const q = inGroups(db<LcChatRow>('lc_chats').where('status', 'queued').whereNull('deleted_at'), opts.groups ?? 'all')
+  if (opts.which === 'queue') q.whereNull('transferred_at')
+  if (opts.which === 'transferred') {
+    q.whereNotNull('transferred_at')
+    if (opts.forAgent !== undefined) {
+      const me = opts.forAgent
+      // Waiting for me, or for anyone in a group of mine (the group filter above).
+      q.andWhere((w) => { w.whereNull('transferred_to').orWhere('transferred_to', me) })
+    }
+  }
+  // Customers wait in line with everyone not held for one named agent.
+  if (opts.which === 'waiting') q.whereNull('transferred_to')
+  return await q.orderBy([...oldestFirst]).limit(opts.limit ?? 500)
+}
+
+/** The oldest queued chats of a group that distribution may hand out (not held for a named agent). */
+export async function nextQueued (db: Db, groupId: number, limit: number): Promise<LcChatRow[]> {
+  return await db<LcChatRow>('lc_chats').where({ status: 'queued', group_id: groupId }).whereNull('deleted_at').whereNull('transferred_to')
+    .orderBy([...oldestFirst]).limit(limit)
+}
+
+/** How many customers wait ahead of this one in its group (queued earlier, or at the same ms with a lower id). */
+export async function countAhead (db: Db, chat: { id: number, queuedAt: number, groupId: number | null }): Promise<number> {
+  const q = db('lc_chats').where('status', 'queued').whereNull('deleted_at').whereNull('transferred_to')
+  if (chat.groupId === null) q.whereNull('group_id')
+  else q.andWhere('group_id', chat.groupId)
+  const row = await q.andWhere((w) => { w.where('queued_at', '<', chat.queuedAt).orWhere((w2) => { w2.where('queued_at', chat.queuedAt).andWhere('id', '<', chat.id) }) })
+    .count({ n: '*' }).first()
+  return Number(row?.n ?? 0)
+}
+
+export async function countQueued (db: Db, groups: number[] | 'all', which: 'queue' | 'transferred', forAgent?: string): Promise<number> {
+  const q = inGroups(db('lc_chats').where('status', 'queued').whereNull('deleted_at'), groups)
+  if (which === 'queue') q.whereNull('transferred_at')
+  else {
+    q.whereNotNull('transferred_at')
+    if (forAgent !== undefined) q.andWhere((w) => { w.whereNull('transferred_to').orWhere('transferred_to', forAgent) })
+  }
+  const row = await q.count({ n: '*' }).first()
+  return Number(row?.n ?? 0)
+}
+
+/** Average time (ms) the group's recent chats waited before an agent took them; null without history. */
+export async function recentQueueTime (db: Db, groupId: number | null, since: number, sample = 20): Promise<number | null> {
+  const q = db('lc_chats').select('queued_at', 'assigned_at').whereNotNull('assigned_at').andWhere('assigned_at', '>', since).whereNull('transferred_at')
+  if (groupId === null) q.whereNull('group_id')
+  else q.andWhere('group_id', groupId)
+  const rows = await q.orderBy('assigned_at', 'desc').limit(sample)
+  if (rows.length === 0) return null
+  const waits = rows.map((r: Record<string, unknown>) => Math.max(0, toMs(r.assigned_at)! - toMs(r.queued_at)!))
+  return waits.reduce((a: number, b: number) => a + b, 0) / waits.length
+}
+
+// ---------------------------------------------------------------- an agent's and a customer's chats
+
+export async function agentChats (db: Db, agentId: string, statuses: readonly ChatStatus[], limit = 50): Promise<LcChatRow[]> {
+  return await db<LcChatRow>('lc_chats').where('agent_id', agentId).whereIn('status', statuses).whereNull('deleted_at')
+    .orderBy('id', 'desc').limit(limit)
+}
+
+/**
+ * A customer's chats: by host user when signed in, else by email, case-insensitively as
+ * MySQL's collation compares it, so SQLite compares (and indexes) it NOCASE.
+ */
+function ofCustomer (db: Db, q: Knex.QueryBuilder, who: { userId: string | null, email: string }): Knex.QueryBuilder {
+  q.whereNull('deleted_at')
+  if (who.userId !== null) q.andWhere('customer_user_id', who.userId)
+  else q.andWhereRaw(getDialect(db) === 'sqlite' ? 'customer_email = ? collate nocase' : 'customer_email = ?', [who.email])
+  return q
+}
+
+/** One column `s<i>` per time: how many of the rows read were created at or after it. */
+function createdSince (db: Db, since: number[]): Knex.Raw[] {
+  return since.map((at, i) => db.raw(`sum(case when created_at >= ? then 1 else 0 end) as s${i}`, [at]))
+}
+
+/** Chats created since each of the given times, deleted ones included: they were started all the same. */
+export async function countStartedSince (db: Db, since: number[]): Promise<number[]> {
+  if (since.length === 0) return []
+  const sums = createdSince(db, since)
+  const row: Record<string, unknown> | undefined = await db('lc_chats').select(...sums).where('created_at', '>=', Math.min(...since)).first()
+  return since.map((_, i) => Number(row?.[`s${i}`] ?? 0))
+}
+
+export async function customerChatIds (db: Db, who: { userId: string | null, email: string }): Promise<number[]> {
+  return (await ofCustomer(db, db('lc_chats').select('id'), who)).map((r: { id: number }) => Number(r.id))
+}
+
+/**
+ * One customer's chats, newest first (ids below `beforeId` only, when given), with how many
+ * there are in all and how many were created at or after each of `since`.
+ */
+export async function customerChats (db: Db, who: { userId: string | null, email: string }, opts: { limit: number, beforeId?: number, since: number[] }): Promise<{ rows: LcChatRow[], total: number, since: number[] }> {
+  const match = (q: Knex.QueryBuilder): Knex.QueryBuilder => {
+    ofCustomer(db, q, who)
+    if (opts.beforeId !== undefined) q.andWhere('id', '<', opts.beforeId)
+    return q
+  }
+  const rows = await match(db<LcChatRow>('lc_chats').select('*')).orderBy('id', 'desc').limit(opts.limit)
+  const sums = createdSince(db, opts.since)
+  const counts: Record<string, unknown> = await match(db('lc_chats').select(db.raw('count(*) as n'), ...sums)).first()
+  return { rows, total: Number(counts?.n ?? 0), since: opts.since.map((_, i) => Number(counts?.[`s${i}`] ?? 0)) }
+}
+
+// ---------------------------------------------------------------- chat lists (My and Global Live Chats, Deleted Items)
+
+export type ListSortColumn = 'status' | 'user' | 'group' | 'started' | 'queue' | 'idle' | 'messages' | 'agent' | 'deleted'
+
+export interface ListQuery {
+  statuses: readonly ChatStatus[]
+  groups: number[] | 'all'
+  /** Chats of no group (one shared queue) too; false once the list is narrowed to groups. */
+  ungrouped?: boolean
+  agentId?: string
+  /** With `groups` narrowed: this agent's own chats too, whatever their group (Deleted Items). */
+  orAgentId?: string
+  /** Deleted Items: deleted chats only, instead of leaving them out. */
+  deleted?: boolean
+  /** The search box (plugin/search): only chats whose ids this subquery selects. */
+  matching?: Knex.QueryBuilder
+  /** Queued chats only: true for transfers (the Transferred tab), false for the Queue tab. */
+  transferred?: boolean
+  /** With `transferred`: held for this agent or for anyone in the group. */
+  forAgent?: string
+  sort: ListSortColumn
+  dir: 'asc' | 'desc'
+  /** Group or agent ids in the order of their names, for those sorts: the names are not in lc_chats. */
+  rank?: Array<number | string>
+  /** The time idle and queue time are measured at. */
+  now: number
+  limit: number
+}
+
+const statusOrder = "CASE status WHEN 'queued' THEN 0 WHEN 'active' THEN 1 WHEN 'ended' THEN 2 WHEN 'abandoned' THEN 3 ELSE 4 END"
+// Idle counts from the agent's last message, or from assignment when they have not written.
+const idleFrom = 'COALESCE(last_agent_message_at, assigned_at)'
+
+/**
+ * One page of a chat list, sorted in SQL. Every sort ends on idle time in the same
+ * direction (least idle first ascending, as the product's lists sort: docs/features.md), then on id, so the order
+ * is total and stable. Chats without idle time (never assigned) count as least idle.
+ */
+export async function listChats (db: Db, query: ListQuery): Promise<LcChatRow[]> {
+  const q = db<LcChatRow>('lc_chats').whereIn('status', [...query.statuses])
+  if (query.deleted === true) q.whereNotNull('deleted_at')
+  else q.whereNull('deleted_at')
+  const { groups, ungrouped = true, orAgentId } = query
+  if (groups !== 'all' || !ungrouped) {
+    q.andWhere((w) => {
+      w.whereRaw('1 = 0')
+      if (ungrouped) w.orWhereNull('group_id')
+      if (groups === 'all') w.orWhereNotNull('group_id')
+      else if (groups.length > 0) w.orWhereIn('group_id', groups)
+      if (orAgentId !== undefined) w.orWhere('agent_id', orAgentId)
+    })
+  }
+  if (query.agentId !== undefined) q.andWhere('agent_id', query.agentId)
+  if (query.matching !== undefined) q.whereIn('id', query.matching)
+  if (query.transferred === true) {
+    q.whereNotNull('transferred_at')
+    if (query.forAgent !== undefined) {
+      const me = query.forAgent
+      q.andWhere((w) => { w.whereNull('transferred_to').orWhere('transferred_to', me) })
+    }
+  }
+  if (query.transferred === false) q.whereNull('transferred_at')
+  const dir = query.dir === 'desc' ? 'desc' : 'asc'
+  const back = dir === 'asc' ? 'desc' : 'asc'
+  const byIdle = (d: 'asc' | 'desc', r: 'asc' | 'desc'): void => {
+    q.orderByRaw(`CASE WHEN ${idleFrom} IS NULL THEN 0 ELSE 1 END ${d}`)
+    q.orderByRaw(`${idleFrom} ${r}`)
+  }
+  const ranked = (column: 'group_id' | 'agent_id'): void => {
+    const rank = query.rank ?? []
+    if (rank.length === 0) { q.orderBy(column, dir); return }
+    q.orderByRaw(`CASE ${column} ${rank.map(() => 'WHEN ? THEN ?').join(' ')} ELSE ? END ${dir}`, [...rank.flatMap((id, i) => [id, i]), rank.length])
+  }
+  switch (query.sort) {
+    case 'status': q.orderByRaw(`${statusOrder} ${dir}`); break
+    case 'user': q.orderByRaw(`LOWER(customer_name) ${dir}`).orderByRaw(`LOWER(customer_email) ${dir}`); break
+    case 'group': ranked('group_id'); break
+    case 'agent': ranked('agent_id'); break
+    case 'started': q.orderBy('created_at', dir); break
+    case 'queue': q.orderByRaw(`COALESCE(assigned_at, ?) - COALESCE(queued_at, created_at) ${dir}`, [query.now]); break
+    case 'messages': q.orderBy('message_count', dir); break
+    case 'deleted': q.orderBy('deleted_at', dir); break
+    case 'idle': break
+  }
+  byIdle(dir, back)
+  return await q.orderBy('id', dir).limit(query.limit)
+}

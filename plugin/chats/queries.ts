@@ -1,0 +1,90 @@
+import type { ChatCore } from './core.ts'
+import * as lists from './list-store.ts'
+import type { ChatService } from './service.ts'
+import * as store from './store.ts'
+import { ChatStatus, queueGroups } from './types.ts'
+
+const dayMs = 86_400_000
+
+/**
+ * What the console's tabs and lists, the customer's waiting screen and the customer panel
+ * read of chats. Nothing here changes a chat; who may see which groups is the caller's
+ * (or queueGroups') to decide.
+ */
+export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queue' | 'transferred' | 'counts' | 'nextQueued' | 'queuePosition' |
+'queuePositions' | 'recentQueueTime' | 'list' | 'agentChats' | 'history' | 'customerChats' | 'customerChatIds' | 'startedSince'> {
+  return {
+    async queue (scope) {
+      return (await lists.queuedChats(db, { groups: queueGroups(scope), which: 'queue' })).map(store.toChat)
+    },
+
+    async transferred (scope) {
+      // A supervisor sees every transfer in their groups, not only those waiting for them.
+      return (await lists.queuedChats(db, { groups: queueGroups(scope), which: 'transferred', forAgent: scope.supervise ? undefined : scope.id })).map(store.toChat)
+    },
+
+    async counts (scope) {
+      const groups = queueGroups(scope)
+      const [queue, transferred] = await Promise.all([
+        lists.countQueued(db, groups, 'queue'),
+        lists.countQueued(db, groups, 'transferred', scope.supervise ? undefined : scope.id)
+      ])
+      return { queue, transferred }
+    },
+
+    async nextQueued (groupId, limit = 50) {
+      return (await lists.nextQueued(db, groupId, limit)).map(store.toChat)
+    },
+
+    async queuePosition (chat) {
+      if (chat.status !== ChatStatus.queued || chat.queuedAt === null || chat.transferredTo !== null) return undefined
+      return await lists.countAhead(db, { id: chat.id, queuedAt: chat.queuedAt, groupId: chat.groupId })
+    },
+
+    async queuePositions () {
+      const rows = await lists.queuedChats(db, { which: 'waiting', limit: 10000 })
+      const seen = new Map<number | null, number>()
+      const out = new Map<number, number>()
+      for (const r of rows) {
+        const group = r.group_id === null ? null : Number(r.group_id)
+        const ahead = seen.get(group) ?? 0
+        out.set(Number(r.id), ahead)
+        seen.set(group, ahead + 1)
+      }
+      return out
+    },
+
+    async recentQueueTime (groupId) {
+      return await lists.recentQueueTime(db, groupId, clock() - dayMs)
+    },
+
+    async list (query) {
+      return (await lists.listChats(db, { ...query, now: query.now ?? clock() })).map(store.toChat)
+    },
+
+    async agentChats (agentId, which) {
+      const statuses = which === 'active' ? [ChatStatus.active] : [ChatStatus.ended, ChatStatus.abandoned]
+      return (await lists.agentChats(db, agentId, statuses)).map(store.toChat)
+    },
+
+    async history (chatId) {
+      return await store.historyOf(db, chatId)
+    },
+
+    async customerChats (customer, opts = {}) {
+      const now = clock()
+      const { rows, total, since } = await lists.customerChats(db, customer, {
+        limit: opts.limit ?? 50, beforeId: opts.before, since: [7, 30, 90].map((d) => now - d * dayMs)
+      })
+      return { chats: rows.map(store.toChat), counts: { last7: since[0]!, last30: since[1]!, last90: since[2]!, all: total } }
+    },
+
+    async customerChatIds (customer) {
+      return await lists.customerChatIds(db, customer)
+    },
+
+    async startedSince (since) {
+      return await lists.countStartedSince(db, since)
+    }
+  }
+}

@@ -1,0 +1,164 @@
+import { transact } from '../db/index.ts'
+import { type ChatCore, customerOf, eventTexts, system } from './core.ts'
+import type { ChatService, QueueTimeoutResult } from './service.ts'
+import * as store from './store.ts'
+import * as sweepStore from './sweep-store.ts'
+import { type Chat, ChatStatus } from './types.ts'
+
+/** Rolls a re-offer back when the agent answered between the job's read and its UPDATE. */
+const answeredMeanwhile = new Error('answered meanwhile')
+
+/**
+ * What the scheduled jobs (DESIGN §7, plugin/jobs) and the customer's windows do to chats:
+ * re-offer, customer presence, idle end and queue timeout. Each change is a conditional
+ * UPDATE that repeats the job's read, so of instances running a job at once one changes
+ * each chat, and a person's own change in between wins.
+ */
+export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswered' | 'customerSeen' | 'markCustomersGone' | 'endIdleChats' |
+'timeOutQueuedChats' | 'timeoutTicket'> {
+  const { db, bus, routing, clock, append, history, load } = core
+
+  return {
+    async reofferUnanswered (afterMs) {
+      const before = clock() - afterMs
+      const out: Array<{ agentId: string, chat: Chat }> = []
+      for (const row of await sweepStore.unansweredAssignments(db, before)) {
+        const agentId = row.agent_id!
+        const event = await transact(db, async (trx) => {
+          // Presence first (the lock order everywhere), so no drain can hand the chat straight back.
+          await routing.markUnavailable(trx, agentId)
+          const n = await store.transition(trx, row.id, [ChatStatus.active], { status: ChatStatus.queued, agent_id: null, auto_assigned: false, assigned_at: null, agent_read_seq: 0 },
+            { agent_id: agentId, assigned_at: row.assigned_at ?? undefined, unanswered: true })
+          // Answered meanwhile: undo the presence change with the rest.
+          if (n === 0) throw answeredMeanwhile
+          const event = await append(trx, row.id, system, 'event', eventTexts.reoffered, null, [ChatStatus.queued])
+          await history(trx, row.id, system, 'reoffered', { agent: agentId, afterMs })
+          return event!
+        }).catch((err: unknown) => { if (err === answeredMeanwhile) return undefined; throw err })
+        if (!event) continue
+        await bus.publish({ type: 'presence.changed', agentId })
+        const chat = await core.announce(row.id, event)
+        await bus.publish({ type: 'agent.chats', agentId, chatId: chat.id })
+        await bus.publish({ type: 'queue.changed', groupId: chat.groupId })
+        out.push({ agentId, chat })
+      }
+      for (const row of await sweepStore.staleTransfers(db, before)) {
+        const n = await store.transition(db, row.id, [ChatStatus.queued], { transferred_to: null }, { transferableTo: row.transferred_to! })
+        if (n === 0) continue
+        const chat = await load(row.id)
+        await bus.publish({ type: 'chat.updated', chat })
+        await bus.publish({ type: 'queue.changed', groupId: chat.groupId })
+        await bus.publish({ type: 'agent.notice', agentId: row.transferred_to!, level: 'warning', text: `A chat transferred to you from ${chat.customerName} was not accepted in time and went to the whole group` })
+        await core.changed({ kind: 'queued', chat })
+      }
+      // The re-offered chats are the caller's to route: their agents must be marked unavailable first.
+      return out
+    },
+
+    async customerSeen (chatIds, opts = {}) {
+      const at = clock()
+      // The refresh comes first: once it is committed the customer-gone job can no longer
+      // mark the chat, so a mark it made just before is seen and cleared below.
+      await sweepStore.touchCustomerSeen(db, chatIds, at, { staleBefore: opts.staleAfterMs === undefined ? undefined : at - opts.staleAfterMs, keepGone: opts.leaving })
+      if (opts.leaving) return
+      for (const chatId of await sweepStore.goneChatIds(db, chatIds)) {
+        const back = await db.transaction(async (trx) => {
+          if (await sweepStore.clearCustomerGone(trx, chatId, at) === 0) return undefined
+          const chat = await load(chatId, trx)
+          const note = await append(trx, chatId, system, 'note', eventTexts.customerBack, null, [ChatStatus.active])
+          await history(trx, chatId, customerOf(chat), 'customer_back')
+          return note
+        })
+        if (back) await core.announce(chatId, back)
+      }
+    },
+
+    async markCustomersGone (afterMs) {
+      const at = clock()
+      const before = at - afterMs
+      let marked = 0
+      for (const row of await sweepStore.goneCustomers(db, before)) {
+        const chatId = Number(row.id)
+        const note = await db.transaction(async (trx) => {
+          if (await sweepStore.markCustomerGone(trx, chatId, before, at) === 0) return undefined
+          const appended = await append(trx, chatId, system, 'note', eventTexts.customerGone, null, [ChatStatus.active])
+          await history(trx, chatId, customerOf(store.toChat(row)), 'customer_gone', { afterSeconds: Math.round(afterMs / 1000) })
+          return appended
+        })
+        if (!note) continue
+        marked++
+        await core.announce(chatId, note)
+      }
+      return marked
+    },
+
+    async endIdleChats (afterMs, stillOurs) {
+      const at = clock()
+      const goneBefore = at - afterMs
+      let ended = 0
+      for (const row of await sweepStore.idleChats(db, goneBefore)) {
+        if (stillOurs && !await stillOurs()) break
+        const chatId = Number(row.id)
+        // When the customer's window was last known open: they left then.
+        const leftMinutes = Math.max(1, Math.round((at - Number(row.customer_seen_at ?? row.created_at)) / 60_000))
+        const event = await db.transaction(async (trx) => {
+          if (await sweepStore.endIdle(trx, chatId, goneBefore, { status: ChatStatus.ended, ended_at: at, ended_by: 'system' }) === 0) return undefined
+          const appended = await append(trx, chatId, system, 'event', eventTexts.idleEnded(leftMinutes), null, [ChatStatus.ended])
+          await history(trx, chatId, system, 'idle_ended', { leftMinutes, afterMinutes: Math.round(afterMs / 60_000) })
+          return appended
+        })
+        if (!event) continue
+        ended++
+        await core.closed(chatId, event)
+      }
+      return ended
+    },
+
+    async timeOutQueuedChats (afterMs, offer, stillOurs) {
+      const at = clock()
+      const out: QueueTimeoutResult = { closed: 0, withdrawn: 0, failed: [] }
+      for (const row of await sweepStore.queuedSince(db, at - afterMs)) {
+        if (stillOurs && !await stillOurs()) break
+        const chat = store.toChat(row)
+        // The ticket comes first, from everything the customer wrote, so nothing is lost
+        // even when they closed the window; a help desk that cannot make it leaves the chat queued.
+        const text = (await store.messagesBetween(db, chat.id, 0)).filter((m) => m.author_kind === 'customer' && m.kind === 'text').map((m) => m.body).join('\n\n')
+        let ticket: { ref: string }
+        try {
+          ticket = await offer.ticketFor(chat, text || chat.question)
+        } catch (err) {
+          out.failed.push({ chatId: chat.id, error: (err as Error).message, cause: err })
+          continue
+        }
+        const waitedMinutes = Math.round((at - (chat.queuedAt ?? chat.createdAt)) / 60_000)
+        const event = await db.transaction(async (trx) => {
+          if (await sweepStore.timeOutQueued(trx, chat.id, row.queued_at!, { status: ChatStatus.cancelled, ended_at: at, ended_by: 'system' }) === 0) return undefined
+          const appended = await append(trx, chat.id, system, 'event', eventTexts.timedOut(ticket.ref, chat.customerEmail), null, [ChatStatus.cancelled])
+          await history(trx, chat.id, system, 'queue_timed_out', { waitedMinutes, afterMinutes: Math.round(afterMs / 60_000), ticket: ticket.ref })
+          return appended
+        })
+        if (!event) {
+          // Taken, left or transferred between the ticket and the UPDATE: the ticket goes back.
+          try {
+            await offer.withdraw(chat, ticket.ref)
+            out.withdrawn++
+          } catch (err) {
+            out.failed.push({ chatId: chat.id, error: `${ticket.ref} could not be withdrawn: ${(err as Error).message}`, cause: err })
+          }
+          continue
+        }
+        out.closed++
+        const closed = await core.announce(chat.id, event)
+        await bus.publish({ type: 'queue.changed', groupId: closed.groupId })
+      }
+      return out
+    },
+
+    async timeoutTicket (chat) {
+      if (chat.status !== ChatStatus.cancelled || chat.endedBy !== 'system') return null
+      const row = (await store.historyOf(db, chat.id)).find((h) => h.action === 'queue_timed_out')
+      const data = row?.data ? JSON.parse(row.data) as { ticket?: unknown } : {}
+      return typeof data.ticket === 'string' ? data.ticket : null
+    }
+  }
+}

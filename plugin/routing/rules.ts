@@ -1,0 +1,49 @@
+import type { Candidate, Group, Membership } from './store.ts'
+
+/**
+ * The routing rules that need no database, each written once: the console, the admin
+ * pages and instant messages judge "here" and "how many chats" by these, as routing does.
+ */
+
+/** The limit of an agent who belongs to no group yet (a fresh install, a supervisor). */
+export const defaultChatLimit = 4
+
+/**
+ * The heartbeatTimeoutSeconds setting's rule: heartbeats after this time are fresh. An
+ * agent counts as here only while an open console keeps their heartbeat fresh.
+ */
+export function freshSince (now: number, timeoutSeconds: number): number {
+  return now - timeoutSeconds * 1000
+}
+
+/** Whether a heartbeat is fresh now (freshSince); never for an agent who has sent none. */
+export function isFresh (heartbeatAt: number | null, now: number, timeoutSeconds: number): boolean {
+  return heartbeatAt !== null && heartbeatAt > freshSince(now, timeoutSeconds)
+}
+
+/** An agent's limit in one group: their own, else the group's default. */
+export function limitIn (member: Pick<Membership, 'maxChats'>, group: Pick<Group, 'defaultMaxChats'>): number {
+  return member.maxChats ?? group.defaultMaxChats
+}
+
+/** An agent's limit: the highest of their limits in the enabled groups they belong to, else defaultChatLimit. */
+export function agentLimit (memberships: Membership[], groups: Map<number, Group>): number {
+  const limits = memberships.flatMap((m) => {
+    const group = groups.get(m.groupId)
+    return group?.enabled ? [limitIn(m, group)] : []
+  })
+  return limits.length > 0 ? Math.max(...limits) : defaultChatLimit
+}
+
+/**
+ * Round robin's order (docs/features.md, distribution methods): lowest share of capacity
+ * in use (compared without floating point), then fewest active chats, then the earliest
+ * "last chat ended", then the earliest last assignment, then agent id so the order is total.
+ */
+export function byLoad (a: Candidate, b: Candidate): number {
+  return (a.active * b.capacity - b.active * a.capacity) ||
+    (a.active - b.active) ||
+    ((a.lastChatEndedAt ?? 0) - (b.lastChatEndedAt ?? 0)) ||
+    ((a.lastAssignedAt ?? 0) - (b.lastAssignedAt ?? 0)) ||
+    (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0)
+}
