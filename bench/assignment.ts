@@ -75,8 +75,8 @@ async function main (): Promise<number> {
   cleanups.push(async () => { await bus.close() })
   const drainErrors: string[] = []
   // A long heartbeat timeout: no console beats here, and the setup must not go stale on a slow machine.
-  const routing = createRoutingService({ db: knex, bus, heartbeatTimeoutSeconds: 600 })
-  const chats = createChatService({ db: knex, bus, host: sqlHost(knex, manifest.host), routing, maxMessageLength: 10000 })
+  const routing = createRoutingService({ db: knex, bus, settings: { heartbeatTimeoutSeconds: 600 } })
+  const chats = createChatService({ db: knex, bus, host: sqlHost(knex, manifest.host), routing, settings: { maxMessageLength: 10000 } })
   // The distributor hands out chats through chats.assignChat: time each successful hand-out.
   const assignedAt = new Map<number, number>()
   const assign = chats.assignChat
@@ -89,7 +89,7 @@ async function main (): Promise<number> {
     chats,
     routing,
     bus,
-    reofferSeconds: 600,
+    settings: { reofferSeconds: 600 },
     log: {
       error: (obj, msg) => {
         const err = (obj as { err?: { code?: string, message?: string } }).err

@@ -80,7 +80,7 @@ interface Staff { id: string, name: string, groupId: number }
 interface Plan { id: number, index: number, messages: number, agent: Staff, active: boolean }
 
 async function staff (knex: Knex): Promise<Map<string, Staff>> {
-  const routing = createRoutingService({ db: knex, bus: memoryBus(), heartbeatTimeoutSeconds: 60 })
+  const routing = createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 60 } })
   const out = new Map<string, Staff>()
   for (const username of AGENTS) {
     const user = await knex('users').where({ username }).first('id', 'name')
@@ -309,10 +309,10 @@ async function main (): Promise<number> {
   const manifest = loadManifest()
   const settings = resolveSettings(manifest, {})
   const host = sqlHost(knex, manifest.host)
-  const routing = createRoutingService({ db: knex, bus: memoryBus(), heartbeatTimeoutSeconds: settings.heartbeatTimeoutSeconds })
-  const chats = createChatService({ db: knex, bus: memoryBus(), host, routing, maxMessageLength: settings.maxMessageLength })
+  const routing = createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: settings.heartbeatTimeoutSeconds } })
+  const chats = createChatService({ db: knex, bus: memoryBus(), host, routing, settings: { maxMessageLength: settings.maxMessageLength } })
   const views = createViews()
-  const consoleViews = createConsoleViews({ base: '/livechat', chats, routing, host, views, purgeAfterDays: settings.purgeAfterDays })
+  const consoleViews = createConsoleViews({ base: '/livechat', chats, routing, host, views, settings: { purgeAfterDays: settings.purgeAfterDays } })
   const me = (await host.findUsers(AGENT)).find((u) => u.username === AGENT)!
   const scope = await createAccess({ host, settings, routing }).scopeOf(me, permissionsFor(settings, me.roles))
 

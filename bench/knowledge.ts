@@ -99,7 +99,7 @@ async function main (): Promise<void> {
     updated_at: now
   })))
   const alice = await knex('users').where({ username: 'alice' }).first('id', 'name')
-  const routing = createRoutingService({ db: knex, bus: memoryBus(), heartbeatTimeoutSeconds: 60 })
+  const routing = createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 60 } })
   const groups = await routing.agentGroups(String(alice.id))
   const groupId = groups.activeIn[0]!
   const firstChat = Number((await knex('lc_chats').max({ id: 'id' }).first())?.id ?? 0) + 1
@@ -129,7 +129,7 @@ async function main (): Promise<void> {
   console.log(`fill (${ARTICLES} articles, ${TICKETS} tickets, ${RESOLUTIONS} resolutions): ${fmt((performance.now() - fillStart) / 1000, 1)} s`)
 
   const host = sqlHost(knex, manifest.host as unknown as HostMapping)
-  const chats = createChatService({ db: knex, bus: memoryBus(), host, routing, maxMessageLength: 10_000 })
+  const chats = createChatService({ db: knex, bus: memoryBus(), host, routing, settings: { maxMessageLength: 10_000 } })
   const comments = createCommentService({ db: knex, bus: memoryBus(), chats })
   const scope: AgentScope = { id: String(alice.id), name: String(alice.name), activeIn: groups.activeIn, visible: groups.memberOf, supervise: false }
 

@@ -286,7 +286,7 @@ const seqsIn = (html: string): number[] => [...html.matchAll(/data-seq="(\d+)"/g
  * chat of the run; the seeded desk has carol in level 2 and a limit of 4.
  */
 async function staffSupport (knex: Knex): Promise<void> {
-  const routing = createRoutingService({ db: knex, bus: memoryBus(), heartbeatTimeoutSeconds: 60 })
+  const routing = createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 60 } })
   const l1 = (await routing.groups()).find((g) => g.name === 'Support L1')!
   for (const username of AGENTS) {
     const user = await knex('users').where({ username }).first('id')

@@ -169,7 +169,7 @@ async function connect (url: string, headers: Record<string, string>, label: str
 
 /** The three agents work Support L1 (where the portal's chats start) with room for every live chat. */
 async function staffSupport (knex: Knex): Promise<void> {
-  const routing = createRoutingService({ db: knex, bus: memoryBus(), heartbeatTimeoutSeconds: 60 })
+  const routing = createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 60 } })
   const l1 = (await routing.groups()).find((g) => g.name === 'Support L1')!
   for (const username of AGENTS) {
     const user = await knex('users').where({ username }).first('id')
@@ -285,9 +285,9 @@ async function main (): Promise<number> {
 
   // The purge exactly as the job runs it, on the same knex pool the plugin serves live chats from.
   const bus = memoryBus()
-  const routing = createRoutingService({ db: db.knex, bus, heartbeatTimeoutSeconds: 60 })
-  const chats = createChatService({ db: db.knex, bus, host: sqlHost(db.knex, manifest.host), routing, maxMessageLength: 10_000 })
-  const files = createFileService({ db: db.knex, chats, base: '/livechat', dir: uploadDir, maxFileBytes: defaults.maxFileBytes, allowedTypes: defaults.allowedFileTypes })
+  const routing = createRoutingService({ db: db.knex, bus, settings: { heartbeatTimeoutSeconds: 60 } })
+  const chats = createChatService({ db: db.knex, bus, host: sqlHost(db.knex, manifest.host), routing, settings: { maxMessageLength: 10_000 } })
+  const files = createFileService({ db: db.knex, chats, base: '/livechat', dir: uploadDir, settings: { maxFileBytes: defaults.maxFileBytes, allowedFileTypes: defaults.allowedFileTypes } })
   const purge = createPurge({ db: db.knex, files, clock: Date.now, afterDays: defaults.purgeAfterDays, batchSize: BATCH, targetMs: TARGET_MS, restRatio: REST })
 
   await fixedRate(pairs, (ms) => ms > 2000)

@@ -32,7 +32,7 @@ const replies: Array<{ group: string | null, title: string, shortcut: string, bo
  * service, once, while there are none: a desk's later changes stay.
  */
 export async function seedCanned (knex: Knex, userIds: Map<string, number>): Promise<void> {
-  const routing = createRoutingService({ db: knex, bus: memoryBus(), heartbeatTimeoutSeconds: 60 })
+  const routing = createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 60 } })
   const canned = createCannedService({ db: knex, routing })
   if (!await canned.isEmpty()) return
   const groups = await routing.groups()

@@ -17,8 +17,8 @@ import { createRoutingService } from '../plugin/routing/service.ts'
  */
 export async function seedCustom (knex: Knex): Promise<void> {
   const bus = memoryBus()
-  const routing = createRoutingService({ db: knex, bus, heartbeatTimeoutSeconds: 60 })
-  const chats = createChatService({ db: knex, bus, host: sqlHost(knex, loadManifest().host), routing, maxMessageLength: 5000 })
+  const routing = createRoutingService({ db: knex, bus, settings: { heartbeatTimeoutSeconds: 60 } })
+  const chats = createChatService({ db: knex, bus, host: sqlHost(knex, loadManifest().host), routing, settings: { maxMessageLength: 5000 } })
   const fields = createFieldService({ db: knex, chats })
   const events = createManualEventService({ db: knex, chats })
   if ((await fields.list()).length === 0) {

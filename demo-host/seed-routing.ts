@@ -11,7 +11,7 @@ import { createRoutingService } from '../plugin/routing/service.ts'
  */
 export async function seedRouting (knex: Knex, userIds: Map<string, number>): Promise<void> {
   if (await knex('lc_departments').first('id')) return
-  const routing = createRoutingService({ db: knex, bus: memoryBus(), heartbeatTimeoutSeconds: 60 })
+  const routing = createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 60 } })
   const id = (username: string): string => String(userIds.get(username))
 
   const support = await routing.createDepartment({ name: 'Support', sortOrder: 1 })

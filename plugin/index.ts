@@ -1,20 +1,12 @@
 import { resolve } from 'node:path'
-import cookie from '@fastify/cookie'
-import csrf from '@fastify/csrf-protection'
-import formbody from '@fastify/formbody'
-import multipart from '@fastify/multipart'
-import helmet from '@fastify/helmet'
-import rateLimit from '@fastify/rate-limit'
-import fastifyStatic from '@fastify/static'
-import view from '@fastify/view'
-import websocket from '@fastify/websocket'
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Knex } from 'knex'
 import { adminRoutes } from './admin/routes.ts'
 import { createAnswers } from './web/answers.ts'
 import { cannedRoutes } from './canned/routes.ts'
 import { createCannedService } from './canned/service.ts'
 import { createChatService } from './chats/service.ts'
+import type { AgentScope, Message } from './chats/types.ts'
 import { registerCommentProjections } from './comments/projections.ts'
 import { commentRoutes } from './comments/routes.ts'
 import { createCommentService } from './comments/service.ts'
@@ -34,8 +26,6 @@ import { createCustomerService } from './customer/service.ts'
 import { createCustomerViews } from './customer/view-models.ts'
 import { deflectionRoutes } from './deflections/routes.ts'
 import { createDeflectionService } from './deflections/service.ts'
-import type { RouteDeps } from './deps.ts'
-import { installErrorHandler } from './web/error-handler.ts'
 import { manualEventRoutes } from './manual-events/routes.ts'
 import { createManualEventService } from './manual-events/service.ts'
 import { createManualEventViews } from './manual-events/view-models.ts'
@@ -55,11 +45,10 @@ import { jobRoutes } from './jobs/routes.ts'
 import { resolveSchedules } from './jobs/schedules.ts'
 import { createJobService } from './jobs/service.ts'
 import { loadManifest, type Manifest, projectRoot } from './manifest.ts'
-import { permissionsFor, resolveSettings } from './settings.ts'
-import { memoryBus } from './realtime/bus.ts'
+import { permissionsFor, resolveSettings, type Settings } from './settings.ts'
 import type { Bus } from './realtime/bus-events.ts'
 import { createHub } from './realtime/hub.ts'
-import { redisBus } from './realtime/redis-bus.ts'
+import { openBus } from './realtime/redis-bus.ts'
 import { socketRoutes } from './realtime/routes.ts'
 import { createDistributor } from './routing/distributor.ts'
 import { createRoutingService } from './routing/service.ts'
@@ -70,7 +59,7 @@ import { createResourceViews } from './resources/view-models.ts'
 import { searchRoutes } from './search/routes.ts'
 import { createSearchService } from './search/service.ts'
 import { createSearchViews } from './search/view-models.ts'
-import { createAccess } from './security/access.ts'
+import { type Access, createAccess } from './security/access.ts'
 import { registerSurveyProjections } from './surveys/projections.ts'
 import { surveyRoutes } from './surveys/routes.ts'
 import { createSurveyService } from './surveys/service.ts'
@@ -80,8 +69,8 @@ import { createTicketService } from './tickets/service.ts'
 import { createTicketViews } from './tickets/view-models.ts'
 import { transcriptRoutes } from './transcripts/routes.ts'
 import { createTranscriptService } from './transcripts/service.ts'
-import { createAjv } from './validation.ts'
-import { pluginViews, viewsRoot } from './web/views.ts'
+import { installWeb } from './web/install.ts'
+import { pluginViews, render } from './web/views.ts'
 
 export interface LiveChatOptions {
   knex: Knex
@@ -116,188 +105,157 @@ export interface LiveChatOptions {
 /**
  * The live chat plugin. Encapsulated on purpose (not fastify-plugin): our validator,
  * error handler, hooks and decorators stay inside our prefix and never touch the host.
+ * What it builds and registers, in order: docs/design.md §1.
  */
 const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyInstance, opts) => {
   const manifest = opts.manifest ?? loadManifest()
   const settings = resolveSettings(manifest, opts.settings ?? {})
   // A bad cron expression or an unknown job id stops the plugin here, before anything is opened.
   resolveSchedules(manifest, settings.jobSchedules)
+  await installWeb(fastify, { uploadLimits: uploadLimits(settings.maxFileBytes) })
+  const bus = opts.bus ?? await openBus(opts.redisUrl, fastify.log)
   const { knex: db, host } = opts
   const clock = opts.clock ?? Date.now
-
-  const ajv = createAjv()
-  const ajvCoerce = createAjv({ coerceTypes: true })
-  fastify.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'querystring' || httpPart === 'params' ? ajvCoerce : ajv).compile(schema))
-
-  const views = pluginViews()
-  installErrorHandler(fastify, fastify.prefix)
-
-  // Host-provided plugins are reused when present: registering them twice would clash.
-  if (!fastify.hasRequestDecorator('cookies')) await fastify.register(cookie)
-  if (!fastify.hasContentTypeParser('application/x-www-form-urlencoded')) await fastify.register(formbody)
-  // Send file's uploads; the limits are passed again on each request.file() call, so a
-  // host's own registration (reused, as above) cannot loosen them.
-  if (!fastify.hasContentTypeParser('multipart/form-data')) {
-    await fastify.register(multipart, { limits: uploadLimits(settings.maxFileBytes) })
-  }
-  if (!fastify.hasDecorator('websocketServer')) {
-    await fastify.register(websocket, {
-      options: { maxPayload: 256 * 1024 },
-      // Close with 1012 (not the default, no code): htmx reconnects after it and resumes by seq.
-      preClose (this: FastifyInstance, done: () => void) {
-        for (const client of this.websocketServer.clients) client.close(1012, 'Server restarting')
-        this.websocketServer.close()
-        done()
-      }
-    })
-  }
-  await fastify.register(helmet, {
-    // Not helmet's `no-referrer`: with it Chromium sends `Origin: null` on form POSTs,
-    // and the Origin check below refuses the pre-chat form.
-    referrerPolicy: { policy: 'same-origin' },
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"]
-      }
-    }
-  })
-  await fastify.register(csrf, {
-    cookieKey: 'lc_csrf',
-    cookieOpts: { path: fastify.prefix || '/', sameSite: 'strict', httpOnly: true },
-    getToken: (req) => (req.headers['x-csrf-token'] as string | undefined) ?? (req.body as { _csrf?: string } | undefined)?._csrf
-  })
-  await fastify.register(rateLimit, { global: false })
-  await fastify.register(view, { engine: { handlebars: views.hb }, root: viewsRoot, propertyName: 'lcView', viewExt: 'hbs' })
-  await fastify.register(fastifyStatic, { root: resolve(projectRoot, 'public'), prefix: '/assets/', decorateReply: false, maxAge: '1h' })
-  await fastify.register(fastifyStatic, { root: resolve(projectRoot, 'node_modules/htmx.org/dist'), prefix: '/assets/vendor/', decorateReply: false, maxAge: '1d', allowedPath: (path) => /^\/(htmx(\.min)?\.js|ext\/hx-ws(\.min)?\.js)$/.test(path) })
-
-  let bus: Bus
-  if (opts.bus) {
-    bus = opts.bus
-  } else if (opts.redisUrl) {
-    // Subscribed before the plugin is ready, so no instance misses what another publishes.
-    const redis = redisBus(opts.redisUrl, { log: fastify.log })
-    try {
-      await redis.ready()
-    } catch (err) {
-      await redis.close()
-      throw err
-    }
-    bus = redis
-  } else {
-    bus = memoryBus()
-  }
-  const routing = createRoutingService({ db, bus, clock, heartbeatTimeoutSeconds: settings.heartbeatTimeoutSeconds })
-  const chats = createChatService({ db, bus, host, routing, clock, maxMessageLength: settings.maxMessageLength })
-  const canned = createCannedService({ db, routing, clock })
-  const distributor = createDistributor({ chats, routing, bus, log: fastify.log, reofferSeconds: settings.reofferSeconds, clock })
-  const access = createAccess({ host, settings, routing })
-  const hub = createHub({
-    bus,
-    messagesBetween: chats.messages,
-    renderMessages: (messages) => messages.map((m) => views.render('chats/message', m)).join(''),
-    log: fastify.log
-  })
   const base = fastify.prefix
-  // Internal messaging between agents: instant message threads and chat rooms (plugin/im).
-  const im = createImService({ db, bus, host, chats, routing, clock, maxMessageLength: settings.maxMessageLength, settings, base })
-  // Custom fields, manual events and related items come before the console's views: a pane
-  // shows the first two, and the Customer tab totals the time logs.
-  const items = createItemService({ db, chats, host, clock })
-  const fields = createFieldService({ db, chats, clock })
-  const fieldViews = createFieldViews({ base, fields, views })
-  const manualEvents = createManualEventService({ db, chats, clock })
-  const manualEventViews = createManualEventViews({ base, events: manualEvents, views })
-  const consoleViews = createConsoleViews({ base, chats, routing, host, views, clock, paneExtras: { fieldValues: fieldViews.valuesLine, actions: manualEventViews.menu, tickets: (chat, viewer) => ticketViews.menu(chat, viewer) }, minutesLogged: items.minutesFor, purgeAfterDays: settings.purgeAfterDays })
-  const customer = createCustomerService({ host, chats, routing, fields })
-  const customerViews = createCustomerViews({ settings, host, chats, routing, customer })
-  const deflections = createDeflectionService({ db, host, chats, clock, log: fastify.log })
-  registerConsoleProjections(hub, {
-    chats,
-    consoleViews,
-    routing,
-    views,
-    scopeOf: async (agentId) => {
-      const user = await host.getUser(agentId)
-      return user ? await access.scopeOf(user, permissionsFor(settings, user.roles)) : null
-    }
-  })
-  registerCustomerProjections(hub, { base, chats, customerViews, views })
-  const preferences = createPreferenceService({ db, clock })
-  // Advanced Search, and the search box of every list.
-  const search = createSearchService({ db, routing, fields, host })
-  const searchViews = createSearchViews({ base, search })
-  const lists = createListViews({ base, chats, routing, host, preferences, search, views, clock, idleWarningSeconds: settings.idleWarningSeconds, idleHighSeconds: settings.idleHighSeconds })
-  registerListProjections(hub, { chats, listViews: lists })
-  const comments = createCommentService({ db, bus, chats, clock })
-  const commentViews = createCommentViews({ base, comments })
-  registerCommentProjections(hub, { commentViews })
-  // The Resources panel suggests past resolutions (comments) and notes shares on the chat's tickets (items); Related Items lists its pins.
-  const resources = createResourceService({ db, chats, comments, items, host, clock })
-  const resourceViews = createResourceViews({ base, resources, views })
-  const itemViews = createItemViews({ base, items, views, pinned: resourceViews.relatedPins })
-  const surveys = createSurveyService({ db, chats, clock })
-  const surveyViews = createSurveyViews({ base, surveys, views })
-  registerSurveyProjections(hub, { surveys, surveyViews })
-  const transcripts = createTranscriptService({ chats, routing, host, views, clock })
-  const tickets = createTicketService({ db, chats, items, transcripts, host })
-  const ticketViews = createTicketViews({ base, tickets, views })
-  const files = createFileService({
-    db, chats, base, clock, dir: opts.uploadDir ?? resolve(projectRoot, 'data/uploads'), maxFileBytes: settings.maxFileBytes, allowedTypes: settings.allowedFileTypes
-  })
-  // Scheduled in every instance when `jobs` is not false; the admin page and Run now work either way.
-  const jobs = createJobService({ db, manifest, settings, routing, distributor, chats, customer, files, im, host, log: fastify.log, clock, instanceName: opts.instanceName })
+  const log = fastify.log
+  const views = pluginViews()
+  const core = { db, host, bus, clock, settings, base, log, views }
 
-  // Instant messages' list, pages and pop-ups; the hub streams threads' and rooms' messages with the message partial.
-  const imViews = createImViews({ base, im, views, host, chats, preferences, clock, maxMessageLength: settings.maxMessageLength })
-  registerImProjections(hub, { im, views, base, maxMessageLength: settings.maxMessageLength })
+  // The domain: routing, chats, who may do what, and the hub that carries changes to sockets.
+  const routing = createRoutingService(core)
+  const chats = createChatService({ ...core, routing })
+  const distributor = createDistributor({ ...core, chats, routing })
+  const access = createAccess({ ...core, routing })
+  const hub = createHub({ ...core, messagesBetween: chats.messages, renderMessages })
+  const preferences = createPreferenceService(core)
+
+  // What agents work with around a chat.
+  const canned = createCannedService({ ...core, routing })
+  const items = createItemService({ ...core, chats })
+  const fields = createFieldService({ ...core, chats })
+  const fieldViews = createFieldViews({ ...core, fields })
+  const manualEvents = createManualEventService({ ...core, chats })
+  const manualEventViews = createManualEventViews({ ...core, events: manualEvents })
+  const comments = createCommentService({ ...core, chats })
+  const commentViews = createCommentViews({ ...core, comments })
+  const resources = createResourceService({ ...core, chats, comments, items })
+  const resourceViews = createResourceViews({ ...core, resources })
+  const itemViews = createItemViews({ ...core, items, pinned: resourceViews.relatedPins })
+  const surveys = createSurveyService({ ...core, chats })
+  const surveyViews = createSurveyViews({ ...core, surveys })
+  const transcripts = createTranscriptService({ ...core, chats, routing })
+  const tickets = createTicketService({ ...core, chats, items, transcripts })
+  const ticketViews = createTicketViews({ ...core, tickets })
+  const dir = opts.uploadDir ?? resolve(projectRoot, 'data/uploads')
+  const files = createFileService({ ...core, chats, dir })
+  const search = createSearchService({ ...core, routing, fields })
+  const searchViews = createSearchViews({ ...core, search })
+  const deflections = createDeflectionService({ ...core, chats })
+
+  // The screens: the customer's window, the agent console and its lists, instant messages.
+  const customer = createCustomerService({ ...core, chats, routing, fields })
+  const customerViews = createCustomerViews({ ...core, chats, routing, customer })
+  const paneExtras = { fieldValues: fieldViews.valuesLine, actions: manualEventViews.menu, tickets: ticketViews.menu }
+  const consoleViews = createConsoleViews({ ...core, chats, routing, paneExtras, minutesLogged: items.minutesFor })
+  const lists = createListViews({ ...core, chats, routing, preferences, search })
+  const im = createImService({ ...core, chats, routing })
+  const imViews = createImViews({ ...core, im, chats, preferences })
+  const { instanceName } = opts
+  const jobs = createJobService({ ...core, manifest, routing, distributor, chats, customer, files, im, instanceName })
+
+  // What each change on the bus re-renders, for every socket it concerns.
+  const scopeOf = scopeOfAgent(host, access, settings)
+  registerConsoleProjections(hub, { ...core, chats, consoleViews, routing, scopeOf })
+  registerCustomerProjections(hub, { ...core, chats, customerViews })
+  registerListProjections(hub, { chats, listViews: lists })
+  registerCommentProjections(hub, { commentViews })
+  registerSurveyProjections(hub, { surveys, surveyViews })
+  registerImProjections(hub, { ...core, im })
 
   // Every state change must come from our own pages (the CSRF token is checked per route too).
-  fastify.addHook('onRequest', async (request) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') access.checkOrigin(request.headers, request.protocol, false)
-  })
+  fastify.addHook('onRequest', sameOriginChanges(access))
 
-  const deps: RouteDeps = { base, answers: createAnswers(views), chats, preferences, canned, items: { service: items, views: itemViews }, resources: { service: resources, views: resourceViews }, surveys: { service: surveys, views: surveyViews }, fields: { service: fields, views: fieldViews }, manualEvents: { service: manualEvents, views: manualEventViews }, tickets: { service: tickets, views: ticketViews }, transcripts, files, im, routing, access, hub, views, consoleViews, customerViews, customer, deflections, settings, manifest }
-  await fastify.register(customerRoutes, deps)
-  await fastify.register(consoleRoutes, deps)
-  await fastify.register(listRoutes, { ...deps, lists })
-  await fastify.register(searchRoutes, { ...deps, searchViews })
-  await fastify.register(deleteRoutes, { ...deps, lists })
-  await fastify.register(commentRoutes, { access, comments, commentViews })
-  await fastify.register(itemRoutes, deps)
-  await fastify.register(resourceRoutes, deps)
-  await fastify.register(surveyRoutes, deps)
-  await fastify.register(ticketRoutes, deps)
-  await fastify.register(transcriptRoutes, deps)
-  await fastify.register(fileRoutes, deps)
-  await fastify.register(fieldRoutes, deps)
-  await fastify.register(manualEventRoutes, deps)
-  await fastify.register(cannedRoutes, deps)
-  await fastify.register(adminRoutes, { ...deps, host })
-  await fastify.register(deflectionRoutes, deps)
-  await fastify.register(jobRoutes, { ...deps, jobs, clock })
-  await fastify.register(imRoutes, { ...deps, imViews })
-  await fastify.register(roomRoutes, deps)
-  await fastify.register(socketRoutes, deps)
+  const answers = createAnswers()
+  const parts = {
+    ...core,
+    manifest,
+    answers,
+    access,
+    hub,
+    routing,
+    chats,
+    preferences,
+    canned,
+    comments,
+    commentViews,
+    lists,
+    items: { service: items, views: itemViews },
+    resources: { service: resources, views: resourceViews },
+    surveys: { service: surveys, views: surveyViews },
+    fields: { service: fields, views: fieldViews },
+    manualEvents: { service: manualEvents, views: manualEventViews },
+    tickets: { service: tickets, views: ticketViews },
+    transcripts,
+    files,
+    search,
+    searchViews,
+    deflections,
+    customer,
+    customerViews,
+    consoleViews,
+    im,
+    imViews,
+    jobs
+  }
+  await fastify.register(customerRoutes, parts)
+  await fastify.register(consoleRoutes, parts)
+  await fastify.register(listRoutes, parts)
+  await fastify.register(searchRoutes, parts)
+  await fastify.register(deleteRoutes, parts)
+  await fastify.register(commentRoutes, parts)
+  await fastify.register(itemRoutes, parts)
+  await fastify.register(resourceRoutes, parts)
+  await fastify.register(surveyRoutes, parts)
+  await fastify.register(ticketRoutes, parts)
+  await fastify.register(transcriptRoutes, parts)
+  await fastify.register(fileRoutes, parts)
+  await fastify.register(fieldRoutes, parts)
+  await fastify.register(manualEventRoutes, parts)
+  await fastify.register(cannedRoutes, parts)
+  await fastify.register(adminRoutes, parts)
+  await fastify.register(deflectionRoutes, parts)
+  await fastify.register(jobRoutes, parts)
+  await fastify.register(imRoutes, parts)
+  await fastify.register(roomRoutes, parts)
+  await fastify.register(socketRoutes, parts)
 
+  // Scheduled in every instance unless turned off; the jobs page and Run now work either way.
   if (opts.jobs !== false) jobs.start()
-
-  // Before the socket server goes: 1012 tells htmx to reconnect (to this instance when it
-  // is back, or to another) and resume.
+  // Before the socket server goes: 1012 tells htmx to reconnect (to this instance when it is
+  // back, or to another) and resume.
   fastify.addHook('preClose', async () => { await hub.close() })
-  fastify.addHook('onClose', async () => {
-    await jobs.stop()
-    if (!opts.bus) await bus.close()
-  })
+  fastify.addHook('onClose', async () => { await jobs.stop(); if (!opts.bus) await bus.close() })
+}
+
+/** Requests that change something must come from our own pages (or an allowed origin). */
+function sameOriginChanges (access: Pick<Access, 'checkOrigin'>) {
+  return async (request: FastifyRequest): Promise<void> => {
+    if (request.method === 'GET' || request.method === 'HEAD') return
+    access.checkOrigin(request.headers, request.protocol, false)
+  }
+}
+
+/** Chat messages as the hub sends them: the one message partial, for chats and instant messages alike. */
+function renderMessages (messages: Message[]): string {
+  return messages.map((m) => render('chats/message', m)).join('')
+}
+
+/** An agent's scope, read afresh (group changes): the console's projections re-render lists with it. */
+function scopeOfAgent (host: HostAdapter, access: Access, settings: Settings) {
+  return async (agentId: string): Promise<AgentScope | null> => {
+    const user = await host.getUser(agentId)
+    return user ? await access.scopeOf(user, permissionsFor(settings, user.roles)) : null
+  }
 }
 
 export default liveChat

@@ -232,7 +232,7 @@ export function resolveSettings (manifest: Manifest, settings: Record<string, un
 }
 
 /** The live chat permissions a host user's roles grant. */
-export function permissionsFor (settings: Settings, roles: string[]): Set<Permission> {
+export function permissionsFor (settings: Pick<Settings, 'rolePermissions'>, roles: string[]): Set<Permission> {
   const out = new Set<Permission>()
   for (const role of roles) for (const p of settings.rolePermissions[role] ?? []) out.add(p)
   return out

@@ -72,7 +72,8 @@ export interface ChatCore {
   closed: (chatId: number, event: Message) => Promise<Chat>
 }
 
-export function createChatCore ({ db, bus, host, routing, clock = Date.now, maxMessageLength }: ChatServiceDeps): ChatCore {
+export function createChatCore ({ db, bus, host, routing, clock = Date.now, settings }: ChatServiceDeps): ChatCore {
+  const { maxMessageLength } = settings
   const listeners: Array<(change: ChatChange) => Promise<void>> = []
 
   async function append (trx: Knex.Transaction, chatId: number, author: Actor, kind: Message['kind'], body: string, clientMsgId: string | null,

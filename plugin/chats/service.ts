@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import type { Settings } from '../settings.ts'
 import type { CodedError } from '../errors.ts'
 import type { HostAdapter, HostUser } from '../host/adapter.ts'
 import type { Bus } from '../realtime/bus-events.ts'
@@ -22,7 +23,7 @@ export interface ChatServiceDeps {
   host: HostAdapter
   routing: RoutingService
   clock?: () => number
-  maxMessageLength: number
+  settings: Pick<Settings, 'maxMessageLength'>
 }
 
 export interface StartChat {

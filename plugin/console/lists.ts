@@ -1,4 +1,5 @@
 import type { ChatService } from '../chats/service.ts'
+import type { Settings } from '../settings.ts'
 import { type AgentScope, type Chat, ChatStatus, closedStatuses, mayDelete, queueGroups, sees } from '../chats/types.ts'
 import { LC_ERR_LIST_FILTER, LC_ERR_LIST_NOT_FOUND } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
@@ -214,7 +215,7 @@ export type ListViews = ReturnType<typeof createListViews>
 const pageSize = 200
 
 /** Data for the list partials, shared by the list page, its htmx answers and its refreshes. */
-export function createListViews ({ base, chats, routing, host, preferences, search, views, clock, idleWarningSeconds, idleHighSeconds }: {
+export function createListViews ({ base, chats, routing, host, preferences, search, views, clock, settings }: {
   base: string
   chats: ChatService
   /** The search box: which chats match what was typed. */
@@ -224,9 +225,9 @@ export function createListViews ({ base, chats, routing, host, preferences, sear
   preferences: PreferenceService
   views: Views
   clock: () => number
-  idleWarningSeconds: number
-  idleHighSeconds: number
+  settings: Pick<Settings, 'idleWarningSeconds' | 'idleHighSeconds'>
 }) {
+  const { idleWarningSeconds, idleHighSeconds } = settings
   const warnMs = idleWarningSeconds * 1000
   const highMs = Math.max(idleHighSeconds, idleWarningSeconds) * 1000
 

@@ -1,4 +1,5 @@
 import type { ChatService } from '../chats/service.ts'
+import type { Settings } from '../settings.ts'
 import { type AgentScope, type Chat, ChatStatus, mayDelete, type Message, sees } from '../chats/types.ts'
 import { coachingModel, composerModel, statusLabels } from '../chats/view-models.ts'
 import type { HostAdapter } from '../host/adapter.ts'
@@ -42,7 +43,20 @@ export interface PaneExtras {
 }
 
 /** Data for the console's partials, shared by its page, its htmx answers and its socket pushes. */
-export function createConsoleViews ({ base, chats, routing, host, views, clock = Date.now, paneExtras, minutesLogged, purgeAfterDays }: { base: string, chats: ChatService, routing: RoutingService, host: HostAdapter, views: Views, clock?: () => number, paneExtras?: PaneExtras, minutesLogged?: Parameters<typeof createCustomerPanel>[0]['minutesLogged'], purgeAfterDays: number }) {
+export interface ConsoleViewsDeps {
+  base: string
+  chats: ChatService
+  routing: RoutingService
+  host: HostAdapter
+  views: Views
+  clock?: () => number
+  paneExtras?: PaneExtras
+  minutesLogged?: Parameters<typeof createCustomerPanel>[0]['minutesLogged']
+  settings: Pick<Settings, 'purgeAfterDays'>
+}
+
+export function createConsoleViews ({ base, chats, routing, host, views, clock = Date.now, paneExtras, minutesLogged, settings }: ConsoleViewsDeps) {
+  const { purgeAfterDays } = settings
   const names = new Map<string, string>()
   async function agentName (id: string | null): Promise<string | null> {
     if (!id) return null

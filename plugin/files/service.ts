@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import type { Settings } from '../settings.ts'
 import { createWriteStream } from 'node:fs'
 import { mkdir, rename, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -22,8 +23,7 @@ export interface FileServiceDeps {
   base: string
   /** Where file contents live; created when missing. Never served statically. */
   dir: string
-  maxFileBytes: number
-  allowedTypes: readonly string[]
+  settings: Pick<Settings, 'maxFileBytes' | 'allowedFileTypes'>
   clock?: () => number
 }
 
@@ -108,7 +108,8 @@ export type FileService = ReturnType<typeof createFileService>
  * allowed, non-empty file within the limit is kept, and then its row and its message
  * commit in one transaction. Anything refused leaves nothing behind, on disk or in a table.
  */
-export function createFileService ({ db, chats, base, dir, maxFileBytes, allowedTypes, clock = Date.now }: FileServiceDeps) {
+export function createFileService ({ db, chats, base, dir, settings, clock = Date.now }: FileServiceDeps) {
+  const { maxFileBytes, allowedFileTypes: allowedTypes } = settings
   let ready: Promise<unknown> | undefined
   const allowed = new Set(allowedTypes)
 

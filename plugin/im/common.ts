@@ -5,7 +5,7 @@ import {
   type CodedError, LC_ERR_FORBIDDEN, LC_ERR_IM_DELETED, LC_ERR_IM_NOT_FOUND, LC_ERR_IM_ROOM_NOT_ADMITTED
 } from '../errors.ts'
 import type { HostAdapter, HostUser } from '../host/adapter.ts'
-import { permissionsFor, type Settings } from '../settings.ts'
+import { permissionsFor } from '../settings.ts'
 import type { Bus } from '../realtime/bus-events.ts'
 import type { RoutingService } from '../routing/service.ts'
 import type { ImServiceDeps } from './service.ts'
@@ -50,7 +50,7 @@ export interface ImCommon extends Summaries {
   chats: Pick<ChatService, 'chatForAgent'>
   routing: RoutingService
   clock: () => number
-  settings: Settings
+  settings: ImServiceDeps['settings']
   notFound: (id: number) => CodedError
   /** Whether the host user's roles make them a live chat agent (livechat.agent). */
   isAgent: (user: HostUser) => boolean
@@ -74,7 +74,8 @@ export interface ImCommon extends Summaries {
   gone: (id: number) => Promise<never>
 }
 
-export function createImCommon ({ db, bus, host, chats, routing, clock = Date.now, maxMessageLength, settings, base }: ImServiceDeps): ImCommon {
+export function createImCommon ({ db, bus, host, chats, routing, clock = Date.now, settings, base }: ImServiceDeps): ImCommon {
+  const { maxMessageLength } = settings
   const notFound = (id: number): CodedError => new LC_ERR_IM_NOT_FOUND(String(id))
   const isAgent = (user: HostUser): boolean => permissionsFor(settings, user.roles).has('livechat.agent')
 

@@ -1,4 +1,5 @@
 import { isCoded } from '../errors.ts'
+import type { Settings } from '../settings.ts'
 import { envelope, type Fragment, fragment } from '../realtime/fragments.ts'
 import type { Client, Hub } from '../realtime/hub.ts'
 import { targets } from '../realtime/targets.ts'
@@ -23,7 +24,8 @@ export const streamKey = (kind: 'thread' | 'room', conversationId: number): stri
  *   participants or status change (who may Join or Leave differs per viewer).
  * Fragments whose target is not on a page (no badge, no list) are dropped by htmx there.
  */
-export function registerImProjections (hub: Hub, { im, views, base, maxMessageLength, throttleMs = 1000 }: { im: ImService, views: Views, base: string, maxMessageLength: number, throttleMs?: number }): void {
+export function registerImProjections (hub: Hub, { im, views, base, settings, throttleMs = 1000 }: { im: ImService, views: Views, base: string, settings: Pick<Settings, 'maxMessageLength'>, throttleMs?: number }): void {
+  const { maxMessageLength } = settings
   const render = (conversationId: number, messages: ImMessage[]): string => envelope([renderMessages(views, conversationId, messages)])
   const between = async (conversationId: number, afterSeq: number, upToSeq?: number): Promise<ImMessage[]> => await im.messagesBetween(conversationId, afterSeq, upToSeq)
   hub.registerStream('im', { between, render })

@@ -140,9 +140,11 @@ export interface ImServiceDeps {
   chats: Pick<ChatService, 'chatForAgent'>
   routing: RoutingService
   clock?: () => number
-  maxMessageLength: number
-  /** rolePermissions (who is an agent, which roles a room may admit) and heartbeatTimeoutSeconds (who is online). */
-  settings: Settings
+  /**
+   * rolePermissions (who is an agent, which roles a room may admit), heartbeatTimeoutSeconds
+   * (who is online) and maxMessageLength.
+   */
+  settings: Pick<Settings, 'rolePermissions' | 'heartbeatTimeoutSeconds' | 'maxMessageLength'>
   /** The plugin's prefix, for the link to a related chat. */
   base: string
 }

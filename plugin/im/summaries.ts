@@ -46,7 +46,7 @@ export interface SummariesDeps {
   db: Knex
   host: HostAdapter
   clock: () => number
-  settings: Settings
+  settings: Pick<Settings, 'heartbeatTimeoutSeconds'>
   base: string
   isAgent: (user: HostUser) => boolean
   load: (id: number) => Promise<store.ConversationRecord>

@@ -37,6 +37,7 @@
  *                       place 'popup') and Open; root imPopup, pushed into imPopups.
  */
 import { newClientMsgId } from '../chats/view-models.ts'
+import type { Settings } from '../settings.ts'
 import { type Choice, type Column, columnChoice, fieldsFormModel } from '../console/lists.ts'
 import type { Client } from '../realtime/hub.ts'
 import type { ChatService } from '../chats/service.ts'
@@ -265,7 +266,7 @@ export function socketViewer (client: Client): ImViewer {
   return { id: scope.id, name: scope.name, roles: [], supervise: scope.supervise, delete: scope.delete === true, manageRooms: false, scope }
 }
 
-export function createImViews ({ base, im, views, host, chats, preferences, clock, maxMessageLength }: {
+export function createImViews ({ base, im, views, host, chats, preferences, clock, settings }: {
   base: string
   im: ImService
   views: Views
@@ -273,8 +274,9 @@ export function createImViews ({ base, im, views, host, chats, preferences, cloc
   chats: ChatService
   preferences: PreferenceService
   clock: () => number
-  maxMessageLength: number
+  settings: Pick<Settings, 'maxMessageLength'>
 }) {
+  const { maxMessageLength } = settings
   const threadUrl = (id: number): string => `${base}/console/im/${id}`
 
   /** The names of agents by id, for ticks whose agents a search no longer lists. */

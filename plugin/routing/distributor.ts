@@ -1,4 +1,5 @@
 import type { ChatChange, ChatService } from '../chats/service.ts'
+import type { Settings } from '../settings.ts'
 import type { Bus } from '../realtime/bus-events.ts'
 import { byLoad } from './rules.ts'
 import type { RoutingService } from './service.ts'
@@ -8,8 +9,8 @@ export interface DistributorDeps {
   routing: RoutingService
   bus: Bus
   log: { error: (obj: object, msg: string) => void }
-  /** An auto-assigned chat unanswered this long goes back to distribution (default 60 s). */
-  reofferSeconds: number
+  /** reofferSeconds: an auto-assigned chat unanswered this long goes back to distribution. */
+  settings: Pick<Settings, 'reofferSeconds'>
   clock?: () => number
 }
 
@@ -22,7 +23,8 @@ export type Distributor = ReturnType<typeof createDistributor>
  * round again); between instances the capacity lock and the conditional UPDATE decide,
  * so racing drains never give a chat twice or an agent too many.
  */
-export function createDistributor ({ chats, routing, bus, log, reofferSeconds, clock = Date.now }: DistributorDeps) {
+export function createDistributor ({ chats, routing, bus, log, settings, clock = Date.now }: DistributorDeps) {
+  const { reofferSeconds } = settings
   const running = new Map<number, { again: boolean, done: Promise<void> }>()
   /** Assignments carried out at once in a drain; well under the connection pool's size. */
   const parallel = 6

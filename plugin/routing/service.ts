@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import type { Settings } from '../settings.ts'
 import { LC_ERR_AGENT_AT_LIMIT, LC_ERR_AVAILABLE_OVER_LIMIT, LC_ERR_GROUP_NOT_FOUND } from '../errors.ts'
 import type { Bus } from '../realtime/bus-events.ts'
 import { agentLimit, byLoad, defaultChatLimit, freshSince, isFresh, limitIn } from './rules.ts'
@@ -11,7 +12,8 @@ export interface RoutingServiceDeps {
   db: Knex
   bus: Bus
   clock?: () => number
-  heartbeatTimeoutSeconds: number
+  /** heartbeatTimeoutSeconds: who counts as present. */
+  settings: Pick<Settings, 'heartbeatTimeoutSeconds'>
 }
 
 /** Which groups an agent works in, and which they may look after as a supervisor. */
@@ -110,7 +112,8 @@ export interface RoutingService {
   removeMember (groupId: number, agentId: string): Promise<boolean>
 }
 
-export function createRoutingService ({ db, bus, clock = Date.now, heartbeatTimeoutSeconds }: RoutingServiceDeps): RoutingService {
+export function createRoutingService ({ db, bus, clock = Date.now, settings }: RoutingServiceDeps): RoutingService {
+  const { heartbeatTimeoutSeconds } = settings
   const fresh = (): number => freshSince(clock(), heartbeatTimeoutSeconds)
   const listeners: PresenceListener[] = []
   /** A console page names the group of every open chat, and drains look their group up on every run. */

@@ -78,13 +78,13 @@ t.test('admin routes', async (t) => {
     t.match(agent.body, /livechat.supervise/)
 
     // alice has a console open and is available for 2; bob's console closed long ago; carol has a chat.
-    const routing = createRoutingService({ db: knex, bus: memoryBus(), heartbeatTimeoutSeconds: 60 })
+    const routing = createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 60 } })
     await routing.setAvailable(await userId('alice'), true, 2)
     await routing.setAvailable(await userId('bob'), true, 3)
     await knex('lc_agent_presence').where({ agent_id: await userId('bob') }).update({ heartbeat_at: Date.now() - 3600_000 })
     const manifest = loadManifest()
     const host = sqlHost(knex, manifest.host)
-    const chats = createChatService({ db: knex, bus: memoryBus(), host, routing, maxMessageLength: 10000 })
+    const chats = createChatService({ db: knex, bus: memoryBus(), host, routing, settings: { maxMessageLength: 10000 } })
     const access = createAccess({ host, settings: resolveSettings(manifest, {}), routing })
     const { chat } = await chats.startChat({ name: 'Pat Price', email: 'pat@customer.example', question: 'A quote for 20 seats', customer: null, groupId: await groupId('Sales') })
     const carol = (await host.getUser(await userId('carol')))!
@@ -159,7 +159,7 @@ t.test('admin routes', async (t) => {
     const samId = await userId('sam')
     const removed = await admin.post(`/livechat/admin/groups/${sales}/members/${samId}/remove`)
     t.equal(removed.statusCode, 200)
-    t.teardown(async () => { await createRoutingService({ db: knex, bus: memoryBus(), heartbeatTimeoutSeconds: 60 }).setMember(sales, samId, { active: false }) })
+    t.teardown(async () => { await createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 60 } }).setMember(sales, samId, { active: false }) })
     const res = await sam.get('/livechat/console/groups')
     t.notMatch(res.body, /Sales <small>Sales<\/small>/)
     t.match(res.body, /Carol Chen[\s\S]*?<td>1 of 1<\/td>/, 'counts cover the groups shown')

@@ -215,8 +215,8 @@ async function secondInstance (s: Services, clock: () => number): Promise<{ knex
     knex = knexFactory(knexConfig({ DATABASE_URL: url.href }))
   }
   const bus = memoryBus()
-  const routing = createRoutingService({ db: knex, bus, heartbeatTimeoutSeconds: 60, clock })
-  const chats = createChatService({ db: knex, bus, host: sqlHost(knex, loadManifest().host), routing, maxMessageLength: 10000, clock })
+  const routing = createRoutingService({ db: knex, bus, settings: { heartbeatTimeoutSeconds: 60 }, clock })
+  const chats = createChatService({ db: knex, bus, host: sqlHost(knex, loadManifest().host), routing, settings: { maxMessageLength: 10000 }, clock })
   return {
     knex,
     chats,

@@ -39,9 +39,9 @@ export async function services (t: { teardown: (fn: () => unknown) => void }, op
   const bus = memoryBus()
   const events: BusEvent[] = []
   bus.subscribe((e) => { events.push(e) })
-  const routing = createRoutingService({ db: knex, bus, heartbeatTimeoutSeconds: 60, clock: opts.clock })
-  const chats = createChatService({ db: knex, bus, host, routing, maxMessageLength: 10000, clock: opts.clock })
-  const distributor = createDistributor({ chats, routing, bus, log: { error: (obj, msg) => { throw Object.assign(new Error(msg), obj) } }, reofferSeconds: 60, clock: opts.clock })
+  const routing = createRoutingService({ db: knex, bus, settings: { heartbeatTimeoutSeconds: 60 }, clock: opts.clock })
+  const chats = createChatService({ db: knex, bus, host, routing, settings: { maxMessageLength: 10000 }, clock: opts.clock })
+  const distributor = createDistributor({ chats, routing, bus, log: { error: (obj, msg) => { throw Object.assign(new Error(msg), obj) } }, settings: { reofferSeconds: 60 }, clock: opts.clock })
   const access = createAccess({ host, settings: resolveSettings(manifest, {}), routing })
   const scope = async (username: string): Promise<AgentScope> => {
     const u = await user(username)

@@ -15,7 +15,7 @@ export interface ImServices extends Services {
 export async function imServices (t: { teardown: (fn: () => unknown) => void }, opts: { clock?: () => number, settings?: Record<string, unknown> } = {}): Promise<ImServices> {
   const s = await services(t, { clock: opts.clock })
   const settings = resolveSettings(loadManifest(), opts.settings ?? {})
-  const im = createImService({ db: s.knex, bus: s.bus, host: s.host, chats: s.chats, routing: s.routing, clock: opts.clock, maxMessageLength: settings.maxMessageLength, settings, base: '/livechat' })
+  const im = createImService({ db: s.knex, bus: s.bus, host: s.host, chats: s.chats, routing: s.routing, clock: opts.clock, settings, base: '/livechat' })
   const viewer = async (username: string, overrides: Partial<ImViewer> = {}): Promise<ImViewer> => {
     const user = await s.user(username)
     const permissions = permissionsFor(settings, user.roles)

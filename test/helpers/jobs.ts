@@ -32,9 +32,9 @@ export async function jobServices (t: { teardown: (fn: () => unknown) => void, t
   const settings = resolveSettings(manifest, opts.settings ?? {})
   const host = opts.wrapHost ? opts.wrapHost(s.host) : s.host
   const uploadDir = t.testdir()
-  const files = createFileService({ db: s.knex, chats: s.chats, base: '/livechat', dir: uploadDir, maxFileBytes: settings.maxFileBytes, allowedTypes: settings.allowedFileTypes, clock: opts.clock })
+  const files = createFileService({ db: s.knex, chats: s.chats, base: '/livechat', dir: uploadDir, settings: { maxFileBytes: settings.maxFileBytes, allowedFileTypes: settings.allowedFileTypes }, clock: opts.clock })
   const customer = createCustomerService({ host, chats: s.chats, routing: s.routing })
-  const im = createImService({ db: s.knex, bus: s.bus, host: s.host, chats: s.chats, routing: s.routing, clock: opts.clock, maxMessageLength: settings.maxMessageLength, settings, base: '/livechat' })
+  const im = createImService({ db: s.knex, bus: s.bus, host: s.host, chats: s.chats, routing: s.routing, clock: opts.clock, settings, base: '/livechat' })
   const log: LogLine[] = []
   const line = (level: LogLine['level']) => (obj: object, msg: string) => { log.push({ level, obj, msg }) }
   const jobs = createJobService({

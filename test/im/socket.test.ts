@@ -31,9 +31,9 @@ t.test('instant message sockets', async (t) => {
   const manifest = loadManifest()
   const settings = resolveSettings(manifest, {})
   const host = sqlHost(knex, manifest.host)
-  const routing = createRoutingService({ db: knex, bus, heartbeatTimeoutSeconds: settings.heartbeatTimeoutSeconds })
-  const chats = createChatService({ db: knex, bus, host, routing, maxMessageLength: settings.maxMessageLength })
-  const im = createImService({ db: knex, bus, host, chats, routing, maxMessageLength: settings.maxMessageLength, settings, base: '/livechat' })
+  const routing = createRoutingService({ db: knex, bus, settings: { heartbeatTimeoutSeconds: settings.heartbeatTimeoutSeconds } })
+  const chats = createChatService({ db: knex, bus, host, routing, settings: { maxMessageLength: settings.maxMessageLength } })
+  const im = createImService({ db: knex, bus, host, chats, routing, settings, base: '/livechat' })
   const access = createAccess({ host, settings, routing })
   const viewer = async (username: string): Promise<ImViewer> => {
     const [user] = (await host.findUsers(username)).filter((u) => u.username === username)

@@ -26,8 +26,8 @@ const settle = async (ms = 150): Promise<void> => { await new Promise((resolve) 
 
 /** The job as an instance's scheduler runs it: its own chat service on the database and bus, under the lease. */
 function jobOn (knex: Knex, bus: Bus, clock: () => number, owner: string): { run: () => Promise<number | null>, chats: ChatService } {
-  const routing = createRoutingService({ db: knex, bus, heartbeatTimeoutSeconds: 60, clock })
-  const chats = createChatService({ db: knex, bus, host: sqlHost(knex, loadManifest().host), routing, maxMessageLength: 10000, clock })
+  const routing = createRoutingService({ db: knex, bus, settings: { heartbeatTimeoutSeconds: 60 }, clock })
+  const chats = createChatService({ db: knex, bus, host: sqlHost(knex, loadManifest().host), routing, settings: { maxMessageLength: 10000 }, clock })
   return { chats, run: async () => await runJob(knex, 'customer-gone', owner, async () => await chats.markCustomersGone(grace), clock) }
 }
 

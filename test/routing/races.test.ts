@@ -73,9 +73,9 @@ function instance (knex: Knex): Instance {
   const manifest = loadManifest()
   const bus = memoryBus()
   const errors: Instance['errors'] = []
-  const routing = createRoutingService({ db: knex, bus, heartbeatTimeoutSeconds: 60 })
-  const chats = createChatService({ db: knex, bus, host: sqlHost(knex, manifest.host), routing, maxMessageLength: 10000 })
-  const distributor = createDistributor({ chats, routing, bus, log: { error: (obj, msg) => { errors.push({ msg, err: (obj as { err?: unknown }).err }) } }, reofferSeconds: 60 })
+  const routing = createRoutingService({ db: knex, bus, settings: { heartbeatTimeoutSeconds: 60 } })
+  const chats = createChatService({ db: knex, bus, host: sqlHost(knex, manifest.host), routing, settings: { maxMessageLength: 10000 } })
+  const distributor = createDistributor({ chats, routing, bus, log: { error: (obj, msg) => { errors.push({ msg, err: (obj as { err?: unknown }).err }) } }, settings: { reofferSeconds: 60 } })
   return { knex, chats, routing, distributor, errors }
 }
 
@@ -124,7 +124,7 @@ t.test('claimCapacity: a manual accept racing auto-assignment for the same agent
   const rounds = 8
   const agents = await addAgents(s.knex, 'juggler', rounds)
   // Another instance's routing service: its Available switch drains nothing here, so the queue waits for the race below.
-  const elsewhere = createRoutingService({ db: s.knex, bus: memoryBus(), heartbeatTimeoutSeconds: 60 })
+  const elsewhere = createRoutingService({ db: s.knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 60 } })
   let mixed = 0
   for (const [round, agent] of agents.entries()) {
     // The agent picks from a cherry-picking queue and is fed by a round-robin group, both with the same limit.
@@ -253,7 +253,7 @@ t.test('reoffer: a chat its agent answers while the re-offer job runs stays with
       return async (...args: Parameters<Knex['transaction']>) => { listed(); await replied; return await target.transaction(...args) }
     }
   })
-  const jobChats = createChatService({ db: held, bus: s.bus, host: s.host, routing: s.routing, maxMessageLength: 10000, clock: () => now })
+  const jobChats = createChatService({ db: held, bus: s.bus, host: s.host, routing: s.routing, settings: { maxMessageLength: 10000 }, clock: () => now })
   const job = jobChats.reofferUnanswered(60_000)
   await atTransaction
   const answered = await s.chats.postMessage(chat.id, { kind: 'agent', id: agent.id, name: agent.name }, 'Hello, looking at it now', null)

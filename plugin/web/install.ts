@@ -1,0 +1,84 @@
+import { resolve } from 'node:path'
+import cookie from '@fastify/cookie'
+import csrf from '@fastify/csrf-protection'
+import formbody from '@fastify/formbody'
+import helmet from '@fastify/helmet'
+import multipart from '@fastify/multipart'
+import rateLimit from '@fastify/rate-limit'
+import fastifyStatic from '@fastify/static'
+import view from '@fastify/view'
+import websocket from '@fastify/websocket'
+import type { FastifyInstance } from 'fastify'
+import { projectRoot } from '../manifest.ts'
+import { createAjv } from '../validation.ts'
+import { installErrorHandler } from './error-handler.ts'
+import { pluginViews, viewsRoot } from './views.ts'
+
+export interface WebOptions {
+  /** The upload limits of Send file, passed again on each request.file() call. */
+  uploadLimits: object
+}
+
+/**
+ * Everything the plugin's pages and sockets stand on, in our own scope: the validator, the
+ * error handler, cookies, forms, uploads, WebSockets, security headers, CSRF, rate limits,
+ * views and static assets. Host-provided parsers and servers are reused when present:
+ * registering them twice would clash (two `upgrade` listeners on one server, say).
+ */
+export async function installWeb (fastify: FastifyInstance, { uploadLimits }: WebOptions): Promise<void> {
+  const ajv = createAjv()
+  const ajvCoerce = createAjv({ coerceTypes: true })
+  fastify.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'querystring' || httpPart === 'params' ? ajvCoerce : ajv).compile(schema))
+  installErrorHandler(fastify, fastify.prefix)
+
+  if (!fastify.hasRequestDecorator('cookies')) await fastify.register(cookie)
+  if (!fastify.hasContentTypeParser('application/x-www-form-urlencoded')) await fastify.register(formbody)
+  // A host's own multipart registration is reused; the limits passed on each request.file()
+  // call keep it from loosening them.
+  if (!fastify.hasContentTypeParser('multipart/form-data')) await fastify.register(multipart, { limits: uploadLimits })
+  if (!fastify.hasDecorator('websocketServer')) {
+    await fastify.register(websocket, {
+      options: { maxPayload: 256 * 1024 },
+      // Close with 1012 (not the default, no code): htmx reconnects after it and resumes by seq.
+      preClose (this: FastifyInstance, done: () => void) {
+        for (const client of this.websocketServer.clients) client.close(1012, 'Server restarting')
+        this.websocketServer.close()
+        done()
+      }
+    })
+  }
+  await fastify.register(helmet, {
+    // Not helmet's `no-referrer`: with it Chromium sends `Origin: null` on form POSTs,
+    // and the Origin check refuses the pre-chat form.
+    referrerPolicy: { policy: 'same-origin' },
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"]
+      }
+    }
+  })
+  await fastify.register(csrf, {
+    cookieKey: 'lc_csrf',
+    cookieOpts: { path: fastify.prefix || '/', sameSite: 'strict', httpOnly: true },
+    getToken: (req) => (req.headers['x-csrf-token'] as string | undefined) ?? (req.body as { _csrf?: string } | undefined)?._csrf
+  })
+  await fastify.register(rateLimit, { global: false })
+  await fastify.register(view, { engine: { handlebars: pluginViews().hb }, root: viewsRoot, propertyName: 'lcView', viewExt: 'hbs' })
+  await fastify.register(fastifyStatic, { root: resolve(projectRoot, 'public'), prefix: '/assets/', decorateReply: false, maxAge: '1h' })
+  await fastify.register(fastifyStatic, {
+    root: resolve(projectRoot, 'node_modules/htmx.org/dist'),
+    prefix: '/assets/vendor/',
+    decorateReply: false,
+    maxAge: '1d',
+    allowedPath: (path) => /^\/(htmx(\.min)?\.js|ext\/hx-ws(\.min)?\.js)$/.test(path)
+  })
+}
