@@ -38,6 +38,7 @@ import { createImService } from './im/service.ts'
 import { registerImProjections } from './im/projections.ts'
 import { imRoutes } from './im/routes.ts'
 import { createImViews } from './im/view-models.ts'
+import { createImListViews } from './im/list-view-models.ts'
 import { roomRoutes } from './im/room-routes.ts'
 import { createFileService } from './files/service.ts'
 import type { HostAdapter } from './host/adapter.ts'
@@ -159,7 +160,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const consoleViews = createConsoleViews({ ...core, chats, routing, paneExtras, minutesLogged: items.minutesFor })
   const lists = createListViews({ ...core, chats, routing, preferences, search })
   const im = createImService({ ...core, chats, routing })
-  const imViews = createImViews({ ...core, im, chats, preferences })
+  const imViews = createImViews({ ...core, im, chats })
+  const imListViews = createImListViews({ ...core, im, preferences })
   const { instanceName } = opts
   const jobs = createJobService({ ...core, manifest, routing, distributor, chats, customer, files, im, instanceName })
 
@@ -205,6 +207,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     consoleViews,
     im,
     imViews,
+    imListViews,
     jobs
   }
   await fastify.register(customerRoutes, parts)

@@ -3,6 +3,7 @@ import type { Settings } from '../settings.ts'
 import { envelope, type Fragment, fragment } from '../realtime/fragments.ts'
 import type { Client, Hub } from '../realtime/hub.ts'
 import { targets } from '../realtime/targets.ts'
+import { throttledSignal } from '../web/lists/refresh.ts'
 import type { Views } from '../web/views.ts'
 import type { ImService } from './service.ts'
 import { createRoomViews } from './room-view-models.ts'
@@ -43,20 +44,7 @@ export function registerImProjections (hub: Hub, { im, views, base, settings, th
     }
   }
 
-  const last = new WeakMap<Client, number>()
-  const due = new WeakSet<Client>()
-  function staleSignal (client: Client): void {
-    if (due.has(client)) return
-    const go = () => {
-      due.delete(client)
-      last.set(client, Date.now())
-      void hub.send(client, envelope([fragment(targets.imListStale(), 'outerHTML', views.render('im/list-stale', { at: Date.now() }))]))
-    }
-    const wait = (last.get(client) ?? 0) + throttleMs - Date.now()
-    if (wait <= 0) { go(); return }
-    due.add(client)
-    setTimeout(go, wait).unref()
-  }
+  const staleSignal = throttledSignal(hub, targets.imListStale(), { throttleMs })
   const lists = (agentIds: Iterable<string>): void => {
     for (const agentId of new Set(agentIds)) for (const c of consoles(agentId)) staleSignal(c)
   }

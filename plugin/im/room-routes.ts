@@ -5,6 +5,8 @@ import type { Permission } from '../settings.ts'
 import type { Fragment } from '../realtime/fragments.ts'
 import type { Agent } from '../security/access.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
+import { answer } from '../web/answers.ts'
+import { listTableFragment } from '../web/lists/table.ts'
 import {
   type RoomAccessBody, roomAccessBody, type RoomAccessParams, roomAccessParams, type RoomFormBody, roomFormBody, type RoomJoinBody, roomJoinBody,
   type RoomListQuery, roomListQuery, type RoomParams, roomParams, type RoomRenameBody, roomRenameBody, type RoomStatusBody, roomStatusBody
@@ -85,14 +87,15 @@ export const roomRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) =
   fastify.get<{ Querystring: RoomListQuery }>('/console/rooms', { schema: { querystring: roomListQuery } }, async (request, reply) => {
     const { agent, viewer } = await viewerOf(request)
     const view = request.query.view ?? 'active'
-    const { table, search } = await rooms.table(viewer, view, request.query.q ?? '')
-    const status = search.error ? 422 : 200
-    if (request.headers['hx-request']) return await send(reply, status, [rooms.tableFragment(table)])
+    const { table, filters, refused } = await rooms.table(viewer, view, request.query.q ?? '')
+    // A search that cannot be run: the list unsearched, the reason beside the box.
+    const status = refused ? 422 : 200
+    if (request.headers['hx-request']) return await answer(reply, [listTableFragment(table)], status)
     return reply.code(status).lcView('im/rooms.page.hbs', {
       ...await chrome(reply, agent, viewer, view),
       title: roomListViews[view].title,
       canCreate: viewer.manageRooms,
-      search,
+      filters,
       table,
       wsUrl: `${base}/ws/console`
     })

@@ -4,13 +4,14 @@
  * threads (views/im/conversation, messages, composer, no-access), built with
  * plugin/im/view-models.ts's model functions.
  */
-import { isCoded } from '../errors.ts'
 import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
+import { type Cell, type ListTableModel, pageOf } from '../web/lists/table.ts'
+import { type FiltersModel, readSearched } from '../web/lists/toolbar.ts'
 import type { Views } from '../web/views.ts'
 import { type AccessOptions, type ImService, maxRoomName, type RoomAccessRule } from './service.ts'
 import type { AgentCard, ConversationSummary, ImViewer, Participant, RoomAccess, RoomAccessKind } from './types.ts'
-import { type ConversationModel, composerFragment, composerModel, messagesModel, type NoAccessModel, pageOfMessages } from './view-models.ts'
+import { type ConversationModel, composerFragment, composerModel, excerpt, messagesModel, type NoAccessModel, pageOfMessages } from './view-models.ts'
 
 export type RoomViews = ReturnType<typeof createRoomViews>
 export type RoomListView = 'active' | 'inactive'
@@ -86,11 +87,17 @@ function listed (key: string, labels: Map<string, string>, stored?: string) {
   return { key, kind: rule.kind, kindLabel: kindLabels[rule.kind], label: labels.get(key) ?? stored ?? `${rule.ref} (no longer exists)` }
 }
 
-/** One line of a list row: who wrote the last message and its start, on one line. */
-function excerpt (authorName: string, body: string, max = 80): string {
-  const chars = [...`${authorName}: ${body}`.replace(/\s+/g, ' ').trim()]
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('')
-}
+/** The list's columns; the last holds Join or Open. */
+const roomHeaders = [
+  { key: 'name', label: 'Name' },
+  { key: 'status', label: 'Status' },
+  { key: 'participants', label: 'Participants' },
+  { key: 'startedBy', label: 'Created by' },
+  { key: 'created', label: 'Date created' },
+  { key: 'action', label: 'Join or open', hidden: true }
+]
+/** Searches the service refuses, shown beside the box with the list unsearched. */
+const searchRefusals = new Set(['LC_ERR_SEARCH_TEXT_LONG'])
 
 export function createRoomViews ({ base, im, views, maxMessageLength }: { base: string, im: ImService, views: Views, maxMessageLength: number }) {
   const roomUrl = (id: number): string => `${base}/console/rooms/${id}`
@@ -198,56 +205,75 @@ export function createRoomViews ({ base, im, views, maxMessageLength }: { base: 
      * The list (Active / Inactive, Search, Join), most recent activity first. A
      * search the service refuses leaves the list unsearched, with the reason beside the box.
      */
-    async table (viewer: ImViewer, view: RoomListView, q: string) {
+    async table (viewer: ImViewer, view: RoomListView, q: string): Promise<{ table: ListTableModel, filters: FiltersModel, refused: boolean }> {
       const def = roomListViews[view]
-      let searchError: string | null = null
-      let found: ConversationSummary[]
-      try {
-        found = await im.list(viewer, { kind: 'room', view, q: q === '' ? undefined : q, limit: roomPageSize + 1 })
-      } catch (err) {
-        if (!isCoded(err) || err.code !== 'LC_ERR_SEARCH_TEXT_LONG') throw err
-        searchError = err.message
-        found = await im.list(viewer, { kind: 'room', view, limit: roomPageSize + 1 })
-      }
+      const searched = await readSearched(q, async (words) => await im.list(viewer, { kind: 'room', view, q: words, limit: roomPageSize + 1 }), searchRefusals)
+      const { shown, more } = pageOf(searched.value, roomPageSize)
       // Room managers are listed every room; which of them they may enter is asked per row.
-      const rows = await Promise.all(found.slice(0, roomPageSize).map(async (room) => {
+      const rows = await Promise.all(shown.map(async (room) => {
         const standing = viewer.manageRooms ? await standingOf(viewer, room) : roomStanding(viewer, room, true)
+        const name = { name: room.title, url: roomUrl(room.id) }
         return {
-          id: room.id,
-          name: room.title,
-          url: roomUrl(room.id),
-          status: room.status,
-          statusLabel: statusLabels[room.status],
-          startedByName: room.startedByName,
-          createdAt: room.createdAt,
-          lastMessageAt: room.lastMessageAt,
-          last: standing.admitted && room.lastMessage ? excerpt(room.lastMessage.authorName, room.lastMessage.body) : null,
-          unread: room.unread,
-          participantCount: room.participantCount,
-          participants: room.participants.map((p) => p.name).join(', '),
-          joined: standing.joined,
-          admitted: standing.admitted,
-          canJoin: standing.admitted && room.status === 'active' && !standing.joined,
-          joinUrl: `${roomUrl(room.id)}/join`
+          id: targets.roomRow(room.id),
+          className: room.unread ? 'lc-list-row lc-im-row--unread' : 'lc-list-row',
+          cells: [
+            {
+              kind: 'own',
+              partial: 'im/room-cell',
+              key: 'name',
+              ...name,
+              unread: room.unread,
+              joined: standing.joined,
+              admitted: standing.admitted,
+              lastMessageAt: room.lastMessageAt,
+              last: standing.admitted && room.lastMessage ? excerpt(`${room.lastMessage.authorName}: ${room.lastMessage.body}`) : null
+            },
+            { kind: 'pill', tone: room.status, text: statusLabels[room.status] },
+            { kind: 'count', count: room.participantCount, names: room.participants.map((p) => p.name).join(', ') },
+            { kind: 'text', text: room.startedByName },
+            { kind: 'time', at: room.createdAt },
+            { kind: 'own', partial: 'im/room-cell', key: 'action', ...name, canJoin: standing.admitted && room.status === 'active' && !standing.joined, joinUrl: `${roomUrl(room.id)}/join` }
+          ] satisfies Cell[]
         }
       }))
-      const searched = q !== '' && searchError === null
+      const refused = searched.error !== null
       return {
         table: {
-          base,
-          view,
-          title: def.title,
+          id: targets.rooms(),
+          className: 'lc-rooms',
+          label: def.title,
+          refreshUrl: null,
+          tableClass: 'lc-rooms-list',
+          sized: false,
+          select: null,
+          headers: roomHeaders,
           rows,
-          empty: searched ? `No ${view} chat rooms match “${q}”. Clear the search to see them all.` : def.empty,
-          more: found.length > roomPageSize,
-          pageSize: roomPageSize
+          empty: q !== '' && !refused ? `No ${view} chat rooms match “${q}”. Clear the search to see them all.` : def.empty,
+          more: more ? `Showing the ${roomPageSize} most recently active rooms; search to find the others.` : null
         },
-        search: { base, view, q, error: searchError, clearUrl: listUrl(view) }
+        filters: {
+          action: `${base}/console/rooms`,
+          label: 'Search chat rooms',
+          className: 'lc-rooms-search',
+          keep: [{ name: 'view', value: view }],
+          search: {
+            id: 'lc-rooms-q',
+            label: 'Search chat rooms',
+            hint: 'Finds the rooms of this list by name, by the name of someone in them, or by the words of a message',
+            maxLength: 100,
+            value: q,
+            clearUrl: q !== '' ? listUrl(view) : null,
+            // Announced as it appears; this list names no code beside it.
+            error: searched.error && { message: searched.error.message },
+            alert: true
+          },
+          selects: [],
+          carry: [],
+          apply: false,
+          showAll: null
+        },
+        refused
       }
-    },
-
-    tableFragment (model: object): Fragment {
-      return fragment(targets.rooms(), 'outerHTML', views.render('im/rooms-table', model))
     },
 
     /** The left navigation: Active, Inactive, and By Chat Room (the active rooms the agent may enter). */

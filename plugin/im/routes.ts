@@ -1,11 +1,16 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { postedFields } from '../console/lists.ts'
 import type { RouteDeps } from '../deps.ts'
 import { isCoded, LC_ERR_IM_NOT_FOUND } from '../errors.ts'
 import { envelope, type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import type { Agent } from '../security/access.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
+import { answer, ok } from '../web/answers.ts'
+import { answerFields } from '../web/lists/columns.ts'
+import { listTableFragment } from '../web/lists/table.ts'
+import { bulkFormFragment, outcomeStatus, resultsFragment, tickedIds } from '../web/lists/toolbar.ts'
+import { type ImListViews, transcriptsFragment } from './list-view-models.ts'
+import { type ImBulkAction, imListViews, type ImListView } from './lists.ts'
 import {
   type ImAgentsQuery, imAgentsQuery, type ImBulkBody, imBulkBody, type ImBulkQuery, imBulkQuery, type ImFieldsBody, imFieldsBody,
   type ImInviteBody, imInviteBody, type ImListQuery, imListQuery, type ImMessageBody, imMessageBody, type ImMessagesQuery, imMessagesQuery,
@@ -15,8 +20,8 @@ import type { ImOutcome } from './service.ts'
 import { imViewer } from './service.ts'
 import type { ConversationSummary, ImViewer, RelatedKind } from './types.ts'
 import {
-  composerFragment, composerModel, headerFragment, headerModel, imListViews, type ImListView, type ImViews, type ListState,
-  imColumns, listUrl, olderModel, pageOfMessages, popupFragment, popupModel, standing, threadComposer
+  composerFragment, composerModel, headerFragment, headerModel, type ImViews, olderModel, pageOfMessages, popupFragment, popupModel,
+  standing, threadComposer
 } from './view-models.ts'
 
 type IdRoute = { Params: ImParams }
@@ -44,21 +49,14 @@ function relatedOf (raw: string | undefined): { kind: RelatedKind, ref: string }
   return { kind: raw.slice(0, at) as RelatedKind, ref: raw.slice(at + 1) }
 }
 
-/** Nothing was done: the answer's status is the refusals' own when they agree (all 409, say), else 409. */
-function statusOf (outcomes: Array<{ ok: boolean, error?: { statusCode?: number } }>): number {
-  if (outcomes.some((o) => o.ok)) return 200
-  const codes = new Set(outcomes.map((o) => o.error?.statusCode ?? 409))
-  return codes.size === 1 ? [...codes][0]! : 409
-}
-
 /**
  * Instant messages between agents (docs/features.md#instant-messages): the
  * list with its views and toolbar, New, a thread's page with its tabs, and the
  * conversation routes chat rooms use too (messages, older messages). Every rule is the
  * service's; these pick the partials.
  */
-export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews }> = async (fastify, deps) => {
-  const { base, access, views, im, imViews, routing, consoleViews, answers, settings } = deps
+export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews, imListViews: ImListViews }> = async (fastify, deps) => {
+  const { base, access, views, im, imViews, imListViews: lists, routing, consoleViews, answers, settings } = deps
   const maxLength = settings.maxMessageLength
 
   async function viewerOf (request: FastifyRequest, permission?: Parameters<typeof access.agent>[1]): Promise<{ agent: Agent, viewer: ImViewer }> {
@@ -103,33 +101,24 @@ export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews }> = as
     const view: ImListView = request.query.view ?? (request.query.agent ? 'agent' : 'active')
     // By agent is for supervisors: anyone else is refused, not shown their own.
     const { agent, viewer } = await viewerOf(request, view === 'agent' ? 'livechat.supervise' : 'livechat.agent')
-    const typed = request.query.q ?? ''
-    const state: ListState = { view, agent: view === 'agent' && request.query.agent ? request.query.agent : undefined, q: typed.trim() === '' ? undefined : typed.trim() }
-    let searchError: string | null = null
-    let table
-    try {
-      table = await imViews.table(viewer, state)
-    } catch (err) {
-      // A search that cannot be run: the list unsearched, the reason beside the box.
-      if (!isCoded(err) || err.code !== 'LC_ERR_SEARCH_TEXT_LONG') throw err
-      searchError = err.message
-      table = await imViews.table(viewer, { ...state, q: undefined })
-    }
-    const status = searchError ? 422 : 200
-    if (wantsFragment(request)) return await send(reply, status, [fragment(targets.imList(), 'outerHTML', views.render('im/list-table', table))])
-    const [page, fields] = await Promise.all([chrome(agent, viewer, view, state.agent), imViews.fields(agent.user.id)])
+    const state = { view, agent: view === 'agent' && request.query.agent ? request.query.agent : undefined }
+    const { table, filters, refused } = await lists.read(viewer, state, request.query.q ?? '')
+    // A search that cannot be run: the list unsearched, the reason beside the box.
+    const status = refused ? 422 : 200
+    if (wantsFragment(request)) return await answer(reply, [listTableFragment(table)], status)
+    const [page, fields] = await Promise.all([chrome(agent, viewer, view, state.agent), lists.fields.read(agent.user.id)])
     const chosen = page.nav.agents.find((a) => a.selected)
     return reply.code(status).lcView('im/list.page.hbs', {
       base,
       csrf: reply.generateCsrf(),
       title: view === 'agent' && chosen ? `Instant Messages: ${chosen.name}` : `Instant Messages: ${imListViews[view].title}`,
       ...page,
-      toolbar: { join: view === 'active' || view === 'agent', delete: view === 'inactive' || view === 'agent', undelete: view === 'deleted' },
-      fields: imViews.fieldsForm(fields),
-      filters: { base, view, agent: state.agent, q: typed, searchError, clearUrl: listUrl(base, { ...state, q: undefined }) },
+      bulk: imListViews[view].bulk.map((action) => lists.bulkForm(action)),
+      fields: lists.fields.form(fields),
+      filters,
       hint: view === 'deleted' ? messages.deletedHint(settings.purgeAfterDays) : null,
       table,
-      stale: { at: 0 },
+      stale: lists.stale(),
       wsBase: `${base}/ws/console`,
       wsUrl: `${base}/ws/console`
     })
@@ -140,18 +129,8 @@ export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews }> = as
     preValidation: fastify.csrfProtection
   }, async (request, reply) => {
     const agent = await access.agent(request)
-    const body = (request.body ?? {}) as Record<string, string | undefined>
-    const { choice, errors } = postedFields(imColumns, body)
-    if (Object.keys(errors).length > 0) {
-      const form = imViews.fieldsForm(await imViews.fields(agent.user.id), body, errors)
-      return await send(reply, 422, [fragment(targets.imListFields(), 'outerHTML', views.render('im/list-fields', form))])
-    }
-    await imViews.saveFields(agent.user.id, choice)
-    return await send(reply, 200, [
-      fragment(targets.imListFields(), 'outerHTML', views.render('im/list-fields', imViews.fieldsForm(choice))),
-      imViews.staleFragment(),
-      answers.ok(messages.saved)
-    ])
+    const result = await lists.fields.submit(agent.user.id, request.body ?? {})
+    return await answerFields(reply, result, [lists.staleFragment(), ok(messages.saved)])
   })
 
   fastify.get('/console/im/unread', async (request, reply) => {
@@ -162,8 +141,8 @@ export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews }> = as
   // Transcript in the toolbar: a link per ticked conversation the viewer may see.
   fastify.get<{ Querystring: ImBulkQuery }>('/console/im/transcripts', { schema: { querystring: imBulkQuery } }, async (request, reply) => {
     const { viewer } = await viewerOf(request)
-    const ids = listOf(request.query.conversation_ids).map(Number)
-    if (ids.length === 0) return await send(reply, 422, [fragment(targets.imListTranscript(), 'outerHTML', views.render('im/list-transcript', { base, error: messages.noneTicked }))])
+    const ids = tickedIds(request.query.conversation_ids)
+    if (ids.length === 0) return await answer(reply, [bulkFormFragment(lists.bulkForm('transcript', messages.noneTicked))], 422)
     const seen = await Promise.all(ids.map(async (id) => await im.get(viewer, id).catch((err: unknown) => {
       if (isCoded(err) && err.code === 'LC_ERR_IM_NOT_FOUND') return null
       throw err
@@ -171,34 +150,32 @@ export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews }> = as
     const items = seen.filter((c): c is ConversationSummary => c !== null).map((c) => ({ title: c.title, url: `${imViews.threadUrl(c.id)}/transcript` }))
     // None of them is there for this viewer: the same answer as for one missing thread.
     if (items.length === 0) throw new LC_ERR_IM_NOT_FOUND(String(ids[0]))
-    return await send(reply, 200, [
-      fragment(targets.imListTranscript(), 'outerHTML', views.render('im/list-transcript', { base })),
-      fragment(targets.imListResults(), 'innerHTML', views.render('im/transcripts', { items }))
-    ])
+    return await answer(reply, [bulkFormFragment(lists.bulkForm('transcript')), transcriptsFragment({ items })])
   })
 
   /** Join, Delete and Undelete selected: each conversation on its own; the answer says which were done, and why not the others. */
-  async function bulk (request: FastifyRequest<{ Body: ImBulkBody }>, reply: FastifyReply, what: { target: string, partial: string, verb: string, run: (viewer: ImViewer, ids: number[]) => Promise<ImOutcome[]>, hint?: string }) {
+  async function bulk (request: FastifyRequest<{ Body: ImBulkBody }>, reply: FastifyReply, what: { action: Exclude<ImBulkAction, 'transcript'>, verb: string, run: (viewer: ImViewer, ids: number[]) => Promise<ImOutcome[]>, hint?: string }) {
     const { agent, viewer } = await viewerOf(request)
-    const ids = listOf((request.body ?? {}).conversation_ids).map(Number)
-    const form = (error?: string) => fragment(what.target, 'outerHTML', views.render(what.partial, { base, error }))
-    if (ids.length === 0) return await send(reply, 422, [form(messages.noneTicked)])
+    const ids = tickedIds((request.body ?? {}).conversation_ids)
+    const form = (error?: string) => bulkFormFragment(lists.bulkForm(what.action, error))
+    if (ids.length === 0) return await answer(reply, [form(messages.noneTicked)], 422)
     const named = await titles(viewer, ids)
     const outcomes = await what.run(viewer, ids)
     const done = outcomes.filter((o) => o.ok)
     // One conversation joined from the list opens at once.
     if (what.verb === 'joined' && ids.length === 1 && done.length === 1) {
-      return await reply.header('HX-Redirect', imViews.threadUrl(ids[0]!)).code(200).type(html).send(envelope([form()]))
+      reply.header('HX-Redirect', imViews.threadUrl(ids[0]!))
+      return await answer(reply, [form()])
     }
-    const results = outcomes.map((o) => ({ title: named.get(o.id) ?? messages.unnamed(o.id), href: o.ok ? imViews.threadUrl(o.id) : null, ok: o.ok, reason: o.error?.message }))
-    return await send(reply, statusOf(outcomes), [
+    const results = outcomes.map((o) => ({ label: named.get(o.id) ?? messages.unnamed(o.id), href: o.ok ? imViews.threadUrl(o.id) : null, ok: o.ok, reason: o.error?.message }))
+    return await answer(reply, [
       form(),
-      fragment(targets.imListResults(), 'innerHTML', views.render('im/list-results', {
-        verb: what.verb, results, done: done.length, failed: outcomes.length - done.length, hint: done.length > 0 ? what.hint ?? null : null
-      })),
-      imViews.staleFragment(),
+      resultsFragment({
+        target: targets.imListResults(), verb: what.verb, results, done: done.length, failed: outcomes.length - done.length, hint: done.length > 0 ? what.hint ?? null : null
+      }),
+      lists.staleFragment(),
       await imViews.unreadFragment(agent.user.id)
-    ])
+    ], outcomeStatus(outcomes.map((o) => ({ done: o.ok, statusCode: o.error?.statusCode }))))
   }
 
   /** Joins each conversation on its own, as the outcome list expects. */
@@ -217,13 +194,13 @@ export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews }> = as
   }
 
   fastify.post<{ Body: ImBulkBody }>('/console/im/join', { schema: { body: imBulkBody }, preValidation: fastify.csrfProtection }, async (request, reply) =>
-    await bulk(request, reply, { target: targets.imListJoin(), partial: 'im/list-join', verb: 'joined', run: joinEach }))
+    await bulk(request, reply, { action: 'join', verb: 'joined', run: joinEach }))
 
   fastify.post<{ Body: ImBulkBody }>('/console/im/delete', { schema: { body: imBulkBody }, preValidation: fastify.csrfProtection }, async (request, reply) =>
-    await bulk(request, reply, { target: targets.imListDelete(), partial: 'im/list-delete', verb: 'deleted', run: async (viewer, ids) => await im.deleteThreads(viewer, ids), hint: 'Deleted conversations wait in Deleted Items, where they can be undeleted until they are purged.' }))
+    await bulk(request, reply, { action: 'delete', verb: 'deleted', run: async (viewer, ids) => await im.deleteThreads(viewer, ids), hint: 'Deleted conversations wait in Deleted Items, where they can be undeleted until they are purged.' }))
 
   fastify.post<{ Body: ImBulkBody }>('/console/im/undelete', { schema: { body: imBulkBody }, preValidation: fastify.csrfProtection }, async (request, reply) =>
-    await bulk(request, reply, { target: targets.imListUndelete(), partial: 'im/list-undelete', verb: 'undeleted', run: async (viewer, ids) => await im.undeleteThreads(viewer, ids) }))
+    await bulk(request, reply, { action: 'undelete', verb: 'undeleted', run: async (viewer, ids) => await im.undeleteThreads(viewer, ids) }))
 
   // ---------------------------------------------------------------- New
 

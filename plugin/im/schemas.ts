@@ -1,5 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts'
 import { csrfField, idField } from '../security/schemas.ts'
+import { type FieldsBodyOf, fieldsBodySchema } from '../web/lists/columns.ts'
 
 /*
  * Instant messages (docs/features.md#instant-messages): the list, the New
@@ -158,20 +159,9 @@ export type ImBulkQuery = FromSchema<typeof imBulkQuery>
 export const imColumnKeys = ['name', 'status', 'startedBy', 'participants', 'created', 'lastMessage'] as const
 export type ImColumnKey = typeof imColumnKeys[number]
 
-/** View → Visible Fields of the list: per column a "show" box and a width in pixels (checked by the route, so a mistake comes back beside it). */
-export const imFieldsBody = {
-  $id: 'lc/im/fields',
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    ...Object.fromEntries(imColumnKeys.flatMap((k) => [
-      [`show_${k}`, { enum: ['on'] }],
-      [`width_${k}`, { type: 'string', maxLength: 12 }]
-    ])) as Record<`show_${ImColumnKey}`, { enum: ['on'] }> & Record<`width_${ImColumnKey}`, { type: 'string', maxLength: 12 }>,
-    _csrf: csrfField
-  }
-} as const
-export type ImFieldsBody = Partial<Record<`show_${ImColumnKey}`, 'on'> & Record<`width_${ImColumnKey}`, string>> & { _csrf?: string }
+/** View → Visible Fields of the list: per column a "show" box and a width in pixels. */
+export const imFieldsBody = fieldsBodySchema('lc/im/fields', imColumnKeys)
+export type ImFieldsBody = FieldsBodyOf<ImColumnKey>
 
 /** One field or many, each once. */
 export function listOf<T extends string> (raw: T | T[] | undefined): T[] {

@@ -1,6 +1,6 @@
 /*
- * Data for views/im/*: the Instant Messages list, the New form, a thread's page and the
- * pop-up (docs/features.md#instant-messages).
+ * Data for views/im/*: the New form, a thread's page and the pop-up
+ * (docs/features.md#instant-messages); the Instant Messages list is list-view-models.ts's.
  *
  * The conversation partials are shared with chat rooms (plugin/im/room-*), so their
  * models are the contract between the two; build them with the functions named here:
@@ -38,28 +38,23 @@
  */
 import { newClientMsgId } from '../chats/view-models.ts'
 import type { Settings } from '../settings.ts'
-import { type Choice, type Column, columnChoice, fieldsFormModel } from '../console/lists.ts'
 import type { Client } from '../realtime/hub.ts'
 import type { ChatService } from '../chats/service.ts'
 import type { AgentScope } from '../chats/types.ts'
 import { isCoded } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
-import type { PreferenceService } from '../preferences/service.ts'
 import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import type { Views } from '../web/views.ts'
-import type { ImColumnKey } from './schemas.ts'
 import type { ImService } from './service.ts'
 import type { AgentCard, ConversationSummary, ImMessage, ImViewer, Participant, RelatedKind } from './types.ts'
 
 export type ImViews = ReturnType<typeof createImViews>
-export type ImListView = 'active' | 'inactive' | 'deleted' | 'agent'
+export type { ImListView } from './lists.ts'
 export type MessageModel = ImMessage
 
 /** Messages a page shows at first, and per older page. */
 export const pageOfMessages = 100
-/** Rows a list shows; narrowing (search, a view) finds the others. */
-export const listPageSize = 200
 /** Messages a pop-up shows: enough to see what is being answered. */
 const popupMessages = 3
 
@@ -125,30 +120,6 @@ export function noAccessFragment (views: Views, model: NoAccessModel): Fragment 
 }
 
 const statusLabels = { active: 'Active', inactive: 'Inactive' } as const
-
-interface ViewDef { title: string, empty: string }
-export const imListViews: Record<ImListView, ViewDef> = {
-  active: { title: 'Active', empty: 'No active conversations. Start one with New, or from a chat\'s Actions → Assistance.' },
-  inactive: { title: 'Inactive', empty: 'No inactive conversations. A conversation becomes inactive when nobody writes in it for a while, or when everyone has left it.' },
-  deleted: { title: 'Deleted Items', empty: 'No deleted conversations. Inactive conversations you delete wait here until they are purged.' },
-  agent: { title: 'By agent', empty: 'This agent has no conversations.' }
-}
-
-/** Columns in their default order, with the widths (px) they start at. */
-export const imColumns: ReadonlyArray<Column<ImColumnKey>> = [
-  { key: 'name', label: 'Name', width: 240 },
-  { key: 'status', label: 'Status', width: 80 },
-  { key: 'startedBy', label: 'Started By', width: 130 },
-  { key: 'participants', label: 'Participants', width: 150 },
-  { key: 'created', label: 'Date created', width: 130 },
-  { key: 'lastMessage', label: 'Last message', width: 130 }
-]
-export const fieldsKey = 'im.fields'
-export type FieldChoice = Choice<ImColumnKey>
-
-export function fieldChoice (stored: unknown): FieldChoice {
-  return columnChoice(imColumns, stored)
-}
 
 /** Where the viewer stands in a thread: joined now, invited and never joined, gone (joined and left), or not a participant at all. */
 export function standing (s: ConversationSummary): { joined: boolean, invited: boolean, left: boolean, participant: boolean } {
@@ -239,18 +210,8 @@ export function popupFragment (views: Views, model: { conversationId: number }, 
   return swap === 'beforeend' ? fragment(targets.imPopups(), 'beforeend', html) : fragment(targets.imPopup(model.conversationId), 'outerHTML', html)
 }
 
-/** What the list's and the New form's state are made of. */
-export interface ListState { view: ImListView, agent?: string, q?: string }
-
-export function listUrl (base: string, s: ListState): string {
-  const q = new URLSearchParams({ view: s.view })
-  if (s.agent !== undefined) q.set('agent', s.agent)
-  if (s.q !== undefined && s.q !== '') q.set('q', s.q)
-  return `${base}/console/im?${q.toString()}`
-}
-
 /** An excerpt for a list row or a pop-up: the start of the text, on one line. */
-function excerpt (body: string, max = 80): string {
+export function excerpt (body: string, max = 80): string {
   const chars = [...body.replace(/\s+/g, ' ').trim()]
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('')
 }
@@ -266,14 +227,12 @@ export function socketViewer (client: Client): ImViewer {
   return { id: scope.id, name: scope.name, roles: [], supervise: scope.supervise, delete: scope.delete === true, manageRooms: false, scope }
 }
 
-export function createImViews ({ base, im, views, host, chats, preferences, clock, settings }: {
+export function createImViews ({ base, im, views, host, chats, settings }: {
   base: string
   im: ImService
   views: Views
   host: HostAdapter
   chats: ChatService
-  preferences: PreferenceService
-  clock: () => number
   settings: Pick<Settings, 'maxMessageLength'>
 }) {
   const { maxMessageLength } = settings
@@ -338,10 +297,6 @@ export function createImViews ({ base, im, views, host, chats, preferences, cloc
     return { value: raw, kind, label: ticket.summary ? `${ticket.ref} · ${ticket.summary}` : ticket.ref, url: ticket.url }
   }
 
-  async function fieldsOf (agentId: string): Promise<FieldChoice> {
-    return fieldChoice(await preferences.get(agentId, fieldsKey))
-  }
-
   return {
     threadUrl,
     picker,
@@ -362,63 +317,6 @@ export function createImViews ({ base, im, views, host, chats, preferences, cloc
         bodyError: errors.body ?? null,
         maxLength: maxMessageLength.toLocaleString('en')
       }
-    },
-
-    /** The list page's table: the columns the agent chose, one row per conversation, most recent activity first. */
-    async table (viewer: ImViewer, s: ListState) {
-      const def = imListViews[s.view]
-      const waiting = s.view === 'agent' && s.agent === undefined
-      const [found, fields] = await Promise.all([
-        waiting ? [] : im.list(viewer, { kind: 'thread', view: s.view, agentId: s.agent, q: s.q, limit: listPageSize + 1 }),
-        fieldsOf(viewer.id)
-      ])
-      const list = found.slice(0, listPageSize)
-      const deleted = s.view === 'deleted'
-      const columns: Array<{ key: ImColumnKey | 'deleted', label: string, width: number }> = imColumns.filter((c) => fields[c.key].visible).map((c) => ({ ...c, width: fields[c.key].width }))
-      if (deleted) columns.splice(1, 0, { key: 'deleted', label: 'Deleted', width: 220 })
-      const rows = list.map((c) => {
-        const { invited } = standing(c)
-        const cells = columns.map((col) => {
-          switch (col.key) {
-            case 'name': return { key: col.key, title: c.title, href: threadUrl(c.id), unread: c.unread, related: c.related?.label ?? null, last: c.lastMessage ? excerpt(`${c.lastMessage.authorName}: ${c.lastMessage.body}`) : null }
-            case 'status': return { key: col.key, status: c.status, text: statusLabels[c.status] }
-            case 'startedBy': return { key: col.key, text: c.startedByName }
-            case 'participants': return { key: col.key, count: c.participantCount, names: c.participants.map((p) => p.name).join(', ') }
-            case 'created': return { key: col.key, at: c.createdAt }
-            case 'lastMessage': return { key: col.key, at: c.lastMessageAt }
-            case 'deleted': return { key: col.key, at: c.deletedAt, by: c.deletedByName }
-          }
-          throw new Error(`no cell for ${String(col.key)}`)
-        })
-        return { id: c.id, title: c.title, unread: c.unread, invited: invited && c.status === 'active' && c.deletedAt === null, cells }
-      })
-      const searched = s.q !== undefined && s.q !== ''
-      return {
-        base,
-        view: s.view,
-        url: listUrl(base, s),
-        title: def.title,
-        columns,
-        rows,
-        empty: waiting ? 'Choose an agent to see their conversations.' : searched ? `No conversations in ${def.title} match “${s.q}”. Clear the search to see them all.` : def.empty,
-        more: found.length > listPageSize,
-        pageSize: listPageSize
-      }
-    },
-
-    fieldsForm (choice: FieldChoice, typed?: Record<string, string | undefined>, errors: Record<string, string> = {}) {
-      return fieldsFormModel(base, imColumns, choice, typed, errors)
-    },
-
-    fields: fieldsOf,
-
-    async saveFields (agentId: string, choice: FieldChoice): Promise<void> {
-      await preferences.set(agentId, fieldsKey, choice)
-    },
-
-    /** The refresh signal: the list re-reads itself from its own address. */
-    staleFragment (): Fragment {
-      return fragment(targets.imListStale(), 'outerHTML', views.render('im/list-stale', { at: clock() }))
     },
 
     /** The topbar badge: the viewer's unread messages in threads and rooms they joined. */

@@ -124,6 +124,7 @@ export const targets = {
   imNew: () => 'lc-im-new',
   imNewAgents: () => 'lc-im-new-agents',
   imList: () => 'lc-im-list',
+  imListRow: (conversationId: number) => `lc-im-row-${conversationId}`,
   imListStale: () => 'lc-im-list-stale',
   imListFields: () => 'lc-im-list-fields',
   imListResults: () => 'lc-im-list-results',
@@ -136,6 +137,7 @@ export const targets = {
   // Participants and With Access lists in it. Its Chat Room tab is the conversation's own
   // (imConversation and the rest).
   rooms: () => 'lc-rooms',
+  roomRow: (conversationId: number) => `lc-room-row-${conversationId}`,
   roomModal: () => 'lc-room-modal',
   roomForm: () => 'lc-room-form',
   room: (conversationId: number) => `lc-room-${conversationId}`,
