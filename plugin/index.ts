@@ -18,7 +18,8 @@ import { registerConsoleProjections } from './console/projections.ts'
 import { consoleRoutes } from './console/routes.ts'
 import { listRoutes } from './console/list-routes.ts'
 import { deleteRoutes } from './console/delete-routes.ts'
-import { createListViews, registerListProjections } from './console/lists.ts'
+import { registerListProjections } from './console/list-projections.ts'
+import { createListViews } from './console/list-view-models.ts'
 import { createConsoleViews } from './console/view-models.ts'
 import { registerCustomerProjections } from './customer/projections.ts'
 import { customerRoutes } from './customer/routes.ts'
@@ -158,7 +159,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const customerViews = createCustomerViews({ ...core, chats, routing, customer })
   const paneExtras = { fieldValues: fieldViews.valuesLine, actions: manualEventViews.menu, tickets: ticketViews.menu }
   const consoleViews = createConsoleViews({ ...core, chats, routing, paneExtras, minutesLogged: items.minutesFor })
-  const lists = createListViews({ ...core, chats, routing, preferences, search })
+  const listViews = createListViews({ ...core, chats, routing, preferences, search })
   const im = createImService({ ...core, chats, routing })
   const imViews = createImViews({ ...core, im, chats })
   const imListViews = createImListViews({ ...core, im, preferences })
@@ -169,7 +170,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const scopeOf = scopeOfAgent(host, access, settings)
   registerConsoleProjections(hub, { ...core, chats, consoleViews, routing, scopeOf })
   registerCustomerProjections(hub, { ...core, chats, customerViews })
-  registerListProjections(hub, { chats, listViews: lists })
+  registerListProjections(hub, { ...core, chats })
   registerCommentProjections(hub, { commentViews })
   registerSurveyProjections(hub, { surveys, surveyViews })
   registerImProjections(hub, { ...core, im })
@@ -190,7 +191,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     canned,
     comments,
     commentViews,
-    lists,
+    listViews,
     items: { service: items, views: itemViews },
     resources: { service: resources, views: resourceViews },
     surveys: { service: surveys, views: surveyViews },

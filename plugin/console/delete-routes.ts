@@ -1,16 +1,28 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { chatParams } from '../chats/schemas.ts'
-import type { DeletionOutcome } from '../chats/service.ts'
+import type { ChatService, DeletionOutcome } from '../chats/service.ts'
 import type { Chat } from '../chats/types.ts'
-import type { RouteDeps } from '../deps.ts'
-import { envelope, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
+import type { Access } from '../security/access.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
-import type { ListViews } from './lists.ts'
+import type { Settings } from '../settings.ts'
+import { answer, notice } from '../web/answers.ts'
+import { bulkFormFragment, outcomeStatus, resultsFragment, tickedIds } from '../web/lists/toolbar.ts'
+import { chatLabel, deleteConfirmFragment, type ListViews } from './list-view-models.ts'
 import { listDeleteBody, type ListDeleteBody, listUndeleteBody, type ListUndeleteBody } from './lists-schemas.ts'
+import { chatPaneFragment, type ConsoleViews, deletedPaneFragment } from './view-models.ts'
+
+/** What deleting and undeleting chats use. */
+export interface DeleteRoutesDeps {
+  base: string
+  access: Pick<Access, 'agent'>
+  chats: Pick<ChatService, 'deleteChats' | 'undeleteChats' | 'checkDeleteChats' | 'deletedChatForAgent'>
+  listViews: Pick<ListViews, 'bulkForm' | 'staleFragment'>
+  consoleViews: Pick<ConsoleViews, 'deletedPane' | 'pane' | 'listFragments'>
+  settings: Pick<Settings, 'purgeAfterDays'>
+}
 
 type IdParams = { Params: { id: number } }
-const html = 'text/html; charset=utf-8'
 
 const messages = {
   noChats: 'Tick at least one chat in the list first',
@@ -19,20 +31,22 @@ const messages = {
   deletedHint: 'Deleted chats wait in Deleted Items, where they can be undeleted until they are purged.'
 }
 
-/** The ticked chats of a list form: one field or many, each id once. */
-function idsOf (raw: string | string[] | undefined): number[] {
-  return [...new Set((raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]).map(Number))]
-}
-
 /** Nothing was done: the answer's status is the refusals' own when they agree (all 403, say), else 409. */
 function statusOf (outcomes: DeletionOutcome[]): number {
-  if (outcomes.some((o) => o.outcome === 'done' || o.outcome === 'allowed')) return 200
-  const codes = new Set(outcomes.map((o) => o.error?.statusCode ?? 409))
-  return codes.size === 1 ? [...codes][0]! : 409
+  return outcomeStatus(outcomes.map((o) => ({ done: o.outcome === 'done' || o.outcome === 'allowed', statusCode: o.error?.statusCode })))
 }
 
-function rows (outcomes: DeletionOutcome[]) {
-  return outcomes.map((o) => ({ id: o.id, name: o.name, ok: o.outcome === 'done', reason: o.error?.message }))
+/** What Delete or Undelete selected did, chat by chat, in the list's outcome area. */
+function results (verb: 'deleted' | 'undeleted', outcomes: DeletionOutcome[], hint: string | null) {
+  const done = outcomes.filter((o) => o.outcome === 'done').length
+  return resultsFragment({
+    target: targets.listResults(),
+    verb,
+    results: outcomes.map((o) => ({ label: chatLabel(o.id, o.name), href: null, ok: o.outcome === 'done', reason: o.error?.message })),
+    done,
+    failed: outcomes.length - done,
+    hint: done > 0 ? hint : null
+  })
 }
 
 /**
@@ -41,16 +55,12 @@ function rows (outcomes: DeletionOutcome[]) {
  * Items' Undelete selected, and a deleted chat's read-only view with its own Undelete. The
  * rule is mayDelete's (plugin/chats/types.ts), applied by the chat service.
  */
-export const deleteRoutes: FastifyPluginAsync<RouteDeps & { lists: ListViews }> = async (fastify, deps) => {
-  const { base, chats, access, views, consoleViews, lists, settings } = deps
-
+export const deleteRoutes: FastifyPluginAsync<DeleteRoutesDeps> = async (fastify, { base, access, chats, listViews, consoleViews, settings }) => {
   /** A request about one chat: its refusal is the answer's error (404 not found, 403 not theirs, 409 open or lost). */
   function only (outcome: DeletionOutcome): Chat {
     if (outcome.outcome === 'done' && outcome.chat) return outcome.chat
     throw outcome.error ?? new Error(`chat ${outcome.id}: ${outcome.outcome} without a reason`)
   }
-
-  const notice = (message: string) => fragment(targets.notice(), 'innerHTML', views.render('common/notice', { level: 'info', message }))
 
   // Delete in the chat header (confirmed in the browser by hx-confirm): the pane becomes
   // the deleted chat, with Undelete at hand, wherever it was (the console, its own view).
@@ -61,12 +71,11 @@ export const deleteRoutes: FastifyPluginAsync<RouteDeps & { lists: ListViews }> 
     const agent = await access.agent(request)
     const scope = await agent.scope()
     const chat = only((await chats.deleteChats([request.params.id], scope))[0]!)
-    const pane = await consoleViews.deletedPane(chat, scope.name, scope)
-    return reply.type(html).send(envelope([
-      fragment(targets.chat(chat.id), 'outerHTML', views.render('console/deleted-pane', pane)),
+    return await answer(reply, [
+      deletedPaneFragment(await consoleViews.deletedPane(chat, scope.name, scope)),
       ...await consoleViews.listFragments(scope),
-      notice(messages.deleted(chat))
-    ]))
+      notice('info', messages.deleted(chat))
+    ])
   })
 
   // A deleted chat opens only from the Deleted Items of someone who may undelete it;
@@ -91,12 +100,11 @@ export const deleteRoutes: FastifyPluginAsync<RouteDeps & { lists: ListViews }> 
     const agent = await access.agent(request)
     const scope = await agent.scope()
     const chat = only((await chats.undeleteChats([request.params.id], scope))[0]!)
-    const pane = await consoleViews.pane(chat, scope)
-    return reply.type(html).send(envelope([
-      fragment(targets.chat(chat.id), 'outerHTML', views.render('console/chat-pane', pane)),
+    return await answer(reply, [
+      chatPaneFragment(await consoleViews.pane(chat, scope)),
       ...await consoleViews.listFragments(scope),
-      notice(messages.restored(chat))
-    ]))
+      notice('info', messages.restored(chat))
+    ])
   })
 
   // Delete selected: without `confirm` the answer is the confirmation, naming the chats
@@ -109,31 +117,24 @@ export const deleteRoutes: FastifyPluginAsync<RouteDeps & { lists: ListViews }> 
     const agent = await access.agent(request)
     const scope = await agent.scope()
     const body = request.body ?? {}
-    const ids = idsOf(body.chat_ids)
-    if (ids.length === 0) {
-      return reply.code(422).type(html).send(envelope([
-        fragment(targets.listDelete(), 'outerHTML', views.render('console/list-delete', { base, error: messages.noChats }))
-      ]))
-    }
+    const ids = tickedIds(body.chat_ids)
+    if (ids.length === 0) return await answer(reply, [bulkFormFragment(listViews.bulkForm('delete', messages.noChats))], 422)
     if (body.confirm !== 'yes') {
       const checked = await chats.checkDeleteChats(ids, scope)
       const ready = checked.filter((o) => o.outcome === 'allowed').map((o) => ({ id: o.id, name: o.name }))
       const refused = checked.filter((o) => o.outcome !== 'allowed').map((o) => ({ id: o.id, name: o.name, reason: o.error?.message }))
-      return reply.code(statusOf(checked)).type(html).send(envelope([
-        fragment(targets.listDelete(), 'outerHTML', views.render('console/list-delete', { base })),
-        fragment(targets.listResults(), 'innerHTML', views.render('console/list-delete-confirm', { base, count: ready.length, ready, refused, purgeAfterDays: settings.purgeAfterDays }))
-      ]))
+      return await answer(reply, [
+        bulkFormFragment(listViews.bulkForm('delete')),
+        deleteConfirmFragment({ base, count: ready.length, ready, refused, purgeAfterDays: settings.purgeAfterDays })
+      ], statusOf(checked))
     }
     const outcomes = await chats.deleteChats(ids, scope)
-    const done = outcomes.filter((o) => o.outcome === 'done').length
-    return reply.code(statusOf(outcomes)).type(html).send(envelope([
-      fragment(targets.listDelete(), 'outerHTML', views.render('console/list-delete', { base })),
-      fragment(targets.listResults(), 'innerHTML', views.render('console/deletion-results', {
-        verb: 'deleted', results: rows(outcomes), done, failed: outcomes.length - done, hint: done > 0 ? messages.deletedHint : null
-      })),
-      lists.staleFragment(),
+    return await answer(reply, [
+      bulkFormFragment(listViews.bulkForm('delete')),
+      results('deleted', outcomes, messages.deletedHint),
+      listViews.staleFragment(),
       ...await consoleViews.listFragments(scope)
-    ]))
+    ], statusOf(outcomes))
   })
 
   // Undelete selected, in Deleted Items: nothing is lost by it, so it is not confirmed.
@@ -143,21 +144,14 @@ export const deleteRoutes: FastifyPluginAsync<RouteDeps & { lists: ListViews }> 
   }, async (request, reply) => {
     const agent = await access.agent(request)
     const scope = await agent.scope()
-    const ids = idsOf((request.body ?? {}).chat_ids)
-    if (ids.length === 0) {
-      return reply.code(422).type(html).send(envelope([
-        fragment(targets.listUndelete(), 'outerHTML', views.render('console/list-undelete', { base, error: messages.noChats }))
-      ]))
-    }
+    const ids = tickedIds((request.body ?? {}).chat_ids)
+    if (ids.length === 0) return await answer(reply, [bulkFormFragment(listViews.bulkForm('undelete', messages.noChats))], 422)
     const outcomes = await chats.undeleteChats(ids, scope)
-    const done = outcomes.filter((o) => o.outcome === 'done').length
-    return reply.code(statusOf(outcomes)).type(html).send(envelope([
-      fragment(targets.listUndelete(), 'outerHTML', views.render('console/list-undelete', { base })),
-      fragment(targets.listResults(), 'innerHTML', views.render('console/deletion-results', {
-        verb: 'undeleted', results: rows(outcomes), done, failed: outcomes.length - done, hint: null
-      })),
-      lists.staleFragment(),
+    return await answer(reply, [
+      bulkFormFragment(listViews.bulkForm('undelete')),
+      results('undeleted', outcomes, null),
+      listViews.staleFragment(),
       ...await consoleViews.listFragments(scope)
-    ]))
+    ], statusOf(outcomes))
   })
 }

@@ -1,12 +1,28 @@
 import type { FastifyPluginAsync } from 'fastify'
-import type { RouteDeps } from '../deps.ts'
+import type { ChatService } from '../chats/service.ts'
 import { isCoded } from '../errors.ts'
-import { envelope, fragment } from '../realtime/fragments.ts'
-import { targets } from '../realtime/targets.ts'
-import { listColumns, listUrl, listView, listViews, type ListViews, postedFields } from './lists.ts'
+import type { RoutingService } from '../routing/service.ts'
+import type { Access } from '../security/access.ts'
+import type { Settings } from '../settings.ts'
+import { answer, notice } from '../web/answers.ts'
+import { answerFields } from '../web/lists/columns.ts'
+import { listTableFragment } from '../web/lists/table.ts'
+import { tickedIds } from '../web/lists/toolbar.ts'
+import { chatLists, listView } from './lists.ts'
 import { listFieldsBody, type ListFieldsBody, listParams, type ListParams, listQuery, type ListQueryString, listTransferBody, type ListTransferBody } from './lists-schemas.ts'
+import { type ListViews, transferFormFragment, transferResultsFragment, type TransferResultsModel } from './list-view-models.ts'
+import type { ConsoleViews } from './view-models.ts'
 
-const html = 'text/html; charset=utf-8'
+/** What the chat lists' endpoints use. */
+export interface ListRoutesDeps {
+  base: string
+  access: Pick<Access, 'agent'>
+  chats: Pick<ChatService, 'chatForAgent' | 'transferChat'>
+  routing: Pick<RoutingService, 'presence'>
+  listViews: ListViews
+  consoleViews: Pick<ConsoleViews, 'page' | 'availability' | 'listFragments'>
+  settings: Pick<Settings, 'purgeAfterDays'>
+}
 
 const messages = {
   noChats: 'Tick at least one chat in the list first',
@@ -16,56 +32,37 @@ const messages = {
 }
 
 /** The chat lists (docs/features.md#chat-lists): a list page per view, View → Visible Fields and Actions → Transfer selected. */
-export const listRoutes: FastifyPluginAsync<RouteDeps & { lists: ListViews }> = async (fastify, deps) => {
-  const { base, chats, routing, access, views, consoleViews, lists } = deps
-
+export const listRoutes: FastifyPluginAsync<ListRoutesDeps> = async (fastify, { base, access, chats, routing, listViews, consoleViews, settings }) => {
   fastify.get<{ Params: ListParams, Querystring: ListQueryString }>('/console/lists/:view', {
     schema: { params: listParams, querystring: listQuery }
   }, async (request, reply) => {
     const view = listView(request.params.view)
-    const agent = await access.agent(request, listViews[view].supervise ? 'livechat.supervise' : 'livechat.agent')
+    const def = chatLists[view]
+    const agent = await access.agent(request, def.supervise ? 'livechat.supervise' : 'livechat.agent')
     const scope = await agent.scope()
-    const options = await lists.options(scope)
-    const state = lists.state(view, request.query, options)
-    const table = await lists.table(scope, state, options, agent.can('livechat.transfer'))
+    const options = await listViews.options(scope)
+    const state = listViews.state(view, request.query, options)
+    const table = await listViews.table(scope, state, options, agent.can('livechat.transfer'))
     // A search box that could not be searched for: the list unsearched, the reason beside the box.
     const status = state.search ? 422 : 200
-    if (request.headers['hx-request']) {
-      return reply.code(status).type(html).send(envelope([fragment(targets.list(), 'outerHTML', views.render('console/list-table', table))]))
-    }
-    const [page, presence, fields] = await Promise.all([consoleViews.page(scope), routing.presence(agent.user.id), lists.fields(agent.user.id)])
-    const def = listViews[view]
-    // Deleted Items of a supervisor with livechat.delete holds others' chats: narrowing by agent helps there too.
-    const global = view.startsWith('global-') || (view === 'deleted' && scope.supervise && scope.delete === true)
+    if (request.headers['hx-request']) return await answer(reply, [listTableFragment(table)], status)
+    const [page, presence, fields] = await Promise.all([consoleViews.page(scope), routing.presence(agent.user.id), listViews.fields.read(agent.user.id)])
     return reply.code(status).lcView('console/list.page.hbs', {
       base,
       csrf: reply.generateCsrf(),
-      title: listViews[view].title,
+      title: def.title,
       current: view,
       agent: agent.user,
       links: { supervise: agent.can('livechat.supervise'), admin: agent.can('livechat.admin') },
       availability: await consoleViews.availability(presence),
       ...page,
-      filters: {
-        action: `${base}/console/lists/${view}`,
-        sort: state.sort,
-        dir: state.dir,
-        departments: options.departments.map((d) => ({ ...d, selected: d.id === state.department })),
-        groups: options.groups.map((g) => ({ ...g, selected: g.id === state.group })),
-        agents: global ? options.agents.map((a) => ({ ...a, selected: a.id === state.agent })) : null,
-        narrowed: state.department !== undefined || state.group !== undefined || state.agent !== undefined,
-        q: state.search?.typed ?? state.q ?? '',
-        searchError: state.search?.error ?? null,
-        searched: state.q !== undefined || state.search !== undefined,
-        clearSearch: listUrl(base, { ...state, q: undefined })
-      },
-      fields: lists.fieldsForm(fields),
-      transfer: agent.can('livechat.transfer') && def.noTransfer !== true ? await lists.transferForm() : null,
-      bulkDelete: def.bulk === 'delete' ? { base } : null,
-      bulkUndelete: def.bulk === 'undelete' ? { base } : null,
-      hint: view === 'deleted' ? messages.deletedHint(deps.settings.purgeAfterDays) : null,
+      filters: listViews.filters(scope, state, options),
+      fields: listViews.fields.form(fields),
+      transfer: agent.can('livechat.transfer') && def.noTransfer !== true ? await listViews.transferForm() : null,
+      bulk: def.bulk ? listViews.bulkForm(def.bulk) : null,
+      hint: view === 'deleted' ? messages.deletedHint(settings.purgeAfterDays) : null,
       table,
-      stale: { at: 0 },
+      stale: listViews.stale(),
       wsBase: `${base}/ws/console?list=${view}`,
       wsUrl: `${base}/ws/console?list=${view}`
     })
@@ -76,18 +73,8 @@ export const listRoutes: FastifyPluginAsync<RouteDeps & { lists: ListViews }> = 
     preValidation: fastify.csrfProtection
   }, async (request, reply) => {
     const agent = await access.agent(request)
-    const body = (request.body ?? {}) as Record<string, string | undefined>
-    const { choice, errors } = postedFields(listColumns, body)
-    if (Object.keys(errors).length > 0) {
-      const form = lists.fieldsForm(await lists.fields(agent.user.id), body, errors)
-      return reply.code(422).type(html).send(envelope([fragment(targets.listFields(), 'outerHTML', views.render('console/list-fields', form))]))
-    }
-    await lists.saveFields(agent.user.id, choice)
-    return reply.type(html).send(envelope([
-      fragment(targets.listFields(), 'outerHTML', views.render('console/list-fields', lists.fieldsForm(choice))),
-      lists.staleFragment(),
-      fragment(targets.notice(), 'innerHTML', views.render('common/notice', { level: 'info', message: messages.saved }))
-    ]))
+    const result = await listViews.fields.submit(agent.user.id, request.body ?? {})
+    return await answerFields(reply, result, [listViews.staleFragment(), notice('info', messages.saved)])
   })
 
   fastify.post<{ Body: ListTransferBody }>('/console/lists/transfer', {
@@ -97,17 +84,15 @@ export const listRoutes: FastifyPluginAsync<RouteDeps & { lists: ListViews }> = 
     const agent = await access.agent(request, 'livechat.transfer')
     const scope = await agent.scope()
     const { chat_ids: raw, group_id: groupId = '', agent: to = '', comment = '' } = request.body
-    const ids = [...new Set((raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]).map(Number))]
+    const ids = tickedIds(raw)
     const values = { groupId, agent: to, comment }
-    const refuse = async (message: string) => reply.code(422).type(html).send(envelope([
-      fragment(targets.listTransfer(), 'outerHTML', views.render('console/list-transfer', await lists.transferForm(values, message, true)))
-    ]))
+    const refuse = async (message: string) => await answer(reply, [transferFormFragment(await listViews.transferForm(values, message, true))], 422)
     if (ids.length === 0) return await refuse(messages.noChats)
     if (groupId === '') return await refuse(messages.noGroup)
     const target = { groupId: Number(groupId), agentId: to === '' || to === 'auto' ? null : to, auto: to === 'auto', comment }
     // One chat after another, each in its own transaction: a chat is either moved whole or
     // left as it was, and the answer says which, and why not.
-    const results: Array<{ id: number, name: string | null, ok: boolean, reason?: string, code?: string }> = []
+    const results: Array<TransferResultsModel['results'][number] & { code?: string }> = []
     for (const id of ids) {
       let name: string | null = null
       try {
@@ -124,11 +109,11 @@ export const listRoutes: FastifyPluginAsync<RouteDeps & { lists: ListViews }> = 
     const targetError = first.code === 'LC_ERR_GROUP_NOT_FOUND' || first.code === 'LC_ERR_TRANSFER_TARGET'
     if (targetError && results.every((r) => !r.ok && r.reason === first.reason)) return await refuse(first.reason!)
     const moved = results.filter((r) => r.ok).length
-    return reply.type(html).send(envelope([
-      fragment(targets.listTransfer(), 'outerHTML', views.render('console/list-transfer', await lists.transferForm())),
-      fragment(targets.listResults(), 'innerHTML', views.render('console/list-results', { results, moved, failed: results.length - moved })),
-      lists.staleFragment(),
+    return await answer(reply, [
+      transferFormFragment(await listViews.transferForm()),
+      transferResultsFragment({ results, moved, failed: results.length - moved }),
+      listViews.staleFragment(),
       ...await consoleViews.listFragments(scope)
-    ]))
+    ])
   })
 }

@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts'
+import { type FieldsBodyOf, fieldsBodySchema } from '../web/lists/columns.ts'
 
 /** The columns of every chat list, in their default order; also the sort keys. */
 export const listColumnKeys = ['status', 'user', 'group', 'started', 'queue', 'idle', 'messages', 'agent'] as const
@@ -35,20 +36,9 @@ export const listQuery = {
 } as const
 export type ListQueryString = FromSchema<typeof listQuery>
 
-/** View → Visible Fields: per column a "show" checkbox and a width typed in pixels (checked by the route, so a bad one comes back beside its field). */
-export const listFieldsBody = {
-  $id: 'lc/console/list-fields',
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    ...Object.fromEntries(listColumnKeys.flatMap((k) => [
-      [`show_${k}`, { enum: ['on'] }],
-      [`width_${k}`, { type: 'string', maxLength: 12 }]
-    ])) as Record<`show_${typeof listColumnKeys[number]}`, { enum: ['on'] }> & Record<`width_${typeof listColumnKeys[number]}`, { type: 'string', maxLength: 12 }>,
-    _csrf: { type: 'string', maxLength: 200 }
-  }
-} as const
-export type ListFieldsBody = Partial<Record<`show_${typeof listColumnKeys[number]}`, 'on'> & Record<`width_${typeof listColumnKeys[number]}`, string>> & { _csrf?: string }
+/** View → Visible Fields: per column a "show" box and a width typed in pixels. */
+export const listFieldsBody = fieldsBodySchema('lc/console/list-fields', listColumnKeys)
+export type ListFieldsBody = FieldsBodyOf<typeof listColumnKeys[number]>
 
 const chatId = { type: 'string', pattern: '^[1-9][0-9]{0,9}$' } as const
 

@@ -6,11 +6,17 @@ import type { HostAdapter } from '../host/adapter.ts'
 import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import type { Presence, RoutingService } from '../routing/service.ts'
+import { bind } from '../web/fragments.ts'
 import type { Views } from '../web/views.ts'
 import { createCustomerPanel } from './customer-panel.ts'
 import { chatTabs } from './tabs.ts'
 
 export type ConsoleViews = ReturnType<typeof createConsoleViews>
+
+/** views/console/chat-pane.hbs in place of the chat's pane (undeleted, it is the chat again). */
+export const chatPaneFragment = bind('console/chat-pane', 'outerHTML', (m: { chat: Pick<Chat, 'id'> }) => targets.chat(m.chat.id))
+/** views/console/deleted-pane.hbs in place of the chat's pane: the deleted chat, read-only, with Undelete. */
+export const deletedPaneFragment = bind('console/deleted-pane', 'outerHTML', (m: { chat: Pick<Chat, 'id'> }) => targets.chat(m.chat.id))
 
 /** The alerts an agent can turn off (sound and desktop notification together), all on until they do. */
 export const alertKinds = [

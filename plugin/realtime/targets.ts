@@ -57,8 +57,9 @@ export const targets = {
   availability: () => 'lc-availability',
   panes: () => 'lc-chat-panes',
   notice: () => 'lc-notice',
-  // The chat lists (views/console/list*.hbs): the table, its toolbar forms, outcomes and the refresh signal.
+  // The chat lists (views/lists/*, views/console/list*.hbs): the table and a row of it, its toolbar forms, outcomes and the refresh signal.
   list: () => 'lc-list',
+  listRow: (chatId: number) => `lc-list-row-${chatId}`,
   listFields: () => 'lc-list-fields',
   listTransfer: () => 'lc-list-transfer',
   listTransferForm: () => 'lc-list-transfer-form',

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { ChatStatus, type Chat } from '../../plugin/chats/types.ts'
-import { fieldChoice, idleState } from '../../plugin/console/lists.ts'
+import { fieldChoice, idleState } from '../../plugin/console/list-view-models.ts'
 import { agentSession, build, openSocket, startChat } from '../helpers/build.ts'
 
 const rowIds = (body: string): number[] => [...body.matchAll(/id="lc-list-row-(\d+)"/g)].map((m) => Number(m[1]))
