@@ -1,5 +1,4 @@
 import type { Answers } from './web/answers.ts'
-import type { CannedService } from './canned/service.ts'
 import type { ChatService } from './chats/service.ts'
 import type { ConsoleViews } from './console/view-models.ts'
 import type { CustomerService } from './customer/service.ts'
@@ -30,8 +29,6 @@ export interface RouteDeps {
   chats: ChatService
   /** What each agent chose for themselves: list fields, alerts. */
   preferences: PreferenceService
-  /** Canned replies: the library agents insert from. */
-  canned: CannedService
   /** The header's Add menu (tasks, time and call logs, related tickets) and the Time Logs and Related Items tabs. */
   items: ItemsDeps
   /** The Resources panel beside a chat: knowledge articles shared and pinned, templates, resolved tickets, past resolutions. */

@@ -5,6 +5,7 @@ import { adminRoutes } from './admin/routes.ts'
 import { createAnswers } from './web/answers.ts'
 import { cannedRoutes } from './canned/routes.ts'
 import { createCannedService } from './canned/service.ts'
+import { createCannedViews } from './canned/view-models.ts'
 import { createChatService } from './chats/service.ts'
 import type { AgentScope, Message } from './chats/types.ts'
 import { registerCommentProjections } from './comments/projections.ts'
@@ -131,6 +132,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
 
   // What agents work with around a chat.
   const canned = createCannedService({ ...core, routing })
+  const cannedViews = createCannedViews({ ...core, routing })
   const items = createItemService({ ...core, chats })
   const fields = createFieldService({ ...core, chats })
   const fieldViews = createFieldViews({ ...core, fields })
@@ -186,6 +188,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     chats,
     preferences,
     canned,
+    cannedViews,
     comments,
     commentViews,
     lists,
