@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Knex } from 'knex'
 import { adminRoutes } from './admin/routes.ts'
+import { createAdminViews } from './admin/view-models.ts'
 import { createAnswers } from './web/answers.ts'
 import { cannedRoutes } from './canned/routes.ts'
 import { createCannedService } from './canned/service.ts'
@@ -159,6 +160,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const customerViews = createCustomerViews({ ...core, chats, routing, customer })
   const paneExtras = { fieldValues: fieldViews.valuesLine, actions: manualEventViews.menu, tickets: ticketViews.menu }
   const consoleViews = createConsoleViews({ ...core, chats, routing, paneExtras, minutesLogged: items.minutesFor })
+  const adminViews = createAdminViews({ ...core, routing, chats })
   const lists = createListViews({ ...core, chats, routing, preferences, search })
   const im = createImService({ ...core, chats, routing })
   const imViews = createImViews({ ...core, im, chats, preferences })
@@ -208,6 +210,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     consoleViews,
     im,
     imViews,
+    adminViews,
     jobs
   }
   await fastify.register(customerRoutes, parts)
