@@ -138,7 +138,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const fields = createFieldService({ ...core, chats })
   const fieldViews = createFieldViews({ ...core, fields })
   const manualEvents = createManualEventService({ ...core, chats })
-  const manualEventViews = createManualEventViews({ ...core, events: manualEvents })
+  const manualEventViews = createManualEventViews({ ...core, manualEvents })
   const comments = createCommentService({ ...core, chats })
   const commentViews = createCommentViews({ ...core, comments })
   const resources = createResourceService({ ...core, chats, comments, items })
@@ -197,8 +197,10 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     items: { service: items, views: itemViews },
     resources: { service: resources, views: resourceViews },
     surveys: { service: surveys, views: surveyViews },
-    fields: { service: fields, views: fieldViews },
-    manualEvents: { service: manualEvents, views: manualEventViews },
+    fields,
+    fieldViews,
+    manualEvents,
+    manualEventViews,
     tickets: { service: tickets, views: ticketViews },
     transcripts,
     files,
