@@ -154,7 +154,7 @@ export function text (rules: TextRules = {}): FieldSpec<string> {
         return tooLong === undefined ? formMessages.tooLong(label, rules.max) : typeof tooLong === 'string' ? tooLong : tooLong(rules.max, length)
       }
       if (rules.pattern && !rules.pattern.test(value)) return rules.mismatch === undefined ? formMessages.invalid(label) : say(rules.mismatch)
-      return rules.check?.(value, values)
+      return rules.check?.(value, values) ?? null
     }
   }
 }
@@ -195,7 +195,7 @@ export function select (options?: readonly string[] | ((values: Readonly<Record<
       }
       const list = typeof options === 'function' ? options(values) : options
       if (list && !list.includes(value)) return rules.unknown === undefined ? formMessages.choose(label) : say(rules.unknown)
-      return rules.check?.(value, values)
+      return rules.check?.(value, values) ?? null
     }
   }
 }
@@ -226,7 +226,7 @@ export function checkboxes (rules: CheckboxesRules = {}): FieldSpec<string[]> {
       }
       if (rules.options && value.some((v) => !rules.options!.includes(v))) return rules.unknown === undefined ? formMessages.choose(label) : say(rules.unknown)
       if (rules.max !== undefined && value.length > rules.max) return rules.tooMany === undefined ? formMessages.invalid(label) : say(rules.tooMany)
-      return rules.check?.(value, values)
+      return rules.check?.(value, values) ?? null
     }
   }
 }
