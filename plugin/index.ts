@@ -2,9 +2,11 @@ import { resolve } from 'node:path'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Knex } from 'knex'
 import { adminRoutes } from './admin/routes.ts'
+import { createAdminViews } from './admin/view-models.ts'
 import { createAnswers } from './web/answers.ts'
 import { cannedRoutes } from './canned/routes.ts'
 import { createCannedService } from './canned/service.ts'
+import { createCannedViews } from './canned/view-models.ts'
 import { createChatService } from './chats/service.ts'
 import type { AgentScope, Message } from './chats/types.ts'
 import { registerCommentProjections } from './comments/projections.ts'
@@ -133,11 +135,12 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
 
   // What agents work with around a chat.
   const canned = createCannedService({ ...core, routing })
+  const cannedViews = createCannedViews({ ...core, routing })
   const items = createItemService({ ...core, chats })
   const fields = createFieldService({ ...core, chats })
   const fieldViews = createFieldViews({ ...core, fields })
   const manualEvents = createManualEventService({ ...core, chats })
-  const manualEventViews = createManualEventViews({ ...core, events: manualEvents })
+  const manualEventViews = createManualEventViews({ ...core, manualEvents })
   const comments = createCommentService({ ...core, chats })
   const commentViews = createCommentViews({ ...core, comments })
   const resources = createResourceService({ ...core, chats, comments, items })
@@ -159,6 +162,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const customerViews = createCustomerViews({ ...core, chats, routing, customer })
   const paneExtras = { fieldValues: fieldViews.valuesLine, actions: manualEventViews.menu, tickets: ticketViews.menu }
   const consoleViews = createConsoleViews({ ...core, chats, routing, paneExtras, minutesLogged: items.minutesFor })
+  const adminViews = createAdminViews({ ...core, routing, chats })
   const listViews = createListViews({ ...core, chats, routing, preferences, search })
   const im = createImService({ ...core, chats, routing })
   const imViews = createImViews({ ...core, im, chats })
@@ -189,14 +193,17 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     chats,
     preferences,
     canned,
+    cannedViews,
     comments,
     commentViews,
     listViews,
     items: { service: items, views: itemViews },
     resources: { service: resources, views: resourceViews },
     surveys: { service: surveys, views: surveyViews },
-    fields: { service: fields, views: fieldViews },
-    manualEvents: { service: manualEvents, views: manualEventViews },
+    fields,
+    fieldViews,
+    manualEvents,
+    manualEventViews,
     tickets: { service: tickets, views: ticketViews },
     transcripts,
     files,
@@ -209,6 +216,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     im,
     imViews,
     imListViews,
+    adminViews,
     jobs
   }
   await fastify.register(customerRoutes, parts)
