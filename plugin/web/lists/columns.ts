@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify'
 import { answer } from '../answers.ts'
 import { bind, type Fragment } from '../fragments.ts'
+import { type FormErrors, readCheckbox, readText, refuse, valid } from '../forms.ts'
 
 /*
  * A list's columns and View → Visible Fields (docs/features.md#chat-lists): which columns an
@@ -74,20 +75,21 @@ export function fieldsBodySchema<K extends string> ($id: string, keys: readonly 
 }
 
 /**
- * A Visible Fields form as posted: the choice, and a message a person can act on per column
- * whose width is wrong (`form` when no column is shown). A width left empty is the column's own.
+ * A Visible Fields form as posted, read as the form kit reads every form (plugin/web/forms.ts):
+ * the choice, and a problem a person can act on beside each column whose width is wrong
+ * (`form` when no column is shown). A width left empty is the column's own.
  */
-export function postedFields<K extends string> (columns: ReadonlyArray<Column<K>>, body: FieldsBody): { choice: Choice<K>, errors: Record<string, string> } {
-  const errors: Record<string, string> = {}
+export function postedFields<K extends string> (columns: ReadonlyArray<Column<K>>, body: FieldsBody): { choice: Choice<K>, errors: FormErrors<K> } {
+  const form: { errors: FormErrors<K> } = { errors: {} }
   const choice = {} as Choice<K>
   for (const c of columns) {
-    const typed = (body[`width_${c.key}`] ?? '').trim()
+    const typed = readText(body[`width_${c.key}`])
     const width = typed === '' ? c.width : /^[0-9]{1,4}$/.test(typed) ? Number(typed) : NaN
-    if (!(width >= minWidth && width <= maxWidth)) errors[c.key] = fieldMessages.width(c.label)
-    choice[c.key] = { visible: body[`show_${c.key}`] === 'on', width }
+    if (!(width >= minWidth && width <= maxWidth)) refuse(form, c.key, fieldMessages.width(c.label))
+    choice[c.key] = { visible: readCheckbox(body[`show_${c.key}`]), width }
   }
-  if (!Object.values<{ visible: boolean }>(choice).some((c) => c.visible)) errors.form = fieldMessages.noColumn
-  return { choice, errors }
+  if (!Object.values<{ visible: boolean }>(choice).some((c) => c.visible)) refuse(form, 'form', fieldMessages.noColumn)
+  return { choice, errors: form.errors }
 }
 
 /** Where a list's Visible Fields form sits and posts, and what it says: the screen's own. */
@@ -116,18 +118,18 @@ export interface FieldsFormModel extends FieldsFormPlace {
 
 export const fieldsFormFragment = bind('lists/columns', 'outerHTML', (m: FieldsFormModel) => m.id)
 
-export function fieldsFormModel<K extends string> (place: FieldsFormPlace, columns: ReadonlyArray<Column<K>>, choice: Choice<K>, typed?: FieldsBody, errors: Record<string, string> = {}): FieldsFormModel {
+export function fieldsFormModel<K extends string> (place: FieldsFormPlace, columns: ReadonlyArray<Column<K>>, choice: Choice<K>, typed?: FieldsBody, errors: FormErrors<K> = {}): FieldsFormModel {
   return {
     ...place,
     columns: columns.map((c) => ({
       key: c.key,
       label: c.label,
-      visible: typed ? typed[`show_${c.key}`] === 'on' : choice[c.key].visible,
+      visible: typed ? readCheckbox(typed[`show_${c.key}`]) : choice[c.key].visible,
       width: typed ? typed[`width_${c.key}`] ?? '' : String(choice[c.key].width),
-      error: errors[c.key] ?? null
+      error: errors[c.key]?.message ?? null
     })),
-    error: errors.form ?? null,
-    open: Object.keys(errors).length > 0,
+    error: errors.form?.message ?? null,
+    open: !valid({ errors }),
     minWidth,
     maxWidth
   }
@@ -166,7 +168,7 @@ export function visibleFields<K extends string> ({ columns, key, place, store }:
     form: (choice) => fieldsFormModel(place, columns, choice),
     async submit (agentId, body) {
       const { choice, errors } = postedFields(columns, body)
-      if (Object.keys(errors).length > 0) {
+      if (!valid({ errors })) {
         const stored = await read(agentId)
         return { saved: false, choice: stored, form: fieldsFormModel(place, columns, stored, body, errors) }
       }
