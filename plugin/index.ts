@@ -5,6 +5,7 @@ import { adminRoutes } from './admin/routes.ts'
 import { createAnswers } from './web/answers.ts'
 import { cannedRoutes } from './canned/routes.ts'
 import { createCannedService } from './canned/service.ts'
+import { customerSees } from './chats/rules.ts'
 import { createChatService } from './chats/service.ts'
 import type { AgentScope, Message } from './chats/types.ts'
 import { registerCommentProjections } from './comments/projections.ts'
@@ -126,7 +127,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const chats = createChatService({ ...core, routing })
   const distributor = createDistributor({ ...core, chats, routing })
   const access = createAccess({ ...core, routing })
-  const hub = createHub({ ...core, messagesBetween: chats.messages, renderMessages })
+  const hub = createHub({ ...core, messagesBetween: chats.messages, renderMessages, customerSees })
   const preferences = createPreferenceService(core)
 
   // What agents work with around a chat.
