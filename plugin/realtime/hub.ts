@@ -3,6 +3,7 @@ import type { AgentScope, Message } from '../chats/types.ts'
 import type { ImViewer } from '../im/types.ts'
 import type { Bus, BusEvent } from './bus-events.ts'
 import { envelope, fragment } from './fragments.ts'
+import { closeCodes } from './socket-server.ts'
 import { targets } from './targets.ts'
 
 /** One open socket and what it may see. */
@@ -82,7 +83,7 @@ export function createHub ({ bus, messagesBetween, renderMessages, customerSees,
     if (client.socket.readyState !== 1 || html === '') return
     if (client.socket.bufferedAmount > maxBufferedBytes) {
       // The client reconnects after 1013 and resumes by seq, so nothing is lost by dropping it here.
-      client.socket.close(1013, 'Too far behind; reconnect')
+      client.socket.close(closeCodes.behind, 'Too far behind; reconnect')
       return
     }
     client.socket.send(html)
@@ -242,7 +243,7 @@ export function createHub ({ bus, messagesBetween, renderMessages, customerSees,
       unsubscribe()
       const all = new Set<Client>()
       for (const set of byTopic.values()) for (const c of set) all.add(c)
-      for (const c of all) c.socket.close(1012, 'Server restarting')
+      for (const c of all) c.socket.close(closeCodes.restarting, 'Server restarting')
       byTopic.clear()
     }
   }
