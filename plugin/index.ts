@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Knex } from 'knex'
 import { adminRoutes } from './admin/routes.ts'
-import { createAnswers } from './web/answers.ts'
+import { createAnswers, notice } from './web/answers.ts'
 import { cannedRoutes } from './canned/routes.ts'
 import { createCannedService } from './canned/service.ts'
 import { customerSees } from './chats/rules.ts'
@@ -17,12 +17,14 @@ import { createItemService } from './items/service.ts'
 import { createItemViews } from './items/view-models.ts'
 import { registerConsoleProjections } from './console/projections.ts'
 import { consoleRoutes } from './console/routes.ts'
+import { consoleSocket } from './console/socket.ts'
 import { listRoutes } from './console/list-routes.ts'
 import { deleteRoutes } from './console/delete-routes.ts'
 import { createListViews, registerListProjections } from './console/lists.ts'
 import { createConsoleViews } from './console/view-models.ts'
 import { registerCustomerProjections } from './customer/projections.ts'
 import { customerRoutes } from './customer/routes.ts'
+import { customerSocket } from './customer/socket.ts'
 import { createCustomerService } from './customer/service.ts'
 import { createCustomerViews } from './customer/view-models.ts'
 import { deflectionRoutes } from './deflections/routes.ts'
@@ -50,7 +52,7 @@ import { permissionsFor, resolveSettings, type Settings } from './settings.ts'
 import type { Bus } from './realtime/bus-events.ts'
 import { createHub } from './realtime/hub.ts'
 import { openBus } from './realtime/redis-bus.ts'
-import { socketRoutes } from './realtime/routes.ts'
+import { createSocketServer } from './realtime/socket-server.ts'
 import { createDistributor } from './routing/distributor.ts'
 import { createRoutingService } from './routing/service.ts'
 import { createPreferenceService } from './preferences/service.ts'
@@ -128,6 +130,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const distributor = createDistributor({ ...core, chats, routing })
   const access = createAccess({ ...core, routing })
   const hub = createHub({ ...core, messagesBetween: chats.messages, renderMessages, customerSees })
+  const sockets = createSocketServer({ ...core, hub, notice })
   const preferences = createPreferenceService(core)
 
   // What agents work with around a chat.
@@ -183,6 +186,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     answers,
     access,
     hub,
+    sockets,
     routing,
     chats,
     preferences,
@@ -228,7 +232,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(jobRoutes, parts)
   await fastify.register(imRoutes, parts)
   await fastify.register(roomRoutes, parts)
-  await fastify.register(socketRoutes, parts)
+  await fastify.register(consoleSocket, parts)
+  await fastify.register(customerSocket, parts)
 
   // Scheduled in every instance unless turned off; the jobs page and Run now work either way.
   if (opts.jobs !== false) jobs.start()
