@@ -61,7 +61,7 @@ export interface Audience<I extends Identified, F extends { type: string }> {
 
 export interface SocketServerDeps {
   hub: Pick<Hub, 'attach' | 'detach' | 'send'>
-  log: Pick<FastifyBaseLogger, 'error' | 'warn'>
+  log: Pick<FastifyBaseLogger, 'error'>
   /** messagesPerMinute: each socket's limit. */
   settings: Pick<Settings, 'messagesPerMinute'>
   /** The notice line error frames show (web/answers.ts): given by the wiring, since realtime renders no partial. */
