@@ -1,12 +1,11 @@
 import type { Answers } from './web/answers.ts'
-import type { CannedService } from './canned/service.ts'
 import type { ChatService } from './chats/service.ts'
 import type { ConsoleViews } from './console/view-models.ts'
 import type { CustomerService } from './customer/service.ts'
 import type { CustomerViews } from './customer/view-models.ts'
 import type { DeflectionService } from './deflections/service.ts'
-import type { ManualEventsDeps } from './manual-events/view-models.ts'
-import type { FieldsDeps } from './fields/view-models.ts'
+import type { FieldService } from './fields/service.ts'
+import type { FieldViews } from './fields/view-models.ts'
 import type { FileService } from './files/service.ts'
 import type { ImService } from './im/service.ts'
 import type { ItemsDeps } from './items/view-models.ts'
@@ -30,16 +29,13 @@ export interface RouteDeps {
   chats: ChatService
   /** What each agent chose for themselves: list fields, alerts. */
   preferences: PreferenceService
-  /** Canned replies: the library agents insert from. */
-  canned: CannedService
   /** The header's Add menu (tasks, time and call logs, related tickets) and the Time Logs and Related Items tabs. */
   items: ItemsDeps
   /** The Resources panel beside a chat: knowledge articles shared and pinned, templates, resolved tickets, past resolutions. */
   resources: ResourcesDeps
-  /** Chat custom fields: their administration, the Custom Fields tab and the pre-chat form's questions. */
-  fields: FieldsDeps
-  /** Manual events: their administration and the chat header's Actions menu. */
-  manualEvents: ManualEventsDeps
+  /** Chat custom fields: the pre-chat form's questions and the checks of their answers. */
+  fields: FieldService
+  fieldViews: FieldViews
   /** Internal messaging: instant message threads between agents, and chat rooms. */
   im: ImService
   /** Files sent in chats: Send file, downloads and the Attachments tab. */

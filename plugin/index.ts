@@ -2,9 +2,11 @@ import { resolve } from 'node:path'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Knex } from 'knex'
 import { adminRoutes } from './admin/routes.ts'
+import { createAdminViews } from './admin/view-models.ts'
 import { createAnswers, notice } from './web/answers.ts'
 import { cannedRoutes } from './canned/routes.ts'
 import { createCannedService } from './canned/service.ts'
+import { createCannedViews } from './canned/view-models.ts'
 import { customerSees } from './chats/rules.ts'
 import { createChatService } from './chats/service.ts'
 import type { AgentScope, Message } from './chats/types.ts'
@@ -135,11 +137,12 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
 
   // What agents work with around a chat.
   const canned = createCannedService({ ...core, routing })
+  const cannedViews = createCannedViews({ ...core, routing })
   const items = createItemService({ ...core, chats })
   const fields = createFieldService({ ...core, chats })
   const fieldViews = createFieldViews({ ...core, fields })
   const manualEvents = createManualEventService({ ...core, chats })
-  const manualEventViews = createManualEventViews({ ...core, events: manualEvents })
+  const manualEventViews = createManualEventViews({ ...core, manualEvents })
   const comments = createCommentService({ ...core, chats })
   const commentViews = createCommentViews({ ...core, comments })
   const resources = createResourceService({ ...core, chats, comments, items })
@@ -161,6 +164,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const customerViews = createCustomerViews({ ...core, chats, routing, customer })
   const paneExtras = { fieldValues: fieldViews.valuesLine, actions: manualEventViews.menu, tickets: ticketViews.menu }
   const consoleViews = createConsoleViews({ ...core, chats, routing, paneExtras, minutesLogged: items.minutesFor })
+  const adminViews = createAdminViews({ ...core, routing, chats })
   const lists = createListViews({ ...core, chats, routing, preferences, search })
   const im = createImService({ ...core, chats, routing })
   const imViews = createImViews({ ...core, im, chats, preferences })
@@ -191,14 +195,17 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     chats,
     preferences,
     canned,
+    cannedViews,
     comments,
     commentViews,
     lists,
     items: { service: items, views: itemViews },
     resources: { service: resources, views: resourceViews },
     surveys: { service: surveys, views: surveyViews },
-    fields: { service: fields, views: fieldViews },
-    manualEvents: { service: manualEvents, views: manualEventViews },
+    fields,
+    fieldViews,
+    manualEvents,
+    manualEventViews,
     tickets: { service: tickets, views: ticketViews },
     transcripts,
     files,
@@ -210,6 +217,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     consoleViews,
     im,
     imViews,
+    adminViews,
     jobs
   }
   await fastify.register(customerRoutes, parts)

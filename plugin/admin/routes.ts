@@ -1,25 +1,36 @@
 import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { type AgentScope, sees } from '../chats/types.ts'
 import { isUniqueViolation } from '../db/index.ts'
-import type { RouteDeps } from '../deps.ts'
 import {
   type CodedError, LC_ERR_ALREADY_MEMBER, LC_ERR_DEFAULT_GROUP_INVALID, LC_ERR_DEPARTMENT_NAME_TAKEN, LC_ERR_DEPARTMENT_NOT_FOUND,
   LC_ERR_GROUP_NAME_TAKEN, LC_ERR_GROUP_NOT_VISIBLE, LC_ERR_GROUP_UNKNOWN, LC_ERR_MEMBER_NOT_FOUND, LC_ERR_NOT_AN_AGENT, LC_ERR_USER_NOT_FOUND
 } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
-import { type Permission, permissionsFor } from '../settings.ts'
-import { type Fragment, fragment } from '../realtime/fragments.ts'
-import { targets } from '../realtime/targets.ts'
+import type { Department, Group, RoutingService } from '../routing/service.ts'
+import type { Access } from '../security/access.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
-import type { Department, Group } from '../routing/service.ts'
+import { type Permission, permissionsFor, type Settings } from '../settings.ts'
+import { answer, clearNotice, notice, ok } from '../web/answers.ts'
+import { attempt, type FormState, refuse } from '../web/forms.ts'
+import type { Fragment } from '../web/fragments.ts'
 import {
-  addMemberBody, departmentBody, type FormState, groupBody, idParams, memberActiveBody, type MemberActiveBody, memberBody, memberParams,
-  newDepartmentBody, newGroupBody, readAddMember, readDepartment, readGroup, readMember
+  addMemberBody, addMemberForm, departmentBody, departmentForm, groupBody, groupForm, idParams, memberActiveBody, type MemberActiveBody,
+  memberBody, memberForm, memberParams, newDepartmentBody, newDepartmentForm, newGroupBody, newGroupForm
 } from './schemas.ts'
-import { createAdminViews } from './view-models.ts'
+import {
+  agentGroupsFragment, type AdminViews, departmentFormFragment, departmentFragment, departmentsFragment, groupFormFragment, membersFragment
+} from './view-models.ts'
 
-/** The route deps plus the host seam: members are looked up among the host's users. */
-export type AdminDeps = RouteDeps & { host: HostAdapter }
+/** What the administration and the Active Live Chat Groups pages use; members are looked up among the host's users. */
+export interface AdminRoutesDeps {
+  base: string
+  settings: Pick<Settings, 'rolePermissions' | 'heartbeatTimeoutSeconds'>
+  host: Pick<HostAdapter, 'findUsers'>
+  access: Pick<Access, 'agent'>
+  routing: Pick<RoutingService, 'department' | 'departments' | 'groups' | 'members' | 'createDepartment' | 'updateDepartment' |
+    'createGroup' | 'updateGroup' | 'setMember' | 'removeMember'>
+  adminViews: Pick<AdminViews, 'departments' | 'department' | 'members' | 'agentGroups' | 'newDepartmentForm' | 'departmentForm' | 'newGroupForm' | 'groupForm'>
+}
 
 type Id = { Params: { id: number } }
 type Member = { Params: { id: number, agentId: string } }
@@ -31,8 +42,12 @@ const notices = {
   groupSaved: (name: string) => `Group ${name} saved`,
   memberAdded: (name: string, group: string) => `${name} added to ${group}`,
   memberSaved: (group: string) => `Membership in ${group} saved`,
-  memberRemoved: (group: string) => `Removed from ${group}`
+  memberRemoved: (group: string) => `Removed from ${group}`,
+  nothingToChange: 'Nothing to change'
 }
+
+/** A taken name belongs beside the Name field. */
+const nameTaken = { LC_ERR_DEPARTMENT_NAME_TAKEN: 'name', LC_ERR_GROUP_NAME_TAKEN: 'name' } as const
 
 /**
  * Live chat administration (`livechat.admin`): departments, groups and their members; and the
@@ -40,9 +55,7 @@ const notices = {
  * answers with the re-rendered part of the page; a refused one re-renders its form with 422
  * and the reasons beside the fields, having changed nothing.
  */
-export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (fastify, deps) => {
-  const { base, routing, chats, access, views, settings, host } = deps
-  const adminViews = createAdminViews({ base, routing, chats, host, settings })
+export const adminRoutes: FastifyPluginAsync<AdminRoutesDeps> = async (fastify, { base, settings, host, access, routing, adminViews }) => {
   const post = { preValidation: fastify.csrfProtection, attachValidation: true }
 
   /**
@@ -81,47 +94,31 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (fastify, deps) 
    */
   const same = (a: string, b: string): boolean => a.toLocaleLowerCase() === b.toLocaleLowerCase()
 
-  async function checkDepartmentName (form: FormState, exceptId?: number): Promise<void> {
+  async function checkDepartmentName (form: FormState<{ name: string }>, exceptId?: number): Promise<void> {
     const name = form.values.name ?? ''
     if (form.errors.name || !(await routing.departments()).some((d) => d.id !== exceptId && same(d.name, name))) return
     refuse(form, 'name', new LC_ERR_DEPARTMENT_NAME_TAKEN(name))
   }
 
-  async function checkGroupName (form: FormState, dept: { id: number, name: string }, exceptId?: number): Promise<void> {
+  async function checkGroupName (form: FormState<{ name: string }>, dept: { id: number, name: string }, exceptId?: number): Promise<void> {
     const name = form.values.name ?? ''
     if (form.errors.name || !(await routing.groups()).some((g) => g.departmentId === dept.id && g.id !== exceptId && same(g.name, name))) return
     refuse(form, 'name', new LC_ERR_GROUP_NAME_TAKEN(name, dept.name))
   }
 
-  /** Puts a refusal beside the field it is about (the first one found stays). */
-  function refuse (form: FormState, field: string, err: CodedError): void {
-    form.errors[field] ??= { code: err.code, message: err.message }
-  }
-  const valid = (form: FormState): boolean => Object.keys(form.errors).length === 0
-
-  /** A write the unique index may still refuse, when another request took the name meanwhile: false, with the name's message set. */
-  async function written (form: FormState, refusal: () => CodedError, write: () => Promise<unknown>): Promise<boolean> {
+  /** A write the unique index may still refuse, when another request took the name meanwhile: the name's refusal then. */
+  async function uniqueName<T> (refusal: () => CodedError, write: () => Promise<T>): Promise<T> {
     try {
-      await write()
-      return true
+      return await write()
     } catch (err) {
-      if (!isUniqueViolation(err)) throw err
-      refuse(form, 'name', refusal())
-      return false
+      throw isUniqueViolation(err) ? refusal() : err
     }
   }
 
   // ------------------------------------------------------------ answers
 
-  const { ok, clearNotice, send } = deps.answers
-
-  async function departmentFragment (id: number): Promise<Fragment> {
-    const dept = await departmentOr404(id)
-    return fragment(targets.adminDepartment(id), 'outerHTML', views.render('admin/department', await adminViews.department(dept)))
-  }
-
-  async function agentGroupsFragment (scope: AgentScope): Promise<Fragment> {
-    return fragment(targets.agentGroups(), 'outerHTML', views.render('admin/agent-groups', await adminViews.agentGroups(scope)))
+  async function departmentPart (id: number): Promise<Fragment> {
+    return departmentFragment(await adminViews.department(await departmentOr404(id)))
   }
 
   // ------------------------------------------------------------ pages
@@ -152,18 +149,17 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (fastify, deps) 
 
   fastify.post('/admin/departments', { schema: { body: newDepartmentBody }, ...post }, async (request, reply) => {
     await actor(request, 'livechat.admin')
-    const form = readDepartment(request.body, false)
+    const form = newDepartmentForm.read(request.body)
     await checkDepartmentName(form)
-    const input = form.input
-    if (input && valid(form) && await written(form, () => new LC_ERR_DEPARTMENT_NAME_TAKEN(input.name), async () => await routing.createDepartment(input))) {
-      return await send(reply, 200, [
-        fragment(targets.adminDepartments(), 'outerHTML', views.render('admin/departments', await adminViews.departments())),
-        fragment(targets.adminNewDepartment(), 'outerHTML', views.render('admin/department-form', adminViews.newDepartmentForm())),
-        ok(notices.departmentCreated(input.name))
-      ])
-    }
-    return await send(reply, 422, [
-      fragment(targets.adminNewDepartment(), 'outerHTML', views.render('admin/department-form', adminViews.newDepartmentForm(form))), clearNotice()
+    const created = await attempt(form, async (input) => {
+      await uniqueName(() => new LC_ERR_DEPARTMENT_NAME_TAKEN(input.name), async () => await routing.createDepartment(input))
+      return input
+    }, nameTaken)
+    if (!created) return await answer(reply, [departmentFormFragment(adminViews.newDepartmentForm(form)), clearNotice()], 422)
+    return await answer(reply, [
+      departmentsFragment(await adminViews.departments()),
+      departmentFormFragment(adminViews.newDepartmentForm()),
+      ok(notices.departmentCreated(created.name))
     ])
   })
 
@@ -171,18 +167,18 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (fastify, deps) 
     await actor(request, 'livechat.admin')
     const dept = await departmentOr404(request.params.id)
     const groups = await routing.groups()
-    const form = readDepartment(request.body, true)
+    const form = departmentForm.read(request.body)
     await checkDepartmentName(form, dept.id)
-    const input = form.input
-    if (input?.defaultGroupId != null && !groups.some((g) => g.departmentId === dept.id && g.id === input.defaultGroupId)) {
+    const defaultGroupId = form.input?.defaultGroupId
+    if (defaultGroupId != null && !groups.some((g) => g.departmentId === dept.id && g.id === defaultGroupId)) {
       refuse(form, 'default_group_id', new LC_ERR_DEFAULT_GROUP_INVALID(dept.name))
     }
-    if (input && valid(form) && await written(form, () => new LC_ERR_DEPARTMENT_NAME_TAKEN(input.name), async () => { await routing.updateDepartment(dept.id, input) })) {
-      return await send(reply, 200, [await departmentFragment(dept.id), ok(notices.departmentSaved(input.name))])
-    }
-    return await send(reply, 422, [
-      fragment(targets.adminDepartmentForm(dept.id), 'outerHTML', views.render('admin/department-form', adminViews.departmentForm(dept, groups, form))), clearNotice()
-    ])
+    const saved = await attempt(form, async (input) => {
+      await uniqueName(() => new LC_ERR_DEPARTMENT_NAME_TAKEN(input.name), async () => { await routing.updateDepartment(dept.id, input) })
+      return input
+    }, nameTaken)
+    if (!saved) return await answer(reply, [departmentFormFragment(adminViews.departmentForm(dept, groups, form)), clearNotice()], 422)
+    return await answer(reply, [await departmentPart(dept.id), ok(notices.departmentSaved(saved.name))])
   })
 
   // ------------------------------------------------------------ groups
@@ -190,29 +186,27 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (fastify, deps) 
   fastify.post<Id>('/admin/departments/:id/groups', { schema: { params: idParams, body: newGroupBody }, ...post }, async (request, reply) => {
     await actor(request, 'livechat.admin')
     const dept = await departmentOr404(request.params.id)
-    const form = readGroup(request.body, false)
+    const form = newGroupForm.read(request.body)
     await checkGroupName(form, dept)
-    const input = form.input
-    if (input && valid(form) && await written(form, () => new LC_ERR_GROUP_NAME_TAKEN(input.name, dept.name), async () => await routing.createGroup({ departmentId: dept.id, ...input }))) {
-      return await send(reply, 200, [await departmentFragment(dept.id), ok(notices.groupCreated(input.name, dept.name))])
-    }
-    return await send(reply, 422, [
-      fragment(targets.adminNewGroup(dept.id), 'outerHTML', views.render('admin/group-form', adminViews.newGroupForm(dept, form))), clearNotice()
-    ])
+    const created = await attempt(form, async (input) => {
+      await uniqueName(() => new LC_ERR_GROUP_NAME_TAKEN(input.name, dept.name), async () => await routing.createGroup({ departmentId: dept.id, ...input }))
+      return input
+    }, nameTaken)
+    if (!created) return await answer(reply, [groupFormFragment(adminViews.newGroupForm(dept, form)), clearNotice()], 422)
+    return await answer(reply, [await departmentPart(dept.id), ok(notices.groupCreated(created.name, dept.name))])
   })
 
   fastify.post<Id>('/admin/groups/:id', { schema: { params: idParams, body: groupBody }, ...post }, async (request, reply) => {
     await actor(request, 'livechat.admin')
     const group = await groupOr404(request.params.id)
-    const form = readGroup(request.body, true)
+    const form = groupForm.read(request.body)
     await checkGroupName(form, { id: group.departmentId, name: group.departmentName }, group.id)
-    const input = form.input
-    if (input && valid(form) && await written(form, () => new LC_ERR_GROUP_NAME_TAKEN(input.name, group.departmentName), async () => { await routing.updateGroup(group.id, input) })) {
-      return await send(reply, 200, [await departmentFragment(group.departmentId), ok(notices.groupSaved(input.name))])
-    }
-    return await send(reply, 422, [
-      fragment(targets.adminGroupForm(group.id), 'outerHTML', views.render('admin/group-form', adminViews.groupForm(group, form))), clearNotice()
-    ])
+    const saved = await attempt(form, async (input) => {
+      await uniqueName(() => new LC_ERR_GROUP_NAME_TAKEN(input.name, group.departmentName), async () => { await routing.updateGroup(group.id, input) })
+      return input
+    }, nameTaken)
+    if (!saved) return await answer(reply, [groupFormFragment(adminViews.groupForm(group, form)), clearNotice()], 422)
+    return await answer(reply, [await departmentPart(group.departmentId), ok(notices.groupSaved(saved.name))])
   })
 
   // ------------------------------------------------------------ members
@@ -220,8 +214,8 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (fastify, deps) 
   fastify.post<Id>('/admin/groups/:id/members', { schema: { params: idParams, body: addMemberBody }, ...post }, async (request, reply) => {
     await actor(request, 'livechat.admin')
     const group = await groupOr404(request.params.id)
-    const form = readAddMember(request.body)
-    const username = form.username
+    const form = addMemberForm.read(request.body)
+    const username = form.input
     if (username) {
       // Usernames are matched whole: findUsers also matches parts of names and emails.
       const user = (await host.findUsers(username, 50)).find((u) => same(u.username, username))
@@ -230,12 +224,10 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (fastify, deps) 
       else if ((await routing.members([group.id])).some((m) => m.agentId === user.id)) refuse(form, 'username', new LC_ERR_ALREADY_MEMBER(user.name, group.name))
       else {
         await routing.setMember(group.id, user.id, { active: true })
-        return await send(reply, 200, [await departmentFragment(group.departmentId), ok(notices.memberAdded(user.name, group.name))])
+        return await answer(reply, [await departmentPart(group.departmentId), ok(notices.memberAdded(user.name, group.name))])
       }
     }
-    return await send(reply, 422, [
-      fragment(targets.adminMembers(group.id), 'outerHTML', views.render('admin/members', await adminViews.members(group, form))), clearNotice()
-    ])
+    return await answer(reply, [membersFragment(await adminViews.members(group, form)), clearNotice()], 422)
   })
 
   fastify.post<Member>('/admin/groups/:id/members/:agentId', { schema: { params: memberParams, body: memberBody }, ...post }, async (request, reply) => {
@@ -243,21 +235,17 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (fastify, deps) 
     const group = await groupOr404(request.params.id)
     const { agentId } = request.params
     await memberOr404(group, agentId)
-    const form = readMember(request.body)
-    if (form.input) {
-      await routing.setMember(group.id, agentId, form.input)
-      return await send(reply, 200, [await departmentFragment(group.departmentId), ok(notices.memberSaved(group.name))])
-    }
-    return await send(reply, 422, [
-      fragment(targets.adminMembers(group.id), 'outerHTML', views.render('admin/members', await adminViews.members(group, undefined, { agentId, state: form }))), clearNotice()
-    ])
+    const form = memberForm.read(request.body)
+    if (!form.input) return await answer(reply, [membersFragment(await adminViews.members(group, undefined, { agentId, state: form })), clearNotice()], 422)
+    await routing.setMember(group.id, agentId, form.input)
+    return await answer(reply, [await departmentPart(group.departmentId), ok(notices.memberSaved(group.name))])
   })
 
   fastify.post<Member>('/admin/groups/:id/members/:agentId/remove', { schema: { params: memberParams, body: csrfOnlyBody }, preValidation: fastify.csrfProtection }, async (request, reply) => {
     await actor(request, 'livechat.admin')
     const group = await groupOr404(request.params.id)
     if (!await routing.removeMember(group.id, request.params.agentId)) throw new LC_ERR_MEMBER_NOT_FOUND(group.name)
-    return await send(reply, 200, [await departmentFragment(group.departmentId), ok(notices.memberRemoved(group.name))])
+    return await answer(reply, [await departmentPart(group.departmentId), ok(notices.memberRemoved(group.name))])
   })
 
   // ------------------------------------------------------------ Active Live Chat Groups: a supervisor's Edit
@@ -267,17 +255,17 @@ export const adminRoutes: FastifyPluginAsync<AdminDeps> = async (fastify, deps) 
     preValidation: fastify.csrfProtection
   }, async (request, reply) => {
     const supervisor = await access.agent(request, 'livechat.supervise')
-    const scope = await supervisor.scope()
+    const scope: AgentScope = await supervisor.scope()
     const group = await groupOr404(request.params.id)
     if (!sees(scope, group.id)) throw new LC_ERR_GROUP_NOT_VISIBLE(group.name)
     await memberOr404(group, request.params.agentId)
-    const form = readMember(request.body)
+    const form = memberForm.read(request.body)
     if (!form.input || Object.keys(form.input).length === 0) {
       // The limit field keeps what was typed (nothing is swapped); the notice says what to enter.
-      const problem = Object.values(form.errors)[0] ?? { code: 'LC_ERR_FORM_INVALID', message: 'Nothing to change' }
-      return await send(reply, 422, [fragment(targets.notice(), 'innerHTML', views.render('common/notice', { level: 'error', code: problem.code, message: problem.message }))])
+      const problem = Object.values(form.errors)[0] ?? { code: 'LC_ERR_FORM_INVALID', message: notices.nothingToChange }
+      return await answer(reply, [notice('error', problem.message, problem.code)], 422)
     }
     await routing.setMember(group.id, request.params.agentId, form.input)
-    return await send(reply, 200, [await agentGroupsFragment(scope), ok(notices.memberSaved(group.name))])
+    return await answer(reply, [agentGroupsFragment(await adminViews.agentGroups(scope)), ok(notices.memberSaved(group.name))])
   })
 }

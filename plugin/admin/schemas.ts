@@ -1,14 +1,14 @@
-import type { ErrorObject, ValidateFunction } from 'ajv'
 import type { FromSchema } from 'json-schema-to-ts'
+import type { Distribution } from '../routing/service.ts'
 import { csrfField as csrf, idField as intId } from '../security/schemas.ts'
-import type { Distribution } from '../routing/store.ts'
-import { createAjv, describeAjvError } from '../validation.ts'
+import { checkbox, defineForm, type FormState, type FormValues, select, text, type ValuesOf } from '../web/forms.ts'
 
 /*
  * Requests of the live chat administration page and the Active Live Chat Groups page.
  * Form fields arrive as strings (the body is not coerced), so the schemas bound their
- * shape and length; the readers below trim them, apply the rules a person can fix
- * (required, 1–50) and collect every problem at once, each beside its field.
+ * shape and length; the forms below check each field against them, trim it, apply the
+ * rules a person can fix (required, 1–50) and collect every problem at once, each beside
+ * its field (plugin/web/forms.ts).
  */
 
 /** Per-agent chat limits an administrator may set, for a group's default and for one member. */
@@ -112,97 +112,20 @@ export const memberActiveBody = {
 } as const
 export type MemberActiveBody = FromSchema<typeof memberActiveBody>
 
-// ---------------------------------------------------------------- reading forms
-
-export interface FieldError { code: string, message: string }
-export type FormErrors = Record<string, FieldError>
-/** What a form is re-rendered with: the values as typed and the problems beside their fields. */
-export interface FormState { values: Record<string, string>, errors: FormErrors }
-
-const formCode = 'LC_ERR_FORM_INVALID'
-
-const labels: Record<string, string> = {
-  name: 'Name',
-  queue_position_message: 'Position in line',
-  queue_position_message_one: 'One person ahead',
-  queue_next_message: 'Next in line',
-  default_group_id: 'Default group',
-  distribution: 'Distribution',
-  default_max_chats: 'Chat limit',
-  max_chats: 'Chat limit',
-  username: 'Username',
-  active: 'Active'
-}
+// ---------------------------------------------------------------- the forms
 
 export const messages = {
-  required: (label: string) => `${label} is required`,
-  tooLong: (label: string, max: unknown) => `${label} can be at most ${String(max)} characters; shorten it`,
-  choose: (label: string) => `${label}: choose one of the listed options`,
   limit: `Enter a whole number of chats from ${chatLimit.min} to ${chatLimit.max}`,
   memberLimit: `Enter a whole number of chats from ${chatLimit.min} to ${chatLimit.max}, or leave it blank for the group's limit`,
   ahead: 'Put {ahead} where the number of people ahead should appear'
 }
 
-function describe (field: string, e: ErrorObject): string {
-  const label = labels[field] ?? field
-  const p = e.params as Record<string, unknown>
-  switch (e.keyword) {
-    case 'required': return messages.required(label)
-    case 'maxLength': return messages.tooLong(label, p.limit)
-    case 'enum': return messages.choose(label)
-    case 'type': return `${label} must be text`
-    default: return `${label} is not valid; check it and try again`
+/** A chat limit as typed: a whole number in range (blank is caught before, by `required` or as the group's limit). */
+function chatLimitRule (blankAllowed: boolean) {
+  return (text: string): string | null => {
+    const n = /^[0-9]{1,3}$/.test(text) ? Number(text) : NaN
+    return n >= chatLimit.min && n <= chatLimit.max ? null : blankAllowed ? messages.memberLimit : messages.limit
   }
-}
-
-const compiled = new Map<string, ValidateFunction>()
-function validator (schema: { $id: string }): ValidateFunction {
-  let v = compiled.get(schema.$id)
-  if (!v) compiled.set(schema.$id, v = createAjv().compile(schema))
-  return v
-}
-
-/**
- * Checks each field on its own beside valid values for the others (Ajv stops at the first
- * error, a form should show them all) and returns the trimmed values. A problem outside
- * the fields (an unknown field) goes to `errors.form`.
- */
-function readFields (schema: { $id: string }, sample: Record<string, string>, body: unknown, fields: string[]): FormState {
-  const validate = validator(schema)
-  const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>
-  const values: Record<string, string> = {}
-  const errors: FormErrors = {}
-  for (const field of fields) {
-    const value = raw[field]
-    values[field] = typeof value === 'string' ? value.trim() : ''
-    const candidate: Record<string, unknown> = { ...sample }
-    if (value === undefined) delete candidate[field]
-    else candidate[field] = value
-    if (!validate(candidate)) errors[field] = { code: formCode, message: describe(field, validate.errors![0]!) }
-  }
-  if (Object.keys(errors).length === 0 && !validate(raw)) {
-    const e = validate.errors![0]!
-    const message = e.keyword === 'additionalProperties'
-      ? `This form has no field "${String((e.params as { additionalProperty: string }).additionalProperty)}"; reload the page and try again`
-      : describeAjvError(e, 'form')
-    errors.form = { code: formCode, message }
-  }
-  return { values, errors }
-}
-
-function requireName (form: FormState): void {
-  if (!form.errors.name && form.values.name === '') form.errors.name = { code: formCode, message: messages.required('Name') }
-}
-
-/** A whole number in range, or undefined (with the error set) when the text is not one. */
-function readLimit (form: FormState, field: string, blankAllowed: boolean): number | null | undefined {
-  const text = form.values[field] ?? ''
-  if (form.errors[field]) return undefined
-  if (text === '' && blankAllowed) return null
-  const n = /^[0-9]{1,3}$/.test(text) ? Number(text) : NaN
-  if (n >= chatLimit.min && n <= chatLimit.max) return n
-  form.errors[field] = { code: formCode, message: blankAllowed ? messages.memberLimit : messages.limit }
-  return undefined
 }
 
 export interface DepartmentInput {
@@ -214,63 +137,78 @@ export interface DepartmentInput {
   defaultGroupId?: number | null
 }
 
-const queueFields = ['queue_position_message', 'queue_position_message_one', 'queue_next_message']
-
-/** The create (no default group) or edit department form. Blank queue messages fall back to the settings. */
-export function readDepartment (body: unknown, edit: boolean): FormState & { input?: DepartmentInput } {
-  const schema = edit ? departmentBody : newDepartmentBody
-  const fields = ['name', ...queueFields, ...(edit ? ['default_group_id'] : [])]
-  const form = readFields(schema, { name: 'x' }, body, fields)
-  requireName(form)
-  const position = form.values.queue_position_message ?? ''
-  if (!form.errors.queue_position_message && position !== '' && !position.includes('{ahead}')) {
-    form.errors.queue_position_message = { code: formCode, message: messages.ahead }
-  }
-  if (Object.keys(form.errors).length > 0) return form
-  const orNull = (field: string): string | null => form.values[field] || null
-  const input: DepartmentInput = {
-    name: form.values.name!,
-    queuePositionMessage: orNull('queue_position_message'),
-    queuePositionMessageOne: orNull('queue_position_message_one'),
-    queueNextMessage: orNull('queue_next_message')
-  }
-  if (edit) input.defaultGroupId = form.values.default_group_id ? Number(form.values.default_group_id) : null
-  return { ...form, input }
+// Blank queue messages fall back to the settings.
+const departmentFields = {
+  name: text({ label: 'Name', required: true }),
+  queue_position_message: text({ label: 'Position in line', check: (v) => v.includes('{ahead}') ? null : messages.ahead }),
+  queue_position_message_one: text({ label: 'One person ahead' }),
+  queue_next_message: text({ label: 'Next in line' })
 }
+
+const departmentInput = (v: ValuesOf<typeof departmentFields>): DepartmentInput => ({
+  name: v.name,
+  queuePositionMessage: v.queue_position_message || null,
+  queuePositionMessageOne: v.queue_position_message_one || null,
+  queueNextMessage: v.queue_next_message || null
+})
+
+/** The create department form (no default group: the department has no groups yet). */
+export const newDepartmentForm = defineForm(departmentFields, {
+  schema: { schema: newDepartmentBody, sample: { name: 'x' } },
+  input: departmentInput
+})
+
+/** The edit department form, with its default group. */
+export const departmentForm = defineForm({ ...departmentFields, default_group_id: text({ label: 'Default group' }) }, {
+  schema: { schema: departmentBody, sample: { name: 'x' } },
+  input: (v) => ({ ...departmentInput(v), defaultGroupId: v.default_group_id ? Number(v.default_group_id) : null })
+})
 
 export interface GroupInput { name: string, distribution: Distribution, defaultMaxChats: number, enabled?: boolean }
 
-/** The create or edit group form; only the edit form has the Enabled box (unticked sends nothing). */
-export function readGroup (body: unknown, edit: boolean): FormState & { input?: GroupInput } {
-  const form = readFields(edit ? groupBody : newGroupBody, { name: 'x', distribution: 'cherry_pick', default_max_chats: '1' }, body, ['name', 'distribution', 'default_max_chats'])
-  requireName(form)
-  const defaultMaxChats = readLimit(form, 'default_max_chats', false)
-  const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>
-  if (edit) form.values.enabled = raw.enabled === 'on' ? 'on' : ''
-  if (Object.keys(form.errors).length > 0 || defaultMaxChats === undefined || defaultMaxChats === null) return form
-  const input: GroupInput = { name: form.values.name!, distribution: form.values.distribution as Distribution, defaultMaxChats }
-  if (edit) input.enabled = raw.enabled === 'on'
-  return { ...form, input }
+const groupFields = {
+  name: text({ label: 'Name', required: true }),
+  // The schema holds the list (and says a missing one is required).
+  distribution: select(undefined, { label: 'Distribution' }),
+  default_max_chats: text({ label: 'Chat limit', required: messages.limit, check: chatLimitRule(false) })
 }
+const groupSample = { name: 'x', distribution: 'cherry_pick', default_max_chats: '1' }
+const groupInput = (v: ValuesOf<typeof groupFields>): GroupInput => ({ name: v.name, distribution: v.distribution as Distribution, defaultMaxChats: Number(v.default_max_chats) })
 
-export function readAddMember (body: unknown): FormState & { username?: string } {
-  const form = readFields(addMemberBody, { username: 'x' }, body, ['username'])
-  if (!form.errors.username && form.values.username === '') form.errors.username = { code: formCode, message: messages.required('Username') }
-  return Object.keys(form.errors).length > 0 ? form : { ...form, username: form.values.username! }
-}
+/** The create group form. */
+export const newGroupForm = defineForm(groupFields, { schema: { schema: newGroupBody, sample: groupSample }, input: groupInput })
+
+/** The edit group form: only it has the Enabled box (unticked sends nothing). */
+export const groupForm = defineForm({ ...groupFields, enabled: checkbox() }, {
+  schema: { schema: groupBody, sample: groupSample },
+  input: (v) => ({ ...groupInput(v), enabled: v.enabled })
+})
+
+/** Add an agent to a group by their username. */
+export const addMemberForm = defineForm({ username: text({ label: 'Username', required: true }) }, {
+  schema: { schema: addMemberBody, sample: { username: 'x' } },
+  input: (v) => v.username
+})
 
 export interface MemberInput { active?: boolean, maxChats?: number | null }
 
-/** A member row's change: `active` from its switch button, `max_chats` from its limit field (blank = group default). */
-export function readMember (body: unknown): FormState & { input?: MemberInput } {
-  const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>
-  const fields = ['active', 'max_chats'].filter((f) => raw[f] !== undefined)
-  const form = readFields(memberBody, {}, body, fields)
-  const input: MemberInput = {}
-  if (raw.max_chats !== undefined) {
-    const n = readLimit(form, 'max_chats', true)
-    if (n !== undefined) input.maxChats = n
-  }
-  if (raw.active !== undefined && !form.errors.active) input.active = raw.active === 'on'
-  return Object.keys(form.errors).length > 0 ? form : { ...form, input }
-}
+/**
+ * A member row's change, one field at a time: `active` from its switch button, `max_chats`
+ * from its limit field (blank is the group's limit). What the row did not send stays as it is.
+ */
+export const memberForm = defineForm({
+  active: select(undefined, { label: 'Active' }),
+  max_chats: text({ label: 'Chat limit', check: chatLimitRule(true) })
+}, {
+  partial: true,
+  schema: { schema: memberBody, sample: {} },
+  input: (v): MemberInput => ({
+    ...(v.active === undefined ? {} : { active: v.active === 'on' }),
+    ...(v.max_chats === undefined ? {} : { maxChats: v.max_chats === '' ? null : Number(v.max_chats) })
+  })
+})
+
+export type DepartmentFormState = FormState<FormValues<typeof departmentForm>>
+export type GroupFormState = FormState<FormValues<typeof groupForm>>
+export type AddMemberFormState = FormState<FormValues<typeof addMemberForm>>
+export type MemberFormState = FormState<FormValues<typeof memberForm>>

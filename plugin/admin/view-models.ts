@@ -5,7 +5,9 @@ import type { Settings } from '../settings.ts'
 import { targets } from '../realtime/targets.ts'
 import { isFresh } from '../routing/rules.ts'
 import type { Department, Group, Membership, RoutingService } from '../routing/service.ts'
-import { chatLimit, type FormState } from './schemas.ts'
+import { bind } from '../web/fragments.ts'
+import type { FieldError } from '../web/forms.ts'
+import { type AddMemberFormState, chatLimit, type DepartmentFormState, type GroupFormState, type MemberFormState } from './schemas.ts'
 
 export type AdminViews = ReturnType<typeof createAdminViews>
 
@@ -20,19 +22,131 @@ const statusLabels = { available: 'Available', unavailable: 'Unavailable', offli
 export type AgentStatus = keyof typeof statusLabels
 
 /** A member row's own form state: the limit field as typed and its error, after a refused change. */
-export interface MemberFormState { agentId: string, state: FormState }
+export interface MemberRowState { agentId: string, state: MemberFormState }
 
-const empty = (): FormState => ({ values: {}, errors: {} })
+type Names = Map<string, { name: string, username: string }>
+
+/** views/admin/department-form.hbs: the new department form, or one department's edit form. */
+export interface DepartmentFormModel extends DepartmentFormState {
+  base: string
+  formId: string
+  action: string
+  isNew: boolean
+  department?: Department
+  defaults: { position: string, one: string, next: string }
+  groupOptions?: Array<{ id: number, name: string, enabled: boolean, selected: boolean }>
+}
+
+/** views/admin/group-form.hbs: a department's new group form, or one group's edit form. */
+export interface GroupFormModel extends GroupFormState {
+  base: string
+  formId: string
+  action: string
+  isNew: boolean
+  department?: Department
+  group?: Group
+  limits: typeof chatLimit
+  distributions: Array<{ value: string, label: string, selected: boolean }>
+}
+
+/** views/admin/members.hbs: a group's members, each row with its own forms, and the add form. */
+export interface MembersModel {
+  base: string
+  group: Group
+  limits: typeof chatLimit
+  members: Array<Membership & {
+    name: string
+    username: string
+    url: string
+    removeUrl: string
+    fieldId: string
+    limitValue: string
+    limitError: FieldError | undefined
+  }>
+  activeCount: number
+  addUrl: string
+  add: AddMemberFormState
+}
+
+/** views/admin/group.hbs */
+export interface GroupModel {
+  base: string
+  group: Group
+  distributionLabel: string
+  memberCount: number
+  activeCount: number
+  form: GroupFormModel
+  members: MembersModel
+}
+
+/** views/admin/department.hbs: a department with its groups and their forms. */
+export interface DepartmentModel {
+  base: string
+  department: Department
+  defaultGroup: string | null
+  groups: GroupModel[]
+  form: DepartmentFormModel
+  newGroup: GroupFormModel
+}
+
+/** views/admin/departments.hbs: the administration page's main list. */
+export interface DepartmentsModel {
+  base: string
+  departments: DepartmentModel[]
+}
+
+/** views/admin/agent-groups.hbs: the Active Live Chat Groups list. */
+export interface AgentGroupsModel {
+  base: string
+  groupCount: number
+  agents: Array<{
+    agentId: string
+    name: string
+    username: string
+    status: AgentStatus
+    statusLabel: string
+    availableFor: number
+    activeChats: number
+    chats: Array<{ id: number, customerName: string, url: string }>
+    activeGroups: number
+    totalGroups: number
+    groups: Array<{
+      id: number
+      name: string
+      departmentName: string
+      active: boolean
+      url: string
+      next: 'on' | 'off'
+      limit: number | ''
+      defaultLimit: number
+      limitId: string
+    }>
+  }>
+}
+
+export const departmentsFragment = bind('admin/departments', 'outerHTML', (_m: DepartmentsModel) => targets.adminDepartments())
+export const departmentFragment = bind('admin/department', 'outerHTML', (m: DepartmentModel) => targets.adminDepartment(m.department.id))
+export const departmentFormFragment = bind('admin/department-form', 'outerHTML', (m: DepartmentFormModel) => m.formId)
+export const groupFormFragment = bind('admin/group-form', 'outerHTML', (m: GroupFormModel) => m.formId)
+export const membersFragment = bind('admin/members', 'outerHTML', (m: MembersModel) => targets.adminMembers(m.group.id))
+export const agentGroupsFragment = bind('admin/agent-groups', 'outerHTML', (_m: AgentGroupsModel) => targets.agentGroups())
+
+export interface AdminViewsDeps {
+  base: string
+  routing: Pick<RoutingService, 'departments' | 'groups' | 'members' | 'presence'>
+  chats: Pick<ChatService, 'agentChats'>
+  host: Pick<HostAdapter, 'getUser'>
+  settings: Pick<Settings, 'queuePositionMessage' | 'queuePositionMessageOne' | 'queueNextMessage' | 'heartbeatTimeoutSeconds'>
+  clock?: () => number
+}
 
 /**
  * Data for the administration partials (views/admin/) and the Active Live Chat Groups
  * page, shared by the pages and the htmx answers that replace one part of them.
  */
-export function createAdminViews ({ base, routing, chats, host, settings, clock = Date.now }: {
-  base: string, routing: RoutingService, chats: ChatService, host: HostAdapter, settings: Settings, clock?: () => number
-}) {
+export function createAdminViews ({ base, routing, chats, host, settings, clock = Date.now }: AdminViewsDeps) {
   /** Display names of host users, read once per answer. */
-  async function namesOf (ids: string[]): Promise<Map<string, { name: string, username: string }>> {
+  async function namesOf (ids: string[]): Promise<Names> {
     const unique = [...new Set(ids)]
     const users = await Promise.all(unique.map(async (id) => await host.getUser(id)))
     return new Map(unique.map((id, i) => [id, users[i] ? { name: users[i].name, username: users[i].username } : { name: `Unknown user ${id}`, username: '' }]))
@@ -40,7 +154,7 @@ export function createAdminViews ({ base, routing, chats, host, settings, clock 
 
   const distributions = (selected: string | undefined) => Object.entries(distributionLabels).map(([value, label]) => ({ value, label, selected: value === selected }))
 
-  function newDepartmentForm (state: FormState = empty()) {
+  function newDepartmentForm (state: DepartmentFormState = { values: {}, errors: {} }): DepartmentFormModel {
     return { base, formId: targets.adminNewDepartment(), action: `${base}/admin/departments`, isNew: true, values: state.values, errors: state.errors, defaults: queueDefaults() }
   }
 
@@ -48,7 +162,7 @@ export function createAdminViews ({ base, routing, chats, host, settings, clock 
     return { position: settings.queuePositionMessage, one: settings.queuePositionMessageOne, next: settings.queueNextMessage }
   }
 
-  function departmentForm (dept: Department, groups: Group[], state?: FormState) {
+  function departmentForm (dept: Department, groups: Group[], state?: DepartmentFormState): DepartmentFormModel {
     const values = state?.values ?? {
       name: dept.name,
       queue_position_message: dept.queuePositionMessage ?? '',
@@ -70,7 +184,7 @@ export function createAdminViews ({ base, routing, chats, host, settings, clock 
     }
   }
 
-  function newGroupForm (dept: Department, state?: FormState) {
+  function newGroupForm (dept: Department, state?: GroupFormState): GroupFormModel {
     const values = state?.values ?? { distribution: 'cherry_pick', default_max_chats: '4' }
     return {
       base,
@@ -85,9 +199,9 @@ export function createAdminViews ({ base, routing, chats, host, settings, clock 
     }
   }
 
-  function groupForm (group: Group, state?: FormState) {
+  function groupForm (group: Group, state?: GroupFormState): GroupFormModel {
     const values = state?.values ?? {
-      name: group.name, distribution: group.distribution, default_max_chats: String(group.defaultMaxChats), enabled: group.enabled ? 'on' : ''
+      name: group.name, distribution: group.distribution, default_max_chats: String(group.defaultMaxChats), enabled: group.enabled
     }
     return {
       base,
@@ -102,7 +216,7 @@ export function createAdminViews ({ base, routing, chats, host, settings, clock 
     }
   }
 
-  function membersModel (group: Group, memberships: Membership[], names: Map<string, { name: string, username: string }>, add?: FormState, row?: MemberFormState) {
+  function membersModel (group: Group, memberships: Membership[], names: Names, add?: AddMemberFormState, row?: MemberRowState): MembersModel {
     const members = memberships.filter((m) => m.groupId === group.id).map((m) => {
       const own = row?.agentId === m.agentId ? row.state : undefined
       const url = `${base}/admin/groups/${group.id}/members/${encodeURIComponent(m.agentId)}`
@@ -127,7 +241,7 @@ export function createAdminViews ({ base, routing, chats, host, settings, clock 
     }
   }
 
-  function groupModel (group: Group, memberships: Membership[], names: Map<string, { name: string, username: string }>) {
+  function groupModel (group: Group, memberships: Membership[], names: Names): GroupModel {
     const own = memberships.filter((m) => m.groupId === group.id)
     return {
       base,
@@ -140,7 +254,7 @@ export function createAdminViews ({ base, routing, chats, host, settings, clock 
     }
   }
 
-  function departmentModel (dept: Department, groups: Group[], memberships: Membership[], names: Map<string, { name: string, username: string }>) {
+  function departmentModel (dept: Department, groups: Group[], memberships: Membership[], names: Names): DepartmentModel {
     const own = groups.filter((g) => g.departmentId === dept.id)
     return {
       base,
@@ -171,18 +285,18 @@ export function createAdminViews ({ base, routing, chats, host, settings, clock 
     statusOf,
 
     /** Every department with its groups and their members: the administration page's main list. */
-    async departments () {
+    async departments (): Promise<DepartmentsModel> {
       const s = await snapshot()
       return { base, departments: s.departments.map((d) => departmentModel(d, s.groups, s.memberships, s.names)) }
     },
 
-    async department (dept: Department) {
+    async department (dept: Department): Promise<DepartmentModel> {
       const s = await snapshot()
       return departmentModel(dept, s.groups, s.memberships, s.names)
     },
 
     /** A group's members list, with the add form or one member's row showing what was refused. */
-    async members (group: Group, add?: FormState, row?: MemberFormState) {
+    async members (group: Group, add?: AddMemberFormState, row?: MemberRowState): Promise<MembersModel> {
       const memberships = await routing.members([group.id])
       return membersModel(group, memberships, await namesOf(memberships.map((m) => m.agentId)), add, row)
     },
@@ -193,7 +307,7 @@ export function createAdminViews ({ base, routing, chats, host, settings, clock 
      * chats, and their state in each of those groups. Counts are over the same groups the
      * page lists.
      */
-    async agentGroups (scope: AgentScope) {
+    async agentGroups (scope: AgentScope): Promise<AgentGroupsModel> {
       const groups = (await routing.groups()).filter((g) => g.enabled && sees(scope, g.id))
       const memberships = await routing.members(groups.map((g) => g.id))
       const agentIds = [...new Set(memberships.map((m) => m.agentId))]
@@ -226,8 +340,8 @@ export function createAdminViews ({ base, routing, chats, host, settings, clock 
               departmentName: g.departmentName,
               active,
               url: `${base}/console/groups/${g.id}/members/${encodeURIComponent(agentId)}`,
-              next: active ? 'off' : 'on',
-              limit: member.maxChats ?? '',
+              next: active ? 'off' as const : 'on' as const,
+              limit: member.maxChats ?? '' as const,
               defaultLimit: g.defaultMaxChats,
               limitId: `lc-limit-${g.id}-${agentId.replace(/[^A-Za-z0-9_-]/g, '_')}`
             }

@@ -1,8 +1,14 @@
 import type { FromSchema } from 'json-schema-to-ts'
+import { LC_ERR_CANNED_SHORTCUT, LC_ERR_CANNED_VARIABLE } from '../errors.ts'
 import { csrfField as csrf } from '../security/schemas.ts'
+import { defineForm, text } from '../web/forms.ts'
+import { unknownVariable, writtenVariables } from './variables.ts'
 
-// The service checks the real limits (title 120, shortcut 40, body 4000) and answers with a
-// message beside the field; these caps only stop absurd requests.
+/** How long a reply's title, shortcut and text may be, in characters. */
+export const cannedLimits = { title: 120, shortcut: 40, body: 4000 } as const
+
+// The service checks the real limits (cannedLimits) and answers with a message beside the
+// field; these caps only stop absurd requests.
 const fields = {
   title: { type: 'string', maxLength: 1000 },
   shortcut: { type: 'string', maxLength: 200 },
@@ -53,3 +59,29 @@ export const suggestQuery = {
   }
 } as const
 export type SuggestQuery = FromSchema<typeof suggestQuery>
+
+/** A shortcut as stored: without its slash, in lower case. */
+export const toShortcut = (typed: string): string => typed.replace(/^\//, '').toLowerCase()
+const shortcutPattern = new RegExp(`^[a-z0-9-]{1,${cannedLimits.shortcut}}$`)
+const badShortcut = () => new LC_ERR_CANNED_SHORTCUT()
+
+/**
+ * A canned reply's fields, every problem at once (the service adds a shortcut taken in the
+ * same scope). The text keeps its line breaks, as LF.
+ */
+export const replyForm = defineForm({
+  title: text({ label: 'Title', required: true, max: cannedLimits.title }),
+  shortcut: text({ required: badShortcut, check: (typed) => shortcutPattern.test(toShortcut(typed)) ? null : badShortcut() }),
+  body: text({
+    label: 'Reply text',
+    required: true,
+    max: cannedLimits.body,
+    tooLong: (max, length) => `Reply text can be at most ${max} characters (this one has ${length}); shorten it`,
+    check: (body) => {
+      const unknown = unknownVariable(body)
+      return unknown === null ? null : new LC_ERR_CANNED_VARIABLE(unknown, writtenVariables.join(', '))
+    }
+  })
+}, {
+  input: (v) => ({ title: v.title, shortcut: toShortcut(v.shortcut), body: v.body })
+})

@@ -1,51 +1,17 @@
 import type { Knex } from 'knex'
 import type { AgentScope } from '../chats/types.ts'
 import { transact } from '../db/index.ts'
-import {
-  type CodedError, LC_ERR_CANNED_NOT_FOUND, LC_ERR_CANNED_SCOPE, LC_ERR_CANNED_SHORTCUT, LC_ERR_CANNED_SHORTCUT_TAKEN,
-  LC_ERR_CANNED_VARIABLE, LC_ERR_FORM_INVALID
-} from '../errors.ts'
+import { LC_ERR_CANNED_NOT_FOUND, LC_ERR_CANNED_SCOPE, LC_ERR_CANNED_SHORTCUT_TAKEN } from '../errors.ts'
 import type { RoutingService } from '../routing/service.ts'
+import { fieldError, type FormErrors, valid } from '../web/forms.ts'
+import { replyForm, toShortcut } from './schemas.ts'
 import * as store from './store.ts'
 import type { CannedReply } from './store.ts'
 
 export type { CannedReply } from './store.ts'
+export { cannedVariables, fillReply, unknownVariable } from './variables.ts'
+export type { CannedValues, CannedVariable } from './variables.ts'
 export type CannedService = ReturnType<typeof createCannedService>
-
-/** The variables a body may hold, written literally as {{customer.name}} and so on. */
-export const cannedVariables = ['customer.name', 'customer.email', 'agent.name', 'chat.number'] as const
-export type CannedVariable = typeof cannedVariables[number]
-export type CannedValues = Record<CannedVariable, string>
-
-export const cannedLimits = { title: 120, shortcut: 40, body: 4000 } as const
-
-const variablePattern = /\{\{\s*([^{}]*?)\s*\}\}/g
-const listed = cannedVariables.map((v) => `{{${v}}}`).join(', ')
-
-/**
- * The first thing in a body that is written like a variable but is not one: an unknown
- * `{{name}}`, or a `{{` / `}}` without its other half. Null when the body is fine.
- */
-export function unknownVariable (body: string): string | null {
-  for (const m of body.matchAll(variablePattern)) {
-    if (!(cannedVariables as readonly string[]).includes(m[1]!)) return m[0]
-  }
-  const rest = body.replace(variablePattern, '')
-  const open = rest.indexOf('{{')
-  if (open >= 0) return rest.slice(open, open + 30).split(/\s/)[0]!
-  const close = rest.indexOf('}}')
-  if (close >= 0) return rest.slice(Math.max(0, close - 28), close + 2).split(/\s/).at(-1)!
-  return null
-}
-
-/**
- * The body with its variables replaced by this chat's values, in one pass: a value that
- * itself looks like a variable (a customer named "{{agent.name}}") stays as it is. Never
- * a template engine: the text goes out escaped like any message.
- */
-export function fillReply (body: string, values: CannedValues): string {
-  return body.replace(variablePattern, (whole, name: string) => (values as Record<string, string>)[name] ?? whole)
-}
 
 /** Who is managing replies: administrators manage every scope, supervisors the groups they see. */
 export interface CannedManager {
@@ -71,35 +37,9 @@ export interface CannedInput {
   body: string
 }
 
-export type CannedField = 'title' | 'shortcut' | 'body'
-export type CannedErrors = Partial<Record<CannedField, { code: string, message: string }>>
+export type CannedField = keyof CannedInput
+export type CannedErrors = FormErrors<CannedField>
 export type Saved = { reply: CannedReply, errors?: undefined } | { reply?: undefined, errors: CannedErrors }
-
-const problem = (err: CodedError): { code: string, message: string } => ({ code: err.code, message: err.message })
-
-/** Trimmed, one kind of line break, the shortcut without its slash and in lower case. */
-export function normalise (input: CannedInput): CannedInput {
-  return {
-    title: input.title.trim(),
-    shortcut: input.shortcut.trim().replace(/^\//, '').toLowerCase(),
-    body: input.body.replace(/\r\n?/g, '\n').trim()
-  }
-}
-
-/** Every problem of the fields on their own (the shortcut's clash with another reply is checked when saving). */
-export function fieldProblems (input: CannedInput): CannedErrors {
-  const errors: CannedErrors = {}
-  if (input.title === '') errors.title = problem(new LC_ERR_FORM_INVALID('Title is required'))
-  else if (input.title.length > cannedLimits.title) errors.title = problem(new LC_ERR_FORM_INVALID(`Title can be at most ${cannedLimits.title} characters; shorten it`))
-  if (!/^[a-z0-9-]{1,40}$/.test(input.shortcut)) errors.shortcut = problem(new LC_ERR_CANNED_SHORTCUT())
-  if (input.body === '') errors.body = problem(new LC_ERR_FORM_INVALID('Reply text is required'))
-  else if (input.body.length > cannedLimits.body) errors.body = problem(new LC_ERR_FORM_INVALID(`Reply text can be at most ${cannedLimits.body} characters (this one has ${input.body.length}); shorten it`))
-  else {
-    const unknown = unknownVariable(input.body)
-    if (unknown !== null) errors.body = problem(new LC_ERR_CANNED_VARIABLE(unknown, listed))
-  }
-  return errors
-}
 
 /**
  * Canned replies (docs/features.md#canned-replies): a library of texts, global or per group,
@@ -129,18 +69,19 @@ export function createCannedService ({ db, routing, clock = Date.now }: { db: Kn
    * requests racing for one shortcut never both succeed.
    */
   async function save (groupId: number | null, raw: CannedInput, write: (trx: Knex.Transaction, input: CannedInput) => Promise<number>, exceptId?: number): Promise<Saved> {
-    const input = normalise(raw)
-    const errors = fieldProblems(input)
+    const form = replyForm.read(raw)
     // Read before the transaction: on SQLite its one connection is held until the end.
     const where = await scopeName(groupId)
+    const shortcut = toShortcut(form.values.shortcut)
     const taken = (clash: CannedReply | undefined) => clash && clash.id !== exceptId
-      ? problem(new LC_ERR_CANNED_SHORTCUT_TAKEN(input.shortcut, clash.title, where))
+      ? fieldError(new LC_ERR_CANNED_SHORTCUT_TAKEN(shortcut, clash.title, where))
       : undefined
-    if (Object.keys(errors).length > 0) {
+    if (!valid(form) || !form.input) {
       // The form shows every problem at once, a taken shortcut too.
-      const clash = errors.shortcut ? undefined : taken(await store.byShortcut(db, groupId, input.shortcut))
-      return { errors: clash ? { ...errors, shortcut: clash } : errors }
+      const clash = form.errors.shortcut ? undefined : taken(await store.byShortcut(db, groupId, shortcut))
+      return { errors: clash ? { ...form.errors, shortcut: clash } : form.errors }
     }
+    const input = form.input
     // Up to 8 attempts: racing creates of one shortcut deadlock on MySQL, each loser retries and then sees the winner.
     return await transact(db, async (trx) => {
       const clash = taken(await store.byShortcut(trx, groupId, input.shortcut, true))

@@ -1,21 +1,68 @@
 import type { Chat } from '../chats/types.ts'
 import { targets } from '../realtime/targets.ts'
 import type { Group, RoutingService } from '../routing/service.ts'
-import { type CannedErrors, type CannedManager, type CannedReply, cannedLimits, cannedVariables, fillReply, mayManage } from './service.ts'
+import { bind } from '../web/fragments.ts'
+import type { FormState } from '../web/forms.ts'
+import { cannedLimits } from './schemas.ts'
+import { type CannedManager, type CannedReply, mayManage } from './service.ts'
+import { fillReply, writtenVariables as variables } from './variables.ts'
+
+/**
+ * A reply's form as typed and the problems beside its fields, for re-rendering a refused one.
+ * `scope` is the new reply form's "Offered to" choice.
+ */
+export type CannedFormState = FormState<{ scope: string, title: string, shortcut: string, body: string }>
+
+/** views/canned/form.hbs: the new reply form (with its scopes), or one reply's edit form. */
+export interface CannedFormModel extends CannedFormState {
+  formId: string
+  action: string
+  isNew: boolean
+  scopes?: Array<{ value: string, label: string, selected: boolean }>
+  limits: typeof cannedLimits
+  variables: string[]
+}
+
+/** views/canned/scope.hbs: one scope's replies (global, or one group's). */
+export interface CannedScopeModel {
+  id: string
+  label: string
+  hint: string
+  editable: boolean
+  replies: Array<CannedReply & { form: CannedFormModel, deleteUrl: string }>
+}
+
+/** views/canned/options.hbs and picker.hbs: the replies an agent may insert into a chat's reply box. */
+export interface CannedOptionsModel {
+  chatId: number
+  url: string
+  searchId: string
+  wrapperId: string
+  listboxId: string
+  mode: 'menu' | 'picker'
+  q: string
+  options: Array<{ optionId: string, title: string, shortcut: string, scopeLabel: string | null, text: string, selected: boolean }>
+  empty: string | null
+}
+
+export const cannedScopeFragment = bind('canned/scope', 'outerHTML', (m: CannedScopeModel) => m.id)
+export const cannedFormFragment = bind('canned/form', 'outerHTML', (m: CannedFormModel) => m.formId)
+/** The suggestions under the reply box, as the agent types a /shortcut. */
+export const cannedMenuFragment = bind('canned/options', 'innerHTML', (m: CannedOptionsModel) => targets.canned(m.chatId))
+/** The Insert canned reply list: a search box over the options. */
+export const cannedPickerFragment = bind('canned/picker', 'innerHTML', (m: CannedOptionsModel) => targets.canned(m.chatId))
+/** Only the options, as the picker's search box narrows them. */
+export const cannedOptionsFragment = bind('canned/options', 'outerHTML', (m: CannedOptionsModel) => targets.cannedOptions(m.chatId))
 
 export type CannedViews = ReturnType<typeof createCannedViews>
 
-/** A form as typed and the problems beside its fields, for re-rendering a refused one. */
-export interface CannedFormState { values: Record<string, string>, errors: CannedErrors }
-
-const variables = cannedVariables.map((v) => `{{${v}}}`)
 const empty = (): CannedFormState => ({ values: {}, errors: {} })
 
 /**
  * Data for views/canned/: the management page's scopes and forms, and the suggestions
  * under an agent's reply box, shared by the page and the htmx answers.
  */
-export function createCannedViews ({ base, routing }: { base: string, routing: RoutingService }) {
+export function createCannedViews ({ base, routing }: { base: string, routing: Pick<RoutingService, 'groups'> }) {
   const groupLabel = (g: Group): string => `${g.departmentName} / ${g.name}`
 
   /** The groups whose replies this manager sees on the page, by department and name. */
@@ -24,7 +71,7 @@ export function createCannedViews ({ base, routing }: { base: string, routing: R
     return groups.sort((a, b) => groupLabel(a).localeCompare(groupLabel(b)))
   }
 
-  function editForm (reply: CannedReply, state?: CannedFormState) {
+  function editForm (reply: CannedReply, state?: CannedFormState): CannedFormModel {
     return {
       formId: targets.cannedForm(reply.id),
       action: `${base}/console/canned/${reply.id}`,
@@ -36,7 +83,7 @@ export function createCannedViews ({ base, routing }: { base: string, routing: R
     }
   }
 
-  async function newForm (manager: CannedManager, state: CannedFormState = empty()) {
+  async function newForm (manager: CannedManager, state: CannedFormState = empty()): Promise<CannedFormModel> {
     const scopes = [
       ...(manager.admin ? [{ value: 'global', label: 'Global: every agent' }] : []),
       ...(await managedGroups(manager)).map((g) => ({ value: String(g.id), label: groupLabel(g) }))
@@ -54,7 +101,7 @@ export function createCannedViews ({ base, routing }: { base: string, routing: R
     }
   }
 
-  function scopeModel (manager: CannedManager, group: Group | null, replies: CannedReply[]) {
+  function scopeModel (manager: CannedManager, group: Group | null, replies: CannedReply[]): CannedScopeModel {
     const groupId = group?.id ?? null
     const editable = mayManage(manager, groupId)
     return {
@@ -85,7 +132,7 @@ export function createCannedViews ({ base, routing }: { base: string, routing: R
     },
 
     /** One scope's section, after a change in it. */
-    async scope (manager: CannedManager, groupId: number | null, replies: CannedReply[]) {
+    async scope (manager: CannedManager, groupId: number | null, replies: CannedReply[]): Promise<CannedScopeModel> {
       const group = groupId === null ? null : (await routing.groups()).find((g) => g.id === groupId) ?? null
       return scopeModel(manager, group, replies)
     },
@@ -94,7 +141,7 @@ export function createCannedViews ({ base, routing }: { base: string, routing: R
      * The options under the reply box (`menu`) or in the Insert list (`picker`): each
      * carries its text with this chat's values filled in, ready to go into the box.
      */
-    async options (chat: Chat, agentName: string, replies: CannedReply[], q: string, mode: 'menu' | 'picker') {
+    async options (chat: Chat, agentName: string, replies: CannedReply[], q: string, mode: 'menu' | 'picker'): Promise<CannedOptionsModel> {
       const groups = new Map((await routing.groups()).map((g) => [g.id, g.name]))
       const values = { 'customer.name': chat.customerName, 'customer.email': chat.customerEmail, 'agent.name': agentName, 'chat.number': String(chat.id) }
       const options = replies.map((r, i) => ({
@@ -107,6 +154,7 @@ export function createCannedViews ({ base, routing }: { base: string, routing: R
       }))
       const typed = q.trim()
       return {
+        chatId: chat.id,
         url: `${base}/console/chats/${chat.id}/canned`,
         searchId: targets.cannedSearch(chat.id),
         wrapperId: targets.cannedOptions(chat.id),

@@ -70,7 +70,7 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
       errors: state.errors ?? {},
       departments: departmentOptions(list, selected, true),
       // The custom fields the administrator asks here (plugin/fields), with what was typed.
-      customFields: await deps.fields.views.prechat(values.fields ?? {}, state.errors ?? {})
+      customFields: await deps.fieldViews.prechat(values.fields ?? {}, state.errors ?? {})
     })
   }
 
@@ -94,8 +94,8 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
   /** The pre-chat form as posted: its values, every problem with them (custom fields too) and where the chat would go. */
   async function readStart (request: FastifyRequest) {
     const placed = await readPlaced(request, readPrechat)
-    const answers = await deps.fields.service.checkPrechat(placed.values.fields ?? {})
-    for (const [key, message] of Object.entries(answers.errors)) placed.errors[`f_${key}`] = message
+    const answers = await deps.fields.checkPrechat(placed.values.fields ?? {})
+    for (const [key, error] of Object.entries(answers.errors)) placed.errors[`f_${key}`] = error!.message
     return { ...placed, answers, valid: !placed.place.unknown && Object.keys(placed.errors).length === 0 }
   }
   type Start = Awaited<ReturnType<typeof readStart>>

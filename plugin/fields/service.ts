@@ -4,25 +4,16 @@ import type { Actor, AgentScope, Chat } from '../chats/types.ts'
 import { isUniqueViolation, transact } from '../db/index.ts'
 import { type CodedError, LC_ERR_FIELD_HAS_VALUES, LC_ERR_FIELD_KEY_TAKEN, LC_ERR_FIELD_NOT_FOUND, LC_ERR_FIELD_VALUE, LC_ERR_FORM_INVALID } from '../errors.ts'
 import { shortCache } from '../cache.ts'
+import { codePoints, type FormErrors, readText, refuse, valid } from '../web/forms.ts'
+import { limits } from './schemas.ts'
 import * as store from './store.ts'
-import { type CustomField, type FieldType, fieldTypes } from './store.ts'
+import type { CustomField, FieldType } from './store.ts'
 
 export type { CustomField, FieldType } from './store.ts'
-
-export const limits = { label: 80, key: 40, option: 80, options: 50, text: 500 }
 
 export const typeLabels: Record<FieldType, string> = { text: 'Text', number: 'Number', yesno: 'Yes/no', choice: 'Choice' }
 
 const messages = {
-  labelRequired: 'Label is required',
-  labelLong: `Label can be at most ${limits.label} characters; shorten it`,
-  keyRequired: 'Key is required',
-  keyFormat: `Write the key with letters, digits and underscores only (up to ${limits.key}), like order_number`,
-  typeUnknown: 'Type: choose one of the listed types',
-  optionsNeeded: 'List at least two options, one per line',
-  optionLong: (option: string) => `The option "${option.slice(0, 20)}…" is over ${limits.option} characters; shorten it`,
-  optionsMany: `A choice can have at most ${limits.options} options`,
-  optionTwice: (option: string) => `"${option}" is listed twice; list each option once`,
   typeLocked: (n: number) => `The type cannot change while ${n} ${n === 1 ? 'chat has a value' : 'chats have values'} for this field; delete the field and create it again instead`,
   required: (label: string) => `${label} is required; fill it in before saving`,
   number: (label: string) => `${label} must be a number, like 4471 or 12.5`,
@@ -30,10 +21,6 @@ const messages = {
   yesno: (label: string) => `${label}: choose Yes or No`,
   long: (label: string) => `${label} can be at most ${limits.text} characters; shorten it`
 }
-
-export interface FieldError { code: string, message: string }
-/** A form as re-rendered after a refusal: the values as typed and the problems beside their fields. */
-export interface FormState { values: Record<string, string>, errors: Record<string, FieldError> }
 
 export interface FieldInput {
   label: string
@@ -47,7 +34,7 @@ export interface FieldInput {
 /** Values checked against their fields: what to store (null clears) by field id, and the errors by key. */
 export interface CheckedValues {
   values: Array<{ field: CustomField, value: string | null }>
-  errors: Record<string, string>
+  errors: FormErrors
 }
 
 /** How a stored value reads: yes/no in words, the rest as stored. */
@@ -56,50 +43,12 @@ export function display (field: CustomField, value: string): string {
   return value
 }
 
-/** Reads the administrator's field form: every problem at once, beside its field. */
-export function readDefinition (body: unknown): FormState & { input?: FieldInput } {
-  const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>
-  const text = (name: string): string => typeof raw[name] === 'string' ? (raw[name] as string).trim() : ''
-  const values: Record<string, string> = {
-    label: text('label'),
-    key: text('key'),
-    type: text('type') || 'text',
-    options: typeof raw.options === 'string' ? raw.options : '',
-    required: raw.required === 'on' ? 'on' : '',
-    on_prechat: raw.on_prechat === 'on' ? 'on' : ''
-  }
-  const errors: Record<string, FieldError> = {}
-  const refuse = (field: string, message: string): void => { errors[field] ??= { code: new LC_ERR_FORM_INVALID(message).code, message } }
-  if (values.label === '') refuse('label', messages.labelRequired)
-  else if ([...values.label!].length > limits.label) refuse('label', messages.labelLong)
-  if (values.key === '') refuse('key', messages.keyRequired)
-  else if (!/^[A-Za-z0-9_]{1,40}$/.test(values.key!)) refuse('key', messages.keyFormat)
-  const type = (fieldTypes as readonly string[]).includes(values.type!) ? values.type as FieldType : undefined
-  if (!type) refuse('type', messages.typeUnknown)
-  const options = values.options!.split(/\r?\n/).map((o) => o.trim()).filter((o) => o !== '')
-  if (type === 'choice') {
-    const long = options.find((o) => [...o].length > limits.option)
-    const seen = new Set<string>()
-    const twice = options.find((o) => { const k = o.toLocaleLowerCase(); if (seen.has(k)) return true; seen.add(k); return false })
-    if (options.length < 2) refuse('options', messages.optionsNeeded)
-    else if (options.length > limits.options) refuse('options', messages.optionsMany)
-    else if (long) refuse('options', messages.optionLong(long))
-    else if (twice) refuse('options', messages.optionTwice(twice))
-  }
-  if (Object.keys(errors).length > 0 || !type) return { values, errors }
-  return {
-    values,
-    errors,
-    input: { label: values.label!, key: values.key!, type, options: type === 'choice' ? options : [], required: values.required === 'on', onPrechat: values.on_prechat === 'on' }
-  }
-}
-
 /**
  * One value against its field: the normalised value to store (null to clear it), or the
  * reason it does not fit. `requireFilled` applies the field's Required rule.
  */
 export function checkValue (field: CustomField, typed: string, requireFilled: boolean): { value: string | null } | { error: string } {
-  const text = typed.replace(/\r\n/g, '\n').trim()
+  const text = readText(typed)
   if (text === '') return requireFilled && field.required ? { error: messages.required(field.label) } : { value: null }
   switch (field.type) {
     case 'number': {
@@ -112,7 +61,7 @@ export function checkValue (field: CustomField, typed: string, requireFilled: bo
     case 'choice':
       return field.options.includes(text) ? { value: text } : { error: messages.choice(field.label, field.options) }
     default:
-      return [...text].length > limits.text ? { error: messages.long(field.label) } : { value: text }
+      return codePoints(text) > limits.text ? { error: messages.long(field.label) } : { value: text }
   }
 }
 
@@ -121,7 +70,7 @@ export function checkValues (fields: CustomField[], posted: Record<string, strin
   const out: CheckedValues = { values: [], errors: {} }
   for (const field of fields) {
     const result = checkValue(field, posted[field.key] ?? '', requireFilled)
-    if ('error' in result) out.errors[field.key] = new LC_ERR_FIELD_VALUE(result.error).message
+    if ('error' in result) refuse(out, field.key, new LC_ERR_FIELD_VALUE(result.error))
     else out.values.push({ field, value: result.value })
   }
   return out
@@ -297,14 +246,14 @@ export function createFieldService ({ db, chats, clock = Date.now }: FieldServic
      * only if all fit are the changed ones stored, each with its History row. Returns the
      * errors by key (nothing stored) or how many values changed.
      */
-    async save (chatId: number, scope: AgentScope, posted: Record<string, string>): Promise<{ errors: Record<string, string>, changed: number }> {
+    async save (chatId: number, scope: AgentScope, posted: Record<string, string>): Promise<{ errors: FormErrors, changed: number }> {
       const chat = await chats.chatForAgent(chatId, scope)
       // A field the form did not have (added since the tab was opened) keeps its value.
       const current = new Map((await store.valuesOf(db, chat.id)).map((r) => [Number(r.field_id), r.value]))
       const all = await list()
       const merged = Object.fromEntries(all.map((f) => [f.key, Object.hasOwn(posted, f.key) ? posted[f.key]! : current.get(f.id) ?? '']))
       const checked = checkValues(all, merged, true)
-      if (Object.keys(checked.errors).length > 0) return { errors: checked.errors, changed: 0 }
+      if (!valid(checked)) return { errors: checked.errors, changed: 0 }
       return { errors: {}, changed: await write(chat, { kind: 'agent', id: scope.id, name: scope.name }, checked.values) }
     },
 

@@ -1,21 +1,81 @@
 import type { AgentScope } from '../chats/types.ts'
-import { type Fragment, fragment } from '../realtime/fragments.ts'
+import { LC_ERR_FIELD_VALUE } from '../errors.ts'
 import { targets } from '../realtime/targets.ts'
-import type { Views } from '../web/views.ts'
-import { type CustomField, display, type FieldService, type FieldType, type FormState, limits, typeLabels } from './service.ts'
+import { bind, type Fragment } from '../web/fragments.ts'
+import { type FieldError, fieldError, type FormErrors, type FormState, type FormValues } from '../web/forms.ts'
+import { type fieldForm, limits } from './schemas.ts'
+import { type CustomField, display, type FieldService, type FieldType, typeLabels } from './service.ts'
+
+/** The field form's state: what was typed and why it was refused, or what is stored. */
+export type FieldFormState = FormState<FormValues<typeof fieldForm>>
+
+/** views/fields/form.hbs: a new field, or one field's edit form. */
+export interface FieldFormModel extends FieldFormState {
+  formId: string
+  action: string
+  isNew: boolean
+  types: Array<{ value: FieldType, label: string, selected: boolean }>
+  limits: typeof limits
+}
+
+/** views/fields/list.hbs: the administrator's list, each field with its edit form. */
+export interface FieldListModel {
+  base: string
+  items: Array<{ field: CustomField, typeLabel: string, first: boolean, last: boolean, values: number, confirm: string | null, form: FieldFormModel }>
+}
+
+/** views/fields/input.hbs: one custom field as an input, in the Custom Fields tab and on the pre-chat form. */
+export interface FieldInputModel {
+  id: string
+  name: string
+  label: string
+  required: boolean
+  select: boolean
+  number: boolean
+  maxlength: number | null
+  value: string
+  options: Array<{ value: string, label: string, selected: boolean }>
+  error: FieldError | null
+}
+
+/** views/fields/chat-form.hbs: a chat's fields to fill in. */
+export interface ChatFieldsModel {
+  chatId: number
+  action: string
+  saved: boolean
+  inputs: FieldInputModel[]
+}
+
+/** views/fields/values-line.hbs: the values atop a chat's conversation. */
+export interface FieldValuesModel {
+  chatId: number
+  items: Array<{ label: string, value: string }>
+}
+
+/** views/fields/tab.hbs: the Custom Fields tab. */
+export interface FieldsTabModel {
+  form: ChatFieldsModel
+  adminUrl: string | null
+}
+
+/** What an agent typed into the tab and what was refused, by field key. */
+export interface TypedValues {
+  posted: Record<string, string>
+  errors: FormErrors
+}
+
+export const fieldFormFragment = bind('fields/form', 'outerHTML', (m: FieldFormModel) => m.formId)
+export const fieldListFragment = bind('fields/list', 'outerHTML', (_m: FieldListModel) => targets.adminFields())
+export const chatFieldsFragment = bind('fields/chat-form', 'outerHTML', (m: ChatFieldsModel) => targets.chatFields(m.chatId))
+export const fieldValuesFragment = bind('fields/values-line', 'outerHTML', (m: FieldValuesModel) => targets.fieldValues(m.chatId))
+export const fieldsTabFragment = bind('fields/tab', 'innerHTML', (m: FieldsTabModel) => targets.tabPanel(m.form.chatId))
 
 export type FieldViews = ReturnType<typeof createFieldViews>
 
-/** What the field routes are given (RouteDeps.fields): the service and its views. */
-export interface FieldsDeps {
-  service: FieldService
-  views: FieldViews
-}
-
-const emptyForm = (): FormState => ({ values: { type: 'text' }, errors: {} })
+const emptyForm = (): FieldFormState => ({ values: { type: 'text' }, errors: {} })
 
 /** One field as an input: shared by the agent's tab and the pre-chat form (views/fields/input.hbs). */
-function input (field: CustomField, typed: string, error: string | undefined, idPrefix: string) {
+function input (field: CustomField, typed: string, error: FieldError | undefined, idPrefix: string): FieldInputModel {
   const choices = field.type === 'choice' ? field.options : field.type === 'yesno' ? ['yes', 'no'] : []
   const options = choices.map((o) => ({ value: o, label: field.type === 'yesno' ? display(field, o) : o, selected: o === typed }))
   // A value the list no longer has (or a tampered one) stays visible and selected, so the person sees what is wrong.
@@ -35,23 +95,27 @@ function input (field: CustomField, typed: string, error: string | undefined, id
 }
 
 /** Data for views/fields/*, shared by the pages, the htmx answers and the pane. */
-export function createFieldViews ({ base, fields, views }: { base: string, fields: FieldService, views: Views }) {
+export function createFieldViews ({ base, fields }: {
+  base: string
+  fields: Pick<FieldService, 'list' | 'valueCount' | 'forChat' | 'valuesOf' | 'prechatFields'>
+}) {
   const chatUrl = (chatId: number): string => `${base}/console/chats/${chatId}`
-  const types = (selected: string) => (Object.keys(typeLabels) as FieldType[]).map((t) => ({ value: t, label: typeLabels[t], selected: t === selected }))
+  // A blank type is Text, the select's first option.
+  const types = (selected: string | undefined) => (Object.keys(typeLabels) as FieldType[]).map((t) => ({ value: t, label: typeLabels[t], selected: t === (selected || 'text') }))
 
-  function newForm (state: FormState = emptyForm()) {
-    return { formId: targets.adminNewField(), action: `${base}/admin/fields`, isNew: true, ...state, types: types(state.values.type ?? 'text'), limits }
+  function newForm (state: FieldFormState = emptyForm()): FieldFormModel {
+    return { formId: targets.adminNewField(), action: `${base}/admin/fields`, isNew: true, ...state, types: types(state.values.type), limits }
   }
 
-  function editForm (field: CustomField, state?: FormState) {
+  function editForm (field: CustomField, state?: FieldFormState): FieldFormModel {
     const values = state?.values ?? {
-      label: field.label, key: field.key, type: field.type, options: field.options.join('\n'), required: field.required ? 'on' : '', on_prechat: field.onPrechat ? 'on' : ''
+      label: field.label, key: field.key, type: field.type, options: field.options.join('\n'), required: field.required, on_prechat: field.onPrechat
     }
     return { formId: targets.adminFieldForm(field.id), action: `${base}/admin/fields/${field.id}`, isNew: false, values, errors: state?.errors ?? {}, types: types(values.type ?? field.type), limits }
   }
 
   /** The administrator's list, each field with its edit form. */
-  async function list () {
+  async function list (): Promise<FieldListModel> {
     const all = await fields.list()
     return {
       base,
@@ -70,7 +134,7 @@ export function createFieldViews ({ base, fields, views }: { base: string, field
     }
   }
 
-  async function chatForm (chatId: number, scope: AgentScope, typed?: { posted: Record<string, string>, errors: Record<string, string> }, saved = false) {
+  async function chatForm (chatId: number, scope: AgentScope, typed?: TypedValues, saved = false): Promise<ChatFieldsModel> {
     const { chat, fields: all } = await fields.forChat(chatId, scope)
     return {
       chatId: chat.id,
@@ -80,45 +144,53 @@ export function createFieldViews ({ base, fields, views }: { base: string, field
     }
   }
 
-  async function valuesLine (chatId: number) {
+  async function valuesLine (chatId: number): Promise<FieldValuesModel> {
     return { chatId, items: await fields.valuesOf(chatId) }
   }
 
   return {
     newForm,
-    editForm,
     list,
     valuesLine,
 
     /** The Custom Fields tab: the chat's fields to fill in, with a link to the administration for those who may define them. */
-    async tab (chatId: number, scope: AgentScope, admin: boolean) {
-      return { form: await chatForm(chatId, scope), adminUrl: admin ? `${base}/admin/fields` : null }
+    async tab (chatId: number, scope: AgentScope, admin: boolean): Promise<Fragment> {
+      return fieldsTabFragment({ form: await chatForm(chatId, scope), adminUrl: admin ? `${base}/admin/fields` : null })
     },
 
-    async chatFormFragment (chatId: number, scope: AgentScope, typed?: { posted: Record<string, string>, errors: Record<string, string> }, saved = false): Promise<Fragment> {
-      return fragment(targets.chatFields(chatId), 'outerHTML', views.render('fields/chat-form', await chatForm(chatId, scope, typed, saved)))
+    /** The tab's form: as stored (`saved` after a save), or as typed with the refusals beside the fields. */
+    async chatForm (chatId: number, scope: AgentScope, typed?: TypedValues, saved = false): Promise<Fragment> {
+      return chatFieldsFragment(await chatForm(chatId, scope, typed, saved))
     },
 
     async valuesLineFragment (chatId: number): Promise<Fragment> {
-      return fragment(targets.fieldValues(chatId), 'outerHTML', views.render('fields/values-line', await valuesLine(chatId)))
+      return fieldValuesFragment(await valuesLine(chatId))
     },
 
     async listFragment (): Promise<Fragment> {
-      return fragment(targets.adminFields(), 'outerHTML', views.render('fields/list', await list()))
+      return fieldListFragment(await list())
     },
 
     /** One field's edit form as refused: what was typed and why. */
-    editFormFragment (field: CustomField, state: FormState): Fragment {
-      return fragment(targets.adminFieldForm(field.id), 'outerHTML', views.render('fields/form', editForm(field, state)))
+    editFormFragment (field: CustomField, state: FieldFormState): Fragment {
+      return fieldFormFragment(editForm(field, state))
     },
 
-    newFormFragment (state?: FormState): Fragment {
-      return fragment(targets.adminNewField(), 'outerHTML', views.render('fields/form', newForm(state)))
+    /** The new field form: empty after a create, or as refused. */
+    newFormFragment (state?: FieldFormState): Fragment {
+      return fieldFormFragment(newForm(state))
     },
 
-    /** The pre-chat form's questions, with what the customer typed and the problems beside them. */
-    async prechat (posted: Record<string, string>, errors: Record<string, string>) {
-      return (await fields.prechatFields()).map((f) => input(f, posted[f.key] ?? '', errors[`f_${f.key}`], 'lc-f'))
+    /**
+     * The pre-chat form's questions, with what the customer typed and the problems beside
+     * them (by input name, `f_<key>`; a bare message is a value that does not fit its field).
+     */
+    async prechat (posted: Record<string, string>, errors: Readonly<Record<string, string | FieldError | undefined>>): Promise<FieldInputModel[]> {
+      const errorOf = (name: string): FieldError | undefined => {
+        const e = errors[name]
+        return typeof e === 'string' ? fieldError(new LC_ERR_FIELD_VALUE(e)) : e
+      }
+      return (await fields.prechatFields()).map((f) => input(f, posted[f.key] ?? '', errorOf(`f_${f.key}`), 'lc-f'))
     }
   }
 }

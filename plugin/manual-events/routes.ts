@@ -1,9 +1,22 @@
 import type { FastifyPluginAsync } from 'fastify'
-import type { RouteDeps } from '../deps.ts'
-import { isCoded } from '../errors.ts'
+import type { AgentScope, Chat } from '../chats/types.ts'
+import type { Access } from '../security/access.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
-import { eventBody, eventParams, type MoveBody, moveBody, performParams } from './schemas.ts'
-import { type FormState, readEvent } from './service.ts'
+import { answer, clearNotice, ok } from '../web/answers.ts'
+import { attempt } from '../web/forms.ts'
+import type { Fragment } from '../web/fragments.ts'
+import { eventBody, eventForm, eventParams, type MoveBody, moveBody, performParams } from './schemas.ts'
+import type { ManualEventService } from './service.ts'
+import type { ManualEventViews } from './view-models.ts'
+
+/** What the manual events' endpoints use. */
+export interface ManualEventRoutesDeps {
+  access: Pick<Access, 'agent'>
+  manualEvents: Pick<ManualEventService, 'create' | 'get' | 'update' | 'move' | 'remove' | 'perform'>
+  manualEventViews: Pick<ManualEventViews, 'listFragment' | 'newFormFragment' | 'editFormFragment'>
+  /** The console re-renders the chat's header (the menu closes) and what else performing changed. */
+  consoleViews: { paneStateFragments (chat: Chat, viewer: AgentScope): Promise<Fragment[]> }
+}
 
 type Id = { Params: { id: number } }
 type Perform = { Params: { id: number, eventId: number } }
@@ -15,63 +28,43 @@ const notices = {
   performed: (name: string, agentsOnly: boolean) => `${name}: written into the chat${agentsOnly ? ' for agents only' : ''}`
 }
 
+/** A taken name belongs beside the Name field. */
+const nameTaken = { LC_ERR_EVENT_NAME_TAKEN: 'name' } as const
+
 /**
  * Manual events (docs/features.md#manual-events): defined by administrators on the
  * custom fields page, performed from a chat header's Actions menu.
  */
-export const manualEventRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
-  const { access, consoleViews } = deps
-  const { service: events, views: manualEventViews } = deps.manualEvents
+export const manualEventRoutes: FastifyPluginAsync<ManualEventRoutesDeps> = async (fastify, { access, manualEvents, manualEventViews, consoleViews }) => {
   const post = { preValidation: fastify.csrfProtection }
-
-  const { ok, clearNotice, send } = deps.answers
-
-  /** A taken name belongs beside the Name field; anything else is thrown on. */
-  function refused (err: unknown, form: FormState): boolean {
-    if (!isCoded(err) || err.code !== 'LC_ERR_EVENT_NAME_TAKEN') return false
-    form.errors.name = { code: err.code, message: err.message }
-    return true
-  }
 
   fastify.post('/admin/events', { schema: { body: eventBody }, ...post }, async (request, reply) => {
     await access.agent(request, 'livechat.admin')
-    const form = readEvent(request.body)
-    if (form.input) {
-      try {
-        const event = await events.create(form.input)
-        return await send(reply, 200, [await manualEventViews.listFragment(), manualEventViews.newFormFragment(), ok(notices.created(event.name))])
-      } catch (err) {
-        if (!refused(err, form)) throw err
-      }
-    }
-    return await send(reply, 422, [manualEventViews.newFormFragment(form), clearNotice()])
+    const form = eventForm.read(request.body)
+    const event = await attempt(form, async (input) => await manualEvents.create(input), nameTaken)
+    if (!event) return await answer(reply, [manualEventViews.newFormFragment(form), clearNotice()], 422)
+    return await answer(reply, [await manualEventViews.listFragment(), manualEventViews.newFormFragment(), ok(notices.created(event.name))])
   })
 
   fastify.post<Id>('/admin/events/:id', { schema: { params: eventParams, body: eventBody }, ...post }, async (request, reply) => {
     await access.agent(request, 'livechat.admin')
-    const event = await events.get(request.params.id)
-    const form = readEvent(request.body)
-    if (form.input) {
-      try {
-        const saved = await events.update(event.id, form.input)
-        return await send(reply, 200, [await manualEventViews.listFragment(), ok(notices.saved(saved.name))])
-      } catch (err) {
-        if (!refused(err, form)) throw err
-      }
-    }
-    return await send(reply, 422, [manualEventViews.editFormFragment(event, form), clearNotice()])
+    const event = await manualEvents.get(request.params.id)
+    const form = eventForm.read(request.body)
+    const saved = await attempt(form, async (input) => await manualEvents.update(event.id, input), nameTaken)
+    if (!saved) return await answer(reply, [manualEventViews.editFormFragment(event, form), clearNotice()], 422)
+    return await answer(reply, [await manualEventViews.listFragment(), ok(notices.saved(saved.name))])
   })
 
   fastify.post<Id & { Body: MoveBody }>('/admin/events/:id/move', { schema: { params: eventParams, body: moveBody }, ...post }, async (request, reply) => {
     await access.agent(request, 'livechat.admin')
-    await events.move(request.params.id, request.body.direction)
-    return await send(reply, 200, [await manualEventViews.listFragment(), clearNotice()])
+    await manualEvents.move(request.params.id, request.body.direction)
+    return await answer(reply, [await manualEventViews.listFragment(), clearNotice()])
   })
 
   fastify.post<Id>('/admin/events/:id/delete', { schema: { params: eventParams, body: csrfOnlyBody }, ...post }, async (request, reply) => {
     await access.agent(request, 'livechat.admin')
-    const event = await events.remove(request.params.id)
-    return await send(reply, 200, [await manualEventViews.listFragment(), ok(notices.deleted(event.name))])
+    const event = await manualEvents.remove(request.params.id)
+    return await answer(reply, [await manualEventViews.listFragment(), ok(notices.deleted(event.name))])
   })
 
   // The event reaches both panes over the socket like any message; the answer closes the
@@ -79,8 +72,8 @@ export const manualEventRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, 
   fastify.post<Perform>('/console/chats/:id/events/:eventId', { schema: { params: performParams, body: csrfOnlyBody }, ...post }, async (request, reply) => {
     const agent = await access.agent(request)
     const scope = await agent.scope()
-    const { chat, event } = await events.perform(request.params.id, request.params.eventId, scope)
-    return await send(reply, 200, [
+    const { chat, event } = await manualEvents.perform(request.params.id, request.params.eventId, scope)
+    return await answer(reply, [
       ...await consoleViews.paneStateFragments(chat, scope),
       ok(notices.performed(event.name, event.agentsOnly))
     ])

@@ -2,40 +2,14 @@ import type { Knex } from 'knex'
 import type { ChatService } from '../chats/service.ts'
 import { type AgentScope, type Chat, ChatStatus, type Message, sees } from '../chats/types.ts'
 import { isUniqueViolation, transact } from '../db/index.ts'
-import { LC_ERR_CHAT_NOT_FOUND, LC_ERR_EVENT_CHAT_NOT_ACTIVE, LC_ERR_EVENT_NAME_TAKEN, LC_ERR_EVENT_NOT_FOUND, LC_ERR_FORM_INVALID } from '../errors.ts'
+import { LC_ERR_CHAT_NOT_FOUND, LC_ERR_EVENT_CHAT_NOT_ACTIVE, LC_ERR_EVENT_NAME_TAKEN, LC_ERR_EVENT_NOT_FOUND } from '../errors.ts'
 import { shortCache } from '../cache.ts'
 import * as store from './store.ts'
 import type { ManualEvent } from './store.ts'
 
 export type { ManualEvent } from './store.ts'
 
-export const limits = { name: 80, body: 500 }
-
-const messages = {
-  nameRequired: 'Name is required',
-  nameLong: `Name can be at most ${limits.name} characters; shorten it`,
-  bodyRequired: 'Write the text that goes into the chat',
-  bodyLong: `The text can be at most ${limits.body} characters; shorten it`
-}
-
-export interface FieldError { code: string, message: string }
-export interface FormState { values: Record<string, string>, errors: Record<string, FieldError> }
 export interface EventInput { name: string, body: string, agentsOnly: boolean }
-
-/** Reads the administrator's event form: every problem at once, beside its field. */
-export function readEvent (body: unknown): FormState & { input?: EventInput } {
-  const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>
-  const text = (name: string): string => typeof raw[name] === 'string' ? (raw[name] as string).replace(/\r\n/g, '\n').trim() : ''
-  const values = { name: text('name'), body: text('body'), agents_only: raw.agents_only === 'on' ? 'on' : '' }
-  const errors: Record<string, FieldError> = {}
-  const refuse = (field: string, message: string): void => { errors[field] = { code: new LC_ERR_FORM_INVALID(message).code, message } }
-  if (values.name === '') refuse('name', messages.nameRequired)
-  else if ([...values.name].length > limits.name) refuse('name', messages.nameLong)
-  if (values.body === '') refuse('body', messages.bodyRequired)
-  else if ([...values.body].length > limits.body) refuse('body', messages.bodyLong)
-  if (Object.keys(errors).length > 0) return { values, errors }
-  return { values, errors, input: { name: values.name, body: values.body, agentsOnly: values.agents_only === 'on' } }
-}
 
 export interface ManualEventServiceDeps {
   db: Knex

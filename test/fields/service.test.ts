@@ -1,5 +1,6 @@
 import t from 'tap'
-import { createFieldService, checkValue, readDefinition } from '../../plugin/fields/service.ts'
+import { fieldForm } from '../../plugin/fields/schemas.ts'
+import { createFieldService, checkValue } from '../../plugin/fields/service.ts'
 import { given, services } from '../helpers/given.ts'
 
 t.test('field service', async (t) => {
@@ -35,12 +36,12 @@ t.test('field service', async (t) => {
   })
 
   t.test('the definition form: every problem at once; a choice needs two distinct options', async (t) => {
-    const bad = readDefinition({ label: '', key: 'order number', type: 'choice', options: 'A\n\n a ' })
+    const bad = fieldForm.read({ label: '', key: 'order number', type: 'choice', options: 'A\n\n a ' })
     t.same(Object.keys(bad.errors).sort(), ['key', 'label', 'options'])
     t.equal(bad.input, undefined)
-    t.match(readDefinition({ label: 'X', key: 'x', type: 'choice', options: 'A\nB\na' }).errors.options!.message, /"a" is listed twice/)
-    t.match(readDefinition({ label: 'X', key: 'x', type: 'colour' }).errors.type!.message, /choose one of the listed types/)
-    const good = readDefinition({ label: ' Urgent ', key: 'urgent', type: 'yesno', options: 'ignored', required: 'on' })
+    t.match(fieldForm.read({ label: 'X', key: 'x', type: 'choice', options: 'A\nB\na' }).errors.options!.message, /"a" is listed twice/)
+    t.match(fieldForm.read({ label: 'X', key: 'x', type: 'colour' }).errors.type!.message, /choose one of the listed types/)
+    const good = fieldForm.read({ label: ' Urgent ', key: 'urgent', type: 'yesno', options: 'ignored', required: 'on' })
     t.same(good.input, { label: 'Urgent', key: 'urgent', type: 'yesno', options: [], required: true, onPrechat: false })
   })
 

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { createManualEventService, readEvent } from '../../plugin/manual-events/service.ts'
+import { eventForm } from '../../plugin/manual-events/schemas.ts'
+import { createManualEventService } from '../../plugin/manual-events/service.ts'
 import { given, services } from '../helpers/given.ts'
 
 t.test('manual event service', async (t) => {
@@ -13,8 +14,8 @@ t.test('manual event service', async (t) => {
   })
 
   t.test('the form: name and text required and bounded; names unique ignoring case', async (t) => {
-    t.same(Object.keys(readEvent({ name: ' ', body: 'x'.repeat(501) }).errors).sort(), ['body', 'name'])
-    t.same(readEvent({ name: ' Wait ', body: ' Please wait\r\n ', agents_only: 'on' }).input, { name: 'Wait', body: 'Please wait', agentsOnly: true })
+    t.same(Object.keys(eventForm.read({ name: ' ', body: 'x'.repeat(501) }).errors).sort(), ['body', 'name'])
+    t.same(eventForm.read({ name: ' Wait ', body: ' Please wait\r\n ', agents_only: 'on' }).input, { name: 'Wait', body: 'Please wait', agentsOnly: true })
     t.equal(await codeOf(events.create({ name: 'PUT ON HOLD', body: 'x', agentsOnly: false })), 'LC_ERR_EVENT_NAME_TAKEN')
     const extra = await events.create({ name: 'Callback booked', body: 'We will call you back', agentsOnly: false })
     t.equal(await codeOf(events.update(extra.id, { name: 'put on hold', body: 'x', agentsOnly: false })), 'LC_ERR_EVENT_NAME_TAKEN')
