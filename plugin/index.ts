@@ -3,10 +3,11 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import type { Knex } from 'knex'
 import { adminRoutes } from './admin/routes.ts'
 import { createAdminViews } from './admin/view-models.ts'
-import { createAnswers } from './web/answers.ts'
+import { createAnswers, notice } from './web/answers.ts'
 import { cannedRoutes } from './canned/routes.ts'
 import { createCannedService } from './canned/service.ts'
 import { createCannedViews } from './canned/view-models.ts'
+import { customerSees } from './chats/rules.ts'
 import { createChatService } from './chats/service.ts'
 import type { AgentScope, Message } from './chats/types.ts'
 import { registerCommentProjections } from './comments/projections.ts'
@@ -18,6 +19,7 @@ import { createItemService } from './items/service.ts'
 import { createItemViews } from './items/view-models.ts'
 import { registerConsoleProjections } from './console/projections.ts'
 import { consoleRoutes } from './console/routes.ts'
+import { consoleSocket } from './console/socket.ts'
 import { listRoutes } from './console/list-routes.ts'
 import { deleteRoutes } from './console/delete-routes.ts'
 import { registerListProjections } from './console/list-projections.ts'
@@ -25,6 +27,7 @@ import { createListViews } from './console/list-view-models.ts'
 import { createConsoleViews } from './console/view-models.ts'
 import { registerCustomerProjections } from './customer/projections.ts'
 import { customerRoutes } from './customer/routes.ts'
+import { customerSocket } from './customer/socket.ts'
 import { createCustomerService } from './customer/service.ts'
 import { createCustomerViews } from './customer/view-models.ts'
 import { deflectionRoutes } from './deflections/routes.ts'
@@ -53,7 +56,7 @@ import { permissionsFor, resolveSettings, type Settings } from './settings.ts'
 import type { Bus } from './realtime/bus-events.ts'
 import { createHub } from './realtime/hub.ts'
 import { openBus } from './realtime/redis-bus.ts'
-import { socketRoutes } from './realtime/routes.ts'
+import { createSocketServer } from './realtime/socket-server.ts'
 import { createDistributor } from './routing/distributor.ts'
 import { createRoutingService } from './routing/service.ts'
 import { createPreferenceService } from './preferences/service.ts'
@@ -130,7 +133,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const chats = createChatService({ ...core, routing })
   const distributor = createDistributor({ ...core, chats, routing })
   const access = createAccess({ ...core, routing })
-  const hub = createHub({ ...core, messagesBetween: chats.messages, renderMessages })
+  const hub = createHub({ ...core, messagesBetween: chats.messages, renderMessages, customerSees })
+  const sockets = createSocketServer({ ...core, hub, notice })
   const preferences = createPreferenceService(core)
 
   // What agents work with around a chat.
@@ -189,6 +193,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     answers,
     access,
     hub,
+    sockets,
     routing,
     chats,
     preferences,
@@ -239,7 +244,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(jobRoutes, parts)
   await fastify.register(imRoutes, parts)
   await fastify.register(roomRoutes, parts)
-  await fastify.register(socketRoutes, parts)
+  await fastify.register(consoleSocket, parts)
+  await fastify.register(customerSocket, parts)
 
   // Scheduled in every instance unless turned off; the jobs page and Run now work either way.
   if (opts.jobs !== false) jobs.start()

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { LC_ERR_MESSAGE_EMPTY, LC_ERR_MESSAGE_TOO_LONG } from '../errors.ts'
-import { type AgentScope, type Chat, ChatStatus, queueGroups, sees } from './types.ts'
+import { agentOnlyKinds, type AgentScope, type Chat, ChatStatus, type Message, queueGroups, sees } from './types.ts'
 
 /**
  * The chat rules that need no database, each written once: other capabilities (instant
@@ -40,6 +40,26 @@ export function agentMaySee (chat: Chat, scope: AgentScope): boolean {
 
 /** Only this hash of a customer's token is stored: the token itself is told to the customer once. */
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
+
+/**
+ * The cookie that holds a customer's token for one chat: set when the chat starts, read by
+ * the chat window, its socket, its files and its survey (chatForCustomer checks it).
+ */
+export const customerCookie = (chatId: number): string => `lc_chat_${chatId}`
+
+/** What a customer's socket, page and transcript show of a chat: every message but the agent-only kinds. */
+export function customerSees (message: Pick<Message, 'kind'>): boolean {
+  return !agentOnlyKinds.has(message.kind)
+}
+
+/**
+ * How often an open chat window refreshes customer_seen_at: a quarter of customerGoneSeconds,
+ * at most every 30 s, well inside the grace period, so the customer-gone job never takes a
+ * window that is open for a closed one.
+ */
+export function customerSeenEveryMs (customerGoneSeconds: number): number {
+  return Math.min(30_000, customerGoneSeconds * 250)
+}
 
 /**
  * "Firefox on Windows" from a User-Agent: enough for an agent to picture the customer's

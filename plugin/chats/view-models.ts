@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { targets } from '../realtime/targets.ts'
+import { bind } from '../web/fragments.ts'
 import { type Chat, ChatStatus } from './types.ts'
 
 export type Audience = 'agent' | 'customer'
@@ -14,11 +16,43 @@ export const statusLabels: Record<ChatStatus, string> = {
 /** A fresh id for the next message typed in a composer; a resend of it is stored once. */
 export const newClientMsgId = (): string => randomBytes(12).toString('base64url')
 
+/** What a person typed and why it was refused: the box shows both, so nothing they wrote is lost. */
+export interface Draft { body: string, error: string }
+
+/** views/chats/composer.hbs: the reply box, open (with a draft, maybe) or closed with why. */
+export interface ComposerModel {
+  chatId: number
+  open: boolean
+  clientMsgId: string
+  endUrl: string
+  endLabel: string
+  closedText: string
+  restartUrl: string | null
+  cannedUrl: string | null
+  fileUrl: string
+  body: string
+  error: string | null
+}
+
+/** views/chats/coaching.hbs: the Coaching box, with a refused draft when there is one. */
+export interface CoachingModel {
+  chatId: number
+  clientMsgId: string
+  body: string
+  error: string | null
+}
+
+/** The reply box, sent in place of the one on the page (htmx answer, projection or socket). */
+export const composerFragment = bind('chats/composer', 'outerHTML', (m: ComposerModel) => targets.composer(m.chatId))
+
+/** The Coaching box, sent in place of the one on the page. */
+export const coachingFragment = bind('chats/coaching', 'outerHTML', (m: CoachingModel) => targets.coaching(m.chatId))
+
 /**
  * The reply box of chats/composer, for either side. `draft` and `error` re-render it
  * with what the person typed and why it was refused, so nothing they wrote is lost.
  */
-export function composerModel (base: string, chat: Chat, audience: Audience, viewerId: string | null, draft?: { body: string, error: string }) {
+export function composerModel (base: string, chat: Chat, audience: Audience, viewerId: string | null, draft?: Draft): ComposerModel {
   // A customer who left a chat an agent still has writes no more: the agent ends it (endChat).
   const customerLeft = chat.status === ChatStatus.active && chat.customerLeftAt !== null
   const open = audience === 'customer'
@@ -36,7 +70,7 @@ export function composerModel (base: string, chat: Chat, audience: Audience, vie
 }
 
 /** The composer of a chat known to be open for the sender (just after a message was stored in it). */
-export function openComposer (base: string, chatId: number, audience: Audience, draft?: { body: string, error: string }) {
+export function openComposer (base: string, chatId: number, audience: Audience, draft?: Draft): ComposerModel {
   return {
     chatId,
     open: true,
@@ -55,6 +89,6 @@ export function openComposer (base: string, chatId: number, audience: Audience, 
 }
 
 /** The Coaching box beside an agent's reply box (docs/features.md, coaching): agents only, never the customer. */
-export function coachingModel (chatId: number, draft?: { body: string, error: string }) {
+export function coachingModel (chatId: number, draft?: Draft): CoachingModel {
   return { chatId, clientMsgId: newClientMsgId(), body: draft?.body ?? '', error: draft?.error ?? null }
 }

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { customerCookie } from '../chats/rules.ts'
 import { chatParams } from '../chats/schemas.ts'
 import { composerModel } from '../chats/view-models.ts'
 import type { RouteDeps } from '../deps.ts'
@@ -15,8 +16,6 @@ import {
 } from './schemas.ts'
 import type { DepartmentChoice, KnownPlace } from './service.ts'
 import { departmentOptions } from './view-models.ts'
-
-export const customerCookie = (chatId: number): string => `lc_chat_${chatId}`
 
 interface FormState<V> {
   values?: Partial<V>

@@ -4,6 +4,8 @@ import { ChatStatus } from '../chats/types.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import type { Settings } from '../settings.ts'
 import type { RoutingService } from '../routing/service.ts'
+import { targets } from '../realtime/targets.ts'
+import { bind } from '../web/fragments.ts'
 import { type CustomerService, type DepartmentChoice, type WaitBasis, waitFrom } from './service.ts'
 
 export type CustomerViews = ReturnType<typeof createCustomerViews>
@@ -17,6 +19,9 @@ export interface StatusModel {
   detail: string | null
   wait: string | null
 }
+
+/** The status line above the conversation, sent in place of the one on the page. */
+export const statusFragment = bind('customer/status', 'outerHTML', (m: StatusModel) => targets.status(m.chatId))
 
 /** The three queue lines a waiting customer reads: the department's own, else the settings'. */
 export interface QueueMessages { position: string, one: string, next: string }

@@ -1,8 +1,9 @@
 import type { WebSocket } from 'ws'
-import { type AgentScope, agentOnlyKinds, type Message } from '../chats/types.ts'
+import type { AgentScope, Message } from '../chats/types.ts'
 import type { ImViewer } from '../im/types.ts'
 import type { Bus, BusEvent } from './bus-events.ts'
 import { envelope, fragment } from './fragments.ts'
+import { closeCodes } from './socket-server.ts'
 import { targets } from './targets.ts'
 
 /** One open socket and what it may see. */
@@ -26,11 +27,6 @@ export interface Client {
   chain: Promise<void>
 }
 
-/** Coaching is for agents only: a customer's socket never carries it. */
-function sees (client: Client, message: Message): boolean {
-  return client.kind === 'agent' || !agentOnlyKinds.has(message.kind)
-}
-
 export type EventOf<T extends BusEvent['type']> = Extract<BusEvent, { type: T }>
 export type Projection<T extends BusEvent['type']> = (event: EventOf<T>, hub: Hub) => Promise<void>
 
@@ -50,6 +46,11 @@ export interface HubDeps {
   /** Messages of a chat with afterSeq < seq <= upToSeq, for filling gaps and resuming. */
   messagesBetween: (chatId: number, afterSeq: number, upToSeq?: number) => Promise<Message[]>
   renderMessages: (messages: Message[]) => string
+  /**
+   * Whether a customer's socket is sent a chat message (agents' sockets are sent every one):
+   * the chats' rule, given by the wiring so the hub knows no message kind.
+   */
+  customerSees: (message: Message) => boolean
   log: { warn: (obj: object, msg: string) => void, error: (obj: object, msg: string) => void }
   /** A socket holding more than this many unsent bytes is closed with 1013 and resumes later. */
   maxBufferedBytes?: number
@@ -62,11 +63,16 @@ export type Hub = ReturnType<typeof createHub>
  * Chat messages are delivered exactly once and in seq order per socket: a message that
  * arrives ahead of a gap is preceded by the missing ones, read from the database.
  */
-export function createHub ({ bus, messagesBetween, renderMessages, log, maxBufferedBytes = 1 << 20 }: HubDeps) {
+export function createHub ({ bus, messagesBetween, renderMessages, customerSees, log, maxBufferedBytes = 1 << 20 }: HubDeps) {
   const byTopic = new Map<string, Set<Client>>()
   const projections = new Map<string, Array<Projection<BusEvent['type']>>>()
   const streamSources = new Map<string, StreamSource>()
   let closing = false
+
+  /** Agent-only kinds (coaching, notes) never reach a customer's socket; its seq still moves past them. */
+  function sees (client: Client, message: Message): boolean {
+    return client.kind === 'agent' || customerSees(message)
+  }
 
   function enqueue (client: Client, work: () => Promise<void>): Promise<void> {
     client.chain = client.chain.then(work).catch((err: unknown) => { log.error({ err }, 'live chat socket delivery failed') })
@@ -77,7 +83,7 @@ export function createHub ({ bus, messagesBetween, renderMessages, log, maxBuffe
     if (client.socket.readyState !== 1 || html === '') return
     if (client.socket.bufferedAmount > maxBufferedBytes) {
       // The client reconnects after 1013 and resumes by seq, so nothing is lost by dropping it here.
-      client.socket.close(1013, 'Too far behind; reconnect')
+      client.socket.close(closeCodes.behind, 'Too far behind; reconnect')
       return
     }
     client.socket.send(html)
@@ -237,7 +243,7 @@ export function createHub ({ bus, messagesBetween, renderMessages, log, maxBuffe
       unsubscribe()
       const all = new Set<Client>()
       for (const set of byTopic.values()) for (const c of set) all.add(c)
-      for (const c of all) c.socket.close(1012, 'Server restarting')
+      for (const c of all) c.socket.close(closeCodes.restarting, 'Server restarting')
       byTopic.clear()
     }
   }

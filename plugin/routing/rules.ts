@@ -21,6 +21,15 @@ export function isFresh (heartbeatAt: number | null, now: number, timeoutSeconds
   return heartbeatAt !== null && heartbeatAt > freshSince(now, timeoutSeconds)
 }
 
+/**
+ * How often an open console renews its agent's heartbeat: a third of the timeout, at least
+ * every 3 s. The heartbeat is renewed twice before it could go stale, and a console gone
+ * without a close (its socket cut off after a missed ping) stops renewing it within two.
+ */
+export function heartbeatEveryMs (timeoutSeconds: number): number {
+  return Math.max(3, Math.floor(timeoutSeconds / 3)) * 1000
+}
+
 /** An agent's limit in one group: their own, else the group's default. */
 export function limitIn (member: Pick<Membership, 'maxChats'>, group: Pick<Group, 'defaultMaxChats'>): number {
   return member.maxChats ?? group.defaultMaxChats

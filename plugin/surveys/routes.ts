@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { chatParams } from '../chats/schemas.ts'
-import { customerCookie } from '../customer/routes.ts'
+import { customerCookie } from '../chats/rules.ts'
 import type { RouteDeps } from '../deps.ts'
 import { isCoded } from '../errors.ts'
 import { envelope, fragment } from '../realtime/fragments.ts'

@@ -1,5 +1,6 @@
 import t from 'tap'
 import type { WebSocket } from 'ws'
+import { customerSees } from '../../plugin/chats/rules.ts'
 import type { Message, MessageKind } from '../../plugin/chats/types.ts'
 import type { ImMessage } from '../../plugin/im/types.ts'
 import { memoryBus } from '../../plugin/realtime/bus.ts'
@@ -94,6 +95,7 @@ function rig (t: { teardown: (fn: () => unknown) => void }, opts: { maxBufferedB
       state.renders++
       return messages.map((m) => `<p data-seq="${m.seq}">${m.body}</p>`).join('')
     },
+    customerSees,
     log: {
       warn: (obj, msg) => { errors.push({ obj: obj as Record<string, unknown>, msg }) },
       error: (obj, msg) => { errors.push({ obj: obj as Record<string, unknown>, msg }) }

@@ -1,0 +1,66 @@
+import { isCoded, LC_ERR_RATE_LIMITED } from '../errors.ts'
+import { notice } from '../web/answers.ts'
+import type { Fragment } from '../web/fragments.ts'
+import type { ChatService } from './service.ts'
+import { type Actor, ChatStatus } from './types.ts'
+import { type Audience, composerFragment, composerModel, openComposer } from './view-models.ts'
+
+/** Who writes from a reply box: an agent (their host user id) or the chat's customer. */
+export type Writer = Actor & { kind: Audience }
+
+export interface ComposerDeps {
+  base: string
+  chats: Pick<ChatService, 'postMessage' | 'get' | 'typing'>
+}
+
+/** What both sides' sockets do with the reply box (views/chats/composer.hbs), written once. */
+export interface Composer {
+  /**
+   * Stores what a reply box sent and answers the sender: a fresh box (empty, with a new
+   * client id) tells them it was stored; a refusal (over the socket's rate limit, empty,
+   * too long) gives them the box back with their text and the reason, so nothing is lost.
+   * A chat that is gone, or closed meanwhile (no box any more), answers in the notice area.
+   * `allowed` counts the message against the socket's rate limit. Throws what is not a
+   * refusal (a 5xx).
+   */
+  post (writer: Writer, chatId: number, body: string, clientMsgId: string, allowed: () => boolean): Promise<Fragment>
+  /**
+   * "… is typing" (never stored): a customer's to the agents watching their chat, the
+   * assigned agent's to the customer, nobody else's. At most one relay every two seconds
+   * per socket (`socket`: any object that stands for it).
+   */
+  typing (socket: object, writer: Writer, chatId: number): Promise<void>
+}
+
+export function createComposer ({ base, chats }: ComposerDeps): Composer {
+  const lastTyping = new WeakMap<object, number>()
+
+  return {
+    async post (writer, chatId, body, clientMsgId, allowed) {
+      const audience = writer.kind
+      if (!allowed()) return composerFragment(openComposer(base, chatId, audience, { body, error: new LC_ERR_RATE_LIMITED('messages').message }))
+      try {
+        await chats.postMessage(chatId, writer, body, clientMsgId)
+        return composerFragment(openComposer(base, chatId, audience))
+      } catch (err) {
+        if (!isCoded(err) || (err.statusCode ?? 500) >= 500) throw err
+        const refused = notice('error', err.message, err.code)
+        if (err.code === 'LC_ERR_CHAT_NOT_FOUND') return refused
+        const chat = await chats.get(chatId)
+        const model = composerModel(base, chat, audience, audience === 'agent' ? writer.id : null, { body, error: err.message })
+        return model.open ? composerFragment(model) : refused
+      }
+    },
+
+    async typing (socket, writer, chatId) {
+      const now = Date.now()
+      if (now - (lastTyping.get(socket) ?? 0) < 2000) return
+      lastTyping.set(socket, now)
+      if (writer.kind === 'agent') {
+        const chat = await chats.get(chatId).catch(() => undefined)
+        if (chat?.agentId !== writer.id || chat.status !== ChatStatus.active) return
+      }
+      await chats.typing(chatId, writer.kind, writer.name)
+    }
+  }
+}

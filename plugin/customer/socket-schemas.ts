@@ -1,0 +1,24 @@
+import type { FromSchema } from 'json-schema-to-ts'
+import { chatFrames } from '../chats/schemas.ts'
+
+/**
+ * What a customer's chat window socket takes (STYLE §4: a oneOf discriminated on `type`).
+ * The window sends message, ping and typing; coach and read are taken as well, so that they
+ * are answered as on the agents' side: coaching is refused as for an agent who may not
+ * coach the chat, and a read mark is ignored (only agents keep them). The order is the one
+ * the "type must be one of" refusal lists.
+ */
+export const customerFrame = {
+  $id: 'lc/customer/socket-frame',
+  oneOf: [chatFrames.message, chatFrames.ping, chatFrames.coach, chatFrames.typing, chatFrames.read]
+} as const
+export type CustomerFrame = FromSchema<typeof customerFrame>
+
+/** /ws/chat/:id: the chat the window shows. */
+export const chatSocketParams = {
+  $id: 'lc/customer/socket-params',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: '^[1-9][0-9]{0,9}$' } }
+} as const

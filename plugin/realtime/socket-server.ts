@@ -1,0 +1,218 @@
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
+import type { WebSocket } from 'ws'
+import { type CodedError, isCoded, LC_ERR_BAD_FRAME } from '../errors.ts'
+import type { Settings } from '../settings.ts'
+import { createAjv, describeAjvError } from '../validation.ts'
+import { envelope, type Fragment } from './fragments.ts'
+import type { Client, Hub } from './hub.ts'
+
+/**
+ * The close codes of every socket (docs/design.md §6). htmx does not come back after 1008;
+ * after 1012 and 1013 it reconnects and resumes by seq.
+ */
+export const closeCodes = {
+  /** Auth or Origin refused. The socket is accepted, then closed: a refused upgrade makes htmx retry forever. */
+  refused: 1008,
+  /** This instance is shutting down (the hub closes every socket). */
+  restarting: 1012,
+  /** Too far behind: the hub's buffered-amount limit. */
+  behind: 1013
+} as const
+
+/** An audience's frames: a oneOf discriminated on `type` (STYLE §4), each branch naming its `type` as a const. */
+export interface FrameSchema {
+  $id: string
+  oneOf: ReadonlyArray<{ properties: { type: { const: string } } }>
+}
+
+/** A socket as its audience knows it once identified: the hub's client, and whatever else the audience keeps. */
+export interface Identified {
+  client: Client
+}
+
+/** What a frame handler is given with the frame: the socket, its rate limit, and how to answer it. */
+export interface SocketContext<I extends Identified> {
+  id: I
+  /** Counts one against the socket's rate limit (messagesPerMinute, a fixed window); false once it is over. */
+  allowed: () => boolean
+  /** Sends fragments to this socket only, after whatever it is already being sent (rendered then when lazy). */
+  send: (parts: Fragment[] | (() => Promise<Fragment[]>)) => Promise<void>
+  /** Tells this socket why a frame was refused, in the notice area; the socket stays open. */
+  refuse: (err: CodedError) => Promise<void>
+}
+
+/** One handler per frame `type`, each given the frame of that type. */
+export type FrameHandlers<I extends Identified, F extends { type: string }> = {
+  [T in F['type']]: (frame: Extract<F, { type: T }>, socket: SocketContext<I>) => Promise<void>
+}
+
+/** One socket route's rules: who may connect, what it is sent first, which frames it takes. */
+export interface Audience<I extends Identified, F extends { type: string }> {
+  frames: FrameSchema
+  /**
+   * Checks Origin and the session and builds the hub's client, before anything is sent; a
+   * coded error refuses the socket (closed with 1008 and the code as the reason).
+   */
+  identify: (socket: WebSocket, request: FastifyRequest) => Promise<I>
+  /** Once the socket has joined the hub: what it follows and is sent first (a resume, fresh lists). */
+  start: (id: I, socket: SocketContext<I>) => Promise<void>
+  handlers: FrameHandlers<I, F>
+}
+
+export interface SocketServerDeps {
+  hub: Pick<Hub, 'attach' | 'detach' | 'send'>
+  log: Pick<FastifyBaseLogger, 'error'>
+  /** messagesPerMinute: each socket's limit. */
+  settings: Pick<Settings, 'messagesPerMinute'>
+  /** The notice line error frames show (web/answers.ts): given by the wiring, since realtime renders no partial. */
+  notice: (level: 'error', message: string, code?: string) => Fragment
+}
+
+/** Listens to the liveness tick; `live` holds the sockets that answered the last ping (and were pinged again). */
+export type TickListener = (live: ReadonlySet<WebSocket>) => void
+
+export interface SocketServer {
+  /** The handler of one socket route (`fastify.get(path, { websocket: true }, sockets.serve(audience))`). */
+  serve: <I extends Identified, F extends { type: string }>(audience: Audience<I, F>) => (socket: WebSocket, request: FastifyRequest) => void
+  /**
+   * Ticks at least every `everyMs` (the tick runs as often as its most pressed listener asks)
+   * and calls `listener` each time, after the pings; returns what stops listening.
+   */
+  onTick: (everyMs: number, listener: TickListener) => () => void
+}
+
+/**
+ * The socket server both audiences use (docs/design.md §6): frames wait until the socket is
+ * identified, are parsed and checked against the audience's schema, and go to its handler
+ * for their type; a rate limit per socket; one liveness tick for every socket, which pings
+ * them and cuts off the ones that did not answer the ping before.
+ */
+export function createSocketServer ({ hub, log, settings, notice }: SocketServerDeps): SocketServer {
+  // Sockets that did not answer the last ping are gone without a close (a laptop asleep, a
+  // dropped network): they are cut off, so they neither pile up nor keep anyone present.
+  const answered = new Map<WebSocket, boolean>()
+  const listeners = new Map<TickListener, number>()
+  let timer: ReturnType<typeof setInterval> | undefined
+  let period = Infinity
+
+  function tick (): void {
+    const live = new Set<WebSocket>()
+    for (const [socket, alive] of answered) {
+      if (!alive) { socket.terminate(); continue }
+      answered.set(socket, false)
+      socket.ping()
+      live.add(socket)
+    }
+    for (const listener of listeners.keys()) {
+      try {
+        listener(live)
+      } catch (err) {
+        log.error({ err }, 'live chat socket tick failed')
+      }
+    }
+  }
+
+  /** One interval, at the shortest period a listener asks for; none while nobody listens. */
+  function schedule (): void {
+    const every = Math.min(...listeners.values())
+    if (every === period) return
+    clearInterval(timer)
+    timer = undefined
+    period = every
+    if (every === Infinity) return
+    timer = setInterval(tick, every)
+    timer.unref()
+  }
+
+  /** A fixed window per socket: enough for a person typing, not for a flood. */
+  function rateLimiter (): () => boolean {
+    let windowStart = Date.now()
+    let count = 0
+    return () => {
+      const now = Date.now()
+      if (now - windowStart > 60_000) { windowStart = now; count = 0 }
+      return ++count <= settings.messagesPerMinute
+    }
+  }
+
+  function serve<I extends Identified, F extends { type: string }> (audience: Audience<I, F>) {
+    const validate = createAjv().compile<F>(audience.frames)
+    const types: readonly string[] = audience.frames.oneOf.map((branch) => branch.properties.type.const)
+
+    async function dispatch (context: SocketContext<I>, raw: string): Promise<void> {
+      let frame: unknown
+      try {
+        frame = JSON.parse(raw)
+      } catch {
+        await context.refuse(new LC_ERR_BAD_FRAME('it is not JSON'))
+        return
+      }
+      // Name the allowed types first: the oneOf's own first error would talk about a branch's fields.
+      const type = (frame as { type?: unknown } | null)?.type
+      if (typeof type !== 'string' || !types.includes(type)) {
+        await context.refuse(new LC_ERR_BAD_FRAME(`type must be one of: ${types.join(', ')}`))
+        return
+      }
+      if (!validate(frame)) {
+        await context.refuse(new LC_ERR_BAD_FRAME(describeAjvError(validate.errors![0]!, 'message')))
+        return
+      }
+      const handle = audience.handlers[frame.type as F['type']] as (frame: F, socket: SocketContext<I>) => Promise<void>
+      await handle(frame, context)
+    }
+
+    return (socket: WebSocket, request: FastifyRequest): void => {
+      const allowed = rateLimiter()
+      let context: SocketContext<I> | undefined
+      // Frames wait for this: nothing is read, and nothing sent, before the socket is identified.
+      const ready = audience.identify(socket, request).then(async (id) => {
+        const send = async (parts: Fragment[] | (() => Promise<Fragment[]>)): Promise<void> =>
+          await hub.send(id.client, Array.isArray(parts) ? envelope(parts) : async () => envelope(await parts()))
+        context = {
+          id,
+          allowed,
+          send,
+          refuse: async (err) => { await send([notice('error', err.message, err.code)]) }
+        }
+        if (socket.readyState !== 1) return
+        hub.attach(id.client)
+        await audience.start(id, context)
+      }, (err: unknown) => {
+        const reason = isCoded(err) ? err.code : 'LC_ERR_INTERNAL'
+        if (!isCoded(err)) log.error({ err }, 'live chat socket setup failed')
+        socket.close(closeCodes.refused, reason)
+      })
+      ready.catch((err: unknown) => { request.log.error({ err }, 'live chat socket start failed') })
+      // Attached synchronously, before any await, or early frames would be dropped.
+      socket.on('message', (data, isBinary) => {
+        void ready.then(async () => {
+          if (!context) return
+          if (isBinary) { await context.refuse(new LC_ERR_BAD_FRAME('binary frames are not accepted')); return }
+          await dispatch(context, data.toString())
+        }).catch((err: unknown) => {
+          request.log.error({ err }, 'live chat socket message failed')
+          if (context) void context.refuse(new LC_ERR_BAD_FRAME('the server could not handle it; try again'))
+        })
+      })
+      answered.set(socket, true)
+      socket.on('pong', () => { answered.set(socket, true) })
+      socket.on('close', () => {
+        answered.delete(socket)
+        if (context) hub.detach(context.id.client)
+      })
+      socket.on('error', (err) => { request.log.warn({ err }, 'live chat socket error') })
+    }
+  }
+
+  return {
+    serve,
+    onTick (everyMs, listener) {
+      listeners.set(listener, everyMs)
+      schedule()
+      return () => {
+        listeners.delete(listener)
+        schedule()
+      }
+    }
+  }
+}
