@@ -116,7 +116,3 @@ export function listSocketTopics (list: unknown, supervise: boolean): string[] {
   if (chatLists[view].supervise && !supervise) throw new LC_ERR_LIST_NOT_FOUND(view)
   return [listTopic(view)]
 }
-
-// The console socket subscribes a list tab to its list's topic and to the queues the agent
-// works; both sets of topics are read from here.
-export { queueTopics } from './projections.ts'
