@@ -1,5 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts'
 import { csrfField, idField } from '../security/schemas.ts'
+import { checkboxes, defineForm, type FormState, type FormValues, hidden, select, text } from '../web/forms.ts'
 
 /**
  * A permission as the forms send it: `department:<id>`, `group:<id>` or `role:<name>`
@@ -108,3 +109,38 @@ export const roomStatusBody = {
   properties: { status: { enum: ['active', 'inactive'] }, _csrf: csrfField }
 } as const
 export type RoomStatusBody = FromSchema<typeof roomStatusBody>
+
+// ---------------------------------------------------------------- the forms
+
+export const roomFormMessages = {
+  noChoice: 'Choose a department, group or role from the list, then press Add'
+}
+
+/**
+ * The New room form, as Save, Add and the X beside a permission send it. The route's JSON
+ * Schema checks the shapes; what a name may be and whether the permissions will do is the
+ * service's to say, beside the field each is about. The name is kept as typed.
+ */
+export const newRoomForm = defineForm({
+  name: text({ trim: false }),
+  access: checkboxes(),
+  add: select(),
+  remove: hidden(),
+  place: select()
+})
+export type NewRoomFormState = FormState<FormValues<typeof newRoomForm>>
+
+/** Where the service's refusals of a new room are shown. */
+export const newRoomRefusals = {
+  LC_ERR_IM_ROOM_NAME: 'name', LC_ERR_IM_ROOM_NO_ACCESS: 'access', LC_ERR_IM_ROOM_ACCESS: 'access', LC_ERR_IM_ROOM_ACCESS_TAKEN: 'access'
+} as const
+
+/** Add Permission on a room's panel: a choice is required; whether it may be added is the service's to say. */
+export const roomAccessForm = defineForm({
+  add: select(undefined, { required: roomFormMessages.noChoice })
+}, { input: (v) => v.add })
+export type RoomAccessFormState = FormState<FormValues<typeof roomAccessForm>>
+
+/** Rename on a room's panel: the name as typed; what a name may be is the service's to say (LC_ERR_IM_ROOM_NAME). */
+export const roomRenameForm = defineForm({ name: text({ trim: false }) }, { input: (v) => v.name })
+export type RoomRenameFormState = FormState<FormValues<typeof roomRenameForm>>

@@ -1,6 +1,9 @@
 import type { FromSchema } from 'json-schema-to-ts'
 import { csrfField, idField } from '../security/schemas.ts'
+import { checkbox, checkboxes, defineForm, type FormState, type FormValues, hidden, text } from '../web/forms.ts'
 import { type FieldsBodyOf, fieldsBodySchema } from '../web/lists/columns.ts'
+import type { StartThread } from './service.ts'
+import type { RelatedKind } from './types.ts'
 
 /*
  * Instant messages (docs/features.md#instant-messages): the list, the New
@@ -162,6 +165,49 @@ export type ImColumnKey = typeof imColumnKeys[number]
 /** View → Visible Fields of the list: per column a "show" box and a width in pixels. */
 export const imFieldsBody = fieldsBodySchema('lc/im/fields', imColumnKeys)
 export type ImFieldsBody = FieldsBodyOf<ImColumnKey>
+
+// ---------------------------------------------------------------- the forms
+
+/** `chat:42` or `ticket:INC000042` (already checked by the schema's pattern); blank is none. */
+function relatedOf (raw: string): { kind: RelatedKind, ref: string } | undefined {
+  if (raw === '') return undefined
+  const at = raw.indexOf(':')
+  return { kind: raw.slice(0, at) as RelatedKind, ref: raw.slice(at + 1) }
+}
+
+/**
+ * New instant message. The route's JSON Schema bounds the request; whether the agents, the
+ * message and what it is about will do is the service's to say (LC_ERR_IM_AGENTS,
+ * LC_ERR_MESSAGE_*, LC_ERR_IM_RELATED), beside the field each is about. The message and the
+ * search are kept as typed (the service trims the message it stores).
+ */
+export const newImForm = defineForm({
+  agent_ids: checkboxes(),
+  body: text({ trim: false }),
+  related: hidden(),
+  q: text({ trim: false }),
+  client_msg_id: hidden(),
+  /** Sent from the New dialog (not its own page): a refusal re-renders it with the dialog's buttons. */
+  modal: checkbox('1')
+}, {
+  input: (v): StartThread => ({ agentIds: v.agent_ids, body: v.body, clientMsgId: v.client_msg_id, related: relatedOf(v.related) })
+})
+export type NewImFormState = FormState<FormValues<typeof newImForm>>
+
+/** Where the service's refusals of a new thread are shown. */
+export const newImRefusals = {
+  LC_ERR_IM_AGENTS: 'agent_ids', LC_ERR_MESSAGE_EMPTY: 'body', LC_ERR_MESSAGE_TOO_LONG: 'body', LC_ERR_IM_RELATED: 'related'
+} as const
+
+export const imMessages = {
+  noAgents: 'Tick at least one agent to invite'
+}
+
+/** Online Agents → Invite: the ticked agents; who may be invited is the service's to say (LC_ERR_IM_AGENTS). */
+export const inviteForm = defineForm({
+  agent_ids: checkboxes({ required: imMessages.noAgents })
+}, { input: (v) => v.agent_ids })
+export type InviteFormState = FormState<FormValues<typeof inviteForm>>
 
 /** One field or many, each once. */
 export function listOf<T extends string> (raw: T | T[] | undefined): T[] {
