@@ -7,7 +7,6 @@ import type { DeflectionService } from './deflections/service.ts'
 import type { FieldService } from './fields/service.ts'
 import type { FieldViews } from './fields/view-models.ts'
 import type { FileService } from './files/service.ts'
-import type { ImService } from './im/service.ts'
 import type { ItemsDeps } from './items/view-models.ts'
 import type { Manifest } from './manifest.ts'
 import type { Settings } from './settings.ts'
@@ -36,8 +35,6 @@ export interface RouteDeps {
   /** Chat custom fields: the pre-chat form's questions and the checks of their answers. */
   fields: FieldService
   fieldViews: FieldViews
-  /** Internal messaging: instant message threads between agents, and chat rooms. */
-  im: ImService
   /** Files sent in chats: Send file, downloads and the Attachments tab. */
   files: FileService
   /** The post-chat survey: the customer's form and the Survey tab. */

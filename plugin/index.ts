@@ -46,6 +46,7 @@ import { imRoutes } from './im/routes.ts'
 import { createImViews } from './im/view-models.ts'
 import { createImListViews } from './im/list-view-models.ts'
 import { roomRoutes } from './im/room-routes.ts'
+import { createRoomViews } from './im/room-view-models.ts'
 import { createFileService } from './files/service.ts'
 import type { HostAdapter } from './host/adapter.ts'
 import { jobRoutes } from './jobs/routes.ts'
@@ -171,6 +172,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const im = createImService({ ...core, chats, routing })
   const imViews = createImViews({ ...core, im, chats })
   const imListViews = createImListViews({ ...core, im, preferences })
+  const roomViews = createRoomViews({ ...core, im })
   const { instanceName } = opts
   const jobs = createJobService({ ...core, manifest, routing, distributor, chats, customer, files, im, instanceName })
 
@@ -181,7 +183,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   registerListProjections(hub, { ...core, chats })
   registerCommentProjections(hub, { commentViews })
   registerSurveyProjections(hub, { surveys, surveyViews })
-  registerImProjections(hub, { ...core, im })
+  registerImProjections(hub, { ...core, im, imViews, roomViews })
 
   // Every state change must come from our own pages (the CSRF token is checked per route too).
   fastify.addHook('onRequest', sameOriginChanges(access))
@@ -221,6 +223,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     im,
     imViews,
     imListViews,
+    roomViews,
     adminViews,
     jobs
   }

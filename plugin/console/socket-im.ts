@@ -5,7 +5,6 @@ import { envelope } from '../realtime/fragments.ts'
 import type { Client, Hub } from '../realtime/hub.ts'
 import type { Identified, SocketContext } from '../realtime/socket-server.ts'
 import { notice } from '../web/answers.ts'
-import { pluginViews } from '../web/views.ts'
 
 export interface ConsoleImDeps {
   hub: Pick<Hub, 'followStream' | 'catchUpStream' | 'unfollowStream' | 'clients' | 'project' | 'send'>
@@ -55,7 +54,7 @@ export function createConsoleIm ({ hub, im }: ConsoleImDeps): ConsoleIm {
     const text = `You no longer have access to room ${title}`
     await hub.send(client, envelope([
       notice('warning', text),
-      noAccessFragment(pluginViews(), { conversationId, title, message: `${text}: its permissions changed, or you left the group or department they admit.` })
+      noAccessFragment({ conversationId, title, message: `${text}: its permissions changed, or you left the group or department they admit.` })
     ]))
   }
 

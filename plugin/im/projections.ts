@@ -1,20 +1,28 @@
 import { isCoded } from '../errors.ts'
-import type { Settings } from '../settings.ts'
-import { envelope, type Fragment, fragment } from '../realtime/fragments.ts'
+import { envelope, type Fragment } from '../realtime/fragments.ts'
 import type { Client, Hub } from '../realtime/hub.ts'
 import { targets } from '../realtime/targets.ts'
 import { throttledSignal } from '../web/lists/refresh.ts'
-import type { Views } from '../web/views.ts'
+import { roomHeaderFragment, type RoomViews } from './room-view-models.ts'
 import type { ImService } from './service.ts'
-import { createRoomViews } from './room-view-models.ts'
 import type { ImMessage } from './types.ts'
-import { headerFragment, headerModel, popupFragment, popupModel, renderMessages, socketViewer } from './view-models.ts'
+import { headerFragment, headerModel, type ImViews, messagesFragment, newPopupFragment, socketViewer, unreadFragment } from './view-models.ts'
+
+/** What the instant message projections use. */
+export interface ImProjectionsDeps {
+  base: string
+  im: Pick<ImService, 'messagesBetween' | 'get'>
+  imViews: Pick<ImViews, 'popup' | 'unread'>
+  roomViews: Pick<RoomViews, 'header'>
+  /** How often, at most, an open Instant Messages list is told to re-read itself (tests shorten it). */
+  throttleMs?: number
+}
 
 /** The hub's stream key of a conversation: threads and rooms are followed apart ('im:7', 'room:7'). */
 export const streamKey = (kind: 'thread' | 'room', conversationId: number): string => `${kind === 'thread' ? 'im' : 'room'}:${conversationId}`
 
 /**
- * Instant messages over the sockets (DESIGN §6). Messages of threads and rooms go through
+ * Instant messages over the sockets (docs/design.md §6). Messages of threads and rooms go through
  * the hub's streams, rendered once with the message partial and delivered in order,
  * exactly once, gaps filled from the database. Beside them, per agent:
  * - a pop-up (who wrote, the last few messages, Reply and Open) to each
@@ -25,13 +33,11 @@ export const streamKey = (kind: 'thread' | 'room', conversationId: number): stri
  *   participants or status change (who may Join or Leave differs per viewer).
  * Fragments whose target is not on a page (no badge, no list) are dropped by htmx there.
  */
-export function registerImProjections (hub: Hub, { im, views, base, settings, throttleMs = 1000 }: { im: ImService, views: Views, base: string, settings: Pick<Settings, 'maxMessageLength'>, throttleMs?: number }): void {
-  const { maxMessageLength } = settings
-  const render = (conversationId: number, messages: ImMessage[]): string => envelope([renderMessages(views, conversationId, messages)])
+export function registerImProjections (hub: Hub, { base, im, imViews, roomViews, throttleMs = 1000 }: ImProjectionsDeps): void {
+  const render = (conversationId: number, messages: ImMessage[]): string => envelope([messagesFragment(conversationId, messages)])
   const between = async (conversationId: number, afterSeq: number, upToSeq?: number): Promise<ImMessage[]> => await im.messagesBetween(conversationId, afterSeq, upToSeq)
   hub.registerStream('im', { between, render })
   hub.registerStream('room', { between, render })
-  const rooms = createRoomViews({ base, im, views, maxMessageLength })
 
   const consoles = (agentId: string): Client[] => hub.clients(`agent:${agentId}`).filter((c) => c.kind === 'agent' && c.scope)
 
@@ -39,7 +45,7 @@ export function registerImProjections (hub: Hub, { im, views, base, settings, th
     for (const agentId of new Set(agentIds)) {
       const open = consoles(agentId)
       if (open.length === 0) continue
-      const html = envelope([fragment(targets.imUnread(), 'outerHTML', views.render('im/unread', { base, count: await im.unreadTotal(agentId) }))])
+      const html = envelope([unreadFragment(await imViews.unread(agentId))])
       for (const c of open) void hub.send(c, html)
     }
   }
@@ -57,7 +63,7 @@ export function registerImProjections (hub: Hub, { im, views, base, settings, th
       if (away.length === 0) continue
       let part: Fragment
       try {
-        part = popupFragment(views, await popupModel(im, base, maxMessageLength, socketViewer(away[0]!), conversationId, seq), 'beforeend')
+        part = newPopupFragment(await imViews.popup(socketViewer(away[0]!), conversationId, seq))
       } catch (err) {
         // Gone from their sight meanwhile (deleted, say): nothing to pop up.
         if (isCoded(err) && err.code === 'LC_ERR_IM_NOT_FOUND') continue
@@ -85,7 +91,7 @@ export function registerImProjections (hub: Hub, { im, views, base, settings, th
       void hub.send(client, async () => {
         try {
           const c = await im.get(viewer, conversationId)
-          return envelope([kind === 'thread' ? headerFragment(views, headerModel(base, c)) : await rooms.headerFragment(viewer, c)])
+          return envelope([kind === 'thread' ? headerFragment(headerModel(base, c)) : roomHeaderFragment(await roomViews.header(viewer, c))])
         } catch (err) {
           if (isCoded(err) && err.code === 'LC_ERR_IM_NOT_FOUND') return ''
           throw err

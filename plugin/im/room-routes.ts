@@ -1,19 +1,35 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import type { RouteDeps } from '../deps.ts'
-import { isCoded, LC_ERR_IM_NOT_FOUND, LC_ERR_IM_ROOM_ACCESS } from '../errors.ts'
-import type { Permission } from '../settings.ts'
-import type { Fragment } from '../realtime/fragments.ts'
-import type { Agent } from '../security/access.ts'
+import { type CodedError, isCoded, LC_ERR_IM_NOT_FOUND, LC_ERR_IM_ROOM_ACCESS } from '../errors.ts'
+import type { RoutingService } from '../routing/service.ts'
+import type { Access, Agent } from '../security/access.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
-import { answer } from '../web/answers.ts'
+import type { Permission } from '../settings.ts'
+import { answer, clearNotice, ok } from '../web/answers.ts'
+import { attempt, fieldError, refuse } from '../web/forms.ts'
 import { listTableFragment } from '../web/lists/table.ts'
 import {
-  type RoomAccessBody, roomAccessBody, type RoomAccessParams, roomAccessParams, type RoomFormBody, roomFormBody, type RoomJoinBody, roomJoinBody,
-  type RoomListQuery, roomListQuery, type RoomParams, roomParams, type RoomRenameBody, roomRenameBody, type RoomStatusBody, roomStatusBody
+  newRoomForm, newRoomRefusals, roomAccessBody, type RoomAccessParams, roomAccessForm, roomAccessParams, roomFormBody, roomFormMessages,
+  type RoomJoinBody, roomJoinBody, type RoomListQuery, roomListQuery, type RoomParams, roomParams, roomRenameBody, roomRenameForm,
+  type RoomStatusBody, roomStatusBody
 } from './room-schemas.ts'
-import { accessKey, createRoomViews, type ManageErrors, parseAccessKey, roomListViews, roomMessages, type RoomListView } from './room-view-models.ts'
-import { imViewer } from './service.ts'
+import {
+  accessKey, type ManageState, parseAccessKey, roomDialogFragment, roomFormFragment, roomHeaderFragment, roomAccessTabFragment, roomListViews,
+  type RoomListView, roomManageFragment, roomParticipantsFragment, type RoomViews
+} from './room-view-models.ts'
+import { type ImService, imViewer } from './service.ts'
 import type { ConversationSummary, ImViewer } from './types.ts'
+import { composerFragment, type ConsoleFrame } from './view-models.ts'
+
+/** What the chat rooms pages use. */
+export interface RoomRoutesDeps {
+  base: string
+  access: Pick<Access, 'agent'>
+  routing: Pick<RoutingService, 'presence'>
+  im: Pick<ImService, 'get' | 'unreadTotal' | 'createRoom' | 'participants' | 'withAccess' | 'roomAccess' | 'join' | 'leave' | 'admits' |
+    'addRoomAccess' | 'removeRoomAccess' | 'renameRoom' | 'setRoomStatus'>
+  roomViews: RoomViews
+  consoleViews: ConsoleFrame
+}
 
 type IdRoute = { Params: RoomParams }
 
@@ -28,13 +44,22 @@ const messages = {
   active: (name: string) => `${name} is active again`
 }
 
-/** Refusals a person fixes in the New room form itself: it comes back with everything kept and the reason beside the field. */
-const nameErrors = new Set(['LC_ERR_IM_ROOM_NAME'])
-const accessErrors = new Set(['LC_ERR_IM_ROOM_NO_ACCESS', 'LC_ERR_IM_ROOM_ACCESS', 'LC_ERR_IM_ROOM_ACCESS_TAKEN'])
+/** Refusals of the managers' panel, shown beside the part they are about. */
+const accessRefusals = { LC_ERR_IM_ROOM_NO_ACCESS: 'add', LC_ERR_IM_ROOM_ACCESS: 'add', LC_ERR_IM_ROOM_ACCESS_TAKEN: 'add' } as const
+const removeRefusals = new Set(['LC_ERR_IM_ROOM_NO_ACCESS', 'LC_ERR_IM_ROOM_ACCESS_NOT_FOUND'])
 
-/** A form field sent once or many times (formbody gives one as a string), each value once. */
-function listOf (raw: string | string[] | undefined): string[] {
-  return [...new Set(raw === undefined ? [] : Array.isArray(raw) ? raw : [raw])]
+/**
+ * A refusal's own status (a permission already there is a 409, not a 422): the form kit
+ * keeps the code and message beside the field, this keeps the status for the answer.
+ */
+function statusOf (refusals: Readonly<Record<string, string>>) {
+  const seen = { status: 422 }
+  const beside = (err: CodedError): string | undefined => {
+    const field = refusals[err.code]
+    if (field !== undefined) seen.status = err.statusCode ?? 422
+    return field
+  }
+  return { seen, beside }
 }
 
 /**
@@ -44,10 +69,7 @@ function listOf (raw: string | string[] | undefined): string[] {
  * do. Who may see, read and manage a room is the service's rule; a room the viewer may not
  * see is a 404 like a missing id.
  */
-export const roomRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
-  const { base, access, views, im, routing, consoleViews, answers, settings } = deps
-  const rooms = createRoomViews({ base, im, views, maxMessageLength: settings.maxMessageLength })
-
+export const roomRoutes: FastifyPluginAsync<RoomRoutesDeps> = async (fastify, { base, access, im, routing, roomViews: rooms, consoleViews }) => {
   async function viewerOf (request: FastifyRequest, permission?: Permission): Promise<{ agent: Agent, viewer: ImViewer }> {
     const agent = await access.agent(request, permission)
     return { agent, viewer: await imViewer(agent) }
@@ -78,10 +100,6 @@ export const roomRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) =
     }
   }
 
-  async function send (reply: FastifyReply, status: number, parts: Fragment[]): Promise<FastifyReply> {
-    return await answers.send(reply, status, parts)
-  }
-
   // ---------------------------------------------------------------- the list
 
   fastify.get<{ Querystring: RoomListQuery }>('/console/rooms', { schema: { querystring: roomListQuery } }, async (request, reply) => {
@@ -105,57 +123,49 @@ export const roomRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) =
 
   fastify.get('/console/rooms/new', async (request, reply) => {
     const { agent, viewer } = await viewerOf(request, 'livechat.rooms')
-    if (request.headers['hx-request']) return await send(reply, 200, [await rooms.modalFragment(), answers.clearNotice()])
+    if (request.headers['hx-request']) return await answer(reply, [roomDialogFragment(await rooms.dialog()), clearNotice()])
     return reply.lcView('im/room-new.page.hbs', {
       ...await chrome(reply, agent, viewer, 'active'),
-      form: await rooms.roomForm({ name: '', access: [] }),
+      form: await rooms.roomForm(newRoomForm.state()),
       wsUrl: `${base}/ws/console`
     })
   })
 
   // Add and the X beside a chosen permission: the form again with the list changed; nothing is stored.
-  fastify.post<{ Body: RoomFormBody }>('/console/rooms/new/access', {
+  fastify.post('/console/rooms/new/access', {
     schema: { body: roomFormBody },
     preValidation: fastify.csrfProtection
   }, async (request, reply) => {
     await viewerOf(request, 'livechat.rooms')
-    const body = request.body ?? {}
-    const draft = { name: body.name ?? '', access: listOf(body.access), place: body.place }
-    if (body.remove !== undefined) {
-      draft.access = draft.access.filter((k) => k !== body.remove)
-      return await send(reply, 200, [rooms.formFragment(await rooms.roomForm(draft))])
+    const form = newRoomForm.read(request.body)
+    const { values } = form
+    if (values.remove !== '') {
+      values.access = values.access.filter((k) => k !== values.remove)
+      return await answer(reply, [roomFormFragment(await rooms.roomForm(form))])
     }
-    const add = body.add ?? ''
-    if (add === '') return await send(reply, 422, [rooms.formFragment(await rooms.roomForm(draft, { access: roomMessages.noChoice }))])
-    if (!await rooms.knows(add)) {
-      const rule = parseAccessKey(add)
-      const error = new LC_ERR_IM_ROOM_ACCESS(`There is no ${rule.kind} ${rule.ref} (it may have been removed)`).message
-      return await send(reply, 422, [rooms.formFragment(await rooms.roomForm(draft, { access: error }))])
-    }
-    draft.access.push(add)
-    return await send(reply, 200, [rooms.formFragment(await rooms.roomForm(draft))])
+    if (values.add === '') refuse(form, 'access', roomFormMessages.noChoice)
+    else if (!await rooms.knows(values.add)) {
+      const rule = parseAccessKey(values.add)
+      refuse(form, 'access', new LC_ERR_IM_ROOM_ACCESS(`There is no ${rule.kind} ${rule.ref} (it may have been removed)`))
+    } else values.access.push(values.add)
+    return await answer(reply, [roomFormFragment(await rooms.roomForm(form))], form.errors.access ? 422 : 200)
   })
 
-  fastify.post<{ Body: RoomFormBody }>('/console/rooms', {
+  fastify.post('/console/rooms', {
     schema: { body: roomFormBody },
     preValidation: fastify.csrfProtection
   }, async (request, reply) => {
     const { viewer } = await viewerOf(request, 'livechat.rooms')
-    const body = request.body ?? {}
+    const form = newRoomForm.read(request.body)
     // A permission chosen in the select but not added yet counts: it is plainly what was meant.
-    const draft = { name: body.name ?? '', access: listOf([...listOf(body.access), ...body.add ? [body.add] : []]), place: body.place }
-    let room: ConversationSummary
-    try {
-      room = await im.createRoom(viewer, { name: draft.name, access: draft.access.map(parseAccessKey) })
-    } catch (err) {
-      if (!isCoded(err)) throw err
-      const field = nameErrors.has(err.code) ? 'name' : accessErrors.has(err.code) ? 'access' : null
-      if (field === null) throw err
-      return await send(reply, err.statusCode ?? 422, [rooms.formFragment(await rooms.roomForm(draft, { [field]: err.message }))])
-    }
+    const { values } = form
+    if (values.add !== '') values.access = [...new Set([...values.access, values.add])]
+    const { seen, beside } = statusOf(newRoomRefusals)
+    const room = await attempt(form, async () => await im.createRoom(viewer, { name: values.name, access: values.access.map(parseAccessKey) }), beside)
+    if (!room) return await answer(reply, [roomFormFragment(await rooms.roomForm(form))], seen.status)
     const url = rooms.roomUrl(room.id)
     if (!request.headers['hx-request']) return await reply.redirect(url, 303)
-    return await send(reply.header('HX-Redirect', url), 200, [answers.clearNotice()])
+    return await answer(reply.header('HX-Redirect', url), [clearNotice()])
   })
 
   // ---------------------------------------------------------------- a room
@@ -175,14 +185,14 @@ export const roomRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) =
   fastify.get<IdRoute>('/console/rooms/:id/tabs/participants', { schema: { params: roomParams } }, async (request, reply) => {
     const { viewer } = await viewerOf(request)
     const room = await roomOf(viewer, request.params.id)
-    return await send(reply, 200, [rooms.participantsFragment(room, await im.participants(viewer, room.id))])
+    return await answer(reply, [roomParticipantsFragment(rooms.participants(room, await im.participants(viewer, room.id)))])
   })
 
   fastify.get<IdRoute>('/console/rooms/:id/tabs/access', { schema: { params: roomParams } }, async (request, reply) => {
     const { viewer } = await viewerOf(request)
     const room = await roomOf(viewer, request.params.id)
     const [agents, rules] = await Promise.all([im.withAccess(viewer, room.id), im.roomAccess(viewer, room.id)])
-    return await send(reply, 200, [await rooms.withAccessFragment(room, agents, rules)])
+    return await answer(reply, [roomAccessTabFragment(await rooms.withAccess(room, agents, rules))])
   })
 
   fastify.post<IdRoute & { Body: RoomJoinBody }>('/console/rooms/:id/join', {
@@ -192,8 +202,8 @@ export const roomRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) =
     const { viewer } = await viewerOf(request)
     const room = await im.join(viewer, (await roomOf(viewer, request.params.id)).id)
     // Join in the list opens the room; on the room's page the page stays.
-    if (request.body?.open === 'yes') return await send(reply.header('HX-Redirect', rooms.roomUrl(room.id)), 200, [answers.clearNotice()])
-    return await send(reply, 200, [await rooms.headerFragment(viewer, room), answers.ok(messages.joined(room.title))])
+    if (request.body?.open === 'yes') return await answer(reply.header('HX-Redirect', rooms.roomUrl(room.id)), [clearNotice()])
+    return await answer(reply, [roomHeaderFragment(await rooms.header(viewer, room)), ok(messages.joined(room.title))])
   })
 
   fastify.post<IdRoute>('/console/rooms/:id/leave', {
@@ -202,7 +212,7 @@ export const roomRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) =
   }, async (request, reply) => {
     const { viewer } = await viewerOf(request)
     const room = await im.leave(viewer, (await roomOf(viewer, request.params.id)).id)
-    return await send(reply, 200, [await rooms.headerFragment(viewer, room), answers.ok(messages.left(room.title))])
+    return await answer(reply, [roomHeaderFragment(await rooms.header(viewer, room)), ok(messages.left(room.title))])
   })
 
   // ---------------------------------------------------------------- the managers' panel
@@ -212,31 +222,28 @@ export const roomRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) =
    * change let the manager in or shut them out (otherwise a draft there is left alone).
    */
   async function accessChanged (reply: FastifyReply, viewer: ImViewer, room: ConversationSummary, wasAdmitted: boolean, notice: string) {
-    const parts = [await rooms.manageFragment(viewer, room), await rooms.headerFragment(viewer, room)]
+    const parts = [roomManageFragment(await rooms.manage(viewer, room)), roomHeaderFragment(await rooms.header(viewer, room))]
     if (await im.admits(viewer, room.id) !== wasAdmitted) parts.push(await rooms.conversationFragment(viewer, room))
-    return await send(reply, 200, [...parts, answers.ok(notice)])
+    return await answer(reply, [...parts, ok(notice)])
   }
 
-  async function refuseInPanel (reply: FastifyReply, viewer: ImViewer, room: ConversationSummary, err: unknown, field: keyof ManageErrors, codes: ReadonlySet<string>, typed: { name?: string, add?: string } = {}) {
-    if (!isCoded(err) || !codes.has(err.code)) throw err
-    return await send(reply, err.statusCode ?? 422, [await rooms.manageFragment(viewer, room, { [field]: err.message }, typed)])
+  /** The panel again, with the reason beside the part that was refused and what was typed or chosen there. */
+  async function refusedInPanel (reply: FastifyReply, viewer: ImViewer, room: ConversationSummary, state: ManageState, status: number) {
+    return await answer(reply, [roomManageFragment(await rooms.manage(viewer, room, state))], status)
   }
 
-  fastify.post<IdRoute & { Body: RoomAccessBody }>('/console/rooms/:id/access', {
+  fastify.post<IdRoute>('/console/rooms/:id/access', {
     schema: { params: roomParams, body: roomAccessBody },
     preValidation: fastify.csrfProtection
   }, async (request, reply) => {
     const { viewer } = await viewerOf(request, 'livechat.rooms')
     const room = await roomOf(viewer, request.params.id)
-    const add = request.body?.add ?? ''
-    if (add === '') return await send(reply, 422, [await rooms.manageFragment(viewer, room, { access: roomMessages.noChoice })])
-    const wasAdmitted = await im.admits(viewer, room.id)
-    let rules
-    try {
-      rules = await im.addRoomAccess(viewer, room.id, parseAccessKey(add))
-    } catch (err) {
-      return await refuseInPanel(reply, viewer, room, err, 'access', accessErrors, { add })
-    }
+    const form = roomAccessForm.read(request.body)
+    const wasAdmitted = form.input === undefined ? false : await im.admits(viewer, room.id)
+    const { seen, beside } = statusOf(accessRefusals)
+    const rules = await attempt(form, async (add) => await im.addRoomAccess(viewer, room.id, parseAccessKey(add)), beside)
+    if (!rules) return await refusedInPanel(reply, viewer, room, { add: form }, seen.status)
+    const add = form.values.add
     const label = rules.find((r) => accessKey(r) === add)?.label ?? add
     return await accessChanged(reply, viewer, await roomOf(viewer, room.id), wasAdmitted, messages.added(label))
   })
@@ -252,28 +259,27 @@ export const roomRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) =
     try {
       await im.removeRoomAccess(viewer, room.id, request.params.accessId)
     } catch (err) {
-      return await refuseInPanel(reply, viewer, room, err, 'remove', new Set(['LC_ERR_IM_ROOM_NO_ACCESS', 'LC_ERR_IM_ROOM_ACCESS_NOT_FOUND']))
+      if (!isCoded(err) || !removeRefusals.has(err.code)) throw err
+      return await refusedInPanel(reply, viewer, room, { remove: fieldError(err) }, err.statusCode ?? 422)
     }
     const label = before.find((r) => r.id === request.params.accessId)?.label ?? 'The permission'
     return await accessChanged(reply, viewer, await roomOf(viewer, room.id), wasAdmitted, messages.removed(label))
   })
 
-  fastify.post<IdRoute & { Body: RoomRenameBody }>('/console/rooms/:id/rename', {
+  fastify.post<IdRoute>('/console/rooms/:id/rename', {
     schema: { params: roomParams, body: roomRenameBody },
     preValidation: fastify.csrfProtection
   }, async (request, reply) => {
     const { viewer } = await viewerOf(request, 'livechat.rooms')
     const room = await roomOf(viewer, request.params.id)
-    let renamed: ConversationSummary
-    try {
-      renamed = await im.renameRoom(viewer, room.id, request.body.name)
-    } catch (err) {
-      return await refuseInPanel(reply, viewer, room, err, 'name', nameErrors, { name: request.body.name })
-    }
-    return await send(reply, 200, [
-      await rooms.manageFragment(viewer, renamed),
-      await rooms.headerFragment(viewer, renamed),
-      answers.ok(messages.renamed(renamed.title))
+    const form = roomRenameForm.read(request.body)
+    const { seen, beside } = statusOf({ LC_ERR_IM_ROOM_NAME: 'name' })
+    const renamed = await attempt(form, async (name) => await im.renameRoom(viewer, room.id, name), beside)
+    if (!renamed) return await refusedInPanel(reply, viewer, room, { rename: form }, seen.status)
+    return await answer(reply, [
+      roomManageFragment(await rooms.manage(viewer, renamed)),
+      roomHeaderFragment(await rooms.header(viewer, renamed)),
+      ok(messages.renamed(renamed.title))
     ])
   })
 
@@ -284,9 +290,9 @@ export const roomRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) =
     const { viewer } = await viewerOf(request, 'livechat.rooms')
     const room = await roomOf(viewer, request.params.id)
     const changed = await im.setRoomStatus(viewer, room.id, request.body.status)
-    const parts = [await rooms.manageFragment(viewer, changed), await rooms.headerFragment(viewer, changed)]
+    const parts = [roomManageFragment(await rooms.manage(viewer, changed)), roomHeaderFragment(await rooms.header(viewer, changed))]
     // The reply box opens or closes with the room; a manager no permission admits has none.
-    if (await im.admits(viewer, changed.id)) parts.push(rooms.composerFragment(changed))
-    return await send(reply, 200, [...parts, answers.ok(changed.status === 'active' ? messages.active(changed.title) : messages.inactive(changed.title))])
+    if (await im.admits(viewer, changed.id)) parts.push(composerFragment(rooms.composer(changed)))
+    return await answer(reply, [...parts, ok(changed.status === 'active' ? messages.active(changed.title) : messages.inactive(changed.title))])
   })
 }

@@ -4,16 +4,20 @@
  * threads (views/im/conversation, messages, composer, no-access), built with
  * plugin/im/view-models.ts's model functions.
  */
-import { type Fragment, fragment } from '../realtime/fragments.ts'
+import type { Settings } from '../settings.ts'
 import { targets } from '../realtime/targets.ts'
+import { bind, type Fragment } from '../web/fragments.ts'
+import type { FieldError } from '../web/forms.ts'
 import { type Cell, type ListTableModel, pageOf } from '../web/lists/table.ts'
 import { type FiltersModel, readSearched } from '../web/lists/toolbar.ts'
-import type { Views } from '../web/views.ts'
+import type { NewRoomFormState, RoomAccessFormState, RoomRenameFormState } from './room-schemas.ts'
 import { type AccessOptions, type ImService, maxRoomName, type RoomAccessRule } from './service.ts'
 import type { AgentCard, ConversationSummary, ImViewer, Participant, RoomAccess, RoomAccessKind } from './types.ts'
-import { type ConversationModel, composerFragment, composerModel, excerpt, messagesModel, type NoAccessModel, pageOfMessages } from './view-models.ts'
+import {
+  type ComposerModel, type ConversationModel, composerModel, conversationFragment, excerpt, messagesModel, noAccessFragment, type NoAccessModel,
+  pageOfMessages
+} from './view-models.ts'
 
-export type RoomViews = ReturnType<typeof createRoomViews>
 export type RoomListView = 'active' | 'inactive'
 
 /** Rows the list shows; the search finds the others. */
@@ -29,8 +33,7 @@ export const roomListViews: Record<RoomListView, { title: string, empty: string 
 
 export const roomMessages = {
   notAdmitted: 'None of this room\'s permissions admits you, so you can manage it but not read or write in it. Add your department, group or role to its permissions to join it.',
-  inactive: 'This room is inactive: its conversation can be read, but nobody can post or join until a room manager makes it active again.',
-  noChoice: 'Choose a department, group or role from the list, then press Add'
+  inactive: 'This room is inactive: its conversation can be read, but nobody can post or join until a room manager makes it active again.'
 }
 
 /** `department:3`, `group:5`, `role:supervisor`: how a permission travels in the forms. */
@@ -51,11 +54,78 @@ export function roomStanding (viewer: ImViewer, room: ConversationSummary, admit
   return { admitted, joined: mine !== null && mine.joinedAt !== null && mine.leftAt === null, manage: viewer.manageRooms }
 }
 
-/** What the New room form holds: as typed, or as it came back with the reasons beside its fields. */
-export interface RoomDraft { name: string, access: string[], place?: 'dialog' | 'page' }
-export interface RoomFormErrors { name?: string, access?: string }
-/** The managers' panel after a refusal: the reason beside its part, and what was typed or chosen. */
-export interface ManageErrors { access?: string, remove?: string, name?: string }
+/**
+ * The managers' panel after a refusal: Add Permission or Rename as sent, with the reason
+ * beside it, or why a permission's X was refused.
+ */
+export interface ManageState { add?: RoomAccessFormState, rename?: RoomRenameFormState, remove?: FieldError }
+
+type Choice = { key: string, label: string, selected: boolean }
+type ChoiceGroup = { label: string, options: Choice[] }
+type Listed = { key: string, kind: RoomAccessKind, kindLabel: string, label: string }
+
+/** views/im/room-form.hbs: the New room form. */
+export interface RoomFormModel {
+  base: string
+  action: string
+  draftUrl: string
+  name: string
+  modal: boolean
+  place: 'dialog' | 'page'
+  chosen: Listed[]
+  groups: ChoiceGroup[]
+  errors: NewRoomFormState['errors']
+  maxLength: number
+}
+
+/** views/im/room-new.hbs: the New room dialog over the list. */
+export interface RoomDialogModel { form: RoomFormModel }
+
+/** views/im/room-header.hbs */
+export interface RoomHeaderModel {
+  base: string
+  id: number
+  name: string
+  status: ConversationSummary['status']
+  statusLabel: string
+  startedByName: string
+  createdAt: number
+  participantCount: number
+  joined: boolean
+  note: string | null
+  canJoin: boolean
+  canLeave: boolean
+  joinUrl: string
+  leaveUrl: string
+}
+
+/** views/im/room-manage.hbs: the managers' panel. */
+export interface RoomManageModel {
+  base: string
+  id: number
+  name: string
+  rules: Array<Listed & { id: number, removeUrl: string, last: boolean }>
+  groups: ChoiceGroup[]
+  addUrl: string
+  renameUrl: string
+  statusUrl: string
+  active: boolean
+  errors: { access?: FieldError, remove?: FieldError, name?: FieldError }
+  maxLength: number
+}
+
+/** views/im/room-participants.hbs: the agents in the room now. */
+export interface RoomParticipantsModel { id: number, name: string, participants: Participant[] }
+
+/** views/im/room-access.hbs: With Access. */
+export interface RoomAccessTabModel { id: number, name: string, agents: Array<AgentCard & { joined: boolean }>, rules: Listed[] }
+
+export const roomFormFragment = bind('im/room-form', 'outerHTML', (_m: RoomFormModel) => targets.roomForm())
+export const roomDialogFragment = bind('im/room-new', 'outerHTML', (_m: RoomDialogModel) => targets.roomModal())
+export const roomHeaderFragment = bind('im/room-header', 'outerHTML', (m: RoomHeaderModel) => targets.roomHeader(m.id))
+export const roomManageFragment = bind('im/room-manage', 'outerHTML', (m: RoomManageModel) => targets.roomManage(m.id))
+export const roomParticipantsFragment = bind('im/room-participants', 'innerHTML', (m: RoomParticipantsModel) => targets.roomTabPanel(m.id))
+export const roomAccessTabFragment = bind('im/room-access', 'innerHTML', (m: RoomAccessTabModel) => targets.roomTabPanel(m.id))
 
 /** The Add Permission choices, grouped as the select shows them, with the label each one has. */
 function choices (options: AccessOptions) {
@@ -68,7 +138,7 @@ function choices (options: AccessOptions) {
 }
 
 /** The select's option groups (Departments, Groups, Roles), without what is already chosen. */
-function selectGroups (options: AccessOptions, chosen: Set<string>, selected = '') {
+function selectGroups (options: AccessOptions, chosen: Set<string>, selected = ''): ChoiceGroup[] {
   const c = choices(options)
   const mark = (list: Array<{ key: string, label: string }>) => list.filter((o) => !chosen.has(o.key)).map((o) => ({ ...o, selected: o.key === selected }))
   return [
@@ -82,7 +152,7 @@ function selectGroups (options: AccessOptions, chosen: Set<string>, selected = '
  * A permission as listed, by its kind and name. One that no longer exists (a group
  * removed since the form was opened) keeps its kind and id, so it can be seen and removed.
  */
-function listed (key: string, labels: Map<string, string>, stored?: string) {
+function listed (key: string, labels: Map<string, string>, stored?: string): Listed {
   const rule = parseAccessKey(key)
   return { key, kind: rule.kind, kindLabel: kindLabels[rule.kind], label: labels.get(key) ?? stored ?? `${rule.ref} (no longer exists)` }
 }
@@ -99,7 +169,16 @@ const roomHeaders = [
 /** Searches the service refuses, shown beside the box with the list unsearched. */
 const searchRefusals = new Set(['LC_ERR_SEARCH_TEXT_LONG'])
 
-export function createRoomViews ({ base, im, views, maxMessageLength }: { base: string, im: ImService, views: Views, maxMessageLength: number }) {
+export interface RoomViewsDeps {
+  base: string
+  im: Pick<ImService, 'admits' | 'accessOptions' | 'messages' | 'roomAccess' | 'list'>
+  settings: Pick<Settings, 'maxMessageLength'>
+}
+
+export type RoomViews = ReturnType<typeof createRoomViews>
+
+export function createRoomViews ({ base, im, settings }: RoomViewsDeps) {
+  const { maxMessageLength } = settings
   const roomUrl = (id: number): string => `${base}/console/rooms/${id}`
   const listUrl = (view: RoomListView, q?: string): string => {
     const search = new URLSearchParams({ view })
@@ -111,19 +190,21 @@ export function createRoomViews ({ base, im, views, maxMessageLength }: { base: 
     return roomStanding(viewer, room, await im.admits(viewer, room.id))
   }
 
-  async function roomForm (draft: RoomDraft, errors: RoomFormErrors = {}, selected = '') {
+  /** The New room form: empty, or as sent with the permissions chosen so far and the reasons beside its fields. */
+  async function roomForm ({ values, errors }: NewRoomFormState): Promise<RoomFormModel> {
     const options = await im.accessOptions()
     const { labels } = choices(options)
-    const chosen = [...new Set(draft.access)]
+    const chosen = [...new Set(values.access ?? [])]
+    const place = values.place === 'dialog' ? 'dialog' : 'page'
     return {
       base,
       action: `${base}/console/rooms`,
       draftUrl: `${base}/console/rooms/new/access`,
-      name: draft.name,
-      modal: draft.place === 'dialog',
-      place: draft.place ?? 'page',
+      name: values.name ?? '',
+      modal: place === 'dialog',
+      place,
       chosen: chosen.map((k) => listed(k, labels)),
-      groups: selectGroups(options, new Set(chosen), selected),
+      groups: selectGroups(options, new Set(chosen)),
       errors,
       maxLength: maxRoomName
     }
@@ -145,11 +226,11 @@ export function createRoomViews ({ base, im, views, maxMessageLength }: { base: 
   }
 
   /** Open to anyone admitted while the room is active: posting joins the room. */
-  function roomComposer (room: ConversationSummary) {
+  function roomComposer (room: ConversationSummary): ComposerModel {
     return composerModel(base, room.id, { open: room.status === 'active', closedText: roomMessages.inactive, maxLength: maxMessageLength })
   }
 
-  function header (room: ConversationSummary, standing: RoomStanding) {
+  function header (room: ConversationSummary, standing: RoomStanding): RoomHeaderModel {
     const active = room.status === 'active'
     const url = roomUrl(room.id)
     return {
@@ -172,21 +253,21 @@ export function createRoomViews ({ base, im, views, maxMessageLength }: { base: 
   }
 
   /** The managers' panel: who may join (each with its X), Add Permission, Rename, Make inactive / active. */
-  async function manage (viewer: ImViewer, room: ConversationSummary, errors: ManageErrors = {}, typed: { name?: string, add?: string } = {}) {
+  async function manage (viewer: ImViewer, room: ConversationSummary, state: ManageState = {}): Promise<RoomManageModel> {
     const [options, rules] = await Promise.all([im.accessOptions(), im.roomAccess(viewer, room.id)])
     const { labels } = choices(options)
     const url = roomUrl(room.id)
     return {
       base,
       id: room.id,
-      name: typed.name ?? room.title,
+      name: state.rename?.values.name ?? room.title,
       rules: rules.map((r) => ({ ...listed(accessKey(r), labels, r.label), id: r.id, removeUrl: `${url}/access/${r.id}/remove`, last: rules.length === 1 })),
-      groups: selectGroups(options, new Set(rules.map(accessKey)), typed.add ?? ''),
+      groups: selectGroups(options, new Set(rules.map(accessKey)), state.add?.values.add ?? ''),
       addUrl: `${url}/access`,
       renameUrl: `${url}/rename`,
       statusUrl: `${url}/status`,
       active: room.status === 'active',
-      errors,
+      errors: { access: state.add?.errors.add, remove: state.remove, name: state.rename?.errors.name },
       maxLength: maxRoomName
     }
   }
@@ -285,13 +366,9 @@ export function createRoomViews ({ base, im, views, maxMessageLength }: { base: 
       return { base, current, rooms: rooms.filter((r) => r.show) }
     },
 
-    formFragment (model: object): Fragment {
-      return fragment(targets.roomForm(), 'outerHTML', views.render('im/room-form', model))
-    },
-
     /** The New room dialog over the list, opened by New. */
-    async modalFragment (): Promise<Fragment> {
-      return fragment(targets.roomModal(), 'outerHTML', views.render('im/room-new', { form: await roomForm({ name: '', access: [], place: 'dialog' }) }))
+    async dialog (): Promise<RoomDialogModel> {
+      return { form: await roomForm({ values: { place: 'dialog' }, errors: {} }) }
     },
 
     /** Everything of a room's page but its frame: header, tabs, the Chat Room tab, and for managers their panel. */
@@ -317,45 +394,40 @@ export function createRoomViews ({ base, im, views, maxMessageLength }: { base: 
       }
     },
 
-    async headerFragment (viewer: ImViewer, room: ConversationSummary): Promise<Fragment> {
-      return fragment(targets.roomHeader(room.id), 'outerHTML', views.render('im/room-header', header(room, await standingOf(viewer, room))))
+    /** The room's header as this viewer stands in it. */
+    async header (viewer: ImViewer, room: ConversationSummary): Promise<RoomHeaderModel> {
+      return header(room, await standingOf(viewer, room))
     },
 
     /** The Chat Room tab again, after a permission changed whether the viewer may read it. */
     async conversationFragment (viewer: ImViewer, room: ConversationSummary): Promise<Fragment> {
       const chat = await conversation(viewer, room, await standingOf(viewer, room))
-      return chat.model
-        ? fragment(targets.imConversation(room.id), 'outerHTML', views.render('im/conversation', chat.model))
-        : fragment(targets.imConversation(room.id), 'outerHTML', views.render('im/no-access', chat.noAccess))
+      return chat.model ? conversationFragment(chat.model) : noAccessFragment(chat.noAccess)
     },
 
     /** The reply box alone (made inactive or active): a draft in another tab of the page is left alone. */
-    composerFragment (room: ConversationSummary): Fragment {
-      return composerFragment(views, roomComposer(room))
-    },
+    composer: roomComposer,
 
-    async manageFragment (viewer: ImViewer, room: ConversationSummary, errors: ManageErrors = {}, typed: { name?: string, add?: string } = {}): Promise<Fragment> {
-      return fragment(targets.roomManage(room.id), 'outerHTML', views.render('im/room-manage', await manage(viewer, room, errors, typed)))
-    },
+    manage,
 
     /** Participants: the agents in the room now, those with the console open first. */
-    participantsFragment (room: ConversationSummary, all: Participant[]): Fragment {
+    participants (room: ConversationSummary, all: Participant[]): RoomParticipantsModel {
       const here = all.filter((p) => p.joinedAt !== null && p.leftAt === null)
         .sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name))
-      return fragment(targets.roomTabPanel(room.id), 'innerHTML', views.render('im/room-participants', { id: room.id, name: room.title, participants: here }))
+      return { id: room.id, name: room.title, participants: here }
     },
 
     /** With Access: every agent the permissions admit now, joined or not, and the permissions themselves. */
-    async withAccessFragment (room: ConversationSummary, agents: AgentCard[], rules: RoomAccess[]): Promise<Fragment> {
+    async withAccess (room: ConversationSummary, agents: AgentCard[], rules: RoomAccess[]): Promise<RoomAccessTabModel> {
       const { labels } = choices(await im.accessOptions())
       const joined = new Set(room.participants.map((p) => p.agentId))
       const sorted = [...agents].sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name))
-      return fragment(targets.roomTabPanel(room.id), 'innerHTML', views.render('im/room-access', {
+      return {
         id: room.id,
         name: room.title,
         agents: sorted.map((a) => ({ ...a, joined: joined.has(a.agentId) })),
         rules: rules.map((r) => listed(accessKey(r), labels, r.label))
-      }))
+      }
     }
   }
 }

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import type { RouteDeps } from '../deps.ts'
 import { isCoded, LC_ERR_IM_NOT_FOUND } from '../errors.ts'
-import { envelope, type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
-import type { Agent } from '../security/access.ts'
+import type { RoutingService } from '../routing/service.ts'
+import type { Access, Agent } from '../security/access.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
-import { answer, ok } from '../web/answers.ts'
+import type { Settings } from '../settings.ts'
+import { answer, clearNotice, ok } from '../web/answers.ts'
+import { attempt } from '../web/forms.ts'
 import { answerFields } from '../web/lists/columns.ts'
 import { listTableFragment } from '../web/lists/table.ts'
 import { bulkFormFragment, outcomeStatus, resultsFragment, tickedIds } from '../web/lists/toolbar.ts'
@@ -14,40 +15,45 @@ import { type ImBulkAction, imListViews, type ImListView } from './lists.ts'
 import {
   type ImAgentsQuery, imAgentsQuery, type ImBulkBody, imBulkBody, type ImBulkQuery, imBulkQuery, type ImFieldsBody, imFieldsBody,
   type ImInviteBody, imInviteBody, type ImListQuery, imListQuery, type ImMessageBody, imMessageBody, type ImMessagesQuery, imMessagesQuery,
-  type ImNewQuery, imNewQuery, type ImParams, imParams, type ImReadBody, imReadBody, type ImStartBody, imStartBody, listOf
+  type ImNewQuery, imNewQuery, type ImParams, imParams, type ImReadBody, imReadBody, type ImStartBody, imStartBody, inviteForm, listOf,
+  newImForm, newImRefusals, type NewImFormState
 } from './schemas.ts'
-import type { ImOutcome } from './service.ts'
-import { imViewer } from './service.ts'
-import type { ConversationSummary, ImViewer, RelatedKind } from './types.ts'
+import { type ImOutcome, type ImService, imViewer } from './service.ts'
+import type { ConversationSummary, ImViewer } from './types.ts'
 import {
-  composerFragment, composerModel, headerFragment, headerModel, type ImViews, olderModel, pageOfMessages, popupFragment, popupModel,
-  standing, threadComposer
+  agentPickerFragment, agentsTabFragment, composerFragment, type ConsoleFrame, composerModel, headerFragment, headerModel, type ImViews, inviteFragment,
+  messagesFragment, newImDialogFragment, newImFormFragment, olderFragment, olderModel, onlineTabFragment, pageOfMessages, popupFragment,
+  standing, unreadFragment
 } from './view-models.ts'
 
+/** What the instant message pages and the conversation routes use. */
+export interface ImRoutesDeps {
+  base: string
+  access: Pick<Access, 'agent'>
+  routing: Pick<RoutingService, 'presence'>
+  im: Pick<ImService, 'agentDirectory' | 'get' | 'join' | 'deleteThreads' | 'undeleteThreads' | 'startThread' | 'transcript' | 'participants' |
+    'messages' | 'post' | 'leave' | 'invite' | 'markRead'>
+  imViews: ImViews
+  imListViews: ImListViews
+  consoleViews: ConsoleFrame
+  settings: Pick<Settings, 'maxMessageLength' | 'purgeAfterDays'>
+}
+
 type IdRoute = { Params: ImParams }
-const html = 'text/html; charset=utf-8'
 
 const messages = {
   saved: 'Visible fields saved',
   noneTicked: 'Tick at least one conversation in the list first',
-  noAgents: 'Tick at least one agent to invite',
   joined: (c: ConversationSummary) => `You joined the conversation with ${c.title}`,
   left: (c: ConversationSummary) => `You left the conversation with ${c.title}; send a message in it to come back`,
   invited: (names: string) => `Invited ${names}`,
   deletedHint: (days: number) => `Deleted conversations are purged for good ${days} days after they were deleted. Tick them and Undelete selected to bring them back.`,
   unnamed: (id: number) => `Conversation #${id}`
 }
-/** Refusals a person fixes in the form itself, where the form comes back with the reason beside the field. */
+/** Refusals a person fixes in the reply box itself, where it comes back with the reason beside the text. */
 const bodyErrors = new Set(['LC_ERR_MESSAGE_EMPTY', 'LC_ERR_MESSAGE_TOO_LONG'])
 
 const wantsFragment = (request: FastifyRequest): boolean => request.headers['hx-request'] !== undefined
-
-/** `chat:42` or `ticket:INC000042` (already checked by the schema's pattern). */
-function relatedOf (raw: string | undefined): { kind: RelatedKind, ref: string } | undefined {
-  if (raw === undefined) return undefined
-  const at = raw.indexOf(':')
-  return { kind: raw.slice(0, at) as RelatedKind, ref: raw.slice(at + 1) }
-}
 
 /**
  * Instant messages between agents (docs/features.md#instant-messages): the
@@ -55,8 +61,8 @@ function relatedOf (raw: string | undefined): { kind: RelatedKind, ref: string }
  * conversation routes chat rooms use too (messages, older messages). Every rule is the
  * service's; these pick the partials.
  */
-export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews, imListViews: ImListViews }> = async (fastify, deps) => {
-  const { base, access, views, im, imViews, imListViews: lists, routing, consoleViews, answers, settings } = deps
+export const imRoutes: FastifyPluginAsync<ImRoutesDeps> = async (fastify, deps) => {
+  const { base, access, im, imViews, imListViews: lists, routing, consoleViews, settings } = deps
   const maxLength = settings.maxMessageLength
 
   async function viewerOf (request: FastifyRequest, permission?: Parameters<typeof access.agent>[1]): Promise<{ agent: Agent, viewer: ImViewer }> {
@@ -82,10 +88,6 @@ export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews, imList
       },
       nav: { base, current, supervise: viewer.supervise, agents }
     }
-  }
-
-  async function send (reply: FastifyReply, status: number, parts: Fragment[]): Promise<FastifyReply> {
-    return await answers.send(reply, status, parts)
   }
 
   /** The ticked conversations' titles as this viewer knows them; one it may not see is named by its number only. */
@@ -135,7 +137,7 @@ export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews, imList
 
   fastify.get('/console/im/unread', async (request, reply) => {
     const agent = await access.agent(request)
-    return await send(reply, 200, [await imViews.unreadFragment(agent.user.id)])
+    return await answer(reply, [unreadFragment(await imViews.unread(agent.user.id))])
   })
 
   // Transcript in the toolbar: a link per ticked conversation the viewer may see.
@@ -174,7 +176,7 @@ export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews, imList
         target: targets.imListResults(), verb: what.verb, results, done: done.length, failed: outcomes.length - done.length, hint: done.length > 0 ? what.hint ?? null : null
       }),
       lists.staleFragment(),
-      await imViews.unreadFragment(agent.user.id)
+      unreadFragment(await imViews.unread(agent.user.id))
     ], outcomeStatus(outcomes.map((o) => ({ done: o.ok, statusCode: o.error?.statusCode }))))
   }
 
@@ -204,48 +206,39 @@ export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews, imList
 
   // ---------------------------------------------------------------- New
 
+  /** The New form on a page of its own, first or refused (422). */
+  async function newPage (reply: FastifyReply, agent: Agent, viewer: ImViewer, state: NewImFormState, status = 200) {
+    const [page, form] = await Promise.all([chrome(agent, viewer, 'new'), imViews.newForm(viewer, state)])
+    return reply.code(status).lcView('im/new.page.hbs', { base, csrf: reply.generateCsrf(), ...page, form, wsBase: `${base}/ws/console`, wsUrl: `${base}/ws/console` })
+  }
+
   // The New form: in the console's dialog (an htmx request), or as a page of its own (a
   // link followed, from the host's ticket page say).
   fastify.get<{ Querystring: ImNewQuery }>('/console/im/new', { schema: { querystring: imNewQuery } }, async (request, reply) => {
     const { agent, viewer } = await viewerOf(request)
-    const input = { agentIds: listOf(request.query.agent), related: request.query.related, q: request.query.q }
-    if (wantsFragment(request)) {
-      const form = await imViews.newForm(viewer, input, {}, true)
-      return await send(reply, 200, [fragment(targets.imModal(), 'innerHTML', views.render('im/new', form))])
-    }
-    const [page, form] = await Promise.all([chrome(agent, viewer, 'new'), imViews.newForm(viewer, input)])
-    return reply.lcView('im/new.page.hbs', { base, csrf: reply.generateCsrf(), ...page, form, wsBase: `${base}/ws/console`, wsUrl: `${base}/ws/console` })
+    const modal = wantsFragment(request)
+    const state = newImForm.state({ agent_ids: listOf(request.query.agent), related: request.query.related, q: request.query.q, modal })
+    if (modal) return await answer(reply, [newImDialogFragment(await imViews.newForm(viewer, state))])
+    return await newPage(reply, agent, viewer, state)
   })
 
   fastify.get<{ Querystring: ImAgentsQuery }>('/console/im/new/agents', { schema: { querystring: imAgentsQuery } }, async (request, reply) => {
     const { viewer } = await viewerOf(request)
-    const picker = await imViews.picker(viewer, request.query.q ?? '', listOf(request.query.agent_ids))
-    return await send(reply, 200, [fragment(targets.imNewAgents(), 'outerHTML', views.render('im/agents', picker))])
+    return await answer(reply, [agentPickerFragment(await imViews.picker(viewer, request.query.q ?? '', listOf(request.query.agent_ids)))])
   })
 
   fastify.post<{ Body: ImStartBody }>('/console/im', { schema: { body: imStartBody }, preValidation: fastify.csrfProtection }, async (request, reply) => {
     const { agent, viewer } = await viewerOf(request)
-    const b = request.body
-    const input = { agentIds: listOf(b.agent_ids), body: b.body ?? '', related: b.related, q: b.q, clientMsgId: b.client_msg_id }
-    const modal = b.modal === '1'
-    let started
-    try {
-      started = await im.startThread(viewer, { agentIds: input.agentIds, body: input.body, clientMsgId: input.clientMsgId, related: relatedOf(b.related) })
-    } catch (err) {
-      if (!isCoded(err)) throw err
-      const errors = err.code === 'LC_ERR_IM_AGENTS'
-        ? { agents: err.message }
-        : bodyErrors.has(err.code) ? { body: err.message } : err.code === 'LC_ERR_IM_RELATED' ? { related: err.message } : null
-      if (!errors) throw err
+    const form = newImForm.read(request.body)
+    const started = await attempt(form, async (input) => await im.startThread(viewer, input), newImRefusals)
+    if (!started) {
       // The thread was not started: the form again, everything kept, the reason beside its field.
-      const form = await imViews.newForm(viewer, { ...input, related: err.code === 'LC_ERR_IM_RELATED' ? undefined : input.related }, errors, modal)
-      if (wantsFragment(request)) return await send(reply, 422, [fragment(targets.imNew(), 'outerHTML', views.render('im/new', form)), answers.clearNotice()])
-      const page = await chrome(agent, viewer, 'new')
-      return reply.code(422).lcView('im/new.page.hbs', { base, csrf: reply.generateCsrf(), ...page, form, wsBase: `${base}/ws/console`, wsUrl: `${base}/ws/console` })
+      if (!wantsFragment(request)) return await newPage(reply, agent, viewer, form, 422)
+      return await answer(reply, [newImFormFragment(await imViews.newForm(viewer, form)), clearNotice()], 422)
     }
     const url = imViews.threadUrl(started.conversation.id)
     if (!wantsFragment(request)) return await reply.redirect(url, 303)
-    return await reply.header('HX-Redirect', url).type(html).send(envelope([answers.clearNotice()]))
+    return await answer(reply.header('HX-Redirect', url), [clearNotice()])
   })
 
   // ---------------------------------------------------------------- a thread
@@ -288,13 +281,13 @@ export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews, imList
   fastify.get<IdRoute>('/console/im/:id/tabs/agents', { schema: { params: imParams } }, async (request, reply) => {
     const { viewer } = await viewerOf(request)
     const [c, people] = await Promise.all([im.get(viewer, request.params.id), im.participants(viewer, request.params.id)])
-    return await send(reply, 200, [fragment(targets.imTabPanel(c.id), 'innerHTML', views.render('im/agents-tab', imViews.agentsTab(c, people)))])
+    return await answer(reply, [agentsTabFragment(imViews.agentsTab(c, people))])
   })
 
   fastify.get<IdRoute>('/console/im/:id/tabs/online', { schema: { params: imParams } }, async (request, reply) => {
     const { viewer } = await viewerOf(request)
     const c = await im.get(viewer, request.params.id)
-    return await send(reply, 200, [fragment(targets.imTabPanel(c.id), 'innerHTML', views.render('im/online-tab', await imViews.onlineTab(viewer, c)))])
+    return await answer(reply, [onlineTabFragment(await imViews.onlineTab(viewer, c))])
   })
 
   // Older messages, when a thread's or room's conversation is scrolled to its top.
@@ -304,10 +297,7 @@ export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews, imList
     const { viewer } = await viewerOf(request)
     const id = request.params.id
     const older = await im.messages(viewer, id, { beforeSeq: request.query.before, limit: pageOfMessages })
-    return await send(reply, 200, [
-      fragment(targets.imMessages(id), 'afterbegin', older.map((m) => views.render('im/message', m)).join('')),
-      fragment(targets.imOlder(id), 'outerHTML', views.render('im/older', olderModel(base, id, older[0])))
-    ])
+    return await answer(reply, [messagesFragment(id, older, 'afterbegin'), olderFragment(olderModel(base, id, older[0]))])
   })
 
   // A message in a thread or a room, from its page or a pop-up's Reply. It reaches every
@@ -322,27 +312,23 @@ export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews, imList
     const popup = request.body.place === 'popup'
     try {
       const message = await im.post(viewer, id, text, request.body.client_msg_id)
-      if (popup) return await send(reply, 200, [popupFragment(views, await popupModel(im, base, maxLength, viewer, id, message.seq), 'outerHTML'), answers.clearNotice()])
-      return await send(reply, 200, [composerFragment(views, composerModel(base, id, { open: true, maxLength })), answers.clearNotice()])
+      if (popup) return await answer(reply, [popupFragment(await imViews.popup(viewer, id, message.seq)), clearNotice()])
+      return await answer(reply, [composerFragment(composerModel(base, id, { open: true, maxLength })), clearNotice()])
     } catch (err) {
       if (!isCoded(err) || !bodyErrors.has(err.code)) throw err
       // Nothing was stored: the same box again, with the text and the reason (and the same client id, so a fixed resend is stored once).
       const draft = { body: text, error: err.message }
       if (popup) {
         const c = await im.get(viewer, id)
-        return await send(reply, 422, [popupFragment(views, await popupModel(im, base, maxLength, viewer, id, c.lastSeq, draft), 'outerHTML')])
+        return await answer(reply, [popupFragment(await imViews.popup(viewer, id, c.lastSeq, draft))], 422)
       }
-      return await send(reply, 422, [composerFragment(views, composerModel(base, id, { open: true, draft, maxLength, clientMsgId: request.body.client_msg_id }))])
+      return await answer(reply, [composerFragment(composerModel(base, id, { open: true, draft, maxLength, clientMsgId: request.body.client_msg_id }))], 422)
     }
   })
 
   /** What a change of the viewer's standing changes on the thread's page: its header and reply box, and a line saying so. */
   async function standingChanged (reply: FastifyReply, c: ConversationSummary, notice: string) {
-    return await send(reply, 200, [
-      headerFragment(views, headerModel(base, c)),
-      composerFragment(views, threadComposer(base, c, maxLength)),
-      answers.ok(notice)
-    ])
+    return await answer(reply, [headerFragment(headerModel(base, c)), composerFragment(imViews.composer(c)), ok(notice)])
   }
 
   fastify.post<IdRoute>('/console/im/:id/join', { schema: { params: imParams, body: csrfOnlyBody }, preValidation: fastify.csrfProtection }, async (request, reply) => {
@@ -362,22 +348,17 @@ export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews, imList
     preValidation: fastify.csrfProtection
   }, async (request, reply) => {
     const { viewer } = await viewerOf(request)
-    const ids = listOf((request.body ?? {}).agent_ids)
+    const form = inviteForm.read(request.body)
     const before = await im.get(viewer, request.params.id)
-    const refuse = async (error: string) => await send(reply, 422, [fragment(targets.imInvite(before.id), 'outerHTML', views.render('im/online-tab', await imViews.onlineTab(viewer, before, error, ids)))])
-    if (ids.length === 0) return await refuse(messages.noAgents)
-    let c
-    try {
-      c = await im.invite(viewer, before.id, ids)
-    } catch (err) {
-      if (isCoded(err) && err.code === 'LC_ERR_IM_AGENTS') return await refuse(err.message)
-      throw err
-    }
+    const c = await attempt(form, async (ids) => await im.invite(viewer, before.id, ids), { LC_ERR_IM_AGENTS: 'agent_ids' })
+    // Nobody ticked, or someone who may not be invited: the ticks again, with the reason.
+    if (!c) return await answer(reply, [inviteFragment(await imViews.onlineTab(viewer, before, form))], 422)
+    const ids = form.values.agent_ids
     const names = (await im.participants(viewer, c.id)).filter((p) => ids.includes(p.agentId)).map((p) => p.name)
-    return await send(reply, 200, [
-      fragment(targets.imInvite(c.id), 'outerHTML', views.render('im/online-tab', await imViews.onlineTab(viewer, c))),
-      headerFragment(views, headerModel(base, c)),
-      answers.ok(messages.invited(names.join(', ')))
+    return await answer(reply, [
+      inviteFragment(await imViews.onlineTab(viewer, c)),
+      headerFragment(headerModel(base, c)),
+      ok(messages.invited(names.join(', ')))
     ])
   })
 
@@ -388,6 +369,6 @@ export const imRoutes: FastifyPluginAsync<RouteDeps & { imViews: ImViews, imList
   }, async (request, reply) => {
     const { agent, viewer } = await viewerOf(request)
     await im.markRead(viewer, request.params.id, Number(request.body.seq))
-    return await send(reply, 200, [await imViews.unreadFragment(agent.user.id)])
+    return await answer(reply, [unreadFragment(await imViews.unread(agent.user.id))])
   })
 }

@@ -24,7 +24,8 @@
  *                       id imConversation, class lc-conversation (the tab switching of
  *                       public/livechat.js shows and hides it).
  * - `im/no-access`      NoAccessModel { conversationId, title, message }: replaces im/conversation
- *                       (same root id) when the viewer may no longer see the conversation.
+ *                       (same root id) when the viewer may no longer see the conversation
+ *                       (`noAccessFragment`, which the console's socket sends too).
  * - `im/topbar`         TopbarModel { base, unread: number, counted: true } from imViews.topbar():
  *                       New ▾, Instant Messages with its unread badge, Chat Rooms, and the New
  *                       dialog and pop-up area. Any console page's topbar may include it as
@@ -33,8 +34,11 @@
  *                       topbar of the instant messages (and chat rooms) pages.
  * - `im/nav`            NavModel { base, current: ImListView | 'new' | 'thread', supervise, agents:
  *                       Array<AgentCard & { selected }> }: the left navigation (By agent for supervisors).
- * - `im/popup`          from popupModel(): sender, the last few messages, Reply (im/composer,
- *                       place 'popup') and Open; root imPopup, pushed into imPopups.
+ * - `im/popup`          PopupModel from imViews.popup(): sender, the last few messages, Reply
+ *                       (im/composer, place 'popup') and Open; root imPopup, pushed into imPopups.
+ *
+ * Each partial sent on its own is bound once below (`composerFragment`, `headerFragment`, …);
+ * routes, projections and the console's socket call those.
  */
 import { newClientMsgId } from '../chats/view-models.ts'
 import type { Settings } from '../settings.ts'
@@ -43,13 +47,15 @@ import type { ChatService } from '../chats/service.ts'
 import type { AgentScope } from '../chats/types.ts'
 import { isCoded } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
-import { type Fragment, fragment } from '../realtime/fragments.ts'
+import type { Presence } from '../routing/service.ts'
+import { fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
-import type { Views } from '../web/views.ts'
+import { bind, type Fragment } from '../web/fragments.ts'
+import { render } from '../web/views.ts'
+import type { InviteFormState, NewImFormState } from './schemas.ts'
 import type { ImService } from './service.ts'
 import type { AgentCard, ConversationSummary, ImMessage, ImViewer, Participant, RelatedKind } from './types.ts'
 
-export type ImViews = ReturnType<typeof createImViews>
 export type { ImListView } from './lists.ts'
 export type MessageModel = ImMessage
 
@@ -75,6 +81,128 @@ export interface ComposerModel {
 export interface ConversationModel { conversationId: number, label: string, messages: MessagesModel, composer: ComposerModel }
 export interface NoAccessModel { conversationId: number, title: string, message: string }
 export interface Draft { body: string, error: string }
+
+/** views/im/unread.hbs: the topbar's Instant Messages link with its badge. */
+export interface UnreadModel { base: string, count: number }
+
+/** views/im/topbar.hbs, as a page's topbar includes it (counted: the badge needs no request of its own). */
+export interface TopbarModel { base: string, unread: number, counted: true }
+
+/**
+ * The console's part of the instant messages and chat rooms pages' topbar (im/header-bar):
+ * the agent's availability switch. The console provides it; named here by its shape, so
+ * this module needs nothing from there.
+ */
+export interface ConsoleFrame {
+  availability (presence: Presence): Promise<object>
+}
+
+/** views/im/header.hbs: a thread's header. */
+export interface HeaderModel {
+  base: string
+  id: number
+  title: string
+  status: ConversationSummary['status']
+  statusLabel: string
+  deleted: boolean
+  related: ConversationSummary['related']
+  startedByName: string
+  createdAt: number
+  participantCount: number
+  participants: string
+  note: string | null
+  canJoin: boolean
+  canLeave: boolean
+  joinUrl: string
+  leaveUrl: string
+  transcriptUrl: string
+}
+
+/** views/im/popup.hbs */
+export interface PopupModel {
+  base: string
+  conversationId: number
+  title: string
+  related: ConversationSummary['related']
+  from: string | null
+  others: string | null
+  messages: Array<ImMessage & { mine: boolean }>
+  openUrl: string
+  composer: ComposerModel
+  alert: { key: string, text: string } | null
+}
+
+type PickedAgent = AgentCard & { checked: boolean }
+
+/** views/im/agents.hbs: the New form's agents, online and offline apart. */
+export interface AgentPickerModel {
+  base: string
+  q: string
+  chosen: PickedAgent[]
+  online: PickedAgent[]
+  offline: PickedAgent[]
+  error: string | null
+  searchError: string | null
+}
+
+/** What the New form's Related tag names, as it shows it. */
+export interface RelatedTag { value: string, kind: RelatedKind, label: string, url: string }
+
+/** views/im/new.hbs: the New form, in its dialog or on its own page. */
+export interface NewImFormModel {
+  base: string
+  modal: boolean
+  action: string
+  clientMsgId: string
+  related: RelatedTag | null
+  relatedError: string | null
+  agents: AgentPickerModel
+  body: string
+  bodyError: string | null
+  maxLength: string
+}
+
+/** views/im/agents-tab.hbs: Active Agents. */
+export interface AgentsTabModel { conversationId: number, joined: Participant[], invited: Participant[], left: Participant[] }
+
+/** views/im/online-tab.hbs: Online Agents, with Invite. */
+export interface OnlineTabModel {
+  base: string
+  conversationId: number
+  action: string
+  agents: PickedAgent[]
+  canInvite: boolean
+  error: string | null
+}
+
+export const composerFragment = bind('im/composer', 'outerHTML', (m: ComposerModel) => m.domId)
+export const conversationFragment = bind('im/conversation', 'outerHTML', (m: ConversationModel) => targets.imConversation(m.conversationId))
+/** In place of the conversation (same root id), when the viewer may no longer see it. */
+export const noAccessFragment = bind('im/no-access', 'outerHTML', (m: NoAccessModel) => targets.imConversation(m.conversationId))
+export const olderFragment = bind('im/older', 'outerHTML', (m: OlderModel) => targets.imOlder(m.conversationId))
+export const headerFragment = bind('im/header', 'outerHTML', (m: HeaderModel) => targets.imHeader(m.id))
+export const unreadFragment = bind('im/unread', 'outerHTML', (_m: UnreadModel) => targets.imUnread())
+/** A new pop-up goes at the end of the pop-up area (the browser drops an older one of the same thread). */
+export const newPopupFragment = bind('im/popup', 'beforeend', (_m: PopupModel) => targets.imPopups())
+/** A reply's answer replaces its own pop-up. */
+export const popupFragment = bind('im/popup', 'outerHTML', (m: PopupModel) => targets.imPopup(m.conversationId))
+/** The New form opened in the console's dialog. */
+export const newImDialogFragment = bind('im/new', 'innerHTML', (_m: NewImFormModel) => targets.imModal())
+/** The New form again, after a refusal. */
+export const newImFormFragment = bind('im/new', 'outerHTML', (_m: NewImFormModel) => targets.imNew())
+export const agentPickerFragment = bind('im/agents', 'outerHTML', (_m: AgentPickerModel) => targets.imNewAgents())
+export const agentsTabFragment = bind('im/agents-tab', 'innerHTML', (m: AgentsTabModel) => targets.imTabPanel(m.conversationId))
+export const onlineTabFragment = bind('im/online-tab', 'innerHTML', (m: OnlineTabModel) => targets.imTabPanel(m.conversationId))
+/** Online Agents' form alone, after Invite. */
+export const inviteFragment = bind('im/online-tab', 'outerHTML', (m: OnlineTabModel) => targets.imInvite(m.conversationId))
+
+/**
+ * A run of messages, each the one message partial, added to a conversation's list wherever
+ * it is shown: appended by the streams, put before the first by the older-messages loader.
+ */
+export function messagesFragment (conversationId: number, messages: ImMessage[], swap: 'beforeend' | 'afterbegin' = 'beforeend'): Fragment {
+  return fragment(targets.imMessages(conversationId), swap, messages.map((m) => render('im/message', m)).join(''))
+}
 
 /** The loader above a conversation's first message shown: older ones load when it scrolls into view. */
 export function olderModel (base: string, conversationId: number, first: ImMessage | undefined): OlderModel {
@@ -106,19 +234,6 @@ export function composerModel (base: string, conversationId: number, opts: { ope
   }
 }
 
-/** The stream's HTML for a run of messages: appended to the conversation's list, wherever it is shown. */
-export function renderMessages (views: Views, conversationId: number, messages: ImMessage[]): Fragment {
-  return fragment(targets.imMessages(conversationId), 'beforeend', messages.map((m) => views.render('im/message', m)).join(''))
-}
-
-export function composerFragment (views: Views, model: ComposerModel): Fragment {
-  return fragment(model.domId, 'outerHTML', views.render('im/composer', model))
-}
-
-export function noAccessFragment (views: Views, model: NoAccessModel): Fragment {
-  return fragment(targets.imConversation(model.conversationId), 'outerHTML', views.render('im/no-access', model))
-}
-
 const statusLabels = { active: 'Active', inactive: 'Inactive' } as const
 
 /** Where the viewer stands in a thread: joined now, invited and never joined, gone (joined and left), or not a participant at all. */
@@ -133,7 +248,7 @@ export function standing (s: ConversationSummary): { joined: boolean, invited: b
 }
 
 /** A thread's header: Related tag, who and when, Join / Leave / Transcript, and why it is read-only. */
-export function headerModel (base: string, c: ConversationSummary) {
+export function headerModel (base: string, c: ConversationSummary): HeaderModel {
   const { joined, invited, left, participant } = standing(c)
   const deleted = c.deletedAt !== null
   const active = c.status === 'active'
@@ -167,11 +282,6 @@ export function headerModel (base: string, c: ConversationSummary) {
     transcriptUrl: `${url}/transcript`
   }
 }
-export type HeaderModel = ReturnType<typeof headerModel>
-
-export function headerFragment (views: Views, model: HeaderModel): Fragment {
-  return fragment(targets.imHeader(model.id), 'outerHTML', views.render('im/header', model))
-}
 
 /** A thread's reply box: open to participants (even invited or gone: posting (re)joins) of a thread not deleted. */
 export function threadComposer (base: string, c: ConversationSummary, maxLength: number, place: 'page' | 'popup' = 'page', draft?: Draft): ComposerModel {
@@ -180,34 +290,6 @@ export function threadComposer (base: string, c: ConversationSummary, maxLength:
     ? `This conversation was deleted by ${c.deletedByName ?? 'an agent'}; undelete it from Deleted Items to continue it.`
     : 'Only the participants of this conversation write in it.'
   return composerModel(base, c.id, { open: standing(c).participant && !deleted, closedText, place, draft, maxLength })
-}
-
-/** The pop-up a recipient gets: who wrote, the last few messages, Reply and Open. */
-export async function popupModel (im: ImService, base: string, maxLength: number, viewer: ImViewer, conversationId: number, upToSeq: number, draft?: Draft) {
-  const c = await im.get(viewer, conversationId)
-  const recent = await im.messagesBetween(conversationId, Math.max(0, upToSeq - popupMessages), upToSeq)
-  const last = recent.at(-1)
-  const from = last && last.kind === 'text' && last.authorId !== viewer.id ? last.authorName : null
-  return {
-    base,
-    conversationId,
-    title: c.title,
-    related: c.related,
-    from,
-    // "with …" only where it says more than the sender's name (a thread of three or more).
-    others: from !== null && from !== c.title ? c.title : null,
-    messages: recent.map((m) => ({ ...m, mine: m.authorId === viewer.id })),
-    openUrl: `${base}/console/im/${conversationId}`,
-    composer: threadComposer(base, c, maxLength, 'popup', draft),
-    // The sound and desktop notification of a message from someone else (the Alerts choice "An instant message arrives").
-    alert: from !== null && last ? { key: `${conversationId}.${last.seq}`, text: `${from}: ${excerpt(last.body)}` } : null
-  }
-}
-
-/** A new pop-up goes at the end of the pop-up area (the browser drops an older one of the same thread); a reply's answer replaces its own. */
-export function popupFragment (views: Views, model: { conversationId: number }, swap: 'outerHTML' | 'beforeend'): Fragment {
-  const html = views.render('im/popup', model)
-  return swap === 'beforeend' ? fragment(targets.imPopups(), 'beforeend', html) : fragment(targets.imPopup(model.conversationId), 'outerHTML', html)
 }
 
 /** An excerpt for a list row or a pop-up: the start of the text, on one line. */
@@ -227,14 +309,44 @@ export function socketViewer (client: Client): ImViewer {
   return { id: scope.id, name: scope.name, roles: [], supervise: scope.supervise, delete: scope.delete === true, manageRooms: false, scope }
 }
 
-export function createImViews ({ base, im, views, host, chats, settings }: {
+export interface ImViewsDeps {
   base: string
-  im: ImService
-  views: Views
-  host: HostAdapter
-  chats: ChatService
+  im: Pick<ImService, 'agentDirectory' | 'unreadTotal' | 'messages' | 'messagesBetween' | 'get' | 'onlineAgents'>
+  host: Pick<HostAdapter, 'getUser' | 'getTicket'>
+  chats: Pick<ChatService, 'chatForAgent'>
   settings: Pick<Settings, 'maxMessageLength'>
-}) {
+}
+
+export interface ImViews {
+  threadUrl (id: number): string
+  /**
+   * The New form's agent picker: online and offline agents apart, ticked ones kept ticked
+   * and shown even when the search no longer finds them.
+   */
+  picker (viewer: ImViewer, q: string, ticked: string[], error?: string | null): Promise<AgentPickerModel>
+  /**
+   * What `related` names, for the New form's Related tag before the thread exists: a chat
+   * the viewer may see, or a ticket the help desk has. The service checks again on Send.
+   */
+  relatedTag (raw: string | undefined, scope: AgentScope): Promise<RelatedTag | { error: string } | null>
+  /** The New form (modal or page): everything typed is kept, each refusal beside its field. */
+  newForm (viewer: ImViewer, state: NewImFormState): Promise<NewImFormModel>
+  /** The topbar badge: the viewer's unread messages in threads and rooms they joined. */
+  unread (agentId: string): Promise<UnreadModel>
+  topbar (agentId: string): Promise<TopbarModel>
+  /** The Conversation tab: the last page of messages, older ones on scroll, and the reply box. */
+  conversation (viewer: ImViewer, c: ConversationSummary, draft?: Draft): Promise<ConversationModel>
+  /** A thread's reply box on its page, open or closed as the viewer stands. */
+  composer (c: ConversationSummary, place?: 'page' | 'popup', draft?: Draft): ComposerModel
+  /** The pop-up a recipient gets: who wrote, the last few messages up to `upToSeq`, Reply and Open. */
+  popup (viewer: ImViewer, conversationId: number, upToSeq: number, draft?: Draft): Promise<PopupModel>
+  /** Active Agents: who is in the thread now, who was invited and has not joined, who left. */
+  agentsTab (c: ConversationSummary, all: Participant[]): AgentsTabModel
+  /** Online Agents: agents with the console open now who are not in the thread, to invite; after a refused Invite, the ticks and the reason. */
+  onlineTab (viewer: ImViewer, c: ConversationSummary, state?: InviteFormState): Promise<OnlineTabModel>
+}
+
+export function createImViews ({ base, im, host, chats, settings }: ImViewsDeps): ImViews {
   const { maxMessageLength } = settings
   const threadUrl = (id: number): string => `${base}/console/im/${id}`
 
@@ -244,11 +356,7 @@ export function createImViews ({ base, im, views, host, chats, settings }: {
     return await Promise.all(ids.map(async (id) => byId.get(id) ?? { agentId: id, name: (await host.getUser(id))?.name ?? id, online: false }))
   }
 
-  /**
-   * The New form's agent picker: online and offline agents apart, ticked ones
-   * kept ticked and shown even when the search no longer finds them.
-   */
-  async function picker (viewer: ImViewer, q: string, ticked: string[], error: string | null = null) {
+  async function picker (viewer: ImViewer, q: string, ticked: string[], error: string | null = null): Promise<AgentPickerModel> {
     const typed = q.trim()
     let searchError: string | null = null
     let found: { online: AgentCard[], offline: AgentCard[] }
@@ -264,7 +372,7 @@ export function createImViews ({ base, im, views, host, chats, settings }: {
     const missing = ticked.filter((id) => !listed.has(id))
     const all = missing.length > 0 ? await im.agentDirectory(viewer) : { online: [], offline: [] }
     const chosen = await cards(missing, [...all.online, ...all.offline])
-    const mark = (a: AgentCard) => ({ ...a, checked: ticked.includes(a.agentId) })
+    const mark = (a: AgentCard): PickedAgent => ({ ...a, checked: ticked.includes(a.agentId) })
     return {
       base,
       q,
@@ -276,12 +384,8 @@ export function createImViews ({ base, im, views, host, chats, settings }: {
     }
   }
 
-  /**
-   * What `related` names, for the New form's Related tag before the thread exists: a chat
-   * the viewer may see, or a ticket the help desk has. The service checks again on Send.
-   */
-  async function relatedTag (raw: string | undefined, scope: AgentScope): Promise<{ value: string, kind: RelatedKind, label: string, url: string } | { error: string } | null> {
-    if (raw === undefined) return null
+  async function relatedTag (raw: string | undefined, scope: AgentScope): Promise<RelatedTag | { error: string } | null> {
+    if (raw === undefined || raw === '') return null
     const [kind, ref] = raw.split(/:(.*)/s) as [RelatedKind, string]
     if (kind === 'chat') {
       try {
@@ -297,50 +401,73 @@ export function createImViews ({ base, im, views, host, chats, settings }: {
     return { value: raw, kind, label: ticket.summary ? `${ticket.ref} · ${ticket.summary}` : ticket.ref, url: ticket.url }
   }
 
+  function composer (c: ConversationSummary, place: 'page' | 'popup' = 'page', draft?: Draft): ComposerModel {
+    return threadComposer(base, c, maxMessageLength, place, draft)
+  }
+
   return {
     threadUrl,
     picker,
     relatedTag,
+    composer,
 
-    /** The New form (modal or page): everything typed is kept, each refusal beside its field. */
-    async newForm (viewer: ImViewer, input: { agentIds: string[], body?: string, related?: string, q?: string, clientMsgId?: string }, errors: { agents?: string, body?: string, related?: string } = {}, modal = false) {
-      const related = await relatedTag(input.related, viewer.scope)
+    async newForm (viewer, { values, errors }) {
+      // A refused Related tag is left out of the form again: the reason stands in its place.
+      const related = await relatedTag(errors.related ? undefined : values.related, viewer.scope)
       return {
         base,
-        modal,
+        modal: values.modal ?? false,
         action: `${base}/console/im`,
-        clientMsgId: input.clientMsgId ?? newClientMsgId(),
+        clientMsgId: values.client_msg_id || newClientMsgId(),
         related: related && 'label' in related ? related : null,
-        relatedError: errors.related ?? (related && 'error' in related ? related.error : null),
-        agents: await picker(viewer, input.q ?? '', input.agentIds, errors.agents ?? null),
-        body: input.body ?? '',
-        bodyError: errors.body ?? null,
+        relatedError: errors.related?.message ?? (related && 'error' in related ? related.error : null),
+        agents: await picker(viewer, values.q ?? '', values.agent_ids ?? [], errors.agent_ids?.message ?? null),
+        body: values.body ?? '',
+        bodyError: errors.body?.message ?? null,
         maxLength: maxMessageLength.toLocaleString('en')
       }
     },
 
-    /** The topbar badge: the viewer's unread messages in threads and rooms they joined. */
-    async unreadFragment (agentId: string): Promise<Fragment> {
-      return fragment(targets.imUnread(), 'outerHTML', views.render('im/unread', { base, count: await im.unreadTotal(agentId) }))
+    async unread (agentId) {
+      return { base, count: await im.unreadTotal(agentId) }
     },
 
-    async topbar (agentId: string) {
+    async topbar (agentId) {
       return { base, unread: await im.unreadTotal(agentId), counted: true }
     },
 
-    /** The Conversation tab: the last page of messages, older ones on scroll, and the reply box. */
-    async conversation (viewer: ImViewer, c: ConversationSummary, draft?: Draft): Promise<ConversationModel> {
+    async conversation (viewer, c, draft) {
       const messages = await im.messages(viewer, c.id, { limit: pageOfMessages })
       return {
         conversationId: c.id,
         label: `Conversation with ${c.title}`,
         messages: messagesModel(base, c.id, viewer.id, messages),
-        composer: threadComposer(base, c, maxMessageLength, 'page', draft)
+        composer: composer(c, 'page', draft)
       }
     },
 
-    /** Active Agents: who is in the thread now, who was invited and has not joined, who left. */
-    agentsTab (c: ConversationSummary, all: Participant[]) {
+    async popup (viewer, conversationId, upToSeq, draft) {
+      const c = await im.get(viewer, conversationId)
+      const recent = await im.messagesBetween(conversationId, Math.max(0, upToSeq - popupMessages), upToSeq)
+      const last = recent.at(-1)
+      const from = last && last.kind === 'text' && last.authorId !== viewer.id ? last.authorName : null
+      return {
+        base,
+        conversationId,
+        title: c.title,
+        related: c.related,
+        from,
+        // "with …" only where it says more than the sender's name (a thread of three or more).
+        others: from !== null && from !== c.title ? c.title : null,
+        messages: recent.map((m) => ({ ...m, mine: m.authorId === viewer.id })),
+        openUrl: `${base}/console/im/${conversationId}`,
+        composer: composer(c, 'popup', draft),
+        // The sound and desktop notification of a message from someone else (the Alerts choice "An instant message arrives").
+        alert: from !== null && last ? { key: `${conversationId}.${last.seq}`, text: `${from}: ${excerpt(last.body)}` } : null
+      }
+    },
+
+    agentsTab (c, all) {
       const byName = (a: Participant, b: Participant) => a.name.localeCompare(b.name)
       return {
         conversationId: c.id,
@@ -350,17 +477,17 @@ export function createImViews ({ base, im, views, host, chats, settings }: {
       }
     },
 
-    /** Online Agents: agents with the console open now who are not in the thread, to invite. */
-    async onlineTab (viewer: ImViewer, c: ConversationSummary, error: string | null = null, ticked: string[] = []) {
+    async onlineTab (viewer, c, state) {
       const online = await im.onlineAgents(viewer, c.id)
       const { participant } = standing(c)
+      const ticked = state?.values.agent_ids ?? []
       return {
         base,
         conversationId: c.id,
         action: `${threadUrl(c.id)}/invite`,
         agents: online.map((a) => ({ ...a, checked: ticked.includes(a.agentId) })),
         canInvite: participant && c.status === 'active' && c.deletedAt === null,
-        error
+        error: state?.errors.agent_ids?.message ?? null
       }
     }
   }
