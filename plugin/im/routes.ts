@@ -21,9 +21,9 @@ import {
 import { type ImOutcome, type ImService, imViewer } from './service.ts'
 import type { ConversationSummary, ImViewer } from './types.ts'
 import {
-  agentPickerFragment, agentsTabFragment, composerFragment, type ConsoleFrame, composerModel, headerFragment, headerModel, type ImViews, inviteFragment,
-  messagesFragment, newImDialogFragment, newImFormFragment, olderFragment, olderModel, onlineTabFragment, pageOfMessages, popupFragment,
-  standing, unreadFragment
+  agentPickerFragment, agentsTabFragment, composerFragment, composerModel, type ConsoleFrame, headerFragment, headerModel, type ImViews,
+  inviteFragment, messagesFragment, newImDialogFragment, newImFormFragment, olderFragment, olderModel, onlineTabFragment, pageOfMessages,
+  popupFragment, standing, unreadFragment
 } from './view-models.ts'
 
 /** What the instant message pages and the conversation routes use. */
