@@ -288,7 +288,7 @@ async function main (): Promise<number> {
   const routing = createRoutingService({ db: db.knex, bus, settings: { heartbeatTimeoutSeconds: 60 } })
   const chats = createChatService({ db: db.knex, bus, host: sqlHost(db.knex, manifest.host), routing, settings: { maxMessageLength: 10_000 } })
   const files = createFileService({ db: db.knex, chats, base: '/livechat', dir: uploadDir, settings: { maxFileBytes: defaults.maxFileBytes, allowedFileTypes: defaults.allowedFileTypes } })
-  const purge = createPurge({ db: db.knex, files, clock: Date.now, afterDays: defaults.purgeAfterDays, batchSize: BATCH, targetMs: TARGET_MS, restRatio: REST })
+  const purge = createPurge({ chats, files, clock: Date.now, afterDays: defaults.purgeAfterDays, batchSize: BATCH, targetMs: TARGET_MS, restRatio: REST })
 
   await fixedRate(pairs, (ms) => ms > 2000)
   const quiet = summarise(await fixedRate(pairs, (ms) => ms > SECONDS * 1000))

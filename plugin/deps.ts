@@ -6,18 +6,13 @@ import type { CustomerViews } from './customer/view-models.ts'
 import type { DeflectionService } from './deflections/service.ts'
 import type { FieldService } from './fields/service.ts'
 import type { FieldViews } from './fields/view-models.ts'
-import type { FileService } from './files/service.ts'
-import type { ItemsDeps } from './items/view-models.ts'
 import type { Manifest } from './manifest.ts'
 import type { Settings } from './settings.ts'
 import type { PreferenceService } from './preferences/service.ts'
-import type { ResourcesDeps } from './resources/view-models.ts'
 import type { Hub } from './realtime/hub.ts'
 import type { RoutingService } from './routing/service.ts'
 import type { Access } from './security/access.ts'
-import type { SurveysDeps } from './surveys/view-models.ts'
-import type { TicketsDeps } from './tickets/view-models.ts'
-import type { TranscriptService } from './transcripts/service.ts'
+import type { SurveyViews } from './surveys/view-models.ts'
 import type { Views } from './web/views.ts'
 
 /** What every route module is given: services and views, never a store. */
@@ -28,21 +23,11 @@ export interface RouteDeps {
   chats: ChatService
   /** What each agent chose for themselves: list fields, alerts. */
   preferences: PreferenceService
-  /** The header's Add menu (tasks, time and call logs, related tickets) and the Time Logs and Related Items tabs. */
-  items: ItemsDeps
-  /** The Resources panel beside a chat: knowledge articles shared and pinned, templates, resolved tickets, past resolutions. */
-  resources: ResourcesDeps
   /** Chat custom fields: the pre-chat form's questions and the checks of their answers. */
   fields: FieldService
   fieldViews: FieldViews
-  /** Files sent in chats: Send file, downloads and the Attachments tab. */
-  files: FileService
-  /** The post-chat survey: the customer's form and the Survey tab. */
-  surveys: SurveysDeps
-  /** Create Ticket (incidents and work orders from the transcript, Confirm + Save) and Abandon, from a chat's header. */
-  tickets: TicketsDeps
-  /** Email Transcript and Print from a chat's header. */
-  transcripts: TranscriptService
+  /** The post-chat survey's block on the customer's chat page. */
+  surveyViews: SurveyViews
   routing: RoutingService
   access: Access
   hub: Hub

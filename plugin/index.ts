@@ -48,6 +48,7 @@ import { createImListViews } from './im/list-view-models.ts'
 import { roomRoutes } from './im/room-routes.ts'
 import { createRoomViews } from './im/room-view-models.ts'
 import { createFileService } from './files/service.ts'
+import { createFileViews } from './files/view-models.ts'
 import type { HostAdapter } from './host/adapter.ts'
 import { jobRoutes } from './jobs/routes.ts'
 import { resolveSchedules } from './jobs/schedules.ts'
@@ -158,6 +159,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const ticketViews = createTicketViews({ ...core, tickets })
   const dir = opts.uploadDir ?? resolve(projectRoot, 'data/uploads')
   const files = createFileService({ ...core, chats, dir })
+  const fileViews = createFileViews({ ...core, files })
   const search = createSearchService({ ...core, routing, fields })
   const searchViews = createSearchViews({ ...core, search })
   const deflections = createDeflectionService({ ...core, chats })
@@ -204,16 +206,21 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     comments,
     commentViews,
     listViews,
-    items: { service: items, views: itemViews },
-    resources: { service: resources, views: resourceViews },
-    surveys: { service: surveys, views: surveyViews },
+    items,
+    itemViews,
+    resources,
+    resourceViews,
+    surveys,
+    surveyViews,
     fields,
     fieldViews,
     manualEvents,
     manualEventViews,
-    tickets: { service: tickets, views: ticketViews },
+    tickets,
+    ticketViews,
     transcripts,
     files,
+    fileViews,
     search,
     searchViews,
     deflections,

@@ -9,6 +9,7 @@ import { createDeletion } from './deletion.ts'
 import { createHandover } from './handover.ts'
 import { createLifecycle } from './lifecycle.ts'
 import type { ListQuery } from './list-store.ts'
+import type { PurgedBatch } from './purge-store.ts'
 import { createMessages } from './messages.ts'
 import { createQueries } from './queries.ts'
 import type { HistoryEntry } from './store.ts'
@@ -16,6 +17,7 @@ import { createSweeps } from './sweeps.ts'
 import type { Actor, AgentScope, Chat, FileRef, Message, SharedArticle } from './types.ts'
 
 export { agentMaySee, checkMessageLength, describeAgent, hashToken, messageBody } from './rules.ts'
+export type { PurgedBatch } from './purge-store.ts'
 
 export interface ChatServiceDeps {
   db: Knex
@@ -223,6 +225,12 @@ export interface ChatService {
   timeOutQueuedChats (afterMs: number, offer: QueueTimeoutOffer, stillOurs?: () => Promise<boolean>): Promise<QueueTimeoutResult>
   /** The ticket a chat the queue-timeout job closed became (from its History); null for any other chat. */
   timeoutTicket (chat: Chat): Promise<string | null>
+  /**
+   * One batch of the purge job: up to `limit` chats deleted before `deletedBefore` go with every row of theirs, in one
+   * transaction that leaves a chat undeleted since the scan alone; null when there was none to take. The files' contents
+   * are the caller's to remove once this has committed.
+   */
+  purgeDeleted (deletedBefore: number, limit: number): Promise<PurgedBatch | null>
 
   // ------------------------------------------------------------ reads (queries.ts)
   /** The agent's Queue tab: unassigned chats of the groups they work, oldest first. */

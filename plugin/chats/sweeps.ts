@@ -1,5 +1,6 @@
-import { transact } from '../db/index.ts'
+import { freshReads, transact } from '../db/index.ts'
 import { type ChatCore, customerOf, eventTexts, system } from './core.ts'
+import * as purgeStore from './purge-store.ts'
 import type { ChatService, QueueTimeoutResult } from './service.ts'
 import * as store from './store.ts'
 import * as sweepStore from './sweep-store.ts'
@@ -10,12 +11,13 @@ const answeredMeanwhile = new Error('answered meanwhile')
 
 /**
  * What the scheduled jobs (DESIGN §7, plugin/jobs) and the customer's windows do to chats:
- * re-offer, customer presence, idle end and queue timeout. Each change is a conditional
- * UPDATE that repeats the job's read, so of instances running a job at once one changes
- * each chat, and a person's own change in between wins.
+ * re-offer, customer presence, idle end, queue timeout and the purge. Each change is a
+ * conditional UPDATE (or, for the purge, a lock) that repeats the job's read, so of
+ * instances running a job at once one changes each chat, and a person's own change in
+ * between wins.
  */
 export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswered' | 'customerSeen' | 'markCustomersGone' | 'endIdleChats' |
-'timeOutQueuedChats' | 'timeoutTicket'> {
+'timeOutQueuedChats' | 'timeoutTicket' | 'purgeDeleted'> {
   const { db, bus, routing, clock, append, history, load } = core
 
   return {
@@ -159,6 +161,14 @@ export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswe
       const row = (await store.historyOf(db, chat.id)).find((h) => h.action === 'queue_timed_out')
       const data = row?.data ? JSON.parse(row.data) as { ticket?: unknown } : {}
       return typeof data.ticket === 'string' ? data.ticket : null
+    },
+
+    async purgeDeleted (deletedBefore, limit) {
+      const candidates = await purgeStore.purgeCandidates(db, deletedBefore, limit)
+      if (candidates.length === 0) return null
+      // READ COMMITTED on MySQL: no gap locks, so a batch never holds up (or deadlocks with) a
+      // live chat's message landing next to a purged chat's rows in an index.
+      return await transact(db, async (trx) => await purgeStore.purgeBatch(trx, candidates, deletedBefore), freshReads(db))
     }
   }
 }

@@ -235,7 +235,7 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
       status: await customerViews.status(chat, ahead),
       composer: composerModel(base, chat, 'customer', null),
       // The post-chat survey (plugin/surveys): the form on an ended chat not yet rated, else thanks or nothing.
-      survey: await deps.surveys.views.customer(chat),
+      survey: await deps.surveyViews.customer(chat),
       wsBase: `${base}/ws/chat/${chat.id}`,
       wsUrl: `${base}/ws/chat/${chat.id}?since=${chat.id}.${since}`
     })

@@ -34,26 +34,31 @@ export interface DeflectionPeriod {
   rate: number | null
 }
 
-export type DeflectionService = ReturnType<typeof createDeflectionService>
-
 /**
  * Suggested solutions before a chat (docs/features.md#suggested-solutions): the knowledge
  * articles offered for a customer's question, and the questions one of them answered
  * instead of a chat, counted for the administrators' report.
  */
-export function createDeflectionService ({ db, host, chats, clock = Date.now, log }: {
+export interface DeflectionService {
+  /** The most relevant articles for a question, best first; none when nothing matches or the knowledge base cannot answer (logged). */
+  suggestions (question: string): Promise<KnowledgeHit[]>
+  /** Records that an article answered the question, so no chat is queued; throws LC_ERR_DEFLECTION_ARTICLE_UNKNOWN (nothing stored). */
+  record (input: DeflectionInput): Promise<{ deflection: Deflection, article: KnowledgeHit }>
+  /** The latest deflected questions, newest first, and per period how many an article answered next to the chats started. */
+  report (): Promise<{ recent: Deflection[], periods: DeflectionPeriod[] }>
+}
+
+export interface DeflectionServiceDeps {
   db: Knex
-  host: HostAdapter
+  host: Pick<HostAdapter, 'searchKnowledge' | 'knowledgeArticle'>
   chats: Pick<ChatService, 'startedSince'>
   clock?: () => number
   log?: { error: (obj: object, msg: string) => void }
-}) {
+}
+
+export function createDeflectionService ({ db, host, chats, clock = Date.now, log }: DeflectionServiceDeps): DeflectionService {
   return {
-    /**
-     * The most relevant articles for a question, best first; none when nothing matches. A
-     * knowledge base that cannot answer is logged and treated as having nothing, so the
-     * customer still reaches the queue.
-     */
+    // A knowledge base that cannot answer is treated as having nothing, so the customer still reaches the queue.
     async suggestions (question: string): Promise<KnowledgeHit[]> {
       try {
         return (await host.searchKnowledge(question, suggestionLimit)).slice(0, suggestionLimit)
@@ -63,10 +68,6 @@ export function createDeflectionService ({ db, host, chats, clock = Date.now, lo
       }
     },
 
-    /**
-     * Records that an article answered the question, so no chat is queued. The article must
-     * exist in the knowledge base (LC_ERR_DEFLECTION_ARTICLE_UNKNOWN, nothing stored).
-     */
     async record (input: DeflectionInput): Promise<{ deflection: Deflection, article: KnowledgeHit }> {
       const article = await host.knowledgeArticle(input.articleId)
       if (!article) throw new LC_ERR_DEFLECTION_ARTICLE_UNKNOWN(input.articleId)
@@ -84,7 +85,6 @@ export function createDeflectionService ({ db, host, chats, clock = Date.now, lo
       return { deflection: store.toDeflection((await store.deflectionRow(db, id))!), article }
     },
 
-    /** The latest deflected questions, newest first, and per period how many questions an article answered next to the chats started. */
     async report (): Promise<{ recent: Deflection[], periods: DeflectionPeriod[] }> {
       const now = clock()
       const since = reportPeriods.map((d) => now - d * dayMs)

@@ -1,19 +1,29 @@
 import { createReadStream } from 'node:fs'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { ChatService } from '../chats/service.ts'
 import { chatParams } from '../chats/schemas.ts'
 import type { Actor, Chat } from '../chats/types.ts'
 import { customerCookie } from '../chats/rules.ts'
-import type { RouteDeps } from '../deps.ts'
 import { rateLimitError } from '../web/error-handler.ts'
 import { isCoded, LC_ERR_FILE_MISSING, LC_ERR_FILE_NOT_FOUND } from '../errors.ts'
-import { envelope, fragment } from '../realtime/fragments.ts'
-import { targets } from '../realtime/targets.ts'
+import type { Access } from '../security/access.ts'
+import type { Settings } from '../settings.ts'
+import { answer, clearNotice } from '../web/answers.ts'
 import { type FileParams, fileParams, uploadLimits } from './schemas.ts'
-import { imageTypes } from './service.ts'
-import { attachmentsTab, uploadStatus } from './view-models.ts'
+import { type FileService, imageTypes } from './service.ts'
+import type { FileViews } from './view-models.ts'
+
+/** What Send file, the download and the Attachments tab use. */
+export interface FileRoutesDeps {
+  access: Pick<Access, 'user' | 'agent'>
+  chats: Pick<ChatService, 'chatForCustomer' | 'chatForAgent'>
+  files: Pick<FileService, 'maxFileBytes' | 'upload' | 'open'>
+  fileViews: FileViews
+  /** Sending a file counts against the same per-address limit as messages. */
+  settings: Pick<Settings, 'messagesPerMinute'>
+}
 
 type ChatRoute = { Params: { id: number } }
-const html = 'text/html; charset=utf-8'
 /** Refusals the sender fixes by picking another file: shown beside Send file, the draft untouched. */
 const fileErrors = new Set(['LC_ERR_FILE_MISSING', 'LC_ERR_FILE_EMPTY', 'LC_ERR_FILE_TOO_LARGE', 'LC_ERR_FILE_TYPE'])
 
@@ -25,8 +35,7 @@ function disposition (kind: 'inline' | 'attachment', name: string): string {
 }
 
 /** Send file from either side's composer, the download both sides share, and the agent's Attachments tab. */
-export const fileRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
-  const { base, chats, access, views, files, settings } = deps
+export const fileRoutes: FastifyPluginAsync<FileRoutesDeps> = async (fastify, { access, chats, files, fileViews, settings }) => {
   const limited = { rateLimit: { max: settings.messagesPerMinute, timeWindow: '1 minute', errorResponseBuilder: rateLimitError('files sent from this address') } }
 
   async function customerChat (request: FastifyRequest, chatId: number): Promise<Chat> {
@@ -35,8 +44,7 @@ export const fileRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) =
   }
 
   /** Reads the one file part and hands it to the service; a refusal comes back beside the button. */
-  async function upload (request: FastifyRequest, reply: FastifyReply, chat: Chat, author: Actor) {
-    const status = (html: string) => fragment(targets.fileStatus(chat.id), 'innerHTML', html)
+  async function upload (request: FastifyRequest, reply: FastifyReply, chat: Chat, author: Actor): Promise<FastifyReply> {
     try {
       if (!request.isMultipart()) throw new LC_ERR_FILE_MISSING()
       const part = await request.file({ limits: uploadLimits(files.maxFileBytes), throwFileSizeLimit: false })
@@ -52,15 +60,11 @@ export const fileRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) =
         sentBytes: Number.isFinite(length) ? length : undefined
       })
     } catch (err) {
-      if (isCoded(err) && fileErrors.has(err.code)) {
-        return reply.code(err.statusCode ?? 422).type(html).send(envelope([
-          status(views.render('files/status', uploadStatus({ code: err.code, message: err.message })))
-        ]))
-      }
+      if (isCoded(err) && fileErrors.has(err.code)) return await answer(reply, [fileViews.refused(chat.id, { code: err.code, message: err.message })], err.statusCode ?? 422)
       throw err
     }
     // The message itself arrives over the socket, on both sides, in its place in the chat.
-    return reply.type(html).send(envelope([status(''), fragment(targets.notice(), 'innerHTML', '')]))
+    return await answer(reply, [fileViews.sent(chat.id), clearNotice()])
   }
 
   fastify.post<ChatRoute>('/chat/:id/files', {
@@ -121,8 +125,6 @@ export const fileRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) =
   fastify.get<ChatRoute>('/console/chats/:id/tabs/attachments', { schema: { params: chatParams } }, async (request, reply) => {
     const agent = await access.agent(request)
     const chat = await chats.chatForAgent(request.params.id, await agent.scope())
-    return reply.type(html).send(envelope([
-      fragment(targets.tabPanel(chat.id), 'innerHTML', views.render('files/tab', attachmentsTab(base, chat.id, await files.list(chat.id))))
-    ]))
+    return await answer(reply, [await fileViews.tab(chat.id)])
   })
 }

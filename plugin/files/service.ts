@@ -18,7 +18,7 @@ import type { ChatFile } from './store.ts'
 
 export interface FileServiceDeps {
   db: Knex
-  chats: ChatService
+  chats: Pick<ChatService, 'postFile'>
   /** The plugin's route prefix: the download link travels inside the message. */
   base: string
   /** Where file contents live; created when missing. Never served statically. */
@@ -100,7 +100,31 @@ export function cleanName (raw: string, type: string, ext: string): string {
   return endings.some((e) => lower.endsWith(`.${e}`)) ? name : `${name}.${endings[0]!}`
 }
 
-export type FileService = ReturnType<typeof createFileService>
+/** What removing files from disk came to; failures other than "already gone" are named. */
+export interface Discarded { removed: number, missing: number, failed: string[] }
+
+/** Files sent in a chat (docs/features.md#send-file): kept on disk, listed in the Attachments tab, downloaded by both sides. */
+export interface FileService {
+  /** The largest file accepted, in bytes (setting maxFileBytes). */
+  maxFileBytes: number
+  /** The types a file may have, as read from its content (setting allowedFileTypes). */
+  allowedTypes: string[]
+  /**
+   * Stores a file sent in `chat` by `author` and posts its message (delivered over the sockets like any other, in seq
+   * order). Throws LC_ERR_FILE_TOO_LARGE, _EMPTY, _TYPE, or the chat's own refusals (closed, not theirs); none leaves a
+   * file or a row behind.
+   */
+  upload (chat: Chat, author: Actor, upload: Upload): Promise<{ message: Message, file: FileRef }>
+  /** A file of the chat, with where its content is; throws LC_ERR_FILE_NOT_FOUND for another chat's file or one whose content is gone. */
+  open (chatId: number, fileId: number): Promise<{ file: ChatFile, path: string }>
+  /**
+   * Removes the contents of files whose rows are gone (the purge job, once its transaction committed). A file already
+   * missing is not an error; any other failure is returned, not thrown, so the rest are still removed.
+   */
+  discard (storageNames: string[]): Promise<Discarded>
+  /** Every file sent in the chat, oldest first (the Attachments tab). */
+  list (chatId: number): Promise<ChatFile[]>
+}
 
 /**
  * Files sent in a chat (docs/features.md#send-file). The content goes to disk under a random
@@ -108,7 +132,7 @@ export type FileService = ReturnType<typeof createFileService>
  * allowed, non-empty file within the limit is kept, and then its row and its message
  * commit in one transaction. Anything refused leaves nothing behind, on disk or in a table.
  */
-export function createFileService ({ db, chats, base, dir, settings, clock = Date.now }: FileServiceDeps) {
+export function createFileService ({ db, chats, base, dir, settings, clock = Date.now }: FileServiceDeps): FileService {
   const { maxFileBytes, allowedFileTypes: allowedTypes } = settings
   let ready: Promise<unknown> | undefined
   const allowed = new Set(allowedTypes)
@@ -175,11 +199,6 @@ export function createFileService ({ db, chats, base, dir, settings, clock = Dat
     maxFileBytes,
     allowedTypes: [...allowed],
 
-    /**
-     * Stores a file sent in `chat` by `author` and posts its message (delivered over the
-     * sockets like any other, in seq order). Refusals: LC_ERR_FILE_TOO_LARGE, _EMPTY,
-     * _TYPE, and the chat's own (closed, not theirs); none leaves a file or a row.
-     */
     async upload (chat: Chat, author: Actor, upload: Upload): Promise<{ message: Message, file: FileRef }> {
       mayWrite(chat, author)
       await (ready ??= mkdir(dir, { recursive: true, mode: 0o700 }))
@@ -225,7 +244,6 @@ export function createFileService ({ db, chats, base, dir, settings, clock = Dat
       }
     },
 
-    /** A file of the chat, with where its content is; 404 for another chat's file or one whose content is gone. */
     async open (chatId: number, fileId: number): Promise<{ file: ChatFile, path: string }> {
       const row = await store.fileOfChat(db, chatId, fileId)
       if (!row) throw new LC_ERR_FILE_NOT_FOUND()
@@ -238,13 +256,8 @@ export function createFileService ({ db, chats, base, dir, settings, clock = Dat
       return { file: store.toChatFile(row), path }
     },
 
-    /**
-     * Removes the contents of files whose rows are gone (the purge job, plugin/jobs, once its
-     * transaction has committed). A file already missing is not an error; any other failure
-     * is returned, not thrown, so the rest are still removed. Only names the upload step
-     * could have made are touched: nothing outside the directory.
-     */
-    async discard (storageNames: string[]): Promise<{ removed: number, missing: number, failed: string[] }> {
+    // Only names the upload step could have made are touched: nothing outside the directory.
+    async discard (storageNames: string[]): Promise<Discarded> {
       const out = { removed: 0, missing: 0, failed: [] as string[] }
       for (const name of storageNames) {
         if (!/^[a-f0-9]{16,64}$/.test(name)) {
@@ -262,7 +275,6 @@ export function createFileService ({ db, chats, base, dir, settings, clock = Dat
       return out
     },
 
-    /** Every file sent in the chat, oldest first (the Attachments tab). */
     async list (chatId: number): Promise<ChatFile[]> {
       return (await store.filesOfChat(db, chatId)).map(store.toChatFile)
     }

@@ -1,12 +1,21 @@
 import type { FastifyPluginAsync } from 'fastify'
+import type { ChatService } from '../chats/service.ts'
 import { chatParams } from '../chats/schemas.ts'
-import type { RouteDeps } from '../deps.ts'
 import { isCoded } from '../errors.ts'
-import { fragment } from '../realtime/fragments.ts'
-import { targets } from '../realtime/targets.ts'
+import type { Access } from '../security/access.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
+import { answer, clearNotice, closeTools, ok } from '../web/answers.ts'
 import { type DoneBody, doneBody, type ItemBody, itemBody, itemKindParams, type ItemKindParams, itemParams, type ItemParams } from './schemas.ts'
-import type { ItemFormError } from './view-models.ts'
+import type { ItemService } from './service.ts'
+import type { ItemFormError, ItemViews } from './view-models.ts'
+
+/** What the Add menu's forms and the Time Logs and Related Items tabs use. */
+export interface ItemRoutesDeps {
+  access: Pick<Access, 'agent'>
+  chats: Pick<ChatService, 'chatForAgent'>
+  items: Pick<ItemService, 'add' | 'setDone' | 'remove'>
+  itemViews: ItemViews
+}
 
 type ChatRoute = { Params: { id: number } }
 /** Refusals a person fixes in the form itself, and the field each belongs beside. */
@@ -22,26 +31,21 @@ const formErrors: Record<string, ItemFormError['field']> = {
 const added: Record<ItemKindParams['kind'], string> = { task: 'Task added', time_log: 'Time logged', call_log: 'Call logged', ticket: 'Ticket linked' }
 
 /** The chat header's Add menu and the Time Logs and Related Items tabs (docs/features.md#related-items). */
-export const itemRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
-  const { access, answers, views, chats } = deps
-  const { service: items, views: itemViews } = deps.items
-
+export const itemRoutes: FastifyPluginAsync<ItemRoutesDeps> = async (fastify, { access, chats, items, itemViews }) => {
   fastify.get<ChatRoute>('/console/chats/:id/tabs/timelogs', { schema: { params: chatParams } }, async (request, reply) => {
     const agent = await access.agent(request)
-    const model = await itemViews.timeLogs(request.params.id, await agent.scope())
-    return await answers.send(reply, 200, [fragment(targets.tabPanel(request.params.id), 'innerHTML', views.render('items/time-logs', model))])
+    return await answer(reply, [await itemViews.timeLogsTab(request.params.id, await agent.scope())])
   })
 
   fastify.get<ChatRoute>('/console/chats/:id/tabs/related', { schema: { params: chatParams } }, async (request, reply) => {
     const agent = await access.agent(request)
-    const model = await itemViews.related(request.params.id, await agent.scope())
-    return await answers.send(reply, 200, [fragment(targets.tabPanel(request.params.id), 'innerHTML', views.render('items/related', model))])
+    return await answer(reply, [await itemViews.relatedTab(request.params.id, await agent.scope())])
   })
 
   fastify.get<{ Params: ItemKindParams }>('/console/chats/:id/items/new/:kind', { schema: { params: itemKindParams } }, async (request, reply) => {
     const agent = await access.agent(request)
     const chat = await chats.chatForAgent(request.params.id, await agent.scope())
-    return await answers.send(reply, 200, [itemViews.formFragment(chat.id, request.params.kind), answers.clearNotice()])
+    return await answer(reply, [itemViews.form(chat.id, request.params.kind), clearNotice()])
   })
 
   fastify.post<{ Params: ItemKindParams, Body: ItemBody }>('/console/chats/:id/items/:kind', {
@@ -56,16 +60,10 @@ export const itemRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) =
       await items.add(chatId, scope, kind, input)
     } catch (err) {
       const field = isCoded(err) ? formErrors[err.code] : undefined
-      if (field && isCoded(err)) {
-        return await answers.send(reply, err.statusCode ?? 422, [itemViews.formFragment(chatId, kind, input, { field, message: err.message })])
-      }
+      if (field && isCoded(err)) return await answer(reply, [itemViews.form(chatId, kind, input, { field, message: err.message })], err.statusCode ?? 422)
       throw err
     }
-    return await answers.send(reply, 200, [
-      fragment(targets.chatTools(chatId), 'innerHTML', ''),
-      ...await itemViews.tabFragments(chatId, scope),
-      answers.ok(added[kind])
-    ])
+    return await answer(reply, [closeTools(chatId), ...await itemViews.tabs(chatId, scope), ok(added[kind])])
   })
 
   fastify.post<{ Params: ItemParams, Body: DoneBody }>('/console/chats/:id/items/:itemId/done', {
@@ -75,7 +73,7 @@ export const itemRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) =
     const agent = await access.agent(request)
     const scope = await agent.scope()
     await items.setDone(request.params.id, request.params.itemId, scope, request.body.done === 'on')
-    return await answers.send(reply, 200, [...await itemViews.tabFragments(request.params.id, scope), answers.clearNotice()])
+    return await answer(reply, [...await itemViews.tabs(request.params.id, scope), clearNotice()])
   })
 
   fastify.post<{ Params: ItemParams }>('/console/chats/:id/items/:itemId/delete', {
@@ -85,6 +83,6 @@ export const itemRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) =
     const agent = await access.agent(request)
     const scope = await agent.scope()
     await items.remove(request.params.id, request.params.itemId, scope)
-    return await answers.send(reply, 200, [...await itemViews.tabFragments(request.params.id, scope), answers.ok('Deleted')])
+    return await answer(reply, [...await itemViews.tabs(request.params.id, scope), ok('Deleted')])
   })
 }

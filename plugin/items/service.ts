@@ -27,7 +27,44 @@ export interface ItemInput {
   ref?: string
 }
 
-export type ItemService = ReturnType<typeof createItemService>
+/**
+ * What agents add to a chat from its header's Add menu (docs/features.md#related-items):
+ * tasks, time logs, call logs, and links to help desk tickets, existing or made from the
+ * chat (plugin/tickets). Each change commits with its History row.
+ */
+export interface ItemService {
+  /** Whether this agent may delete the item: whoever added it, or a supervisor of the chat's group. */
+  mayDelete (item: ChatItem, chat: Chat, scope: AgentScope): boolean
+  /** Minutes a customer's chats took, from their time logs: in all and over the last `days` (the customer panel's statistics). */
+  minutesFor (customer: { userId: string | null, email: string }, days: number[]): Promise<{ all: number, since: number[] }>
+  /** The chat and its items, newest first; throws LC_ERR_CHAT_NOT_FOUND unless the agent may see the chat. */
+  list (chatId: number, scope: AgentScope): Promise<{ chat: Chat, items: ChatItem[] }>
+  /** Tickets made from the chat's transcript (plugin/tickets), oldest first; Abandon cancels these. */
+  createdTickets (chatId: number): Promise<ChatItem[]>
+  /**
+   * Lists a ticket the help desk just made from the chat, with its History row, inside `trx` (the ticket's own
+   * transaction when host and plugin share a database, so both commit or neither); returns the item's id.
+   */
+  linkCreatedTicket (trx: Knex.Transaction, chatId: number, scope: AgentScope, ticket: CreatedTicket): Promise<number>
+  /** The help desk's status of a linked ticket now; null when the help desk cannot say. */
+  ticketStatus (ref: string): Promise<string | null>
+  /**
+   * Adds a task, time log, call log or ticket link from what the Add form sent; throws LC_ERR_ITEM_TITLE, _DUE, _NOTE,
+   * _MINUTES, _TICKET_REF, _TICKET_UNKNOWN or _TICKET_LINKED for the form to show beside its field.
+   */
+  add (chatId: number, scope: AgentScope, kind: ItemKind, input: ItemInput): Promise<ChatItem>
+  /** Ticks a task done, or not done again; anyone who may see the chat may. */
+  setDone (chatId: number, itemId: number, scope: AgentScope, done: boolean): Promise<ChatItem>
+  /** Deletes an item; throws LC_ERR_ITEM_NOT_YOURS (naming who added it) unless mayDelete allows it. */
+  remove (chatId: number, itemId: number, scope: AgentScope): Promise<ChatItem>
+}
+
+export interface ItemServiceDeps {
+  db: Knex
+  chats: Pick<ChatService, 'chatForAgent' | 'customerChatIds' | 'recordHistory'>
+  host: Pick<HostAdapter, 'getTicket'>
+  clock?: () => number
+}
 
 /** How History names an item, with its article: enough to recognise it. */
 export function itemLabel (item: Pick<ChatItem, 'kind' | 'title' | 'minutes' | 'direction' | 'ticketRef'>): string {
@@ -50,12 +87,10 @@ export interface CreatedTicket {
 }
 
 /**
- * What agents add to a chat from its header's Add menu (docs/features.md#related-items):
- * tasks, time logs, call logs and links to existing help desk tickets. Whoever may see the
- * chat may add and tick tasks done; an item is deleted by whoever added it, or by a
- * supervisor of the chat's group. Each change and its History row commit together.
+ * Whoever may see the chat may add items and tick tasks done; an item is deleted by whoever
+ * added it, or by a supervisor of the chat's group.
  */
-export function createItemService ({ db, chats, host, clock = Date.now }: { db: Knex, chats: ChatService, host: HostAdapter, clock?: () => number }) {
+export function createItemService ({ db, chats, host, clock = Date.now }: ItemServiceDeps): ItemService {
   const actorOf = (scope: AgentScope): Actor => ({ kind: 'agent', id: scope.id, name: scope.name })
 
   function note (text: string | undefined): string | null {
@@ -116,28 +151,21 @@ export function createItemService ({ db, chats, host, clock = Date.now }: { db: 
   return {
     mayDelete,
 
-    /** Minutes a customer's chats took, from their time logs: in all and over the last `days` (the customer panel's statistics). */
     async minutesFor (customer: { userId: string | null, email: string }, days: number[]): Promise<{ all: number, since: number[] }> {
       const ids = await chats.customerChatIds(customer)
       return await store.minutesLogged(db, ids, days.map((d) => clock() - d * 86_400_000))
     },
 
-    /** The chat and its items, newest first; 404 unless the agent may see the chat. */
     async list (chatId: number, scope: AgentScope): Promise<{ chat: Chat, items: ChatItem[] }> {
       const chat = await chats.chatForAgent(chatId, scope)
       return { chat, items: (await store.itemsOf(db, chat.id)).map(store.toItem) }
     },
 
-    /** Tickets made from the chat's transcript (plugin/tickets), oldest first; Abandon cancels these. */
     async createdTickets (chatId: number): Promise<ChatItem[]> {
       return (await store.createdTickets(db, chatId)).map(store.toItem)
     },
 
-    /**
-     * Lists a ticket the help desk just made from the chat in its Related Items, with its
-     * History row, inside `trx`: the transaction the ticket itself was written in when host
-     * and plugin share a database, so both commit or neither does. The caller checked who may.
-     */
+    // The caller (plugin/tickets) checked who may.
     async linkCreatedTicket (trx: Knex.Transaction, chatId: number, scope: AgentScope, ticket: CreatedTicket): Promise<number> {
       const id = await store.insertItem(trx, {
         chat_id: chatId,
@@ -159,7 +187,6 @@ export function createItemService ({ db, chats, host, clock = Date.now }: { db: 
       return id
     },
 
-    /** The help desk's status of a linked ticket now; null when the help desk cannot say. */
     async ticketStatus (ref: string): Promise<string | null> {
       try {
         return (await host.getTicket(ref))?.status ?? null
@@ -187,7 +214,6 @@ export function createItemService ({ db, chats, host, clock = Date.now }: { db: 
       return store.toItem((await store.itemRow(db, chat.id, id))!)
     },
 
-    /** Ticks a task done, or not done again; anyone who may see the chat may. */
     async setDone (chatId: number, itemId: number, scope: AgentScope, done: boolean): Promise<ChatItem> {
       const { chat, item } = await found(chatId, itemId, scope)
       if (item.kind !== 'task') throw new LC_ERR_ITEM_NOT_FOUND()

@@ -6,13 +6,14 @@ import type { ChatService } from '../chats/service.ts'
 import type { Chat } from '../chats/types.ts'
 import type { CustomerService } from '../customer/service.ts'
 import { LC_ERR_JOB_RUNNING, LC_ERR_JOB_UNKNOWN } from '../errors.ts'
+import type { FileService } from '../files/service.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import type { ImService } from '../im/service.ts'
 import type { Manifest } from '../manifest.ts'
 import type { Settings } from '../settings.ts'
 import type { Distributor } from '../routing/distributor.ts'
 import type { RoutingService } from '../routing/service.ts'
-import { createPurge, type Discarded } from './purge.ts'
+import { createPurge } from './purge.ts'
 import { createImPurge } from './purge-im.ts'
 import { defaultLeaseMs, type JobFn, type JobOutcome, type JobTrigger, runJobRecorded, type RunResult } from './scheduler.ts'
 import { type JobSchedule, resolveSchedules } from './schedules.ts'
@@ -27,17 +28,19 @@ interface Log {
 export interface JobServiceDeps {
   db: Knex
   manifest: Manifest
-  settings: Settings
-  routing: RoutingService
-  distributor: Distributor
-  chats: ChatService
+  settings: Pick<Settings, 'jobSchedules' | 'purgeAfterDays' | 'purgeBatchSize' | 'customerGoneSeconds' | 'imInactiveHours' | 'idleEndMinutes' |
+  'queueTimeoutMinutes'>
+  routing: Pick<RoutingService, 'sweepStale' | 'group' | 'department'>
+  distributor: Pick<Distributor, 'reoffer'>
+  /** The chat sweeps the jobs run, and the purge's batches of deleted chats. */
+  chats: Pick<ChatService, 'markCustomersGone' | 'endIdleChats' | 'timeOutQueuedChats' | 'purgeDeleted'>
   /** Leave-a-message: the ticket a timed-out chat's question becomes. */
   customer: Pick<CustomerService, 'leaveMessage'>
   /** File contents of purged chats (plugin/files). */
-  files: { discard: (storageNames: string[]) => Promise<Discarded> }
+  files: Pick<FileService, 'discard'>
   /** Instant messages: threads idle for imInactiveHours become inactive (the im-idle job); deleted threads are purged. */
   im: Pick<ImService, 'makeIdleInactive' | 'purgeDeleted'>
-  host: HostAdapter
+  host: Pick<HostAdapter, 'cancelledStatus' | 'getUser' | 'setTicketStatus' | 'addTicketActivity'>
   log: Log
   clock?: () => number
   /**
@@ -64,17 +67,39 @@ export interface JobOverview extends JobSchedule {
 /** What Run now came to: the finished run, or a run still going when the answer was due. */
 export type RunNowResult = { finished: true, run: RunResult, job: string } | { finished: false, job: string, startedAt: number }
 
-export type JobService = ReturnType<typeof createJobService>
+/**
+ * The scheduled jobs (docs/design.md §7, docs/features.md#scheduled-jobs): each runs under
+ * a lease, so of the instances that schedule it one does each run, and every run is
+ * recorded for the Scheduled jobs page.
+ */
+export interface JobService {
+  /** This instance's name in leases and run records. */
+  owner: string
+  /** Starts every job's schedule in this instance. */
+  start (): void
+  /** Stops every schedule and waits for the runs under way, so each is recorded and its lease let go before the database closes. */
+  stop (): Promise<void>
+  /** Runs a job as its schedule would (tests, and tools that drive the jobs themselves); null when its lease is held. */
+  run (id: string, trigger?: JobTrigger): Promise<RunResult | null>
+  /**
+   * Run now (the admin page): runs the job under its lease at once and answers with the outcome, or after `waitMs` with
+   * "still running" (the run goes on and is recorded). Throws LC_ERR_JOB_UNKNOWN, or LC_ERR_JOB_RUNNING naming the
+   * instance that holds the lease; an error the job throws is part of the outcome.
+   */
+  runNow (id: string, startedBy: string, waitMs?: number): Promise<RunNowResult>
+  /** Every job with its schedule, next run, whether it is running and where, and its recent runs. */
+  overview (): Promise<JobOverview[]>
+}
 
 const recentRunsShown = 10
 
 /**
- * The scheduled jobs (DESIGN §7): their schedules (manifest, overridden by the jobSchedules
- * setting, checked at load), the work each does, and runs under the lease in lc_job_locks
- * with a record in lc_job_runs, whether node-cron fired them or an administrator pressed
- * Run now. Every instance schedules every job; the lease makes one instance do each run.
+ * The jobs' schedules (manifest, overridden by the jobSchedules setting, checked at load),
+ * the work each does, and runs under the lease in lc_job_locks with a record in
+ * lc_job_runs, whether node-cron fired them or an administrator pressed Run now. Every
+ * instance schedules every job; the lease makes one instance do each run.
  */
-export function createJobService (deps: JobServiceDeps) {
+export function createJobService (deps: JobServiceDeps): JobService {
   const { db, manifest, settings, routing, distributor, chats, customer, files, im, host, log, clock = Date.now } = deps
   const leaseMs = deps.leaseMs ?? defaultLeaseMs
   const owner = (deps.instanceName ?? `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`).slice(0, 64)
@@ -82,7 +107,7 @@ export function createJobService (deps: JobServiceDeps) {
   const schedules = resolveSchedules(manifest, settings.jobSchedules)
   const minute = 60_000
 
-  const purge = createPurge({ db, files, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize })
+  const purge = createPurge({ chats, files, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize })
   // Deleted instant message threads go with the same retention, in the same job, after the chats.
   const purgeIm = createImPurge({ im, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize })
 
@@ -190,36 +215,23 @@ export function createJobService (deps: JobServiceDeps) {
   }
 
   return {
-    /** This instance's name in leases and run records. */
     owner,
 
-    /** Starts every job's schedule in this instance. */
     start (): void {
       for (const task of tasks.values()) void task.start()
     },
 
-    /**
-     * Stops every schedule and waits for the runs under way, so a run is recorded as
-     * finished and its lease let go before the host closes the database.
-     */
     async stop (): Promise<void> {
       for (const task of tasks.values()) void task.destroy()
       tasks.clear()
       await Promise.allSettled([...running.values()].map(async (r) => await r.done))
     },
 
-    /** Runs a job as its schedule would (tests, and tools that drive the jobs themselves). */
     async run (id: string, trigger: JobTrigger = 'schedule'): Promise<RunResult | null> {
       find(id)
       return await run(id, trigger)
     },
 
-    /**
-     * Run now (the admin page): runs the job under the same lease at once, and answers with
-     * its outcome, or after `waitMs` with "still running" (the run goes on; its record
-     * shows on the page). A job whose lease another run holds is a 409 naming the instance.
-     * An error the job throws is part of the outcome, not thrown.
-     */
     async runNow (id: string, startedBy: string, waitMs = 10_000): Promise<RunNowResult> {
       find(id)
       const startedAt = clock()
@@ -246,7 +258,6 @@ export function createJobService (deps: JobServiceDeps) {
       return { finished: true, job: id, run: result }
     },
 
-    /** Every job with its schedule, next run, whether it is running and where, and its recent runs. */
     async overview (): Promise<JobOverview[]> {
       const now = clock()
       const leases = new Map((await store.leases(db)).map((l) => [l.name, l]))

@@ -1,4 +1,5 @@
 import { targets } from '../realtime/targets.ts'
+import { bind } from '../web/fragments.ts'
 import type { JobOverview } from './service.ts'
 import type { JobRun } from './store.ts'
 
@@ -41,7 +42,12 @@ function runModel (run: JobRun, job: JobOverview, now: number) {
   }
 }
 
-/** The jobs/job partial: one job's card, re-rendered after Run now. */
+/** views/jobs/job.hbs: one job's card, re-rendered after Run now. */
+export type JobModel = ReturnType<typeof jobModel>
+
+export const jobFragment = bind('jobs/job', 'outerHTML', (m: JobModel) => targets.adminJob(m.id))
+
+/** The jobs/job partial's model: one job's card. */
 export function jobModel (base: string, job: JobOverview, now: number) {
   const runs = job.runs.map((r) => runModel(r, job, now))
   return {

@@ -46,7 +46,41 @@ export interface ShareOutcome {
   activity: { written: string[], failed: Array<{ ref: string, err: unknown }> }
 }
 
-export type ResourceService = ReturnType<typeof createResourceService>
+/**
+ * The console's Resources panel beside a chat (docs/features.md#resources): the help desk's
+ * knowledge base, ticket templates and resolved tickets and the plugin's own past
+ * resolutions, searched together; articles shared into the chat or pinned to it.
+ */
+export interface ResourceService {
+  /** The chat's pins, newest first. The caller has already checked the viewer may see the chat. */
+  pins (chatId: number): Promise<Pin[]>
+  /**
+   * What the panel opens with: everything matching the customer's question (a question of no searchable words finds
+   * nothing rather than failing). Throws LC_ERR_CHAT_NOT_FOUND unless the agent may see the chat.
+   */
+  suggestions (chatId: number, scope: AgentScope): Promise<ResourceResults>
+  /** A search typed in the panel; throws LC_ERR_RESOURCES_QUERY_EMPTY or _TOO_LONG when there is nothing to search for or too much. */
+  search (chatId: number, scope: AgentScope, input: string): Promise<ResourceResults>
+  /**
+   * The chat's own agent shares an article into the active chat as a card both sides see, then notes the link on the
+   * Activity of the chat's tickets; a ticket the help desk refuses is named in the outcome, the share stands.
+   * Throws LC_ERR_RESOURCES_SHARE_NOT_ACTIVE, _SHARE_NOT_YOURS, _ARTICLE_UNKNOWN or _KB_FAILED.
+   */
+  share (chatId: number, scope: AgentScope, articleId: string): Promise<ShareOutcome>
+  /** Pins an article to a chat the agent may see; a second pin of it throws LC_ERR_RESOURCES_PINNED naming who pinned it first. */
+  pin (chatId: number, scope: AgentScope, articleId: string): Promise<Pin>
+  /** Takes a pin off a chat the agent may see (whoever may see the chat may); throws LC_ERR_RESOURCES_PIN_NOT_FOUND. */
+  unpin (chatId: number, scope: AgentScope, articleId: string): Promise<Pin>
+}
+
+export interface ResourceServiceDeps {
+  db: Knex
+  chats: Pick<ChatService, 'chatForAgent' | 'shareArticle' | 'recordHistory'>
+  comments: Pick<CommentService, 'searchResolutions'>
+  items: Pick<ItemService, 'list'>
+  host: HostAdapter
+  clock?: () => number
+}
 
 /**
  * A link the help desk gave, only when it is http(s) or a path on the help desk: anything
@@ -94,21 +128,8 @@ export function matchTemplates (templates: TicketTemplate[], words: string[], li
   return scored.filter((s) => s.score > 0).sort((a, b) => b.score - a.score || a.t.name.localeCompare(b.t.name)).slice(0, limit).map((s) => s.t)
 }
 
-/**
- * The console's Resources panel beside a chat (docs/features.md#resources): searches the help
- * desk's knowledge base, ticket templates and resolved tickets and the plugin's own past
- * resolutions; shares an article into the chat as a card both sides see, noting it on the
- * Activity of the chat's tickets; pins articles to the chat. Whoever may see the chat may
- * search and pin; only the chat's own agent shares, while it is active.
- */
-export function createResourceService ({ db, chats, comments, items, host, clock = Date.now }: {
-  db: Knex
-  chats: ChatService
-  comments: CommentService
-  items: ItemService
-  host: HostAdapter
-  clock?: () => number
-}) {
+/** Whoever may see the chat may search and pin; only the chat's own agent shares, while it is active. */
+export function createResourceService ({ db, chats, comments, items, host, clock = Date.now }: ResourceServiceDeps): ResourceService {
   const actorOf = (scope: AgentScope): Actor => ({ kind: 'agent', id: scope.id, name: scope.name })
 
   /** The search as typed, checked: refused when empty, too long, or holding no word worth searching for. */
@@ -162,15 +183,10 @@ export function createResourceService ({ db, chats, comments, items, host, clock
   }
 
   return {
-    /** The chat's pins, newest first. The caller has already checked the viewer may see the chat. */
     async pins (chatId: number): Promise<Pin[]> {
       return (await store.pinsOf(db, chatId)).map(store.toPin)
     },
 
-    /**
-     * What the panel opens with: everything matching the customer's question. A question
-     * of no searchable words opens the panel with nothing found rather than an error.
-     */
     async suggestions (chatId: number, scope: AgentScope): Promise<ResourceResults> {
       const chat = await chats.chatForAgent(chatId, scope)
       const query = prefill(chat.question)
@@ -178,18 +194,11 @@ export function createResourceService ({ db, chats, comments, items, host, clock
       return await results(chat, scope, query)
     },
 
-    /** A search typed in the panel; refused with a coded error when there is nothing to search for or too much. */
     async search (chatId: number, scope: AgentScope, input: string): Promise<ResourceResults> {
       const chat = await chats.chatForAgent(chatId, scope)
       return await results(chat, scope, checkQuery(input))
     },
 
-    /**
-     * Shares an article into the chat: a card with its title, excerpt and link
-     * that both sides see, then the link on the Activity of every ticket related to the
-     * chat. The help desk failing on a ticket's Activity does not undo the share: the
-     * outcome names the tickets it failed on.
-     */
     async share (chatId: number, scope: AgentScope, articleId: string): Promise<ShareOutcome> {
       const chat = await chats.chatForAgent(chatId, scope)
       if (chat.status !== ChatStatus.active) throw new LC_ERR_RESOURCES_SHARE_NOT_ACTIVE(chat.status)
@@ -216,7 +225,6 @@ export function createResourceService ({ db, chats, comments, items, host, clock
       return { chat, article: shared, message, activity }
     },
 
-    /** Pins an article to a chat the agent may see; a second pin of it is a 409 naming who pinned it first. */
     async pin (chatId: number, scope: AgentScope, articleId: string): Promise<Pin> {
       const chat = await chats.chatForAgent(chatId, scope)
       const before = await store.pinRow(db, chat.id, articleId)
@@ -238,7 +246,6 @@ export function createResourceService ({ db, chats, comments, items, host, clock
       return store.toPin((await store.pinRow(db, chat.id, found.id))!)
     },
 
-    /** Takes a pin off a chat the agent may see; whoever may see the chat may, as anyone may pin. */
     async unpin (chatId: number, scope: AgentScope, articleId: string): Promise<Pin> {
       const chat = await chats.chatForAgent(chatId, scope)
       const row = await store.pinRow(db, chat.id, articleId)

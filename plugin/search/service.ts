@@ -181,12 +181,22 @@ export function listSearchProblem (typed: string): CodedError | null {
 
 export interface SearchServiceDeps {
   db: Knex
-  routing: RoutingService
-  fields: FieldService
-  host: HostAdapter
+  routing: Pick<RoutingService, 'groups' | 'members'>
+  fields: Pick<FieldService, 'list'>
+  host: Pick<HostAdapter, 'getUser'>
 }
 
-export type SearchService = ReturnType<typeof createSearchService>
+/** What Advanced Search found, with what the page needs to show the form again and name the rows. */
+export interface AdvancedSearch {
+  options: SearchOptions
+  form: SearchForm
+  /** Undefined when the form came back with problems: nothing was searched. */
+  criteria?: Criteria
+  hits?: store.SearchHit[]
+  /** More chats match than were asked for. */
+  more: boolean
+  agentNames: Map<string, string>
+}
 
 /**
  * Finding chats (docs/features.md#advanced-search): Advanced Search with every general
@@ -194,7 +204,27 @@ export type SearchService = ReturnType<typeof createSearchService>
  * the agent may see are found; deleted ones only when asked for, and then only those of
  * their Deleted Items.
  */
-export function createSearchService ({ db, routing, fields, host }: SearchServiceDeps) {
+export interface SearchService {
+  /** The groups (by department), their agents and the custom fields this agent may search by. */
+  options (scope: AgentScope): Promise<SearchOptions>
+  /**
+   * Advanced Search: the query string read against what the agent may search by, then (only when nothing is wrong) the
+   * chats found, one more than asked for so the page can say there are more.
+   */
+  advanced (query: SearchQuery, scope: AgentScope): Promise<AdvancedSearch>
+  /** The search alone, with criteria already read: the chats found, at most `criteria.order.limit`. */
+  find (criteria: Criteria, scope: AgentScope): Promise<store.SearchHit[]>
+  /**
+   * The search box of a chat list (docs/features.md#basic-search): a subquery of the ids of chats holding every word
+   * typed in some section, or with that number, for the list to add to its own filters, sort and permissions. Throws
+   * LC_ERR_SEARCH_TEXT(_LONG) when what was typed cannot be searched for.
+   */
+  listMatches (typed: string): Knex.QueryBuilder
+  /** Why the list's search box cannot search for `typed`, or null (a chat number alone, #42, is fine). */
+  listSearchProblem (typed: string): CodedError | null
+}
+
+export function createSearchService ({ db, routing, fields, host }: SearchServiceDeps): SearchService {
   async function names (ids: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>()
     await Promise.all([...new Set(ids)].map(async (id) => { out.set(id, (await host.getUser(id))?.name ?? `Agent ${id}`) }))
@@ -223,12 +253,7 @@ export function createSearchService ({ db, routing, fields, host }: SearchServic
   return {
     options,
 
-    /**
-     * Advanced Search: the query string read against what the agent may search by, then
-     * (only when nothing is wrong) the chats found, one more than asked for so the page
-     * can say there are more. `hits` is undefined when the form came back with problems.
-     */
-    async advanced (query: SearchQuery, scope: AgentScope): Promise<{ options: SearchOptions, form: SearchForm, criteria?: Criteria, hits?: store.SearchHit[], more: boolean, agentNames: Map<string, string> }> {
+    async advanced (query: SearchQuery, scope: AgentScope): Promise<AdvancedSearch> {
       const opts = await options(scope)
       const { form, criteria } = readCriteria(query, opts)
       if (!criteria) return { options: opts, form, more: false, agentNames: new Map() }
@@ -238,17 +263,10 @@ export function createSearchService ({ db, routing, fields, host }: SearchServic
       return { options: opts, form, criteria, hits, more: rows.length > criteria.order.limit, agentNames }
     },
 
-    /** The search alone, with criteria already read: the chats found, at most `criteria.order.limit`. */
     async find (criteria: Criteria, scope: AgentScope): Promise<store.SearchHit[]> {
       return (await store.searchChats(db, criteria.filter, searchVisibility(scope, criteria.filter.deleted), criteria.order)).map(store.toHit)
     },
 
-    /**
-     * The search box of a chat list (docs/features.md#basic-search): the ids of chats holding
-     * every word typed in some section, or with that number, as a subquery the list adds
-     * to its own filters, sort and permissions. Throws LC_ERR_SEARCH_TEXT(_LONG) when what
-     * was typed cannot be searched for.
-     */
     listMatches (typed: string): Knex.QueryBuilder {
       const text = typed.trim()
       const problem = listSearchProblem(text)

@@ -69,20 +69,58 @@ function formModel (options: SearchOptions, query: SearchQuery, { values, errors
   }
 }
 
+/** views/search/form.hbs: the form as typed, each problem beside its field. */
+export type SearchFormModel = ReturnType<typeof formModel> & { action: string }
+
+/** views/search/results.hbs: the chats found, and how they were looked for. */
+export interface SearchResultsModel {
+  rows: Array<{
+    id: number
+    url: string
+    createdAt: number
+    deletedAt: number | null
+    customerName: string
+    customerEmail: string
+    question: string
+    group: string
+    agent: string
+    status: string
+    statusLabel: string
+    found: string
+  }>
+  count: number
+  more: boolean
+  limit: number
+  words: string
+  byRelevance: boolean
+  showFound: boolean
+  deleted: boolean
+  empty: string
+}
+
+/** Advanced Search's page for a query string: 422 when a field is wrong (nothing was searched), else 200. */
+export interface SearchPage {
+  status: number
+  form: SearchFormModel
+  results: SearchResultsModel | null
+}
+
+export interface SearchViewsDeps {
+  base: string
+  search: Pick<SearchService, 'options' | 'advanced'>
+}
+
 export type SearchViews = ReturnType<typeof createSearchViews>
 
 /** Advanced Search's page: the form (as typed, with problems beside their fields) and the chats found. */
-export function createSearchViews ({ base, search }: { base: string, search: SearchService }) {
+export function createSearchViews ({ base, search }: SearchViewsDeps) {
   const action = `${base}/console/search`
 
   return {
     action,
 
-    /**
-     * The page's data for a query string. `status` is 422 when a field is wrong (nothing
-     * was searched), else 200. A first visit, with no query, shows the form alone.
-     */
-    async page (query: SearchQuery, scope: AgentScope): Promise<{ status: number, form: object, results: object | null }> {
+    /** The page's data for a query string; a first visit, with no query, shows the form alone. */
+    async page (query: SearchQuery, scope: AgentScope): Promise<SearchPage> {
       if (Object.keys(query).length === 0) return { status: 200, form: { action, ...formModel(await search.options(scope), query, { values: {}, errors: {} }, scope) }, results: null }
       const out = await search.advanced(query, scope)
       const { options } = out

@@ -1,21 +1,26 @@
 import type { FastifyPluginAsync } from 'fastify'
+import type { ChatService } from '../chats/service.ts'
 import { chatParams } from '../chats/schemas.ts'
 import { customerCookie } from '../chats/rules.ts'
-import type { RouteDeps } from '../deps.ts'
 import { isCoded } from '../errors.ts'
-import { envelope, fragment } from '../realtime/fragments.ts'
-import { targets } from '../realtime/targets.ts'
+import type { Access } from '../security/access.ts'
+import { answer, clearNotice } from '../web/answers.ts'
 import { type SurveyBody, surveyBody } from './schemas.ts'
+import type { SurveyService } from './service.ts'
+import type { SurveyViews } from './view-models.ts'
+
+/** What the survey's two endpoints use: the customer's form and the agent's tab. */
+export interface SurveyRoutesDeps {
+  access: Pick<Access, 'user' | 'agent'>
+  chats: Pick<ChatService, 'chatForCustomer'>
+  surveys: Pick<SurveyService, 'submit'>
+  surveyViews: SurveyViews
+}
 
 type ChatRoute = { Params: { id: number } }
-const html = 'text/html; charset=utf-8'
-const noticeCleared = fragment(targets.notice(), 'innerHTML', '')
 
-/** The post-chat survey: the customer sends it from their chat window, agents read it in the Survey tab. */
-export const surveyRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
-  const { access, chats, views } = deps
-  const { service: surveys, views: surveyViews } = deps.surveys
-
+/** The post-chat survey (docs/features.md#survey): the customer sends it from their chat window, agents read it in the Survey tab. */
+export const surveyRoutes: FastifyPluginAsync<SurveyRoutesDeps> = async (fastify, { access, chats, surveys, surveyViews }) => {
   fastify.post<ChatRoute & { Body: SurveyBody }>('/chat/:id/survey', {
     schema: { params: chatParams, body: surveyBody },
     preValidation: fastify.csrfProtection
@@ -32,17 +37,16 @@ export const surveyRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps)
       if (isCoded(err) && (err.code === 'LC_ERR_SURVEY_RATING' || err.code === 'LC_ERR_SURVEY_COMMENT_TOO_LONG')) {
         const chat = await chats.chatForCustomer(chatId, token, user)
         const errors = err.code === 'LC_ERR_SURVEY_RATING' ? { rating: err.message } : { comment: err.message }
-        return reply.code(422).type(html).send(envelope([surveyViews.customerFragment(chat, undefined, { ...draft, errors })]))
+        return await answer(reply, [surveyViews.customerBlock(chat, undefined, { ...draft, errors })], 422)
       }
       throw err
     }
     const chat = await chats.chatForCustomer(chatId, token, user)
-    return reply.type(html).send(envelope([surveyViews.customerFragment(chat, survey), noticeCleared]))
+    return await answer(reply, [surveyViews.customerBlock(chat, survey), clearNotice()])
   })
 
   fastify.get<ChatRoute>('/console/chats/:id/tabs/survey', { schema: { params: chatParams } }, async (request, reply) => {
     const agent = await access.agent(request)
-    const tab = await surveyViews.tab(request.params.id, await agent.scope())
-    return reply.type(html).send(envelope([fragment(targets.tabPanel(tab.chatId), 'innerHTML', views.render('surveys/tab', tab))]))
+    return await answer(reply, [await surveyViews.tab(request.params.id, await agent.scope())])
   })
 }

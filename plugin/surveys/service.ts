@@ -24,11 +24,25 @@ export interface SurveyInput {
 
 export interface SurveyServiceDeps {
   db: Knex
-  chats: ChatService
+  chats: Pick<ChatService, 'chatForCustomer' | 'chatForAgent' | 'recordHistory'>
   clock?: () => number
 }
 
-export type SurveyService = ReturnType<typeof createSurveyService>
+/**
+ * The post-chat survey (docs/features.md#survey): the customer who owns an ended chat rates
+ * it once, 1 to 5, with an optional comment; agents who may see the chat read it.
+ */
+export interface SurveyService {
+  /** The chat's survey, if the customer sent one. */
+  of (chatId: number): Promise<Survey | undefined>
+  /**
+   * Stores the customer's survey: only the chat's customer (its token or their portal session), once it has ended, and
+   * once. Throws LC_ERR_SURVEY_CHAT_OPEN, _NOT_OFFERED, _DONE, and _RATING or _COMMENT_TOO_LONG for the form to show.
+   */
+  submit (chatId: number, token: string | undefined, user: HostUser | null, input: SurveyInput): Promise<Survey>
+  /** The Survey tab: the chat (LC_ERR_CHAT_NOT_FOUND unless the agent may see it) and its survey, if any. */
+  forAgent (chatId: number, scope: AgentScope): Promise<{ chat: Chat, survey: Survey | undefined }>
+}
 
 /** Where a chat stands with its survey: offered (and answered or not), not yet, or never. */
 export type SurveyState = 'open' | 'offered' | 'not-offered'
@@ -44,12 +58,7 @@ const excerpt = (text: string): string => {
   return chars.length > 80 ? `${chars.slice(0, 79).join('')}…` : chars.join('')
 }
 
-/**
- * The post-chat survey (docs/features.md#survey): the customer who owns an ended chat rates
- * it once, 1 to 5, with an optional comment; agents who may see the chat read it in its
- * Survey tab.
- */
-export function createSurveyService ({ db, chats, clock = Date.now }: SurveyServiceDeps) {
+export function createSurveyService ({ db, chats, clock = Date.now }: SurveyServiceDeps): SurveyService {
   /** The comment as stored (null when left empty), or the reason it is refused. */
   function cleanComment (text: string | undefined): string | null {
     const body = (text ?? '').replace(/\r\n/g, '\n').trim()
@@ -64,14 +73,9 @@ export function createSurveyService ({ db, chats, clock = Date.now }: SurveyServ
   }
 
   return {
-    /** The chat's survey, if the customer sent one. */
     of,
 
-    /**
-     * Stores the customer's survey. Only the customer who owns the chat (by its token or
-     * their portal session) may send it, only once the chat has ended, and only once: the
-     * chat id is the table's key, so of two racing submissions (a double click) one is refused.
-     */
+    // The chat id is the table's key, so of two racing submissions (a double click) one is refused.
     async submit (chatId: number, token: string | undefined, user: HostUser | null, input: SurveyInput): Promise<Survey> {
       const chat = await chats.chatForCustomer(chatId, token, user)
       const state = surveyState(chat)
@@ -93,7 +97,6 @@ export function createSurveyService ({ db, chats, clock = Date.now }: SurveyServ
       return survey
     },
 
-    /** The Survey tab: the chat (404 unless the agent may see it) and its survey, if any. */
     async forAgent (chatId: number, scope: AgentScope): Promise<{ chat: Chat, survey: Survey | undefined }> {
       const chat = await chats.chatForAgent(chatId, scope)
       return { chat, survey: await of(chat.id) }

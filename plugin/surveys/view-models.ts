@@ -1,16 +1,7 @@
 import type { AgentScope, Chat } from '../chats/types.ts'
-import { type Fragment, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
-import type { Views } from '../web/views.ts'
+import { bind, type Fragment } from '../web/fragments.ts'
 import { maxSurveyCommentLength, ratingLabels, type Survey, type SurveyService, surveyState } from './service.ts'
-
-export type SurveyViews = ReturnType<typeof createSurveyViews>
-
-/** What the survey routes are given (RouteDeps.surveys): the service and its views. */
-export interface SurveysDeps {
-  service: SurveyService
-  views: SurveyViews
-}
 
 /** What the customer typed, with why it was refused, so nothing is lost. */
 export interface SurveyDraft {
@@ -19,12 +10,42 @@ export interface SurveyDraft {
   errors?: { rating?: string, comment?: string }
 }
 
+/** views/surveys/customer.hbs: nothing while the chat is open, the form once it has ended, thanks once sent. */
+export interface SurveyCustomerModel {
+  chatId: number
+  form: boolean
+  thanks: boolean
+  action: string
+  ratings: Array<{ value: string, label: string, checked: boolean }>
+  comment: string
+  errors: { rating?: string, comment?: string }
+  maxLength: string
+}
+
+/** views/surveys/tab.hbs: the agent's Survey tab. */
+export interface SurveyTabModel {
+  chatId: number
+  survey: (Survey & { ratingText: string, stars: string }) | null
+  /** The survey may still come while the chat runs or after it ended; a chat left in the queue or abandoned never gets one. */
+  pending: boolean
+  open: boolean
+}
+
+export const surveyCustomerFragment = bind('surveys/customer', 'outerHTML', (m: SurveyCustomerModel) => targets.survey(m.chatId))
+export const surveyTabFragment = bind('surveys/tab', 'innerHTML', (m: SurveyTabModel) => targets.tabPanel(m.chatId))
+
 const ratingText = (rating: number): string => `${rating} – ${ratingLabels[rating] ?? ''}`
 
-/** Data for views/surveys/*: the customer's form (page, htmx answer, push) and the agent's tab. */
-export function createSurveyViews ({ base, surveys, views }: { base: string, surveys: SurveyService, views: Views }) {
-  /** The customer's survey block: nothing while the chat is open, the form once it has ended, thanks once sent. */
-  function customer (chat: Chat, survey: Survey | undefined, draft: SurveyDraft = {}) {
+export interface SurveyViewsDeps {
+  base: string
+  surveys: Pick<SurveyService, 'of' | 'forAgent'>
+}
+
+export type SurveyViews = ReturnType<typeof createSurveyViews>
+
+/** The models of views/surveys/*: the customer's block (page, htmx answer, push) and the agent's tab. */
+export function createSurveyViews ({ base, surveys }: SurveyViewsDeps) {
+  function customer (chat: Chat, survey: Survey | undefined, draft: SurveyDraft = {}): SurveyCustomerModel {
     const offered = surveyState(chat) === 'offered'
     return {
       chatId: chat.id,
@@ -40,26 +61,25 @@ export function createSurveyViews ({ base, surveys, views }: { base: string, sur
 
   return {
     /** For the customer's chat page: reads whether a survey was sent. */
-    async customer (chat: Chat) {
+    async customer (chat: Chat): Promise<SurveyCustomerModel> {
       return customer(chat, surveyState(chat) === 'offered' ? await surveys.of(chat.id) : undefined)
     },
 
-    /** The customer's block as a fragment: the form (fresh or with a draft), or the thanks once stored. */
-    customerFragment (chat: Chat, survey: Survey | undefined, draft?: SurveyDraft): Fragment {
-      return fragment(targets.survey(chat.id), 'outerHTML', views.render('surveys/customer', customer(chat, survey, draft)))
+    /** The customer's block as sent: the form (fresh or with a draft), or the thanks once stored. */
+    customerBlock (chat: Chat, survey: Survey | undefined, draft?: SurveyDraft): Fragment {
+      return surveyCustomerFragment(customer(chat, survey, draft))
     },
 
     /** The agent's Survey tab. */
-    async tab (chatId: number, scope: AgentScope) {
+    async tab (chatId: number, scope: AgentScope): Promise<Fragment> {
       const { chat, survey } = await surveys.forAgent(chatId, scope)
       const state = surveyState(chat)
-      return {
+      return surveyTabFragment({
         chatId: chat.id,
         survey: survey ? { ...survey, ratingText: ratingText(survey.rating), stars: '★'.repeat(survey.rating) + '☆'.repeat(5 - survey.rating) } : null,
-        // The survey may still come while the chat runs or after it ended; a chat left in the queue or abandoned never gets one.
         pending: !survey && state !== 'not-offered',
         open: state === 'open'
-      }
+      })
     }
   }
 }

@@ -12,8 +12,6 @@ import type { HostAdapter, HostTicket, NewTicket, TemplateField, TicketKind, Tic
 import type { ChatItem, ItemService } from '../items/service.ts'
 import type { TranscriptService } from '../transcripts/service.ts'
 
-export type TicketService = ReturnType<typeof createTicketService>
-
 export const allKinds: TicketKind[] = ['incident', 'work_order', 'ticket']
 export const kindLabels: Record<TicketKind, string> = { incident: 'Incident', work_order: 'Work Order', ticket: 'Ticket' }
 /** The Status / Status Reason an abandoned chat's tickets get where the host names none (docs/features.md#abandon). */
@@ -38,7 +36,7 @@ export interface DraftField extends TemplateField {
   error: string | null
 }
 
-/** A ticket from a template that needs the agent first (003 "Confirm + Save"): what it will be, and what is missing. */
+/** A ticket from a template that needs the agent first (Confirm + Save, docs/features.md#create-ticket): what it will be, and what is missing. */
 export interface TicketDraft {
   chat: Chat
   kind: TicketKind
@@ -63,11 +61,41 @@ export interface AbandonPrompt {
   firstKind: TicketKind
 }
 
+/**
+ * Tickets from a chat's transcript, with or without a template
+ * (docs/features.md#create-ticket), and Abandon (docs/features.md#abandon). The ticket is
+ * the help desk's, made through the host seam; the chat lists it in Related Items.
+ */
+export interface TicketService {
+  /** The ticket kinds the help desk takes, in its order (every kind where it names none). */
+  kinds (): TicketKind[]
+  /** The Status and Status Reason an abandoned chat's tickets get. */
+  cancelled (): { status: string, reason: string }
+  /** The chat's agent, or a supervisor who sees its group; `viewer` may be a bare agent id (a socket push). */
+  mayAct (chat: Chat, viewer: AgentScope | string): boolean
+  /** Whether the Create Ticket menu belongs on this chat for this viewer. */
+  offered (chat: Chat, viewer: AgentScope | string): boolean
+  /**
+   * Create Incident / Work Order / Ticket: made at once without a template or with one whose required fields are set;
+   * else a draft for Confirm + Save (`refused` when the form was sent with a field still wrong). Throws
+   * LC_ERR_TICKET_NOT_YOURS, _CHAT_STATE, _KIND, _TEMPLATE_UNKNOWN, _FIELD_UNKNOWN; LC_ERR_TICKET_HOST or _NOT_SAVED
+   * when nothing was made, LC_ERR_TICKET_NOT_LINKED when the ticket exists but the chat could not list it.
+   */
+  create (chatId: number, scope: AgentScope, input: TicketInput): Promise<CreateOutcome>
+  /** What Abandon asks before it acts: the tickets it will cancel, or that there are none; only for an active chat. */
+  abandonPrompt (chatId: number, scope: AgentScope): Promise<AbandonPrompt>
+  /**
+   * Abandon: every ticket made from the chat gets the cancelled status and an Activity line, then the chat becomes
+   * abandoned (chats.abandonChat). Throws LC_ERR_ABANDON_HOST with the chat still active, so it can be sent again.
+   */
+  abandon (chatId: number, scope: AgentScope): Promise<{ chat: Chat, cancelled: string[] }>
+}
+
 export interface TicketServiceDeps {
   db: Knex
-  chats: ChatService
-  items: ItemService
-  transcripts: TranscriptService
+  chats: Pick<ChatService, 'get' | 'abandonChat'>
+  items: Pick<ItemService, 'linkCreatedTicket' | 'createdTickets'>
+  transcripts: Pick<TranscriptService, 'plainText'>
   host: HostAdapter
 }
 
@@ -75,13 +103,11 @@ const actorOf = (scope: AgentScope): Actor => ({ kind: 'agent', id: scope.id, na
 const blank = (value: string): boolean => value.trim() === ''
 
 /**
- * Tickets from a chat's transcript, with or without a template
- * (docs/features.md#create-ticket), and Abandon (docs/features.md#abandon). The ticket is
- * the help desk's, made through the host seam; the chat lists it in Related Items. When
- * host and plugin share a database both commit in one transaction, else the ticket is made
- * first and then listed. The chat's own agent, or a supervisor of its group, may do either.
+ * When host and plugin share a database the ticket and its Related Items row commit in one
+ * transaction, else the ticket is made first and then listed. The chat's own agent, or a
+ * supervisor of its group, may create or abandon.
  */
-export function createTicketService ({ db, chats, items, transcripts, host }: TicketServiceDeps) {
+export function createTicketService ({ db, chats, items, transcripts, host }: TicketServiceDeps): TicketService {
   const kinds = (): TicketKind[] => host.ticketKinds && host.ticketKinds.length > 0 ? host.ticketKinds : allKinds
   const cancelled = (): { status: string, reason: string } => host.cancelledStatus ?? defaultCancelled
 
@@ -188,17 +214,10 @@ export function createTicketService ({ db, chats, items, transcripts, host }: Ti
     cancelled,
     mayAct,
 
-    /** Whether the Create Ticket menu belongs on this chat for this viewer. */
     offered (chat: Chat, viewer: AgentScope | string): boolean {
       return ticketable.includes(chat.status) && mayAct(chat, viewer)
     },
 
-    /**
-     * Create Incident / Work Order / Ticket. Without a template, or with one whose required
-     * fields are all set, the ticket is made at once. A template with a required field still
-     * blank comes back as a draft for the Confirm + Save form; submitting the form with a
-     * field still blank comes back `refused`, each message beside its field.
-     */
     async create (chatId: number, scope: AgentScope, input: TicketInput): Promise<CreateOutcome> {
       const chat = await actable(chatId, scope)
       if (!ticketable.includes(chat.status)) throw new LC_ERR_TICKET_CHAT_STATE(statusLabels[chat.status].toLowerCase())
@@ -237,19 +256,14 @@ export function createTicketService ({ db, chats, items, transcripts, host }: Ti
       return { created: { chat, ticket: saved.ticket, itemId: saved.itemId, kind: input.kind } }
     },
 
-    /** What Abandon asks before it acts: the tickets it will cancel, or that there are none. */
     async abandonPrompt (chatId: number, scope: AgentScope): Promise<AbandonPrompt> {
       const chat = await abandonable(chatId, scope)
       return { chat, tickets: await items.createdTickets(chat.id), cancelled: cancelled(), firstKind: kinds()[0]! }
     },
 
-    /**
-     * Abandon: first every ticket made from the chat gets the host's cancelled status and
-     * reason, with a line in its activity; then the chat becomes abandoned (chats.abandonChat:
-     * an event both sides see, History, the agent's capacity freed). A help desk failure
-     * leaves the chat active, so the same request can simply be sent again; a ticket already
-     * cancelled is not written twice.
-     */
+    // Tickets first: a help desk failure leaves the chat active, so the same request can simply
+    // be sent again; a ticket already cancelled is not written twice. abandonChat then writes
+    // the event both sides see and History, and frees the agent's capacity.
     async abandon (chatId: number, scope: AgentScope): Promise<{ chat: Chat, cancelled: string[] }> {
       const chat = await abandonable(chatId, scope)
       const { status, reason } = cancelled()

@@ -1,19 +1,24 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { chatParams } from '../chats/schemas.ts'
-import type { RouteDeps } from '../deps.ts'
 import { isCoded } from '../errors.ts'
-import { envelope, fragment } from '../realtime/fragments.ts'
-import { targets } from '../realtime/targets.ts'
+import type { Access } from '../security/access.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
+import { answer, notice } from '../web/answers.ts'
 import { type PrintQuery, printQuery } from './schemas.ts'
+import type { TranscriptService } from './service.ts'
+import { mailFailedFragment } from './view-models.ts'
+
+/** What Email Transcript and Print use. */
+export interface TranscriptRoutesDeps {
+  base: string
+  access: Pick<Access, 'agent'>
+  transcripts: Pick<TranscriptService, 'email' | 'print'>
+}
 
 type ChatRoute = { Params: { id: number } }
-const html = 'text/html; charset=utf-8'
 
-/** A chat's transcript from its header's tools: Email Transcript (to the customer) and Print. */
-export const transcriptRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
-  const { base, access, views, transcripts } = deps
-
+/** A chat's transcript from its header's tools (docs/features.md#email-transcript-and-print): Email Transcript (to the customer) and Print. */
+export const transcriptRoutes: FastifyPluginAsync<TranscriptRoutesDeps> = async (fastify, { base, access, transcripts }) => {
   fastify.post<ChatRoute>('/console/chats/:id/transcript/email', {
     schema: { params: chatParams, body: csrfOnlyBody },
     preValidation: fastify.csrfProtection
@@ -27,13 +32,9 @@ export const transcriptRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, d
       if (!isCoded(err) || err.code !== 'LC_ERR_MAIL_FAILED') throw err
       request.log.error({ err: (err as { cause?: unknown }).cause ?? err, chatId: request.params.id }, 'the help desk failed to send a chat transcript')
       // The notice offers the same request again; nothing was recorded, so a retry is a clean first try.
-      return reply.code(err.statusCode ?? 502).type(html).send(envelope([
-        fragment(targets.notice(), 'innerHTML', views.render('transcripts/mail-failed', { code: err.code, message: err.message, retryUrl: url }))
-      ]))
+      return await answer(reply, [mailFailedFragment({ code: err.code, message: err.message, retryUrl: url })], err.statusCode ?? 502)
     }
-    return reply.type(html).send(envelope([
-      fragment(targets.notice(), 'innerHTML', views.render('common/notice', { level: 'info', message: `Emailed the transcript to ${sent.to}` }))
-    ]))
+    return await answer(reply, [notice('info', `Emailed the transcript to ${sent.to}`)])
   })
 
   fastify.get<ChatRoute & { Querystring: PrintQuery }>('/console/chats/:id/print', {

@@ -4,17 +4,53 @@ import { statusLabels } from '../chats/view-models.ts'
 import { LC_ERR_MAIL_FAILED, LC_ERR_MAIL_UNAVAILABLE } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import type { RoutingService } from '../routing/service.ts'
-import type { Views } from '../web/views.ts'
+import { render } from '../web/views.ts'
 
 export interface TranscriptServiceDeps {
-  chats: ChatService
-  routing: RoutingService
-  host: HostAdapter
-  views: Views
+  chats: Pick<ChatService, 'chatForAgent' | 'customerMessages' | 'messages' | 'recordHistory'>
+  routing: Pick<RoutingService, 'group'>
+  host: Pick<HostAdapter, 'getUser' | 'sendMail'>
   clock?: () => number
 }
 
-export type TranscriptService = ReturnType<typeof createTranscriptService>
+/** What a transcript says above its lines, in mail, on paper and in a ticket. */
+export interface TranscriptHeading {
+  chatId: number
+  status: string
+  customerName: string
+  customerEmail: string
+  agentName: string | null
+  /** "Department / Group", or null when the chat has none (or it is gone). */
+  group: string | null
+  started: string
+  ended: string | null
+  question: string
+}
+
+/** The printout (views/transcripts/print.page.hbs): the heading, every line agents see, and who printed it when. */
+export interface TranscriptPrint extends TranscriptHeading {
+  lines: TranscriptLine[]
+  printedBy: string
+  printedAt: string
+}
+
+/**
+ * A chat's transcript, mailed to its customer (Email Transcript) or printed by an agent
+ * (docs/features.md#email-transcript-and-print), and the text of a ticket made from the chat.
+ */
+export interface TranscriptService {
+  /** Whether this host can send mail at all (the Email Transcript button is shown only then). */
+  mailAvailable (): boolean
+  /**
+   * Mails the transcript (nothing agents-only) to the chat's customer for an agent who may see the chat, and records it
+   * in History; throws LC_ERR_MAIL_UNAVAILABLE or LC_ERR_MAIL_FAILED, and then nothing is recorded.
+   */
+  email (chatId: number, scope: AgentScope): Promise<{ to: string }>
+  /** The transcript as plain text, as the customer's mail has it: a ticket's description. The caller checked who may see the chat. */
+  plainText (chat: Chat): Promise<string>
+  /** The printout: every message agents see, coaching marked; throws LC_ERR_CHAT_NOT_FOUND unless the agent may see the chat. */
+  print (chatId: number, scope: AgentScope): Promise<TranscriptPrint>
+}
 
 /** One line of a transcript, its time already written out: mail and paper have no script to localise it. */
 export interface TranscriptLine {
@@ -55,12 +91,11 @@ function linesOf (messages: Message[]): TranscriptLine[] {
 }
 
 /**
- * A chat's transcript, mailed to its customer (Email Transcript) or printed by an
- * agent. The mail carries only what the customer could read (never coaching); the printout
- * is the agents' full record, coaching marked as such. Comments are in neither.
+ * The mail carries only what the customer could read (never coaching); the printout is the
+ * agents' full record, coaching marked as such. Comments are in neither.
  */
-export function createTranscriptService ({ chats, routing, host, views, clock = Date.now }: TranscriptServiceDeps) {
-  async function heading (chat: Chat) {
+export function createTranscriptService ({ chats, routing, host, clock = Date.now }: TranscriptServiceDeps): TranscriptService {
+  async function heading (chat: Chat): Promise<TranscriptHeading> {
     const agent = chat.agentId ? await host.getUser(chat.agentId) : null
     let group: string | null = null
     if (chat.groupId !== null) {
@@ -84,7 +119,7 @@ export function createTranscriptService ({ chats, routing, host, views, clock = 
     }
   }
 
-  function plainText (head: Awaited<ReturnType<typeof heading>>, lines: TranscriptLine[]): string {
+  function plainText (head: TranscriptHeading, lines: TranscriptLine[]): string {
     const out = [
       `Transcript of chat #${head.chatId}`,
       `${head.customerName}${head.agentName ? ` with ${head.agentName}` : ''}${head.group ? ` (${head.group})` : ''}`,
@@ -101,14 +136,8 @@ export function createTranscriptService ({ chats, routing, host, views, clock = 
   }
 
   return {
-    /** Whether this host can send mail at all (the Email Transcript button is shown only then). */
     mailAvailable: (): boolean => typeof host.sendMail === 'function',
 
-    /**
-     * Mails the transcript to the chat's customer, for an agent who may see the chat, and
-     * records it in History. A host that cannot send (none configured, or failing now) gets
-     * a coded error and nothing is recorded.
-     */
     async email (chatId: number, scope: AgentScope): Promise<{ to: string }> {
       const chat = await chats.chatForAgent(chatId, scope)
       const send = host.sendMail
@@ -121,7 +150,7 @@ export function createTranscriptService ({ chats, routing, host, views, clock = 
           to,
           subject: `Transcript of your chat #${chat.id}`,
           text: plainText(head, lines),
-          html: views.render('transcripts/mail', { ...head, lines })
+          html: render('transcripts/mail', { ...head, lines })
         })
       } catch (err) {
         throw Object.assign(new LC_ERR_MAIL_FAILED(to), { cause: err })
@@ -131,17 +160,12 @@ export function createTranscriptService ({ chats, routing, host, views, clock = 
       return { to }
     },
 
-    /**
-     * The transcript as plain text, times and names on every line, as the customer's mail
-     * has it (nothing agents-only): what a ticket made from the chat carries in its description.
-     * The caller has checked that the agent may see the chat.
-     */
+    // Times and names on every line: the ticket is read without the chat beside it.
     async plainText (chat: Chat): Promise<string> {
       return plainText(await heading(chat), linesOf(await chats.customerMessages(chat.id)))
     },
 
-    /** The printout: every message agents see, coaching marked; 404 unless the agent may see the chat. */
-    async print (chatId: number, scope: AgentScope) {
+    async print (chatId: number, scope: AgentScope): Promise<TranscriptPrint> {
       const chat = await chats.chatForAgent(chatId, scope)
       return { ...await heading(chat), lines: linesOf(await chats.messages(chat.id)), printedBy: scope.name, printedAt: utc(clock()) }
     }

@@ -29,6 +29,11 @@ export function clearNotice (): Fragment {
   return fragment(targets.notice(), 'innerHTML', '')
 }
 
+/** Empties a chat's tools slot: the form or prompt opened in it (Add, Create Ticket, Abandon) is done with. */
+export function closeTools (chatId: number): Fragment {
+  return fragment(targets.chatTools(chatId), 'innerHTML', '')
+}
+
 /** @deprecated Being replaced by `answer`, `ok` and `clearNotice` above; kept until every route uses them. */
 export type Answers = ReturnType<typeof createAnswers>
 

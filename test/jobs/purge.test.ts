@@ -3,7 +3,8 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Knex } from 'knex'
 import t from 'tap'
-import { chatTables, createPurge } from '../../plugin/jobs/purge.ts'
+import { chatTables } from '../../plugin/chats/purge-store.ts'
+import { createPurge } from '../../plugin/jobs/purge.ts'
 import { given } from '../helpers/given.ts'
 import { jobServices, type JobServices } from '../helpers/jobs.ts'
 
@@ -73,7 +74,7 @@ t.test('purge', async (t) => {
   const s = await jobServices(t, { clock })
 
   t.test('every plugin table with a chat_id column is in the purge\'s list', async (t) => {
-    // A new table of chat data must be added to chatTables (plugin/jobs/purge.ts), or purged chats would leave rows behind.
+    // A new table of chat data must be added to chatTables (plugin/chats/purge-store.ts), or purged chats would leave rows behind.
     t.same(await tablesWithChatId(s.knex, s.dialect), [...chatTables].sort())
   })
 
@@ -133,7 +134,7 @@ t.test('purge', async (t) => {
     for (let i = 0; i < 5; i++) ids.push(await fullChat(s, `Batch ${i}`, { files: 0 }))
     await s.knex('lc_chats').whereIn('id', ids).update({ deleted_at: now - 100 * day })
     // No time target: batches stay at purgeBatchSize however long they take.
-    const purge = createPurge({ db: s.knex, files: s.files, clock, afterDays: 90, batchSize: 2, targetMs: Infinity })
+    const purge = createPurge({ chats: s.chats, files: s.files, clock, afterDays: 90, batchSize: 2, targetMs: Infinity })
     const result = await purge()
     t.equal(result.chats, 5)
     t.equal(result.batches, 3)
@@ -144,7 +145,7 @@ t.test('purge', async (t) => {
   t.test('a chat undeleted after the scan read it is left alone', async (t) => {
     const id = await fullChat(s, 'Saved in time', { files: 0 })
     await s.knex('lc_chats').where('id', id).update({ deleted_at: now - 100 * day })
-    const { purgeBatch, purgeCandidates } = await import('../../plugin/jobs/purge.ts')
+    const { purgeBatch, purgeCandidates } = await import('../../plugin/chats/purge-store.ts')
     const candidates = await purgeCandidates(s.knex, now - 90 * day, 10)
     t.ok(candidates.includes(id))
     await s.knex('lc_chats').where('id', id).update({ deleted_at: null })

@@ -4,7 +4,6 @@ import type { HostAdapter } from '../../plugin/host/adapter.ts'
 import { createItemService } from '../../plugin/items/service.ts'
 import { articleOf, createResourceService, matchTemplates, maxQueryLength, prefill, safeUrl } from '../../plugin/resources/service.ts'
 import { createTranscriptService } from '../../plugin/transcripts/service.ts'
-import { createViews } from '../../plugin/web/views.ts'
 import { given, services } from '../helpers/given.ts'
 
 t.test('resources service', async (t) => {
@@ -126,7 +125,7 @@ t.test('resources service', async (t) => {
     const reread = await s.chats.get(chat.id)
     t.equal(reread.lastSeq, message.seq)
     t.ok(reread.lastAgentMessageAt !== null, 'an article is an answer: idle time restarts')
-    const transcripts = createTranscriptService({ chats: s.chats, routing: s.routing, host: s.host, views: createViews() })
+    const transcripts = createTranscriptService({ chats: s.chats, routing: s.routing, host: s.host })
     const printed = await transcripts.print(chat.id, alice)
     t.equal(printed.lines.at(-1)?.body, `Shared article: Connect to the VPN on Windows /kb/${vpnArticle}`)
     t.match(await transcripts.plainText(reread), new RegExp(`Alice Adams: Shared article: Connect to the VPN on Windows /kb/${vpnArticle}\\n`))

@@ -5,7 +5,6 @@ import { createItemService } from '../../plugin/items/service.ts'
 import { createTicketService } from '../../plugin/tickets/service.ts'
 import { createTicketViews } from '../../plugin/tickets/view-models.ts'
 import { createTranscriptService } from '../../plugin/transcripts/service.ts'
-import { createViews } from '../../plugin/web/views.ts'
 import { given, type Services, services } from '../helpers/given.ts'
 
 /** What can go wrong in the help desk, switched on per test; everything else is the real adapter. */
@@ -30,7 +29,7 @@ function serviceFor (s: Services, faults: Faults = {}) {
     sharesDatabase: (db) => faults.shared !== false && real.sharesDatabase!(db)
   }
   const items = createItemService({ db: s.knex, chats: s.chats, host })
-  const transcripts = createTranscriptService({ chats: s.chats, routing: s.routing, host, views: createViews() })
+  const transcripts = createTranscriptService({ chats: s.chats, routing: s.routing, host })
   return { items, tickets: createTicketService({ db: s.knex, chats: s.chats, items, transcripts, host }), deps: () => ({ db: s.knex, chats: s.chats, items, transcripts }) }
 }
 
@@ -76,9 +75,9 @@ t.test('ticket service', async (t) => {
     t.same(every.kinds(), ['incident', 'work_order', 'ticket'])
     t.same(every.cancelled(), { status: 'Cancelled', reason: 'Abandoned chat' }, 'Cancelled / Abandoned chat by default')
     const chat = await talking()
-    const menu = createTicketViews({ base: '/livechat', tickets: one, views: createViews() }).menu(chat, alice)
+    const menu = createTicketViews({ base: '/livechat', tickets: one }).menu(chat, alice)
     t.same(menu, { chatId: chat.id, action: `/livechat/console/chats/${chat.id}/tickets`, kinds: [{ kind: 'ticket', label: 'Create Ticket' }] })
-    t.equal(createTicketViews({ base: '/livechat', tickets: one, views: createViews() }).menu(chat, bob), null, 'not for bob')
+    t.equal(createTicketViews({ base: '/livechat', tickets: one }).menu(chat, bob), null, 'not for bob')
     const { created } = await one.create(chat.id, alice, { kind: 'ticket', fields: {} })
     t.match(created!.ticket.ref, /^TKT\d{6}$/)
     t.equal(await codeOf(one.create(chat.id, alice, { kind: 'incident', fields: {} })), 'LC_ERR_TICKET_KIND')

@@ -1,0 +1,58 @@
+import type { Knex } from 'knex'
+import { affected, getDialect } from '../db/index.ts'
+import type { Db } from './store.ts'
+
+/**
+ * The purge of deleted chats past retention (docs/features.md#purge, docs/design.md §7):
+ * its reads, the lock on the chats still to go, and the deletes from every table that
+ * holds a chat's rows. The job (plugin/jobs/purge.ts) paces the batches.
+ */
+
+/**
+ * Every plugin table with a chat_id column: what a chat leaves behind. The purge removes a
+ * chat's rows from each of them before the chat itself, so nothing depends on foreign keys
+ * cascading. A test lists the tables with a chat_id column on both databases and fails when
+ * one is missing here: a new table of chat data must be added to this list.
+ */
+export const chatTables = [
+  'lc_messages',
+  'lc_chat_history',
+  'lc_chat_comments',
+  'lc_chat_items',
+  'lc_chat_pins',
+  'lc_chat_surveys',
+  'lc_chat_field_values',
+  'lc_chat_files'
+] as const
+
+/** What one batch removed. */
+export interface PurgedBatch {
+  chats: number
+  /** Rows removed per table, lc_chats included. */
+  rows: Record<string, number>
+  /** Storage names of the batch's files, to remove from disk once the rows are committed. */
+  storageNames: string[]
+}
+
+/** Deleted chats past retention, oldest id first; read without locks, so live chats are never held up by the scan. */
+export async function purgeCandidates (db: Db, deletedBefore: number, limit: number): Promise<number[]> {
+  const rows = await db('lc_chats').select('id').whereNotNull('deleted_at').andWhere('deleted_at', '<', deletedBefore).orderBy('id', 'asc').limit(limit)
+  return rows.map((r: { id: number }) => Number(r.id))
+}
+
+/**
+ * Inside one short transaction: locks the candidates that are still deleted and past
+ * retention (by primary key, so no other row is locked; a chat undeleted since the scan
+ * is left alone), then removes their rows from every chat table and the chats themselves.
+ */
+export async function purgeBatch (trx: Knex.Transaction, candidates: number[], deletedBefore: number): Promise<PurgedBatch> {
+  const rows: Record<string, number> = {}
+  const q = trx('lc_chats').select('id').whereIn('id', candidates).whereNotNull('deleted_at').andWhere('deleted_at', '<', deletedBefore)
+  if (getDialect(trx) === 'mysql') q.forUpdate()
+  const ids = (await q).map((r: { id: number }) => Number(r.id))
+  if (ids.length === 0) return { chats: 0, rows, storageNames: [] }
+  const files = await trx('lc_chat_files').select('storage_name').whereIn('chat_id', ids)
+  for (const table of chatTables) rows[table] = affected(await trx(table).whereIn('chat_id', ids).delete())
+  rows.lc_chats = affected(await trx('lc_chats').whereIn('id', ids).delete())
+  return { chats: rows.lc_chats, rows, storageNames: files.map((f: { storage_name: string }) => f.storage_name) }
+}
