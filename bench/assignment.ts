@@ -1,5 +1,5 @@
 /**
- * Assignment benchmark (DESIGN §5, §9): a burst of chats arriving in one round-robin group,
+ * Assignment benchmark (docs/design.md §5, §9): a burst of chats arriving in one round-robin group,
  * handed out by the distributor, on the database DATABASE_URL names (SQLite in a temp file,
  * WAL, when it is unset). No HTTP and no sockets: the chat service, routing service and
  * distributor of one instance, as the plugin wires them, over a fresh database that is

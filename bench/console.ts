@@ -1,5 +1,5 @@
 /**
- * Console rendering benchmark (DESIGN §9): the server time to render what an agent looks at
+ * Console rendering benchmark (docs/design.md §9): the server time to render what an agent looks at
  * on a database that has been in use for a while, on the database DATABASE_URL names
  * (SQLite in a temp file, WAL, when it is unset); a fresh database, dropped at the end.
  *

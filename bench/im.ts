@@ -1,5 +1,5 @@
 /**
- * Chat room fan-out benchmark (DESIGN §6, §9): the demo host with the plugin, a room whose
+ * Chat room fan-out benchmark (docs/design.md §6, §9): the demo host with the plugin, a room whose
  * permission admits the `agent` role, and BENCH_AGENTS agents each with a console socket
  * following the room (the `im` query, as a room page's socket does). One agent posts
  * BENCH_RATE messages a second for BENCH_SECONDS through the room's message route; every

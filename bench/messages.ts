@@ -1,5 +1,5 @@
 /**
- * Message delivery benchmark (DESIGN §9): the demo host with the live chat plugin against a
+ * Message delivery benchmark (docs/design.md §9): the demo host with the live chat plugin against a
  * bare Fastify + @fastify/websocket relay that does one INSERT per message (the floor), on
  * the database DATABASE_URL names (SQLite in a temp file, WAL, when it is unset).
  *

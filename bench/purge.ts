@@ -1,5 +1,5 @@
 /**
- * Purge benchmark (DESIGN §7, §9): how fast the purge job removes deleted chats, and what it
+ * Purge benchmark (docs/design.md §7, §9): how fast the purge job removes deleted chats, and what it
  * does to live chats meanwhile. The demo host with the plugin serves live chats (a customer
  * socket and an agent socket each) on the database DATABASE_URL names (SQLite in a temp file,
  * WAL, when it is unset), while the database also holds many chats deleted long ago, each

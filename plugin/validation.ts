@@ -2,7 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv'
 import addFormats from 'ajv-formats'
 
 /**
- * The plugin's own Ajv (STYLE §4): reject unknown fields instead of stripping them,
+ * The plugin's own Ajv: reject unknown fields instead of stripping them,
  * stop at the first error so the message names one thing to fix.
  */
 export function createAjv (opts: { coerceTypes?: boolean } = {}): Ajv {

@@ -1,5 +1,5 @@
 // Writes manifest.json's settingsSchema from plugin/settings.ts, the one source of the
-// settings (STYLE §9). Only that key is rewritten; the rest of the file keeps its bytes, so
+// settings. Only that key is rewritten; the rest of the file keeps its bytes, so
 // hand-kept sections stay as their authors laid them out. test/settings.test.ts fails when
 // the file and the source differ.
 import { readFileSync, writeFileSync } from 'node:fs'

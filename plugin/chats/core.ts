@@ -11,7 +11,7 @@ import { type Actor, type Chat, type ChatStatus, type Message, openStatuses } fr
  * What every part of the chat service shares (service.ts composes the parts): appending
  * a message with its seq, writing History, the 409 of a lost race, and telling the bus
  * and routing after a commit. Every change is one conditional UPDATE plus its History
- * row in one transaction (DESIGN §4); the bus hears of it only after the commit.
+ * row in one transaction (docs/design.md §4); the bus hears of it only after the commit.
  */
 
 /** The words of the events the service writes into chats. */

@@ -6,7 +6,7 @@ import * as store from './store.ts'
 import { type AgentScope, type Chat, ChatStatus, type Message, sees } from './types.ts'
 
 /**
- * Who has a chat (DESIGN §4, §5): an agent accepts it from a queue, round robin assigns
+ * Who has a chat (docs/design.md §4, §5): an agent accepts it from a queue, round robin assigns
  * it, a supervisor takes it over, an agent transfers it. Every hand-over to an agent
  * first claims their capacity under the lock of their presence row, then moves the chat
  * by a conditional UPDATE, so of racing callers exactly one wins and the others get the

@@ -7,7 +7,7 @@ import * as store from './store.ts'
 import { type Actor, ChatStatus, openStatuses } from './types.ts'
 
 /**
- * A chat's start and close (DESIGN §4): the pre-chat form queues it, the customer or the
+ * A chat's start and close (docs/design.md §4): the pre-chat form queues it, the customer or the
  * agent ends it, the agent abandons it; and who may open it. Handing a chat to an agent
  * is handover.ts.
  */

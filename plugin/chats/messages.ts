@@ -7,7 +7,7 @@ import * as store from './store.ts'
 import { type Actor, agentOnlyKinds, ChatStatus, type Message, openStatuses, sees } from './types.ts'
 
 /**
- * What is written in a chat and read of it (DESIGN §4): messages, files, manual events,
+ * What is written in a chat and read of it (docs/design.md §4): messages, files, manual events,
  * shared articles and coaching each take the chat's next seq in the transaction that
  * stores them, so both sides get them in order and exactly once; the bus is told after
  * the commit. Read marks and typing too.

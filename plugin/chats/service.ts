@@ -94,7 +94,7 @@ export type Customer = { userId: string | null, email: string }
 
 /**
  * Chats: their lifecycle, messages, deletion, the jobs' sweeps and the reads behind the
- * screens (DESIGN §4). Every change is one conditional UPDATE plus its History row in one
+ * screens (docs/design.md §4). Every change is one conditional UPDATE plus its History row in one
  * transaction; the bus (named below) hears of it after the commit. A lost race is a 409:
  * LC_ERR_CHAT_TAKEN naming who has the chat, else LC_ERR_CHAT_STATE_CONFLICT with its state.
  */

@@ -4,7 +4,7 @@ import type { Chat, ChatStatus, FileRef, Message, SharedArticle } from './types.
 
 /**
  * lc_chats, lc_messages and lc_chat_history: a chat's row, its seq and messages, its
- * History, and the conditional UPDATEs every change of state is made of (DESIGN §4).
+ * History, and the conditional UPDATEs every change of state is made of (docs/design.md §4).
  * The reads behind lists and queues are in list-store.ts, the scheduled jobs' in
  * sweep-store.ts.
  */

@@ -3,12 +3,12 @@ import { affected } from '../db/index.ts'
 import { type Db, type LcChatRow, oldestFirst } from './store.ts'
 
 /**
- * The reads and conditional UPDATEs of the scheduled jobs (DESIGN §7) and of customer
- * presence (DESIGN §4): each UPDATE repeats the read's condition, so of instances
+ * The reads and conditional UPDATEs of the scheduled jobs (docs/design.md §7) and of customer
+ * presence (docs/design.md §4): each UPDATE repeats the read's condition, so of instances
  * running a job at once one changes each chat.
  */
 
-// ---------------------------------------------------------------- re-offer (DESIGN §5)
+// ---------------------------------------------------------------- re-offer (docs/design.md §5)
 
 /** A transfer to an agent never answered: hand it back to the group's queue. */
 export async function staleTransfers (db: Db, before: number, limit = 200): Promise<LcChatRow[]> {
@@ -22,7 +22,7 @@ export async function unansweredAssignments (db: Db, assignedBefore: number, lim
     .limit(limit)
 }
 
-// ---------------------------------------------------------------- customer presence (DESIGN §4, "Customer left")
+// ---------------------------------------------------------------- customer presence (docs/design.md §4, "Customer left")
 
 /** An open chat of the customer: what their window keeps present. */
 const presentIn = ['queued', 'active']
@@ -75,7 +75,7 @@ export async function clearCustomerGone (db: Db, id: number, at: number): Promis
     .update({ customer_gone_at: null, customer_seen_at: at }))
 }
 
-// ---------------------------------------------------------------- idle end and queue timeout (DESIGN §7, plugin/jobs)
+// ---------------------------------------------------------------- idle end and queue timeout (docs/design.md §7, plugin/jobs)
 
 /** Active chats whose customer was marked gone (customer_gone_at) before `goneBefore`. */
 function idleSince (q: Knex.QueryBuilder, goneBefore: number): Knex.QueryBuilder {

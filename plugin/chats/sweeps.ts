@@ -10,7 +10,7 @@ import { type Chat, ChatStatus } from './types.ts'
 const answeredMeanwhile = new Error('answered meanwhile')
 
 /**
- * What the scheduled jobs (DESIGN §7, plugin/jobs) and the customer's windows do to chats:
+ * What the scheduled jobs (docs/design.md §7, plugin/jobs) and the customer's windows do to chats:
  * re-offer, customer presence, idle end, queue timeout and the purge. Each change is a
  * conditional UPDATE (or, for the purge, a lock) that repeats the job's read, so of
  * instances running a job at once one changes each chat, and a person's own change in

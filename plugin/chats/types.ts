@@ -1,4 +1,4 @@
-/** A chat's states and how it moves between them: DESIGN §4. */
+/** A chat's states and how it moves between them: docs/design.md §4. */
 export const ChatStatus = {
   queued: 'queued',
   active: 'active',
@@ -116,7 +116,7 @@ export interface Actor {
 }
 
 /**
- * What an agent may see and take, by group (DESIGN §8): chats of the groups they are
+ * What an agent may see and take, by group (docs/design.md §8): chats of the groups they are
  * active in; as supervisors, every group they belong to; administrators, every group.
  */
 export interface AgentScope {

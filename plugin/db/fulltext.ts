@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 import { getDialect } from './index.ts'
 
 /**
- * Full-text search on both databases behind one helper (DESIGN §3): a FULLTEXT index on
+ * Full-text search on both databases behind one helper (docs/design.md §3): a FULLTEXT index on
  * MySQL/MariaDB, an FTS5 table kept in step by triggers on SQLite. What a person typed
  * never reaches either query language as syntax: it is cut into words first, and only
  * words go in, each quoted or suffixed by us. Quotes, operators and brackets are dropped.

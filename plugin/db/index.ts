@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 
 /**
- * Everything that differs between MySQL/MariaDB and SQLite lives here (DESIGN §3),
+ * Everything that differs between MySQL/MariaDB and SQLite lives here (docs/design.md §3),
  * so stores and services stay dialect-free.
  */
 export type Dialect = 'mysql' | 'sqlite'

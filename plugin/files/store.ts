@@ -18,7 +18,7 @@ export interface LcChatFileRow {
   created_at: number | string
 }
 
-/** A file sent in a chat; its content is on disk under `storageName` (DESIGN §3). */
+/** A file sent in a chat; its content is on disk under `storageName` (docs/design.md §3). */
 export interface ChatFile {
   id: number
   chatId: number

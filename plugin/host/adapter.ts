@@ -1,5 +1,5 @@
 /**
- * The host seam (DESIGN §2). Everything the plugin knows about the help desk that
+ * The host seam (docs/design.md §2). Everything the plugin knows about the help desk that
  * installs it — who is signed in, users, tickets, knowledge — comes through this
  * interface and nothing else. `sqlHost(mapping)` is the default implementation.
  */
@@ -37,7 +37,7 @@ export interface NewTicket {
 
 /**
  * Lets the plugin write its own rows in the same transaction as the host's ticket, when
- * host and plugin share a database (DESIGN §2). Opaque to the plugin's callers: sqlHost
+ * host and plugin share a database (docs/design.md §2). Opaque to the plugin's callers: sqlHost
  * receives the knex transaction the plugin opened on its own connection.
  */
 export interface HostWrite {

@@ -45,7 +45,7 @@ export const defaultLeaseMs = 5 * 60_000
 const keepRunsDefault = 50
 
 /**
- * Runs one job under its lease (DESIGN §7) and records the run: a row in lc_job_runs when it
+ * Runs one job under its lease (docs/design.md §7) and records the run: a row in lc_job_runs when it
  * starts, completed with rows, summary and error when it ends, and the lease row's last_*
  * columns. Null when another instance holds the lease (nothing is recorded then). An error
  * the job throws is recorded and returned as `thrown`.

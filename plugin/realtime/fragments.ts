@@ -1,5 +1,5 @@
 /**
- * The one place that wraps rendered partials for htmx (STYLE §3): HTTP responses and
+ * The one place that wraps rendered partials for htmx: HTTP responses and
  * socket frames alike are a list of <hx-partial> envelopes, each naming its target and swap.
  */
 export type Swap = 'innerHTML' | 'outerHTML' | 'beforeend' | 'afterbegin' | 'delete'

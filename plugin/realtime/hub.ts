@@ -59,7 +59,7 @@ export interface HubDeps {
 export type Hub = ReturnType<typeof createHub>
 
 /**
- * Keeps this instance's sockets, turns bus events into fragments for them (DESIGN §6).
+ * Keeps this instance's sockets, turns bus events into fragments for them (docs/design.md §6).
  * Chat messages are delivered exactly once and in seq order per socket: a message that
  * arrives ahead of a gap is preceded by the missing ones, read from the database.
  */

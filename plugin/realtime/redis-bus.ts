@@ -24,7 +24,7 @@ const consoleLog: RedisBusLog = {
 }
 
 /**
- * The bus between instances (DESIGN §6): every event goes through one Redis pub/sub
+ * The bus between instances (docs/design.md §6): every event goes through one Redis pub/sub
  * channel, and this instance's handlers are fed only from its subscription, so an event
  * it published itself comes back once, like anyone else's. Two connections: a subscribed
  * connection cannot publish.

@@ -19,7 +19,7 @@ export const closeCodes = {
   behind: 1013
 } as const
 
-/** An audience's frames: a oneOf discriminated on `type` (STYLE §4), each branch naming its `type` as a const. */
+/** An audience's frames: a oneOf discriminated on `type`, each branch naming its `type` as a const. */
 export interface FrameSchema {
   $id: string
   oneOf: ReadonlyArray<{ properties: { type: { const: string } } }>

@@ -1,5 +1,5 @@
 /**
- * Element ids are the contract between the server and the DOM (STYLE §3): every partial's
+ * Element ids are the contract between the server and the DOM: every partial's
  * root id and every swap target is built here and nowhere else.
  */
 export const targets = {

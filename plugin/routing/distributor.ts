@@ -17,7 +17,7 @@ export interface DistributorDeps {
 export type Distributor = ReturnType<typeof createDistributor>
 
 /**
- * Round robin and the queue drain (DESIGN §5). Drains run when capacity may have
+ * Round robin and the queue drain (docs/design.md §5). Drains run when capacity may have
  * appeared: a chat queued, ended or transferred away, an agent available or raising N.
  * In one instance a group's drains run one at a time (a request during a run makes it go
  * round again); between instances the capacity lock and the conditional UPDATE decide,

@@ -48,7 +48,7 @@ export interface NewGroup { departmentId: number, name: string, distribution?: D
 export interface GroupChanges { name?: string, distribution?: Distribution, defaultMaxChats?: number, enabled?: boolean }
 
 /**
- * Groups, membership, availability and capacity (DESIGN §5). An agent counts as
+ * Groups, membership, availability and capacity (docs/design.md §5). An agent counts as
  * available only while they chose to be and an open console keeps their heartbeat fresh
  * (isFresh). Changes are published on the bus as presence.changed or agent.groups.
  */

@@ -113,7 +113,7 @@ export async function getPresence (db: Db, agentId: string): Promise<LcAgentPres
 /**
  * Locks the agent's presence row until the transaction ends (MySQL; SQLite runs one
  * writer at a time anyway). Everything that gives an agent a chat takes this lock
- * first, so counting their chats and adding one cannot interleave (DESIGN §5).
+ * first, so counting their chats and adding one cannot interleave (docs/design.md §5).
  */
 export async function lockPresence (trx: Knex.Transaction, agentId: string): Promise<LcAgentPresenceRow | undefined> {
   const q = trx<LcAgentPresenceRow>('lc_agent_presence').where({ agent_id: agentId })

@@ -27,7 +27,7 @@ export interface Agent {
 export type Access = ReturnType<typeof createAccess>
 
 /**
- * Who may do what. Identity comes only from the host (DESIGN §8); permissions come from
+ * Who may do what. Identity comes only from the host (docs/design.md §8); permissions come from
  * the host's roles through the rolePermissions setting.
  */
 export function createAccess ({ host, settings, routing }: { host: HostAdapter, settings: Settings, routing: RoutingService }) {

@@ -10,7 +10,7 @@ import { createRoutingService } from '../../plugin/routing/service.ts'
 import { given, services, type Services } from '../helpers/given.ts'
 
 /**
- * "Customer left" (DESIGN §4): a customer whose chat window has been closed for the grace
+ * "Customer left" (docs/design.md §4): a customer whose chat window has been closed for the grace
  * period is shown as gone to the agent, the chat stays active, and coming back clears it.
  */
 

@@ -16,7 +16,7 @@ import { agentSession, build, openSocket, seqsIn, type SocketClient, standBy, st
 import { sharedDatabase } from '../helpers/db.ts'
 
 /**
- * The customer-gone job against real sockets (DESIGN §4, "Customer left"): the agent's
+ * The customer-gone job against real sockets (docs/design.md §4, "Customer left"): the agent's
  * header shows the pill live, the customer's window never gets the agents-only notes, and
  * a window opening again brings the customer back.
  */

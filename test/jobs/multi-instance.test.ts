@@ -15,7 +15,7 @@ import { cookiesOf, joinCookies, login, sameOrigin, standBy, startChat } from '.
 import { sharedDatabase } from '../helpers/db.ts'
 
 /**
- * Several instances on one database (DESIGN §7, §9): every instance schedules every job and
+ * Several instances on one database (docs/design.md §7, §9): every instance schedules every job and
  * the lease in lc_job_locks makes one of them do each run. With REDIS_URL the instances share
  * a Redis bus as in production; without it each has its own in-process bus (the lease needs
  * only the database).

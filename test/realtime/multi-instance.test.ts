@@ -11,7 +11,7 @@ import { agentSession, openSocket, seqsIn, type SocketClient, standBy, startChat
 import { sharedDatabase } from '../helpers/db.ts'
 
 /**
- * Several instances behind a load balancer (DESIGN §6, §9): each has its own knex pool and
+ * Several instances behind a load balancer (docs/design.md §6, §9): each has its own knex pool and
  * its own Redis bus, all on one database and one channel; a socket may be on any of them.
  */
 

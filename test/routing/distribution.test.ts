@@ -1,7 +1,7 @@
 import t from 'tap'
 import { given, services } from '../helpers/given.ts'
 
-/** Distribution and capacity rules (docs/features.md#distribution; DESIGN §5). */
+/** Distribution and capacity rules (docs/features.md#distribution; docs/design.md §5). */
 t.test('distribution', async (t) => {
   let now = Date.UTC(2026, 10, 21, 9, 0, 0)
   const s = await services(t, { clock: () => now })

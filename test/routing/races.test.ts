@@ -11,7 +11,7 @@ import { createRoutingService, type RoutingService } from '../../plugin/routing/
 import { given, services, type Services } from '../helpers/given.ts'
 
 /**
- * Race safety of routing (DESIGN §5): however many agents, drains and instances act at
+ * Race safety of routing (docs/design.md §5): however many agents, drains and instances act at
  * once, no chat is given twice and no agent goes over their limit. Runs on whatever
  * database DATABASE_URL selects; the two-instance burst needs a server database.
  */
