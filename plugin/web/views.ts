@@ -50,7 +50,9 @@ export function createViews (root = viewsRoot): Views {
   for (const file of listHbs(root)) {
     if (file.endsWith('.page.hbs')) continue
     const name = relative(root, file).replace(/\\/g, '/').replace(/\.hbs$/, '')
-    const template = hb.compile(readFileSync(file, 'utf8'), { strict: false })
+    // preventIndent: Handlebars would otherwise indent every line of a partial to its call
+    // site, and that includes the lines of a textarea's value, which the browser keeps.
+    const template = hb.compile(readFileSync(file, 'utf8'), { strict: false, preventIndent: true })
     hb.registerPartial(name, template)
     compiled.set(name, template)
   }
