@@ -30,6 +30,8 @@ export interface DemoHostOptions {
   pluginOptions?: Record<string, unknown>
   /** Offer plugins the desk's mail outbox (default true); false installs them on a desk that sends no mail. */
   mail?: boolean
+  /** Fastify's trustProxy: behind a proxy, the client's address and protocol come from its X-Forwarded-* headers. */
+  trustProxy?: FastifyServerOptions['trustProxy']
 }
 
 // The host's helpers live on the global Handlebars instance; the plugin renders with its own.
@@ -92,7 +94,7 @@ const hostPages: FastifyPluginAsync<{ ctx: HostContext }> = async (app, { ctx })
  * database must already be prepared (see prepareDatabase); the server is not listening yet.
  */
 export async function buildDemoHost (opts: DemoHostOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: (opts.logger ?? false) as FastifyServerOptions['logger'] })
+  const app = Fastify({ logger: (opts.logger ?? false) as FastifyServerOptions['logger'], trustProxy: opts.trustProxy ?? false })
   const manifest = opts.manifest ?? await loadManifest()
   const ctx: HostContext = {
     knex: opts.knex,

@@ -7,7 +7,10 @@ const knex = await connectOrExit()
 await prepareDatabase(knex)
 // REDIS_URL: live updates go through Redis, so several instances can share one database.
 const pluginOptions = process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : undefined
-const app = await buildDemoHost({ knex, logger: { level: process.env.LOG_LEVEL ?? 'info' }, pluginOptions })
+// TRUST_PROXY: behind a proxy, `true` (or the proxies' addresses, comma-separated) so the desk sees the
+// client's address and whether the browser used https, from X-Forwarded-For and -Proto.
+const trustProxy = trustProxyOf(process.env.TRUST_PROXY)
+const app = await buildDemoHost({ knex, logger: { level: process.env.LOG_LEVEL ?? 'info' }, pluginOptions, trustProxy })
 
 const port = Number(process.env.PORT ?? 3000)
 const host = process.env.HOST ?? '127.0.0.1'
@@ -34,3 +37,8 @@ async function shutdown (signal: string): Promise<void> {
 }
 process.on('SIGINT', () => { void shutdown('SIGINT') })
 process.on('SIGTERM', () => { void shutdown('SIGTERM') })
+
+function trustProxyOf (value: string | undefined): boolean | string {
+  if (value === undefined || value === '' || value === 'false') return false
+  return value === 'true' ? true : value
+}

@@ -8,7 +8,7 @@ import rateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
 import view from '@fastify/view'
 import websocket from '@fastify/websocket'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { projectRoot } from '../manifest.ts'
 import { createAjv } from '../validation.ts'
 import { installErrorHandler } from './error-handler.ts'
@@ -52,8 +52,12 @@ export async function installWeb (fastify: FastifyInstance, { uploadLimits }: We
     // Not helmet's `no-referrer`: with it Chromium sends `Origin: null` on form POSTs,
     // and the Origin check refuses the pre-chat form.
     referrerPolicy: { policy: 'same-origin' },
+    // HSTS and upgrade-insecure-requests only over HTTPS (httpsOnlyHeaders below): an intranet
+    // desk served as http://helpdesk.corp would otherwise have every asset rewritten to https.
+    strictTransportSecurity: false,
     contentSecurityPolicy: {
       directives: {
+        upgradeInsecureRequests: null,
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
@@ -66,6 +70,7 @@ export async function installWeb (fastify: FastifyInstance, { uploadLimits }: We
       }
     }
   })
+  fastify.addHook('onSend', httpsOnlyHeaders)
   await fastify.register(csrf, {
     cookieKey: 'lc_csrf',
     cookieOpts: { path: fastify.prefix || '/', sameSite: 'strict', httpOnly: true },
@@ -81,4 +86,17 @@ export async function installWeb (fastify: FastifyInstance, { uploadLimits }: We
     maxAge: '1d',
     allowedPath: (path) => /^\/(htmx(\.min)?\.js|ext\/hx-ws(\.min)?\.js)$/.test(path)
   })
+}
+
+/**
+ * What helmet sends only to a page that came over HTTPS (directly, or through a proxy the host
+ * trusts: `request.protocol` follows X-Forwarded-Proto then): a browser that saw HSTS or
+ * upgrade-insecure-requests on plain HTTP would ask for every asset over https and get none.
+ */
+async function httpsOnlyHeaders (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  if (request.protocol !== 'https') return payload
+  reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains')
+  const csp = reply.getHeader('content-security-policy')
+  if (typeof csp === 'string' && csp !== '') reply.header('content-security-policy', `${csp};upgrade-insecure-requests`)
+  return payload
 }
