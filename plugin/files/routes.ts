@@ -5,7 +5,7 @@ import { chatParams } from '../chats/schemas.ts'
 import type { Actor, Chat } from '../chats/types.ts'
 import { customerCookie } from '../chats/rules.ts'
 import { rateLimitError } from '../web/error-handler.ts'
-import { isCoded, LC_ERR_FILE_MISSING, LC_ERR_FILE_NOT_FOUND } from '../errors.ts'
+import { isCoded, LC_ERR_FILE_MISSING, LC_ERR_FILE_NOT_FOUND, LC_ERR_UPLOAD_MALFORMED } from '../errors.ts'
 import type { Access } from '../security/access.ts'
 import type { Settings } from '../settings.ts'
 import { answer, clearNotice } from '../web/answers.ts'
@@ -25,7 +25,16 @@ export interface FileRoutesDeps {
 
 type ChatRoute = { Params: { id: number } }
 /** Refusals the sender fixes by picking another file: shown beside Send file, the draft untouched. */
-const fileErrors = new Set(['LC_ERR_FILE_MISSING', 'LC_ERR_FILE_EMPTY', 'LC_ERR_FILE_TOO_LARGE', 'LC_ERR_FILE_TYPE'])
+const fileErrors = new Set(['LC_ERR_FILE_MISSING', 'LC_ERR_FILE_EMPTY', 'LC_ERR_FILE_TOO_LARGE', 'LC_ERR_FILE_TYPE', 'LC_ERR_UPLOAD_MALFORMED'])
+
+/**
+ * Whether an upload failed because its body could not be parsed: the file stream broke with
+ * the parser's error. A disk failure also breaks it (the pipeline destroys every stream), but
+ * with a system error, which stays a fault of ours.
+ */
+function unreadable (streamError: Error | null, err: unknown): boolean {
+  return streamError !== null && !isCoded(err) && (streamError as NodeJS.ErrnoException).syscall === undefined
+}
 
 /** RFC 6266/5987: a plain ASCII fallback and the exact UTF-8 name. */
 function disposition (kind: 'inline' | 'attachment', name: string): string {
@@ -47,7 +56,11 @@ export const fileRoutes: FastifyPluginAsync<FileRoutesDeps> = async (fastify, { 
   async function upload (request: FastifyRequest, reply: FastifyReply, chat: Chat, author: Actor): Promise<FastifyReply> {
     try {
       if (!request.isMultipart()) throw new LC_ERR_FILE_MISSING()
+      // A body the multipart parser cannot read (no boundary, cut off mid-part) is the
+      // sender's to fix, not a fault of ours: 400, nothing stored (the service removes a
+      // partly written file when its stream fails).
       const part = await request.file({ limits: uploadLimits(files.maxFileBytes), throwFileSizeLimit: false })
+        .catch((err: unknown) => { throw isCoded(err) ? err : new LC_ERR_UPLOAD_MALFORMED() })
       if (!part || part.fieldname !== 'file') {
         part?.file.resume()
         throw new LC_ERR_FILE_MISSING()
@@ -58,7 +71,7 @@ export const fileRoutes: FastifyPluginAsync<FileRoutesDeps> = async (fastify, { 
         stream: part.file,
         truncated: () => part.file.truncated,
         sentBytes: Number.isFinite(length) ? length : undefined
-      })
+      }).catch((err: unknown) => { throw unreadable(part.file.errored, err) ? new LC_ERR_UPLOAD_MALFORMED() : err })
     } catch (err) {
       if (isCoded(err) && fileErrors.has(err.code)) return await answer(reply, [fileViews.refused(chat.id, { code: err.code, message: err.message })], err.statusCode ?? 422)
       throw err
