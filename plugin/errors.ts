@@ -78,6 +78,7 @@ export const LC_ERR_TRANSFER_TARGET = createError('LC_ERR_TRANSFER_TARGET', '%s'
 export const LC_ERR_DEPARTMENT_OFFLINE = createError('LC_ERR_DEPARTMENT_OFFLINE', '%s has nobody available right now; leave a message and we will reply by email', 409)
 
 // ---------------------------------------------------------------- customer
+export const LC_ERR_UNAVAILABLE = createError('LC_ERR_UNAVAILABLE', 'Live chat could not do that just now; try again in a moment', 503)
 export const LC_ERR_MESSAGE_NOT_SAVED = createError('LC_ERR_MESSAGE_NOT_SAVED', 'We could not save your message just now; it is still in the form below, so try sending it again in a minute', 503)
 export const LC_ERR_DEFLECTION_ARTICLE_UNKNOWN = createError('LC_ERR_DEFLECTION_ARTICLE_UNKNOWN', 'The knowledge base has no article %s (it may have been removed); pick one of the articles below, or continue to chat', 422)
 

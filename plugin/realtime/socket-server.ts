@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { WebSocket } from 'ws'
-import { type CodedError, isCoded, LC_ERR_BAD_FRAME } from '../errors.ts'
+import { type CodedError, isCoded, LC_ERR_BAD_FRAME, LC_ERR_UNAVAILABLE } from '../errors.ts'
 import type { Settings } from '../settings.ts'
 import { createAjv, describeAjvError } from '../validation.ts'
 import { envelope, type Fragment } from './fragments.ts'
@@ -61,7 +61,7 @@ export interface Audience<I extends Identified, F extends { type: string }> {
 
 export interface SocketServerDeps {
   hub: Pick<Hub, 'attach' | 'detach' | 'send'>
-  log: Pick<FastifyBaseLogger, 'error'>
+  log: Pick<FastifyBaseLogger, 'error' | 'warn'>
   /** messagesPerMinute: each socket's limit. */
   settings: Pick<Settings, 'messagesPerMinute'>
   /** The notice line error frames show (web/answers.ts): given by the wiring, since realtime renders no partial. */
@@ -124,6 +124,22 @@ export function createSocketServer ({ hub, log, settings, notice }: SocketServer
     timer.unref()
   }
 
+  /**
+   * A socket's log lines about its frames, at one level: the first, then at most one a minute with how many
+   * were left out, so one client sending junk in a loop cannot flood the log.
+   */
+  function frameLog (request: FastifyRequest, level: 'warn' | 'error'): (fields: object, message: string) => void {
+    let last = -Infinity
+    let suppressed = 0
+    return (fields, message) => {
+      const now = Date.now()
+      if (now - last < 60_000) { suppressed++; return }
+      last = now
+      request.log[level]({ ...fields, ...(suppressed > 0 ? { suppressed } : {}) }, message)
+      suppressed = 0
+    }
+  }
+
   /** A fixed window per socket: enough for a person typing, not for a flood. */
   function rateLimiter (): () => boolean {
     let windowStart = Date.now()
@@ -139,24 +155,22 @@ export function createSocketServer ({ hub, log, settings, notice }: SocketServer
     const validate = createAjv().compile<F>(audience.frames)
     const types: readonly string[] = audience.frames.oneOf.map((branch) => branch.properties.type.const)
 
-    async function dispatch (context: SocketContext<I>, raw: string): Promise<void> {
+    /** Parses and checks a frame; what is wrong with it is the sender's, told to them and not thrown. */
+    function parse (raw: string): F | CodedError {
       let frame: unknown
       try {
         frame = JSON.parse(raw)
       } catch {
-        await context.refuse(new LC_ERR_BAD_FRAME('it is not JSON'))
-        return
+        return new LC_ERR_BAD_FRAME('it is not JSON')
       }
       // Name the allowed types first: the oneOf's own first error would talk about a branch's fields.
       const type = (frame as { type?: unknown } | null)?.type
-      if (typeof type !== 'string' || !types.includes(type)) {
-        await context.refuse(new LC_ERR_BAD_FRAME(`type must be one of: ${types.join(', ')}`))
-        return
-      }
-      if (!validate(frame)) {
-        await context.refuse(new LC_ERR_BAD_FRAME(describeAjvError(validate.errors![0]!, 'message')))
-        return
-      }
+      if (typeof type !== 'string' || !types.includes(type)) return new LC_ERR_BAD_FRAME(`type must be one of: ${types.join(', ')}`)
+      if (!validate(frame)) return new LC_ERR_BAD_FRAME(describeAjvError(validate.errors![0]!, 'message'))
+      return frame
+    }
+
+    async function dispatch (context: SocketContext<I>, frame: F): Promise<void> {
       const handle = audience.handlers[frame.type as F['type']] as (frame: F, socket: SocketContext<I>) => Promise<void>
       await handle(frame, context)
     }
@@ -184,15 +198,27 @@ export function createSocketServer ({ hub, log, settings, notice }: SocketServer
       })
       ready.catch((err: unknown) => { request.log.error({ err }, 'live chat socket start failed') })
       // Attached synchronously, before any await, or early frames would be dropped.
+      const note = { warn: frameLog(request, 'warn'), error: frameLog(request, 'error') }
       socket.on('message', (data, isBinary) => {
         void ready.then(async () => {
           if (!context) return
-          if (isBinary) { await context.refuse(new LC_ERR_BAD_FRAME('binary frames are not accepted')); return }
-          await dispatch(context, data.toString())
-        }).catch((err: unknown) => {
-          request.log.error({ err }, 'live chat socket message failed')
-          if (context) void context.refuse(new LC_ERR_BAD_FRAME('the server could not handle it; try again'))
-        })
+          // A refusal is the sender's to fix: a warning without a stack. Anything else is ours
+          // (the database away, say): logged as an error, and the sender is not blamed for it.
+          const refuse = async (err: CodedError): Promise<void> => {
+            note.warn({ code: err.code, reason: err.message }, 'live chat socket frame refused')
+            await context!.refuse(err)
+          }
+          // Checked before any await, so a refusal keeps its place among the answers to later frames.
+          const frame = isBinary ? new LC_ERR_BAD_FRAME('binary frames are not accepted') : parse(data.toString())
+          if (isCoded(frame)) { await refuse(frame); return }
+          try {
+            await dispatch(context, frame)
+          } catch (err) {
+            if (isCoded(err) && (err.statusCode ?? 500) < 500) { await refuse(err); return }
+            note.error({ err }, 'live chat socket message failed')
+            await context.refuse(new LC_ERR_UNAVAILABLE())
+          }
+        }).catch((err: unknown) => { request.log.error({ err }, 'live chat socket answer failed') })
       })
       answered.set(socket, true)
       socket.on('pong', () => { answered.set(socket, true) })

@@ -22,7 +22,8 @@ const frames = {
     { type: 'object', additionalProperties: false, required: ['type', 'text'], properties: { type: { const: 'echo' }, text: { type: 'string', maxLength: 20 } } },
     { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'count' } } },
     { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'refuse' } } },
-    { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'crash' } } }
+    { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'crash' } } },
+    { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'throw' } } }
   ]
 } as const
 type Frame = FromSchema<typeof frames>
@@ -31,8 +32,9 @@ type Frame = FromSchema<typeof frames>
  * A server with one socket route, /ws. `?gate=1` holds the identify step until `open()` is
  * called; `?refuse=coded` and `?refuse=crash` make it fail with a coded or a plain error.
  */
-async function rig (t: { teardown: (fn: () => unknown) => void }, opts: { maxBufferedBytes?: number, messagesPerMinute?: number } = {}) {
-  const app = Fastify({ logger: false })
+async function rig (t: { teardown: (fn: () => unknown) => void }, opts: { maxBufferedBytes?: number, messagesPerMinute?: number, logs?: string[] } = {}) {
+  const logs = opts.logs
+  const app = Fastify({ logger: logs ? { level: 'info', stream: { write: (line: string) => { logs.push(line) } } } : false })
   await app.register(websocket)
   const bus = memoryBus()
   const hub = createHub({ bus, messagesBetween: async () => [], renderMessages: () => '', customerSees: () => true, log: app.log, maxBufferedBytes: opts.maxBufferedBytes })
@@ -59,7 +61,8 @@ async function rig (t: { teardown: (fn: () => unknown) => void }, opts: { maxBuf
       async echo (frame, socket) { await socket.send([fragment('lc-echo', 'beforeend', `<p>echo:${frame.text}</p>`)]) },
       async count (_frame, socket) { await socket.send([fragment('lc-count', 'innerHTML', `allowed:${String(socket.allowed())}`)]) },
       async refuse (_frame, socket) { await socket.refuse(new LC_ERR_CHAT_NOT_FOUND('7')) },
-      async crash () { throw new Error('boom') }
+      async crash () { throw new Error('boom') },
+      async throw () { throw new LC_ERR_CHAT_NOT_FOUND('8') }
     }
   }
   app.get('/ws', { websocket: true }, sockets.serve(audience))
@@ -129,7 +132,7 @@ t.test('socket server: frames', async (t) => {
     socket.ws.send('{ not json')
     await socket.waitFor(/That message could not be read: it is not JSON/)
     socket.send({ type: 'shout' })
-    await socket.waitFor(/type must be one of: echo, count, refuse, crash</)
+    await socket.waitFor(/type must be one of: echo, count, refuse, crash, throw</)
     socket.ws.send('null')
     socket.send({ type: 'echo', text: 'after null' })
     await socket.waitFor(/echo:after null/)
@@ -140,11 +143,38 @@ t.test('socket server: frames', async (t) => {
     await socket.waitFor(/text can be at most 20 characters/)
     socket.send({ type: 'refuse' })
     t.match(await socket.waitFor(/LC_ERR_CHAT_NOT_FOUND/), /Chat 7 does not exist/)
+    socket.send({ type: 'throw' })
+    t.match(await socket.waitFor(/Chat 8 does not exist/), /data-code="LC_ERR_CHAT_NOT_FOUND"/, 'a refusal a handler throws is told as it is')
     socket.send({ type: 'crash' })
-    await socket.waitFor(/the server could not handle it; try again/)
+    const crash = await socket.waitFor(/LC_ERR_UNAVAILABLE/)
+    t.match(crash, /Live chat could not do that just now; try again in a moment/, 'a fault of ours does not blame the frame')
+    t.notMatch(crash, /could not be read/)
     socket.send({ type: 'echo', text: 'still here' })
     await socket.waitFor(/echo:still here/)
     t.equal(socket.ws.readyState, socket.ws.OPEN)
+  })
+
+  t.test('logging: refused frames are warnings without a stack, at most one a minute per socket', async (t) => {
+    const logs: string[] = []
+    const r = await rig(t, { logs })
+    const socket = await r.open()
+    for (let i = 0; i < 50; i++) socket.ws.send('{ not json')
+    socket.send({ type: 'echo', text: 'done' })
+    await socket.waitFor(/echo:done/)
+    const refused = logs.map((l) => JSON.parse(l) as { level: number, msg: string, code?: string, err?: unknown }).filter((l) => l.msg === 'live chat socket frame refused')
+    t.equal(refused.length, 1, 'fifty bad frames, one line')
+    t.equal(refused[0]!.level, 40, 'at warn')
+    t.equal(refused[0]!.code, 'LC_ERR_BAD_FRAME')
+    t.equal(refused[0]!.err, undefined, 'no error object, so no stack')
+    t.equal(socket.frames.filter((f) => /it is not JSON/.test(f)).length, 50, 'the sender is still told each time')
+    socket.send({ type: 'crash' })
+    socket.send({ type: 'crash' })
+    socket.send({ type: 'echo', text: 'again' })
+    await socket.waitFor(/echo:again/)
+    const failed = logs.map((l) => JSON.parse(l) as { level: number, msg: string, err?: { message: string } }).filter((l) => l.msg === 'live chat socket message failed')
+    t.equal(failed.length, 1, 'a fault of ours is an error line, once a minute however often it happens')
+    t.equal(failed[0]!.level, 50)
+    t.equal(failed[0]!.err?.message, 'boom')
   })
 
   t.test('rate limit: a fixed window of messagesPerMinute per socket', async (t) => {
