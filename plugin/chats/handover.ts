@@ -1,6 +1,7 @@
 import { freshReads, transact } from '../db/index.ts'
 import { isCoded, LC_ERR_CHAT_NOT_FOUND, LC_ERR_CHAT_STATE_CONFLICT, LC_ERR_GROUP_NOT_FOUND, LC_ERR_NOT_IN_GROUP, LC_ERR_TRANSFER_TARGET } from '../errors.ts'
 import { agentActor, type ChatCore, eventTexts, system } from './core.ts'
+import { agentMaySee } from './rules.ts'
 import type { ChatService } from './service.ts'
 import * as store from './store.ts'
 import { type AgentScope, type Chat, ChatStatus, type Message, sees } from './types.ts'
@@ -12,6 +13,11 @@ import { type AgentScope, type Chat, ChatStatus, type Message, sees } from './ty
  * by a conditional UPDATE, so of racing callers exactly one wins and the others get the
  * 409 that names the winner.
  */
+/** Whether an agent may learn what became of a chat: its group's members, and the agent it was transferred to. */
+function mayKnow (chat: Chat, scope: AgentScope): boolean {
+  return agentMaySee(chat, scope) || sees(scope, chat.groupId) || chat.transferredTo === scope.id
+}
+
 export function createHandover (core: ChatCore): Pick<ChatService, 'acceptChat' | 'assignChat' | 'takeChat' | 'transferChat'> {
   const { db, bus, host, routing, clock, append, history, load, lostRace } = core
 
@@ -57,6 +63,9 @@ export function createHandover (core: ChatCore): Pick<ChatService, 'acceptChat' 
   async function acceptChat (chatId: number, scope: AgentScope): Promise<{ chat: Chat, joinedSeq: number }> {
     const before = await load(chatId)
     if (before.agentId === scope.id && before.status === ChatStatus.active) return { chat: before, joinedSeq: before.lastSeq }
+    // Only someone who could have taken it learns who did (the 409 of a lost race): to anyone
+    // outside its group the chat does not exist, as when they open it.
+    if (!mayKnow(before, scope)) throw new LC_ERR_CHAT_NOT_FOUND(String(chatId))
     if (before.status !== ChatStatus.queued) return await lostRace(chatId, 'accepted')
     const supervising = scope.supervise && sees(scope, before.groupId)
     if (before.groupId !== null && !scope.activeIn.includes(before.groupId) && !supervising) throw new LC_ERR_NOT_IN_GROUP(await groupName(before.groupId))

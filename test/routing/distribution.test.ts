@@ -87,11 +87,16 @@ t.test('distribution', async (t) => {
     t.equal((await s.chats.get(chat.id)).status, 'queued', 'never assigned automatically')
     await settled()
     t.ok(s.events.some((e) => e.type === 'agent.alert' && e.reason === 'queued' && e.groupId === l1 && e.chatId === chat.id))
-    await t.rejects(s.chats.acceptChat(chat.id, await s.scope('carol')), { code: 'LC_ERR_NOT_IN_GROUP', statusCode: 403, message: /Support L1, where you are not an active member/ })
+    // Carol is not in Support L1: to her the chat does not exist, as when she opens it.
+    await t.rejects(s.chats.acceptChat(chat.id, await s.scope('carol')), { code: 'LC_ERR_CHAT_NOT_FOUND', statusCode: 404 })
     t.equal((await s.chats.get(chat.id)).status, 'queued', 'nothing changed')
     const sam = await s.scope('sam')
     t.same(sam.activeIn, [], 'sam takes no chats himself')
     t.equal((await s.chats.acceptChat(chat.id, sam)).chat.agentId, (await s.user('sam')).id, 'but may pick one as supervisor')
+    await t.rejects(s.chats.acceptChat(chat.id, await s.scope('carol')), { code: 'LC_ERR_CHAT_NOT_FOUND', statusCode: 404 },
+      'nor does she learn who took it')
+    await t.rejects(s.chats.acceptChat(chat.id, await s.scope('bob')), { code: 'LC_ERR_CHAT_TAKEN', statusCode: 409, message: /Already taken by Sam/ },
+      'a member of its group who lost the race is told who won')
   })
 
   t.test('accepting over the limit is refused with the limit named', async (t) => {
