@@ -51,6 +51,7 @@ import { createFileService } from './files/service.ts'
 import { createFileViews } from './files/view-models.ts'
 import type { HostAdapter } from './host/adapter.ts'
 import { jobRoutes } from './jobs/routes.ts'
+import { opsRoutes } from './ops/routes.ts'
 import { resolveSchedules } from './jobs/schedules.ts'
 import { createJobService } from './jobs/service.ts'
 import { loadManifest, type Manifest, projectRoot } from './manifest.ts'
@@ -256,6 +257,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(roomRoutes, parts)
   await fastify.register(consoleSocket, parts)
   await fastify.register(customerSocket, parts)
+  await fastify.register(opsRoutes, { db: core.db, bus, jobs, jobsWanted: opts.jobs !== false })
 
   // Scheduled in every instance unless turned off; the jobs page and Run now work either way.
   if (opts.jobs !== false) jobs.start()

@@ -77,6 +77,8 @@ export interface JobService {
   owner: string
   /** Starts every job's schedule in this instance. */
   start (): void
+  /** Whether this instance runs the schedules: 'off' until start(), 'stopped' once stop() began (shutting down). */
+  scheduler (): 'off' | 'running' | 'stopped'
   /** Stops every schedule and waits for the runs under way, so each is recorded and its lease let go before the database closes. */
   stop (): Promise<void>
   /** Runs a job as its schedule would (tests, and tools that drive the jobs themselves); null when its lease is held. */
@@ -190,6 +192,7 @@ export function createJobService (deps: JobServiceDeps): JobService {
 
   // Created stopped: they give the admin page its next runs in every instance, and start() runs them.
   const tasks = new Map<string, ScheduledTask>()
+  let state: 'off' | 'running' | 'stopped' = 'off'
   const logger = {
     info: (m: string) => { log.info({}, m) },
     warn: (m: string) => { log.warn({}, m) },
@@ -218,10 +221,14 @@ export function createJobService (deps: JobServiceDeps): JobService {
     owner,
 
     start (): void {
+      state = 'running'
       for (const task of tasks.values()) void task.start()
     },
 
+    scheduler: () => state,
+
     async stop (): Promise<void> {
+      state = 'stopped'
       for (const task of tasks.values()) void task.destroy()
       tasks.clear()
       await Promise.allSettled([...running.values()].map(async (r) => await r.done))

@@ -41,4 +41,6 @@ export interface Bus {
   publish (event: BusEvent): Promise<void>
   subscribe (handler: BusHandler): () => void
   close (): Promise<void>
+  /** Throws, naming why, when the bus cannot carry events between instances now (Redis away); the in-process bus always can. */
+  check? (): Promise<void>
 }

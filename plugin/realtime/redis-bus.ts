@@ -87,6 +87,13 @@ export function redisBus (url: string, opts: RedisBusOptions = {}): RedisBus {
       handlers.add(handler)
       return () => { handlers.delete(handler) }
     },
+    async check () {
+      // Both connections: one that publishes and one that hears what the others publish.
+      for (const [name, redis] of [['publisher', publisher], ['subscriber', subscriber]] as const) {
+        if (redis.status !== 'ready') throw new Error(`Redis ${name} connection is ${redis.status}`)
+      }
+      await publisher.ping()
+    },
     async close () {
       closed = true
       handlers.clear()
