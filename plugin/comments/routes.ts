@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { chatParams } from '../chats/schemas.ts'
-import { isCoded } from '../errors.ts'
 import type { Access } from '../security/access.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
 import { answer, clearNotice, notice } from '../web/answers.ts'
-import { type CommentBody, commentBody, commentParams, resolutionBody, type ResolutionBody } from './schemas.ts'
+import { attempt } from '../web/forms.ts'
+import { commentBody, commentForm, commentParams, commentRefusals, resolutionBody, type ResolutionBody } from './schemas.ts'
 import type { CommentService } from './service.ts'
 import type { CommentViews } from './view-models.ts'
 
@@ -17,8 +17,6 @@ export interface CommentRoutesDeps {
 
 type ChatRoute = { Params: { id: number } }
 type CommentRoute = { Params: { id: number, commentId: number } }
-/** Refusals a person fixes in the form itself: it comes back with their text and the reason. */
-const formErrors = new Set(['LC_ERR_COMMENT_EMPTY', 'LC_ERR_COMMENT_TOO_LONG'])
 
 /** A chat's Comments tab (docs/features.md#comments): agents only, never the customer. */
 export const commentRoutes: FastifyPluginAsync<CommentRoutesDeps> = async (fastify, { access, comments, commentViews }) => {
@@ -27,20 +25,17 @@ export const commentRoutes: FastifyPluginAsync<CommentRoutesDeps> = async (fasti
     return await answer(reply, [await commentViews.tab(request.params.id, await agent.scope())])
   })
 
-  fastify.post<ChatRoute & { Body: CommentBody }>('/console/chats/:id/comments', {
+  // A refused comment comes back in the form with its text and the reason.
+  fastify.post<ChatRoute>('/console/chats/:id/comments', {
     schema: { params: chatParams, body: commentBody },
     preValidation: fastify.csrfProtection
   }, async (request, reply) => {
     const agent = await access.agent(request)
     const scope = await agent.scope()
     const chatId = request.params.id
-    const input = { body: request.body.body, resolution: request.body.resolution === 'on' }
-    try {
-      await comments.add(chatId, scope, input)
-    } catch (err) {
-      if (isCoded(err) && formErrors.has(err.code)) return await answer(reply, [commentViews.form(chatId, { ...input, error: err.message })], 422)
-      throw err
-    }
+    const form = commentForm.read(request.body)
+    const added = await attempt(form, async (input) => await comments.add(chatId, scope, input), commentRefusals)
+    if (!added) return await answer(reply, [commentViews.form(chatId, form)], 422)
     return await answer(reply, [commentViews.form(chatId), await commentViews.list(chatId, scope), clearNotice()])
   })
 
@@ -48,23 +43,19 @@ export const commentRoutes: FastifyPluginAsync<CommentRoutesDeps> = async (fasti
     const agent = await access.agent(request)
     const { id: chatId, commentId } = request.params
     const comment = await comments.forEdit(chatId, commentId, await agent.scope())
-    return await answer(reply, [commentViews.form(chatId, { commentId, body: comment.body, resolution: comment.isResolution }), clearNotice()])
+    return await answer(reply, [commentViews.form(chatId, commentForm.state({ body: comment.body, resolution: comment.isResolution }), commentId), clearNotice()])
   })
 
-  fastify.post<CommentRoute & { Body: CommentBody }>('/console/chats/:id/comments/:commentId', {
+  fastify.post<CommentRoute>('/console/chats/:id/comments/:commentId', {
     schema: { params: commentParams, body: commentBody },
     preValidation: fastify.csrfProtection
   }, async (request, reply) => {
     const agent = await access.agent(request)
     const scope = await agent.scope()
     const { id: chatId, commentId } = request.params
-    const input = { body: request.body.body, resolution: request.body.resolution === 'on' }
-    try {
-      await comments.edit(chatId, commentId, scope, input)
-    } catch (err) {
-      if (isCoded(err) && formErrors.has(err.code)) return await answer(reply, [commentViews.form(chatId, { ...input, commentId, error: err.message })], 422)
-      throw err
-    }
+    const form = commentForm.read(request.body)
+    const saved = await attempt(form, async (input) => await comments.edit(chatId, commentId, scope, input), commentRefusals)
+    if (!saved) return await answer(reply, [commentViews.form(chatId, form, commentId)], 422)
     return await answer(reply, [commentViews.form(chatId), await commentViews.list(chatId, scope), clearNotice()])
   })
 

@@ -1,4 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts'
+import { checkbox, defineForm, type FormState, type FormValues, text } from '../web/forms.ts'
+import type { CommentInput } from './service.ts'
 
 /** A chat and one of its comments, in a route. */
 export const commentParams = {
@@ -29,6 +31,22 @@ export const commentBody = {
   }
 } as const
 export type CommentBody = FromSchema<typeof commentBody>
+
+/**
+ * The Comments form as read. Whether the text will do is the service's to say, after it has
+ * checked the agent may see the chat (docs/features.md#comments), so the text is kept as
+ * typed for the form to hand back; the service trims what it stores.
+ */
+export const commentForm = defineForm({
+  body: text({ trim: false }),
+  resolution: checkbox()
+}, {
+  input: (v): CommentInput => ({ body: v.body, resolution: v.resolution })
+})
+export type CommentFormState = FormState<FormValues<typeof commentForm>>
+
+/** The service's refusals a person fixes in the form itself, beside the text. */
+export const commentRefusals = { LC_ERR_COMMENT_EMPTY: 'body', LC_ERR_COMMENT_TOO_LONG: 'body' } as const
 
 /** "Mark as the resolution" (on) or "Unmark" (off) on one comment. */
 export const resolutionBody = {

@@ -1,25 +1,15 @@
 import type { AgentScope, Chat } from '../chats/types.ts'
 import { targets } from '../realtime/targets.ts'
 import { bind, type Fragment } from '../web/fragments.ts'
+import type { CommentFormState } from './schemas.ts'
 import { type Comment, type CommentService, maxCommentLength } from './service.ts'
 
-/** What the form shows: empty to add, a comment's text to edit, or what was typed with why it was refused. */
-export interface CommentDraft {
-  commentId?: number
-  body?: string
-  resolution?: boolean
-  error?: string | null
-}
-
-/** views/comments/form.hbs */
-export interface CommentFormModel {
+/** views/comments/form.hbs: empty to add, a comment's text to edit, or what was typed with why it was refused. */
+export interface CommentFormModel extends CommentFormState {
   chatId: number
   editing: boolean
   action: string
   cancelUrl: string
-  body: string
-  resolution: boolean
-  error: string | null
   maxLength: string
 }
 
@@ -46,16 +36,15 @@ export type CommentViews = ReturnType<typeof createCommentViews>
 export function createCommentViews ({ base, comments }: { base: string, comments: Pick<CommentService, 'list' | 'mayChange'> }) {
   const chatUrl = (chatId: number): string => `${base}/console/chats/${chatId}`
 
-  function form (chatId: number, draft: CommentDraft = {}): CommentFormModel {
-    const editing = draft.commentId !== undefined
+  /** The form for a new comment, or for editing `commentId`. */
+  function form (chatId: number, state: CommentFormState = { values: {}, errors: {} }, commentId?: number): CommentFormModel {
+    const editing = commentId !== undefined
     return {
       chatId,
       editing,
-      action: editing ? `${chatUrl(chatId)}/comments/${draft.commentId}` : `${chatUrl(chatId)}/comments`,
+      action: editing ? `${chatUrl(chatId)}/comments/${commentId}` : `${chatUrl(chatId)}/comments`,
       cancelUrl: `${chatUrl(chatId)}/tabs/comments`,
-      body: draft.body ?? '',
-      resolution: draft.resolution ?? false,
-      error: draft.error ?? null,
+      ...state,
       maxLength: maxCommentLength.toLocaleString('en')
     }
   }
@@ -84,13 +73,14 @@ export function createCommentViews ({ base, comments }: { base: string, comments
   }
 
   return {
-    /** The whole tab: the form (empty, or a draft) above the list. */
-    async tab (chatId: number, scope: AgentScope, draft?: CommentDraft): Promise<Fragment> {
-      return commentTabFragment({ chatId, form: form(chatId, draft), list: await listFor(chatId, scope) })
+    /** The whole tab: the empty form above the list. */
+    async tab (chatId: number, scope: AgentScope): Promise<Fragment> {
+      return commentTabFragment({ chatId, form: form(chatId), list: await listFor(chatId, scope) })
     },
 
-    form (chatId: number, draft?: CommentDraft): Fragment {
-      return commentFormFragment(form(chatId, draft))
+    /** The form: empty after a save, a comment to edit (`commentId`), or as refused. */
+    form (chatId: number, state?: CommentFormState, commentId?: number): Fragment {
+      return commentFormFragment(form(chatId, state, commentId))
     },
 
     /** The list as this agent sees it: which comments they may change depends on who they are. */

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { ChatService } from '../chats/service.ts'
 import { chatParams } from '../chats/schemas.ts'
-import { isCoded } from '../errors.ts'
 import type { Access } from '../security/access.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
 import { answer, clearNotice, closeTools, ok } from '../web/answers.ts'
-import { type DoneBody, doneBody, type ItemBody, itemBody, itemKindParams, type ItemKindParams, itemParams, type ItemParams } from './schemas.ts'
+import { attempt } from '../web/forms.ts'
+import { type DoneBody, doneBody, itemBody, itemForm, itemKindParams, type ItemKindParams, itemParams, type ItemParams, itemRefusals } from './schemas.ts'
 import type { ItemService } from './service.ts'
-import type { ItemFormError, ItemViews } from './view-models.ts'
+import type { ItemViews } from './view-models.ts'
 
 /** What the Add menu's forms and the Time Logs and Related Items tabs use. */
 export interface ItemRoutesDeps {
@@ -18,16 +18,6 @@ export interface ItemRoutesDeps {
 }
 
 type ChatRoute = { Params: { id: number } }
-/** Refusals a person fixes in the form itself, and the field each belongs beside. */
-const formErrors: Record<string, ItemFormError['field']> = {
-  LC_ERR_ITEM_TITLE: 'title',
-  LC_ERR_ITEM_DUE: 'due',
-  LC_ERR_ITEM_NOTE: 'note',
-  LC_ERR_ITEM_MINUTES: 'minutes',
-  LC_ERR_ITEM_TICKET_REF: 'ref',
-  LC_ERR_ITEM_TICKET_UNKNOWN: 'ref',
-  LC_ERR_ITEM_TICKET_LINKED: 'ref'
-}
 const added: Record<ItemKindParams['kind'], string> = { task: 'Task added', time_log: 'Time logged', call_log: 'Call logged', ticket: 'Ticket linked' }
 
 /** The chat header's Add menu and the Time Logs and Related Items tabs (docs/features.md#related-items). */
@@ -48,21 +38,22 @@ export const itemRoutes: FastifyPluginAsync<ItemRoutesDeps> = async (fastify, { 
     return await answer(reply, [itemViews.form(chat.id, request.params.kind), clearNotice()])
   })
 
-  fastify.post<{ Params: ItemKindParams, Body: ItemBody }>('/console/chats/:id/items/:kind', {
+  fastify.post<{ Params: ItemKindParams }>('/console/chats/:id/items/:kind', {
     schema: { params: itemKindParams, body: itemBody },
     preValidation: fastify.csrfProtection
   }, async (request, reply) => {
     const agent = await access.agent(request)
     const scope = await agent.scope()
     const { id: chatId, kind } = request.params
-    const { _csrf: _, ...input } = request.body
-    try {
-      await items.add(chatId, scope, kind, input)
-    } catch (err) {
-      const field = isCoded(err) ? formErrors[err.code] : undefined
-      if (field && isCoded(err)) return await answer(reply, [itemViews.form(chatId, kind, input, { field, message: err.message })], err.statusCode ?? 422)
-      throw err
-    }
+    const form = itemForm.read(request.body)
+    // A refused form keeps its refusal's own status: a ticket already linked is a 409, not a 422.
+    let status = 422
+    const item = await attempt(form, async (input) => await items.add(chatId, scope, kind, input), (err) => {
+      const field = itemRefusals[err.code]
+      if (field !== undefined) status = err.statusCode ?? 422
+      return field
+    })
+    if (!item) return await answer(reply, [itemViews.form(chatId, kind, form)], status)
     return await answer(reply, [closeTools(chatId), ...await itemViews.tabs(chatId, scope), ok(added[kind])])
   })
 

@@ -1,4 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts'
+import { defineForm, type FormState, type FormValues, select, text } from '../web/forms.ts'
+import type { ItemInput } from './service.ts'
 
 const id = { type: 'integer', minimum: 1, maximum: 2147483647 } as const
 const kind = { enum: ['task', 'time_log', 'call_log', 'ticket'] } as const
@@ -42,6 +44,35 @@ export const itemBody = {
   }
 } as const
 export type ItemBody = FromSchema<typeof itemBody>
+
+/**
+ * Any of the Add forms as read (a kind uses some of the fields). Whether what was typed will
+ * do is the service's to say, once it knows the agent may see the chat; for a ticket it asks
+ * the help desk (docs/features.md#related-items). So the values are kept as typed, for the
+ * form to hand back; the service trims what it stores.
+ */
+export const itemForm = defineForm({
+  title: text({ trim: false }),
+  due: text({ trim: false }),
+  note: text({ trim: false }),
+  minutes: text({ trim: false }),
+  direction: select(),
+  ref: text({ trim: false })
+}, {
+  input: (v): ItemInput => ({ ...v, direction: v.direction === 'out' ? 'out' : 'in' })
+})
+export type ItemFormState = FormState<FormValues<typeof itemForm>>
+
+/** The service's refusals a person fixes in the form itself, and the field each belongs beside. */
+export const itemRefusals: Readonly<Record<string, keyof ItemFormState['values']>> = {
+  LC_ERR_ITEM_TITLE: 'title',
+  LC_ERR_ITEM_DUE: 'due',
+  LC_ERR_ITEM_NOTE: 'note',
+  LC_ERR_ITEM_MINUTES: 'minutes',
+  LC_ERR_ITEM_TICKET_REF: 'ref',
+  LC_ERR_ITEM_TICKET_UNKNOWN: 'ref',
+  LC_ERR_ITEM_TICKET_LINKED: 'ref'
+}
 
 /** Done (on) or not done (off) on one task. */
 export const doneBody = {

@@ -1,17 +1,12 @@
 import type { AgentScope, Chat } from '../chats/types.ts'
 import { targets } from '../realtime/targets.ts'
 import { bind, type Fragment } from '../web/fragments.ts'
-import { type ChatItem, type ItemInput, type ItemKind, type ItemService, maxMinutes, maxNoteLength, maxTitleLength } from './service.ts'
+import type { ItemFormState } from './schemas.ts'
+import { type ChatItem, type ItemKind, type ItemService, maxMinutes, maxNoteLength, maxTitleLength } from './service.ts'
 
 const titles: Record<ItemKind, string> = { task: 'Add a task', time_log: 'Log time', call_log: 'Log a call', ticket: 'Link a related ticket' }
-/** A refused form: which field the message belongs beside. */
-export interface ItemFormError { field: 'title' | 'due' | 'note' | 'minutes' | 'ref', message: string }
-
-/** One field of the Add form: what was typed, and why it was refused. */
-export interface ItemFormField { value: string, error: string | null }
-
-/** views/items/form.hbs: the Add form of one kind, in the chat's tools slot. */
-export interface ItemFormModel {
+/** views/items/form.hbs: the Add form of one kind, in the chat's tools slot: empty, or what was typed and why it was refused. */
+export interface ItemFormModel extends ItemFormState {
   chatId: number
   kind: ItemKind
   title: string
@@ -21,7 +16,6 @@ export interface ItemFormModel {
   isCall: boolean
   isTicket: boolean
   outgoing: boolean
-  fields: Record<ItemFormError['field'], ItemFormField>
   limits: { title: number, note: string, minutes: number }
 }
 
@@ -66,8 +60,7 @@ export type ItemViews = ReturnType<typeof createItemViews>
 export function createItemViews ({ base, items, pinned }: ItemViewsDeps) {
   const chatUrl = (chatId: number): string => `${base}/console/chats/${chatId}`
 
-  function form (chatId: number, kind: ItemKind, values: ItemInput = {}, error: ItemFormError | null = null): ItemFormModel {
-    const field = (name: ItemFormError['field']): ItemFormField => ({ value: values[name] ?? '', error: error?.field === name ? error.message : null })
+  function form (chatId: number, kind: ItemKind, state: ItemFormState = { values: {}, errors: {} }): ItemFormModel {
     return {
       chatId,
       kind,
@@ -77,8 +70,8 @@ export function createItemViews ({ base, items, pinned }: ItemViewsDeps) {
       hasMinutes: kind === 'time_log' || kind === 'call_log',
       isCall: kind === 'call_log',
       isTicket: kind === 'ticket',
-      outgoing: values.direction === 'out',
-      fields: { title: field('title'), due: field('due'), note: field('note'), minutes: field('minutes'), ref: field('ref') },
+      outgoing: state.values.direction === 'out',
+      ...state,
       limits: { title: maxTitleLength, note: maxNoteLength.toLocaleString('en'), minutes: maxMinutes }
     }
   }
@@ -115,8 +108,8 @@ export function createItemViews ({ base, items, pinned }: ItemViewsDeps) {
     },
 
     /** The Add form of one kind: empty, or what was typed with why it was refused. */
-    form (chatId: number, kind: ItemKind, values?: ItemInput, error?: ItemFormError | null): Fragment {
-      return itemFormFragment(form(chatId, kind, values, error))
+    form (chatId: number, kind: ItemKind, state?: ItemFormState): Fragment {
+      return itemFormFragment(form(chatId, kind, state))
     },
 
     /** Both tabs in place, as this agent sees them; htmx leaves alone whichever is not open. */

@@ -1,24 +1,19 @@
 import type { AgentScope, Chat } from '../chats/types.ts'
 import { targets } from '../realtime/targets.ts'
 import { bind, type Fragment } from '../web/fragments.ts'
+import type { SurveyFormState } from './schemas.ts'
 import { maxSurveyCommentLength, ratingLabels, type Survey, type SurveyService, surveyState } from './service.ts'
 
-/** What the customer typed, with why it was refused, so nothing is lost. */
-export interface SurveyDraft {
-  rating?: string
-  comment?: string
-  errors?: { rating?: string, comment?: string }
-}
-
-/** views/surveys/customer.hbs: nothing while the chat is open, the form once it has ended, thanks once sent. */
-export interface SurveyCustomerModel {
+/**
+ * views/surveys/customer.hbs: nothing while the chat is open, the form once it has ended
+ * (empty, or what the customer typed with why it was refused, so nothing is lost), thanks once sent.
+ */
+export interface SurveyCustomerModel extends SurveyFormState {
   chatId: number
   form: boolean
   thanks: boolean
   action: string
   ratings: Array<{ value: string, label: string, checked: boolean }>
-  comment: string
-  errors: { rating?: string, comment?: string }
   maxLength: string
 }
 
@@ -45,16 +40,15 @@ export type SurveyViews = ReturnType<typeof createSurveyViews>
 
 /** The models of views/surveys/*: the customer's block (page, htmx answer, push) and the agent's tab. */
 export function createSurveyViews ({ base, surveys }: SurveyViewsDeps) {
-  function customer (chat: Chat, survey: Survey | undefined, draft: SurveyDraft = {}): SurveyCustomerModel {
+  function customer (chat: Chat, survey: Survey | undefined, state: SurveyFormState = { values: {}, errors: {} }): SurveyCustomerModel {
     const offered = surveyState(chat) === 'offered'
     return {
       chatId: chat.id,
       form: offered && !survey,
       thanks: offered && survey !== undefined,
       action: `${base}/chat/${chat.id}/survey`,
-      ratings: [1, 2, 3, 4, 5].map((n) => ({ value: String(n), label: ratingText(n), checked: draft.rating === String(n) })),
-      comment: draft.comment ?? '',
-      errors: draft.errors ?? {},
+      ratings: [1, 2, 3, 4, 5].map((n) => ({ value: String(n), label: ratingText(n), checked: state.values.rating === String(n) })),
+      ...state,
       maxLength: maxSurveyCommentLength.toLocaleString('en')
     }
   }
@@ -65,9 +59,9 @@ export function createSurveyViews ({ base, surveys }: SurveyViewsDeps) {
       return customer(chat, surveyState(chat) === 'offered' ? await surveys.of(chat.id) : undefined)
     },
 
-    /** The customer's block as sent: the form (fresh or with a draft), or the thanks once stored. */
-    customerBlock (chat: Chat, survey: Survey | undefined, draft?: SurveyDraft): Fragment {
-      return surveyCustomerFragment(customer(chat, survey, draft))
+    /** The customer's block as sent: the form (fresh or as refused), or the thanks once stored. */
+    customerBlock (chat: Chat, survey: Survey | undefined, state?: SurveyFormState): Fragment {
+      return surveyCustomerFragment(customer(chat, survey, state))
     },
 
     /** The agent's Survey tab. */

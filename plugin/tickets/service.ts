@@ -4,20 +4,19 @@ import { type Actor, type AgentScope, type Chat, ChatStatus, sees } from '../cha
 import { statusLabels } from '../chats/view-models.ts'
 import { transact } from '../db/index.ts'
 import {
-  isCoded, LC_ERR_ABANDON_HOST, LC_ERR_CHAT_STATE_CONFLICT, LC_ERR_TICKET_CHAT_STATE, LC_ERR_TICKET_FIELD_OPTION, LC_ERR_TICKET_FIELD_REQUIRED,
-  LC_ERR_TICKET_FIELD_TOO_LONG, LC_ERR_TICKET_FIELD_UNKNOWN, LC_ERR_TICKET_HOST, LC_ERR_TICKET_KIND, LC_ERR_TICKET_NOT_LINKED,
-  LC_ERR_TICKET_NOT_SAVED, LC_ERR_TICKET_NOT_YOURS, LC_ERR_TICKET_SUMMARY, LC_ERR_TICKET_TEMPLATE_UNKNOWN
+  isCoded, LC_ERR_ABANDON_HOST, LC_ERR_CHAT_STATE_CONFLICT, LC_ERR_TICKET_CHAT_STATE, LC_ERR_TICKET_FIELD_UNKNOWN, LC_ERR_TICKET_HOST,
+  LC_ERR_TICKET_KIND, LC_ERR_TICKET_NOT_LINKED, LC_ERR_TICKET_NOT_SAVED, LC_ERR_TICKET_NOT_YOURS, LC_ERR_TICKET_TEMPLATE_UNKNOWN
 } from '../errors.ts'
 import type { HostAdapter, HostTicket, NewTicket, TemplateField, TicketKind, TicketTemplate } from '../host/adapter.ts'
 import type { ChatItem, ItemService } from '../items/service.ts'
 import type { TranscriptService } from '../transcripts/service.ts'
+import { valid } from '../web/forms.ts'
+import { confirmForm, fieldPrefix, maxSummaryLength } from './schemas.ts'
 
 export const allKinds: TicketKind[] = ['incident', 'work_order', 'ticket']
 export const kindLabels: Record<TicketKind, string> = { incident: 'Incident', work_order: 'Work Order', ticket: 'Ticket' }
 /** The Status / Status Reason an abandoned chat's tickets get where the host names none (docs/features.md#abandon). */
 export const defaultCancelled = { status: 'Cancelled', reason: 'Abandoned chat' }
-export const maxSummaryLength = 255
-export const maxFieldLength = 4000
 /** Chats a ticket may be made from: an agent has (or had) them, so there is a transcript to file. */
 const ticketable: readonly ChatStatus[] = [ChatStatus.active, ChatStatus.ended, ChatStatus.abandoned]
 
@@ -100,7 +99,6 @@ export interface TicketServiceDeps {
 }
 
 const actorOf = (scope: AgentScope): Actor => ({ kind: 'agent', id: scope.id, name: scope.name })
-const blank = (value: string): boolean => value.trim() === ''
 
 /**
  * When host and plugin share a database the ticket and its Related Items row commit in one
@@ -149,30 +147,28 @@ export function createTicketService ({ db, chats, items, transcripts, host }: Ti
     return text || `Live chat #${chat.id}`
   }
 
-  /** Checks the form's values against the template; on the first arrival (nothing typed yet) no message is shown. */
+  /**
+   * Reads Confirm + Save against the template; a field the form did not send keeps the
+   * template's value. On the first arrival (nothing typed yet) no message is shown, only
+   * whether the ticket can be saved as it is.
+   */
   function draftOf (chat: Chat, kind: TicketKind, template: TicketTemplate, input: TicketInput, transcript: string): { draft: TicketDraft, complete: boolean } {
     const typed = input.summary !== undefined
     const known = new Set((template.fields ?? []).map((f) => f.name))
     const stray = Object.keys(input.fields).find((name) => !known.has(name))
     if (stray !== undefined) throw new LC_ERR_TICKET_FIELD_UNKNOWN(stray)
-    let complete = true
-    const fields = (template.fields ?? []).map((f): DraftField => {
-      const value = (input.fields[f.name] ?? f.value).replace(/\r\n/g, '\n').trim()
-      let error: string | null = null
-      if (f.required && blank(value)) error = new LC_ERR_TICKET_FIELD_REQUIRED(f.label).message
-      else if (f.options && value !== '' && !f.options.includes(value)) error = new LC_ERR_TICKET_FIELD_OPTION(f.label).message
-      else if ([...value].length > maxFieldLength) error = new LC_ERR_TICKET_FIELD_TOO_LONG(f.label, maxFieldLength.toLocaleString('en')).message
-      if (error) complete = false
-      return { ...f, value, error: typed ? error : null }
+    const inputName = (f: TemplateField): string => `${fieldPrefix}${f.name}`
+    const form = confirmForm(template).read({
+      summary: typed ? input.summary : template.summary || summaryOf(chat),
+      ...Object.fromEntries((template.fields ?? []).map((f) => [inputName(f), input.fields[f.name] ?? f.value]))
     })
-    const summary = (typed ? input.summary! : template.summary || summaryOf(chat)).replace(/\s+/g, ' ').trim()
-    let summaryError: string | null = null
-    if (summary === '' || [...summary].length > maxSummaryLength) {
-      complete = false
-      summaryError = new LC_ERR_TICKET_SUMMARY().message
-    }
+    const shown = typed ? form.errors : {}
+    const fields = (template.fields ?? []).map((f): DraftField => ({ ...f, value: form.values[inputName(f)]!, error: shown[inputName(f)]?.message ?? null }))
     const description = [template.description.trim(), transcript].filter((part) => part !== '').join('\n\n')
-    return { draft: { chat, kind, template, summary, summaryError: typed ? summaryError : null, description, fields }, complete }
+    return {
+      draft: { chat, kind, template, summary: form.values.summary!, summaryError: shown.summary?.message ?? null, description, fields },
+      complete: valid(form)
+    }
   }
 
   /**

@@ -2,8 +2,8 @@ import type { AgentScope, Chat } from '../chats/types.ts'
 import type { HostTicket, TicketKind } from '../host/adapter.ts'
 import { targets } from '../realtime/targets.ts'
 import { bind, type Fragment } from '../web/fragments.ts'
-import { fieldPrefix } from './schemas.ts'
-import { type AbandonPrompt, type DraftField, kindLabels, maxSummaryLength, type TicketDraft, type TicketService } from './service.ts'
+import { fieldPrefix, maxSummaryLength } from './schemas.ts'
+import { type AbandonPrompt, type DraftField, kindLabels, type TicketDraft, type TicketService } from './service.ts'
 
 /** A value a Retry button sends again, as a hidden form field. */
 export interface RetryValue { name: string, value: string }
