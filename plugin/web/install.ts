@@ -8,6 +8,8 @@ import rateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
 import view from '@fastify/view'
 import websocket from '@fastify/websocket'
+import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { projectRoot } from '../manifest.ts'
 import { createAjv } from '../validation.ts'
@@ -38,15 +40,18 @@ export async function installWeb (fastify: FastifyInstance, { uploadLimits }: We
   // call keep it from loosening them.
   if (!fastify.hasContentTypeParser('multipart/form-data')) await fastify.register(multipart, { limits: uploadLimits })
   if (!fastify.hasDecorator('websocketServer')) {
+    let stopUpgrades = (): void => {}
     await fastify.register(websocket, {
       options: { maxPayload: 256 * 1024 },
       // Close with 1012 (not the default, no code): htmx reconnects after it and resumes by seq.
       preClose (this: FastifyInstance, done: () => void) {
+        stopUpgrades()
         for (const client of this.websocketServer.clients) client.close(1012, 'Server restarting')
         this.websocketServer.close()
         done()
       }
     })
+    stopUpgrades = onlyUpgradesUnder(fastify.server, fastify.prefix)
   }
   await fastify.register(helmet, {
     // Not helmet's `no-referrer`: with it Chromium sends `Origin: null` on form POSTs,
@@ -99,4 +104,31 @@ async function httpsOnlyHeaders (request: FastifyRequest, reply: FastifyReply, p
   const csp = reply.getHeader('content-security-policy')
   if (typeof csp === 'string' && csp !== '') reply.header('content-security-policy', `${csp};upgrade-insecure-requests`)
   return payload
+}
+
+type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void
+
+/**
+ * The WebSocket server we registered listens to every upgrade of the host's server, and
+ * would route one to a host page too, leaving its socket open for good (and the host's
+ * close waiting on it). It is given only upgrades under our prefix; anything else, which no
+ * one here serves, is answered 404 and closed, unless the host listens for upgrades itself.
+ * Returns what stops taking upgrades at all, for closing.
+ */
+function onlyUpgradesUnder (server: Server, prefix: string): () => void {
+  const ours = server.listeners('upgrade').at(-1) as UpgradeListener | undefined
+  if (!ours) return () => {}
+  server.removeListener('upgrade', ours)
+  const under = (url: string | undefined): boolean => {
+    const path = (url ?? '/').split('?')[0]!
+    return prefix === '' || path === prefix || path.startsWith(`${prefix}/`)
+  }
+  const filter: UpgradeListener = (request, socket, head) => {
+    if (under(request.url)) { ours.call(server, request, socket, head); return }
+    if (server.listenerCount('upgrade') > 1) return
+    socket.on('error', () => { socket.destroy() })
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => { socket.destroy() })
+  }
+  server.on('upgrade', filter)
+  return () => { server.removeListener('upgrade', filter) }
 }
