@@ -50,6 +50,23 @@ export function freshReads (knex: Knex): Knex.TransactionConfig | undefined {
   return getDialect(knex) === 'mysql' ? { isolationLevel: 'read committed' } : undefined
 }
 
+/** Error codes of a database that cannot be reached or went away mid-query (mysql2 and Node's sockets). */
+const unreachable = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN', 'SQLITE_BUSY', 'SQLITE_CANTOPEN'])
+
+/**
+ * True when a query failed because the database is away (refused, cut off, its pool closed
+ * or exhausted), not because of what was asked: the request may simply be made again later.
+ */
+export function isUnavailable (err: unknown): boolean {
+  for (let e = err as { code?: unknown, name?: unknown, message?: unknown, cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && unreachable.has(e.code)) return true
+    if (e.name === 'KnexTimeoutError') return true
+    if (typeof e.message === 'string' && /^Unable to acquire a connection|Connection lost|connection is in closed state|Can't add new command when connection is in closed state/i.test(e.message)) return true
+  }
+  return false
+}
+
 /** True for a MySQL deadlock or lock wait timeout: the transaction was rolled back and may simply be run again. */
 export function isRetryable (err: unknown): boolean {
   const e = err as { code?: string }

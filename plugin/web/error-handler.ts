@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
-import { isCoded, LC_ERR_CSRF, LC_ERR_RATE_LIMITED } from '../errors.ts'
+import { isUnavailable } from '../db/index.ts'
+import { isCoded, LC_ERR_CSRF, LC_ERR_RATE_LIMITED, LC_ERR_UNAVAILABLE } from '../errors.ts'
 import { describeAjvError } from '../validation.ts'
 import { answer, notice } from './answers.ts'
 import { render } from './views.ts'
@@ -37,6 +38,14 @@ export function installErrorHandler (fastify: FastifyInstance, base: string): vo
       message = e.message
     } else if (!isCoded(err) && status < 500 && status !== 429) {
       code = 'LC_ERR_REQUEST'
+    }
+    if (!isCoded(err) && isUnavailable(err)) {
+      // The database is away: not a fault in the request, nor a bug. Said so, with when to
+      // come back, and logged without a stack (an outage would print thousands).
+      const e = new LC_ERR_UNAVAILABLE()
+      request.log.warn({ code: e.code, reason: (err as Error).message }, 'live chat database unavailable')
+      void reply.header('retry-after', '5')
+      return send(request, reply, e.statusCode!, e.code, e.message)
     }
     if (status >= 500) {
       request.log.error({ err, request: { method: request.method, url: request.url, params: request.params } }, 'live chat request failed')

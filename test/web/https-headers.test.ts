@@ -13,7 +13,7 @@ t.test('security headers follow the protocol the browser used', async (t) => {
   t.teardown(async () => { await app.close(); await drop() })
 
   t.test('plain HTTP: no HSTS, no upgrade of asset requests, the rest of the policy kept', async (t) => {
-    for (const url of ['/livechat/portal', '/livechat/assets/livechat.css']) {
+    for (const url of ['/livechat/start', '/livechat/assets/livechat.css']) {
       const res = await app.inject({ url, headers: { host: 'helpdesk.corp:3000' } })
       t.equal(res.headers['strict-transport-security'], undefined, `${url}: no HSTS`)
       const csp = String(res.headers['content-security-policy'])
@@ -23,7 +23,7 @@ t.test('security headers follow the protocol the browser used', async (t) => {
   })
 
   t.test('HTTPS through a trusted proxy: HSTS and upgrade-insecure-requests', async (t) => {
-    const res = await app.inject({ url: '/livechat/portal', headers: { host: 'helpdesk.example', 'x-forwarded-proto': 'https' } })
+    const res = await app.inject({ url: '/livechat/start', headers: { host: 'helpdesk.example', 'x-forwarded-proto': 'https' } })
     t.match(String(res.headers['strict-transport-security']), /^max-age=\d+/)
     t.match(String(res.headers['content-security-policy']), /upgrade-insecure-requests/)
   })
