@@ -41,7 +41,7 @@ export const answeredBody = {
 } as const
 export type AnsweredBody = FromSchema<typeof answeredBody>
 
-/** Leave a message (DESIGN §5, offline): the pre-chat form's fields, with the message instead of the question. */
+/** Leave a message (docs/features.md#leave-a-message): the pre-chat form's fields, with the message instead of the question. */
 export const leaveMessageBody = {
   $id: 'lc/customer/leave-message',
   type: 'object',
