@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import type { Knex } from 'knex'
 import { adminRoutes } from './admin/routes.ts'
 import { createAdminViews } from './admin/view-models.ts'
-import { createAnswers, notice } from './web/answers.ts'
+import { notice } from './web/answers.ts'
 import { cannedRoutes } from './canned/routes.ts'
 import { createCannedService } from './canned/service.ts'
 import { createCannedViews } from './canned/view-models.ts'
@@ -191,11 +191,9 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   // Every state change must come from our own pages (the CSRF token is checked per route too).
   fastify.addHook('onRequest', sameOriginChanges(access))
 
-  const answers = createAnswers()
   const parts = {
     ...core,
     manifest,
-    answers,
     access,
     hub,
     sockets,

@@ -1,20 +1,35 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { chatParams } from '../chats/schemas.ts'
-import { csrfOnlyBody } from '../security/schemas.ts'
-import type { RouteDeps } from '../deps.ts'
+import type { ChatService } from '../chats/service.ts'
 import { isCoded, LC_ERR_CHAT_NOT_FOUND } from '../errors.ts'
-import { envelope, fragment } from '../realtime/fragments.ts'
-import { targets } from '../realtime/targets.ts'
+import type { PreferenceService } from '../preferences/service.ts'
+import type { RoutingService } from '../routing/service.ts'
+import type { Access } from '../security/access.ts'
+import { csrfOnlyBody } from '../security/schemas.ts'
+import { answer, clearNotice, closeTools, notice } from '../web/answers.ts'
 import { availabilityBody, type AvailabilityBody, notificationsBody, type NotificationsBody, transferBody, type TransferBody } from './schemas.ts'
-import { alertKinds, notificationsKey, readAlertChoices } from './view-models.ts'
+import {
+  alertKinds, alertPrefsFragment, type ConsoleViews, customerTabFragment, historyTabFragment, newPaneFragment, notificationsKey,
+  readAlertChoices, transferFormFragment
+} from './view-models.ts'
+
+/** What the console page and its chat actions use. */
+export interface ConsoleRoutesDeps {
+  base: string
+  access: Pick<Access, 'agent'>
+  chats: Pick<ChatService, 'agentChats' | 'messages' | 'acceptChat' | 'takeChat' | 'chatForAgent' | 'transferChat' | 'endChat'>
+  routing: Pick<RoutingService, 'presence' | 'setAvailable'>
+  /** The agent's own alert choices. */
+  preferences: Pick<PreferenceService, 'get' | 'set'>
+  consoleViews: Pick<ConsoleViews, 'page' | 'pane' | 'availability' | 'availabilityFragment' | 'alerts' | 'queueFragments' | 'listFragments' |
+    'paneStateFragments' | 'transferForm' | 'customerPanel' | 'history'>
+}
 
 type IdParams = { Params: { id: number } }
-const html = 'text/html; charset=utf-8'
-const noticeCleared = fragment(targets.notice(), 'innerHTML', '')
 
 /** The agent console: the page, availability, Accept, Transfer, Take, End Chat and a chat's own view. */
-export const consoleRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
-  const { base, chats, routing, access, views, consoleViews, preferences } = deps
+export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesDeps> = async (fastify, deps) => {
+  const { base, chats, routing, access, consoleViews, preferences } = deps
 
   fastify.get('/console', async (request, reply) => {
     const agent = await access.agent(request)
@@ -46,10 +61,10 @@ export const consoleRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps
     const n = request.body?.max_chats === undefined ? undefined : Number(request.body.max_chats)
     if (n === 0) {
       // Available for none is simply not available.
-      return reply.type(html).send(envelope([await consoleViews.availabilityFragment(await routing.setAvailable(agent.user.id, false))]))
+      return await answer(reply, [await consoleViews.availabilityFragment(await routing.setAvailable(agent.user.id, false))])
     }
     const presence = await routing.setAvailable(agent.user.id, request.body?.available === 'on', n)
-    return reply.type(html).send(envelope([await consoleViews.availabilityFragment(presence), noticeCleared]))
+    return await answer(reply, [await consoleViews.availabilityFragment(presence), clearNotice()])
   })
 
   fastify.post<{ Body: NotificationsBody }>('/console/preferences/alerts', {
@@ -60,9 +75,7 @@ export const consoleRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps
     const body = request.body ?? {}
     const choices = readAlertChoices(Object.fromEntries(alertKinds.map((k) => [k.id, body[k.id] === 'on'])))
     await preferences.set(agent.user.id, notificationsKey, choices)
-    return reply.type(html).send(envelope([
-      fragment(targets.alertPrefs(), 'outerHTML', views.render('console/alert-prefs', consoleViews.alerts(choices, true)))
-    ]))
+    return await answer(reply, [alertPrefsFragment(consoleViews.alerts(choices, true))])
   })
 
   fastify.post<IdParams>('/console/chats/:id/accept', {
@@ -74,12 +87,12 @@ export const consoleRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps
     const { chat, joinedSeq } = await chats.acceptChat(request.params.id, scope)
     // The pane shows the transcript up to the join event; the socket sends what follows it.
     const pane = await consoleViews.pane(chat, scope, await chats.messages(chat.id, 0, joinedSeq), true)
-    return reply.type(html).send(envelope([
-      fragment(targets.panes(), 'beforeend', views.render('console/chat-pane', pane)),
+    return await answer(reply, [
+      newPaneFragment(pane),
       ...await consoleViews.queueFragments(scope),
       ...await consoleViews.listFragments(scope),
-      noticeCleared
-    ]))
+      clearNotice()
+    ])
   })
 
   fastify.post<IdParams>('/console/chats/:id/take', {
@@ -89,19 +102,17 @@ export const consoleRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps
     const agent = await access.agent(request, 'livechat.supervise')
     const scope = await agent.scope()
     const { chat } = await chats.takeChat(request.params.id, scope)
-    return reply.type(html).send(envelope([
+    return await answer(reply, [
       ...await consoleViews.paneStateFragments(chat, scope, true),
       ...await consoleViews.listFragments(scope),
-      fragment(targets.notice(), 'innerHTML', views.render('common/notice', { level: 'info', message: `You took over the chat with ${chat.customerName}` }))
-    ]))
+      notice('info', `You took over the chat with ${chat.customerName}`)
+    ])
   })
 
   fastify.get<IdParams>('/console/chats/:id/transfer', { schema: { params: chatParams } }, async (request, reply) => {
     const agent = await access.agent(request, 'livechat.transfer')
     const chat = await chats.chatForAgent(request.params.id, await agent.scope())
-    return reply.type(html).send(envelope([
-      fragment(targets.chatTools(chat.id), 'innerHTML', views.render('console/transfer-form', await consoleViews.transferForm(chat)))
-    ]))
+    return await answer(reply, [transferFormFragment(await consoleViews.transferForm(chat))])
   })
 
   fastify.post<IdParams & { Body: TransferBody }>('/console/chats/:id/transfer', {
@@ -119,18 +130,16 @@ export const consoleRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps
       // A target the form offered but the rules refuse: the form again, with the reason and what was chosen.
       if (isCoded(err) && (err.code === 'LC_ERR_TRANSFER_TARGET' || err.code === 'LC_ERR_GROUP_NOT_FOUND')) {
         const form = await consoleViews.transferForm(before, { groupId, agent: to, comment }, err.message)
-        return reply.code(err.statusCode ?? 422).type(html).send(envelope([
-          fragment(targets.chatTools(before.id), 'innerHTML', views.render('console/transfer-form', form))
-        ]))
+        return await answer(reply, [transferFormFragment(form)], err.statusCode ?? 422)
       }
       throw err
     }
-    return reply.type(html).send(envelope([
-      fragment(targets.chatTools(chat.id), 'innerHTML', ''),
+    return await answer(reply, [
+      closeTools(chat.id),
       ...await consoleViews.paneStateFragments(chat, scope),
       ...await consoleViews.listFragments(scope),
-      fragment(targets.notice(), 'innerHTML', views.render('common/notice', { level: 'info', message: `Chat with ${chat.customerName} transferred` }))
-    ]))
+      notice('info', `Chat with ${chat.customerName} transferred`)
+    ])
   })
 
   fastify.post<IdParams>('/console/chats/:id/end', {
@@ -142,11 +151,11 @@ export const consoleRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps
     const chat = await chats.chatForAgent(request.params.id, scope)
     if (chat.agentId !== agent.user.id && !scope.supervise) throw new LC_ERR_CHAT_NOT_FOUND(String(chat.id))
     const ended = await chats.endChat(chat.id, { kind: 'agent', id: agent.user.id, name: agent.user.name })
-    return reply.type(html).send(envelope([
+    return await answer(reply, [
       ...await consoleViews.paneStateFragments(ended, scope),
       ...await consoleViews.listFragments(scope),
-      noticeCleared
-    ]))
+      clearNotice()
+    ])
   })
 
   fastify.get<IdParams>('/console/chats/:id/tabs/customer', { schema: { params: chatParams } }, async (request, reply) => {
@@ -154,17 +163,13 @@ export const consoleRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps
     const scope = await agent.scope()
     const chat = await chats.chatForAgent(request.params.id, scope)
     const panel = await consoleViews.customerPanel(chat, scope, (err) => { request.log.warn({ err, chatId: chat.id }, 'the help desk failed to answer for the customer panel') })
-    return reply.type(html).send(envelope([
-      fragment(targets.tabPanel(chat.id), 'innerHTML', views.render('console/customer-panel', panel))
-    ]))
+    return await answer(reply, [customerTabFragment(panel)])
   })
 
   fastify.get<IdParams>('/console/chats/:id/tabs/history', { schema: { params: chatParams } }, async (request, reply) => {
     const agent = await access.agent(request)
     const chat = await chats.chatForAgent(request.params.id, await agent.scope())
-    return reply.type(html).send(envelope([
-      fragment(targets.tabPanel(chat.id), 'innerHTML', views.render('console/history-tab', await consoleViews.history(chat.id)))
-    ]))
+    return await answer(reply, [historyTabFragment(await consoleViews.history(chat.id))])
   })
 
   fastify.get<IdParams>('/console/chats/:id', { schema: { params: chatParams } }, async (request, reply) => {

@@ -17,6 +17,16 @@ export type ConsoleViews = ReturnType<typeof createConsoleViews>
 export const chatPaneFragment = bind('console/chat-pane', 'outerHTML', (m: { chat: Pick<Chat, 'id'> }) => targets.chat(m.chat.id))
 /** views/console/deleted-pane.hbs in place of the chat's pane: the deleted chat, read-only, with Undelete. */
 export const deletedPaneFragment = bind('console/deleted-pane', 'outerHTML', (m: { chat: Pick<Chat, 'id'> }) => targets.chat(m.chat.id))
+/** views/console/chat-pane.hbs after the open panes: a chat the agent has just accepted. */
+export const newPaneFragment = bind('console/chat-pane', 'beforeend', (_m: { chat: Pick<Chat, 'id'> }) => targets.panes())
+/** views/console/transfer-form.hbs in the chat's tools slot: the form, or the form again with why a target was refused. */
+export const transferFormFragment = bind('console/transfer-form', 'innerHTML', (m: { chatId: number }) => targets.chatTools(m.chatId))
+/** views/console/customer-panel.hbs: the Customer tab. */
+export const customerTabFragment = bind('console/customer-panel', 'innerHTML', (m: { chatId: number }) => targets.tabPanel(m.chatId))
+/** views/console/history-tab.hbs: the History tab. */
+export const historyTabFragment = bind('console/history-tab', 'innerHTML', (m: { chatId: number }) => targets.tabPanel(m.chatId))
+/** views/console/alert-prefs.hbs: the Alerts form, saved. */
+export const alertPrefsFragment = bind('console/alert-prefs', 'outerHTML', (_m: { saved: boolean }) => targets.alertPrefs())
 
 /** The alerts an agent can turn off (sound and desktop notification together), all on until they do. */
 export const alertKinds = [

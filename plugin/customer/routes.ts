@@ -1,62 +1,86 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { customerCookie } from '../chats/rules.ts'
 import { chatParams } from '../chats/schemas.ts'
-import { composerModel } from '../chats/view-models.ts'
-import type { RouteDeps } from '../deps.ts'
-import { rateLimitError } from '../web/error-handler.ts'
+import type { ChatService } from '../chats/service.ts'
+import { composerFragment, composerModel } from '../chats/view-models.ts'
+import type { DeflectionService } from '../deflections/service.ts'
 import { isCoded, LC_ERR_DEPARTMENT_OFFLINE } from '../errors.ts'
+import { postedValues } from '../fields/schemas.ts'
+import type { FieldService } from '../fields/service.ts'
+import type { FieldViews } from '../fields/view-models.ts'
 import type { HostUser, KnowledgeHit } from '../host/adapter.ts'
-import { envelope, fragment } from '../realtime/fragments.ts'
-import { targets } from '../realtime/targets.ts'
-import { describeAjvError } from '../validation.ts'
+import type { Access } from '../security/access.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
+import type { Settings } from '../settings.ts'
+import type { SurveyViews } from '../surveys/view-models.ts'
+import { describeAjvError } from '../validation.ts'
+import { answer, clearNotice } from '../web/answers.ts'
+import { rateLimitError } from '../web/error-handler.ts'
+import { type Form, type FormErrors, fieldError, refuse, valid } from '../web/forms.ts'
 import {
-  answeredBody, type DepartmentQuery, departmentQuery, fieldMessages, type FormValues, leaveMessageBody, type LeaveMessageValues,
-  prechatBody, type PrechatValues, readLeaveMessage, readPrechat
+  answeredBody, answeredForm, type ContactValues, type DepartmentQuery, departmentQuery, fieldMessages, leaveMessageBody, leaveMessageForm,
+  type LeaveMessageState, prechatBody, prechatForm, type PrechatState, type PrechatValues
 } from './schemas.ts'
-import type { DepartmentChoice, KnownPlace } from './service.ts'
-import { departmentOptions } from './view-models.ts'
+import type { CustomerService, DepartmentChoice, KnownPlace } from './service.ts'
+import { type CustomerViews, departmentOptions, portalLink, statusFragment } from './view-models.ts'
 
-interface FormState<V> {
-  values?: Partial<V>
-  errors?: Record<string, string>
-  /** The departments as already read for this request. */
-  departments?: DepartmentChoice[]
+/** What the customer's pages use: the portal link, the pre-chat form, leave a message and the chat window. */
+export interface CustomerRoutesDeps {
+  base: string
+  access: Pick<Access, 'user'>
+  chats: Pick<ChatService, 'chatForCustomer' | 'customerMessages' | 'queuePosition' | 'endChat'>
+  customer: Pick<CustomerService, 'departments' | 'fallback' | 'preferred' | 'place' | 'online' | 'startChat' | 'leaveMessage'>
+  customerViews: Pick<CustomerViews, 'status'>
+  /** The pre-chat form's custom fields (plugin/fields): its questions and the checks of their answers. */
+  fields: Pick<FieldService, 'checkPrechat'>
+  fieldViews: Pick<FieldViews, 'prechat'>
+  /** The post-chat survey's block on the chat page (plugin/surveys). */
+  surveyViews: Pick<SurveyViews, 'customer'>
+  /** Suggested solutions before a chat, and the questions they answered (docs/features.md#suggested-solutions). */
+  deflections: Pick<DeflectionService, 'suggestions' | 'record'>
+  settings: Pick<Settings, 'chatStartsPerMinute' | 'customerTicketUrl'>
 }
 
+/** A customer form as rendered again: the kit's state, and the departments as already read for this request. */
+type Shown<S> = Partial<S> & { departments?: DepartmentChoice[] }
+
 /** The customer's side: the portal link, the pre-chat form, leave a message and the chat window. */
-export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, deps) => {
-  const { base, chats, access, views, customerViews, customer, settings, deflections } = deps
+export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fastify, deps) => {
+  const { base, chats, access, customer, customerViews, fields, fieldViews, surveyViews, settings, deflections } = deps
   const limited = (what: string) => ({ rateLimit: { max: settings.chatStartsPerMinute, timeWindow: '1 minute', errorResponseBuilder: rateLimitError(what) } })
 
   /** A signed-in portal customer's name and email stand, whatever the form says. */
-  function signedIn<V extends Partial<FormValues>> (values: V, user: HostUser | null): V {
+  function signedIn<V extends Partial<ContactValues>> (values: V, user: HostUser | null): V {
     return user ? { ...values, name: user.name, email: user.email } : values
   }
 
-  /** Problems outside the form's fields (an unknown field, a non-string) still stop the form. */
-  function formError (request: FastifyRequest, errors: Record<string, string>): void {
-    if (request.validationError && Object.keys(errors).length === 0) {
-      errors.form = describeAjvError((request.validationError as FastifyError).validation![0] as never, 'form')
-    }
+  /**
+   * What the route's schema refused that no field's own rules did (a field the form has not,
+   * a value valid only once trimmed) still stops the form, said above it.
+   */
+  function formError (request: FastifyRequest, form: { errors: FormErrors }): void {
+    const invalid = request.validationError as FastifyError | undefined
+    if (invalid && valid(form)) refuse(form, 'form', describeAjvError(invalid.validation![0] as never, 'form'))
   }
 
   /**
    * A posted form that names a department: its values (name and email from the portal
-   * session when signed in), every field's error, the departments and the place it names.
+   * session when signed in), every field's problem, the departments and the place it names.
    */
-  async function readPlaced<V extends Partial<FormValues> & { department: string }> (request: FastifyRequest, read: (body: unknown) => { values: V, errors: Record<string, string> }) {
+  async function readPlaced<V extends ContactValues> (request: FastifyRequest, form: Form<V, unknown>) {
     const user = await access.user(request)
-    const { values: raw, errors } = read(request.body)
-    const values = signedIn(raw, user)
-    formError(request, errors)
+    const posted = form.read(request.body)
+    formError(request, posted)
+    const values = signedIn(posted.values, user)
     const list = await customer.departments()
     const place = await customer.place(values.department, list)
-    if (place.unknown) errors.department ??= fieldMessages.unknownDepartment
+    // Widened: the pre-chat form adds its custom fields' problems (`f_<key>`) to these.
+    const errors: FormErrors = posted.errors
+    if (place.unknown) refuse({ errors }, 'department', fieldMessages.unknownDepartment)
     return { user, values, errors, list, place }
   }
 
-  async function prechat (request: FastifyRequest, reply: FastifyReply, status: number, state: FormState<PrechatValues> = {}) {
+  async function prechat (request: FastifyRequest, reply: FastifyReply, status: number, state: Shown<PrechatState> = {}) {
     const user = await access.user(request)
     const list = state.departments ?? await customer.departments()
     const values = signedIn(state.values ?? {}, user)
@@ -70,12 +94,12 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
       errors: state.errors ?? {},
       departments: departmentOptions(list, selected, true),
       // The custom fields the administrator asks here (plugin/fields), with what was typed.
-      customFields: await deps.fieldViews.prechat(values.fields ?? {}, state.errors ?? {})
+      customFields: await fieldViews.prechat(state.fields ?? {}, state.errors ?? {})
     })
   }
 
   /** The leave-a-message page; `offline` says why it is shown instead of a chat, `kept` that the pre-chat form's text came along. */
-  async function leaveMessage (request: FastifyRequest, reply: FastifyReply, status: number, state: FormState<LeaveMessageValues> & { offline?: string, kept?: boolean } = {}) {
+  async function leaveMessage (request: FastifyRequest, reply: FastifyReply, status: number, state: Shown<LeaveMessageState> & { offline?: string, kept?: boolean } = {}) {
     const user = await access.user(request)
     const list = state.departments ?? await customer.departments()
     const values = signedIn(state.values ?? {}, user)
@@ -92,11 +116,12 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
   }
 
   /** The pre-chat form as posted: its values, every problem with them (custom fields too) and where the chat would go. */
-  async function readStart (request: FastifyRequest) {
-    const placed = await readPlaced(request, readPrechat)
-    const answers = await deps.fields.checkPrechat(placed.values.fields ?? {})
-    for (const [key, error] of Object.entries(answers.errors)) placed.errors[`f_${key}`] = error!.message
-    return { ...placed, answers, valid: !placed.place.unknown && Object.keys(placed.errors).length === 0 }
+  async function readStart<V extends PrechatValues> (request: FastifyRequest, form: Form<V, unknown>) {
+    const placed = await readPlaced(request, form)
+    const typed = postedValues(request.body)
+    const answers = await fields.checkPrechat(typed)
+    for (const [key, error] of Object.entries(answers.errors)) refuse(placed, `f_${key}`, error!)
+    return { ...placed, fields: typed, answers, valid: !placed.place.unknown && valid(placed) }
   }
   type Start = Awaited<ReturnType<typeof readStart>>
 
@@ -117,7 +142,7 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
         { name: 'email', value: values.email },
         { name: 'department', value: String((form.place as KnownPlace).department?.id ?? '') },
         { name: 'question', value: values.question },
-        ...Object.entries(values.fields ?? {}).map(([key, value]) => ({ name: `f_${key}`, value }))
+        ...Object.entries(form.fields).map(([key, value]) => ({ name: `f_${key}`, value }))
       ]
     })
   }
@@ -143,7 +168,7 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
   }
 
   fastify.get('/portal/link', async (_request, reply) => {
-    return reply.type('text/html; charset=utf-8').send(views.render('customer/portal-link', { base, available: await customer.online() }))
+    return reply.type('text/html; charset=utf-8').send(portalLink({ base, available: await customer.online() }))
   })
 
   // The department picked in the portal (?department=) is preselected; where nobody is
@@ -168,8 +193,8 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
    * again without them. With none, or nobody there to chat with, the chat is queued.
    */
   const startChat = (offerArticles: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const form = await readStart(request)
-    if (!form.valid) return await prechat(request, reply, 422, { values: form.values, errors: form.errors, departments: form.list })
+    const form = await readStart(request, prechatForm)
+    if (!form.valid) return await prechat(request, reply, 422, { values: form.values, fields: form.fields, errors: form.errors, departments: form.list })
     if (offerArticles && !form.place.unknown && form.place.online) {
       const articles = await deflections.suggestions(form.values.question)
       if (articles.length > 0) return await suggestions(reply, 200, form, articles)
@@ -183,13 +208,12 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
   // "This answered my question": no chat is queued; the question and the article are
   // recorded for the administrators' deflection report.
   fastify.post('/start/answered', formRoute(answeredBody, 'questions sent from this address'), async (request, reply) => {
-    const form = await readStart(request)
-    if (!form.valid) return await prechat(request, reply, 422, { values: form.values, errors: form.errors, departments: form.list })
-    const { article: articleId } = request.body as { article: string }
+    const form = await readStart(request, answeredForm)
+    if (!form.valid) return await prechat(request, reply, 422, { values: form.values, fields: form.fields, errors: form.errors, departments: form.list })
     const place = form.place as KnownPlace
     let recorded
     try {
-      recorded = await deflections.record({ question: form.values.question, articleId, department: place.department, customer: form.user, email: form.values.email })
+      recorded = await deflections.record({ question: form.values.question, articleId: form.values.article, department: place.department, customer: form.user, email: form.values.email })
     } catch (err) {
       if (!isCoded(err) || err.code !== 'LC_ERR_DEFLECTION_ARTICLE_UNKNOWN') throw err
       return await suggestions(reply, err.statusCode ?? 422, form, await deflections.suggestions(form.values.question), err.message)
@@ -202,8 +226,8 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
   })
 
   fastify.post('/message', formRoute(leaveMessageBody, 'messages left from this address'), async (request, reply) => {
-    const { user, values, errors, list, place } = await readPlaced(request, readLeaveMessage)
-    if (place.unknown || Object.keys(errors).length > 0) return await leaveMessage(request, reply, 422, { values, errors, departments: list })
+    const { user, values, errors, list, place } = await readPlaced(request, leaveMessageForm)
+    if (place.unknown || !valid({ errors })) return await leaveMessage(request, reply, 422, { values, errors, departments: list })
     let ticket
     try {
       ticket = await customer.leaveMessage({ name: values.name, email: values.email, message: values.message, department: place.department, customer: user })
@@ -211,7 +235,7 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
       if (!isCoded(err) || err.code !== 'LC_ERR_MESSAGE_NOT_SAVED') throw err
       // The host could not take it: the customer gets the form back with what they wrote.
       request.log.error({ err: err.cause ?? err }, 'live chat could not create a ticket for a message left')
-      return await leaveMessage(request, reply, err.statusCode ?? 503, { values, errors: { form: err.message }, departments: list })
+      return await leaveMessage(request, reply, err.statusCode ?? 503, { values, errors: { form: fieldError(err) }, departments: list })
     }
     return reply.lcView('customer/message-sent.page.hbs', {
       base,
@@ -235,7 +259,7 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
       status: await customerViews.status(chat, ahead),
       composer: composerModel(base, chat, 'customer', null),
       // The post-chat survey (plugin/surveys): the form on an ended chat not yet rated, else thanks or nothing.
-      survey: await deps.surveyViews.customer(chat),
+      survey: await surveyViews.customer(chat),
       wsBase: `${base}/ws/chat/${chat.id}`,
       wsUrl: `${base}/ws/chat/${chat.id}?since=${chat.id}.${since}`
     })
@@ -251,10 +275,10 @@ export const customerRoutes: FastifyPluginAsync<RouteDeps> = async (fastify, dep
     const chat = await chats.chatForCustomer(request.params.id, request.cookies[customerCookie(request.params.id)], user)
     const ended = await chats.endChat(chat.id, { kind: 'customer', id: chat.customerUserId, name: chat.customerName })
     if (!request.headers['hx-request']) return reply.redirect(`${base}/chat/${chat.id}`, 303)
-    return reply.type('text/html; charset=utf-8').send(envelope([
-      fragment(targets.status(chat.id), 'outerHTML', views.render('customer/status', await customerViews.status(ended))),
-      fragment(targets.composer(chat.id), 'outerHTML', views.render('chats/composer', composerModel(base, ended, 'customer', null))),
-      fragment(targets.notice(), 'innerHTML', '')
-    ]))
+    return await answer(reply, [
+      statusFragment(await customerViews.status(ended)),
+      composerFragment(composerModel(base, ended, 'customer', null)),
+      clearNotice()
+    ])
   })
 }

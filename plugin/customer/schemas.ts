@@ -1,6 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts'
-import { postedValues, valueProperties } from '../fields/schemas.ts'
-import { createAjv, fieldErrors } from '../validation.ts'
+import { valueProperties } from '../fields/schemas.ts'
+import { createAjv } from '../validation.ts'
+import { defineForm, type FieldSpec, type FormErrors, type FormState, type FormValues, hidden, select, text } from '../web/forms.ts'
 
 /** A department picked from the form's list: its id as the browser posts it (empty for "none posted"). */
 const departmentField = { type: 'string', maxLength: 12, pattern: '^[0-9]*$' } as const
@@ -40,7 +41,7 @@ export const answeredBody = {
 } as const
 export type AnsweredBody = FromSchema<typeof answeredBody>
 
-/** Leave a message (DESIGN §5, offline): the pre-chat form's fields, with the message instead of the question. */
+/** Leave a message (docs/features.md#leave-a-message): the pre-chat form's fields, with the message instead of the question. */
 export const leaveMessageBody = {
   $id: 'lc/customer/leave-message',
   type: 'object',
@@ -67,47 +68,73 @@ export const departmentQuery = {
 } as const
 export type DepartmentQuery = FromSchema<typeof departmentQuery>
 
+// ---------------------------------------------------------------- the forms
+
 export const fieldMessages = {
-  unknownDepartment: 'Department: pick one of the departments in the list'
+  unknownDepartment: 'Department: pick one of the departments in the list',
+  email: 'Email must be a valid email'
 }
 
-const labels: Record<string, string> = { name: 'Name', email: 'Email', department: 'Department', question: 'Question', message: 'Message' }
-
-const ajv = createAjv()
-const validatePrechat = ajv.compile(prechatBody)
-const validateLeaveMessage = ajv.compile(leaveMessageBody)
-
-export interface FormValues { name: string, email: string, department: string }
-/** `fields`: the custom fields' answers by key, as typed (plugin/fields checks them). */
-export type PrechatValues = FormValues & { question: string, fields?: Record<string, string> }
-export type LeaveMessageValues = FormValues & { message: string }
+/** The bounds of prechatBody, checked again on the text as read (trimmed), so each problem is shown beside its field. */
+const bounds = prechatBody.properties
+const atMost = (label: string) => (max: number): string => `${label} can be at most ${max} characters`
+const isEmail = createAjv().compile({ type: 'string', format: bounds.email.format })
 
 /**
- * Trims a form and checks each field. Ajv stops at the first error, and a form should
- * show every problem at once, so each field is checked beside valid values for the others.
+ * A textarea's text as the browser sent it, only trimmed. Its line breaks stay CRLF, so the limit
+ * counts each as two characters, as the route's schema does: a text over it is refused beside its
+ * field, never above the form, and the chat keeps what was sent.
  */
-function readForm<K extends string> (body: unknown, keys: readonly K[], validate: ReturnType<typeof ajv.compile>, sample: Record<K, string>): { values: Record<K, string>, errors: Record<string, string> } {
-  const raw = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>
-  const text = (v: unknown): string => typeof v === 'string' ? v.trim() : ''
-  const values = Object.fromEntries(keys.map((k) => [k, text(raw[k])])) as Record<K, string>
-  const errors: Record<string, string> = {}
-  for (const key of keys) {
-    if (validate({ ...sample, [key]: values[key] })) continue
-    if (key === 'department') { errors[key] = fieldMessages.unknownDepartment; continue }
-    const message = fieldErrors(validate.errors)[key] ?? `${key} is invalid`
-    // The shared labels do not know every field of ours: name it the way the form does.
-    errors[key] = message.startsWith(`${key} `) ? `${labels[key] ?? key}${message.slice(key.length)}` : message
-  }
-  return { values, errors }
+function asSent (field: FieldSpec<string>): FieldSpec<string> {
+  return { ...field, read: (value) => typeof value === 'string' ? value.trim() : '' }
 }
 
-export function readPrechat (body: unknown): { values: PrechatValues, errors: Record<string, string> } {
-  const form = readForm(body, ['name', 'email', 'department', 'question'] as const, validatePrechat,
-    { name: 'x', email: 'x@example.com', department: '', question: 'x' })
-  return { values: { ...form.values, fields: postedValues(body) }, errors: form.errors }
+/** Who is asking, on both forms. A signed-in customer's name and email are the portal's, whatever is posted. */
+const contactFields = {
+  name: text({ label: 'Name', required: true, max: bounds.name.maxLength, tooLong: atMost('Name') }),
+  // Blank is not an email either.
+  email: text({
+    label: 'Email',
+    required: fieldMessages.email,
+    max: bounds.email.maxLength,
+    tooLong: atMost('Email'),
+    check: (email) => isEmail(email) ? null : fieldMessages.email
+  }),
+  // Here only departmentField's shape: whether it is one of the departments is the customer service's to say.
+  department: select(undefined, { check: (id) => /^[0-9]{1,12}$/.test(id) ? null : fieldMessages.unknownDepartment })
 }
 
-export function readLeaveMessage (body: unknown): { values: LeaveMessageValues, errors: Record<string, string> } {
-  return readForm(body, ['name', 'email', 'department', 'message'] as const, validateLeaveMessage,
-    { name: 'x', email: 'x@example.com', department: '', message: 'x' })
+const prechatFields = {
+  ...contactFields,
+  question: asSent(text({ label: 'Question', required: true, max: bounds.question.maxLength, tooLong: atMost('Question') }))
 }
+
+/** The pre-chat form. Its custom fields (`f_<key>`) are read and checked by plugin/fields, beside it. */
+export const prechatForm = defineForm(prechatFields)
+
+/**
+ * "This answered my question": the pre-chat form carried in hidden fields, and the article's
+ * button. A missing or malformed article is the request's problem (answeredBody), said above the form.
+ */
+export const answeredForm = defineForm({ ...prechatFields, article: hidden() })
+
+/** Leave a message. */
+export const leaveMessageForm = defineForm({
+  ...contactFields,
+  message: asSent(text({ label: 'Message', required: true, max: leaveMessageBody.properties.message.maxLength, tooLong: atMost('Message') }))
+})
+
+export type PrechatValues = FormValues<typeof prechatForm>
+/** What both forms ask. */
+export type ContactValues = Pick<PrechatValues, 'name' | 'email' | 'department'>
+export type LeaveMessageValues = FormValues<typeof leaveMessageForm>
+
+/** The custom fields' answers by key, as typed (`f_<key>` on the form). */
+export type CustomAnswers = Record<string, string>
+
+/** The pre-chat form as rendered: what was typed, custom fields too, and every problem, a custom field's by its input (`f_<key>`). */
+export interface PrechatState extends FormState<PrechatValues> {
+  errors: FormErrors<keyof PrechatValues | `f_${string}`>
+  fields: CustomAnswers
+}
+export type LeaveMessageState = FormState<LeaveMessageValues>

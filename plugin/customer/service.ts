@@ -44,13 +44,42 @@ export interface LeftMessage {
   fromChat?: { id: number, waitedMinutes: number }
 }
 
-export type CustomerService = ReturnType<typeof createCustomerService>
+/** What a new chat starts from: the pre-chat form's answers, where it goes, and where the customer wrote from. */
+export interface NewChat {
+  name: string
+  email: string
+  question: string
+  customer: HostUser | null
+  place: KnownPlace
+  /** The custom fields' answers, already checked (plugin/fields). */
+  fields?: CheckedValues['values']
+  origin?: { ip: string | null, userAgent: string | null }
+}
 
 /**
- * The customer's side of routing (DESIGN §5): departments to pick from, starting a chat in
- * one, leaving a message when nobody is there, and how long a waiting customer may wait.
+ * The customer's side of routing (docs/design.md §5): departments to pick from, starting a chat
+ * in one, leaving a message when nobody is there, and how long a waiting customer may wait.
  */
-export function createCustomerService ({ host, chats, routing, fields: customFields }: CustomerServiceDeps) {
+export interface CustomerService {
+  /** Every department, in the administrator's order, with its entry group and whether anyone is available there. */
+  departments (): Promise<DepartmentChoice[]>
+  /** The department a form posted without choosing goes to: the first one online, else the first one. */
+  fallback (list: DepartmentChoice[]): DepartmentChoice | undefined
+  /** The department to offer: the one asked for when it is in the list, else the fallback; without departments, the shared queue. */
+  preferred (departmentId: number | undefined, list?: DepartmentChoice[]): Promise<KnownPlace>
+  /** Whether anyone could answer a chat in some department (or anywhere, without departments): what the portal link shows. */
+  online (list?: DepartmentChoice[]): Promise<boolean>
+  /** What a group's wait estimates are made from, read once for every waiting customer of the group. */
+  waitBasis (groupId: number | null): Promise<WaitBasis>
+  /** The department a form posted (`''` for none) against the list shown to the customer; `unknown` for an id not in it. */
+  place (departmentId: string, list?: DepartmentChoice[]): Promise<Place>
+  /** Starts a chat in the department's entry group, storing its custom field answers; LC_ERR_DEPARTMENT_OFFLINE when nobody is there. */
+  startChat (input: NewChat): Promise<{ chat: Chat, token: string }>
+  /** Makes a host ticket of a message left (docs/features.md#leave-a-message); LC_ERR_MESSAGE_NOT_SAVED, caused by the host's error, when it fails. */
+  leaveMessage (input: LeftMessage): Promise<HostTicket>
+}
+
+export function createCustomerService ({ host, chats, routing, fields: customFields }: CustomerServiceDeps): CustomerService {
   /** Every department, in the admin's order, with its entry group and whether anyone is available there. */
   async function departments (): Promise<DepartmentChoice[]> {
     return await Promise.all((await routing.departments()).map(async (d): Promise<DepartmentChoice> => {
@@ -106,7 +135,7 @@ export function createCustomerService ({ host, chats, routing, fields: customFie
      * Starts a chat in the department's entry group. Refuses with LC_ERR_DEPARTMENT_OFFLINE
      * when nobody is available there (the customer is offered to leave a message instead).
      */
-    async startChat (input: { name: string, email: string, question: string, customer: HostUser | null, place: KnownPlace, fields?: CheckedValues['values'], origin?: { ip: string | null, userAgent: string | null } }): Promise<{ chat: Chat, token: string }> {
+    async startChat (input: NewChat): Promise<{ chat: Chat, token: string }> {
       const { place, fields: answers, ...fields } = input
       if (!place.online) throw new LC_ERR_DEPARTMENT_OFFLINE(place.department?.name ?? 'Live chat')
       const started = await chats.startChat({ ...fields, groupId: place.department?.groupId ?? null })

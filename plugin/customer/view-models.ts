@@ -6,6 +6,7 @@ import type { Settings } from '../settings.ts'
 import type { RoutingService } from '../routing/service.ts'
 import { targets } from '../realtime/targets.ts'
 import { bind } from '../web/fragments.ts'
+import { render } from '../web/views.ts'
 import { type CustomerService, type DepartmentChoice, type WaitBasis, waitFrom } from './service.ts'
 
 export type CustomerViews = ReturnType<typeof createCustomerViews>
@@ -22,6 +23,11 @@ export interface StatusModel {
 
 /** The status line above the conversation, sent in place of the one on the page. */
 export const statusFragment = bind('customer/status', 'outerHTML', (m: StatusModel) => targets.status(m.chatId))
+
+/** views/customer/portal-link.hbs: the link the host's portal shows, saying whether anyone is there to chat. */
+export function portalLink (model: { base: string, available: boolean }): string {
+  return render('customer/portal-link', model)
+}
 
 /** The three queue lines a waiting customer reads: the department's own, else the settings'. */
 export interface QueueMessages { position: string, one: string, next: string }

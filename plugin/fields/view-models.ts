@@ -1,8 +1,7 @@
 import type { AgentScope } from '../chats/types.ts'
-import { LC_ERR_FIELD_VALUE } from '../errors.ts'
 import { targets } from '../realtime/targets.ts'
 import { bind, type Fragment } from '../web/fragments.ts'
-import { type FieldError, fieldError, type FormErrors, type FormState, type FormValues } from '../web/forms.ts'
+import { type FieldError, type FormErrors, type FormState, type FormValues } from '../web/forms.ts'
 import { type fieldForm, limits } from './schemas.ts'
 import { type CustomField, display, type FieldService, type FieldType, typeLabels } from './service.ts'
 
@@ -181,16 +180,9 @@ export function createFieldViews ({ base, fields }: {
       return fieldFormFragment(newForm(state))
     },
 
-    /**
-     * The pre-chat form's questions, with what the customer typed and the problems beside
-     * them (by input name, `f_<key>`; a bare message is a value that does not fit its field).
-     */
-    async prechat (posted: Record<string, string>, errors: Readonly<Record<string, string | FieldError | undefined>>): Promise<FieldInputModel[]> {
-      const errorOf = (name: string): FieldError | undefined => {
-        const e = errors[name]
-        return typeof e === 'string' ? fieldError(new LC_ERR_FIELD_VALUE(e)) : e
-      }
-      return (await fields.prechatFields()).map((f) => input(f, posted[f.key] ?? '', errorOf(`f_${f.key}`), 'lc-f'))
+    /** The pre-chat form's questions, with what the customer typed and the problems beside them (by input name, `f_<key>`). */
+    async prechat (posted: Record<string, string>, errors: Readonly<FormErrors>): Promise<FieldInputModel[]> {
+      return (await fields.prechatFields()).map((f) => input(f, posted[f.key] ?? '', errors[`f_${f.key}`], 'lc-f'))
     }
   }
 }

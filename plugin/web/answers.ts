@@ -33,17 +33,3 @@ export function clearNotice (): Fragment {
 export function closeTools (chatId: number): Fragment {
   return fragment(targets.chatTools(chatId), 'innerHTML', '')
 }
-
-/** @deprecated Being replaced by `answer`, `ok` and `clearNotice` above; kept until every route uses them. */
-export type Answers = ReturnType<typeof createAnswers>
-
-/** @deprecated See `Answers`. */
-export function createAnswers (_views?: unknown) {
-  return {
-    ok,
-    clearNotice,
-    async send (reply: FastifyReply, status: number, parts: Fragment[]): Promise<FastifyReply> {
-      return await answer(reply, parts, status)
-    }
-  }
-}
