@@ -2,7 +2,7 @@ import type { FromSchema } from 'json-schema-to-ts'
 import { chatFrames, chatIdField, hxHeaders, seqField } from '../chats/schemas.ts'
 
 /**
- * What an agent console's socket takes (STYLE §4: a oneOf discriminated on `type`): a
+ * What an agent console's socket takes (a oneOf discriminated on `type`): a
  * chat's frames, then an instant message thread's or chat room's (plugin/im). The order
  * is the one the "type must be one of" refusal lists.
  */

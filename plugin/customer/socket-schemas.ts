@@ -2,7 +2,7 @@ import type { FromSchema } from 'json-schema-to-ts'
 import { chatFrames } from '../chats/schemas.ts'
 
 /**
- * What a customer's chat window socket takes (STYLE §4: a oneOf discriminated on `type`).
+ * What a customer's chat window socket takes (a oneOf discriminated on `type`).
  * The window sends message, ping and typing; coach and read are taken as well, so that they
  * are answered as on the agents' side: coaching is refused as for an agent who may not
  * coach the chat, and a read mark is ignored (only agents keep them). The order is the one
