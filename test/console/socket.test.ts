@@ -1,6 +1,6 @@
 import t from 'tap'
 import { agentSession, build, openSocket, seqsIn, startChat } from '../helpers/build.ts'
-import { liveChat } from '../helpers/sockets.ts'
+import { expectRefused, liveChat, type Refusal } from '../helpers/sockets.ts'
 
 t.test('console socket', async (t) => {
   const { app, url, knex } = await build(t, { listen: true })
@@ -12,19 +12,13 @@ t.test('console socket', async (t) => {
 
   t.test('refusals: accepted, closed with 1008 at once, and sent nothing', async (t) => {
     const alice = await agentSession(app, 'alice')
-    const cases: Array<{ name: string, path: string, headers: Record<string, string>, reason: string }> = [
+    const cases: Refusal[] = [
       { name: 'console without a session', path: '/livechat/ws/console', headers: { origin }, reason: 'LC_ERR_UNAUTHENTICATED' },
       { name: 'console from another origin', path: '/livechat/ws/console', headers: { origin: 'https://evil.example', cookie: alice.cookie }, reason: 'LC_ERR_ORIGIN' },
       { name: 'console with no Origin', path: '/livechat/ws/console', headers: { cookie: alice.cookie }, reason: 'LC_ERR_ORIGIN' },
       { name: 'a malformed since', path: '/livechat/ws/console?since=DROP%20TABLE', headers: { origin, cookie: alice.cookie }, reason: 'LC_ERR_BAD_FRAME' }
     ]
-    for (const c of cases) {
-      const socket = await openSocket(url, c.path, c.headers)
-      const closed = await socket.closed
-      t.equal(closed.code, 1008, c.name)
-      t.equal(closed.reason, c.reason, c.name)
-      t.same(socket.frames, [], `${c.name}: nothing was sent`)
-    }
+    await expectRefused(t, url, cases)
   })
 
   t.test('resume: an agent reconnecting with its since list gets what it missed', async (t) => {

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build, openSocket, seqsIn, startChat } from '../helpers/build.ts'
-import { liveChat } from '../helpers/sockets.ts'
+import { expectRefused, liveChat, type Refusal } from '../helpers/sockets.ts'
 
 const settle = async (ms = 150): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
 
@@ -15,17 +15,11 @@ t.test('customer socket', async (t) => {
 
   t.test('refusals: accepted, closed with 1008 at once, and sent nothing', async (t) => {
     const { chatId, cookie } = await startChat(app)
-    const cases: Array<{ name: string, path: string, headers: Record<string, string>, reason: string }> = [
+    const cases: Refusal[] = [
       { name: 'customer with no token', path: `/livechat/ws/chat/${chatId}`, headers: { origin }, reason: 'LC_ERR_CHAT_NOT_FOUND' },
       { name: 'customer with another chat\'s token', path: `/livechat/ws/chat/${chatId + 1000}`, headers: { origin, cookie: `lc_chat_${chatId + 1000}=${token(cookie, chatId)}` }, reason: 'LC_ERR_CHAT_NOT_FOUND' }
     ]
-    for (const c of cases) {
-      const socket = await openSocket(url, c.path, c.headers)
-      const closed = await socket.closed
-      t.equal(closed.code, 1008, c.name)
-      t.equal(closed.reason, c.reason, c.name)
-      t.same(socket.frames, [], `${c.name}: nothing was sent`)
-    }
+    await expectRefused(t, url, cases)
   })
 
   t.test('live: each side sees the other\'s messages, stored before shown, with their seq', async (t) => {
