@@ -25,6 +25,7 @@ import * as indexChatsSearch from './20261121000023_index_lc_chats_search.ts'
 import * as indexChatsDeletedAt from './20261121000024_index_lc_chats_deleted_at.ts'
 import * as createJobRuns from './20261121000025_create_lc_job_runs.ts'
 import * as createIm from './20261121000026_create_lc_im.ts'
+import * as addJobTicks from './20261206000027_add_lc_job_ticks.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -56,7 +57,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261121000023_index_lc_chats_search': indexChatsSearch,
   '20261121000024_index_lc_chats_deleted_at': indexChatsDeletedAt,
   '20261121000025_create_lc_job_runs': createJobRuns,
-  '20261121000026_create_lc_im': createIm
+  '20261121000026_create_lc_im': createIm,
+  '20261206000027_add_lc_job_ticks': addJobTicks
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

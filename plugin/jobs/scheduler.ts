@@ -27,6 +27,8 @@ export interface RunOptions {
   startedBy?: string | null
   /** Runs of each job kept in lc_job_runs. */
   keepRuns?: number
+  /** The scheduled tick (epoch ms) this run answers: of all the instances whose schedule fired at it, one runs it. */
+  tick?: number
 }
 
 /** A finished run, as recorded. */
@@ -52,8 +54,10 @@ const keepRunsDefault = 50
  */
 export async function runJobRecorded (db: Knex, name: string, owner: string, fn: JobFn, clock: () => number = Date.now, ttlMs = defaultLeaseMs, opts: RunOptions = {}): Promise<RunResult | null> {
   const startedAt = clock()
-  if (!await store.takeLease(db, name, owner, startedAt, ttlMs)) return null
-  const runId = await store.insertRun(db, { job: name, owner, trigger: opts.trigger ?? 'schedule', started_by: opts.startedBy?.slice(0, 120) ?? null, started_at: startedAt })
+  if (!await store.takeLease(db, name, owner, startedAt, ttlMs, opts.tick)) return null
+  const runId = await store.insertRun(db, {
+    job: name, owner, trigger: opts.trigger ?? 'schedule', started_by: opts.startedBy?.slice(0, 120) ?? null, started_at: startedAt, tick: opts.tick ?? null
+  })
   let renewedAt = startedAt
   const ctx: JobContext = {
     async stillOurs () {

@@ -178,10 +178,10 @@ export function createJobService (deps: JobServiceDeps): JobService {
   }
 
   /** One run under the lease; null when it is held (by another instance, or this one's run of the same job). */
-  async function run (id: string, trigger: JobTrigger, startedBy: string | null = null): Promise<RunResult | null> {
+  async function run (id: string, trigger: JobTrigger, startedBy: string | null = null, tick?: number): Promise<RunResult | null> {
     const fn = work[id]!
     if (running.has(id)) return null
-    const done = runJobRecorded(db, id, owner, fn, clock, leaseMs, { trigger, startedBy })
+    const done = runJobRecorded(db, id, owner, fn, clock, leaseMs, { trigger, startedBy, tick })
     running.set(id, { startedAt: clock(), done })
     try {
       return await done
@@ -204,9 +204,10 @@ export function createJobService (deps: JobServiceDeps): JobService {
       log.warn({ job: job.id }, 'manifest lists a job this version does not implement; skipped')
       continue
     }
-    tasks.set(job.id, createTask(job.cron, async () => {
+    tasks.set(job.id, createTask(job.cron, async (context) => {
       try {
-        const result = await run(job.id, 'schedule')
+        // Every instance's schedule fires at the same tick; the tick (to the second) names the run, so one of them runs it.
+        const result = await run(job.id, 'schedule', null, Math.floor(context.date.getTime() / 1000) * 1000)
         if (result?.thrown !== undefined) log.error({ err: result.thrown, job: job.id }, 'live chat job failed')
         else if (result?.error) log.warn({ job: job.id, rows: result.rows, error: result.error }, 'live chat job ran with errors')
         else if (result?.rows) log.info({ job: job.id, rows: result.rows }, 'live chat job ran')

@@ -5,13 +5,15 @@ type Db = Knex | Knex.Transaction
 
 /**
  * Takes the job's lease when it is free or already ours: one conditional UPDATE, so of
- * any number of instances exactly one gets it.
+ * any number of instances exactly one gets it. A scheduled run names its tick: a tick
+ * already run (by an instance whose run has finished) is not run again.
  */
-export async function takeLease (db: Db, name: string, owner: string, now: number, ttlMs: number): Promise<boolean> {
+export async function takeLease (db: Db, name: string, owner: string, now: number, ttlMs: number, tick?: number): Promise<boolean> {
   await db('lc_job_locks').insert({ name, owner: null, locked_until: 0 }).onConflict('name').ignore()
   const n = affected(await db('lc_job_locks').where('name', name)
     .andWhere((q) => { q.where('locked_until', '<', now).orWhere('owner', owner) })
-    .update({ owner, locked_until: now + ttlMs, last_started_at: now }))
+    .andWhere((q) => { if (tick !== undefined) q.whereNull('last_tick').orWhere('last_tick', '<', tick) })
+    .update({ owner, locked_until: now + ttlMs, last_started_at: now, ...(tick !== undefined ? { last_tick: tick } : {}) }))
   return n === 1
 }
 
@@ -54,6 +56,8 @@ export interface LcJobRunRow {
   rows: number | null
   summary: string | null
   error: string | null
+  /** The scheduled tick the run answered; null for Run now. */
+  tick: number | string | null
 }
 
 /** A run as the admin page shows it. */

@@ -132,6 +132,9 @@ t.test('jobs on two instances', async (t) => {
     }
     const runs = (await first('lc_job_runs').where({ job: 'queue-timeout' }).orderBy('started_at').orderBy('id')).slice(before) as Array<{ owner: string, started_at: number, finished_at: number, rows: number, trigger: string }>
     t.ok(runs.length >= 2, `${runs.length} runs recorded`)
+    const ticks = runs.map((r) => Number((r as { tick?: number | string }).tick))
+    t.ok(ticks.every((tick) => Number.isFinite(tick) && tick % 1000 === 0), 'each scheduled run names its tick, to the second')
+    t.equal(new Set(ticks).size, ticks.length, 'no tick was run twice, though both instances fired at each')
     t.equal(runs.reduce((n, r) => n + Number(r.rows), 0), chatIds.length, 'the chats were closed once in all')
     for (const r of runs) {
       t.ok(['instance-c', 'instance-d'].includes(r.owner))

@@ -32,6 +32,28 @@ t.test('jobs', async (t) => {
     t.equal(await runJob(s.knex, 'stuck', 'a', async () => 2, () => now), 2)
   })
 
+  t.test('runJob: each scheduled tick is run once across instances, even after the first run has finished', async (t) => {
+    // A minute of ticks, every second, with both instances' schedules firing at each: the
+    // first to take the lease runs the tick, and the other, coming when that run is already
+    // over, finds the tick done.
+    let runs = 0
+    const work = async (): Promise<number> => { runs++; return 0 }
+    const start = now
+    for (let second = 0; second < 60; second++) {
+      const tick = start + second * 1000
+      now = tick
+      for (const owner of second % 2 === 0 ? ['a', 'b'] : ['b', 'a']) await runJob(s.knex, 'ticking', owner, work, () => now, undefined, { tick, keepRuns: 100 })
+    }
+    t.equal(runs, 60, 'sixty ticks, sixty runs')
+    const recorded = await s.knex('lc_job_runs').where({ job: 'ticking' }).select('tick', 'owner')
+    t.equal(recorded.length, 60)
+    t.equal(new Set(recorded.map((r: { tick: number | string }) => Number(r.tick))).size, 60, 'one run a tick')
+    t.same(new Set(recorded.map((r: { owner: string }) => r.owner)), new Set(['a', 'b']), 'whichever instance came first')
+    t.equal(await runJob(s.knex, 'ticking', 'a', work, () => now, undefined, { tick: start }), null, 'a tick gone by is not run again')
+    t.equal(await runJob(s.knex, 'ticking', 'a', work, () => now, undefined, { trigger: 'manual' }), 0, 'Run now names no tick, and runs')
+    t.equal(runs, 61)
+  })
+
   t.test('presence sweep: an available agent whose consoles stopped beating becomes unavailable', async (t) => {
     const alice = await s.user('alice')
     const bob = await s.user('bob')
