@@ -122,7 +122,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const settings = resolveSettings(manifest, opts.settings ?? {})
   // A bad cron expression or an unknown job id stops the plugin here, before anything is opened.
   resolveSchedules(manifest, settings.jobSchedules)
-  await installWeb(fastify, { uploadLimits: uploadLimits(settings.maxFileBytes) })
+  const { redisUrl } = opts
+  await installWeb(fastify, { uploadLimits: uploadLimits(settings.maxFileBytes), redisUrl, log: fastify.log })
   const bus = opts.bus ?? await openBus(opts.redisUrl, fastify.log)
   const { knex: db, host } = opts
   const clock = opts.clock ?? Date.now

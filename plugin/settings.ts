@@ -95,7 +95,14 @@ export const settingsSchema = {
       default: []
     },
     chatStartsPerMinute: {
-      description: 'Chats one address may start per minute',
+      description: 'Chats, questions and left messages one address may send per minute, for visitors not signed in (a whole company behind one address counts as one: keep it generous; behind a proxy the host must trust it, or every visitor shares its address)',
+      type: 'integer',
+      minimum: 1,
+      maximum: 1000,
+      default: 30
+    },
+    chatStartsPerCustomerPerMinute: {
+      description: 'Chats, questions and left messages one signed-in portal customer may send per minute, wherever they are',
       type: 'integer',
       minimum: 1,
       maximum: 1000,

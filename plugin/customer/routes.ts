@@ -38,7 +38,7 @@ export interface CustomerRoutesDeps {
   surveyViews: Pick<SurveyViews, 'customer'>
   /** Suggested solutions before a chat, and the questions they answered (docs/features.md#suggested-solutions). */
   deflections: Pick<DeflectionService, 'suggestions' | 'record'>
-  settings: Pick<Settings, 'chatStartsPerMinute' | 'customerTicketUrl'>
+  settings: Pick<Settings, 'chatStartsPerMinute' | 'chatStartsPerCustomerPerMinute' | 'customerTicketUrl'>
 }
 
 /** A customer form as rendered again: the kit's state, and the departments as already read for this request. */
@@ -47,7 +47,24 @@ type Shown<S> = Partial<S> & { departments?: DepartmentChoice[] }
 /** The customer's side: the portal link, the pre-chat form, leave a message and the chat window. */
 export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fastify, deps) => {
   const { base, chats, access, customer, customerViews, fields, fieldViews, surveyViews, settings, deflections } = deps
-  const limited = (what: string) => ({ rateLimit: { max: settings.chatStartsPerMinute, timeWindow: '1 minute', errorResponseBuilder: rateLimitError(what) } })
+  // A signed-in customer is counted on their own, wherever they are; anyone else by address
+  // (request.ip: the client's own behind a proxy the host trusts), so one person cannot
+  // flood the queue and a company behind one address is not refused as one person.
+  const signedInKeys = new WeakSet<FastifyRequest>()
+  const whoIsAsking = async (request: FastifyRequest): Promise<string> => {
+    const user = await access.user(request)
+    if (!user) return `address:${request.ip}`
+    signedInKeys.add(request)
+    return `customer:${user.id}`
+  }
+  const limited = (what: string) => ({
+    rateLimit: {
+      keyGenerator: whoIsAsking,
+      max: async (_request: FastifyRequest, key: string) => key.startsWith('customer:') ? settings.chatStartsPerCustomerPerMinute : settings.chatStartsPerMinute,
+      timeWindow: '1 minute',
+      errorResponseBuilder: (request: FastifyRequest) => rateLimitError(signedInKeys.has(request) ? `${what} by you` : `${what} from this address`)()
+    }
+  })
 
   /** A signed-in portal customer's name and email stand, whatever the form says. */
   function signedIn<V extends Partial<ContactValues>> (values: V, user: HostUser | null): V {
@@ -202,12 +219,12 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     return await queue(request, reply, form)
   }
 
-  fastify.post('/start', formRoute(prechatBody, 'chats started from this address'), startChat(true))
-  fastify.post('/start/continue', formRoute(prechatBody, 'chats started from this address'), startChat(false))
+  fastify.post('/start', formRoute(prechatBody, 'chats started'), startChat(true))
+  fastify.post('/start/continue', formRoute(prechatBody, 'chats started'), startChat(false))
 
   // "This answered my question": no chat is queued; the question and the article are
   // recorded for the administrators' deflection report.
-  fastify.post('/start/answered', formRoute(answeredBody, 'questions sent from this address'), async (request, reply) => {
+  fastify.post('/start/answered', formRoute(answeredBody, 'questions sent'), async (request, reply) => {
     const form = await readStart(request, answeredForm)
     if (!form.valid) return await prechat(request, reply, 422, { values: form.values, fields: form.fields, errors: form.errors, departments: form.list })
     const place = form.place as KnownPlace
@@ -225,7 +242,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     return await leaveMessage(request, reply, 200, { values: { department: String(request.query.department ?? '') } })
   })
 
-  fastify.post('/message', formRoute(leaveMessageBody, 'messages left from this address'), async (request, reply) => {
+  fastify.post('/message', formRoute(leaveMessageBody, 'messages left'), async (request, reply) => {
     const { user, values, errors, list, place } = await readPlaced(request, leaveMessageForm)
     if (place.unknown || !valid({ errors })) return await leaveMessage(request, reply, 422, { values, errors, departments: list })
     let ticket

@@ -10,7 +10,8 @@ import view from '@fastify/view'
 import websocket from '@fastify/websocket'
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Redis } from 'ioredis'
 import { projectRoot } from '../manifest.ts'
 import { createAjv } from '../validation.ts'
 import { installErrorHandler } from './error-handler.ts'
@@ -19,6 +20,9 @@ import { pluginViews, viewsRoot } from './views.ts'
 export interface WebOptions {
   /** The upload limits of Send file, passed again on each request.file() call. */
   uploadLimits: object
+  /** With several instances, their rate limits count together in this Redis; else each counts in its own memory. */
+  redisUrl?: string | undefined
+  log: Pick<FastifyBaseLogger, 'warn'>
 }
 
 /**
@@ -27,7 +31,7 @@ export interface WebOptions {
  * views and static assets. Host-provided parsers and servers are reused when present:
  * registering them twice would clash (two `upgrade` listeners on one server, say).
  */
-export async function installWeb (fastify: FastifyInstance, { uploadLimits }: WebOptions): Promise<void> {
+export async function installWeb (fastify: FastifyInstance, { uploadLimits, redisUrl, log }: WebOptions): Promise<void> {
   const ajv = createAjv()
   const ajvCoerce = createAjv({ coerceTypes: true })
   fastify.setValidatorCompiler(({ schema, httpPart }) =>
@@ -81,7 +85,7 @@ export async function installWeb (fastify: FastifyInstance, { uploadLimits }: We
     cookieOpts: { path: fastify.prefix || '/', sameSite: 'strict', httpOnly: true },
     getToken: (req) => (req.headers['x-csrf-token'] as string | undefined) ?? (req.body as { _csrf?: string } | undefined)?._csrf
   })
-  await fastify.register(rateLimit, { global: false })
+  await fastify.register(rateLimit, { global: false, ...sharedCounts(fastify, redisUrl, log) })
   await fastify.register(view, { engine: { handlebars: pluginViews().hb }, root: viewsRoot, propertyName: 'lcView', viewExt: 'hbs' })
   await fastify.register(fastifyStatic, { root: resolve(projectRoot, 'public'), prefix: '/assets/', decorateReply: false, maxAge: '1h' })
   await fastify.register(fastifyStatic, {
@@ -131,4 +135,17 @@ function onlyUpgradesUnder (server: Server, prefix: string): () => void {
   }
   server.on('upgrade', filter)
   return () => { server.removeListener('upgrade', filter) }
+}
+
+/**
+ * Rate limits counted in Redis, so a visitor's limit is one limit however many instances
+ * answer them. Redis away never refuses a customer: the request goes on uncounted
+ * (skipOnError), and the connection's errors are warnings.
+ */
+function sharedCounts (fastify: FastifyInstance, redisUrl: string | undefined, log: Pick<FastifyBaseLogger, 'warn'>): object {
+  if (!redisUrl) return {}
+  const redis = new Redis(redisUrl, { connectTimeout: 2_000, maxRetriesPerRequest: 1 })
+  redis.on('error', (err: unknown) => { log.warn({ err }, 'live chat rate-limit Redis error') })
+  fastify.addHook('onClose', async () => { await redis.quit().catch(() => { redis.disconnect() }) })
+  return { redis, nameSpace: 'livechat:rate-limit:', skipOnError: true }
 }
