@@ -129,7 +129,9 @@ export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswe
         try {
           ticket = await offer.ticketFor(chat, text || chat.question)
         } catch (err) {
-          out.failed.push({ chatId: chat.id, error: (err as Error).message, cause: err })
+          // The run records what went wrong in the help desk, not the sentence a customer would read.
+          const cause = (err as { cause?: unknown }).cause
+          out.failed.push({ chatId: chat.id, error: (cause instanceof Error ? cause : err as Error).message, cause: err })
           continue
         }
         const waitedMinutes = Math.round((at - (chat.queuedAt ?? chat.createdAt)) / 60_000)

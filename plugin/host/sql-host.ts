@@ -133,6 +133,43 @@ export function sqlHost (knex: Knex, map: HostMapping): HostAdapter {
     return { ref, url: ticketUrl(ref), status: String(row[t.status]), kind: row[t.kind] as TicketKind, summary: String(row[t.summary] ?? ''), createdAt }
   }
 
+  // The bytes the desk's description column holds (a MySQL TEXT: 65,535), read once; null
+  // where there is no limit to meet (SQLite's TEXT).
+  let descriptionBytes: Promise<number | null> | undefined
+  async function descriptionCapacity (): Promise<number | null> {
+    if (!String(knex.client.config.client).startsWith('mysql')) return null
+    descriptionBytes ??= knex.raw(
+      'SELECT CHARACTER_OCTET_LENGTH AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?',
+      [t.table, t.description]
+    ).then(([rows]: [Array<{ n: number | string | null }>]) => rows[0]?.n == null ? null : Number(rows[0].n))
+      .catch(() => { descriptionBytes = undefined; return null })
+    return await descriptionBytes
+  }
+
+  /**
+   * A description longer than the desk's column holds is cut to fit, with a note saying so,
+   * rather than refused: a chat whose customer wrote a great deal must still become a ticket.
+   */
+  async function fitDescription (ticket: NewTicket): Promise<string> {
+    const text = ticket.description
+    const capacity = await descriptionCapacity()
+    if (capacity === null || Buffer.byteLength(text, 'utf8') <= capacity) return text
+    const where = ticket.chatId === null ? '' : `; all of it is in live chat #${ticket.chatId}`
+    const note = (left: number): string => `\n\n[Cut to fit this ticket: the last ${left.toLocaleString('en-US')} characters are left out${where}]`
+    const fits = (keep: number): boolean => Buffer.byteLength(text.slice(0, keep) + note(text.length - keep), 'utf8') <= capacity
+    // The most characters that fit with the note: a character is one to four bytes.
+    let low = 0
+    let high = Math.min(text.length, capacity)
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2)
+      if (fits(mid)) low = mid
+      else high = mid - 1
+    }
+    // Never split a surrogate pair.
+    const keep = low > 0 && /[\uD800-\uDBFF]/.test(text[low - 1]!) ? low - 1 : low
+    return text.slice(0, keep) + note(text.length - keep)
+  }
+
   async function ticketId (ref: string): Promise<unknown> {
     const row = await knex(t.table).select(t.id).where(t.ref, ref).first()
     return row?.[t.id]
@@ -209,7 +246,7 @@ export function sqlHost (knex: Knex, map: HostMapping): HostAdapter {
           [t.ref]: `pending-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`,
           [t.kind]: ticket.kind,
           [t.summary]: ticket.summary.slice(0, 255),
-          [t.description]: ticket.description,
+          [t.description]: await fitDescription(ticket),
           [t.status]: t.newStatus,
           [t.requesterId]: ticket.requesterId,
           [t.assigneeId]: ticket.assigneeId,
