@@ -57,6 +57,18 @@ export interface HostMapping {
 
 type Row = Record<string, unknown>
 
+/** A time as SQLite's CURRENT_TIMESTAMP writes it: UTC, to the second. */
+function sqliteDatetime (at: Date): string {
+  return at.toISOString().slice(0, 19).replace('T', ' ')
+}
+
+/** A host datetime read back: a Date from MySQL, or text with no zone, which is UTC (not the server's local time). */
+function datetimeMs (value: string | Date): number {
+  if (value instanceof Date) return value.getTime()
+  const text = value.includes('T') ? value : value.replace(' ', 'T')
+  return new Date(/(Z|[+-]\d\d:?\d\d)$/.test(text) ? text : `${text}Z`).getTime()
+}
+
 function cookieFrom (request: RequestLike, name: string): string | undefined {
   if (request.cookies) return request.cookies[name]
   const header = request.headers.cookie
@@ -107,7 +119,13 @@ function isTransaction (value: unknown): value is Knex.Transaction {
 export function sqlHost (knex: Knex, map: HostMapping): HostAdapter {
   const u = map.users
   const t = map.tickets
-  const now = (): number | Date => map.times === 'epoch_ms' ? Date.now() : new Date()
+  const sqlite = !String(knex.client.config.client).startsWith('mysql')
+  // The host's own time format, written and compared as the host does: epoch milliseconds,
+  // or a datetime. SQLite has no datetime type: a host keeps text there ('YYYY-MM-DD
+  // HH:MM:SS', UTC, as CURRENT_TIMESTAMP writes it), and a number compared with text is
+  // always smaller, so an expired session would pass. MySQL's DATETIME takes a Date (in UTC:
+  // the connection's time zone is Z).
+  const now = (): number | Date | string => map.times === 'epoch_ms' ? Date.now() : sqlite ? sqliteDatetime(new Date()) : new Date()
   const unknownKind = (t.kinds ?? []).find((k) => !(allKinds as string[]).includes(k))
   if (unknownKind !== undefined) throw new Error(`host.tickets.kinds: "${unknownKind}" is not a ticket kind; use ${allKinds.join(', ')}`)
 
@@ -129,7 +147,7 @@ export function sqlHost (knex: Knex, map: HostMapping): HostAdapter {
   function toTicket (row: Row): HostTicket {
     const ref = String(row[t.ref])
     const opened = row[t.createdAt]
-    const createdAt = opened === null || opened === undefined ? undefined : map.times === 'epoch_ms' ? Number(opened) : new Date(opened as string | Date).getTime()
+    const createdAt = opened === null || opened === undefined ? undefined : map.times === 'epoch_ms' ? Number(opened) : datetimeMs(opened as string | Date)
     return { ref, url: ticketUrl(ref), status: String(row[t.status]), kind: row[t.kind] as TicketKind, summary: String(row[t.summary] ?? ''), createdAt }
   }
 
