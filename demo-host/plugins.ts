@@ -141,7 +141,9 @@ export async function installPlugin (app: FastifyInstance, knex: Knex, manifest:
       else reply.callNotFound()
       return reply
     })
-    await scope.register(plugin, { settings: {}, ...opts.pluginOptions, prefix: manifest.routePrefix, knex, host })
+    // The plugin asks the switch too: turned off, it closes its open sockets and its jobs rest.
+    const enabled = async (): Promise<boolean> => await pluginSwitch.isEnabled()
+    await scope.register(plugin, { settings: {}, enabled, ...opts.pluginOptions, prefix: manifest.routePrefix, knex, host })
   })
 }
 

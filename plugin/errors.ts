@@ -79,6 +79,7 @@ export const LC_ERR_DEPARTMENT_OFFLINE = createError('LC_ERR_DEPARTMENT_OFFLINE'
 
 // ---------------------------------------------------------------- customer
 export const LC_ERR_UNAVAILABLE = createError('LC_ERR_UNAVAILABLE', 'Live chat could not do that just now; try again in a moment', 503)
+export const LC_ERR_TURNED_OFF = createError('LC_ERR_TURNED_OFF', 'Live chat has been turned off by the help desk; this window reconnects by itself when it is turned back on', 503)
 export const LC_ERR_MESSAGE_NOT_SAVED = createError('LC_ERR_MESSAGE_NOT_SAVED', 'We could not save your message just now; it is still in the form below, so try sending it again in a minute', 503)
 export const LC_ERR_DEFLECTION_ARTICLE_UNKNOWN = createError('LC_ERR_DEFLECTION_ARTICLE_UNKNOWN', 'The knowledge base has no article %s (it may have been removed); pick one of the articles below, or continue to chat', 422)
 

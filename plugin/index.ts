@@ -4,6 +4,8 @@ import type { Knex } from 'knex'
 import { adminRoutes } from './admin/routes.ts'
 import { createAdminViews } from './admin/view-models.ts'
 import { notice } from './web/answers.ts'
+import { envelope } from './realtime/fragments.ts'
+import { LC_ERR_TURNED_OFF } from './errors.ts'
 import { cannedRoutes } from './canned/routes.ts'
 import { createCannedService } from './canned/service.ts'
 import { createCannedViews } from './canned/view-models.ts'
@@ -52,6 +54,7 @@ import { createFileViews } from './files/view-models.ts'
 import type { HostAdapter } from './host/adapter.ts'
 import { jobRoutes } from './jobs/routes.ts'
 import { opsRoutes } from './ops/routes.ts'
+import { createSwitch } from './ops/switch.ts'
 import { resolveSchedules } from './jobs/schedules.ts'
 import { createJobService } from './jobs/service.ts'
 import { loadManifest, type Manifest, projectRoot } from './manifest.ts'
@@ -97,6 +100,12 @@ export interface LiveChatOptions {
   redisUrl?: string
   /** Run scheduled jobs in this instance (default true; tests turn it off). */
   jobs?: boolean
+  /**
+   * Whether the host has live chat turned on, asked once a second (cache it if asking costs):
+   * turned off, open sockets are closed and jobs skip their ticks until it is on again.
+   * Without it live chat is always on.
+   */
+  enabled?: () => boolean | Promise<boolean>
   /** Clock for services, in epoch ms (tests may pin time). */
   clock?: () => number
   /**
@@ -138,7 +147,10 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const distributor = createDistributor({ ...core, chats, routing })
   const access = createAccess({ ...core, routing })
   const hub = createHub({ ...core, messagesBetween: chats.messages, renderMessages, customerSees })
-  const sockets = createSocketServer({ ...core, hub, notice })
+  const turnedOff = async (): Promise<void> => { await hub.closeAll(turnedOffNotice(), 'Live chat is turned off') }
+  const liveSwitch = createSwitch({ enabled: opts.enabled, turnedOff, log: fastify.log })
+  const off = (): boolean | Promise<boolean> => liveSwitch.on() ? false : liveSwitch.stillOff()
+  const sockets = createSocketServer({ ...core, hub, notice, off })
   const preferences = createPreferenceService(core)
 
   // What agents work with around a chat.
@@ -178,7 +190,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const imListViews = createImListViews({ ...core, im, preferences })
   const roomViews = createRoomViews({ ...core, im })
   const { instanceName } = opts
-  const jobs = createJobService({ ...core, manifest, routing, distributor, chats, customer, files, im, instanceName })
+  const work = { manifest, routing, distributor, chats, customer, files, im }
+  const jobs = createJobService({ ...core, ...work, instanceName, on: liveSwitch.on })
 
   // What each change on the bus re-renders, for every socket it concerns.
   const scopeOf = scopeOfAgent(host, access, settings)
@@ -260,10 +273,17 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
 
   // Scheduled in every instance unless turned off; the jobs page and Run now work either way.
   if (opts.jobs !== false) jobs.start()
+  liveSwitch.start()
   // Before the socket server goes: 1012 tells htmx to reconnect (to this instance when it is
   // back, or to another) and resume.
   fastify.addHook('preClose', async () => { await hub.close() })
-  fastify.addHook('onClose', async () => { await jobs.stop(); if (!opts.bus) await bus.close() })
+  fastify.addHook('onClose', async () => { liveSwitch.stop(); await jobs.stop(); if (!opts.bus) await bus.close() })
+}
+
+/** What every open console and chat window is told as live chat is turned off. */
+function turnedOffNotice (): string {
+  const err = new LC_ERR_TURNED_OFF()
+  return envelope([notice('error', err.message, err.code)])
 }
 
 /** Requests that change something must come from our own pages (or an allowed origin). */

@@ -51,6 +51,8 @@ export interface JobServiceDeps {
   instanceName?: string
   /** How long a lease holds without being renewed; a crashed holder's lease expires after it. */
   leaseMs?: number
+  /** Whether the host has live chat turned on: off, the schedules skip their ticks (nothing is run or recorded). */
+  on?: () => boolean
 }
 
 /** One job as the admin page shows it. */
@@ -102,7 +104,7 @@ const recentRunsShown = 10
  * instance schedules every job; the lease makes one instance do each run.
  */
 export function createJobService (deps: JobServiceDeps): JobService {
-  const { db, manifest, settings, routing, distributor, chats, customer, files, im, host, log, clock = Date.now } = deps
+  const { db, manifest, settings, routing, distributor, chats, customer, files, im, host, log, clock = Date.now, on = () => true } = deps
   const leaseMs = deps.leaseMs ?? defaultLeaseMs
   const owner = (deps.instanceName ?? `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`).slice(0, 64)
   // Refuses a bad cron expression or an unknown job id in settings before anything starts.
@@ -205,6 +207,7 @@ export function createJobService (deps: JobServiceDeps): JobService {
       continue
     }
     tasks.set(job.id, createTask(job.cron, async (context) => {
+      if (!on()) return
       try {
         // Every instance's schedule fires at the same tick; the tick (to the second) names the run, so one of them runs it.
         const result = await run(job.id, 'schedule', null, Math.floor(context.date.getTime() / 1000) * 1000)

@@ -237,6 +237,19 @@ export function createHub ({ bus, messagesBetween, renderMessages, customerSees,
       projections.set(type, list)
     },
 
+    /**
+     * Sends every socket `html` (why it is being closed), then closes it with 1012: clients
+     * keep trying to reconnect, and resume once they are let in again.
+     */
+    async closeAll (html: string, reason: string): Promise<void> {
+      const all = new Set<Client>()
+      for (const set of byTopic.values()) for (const c of set) all.add(c)
+      await Promise.all([...all].map(async (c) => {
+        await enqueue(c, async () => { sendNow(c, html) })
+        c.socket.close(closeCodes.restarting, reason)
+      }))
+    },
+
     /** Closes every socket with 1012 so clients reconnect (to this or another instance) and resume. */
     async close (): Promise<void> {
       closing = true

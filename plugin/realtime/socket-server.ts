@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { WebSocket } from 'ws'
-import { type CodedError, isCoded, LC_ERR_BAD_FRAME, LC_ERR_UNAVAILABLE } from '../errors.ts'
+import { type CodedError, isCoded, LC_ERR_BAD_FRAME, LC_ERR_TURNED_OFF, LC_ERR_UNAVAILABLE } from '../errors.ts'
 import type { Settings } from '../settings.ts'
 import { createAjv, describeAjvError } from '../validation.ts'
 import { envelope, type Fragment } from './fragments.ts'
@@ -66,6 +66,8 @@ export interface SocketServerDeps {
   settings: Pick<Settings, 'messagesPerMinute'>
   /** The notice line error frames show (web/answers.ts): given by the wiring, since realtime renders no partial. */
   notice: (level: 'error', message: string, code?: string) => Fragment
+  /** Whether the host has live chat turned off (asked again when the last answer was off): a frame is then refused unread and its socket closed. */
+  off?: () => boolean | Promise<boolean>
 }
 
 /** Listens to the liveness tick; `live` holds the sockets that answered the last ping (and were pinged again). */
@@ -87,7 +89,7 @@ export interface SocketServer {
  * for their type; a rate limit per socket; one liveness tick for every socket, which pings
  * them and cuts off the ones that did not answer the ping before.
  */
-export function createSocketServer ({ hub, log, settings, notice }: SocketServerDeps): SocketServer {
+export function createSocketServer ({ hub, log, settings, notice, off = () => false }: SocketServerDeps): SocketServer {
   // Sockets that did not answer the last ping are gone without a close (a laptop asleep, a
   // dropped network): they are cut off, so they neither pile up nor keep anyone present.
   const answered = new Map<WebSocket, boolean>()
@@ -207,6 +209,13 @@ export function createSocketServer ({ hub, log, settings, notice }: SocketServer
           const refuse = async (err: CodedError): Promise<void> => {
             note.warn({ code: err.code, reason: err.message }, 'live chat socket frame refused')
             await context!.refuse(err)
+          }
+          const turnedOff = off()
+          if (turnedOff === true || (turnedOff !== false && await turnedOff)) {
+            // Turned off: nothing a frame asks is done; the socket goes, as the others did.
+            await context.refuse(new LC_ERR_TURNED_OFF())
+            socket.close(closeCodes.restarting, 'Live chat is turned off')
+            return
           }
           // Checked before any await, so a refusal keeps its place among the answers to later frames.
           const frame = isBinary ? new LC_ERR_BAD_FRAME('binary frames are not accepted') : parse(data.toString())
