@@ -35,14 +35,7 @@ export const settingsSchema = {
       default: {
         agent: ['livechat.agent', 'livechat.transfer'],
         supervisor: ['livechat.agent', 'livechat.transfer', 'livechat.supervise', 'livechat.delete', 'livechat.rooms'],
-        admin: [
-          'livechat.agent',
-          'livechat.transfer',
-          'livechat.supervise',
-          'livechat.delete',
-          'livechat.admin',
-          'livechat.rooms'
-        ]
+        admin: [...permissionIds]
       }
     },
     maxMessageLength: {

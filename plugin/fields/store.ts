@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import { affected } from '../db/index.ts'
+import { orderedTable } from '../db/ordered.ts'
 
 type Db = Knex | Knex.Transaction
 
@@ -61,29 +62,9 @@ export function toField (row: LcCustomFieldRow): CustomField {
 
 export type FieldColumns = Pick<LcCustomFieldRow, 'label' | 'field_key' | 'type' | 'options' | 'required' | 'on_prechat'>
 
-/** Every field in the administrator's order; the id breaks ties. */
-export async function fields (db: Db): Promise<LcCustomFieldRow[]> {
-  return await db<LcCustomFieldRow>('lc_custom_fields').orderBy([{ column: 'sort_order' }, { column: 'id' }])
-}
-
-export async function field (db: Db, id: number): Promise<LcCustomFieldRow | undefined> {
-  return await db<LcCustomFieldRow>('lc_custom_fields').where({ id }).first()
-}
-
-/** A new field goes last. */
-export async function insertField (db: Db, row: FieldColumns & { created_at: number }): Promise<number> {
-  const last = await db('lc_custom_fields').max({ n: 'sort_order' }).first() as { n: number | string | null } | undefined
-  const [id] = await db('lc_custom_fields').insert({ ...row, sort_order: Number(last?.n ?? 0) + 1 })
-  return Number(id)
-}
-
-export async function updateField (db: Db, id: number, row: Partial<FieldColumns & { sort_order: number }>): Promise<number> {
-  return affected(await db('lc_custom_fields').where({ id }).update(row))
-}
-
-export async function deleteField (db: Db, id: number): Promise<number> {
-  return affected(await db('lc_custom_fields').where({ id }).delete())
-}
+const table = orderedTable<LcCustomFieldRow, FieldColumns>('lc_custom_fields')
+/** Every field in the administrator's order; a new one goes last. */
+export const { all: fields, one: field, insert: insertField, update: updateField, remove: deleteField } = table
 
 export async function valueCount (db: Db, fieldId: number): Promise<number> {
   const row = await db('lc_chat_field_values').where({ field_id: fieldId }).count({ n: '*' }).first() as { n: number | string } | undefined
