@@ -1,7 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts'
 import { csrfField as csrf, idField as intId, moveBody } from '../security/schemas.ts'
 import { checkbox, codePoints, defineForm, posted, select, text } from '../web/forms.ts'
-import type { FieldInput } from './service.ts'
 import { type FieldType, fieldTypes } from './store.ts'
 
 /** How long what the administrator and agents type may be, in characters; `options` is how many a choice may have. */
@@ -111,4 +110,14 @@ export function postedValues (body: unknown): Record<string, string> {
     if (/^f_[A-Za-z0-9_]{1,40}$/.test(name) && typeof value === 'string') out[name.slice(2)] = value
   }
   return out
+}
+
+/** A custom field as the administrator's form gives it to the service. */
+export interface FieldInput {
+  label: string
+  key: string
+  type: FieldType
+  options: string[]
+  required: boolean
+  onPrechat: boolean
 }

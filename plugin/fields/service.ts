@@ -5,7 +5,7 @@ import { isUniqueViolation, transact } from '../db/index.ts'
 import { type CodedError, LC_ERR_FIELD_HAS_VALUES, LC_ERR_FIELD_KEY_TAKEN, LC_ERR_FIELD_NOT_FOUND, LC_ERR_FIELD_VALUE, LC_ERR_FORM_INVALID } from '../errors.ts'
 import { shortCache } from '../cache.ts'
 import { codePoints, type FormErrors, readText, refuse, valid } from '../web/forms.ts'
-import { limits } from './schemas.ts'
+import { type FieldInput, limits } from './schemas.ts'
 import * as store from './store.ts'
 import type { CustomField, FieldType } from './store.ts'
 
@@ -20,15 +20,6 @@ const messages = {
   choice: (label: string, options: string[]) => `${label}: choose one of ${options.join(', ')}`,
   yesno: (label: string) => `${label}: choose Yes or No`,
   long: (label: string) => `${label} can be at most ${limits.text} characters; shorten it`
-}
-
-export interface FieldInput {
-  label: string
-  key: string
-  type: FieldType
-  options: string[]
-  required: boolean
-  onPrechat: boolean
 }
 
 /** Values checked against their fields: what to store (null clears) by field id, and the errors by key. */

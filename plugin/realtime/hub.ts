@@ -3,7 +3,7 @@ import type { AgentScope, Message } from '../chats/types.ts'
 import type { ImViewer } from '../im/types.ts'
 import type { Bus, BusEvent } from './bus-events.ts'
 import { envelope, fragment } from './fragments.ts'
-import { closeCodes } from './socket-server.ts'
+import { closeCodes } from './close-codes.ts'
 import { targets } from './targets.ts'
 
 /** One open socket and what it may see. */

@@ -4,20 +4,10 @@ import { type CodedError, isCoded, LC_ERR_BAD_FRAME, LC_ERR_TURNED_OFF, LC_ERR_U
 import type { Settings } from '../settings.ts'
 import { createAjv, describeAjvError } from '../validation.ts'
 import { envelope, type Fragment } from './fragments.ts'
+import { closeCodes } from './close-codes.ts'
 import type { Client, Hub } from './hub.ts'
 
-/**
- * The close codes of every socket (docs/design.md §6). htmx does not come back after 1008;
- * after 1012 and 1013 it reconnects and resumes by seq.
- */
-export const closeCodes = {
-  /** Auth or Origin refused. The socket is accepted, then closed: a refused upgrade makes htmx retry forever. */
-  refused: 1008,
-  /** This instance is shutting down (the hub closes every socket). */
-  restarting: 1012,
-  /** Too far behind: the hub's buffered-amount limit. */
-  behind: 1013
-} as const
+export { closeCodes } from './close-codes.ts'
 
 /** An audience's frames: a oneOf discriminated on `type`, each branch naming its `type` as a const. */
 export interface FrameSchema {
