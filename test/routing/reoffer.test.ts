@@ -1,11 +1,15 @@
 import type { Knex } from 'knex'
 import t from 'tap'
+import { createAdminViews } from '../../plugin/admin/view-models.ts'
 import { createChatService, type ChatService } from '../../plugin/chats/service.ts'
+import type { AgentScope } from '../../plugin/chats/types.ts'
+import { createConsoleViews } from '../../plugin/console/view-models.ts'
 import type { HostAdapter } from '../../plugin/host/adapter.ts'
 import { memoryBus } from '../../plugin/realtime/bus.ts'
 import type { Bus, BusEvent } from '../../plugin/realtime/bus-events.ts'
 import { createDistributor, type Distributor } from '../../plugin/routing/distributor.ts'
 import { createRoutingService, type RoutingService } from '../../plugin/routing/service.ts'
+import { pluginViews } from '../../plugin/web/views.ts'
 import { services } from '../helpers/given.ts'
 
 /**
@@ -90,6 +94,25 @@ async function desk (t: Parameters<typeof services>[0], misses?: number) {
     /** The re-offer History rows of a chat, with their data. */
     async reoffers (chatId: number, on: Instance = app): Promise<Array<Record<string, unknown>>> {
       return (await on.chats.history(chatId)).filter((h) => h.action === 'reoffered').map((h) => JSON.parse(h.data ?? '{}') as Record<string, unknown>)
+    },
+    /** What a supervisor of every group sees beside each agent on Active Live Chat Groups. */
+    async activeGroups (on: Instance = app): Promise<Map<string, string | null>> {
+      const views = createAdminViews({
+        base: '/livechat',
+        routing: on.routing,
+        chats: on.chats,
+        host: s.host,
+        clock,
+        settings: { queuePositionMessage: '', queuePositionMessageOne: '', queueNextMessage: '', heartbeatTimeoutSeconds: 60, reofferMissesBeforeUnavailable: misses ?? 3 }
+      })
+      const scope: AgentScope = { id: 'supervisor', name: 'Supervisor', activeIn: [], visible: 'all', supervise: true }
+      const model = await views.agentGroups(scope)
+      return new Map(model.agents.map((a) => [a.agentId, a.missedOffers]))
+    },
+    /** The History tab's lines of a chat, as its agent or a supervisor reads them. */
+    async historyLines (chatId: number, on: Instance = app): Promise<string[]> {
+      const views = createConsoleViews({ base: '/livechat', chats: on.chats, routing: on.routing, host: s.host, views: pluginViews(), clock, settings: { purgeAfterDays: 90 } })
+      return (await views.history(chatId)).entries.map((e) => `${e.who}: ${e.what}`)
     }
   }
 }
@@ -124,6 +147,9 @@ t.test('one missed offer: the chat goes to another available agent, not back; it
   t.notOk(d.app.events.some((e) => e.type === 'presence.changed' && e.agentId === slow.id), 'their availability did not change')
   t.same(await d.reoffers(chat.id), [{ agent: slow.id, afterMs: 60_000, missed: 1, limit: 3, madeUnavailable: false }])
   t.same((await d.app.chats.history(chat.id)).map((h) => h.action), ['started', 'assigned', 'reoffered', 'assigned'])
+  t.match((await d.historyLines(chat.id)).join('\n'), `Live chat: Gave the chat back to distribution: ${slow.name} did not answer within 60 seconds; 1 of 3 missed in a row`)
+  t.equal((await d.activeGroups()).get(slow.id), 'Missed 1 offer in a row', 'supervisors see it beside the agent')
+  t.equal((await d.activeGroups()).get(busy.id), null)
 })
 
 t.test('three offers missed in a row make the agent unavailable, told why; the chat then waits for someone who can take it', async (t) => {
@@ -167,11 +193,14 @@ t.test('three offers missed in a row make the agent unavailable, told why; the c
   ], 'each miss told, the last with why she is off')
   t.ok(d.app.events.slice(mark).some((e) => e.type === 'presence.changed' && e.agentId === ann.id), 'her console\'s Available switch follows')
   t.same(await d.reoffers(missed[2]!), [{ agent: ann.id, afterMs: 60_000, missed: 3, limit: 3, madeUnavailable: true }])
+  t.match((await d.historyLines(missed[2]!)).join('\n'), `Gave the chat back to distribution: ${ann.name} did not answer within 60 seconds; 3 missed in a row, so they were made unavailable`)
+  t.equal((await d.activeGroups()).get(ann.id), 'Made unavailable after missing 3 offers in a row', 'supervisors see why she is off')
 
   // Switching Available back on starts the count again; nobody else can take the waiting chat, so it comes back to her.
   await d.app.routing.setAvailable(ann.id, true, 1)
   t.match(await d.app.routing.presence(ann.id), { status: 'available', missedOffers: 0 })
   t.equal((await d.app.chats.get(missed[2]!)).agentId, ann.id)
+  t.equal((await d.activeGroups()).get(ann.id), null)
 })
 
 t.test('an answer in between starts the count again; only a first answer to an offer counts', async (t) => {
@@ -225,6 +254,7 @@ t.test('reofferMissesBeforeUnavailable 0: misses are told and counted, and nobod
   t.same(d.notices(ann), Array(5).fill('A chat assigned to you went unanswered for 60 seconds and went back to the queue for the next available agent.'))
   t.notOk(d.app.events.some((e) => e.type === 'presence.changed' && e.agentId === ann.id))
   t.same((await d.reoffers(chat.id)).map((r) => [r.missed, r.madeUnavailable]), [[1, false], [2, false], [3, false], [4, false], [5, false]])
+  t.equal((await d.activeGroups()).get(ann.id), 'Missed 5 offers in a row')
 })
 
 // While the only agent who can take a re-offered chat is the one who missed it, it goes back to
