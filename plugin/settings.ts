@@ -109,11 +109,18 @@ export const settingsSchema = {
       default: 120
     },
     reofferSeconds: {
-      description: 'A chat round robin assigned is given to another agent when its agent has not answered within this many seconds; the agent is marked unavailable',
+      description: 'A chat round robin assigned is given to another agent when its agent has not answered within this many seconds (counted as a missed offer, see reofferMissesBeforeUnavailable)',
       type: 'integer',
       minimum: 10,
       maximum: 3600,
       default: 60
+    },
+    reofferMissesBeforeUnavailable: {
+      description: 'An agent who lets this many chats in a row go unanswered for reofferSeconds is made unavailable, with a notice saying why; answering a chat given to them, or switching Available back on, starts the count again. 0 never makes anyone unavailable',
+      type: 'integer',
+      minimum: 0,
+      maximum: 100,
+      default: 3
     },
     customerGoneSeconds: {
       description: 'An active chat shows "Customer left" to its agent once the customer\'s chat window has been closed (no connection from it) for this many seconds; the chat stays active until the agent ends or abandons it. Not below 60: an open window checks in about every 30 seconds',

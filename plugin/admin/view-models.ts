@@ -4,7 +4,7 @@ import type { HostAdapter } from '../host/adapter.ts'
 import type { Settings } from '../settings.ts'
 import { targets } from '../realtime/targets.ts'
 import { isFresh } from '../routing/rules.ts'
-import type { Department, Group, Membership, RoutingService } from '../routing/service.ts'
+import type { Department, Group, Membership, Presence, RoutingService } from '../routing/service.ts'
 import { bind } from '../web/fragments.ts'
 import type { FieldError } from '../web/forms.ts'
 import { type AddMemberFormState, chatLimit, type DepartmentFormState, type GroupFormState, type MemberFormState } from './schemas.ts'
@@ -105,6 +105,8 @@ export interface AgentGroupsModel {
     username: string
     status: AgentStatus
     statusLabel: string
+    /** Offers they let go unanswered in a row, or that these made them unavailable; null with none. */
+    missedOffers: string | null
     availableFor: number
     activeChats: number
     chats: Array<{ id: number, customerName: string, url: string }>
@@ -136,7 +138,7 @@ export interface AdminViewsDeps {
   routing: Pick<RoutingService, 'departments' | 'groups' | 'members' | 'presence'>
   chats: Pick<ChatService, 'agentChats'>
   host: Pick<HostAdapter, 'getUser'>
-  settings: Pick<Settings, 'queuePositionMessage' | 'queuePositionMessageOne' | 'queueNextMessage' | 'heartbeatTimeoutSeconds'>
+  settings: Pick<Settings, 'queuePositionMessage' | 'queuePositionMessageOne' | 'queueNextMessage' | 'heartbeatTimeoutSeconds' | 'reofferMissesBeforeUnavailable'>
   clock?: () => number
 }
 
@@ -277,6 +279,20 @@ export function createAdminViews ({ base, routing, chats, host, settings, clock 
     return p.status === 'available' ? 'available' : 'unavailable'
   }
 
+  /**
+   * Beside an agent's status on Active Live Chat Groups (docs/features.md#re-offer): the chats
+   * round robin gave them that went unanswered in a row, or that they were made unavailable
+   * for it. Misses count only while the agent is available and the limit switches them off,
+   * so one unavailable at the limit was switched off by it.
+   */
+  function missedOffersText (p: Presence): string | null {
+    const n = p.missedOffers
+    const limit = settings.reofferMissesBeforeUnavailable
+    if (n === 0) return null
+    const offers = `${n} offer${n === 1 ? '' : 's'} in a row`
+    return p.status === 'unavailable' && limit > 0 && n >= limit ? `Made unavailable after missing ${offers}` : `Missed ${offers}`
+  }
+
   return {
     newDepartmentForm,
     departmentForm,
@@ -325,6 +341,7 @@ export function createAdminViews ({ base, routing, chats, host, settings, clock 
           ...person,
           status,
           statusLabel: statusLabels[status],
+          missedOffers: missedOffersText(presences[i]!),
           availableFor: presences[i]!.maxChats,
           activeChats: active[i]!.length,
           // Other groups' chats are counted but not listed: their customers are not the viewer's to see.

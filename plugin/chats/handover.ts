@@ -42,8 +42,9 @@ export function createHandover (core: ChatCore): Pick<ChatService, 'acceptChat' 
     return await transact(db, async (trx) => {
       // First, before any other read: the lock orders every claim on this agent.
       await routing.claimCapacity(trx, agent.id, chat.groupId, auto)
+      // Given again: whoever let it go unanswered before is no longer kept from it.
       const n = await store.transition(trx, chat.id, [ChatStatus.queued],
-        { status: ChatStatus.active, agent_id: agent.id, assigned_at: at, auto_assigned: auto, transferred_to: null },
+        { status: ChatStatus.active, agent_id: agent.id, assigned_at: at, auto_assigned: auto, transferred_to: null, reoffered_from: null },
         // A chat held for a named agent after a transfer is theirs, or a supervisor's to give.
         supervising ? {} : { transferableTo: agent.id })
       if (n === 0) return undefined

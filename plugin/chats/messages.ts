@@ -4,6 +4,7 @@ import { agentActor, type ChatCore } from './core.ts'
 import { messageBody } from './rules.ts'
 import type { ChatService } from './service.ts'
 import * as store from './store.ts'
+import * as sweepStore from './sweep-store.ts'
 import { type Actor, agentOnlyKinds, ChatStatus, type Message, openStatuses, sees } from './types.ts'
 
 /**
@@ -14,7 +15,23 @@ import { type Actor, agentOnlyKinds, ChatStatus, type Message, openStatuses, see
  */
 export function createMessages (core: ChatCore): Pick<ChatService, 'postMessage' | 'postFile' | 'postManualEvent' | 'shareArticle' | 'postCoaching' |
 'typing' | 'markRead' | 'messages' | 'customerMessages'> {
-  const { db, bus, maxMessageLength, append, history, load } = core
+  const { db, bus, routing, maxMessageLength, append, history, load } = core
+
+  /**
+   * Whether what `author` is about to write is their first answer in a chat round robin
+   * offered them: read before writing, as afterwards the chat no longer shows it.
+   */
+  async function answersOffer (chatId: number, author: Actor): Promise<boolean> {
+    return author.kind === 'agent' && author.id !== null && await sweepStore.awaitsAnswer(db, chatId, author.id)
+  }
+
+  /**
+   * After that answer is committed, the agent's run of missed offers ends (docs/features.md#re-offer).
+   * Not in its transaction: that locks the chat, and presence is always locked before a chat.
+   */
+  async function offerAnswered (author: Actor, message: Message): Promise<void> {
+    if (author.id !== null) await routing.offerAnswered(author.id, message.createdAt)
+  }
 
   /**
    * Customers may add to their question while they wait and write until they leave;
@@ -60,15 +77,18 @@ export function createMessages (core: ChatCore): Pick<ChatService, 'postMessage'
     async postMessage (chatId, author, text, clientMsgId) {
       const body = messageBody(text, maxMessageLength)
       const { open, guard } = writableBy(author)
+      const offer = await answersOffer(chatId, author)
       const { message, duplicate } = await appendOnce(chatId, author, 'text', body, clientMsgId, open, guard)
       if (!message) return await refused(chatId, author)
       if (!duplicate) await bus.publish({ type: 'chat.message', chatId, message })
+      if (offer && !duplicate) await offerAnswered(author, message)
       return { message, duplicate }
     },
 
     async postFile (chatId, author, attach) {
       const { open, guard } = writableBy(author)
       const notOpen = new Error('chat not open for the sender')
+      const offer = await answersOffer(chatId, author)
       let message: Message | undefined
       try {
         message = await db.transaction(async (trx) => {
@@ -83,6 +103,7 @@ export function createMessages (core: ChatCore): Pick<ChatService, 'postMessage'
       }
       if (!message) return await refused(chatId, author)
       await bus.publish({ type: 'chat.message', chatId, message })
+      if (offer) await offerAnswered(author, message)
       return message
     },
 
@@ -98,6 +119,7 @@ export function createMessages (core: ChatCore): Pick<ChatService, 'postMessage'
     },
 
     async shareArticle (chatId, author, article) {
+      const offer = await answersOffer(chatId, author)
       const message = await db.transaction(async (trx) => {
         // Only the chat's own agent shares, by the same guard as postMessage.
         const appended = await append(trx, chatId, author, 'kb_share', JSON.stringify(article), null, [ChatStatus.active], { agent_id: author.id ?? '' })
@@ -111,6 +133,7 @@ export function createMessages (core: ChatCore): Pick<ChatService, 'postMessage'
         throw new LC_ERR_CHAT_TAKEN(await core.holderName(chat))
       }
       await bus.publish({ type: 'chat.message', chatId, message })
+      if (offer) await offerAnswered(author, message)
       return message
     },
 

@@ -3,7 +3,7 @@ import type { Settings } from '../settings.ts'
 import type { CodedError } from '../errors.ts'
 import type { HostAdapter, HostUser } from '../host/adapter.ts'
 import type { Bus } from '../realtime/bus-events.ts'
-import type { RoutingService } from '../routing/service.ts'
+import type { MissedOffer, RoutingService } from '../routing/service.ts'
 import { createChatCore } from './core.ts'
 import { createDeletion } from './deletion.ts'
 import { createHandover } from './handover.ts'
@@ -198,11 +198,13 @@ export interface ChatService {
 
   // ------------------------------------------------------------ the jobs' sweeps (sweeps.ts)
   /**
-   * Re-offer: auto-assigned chats unanswered for `afterMs` requeue (their agents made unavailable), unaccepted
-   * transfers to an agent go to the group; returns the requeued for the caller to route. Publishes presence.changed,
-   * chat.message, chat.updated, agent.chats, queue.changed, agent.notice.
+   * Re-offer: auto-assigned chats unanswered for `afterMs` requeue, never to go straight back to their agent while
+   * another can take them; each counts as a missed offer of the agent (routing.missedOffer: the
+   * `missesBeforeUnavailable`-th in a row, 0 never, makes them unavailable). Unaccepted transfers to an agent go to the
+   * group. Returns the requeued, with what each miss came to, for the caller to route and tell. Publishes
+   * presence.changed (an agent made unavailable), chat.message, chat.updated, agent.chats, queue.changed, agent.notice.
    */
-  reofferUnanswered (afterMs: number): Promise<Array<{ agentId: string, chat: Chat }>>
+  reofferUnanswered (afterMs: number, missesBeforeUnavailable: number): Promise<Array<{ agentId: string, chat: Chat, missed: MissedOffer }>>
   /**
    * Windows of these chats' customers are open (or closing: `leaving`): refreshes customer_seen_at and clears a "gone"
    * mark with an agents-only note. Publishes chat.message, chat.updated.

@@ -42,6 +42,7 @@ export interface LcChatRow {
   agent_read_seq: number
   customer_ip: string | null
   customer_agent: string | null
+  reoffered_from: string | null
 }
 
 export interface LcMessageRow {
@@ -87,6 +88,7 @@ export function toChat (row: LcChatRow): Chat {
     agentReadSeq: Number(row.agent_read_seq),
     customerIp: row.customer_ip ?? null,
     customerAgent: row.customer_agent ?? null,
+    reofferedFrom: row.reoffered_from ?? null,
     deletedAt: toMs(row.deleted_at)
   }
 }
@@ -121,7 +123,7 @@ export function toMessage (row: LcMessageRow): Message {
   }
 }
 
-type NewChatRow = Omit<LcChatRow, 'id' | 'deleted_at' | 'last_seq' | 'message_count' | 'transferred_to' | 'transferred_by' | 'transferred_at' | 'transfer_comment' | 'auto_assigned' | 'customer_left_at' | 'customer_seen_at' | 'customer_gone_at' | 'agent_read_seq' | 'customer_ip' | 'customer_agent'> & Partial<Pick<LcChatRow, 'customer_ip' | 'customer_agent'>>
+type NewChatRow = Omit<LcChatRow, 'id' | 'deleted_at' | 'last_seq' | 'message_count' | 'transferred_to' | 'transferred_by' | 'transferred_at' | 'transfer_comment' | 'auto_assigned' | 'customer_left_at' | 'customer_seen_at' | 'customer_gone_at' | 'agent_read_seq' | 'customer_ip' | 'customer_agent' | 'reoffered_from'> & Partial<Pick<LcChatRow, 'customer_ip' | 'customer_agent'>>
 
 export async function insertChat (db: Db, row: NewChatRow): Promise<number> {
   const [id] = await db('lc_chats').insert(row)

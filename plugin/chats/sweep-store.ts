@@ -15,11 +15,23 @@ export async function staleTransfers (db: Db, before: number, limit = 200): Prom
   return await db<LcChatRow>('lc_chats').where('status', 'queued').whereNotNull('transferred_to').andWhere('transferred_at', '<', before).whereNull('deleted_at').limit(limit)
 }
 
+/**
+ * An offer not answered yet: an active chat round robin gave its agent, who has not written
+ * in it since (an answer moves last_agent_message_at past assigned_at).
+ */
+function unansweredOffers (q: Knex.QueryBuilder): Knex.QueryBuilder {
+  return q.where({ status: 'active', auto_assigned: true }).whereNull('deleted_at')
+    .andWhere((w) => { w.whereNull('last_agent_message_at').orWhereRaw('last_agent_message_at < assigned_at') })
+}
+
 /** Auto-assigned chats their agent has not written to since they were given them. */
 export async function unansweredAssignments (db: Db, assignedBefore: number, limit = 200): Promise<LcChatRow[]> {
-  return await db<LcChatRow>('lc_chats').where({ status: 'active', auto_assigned: true }).andWhere('assigned_at', '<', assignedBefore).whereNull('deleted_at')
-    .andWhere((w) => { w.whereNull('last_agent_message_at').orWhereRaw('last_agent_message_at < assigned_at') })
-    .limit(limit)
+  return await unansweredOffers(db<LcChatRow>('lc_chats')).andWhere('assigned_at', '<', assignedBefore).limit(limit)
+}
+
+/** Whether the chat is an offer to `agentId` they have not answered yet: their next answer in it is the first. */
+export async function awaitsAnswer (db: Db, chatId: number, agentId: string): Promise<boolean> {
+  return await unansweredOffers(db('lc_chats').select('id').where({ id: chatId, agent_id: agentId })).first() !== undefined
 }
 
 // ---------------------------------------------------------------- customer presence (docs/design.md §4, "Customer left")

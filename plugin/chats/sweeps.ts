@@ -1,4 +1,5 @@
 import { freshReads, transact } from '../db/index.ts'
+import type { MissedOffer } from '../routing/service.ts'
 import { type ChatCore, customerOf, eventTexts, system } from './core.ts'
 import * as purgeStore from './purge-store.ts'
 import type { ChatService, QueueTimeoutResult } from './service.ts'
@@ -21,28 +22,34 @@ export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswe
   const { db, bus, routing, clock, append, history, load } = core
 
   return {
-    async reofferUnanswered (afterMs) {
+    async reofferUnanswered (afterMs, missesBeforeUnavailable) {
       const before = clock() - afterMs
-      const out: Array<{ agentId: string, chat: Chat }> = []
+      const out: Array<{ agentId: string, chat: Chat, missed: MissedOffer }> = []
       for (const row of await sweepStore.unansweredAssignments(db, before)) {
         const agentId = row.agent_id!
-        const event = await transact(db, async (trx) => {
-          // Presence first (the lock order everywhere), so no drain can hand the chat straight back.
-          await routing.markUnavailable(trx, agentId)
-          const n = await store.transition(trx, row.id, [ChatStatus.active], { status: ChatStatus.queued, agent_id: null, auto_assigned: false, assigned_at: null, agent_read_seq: 0 },
+        const done = await transact(db, async (trx) => {
+          // Presence first (the lock order everywhere): the miss is counted, and the agent
+          // switched off at the limit, in the same transaction that moves the chat.
+          const missed = await routing.missedOffer(trx, agentId, missesBeforeUnavailable)
+          // reoffered_from: every instance's drains give the chat to someone else while they can (docs/features.md#re-offer).
+          const n = await store.transition(trx, row.id, [ChatStatus.active],
+            { status: ChatStatus.queued, agent_id: null, auto_assigned: false, assigned_at: null, agent_read_seq: 0, reoffered_from: agentId },
             { agent_id: agentId, assigned_at: row.assigned_at ?? undefined, unanswered: true })
-          // Answered meanwhile: undo the presence change with the rest.
+          // Answered meanwhile: undo the count with the rest.
           if (n === 0) throw answeredMeanwhile
           const event = await append(trx, row.id, system, 'event', eventTexts.reoffered, null, [ChatStatus.queued])
-          await history(trx, row.id, system, 'reoffered', { agent: agentId, afterMs })
-          return event!
+          // Supervisors read in History how many in a row this was, and whether it switched the agent off.
+          await history(trx, row.id, system, 'reoffered', {
+            agent: agentId, afterMs, ...(missed.counted ? { missed: missed.missed, limit: missesBeforeUnavailable, madeUnavailable: missed.madeUnavailable } : {})
+          })
+          return { event: event!, missed }
         }).catch((err: unknown) => { if (err === answeredMeanwhile) return undefined; throw err })
-        if (!event) continue
-        await bus.publish({ type: 'presence.changed', agentId })
-        const chat = await core.announce(row.id, event)
+        if (!done) continue
+        if (done.missed.madeUnavailable) await bus.publish({ type: 'presence.changed', agentId })
+        const chat = await core.announce(row.id, done.event)
         await bus.publish({ type: 'agent.chats', agentId, chatId: chat.id })
         await bus.publish({ type: 'queue.changed', groupId: chat.groupId })
-        out.push({ agentId, chat })
+        out.push({ agentId, chat, missed: done.missed })
       }
       for (const row of await sweepStore.staleTransfers(db, before)) {
         const n = await store.transition(db, row.id, [ChatStatus.queued], { transferred_to: null }, { transferableTo: row.transferred_to! })
@@ -53,7 +60,7 @@ export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswe
         await bus.publish({ type: 'agent.notice', agentId: row.transferred_to!, level: 'warning', text: `A chat transferred to you from ${chat.customerName} was not accepted in time and went to the whole group` })
         await core.changed({ kind: 'queued', chat })
       }
-      // The re-offered chats are the caller's to route: their agents must be marked unavailable first.
+      // The re-offered chats are the caller's to route (the distributor drains their groups and tells their agents).
       return out
     },
 

@@ -76,6 +76,11 @@ export interface Chat {
   transferComment: string | null
   /** Given by round robin, so re-offered if the agent does not answer in time. */
   autoAssigned: boolean
+  /**
+   * The agent who last let the chat go unanswered (the re-offer): distribution gives it to
+   * someone else while someone else can take it. Cleared when the chat is given again.
+   */
+  reofferedFrom?: string | null
   /** The customer pressed End chat while an agent had the chat: it stays with the agent, who ends it. */
   customerLeftAt: number | null
   /**

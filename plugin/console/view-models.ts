@@ -214,7 +214,15 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
         return `Transferred the chat to ${to}${data.comment ? `: “${String(data.comment)}”` : ''}`
       }
       case 'taken': return `Took the chat over from ${await name(data.from)}`
-      case 'reoffered': return `Gave the chat back to distribution: ${await name(data.agent)} did not answer within ${Math.round(Number(data.afterMs ?? 0) / 1000)} seconds`
+      case 'reoffered': {
+        // How many offers in a row the agent had missed, and whether that made them unavailable (docs/features.md#re-offer).
+        const missed = typeof data.missed === 'number' ? data.missed : 0
+        const of = typeof data.limit === 'number' && data.limit > 0 ? ` of ${data.limit}` : ''
+        let run = ''
+        if (data.madeUnavailable === true) run = `; ${missed} missed in a row, so they were made unavailable`
+        else if (missed > 0) run = `; ${missed}${of} missed in a row`
+        return `Gave the chat back to distribution: ${await name(data.agent)} did not answer within ${Math.round(Number(data.afterMs ?? 0) / 1000)} seconds${run}`
+      }
       case 'customer_left': return 'Left the chat (End user has cancelled chat)'
       case 'customer_gone': return `Closed the chat window: shown as Customer left after ${String(data.afterSeconds ?? '')} seconds without it`
       case 'customer_back': return 'Came back to the chat window'

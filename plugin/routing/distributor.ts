@@ -1,17 +1,34 @@
 import type { ChatChange, ChatService } from '../chats/service.ts'
-import type { Settings } from '../settings.ts'
+import { type Settings, settingsSchema } from '../settings.ts'
 import type { Bus } from '../realtime/bus-events.ts'
 import { byLoad } from './rules.ts'
-import type { RoutingService } from './service.ts'
+import type { MissedOffer, RoutingService } from './service.ts'
 
 export interface DistributorDeps {
   chats: ChatService
   routing: RoutingService
   bus: Bus
   log: { error: (obj: object, msg: string) => void }
-  /** reofferSeconds: an auto-assigned chat unanswered this long goes back to distribution. */
-  settings: Pick<Settings, 'reofferSeconds'>
+  /**
+   * reofferSeconds: an auto-assigned chat unanswered this long goes back to distribution;
+   * reofferMissesBeforeUnavailable: that many in a row make its agent unavailable (its
+   * documented default when a caller building the distributor by hand leaves it out).
+   */
+  settings: Pick<Settings, 'reofferSeconds'> & Partial<Pick<Settings, 'reofferMissesBeforeUnavailable'>>
   clock?: () => number
+}
+
+/**
+ * What an agent is told when chats given to them went unanswered (docs/features.md#re-offer):
+ * how many, where they went, and how far they are from being made unavailable, or that they
+ * now are and why. `missed` is the last of their misses in this run.
+ */
+function missedOfferNotice (chats: number, seconds: number, missed: MissedOffer, limit: number): string {
+  const what = `${chats === 1 ? 'A chat' : `${chats} chats`} assigned to you went unanswered for ${seconds} seconds and went back to the queue for the next available agent`
+  if (missed.madeUnavailable) return `${what}. That is ${missed.missed} missed in a row, so you are now unavailable; switch Available back on when you are ready.`
+  // Already unavailable (not counted), or never switched off (limit 0): nothing to count down to.
+  if (!missed.counted || limit === 0) return `${what}.`
+  return `${what} (${missed.missed} of ${limit} missed in a row; after ${limit} you will be made unavailable). Answering a chat given to you starts the count again.`
 }
 
 export type Distributor = ReturnType<typeof createDistributor>
@@ -25,6 +42,7 @@ export type Distributor = ReturnType<typeof createDistributor>
  */
 export function createDistributor ({ chats, routing, bus, log, settings, clock = Date.now }: DistributorDeps) {
   const { reofferSeconds } = settings
+  const missesBeforeUnavailable = settings.reofferMissesBeforeUnavailable ?? settingsSchema.properties.reofferMissesBeforeUnavailable.default
   const running = new Map<number, { again: boolean, done: Promise<void> }>()
   /** Assignments carried out at once in a drain; well under the connection pool's size. */
   const parallel = 6
@@ -46,8 +64,12 @@ export function createDistributor ({ chats, routing, bus, log, settings, clock =
       const plan: Array<{ chatId: number, agentId: string }> = []
       for (const chat of queued) {
         if (ranked.length === 0) break
-        // A transferred chat never goes back to the agent who sent it away.
-        const best = ranked.find((c) => c.agentId !== chat.transferredBy)
+        // A transferred chat never goes back to the agent who sent it away. A re-offered one
+        // goes to the next agent: back to the one who let it go unanswered only when nobody
+        // else in the group can take it now (docs/features.md#re-offer), as the customer is
+        // better served by them than by nobody.
+        const allowed = ranked.filter((c) => c.agentId !== chat.transferredBy)
+        const best = allowed.find((c) => c.agentId !== chat.reofferedFrom) ?? allowed[0]
         if (!best) continue
         plan.push({ chatId: chat.id, agentId: best.agentId })
         best.active++
@@ -142,20 +164,19 @@ export function createDistributor ({ chats, routing, bus, log, settings, clock =
     autoAssign,
 
     /**
-     * The re-offer job: unanswered auto-assigned chats go back to distribution and their
-     * agents are marked unavailable with a notice saying why. Returns the chats moved.
+     * The re-offer job: unanswered auto-assigned chats go back to distribution, on to the
+     * next agent; each is a missed offer of its agent, who is told so, and made unavailable
+     * only at reofferMissesBeforeUnavailable in a row (docs/features.md#re-offer). Returns
+     * the chats moved.
      */
     async reoffer (): Promise<number> {
-      // Their agents were marked unavailable in the same transactions that moved the chats.
-      const moved = await chats.reofferUnanswered(reofferSeconds * 1000)
+      // The misses were counted (and agents switched off) in the transactions that moved the chats.
+      const moved = await chats.reofferUnanswered(reofferSeconds * 1000, missesBeforeUnavailable)
       for (const agentId of new Set(moved.map((m) => m.agentId))) {
-        const n = moved.filter((m) => m.agentId === agentId).length
-        await bus.publish({
-          type: 'agent.notice',
-          agentId,
-          level: 'warning',
-          text: `${n === 1 ? 'A chat' : `${n} chats`} assigned to you went unanswered for ${reofferSeconds} seconds and went to another agent; you are now unavailable. Switch Available back on when you are ready.`
-        })
+        const theirs = moved.filter((m) => m.agentId === agentId)
+        const last = theirs.at(-1)!.missed
+        const missed = { ...last, madeUnavailable: theirs.some((m) => m.missed.madeUnavailable) }
+        await bus.publish({ type: 'agent.notice', agentId, level: 'warning', text: missedOfferNotice(theirs.length, reofferSeconds, missed, missesBeforeUnavailable) })
       }
       for (const groupId of new Set(moved.map((m) => m.chat.groupId))) {
         if (groupId !== null) await guarded('distribution', async () => { await drain(groupId) })

@@ -28,6 +28,16 @@ export interface AgentGroups {
 
 export type PresenceListener = (change: { agentId: string, available: boolean, raised: boolean }) => Promise<void>
 
+/** What one unanswered offer came to for its agent (missedOffer; docs/features.md#re-offer). */
+export interface MissedOffer {
+  /** Whether it counted: only a miss while the agent is available does (one already away is not switched off again). */
+  counted: boolean
+  /** Offers missed in a row now, this one included when it counted. */
+  missed: number
+  /** This miss reached the limit and switched the agent off. */
+  madeUnavailable: boolean
+}
+
 export interface NewDepartment {
   name: string
   queuePositionMessage?: string | null
@@ -75,8 +85,14 @@ export interface RoutingService {
   sweepStale (): Promise<number>
   /** Agents who can take a chat of `groupId` now (below min(N, their limit)), best first by byLoad: round robin's choice. */
   rank (groupId: number): Promise<Candidate[]>
-  /** Inside the re-offer's transaction, before the chat moves: the agent who let it go is unavailable, so no drain hands it back. */
-  markUnavailable (trx: Knex.Transaction, agentId: string): Promise<void>
+  /**
+   * Inside the re-offer's transaction, before the chat moves (presence first, the lock order of every assignment): the
+   * agent let an offer go unanswered. It counts while they are available; the `limit`-th in a row (0: never) makes
+   * them unavailable. Publishes nothing: the caller does, after the commit.
+   */
+  missedOffer (trx: Knex.Transaction, agentId: string, limit: number): Promise<MissedOffer>
+  /** The agent answered a chat offered to them, writing at `at`: their run of missed offers ends. */
+  offerAnswered (agentId: string, at: number): Promise<void>
   /** Creates the agent's presence row, outside the transaction that will claim their capacity. */
   ensurePresence (agentId: string): Promise<void>
   /**
@@ -122,7 +138,7 @@ export function createRoutingService ({ db, bus, clock = Date.now, settings }: R
 
   async function presence (agentId: string): Promise<Presence> {
     const row = await store.getPresence(db, agentId)
-    return row ? store.toPresence(row) : { agentId, status: 'unavailable', maxChats: 0, heartbeatAt: null, lastChatEndedAt: null, lastAssignedAt: null }
+    return row ? store.toPresence(row) : { agentId, status: 'unavailable', maxChats: 0, heartbeatAt: null, lastChatEndedAt: null, lastAssignedAt: null, missedOffers: 0 }
   }
 
   /** The agent's groups, read through `q` (inside a claim's transaction, say). */
@@ -152,8 +168,8 @@ export function createRoutingService ({ db, bus, clock = Date.now, settings }: R
       const { limit } = await groupsOf(db, agentId)
       if (maxChats !== undefined && maxChats > limit) throw new LC_ERR_AVAILABLE_OVER_LIMIT(String(limit), String(limit))
       const n = maxChats ?? (before.maxChats > 0 ? Math.min(before.maxChats, limit) : limit)
-      // Turning it on is a heartbeat too: the agent is plainly here.
-      await store.upsertPresence(db, agentId, available ? { status: 'available', heartbeat_at: at, max_chats: n } : { status: 'unavailable', max_chats: n }, at)
+      // Turning it on is a heartbeat too: the agent is plainly here, so their run of missed offers ends (docs/features.md#re-offer).
+      await store.upsertPresence(db, agentId, available ? { status: 'available', heartbeat_at: at, max_chats: n, missed_offers: 0 } : { status: 'unavailable', max_chats: n }, at)
       await bus.publish({ type: 'presence.changed', agentId })
       const raised = available && (before.status !== 'available' || n > before.maxChats)
       await notify({ agentId, available, raised })
@@ -187,8 +203,17 @@ export function createRoutingService ({ db, bus, clock = Date.now, settings }: R
       return out.sort(byLoad)
     },
 
-    async markUnavailable (trx, agentId) {
-      await store.markUnavailable(trx, agentId, clock())
+    async missedOffer (trx, agentId, limit) {
+      const row = await store.lockPresence(trx, agentId)
+      if (!row || row.status !== 'available') return { counted: false, missed: Number(row?.missed_offers ?? 0), madeUnavailable: false }
+      const missed = Number(row.missed_offers) + 1
+      const madeUnavailable = limit > 0 && missed >= limit
+      await store.countMissedOffer(trx, agentId, missed, clock(), madeUnavailable)
+      return { counted: true, missed, madeUnavailable }
+    },
+
+    async offerAnswered (agentId, at) {
+      await store.clearMissedOffers(db, agentId, at)
     },
 
     async ensurePresence (agentId) {

@@ -12,6 +12,8 @@ export interface LcAgentPresenceRow {
   heartbeat_at: number | string | null
   last_chat_ended_at: number | string | null
   last_assigned_at: number | string | null
+  missed_offers: number
+  missed_offer_at: number | string | null
   updated_at: number | string
 }
 
@@ -23,6 +25,8 @@ export interface Presence {
   heartbeatAt: number | null
   lastChatEndedAt: number | null
   lastAssignedAt: number | null
+  /** Chats offered to the agent by round robin that went unanswered in a row (docs/features.md#re-offer). */
+  missedOffers: number
 }
 
 export interface Department {
@@ -72,7 +76,8 @@ export function toPresence (row: LcAgentPresenceRow): Presence {
     maxChats: Number(row.max_chats),
     heartbeatAt: toMs(row.heartbeat_at),
     lastChatEndedAt: toMs(row.last_chat_ended_at),
-    lastAssignedAt: toMs(row.last_assigned_at)
+    lastAssignedAt: toMs(row.last_assigned_at),
+    missedOffers: Number(row.missed_offers ?? 0)
   }
 }
 
@@ -150,9 +155,23 @@ export async function countAvailable (db: Db, freshSince: number, groupIds?: num
   return Number(row?.n ?? 0)
 }
 
-/** The agent is unavailable from now (the re-offer's transaction, before it moves their chat). */
-export async function markUnavailable (db: Db, agentId: string, at: number): Promise<void> {
-  await db('lc_agent_presence').where({ agent_id: agentId }).update({ status: 'unavailable', updated_at: at })
+/**
+ * One more offer the agent missed, counted at `at` (the re-offer's transaction, under the lock
+ * of their row, before it moves the chat); `unavailable` switches them off with it.
+ */
+export async function countMissedOffer (db: Db, agentId: string, missed: number, at: number, unavailable: boolean): Promise<void> {
+  await db('lc_agent_presence').where({ agent_id: agentId })
+    .update({ missed_offers: missed, missed_offer_at: at, updated_at: at, ...(unavailable ? { status: 'unavailable' } : {}) })
+}
+
+/**
+ * The agent answered an offer at `answeredAt`: their run of missed offers ends, unless a miss
+ * was counted after that answer was written (another chat of theirs re-offered meanwhile).
+ */
+export async function clearMissedOffers (db: Db, agentId: string, answeredAt: number): Promise<void> {
+  await db('lc_agent_presence').where({ agent_id: agentId }).andWhere('missed_offers', '>', 0)
+    .andWhere((q) => { q.whereNull('missed_offer_at').orWhere('missed_offer_at', '<=', answeredAt) })
+    .update({ missed_offers: 0 })
 }
 
 /** The agent was given a chat now: round robin's last tie-break. */

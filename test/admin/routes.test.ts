@@ -108,6 +108,22 @@ t.test('admin routes', async (t) => {
     await chats.endChat(chat.id, { kind: 'agent', id: carol.id, name: carol.name })
   })
 
+  // The run itself is counted by the re-offer job (test/routing/reoffer.test.ts); here, how the page shows it.
+  t.test('GET /console/groups: beside an agent, offers they missed in a row, or that these made them unavailable (docs/features.md#re-offer)', async (t) => {
+    const [aliceId, carolId] = [await userId('alice'), await userId('carol')]
+    const at = Date.now()
+    await knex('lc_agent_presence').insert([
+      { agent_id: aliceId, status: 'available', max_chats: 2, heartbeat_at: at, missed_offers: 2, missed_offer_at: at, updated_at: at },
+      { agent_id: carolId, status: 'unavailable', max_chats: 2, heartbeat_at: at, missed_offers: 3, missed_offer_at: at, updated_at: at }
+    ]).onConflict('agent_id').merge(['status', 'heartbeat_at', 'missed_offers', 'missed_offer_at'])
+    t.teardown(async () => { await knex('lc_agent_presence').whereIn('agent_id', [aliceId, carolId]).update({ missed_offers: 0, missed_offer_at: null }) })
+    const res = await sam.get('/livechat/console/groups')
+    const row = (name: string): string => new RegExp(`<tr>\\s*<th scope="row">${name}[\\s\\S]*?</tr>`).exec(res.body)?.[0] ?? ''
+    t.match(row('Alice Adams'), /lc-pill--available">Available<\/span> <small class="lc-agent-groups__missed">Missed 2 offers in a row<\/small><\/td>/)
+    t.match(row('Carol Chen'), /<small class="lc-agent-groups__missed">Made unavailable after missing 3 offers in a row<\/small>/)
+    t.notMatch(row('Sam Supervisor'), /lc-agent-groups__missed/, 'nothing beside an agent who missed none')
+  })
+
   t.test('supervisor Edit: sets an agent inactive and active again in a group; refusals change nothing', async (t) => {
     const l1 = await groupId('Support L1')
     const aliceId = await userId('alice')

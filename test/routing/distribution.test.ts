@@ -159,7 +159,7 @@ t.test('distribution', async (t) => {
     await t.rejects(s.chats.postMessage(chat.id, { kind: 'agent', id: agent.id, name: agent.name }, 'still mine?', null), { code: 'LC_ERR_CHAT_NOT_FOUND' })
   })
 
-  t.test('re-offer: an unanswered auto-assigned chat goes to another agent; its agent becomes unavailable', async (t) => {
+  t.test('re-offer: an unanswered auto-assigned chat goes to another agent; one miss leaves its agent available', async (t) => {
     await s.knex('lc_chats').where('group_id', sales).whereIn('status', ['active', 'queued']).update({ status: 'ended' })
     for (const id of [joe, bobby, sue]) await s.routing.setAvailable(id, false)
     await s.routing.setAvailable(sue, true, 5)
@@ -173,9 +173,10 @@ t.test('distribution', async (t) => {
     t.equal(await s.distributor.reoffer(), 1)
     const after = await s.chats.get(chat.id)
     t.equal(after.agentId, bobby, 'given to the next agent')
-    t.equal((await s.routing.presence(sue)).status, 'unavailable')
+    // One miss is not enough to switch her off (reofferMissesBeforeUnavailable, 3 by default).
+    t.match(await s.routing.presence(sue), { status: 'available', missedOffers: 1 })
     await settled()
-    t.ok(s.events.some((e) => e.type === 'agent.notice' && e.agentId === sue && /went unanswered for 60 seconds/.test(e.text)))
+    t.ok(s.events.some((e) => e.type === 'agent.notice' && e.agentId === sue && /went unanswered for 60 seconds.*\(1 of 3 missed in a row; after 3 you will be made unavailable\)/.test(e.text)))
     t.match(await s.chats.history(chat.id), [{ action: 'started' }, { action: 'assigned' }, { action: 'reoffered' }, { action: 'assigned' }])
     await s.chats.postMessage(chat.id, { kind: 'agent', id: bobby, name: 'Bob' }, 'Hello Pat!', null)
     now += 120_000
@@ -183,19 +184,24 @@ t.test('distribution', async (t) => {
     t.equal(await s.distributor.reoffer(), 0, 'an answered chat stays')
   })
 
-  t.test('re-offer: the silent agent is unavailable before the chat moves, so no drain hands it back', async (t) => {
+  t.test('re-offer: the chat remembers who let it go, so no drain hands it back while another agent can take it', async (t) => {
     await s.knex('lc_chats').where('group_id', sales).whereIn('status', ['active', 'queued']).update({ status: 'ended' })
     for (const id of [joe, bobby, sue]) await s.routing.setAvailable(id, false)
     await s.routing.setAvailable(sue, true, 5)
     const { chat } = await given.queuedChat(s, { group: 'Sales', name: 'Quiet Quinn' })
     t.equal((await s.chats.get(chat.id)).agentId, sue)
+    // Bob comes in with room; his last chat ended after Sue's, so idle she ranks before him.
+    await s.routing.setAvailable(bobby, true, 2)
+    await s.knex('lc_agent_presence').where({ agent_id: bobby }).update({ last_chat_ended_at: now })
     now += 61_000
-    await s.routing.heartbeat([sue])
-    const moved = await s.chats.reofferUnanswered(60_000)
+    await s.routing.heartbeat([sue, bobby])
+    const moved = await s.chats.reofferUnanswered(60_000, 3)
     t.same(moved.map((m) => m.agentId), [sue])
-    t.equal((await s.routing.presence(sue)).status, 'unavailable', 'already, in the same transaction')
+    t.equal((await s.chats.get(chat.id)).reofferedFrom, sue, 'in the same transaction that moved it')
+    t.match(await s.routing.presence(sue), { status: 'available', missedOffers: 1 }, 'and her miss is counted there too (switching Available on had cleared the last one)')
+    t.same((await s.routing.rank(sales)).map((c) => c.agentId), [sue, bobby])
     await s.distributor.drain(sales)
-    t.equal((await s.chats.get(chat.id)).status, 'queued', 'nobody else is free: it waits, not back with Sue')
+    t.equal((await s.chats.get(chat.id)).agentId, bobby, 'yet the chat is Bob\'s, not back with Sue')
   })
 
   t.test('transfer to a disabled group is refused with its name; nothing changes', async (t) => {

@@ -196,7 +196,7 @@ t.test('reoffer: an auto-assigned chat left unanswered goes back to the queue an
   const moved = await s.chats.get(chat.id)
   t.equal(moved.status, 'active', 'and given again at once')
   t.equal(moved.agentId, other.id, 'to the other agent')
-  t.equal((await s.routing.presence(slow.id)).status, 'unavailable', 'the silent agent became unavailable')
+  t.match(await s.routing.presence(slow.id), { status: 'available', missedOffers: 1 }, 'one miss leaves the silent agent available, counted')
   t.equal((await s.routing.presence(other.id)).status, 'available')
   t.same((await s.chats.history(chat.id)).map((h) => [h.action, h.actor_name]).filter(([a]) => a !== 'started'),
     [['assigned', slow.name], ['reoffered', 'Live chat'], ['assigned', other.name]], 'history: assigned, reoffered, assigned')
@@ -213,11 +213,19 @@ t.test('reoffer: an auto-assigned chat left unanswered goes back to the queue an
   t.equal(await s.distributor.reoffer(), 0, 'an answered chat is not re-offered')
   t.equal((await s.chats.get(chat.id)).agentId, other.id)
 
-  // With nobody else available, a re-offered chat waits in the queue.
+  // With nobody else able to take it, a re-offered chat comes back to the agent who missed it.
   const next = await s.chats.startChat({ ...customerOf(2), groupId })
-  t.equal(next.chat.status, 'queued', 'the other agent is full (Available for 1) and the silent one unavailable')
-  await s.routing.setAvailable(slow.id, true, 1)
-  t.equal((await s.chats.get(next.chat.id)).agentId, slow.id, 'switching Available back on drains the queue to them')
+  t.equal(next.chat.agentId, slow.id, 'the other agent is full (Available for 1): the silent one, still available, gets it')
+  now += 61_000
+  await s.routing.heartbeat([first.id, second.id])
+  t.equal(await s.distributor.reoffer(), 1)
+  const back = await s.chats.get(next.chat.id)
+  t.equal(back.status, 'active', 'nobody else could take it: it is offered to them again')
+  t.equal(back.agentId, slow.id)
+  t.equal(back.queuedAt, next.chat.queuedAt, 'from its old place in line')
+  t.match(await s.routing.presence(slow.id), { status: 'available', missedOffers: 2 }, 'their second miss in a row')
+
+  // The third in a row makes them unavailable: now the chat waits in the queue.
   now += 61_000
   await s.routing.heartbeat([first.id, second.id])
   t.equal(await s.distributor.reoffer(), 1)
@@ -225,6 +233,9 @@ t.test('reoffer: an auto-assigned chat left unanswered goes back to the queue an
   t.equal(waiting.status, 'queued', 'nobody could take it: it waits')
   t.equal(waiting.agentId, null)
   t.equal(waiting.queuedAt, next.chat.queuedAt, 'at its old place in line')
+  t.equal((await s.routing.presence(slow.id)).status, 'unavailable', 'the silent agent became unavailable')
+  await s.routing.setAvailable(slow.id, true, 1)
+  t.equal((await s.chats.get(next.chat.id)).agentId, slow.id, 'switching Available back on drains the queue to them')
 })
 
 // The UPDATE that moves a re-offered chat re-checks that its agent still has not written,
@@ -254,7 +265,7 @@ t.test('reoffer: a chat its agent answers while the re-offer job runs stays with
     }
   })
   const jobChats = createChatService({ db: held, bus: s.bus, host: s.host, routing: s.routing, settings: { maxMessageLength: 10000 }, clock: () => now })
-  const job = jobChats.reofferUnanswered(60_000)
+  const job = jobChats.reofferUnanswered(60_000, 3)
   await atTransaction
   const answered = await s.chats.postMessage(chat.id, { kind: 'agent', id: agent.id, name: agent.name }, 'Hello, looking at it now', null)
   release()
@@ -265,7 +276,7 @@ t.test('reoffer: a chat its agent answers while the re-offer job runs stays with
   t.equal(moved, 0, 'so the job moves nothing')
   t.equal(after.status, 'active', 'the chat stays active')
   t.equal(after.agentId, agent.id, 'with the agent who answered')
-  t.equal((await s.routing.presence(agent.id)).status, 'available', 'who stays available')
+  t.match(await s.routing.presence(agent.id), { status: 'available', missedOffers: 0 }, 'who stays available, with no miss counted')
   t.notOk((await s.chats.messages(chat.id)).some((m) => m.body === 'Connecting you with another agent'), 'the customer is not told they are being moved after the agent answered')
 })
 
