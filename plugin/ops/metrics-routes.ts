@@ -29,7 +29,10 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRoutesDeps> = async (fasti
     if (token === '') throw new LC_ERR_NOT_FOUND()
     const header = request.headers.authorization ?? ''
     const sent = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : ''
-    if (sent === '' || !sameToken(sent, token)) throw new LC_ERR_METRICS_TOKEN()
+    if (sent === '' || !sameToken(sent, token)) {
+      void reply.header('www-authenticate', 'Bearer realm="livechat metrics"')
+      throw new LC_ERR_METRICS_TOKEN()
+    }
     return await reply.header('content-type', metrics.contentType).header('cache-control', 'no-store').send(await metrics.text())
   })
 }

@@ -38,6 +38,7 @@ t.test('with a token', async (t) => {
       const res = await scrape(authorization)
       t.equal(res.statusCode, 401, String(authorization))
       t.equal(res.json().code, 'LC_ERR_METRICS_TOKEN')
+      t.match(res.headers['www-authenticate'], /^Bearer /, 'says how to authenticate')
     }
   })
 
