@@ -10,6 +10,7 @@ export const LC_ERR_UNAUTHENTICATED = createError('LC_ERR_UNAUTHENTICATED', 'Sig
 export const LC_ERR_FORBIDDEN = createError('LC_ERR_FORBIDDEN', 'You need the %s permission for this; ask an administrator', 403)
 export const LC_ERR_CSRF = createError('LC_ERR_CSRF', 'This form has expired; reload the page and try again', 403)
 export const LC_ERR_ORIGIN = createError('LC_ERR_ORIGIN', 'Requests from %s are not accepted here', 403)
+export const LC_ERR_METRICS_TOKEN = createError('LC_ERR_METRICS_TOKEN', 'Send the metrics token as Authorization: Bearer <token>; ask the administrator for the one in metricsToken', 401)
 export const LC_ERR_RATE_LIMITED = createError('LC_ERR_RATE_LIMITED', 'Too many %s; wait a minute and try again', 429)
 
 // ---------------------------------------------------------------- input

@@ -54,6 +54,8 @@ import { createFileViews } from './files/view-models.ts'
 import type { HostAdapter } from './host/adapter.ts'
 import { jobRoutes } from './jobs/routes.ts'
 import { opsRoutes } from './ops/routes.ts'
+import { createMetrics } from './ops/metrics.ts'
+import { metricsRoutes } from './ops/metrics-routes.ts'
 import { createSwitch } from './ops/switch.ts'
 import { resolveSchedules } from './jobs/schedules.ts'
 import { createJobService } from './jobs/service.ts'
@@ -133,9 +135,11 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   resolveSchedules(manifest, settings.jobSchedules)
   const { redisUrl } = opts
   await installWeb(fastify, { uploadLimits: uploadLimits(settings.maxFileBytes), redisUrl, log: fastify.log })
-  const bus = opts.bus ?? await openBus(opts.redisUrl, fastify.log)
-  const { knex: db, host } = opts
   const clock = opts.clock ?? Date.now
+  // Wraps the bus before any service holds it: what is published is counted and timed there.
+  const metrics = createMetrics({ clock })
+  const bus = metrics.watch(opts.bus ?? await openBus(opts.redisUrl, fastify.log))
+  const { knex: db, host } = opts
   const base = fastify.prefix
   const log = fastify.log
   const views = pluginViews()
@@ -191,7 +195,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const roomViews = createRoomViews({ ...core, im })
   const { instanceName } = opts
   const work = { manifest, routing, distributor, chats, customer, files, im }
-  const jobs = createJobService({ ...core, ...work, instanceName, on: liveSwitch.on })
+  const jobs = createJobService({ ...core, ...work, instanceName, on: liveSwitch.on, observe: metrics.jobRun })
+  metrics.readFrom({ db, chats, sockets })
 
   // What each change on the bus re-renders, for every socket it concerns.
   const scopeOf = scopeOfAgent(host, access, settings)
@@ -270,6 +275,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(consoleSocket, parts)
   await fastify.register(customerSocket, parts)
   await fastify.register(opsRoutes, { db: core.db, bus, jobs, jobsWanted: opts.jobs !== false })
+  await fastify.register(metricsRoutes, { settings, metrics })
 
   // Scheduled in every instance unless turned off; the jobs page and Run now work either way.
   if (opts.jobs !== false) jobs.start()
@@ -278,6 +284,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   // back, or to another) and resume.
   fastify.addHook('preClose', async () => { await hub.close() })
   fastify.addHook('onClose', async () => { liveSwitch.stop(); await jobs.stop(); if (!opts.bus) await bus.close() })
+  fastify.addHook('onClose', async () => { metrics.close() })
 }
 
 /** What every open console and chat window is told as live chat is turned off. */

@@ -87,6 +87,12 @@ export const settingsSchema = {
       items: { type: 'string', format: 'uri', maxLength: 200 },
       default: []
     },
+    metricsToken: {
+      description: 'The secret a Prometheus server sends (Authorization: Bearer <token>) to read the operator\'s metrics at <prefix>/metrics; empty turns the endpoint off (404). Use a long random string (32 characters or more) and give it only to the monitoring system',
+      type: 'string',
+      maxLength: 200,
+      default: ''
+    },
     chatStartsPerMinute: {
       description: 'Chats, questions and left messages one address may send per minute, for visitors not signed in (a whole company behind one address counts as one: keep it generous; behind a proxy the host must trust it, or every visitor shares its address)',
       type: 'integer',

@@ -60,6 +60,19 @@ export async function countQueued (db: Db, groups: number[] | 'all', which: 'que
   return Number(row?.n ?? 0)
 }
 
+/** Chats (not deleted) by status, in one grouped COUNT: the metrics' chats gauge reads it at each scrape. */
+export async function countByStatus (db: Db): Promise<Array<{ status: string, n: number }>> {
+  const rows = await db('lc_chats').whereNull('deleted_at').groupBy('status').select('status').count({ n: '*' }) as Array<{ status: string, n: number | string }>
+  return rows.map((r) => ({ status: r.status, n: Number(r.n) }))
+}
+
+/** Per group, how many chats wait in line (transfers included) and since when the oldest waits, in one grouped read. */
+export async function queueByGroup (db: Db): Promise<Array<{ groupId: number | null, n: number, oldest: number | null }>> {
+  const rows = await db('lc_chats').where('status', 'queued').whereNull('deleted_at').groupBy('group_id')
+    .select('group_id').count({ n: '*' }).min({ oldest: 'queued_at' }) as Array<{ group_id: number | null, n: number | string, oldest: unknown }>
+  return rows.map((r) => ({ groupId: r.group_id === null ? null : Number(r.group_id), n: Number(r.n), oldest: toMs(r.oldest) }))
+}
+
 /** Average time (ms) the group's recent chats waited before an agent took them; null without history. */
 export async function recentQueueTime (db: Db, groupId: number | null, since: number, sample = 20): Promise<number | null> {
   const q = db('lc_chats').select('queued_at', 'assigned_at').whereNotNull('assigned_at').andWhere('assigned_at', '>', since).whereNull('transferred_at')

@@ -12,7 +12,8 @@ const dayMs = 86_400_000
  * (or queueGroups') to decide.
  */
 export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queue' | 'transferred' | 'counts' | 'nextQueued' | 'queuePosition' |
-'queuePositions' | 'recentQueueTime' | 'list' | 'agentChats' | 'history' | 'customerChats' | 'customerChatIds' | 'startedSince'> {
+'queuePositions' | 'recentQueueTime' | 'list' | 'agentChats' | 'history' | 'customerChats' | 'customerChatIds' | 'startedSince' |
+'statusCounts' | 'queueStats'> {
   return {
     async queue (scope) {
       return (await lists.queuedChats(db, { groups: queueGroups(scope), which: 'queue' })).map(store.toChat)
@@ -85,6 +86,14 @@ export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queu
 
     async startedSince (since) {
       return await lists.countStartedSince(db, since)
+    },
+
+    async statusCounts () {
+      return (await lists.countByStatus(db)).map((r) => ({ status: r.status as ChatStatus, n: r.n }))
+    },
+
+    async queueStats () {
+      return (await lists.queueByGroup(db)).map((r) => ({ groupId: r.groupId, n: r.n, oldestQueuedAt: r.oldest }))
     }
   }
 }

@@ -14,7 +14,7 @@ import { createMessages } from './messages.ts'
 import { createQueries } from './queries.ts'
 import type { HistoryEntry } from './store.ts'
 import { createSweeps } from './sweeps.ts'
-import type { Actor, AgentScope, Chat, FileRef, Message, SharedArticle } from './types.ts'
+import type { Actor, AgentScope, Chat, ChatStatus, FileRef, Message, SharedArticle } from './types.ts'
 
 export { agentMaySee, checkMessageLength, describeAgent, hashToken, messageBody } from './rules.ts'
 export type { PurgedBatch } from './purge-store.ts'
@@ -267,6 +267,10 @@ export interface ChatService {
   customerChatIds (customer: Customer): Promise<number[]>
   /** How many chats were started since each of the given times, deleted ones included (the deflection report's periods). */
   startedSince (since: number[]): Promise<number[]>
+  /** Chats (not deleted) by status, in one query: what the operator's metrics read at each scrape. */
+  statusCounts (): Promise<Array<{ status: ChatStatus, n: number }>>
+  /** Per group: chats waiting in line and when the oldest of them was queued (epoch ms), in one query. */
+  queueStats (): Promise<Array<{ groupId: number | null, n: number, oldestQueuedAt: number | null }>>
   /** One History row for another capability's change (a comment, say); pass that change's transaction so both commit together. */
   recordHistory (chatId: number, actor: Actor, action: string, data?: object, trx?: Knex.Transaction): Promise<void>
   /** The chat (not deleted), read inside `trx` when given; throws LC_ERR_CHAT_NOT_FOUND. */

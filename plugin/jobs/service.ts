@@ -53,7 +53,15 @@ export interface JobServiceDeps {
   leaseMs?: number
   /** Whether the host has live chat turned on: off, the schedules skip their ticks (nothing is run or recorded). */
   on?: () => boolean
+  /** Told of every run as it finishes, whatever started it (the operator's metrics); `seconds` is null when no run took place. */
+  observe?: (job: string, outcome: JobRunOutcome, seconds: number | null) => void
 }
+
+/**
+ * How a run ended, as the metrics count it: 'ok'; 'error' (it ran but reported an error); 'failed' (it threw,
+ * or its lease or record could not be written); 'skipped' (another run of it held the lease).
+ */
+export type JobRunOutcome = 'ok' | 'error' | 'failed' | 'skipped'
 
 /** One job as the admin page shows it. */
 export interface JobOverview extends JobSchedule {
@@ -105,6 +113,7 @@ const recentRunsShown = 10
  */
 export function createJobService (deps: JobServiceDeps): JobService {
   const { db, manifest, settings, routing, distributor, chats, customer, files, im, host, log, clock = Date.now, on = () => true } = deps
+  const observe = deps.observe ?? (() => {})
   const leaseMs = deps.leaseMs ?? defaultLeaseMs
   const owner = (deps.instanceName ?? `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`).slice(0, 64)
   // Refuses a bad cron expression or an unknown job id in settings before anything starts.
@@ -182,11 +191,19 @@ export function createJobService (deps: JobServiceDeps): JobService {
   /** One run under the lease; null when it is held (by another instance, or this one's run of the same job). */
   async function run (id: string, trigger: JobTrigger, startedBy: string | null = null, tick?: number): Promise<RunResult | null> {
     const fn = work[id]!
-    if (running.has(id)) return null
+    if (running.has(id)) { observe(id, 'skipped', null); return null }
     const done = runJobRecorded(db, id, owner, fn, clock, leaseMs, { trigger, startedBy, tick })
+    // Timed here with the process's own clock: a pinned test clock must not make runs look instant.
+    const began = performance.now()
     running.set(id, { startedAt: clock(), done })
     try {
-      return await done
+      const result = await done
+      const seconds = result ? (performance.now() - began) / 1000 : null
+      observe(id, result === null ? 'skipped' : result.thrown !== undefined ? 'failed' : result.error ? 'error' : 'ok', seconds)
+      return result
+    } catch (err) {
+      observe(id, 'failed', (performance.now() - began) / 1000)
+      throw err
     } finally {
       running.delete(id)
     }

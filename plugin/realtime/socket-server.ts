@@ -71,6 +71,8 @@ export interface SocketServer {
    * and calls `listener` each time, after the pings; returns what stops listening.
    */
   onTick: (everyMs: number, listener: TickListener) => () => void
+  /** Sockets open and identified now, by audience (the operator's metrics). */
+  open: () => Record<Client['kind'], number>
 }
 
 /**
@@ -83,6 +85,8 @@ export function createSocketServer ({ hub, log, settings, notice, off = () => fa
   // Sockets that did not answer the last ping are gone without a close (a laptop asleep, a
   // dropped network): they are cut off, so they neither pile up nor keep anyone present.
   const answered = new Map<WebSocket, boolean>()
+  // Identified sockets by audience, counted as they open and close so a scrape reads two numbers.
+  const open: Record<Client['kind'], number> = { agent: 0, customer: 0 }
   const listeners = new Map<TickListener, number>()
   let timer: ReturnType<typeof setInterval> | undefined
   let period = Infinity
@@ -170,6 +174,7 @@ export function createSocketServer ({ hub, log, settings, notice, off = () => fa
     return (socket: WebSocket, request: FastifyRequest): void => {
       const allowed = rateLimiter()
       let context: SocketContext<I> | undefined
+      let counted: Client['kind'] | undefined
       // Frames wait for this: nothing is read, and nothing sent, before the socket is identified.
       const ready = audience.identify(socket, request).then(async (id) => {
         const send = async (parts: Fragment[] | (() => Promise<Fragment[]>)): Promise<void> =>
@@ -182,6 +187,8 @@ export function createSocketServer ({ hub, log, settings, notice, off = () => fa
         }
         if (socket.readyState !== 1) return
         hub.attach(id.client)
+        counted = id.client.kind
+        open[counted]++
         await audience.start(id, context)
       }, (err: unknown) => {
         const reason = isCoded(err) ? err.code : 'LC_ERR_INTERNAL'
@@ -224,6 +231,8 @@ export function createSocketServer ({ hub, log, settings, notice, off = () => fa
       socket.on('close', () => {
         answered.delete(socket)
         if (context) hub.detach(context.id.client)
+        if (counted) open[counted]--
+        counted = undefined
       })
       socket.on('error', (err) => { request.log.warn({ err }, 'live chat socket error') })
     }
@@ -231,6 +240,7 @@ export function createSocketServer ({ hub, log, settings, notice, off = () => fa
 
   return {
     serve,
+    open: () => ({ ...open }),
     onTick (everyMs, listener) {
       listeners.set(listener, everyMs)
       schedule()
