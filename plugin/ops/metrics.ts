@@ -75,14 +75,14 @@ export function createMetrics ({ clock }: { clock: () => number }): Metrics {
   })
   const jobRuns = new Counter({
     name: 'livechat_job_runs_total',
-    help: 'Scheduled job runs started in this instance, by job and outcome (ok, error, failed, skipped)',
-    labelNames: ['job', 'outcome'] as const,
+    help: 'Scheduled job runs started in this instance, by task (the job\'s id: Prometheus keeps `job` for the scrape job) and outcome (ok, error, failed, skipped)',
+    labelNames: ['task', 'outcome'] as const,
     registers: register
   })
   const jobDuration = new Histogram({
     name: 'livechat_job_duration_seconds',
     help: 'How long each job run took in this instance',
-    labelNames: ['job'] as const,
+    labelNames: ['task'] as const,
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
     registers: register
   })
@@ -218,8 +218,8 @@ export function createMetrics ({ clock }: { clock: () => number }): Metrics {
       }
     },
     jobRun (job, outcome, seconds) {
-      jobRuns.inc({ job, outcome })
-      if (seconds !== null) jobDuration.observe({ job }, seconds)
+      jobRuns.inc({ task: job, outcome })
+      if (seconds !== null) jobDuration.observe({ task: job }, seconds)
     },
     readFrom (s) { sources = s },
     text: async () => await registry.metrics(),

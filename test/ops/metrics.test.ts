@@ -95,7 +95,7 @@ t.test('with a token', async (t) => {
     })
     t.equal(run.statusCode, 200)
     const text = (await scrape(`Bearer ${token}`)).body
-    t.equal(sample(text, 'livechat_job_runs_total{job="presence-sweep",outcome="ok"}'), 1)
-    t.equal(sample(text, 'livechat_job_duration_seconds_count{job="presence-sweep"}'), 1)
+    t.equal(sample(text, 'livechat_job_runs_total{task="presence-sweep",outcome="ok"}'), 1)
+    t.equal(sample(text, 'livechat_job_duration_seconds_count{task="presence-sweep"}'), 1)
   })
 })
