@@ -70,3 +70,11 @@ t.test('every docs/features.md anchor cited exists as a heading there, once', as
   }
   t.ok(cited > 50, `${cited} citations checked`)
 })
+
+t.test('every test file docs/features.md names exists', async (t) => {
+  const features = readFileSync(join(root, 'docs/features.md'), 'utf8')
+  const named = [...new Set([...features.matchAll(/`(test\/[\w/.-]+\.ts)`/g)].map((m) => m[1]!))]
+  t.ok(named.length > 50, `${named.length} test files named`)
+  const present = new Set(files(join(root, 'test')).map((f) => relative(root, f).split('\\').join('/')))
+  for (const path of named) t.ok(present.has(path), `${path} exists`)
+})

@@ -1,9 +1,6 @@
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Test } from 'tap'
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core'
+import tap, { type Test } from 'tap'
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
 
 /** Browser journeys' shared parts: Debian's Chromium, watched pages, accessible-name helpers. */
 export const executablePath = '/usr/bin/chromium'
@@ -19,16 +16,29 @@ export interface Watched {
   failedRequests: string[]
 }
 
+let sharedBrowser: Promise<Browser> | undefined
+
+/**
+ * The test file's one Chromium, started on first use and closed when the file's tests end:
+ * starting a browser costs far more than opening a context in it.
+ */
+async function browser (): Promise<Browser> {
+  sharedBrowser ??= (async () => {
+    const launched = await chromium.launch({ executablePath, headless: true, args: chromiumArgs })
+    tap.teardown(async () => { await launched.close() })
+    return launched
+  })()
+  return await sharedBrowser
+}
+
+/**
+ * A person's own browser window: a context of its own (cookies, storage and cache apart
+ * from everyone else's, as in a separate browser), closed when the test ends.
+ */
 export async function openBrowser (t: Test, label: string): Promise<Watched> {
-  const profile = await mkdtemp(join(tmpdir(), `lc-journey-${label}-`))
-  const context: BrowserContext = await chromium.launchPersistentContext(profile, {
-    executablePath, headless: true, args: chromiumArgs, viewport: { width: 1280, height: 800 }
-  })
-  t.teardown(async () => {
-    await context.close()
-    await rm(profile, { recursive: true, force: true })
-  })
-  const page = context.pages()[0] ?? await context.newPage()
+  const context: BrowserContext = await (await browser()).newContext({ viewport: { width: 1280, height: 800 } })
+  t.teardown(async () => { await context.close() })
+  const page = await context.newPage()
   const watched: Watched = { page, pageErrors: [], consoleErrors: [], failedRequests: [] }
   // Recorded for the final assertions, and shown as they happen so a failure explains itself.
   const note = (list: string[], text: string) => { list.push(`${label}: ${text}`); t.comment(`${label}: ${text}`) }

@@ -2,8 +2,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Knex } from 'knex'
 import WebSocket from 'ws'
 import { buildDemoHost } from '../../demo-host/app.ts'
-import { prepareDatabase } from '../../demo-host/setup.ts'
-import { testDatabase } from './db.ts'
+import { preparedDatabase } from './db.ts'
 
 interface Teardown { teardown: (fn: () => unknown) => void }
 
@@ -14,12 +13,11 @@ export interface Built {
 }
 
 /**
- * The demo host with the plugin installed exactly as in production, on a fresh migrated
+ * The demo host with the plugin installed exactly as in production, on a private migrated
  * and seeded database (STYLE §7). Jobs are off unless a test turns them on.
  */
 export async function build (t: Teardown, opts: { listen?: boolean, pluginOptions?: Record<string, unknown>, online?: boolean } = {}): Promise<Built & { url: string }> {
-  const { knex, dialect, drop } = await testDatabase()
-  await prepareDatabase(knex)
+  const { knex, dialect, drop } = await preparedDatabase()
   if (opts.online !== false) await standBy(knex, 'bob')
   const app = await buildDemoHost({ knex, logger: false, pluginOptions: { jobs: false, settings: { chatStartsPerMinute: 1000, messagesPerMinute: 10000 }, ...opts.pluginOptions } })
   t.teardown(async () => { await app.close(); await drop() })

@@ -1,5 +1,4 @@
 import type { Knex } from 'knex'
-import { prepareDatabase } from '../../demo-host/setup.ts'
 import { createChatService, type ChatService } from '../../plugin/chats/service.ts'
 import type { Chat } from '../../plugin/chats/types.ts'
 import type { HostAdapter, HostUser } from '../../plugin/host/adapter.ts'
@@ -12,7 +11,7 @@ import { createAccess } from '../../plugin/security/access.ts'
 import { memoryBus } from '../../plugin/realtime/bus.ts'
 import type { Bus, BusEvent } from '../../plugin/realtime/bus-events.ts'
 import { createRoutingService, type RoutingService } from '../../plugin/routing/service.ts'
-import { testDatabase } from './db.ts'
+import { preparedDatabase } from './db.ts'
 
 export interface Services {
   knex: Knex
@@ -31,8 +30,7 @@ export interface Services {
 
 /** Services over a fresh, seeded database, without HTTP: for testing rules directly. */
 export async function services (t: { teardown: (fn: () => unknown) => void }, opts: { clock?: () => number } = {}): Promise<Services> {
-  const { knex, dialect, drop } = await testDatabase()
-  await prepareDatabase(knex)
+  const { knex, dialect, drop } = await preparedDatabase()
   t.teardown(drop)
   const manifest = loadManifest()
   const host = sqlHost(knex, manifest.host)
