@@ -13,9 +13,27 @@ import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Redis } from 'ioredis'
 import { projectRoot } from '../manifest.ts'
+import type { ValidateFunction } from 'ajv'
 import { createAjv } from '../validation.ts'
 import { installErrorHandler } from './error-handler.ts'
 import { pluginViews, viewsRoot } from './views.ts'
+
+// One Ajv of each kind per process, and each route schema compiled once: every instance of the
+// plugin in a process (several in tests, one per worker in production) has the same schemas,
+// and compiling them again is most of what installing the plugin costs.
+const ajvs = { plain: createAjv(), coercing: createAjv({ coerceTypes: true }) }
+const validators = new Map<string, ValidateFunction>()
+
+/** The validator of a route schema; query strings and params are coerced from text, bodies are not. */
+function validatorOf (schema: object, coerce: boolean): ValidateFunction {
+  const key = `${coerce ? 'coerce' : 'plain'} ${JSON.stringify(schema)}`
+  let validate = validators.get(key)
+  if (!validate) {
+    validate = (coerce ? ajvs.coercing : ajvs.plain).compile(schema)
+    validators.set(key, validate)
+  }
+  return validate
+}
 
 export interface WebOptions {
   /** The upload limits of Send file, passed again on each request.file() call. */
@@ -32,10 +50,7 @@ export interface WebOptions {
  * registering them twice would clash (two `upgrade` listeners on one server, say).
  */
 export async function installWeb (fastify: FastifyInstance, { uploadLimits, redisUrl, log }: WebOptions): Promise<void> {
-  const ajv = createAjv()
-  const ajvCoerce = createAjv({ coerceTypes: true })
-  fastify.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'querystring' || httpPart === 'params' ? ajvCoerce : ajv).compile(schema))
+  fastify.setValidatorCompiler(({ schema, httpPart }) => validatorOf(schema, httpPart === 'querystring' || httpPart === 'params'))
   installErrorHandler(fastify, fastify.prefix)
 
   if (!fastify.hasRequestDecorator('cookies')) await fastify.register(cookie)
