@@ -103,7 +103,7 @@ export async function openConsole (page: Page, url: string, username: string): P
 
 /**
  * Presses Start chat on a filled pre-chat form. Where the knowledge base has articles for
- * the question, the customer sees them first (seed 000) and continues to chat, as one
+ * the question, the customer sees them first (docs/features.md#suggested-solutions) and continues to chat, as one
  * whom they did not help; either way this returns on the chat window.
  */
 export async function pressStartChat (page: Page): Promise<void> {

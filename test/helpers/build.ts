@@ -14,7 +14,7 @@ export interface Built {
 
 /**
  * The demo host with the plugin installed exactly as in production, on a private migrated
- * and seeded database (STYLE §7). Jobs are off unless a test turns them on.
+ * and seeded database. Jobs are off unless a test turns them on.
  */
 export async function build (t: Teardown, opts: { listen?: boolean, pluginOptions?: Record<string, unknown>, online?: boolean } = {}): Promise<Built & { url: string }> {
   const { knex, dialect, drop } = await preparedDatabase()

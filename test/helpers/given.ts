@@ -58,7 +58,7 @@ export async function services (t: { teardown: (fn: () => unknown) => void }, op
   return { knex, dialect, host, bus, events, chats, routing, distributor, user, scope, groupId }
 }
 
-/** Small factories for the states a test starts from (STYLE §7). */
+/** Small factories for the states a test starts from. */
 export const given = {
   /** A chat waiting in a group's queue (Support L1, a cherry-picking group, unless told). */
   async queuedChat (s: Services, fields: { name?: string, email?: string, question?: string, group?: string } = {}): Promise<{ chat: Chat, token: string }> {
