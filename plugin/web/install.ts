@@ -159,8 +159,14 @@ function onlyUpgradesUnder (server: Server, prefix: string): () => void {
  */
 function sharedCounts (fastify: FastifyInstance, redisUrl: string | undefined, log: Pick<FastifyBaseLogger, 'warn'>): object {
   if (!redisUrl) return {}
-  const redis = new Redis(redisUrl, { connectTimeout: 2_000, maxRetriesPerRequest: 1 })
+  // lazyConnect: nothing is opened until the first limited request, so a plugin that fails to
+  // start (its bus's Redis unreachable, say) leaves no connection retrying behind it.
+  const redis = new Redis(redisUrl, { connectTimeout: 2_000, maxRetriesPerRequest: 1, lazyConnect: true })
   redis.on('error', (err: unknown) => { log.warn({ err }, 'live chat rate-limit Redis error') })
-  fastify.addHook('onClose', async () => { await redis.quit().catch(() => { redis.disconnect() }) })
+  fastify.addHook('onClose', async () => {
+    // Never connected (no limited request came): nothing to say goodbye to.
+    if (redis.status !== 'ready') { redis.disconnect(); return }
+    await redis.quit().catch(() => { redis.disconnect() })
+  })
   return { redis, nameSpace: 'livechat:rate-limit:', skipOnError: true }
 }
