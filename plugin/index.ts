@@ -54,6 +54,7 @@ import { createFileViews } from './files/view-models.ts'
 import type { HostAdapter } from './host/adapter.ts'
 import { jobRoutes } from './jobs/routes.ts'
 import { opsRoutes } from './ops/routes.ts'
+import { createOpsService } from './ops/service.ts'
 import { createMetrics } from './ops/metrics.ts'
 import { metricsRoutes } from './ops/metrics-routes.ts'
 import { createSwitch } from './ops/switch.ts'
@@ -274,7 +275,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(roomRoutes, parts)
   await fastify.register(consoleSocket, parts)
   await fastify.register(customerSocket, parts)
-  await fastify.register(opsRoutes, { db: core.db, bus, jobs, jobsWanted: opts.jobs !== false })
+  const ops = createOpsService({ ...core, bus, jobs, jobsWanted: opts.jobs !== false })
+  await fastify.register(opsRoutes, { ops })
   await fastify.register(metricsRoutes, { settings, metrics })
 
   // Scheduled in every instance unless turned off; the jobs page and Run now work either way.
