@@ -69,9 +69,14 @@ export function redisBus (url: string, opts: RedisBusOptions = {}): RedisBus {
     subscriber.subscribe(channel).then(() => { resolve() }, reject).finally(() => { subscriber.off('error', early) })
   })
   subscribed.catch((err: unknown) => { if (!closed) log.error({ err, channel }, 'live chat Redis subscription failed') })
+  // Ready means both connections are: the subscriber can be up while the publisher is still
+  // between connect and ready, and a readiness check made then would fail for nothing.
+  // The ping waits in ioredis's offline queue until the publisher is ready.
+  const up = subscribed.then(async () => { await publisher.ping() })
+  up.catch(() => {})
 
   return {
-    ready: () => subscribed,
+    ready: () => up,
     async publish (event: BusEvent) {
       // Until our own subscription stands, our own sockets would miss what we publish.
       await subscribed
