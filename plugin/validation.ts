@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject } from 'ajv'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
 
 /**
@@ -15,6 +15,38 @@ export function createAjv (opts: { coerceTypes?: boolean } = {}): Ajv {
   })
   addFormats.default(ajv)
   return ajv
+}
+
+const uncompiled = new Set<() => void>()
+
+/**
+ * A validator that compiles its schema on first use. Compiling is most of what starting the
+ * plugin costs, and a process seldom needs every schema (a test uses a handful of its routes
+ * and frames). `compileEveryValidator` compiles what is left, so a schema that cannot compile
+ * still fails a test (test/web/validators.test.ts) rather than a first request in production.
+ */
+export function compiledOnUse<T = unknown> (ajv: Ajv, schema: object): ValidateFunction<T> {
+  let compiled: ValidateFunction<T> | undefined
+  const compile = (): ValidateFunction<T> => {
+    uncompiled.delete(compile)
+    return (compiled ??= ajv.compile<T>(schema))
+  }
+  uncompiled.add(compile)
+  const validate = ((data: unknown) => {
+    const inner = compiled ?? compile()
+    const ok = inner(data)
+    validate.errors = inner.errors
+    return ok
+  }) as ValidateFunction<T>
+  validate.errors = null
+  return validate
+}
+
+/** Compiles every validator not compiled yet; returns how many it compiled. */
+export function compileEveryValidator (): number {
+  const pending = [...uncompiled]
+  for (const compile of pending) compile()
+  return pending.length
 }
 
 const fieldNames: Record<string, string> = {

@@ -12,6 +12,13 @@ function fail (message) {
   process.exit(1)
 }
 
+// A run told not to measure coverage (TAP_DISABLE_COVERAGE, as CI's MariaDB run is: the
+// embedded run measures it over the same code) has nothing to check.
+if (/^(1|true)$/i.test(process.env.TAP_DISABLE_COVERAGE ?? '')) {
+  console.log('coverage floor: not measured on this run (TAP_DISABLE_COVERAGE)')
+  process.exit(0)
+}
+
 let written
 try {
   written = statSync(summaryFile).mtimeMs

@@ -12,7 +12,7 @@ import { heartbeatEveryMs } from '../routing/rules.ts'
 import type { RoutingService } from '../routing/service.ts'
 import type { Access } from '../security/access.ts'
 import type { Settings } from '../settings.ts'
-import { createAjv, describeAjvError } from '../validation.ts'
+import { compiledOnUse, createAjv, describeAjvError } from '../validation.ts'
 import { listSocketTopics } from './lists.ts'
 import { queueTopics } from './projections.ts'
 import { createConsoleIm, type ConsoleImDeps } from './socket-im.ts'
@@ -20,8 +20,8 @@ import { consoleFrame, type ConsoleFrame, imQuery } from './socket-schemas.ts'
 import type { ConsoleViews } from './view-models.ts'
 
 const ajv = createAjv()
-const validateSince = ajv.compile<{ since?: string }>(sinceQuery)
-const validateIm = ajv.compile<{ im?: string }>(imQuery)
+const validateSince = compiledOnUse<{ since?: string }>(ajv, sinceQuery)
+const validateIm = compiledOnUse<{ im?: string }>(ajv, imQuery)
 
 export interface ConsoleSocketDeps {
   base: string

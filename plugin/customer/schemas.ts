@@ -1,6 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts'
 import { valueProperties } from '../fields/schemas.ts'
-import { createAjv } from '../validation.ts'
+import { compiledOnUse, createAjv } from '../validation.ts'
 import { defineForm, type FieldSpec, type FormErrors, type FormState, type FormValues, hidden, select, text } from '../web/forms.ts'
 
 /** A department picked from the form's list: its id as the browser posts it (empty for "none posted"). */
@@ -78,7 +78,7 @@ export const fieldMessages = {
 /** The bounds of prechatBody, checked again on the text as read (trimmed), so each problem is shown beside its field. */
 const bounds = prechatBody.properties
 const atMost = (label: string) => (max: number): string => `${label} can be at most ${max} characters`
-const isEmail = createAjv().compile({ type: 'string', format: bounds.email.format })
+const isEmail = compiledOnUse(createAjv(), { type: 'string', format: bounds.email.format })
 
 /**
  * A textarea's text as the browser sent it, only trimmed. Its line breaks stay CRLF, so the limit

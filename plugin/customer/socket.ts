@@ -11,13 +11,13 @@ import { parseSince, sinceQuery } from '../realtime/schemas.ts'
 import type { Audience, SocketContext, SocketServer } from '../realtime/socket-server.ts'
 import type { Access } from '../security/access.ts'
 import type { Settings } from '../settings.ts'
-import { createAjv, describeAjvError } from '../validation.ts'
+import { compiledOnUse, createAjv, describeAjvError } from '../validation.ts'
 import { chatSocketParams, customerFrame, type CustomerFrame } from './socket-schemas.ts'
 import { type CustomerViews, statusFragment } from './view-models.ts'
 
 const ajv = createAjv()
-const validateParams = ajv.compile<{ id: string }>(chatSocketParams)
-const validateSince = ajv.compile<{ since?: string }>(sinceQuery)
+const validateParams = compiledOnUse<{ id: string }>(ajv, chatSocketParams)
+const validateSince = compiledOnUse<{ since?: string }>(ajv, sinceQuery)
 
 export interface CustomerSocketDeps {
   base: string

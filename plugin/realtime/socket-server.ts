@@ -2,7 +2,8 @@ import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { WebSocket } from 'ws'
 import { type CodedError, isCoded, LC_ERR_BAD_FRAME, LC_ERR_TURNED_OFF, LC_ERR_UNAVAILABLE } from '../errors.ts'
 import type { Settings } from '../settings.ts'
-import { createAjv, describeAjvError } from '../validation.ts'
+import type { ValidateFunction } from 'ajv'
+import { compiledOnUse, createAjv, describeAjvError } from '../validation.ts'
 import { envelope, type Fragment } from './fragments.ts'
 import { closeCodes } from './close-codes.ts'
 import type { Client, Hub } from './hub.ts'
@@ -81,6 +82,16 @@ export interface SocketServer {
  * for their type; a rate limit per socket; one liveness tick for every socket, which pings
  * them and cuts off the ones that did not answer the ping before.
  */
+// Each audience's frame schema compiled once per process, on its first frame: every plugin
+// instance in a process serves the same audiences.
+const frameAjv = createAjv()
+const frameValidators = new WeakMap<object, ValidateFunction>()
+function frameValidator<F> (frames: object): ValidateFunction<F> {
+  let validate = frameValidators.get(frames)
+  if (!validate) frameValidators.set(frames, validate = compiledOnUse(frameAjv, frames))
+  return validate as ValidateFunction<F>
+}
+
 export function createSocketServer ({ hub, log, settings, notice, off = () => false }: SocketServerDeps): SocketServer {
   // Sockets that did not answer the last ping are gone without a close (a laptop asleep, a
   // dropped network): they are cut off, so they neither pile up nor keep anyone present.
@@ -148,7 +159,7 @@ export function createSocketServer ({ hub, log, settings, notice, off = () => fa
   }
 
   function serve<I extends Identified, F extends { type: string }> (audience: Audience<I, F>) {
-    const validate = createAjv().compile<F>(audience.frames)
+    const validate = frameValidator<F>(audience.frames)
     const types: readonly string[] = audience.frames.oneOf.map((branch) => branch.properties.type.const)
 
     /** Parses and checks a frame; what is wrong with it is the sender's, told to them and not thrown. */

@@ -14,13 +14,13 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import { Redis } from 'ioredis'
 import { projectRoot } from '../manifest.ts'
 import type { ValidateFunction } from 'ajv'
-import { createAjv } from '../validation.ts'
+import { compiledOnUse, createAjv } from '../validation.ts'
 import { installErrorHandler } from './error-handler.ts'
 import { pluginViews, viewsRoot } from './views.ts'
 
-// One Ajv of each kind per process, and each route schema compiled once: every instance of the
-// plugin in a process (several in tests, one per worker in production) has the same schemas,
-// and compiling them again is most of what installing the plugin costs.
+// One Ajv of each kind per process, and each route schema compiled once, on its route's first
+// request: every instance of the plugin in a process (several in tests, one per worker in
+// production) has the same schemas, and compiling them is most of what installing costs.
 const ajvs = { plain: createAjv(), coercing: createAjv({ coerceTypes: true }) }
 const validators = new Map<string, ValidateFunction>()
 
@@ -29,7 +29,7 @@ function validatorOf (schema: object, coerce: boolean): ValidateFunction {
   const key = `${coerce ? 'coerce' : 'plain'} ${JSON.stringify(schema)}`
   let validate = validators.get(key)
   if (!validate) {
-    validate = (coerce ? ajvs.coercing : ajvs.plain).compile(schema)
+    validate = compiledOnUse((coerce ? ajvs.coercing : ajvs.plain), schema)
     validators.set(key, validate)
   }
   return validate
