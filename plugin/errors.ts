@@ -77,6 +77,7 @@ export const LC_ERR_NOT_IN_GROUP = createError('LC_ERR_NOT_IN_GROUP', 'This chat
 export const LC_ERR_GROUP_NOT_FOUND = createError('LC_ERR_GROUP_NOT_FOUND', 'Group %s does not exist or takes no chats; pick another group', 422)
 export const LC_ERR_TRANSFER_TARGET = createError('LC_ERR_TRANSFER_TARGET', '%s', 422)
 export const LC_ERR_DEPARTMENT_OFFLINE = createError('LC_ERR_DEPARTMENT_OFFLINE', '%s has nobody available right now; leave a message and we will reply by email', 409)
+export const LC_ERR_DEPARTMENT_CLOSED = createError('LC_ERR_DEPARTMENT_CLOSED', '%s is closed for chat now%s; leave a message and we will reply by email', 409)
 
 // ---------------------------------------------------------------- customer
 export const LC_ERR_UNAVAILABLE = createError('LC_ERR_UNAVAILABLE', 'Live chat could not do that just now; try again in a moment', 503)

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Knex } from 'knex'
+import { hoursRoutes } from './admin/hours-routes.ts'
+import { createHoursViews } from './admin/hours-view-models.ts'
 import { adminRoutes } from './admin/routes.ts'
 import { createAdminViews } from './admin/view-models.ts'
 import { notice } from './web/answers.ts'
@@ -67,6 +69,7 @@ import { createHub } from './realtime/hub.ts'
 import { openBus } from './realtime/redis-bus.ts'
 import { createSocketServer } from './realtime/socket-server.ts'
 import { createDistributor } from './routing/distributor.ts'
+import { createHoursService } from './routing/hours-service.ts'
 import { createRoutingService } from './routing/service.ts'
 import { createPreferenceService } from './preferences/service.ts'
 import { resourceRoutes } from './resources/routes.ts'
@@ -148,6 +151,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
 
   // The domain: routing, chats, who may do what, and the hub that carries changes to sockets.
   const routing = createRoutingService(core)
+  const hours = createHoursService(core)
   const chats = createChatService({ ...core, routing })
   const distributor = createDistributor({ ...core, chats, routing })
   const access = createAccess({ ...core, routing })
@@ -184,11 +188,12 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const deflections = createDeflectionService({ ...core, chats })
 
   // The screens: the customer's window, the agent console and its lists, instant messages.
-  const customer = createCustomerService({ ...core, chats, routing, fields })
+  const customer = createCustomerService({ ...core, chats, routing, fields, hours })
   const customerViews = createCustomerViews({ ...core, chats, routing, customer })
   const paneExtras = { fieldValues: fieldViews.valuesLine, actions: manualEventViews.menu, tickets: ticketViews.menu }
   const consoleViews = createConsoleViews({ ...core, chats, routing, paneExtras, minutesLogged: items.minutesFor })
   const adminViews = createAdminViews({ ...core, routing, chats })
+  const hoursViews = createHoursViews({ ...core, routing, hours })
   const listViews = createListViews({ ...core, chats, routing, preferences, search })
   const im = createImService({ ...core, chats, routing })
   const imViews = createImViews({ ...core, im, chats })
@@ -218,6 +223,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     hub,
     sockets,
     routing,
+    hours,
     chats,
     preferences,
     canned,
@@ -251,6 +257,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     imListViews,
     roomViews,
     adminViews,
+    hoursViews,
     jobs
   }
   await fastify.register(customerRoutes, parts)
@@ -269,6 +276,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(manualEventRoutes, parts)
   await fastify.register(cannedRoutes, parts)
   await fastify.register(adminRoutes, parts)
+  await fastify.register(hoursRoutes, parts)
   await fastify.register(deflectionRoutes, parts)
   await fastify.register(jobRoutes, parts)
   await fastify.register(imRoutes, parts)

@@ -22,7 +22,7 @@ import {
   type LeaveMessageState, prechatBody, prechatForm, type PrechatState, type PrechatValues
 } from './schemas.ts'
 import type { CustomerService, DepartmentChoice, KnownPlace } from './service.ts'
-import { type CustomerViews, departmentOptions, portalLink, statusFragment } from './view-models.ts'
+import { closedNotice, type CustomerViews, departmentOptions, portalLink, portalLinkModel, statusFragment } from './view-models.ts'
 
 /** What the customer's pages use: the portal link, the pre-chat form, leave a message and the chat window. */
 export interface CustomerRoutesDeps {
@@ -39,6 +39,19 @@ export interface CustomerRoutesDeps {
   /** Suggested solutions before a chat, and the questions they answered (docs/features.md#suggested-solutions). */
   deflections: Pick<DeflectionService, 'suggestions' | 'record'>
   settings: Pick<Settings, 'chatStartsPerMinute' | 'chatStartsPerCustomerPerMinute' | 'customerTicketUrl'>
+}
+
+/** Why the leave-a-message page is shown instead of a chat: the sentence, its code, and a closed department's own message. */
+interface Offline { offline?: string, offlineCode?: string, closedMessage?: string | null }
+
+/** Why nobody can chat in a department: closed by its business hours, else nobody available. */
+function offlineIn (department: DepartmentChoice | null): Offline {
+  if (department?.closed) {
+    const notice = closedNotice({ ...department, closed: department.closed })
+    return { offline: notice.text, offlineCode: notice.code, closedMessage: notice.message }
+  }
+  const err = new LC_ERR_DEPARTMENT_OFFLINE(department?.name ?? 'Live chat')
+  return { offline: err.message, offlineCode: err.code }
 }
 
 /** A customer form as rendered again: the kit's state, and the departments as already read for this request. */
@@ -115,8 +128,11 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     })
   }
 
-  /** The leave-a-message page; `offline` says why it is shown instead of a chat, `kept` that the pre-chat form's text came along. */
-  async function leaveMessage (request: FastifyRequest, reply: FastifyReply, status: number, state: Shown<LeaveMessageState> & { offline?: string, kept?: boolean } = {}) {
+  /**
+   * The leave-a-message page; `offline` says why it is shown instead of a chat (with its code, and the
+   * administrator's message for a department outside its business hours), `kept` that the pre-chat form's text came along.
+   */
+  async function leaveMessage (request: FastifyRequest, reply: FastifyReply, status: number, state: Shown<LeaveMessageState> & Offline & { kept?: boolean } = {}) {
     const user = await access.user(request)
     const list = state.departments ?? await customer.departments()
     const values = signedIn(state.values ?? {}, user)
@@ -127,6 +143,8 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
       locked: user !== null,
       errors: state.errors ?? {},
       offline: state.offline ?? null,
+      offlineCode: state.offlineCode ?? null,
+      closedMessage: state.closedMessage ?? null,
       kept: state.kept ?? false,
       departments: departmentOptions(list, values.department, false)
     })
@@ -172,11 +190,13 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     try {
       started = await customer.startChat({ name: values.name, email: values.email, question: values.question, customer: user, place, fields: answers.values, origin: { ip: request.ip, userAgent: request.headers['user-agent'] ?? null } })
     } catch (err) {
-      if (!isCoded(err) || err.code !== 'LC_ERR_DEPARTMENT_OFFLINE') throw err
-      // Nobody there any more (the last agent left while the form was open): nothing
-      // typed is lost, the question becomes the message to leave.
+      if (!isCoded(err) || (err.code !== 'LC_ERR_DEPARTMENT_OFFLINE' && err.code !== 'LC_ERR_DEPARTMENT_CLOSED')) throw err
+      // Nobody there any more (the last agent left while the form was open), or closing
+      // time came (docs/features.md#business-hours): nothing typed is lost, the question
+      // becomes the message to leave.
       const kept = { name: values.name, email: values.email, department: String(place.department?.id ?? ''), message: values.question }
-      return await leaveMessage(request, reply, 422, { values: kept, offline: err.message, kept: true, departments: list })
+      const closedMessage = err.code === 'LC_ERR_DEPARTMENT_CLOSED' ? place.department?.closed?.closedMessage ?? null : null
+      return await leaveMessage(request, reply, 422, { values: kept, offline: err.message, offlineCode: err.code, closedMessage, kept: true, departments: list })
     }
     reply.setCookie(customerCookie(started.chat.id), started.token, {
       path: base, httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', maxAge: 7 * 24 * 3600
@@ -184,8 +204,14 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     return reply.redirect(`${base}/chat/${started.chat.id}`, 303)
   }
 
-  fastify.get('/portal/link', async (_request, reply) => {
-    return reply.type('text/html; charset=utf-8').send(portalLink({ base, available: await customer.online() }))
+  // The portal's link (docs/features.md#portal-link): for one department with ?department=,
+  // else for any; outside business hours it says when chat opens.
+  fastify.get<{ Querystring: DepartmentQuery }>('/portal/link', { schema: { querystring: departmentQuery } }, async (request, reply) => {
+    const list = await customer.departments()
+    const asked = request.query.department
+    const department = asked === undefined ? null : list.find((d) => d.id === asked) ?? null
+    const available = department ? department.online : await customer.online(list)
+    return reply.type('text/html; charset=utf-8').send(portalLink(portalLinkModel(base, list, available, department)))
   })
 
   // The department picked in the portal (?department=) is preselected; where nobody is
@@ -194,10 +220,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     const list = await customer.departments()
     const place = await customer.preferred(request.query.department, list)
     const department = String(place.department?.id ?? '')
-    if (!place.online) {
-      const offline = new LC_ERR_DEPARTMENT_OFFLINE(place.department?.name ?? 'Live chat').message
-      return await leaveMessage(request, reply, 200, { values: { department }, offline, departments: list })
-    }
+    if (!place.online) return await leaveMessage(request, reply, 200, { values: { department }, ...offlineIn(place.department), departments: list })
     return await prechat(request, reply, 200, { values: { department }, departments: list })
   })
 

@@ -1,8 +1,9 @@
 import type { ChatService } from '../chats/service.ts'
 import type { CheckedValues, FieldService } from '../fields/service.ts'
 import type { Chat } from '../chats/types.ts'
-import { LC_ERR_DEPARTMENT_OFFLINE, LC_ERR_MESSAGE_NOT_SAVED } from '../errors.ts'
+import { LC_ERR_DEPARTMENT_CLOSED, LC_ERR_DEPARTMENT_OFFLINE, LC_ERR_MESSAGE_NOT_SAVED } from '../errors.ts'
 import type { HostAdapter, HostTicket, HostUser } from '../host/adapter.ts'
+import type { HoursService, HoursState } from '../routing/hours-service.ts'
 import type { RoutingService } from '../routing/service.ts'
 
 /** A department as the customer picks it: where its chats start and whether anyone is there. */
@@ -11,8 +12,14 @@ export interface DepartmentChoice {
   name: string
   /** The entry group a new chat starts in; null when the department has no enabled group. */
   groupId: number | null
+  /** Someone could answer a chat there now: it is within its business hours and an agent is available. */
   online: boolean
+  /** Outside its business hours (docs/features.md#business-hours): why, and when chat opens; null while open. */
+  closed?: Closed | null
 }
+
+/** A department outside its business hours, as the customer is told. */
+export type Closed = Extract<HoursState, { open: false }>
 
 /**
  * Where a new chat would go: a department (null where none are set up, so chats share one
@@ -29,6 +36,8 @@ export interface CustomerServiceDeps {
   routing: RoutingService
   /** Stores the pre-chat form's custom field answers with the chat they started (plugin/fields). */
   fields?: Pick<FieldService, 'saveFromCustomer'>
+  /** Business hours per department (plugin/routing); without it every department is always open. */
+  hours?: Pick<HoursService, 'state' | 'states'>
 }
 
 export interface LeftMessage {
@@ -73,18 +82,25 @@ export interface CustomerService {
   waitBasis (groupId: number | null): Promise<WaitBasis>
   /** The department a form posted (`''` for none) against the list shown to the customer; `unknown` for an id not in it. */
   place (departmentId: string, list?: DepartmentChoice[]): Promise<Place>
-  /** Starts a chat in the department's entry group, storing its custom field answers; LC_ERR_DEPARTMENT_OFFLINE when nobody is there. */
+  /**
+   * Starts a chat in the department's entry group, storing its custom field answers; LC_ERR_DEPARTMENT_CLOSED outside
+   * its business hours (judged now, whatever the form showed), LC_ERR_DEPARTMENT_OFFLINE when nobody is there.
+   */
   startChat (input: NewChat): Promise<{ chat: Chat, token: string }>
   /** Makes a host ticket of a message left (docs/features.md#leave-a-message); LC_ERR_MESSAGE_NOT_SAVED, caused by the host's error, when it fails. */
   leaveMessage (input: LeftMessage): Promise<HostTicket>
 }
 
-export function createCustomerService ({ host, chats, routing, fields: customFields }: CustomerServiceDeps): CustomerService {
-  /** Every department, in the admin's order, with its entry group and whether anyone is available there. */
+export function createCustomerService ({ host, chats, routing, fields: customFields, hours }: CustomerServiceDeps): CustomerService {
+  /** Every department, in the admin's order, with its entry group and whether anyone is available there, or it is closed. */
   async function departments (): Promise<DepartmentChoice[]> {
+    const states = await hours?.states()
     return await Promise.all((await routing.departments()).map(async (d): Promise<DepartmentChoice> => {
       const group = await routing.entryGroup(d.id)
-      return { id: d.id, name: d.name, groupId: group?.id ?? null, online: group ? await routing.anyoneAvailable([group.id]) : false }
+      const state = states?.get(d.id)
+      const closed = state && !state.open ? state : null
+      const online = group !== undefined && closed === null && await routing.anyoneAvailable([group.id])
+      return { id: d.id, name: d.name, groupId: group?.id ?? null, online, closed }
     }))
   }
 
@@ -132,11 +148,16 @@ export function createCustomerService ({ host, chats, routing, fields: customFie
     },
 
     /**
-     * Starts a chat in the department's entry group. Refuses with LC_ERR_DEPARTMENT_OFFLINE
-     * when nobody is available there (the customer is offered to leave a message instead).
+     * Starts a chat in the department's entry group. Refuses with LC_ERR_DEPARTMENT_CLOSED
+     * outside its business hours, asked again now: a form opened before closing time is
+     * refused after it (docs/features.md#business-hours). Refuses with
+     * LC_ERR_DEPARTMENT_OFFLINE when nobody is available there. Either way the customer is
+     * offered to leave a message instead.
      */
     async startChat (input: NewChat): Promise<{ chat: Chat, token: string }> {
       const { place, fields: answers, ...fields } = input
+      const state = place.department && hours ? await hours.state(place.department.id) : { open: true as const }
+      if (!state.open) throw new LC_ERR_DEPARTMENT_CLOSED(place.department!.name, state.opens ? `; chat opens ${state.opens}` : '')
       if (!place.online) throw new LC_ERR_DEPARTMENT_OFFLINE(place.department?.name ?? 'Live chat')
       const started = await chats.startChat({ ...fields, groupId: place.department?.groupId ?? null })
       // Checked before the chat started; stored once it exists, as the customer's answers.

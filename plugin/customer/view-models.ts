@@ -1,13 +1,14 @@
 import type { ChatService } from '../chats/service.ts'
 import type { Chat } from '../chats/types.ts'
 import { ChatStatus } from '../chats/types.ts'
+import { LC_ERR_DEPARTMENT_CLOSED } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import type { Settings } from '../settings.ts'
 import type { RoutingService } from '../routing/service.ts'
 import { targets } from '../realtime/targets.ts'
 import { bind } from '../web/fragments.ts'
 import { render } from '../web/views.ts'
-import { type CustomerService, type DepartmentChoice, type WaitBasis, waitFrom } from './service.ts'
+import { type Closed, type CustomerService, type DepartmentChoice, type WaitBasis, waitFrom } from './service.ts'
 
 export type CustomerViews = ReturnType<typeof createCustomerViews>
 
@@ -24,9 +25,56 @@ export interface StatusModel {
 /** The status line above the conversation, sent in place of the one on the page. */
 export const statusFragment = bind('customer/status', 'outerHTML', (m: StatusModel) => targets.status(m.chatId))
 
+/** One department outside its business hours, as the portal link and the leave-a-message page say it. */
+export interface ClosedLine {
+  /** The department's name where the customer has several to tell apart; null otherwise. */
+  name: string | null
+  holiday: string | null
+  /** "Monday at 09:00 (Europe/Berlin)", or null when it does not open within a year. */
+  opens: string | null
+  message: string | null
+}
+
 /** views/customer/portal-link.hbs: the link the host's portal shows, saying whether anyone is there to chat. */
-export function portalLink (model: { base: string, available: boolean }): string {
+export interface PortalLinkModel {
+  base: string
+  available: boolean
+  /** The department the portal asked about (?department=), carried to the pages it links to. */
+  department: number | null
+  /** Departments outside their business hours, when nobody can chat now. */
+  closed: ClosedLine[]
+  /** Some department (or the shared queue) is open but has nobody available: the plain "unavailable" line. */
+  unstaffed: boolean
+}
+
+export function portalLink (model: PortalLinkModel): string {
   return render('customer/portal-link', model)
+}
+
+/**
+ * What the customer's portal link shows (docs/features.md#portal-link): chat while anyone can
+ * answer one; otherwise leave a message, with when each closed department opens again.
+ */
+export function portalLinkModel (base: string, list: DepartmentChoice[], available: boolean, department: DepartmentChoice | null): PortalLinkModel {
+  const shown = department ? [department] : list
+  const closed = available ? [] : shown.filter((d) => d.closed)
+  return {
+    base,
+    available,
+    department: department?.id ?? null,
+    closed: closed.map((d) => closedLine(d.closed!, shown.length > 1 ? d.name : null)),
+    unstaffed: !available && (shown.length === 0 || shown.some((d) => !d.closed))
+  }
+}
+
+export function closedLine (closed: Closed, name: string | null): ClosedLine {
+  return { name, holiday: closed.holiday, opens: closed.opens, message: closed.closedMessage }
+}
+
+/** The leave-a-message page's callout for a department outside its hours: the coded sentence and the administrator's message. */
+export function closedNotice (department: DepartmentChoice & { closed: Closed }): { text: string, code: string, message: string | null } {
+  const err = new LC_ERR_DEPARTMENT_CLOSED(department.name, department.closed.opens ? `; chat opens ${department.closed.opens}` : '')
+  return { text: err.message, code: err.code, message: department.closed.closedMessage }
 }
 
 /** The three queue lines a waiting customer reads: the department's own, else the settings'. */
@@ -53,7 +101,8 @@ export function describeWait (ms: number | null): string | null {
 /** The department select of the pre-chat and leave-a-message forms: shown only when there is a choice. */
 export function departmentOptions (list: DepartmentChoice[], selected: string | number | undefined, markOffline: boolean) {
   if (list.length < 2) return []
-  return list.map((d) => ({ id: d.id, name: markOffline && !d.online ? `${d.name} (offline)` : d.name, selected: String(d.id) === String(selected) }))
+  const label = (d: DepartmentChoice): string => !markOffline || d.online ? d.name : d.closed ? `${d.name} (closed)` : `${d.name} (offline)`
+  return list.map((d) => ({ id: d.id, name: label(d), selected: String(d.id) === String(selected) }))
 }
 
 /** Data for the customer window's partials, shared by its page and its socket pushes. */

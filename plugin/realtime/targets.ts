@@ -90,6 +90,9 @@ export const targets = {
   adminGroupForm: (groupId: number) => `lc-admin-group-form-${groupId}`,
   adminMembers: (groupId: number) => `lc-admin-members-${groupId}`,
   agentGroups: () => 'lc-agent-groups',
+  // The Business hours page (views/admin/hours*.hbs): one card per department, with its form.
+  adminHours: (departmentId: number) => `lc-admin-hours-${departmentId}`,
+  adminHoursForm: (departmentId: number) => `lc-admin-hours-form-${departmentId}`,
   // The Scheduled jobs page (views/jobs/): one card per job, by its manifest id (built in plugin/jobs/view-models.ts).
   adminJobs: () => 'lc-admin-jobs',
   adminJob: (jobId: string) => `lc-admin-job-${jobId}`,
