@@ -2,6 +2,9 @@ import { resolve } from 'node:path'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Knex } from 'knex'
 import { adminRoutes } from './admin/routes.ts'
+import { blocklistRoutes } from './blocklist/routes.ts'
+import { createBlocklistService } from './blocklist/service.ts'
+import { createBlocklistViews } from './blocklist/view-models.ts'
 import { createAdminViews } from './admin/view-models.ts'
 import { notice } from './web/answers.ts'
 import { envelope } from './realtime/fragments.ts'
@@ -157,6 +160,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const off = (): boolean | Promise<boolean> => liveSwitch.on() ? false : liveSwitch.stillOff()
   const sockets = createSocketServer({ ...core, hub, notice, off })
   const preferences = createPreferenceService(core)
+  const blocklist = createBlocklistService(core)
 
   // What agents work with around a chat.
   const canned = createCannedService({ ...core, routing })
@@ -189,6 +193,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const paneExtras = { fieldValues: fieldViews.valuesLine, actions: manualEventViews.menu, tickets: ticketViews.menu }
   const consoleViews = createConsoleViews({ ...core, chats, routing, paneExtras, minutesLogged: items.minutesFor })
   const adminViews = createAdminViews({ ...core, routing, chats })
+  const blocklistViews = createBlocklistViews({ ...core, blocklist })
   const listViews = createListViews({ ...core, chats, routing, preferences, search })
   const im = createImService({ ...core, chats, routing })
   const imViews = createImViews({ ...core, im, chats })
@@ -251,6 +256,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     imListViews,
     roomViews,
     adminViews,
+    blocklist,
+    blocklistViews,
     jobs
   }
   await fastify.register(customerRoutes, parts)
@@ -269,6 +276,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(manualEventRoutes, parts)
   await fastify.register(cannedRoutes, parts)
   await fastify.register(adminRoutes, parts)
+  await fastify.register(blocklistRoutes, parts)
   await fastify.register(deflectionRoutes, parts)
   await fastify.register(jobRoutes, parts)
   await fastify.register(imRoutes, parts)
@@ -286,7 +294,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   // back, or to another) and resume.
   fastify.addHook('preClose', async () => { await hub.close() })
   fastify.addHook('onClose', async () => { liveSwitch.stop(); await jobs.stop(); if (!opts.bus) await bus.close() })
-  fastify.addHook('onClose', async () => { metrics.close() })
+  fastify.addHook('onClose', async () => { metrics.close(); blocklist.close() })
 }
 
 /** What every open console and chat window is told as live chat is turned off. */
