@@ -34,7 +34,7 @@ t.test('the console over plain HTTP on a LAN name is styled and working', { skip
 
   t.equal(new URL(page.url()).origin, lan, 'still on the LAN name over http')
   t.ok(await page.evaluate(() => typeof (window as unknown as { htmx?: unknown }).htmx === 'object'), 'htmx loaded')
-  const sheets = await page.evaluate(() => [...document.styleSheets].map((s) => s.href).filter((h): h is string => h !== null))
+  const sheets = await page.evaluate(() => Array.from(document.styleSheets, (s) => s.href).filter((h): h is string => h !== null))
   t.ok(sheets.some((h) => h.startsWith(`${lan}/livechat/assets/`)), 'the plugin\'s stylesheet is applied')
   // A rule of the plugin's own CSS: the top bar is laid out as flex, not as a plain block.
   t.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.lc-topbar')!).display), 'flex', 'its rules apply')
