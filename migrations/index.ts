@@ -28,6 +28,8 @@ import * as createIm from './20261121000026_create_lc_im.ts'
 import * as addJobTicks from './20261206000027_add_lc_job_ticks.ts'
 import * as addMissedOffers from './20261207000028_add_lc_missed_offers.ts'
 import * as createDepartmentHours from './20261208000030_create_lc_department_hours.ts'
+import * as createBlockedAddresses from './20261208000031_create_lc_blocked_addresses.ts'
+import * as createJobItemFailures from './20261208000032_create_lc_job_item_failures.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -62,7 +64,9 @@ const migrations: Record<string, Knex.Migration> = {
   '20261121000026_create_lc_im': createIm,
   '20261206000027_add_lc_job_ticks': addJobTicks,
   '20261207000028_add_lc_missed_offers': addMissedOffers,
-  '20261208000030_create_lc_department_hours': createDepartmentHours
+  '20261208000030_create_lc_department_hours': createDepartmentHours,
+  '20261208000031_create_lc_blocked_addresses': createBlockedAddresses,
+  '20261208000032_create_lc_job_item_failures': createJobItemFailures
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

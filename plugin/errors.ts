@@ -98,6 +98,14 @@ export const LC_ERR_NOT_AN_AGENT = createError('LC_ERR_NOT_AN_AGENT', '%s is not
 export const LC_ERR_ALREADY_MEMBER = createError('LC_ERR_ALREADY_MEMBER', '%s is already a member of %s', 422)
 export const LC_ERR_MEMBER_NOT_FOUND = createError('LC_ERR_MEMBER_NOT_FOUND', 'That agent is not a member of %s; reload the page to see the current members', 404)
 
+// ---------------------------------------------------------------- the block list (addresses customers may not chat from)
+export const LC_ERR_BLOCKED = createError('LC_ERR_BLOCKED', 'Live chat cannot be used from your network address; if you need help, contact the help desk by phone or email', 403)
+export const LC_ERR_BLOCK_RANGE = createError('LC_ERR_BLOCK_RANGE', 'Write one IP address or CIDR range, like 203.0.113.7, 203.0.113.0/24 or 2001:db8::/32', 422)
+export const LC_ERR_BLOCK_RANGE_HOST_BITS = createError('LC_ERR_BLOCK_RANGE_HOST_BITS', '%s has bits set past its prefix; write the address alone, or the range as %s', 422)
+export const LC_ERR_BLOCK_RANGE_WIDE = createError('LC_ERR_BLOCK_RANGE_WIDE', 'A /%s is too wide to block; one entry blocks at most a /%s of %s', 422)
+export const LC_ERR_BLOCK_EXISTS = createError('LC_ERR_BLOCK_EXISTS', '%s is already blocked (added by %s); remove that entry first to change it', 422)
+export const LC_ERR_BLOCK_NOT_FOUND = createError('LC_ERR_BLOCK_NOT_FOUND', 'That entry is no longer on the block list; it may have been removed. Reload the page to see the current list', 404)
+
 // ---------------------------------------------------------------- canned replies
 export const LC_ERR_CANNED_NOT_FOUND = createError('LC_ERR_CANNED_NOT_FOUND', 'Canned reply %s does not exist, or you may not change it; reload the page to see the current replies', 404)
 export const LC_ERR_CANNED_SCOPE = createError('LC_ERR_CANNED_SCOPE', 'You may not manage %s; ask an administrator', 403)

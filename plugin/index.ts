@@ -4,6 +4,9 @@ import type { Knex } from 'knex'
 import { hoursRoutes } from './admin/hours-routes.ts'
 import { createHoursViews } from './admin/hours-view-models.ts'
 import { adminRoutes } from './admin/routes.ts'
+import { blocklistRoutes } from './blocklist/routes.ts'
+import { createBlocklistService } from './blocklist/service.ts'
+import { createBlocklistViews } from './blocklist/view-models.ts'
 import { createAdminViews } from './admin/view-models.ts'
 import { notice } from './web/answers.ts'
 import { envelope } from './realtime/fragments.ts'
@@ -161,6 +164,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const off = (): boolean | Promise<boolean> => liveSwitch.on() ? false : liveSwitch.stillOff()
   const sockets = createSocketServer({ ...core, hub, notice, off })
   const preferences = createPreferenceService(core)
+  const blocklist = createBlocklistService(core)
 
   // What agents work with around a chat.
   const canned = createCannedService({ ...core, routing })
@@ -194,6 +198,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const consoleViews = createConsoleViews({ ...core, chats, routing, paneExtras, minutesLogged: items.minutesFor })
   const adminViews = createAdminViews({ ...core, routing, chats })
   const hoursViews = createHoursViews({ ...core, routing, hours })
+  const blocklistViews = createBlocklistViews({ ...core, blocklist })
   const listViews = createListViews({ ...core, chats, routing, preferences, search })
   const im = createImService({ ...core, chats, routing })
   const imViews = createImViews({ ...core, im, chats })
@@ -258,6 +263,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     roomViews,
     adminViews,
     hoursViews,
+    blocklist,
+    blocklistViews,
     jobs
   }
   await fastify.register(customerRoutes, parts)
@@ -277,6 +284,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(cannedRoutes, parts)
   await fastify.register(adminRoutes, parts)
   await fastify.register(hoursRoutes, parts)
+  await fastify.register(blocklistRoutes, parts)
   await fastify.register(deflectionRoutes, parts)
   await fastify.register(jobRoutes, parts)
   await fastify.register(imRoutes, parts)
@@ -294,7 +302,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   // back, or to another) and resume.
   fastify.addHook('preClose', async () => { await hub.close() })
   fastify.addHook('onClose', async () => { liveSwitch.stop(); await jobs.stop(); if (!opts.bus) await bus.close() })
-  fastify.addHook('onClose', async () => { metrics.close() })
+  fastify.addHook('onClose', async () => { metrics.close(); blocklist.close() })
 }
 
 /** What every open console and chat window is told as live chat is turned off. */

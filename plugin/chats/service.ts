@@ -80,6 +80,20 @@ export interface QueueTimeoutOffer {
   withdraw: (chat: Chat, ref: string) => Promise<void>
 }
 
+/**
+ * How a job's sweep treats each chat it meets (docs/features.md#failing-items): a chat that
+ * failed before waits out its backoff, and one that fails now is recorded and skipped, so one
+ * bad chat never stops the others. The jobs implement it; without one, a failure is thrown.
+ */
+export interface ItemGuard {
+  /** Whether the chat may be tried now: it has not failed, or its wait is over. */
+  due (chatId: number): Promise<boolean>
+  /** Records what went wrong with the chat; the sweep goes on with the next. */
+  failed (chatId: number, err: unknown): Promise<void>
+  /** The chat was handled (or is no longer the job's): its failure record goes. */
+  done (chatId: number): Promise<void>
+}
+
 export interface QueueTimeoutResult {
   closed: number
   withdrawn: number
@@ -214,17 +228,17 @@ export interface ChatService {
    * Customer-gone job: marks active chats no customer window has kept for `afterMs`, with an agents-only note; returns
    * how many. Publishes chat.message, chat.updated.
    */
-  markCustomersGone (afterMs: number): Promise<number>
+  markCustomersGone (afterMs: number, items?: ItemGuard): Promise<number>
   /**
    * Idle-end job: ends chats whose customer was marked gone over `afterMs` ago, freeing their agents, until
    * `stillOurs` fails; returns how many. Publishes as abandonChat.
    */
-  endIdleChats (afterMs: number, stillOurs?: () => Promise<boolean>): Promise<number>
+  endIdleChats (afterMs: number, stillOurs?: () => Promise<boolean>, items?: ItemGuard): Promise<number>
   /**
    * Queue-timeout job: chats queued over `afterMs` become host tickets and close as cancelled; a ticket whose chat
    * changed meanwhile is withdrawn. Publishes chat.message, chat.updated, queue.changed.
    */
-  timeOutQueuedChats (afterMs: number, offer: QueueTimeoutOffer, stillOurs?: () => Promise<boolean>): Promise<QueueTimeoutResult>
+  timeOutQueuedChats (afterMs: number, offer: QueueTimeoutOffer, stillOurs?: () => Promise<boolean>, items?: ItemGuard): Promise<QueueTimeoutResult>
   /** The ticket a chat the queue-timeout job closed became (from its History); null for any other chat. */
   timeoutTicket (chat: Chat): Promise<string | null>
   /**

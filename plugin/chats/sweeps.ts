@@ -2,10 +2,33 @@ import { freshReads, transact } from '../db/index.ts'
 import type { MissedOffer } from '../routing/service.ts'
 import { type ChatCore, customerOf, eventTexts, system } from './core.ts'
 import * as purgeStore from './purge-store.ts'
-import type { ChatService, QueueTimeoutResult } from './service.ts'
+import type { ChatService, ItemGuard, QueueTimeoutResult } from './service.ts'
 import * as store from './store.ts'
 import * as sweepStore from './sweep-store.ts'
 import { type Chat, ChatStatus } from './types.ts'
+
+/** What a guarded step gives back for a chat it did not handle: waiting out its backoff, or failed now. */
+const skipped = Symbol('skipped')
+
+/**
+ * One chat's step of a sweep under the job's guard (docs/features.md#failing-items): a chat
+ * still waiting out its backoff is passed over, one whose step throws is recorded and
+ * passed over, and the sweep goes on. Without a guard (a caller outside the jobs) a failure
+ * is thrown as before. A step that returns `skipped` itself has recorded its own failure.
+ */
+async function guarded<T> (items: ItemGuard | undefined, chatId: number, step: () => Promise<T | typeof skipped>): Promise<T | typeof skipped> {
+  if (items && !await items.due(chatId)) return skipped
+  let result: T | typeof skipped
+  try {
+    result = await step()
+  } catch (err) {
+    if (!items) throw err
+    await items.failed(chatId, err)
+    return skipped
+  }
+  if (result !== skipped) await items?.done(chatId)
+  return result
+}
 
 /** Rolls a re-offer back when the agent answered between the job's read and its UPDATE. */
 const answeredMeanwhile = new Error('answered meanwhile')
@@ -82,26 +105,28 @@ export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswe
       }
     },
 
-    async markCustomersGone (afterMs) {
+    async markCustomersGone (afterMs, items) {
       const at = clock()
       const before = at - afterMs
       let marked = 0
       for (const row of await sweepStore.goneCustomers(db, before)) {
         const chatId = Number(row.id)
-        const note = await db.transaction(async (trx) => {
-          if (await sweepStore.markCustomerGone(trx, chatId, before, at) === 0) return undefined
-          const appended = await append(trx, chatId, system, 'note', eventTexts.customerGone, null, [ChatStatus.active])
-          await history(trx, chatId, customerOf(store.toChat(row)), 'customer_gone', { afterSeconds: Math.round(afterMs / 1000) })
+        const note = await guarded(items, chatId, async () => {
+          const appended = await db.transaction(async (trx) => {
+            if (await sweepStore.markCustomerGone(trx, chatId, before, at) === 0) return undefined
+            const note = await append(trx, chatId, system, 'note', eventTexts.customerGone, null, [ChatStatus.active])
+            await history(trx, chatId, customerOf(store.toChat(row)), 'customer_gone', { afterSeconds: Math.round(afterMs / 1000) })
+            return note
+          })
+          if (appended) await core.announce(chatId, appended)
           return appended
         })
-        if (!note) continue
-        marked++
-        await core.announce(chatId, note)
+        if (note && note !== skipped) marked++
       }
       return marked
     },
 
-    async endIdleChats (afterMs, stillOurs) {
+    async endIdleChats (afterMs, stillOurs, items) {
       const at = clock()
       const goneBefore = at - afterMs
       let ended = 0
@@ -110,57 +135,68 @@ export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswe
         const chatId = Number(row.id)
         // When the customer's window was last known open: they left then.
         const leftMinutes = Math.max(1, Math.round((at - Number(row.customer_seen_at ?? row.created_at)) / 60_000))
-        const event = await db.transaction(async (trx) => {
-          if (await sweepStore.endIdle(trx, chatId, goneBefore, { status: ChatStatus.ended, ended_at: at, ended_by: 'system' }) === 0) return undefined
-          const appended = await append(trx, chatId, system, 'event', eventTexts.idleEnded(leftMinutes), null, [ChatStatus.ended])
-          await history(trx, chatId, system, 'idle_ended', { leftMinutes, afterMinutes: Math.round(afterMs / 60_000) })
+        const event = await guarded(items, chatId, async () => {
+          const appended = await db.transaction(async (trx) => {
+            if (await sweepStore.endIdle(trx, chatId, goneBefore, { status: ChatStatus.ended, ended_at: at, ended_by: 'system' }) === 0) return undefined
+            const event = await append(trx, chatId, system, 'event', eventTexts.idleEnded(leftMinutes), null, [ChatStatus.ended])
+            await history(trx, chatId, system, 'idle_ended', { leftMinutes, afterMinutes: Math.round(afterMs / 60_000) })
+            return event
+          })
+          if (appended) await core.closed(chatId, appended)
           return appended
         })
-        if (!event) continue
-        ended++
-        await core.closed(chatId, event)
+        if (event && event !== skipped) ended++
       }
       return ended
     },
 
-    async timeOutQueuedChats (afterMs, offer, stillOurs) {
+    async timeOutQueuedChats (afterMs, offer, stillOurs, items) {
       const at = clock()
       const out: QueueTimeoutResult = { closed: 0, withdrawn: 0, failed: [] }
       for (const row of await sweepStore.queuedSince(db, at - afterMs)) {
         if (stillOurs && !await stillOurs()) break
         const chat = store.toChat(row)
-        // The ticket comes first, from everything the customer wrote, so nothing is lost
-        // even when they closed the window; a help desk that cannot make it leaves the chat queued.
-        const text = (await store.messagesBetween(db, chat.id, 0)).filter((m) => m.author_kind === 'customer' && m.kind === 'text').map((m) => m.body).join('\n\n')
-        let ticket: { ref: string }
-        try {
-          ticket = await offer.ticketFor(chat, text || chat.question)
-        } catch (err) {
-          // The run records what went wrong in the help desk, not the sentence a customer would read.
-          const cause = (err as { cause?: unknown }).cause
-          out.failed.push({ chatId: chat.id, error: (cause instanceof Error ? cause : err as Error).message, cause: err })
-          continue
-        }
-        const waitedMinutes = Math.round((at - (chat.queuedAt ?? chat.createdAt)) / 60_000)
-        const event = await db.transaction(async (trx) => {
-          if (await sweepStore.timeOutQueued(trx, chat.id, row.queued_at!, { status: ChatStatus.cancelled, ended_at: at, ended_by: 'system' }) === 0) return undefined
-          const appended = await append(trx, chat.id, system, 'event', eventTexts.timedOut(ticket.ref, chat.customerEmail), null, [ChatStatus.cancelled])
-          await history(trx, chat.id, system, 'queue_timed_out', { waitedMinutes, afterMinutes: Math.round(afterMs / 60_000), ticket: ticket.ref })
-          return appended
-        })
-        if (!event) {
-          // Taken, left or transferred between the ticket and the UPDATE: the ticket goes back.
+        await guarded(items, chat.id, async () => {
+          // The ticket comes first, from everything the customer wrote, so nothing is lost
+          // even when they closed the window; a help desk that cannot make it leaves the chat queued.
+          const text = (await store.messagesBetween(db, chat.id, 0)).filter((m) => m.author_kind === 'customer' && m.kind === 'text').map((m) => m.body).join('\n\n')
+          let ticket: { ref: string }
           try {
-            await offer.withdraw(chat, ticket.ref)
-            out.withdrawn++
+            ticket = await offer.ticketFor(chat, text || chat.question)
           } catch (err) {
-            out.failed.push({ chatId: chat.id, error: `${ticket.ref} could not be withdrawn: ${(err as Error).message}`, cause: err })
+            // The run records what went wrong in the help desk, not the sentence a customer would read.
+            const cause = (err as { cause?: unknown }).cause
+            const reason = cause instanceof Error ? cause : err as Error
+            out.failed.push({ chatId: chat.id, error: reason.message, cause: err })
+            await items?.failed(chat.id, reason)
+            return skipped
           }
-          continue
-        }
-        out.closed++
-        const closed = await core.announce(chat.id, event)
-        await bus.publish({ type: 'queue.changed', groupId: closed.groupId })
+          const waitedMinutes = Math.round((at - (chat.queuedAt ?? chat.createdAt)) / 60_000)
+          const event = await db.transaction(async (trx) => {
+            if (await sweepStore.timeOutQueued(trx, chat.id, row.queued_at!, { status: ChatStatus.cancelled, ended_at: at, ended_by: 'system' }) === 0) return undefined
+            const appended = await append(trx, chat.id, system, 'event', eventTexts.timedOut(ticket.ref, chat.customerEmail), null, [ChatStatus.cancelled])
+            await history(trx, chat.id, system, 'queue_timed_out', { waitedMinutes, afterMinutes: Math.round(afterMs / 60_000), ticket: ticket.ref })
+            return appended
+          }).catch(async (err: unknown) => {
+            // The chat could not be closed: its ticket goes back, so the retry makes no second one.
+            await offer.withdraw(chat, ticket.ref).catch(() => {})
+            throw err
+          })
+          if (!event) {
+            // Taken, left or transferred between the ticket and the UPDATE: the ticket goes back.
+            try {
+              await offer.withdraw(chat, ticket.ref)
+              out.withdrawn++
+            } catch (err) {
+              out.failed.push({ chatId: chat.id, error: `${ticket.ref} could not be withdrawn: ${(err as Error).message}`, cause: err })
+            }
+            return undefined
+          }
+          out.closed++
+          const closed = await core.announce(chat.id, event)
+          await bus.publish({ type: 'queue.changed', groupId: closed.groupId })
+          return undefined
+        })
       }
       return out
     },

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { customerCookie } from '../chats/rules.ts'
 import { chatParams } from '../chats/schemas.ts'
+import { type BlocklistService, refuseBlocked } from '../blocklist/service.ts'
 import type { ChatService } from '../chats/service.ts'
 import { composerFragment, composerModel } from '../chats/view-models.ts'
 import type { DeflectionService } from '../deflections/service.ts'
@@ -39,6 +40,8 @@ export interface CustomerRoutesDeps {
   /** Suggested solutions before a chat, and the questions they answered (docs/features.md#suggested-solutions). */
   deflections: Pick<DeflectionService, 'suggestions' | 'record'>
   settings: Pick<Settings, 'chatStartsPerMinute' | 'chatStartsPerCustomerPerMinute' | 'customerTicketUrl'>
+  /** Addresses customers may not chat from (docs/features.md#block-list). */
+  blocklist: Pick<BlocklistService, 'refuse'>
 }
 
 /** Why the leave-a-message page is shown instead of a chat: the sentence, its code, and a closed department's own message. */
@@ -59,7 +62,9 @@ type Shown<S> = Partial<S> & { departments?: DepartmentChoice[] }
 
 /** The customer's side: the portal link, the pre-chat form, leave a message and the chat window. */
 export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fastify, deps) => {
-  const { base, chats, access, customer, customerViews, fields, fieldViews, surveyViews, settings, deflections } = deps
+  const { base, chats, access, customer, customerViews, fields, fieldViews, surveyViews, settings, deflections, blocklist } = deps
+  // Every page and form but the portal link, which only says whether anyone is there.
+  const notBlocked = { onRequest: refuseBlocked(blocklist) }
   // A signed-in customer is counted on their own, wherever they are; anyone else by address
   // (request.ip: the client's own behind a proxy the host trusts), so one person cannot
   // flood the queue and a company behind one address is not refused as one person.
@@ -216,7 +221,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
 
   // The department picked in the portal (?department=) is preselected; where nobody is
   // available, the customer is offered to leave a message instead of a chat that would wait.
-  fastify.get<{ Querystring: DepartmentQuery }>('/start', { schema: { querystring: departmentQuery } }, async (request, reply) => {
+  fastify.get<{ Querystring: DepartmentQuery }>('/start', { schema: { querystring: departmentQuery }, ...notBlocked }, async (request, reply) => {
     const list = await customer.departments()
     const place = await customer.preferred(request.query.department, list)
     const department = String(place.department?.id ?? '')
@@ -225,7 +230,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
   })
 
   /** A posted customer form: its schema (errors kept for the form), CSRF and the rate limit. */
-  const formRoute = (body: object, what: string) => ({ schema: { body }, attachValidation: true, preValidation: fastify.csrfProtection, config: limited(what) })
+  const formRoute = (body: object, what: string) => ({ schema: { body }, attachValidation: true, preValidation: fastify.csrfProtection, config: limited(what), ...notBlocked })
 
   /**
    * The pre-chat form, checked and queued. From the form itself, articles that may answer
@@ -261,7 +266,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     return reply.lcView('customer/answered.page.hbs', { base, article: recorded.article })
   })
 
-  fastify.get<{ Querystring: DepartmentQuery }>('/message', { schema: { querystring: departmentQuery } }, async (request, reply) => {
+  fastify.get<{ Querystring: DepartmentQuery }>('/message', { schema: { querystring: departmentQuery }, ...notBlocked }, async (request, reply) => {
     return await leaveMessage(request, reply, 200, { values: { department: String(request.query.department ?? '') } })
   })
 
@@ -285,7 +290,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     })
   })
 
-  fastify.get<{ Params: { id: number } }>('/chat/:id', { schema: { params: chatParams } }, async (request, reply) => {
+  fastify.get<{ Params: { id: number } }>('/chat/:id', { schema: { params: chatParams }, ...notBlocked }, async (request, reply) => {
     const user = await access.user(request)
     const chat = await chats.chatForCustomer(request.params.id, request.cookies[customerCookie(request.params.id)], user)
     const messages = await chats.customerMessages(chat.id)
@@ -309,7 +314,8 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
   // left, and stays with the agent, who sees "End user has cancelled chat".
   fastify.post<{ Params: { id: number } }>('/chat/:id/end', {
     schema: { params: chatParams, body: csrfOnlyBody },
-    preValidation: fastify.csrfProtection
+    preValidation: fastify.csrfProtection,
+    ...notBlocked
   }, async (request, reply) => {
     const user = await access.user(request)
     const chat = await chats.chatForCustomer(request.params.id, request.cookies[customerCookie(request.params.id)], user)

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { WebSocket } from 'ws'
 import { createComposer, type Writer } from '../chats/composer.ts'
 import { customerCookie, customerSeenEveryMs } from '../chats/rules.ts'
+import type { BlocklistService } from '../blocklist/service.ts'
 import type { ChatService } from '../chats/service.ts'
 import type { Chat } from '../chats/types.ts'
 import { composerFragment, composerModel } from '../chats/view-models.ts'
@@ -28,6 +29,8 @@ export interface CustomerSocketDeps {
   customerViews: Pick<CustomerViews, 'status'>
   /** customerGoneSeconds: how often open windows say so. */
   settings: Pick<Settings, 'customerGoneSeconds'>
+  /** A window from an address on the block list is refused (docs/features.md#block-list). */
+  blocklist: Pick<BlocklistService, 'refuse'>
 }
 
 /** A customer's chat window socket, once let in. */
@@ -44,7 +47,7 @@ interface Window {
  * /ws/chat/:id, one socket per customer chat window (docs/design.md §6): the chat's
  * messages both ways, its status line, "… is typing", and the customer's presence.
  */
-export const customerSocket: FastifyPluginAsync<CustomerSocketDeps> = async (fastify, { base, sockets, hub, access, chats, customerViews, settings }) => {
+export const customerSocket: FastifyPluginAsync<CustomerSocketDeps> = async (fastify, { base, sockets, hub, access, chats, customerViews, settings, blocklist }) => {
   const composer = createComposer({ base, chats })
 
   // Open windows and their chats: an open window keeps its chat's customer present
@@ -72,6 +75,8 @@ export const customerSocket: FastifyPluginAsync<CustomerSocketDeps> = async (fas
 
     async identify (socket, request) {
       access.checkOrigin(request.headers, request.protocol, true)
+      // Closed with 1008 and LC_ERR_BLOCKED: htmx does not reconnect after it.
+      await blocklist.refuse(request.ip)
       if (!validateParams(request.params)) throw new LC_ERR_CHAT_NOT_FOUND('?')
       const query = request.query as { since?: string }
       if (!validateSince(query)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateSince.errors![0]!, 'query'))

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { type BlocklistService, refuseBlocked } from '../blocklist/service.ts'
 import type { ChatService } from '../chats/service.ts'
 import { chatParams } from '../chats/schemas.ts'
 import type { Actor, Chat } from '../chats/types.ts'
@@ -21,6 +22,8 @@ export interface FileRoutesDeps {
   fileViews: FileViews
   /** Sending a file counts against the same per-address limit as messages. */
   settings: Pick<Settings, 'messagesPerMinute'>
+  /** A customer on the block list sends no file (docs/features.md#block-list); agents are never refused. */
+  blocklist: Pick<BlocklistService, 'refuse'>
 }
 
 type ChatRoute = { Params: { id: number } }
@@ -44,7 +47,7 @@ function disposition (kind: 'inline' | 'attachment', name: string): string {
 }
 
 /** Send file from either side's composer, the download both sides share, and the agent's Attachments tab. */
-export const fileRoutes: FastifyPluginAsync<FileRoutesDeps> = async (fastify, { access, chats, files, fileViews, settings }) => {
+export const fileRoutes: FastifyPluginAsync<FileRoutesDeps> = async (fastify, { access, chats, files, fileViews, settings, blocklist }) => {
   const limited = { rateLimit: { max: settings.messagesPerMinute, timeWindow: '1 minute', errorResponseBuilder: rateLimitError('files sent from this address') } }
 
   async function customerChat (request: FastifyRequest, chatId: number): Promise<Chat> {
@@ -83,6 +86,7 @@ export const fileRoutes: FastifyPluginAsync<FileRoutesDeps> = async (fastify, { 
   fastify.post<ChatRoute>('/chat/:id/files', {
     schema: { params: chatParams },
     preValidation: fastify.csrfProtection,
+    onRequest: refuseBlocked(blocklist),
     config: limited
   }, async (request, reply) => {
     const chat = await customerChat(request, request.params.id)

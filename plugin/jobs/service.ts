@@ -13,9 +13,10 @@ import type { Manifest } from '../manifest.ts'
 import type { Settings } from '../settings.ts'
 import type { Distributor } from '../routing/distributor.ts'
 import type { RoutingService } from '../routing/service.ts'
+import { itemGuard, itemsLine, type RunGuard } from './item-failures.ts'
 import { createPurge } from './purge.ts'
 import { createImPurge } from './purge-im.ts'
-import { defaultLeaseMs, type JobFn, type JobOutcome, type JobTrigger, runJobRecorded, type RunResult } from './scheduler.ts'
+import { defaultLeaseMs, type JobContext, type JobFn, type JobOutcome, type JobTrigger, runJobRecorded, type RunResult } from './scheduler.ts'
 import { type JobSchedule, resolveSchedules } from './schedules.ts'
 import * as store from './store.ts'
 
@@ -72,6 +73,8 @@ export interface JobOverview extends JobSchedule {
   /** The instance holding the lease now and since when, while a run is going on. */
   running: { owner: string, since: number | null } | null
   runs: store.JobRun[]
+  /** Items the job failed on and skips until their retry (docs/features.md#failing-items), the soonest retried first. */
+  failures: store.ItemFailure[]
 }
 
 /** What Run now came to: the finished run, or a run still going when the answer was due. */
@@ -132,10 +135,32 @@ export function createJobService (deps: JobServiceDeps): JobService {
     return department ? { id: department.id, name: department.name, groupId: chat.groupId, online: false } : null
   }
 
+  /**
+   * A chat sweep's outcome with its items (docs/features.md#failing-items): the chats that
+   * failed in this run make its error, naming them; those still waiting are in the summary.
+   * Failures of chats the run no longer met are dropped, unless it was cut short.
+   */
+  async function withItems (ctx: JobContext, items: RunGuard, outcome: JobOutcome, otherErrors: string[] = []): Promise<JobOutcome> {
+    if (await ctx.stillOurs()) await items.prune()
+    const line = itemsLine(items)
+    const failed = items.failedNow.slice(0, 3).map((f) => `#${f.item}: ${f.error}`)
+    const errors = [...(items.failedNow.length > 0 ? [`${items.failedNow.length} chat${items.failedNow.length === 1 ? '' : 's'} skipped, retried later (${failed.join('; ')})`] : []), ...otherErrors]
+    return {
+      rows: outcome.rows,
+      summary: [outcome.summary, line].filter(Boolean).join('; '),
+      error: errors.length > 0 ? errors.join('; ') : outcome.error
+    }
+  }
+  const guardFor = (job: string): RunGuard => itemGuard(db, job, clock, log)
+
   const work: Record<string, JobFn> = {
     'presence-sweep': async () => await routing.sweepStale(),
     reoffer: async () => await distributor.reoffer(),
-    'customer-gone': async () => await chats.markCustomersGone(settings.customerGoneSeconds * 1000),
+    'customer-gone': async (ctx): Promise<JobOutcome> => {
+      const items = guardFor('customer-gone')
+      const n = await chats.markCustomersGone(settings.customerGoneSeconds * 1000, items)
+      return await withItems(ctx, items, { rows: n, summary: `Marked ${n} chat${n === 1 ? '' : 's'} whose customer left the window` })
+    },
     purge: async (ctx): Promise<JobOutcome> => {
       const chatsDone = await purge(ctx)
       const imDone = await purgeIm(ctx)
@@ -148,12 +173,14 @@ export function createJobService (deps: JobServiceDeps): JobService {
     },
     'idle-end': async (ctx): Promise<JobOutcome> => {
       if (settings.idleEndMinutes === 0) return { rows: 0, summary: 'Off: idleEndMinutes is 0' }
-      const n = await chats.endIdleChats(settings.idleEndMinutes * minute, ctx.stillOurs)
-      return { rows: n, summary: `Ended ${n} chat${n === 1 ? '' : 's'} whose customer had been gone for ${settings.idleEndMinutes} minutes` }
+      const items = guardFor('idle-end')
+      const n = await chats.endIdleChats(settings.idleEndMinutes * minute, ctx.stillOurs, items)
+      return await withItems(ctx, items, { rows: n, summary: `Ended ${n} chat${n === 1 ? '' : 's'} whose customer had been gone for ${settings.idleEndMinutes} minutes` })
     },
     'queue-timeout': async (ctx): Promise<JobOutcome> => {
       if (settings.queueTimeoutMinutes === 0) return { rows: 0, summary: 'Off: queueTimeoutMinutes is 0' }
       const cancelled = host.cancelledStatus?.status ?? 'Cancelled'
+      const items = guardFor('queue-timeout')
       const result = await chats.timeOutQueuedChats(settings.queueTimeoutMinutes * minute, {
         ticketFor: async (chat, text) => await customer.leaveMessage({
           name: chat.customerName,
@@ -167,15 +194,14 @@ export function createJobService (deps: JobServiceDeps): JobService {
           await host.setTicketStatus(ref, cancelled, 'Answered in live chat')
           await host.addTicketActivity(ref, `Live chat #${chat.id} was taken or left before it could be closed for waiting too long, so this ticket made from it was set to ${cancelled}.`)
         }
-      }, ctx.stillOurs)
-      for (const f of result.failed) log.error({ err: f.cause, chatId: f.chatId }, 'queue timeout: the help desk could not take a ticket for a chat; it stays queued')
+      }, ctx.stillOurs, items)
+      for (const f of result.failed) log.warn({ err: f.cause, chatId: f.chatId }, 'queue timeout: the help desk could not take a ticket for a chat; it stays queued')
       const parts = [`Closed ${result.closed} chat${result.closed === 1 ? '' : 's'} queued over ${settings.queueTimeoutMinutes} minutes into tickets`]
       if (result.withdrawn > 0) parts.push(`withdrew ${result.withdrawn} ticket${result.withdrawn === 1 ? '' : 's'} of chats taken meanwhile`)
-      return {
-        rows: result.closed,
-        summary: parts.join('; '),
-        error: result.failed.length > 0 ? `${result.failed.length} chat${result.failed.length === 1 ? '' : 's'} left queued for the next run: ${result.failed.slice(0, 3).map((f) => `#${f.chatId}: ${f.error}`).join('; ')}` : undefined
-      }
+      // Chats left queued are the guard's failures; a ticket that could not be withdrawn is said besides.
+      const skippedChats = new Set(items.failedNow.map((f) => f.item))
+      const withdrawals = result.failed.filter((f) => !skippedChats.has(String(f.chatId))).map((f) => `#${f.chatId}: ${f.error}`)
+      return await withItems(ctx, items, { rows: result.closed, summary: parts.join('; ') }, withdrawals)
     }
   }
 
@@ -290,6 +316,7 @@ export function createJobService (deps: JobServiceDeps): JobService {
       const now = clock()
       const leases = new Map((await store.leases(db)).map((l) => [l.name, l]))
       const runs = await store.recentRuns(db, schedules.map((s) => s.id), recentRunsShown)
+      const failures = await store.itemFailures(db)
       return schedules.map((job): JobOverview => {
         const lease = leases.get(job.id)
         const jobRuns = runs.get(job.id) ?? []
@@ -301,7 +328,8 @@ export function createJobService (deps: JobServiceDeps): JobService {
           implemented: work[job.id] !== undefined,
           nextRun: next ? next.getTime() : null,
           running: held ? { owner: lease.owner!, since: open?.owner === lease.owner ? open.startedAt : null } : null,
-          runs: jobRuns
+          runs: jobRuns,
+          failures: failures.filter((f) => f.job === job.id)
         }
       })
     }

@@ -117,3 +117,50 @@ export async function recentRuns (db: Db, jobs: string[], limit: number): Promis
   }
   return out
 }
+
+// ---------------------------------------------------------------- items a job could not handle (lc_job_item_failures)
+
+export interface ItemFailure {
+  job: string
+  item: string
+  error: string
+  attempts: number
+  firstFailedAt: number
+  lastFailedAt: number
+  nextAttemptAt: number
+}
+
+function toFailure (r: Record<string, unknown>): ItemFailure {
+  return {
+    job: String(r.job),
+    item: String(r.item),
+    error: String(r.error),
+    attempts: Number(r.attempts),
+    firstFailedAt: toMs(r.first_failed_at)!,
+    lastFailedAt: toMs(r.last_failed_at)!,
+    nextAttemptAt: toMs(r.next_attempt_at)!
+  }
+}
+
+/** A job's failing items, or every job's; the ones to retry soonest first. */
+export async function itemFailures (db: Db, job?: string): Promise<ItemFailure[]> {
+  const q = db('lc_job_item_failures').orderBy([{ column: 'next_attempt_at' }, { column: 'job' }, { column: 'item' }])
+  if (job !== undefined) void q.where({ job })
+  return (await q).map(toFailure)
+}
+
+/** Counts one more failure of an item, and when it may be tried again (`delay` gets the attempts so far). */
+export async function recordItemFailure (db: Knex, job: string, item: string, error: string, now: number, delay: (attempts: number) => number): Promise<ItemFailure> {
+  return await db.transaction(async (trx) => {
+    const row = await trx('lc_job_item_failures').where({ job, item }).first()
+    const attempts = row ? Number(row.attempts) + 1 : 1
+    const values = { error: error.slice(0, 500), attempts, last_failed_at: now, next_attempt_at: now + delay(attempts) }
+    if (row) await trx('lc_job_item_failures').where({ job, item }).update(values)
+    else await trx('lc_job_item_failures').insert({ job, item, first_failed_at: now, ...values })
+    return toFailure({ ...(row ?? { job, item, first_failed_at: now }), ...values })
+  })
+}
+
+export async function clearItemFailure (db: Db, job: string, item: string): Promise<void> {
+  await db('lc_job_item_failures').where({ job, item }).delete()
+}

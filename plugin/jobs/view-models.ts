@@ -61,6 +61,16 @@ export function jobModel (base: string, job: JobOverview, now: number) {
     running: job.running ? { owner: job.running.owner, since: job.running.since === null ? null : moment(job.running.since) } : null,
     last: runs[0] ?? null,
     earlier: runs.slice(1),
+    // docs/features.md#failing-items: the chats the job skips until their retry.
+    failures: job.failures.map((f) => ({
+      item: f.item,
+      label: `Chat #${f.item}`,
+      error: f.error,
+      attempts: f.attempts,
+      firstFailed: moment(f.firstFailedAt),
+      nextAttempt: moment(f.nextAttemptAt),
+      due: f.nextAttemptAt <= now
+    })),
     runUrl: `${base}/admin/jobs/${job.id}/run`
   }
 }

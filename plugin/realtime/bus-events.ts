@@ -34,6 +34,8 @@ export type BusEvent =
   | { type: 'im.updated', conversationId: number, kind: ConversationKind, agentIds: string[], standing: boolean }
   /** A room's access rules changed: consoles following it re-check who may still see it. */
   | { type: 'im.access', conversationId: number }
+  /** The block list changed: every instance reads it again before the next customer request. */
+  | { type: 'blocklist.changed' }
 
 export type BusHandler = (event: BusEvent) => void
 

@@ -42,6 +42,10 @@ export const targets = {
   // Custom fields and manual events administration (views/fields/, views/manual-events/).
   adminFields: () => 'lc-admin-fields',
   adminNewField: () => 'lc-admin-new-field',
+  // The block list page (views/blocklist/): the entries blocking now, the add form, the history.
+  blocklist: () => 'lc-blocklist',
+  blocklistForm: () => 'lc-blocklist-form',
+  blocklistHistory: () => 'lc-blocklist-history',
   adminFieldForm: (fieldId: number) => `lc-admin-field-form-${fieldId}`,
   adminEvents: () => 'lc-admin-events',
   adminNewEvent: () => 'lc-admin-new-event',

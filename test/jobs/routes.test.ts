@@ -142,7 +142,7 @@ t.test('scheduled jobs page', async (t) => {
     const bob = await client('bob')
     t.equal((await bob.post(`/livechat/console/chats/${chatId}/accept`)).statusCode, 200)
     now += 3 * minute
-    t.match((await admin.post('/livechat/admin/jobs/customer-gone/run')).body, /customer-gone ran in [\d.]+ s: 1 rows/)
+    t.match((await admin.post('/livechat/admin/jobs/customer-gone/run')).body, /customer-gone ran in [\d.]+ s: Marked 1 chat whose customer left the window/)
     now += 31 * minute
     t.match((await admin.post('/livechat/admin/jobs/idle-end/run')).body, /idle-end ran in [\d.]+ s: Ended 1 chat whose customer had been gone for 30 minutes/)
     const window = await app.inject({ url: `/livechat/chat/${chatId}`, headers: { cookie } })
