@@ -380,11 +380,20 @@
   }
   // After each answer: point the owner at the option the server marked active, drop a menu
   // whose "/" the agent has typed away meanwhile, and move focus into a list just opened.
+  // A menu answering an earlier text than the box holds now (a slow answer to "/h" landing
+  // after "/hel" was typed) is asked for again, so the list never stands for an older text.
   function syncCanned () {
     document.querySelectorAll('[data-lc-canned]').forEach(function (list) {
       const parts = cannedParts(list)
       if (!parts || !parts.box) return
-      if (list.querySelector('[data-lc-canned-mode="menu"]') && slashQuery(parts.box) === null) { closeCanned(parts, false); return }
+      const menu = list.querySelector('[data-lc-canned-mode="menu"]')
+      const typed = slashQuery(parts.box)
+      if (menu && typed === null) { closeCanned(parts, false); return }
+      if (menu && menu.getAttribute('data-lc-canned-q') !== typed) {
+        clearTimeout(cannedTimer)
+        cannedTimer = setTimeout(function () { askCanned(parts, typed) }, 0)
+        return
+      }
       const active = list.querySelector('[role="option"][aria-selected="true"]')
       if (active) cannedOwner(parts).setAttribute('aria-activedescendant', active.id)
       else cannedOwner(parts).removeAttribute('aria-activedescendant')

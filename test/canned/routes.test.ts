@@ -101,7 +101,7 @@ t.test('canned replies over HTTP', async (t) => {
     const ask = async (query: string, cookie = alice.cookie) => await app.inject({ url: `/livechat/console/chats/${chatId}/canned${query}`, headers: { cookie } })
     const hel = await ask('?q=hel')
     t.equal(hel.statusCode, 200)
-    t.match(hel.body, new RegExp(`^<hx-partial hx-target="#lc-canned-${chatId}" hx-swap="innerHTML"><div id="lc-canned-options-${chatId}" class="lc-canned__options" data-lc-canned-mode="menu">`))
+    t.match(hel.body, new RegExp(`^<hx-partial hx-target="#lc-canned-${chatId}" hx-swap="innerHTML"><div id="lc-canned-options-${chatId}" class="lc-canned__options" data-lc-canned-mode="menu" data-lc-canned-q="hel">`))
     t.match(hel.body, /role="listbox"[\s\S]*role="option" class="lc-canned__option" aria-selected="true" data-lc-text="Hi Dana &lt;b&gt;Doyle&lt;\/b&gt;, I am Alice Adams from IT support. How can I help\?"/)
     t.notMatch(hel.body, /<b>Doyle/, 'the customer\'s name is escaped')
     const vpn = await ask('?q=vpn')
