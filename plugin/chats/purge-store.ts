@@ -34,9 +34,13 @@ export interface PurgedBatch {
   storageNames: string[]
 }
 
-/** Deleted chats past retention, oldest id first; read without locks, so live chats are never held up by the scan. */
-export async function purgeCandidates (db: Db, deletedBefore: number, limit: number): Promise<number[]> {
-  const rows = await db('lc_chats').select('id').whereNotNull('deleted_at').andWhere('deleted_at', '<', deletedBefore).orderBy('id', 'asc').limit(limit)
+/**
+ * Deleted chats past retention with an id above `after`, oldest id first; read without
+ * locks, so live chats are never held up by the scan.
+ */
+export async function purgeCandidates (db: Db, deletedBefore: number, limit: number, after = 0): Promise<number[]> {
+  const rows = await db('lc_chats').select('id').whereNotNull('deleted_at').andWhere('deleted_at', '<', deletedBefore).andWhere('id', '>', after)
+    .orderBy('id', 'asc').limit(limit)
   return rows.map((r: { id: number }) => Number(r.id))
 }
 

@@ -86,12 +86,17 @@ export interface QueueTimeoutOffer {
  * bad chat never stops the others. The jobs implement it; without one, a failure is thrown.
  */
 export interface ItemGuard {
-  /** Whether the chat may be tried now: it has not failed, or its wait is over. */
-  due (chatId: number): Promise<boolean>
-  /** Records what went wrong with the chat; the sweep goes on with the next. */
-  failed (chatId: number, err: unknown): Promise<void>
-  /** The chat was handled (or is no longer the job's): its failure record goes. */
-  done (chatId: number): Promise<void>
+  /** Whether the chat (or, in the instant message purge, the thread) may be tried now: it has not failed, or its wait is over. */
+  due (id: number): Promise<boolean>
+  /** Records what went wrong with it; the sweep goes on with the next. */
+  failed (id: number, err: unknown): Promise<void>
+  /** It was handled (or is no longer the job's): its failure record goes. */
+  done (id: number): Promise<void>
+}
+
+/** One batch of the purge: what it removed, and the last candidate it met, where the next batch starts. */
+export interface PurgeStep extends PurgedBatch {
+  last: number
 }
 
 export interface QueueTimeoutResult {
@@ -242,11 +247,13 @@ export interface ChatService {
   /** The ticket a chat the queue-timeout job closed became (from its History); null for any other chat. */
   timeoutTicket (chat: Chat): Promise<string | null>
   /**
-   * One batch of the purge job: up to `limit` chats deleted before `deletedBefore` go with every row of theirs, in one
-   * transaction that leaves a chat undeleted since the scan alone; null when there was none to take. The files' contents
-   * are the caller's to remove once this has committed.
+   * One batch of the purge job: up to `limit` chats with ids above `after`, deleted before `deletedBefore`, go with every
+   * row of theirs, in one transaction that leaves a chat undeleted since the scan alone; null when there was none to
+   * take. Under the job's guard a chat waiting out its backoff is passed over, and when the batch fails each of its chats
+   * is tried in a transaction of its own, a bad one recorded and left whole. The files' contents are the caller's to
+   * remove: only those of chats whose rows were committed are listed.
    */
-  purgeDeleted (deletedBefore: number, limit: number): Promise<PurgedBatch | null>
+  purgeDeleted (deletedBefore: number, limit: number, after?: number, items?: ItemGuard): Promise<PurgeStep | null>
 
   // ------------------------------------------------------------ reads (queries.ts)
   /** The agent's Queue tab: unassigned chats of the groups they work, oldest first. */

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import type { ChatService } from '../chats/service.ts'
+import type { ChatService, ItemGuard } from '../chats/service.ts'
 import type { CodedError } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import type { Settings } from '../settings.ts'
@@ -116,8 +116,13 @@ export interface ImService {
   streamFor (viewer: ImViewer, conversationId: number): Promise<{ key: string, lastSeq: number, title: string }>
   /** The im-idle job: active threads without a message for `afterMs` become inactive; returns how many; publishes im.updated for each. */
   makeIdleInactive (afterMs: number): Promise<number>
-  /** One batch of the purge job: up to `limit` threads deleted before `deletedBefore` go with every row of theirs; rows removed per table, null when there was none to take. */
-  purgeDeleted (deletedBefore: number, limit: number): Promise<Record<string, number> | null>
+  /**
+   * One batch of the purge job: up to `limit` threads with ids above `after`, deleted before `deletedBefore`, go with
+   * every row of theirs; rows removed per table and the last candidate met (where the next batch starts), null when
+   * there was none to take. Under the job's guard, as the chat purge (ChatService.purgeDeleted): a thread waiting out
+   * its backoff is passed over, and a failed batch is tried a thread at a time, a bad one recorded and left whole.
+   */
+  purgeDeleted (deletedBefore: number, limit: number, after?: number, items?: ItemGuard): Promise<{ rows: Record<string, number>, last: number } | null>
 }
 
 /** The viewer every service function takes, from the signed-in agent. */

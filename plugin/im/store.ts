@@ -256,9 +256,10 @@ export const conversationTables = [
   'lc_im_room_access'
 ] as const
 
-/** Conversations deleted before `before`, oldest id first; read without locks, so live conversations are not held up by the scan. */
-export async function deletedBefore (db: Db, before: number, limit: number): Promise<number[]> {
-  const rows = await db('lc_im_conversations').select('id').whereNotNull('deleted_at').andWhere('deleted_at', '<', before).orderBy('id').limit(limit)
+/** Conversations deleted before `before` with an id above `after`, oldest id first; read without locks, so live conversations are not held up by the scan. */
+export async function deletedBefore (db: Db, before: number, limit: number, after = 0): Promise<number[]> {
+  const rows = await db('lc_im_conversations').select('id').whereNotNull('deleted_at').andWhere('deleted_at', '<', before).andWhere('id', '>', after)
+    .orderBy('id').limit(limit)
   return rows.map((r: { id: number }) => Number(r.id))
 }
 

@@ -30,11 +30,40 @@ export function createSweeps (c: ImCommon): Pick<ImService, 'makeIdleInactive' |
       return n
     },
 
-    async purgeDeleted (before, limit) {
-      const candidates = await store.deletedBefore(db, before, limit)
+    async purgeDeleted (before, limit, after = 0, items) {
+      const candidates = await store.deletedBefore(db, before, limit, after)
       if (candidates.length === 0) return null
+      const step = { rows: {} as Record<string, number>, last: candidates[candidates.length - 1]! }
+      const due: number[] = []
+      for (const id of candidates) if (!items || await items.due(id)) due.push(id)
       // READ COMMITTED on MySQL, as the chat purge: no gap locks held against live conversations' rows.
-      return await transact(db, async (trx) => await store.deleteConversations(trx, await store.lockDeletedBefore(trx, candidates, before)), freshReads(db))
+      const purge = async (ids: number[]): Promise<void> => {
+        const rows = await transact(db, async (trx) => await store.deleteConversations(trx, await store.lockDeletedBefore(trx, ids, before)), freshReads(db))
+        for (const [table, n] of Object.entries(rows)) step.rows[table] = (step.rows[table] ?? 0) + n
+      }
+      if (due.length === 0) return step
+      try {
+        await purge(due)
+      } catch (err) {
+        if (!items) throw err
+        if (due.length === 1) {
+          await items.failed(due[0]!, err)
+          return step
+        }
+        // As the chat purge: a thread the database refuses rolls back its batch, so each goes alone.
+        for (const id of due) {
+          try {
+            await purge([id])
+          } catch (err) {
+            await items.failed(id, err)
+            continue
+          }
+          await items.done(id)
+        }
+        return step
+      }
+      for (const id of due) await items?.done(id)
+      return step
     }
   }
 }

@@ -26,8 +26,32 @@ export function describeFailure (err: unknown): string {
   return typeof code === 'string' && statement >= 0 ? `${code}: ${reason}` : reason
 }
 
+/**
+ * How a job names its items in lc_job_item_failures: a chat by its id, an instant message
+ * thread (the purge's, after its chats) as `im:<id>`, so the jobs page tells them apart.
+ */
+const threadPrefix = 'im:'
+
+/** The item as a person reads it: "Chat #12", "IM conversation #7". */
+export function itemLabel (item: string): string {
+  return item.startsWith(threadPrefix) ? `IM conversation #${item.slice(threadPrefix.length)}` : `Chat #${item}`
+}
+
+/** "1 chat", "2 chats and 1 IM conversation": how many of each kind the items are. */
+export function itemCount (items: string[]): string {
+  const threads = items.filter((i) => i.startsWith(threadPrefix)).length
+  const chats = items.length - threads
+  const parts: string[] = []
+  if (chats > 0 || threads === 0) parts.push(`${chats} chat${chats === 1 ? '' : 's'}`)
+  if (threads > 0) parts.push(`${threads} IM conversation${threads === 1 ? '' : 's'}`)
+  return parts.join(' and ')
+}
+
 /** A run's guard, and what it met: for the run's summary and error. */
 export interface RunGuard extends ItemGuard {
+  due (item: number | string): Promise<boolean>
+  failed (item: number | string, err: unknown): Promise<void>
+  done (item: number | string): Promise<void>
   /** Items that failed in this run, with their error. */
   failedNow: Array<{ item: string, error: string, attempts: number }>
   /** Items passed over because they were still waiting out their backoff. */
@@ -91,10 +115,19 @@ export function itemGuard (db: Knex, job: string, clock: () => number, log: Log)
   return guard
 }
 
+/** The same run's guard over instant message threads: their failures are recorded as `im:<id>` beside the chats'. */
+export function threadGuard (guard: RunGuard): ItemGuard {
+  return {
+    due: async (id) => await guard.due(threadPrefix + id),
+    failed: async (id, err) => { await guard.failed(threadPrefix + id, err) },
+    done: async (id) => { await guard.done(threadPrefix + id) }
+  }
+}
+
 /** The run's line about its items: how many failed now and how many wait for their retry. */
 export function itemsLine (guard: RunGuard): string | undefined {
   const parts: string[] = []
-  if (guard.failedNow.length > 0) parts.push(`${guard.failedNow.length} chat${guard.failedNow.length === 1 ? '' : 's'} failed and will be retried`)
+  if (guard.failedNow.length > 0) parts.push(`${itemCount(guard.failedNow.map((f) => f.item))} failed and will be retried`)
   if (guard.waiting > 0) parts.push(`${guard.waiting} failed before and wait${guard.waiting === 1 ? 's' : ''} for ${guard.waiting === 1 ? 'its' : 'their'} retry`)
   return parts.length > 0 ? parts.join('; ') : undefined
 }

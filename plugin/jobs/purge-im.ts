@@ -1,3 +1,4 @@
+import type { ItemGuard } from '../chats/service.ts'
 import type { ImService } from '../im/service.ts'
 import { dayMs, inPacedBatches } from './purge.ts'
 import type { JobContext, JobOutcome } from './scheduler.ts'
@@ -25,18 +26,22 @@ export interface ImPurgeResult extends JobOutcome {
  * Deleted threads (Deleted Items) whose deletion is older than `afterDays` go for good with
  * their participants and messages: batch after batch, each its own short transaction that
  * locks only the candidates still deleted and past retention (one undeleted since the scan
- * is left alone), resting between batches so live conversations are not held up.
+ * is left alone), resting between batches so live conversations are not held up. As the
+ * chat purge, each batch starts after the last thread the one before met, and a thread that
+ * cannot be removed is recorded through `items` and passed over.
  */
 export function createImPurge ({ im, clock, afterDays, batchSize, targetMs = 10, restRatio = 3 }: ImPurgeDeps) {
-  return async function purgeIm (ctx?: JobContext): Promise<ImPurgeResult> {
+  return async function purgeIm (ctx?: JobContext, items?: ItemGuard): Promise<ImPurgeResult> {
     const deletedBefore = clock() - afterDays * dayMs
     const byTable: Record<string, number> = {}
     let conversations = 0
+    let after = 0
     const batches = await inPacedBatches(ctx, { batchSize, targetMs, restRatio }, async (size) => {
-      const rows = await im.purgeDeleted(deletedBefore, size)
-      if (rows === null) return false
-      conversations += rows.lc_im_conversations ?? 0
-      for (const [table, n] of Object.entries(rows)) byTable[table] = (byTable[table] ?? 0) + n
+      const batch = await im.purgeDeleted(deletedBefore, size, after, items)
+      if (batch === null) return false
+      after = batch.last
+      conversations += batch.rows.lc_im_conversations ?? 0
+      for (const [table, n] of Object.entries(batch.rows)) byTable[table] = (byTable[table] ?? 0) + n
       return true
     })
     const rows = Object.values(byTable).reduce((a, b) => a + b, 0)

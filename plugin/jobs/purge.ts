@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import { setImmediate as yieldToOthers, setTimeout as sleep } from 'node:timers/promises'
-import type { ChatService } from '../chats/service.ts'
+import type { ChatService, ItemGuard } from '../chats/service.ts'
 import type { Discarded, FileService } from '../files/service.ts'
 import type { JobContext, JobOutcome } from './scheduler.ts'
 
@@ -70,17 +70,21 @@ export async function inPacedBatches (ctx: JobContext | undefined, { batchSize, 
  * `afterDays` ago go for good, with every row of theirs and their files on disk. Batch after
  * batch, each its own short transaction (chats.purgeDeleted), resting between batches so
  * live chats' statements get their turn; files are removed only after their rows'
- * transaction committed (a rollback must not leave rows without content).
+ * transaction committed (a rollback must not leave rows without content). Each batch starts
+ * after the last chat the one before it met, so a chat the run could not remove (recorded
+ * through `items`, docs/features.md#failing-items) never stands in front of the rest.
  */
 export function createPurge ({ chats: chatService, files, clock, afterDays, batchSize, targetMs = 10, restRatio = 3 }: PurgeDeps) {
-  return async function purge (ctx?: JobContext): Promise<PurgeResult> {
+  return async function purge (ctx?: JobContext, items?: ItemGuard): Promise<PurgeResult> {
     const deletedBefore = clock() - afterDays * dayMs
     const byTable: Record<string, number> = {}
     const discarded: Discarded = { removed: 0, missing: 0, failed: [] }
     let chats = 0
+    let after = 0
     const batches = await inPacedBatches(ctx, { batchSize, targetMs, restRatio }, async (size) => {
-      const batch = await chatService.purgeDeleted(deletedBefore, size)
+      const batch = await chatService.purgeDeleted(deletedBefore, size, after, items)
       if (batch === null) return false
+      after = batch.last
       chats += batch.chats
       for (const [table, n] of Object.entries(batch.rows)) byTable[table] = (byTable[table] ?? 0) + n
       if (batch.storageNames.length > 0) {

@@ -13,7 +13,7 @@ import type { Manifest } from '../manifest.ts'
 import type { Settings } from '../settings.ts'
 import type { Distributor } from '../routing/distributor.ts'
 import type { RoutingService } from '../routing/service.ts'
-import { itemGuard, itemsLine, type RunGuard } from './item-failures.ts'
+import { itemCount, itemGuard, itemLabel, itemsLine, type RunGuard, threadGuard } from './item-failures.ts'
 import { createPurge } from './purge.ts'
 import { createImPurge } from './purge-im.ts'
 import { defaultLeaseMs, type JobContext, type JobFn, type JobOutcome, type JobTrigger, runJobRecorded, type RunResult } from './scheduler.ts'
@@ -136,15 +136,17 @@ export function createJobService (deps: JobServiceDeps): JobService {
   }
 
   /**
-   * A chat sweep's outcome with its items (docs/features.md#failing-items): the chats that
-   * failed in this run make its error, naming them; those still waiting are in the summary.
-   * Failures of chats the run no longer met are dropped, unless it was cut short.
+   * A sweep's outcome with its items (docs/features.md#failing-items): the chats (or IM
+   * conversations) that failed in this run make its error, naming them, before any other
+   * error of the run; those still waiting are in the summary. Failures of items the run no
+   * longer met are dropped, unless it was cut short.
    */
   async function withItems (ctx: JobContext, items: RunGuard, outcome: JobOutcome, otherErrors: string[] = []): Promise<JobOutcome> {
     if (await ctx.stillOurs()) await items.prune()
     const line = itemsLine(items)
-    const failed = items.failedNow.slice(0, 3).map((f) => `#${f.item}: ${f.error}`)
-    const errors = [...(items.failedNow.length > 0 ? [`${items.failedNow.length} chat${items.failedNow.length === 1 ? '' : 's'} skipped, retried later (${failed.join('; ')})`] : []), ...otherErrors]
+    const failed = items.failedNow.slice(0, 3).map((f) => `${/^\d+$/.test(f.item) ? '#' + f.item : itemLabel(f.item)}: ${f.error}`)
+    const skipped = items.failedNow.length > 0 ? [`${itemCount(items.failedNow.map((f) => f.item))} skipped, retried later (${failed.join('; ')})`] : []
+    const errors = [...skipped, ...otherErrors, ...(outcome.error ? [outcome.error] : [])]
     return {
       rows: outcome.rows,
       summary: [outcome.summary, line].filter(Boolean).join('; '),
@@ -162,10 +164,14 @@ export function createJobService (deps: JobServiceDeps): JobService {
       return await withItems(ctx, items, { rows: n, summary: `Marked ${n} chat${n === 1 ? '' : 's'} whose customer left the window` })
     },
     purge: async (ctx): Promise<JobOutcome> => {
-      const chatsDone = await purge(ctx)
-      const imDone = await purgeIm(ctx)
-      if (imDone.conversations === 0) return chatsDone
-      return { rows: chatsDone.rows + imDone.rows, summary: `${chatsDone.summary}; ${imDone.summary}`, error: chatsDone.error }
+      // One guard for the run: the threads' failures are named im:<id> beside the chats' (docs/features.md#failing-items).
+      const items = guardFor('purge')
+      const chatsDone = await purge(ctx, items)
+      const imDone = await purgeIm(ctx, threadGuard(items))
+      const outcome = imDone.conversations === 0
+        ? chatsDone
+        : { rows: chatsDone.rows + imDone.rows, summary: `${chatsDone.summary}; ${imDone.summary}`, error: chatsDone.error }
+      return await withItems(ctx, items, outcome)
     },
     'im-idle': async (): Promise<JobOutcome> => {
       const n = await im.makeIdleInactive(settings.imInactiveHours * 60 * minute)

@@ -1,5 +1,6 @@
 import { targets } from '../realtime/targets.ts'
 import { bind } from '../web/fragments.ts'
+import { itemLabel } from './item-failures.ts'
 import type { JobOverview } from './service.ts'
 import type { JobRun } from './store.ts'
 
@@ -61,10 +62,10 @@ export function jobModel (base: string, job: JobOverview, now: number) {
     running: job.running ? { owner: job.running.owner, since: job.running.since === null ? null : moment(job.running.since) } : null,
     last: runs[0] ?? null,
     earlier: runs.slice(1),
-    // docs/features.md#failing-items: the chats the job skips until their retry.
+    // docs/features.md#failing-items: the chats (and the purge's IM conversations) the job skips until their retry.
     failures: job.failures.map((f) => ({
       item: f.item,
-      label: `Chat #${f.item}`,
+      label: itemLabel(f.item),
       error: f.error,
       attempts: f.attempts,
       firstFailed: moment(f.firstFailedAt),
