@@ -27,6 +27,7 @@ import * as createJobRuns from './20261121000025_create_lc_job_runs.ts'
 import * as createIm from './20261121000026_create_lc_im.ts'
 import * as addJobTicks from './20261206000027_add_lc_job_ticks.ts'
 import * as addMissedOffers from './20261207000028_add_lc_missed_offers.ts'
+import * as createSettings from './20261208000029_create_lc_settings.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -60,7 +61,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261121000025_create_lc_job_runs': createJobRuns,
   '20261121000026_create_lc_im': createIm,
   '20261206000027_add_lc_job_ticks': addJobTicks,
-  '20261207000028_add_lc_missed_offers': addMissedOffers
+  '20261207000028_add_lc_missed_offers': addMissedOffers,
+  '20261208000029_create_lc_settings': createSettings
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -34,6 +34,8 @@ export type BusEvent =
   | { type: 'im.updated', conversationId: number, kind: ConversationKind, agentIds: string[], standing: boolean }
   /** A room's access rules changed: consoles following it re-check who may still see it. */
   | { type: 'im.access', conversationId: number }
+  /** An administrator changed settings (`names`): every instance reads the stored values again and applies them. */
+  | { type: 'settings.changed', names: string[] }
 
 export type BusHandler = (event: BusEvent) => void
 
