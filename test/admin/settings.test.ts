@@ -70,7 +70,8 @@ t.test('settings screen', async (t) => {
   t.test('POST: a good value is stored with its history and applies at once', async (t) => {
     t.equal(await metrics('a-long-random-metrics-secret-0123456789'), 404, 'metrics are off with no token')
     const res = await admin.post('/livechat/admin/settings/access', {
-      'rolePermissions.role.0': 'agent', 'rolePermissions.perm.0': ['livechat.agent', 'livechat.transfer'],
+      'rolePermissions.role.0': 'agent',
+      'rolePermissions.perm.0': ['livechat.agent', 'livechat.transfer'],
       'rolePermissions.role.1': 'supervisor',
       'rolePermissions.perm.1': ['livechat.agent', 'livechat.transfer', 'livechat.supervise', 'livechat.delete', 'livechat.rooms'],
       'rolePermissions.role.2': 'admin',
@@ -95,7 +96,9 @@ t.test('settings screen', async (t) => {
     t.equal((await knex('lc_settings').where('name', 'maxMessageLength').first()).value, '500')
 
     res = await admin.post('/livechat/admin/settings/retention', {
-      purgeAfterDays: '90', purgeBatchSize: '200', imInactiveHours: '24',
+      purgeAfterDays: '90',
+      purgeBatchSize: '200',
+      imInactiveHours: '24',
       ...Object.fromEntries(['presence-sweep', 'customer-gone', 'reoffer', 'purge', 'idle-end', 'queue-timeout', 'im-idle']
         .flatMap((job, i) => [[`jobSchedules.key.${i}`, job], [`jobSchedules.value.${i}`, job === 'purge' ? '0 3 * * *' : '']]))
     })
