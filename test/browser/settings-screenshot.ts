@@ -60,7 +60,7 @@ try {
     await page.setViewportSize({ width: 360, height: 800 })
     const wide = await page.evaluate(() => document.documentElement.scrollWidth)
     console.log(`at 360 px the page is ${wide} px wide`)
-    const over = await page.evaluate(() => [...document.querySelectorAll('body *')]
+    const over = await page.evaluate(() => Array.from(document.querySelectorAll('body *'))
       .filter((e) => e.getBoundingClientRect().right > 362 && !e.closest('.lc-setting__scroll'))
       .slice(0, 8).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`))
     if (over.length > 0) console.log(`wider than the screen: ${over.join(', ')}`)
