@@ -53,7 +53,11 @@ async function navFor (ctx: HostContext, user: DeskUser | null, url: string): Pr
   if (isStaff(user)) {
     items.push({ label: 'Desk', href: '/desk' }, { label: 'Tickets', href: '/tickets' }, { label: 'Knowledge base', href: '/kb' })
     for (const e of await pluginEntries(ctx, 'agent', user)) items.push({ label: e.label, href: e.href })
-    if (isAdmin(user)) items.push({ label: 'Plugins', href: '/admin/plugins' }, { label: 'Sent mail', href: '/admin/mail' })
+    if (isAdmin(user)) {
+      items.push({ label: 'Plugins', href: '/admin/plugins' }, { label: 'Sent mail', href: '/admin/mail' })
+      // Plugins' administration pages (the manifest's `admin` area): live chat's groups, jobs, settings…
+      for (const e of await pluginEntries(ctx, 'admin', user)) items.push({ label: e.label, href: e.href })
+    }
   } else {
     items.push({ label: 'Portal', href: '/portal' }, { label: 'Knowledge base', href: '/kb' })
   }

@@ -27,6 +27,7 @@ import * as createJobRuns from './20261121000025_create_lc_job_runs.ts'
 import * as createIm from './20261121000026_create_lc_im.ts'
 import * as addJobTicks from './20261206000027_add_lc_job_ticks.ts'
 import * as addMissedOffers from './20261207000028_add_lc_missed_offers.ts'
+import * as createSettings from './20261208000029_create_lc_settings.ts'
 import * as createDepartmentHours from './20261208000030_create_lc_department_hours.ts'
 import * as createBlockedAddresses from './20261208000031_create_lc_blocked_addresses.ts'
 import * as createJobItemFailures from './20261208000032_create_lc_job_item_failures.ts'
@@ -64,6 +65,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261121000026_create_lc_im': createIm,
   '20261206000027_add_lc_job_ticks': addJobTicks,
   '20261207000028_add_lc_missed_offers': addMissedOffers,
+  '20261208000029_create_lc_settings': createSettings,
   '20261208000030_create_lc_department_hours': createDepartmentHours,
   '20261208000031_create_lc_blocked_addresses': createBlockedAddresses,
   '20261208000032_create_lc_job_item_failures': createJobItemFailures

@@ -137,6 +137,9 @@ export const LC_ERR_JOB_RUNNING = createError('LC_ERR_JOB_RUNNING', 'The %s job 
 // ---------------------------------------------------------------- configuration
 export const LC_ERR_MANIFEST_INVALID = createError('LC_ERR_MANIFEST_INVALID', 'manifest.json is invalid: %s', 500)
 export const LC_ERR_SETTINGS_INVALID = createError('LC_ERR_SETTINGS_INVALID', 'Live chat settings are invalid: %s', 500)
+export const LC_ERR_SETTING_INVALID = createError('LC_ERR_SETTING_INVALID', '%s', 422)
+export const LC_ERR_SETTING_FIXED = createError('LC_ERR_SETTING_FIXED', '%s is set by the help desk\'s configuration, so it cannot be changed here; ask whoever runs the help desk to change it there', 422)
+export const LC_ERR_SETTINGS_GROUP_UNKNOWN = createError('LC_ERR_SETTINGS_GROUP_UNKNOWN', 'There is no group of settings "%s"; reload the settings page', 404)
 
 /** The shape every coded error shares, for handlers that only need to read it. */
 export interface CodedError extends Error {

@@ -7,6 +7,8 @@ import { adminRoutes } from './admin/routes.ts'
 import { blocklistRoutes } from './blocklist/routes.ts'
 import { createBlocklistService } from './blocklist/service.ts'
 import { createBlocklistViews } from './blocklist/view-models.ts'
+import { settingsRoutes } from './admin/settings-routes.ts'
+import { createSettingsService } from './admin/settings-service.ts'
 import { createAdminViews } from './admin/view-models.ts'
 import { notice } from './web/answers.ts'
 import { envelope } from './realtime/fragments.ts'
@@ -63,10 +65,10 @@ import { createOpsService } from './ops/service.ts'
 import { createMetrics } from './ops/metrics.ts'
 import { metricsRoutes } from './ops/metrics-routes.ts'
 import { createSwitch } from './ops/switch.ts'
-import { resolveSchedules } from './jobs/schedules.ts'
+import { resolveSchedules, schedulesProblem } from './jobs/schedules.ts'
 import { createJobService } from './jobs/service.ts'
 import { loadManifest, type Manifest, projectRoot } from './manifest.ts'
-import { permissionsFor, resolveSettings, type Settings } from './settings.ts'
+import { liveSettings, permissionsFor, resolveSettings, type Settings } from './settings.ts'
 import type { Bus } from './realtime/bus-events.ts'
 import { createHub } from './realtime/hub.ts'
 import { openBus } from './realtime/redis-bus.ts'
@@ -137,7 +139,12 @@ export interface LiveChatOptions {
  */
 const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyInstance, opts) => {
   const manifest = opts.manifest ?? loadManifest()
-  const settings = resolveSettings(manifest, opts.settings ?? {})
+  // What the host passes in code is checked here and is fixed: the settings screen shows it and never changes it.
+  const fromCode = resolveSettings(manifest, opts.settings ?? {})
+  const fixed = Object.fromEntries(Object.keys(opts.settings ?? {}).map((n) => [n, fromCode[n as keyof Settings]]))
+  // The one settings object every part holds; the settings screen changes its values in place.
+  const live = liveSettings(fromCode)
+  const settings = live.settings
   // A bad cron expression or an unknown job id stops the plugin here, before anything is opened.
   resolveSchedules(manifest, settings.jobSchedules)
   const { redisUrl } = opts
@@ -150,7 +157,14 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const base = fastify.prefix
   const log = fastify.log
   const views = pluginViews()
-  const core = { db, host, bus, clock, settings, base, log, views }
+  const onSettingsChange = live.onChange
+  const core = { db, host, bus, clock, settings, onSettingsChange, base, log, views }
+
+  // Defaults ← what administrators stored on the settings screen ← the host's code; read again on
+  // every change, on every instance.
+  const jobSchedules = (value: unknown): string | null => schedulesProblem(manifest, value as Record<string, string>)
+  const settingsAdmin = createSettingsService({ db, bus, log, manifest, live, fixed, clock, checks: { jobSchedules } })
+  await settingsAdmin.reload()
 
   // The domain: routing, chats, who may do what, and the hub that carries changes to sockets.
   const routing = createRoutingService(core)
@@ -265,6 +279,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     hoursViews,
     blocklist,
     blocklistViews,
+    settingsAdmin,
     jobs
   }
   await fastify.register(customerRoutes, parts)
@@ -285,6 +300,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(adminRoutes, parts)
   await fastify.register(hoursRoutes, parts)
   await fastify.register(blocklistRoutes, parts)
+  await fastify.register(settingsRoutes, parts)
   await fastify.register(deflectionRoutes, parts)
   await fastify.register(jobRoutes, parts)
   await fastify.register(imRoutes, parts)

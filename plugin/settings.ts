@@ -23,8 +23,45 @@ export type Permission = typeof permissionIds[number]
 export const settingsSchema = {
   type: 'object',
   additionalProperties: false,
+  // How the administrators' settings screen lays the settings out: each group in this order,
+  // its settings in the order listed. Every setting is in exactly one group (test/settings.test.ts).
+  // A setting that cannot take effect while the plugin runs would carry `'x-restart': true`,
+  // and the screen says "applies after a restart" beside it; today every one applies at once.
+  'x-groups': [
+    {
+      id: 'queue',
+      title: 'Chats and the queue',
+      settings: ['maxMessageLength', 'queuePositionMessage', 'queuePositionMessageOne', 'queueNextMessage', 'queueTimeoutMinutes', 'customerTicketUrl']
+    },
+    {
+      id: 'agents',
+      title: 'Agents and idle chats',
+      settings: ['heartbeatTimeoutSeconds', 'reofferSeconds', 'reofferMissesBeforeUnavailable', 'idleWarningSeconds', 'idleHighSeconds', 'customerGoneSeconds', 'idleEndMinutes']
+    },
+    {
+      id: 'limits',
+      title: 'Limits',
+      settings: ['chatStartsPerMinute', 'chatStartsPerCustomerPerMinute', 'messagesPerMinute']
+    },
+    {
+      id: 'files',
+      title: 'Files',
+      settings: ['maxFileBytes', 'allowedFileTypes']
+    },
+    {
+      id: 'retention',
+      title: 'Retention and jobs',
+      settings: ['purgeAfterDays', 'purgeBatchSize', 'imInactiveHours', 'jobSchedules']
+    },
+    {
+      id: 'access',
+      title: 'Access and security',
+      settings: ['rolePermissions', 'allowedOrigins', 'metricsToken']
+    }
+  ],
   properties: {
     rolePermissions: {
+      title: 'Permissions of each role',
       description: 'Host role name to the live chat permissions it grants',
       type: 'object',
       propertyNames: { pattern: '^[A-Za-z0-9_.-]{1,64}$' },
@@ -39,6 +76,7 @@ export const settingsSchema = {
       }
     },
     maxMessageLength: {
+      title: 'Longest chat message',
       description: 'Longest chat message accepted, in characters',
       type: 'integer',
       minimum: 1,
@@ -46,6 +84,7 @@ export const settingsSchema = {
       default: 10000
     },
     heartbeatTimeoutSeconds: {
+      title: 'Agent console timeout (seconds)',
       description: 'An agent with no open console for this long is treated as unavailable',
       type: 'integer',
       minimum: 10,
@@ -53,6 +92,7 @@ export const settingsSchema = {
       default: 60
     },
     queuePositionMessage: {
+      title: 'Queue position message',
       description: 'Shown to a waiting customer; {ahead} is replaced by the number of people ahead',
       type: 'string',
       minLength: 1,
@@ -60,6 +100,7 @@ export const settingsSchema = {
       default: '{ahead} people are ahead of you'
     },
     queuePositionMessageOne: {
+      title: 'Queue position message, one ahead',
       description: 'Shown to a waiting customer with one person ahead',
       type: 'string',
       minLength: 1,
@@ -67,6 +108,7 @@ export const settingsSchema = {
       default: '1 person is ahead of you'
     },
     queueNextMessage: {
+      title: 'Next in queue message',
       description: 'Shown to the customer at the front of the queue',
       type: 'string',
       minLength: 1,
@@ -74,6 +116,7 @@ export const settingsSchema = {
       default: 'You are next; an agent will be with you shortly'
     },
     customerTicketUrl: {
+      title: 'Customer ticket link',
       description: 'Where a signed-in customer sees one of their tickets in the help desk\'s portal (linked after they leave a message); {ref} is replaced by the ticket number',
       type: 'string',
       minLength: 1,
@@ -82,18 +125,23 @@ export const settingsSchema = {
       default: '/portal/tickets/{ref}'
     },
     allowedOrigins: {
+      title: 'Allowed origins',
       description: 'Origins allowed to open sockets and post forms; empty means the request\'s own host only',
       type: 'array',
-      items: { type: 'string', format: 'uri', maxLength: 200 },
+      items: { type: 'string', format: 'uri', maxLength: 200, examples: ['https://helpdesk.example.com'] },
       default: []
     },
     metricsToken: {
+      title: 'Metrics token',
       description: 'The secret a Prometheus server sends (Authorization: Bearer <token>) to read the operator\'s metrics at <prefix>/metrics; empty turns the endpoint off (404). Use a long random string (32 characters or more) and give it only to the monitoring system',
       type: 'string',
       maxLength: 200,
+      // A secret: the settings screen takes it in a password field and its history never shows it.
+      writeOnly: true,
       default: ''
     },
     chatStartsPerMinute: {
+      title: 'Chat starts per address per minute',
       description: 'Chats, questions and left messages one address may send per minute, for visitors not signed in (a whole company behind one address counts as one: keep it generous; behind a proxy the host must trust it, or every visitor shares its address)',
       type: 'integer',
       minimum: 1,
@@ -101,6 +149,7 @@ export const settingsSchema = {
       default: 30
     },
     chatStartsPerCustomerPerMinute: {
+      title: 'Chat starts per customer per minute',
       description: 'Chats, questions and left messages one signed-in portal customer may send per minute, wherever they are',
       type: 'integer',
       minimum: 1,
@@ -108,6 +157,7 @@ export const settingsSchema = {
       default: 5
     },
     messagesPerMinute: {
+      title: 'Messages per socket per minute',
       description: 'Messages one socket may send per minute',
       type: 'integer',
       minimum: 1,
@@ -115,6 +165,7 @@ export const settingsSchema = {
       default: 120
     },
     reofferSeconds: {
+      title: 'Re-offer after (seconds)',
       description: 'A chat round robin assigned is given to another agent when its agent has not answered within this many seconds (counted as a missed offer, see reofferMissesBeforeUnavailable)',
       type: 'integer',
       minimum: 10,
@@ -122,6 +173,7 @@ export const settingsSchema = {
       default: 60
     },
     reofferMissesBeforeUnavailable: {
+      title: 'Missed offers before unavailable',
       description: 'An agent who lets this many chats in a row go unanswered for reofferSeconds is made unavailable, with a notice saying why; answering a chat given to them, or switching Available back on, starts the count again. 0 never makes anyone unavailable',
       type: 'integer',
       minimum: 0,
@@ -129,6 +181,7 @@ export const settingsSchema = {
       default: 3
     },
     customerGoneSeconds: {
+      title: 'Customer left after (seconds)',
       description: 'An active chat shows "Customer left" to its agent once the customer\'s chat window has been closed (no connection from it) for this many seconds; the chat stays active until the agent ends or abandons it. Not below 60: an open window checks in about every 30 seconds',
       type: 'integer',
       minimum: 60,
@@ -136,6 +189,7 @@ export const settingsSchema = {
       default: 120
     },
     idleWarningSeconds: {
+      title: 'Idle warning after (seconds)',
       description: 'In the chat lists, an active chat whose agent has not written for this many seconds shows the yellow idle warning (idle time is not reset by a customer message or a transfer)',
       type: 'integer',
       minimum: 10,
@@ -143,6 +197,7 @@ export const settingsSchema = {
       default: 120
     },
     idleHighSeconds: {
+      title: 'High idle warning after (seconds)',
       description: 'In the chat lists, an active chat whose agent has not written for this many seconds shows the red high idle warning; keep it above idleWarningSeconds',
       type: 'integer',
       minimum: 10,
@@ -150,6 +205,7 @@ export const settingsSchema = {
       default: 300
     },
     purgeAfterDays: {
+      title: 'Purge deleted chats after (days)',
       description: 'Deleted chats are removed for good this many days after deletion',
       type: 'integer',
       minimum: 1,
@@ -157,6 +213,7 @@ export const settingsSchema = {
       default: 90
     },
     purgeBatchSize: {
+      title: 'Purge batch size',
       description: 'The purge job removes deleted chats at most this many at a time, each batch its own short transaction; it makes batches smaller when they take more than a few milliseconds, and rests between them, so live chats are not held up',
       type: 'integer',
       minimum: 1,
@@ -164,6 +221,7 @@ export const settingsSchema = {
       default: 200
     },
     imInactiveHours: {
+      title: 'Instant messages inactive after (hours)',
       description: 'An instant message conversation with no message for this many hours becomes inactive (it can be restarted by writing in it, and deleted once inactive)',
       type: 'integer',
       minimum: 1,
@@ -171,6 +229,7 @@ export const settingsSchema = {
       default: 24
     },
     idleEndMinutes: {
+      title: 'End chats of gone customers after (minutes)',
       description: 'An active chat whose customer has been shown as gone ("Customer left", see customerGoneSeconds) for this many minutes is ended automatically with a system message; 0 never ends one',
       type: 'integer',
       minimum: 0,
@@ -178,6 +237,7 @@ export const settingsSchema = {
       default: 30
     },
     queueTimeoutMinutes: {
+      title: 'Queue timeout (minutes)',
       description: 'A chat that has waited in the queue this many minutes without an agent is closed and its question becomes a help desk ticket (as if the customer had left a message); the customer\'s window says so. 0 lets chats wait for ever',
       type: 'integer',
       minimum: 0,
@@ -185,6 +245,7 @@ export const settingsSchema = {
       default: 15
     },
     jobSchedules: {
+      title: 'Job schedules',
       description: 'Overrides the cron schedule of jobs listed in the manifest\'s jobs section, by job id, e.g. {"purge": "0 3 * * *"}; five fields (minute first) or six (second first), in the server\'s time zone. A bad expression or an unknown job id stops the plugin from loading',
       type: 'object',
       propertyNames: { pattern: '^[a-z][a-z0-9-]{1,63}$' },
@@ -192,6 +253,7 @@ export const settingsSchema = {
       default: {}
     },
     maxFileBytes: {
+      title: 'Largest file (bytes)',
       description: 'Largest file a customer or agent may send in a chat, in bytes (10 MB by default, 100 MB at most); a larger one is refused and nothing of it is kept',
       type: 'integer',
       minimum: 1,
@@ -199,11 +261,12 @@ export const settingsSchema = {
       default: 10485760
     },
     allowedFileTypes: {
+      title: 'Allowed file types',
       description: 'MIME types that may be sent in a chat, checked against the file\'s content (its magic bytes), never its name or what the browser says; text/plain means valid UTF-8 text without NUL bytes that does not start like HTML or XML. Legacy .doc/.xls/.ppt are not offered: by content they cannot be told apart from other Compound File containers such as .msi installers',
       type: 'array',
       uniqueItems: true,
       maxItems: 100,
-      items: { type: 'string', pattern: '^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$' },
+      items: { type: 'string', pattern: '^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$', examples: ['application/pdf'] },
       default: [
         'image/png',
         'image/jpeg',
@@ -249,4 +312,62 @@ export function permissionsFor (settings: Pick<Settings, 'rolePermissions'>, rol
   const out = new Set<Permission>()
   for (const role of roles) for (const p of settings.rolePermissions[role] ?? []) out.add(p)
   return out
+}
+
+/** A setting's name, as the schema's properties name it. */
+export type SettingName = keyof Settings
+
+/** One group of the settings screen, as `x-groups` lists it. */
+export interface SettingGroup { id: string, title: string, settings: SettingName[] }
+
+/** The settings screen's groups, in order (`x-groups` of the schema). */
+export function settingGroups (schema: Record<string, unknown> = settingsSchema): SettingGroup[] {
+  return (schema['x-groups'] ?? []) as SettingGroup[]
+}
+
+/** Told after settings changed in place: the names whose values changed. */
+export type SettingsListener = (changed: ReadonlySet<SettingName>) => void
+
+/** What a part that holds something built from a setting (a timer's period, a cron task) listens to. */
+export interface SettingsWatch {
+  /** Calls `listener` after every change; returns what stops it. */
+  onChange (listener: SettingsListener): () => void
+}
+
+export interface LiveSettings extends SettingsWatch {
+  /**
+   * The one settings object every service and route holds (docs/design.md §1, settings). Its
+   * values are replaced in place when an administrator changes one, on this instance or
+   * another, so whatever reads `settings.x` when it needs it reads the current value.
+   */
+  readonly settings: Settings
+  /** Replaces each value that differs from `next`'s, then tells the listeners; returns the names changed. */
+  apply (next: Settings): SettingName[]
+}
+
+/** The live settings object, starting from `initial` (resolved and complete). */
+export function liveSettings (initial: Settings): LiveSettings {
+  const settings = structuredClone(initial)
+  const listeners = new Set<SettingsListener>()
+  return {
+    settings,
+    apply (next) {
+      const changed: SettingName[] = []
+      for (const name of Object.keys(next) as SettingName[]) {
+        if (JSON.stringify(settings[name]) === JSON.stringify(next[name])) continue
+        // A fresh value, never the caller's: nobody outside may change what every service reads.
+        ;(settings as Record<SettingName, unknown>)[name] = structuredClone(next[name])
+        changed.push(name)
+      }
+      if (changed.length > 0) {
+        const names = new Set(changed)
+        for (const listener of listeners) listener(names)
+      }
+      return changed
+    },
+    onChange (listener) {
+      listeners.add(listener)
+      return () => { listeners.delete(listener) }
+    }
+  }
 }

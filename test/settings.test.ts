@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { loadManifest } from '../plugin/manifest.ts'
-import { permissionIds, type Permission, resolveSettings, type Settings, settingsSchema } from '../plugin/settings.ts'
+import { liveSettings, permissionIds, type Permission, resolveSettings, settingGroups, type Settings, settingsSchema } from '../plugin/settings.ts'
 import { manifestFile, withSettingsSchema } from '../scripts/manifest.ts'
 
 // Compile-time: the derived type is as precise as a hand-written one would be.
@@ -35,6 +35,29 @@ t.test('settings', async (t) => {
     }
     t.same(Object.keys(resolved).sort(), Object.keys(settingsSchema.properties).sort())
     t.same(precise, [true, true, true, true, true])
+  })
+
+  t.test('the settings screen shows every setting once, with a title, in the manifest\'s groups', async (t) => {
+    const grouped = settingGroups(manifest.settingsSchema).flatMap((g) => g.settings)
+    t.same([...grouped].sort(), Object.keys(settingsSchema.properties).sort(), 'every setting is in exactly one group of x-groups')
+    t.equal(new Set(grouped).size, grouped.length)
+    for (const [name, property] of Object.entries(settingsSchema.properties)) t.ok('title' in property && property.title.length > 0, `${name} has a title`)
+  })
+
+  t.test('live settings change in place and tell their listeners what changed', async (t) => {
+    const live = liveSettings(resolveSettings(manifest, {}))
+    const held = live.settings
+    const heard: string[][] = []
+    const stop = live.onChange((names) => { heard.push([...names]) })
+    const next = resolveSettings(manifest, { maxMessageLength: 500, allowedOrigins: ['https://a.example'] })
+    t.same(live.apply(next).sort(), ['allowedOrigins', 'maxMessageLength'])
+    t.equal(held.maxMessageLength, 500, 'whoever holds the object reads the new value')
+    next.allowedOrigins.push('https://b.example')
+    t.same(held.allowedOrigins, ['https://a.example'], 'the caller\'s value is copied, not shared')
+    t.same(live.apply(next), ['allowedOrigins'])
+    stop()
+    live.apply(resolveSettings(manifest, {}))
+    t.same(heard, [['maxMessageLength', 'allowedOrigins'], ['allowedOrigins']], 'nothing is heard after stop')
   })
 
   t.test('npm run manifest rewrites the settingsSchema key only, leaving the rest of the file as it was', async (t) => {

@@ -73,7 +73,6 @@ export interface ChatCore {
 }
 
 export function createChatCore ({ db, bus, host, routing, clock = Date.now, settings }: ChatServiceDeps): ChatCore {
-  const { maxMessageLength } = settings
   const listeners: Array<(change: ChatChange) => Promise<void>> = []
 
   async function append (trx: Knex.Transaction, chatId: number, author: Actor, kind: Message['kind'], body: string, clientMsgId: string | null,
@@ -136,7 +135,8 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
     host,
     routing,
     clock,
-    maxMessageLength,
+    // A getter: the settings screen may change the limit while the plugin runs.
+    get maxMessageLength () { return settings.maxMessageLength },
     append,
     history,
     load,

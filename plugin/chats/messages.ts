@@ -15,7 +15,7 @@ import { type Actor, agentOnlyKinds, ChatStatus, type Message, openStatuses, see
  */
 export function createMessages (core: ChatCore): Pick<ChatService, 'postMessage' | 'postFile' | 'postManualEvent' | 'shareArticle' | 'postCoaching' |
 'typing' | 'markRead' | 'messages' | 'customerMessages'> {
-  const { db, bus, routing, maxMessageLength, append, history, load } = core
+  const { db, bus, routing, append, history, load } = core
 
   /**
    * Whether what `author` is about to write is their first answer in a chat round robin
@@ -75,7 +75,7 @@ export function createMessages (core: ChatCore): Pick<ChatService, 'postMessage'
 
   return {
     async postMessage (chatId, author, text, clientMsgId) {
-      const body = messageBody(text, maxMessageLength)
+      const body = messageBody(text, core.maxMessageLength)
       const { open, guard } = writableBy(author)
       const offer = await answersOffer(chatId, author)
       const { message, duplicate } = await appendOnce(chatId, author, 'text', body, clientMsgId, open, guard)
@@ -138,7 +138,7 @@ export function createMessages (core: ChatCore): Pick<ChatService, 'postMessage'
     },
 
     async postCoaching (chatId, scope, text, clientMsgId) {
-      const body = messageBody(text, maxMessageLength)
+      const body = messageBody(text, core.maxMessageLength)
       const chat = await load(chatId)
       // The supervisor coaches, the chat's agent answers them.
       const coach = chat.agentId === scope.id || (scope.supervise && sees(scope, chat.groupId))

@@ -140,9 +140,9 @@ const pageSize = 200
 
 /** Data for the list partials, shared by the list page, its htmx answers and its refreshes. */
 export function createListViews ({ base, chats, routing, host, preferences, search, clock, settings }: ListViewsDeps): ListViews {
-  const { idleWarningSeconds, idleHighSeconds } = settings
-  const warnMs = idleWarningSeconds * 1000
-  const highMs = Math.max(idleHighSeconds, idleWarningSeconds) * 1000
+  // Read at each rendering: the settings screen may change the thresholds while the plugin runs.
+  const warnMs = (): number => settings.idleWarningSeconds * 1000
+  const highMs = (): number => Math.max(settings.idleHighSeconds, settings.idleWarningSeconds) * 1000
 
   const fields = visibleFields({
     columns: listColumns,
@@ -227,7 +227,7 @@ export function createListViews ({ base, chats, routing, host, preferences, sear
     // Ticks serve Transfer selected, and Delete or Undelete selected where the list has one.
     const selectable = (canTransfer && def.noTransfer !== true) || def.bulk !== undefined
     const rows = list.map((chat) => {
-      const idle = idleState(chat, now, warnMs, highMs)
+      const idle = idleState(chat, now, warnMs(), highMs())
       const q = queueTime(chat, now)
       // A deleted chat opens only in its read-only view from Deleted Items.
       const href = deleted ? `${base}/console/deleted/${chat.id}` : `${base}/console/chats/${chat.id}`
@@ -259,7 +259,7 @@ export function createListViews ({ base, chats, routing, host, preferences, sear
       label: def.title,
       refreshUrl: listUrl(base, s),
       // The browser moves the idle colours on between refreshes, against the server's clock.
-      dataset: [{ key: 'now', value: now }, { key: 'warn', value: warnMs }, { key: 'high', value: highMs }],
+      dataset: [{ key: 'now', value: now }, { key: 'warn', value: warnMs() }, { key: 'high', value: highMs() }],
       tableClass: 'lc-chat-list',
       sized: true,
       // The ticks belong to Transfer selected's form; Delete and Undelete selected include them too.

@@ -11,7 +11,7 @@ import { type Audience, closeCodes, type SocketContext, type SocketServer } from
 import { heartbeatEveryMs } from '../routing/rules.ts'
 import type { RoutingService } from '../routing/service.ts'
 import type { Access } from '../security/access.ts'
-import type { Settings } from '../settings.ts'
+import type { Settings, SettingsWatch } from '../settings.ts'
 import { compiledOnUse, createAjv, describeAjvError } from '../validation.ts'
 import { listSocketTopics } from './lists.ts'
 import { queueTopics } from './projections.ts'
@@ -34,6 +34,8 @@ export interface ConsoleSocketDeps {
   consoleViews: Pick<ConsoleViews, 'queueFragments' | 'listFragments'>
   /** heartbeatTimeoutSeconds: how often open consoles keep their agents present. */
   settings: Pick<Settings, 'heartbeatTimeoutSeconds'>
+  /** The heartbeat tick's period is worked out again when heartbeatTimeoutSeconds changes. */
+  onSettingsChange?: SettingsWatch['onChange']
 }
 
 /** An agent console tab's socket, once let in. */
@@ -79,10 +81,17 @@ export const consoleSocket: FastifyPluginAsync<ConsoleSocketDeps> = async (fasti
     }
     if (present.size > 0) await routing.heartbeat([...present])
   }
-  const stopTicks = sockets.onTick(heartbeatEveryMs(settings.heartbeatTimeoutSeconds), () => {
+  const beat = (): void => {
     void keepPresent().catch((err: unknown) => { fastify.log.warn({ err }, 'live chat heartbeat failed') })
+  }
+  let stopTicks = sockets.onTick(heartbeatEveryMs(settings.heartbeatTimeoutSeconds), beat)
+  // The period follows heartbeatTimeoutSeconds when an administrator changes it on the settings screen.
+  const stopWatching = deps.onSettingsChange?.((changed) => {
+    if (!changed.has('heartbeatTimeoutSeconds')) return
+    stopTicks()
+    stopTicks = sockets.onTick(heartbeatEveryMs(settings.heartbeatTimeoutSeconds), beat)
   })
-  fastify.addHook('onClose', async () => { stopTicks() })
+  fastify.addHook('onClose', async () => { stopTicks(); stopWatching?.() })
 
   /** Coaching (docs/features.md): for the chat's agent and the supervisors of its group, never the customer. */
   async function coach (socket: SocketContext<Tab>, chatId: number, body: string, clientMsgId: string): Promise<void> {

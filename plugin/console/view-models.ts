@@ -72,7 +72,6 @@ export interface ConsoleViewsDeps {
 }
 
 export function createConsoleViews ({ base, chats, routing, host, views, clock = Date.now, paneExtras, minutesLogged, settings }: ConsoleViewsDeps) {
-  const { purgeAfterDays } = settings
   const names = new Map<string, string>()
   async function agentName (id: string | null): Promise<string | null> {
     if (!id) return null
@@ -125,7 +124,7 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
       canEmailTranscript: typeof host.sendMail === 'function',
       // Delete: a closed chat of the viewer's own, or any they see with livechat.delete.
       canDelete: typeof viewer !== 'string' && mayDelete(chat, viewer),
-      purgeAfterDays,
+      purgeAfterDays: settings.purgeAfterDays,
       messages: messages ?? await chats.messages(chat.id),
       composer: composerModel(base, chat, 'agent', viewerId)
     }
@@ -289,7 +288,7 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
       full,
       deletedBy,
       deletedAt,
-      purgeAt: deletedAt + purgeAfterDays * 86_400_000,
+      purgeAt: deletedAt + settings.purgeAfterDays * 86_400_000,
       statusLabel: statusLabels[chat.status],
       agentName: full ? await agentName(chat.agentId) : null,
       groupLabel: full ? await groupLabel(chat.groupId) : null,

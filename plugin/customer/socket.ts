@@ -11,7 +11,7 @@ import type { Client, Hub } from '../realtime/hub.ts'
 import { parseSince, sinceQuery } from '../realtime/schemas.ts'
 import type { Audience, SocketContext, SocketServer } from '../realtime/socket-server.ts'
 import type { Access } from '../security/access.ts'
-import type { Settings } from '../settings.ts'
+import type { Settings, SettingsWatch } from '../settings.ts'
 import { compiledOnUse, createAjv, describeAjvError } from '../validation.ts'
 import { chatSocketParams, customerFrame, type CustomerFrame } from './socket-schemas.ts'
 import { type CustomerViews, statusFragment } from './view-models.ts'
@@ -31,6 +31,8 @@ export interface CustomerSocketDeps {
   settings: Pick<Settings, 'customerGoneSeconds'>
   /** A window from an address on the block list is refused (docs/features.md#block-list). */
   blocklist: Pick<BlocklistService, 'refuse'>
+  /** The liveness tick's period is worked out again when customerGoneSeconds changes. */
+  onSettingsChange?: SettingsWatch['onChange']
 }
 
 /** A customer's chat window socket, once let in. */
@@ -47,20 +49,30 @@ interface Window {
  * /ws/chat/:id, one socket per customer chat window (docs/design.md §6): the chat's
  * messages both ways, its status line, "… is typing", and the customer's presence.
  */
-export const customerSocket: FastifyPluginAsync<CustomerSocketDeps> = async (fastify, { base, sockets, hub, access, chats, customerViews, settings, blocklist }) => {
+export const customerSocket: FastifyPluginAsync<CustomerSocketDeps> = async (fastify, { base, sockets, hub, access, chats, customerViews, settings, blocklist, onSettingsChange }) => {
   const composer = createComposer({ base, chats })
 
   // Open windows and their chats: an open window keeps its chat's customer present
   // (docs/design.md §4, "Customer left"), whichever instance it is on.
   const windows = new Map<WebSocket, number>()
-  const seenEveryMs = customerSeenEveryMs(settings.customerGoneSeconds)
-  const stopTicks = sockets.onTick(seenEveryMs, (live) => {
+  const seen = (seenEveryMs: number) => (live: ReadonlySet<WebSocket>): void => {
     const open = new Set<number>()
     for (const [socket, chatId] of windows) if (live.has(socket)) open.add(chatId)
     if (open.size === 0) return
     void chats.customerSeen([...open], { staleAfterMs: seenEveryMs }).catch((err: unknown) => { fastify.log.warn({ err }, 'live chat customer presence failed') })
+  }
+  const tick = (): (() => void) => {
+    const every = customerSeenEveryMs(settings.customerGoneSeconds)
+    return sockets.onTick(every, seen(every))
+  }
+  let stopTicks = tick()
+  // The period follows customerGoneSeconds when an administrator changes it on the settings screen.
+  const stopWatching = onSettingsChange?.((changed) => {
+    if (!changed.has('customerGoneSeconds')) return
+    stopTicks()
+    stopTicks = tick()
   })
-  fastify.addHook('onClose', async () => { stopTicks() })
+  fastify.addHook('onClose', async () => { stopTicks(); stopWatching?.() })
 
   /** A customer's socket belongs to one chat: a frame naming another is refused as "not found". */
   async function ownChat (chatId: string, socket: SocketContext<Window>): Promise<number | undefined> {

@@ -108,9 +108,10 @@ export function departmentOptions (list: DepartmentChoice[], selected: string | 
 /** Data for the customer window's partials, shared by its page and its socket pushes. */
 export function createCustomerViews ({ settings, host, chats, routing, customer }: { settings: Settings, host: HostAdapter, chats: ChatService, routing: RoutingService, customer: CustomerService }) {
   const services = () => ({ chats, routing, customer })
-  const defaults: QueueMessages = { position: settings.queuePositionMessage, one: settings.queuePositionMessageOne, next: settings.queueNextMessage }
+  // Read when needed: an administrator may change them on the settings screen at any time.
+  const defaults = (): QueueMessages => ({ position: settings.queuePositionMessage, one: settings.queuePositionMessageOne, next: settings.queueNextMessage })
 
-  function queueText (ahead: number, messages: QueueMessages = defaults): string {
+  function queueText (ahead: number, messages: QueueMessages = defaults()): string {
     if (ahead <= 0) return messages.next
     if (ahead === 1) return messages.one
     return messages.position.replace('{ahead}', String(ahead))
@@ -119,14 +120,14 @@ export function createCustomerViews ({ settings, host, chats, routing, customer 
   async function queueContext (groupId: number | null): Promise<QueueContext> {
     const { routing, customer } = services()
     const wait = await customer.waitBasis(groupId)
-    if (groupId === null) return { messages: defaults, groupName: null, wait }
+    if (groupId === null) return { messages: defaults(), groupName: null, wait }
     const group = await routing.group(groupId).catch(() => undefined)
     const department = group ? await routing.department(group.departmentId) : undefined
     return {
       messages: {
-        position: department?.queuePositionMessage ?? defaults.position,
-        one: department?.queuePositionMessageOne ?? defaults.one,
-        next: department?.queueNextMessage ?? defaults.next
+        position: department?.queuePositionMessage ?? settings.queuePositionMessage,
+        one: department?.queuePositionMessageOne ?? settings.queuePositionMessageOne,
+        next: department?.queueNextMessage ?? settings.queueNextMessage
       },
       groupName: group?.name ?? null,
       wait

@@ -48,7 +48,7 @@ function disposition (kind: 'inline' | 'attachment', name: string): string {
 
 /** Send file from either side's composer, the download both sides share, and the agent's Attachments tab. */
 export const fileRoutes: FastifyPluginAsync<FileRoutesDeps> = async (fastify, { access, chats, files, fileViews, settings, blocklist }) => {
-  const limited = { rateLimit: { max: settings.messagesPerMinute, timeWindow: '1 minute', errorResponseBuilder: rateLimitError('files sent from this address') } }
+  const limited = { rateLimit: { max: async () => settings.messagesPerMinute, timeWindow: '1 minute', errorResponseBuilder: rateLimitError('files sent from this address') } }
 
   async function customerChat (request: FastifyRequest, chatId: number): Promise<Chat> {
     const user = await access.user(request)

@@ -133,9 +133,9 @@ export interface FileService {
  * commit in one transaction. Anything refused leaves nothing behind, on disk or in a table.
  */
 export function createFileService ({ db, chats, base, dir, settings, clock = Date.now }: FileServiceDeps): FileService {
-  const { maxFileBytes, allowedFileTypes: allowedTypes } = settings
   let ready: Promise<unknown> | undefined
-  const allowed = new Set(allowedTypes)
+  // Read at each upload: the settings screen may change the limit and the types while the plugin runs.
+  const allowed = (): Set<string> => new Set(settings.allowedFileTypes)
 
   /** The same rules as a text message (chats.postMessage), checked before any byte is written. */
   function mayWrite (chat: Chat, author: Actor): void {
@@ -196,8 +196,8 @@ export function createFileService ({ db, chats, base, dir, settings, clock = Dat
   }
 
   return {
-    maxFileBytes,
-    allowedTypes: [...allowed],
+    get maxFileBytes () { return settings.maxFileBytes },
+    get allowedTypes () { return [...settings.allowedFileTypes] },
 
     async upload (chat: Chat, author: Actor, upload: Upload): Promise<{ message: Message, file: FileRef }> {
       mayWrite(chat, author)
@@ -209,13 +209,14 @@ export function createFileService ({ db, chats, base, dir, settings, clock = Dat
       try {
         const received = await receive(upload.stream, partial)
         if (upload.truncated()) {
-          const sent = upload.sentBytes !== undefined && upload.sentBytes > maxFileBytes ? formatBytes(upload.sentBytes) : `more than ${formatBytes(maxFileBytes)}`
-          throw new LC_ERR_FILE_TOO_LARGE(formatBytes(maxFileBytes), sent)
+          const max = settings.maxFileBytes
+          const sent = upload.sentBytes !== undefined && upload.sentBytes > max ? formatBytes(upload.sentBytes) : `more than ${formatBytes(max)}`
+          throw new LC_ERR_FILE_TOO_LARGE(formatBytes(max), sent)
         }
         const { type, ext } = await detect(partial, received)
         const name = cleanName(upload.name, type, ext)
         if (received.size === 0) throw new LC_ERR_FILE_EMPTY(name)
-        if (!allowed.has(type)) throw new LC_ERR_FILE_TYPE(refusedType(type), listed([...allowed]))
+        if (!allowed().has(type)) throw new LC_ERR_FILE_TYPE(refusedType(type), listed(settings.allowedFileTypes))
         await rename(partial, final)
         stored = true
         let ref: FileRef | undefined

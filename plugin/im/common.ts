@@ -75,12 +75,11 @@ export interface ImCommon extends Summaries {
 }
 
 export function createImCommon ({ db, bus, host, chats, routing, clock = Date.now, settings, base }: ImServiceDeps): ImCommon {
-  const { maxMessageLength } = settings
   const notFound = (id: number): CodedError => new LC_ERR_IM_NOT_FOUND(String(id))
   const isAgent = (user: HostUser): boolean => permissionsFor(settings, user.roles).has('livechat.agent')
 
   /** A chat message's rule (the maxMessageLength setting) holds for instant messages too. */
-  const messageBody = (text: string): string => chatMessageBody(text, maxMessageLength)
+  const messageBody = (text: string): string => chatMessageBody(text, settings.maxMessageLength)
 
   async function load (id: number, trx: Db = db): Promise<store.ConversationRecord> {
     const row = await store.conversationRow(trx, id)

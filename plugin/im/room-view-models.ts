@@ -178,7 +178,6 @@ export interface RoomViewsDeps {
 export type RoomViews = ReturnType<typeof createRoomViews>
 
 export function createRoomViews ({ base, im, settings }: RoomViewsDeps) {
-  const { maxMessageLength } = settings
   const roomUrl = (id: number): string => `${base}/console/rooms/${id}`
   const listUrl = (view: RoomListView, q?: string): string => {
     const search = new URLSearchParams({ view })
@@ -227,7 +226,7 @@ export function createRoomViews ({ base, im, settings }: RoomViewsDeps) {
 
   /** Open to anyone admitted while the room is active: posting joins the room. */
   function roomComposer (room: ConversationSummary): ComposerModel {
-    return composerModel(base, room.id, { open: room.status === 'active', closedText: roomMessages.inactive, maxLength: maxMessageLength })
+    return composerModel(base, room.id, { open: room.status === 'active', closedText: roomMessages.inactive, maxLength: settings.maxMessageLength })
   }
 
   function header (room: ConversationSummary, standing: RoomStanding): RoomHeaderModel {

@@ -63,7 +63,6 @@ const wantsFragment = (request: FastifyRequest): boolean => request.headers['hx-
  */
 export const imRoutes: FastifyPluginAsync<ImRoutesDeps> = async (fastify, deps) => {
   const { base, access, im, imViews, imListViews: lists, routing, consoleViews, settings } = deps
-  const maxLength = settings.maxMessageLength
 
   async function viewerOf (request: FastifyRequest, permission?: Parameters<typeof access.agent>[1]): Promise<{ agent: Agent, viewer: ImViewer }> {
     const agent = await access.agent(request, permission)
@@ -313,7 +312,7 @@ export const imRoutes: FastifyPluginAsync<ImRoutesDeps> = async (fastify, deps) 
     try {
       const message = await im.post(viewer, id, text, request.body.client_msg_id)
       if (popup) return await answer(reply, [popupFragment(await imViews.popup(viewer, id, message.seq)), clearNotice()])
-      return await answer(reply, [composerFragment(composerModel(base, id, { open: true, maxLength })), clearNotice()])
+      return await answer(reply, [composerFragment(composerModel(base, id, { open: true, maxLength: settings.maxMessageLength })), clearNotice()])
     } catch (err) {
       if (!isCoded(err) || !bodyErrors.has(err.code)) throw err
       // Nothing was stored: the same box again, with the text and the reason (and the same client id, so a fixed resend is stored once).
@@ -322,7 +321,7 @@ export const imRoutes: FastifyPluginAsync<ImRoutesDeps> = async (fastify, deps) 
         const c = await im.get(viewer, id)
         return await answer(reply, [popupFragment(await imViews.popup(viewer, id, c.lastSeq, draft))], 422)
       }
-      return await answer(reply, [composerFragment(composerModel(base, id, { open: true, draft, maxLength, clientMsgId: request.body.client_msg_id }))], 422)
+      return await answer(reply, [composerFragment(composerModel(base, id, { open: true, draft, maxLength: settings.maxMessageLength, clientMsgId: request.body.client_msg_id }))], 422)
     }
   })
 

@@ -347,7 +347,6 @@ export interface ImViews {
 }
 
 export function createImViews ({ base, im, host, chats, settings }: ImViewsDeps): ImViews {
-  const { maxMessageLength } = settings
   const threadUrl = (id: number): string => `${base}/console/im/${id}`
 
   /** The names of agents by id, for ticks whose agents a search no longer lists. */
@@ -402,7 +401,7 @@ export function createImViews ({ base, im, host, chats, settings }: ImViewsDeps)
   }
 
   function composer (c: ConversationSummary, place: 'page' | 'popup' = 'page', draft?: Draft): ComposerModel {
-    return threadComposer(base, c, maxMessageLength, place, draft)
+    return threadComposer(base, c, settings.maxMessageLength, place, draft)
   }
 
   return {
@@ -424,7 +423,7 @@ export function createImViews ({ base, im, host, chats, settings }: ImViewsDeps)
         agents: await picker(viewer, values.q ?? '', values.agent_ids ?? [], errors.agent_ids?.message ?? null),
         body: values.body ?? '',
         bodyError: errors.body?.message ?? null,
-        maxLength: maxMessageLength.toLocaleString('en')
+        maxLength: settings.maxMessageLength.toLocaleString('en')
       }
     },
 

@@ -41,3 +41,13 @@ export function resolveSchedules (manifest: Manifest, overrides: Record<string, 
     return { id: job.id, description: job.description, cron, source: fromSettings ? 'settings' : 'manifest' }
   })
 }
+
+/** What is wrong with `overrides` as the jobSchedules setting (a cron node-cron refuses, an unknown job), in a sentence; null when nothing. */
+export function schedulesProblem (manifest: Manifest, overrides: Record<string, string>): string | null {
+  try {
+    resolveSchedules(manifest, overrides)
+    return null
+  } catch (err) {
+    return (err as Error).message
+  }
+}

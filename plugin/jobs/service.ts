@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Knex } from 'knex'
 import { createTask, type ScheduledTask } from 'node-cron'
-import type { ChatService } from '../chats/service.ts'
+import type { ChatService, ItemGuard } from '../chats/service.ts'
 import type { Chat } from '../chats/types.ts'
 import type { CustomerService } from '../customer/service.ts'
 import { LC_ERR_JOB_RUNNING, LC_ERR_JOB_UNKNOWN } from '../errors.ts'
@@ -10,7 +10,7 @@ import type { FileService } from '../files/service.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import type { ImService } from '../im/service.ts'
 import type { Manifest } from '../manifest.ts'
-import type { Settings } from '../settings.ts'
+import type { Settings, SettingsWatch } from '../settings.ts'
 import type { Distributor } from '../routing/distributor.ts'
 import type { RoutingService } from '../routing/service.ts'
 import { itemCount, itemGuard, itemLabel, itemsLine, type RunGuard, threadGuard } from './item-failures.ts'
@@ -50,6 +50,8 @@ export interface JobServiceDeps {
    * share a process or a host).
    */
   instanceName?: string
+  /** Schedules are made again when the jobSchedules setting changes. */
+  onSettingsChange?: SettingsWatch['onChange']
   /** How long a lease holds without being renewed; a crashed holder's lease expires after it. */
   leaseMs?: number
   /** Whether the host has live chat turned on: off, the schedules skip their ticks (nothing is run or recorded). */
@@ -120,12 +122,13 @@ export function createJobService (deps: JobServiceDeps): JobService {
   const leaseMs = deps.leaseMs ?? defaultLeaseMs
   const owner = (deps.instanceName ?? `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`).slice(0, 64)
   // Refuses a bad cron expression or an unknown job id in settings before anything starts.
-  const schedules = resolveSchedules(manifest, settings.jobSchedules)
+  let schedules = resolveSchedules(manifest, settings.jobSchedules)
   const minute = 60_000
 
-  const purge = createPurge({ chats, files, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize })
+  // Made at each run, with the settings of the moment (the settings screen may change them).
+  const purge = (ctx: JobContext, items: ItemGuard) => createPurge({ chats, files, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize })(ctx, items)
   // Deleted instant message threads go with the same retention, in the same job, after the chats.
-  const purgeIm = createImPurge({ im, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize })
+  const purgeIm = (ctx: JobContext, items: ItemGuard) => createImPurge({ im, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize })(ctx, items)
 
   /** The department a chat's group belongs to, as leave-a-message names it in the ticket. */
   async function departmentOf (chat: Chat) {
@@ -250,11 +253,7 @@ export function createJobService (deps: JobServiceDeps): JobService {
     error: (m: string | Error) => { log.error({ err: m }, 'live chat job scheduler') },
     debug: () => {}
   }
-  for (const job of schedules) {
-    if (!work[job.id]) {
-      log.warn({ job: job.id }, 'manifest lists a job this version does not implement; skipped')
-      continue
-    }
+  function schedule (job: JobSchedule): void {
     tasks.set(job.id, createTask(job.cron, async (context) => {
       if (!on()) return
       try {
@@ -269,6 +268,35 @@ export function createJobService (deps: JobServiceDeps): JobService {
       }
     }, { name: `livechat:${job.id}`, noOverlap: true, logger, unref: true }))
   }
+  for (const job of schedules) {
+    if (work[job.id]) schedule(job)
+    else log.warn({ job: job.id }, 'manifest lists a job this version does not implement; skipped')
+  }
+
+  /**
+   * The jobSchedules setting changed on the settings screen (it was checked there): the
+   * tasks whose cron changed are made again, started when the scheduler runs. A run under
+   * way finishes; the next starts on the new schedule.
+   */
+  function reschedule (): void {
+    const next = resolveSchedules(manifest, settings.jobSchedules)
+    for (const job of next) {
+      const old = schedules.find((s) => s.id === job.id)
+      if (!work[job.id] || (old?.cron === job.cron && old.source === job.source) || state === 'stopped') continue
+      void tasks.get(job.id)?.destroy()
+      schedule(job)
+      if (state === 'running') void tasks.get(job.id)!.start()
+    }
+    schedules = next
+  }
+  const stopWatching = deps.onSettingsChange?.((changed) => {
+    if (!changed.has('jobSchedules')) return
+    try {
+      reschedule()
+    } catch (err) {
+      log.error({ err }, 'live chat: the new job schedules could not be applied; the old ones go on')
+    }
+  })
 
   return {
     owner,
@@ -282,6 +310,7 @@ export function createJobService (deps: JobServiceDeps): JobService {
 
     async stop (): Promise<void> {
       state = 'stopped'
+      stopWatching?.()
       for (const task of tasks.values()) void task.destroy()
       tasks.clear()
       await Promise.allSettled([...running.values()].map(async (r) => await r.done))

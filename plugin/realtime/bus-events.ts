@@ -36,6 +36,8 @@ export type BusEvent =
   | { type: 'im.access', conversationId: number }
   /** The block list changed: every instance reads it again before the next customer request. */
   | { type: 'blocklist.changed' }
+  /** An administrator changed settings (`names`): every instance reads the stored values again and applies them. */
+  | { type: 'settings.changed', names: string[] }
 
 export type BusHandler = (event: BusEvent) => void
 

@@ -100,6 +100,9 @@ export const targets = {
   // The Scheduled jobs page (views/jobs/): one card per job, by its manifest id (built in plugin/jobs/view-models.ts).
   adminJobs: () => 'lc-admin-jobs',
   adminJob: (jobId: string) => `lc-admin-job-${jobId}`,
+  // The settings screen (views/admin/settings*.hbs): one form per group of settings, and the history of changes.
+  adminSettingsGroup: (groupId: string) => `lc-admin-settings-${groupId}`,
+  adminSettingsHistory: () => 'lc-admin-settings-history',
   // Canned replies: the suggestions under an agent's composer and the management page (views/canned/).
   canned: (chatId: number) => `lc-canned-${chatId}`,
   cannedOptions: (chatId: number) => `lc-canned-options-${chatId}`,

@@ -41,8 +41,6 @@ export type Distributor = ReturnType<typeof createDistributor>
  * so racing drains never give a chat twice or an agent too many.
  */
 export function createDistributor ({ chats, routing, bus, log, settings, clock = Date.now }: DistributorDeps) {
-  const { reofferSeconds } = settings
-  const missesBeforeUnavailable = settings.reofferMissesBeforeUnavailable ?? settingsSchema.properties.reofferMissesBeforeUnavailable.default
   const running = new Map<number, { again: boolean, done: Promise<void> }>()
   /** Assignments carried out at once in a drain; well under the connection pool's size. */
   const parallel = 6
@@ -170,6 +168,9 @@ export function createDistributor ({ chats, routing, bus, log, settings, clock =
      * the chats moved.
      */
     async reoffer (): Promise<number> {
+      // Read at each run: the settings screen may have changed them since the last.
+      const { reofferSeconds } = settings
+      const missesBeforeUnavailable = settings.reofferMissesBeforeUnavailable ?? settingsSchema.properties.reofferMissesBeforeUnavailable.default
       // The misses were counted (and agents switched off) in the transactions that moved the chats.
       const moved = await chats.reofferUnanswered(reofferSeconds * 1000, missesBeforeUnavailable)
       for (const agentId of new Set(moved.map((m) => m.agentId))) {

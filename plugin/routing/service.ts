@@ -129,8 +129,8 @@ export interface RoutingService {
 }
 
 export function createRoutingService ({ db, bus, clock = Date.now, settings }: RoutingServiceDeps): RoutingService {
-  const { heartbeatTimeoutSeconds } = settings
-  const fresh = (): number => freshSince(clock(), heartbeatTimeoutSeconds)
+  // Settings are read when used: the settings screen changes them while the plugin runs.
+  const fresh = (): number => freshSince(clock(), settings.heartbeatTimeoutSeconds)
   const listeners: PresenceListener[] = []
   /** A console page names the group of every open chat, and drains look their group up on every run. */
   const groupCache = new Map<number, { group: Group, at: number }>()
@@ -233,7 +233,7 @@ export function createRoutingService ({ db, bus, clock = Date.now, settings }: R
         else limit = (await groupsOf(trx, agentId)).limit
       }
       if (auto) {
-        const here = row.status === 'available' && isFresh(store.toPresence(row).heartbeatAt, at, heartbeatTimeoutSeconds)
+        const here = row.status === 'available' && isFresh(store.toPresence(row).heartbeatAt, at, settings.heartbeatTimeoutSeconds)
         limit = here ? Math.min(limit, Number(row.max_chats)) : 0
       }
       const active = await store.countActiveChats(trx, agentId)
