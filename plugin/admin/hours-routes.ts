@@ -1,11 +1,11 @@
-import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { LC_ERR_DEPARTMENT_NOT_FOUND } from '../errors.ts'
 import type { HoursService } from '../routing/hours-service.ts'
 import type { Department, RoutingService } from '../routing/service.ts'
 import type { Access } from '../security/access.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
 import { answer, clearNotice, ok } from '../web/answers.ts'
-import { attempt } from '../web/forms.ts'
+import { attempt, bodyRefusal } from '../web/forms.ts'
 import { hoursBody, hoursForm } from './hours-schemas.ts'
 import { idParams } from './schemas.ts'
 import { hoursCardFragment, type HoursViews } from './hours-view-models.ts'
@@ -34,8 +34,7 @@ export const hoursRoutes: FastifyPluginAsync<HoursRoutesDeps> = async (fastify, 
   /** The administrator; a form's own validation errors are kept for the form, a bad id in the path is a 400. */
   async function admin (request: FastifyRequest) {
     const agent = await access.agent(request, 'livechat.admin')
-    const invalid = request.validationError as FastifyError | undefined
-    if (invalid && invalid.validationContext !== 'body') throw invalid
+    bodyRefusal(request)
     return agent
   }
 

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { type AgentScope, sees } from '../chats/types.ts'
 import { isUniqueViolation } from '../db/index.ts'
 import {
@@ -11,7 +11,7 @@ import type { Access } from '../security/access.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
 import { type Permission, permissionsFor, type Settings } from '../settings.ts'
 import { answer, clearNotice, notice, ok } from '../web/answers.ts'
-import { attempt, type FormState, refuse } from '../web/forms.ts'
+import { attempt, bodyRefusal, type FormState, refuse } from '../web/forms.ts'
 import type { Fragment } from '../web/fragments.ts'
 import {
   addMemberBody, addMemberForm, departmentBody, departmentForm, groupBody, groupForm, idParams, memberActiveBody, type MemberActiveBody,
@@ -64,8 +64,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesDeps> = async (fastify, 
    */
   async function actor (request: FastifyRequest, permission: Permission) {
     const agent = await access.agent(request, permission)
-    const invalid = request.validationError as FastifyError | undefined
-    if (invalid && invalid.validationContext !== 'body') throw invalid
+    bodyRefusal(request)
     return agent
   }
 

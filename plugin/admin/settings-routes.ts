@@ -1,9 +1,9 @@
-import type { FastifyError, FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import { LC_ERR_REQUEST, LC_ERR_SETTINGS_GROUP_UNKNOWN } from '../errors.ts'
 import type { Manifest } from '../manifest.ts'
 import type { Access } from '../security/access.ts'
 import { answer, notice, ok } from '../web/answers.ts'
-import { fieldError } from '../web/forms.ts'
+import { bodyRefusal, fieldError } from '../web/forms.ts'
 import { readSettingsForm, settingsGroupBody, type SettingsGroupParams, settingsGroupParams } from './settings-form.ts'
 import type { SettingSchema, SettingsService } from './settings-service.ts'
 import { settingsGroupFragment, settingsGroupModel, settingsHistoryFragment, settingsHistoryModel, settingsMessages } from './settings-view-models.ts'
@@ -44,8 +44,7 @@ export const settingsRoutes: FastifyPluginAsync<SettingsRoutesDeps> = async (fas
     attachValidation: true
   }, async (request, reply) => {
     const admin = await access.agent(request, 'livechat.admin')
-    const invalid = request.validationError as FastifyError | undefined
-    if (invalid && invalid.validationContext !== 'body') throw invalid
+    const invalid = bodyRefusal(request)
     const group = settingsAdmin.groups().find((g) => g.id === request.params.group)
     if (!group) throw new LC_ERR_SETTINGS_GROUP_UNKNOWN(request.params.group)
     const form = readSettingsForm(group.states, request.body, settingsAdmin)

@@ -1,4 +1,5 @@
 import type { ErrorObject, ValidateFunction } from 'ajv'
+import type { FastifyError, FastifyRequest } from 'fastify'
 import { type CodedError, isCoded, LC_ERR_FORM_INVALID } from '../errors.ts'
 import { createAjv, describeAjvError } from '../validation.ts'
 
@@ -83,6 +84,17 @@ export function readChecked (value: unknown): string[] {
 /** Characters as a person counts them and as MySQL's utf8mb4 columns do: code points, so an emoji is one. */
 export function codePoints (text: string): number {
   return [...text].length
+}
+
+/**
+ * What a form route's schema refused (the route sets `attachValidation`): the body's refusal
+ * is returned, for the form to show with its fields; any other part's (a bad id in the path)
+ * is thrown, a 400 as on every route.
+ */
+export function bodyRefusal (request: FastifyRequest): FastifyError | undefined {
+  const invalid = request.validationError as FastifyError | undefined
+  if (invalid && invalid.validationContext !== 'body') throw invalid
+  return invalid
 }
 
 /** A problem as it is shown: a bare message is LC_ERR_FORM_INVALID; a coded error keeps its code. */
