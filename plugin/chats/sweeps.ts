@@ -1,8 +1,9 @@
 import { freshReads, transact } from '../db/index.ts'
 import type { MissedOffer } from '../routing/service.ts'
 import { type ChatCore, customerOf, eventTexts, system } from './core.ts'
+import { dueItems, wholeOrOneByOne } from './item-batches.ts'
 import * as purgeStore from './purge-store.ts'
-import type { ChatService, ItemGuard, PurgedBatch, PurgeStep, QueueTimeoutResult } from './service.ts'
+import type { ChatService, ItemGuard, PurgeStep, QueueTimeoutResult } from './service.ts'
 import * as store from './store.ts'
 import * as sweepStore from './sweep-store.ts'
 import { type Chat, ChatStatus } from './types.ts'
@@ -212,41 +213,15 @@ export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswe
       const candidates = await purgeStore.purgeCandidates(db, deletedBefore, limit, after)
       if (candidates.length === 0) return null
       const step: PurgeStep = { chats: 0, rows: {}, storageNames: [], last: candidates[candidates.length - 1]! }
-      const due: number[] = []
-      for (const id of candidates) if (!items || await items.due(id)) due.push(id)
+      const due = await dueItems(candidates, items)
       // READ COMMITTED on MySQL: no gap locks, so a batch never holds up (or deadlocks with) a
       // live chat's message landing next to a purged chat's rows in an index.
-      const purge = async (ids: number[]): Promise<PurgedBatch> =>
-        await transact(db, async (trx) => await purgeStore.purgeBatch(trx, ids, deletedBefore), freshReads(db))
-      const add = (batch: PurgedBatch): void => {
+      await wholeOrOneByOne(due, async (ids) => {
+        const batch = await transact(db, async (trx) => await purgeStore.purgeBatch(trx, ids, deletedBefore), freshReads(db))
         step.chats += batch.chats
         for (const [table, n] of Object.entries(batch.rows)) step.rows[table] = (step.rows[table] ?? 0) + n
         step.storageNames.push(...batch.storageNames)
-      }
-      if (due.length === 0) return step
-      try {
-        add(await purge(due))
-      } catch (err) {
-        if (!items) throw err
-        if (due.length === 1) {
-          await items.failed(due[0]!, err)
-          return step
-        }
-        // One chat the database refuses rolls the whole batch back: each goes alone instead,
-        // so the others are purged and only the bad one is recorded and left whole.
-        for (const id of due) {
-          try {
-            add(await purge([id]))
-          } catch (err) {
-            await items.failed(id, err)
-            continue
-          }
-          await items.done(id)
-        }
-        return step
-      }
-      // Purged, or undeleted since the scan: either way no longer the purge's to retry.
-      for (const id of due) await items?.done(id)
+      }, items)
       return step
     }
   }

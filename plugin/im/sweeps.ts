@@ -1,3 +1,4 @@
+import { dueItems, wholeOrOneByOne } from '../chats/item-batches.ts'
 import { freshReads, transact } from '../db/index.ts'
 import type { ImCommon } from './common.ts'
 import type { ImService } from './service.ts'
@@ -34,35 +35,12 @@ export function createSweeps (c: ImCommon): Pick<ImService, 'makeIdleInactive' |
       const candidates = await store.deletedBefore(db, before, limit, after)
       if (candidates.length === 0) return null
       const step = { rows: {} as Record<string, number>, last: candidates[candidates.length - 1]! }
-      const due: number[] = []
-      for (const id of candidates) if (!items || await items.due(id)) due.push(id)
+      const due = await dueItems(candidates, items)
       // READ COMMITTED on MySQL, as the chat purge: no gap locks held against live conversations' rows.
-      const purge = async (ids: number[]): Promise<void> => {
+      await wholeOrOneByOne(due, async (ids) => {
         const rows = await transact(db, async (trx) => await store.deleteConversations(trx, await store.lockDeletedBefore(trx, ids, before)), freshReads(db))
         for (const [table, n] of Object.entries(rows)) step.rows[table] = (step.rows[table] ?? 0) + n
-      }
-      if (due.length === 0) return step
-      try {
-        await purge(due)
-      } catch (err) {
-        if (!items) throw err
-        if (due.length === 1) {
-          await items.failed(due[0]!, err)
-          return step
-        }
-        // As the chat purge: a thread the database refuses rolls back its batch, so each goes alone.
-        for (const id of due) {
-          try {
-            await purge([id])
-          } catch (err) {
-            await items.failed(id, err)
-            continue
-          }
-          await items.done(id)
-        }
-        return step
-      }
-      for (const id of due) await items?.done(id)
+      }, items)
       return step
     }
   }
