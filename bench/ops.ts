@@ -7,6 +7,10 @@
  *    event and look for a first response), in alternating rounds so both see the same machine.
  * 2. `/ready` and `/metrics` latency: the demo host with the plugin on a fresh database
  *    (DATABASE_URL, else SQLite in a temp file), asked one request after another over loopback.
+ * 3. Settings: the message path with and without the settings service listening on the bus
+ *    (it looks at every event for settings.changed), alternating as in 1; and how soon a
+ *    change saved on one instance applies on another: two settings services on the same
+ *    database and one bus, as two instances have.
  *
  * Every figure is printed as `label: value unit`. Bounded to about 20 s.
  * Environment: DATABASE_URL, BENCH_SECONDS per measured part (4), BENCH_TIMEOUT hard limit in seconds (60).
@@ -18,6 +22,9 @@ import type { Message } from '../plugin/chats/types.ts'
 import { memoryBus } from '../plugin/realtime/bus.ts'
 import type { Bus } from '../plugin/realtime/bus-events.ts'
 import { createMetrics } from '../plugin/ops/metrics.ts'
+import { createSettingsService } from '../plugin/admin/settings-service.ts'
+import { loadManifest } from '../plugin/manifest.ts'
+import { liveSettings, resolveSettings } from '../plugin/settings.ts'
 import { fmt, freshDatabase, guardRun, numberFromEnv, percentile } from './common.ts'
 
 const SECONDS = numberFromEnv('BENCH_SECONDS', 4, 0.5)
@@ -110,6 +117,46 @@ async function main (): Promise<number> {
   const scrape = await latencies(`${base}/metrics`, { authorization: `Bearer ${token}` }, (SECONDS * 1000) / 2)
   console.log(`metrics scrape p50: ${fmt(percentile(scrape, 0.5), 2)} ms`)
   console.log(`metrics scrape p99: ${fmt(percentile(scrape, 0.99), 2)} ms`)
+
+  // 3. Settings on the message path, and a change reaching another instance.
+  const manifest = loadManifest()
+  const quiet = { warn: () => {}, error: () => {} }
+  const instance = (bus: Bus) => {
+    const live = liveSettings(resolveSettings(manifest, {}))
+    return { live, service: createSettingsService({ db: db.knex, bus, log: quiet, manifest, live, fixed: {} }) }
+  }
+  const without: number[] = []
+  const listening: number[] = []
+  for (let round = 0; round < ROUNDS; round++) {
+    const raw = memoryBus()
+    without.push(await throughput(raw, (SECONDS * 1000) / ROUNDS / 2))
+    await raw.close()
+    const bus = memoryBus()
+    instance(bus)
+    listening.push(await throughput(bus, (SECONDS * 1000) / ROUNDS / 2))
+    await bus.close()
+  }
+  console.log(`bus message path, settings not listening: ${fmt(best(without), 0)} events/s`)
+  console.log(`bus message path, settings listening: ${fmt(best(listening), 0)} events/s`)
+  console.log(`bus message path ratio (listening/not): ${fmt(best(listening) / best(without), 3)} x`)
+  const shared = memoryBus()
+  const [one, other] = [instance(shared), instance(shared)]
+  const applied: number[] = []
+  const admin = { id: 'bench', name: 'Bench' }
+  for (let i = 0; i < 50 && !run.halted(); i++) {
+    const want = 5000 + i
+    const t0 = performance.now()
+    const seen = new Promise<void>((resolve) => {
+      const stop = other.live.onChange(() => { if (other.live.settings.maxMessageLength === want) { stop(); resolve() } })
+    })
+    await one.service.save({ maxMessageLength: want }, admin)
+    await seen
+    applied.push(performance.now() - t0)
+  }
+  applied.sort((a, b) => a - b)
+  console.log(`settings change applied on another instance p50: ${fmt(percentile(applied, 0.5), 2)} ms`)
+  console.log(`settings change applied on another instance p99: ${fmt(percentile(applied, 0.99), 2)} ms`)
+  await shared.close()
   console.log(`run time: ${fmt((performance.now() - began) / 1000)} s`)
   return 0
 }
