@@ -158,12 +158,16 @@ t.test('portal and desk', async (t) => {
     t.match(res.body, '<a href="/tickets">Tickets</a>')
     t.match(res.body, '<a href="/kb">Knowledge base</a>')
     t.notMatch(res.body, 'href="/admin/plugins"', 'Plugins only for admins')
+    t.notMatch(res.body, 'href="/livechat/admin/', 'nor the plugin\'s admin pages')
     t.match(res.body, 'INC000004')
   })
 
-  t.test('admins also get Plugins in the nav', async (t) => {
+  t.test('admins also get Plugins and the plugin\'s admin pages (its manifest\'s admin area) in the nav', async (t) => {
     const res = await app.inject({ url: '/desk', headers: { cookie: await login(app, 'admin') } })
     t.match(res.body, '<a href="/admin/plugins">Plugins</a>')
+    for (const [href, label] of [['settings', 'Live chat settings'], ['hours', 'Live chat business hours'], ['fields', 'Live chat custom fields and events'], ['blocklist', 'Live chat block list'], ['jobs', 'Live chat scheduled jobs']]) {
+      t.match(res.body, `<a href="/livechat/admin/${href}">${label}</a>`)
+    }
   })
 
   t.test('unknown pages get the 404 page in the host layout', async (t) => {
