@@ -5,7 +5,6 @@ import { mkdir, rename, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { fileTypeFromFile } from 'file-type'
 import type { Knex } from 'knex'
 import type { ChatService } from '../chats/service.ts'
 import { type Actor, type Chat, ChatStatus, type FileRef, type Message } from '../chats/types.ts'
@@ -184,6 +183,8 @@ export function createFileService ({ db, chats, base, dir, settings, clock = Dat
 
   /** The type of the content: its magic bytes, else clean text, else unknown. */
   async function detect (path: string, received: { text: boolean, head: Buffer }): Promise<{ type: string, ext: string }> {
+    // Loaded with the first file sent: most processes never check one.
+    const { fileTypeFromFile } = await import('file-type')
     const found = await fileTypeFromFile(path)
     if (found) return { type: found.mime, ext: found.ext }
     if (received.text) return { type: textType(received.head), ext: 'txt' }

@@ -1,4 +1,5 @@
 import type { Bus, BusEvent, BusHandler } from './bus-events.ts'
+import type { RedisBusLog } from './redis-bus.ts'
 
 /**
  * The single-instance bus. Handlers run on a later tick so a publisher never waits on
@@ -18,4 +19,23 @@ export function memoryBus (): Bus {
     },
     async close () { handlers.clear() }
   }
+}
+
+/**
+ * The bus an instance publishes on: Redis pub/sub when `redisUrl` is set (several instances
+ * deliver to each other's sockets), else the in-process bus. Subscribed before the plugin is
+ * ready, so no instance misses what another publishes.
+ */
+export async function openBus (redisUrl: string | undefined, log: RedisBusLog): Promise<Bus> {
+  if (!redisUrl) return memoryBus()
+  // Loaded only here: an instance without Redis never loads its client.
+  const { redisBus } = await import('./redis-bus.ts')
+  const redis = redisBus(redisUrl, { log })
+  try {
+    await redis.ready()
+  } catch (err) {
+    await redis.close()
+    throw err
+  }
+  return redis
 }

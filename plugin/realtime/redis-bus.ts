@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis'
 import type { Bus, BusEvent, BusHandler } from './bus-events.ts'
-import { memoryBus } from './bus.ts'
 
 export interface RedisBusLog {
   warn: (obj: object, msg: string) => void
@@ -129,21 +128,4 @@ function redacted (url: string): string {
   } catch {
     return 'REDIS_URL (not a valid URL)'
   }
-}
-
-/**
- * The bus an instance publishes on: Redis pub/sub when `redisUrl` is set (several instances
- * deliver to each other's sockets), else the in-process bus. Subscribed before the plugin is
- * ready, so no instance misses what another publishes.
- */
-export async function openBus (redisUrl: string | undefined, log: RedisBusLog): Promise<Bus> {
-  if (!redisUrl) return memoryBus()
-  const redis = redisBus(redisUrl, { log })
-  try {
-    await redis.ready()
-  } catch (err) {
-    await redis.close()
-    throw err
-  }
-  return redis
 }

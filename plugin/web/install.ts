@@ -11,7 +11,6 @@ import websocket from '@fastify/websocket'
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { Redis } from 'ioredis'
 import { projectRoot } from '../manifest.ts'
 import type { ValidateFunction } from 'ajv'
 import { compiledOnUse, createAjv } from '../validation.ts'
@@ -100,7 +99,7 @@ export async function installWeb (fastify: FastifyInstance, { uploadLimits, redi
     cookieOpts: { path: fastify.prefix || '/', sameSite: 'strict', httpOnly: true },
     getToken: (req) => (req.headers['x-csrf-token'] as string | undefined) ?? (req.body as { _csrf?: string } | undefined)?._csrf
   })
-  await fastify.register(rateLimit, { global: false, ...sharedCounts(fastify, redisUrl, log) })
+  await fastify.register(rateLimit, { global: false, ...await sharedCounts(fastify, redisUrl, log) })
   await fastify.register(view, { engine: { handlebars: pluginViews().hb }, root: viewsRoot, propertyName: 'lcView', viewExt: 'hbs' })
   await fastify.register(fastifyStatic, { root: resolve(projectRoot, 'public'), prefix: '/assets/', decorateReply: false, maxAge: '1h' })
   await fastify.register(fastifyStatic, {
@@ -157,8 +156,10 @@ function onlyUpgradesUnder (server: Server, prefix: string): () => void {
  * answer them. Redis away never refuses a customer: the request goes on uncounted
  * (skipOnError), and the connection's errors are warnings.
  */
-function sharedCounts (fastify: FastifyInstance, redisUrl: string | undefined, log: Pick<FastifyBaseLogger, 'warn'>): object {
+async function sharedCounts (fastify: FastifyInstance, redisUrl: string | undefined, log: Pick<FastifyBaseLogger, 'warn'>): Promise<object> {
   if (!redisUrl) return {}
+  // Loaded only here: an instance without Redis never loads its client.
+  const { Redis } = await import('ioredis')
   // lazyConnect: nothing is opened until the first limited request, so a plugin that fails to
   // start (its bus's Redis unreachable, say) leaves no connection retrying behind it.
   const redis = new Redis(redisUrl, { connectTimeout: 2_000, maxRetriesPerRequest: 1, lazyConnect: true })
