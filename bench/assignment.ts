@@ -58,7 +58,7 @@ async function addAgents (knex: Knex, count: number): Promise<string[]> {
 // The run
 
 const run = guardRun({ timeoutMs: TIMEOUT_MS })
-const { cleanups, cleanUp } = run
+const { cleanups } = run
 const stopped = run.halted
 
 async function main (): Promise<number> {
@@ -181,12 +181,4 @@ async function main (): Promise<number> {
   return doubles.size + overLimit + failed + drainErrors.length === 0 ? 0 : 1
 }
 
-let code = 1
-try {
-  code = await main()
-} catch (err) {
-  console.error('benchmark failed:', err)
-} finally {
-  if (!run.halted()) await cleanUp()
-}
-if (!run.halted()) process.exit(code)
+await run.finish(main)

@@ -79,6 +79,11 @@ export interface Run {
   cleanUp: () => Promise<void>
   /** Stops at once, cleans up (at most 5 s) and exits with `code`. */
   abort: (why: string, code: number) => void
+  /**
+   * Runs the benchmark's `main`, cleans up and exits with the code it returned (1 when it
+   * threw). After an abort, the abort's own cleanup and exit stand.
+   */
+  finish: (main: () => Promise<number>) => Promise<void>
 }
 
 /**
@@ -108,7 +113,18 @@ export function guardRun ({ timeoutMs, settleMs = 300, onCleanUp }: { timeoutMs:
   hardStop.unref()
   process.once('SIGINT', () => { abort('interrupted', 130) })
   process.once('SIGTERM', () => { abort('terminated', 143) })
-  return { cleanups, halted: () => halted, cleanUp, abort }
+  async function finish (main: () => Promise<number>): Promise<void> {
+    let code = 1
+    try {
+      code = await main()
+    } catch (err) {
+      console.error('benchmark failed:', err)
+    } finally {
+      if (!halted) await cleanUp()
+    }
+    if (!halted) process.exit(code)
+  }
+  return { cleanups, halted: () => halted, cleanUp, abort, finish }
 }
 
 /**

@@ -271,7 +271,7 @@ async function page (app: FastifyInstance, url: string, cookie: string, pattern:
 // The run
 
 const run = guardRun({ timeoutMs: TIMEOUT_MS })
-const { cleanups, cleanUp } = run
+const { cleanups } = run
 
 function print (label: string, f: Figure): void {
   console.log(`${label} p50: ${fmt(f.p50)} ms`)
@@ -342,12 +342,4 @@ async function main (): Promise<number> {
   return 0
 }
 
-let code = 1
-try {
-  code = await main()
-} catch (err) {
-  console.error('benchmark failed:', err)
-} finally {
-  if (!run.halted()) await cleanUp()
-}
-if (!run.halted()) process.exit(code)
+await run.finish(main)

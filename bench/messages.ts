@@ -462,7 +462,7 @@ function print (prefix: string, o: Outcome): void {
 }
 
 const run = guardRun({ timeoutMs: TIMEOUT_MS, settleMs: 500, onCleanUp: () => { closing = true } })
-const { cleanups, cleanUp } = run
+const { cleanups } = run
 
 async function main (): Promise<number> {
   const began = performance.now()
@@ -495,12 +495,4 @@ async function main (): Promise<number> {
   return mine.missing + mine.duplicates + base.missing + base.duplicates === 0 ? 0 : 1
 }
 
-let code = 1
-try {
-  code = await main()
-} catch (err) {
-  console.error('benchmark failed:', err)
-} finally {
-  await cleanUp()
-}
-process.exit(code)
+await run.finish(main)

@@ -33,7 +33,7 @@ const ROUNDS = 4
 const token = 'bench-metrics-token-0123456789abcdef'
 
 const run = guardRun({ timeoutMs: TIMEOUT_MS })
-const { cleanups, cleanUp } = run
+const { cleanups } = run
 
 /** Events a second through `bus` for `ms`: published in batches, each batch waited for at its subscriber. */
 async function throughput (bus: Bus, ms: number): Promise<number> {
@@ -161,12 +161,4 @@ async function main (): Promise<number> {
   return 0
 }
 
-let code = 1
-try {
-  code = await main()
-} catch (err) {
-  console.error('benchmark failed:', err)
-} finally {
-  await cleanUp()
-}
-process.exit(code)
+await run.finish(main)

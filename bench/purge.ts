@@ -57,7 +57,7 @@ const TIMEOUT_MS = numberFromEnv('BENCH_TIMEOUT', 300 + 3 * SECONDS + DELETED * 
 const day = 86_400_000
 
 const run = guardRun({ timeoutMs: TIMEOUT_MS, settleMs: 500, onCleanUp: () => { closing = true } })
-const { cleanups, cleanUp } = run
+const { cleanups } = run
 let closing = false
 
 // ---------------------------------------------------------------------------------------
@@ -330,12 +330,4 @@ async function main (): Promise<number> {
   return missing + duplicates + left === 0 ? 0 : 1
 }
 
-let code = 1
-try {
-  code = await main()
-} catch (err) {
-  console.error('benchmark failed:', err)
-} finally {
-  await cleanUp()
-}
-process.exit(code)
+await run.finish(main)

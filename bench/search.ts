@@ -322,12 +322,4 @@ async function main (): Promise<number> {
   return 0
 }
 
-let code = 1
-try {
-  code = await main()
-} catch (err) {
-  console.error('benchmark failed:', err)
-} finally {
-  if (!run.halted()) await run.cleanUp()
-}
-if (!run.halted()) process.exit(code)
+await run.finish(main)
