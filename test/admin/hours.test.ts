@@ -1,6 +1,5 @@
-import type { LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
-import { build, cookiesOf, joinCookies, login, sameOrigin } from '../helpers/build.ts'
+import { build, formClients } from '../helpers/build.ts'
 
 // The Business hours page (docs/features.md#business-hours): administrators only, one card
 // per department, a form whose every problem comes back beside its field with nothing stored.
@@ -22,20 +21,7 @@ const good = {
 
 t.test('business hours administration', async (t) => {
   const { app, knex } = await build(t, { pluginOptions: { clock: () => mondayEvening } })
-  const adminSession = await login(app, 'admin')
-  const page = await app.inject({ url: '/livechat/admin/hours', headers: { cookie: adminSession } })
-  const token = /name="lc-csrf" content="([^"]+)"/.exec(page.body)![1]!
-  const csrfCookie = cookiesOf(page)
-
-  async function client (username?: string) {
-    const cookie = joinCookies(username ? await login(app, username) : '', csrfCookie)
-    return {
-      get: async (url: string): Promise<LightMyRequestResponse> => await app.inject({ url, headers: { cookie } }),
-      post: async (url: string, payload: object = {}, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> => await app.inject({
-        method: 'POST', url, payload, headers: { cookie, 'x-csrf-token': token, 'hx-request': 'true', ...sameOrigin, ...headers }
-      })
-    }
-  }
+  const { client } = await formClients(app, '/livechat/admin/hours')
   const [admin, sam, alice] = [await client('admin'), await client('sam'), await client('alice')]
   const support = Number((await knex('lc_departments').where({ name: 'Support' }).first('id')).id)
   const url = `/livechat/admin/departments/${support}/hours`
@@ -58,6 +44,7 @@ t.test('business hours administration', async (t) => {
       t.equal(res.statusCode, 403)
       t.match(res.body, /You need the livechat.admin permission for this/)
     }
+    const page = await admin.get('/livechat/admin/hours')
     t.equal(page.statusCode, 200)
     t.match(page.body, new RegExp(`id="lc-admin-hours-${support}"`))
     t.match(page.body, /Always open: no business hours set/)

@@ -7,28 +7,14 @@ import { resolveSettings } from '../../plugin/settings.ts'
 import { memoryBus } from '../../plugin/realtime/bus.ts'
 import { createRoutingService } from '../../plugin/routing/service.ts'
 import { createAccess } from '../../plugin/security/access.ts'
-import { build, cookiesOf, joinCookies, login, sameOrigin } from '../helpers/build.ts'
+import { build, formClients } from '../helpers/build.ts'
 
 t.test('admin routes', async (t) => {
   const { app, knex } = await build(t)
 
   // One CSRF pair (token and its cookie), taken from the admin page the way a browser gets
   // it, serves every session: the token is bound to the cookie's secret, not to the user.
-  const adminSession = await login(app, 'admin')
-  const page = await app.inject({ url: '/livechat/admin/groups', headers: { cookie: adminSession } })
-  const token = /name="lc-csrf" content="([^"]+)"/.exec(page.body)![1]!
-  const csrfCookie = cookiesOf(page)
-
-  async function client (username?: string) {
-    const cookie = joinCookies(username ? await login(app, username) : '', csrfCookie)
-    return {
-      cookie,
-      get: async (url: string): Promise<LightMyRequestResponse> => await app.inject({ url, headers: { cookie } }),
-      post: async (url: string, payload: object = {}, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> => await app.inject({
-        method: 'POST', url, payload, headers: { cookie, 'x-csrf-token': token, 'hx-request': 'true', ...sameOrigin, ...headers }
-      })
-    }
-  }
+  const { client } = await formClients(app, '/livechat/admin/groups')
   const [admin, sam, alice, dana, anonymous] = [await client('admin'), await client('sam'), await client('alice'), await client('dana'), await client()]
 
   const userId = async (username: string): Promise<string> => String((await knex('users').where({ username }).first()).id)

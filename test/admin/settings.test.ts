@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
-import { build, cookiesOf, joinCookies, login, sameOrigin } from '../helpers/build.ts'
+import { build, formClients, joinCookies, sameOrigin } from '../helpers/build.ts'
 
 /**
  * The settings screen (docs/features.md#settings): generated from the manifest's settings
@@ -9,20 +9,7 @@ import { build, cookiesOf, joinCookies, login, sameOrigin } from '../helpers/bui
  */
 t.test('settings screen', async (t) => {
   const { app, knex } = await build(t)
-  const adminSession = await login(app, 'admin')
-  const page = await app.inject({ url: '/livechat/admin/settings', headers: { cookie: adminSession } })
-  const token = /name="lc-csrf" content="([^"]+)"/.exec(page.body)![1]!
-  const csrfCookie = cookiesOf(page)
-
-  async function client (username?: string) {
-    const cookie = joinCookies(username ? await login(app, username) : '', csrfCookie)
-    return {
-      get: async (url: string): Promise<LightMyRequestResponse> => await app.inject({ url, headers: { cookie } }),
-      post: async (url: string, payload: object = {}): Promise<LightMyRequestResponse> => await app.inject({
-        method: 'POST', url, payload, headers: { cookie, 'x-csrf-token': token, 'hx-request': 'true', ...sameOrigin }
-      })
-    }
-  }
+  const { client, adminSession, csrfCookie } = await formClients(app, '/livechat/admin/settings')
   const [admin, sam, alice] = [await client('admin'), await client('sam'), await client('alice')]
   const stored = async (): Promise<Array<Record<string, unknown>>> => await knex('lc_settings').orderBy('id').select('name', 'old_value', 'value', 'changed_by_name')
   const metrics = async (secret: string): Promise<number> => (await app.inject({ url: '/livechat/metrics', headers: { authorization: `Bearer ${secret}` } })).statusCode

@@ -74,6 +74,29 @@ export async function csrf (app: FastifyInstance, cookie: string, path = '/livec
 
 export const sameOrigin = { origin: 'http://localhost' }
 
+/**
+ * Signed-in clients posting a plugin form as their browsers do, htmx-style: the CSRF token
+ * and its cookie are read once from `page` as the administrator sees it (a token belongs to
+ * its cookie, not to a user), and `client(username)` adds that user's own session (none
+ * without a username). A post's `headers` go last, so a test can drop or forge the token.
+ */
+export async function formClients (app: FastifyInstance, page: string) {
+  const adminSession = await login(app, 'admin')
+  const { token, cookie } = await csrf(app, adminSession, page)
+  const csrfCookie = cookie.slice(adminSession.length + 2)
+  async function client (username?: string) {
+    const cookie = joinCookies(username ? await login(app, username) : '', csrfCookie)
+    return {
+      cookie,
+      get: async (url: string): Promise<LightMyRequestResponse> => await app.inject({ url, headers: { cookie } }),
+      post: async (url: string, payload: object = {}, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> => await app.inject({
+        method: 'POST', url, payload, headers: { cookie, 'x-csrf-token': token, 'hx-request': 'true', ...sameOrigin, ...headers }
+      })
+    }
+  }
+  return { client, adminSession, csrfCookie, token }
+}
+
 /** Starts a chat through the pre-chat form; returns its id and the customer's cookie. */
 export async function startChat (app: FastifyInstance, fields: { name?: string, email?: string, question?: string } = {}, asCookie = ''): Promise<{ chatId: number, cookie: string }> {
   const c = await csrf(app, asCookie)
