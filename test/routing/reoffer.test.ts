@@ -88,6 +88,18 @@ async function desk (t: Parameters<typeof services>[0], misses?: number) {
     async answer (chatId: number, agent: Agent, on: Instance = app): Promise<void> {
       await on.chats.postMessage(chatId, { kind: 'agent', id: agent.id, name: agent.name }, 'Hello, looking at it now', null)
     },
+    /**
+     * `busy` holds the first chat, answered (its offer is settled), and `next` is available
+     * again with room for `max`: round robin then offers the coming chats to `next` first.
+     * Returns the first chat.
+     */
+    async answeredFirst (busy: Agent, next: Agent, max: number) {
+      await app.routing.setAvailable(next.id, false)
+      const first = await this.start(1)
+      await this.answer(first.id, busy)
+      await app.routing.setAvailable(next.id, true, max)
+      return first
+    },
     notices (agent: Agent, on: Instance = app): string[] {
       return on.events.flatMap((e) => e.type === 'agent.notice' && e.agentId === agent.id ? [e.text] : [])
     },
@@ -157,11 +169,8 @@ t.test('three offers missed in a row make the agent unavailable, told why; the c
   const ann = await d.agent('ann', 'Ann Archer', 1)
   const ben = await d.agent('ben', 'Ben Bishop', 3)
   // Ben has a chat he answered, so each new chat goes to Ann first (0 of 1 against 1 of 3, then 2 of 3).
-  await d.app.routing.setAvailable(ann.id, false)
-  const first = await d.start(1)
+  const first = await d.answeredFirst(ben, ann, 1)
   t.equal(first.agentId, ben.id)
-  await d.answer(first.id, ben)
-  await d.app.routing.setAvailable(ann.id, true, 1)
 
   await d.quiet()
   const missed = []
@@ -263,11 +272,8 @@ t.test('with nobody else able to take it, the chat comes straight back to the ag
   const d = await desk(t)
   const ann = await d.agent('ann', 'Ann Archer', 2)
   const ben = await d.agent('ben', 'Ben Bishop', 1)
-  await d.app.routing.setAvailable(ann.id, false)
-  const bens = await d.start(1)
+  const bens = await d.answeredFirst(ben, ann, 2)
   t.equal(bens.agentId, ben.id)
-  await d.answer(bens.id, ben)
-  await d.app.routing.setAvailable(ann.id, true, 2)
   const chat = await d.start(2)
   t.equal(chat.agentId, ann.id, 'Ben is full (1 of 1)')
   await d.later(61_000)
@@ -295,10 +301,7 @@ t.test('the count is kept with the agent\'s presence: it carries from one job ru
   const d = await desk(t)
   const ann = await d.agent('ann', 'Ann Archer', 1)
   const ben = await d.agent('ben', 'Ben Bishop', 2)
-  await d.app.routing.setAvailable(ann.id, false)
-  const bens = await d.start(1)
-  await d.answer(bens.id, ben)
-  await d.app.routing.setAvailable(ann.id, true, 1)
+  await d.answeredFirst(ben, ann, 1)
 
   const one = await d.start(2)
   t.equal(one.agentId, ann.id)
