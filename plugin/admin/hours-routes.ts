@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
-import { LC_ERR_DEPARTMENT_NOT_FOUND } from '../errors.ts'
 import type { HoursService } from '../routing/hours-service.ts'
 import type { Department, RoutingService } from '../routing/service.ts'
 import type { Access } from '../security/access.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
 import { answer, clearNotice, ok } from '../web/answers.ts'
-import { attempt, bodyRefusal } from '../web/forms.ts'
+import { attempt } from '../web/forms.ts'
+import { departmentOr404 as departmentOr404In, formActor } from './guards.ts'
 import { hoursBody, hoursForm } from './hours-schemas.ts'
 import { idParams } from './schemas.ts'
 import { hoursCardFragment, type HoursViews } from './hours-view-models.ts'
@@ -31,18 +31,8 @@ const notices = {
  * re-renders it with the form open, 422, the reasons beside the fields, nothing stored.
  */
 export const hoursRoutes: FastifyPluginAsync<HoursRoutesDeps> = async (fastify, { access, routing, hours, hoursViews }) => {
-  /** The administrator; a form's own validation errors are kept for the form, a bad id in the path is a 400. */
-  async function admin (request: FastifyRequest) {
-    const agent = await access.agent(request, 'livechat.admin')
-    bodyRefusal(request)
-    return agent
-  }
-
-  async function departmentOr404 (id: number): Promise<Department> {
-    const dept = await routing.department(id)
-    if (!dept) throw new LC_ERR_DEPARTMENT_NOT_FOUND(String(id))
-    return dept
-  }
+  const admin = async (request: FastifyRequest) => await formActor(access, request)
+  const departmentOr404 = async (id: number): Promise<Department> => await departmentOr404In(routing, id)
 
   fastify.get('/admin/hours', async (request, reply) => {
     const user = await admin(request)

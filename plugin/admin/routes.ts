@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { type AgentScope, sees } from '../chats/types.ts'
 import { isUniqueViolation } from '../db/index.ts'
 import {
-  type CodedError, LC_ERR_ALREADY_MEMBER, LC_ERR_DEFAULT_GROUP_INVALID, LC_ERR_DEPARTMENT_NAME_TAKEN, LC_ERR_DEPARTMENT_NOT_FOUND,
+  type CodedError, LC_ERR_ALREADY_MEMBER, LC_ERR_DEFAULT_GROUP_INVALID, LC_ERR_DEPARTMENT_NAME_TAKEN,
   LC_ERR_GROUP_NAME_TAKEN, LC_ERR_GROUP_NOT_VISIBLE, LC_ERR_GROUP_UNKNOWN, LC_ERR_MEMBER_NOT_FOUND, LC_ERR_NOT_AN_AGENT, LC_ERR_USER_NOT_FOUND
 } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
@@ -11,8 +11,9 @@ import type { Access } from '../security/access.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
 import { type Permission, permissionsFor, type Settings } from '../settings.ts'
 import { answer, clearNotice, notice, ok } from '../web/answers.ts'
-import { attempt, bodyRefusal, type FormState, refuse } from '../web/forms.ts'
+import { attempt, type FormState, refuse } from '../web/forms.ts'
 import type { Fragment } from '../web/fragments.ts'
+import { departmentOr404 as departmentOr404In, formActor } from './guards.ts'
 import {
   addMemberBody, addMemberForm, departmentBody, departmentForm, groupBody, groupForm, idParams, memberActiveBody, type MemberActiveBody,
   memberBody, memberForm, memberParams, newDepartmentBody, newDepartmentForm, newGroupBody, newGroupForm
@@ -58,23 +59,11 @@ const nameTaken = { LC_ERR_DEPARTMENT_NAME_TAKEN: 'name', LC_ERR_GROUP_NAME_TAKE
 export const adminRoutes: FastifyPluginAsync<AdminRoutesDeps> = async (fastify, { base, settings, host, access, routing, adminViews }) => {
   const post = { preValidation: fastify.csrfProtection, attachValidation: true }
 
-  /**
-   * The signed-in holder of `permission`. Forms attach their validation errors so they can
-   * come back with messages beside the fields; a bad id in the path is still a 400.
-   */
-  async function actor (request: FastifyRequest, permission: Permission) {
-    const agent = await access.agent(request, permission)
-    bodyRefusal(request)
-    return agent
-  }
+  const actor = async (request: FastifyRequest, permission: Permission) => await formActor(access, request, permission)
 
   // ------------------------------------------------------------ rules the routing service leaves to its callers
 
-  async function departmentOr404 (id: number): Promise<Department> {
-    const dept = await routing.department(id)
-    if (!dept) throw new LC_ERR_DEPARTMENT_NOT_FOUND(String(id))
-    return dept
-  }
+  const departmentOr404 = async (id: number): Promise<Department> => await departmentOr404In(routing, id)
 
   async function groupOr404 (id: number): Promise<Group> {
     const group = (await routing.groups()).find((g) => g.id === id)
