@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { HostMapping } from './host/sql-host.ts'
+import type { HostMapping } from './host/mapping.ts'
 import { LC_ERR_MANIFEST_INVALID } from './errors.ts'
 import { createAjv, describeAjvError } from './validation.ts'
 

@@ -1,0 +1,189 @@
+import type { Knex } from 'knex'
+import { excerptAround, type FullTextIndex, fullTextMatch } from '../db/fulltext.ts'
+import type { HostAdapter, HostTicket, HostWrite, NewTicket, ResolvedTicketHit, TemplateField, TicketKind, TicketTemplate } from './adapter.ts'
+import type { HostMapping } from './mapping.ts'
+import { clampLimit, hostClock, hostTimeMs, isSqlite, isTransaction, type Row } from './sql-kit.ts'
+
+type Tickets = Pick<HostAdapter, 'ticketKinds' | 'cancelledStatus' | 'userTickets' | 'createTicket' | 'getTicket' | 'setTicketStatus' |
+'addTicketActivity' | 'ticketTemplates' | 'searchResolvedTickets'>
+
+const allKinds: TicketKind[] = ['incident', 'work_order', 'ticket']
+
+/** A template's fields as the host stored them; anything not shaped like a field is left out rather than trusted. */
+function templateFields (raw: unknown): TemplateField[] {
+  let list: unknown
+  try {
+    list = typeof raw === 'string' && raw.trim() !== '' ? JSON.parse(raw) : []
+  } catch {
+    return []
+  }
+  if (!Array.isArray(list)) return []
+  return list.flatMap((f: Record<string, unknown>): TemplateField[] => {
+    // A name travels as a form field (f_<name>), so it keeps to letters, digits and _.-
+    if (!f || typeof f !== 'object' || typeof f.name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(f.name)) return []
+    const options = Array.isArray(f.options) ? f.options.filter((o): o is string => typeof o === 'string') : undefined
+    return [{
+      name: f.name,
+      label: typeof f.label === 'string' && f.label !== '' ? f.label : f.name,
+      required: f.required === true,
+      value: typeof f.value === 'string' ? f.value : '',
+      ...(options && options.length > 0 ? { options } : {})
+    }]
+  })
+}
+
+/** The desk's tickets, their activity and templates, and its solved tickets searched by words. */
+export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
+  const t = map.tickets
+  const now = hostClock(knex, map.times)
+  const unknownKind = (t.kinds ?? []).find((k) => !(allKinds as string[]).includes(k))
+  if (unknownKind !== undefined) throw new Error(`host.tickets.kinds: "${unknownKind}" is not a ticket kind; use ${allKinds.join(', ')}`)
+
+  function ticketUrl (ref: string): string {
+    return t.url.replace('{ref}', encodeURIComponent(ref))
+  }
+
+  function toTicket (row: Row): HostTicket {
+    const ref = String(row[t.ref])
+    const createdAt = hostTimeMs(row[t.createdAt], map.times)
+    return { ref, url: ticketUrl(ref), status: String(row[t.status]), kind: row[t.kind] as TicketKind, summary: String(row[t.summary] ?? ''), createdAt }
+  }
+
+  // The bytes the desk's description column holds (a MySQL TEXT: 65,535), read once; null
+  // where there is no limit to meet (SQLite's TEXT).
+  let descriptionBytes: Promise<number | null> | undefined
+  async function descriptionCapacity (): Promise<number | null> {
+    if (isSqlite(knex)) return null
+    descriptionBytes ??= knex.raw(
+      'SELECT CHARACTER_OCTET_LENGTH AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?',
+      [t.table, t.description]
+    ).then(([rows]: [Array<{ n: number | string | null }>]) => rows[0]?.n == null ? null : Number(rows[0].n))
+      .catch(() => { descriptionBytes = undefined; return null })
+    return await descriptionBytes
+  }
+
+  /**
+   * A description longer than the desk's column holds is cut to fit, with a note saying so,
+   * rather than refused: a chat whose customer wrote a great deal must still become a ticket.
+   */
+  async function fitDescription (ticket: NewTicket): Promise<string> {
+    const text = ticket.description
+    const capacity = await descriptionCapacity()
+    if (capacity === null || Buffer.byteLength(text, 'utf8') <= capacity) return text
+    const where = ticket.chatId === null ? '' : `; all of it is in live chat #${ticket.chatId}`
+    const note = (left: number): string => `\n\n[Cut to fit this ticket: the last ${left.toLocaleString('en-US')} characters are left out${where}]`
+    const fits = (keep: number): boolean => Buffer.byteLength(text.slice(0, keep) + note(text.length - keep), 'utf8') <= capacity
+    // The most characters that fit with the note: a character is one to four bytes.
+    let low = 0
+    let high = Math.min(text.length, capacity)
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2)
+      if (fits(mid)) low = mid
+      else high = mid - 1
+    }
+    // Never split a surrogate pair.
+    const keep = low > 0 && /[\uD800-\uDBFF]/.test(text[low - 1]!) ? low - 1 : low
+    return text.slice(0, keep) + note(text.length - keep)
+  }
+
+  async function ticketId (ref: string): Promise<unknown> {
+    const row = await knex(t.table).select(t.id).where(t.ref, ref).first()
+    return row?.[t.id]
+  }
+
+  return {
+    ticketKinds: t.kinds && t.kinds.length > 0 ? t.kinds as TicketKind[] : undefined,
+    cancelledStatus: t.cancelledStatus ? { status: t.cancelledStatus, reason: t.cancelledReason ?? 'Abandoned chat' } : undefined,
+
+    async userTickets (userId) {
+      const rows = await knex(t.table).where(t.requesterId, userId).orderBy(t.createdAt, 'desc').limit(100)
+      return rows.map(toTicket)
+    },
+
+    // In the caller's transaction when given one (host and plugin share the database, so
+    // the chat's related-item row commits with the ticket), else in one of its own.
+    async createTicket (ticket: NewTicket, write?: HostWrite) {
+      const outer = write?.transaction
+      if (outer !== undefined && !isTransaction(outer)) throw new TypeError('createTicket: write.transaction must be a knex transaction on the adapter\'s own connection')
+      const insert = async (trx: Knex.Transaction): Promise<HostTicket> => {
+        const at = now()
+        const fields = ticket.fields && Object.keys(ticket.fields).length > 0 ? ticket.fields : null
+        const [id] = await trx(t.table).insert({
+          [t.ref]: `pending-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`,
+          [t.kind]: ticket.kind,
+          [t.summary]: ticket.summary.slice(0, 255),
+          [t.description]: await fitDescription(ticket),
+          [t.status]: t.newStatus,
+          [t.requesterId]: ticket.requesterId,
+          [t.assigneeId]: ticket.assigneeId,
+          [t.chatId]: ticket.chatId,
+          [t.createdAt]: at,
+          [t.updatedAt]: at,
+          ...(t.fields ? { [t.fields]: fields ? JSON.stringify(fields) : null } : {}),
+          ...(t.templateId ? { [t.templateId]: ticket.templateId ?? null } : {})
+        })
+        const ref = `${t.refPrefix[ticket.kind]}${String(id).padStart(6, '0')}`
+        await trx(t.table).where(t.id, id).update({ [t.ref]: ref })
+        if (ticket.chatId !== null) {
+          // The desk's own log says where the ticket came from, as it would for any channel.
+          const a = map.ticketActivity
+          await trx(a.table).insert({ [a.ticketId]: id, [a.text]: `Created from live chat #${ticket.chatId}`, [a.authorId]: ticket.assigneeId, [a.createdAt]: at })
+        }
+        return { ref, url: ticketUrl(ref), status: t.newStatus, kind: ticket.kind, summary: ticket.summary }
+      }
+      return outer ? await insert(outer) : await knex.transaction(insert)
+    },
+
+    async getTicket (ref) {
+      const row = await knex(t.table).where(t.ref, ref).first()
+      return row ? toTicket(row) : null
+    },
+
+    async setTicketStatus (ref, status, reason) {
+      await knex(t.table).where(t.ref, ref).update({ [t.status]: status, [t.statusReason]: reason ?? null, [t.updatedAt]: now() })
+    },
+
+    async addTicketActivity (ref, text, authorId) {
+      const a = map.ticketActivity
+      const id = await ticketId(ref)
+      if (id === undefined) return
+      await knex(a.table).insert({ [a.ticketId]: id, [a.text]: text, [a.authorId]: authorId ?? null, [a.createdAt]: now() })
+    },
+
+    async ticketTemplates (kind) {
+      const m = map.ticketTemplates
+      const rows = await knex(m.table).where(m.kind, kind).orderBy(m.name)
+      return rows.map((r: Row): TicketTemplate => ({
+        id: String(r[m.id]),
+        kind: r[m.kind] as TicketKind,
+        name: String(r[m.name]),
+        summary: String(r[m.summary] ?? ''),
+        description: String(r[m.description] ?? ''),
+        ...(m.fields ? { fields: templateFields(r[m.fields]) } : {})
+      }))
+    },
+
+    // Solved tickets whose summary, description or resolution share words with the
+    // question, best first: the Resources panel's resolved tickets.
+    async searchResolvedTickets (query, limit) {
+      const index: FullTextIndex = {
+        table: t.table,
+        key: t.id,
+        columns: [t.summary, t.description, t.resolution],
+        name: t.fullTextIndex,
+        weights: [10, 1, 3],
+        ...(t.summaryFullTextIndex ? { boost: { name: t.summaryFullTextIndex, weight: 10 } } : {})
+      }
+      const match = fullTextMatch(knex, index, query, { mode: 'any', alias: 'tk' })
+      if (!match || t.resolvedStatuses.length === 0) return []
+      const rows: Row[] = await match.apply(knex(`${t.table} as tk`).select(`tk.${t.id}`, `tk.${t.ref}`, `tk.${t.summary}`, `tk.${t.description}`, `tk.${t.resolution}`, `tk.${t.status}`))
+        .whereIn(`tk.${t.status}`, t.resolvedStatuses)
+        .orderBy('ft_score', 'desc').orderBy(`tk.${t.id}`, 'desc').limit(clampLimit(limit))
+      return rows.map((r): ResolvedTicketHit => {
+        const ref = String(r[t.ref])
+        const resolution = String(r[t.resolution] ?? '').trim()
+        return { ref, url: ticketUrl(ref), summary: String(r[t.summary] ?? ''), excerpt: excerptAround(resolution || String(r[t.description] ?? ''), match.words), status: String(r[t.status]) }
+      })
+    }
+  }
+}
