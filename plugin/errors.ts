@@ -140,6 +140,8 @@ export const LC_ERR_SETTINGS_INVALID = createError('LC_ERR_SETTINGS_INVALID', 'L
 export const LC_ERR_SETTING_INVALID = createError('LC_ERR_SETTING_INVALID', '%s', 422)
 export const LC_ERR_SETTING_FIXED = createError('LC_ERR_SETTING_FIXED', '%s is set by the help desk\'s configuration, so it cannot be changed here; ask whoever runs the help desk to change it there', 422)
 export const LC_ERR_SETTINGS_GROUP_UNKNOWN = createError('LC_ERR_SETTINGS_GROUP_UNKNOWN', 'There is no group of settings "%s"; reload the settings page', 404)
+export const LC_ERR_HOST_MAPPING = createError('LC_ERR_HOST_MAPPING', 'The help desk\'s table mapping (the host section of manifest.json) does not fit its database, so live chat did not start; fix this and start again: %s', 500)
+export const LC_ERR_HOST_MAPPING_MISSING = createError('LC_ERR_HOST_MAPPING_MISSING', 'There is no table mapping for the help desk (the host section of manifest.json), so sqlHost cannot reach its tables; add the section, or pass live chat an adapter of your own as its host option', 500)
 
 /** The shape every coded error shares, for handlers that only need to read it. */
 export interface CodedError extends Error {

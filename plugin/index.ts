@@ -147,6 +147,9 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const settings = live.settings
   // A bad cron expression or an unknown job id stops the plugin here, before anything is opened.
   resolveSchedules(manifest, settings.jobSchedules)
+  // So does an adapter that cannot reach what it needs (sqlHost: a mapping that does not fit
+  // the host's tables, LC_ERR_HOST_MAPPING): the plugin never starts half-working.
+  await opts.host.check?.()
   const { redisUrl } = opts
   await installWeb(fastify, { uploadLimits: uploadLimits(settings.maxFileBytes), redisUrl, log: fastify.log })
   const clock = opts.clock ?? Date.now

@@ -19,7 +19,8 @@ export interface Manifest {
   migrations: { source: string, tableName: string }
   permissions: ManifestPermission[]
   settingsSchema: Record<string, unknown> & { properties: Record<string, unknown> }
-  host: HostMapping
+  /** The table mapping sqlHost reads; left out by a host that passes its own adapter. */
+  host?: HostMapping
   jobs: Array<{ id: string, schedule: string, description: string }>
   navigation: ManifestNavigation[]
 }

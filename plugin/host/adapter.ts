@@ -131,4 +131,10 @@ export interface HostAdapter {
   /** The status and reason an abandoned chat's tickets get (docs/features.md#abandon); default Cancelled / Abandoned chat. */
   cancelledStatus?: { status: string, reason: string }
   sendMail?: (message: MailMessage) => Promise<void>
+  /**
+   * Checks, once as the plugin registers, that the adapter can reach what it needs (sqlHost:
+   * its mapping against the live schema, throwing LC_ERR_HOST_MAPPING). A throw stops the
+   * plugin before it serves anything.
+   */
+  check?: () => Promise<void>
 }

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex'
 import type { HostAdapter } from './adapter.ts'
+import { LC_ERR_HOST_MAPPING_MISSING } from '../errors.ts'
+import { checkHostMapping, hostMappingError } from './check.ts'
 import type { HostMapping } from './mapping.ts'
 import { sqlIdentity } from './sql-identity.ts'
 import { sqlKnowledge } from './sql-knowledge.ts'
@@ -11,13 +13,21 @@ export type { HostMapping } from './mapping.ts'
  * The default HostAdapter: reads and writes the host's own tables through the knex
  * connection the host gave the plugin, with names taken from the manifest's mapping. Its
  * parts (who is signed in, tickets, knowledge) each read their own section of the mapping.
+ * `map` is the manifest's `host` section; a manifest without one (a host that passes its own
+ * adapter) has nothing to build this from, and says so (LC_ERR_HOST_MAPPING_MISSING).
  */
-export function sqlHost (knex: Knex, map: HostMapping): HostAdapter {
+export function sqlHost (knex: Knex, map: HostMapping | undefined): HostAdapter {
+  if (!map) throw new LC_ERR_HOST_MAPPING_MISSING()
   return {
     ...sqlIdentity(knex, map),
     ...sqlTickets(knex, map),
     ...sqlKnowledge(knex, map),
     // The plugin's own knex, handed back: only then may createTicket write in the plugin's transaction.
-    sharesDatabase: (db: unknown): boolean => db === knex
+    sharesDatabase: (db: unknown): boolean => db === knex,
+    // Run by the plugin as it registers: a mapping that does not fit stops it before it serves.
+    async check () {
+      const problems = await checkHostMapping(knex, map)
+      if (problems.length > 0) throw hostMappingError(problems)
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { Knex } from 'knex'
 import { excerptAround, type FullTextIndex, fullTextMatch } from '../db/fulltext.ts'
 import type { HostAdapter, HostTicket, HostWrite, NewTicket, ResolvedTicketHit, TemplateField, TicketKind, TicketTemplate } from './adapter.ts'
@@ -8,6 +9,13 @@ type Tickets = Pick<HostAdapter, 'ticketKinds' | 'cancelledStatus' | 'userTicket
 'addTicketActivity' | 'ticketTemplates' | 'searchResolvedTickets'>
 
 const allKinds: TicketKind[] = ['incident', 'work_order', 'ticket']
+
+/**
+ * The ref a new ticket holds until its id is known: unique (48 random bits) and 20
+ * characters, so it fits a VARCHAR(20) ref column (the start-up check asks that much).
+ */
+export const pendingRef = (): string => `pending-${randomBytes(6).toString('hex')}`
+export const pendingRefLength = 20
 
 /** A template's fields as the host stored them; anything not shaped like a field is left out rather than trusted. */
 function templateFields (raw: unknown): TemplateField[] {
@@ -109,7 +117,7 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
         const at = now()
         const fields = ticket.fields && Object.keys(ticket.fields).length > 0 ? ticket.fields : null
         const [id] = await trx(t.table).insert({
-          [t.ref]: `pending-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`,
+          [t.ref]: pendingRef(),
           [t.kind]: ticket.kind,
           [t.summary]: ticket.summary.slice(0, 255),
           [t.description]: await fitDescription(ticket),

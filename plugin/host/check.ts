@@ -1,0 +1,223 @@
+import type { Knex } from 'knex'
+import { LC_ERR_HOST_MAPPING } from '../errors.ts'
+import type { HostMapping } from './mapping.ts'
+import { isSqlite, type Row } from './sql-kit.ts'
+import { pendingRefLength } from './sql-tickets.ts'
+
+/**
+ * The start-up check of a table mapping against the live schema (docs/hosts.md, "The
+ * start-up check"): sqlHost's `check` runs it as the plugin registers, so a mapping that does
+ * not fit the host's tables stops the plugin before it serves anything, instead of failing
+ * one ticket at a time later.
+ */
+
+/** One way the mapping and the host's tables disagree. */
+export interface HostMappingProblem {
+  /** The host's table, as the mapping names it. */
+  table: string
+  /** The column, or null for a problem of the whole table. */
+  column: string | null
+  /** What is wrong and how to fix it, in words. */
+  message: string
+}
+
+/** A column as the database describes it. */
+export interface HostColumn {
+  name: string
+  nullable: boolean
+  hasDefault: boolean
+  /** Filled by the database itself (an auto-increment key, a generated column): never written. */
+  automatic: boolean
+  /** The most characters a CHAR/VARCHAR holds; null for other types. */
+  maxLength: number | null
+}
+
+type Section = Exclude<keyof HostMapping, 'times'>
+
+/** The mapping's column names, by section: required ones, then those checked only when given. */
+const columnKeys: Record<Section, { required: string[], optional: string[] }> = {
+  sessions: { required: ['tokenHash', 'userId', 'expiresAt'], optional: [] },
+  users: { required: ['id', 'username', 'name', 'email', 'roles'], optional: [] },
+  tickets: {
+    required: ['id', 'ref', 'kind', 'summary', 'description', 'status', 'statusReason', 'requesterId', 'assigneeId', 'chatId', 'createdAt', 'updatedAt', 'resolution'],
+    optional: ['fields', 'templateId']
+  },
+  ticketActivity: { required: ['ticketId', 'text', 'authorId', 'createdAt'], optional: [] },
+  ticketTemplates: { required: ['id', 'kind', 'name', 'summary', 'description'], optional: ['fields'] },
+  knowledge: { required: ['id', 'title', 'body'], optional: [] }
+}
+
+/** The tables the plugin inserts rows into, and when it does. */
+const inserted: Partial<Record<Section, string>> = {
+  tickets: 'creates a ticket from a chat',
+  ticketActivity: 'adds to a ticket\'s activity'
+}
+
+/** Columns the plugin may leave empty (NULL), and when. */
+const leftEmpty: Partial<Record<Section, Record<string, string>>> = {
+  tickets: {
+    requesterId: 'the customer is not a help desk user',
+    assigneeId: 'a message is left while no agent is available',
+    chatId: 'a ticket comes from a message left while no agent was available',
+    statusReason: 'a status is set without a reason',
+    fields: 'a template has no fields of its own',
+    templateId: 'a ticket is made without a template'
+  },
+  ticketActivity: { authorId: 'the help desk itself writes the entry' }
+}
+
+/** The columns of each table, read from the live schema; a table that does not exist is left out. */
+export async function hostColumns (knex: Knex, tables: string[]): Promise<Map<string, Map<string, HostColumn>>> {
+  const out = new Map<string, Map<string, HostColumn>>()
+  const unique = [...new Set(tables)]
+  if (isSqlite(knex)) {
+    for (const table of unique) {
+      const rows: Row[] = await knex.raw('PRAGMA table_info(??)', [table])
+      if (rows.length === 0) continue
+      // Only a table's one INTEGER PRIMARY KEY is the rowid, which SQLite fills by itself.
+      const keys = rows.filter((r) => Number(r.pk) > 0)
+      out.set(table, new Map(rows.map((r): [string, HostColumn] => {
+        const type = String(r.type ?? '')
+        const length = /char/i.test(type) ? /\(\s*(\d+)\s*\)/.exec(type)?.[1] : undefined
+        return [String(r.name), {
+          name: String(r.name),
+          nullable: Number(r.notnull) === 0,
+          hasDefault: r.dflt_value !== null && r.dflt_value !== undefined,
+          automatic: keys.length === 1 && Number(r.pk) === 1 && /^integer$/i.test(type.trim()),
+          maxLength: length === undefined ? null : Number(length)
+        }]
+      })))
+    }
+    return out
+  }
+  if (unique.length === 0) return out
+  const [rows] = await knex.raw(
+    'SELECT TABLE_NAME AS tbl, COLUMN_NAME AS col, IS_NULLABLE AS nullable, COLUMN_DEFAULT AS dflt, EXTRA AS extra, ' +
+    'DATA_TYPE AS type, CHARACTER_MAXIMUM_LENGTH AS len FROM information_schema.COLUMNS ' +
+    `WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (${unique.map(() => '?').join(', ')})`,
+    unique
+  ) as [Row[]]
+  for (const r of rows) {
+    const table = String(r.tbl)
+    const columns = out.get(table) ?? new Map<string, HostColumn>()
+    out.set(table, columns)
+    const extra = String(r.extra ?? '').toLowerCase()
+    columns.set(String(r.col), {
+      name: String(r.col),
+      nullable: r.nullable === 'YES',
+      hasDefault: r.dflt !== null && r.dflt !== undefined,
+      automatic: extra.includes('auto_increment') || extra.includes('generated'),
+      maxLength: /char/i.test(String(r.type)) && r.len != null ? Number(r.len) : null
+    })
+  }
+  return out
+}
+
+/** Whether the full-text index exists: an FTS5 table on SQLite, a FULLTEXT index on MySQL (plugin/db/fulltext.ts). */
+async function fullTextIndexExists (knex: Knex, table: string, name: string): Promise<boolean> {
+  if (isSqlite(knex)) {
+    return (await knex('sqlite_master').where({ type: 'table', name }).first('name')) !== undefined
+  }
+  const [rows] = await knex.raw(
+    'SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ? AND INDEX_TYPE = \'FULLTEXT\' LIMIT 1',
+    [table, name]
+  ) as [Row[]]
+  return rows.length > 0
+}
+
+/**
+ * Every way `map` does not fit the tables `knex` reaches: a table or column that does not
+ * exist, a NOT NULL column without a default that tickets or their activity would be
+ * inserted without, a column the plugin leaves empty that does not allow NULL, a ref column
+ * too short for the refs the plugin writes, a missing full-text index. Nothing when it fits.
+ */
+export async function checkHostMapping (knex: Knex, map: HostMapping): Promise<HostMappingProblem[]> {
+  const problems: HostMappingProblem[] = []
+  const sections = Object.keys(columnKeys) as Section[]
+  const sectionOf = (s: Section): Record<string, unknown> => (map[s] ?? {}) as Record<string, unknown>
+  const tables = sections.map((s) => sectionOf(s).table).filter((t): t is string => typeof t === 'string')
+  const schema = await hostColumns(knex, tables)
+
+  for (const s of sections) {
+    const section = sectionOf(s)
+    const table = section.table
+    if (typeof table !== 'string') {
+      problems.push({ table: `host.${s}`, column: null, message: `host.${s}.table is not set; name the help desk's table for ${s} there` })
+      continue
+    }
+    const columns = schema.get(table)
+    if (!columns) {
+      problems.push({ table, column: null, message: `table ${table} (host.${s}.table) does not exist; name the help desk's table for ${s} in host.${s}.table` })
+      continue
+    }
+    const { required, optional } = columnKeys[s]
+    const named = new Map<string, string>()
+    for (const key of [...required, ...optional]) {
+      const column = section[key]
+      if (column === undefined && optional.includes(key)) continue
+      if (typeof column !== 'string' || column === '') {
+        problems.push({ table, column: null, message: `host.${s}.${key} is not set; name the column of ${table} that holds it` })
+        continue
+      }
+      named.set(key, column)
+      if (!columns.has(column)) {
+        problems.push({ table, column, message: `column ${table}.${column} (host.${s}.${key}) does not exist; name the column of ${table} that holds it in host.${s}.${key}, or add the column` })
+      }
+    }
+    const mapped = new Set(named.values())
+    const when = inserted[s]
+    if (when) {
+      for (const c of columns.values()) {
+        if (c.nullable || c.hasDefault || c.automatic || mapped.has(c.name)) continue
+        problems.push({ table, column: c.name, message: `column ${table}.${c.name} is NOT NULL without a default, and live chat leaves it out when it ${when}; give it a default or allow NULL` })
+      }
+    }
+    for (const [key, why] of Object.entries(leftEmpty[s] ?? {})) {
+      const c = columns.get(named.get(key) ?? '')
+      if (c && !c.nullable) {
+        problems.push({ table, column: c.name, message: `column ${table}.${c.name} (host.${s}.${key}) is NOT NULL, but live chat leaves it empty when ${why}; allow NULL` })
+      }
+    }
+  }
+
+  const t = map.tickets
+  const refColumn = t && schema.get(t.table)?.get(t.ref)
+  if (refColumn && refColumn.maxLength !== null) {
+    const prefixes = Object.values(t.refPrefix ?? {})
+    const longest = prefixes.reduce((a, b) => b.length > a.length ? b : a, '')
+    const needed = Math.max(longest.length + 6, pendingRefLength)
+    if (refColumn.maxLength < needed) {
+      problems.push({
+        table: t.table,
+        column: t.ref,
+        message: `column ${t.table}.${t.ref} (host.tickets.ref) holds ${refColumn.maxLength} characters, but live chat writes refs of up to ${needed} ` +
+          `(the prefix "${longest}" and 6 digits, and a ${pendingRefLength}-character placeholder while the ticket is created); widen it to at least ${needed}`
+      })
+    }
+  }
+
+  // Full-text indexes; the boost indexes exist on MySQL/MariaDB only.
+  const indexes: Array<{ s: Section, key: string, table: string | undefined, name: string | undefined }> = [
+    { s: 'tickets', key: 'fullTextIndex', table: t?.table, name: t?.fullTextIndex },
+    { s: 'knowledge', key: 'fullTextIndex', table: map.knowledge?.table, name: map.knowledge?.fullTextIndex },
+    ...isSqlite(knex)
+      ? []
+      : [
+          { s: 'tickets' as const, key: 'summaryFullTextIndex', table: t?.table, name: t?.summaryFullTextIndex },
+          { s: 'knowledge' as const, key: 'titleFullTextIndex', table: map.knowledge?.table, name: map.knowledge?.titleFullTextIndex }
+        ]
+  ]
+  for (const { s, key, table, name } of indexes) {
+    if (!table || !name || !schema.has(table)) continue
+    if (!await fullTextIndexExists(knex, table, name)) {
+      const what = isSqlite(knex) ? `the FTS5 table ${name}` : `the FULLTEXT index ${name} on ${table}`
+      problems.push({ table, column: null, message: `${what} (host.${s}.${key}) does not exist; create it, or name the one that does in host.${s}.${key}` })
+    }
+  }
+  return problems
+}
+
+/** The error a failed check throws: every problem in its message, and the list itself on `problems`. */
+export function hostMappingError (problems: HostMappingProblem[]): Error & { code: string, problems: HostMappingProblem[] } {
+  return Object.assign(new LC_ERR_HOST_MAPPING(problems.map((p) => p.message).join('; ')), { problems })
+}
