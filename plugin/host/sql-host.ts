@@ -1,20 +1,23 @@
 import type { Knex } from 'knex'
 import type { HostAdapter } from './adapter.ts'
 import type { HostMapping } from './mapping.ts'
-import { sqlIdentity } from './sql-identity.ts'
+import { type IdentityOptions, sqlIdentity } from './sql-identity.ts'
 import { sqlKnowledge } from './sql-knowledge.ts'
 import { sqlTickets } from './sql-tickets.ts'
 
 export type { HostMapping } from './mapping.ts'
+export type { IdentityOptions, SessionIdentity } from './sql-identity.ts'
 
 /**
  * The default HostAdapter: reads and writes the host's own tables through the knex
  * connection the host gave the plugin, with names taken from the manifest's mapping. Its
  * parts (who is signed in, tickets, knowledge) each read their own section of the mapping.
+ * `options.decodeSession` reads who is signed in from a desk's serialized session data
+ * (`host.sessions.data`).
  */
-export function sqlHost (knex: Knex, map: HostMapping): HostAdapter {
+export function sqlHost (knex: Knex, map: HostMapping, options: IdentityOptions = {}): HostAdapter {
   return {
-    ...sqlIdentity(knex, map),
+    ...sqlIdentity(knex, map, options),
     ...sqlTickets(knex, map),
     ...sqlKnowledge(knex, map),
     // The plugin's own knex, handed back: only then may createTicket write in the plugin's transaction.
