@@ -73,8 +73,10 @@ export function sqlIdentity (knex: Knex, map: HostMapping, options: IdentityOpti
         .where(s.tokenHash, key)
         .andWhere(s.expiresAt, '>', now())
         .limit(5) as Row[]
-      // A case-insensitive collation (MySQL's) or trailing spaces match more than the cookie: only the exact value counts.
-      const row = rows.find((r) => String(r[s.tokenHash]) === key)
+      // A case-insensitive collation (MySQL's) or trailing spaces match more than the cookie:
+      // only the exact value counts (a hex digest in either case).
+      const stored = (r: Row): string => s.token === 'raw' ? String(r[s.tokenHash]) : String(r[s.tokenHash]).toLowerCase()
+      const row = rows.find((r) => stored(r) === key)
       if (!row) return null
       if (s.data === undefined) return await agents.get(String(row[s.userId!]))
       const who = decode(row[s.data])
@@ -165,7 +167,9 @@ function peopleTable (knex: Knex, m: PeopleMapping, opts: { kind?: 'agent' | 'cu
 
     async get (id) {
       if (id === '') return null
-      const [user] = await users(await base().where(col(m.id), id).limit(1) as Row[])
+      // MySQL compares text with a number as a number ('3abc' = 3): only the exact id counts.
+      const rows = (await base().where(col(m.id), id).limit(5) as Row[]).filter((r) => String(r[m.id]) === id)
+      const [user] = await users(rows.slice(0, 1))
       return user ?? null
     },
 

@@ -49,7 +49,7 @@ t.test('sqlHost on a thread desk: sessions and users in its own shape', async (t
     t.match(await host.getUser('c:1'), { id: 'c:1', kind: 'customer', name: 'Dana Doyle' })
     t.same((await host.getUser('a:4'))?.roles, [], 'no role id: no roles')
     t.equal((await host.getUser('a:4'))?.name, 'Cher', 'a missing last name leaves no trailing space')
-    for (const id of ['3', 'x:3', 'a:', 'c:', '', 'a:99', 'c:99', 'A:3']) t.equal(await host.getUser(id), null, JSON.stringify(id))
+    for (const id of ['3', 'x:3', 'a:', 'c:', '', 'a:99', 'c:99', 'A:3', 'a:3abc', 'c:03', 'a:3 ']) t.equal(await host.getUser(id), null, JSON.stringify(id))
   })
 
   t.test('findUsers: both tables, by name (first and last together too), email or username, by name', async (t) => {
