@@ -152,12 +152,16 @@ t.test('the manifest schema takes the three shapes of roles and the two of users
   const { users: _users, ...split } = manifest.host
   t.doesNotThrow(() => validateManifest({ ...manifest, host: { ...split, sessions: desk.sessions, agents: desk.agents, customers: { ...desk.customers, role: 'requester' } } }), 'agents and customers, roles by lookup')
   t.doesNotThrow(() => validateManifest({ ...manifest, host: { ...manifest.host, users: { ...manifest.host.users, roles: { table: 'user_roles', userId: 'user_id', role: 'role' } } } }), 'roles by a join table')
+  t.doesNotThrow(() => validateManifest({ ...manifest, host: { ...manifest.host, users: { ...manifest.host.users, roles: 'roles' } } }), 'roles as a column of names')
   const bad: Array<[object, RegExp]> = [
     [{ ...manifest.host, sessions: { ...manifest.host.sessions, token: 'md5' } }, /host\.sessions\.token must be one of: sha256, raw/],
     [{ ...manifest.host, users: { ...manifest.host.users, name: 'full name' } }, /host\.users\.name has characters that are not allowed/],
-    [{ ...manifest.host, users: { ...manifest.host.users, roles: ['agent'] } }, /host\.users\.roles/],
+    [{ ...manifest.host, users: { ...manifest.host.users, roles: ['agent'] } }, /host\.users\.roles must be object/],
+    [{ ...manifest.host, users: { ...manifest.host.users, roles: { table: 'user_roles', userId: 'user_id' } } }, /host\.users\.roles: role is required/],
+    [{ ...manifest.host, users: { ...manifest.host.users, roles: { column: 'role_id', table: 'roles', id: 'id' } } }, /host\.users\.roles: name is required/i],
+    [{ ...manifest.host, users: { ...manifest.host.users, roles: { column: 'role id', table: 'roles', id: 'id', name: 'name' } } }, /host\.users\.roles\.column has characters that are not allowed/],
     [{ ...split, sessions: desk.sessions, agents: { ...desk.agents, idPrefix: undefined }, customers: desk.customers }, /host\.agents: idPrefix is required/],
     [{ ...manifest.host, users: { ...manifest.host.users, nickname: 'nick' } }, /host\.users: "nickname" is not a known field/]
   ]
-  for (const [host, message] of bad) t.throws(() => validateManifest({ ...manifest, host: JSON.parse(JSON.stringify(host)) }), message)
+  for (const [host, message] of bad) t.throws(() => validateManifest({ ...manifest, host: JSON.parse(JSON.stringify(host)) }), message, String(message))
 })
