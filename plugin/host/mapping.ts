@@ -27,6 +27,9 @@ export type RolesMapping =
   | { table: string, userId: string, role: string }
   | { column: string, table: string, id: string, name: string }
 
+/** The email: a column, or a column of an id into a side table of addresses (osTicket's default_email_id). */
+export type EmailMapping = string | { column: string, table: string, id: string, address: string }
+
 /**
  * One table of people. The name is one column (`name`) or two joined with a space
  * (`firstName`, `lastName`). `username` left out reads as the email.
@@ -35,7 +38,7 @@ export interface PeopleMapping {
   table: string
   id: string
   username?: string
-  email: string
+  email: EmailMapping
   name?: string
   firstName?: string
   lastName?: string

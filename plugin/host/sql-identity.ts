@@ -118,6 +118,8 @@ function peopleTable (knex: Knex, m: PeopleMapping, opts: { kind?: 'agent' | 'cu
   const kind = rolesKind(m.roles)
   const lookup = kind === 'lookup' ? m.roles as { column: string, table: string, id: string, name: string } : undefined
   const join = kind === 'join' ? m.roles as { table: string, userId: string, role: string } : undefined
+  const address = typeof m.email === 'string' ? undefined : m.email
+  const emailColumn = address === undefined ? col(m.email as string) : `lc_e.${address.address}`
   // The name as SQL, to search and sort by: one column, or first and last joined with a space.
   const name = m.name !== undefined
     ? { sql: '??', bindings: [col(m.name)] }
@@ -127,6 +129,7 @@ function peopleTable (knex: Knex, m: PeopleMapping, opts: { kind?: 'agent' | 'cu
   function base (): Knex.QueryBuilder {
     const q = knex({ u: m.table }).select('u.*')
     if (lookup) q.leftJoin({ lc_r: lookup.table }, `lc_r.${lookup.id}`, col(lookup.column)).select({ lc_role_name: `lc_r.${lookup.name}` })
+    if (address) q.leftJoin({ lc_e: address.table }, `lc_e.${address.id}`, col(address.column)).select({ lc_email: emailColumn })
     return q
   }
   const ordered = (q: Knex.QueryBuilder): Knex.QueryBuilder => q.orderByRaw(name.sql, name.bindings).orderBy(col(m.id))
@@ -143,7 +146,7 @@ function peopleTable (knex: Knex, m: PeopleMapping, opts: { kind?: 'agent' | 'cu
     }
     return rows.map((row) => {
       const id = String(row[m.id])
-      const email = text(row[m.email])
+      const email = text(address === undefined ? row[m.email as string] : row.lc_email)
       const roles = {
         column: () => text(row[m.roles as string]).split(/[\s,]+/).filter(Boolean),
         lookup: () => [text(row.lc_role_name)].filter(Boolean),
@@ -175,7 +178,7 @@ function peopleTable (knex: Knex, m: PeopleMapping, opts: { kind?: 'agent' | 'cu
 
     async find (like, limit) {
       const rows = await ordered(base().where((q) => {
-        q.whereRaw(`${name.sql} like ?`, [...name.bindings, like]).orWhere(col(m.email), 'like', like)
+        q.whereRaw(`${name.sql} like ?`, [...name.bindings, like]).orWhere(emailColumn, 'like', like)
         if (m.username !== undefined) q.orWhere(col(m.username), 'like', like)
       })).limit(limit) as Row[]
       return await users(rows)
@@ -234,7 +237,15 @@ export function checkIdentityMapping (map: HostMapping, options: IdentityOptions
 
   const people = (field: string, rolesRequired: boolean): void => {
     const p = record(map[field as 'users'], field)
-    for (const key of ['table', 'id', 'email']) name(p, field, key)
+    for (const key of ['table', 'id']) name(p, field, key)
+    if (typeof p.email === 'object' && p.email !== null) {
+      const e = record(p.email, `${field}.email`)
+      const unknown = Object.keys(e).find((k) => !['column', 'table', 'id', 'address'].includes(k))
+      if (unknown !== undefined) fail(`${field}.email`, `"${unknown}" is not a known field: a side table of addresses is { column, table, id, address }`)
+      for (const key of ['column', 'table', 'id', 'address']) name(e, `${field}.email`, key)
+    } else {
+      name(p, field, 'email')
+    }
     for (const key of ['username', 'name', 'firstName', 'lastName']) name(p, field, key, false)
     if (p.name !== undefined && (p.firstName !== undefined || p.lastName !== undefined)) fail(`${field}.name`, 'map name, or firstName and lastName, not both')
     if (p.name === undefined && (p.firstName === undefined || p.lastName === undefined)) fail(field, 'map name, or firstName and lastName')

@@ -6,7 +6,8 @@ import { loadManifest } from '../../plugin/manifest.ts'
 
 /**
  * A thread-based help desk shaped like osTicket (docs/hosts.md, "Who is signed in"): staff
- * and customers in two tables whose ids overlap, staff names in first and last, a staff
+ * and customers in two tables whose ids overlap, customers' emails in a side table, staff
+ * names in first and last, a staff
  * member's one role as an id into a role table, and sessions stored under their raw id with
  * the signed-in identity inside the serialized session data. Times are SQL datetimes.
  */
@@ -19,9 +20,18 @@ export const threadDeskStaff = [
 ]
 
 export const threadDeskCustomers = [
-  { id: 1, name: 'Dana Doyle', email: 'dana@customer.example' },
-  { id: 2, name: 'Erin Ek', email: 'erin@customer.example' },
-  { id: 3, name: 'Lovelace Fan', email: 'fan@customer.example' }
+  { id: 1, name: 'Dana Doyle', default_email_id: 11 },
+  { id: 2, name: 'Erin Ek', default_email_id: 12 },
+  { id: 3, name: 'Lovelace Fan', default_email_id: 13 },
+  { id: 4, name: 'Walk In', default_email_id: null }
+]
+
+/** Customers' addresses, in a side table: a customer may have several, one of them the default. */
+export const threadDeskCustomerEmails = [
+  { id: 10, user_id: 1, address: 'dana.old@customer.example' },
+  { id: 11, user_id: 1, address: 'dana@customer.example' },
+  { id: 12, user_id: 2, address: 'erin@customer.example' },
+  { id: 13, user_id: 3, address: 'fan@customer.example' }
 ]
 
 /** The mapping of the thread desk's sessions and people; the other sections are the demo desk's, unused here. */
@@ -41,7 +51,7 @@ export function threadDeskMapping (): HostMapping {
       lastName: 'lastname',
       roles: { column: 'role_id', table: 'ost_role', id: 'id', name: 'name' }
     },
-    customers: { table: 'ost_user', id: 'id', idPrefix: 'c:', email: 'email', name: 'name' }
+    customers: { table: 'ost_user', id: 'id', idPrefix: 'c:', email: { column: 'default_email_id', table: 'ost_user_email', id: 'id', address: 'address' }, name: 'name' }
   }
 }
 
@@ -87,7 +97,12 @@ export async function createThreadDesk (knex: Knex, dialect: 'mysql' | 'sqlite')
   await knex.schema.createTable('ost_user', (table) => {
     table.integer('id').primary()
     table.string('name', 128).notNullable()
-    table.string('email', 255).notNullable()
+    table.integer('default_email_id').nullable()
+  })
+  await knex.schema.createTable('ost_user_email', (table) => {
+    table.integer('id').primary()
+    table.integer('user_id').notNullable()
+    table.string('address', 255).notNullable()
   })
   await knex.schema.createTable('ost_session', (table) => {
     table.string('session_id', 255).primary()
@@ -102,6 +117,7 @@ export async function createThreadDesk (knex: Knex, dialect: 'mysql' | 'sqlite')
     { staff_id: 3, role: 'admin' }
   ])
   await knex('ost_user').insert(threadDeskCustomers)
+  await knex('ost_user_email').insert(threadDeskCustomerEmails)
   /** A datetime as the desk writes it: text in UTC on SQLite, a DATETIME on MySQL. */
   const stored = (at: number): string | Date => dialect === 'sqlite' ? new Date(at).toISOString().slice(0, 19).replace('T', ' ') : new Date(at)
   return {

@@ -46,7 +46,8 @@ t.test('sqlHost on a thread desk: sessions and users in its own shape', async (t
 
   t.test('getUser: the prefix says the table; an id without a known prefix is nobody', async (t) => {
     t.match(await host.getUser('a:1'), { id: 'a:1', kind: 'agent', name: 'Amy Archer', roles: ['agent'] })
-    t.match(await host.getUser('c:1'), { id: 'c:1', kind: 'customer', name: 'Dana Doyle' })
+    t.match(await host.getUser('c:1'), { id: 'c:1', kind: 'customer', name: 'Dana Doyle', email: 'dana@customer.example' }, 'the default of the customer\'s addresses')
+    t.match(await host.getUser('c:4'), { id: 'c:4', name: 'Walk In', email: '', username: '' }, 'no address: no email')
     t.same((await host.getUser('a:4'))?.roles, [], 'no role id: no roles')
     t.equal((await host.getUser('a:4'))?.name, 'Cher', 'a missing last name leaves no trailing space')
     for (const id of ['3', 'x:3', 'a:', 'c:', '', 'a:99', 'c:99', 'A:3', 'a:3abc', 'c:03', 'a:3 ']) t.equal(await host.getUser(id), null, JSON.stringify(id))
@@ -56,7 +57,8 @@ t.test('sqlHost on a thread desk: sessions and users in its own shape', async (t
     t.same((await host.findUsers('lovelace')).map((u) => u.id), ['a:3', 'c:3'])
     t.same((await host.findUsers('Ada Love')).map((u) => u.id), ['a:3'], 'across first and last name')
     t.same((await host.findUsers('sam')).map((u) => u.id), ['a:2'], 'by username')
-    t.same((await host.findUsers('customer.example')).map((u) => u.name), ['Dana Doyle', 'Erin Ek', 'Lovelace Fan'])
+    t.same((await host.findUsers('customer.example')).map((u) => u.name), ['Dana Doyle', 'Erin Ek', 'Lovelace Fan'], 'by the address in the side table')
+    t.same(await host.findUsers('dana.old'), [], 'only the default address')
     t.same((await host.findUsers('example', 3)).map((u) => u.name), ['Ada Lovelace', 'Amy Archer', 'Cher'], 'at most the limit, by name across tables')
     t.same(await host.findUsers('%'), [], 'wildcards are literal')
   })
@@ -64,7 +66,7 @@ t.test('sqlHost on a thread desk: sessions and users in its own shape', async (t
   t.test('usersWithRoles: roles by lookup for agents, the fixed role for customers', async (t) => {
     t.same((await host.usersWithRoles!(['supervisor'], 10)).map((u) => u.id), ['a:2'])
     t.same((await host.usersWithRoles!(['agent', 'supervisor'], 10)).map((u) => u.id), ['a:3', 'a:1', 'a:2'])
-    t.same((await host.usersWithRoles!(['customer'], 10)).map((u) => u.id), ['c:1', 'c:2', 'c:3'])
+    t.same((await host.usersWithRoles!(['customer'], 10)).map((u) => u.id), ['c:1', 'c:2', 'c:3', 'c:4'])
     t.same((await host.usersWithRoles!(['agent', 'customer'], 2)).map((u) => u.id), ['a:3', 'a:1'], 'at most the limit')
     t.same(await host.usersWithRoles!(['nobody'], 10), [])
     t.same(await host.usersWithRoles!([], 10), [])
@@ -109,7 +111,7 @@ t.test('sqlHost on a thread desk: sessions and users in its own shape', async (t
 
   t.test('one table, the identity in the session data: a customer login reads the same table', async (t) => {
     const { agents: _a, customers: _c, ...rest } = desk.mapping
-    const single = sqlIdentity(knex, { ...rest, users: { table: 'ost_user', id: 'id', email: 'email', name: 'name', roles: { table: 'ost_staff_roles', userId: 'staff_id', role: 'role' } } }, { decodeSession: decodeThreadDeskSession })
+    const single = sqlIdentity(knex, { ...rest, users: { table: 'ost_user', id: 'id', email: desk.mapping.customers!.email, name: 'name', roles: { table: 'ost_staff_roles', userId: 'staff_id', role: 'role' } } }, { decodeSession: decodeThreadDeskSession })
     t.match(await single.currentUser(cookie(await desk.session('_auth|{"user":{"id":2}}'))), { id: '2', name: 'Erin Ek', roles: ['agent', 'supervisor'] })
   })
 })
@@ -133,6 +135,9 @@ t.test('a malformed mapping is refused, naming the field', async (t) => {
     ['first name alone', { ...desk, agents: { ...desk.agents!, lastName: undefined } }, /host\.agents: map name, or firstName and lastName/],
     ['agents without roles', { ...desk, agents: { ...desk.agents!, roles: undefined } }, /host\.agents\.roles: is required/],
     ['a half join', { ...desk, agents: { ...desk.agents!, roles: { table: 'ost_staff_roles', userId: 'staff_id' } as unknown as string } }, /host\.agents\.roles\.role: is required/],
+    ['a half side table of emails', { ...desk, customers: { ...desk.customers!, email: { column: 'default_email_id', table: 'ost_user_email', id: 'id' } as unknown as string } }, /host\.customers\.email\.address: is required/],
+    ['a stray email field', { ...desk, customers: { ...desk.customers!, email: { column: 'c', table: 't', id: 'i', address: 'a', user: 'u' } as unknown as string } }, /host\.customers\.email: "user" is not a known field/],
+    ['no email', { ...desk, customers: { ...desk.customers!, email: undefined as unknown as string } }, /host\.customers\.email: is required/],
     ['a stray roles field', { ...desk, agents: { ...desk.agents!, roles: { table: 't', userId: 'u', role: 'r', extra: 'x' } as unknown as string } }, /host\.agents\.roles: "extra" is not a known field/],
     ['no prefix', { ...desk, customers: { ...desk.customers!, idPrefix: '' } }, /host\.customers\.idPrefix: is required/],
     ['prefixes that overlap', { ...desk, customers: { ...desk.customers!, idPrefix: 'a:c' } }, /host\.customers\.idPrefix: must differ from agents\.idPrefix/],
@@ -161,7 +166,8 @@ t.test('the manifest schema takes the three shapes of roles and the two of users
     [{ ...manifest.host, users: { ...manifest.host.users, roles: { column: 'role_id', table: 'roles', id: 'id' } } }, /host\.users\.roles: name is required/i],
     [{ ...manifest.host, users: { ...manifest.host.users, roles: { column: 'role id', table: 'roles', id: 'id', name: 'name' } } }, /host\.users\.roles\.column has characters that are not allowed/],
     [{ ...split, sessions: desk.sessions, agents: { ...desk.agents, idPrefix: undefined }, customers: desk.customers }, /host\.agents: idPrefix is required/],
-    [{ ...manifest.host, users: { ...manifest.host.users, nickname: 'nick' } }, /host\.users: "nickname" is not a known field/]
+    [{ ...manifest.host, users: { ...manifest.host.users, nickname: 'nick' } }, /host\.users: "nickname" is not a known field/],
+    [{ ...manifest.host, users: { ...manifest.host.users, email: { column: 'email_id', table: 'emails', id: 'id' } } }, /host\.users\.email: address is required/i]
   ]
   for (const [host, message] of bad) t.throws(() => validateManifest({ ...manifest, host: JSON.parse(JSON.stringify(host)) }), message, String(message))
 })
