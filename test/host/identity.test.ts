@@ -167,6 +167,7 @@ t.test('the manifest schema takes the three shapes of roles and the two of users
     [{ ...manifest.host, users: { ...manifest.host.users, roles: { column: 'role id', table: 'roles', id: 'id', name: 'name' } } }, /host\.users\.roles\.column has characters that are not allowed/],
     [{ ...split, sessions: desk.sessions, agents: { ...desk.agents, idPrefix: undefined }, customers: desk.customers }, /host\.agents: idPrefix is required/],
     [{ ...manifest.host, users: { ...manifest.host.users, nickname: 'nick' } }, /host\.users: "nickname" is not a known field/],
+    [{ ...split, agents: desk.agents }, /host: users is required/],
     [{ ...manifest.host, users: { ...manifest.host.users, email: { column: 'email_id', table: 'emails', id: 'id' } } }, /host\.users\.email: address is required/i]
   ]
   for (const [host, message] of bad) t.throws(() => validateManifest({ ...manifest, host: JSON.parse(JSON.stringify(host)) }), message, String(message))
