@@ -16,6 +16,8 @@ export interface HostUser {
   email: string
   username: string
   roles: string[]
+  /** Which table the user is in, for a desk keeping agents and customers apart (host.agents, host.customers). */
+  kind?: 'agent' | 'customer'
   departments?: string[]
   groups?: string[]
 }

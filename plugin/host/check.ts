@@ -32,12 +32,12 @@ export interface HostColumn {
   maxLength: number | null
 }
 
-type Section = Exclude<keyof HostMapping, 'times'>
+type PeopleSection = 'users' | 'agents' | 'customers'
+type Section = Exclude<keyof HostMapping, 'times' | PeopleSection>
 
 /** The mapping's column names, by section: required ones, then those checked only when given. */
 const columnKeys: Record<Section, { required: string[], optional: string[] }> = {
-  sessions: { required: ['tokenHash', 'userId', 'expiresAt'], optional: [] },
-  users: { required: ['id', 'username', 'name', 'email', 'roles'], optional: [] },
+  sessions: { required: ['tokenHash', 'expiresAt'], optional: ['userId', 'data'] },
   tickets: {
     required: ['id', 'ref', 'kind', 'summary', 'description', 'status', 'statusReason', 'requesterId', 'assigneeId', 'chatId', 'createdAt', 'updatedAt', 'resolution'],
     optional: ['fields', 'templateId']
@@ -64,6 +64,42 @@ const leftEmpty: Partial<Record<Section, Record<string, string>>> = {
     templateId: 'a ticket is made without a template'
   },
   ticketActivity: { authorId: 'the help desk itself writes the entry' }
+}
+
+/** A column the mapping names, with the mapping key that names it. */
+interface ColumnRef { table: string, column: string, key: string }
+
+/**
+ * The tables and columns a section of people names (users, or agents and customers): its own
+ * columns, and those of an email side table and a role join or lookup table where mapped.
+ * Their shape was checked when sqlHost was built (checkIdentityMapping).
+ */
+function peopleRefs (map: HostMapping): ColumnRef[] {
+  const refs: ColumnRef[] = []
+  for (const s of ['users', 'agents', 'customers'] as const) {
+    const p = map[s]
+    if (!p) continue
+    const own = (key: string, column: string | undefined): void => { if (column) refs.push({ table: p.table, column, key: `host.${s}.${key}` }) }
+    own('id', p.id)
+    own('username', p.username)
+    own('name', p.name)
+    own('firstName', p.firstName)
+    own('lastName', p.lastName)
+    if (typeof p.email === 'string') own('email', p.email)
+    else {
+      own('email.column', p.email.column)
+      refs.push({ table: p.email.table, column: p.email.id, key: `host.${s}.email.id` }, { table: p.email.table, column: p.email.address, key: `host.${s}.email.address` })
+    }
+    const roles = p.roles
+    if (typeof roles === 'string') own('roles', roles)
+    else if (roles && 'userId' in roles) {
+      refs.push({ table: roles.table, column: roles.userId, key: `host.${s}.roles.userId` }, { table: roles.table, column: roles.role, key: `host.${s}.roles.role` })
+    } else if (roles) {
+      own('roles.column', roles.column)
+      refs.push({ table: roles.table, column: roles.id, key: `host.${s}.roles.id` }, { table: roles.table, column: roles.name, key: `host.${s}.roles.name` })
+    }
+  }
+  return refs
 }
 
 /** The columns of each table, read from the live schema; a table that does not exist is left out. */
@@ -135,8 +171,20 @@ export async function checkHostMapping (knex: Knex, map: HostMapping): Promise<H
   const problems: HostMappingProblem[] = []
   const sections = Object.keys(columnKeys) as Section[]
   const sectionOf = (s: Section): Record<string, unknown> => (map[s] ?? {}) as Record<string, unknown>
+  const people = peopleRefs(map)
   const tables = sections.map((s) => sectionOf(s).table).filter((t): t is string => typeof t === 'string')
-  const schema = await hostColumns(knex, tables)
+  const schema = await hostColumns(knex, [...tables, ...people.map((r) => r.table)])
+
+  const missingTables = new Set<string>()
+  for (const { table, column, key } of people) {
+    const columns = schema.get(table)
+    if (!columns) {
+      if (!missingTables.has(table)) problems.push({ table, column: null, message: `table ${table} (${key.replace(/\.[^.]+$/, '')}) does not exist; name the help desk's table there` })
+      missingTables.add(table)
+    } else if (!columns.has(column)) {
+      problems.push({ table, column, message: `column ${table}.${column} (${key}) does not exist; name the column of ${table} that holds it in ${key}, or add the column` })
+    }
+  }
 
   for (const s of sections) {
     const section = sectionOf(s)

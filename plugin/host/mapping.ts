@@ -1,9 +1,67 @@
 import type { TicketKind } from './adapter.ts'
 
+/**
+ * Where the desk keeps who is signed in (docs/hosts.md, "Who is signed in"). A session row is
+ * found by the cookie's value: its sha256 in hex (`token: 'sha256'`, the default) or the value
+ * itself (`'raw'`), in the column `tokenHash`, live until `expiresAt`. The user is the row's
+ * `userId`, or, for a desk that keeps the signed-in identity inside its serialized session
+ * data, what sqlHost's `decodeSession` reads from the `data` column.
+ */
+export interface SessionsMapping {
+  cookie: string
+  table: string
+  token?: 'sha256' | 'raw'
+  /** The column holding the cookie's value, as `token` says: hashed or raw. */
+  tokenHash: string
+  userId?: string
+  data?: string
+  expiresAt: string
+}
+
+/**
+ * A user's roles, by name: a column of names ("agent, supervisor"); a join table of role
+ * names, one row per user and role; or a column of one role id and the table naming it.
+ */
+export type RolesMapping =
+  | string
+  | { table: string, userId: string, role: string }
+  | { column: string, table: string, id: string, name: string }
+
+/** The email: a column, or a column of an id into a side table of addresses (osTicket's default_email_id). */
+export type EmailMapping = string | { column: string, table: string, id: string, address: string }
+
+/**
+ * One table of people. The name is one column (`name`) or two joined with a space
+ * (`firstName`, `lastName`). `username` left out reads as the email.
+ */
+export interface PeopleMapping {
+  table: string
+  id: string
+  username?: string
+  email: EmailMapping
+  name?: string
+  firstName?: string
+  lastName?: string
+  roles?: RolesMapping
+}
+
+/** Agents or customers of a desk keeping them in two tables: `idPrefix` keeps their ids apart ("a:3", "c:3"). */
+export interface PeopleTableMapping extends PeopleMapping {
+  idPrefix: string
+}
+
+/** Customers without mapped roles all hold `role` ('customer' when left out). */
+export interface CustomersMapping extends PeopleTableMapping {
+  role?: string
+}
+
 /** Table and column names of the host's own tables; the `host` section of manifest.json. */
 export interface HostMapping {
-  sessions: { cookie: string, table: string, tokenHash: string, userId: string, expiresAt: string }
-  users: { table: string, id: string, username: string, name: string, email: string, roles: string }
+  sessions: SessionsMapping
+  /** Everyone in one table (roles required); or, instead, `agents` and `customers` in two. */
+  users?: PeopleMapping
+  agents?: PeopleTableMapping
+  customers?: CustomersMapping
   tickets: {
     table: string,
     id: string,

@@ -3,11 +3,12 @@ import type { HostAdapter } from './adapter.ts'
 import { LC_ERR_HOST_MAPPING_MISSING } from '../errors.ts'
 import { checkHostMapping, hostMappingError } from './check.ts'
 import type { HostMapping } from './mapping.ts'
-import { sqlIdentity } from './sql-identity.ts'
+import { type IdentityOptions, sqlIdentity } from './sql-identity.ts'
 import { sqlKnowledge } from './sql-knowledge.ts'
 import { sqlTickets } from './sql-tickets.ts'
 
 export type { HostMapping } from './mapping.ts'
+export type { IdentityOptions, SessionIdentity } from './sql-identity.ts'
 
 /**
  * The default HostAdapter: reads and writes the host's own tables through the knex
@@ -15,11 +16,13 @@ export type { HostMapping } from './mapping.ts'
  * parts (who is signed in, tickets, knowledge) each read their own section of the mapping.
  * `map` is the manifest's `host` section; a manifest without one (a host that passes its own
  * adapter) has nothing to build this from, and says so (LC_ERR_HOST_MAPPING_MISSING).
+ * `options.decodeSession` reads who is signed in from a desk's serialized session data
+ * (`host.sessions.data`).
  */
-export function sqlHost (knex: Knex, map: HostMapping | undefined): HostAdapter {
+export function sqlHost (knex: Knex, map: HostMapping | undefined, options: IdentityOptions = {}): HostAdapter {
   if (!map) throw new LC_ERR_HOST_MAPPING_MISSING()
   return {
-    ...sqlIdentity(knex, map),
+    ...sqlIdentity(knex, map, options),
     ...sqlTickets(knex, map),
     ...sqlKnowledge(knex, map),
     // The plugin's own knex, handed back: only then may createTicket write in the plugin's transaction.

@@ -6,6 +6,7 @@ import type { HostMapping } from '../../plugin/host/mapping.ts'
 import { sqlHost } from '../../plugin/host/sql-host.ts'
 import { loadManifest, validateManifest } from '../../plugin/manifest.ts'
 import { preparedDatabase } from '../helpers/db.ts'
+import { createThreadDesk } from '../helpers/thread-desk.ts'
 
 // The start-up check of a table mapping against the live schema (docs/hosts.md), on both
 // databases: a mapping that does not fit stops the plugin before it serves anything.
@@ -49,7 +50,7 @@ t.test('checkHostMapping', async (t) => {
   })
 
   t.test('a column that does not exist is named with its table and mapping key', async (t) => {
-    const problems = await checkHostMapping(knex, { ...demo, users: { ...demo.users, email: 'mail' }, knowledge: { ...demo.knowledge, body: 'content' } })
+    const problems = await checkHostMapping(knex, { ...demo, users: { ...demo.users!, email: 'mail' }, knowledge: { ...demo.knowledge, body: 'content' } })
     t.same(named(problems), ['users.mail', 'kb_articles.content'])
     t.match(problems[0]!.message, /users\.mail \(host\.users\.email\) does not exist/)
   })
@@ -118,7 +119,7 @@ t.test('checkHostMapping', async (t) => {
   })
 
   t.test('sqlHost.check throws LC_ERR_HOST_MAPPING listing every problem', async (t) => {
-    const host = sqlHost(knex, { ...demo, users: { ...demo.users, email: 'mail', name: 'full_name' } })
+    const host = sqlHost(knex, { ...demo, users: { ...demo.users!, email: 'mail', name: 'full_name' } })
     const err = await host.check!().then(() => null, (e: unknown) => e as { code: string, message: string, statusCode: number, problems: HostMappingProblem[] })
     t.equal(err?.code, 'LC_ERR_HOST_MAPPING')
     t.equal(err?.statusCode, 500)
@@ -166,3 +167,22 @@ t.test('the plugin at start-up', async (t) => {
     t.equal((await app.inject({ method: 'GET', url: '/livechat/start' })).statusCode < 500, true)
   })
 })
+
+t.test('people in two tables: their own columns, the email side table and the role lookup are checked', async (t) => {
+  const { knex, dialect, drop } = await preparedDatabase()
+  t.teardown(drop)
+  const desk = await createThreadDesk(knex, dialect)
+  const fits = (await checkHostMapping(knex, desk.mapping)).filter((p) => ['ost_staff', 'ost_user', 'ost_user_email', 'ost_role', 'ost_session'].includes(p.table))
+  t.same(fits, [], 'the thread desk\'s sessions and people fit')
+  const agents = desk.mapping.agents!
+  const customers = desk.mapping.customers!
+  const email = customers.email as Exclude<typeof customers.email, string>
+  const broken: HostMapping = {
+    ...desk.mapping,
+    agents: { ...agents, firstName: 'first_name' },
+    customers: { ...customers, email: { ...email, address: 'email_address' } }
+  }
+  const problems = await checkHostMapping(knex, broken)
+  t.match(problems.map((p) => p.message), [/ost_staff\.first_name \(host\.agents\.firstName\) does not exist/, /ost_user_email\.email_address \(host\.customers\.email\.address\) does not exist/])
+})
+
