@@ -34,6 +34,12 @@ export interface TicketDetail extends TicketListItem {
   id: number
   description: string
   requesterId: number | null
+  /** The requester's email: the user's, else the contact a guest's ticket was filed with. */
+  requesterEmail: string | null
+  /** True when the requester is a guest: no user of the desk, only the name and email filed with the ticket. */
+  guest: boolean
+  /** Where the ticket came from ('livechat'), where it was said. */
+  channel: string | null
   assigneeName: string | null
   chatId: number | null
   createdAt: number
@@ -65,7 +71,8 @@ function baseQuery (knex: Knex): Knex.QueryBuilder {
     .leftJoin('users as a', 'a.id', 't.assignee_id')
     .select('t.id', 't.ref', 't.kind', 't.summary', 't.description', 't.status', 't.status_reason',
       't.requester_id', 't.chat_id', 't.created_at', 't.updated_at', 't.template_id', 't.details',
-      'r.name as requester_name', 'a.name as assignee_name')
+      't.requester_name as contact_name', 't.requester_email as contact_email', 't.channel',
+      'r.name as requester_name', 'r.email as requester_user_email', 'a.name as assignee_name')
 }
 
 function toListItem (row: Record<string, unknown>): TicketListItem {
@@ -76,7 +83,8 @@ function toListItem (row: Record<string, unknown>): TicketListItem {
     summary: String(row.summary),
     status: String(row.status),
     statusReason: row.status_reason == null ? null : String(row.status_reason),
-    requesterName: row.requester_name == null ? null : String(row.requester_name),
+    // A guest has no user row: the name filed with the ticket stands in.
+    requesterName: row.requester_name != null ? String(row.requester_name) : row.contact_name == null ? null : String(row.contact_name),
     updatedAt: toMs(row.updated_at)
   }
 }
@@ -97,6 +105,9 @@ export async function getTicket (knex: Knex, ref: string): Promise<TicketDetail 
     id: Number(row.id),
     description: String(row.description ?? ''),
     requesterId: row.requester_id == null ? null : Number(row.requester_id),
+    requesterEmail: row.requester_user_email != null ? String(row.requester_user_email) : row.contact_email == null ? null : String(row.contact_email),
+    guest: row.requester_id == null && (row.contact_name != null || row.contact_email != null),
+    channel: row.channel == null ? null : String(row.channel),
     assigneeName: row.assignee_name == null ? null : String(row.assignee_name),
     chatId: row.chat_id == null ? null : Number(row.chat_id),
     createdAt: toMs(row.created_at),

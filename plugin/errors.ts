@@ -58,6 +58,7 @@ export const LC_ERR_TICKET_FIELD_OPTION = createError('LC_ERR_TICKET_FIELD_OPTIO
 export const LC_ERR_TICKET_FIELD_TOO_LONG = createError('LC_ERR_TICKET_FIELD_TOO_LONG', '%s can be at most %s characters; shorten it', 422)
 export const LC_ERR_TICKET_SUMMARY = createError('LC_ERR_TICKET_SUMMARY', 'Give the ticket a summary of at most 255 characters', 422)
 export const LC_ERR_TICKET_HOST = createError('LC_ERR_TICKET_HOST', 'The help desk could not create the %s just now; nothing was created or linked to the chat, so try again', 502)
+export const LC_ERR_TICKET_REFUSED = createError('LC_ERR_TICKET_REFUSED', 'The help desk would not take the %s: %s. Nothing was created or linked to the chat', 422)
 export const LC_ERR_TICKET_NOT_SAVED = createError('LC_ERR_TICKET_NOT_SAVED', 'The %s could not be saved just now; nothing was created or linked to the chat, so try again', 503)
 export const LC_ERR_TICKET_NOT_LINKED = createError('LC_ERR_TICKET_NOT_LINKED', '%s was created in the help desk but could not be listed in this chat\'s Related Items; link it with Add → Related Item', 502)
 export const LC_ERR_ABANDON_HOST = createError('LC_ERR_ABANDON_HOST', 'The help desk could not set %s to %s just now, so the chat was not abandoned; try again', 502)

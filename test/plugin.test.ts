@@ -25,6 +25,8 @@ t.test('manifest', async (t) => {
     const { navigation: _, ...missing } = manifest
     t.throws(() => validateManifest(missing), { message: /navigation is required/ })
     t.throws(() => validateManifest({ ...manifest, extra: 1 }), { message: /"extra" is not a known field/ })
+    t.throws(() => validateManifest({ ...manifest, host: { ...manifest.host, tickets: { ...manifest.host!.tickets, requesterEmail: 7 } } }), { message: /host.tickets.requesterEmail must be string/ })
+    t.throws(() => validateManifest({ ...manifest, host: { ...manifest.host, tickets: { ...manifest.host!.tickets, channel: 'chan nel' } } }), { message: /host.tickets.channel has characters that are not allowed/ })
     t.throws(() => loadManifest('/nonexistent/manifest.json'), { code: 'LC_ERR_MANIFEST_INVALID' })
   })
 

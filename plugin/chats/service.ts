@@ -74,8 +74,11 @@ export interface DeletionOutcome {
 
 /** How the queue-timeout job turns a chat into a host ticket, and takes it back (plugin/jobs wires plugin/customer's leaveMessage). */
 export interface QueueTimeoutOffer {
-  /** Makes the host ticket from what the customer wrote; throws when the help desk cannot. */
-  ticketFor: (chat: Chat, text: string) => Promise<{ ref: string }>
+  /**
+   * Makes the host ticket from what the customer wrote (`text`), with every message the customer saw in order (the
+   * ticket's transcript entries); throws when the help desk cannot.
+   */
+  ticketFor: (chat: Chat, text: string, messages: Message[]) => Promise<{ ref: string }>
   /** Takes a ticket back when its chat was taken, left or transferred before it could be closed. */
   withdraw: (chat: Chat, ref: string) => Promise<void>
 }

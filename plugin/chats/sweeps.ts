@@ -6,7 +6,7 @@ import * as purgeStore from './purge-store.ts'
 import type { ChatService, ItemGuard, PurgeStep, QueueTimeoutResult } from './service.ts'
 import * as store from './store.ts'
 import * as sweepStore from './sweep-store.ts'
-import { type Chat, ChatStatus } from './types.ts'
+import { agentOnlyKinds, type Chat, ChatStatus } from './types.ts'
 
 /** What a guarded step gives back for a chat it did not handle: waiting out its backoff, or failed now. */
 const skipped = Symbol('skipped')
@@ -160,10 +160,12 @@ export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswe
         await guarded(items, chat.id, async () => {
           // The ticket comes first, from everything the customer wrote, so nothing is lost
           // even when they closed the window; a help desk that cannot make it leaves the chat queued.
-          const text = (await store.messagesBetween(db, chat.id, 0)).filter((m) => m.author_kind === 'customer' && m.kind === 'text').map((m) => m.body).join('\n\n')
+          const rows = await store.messagesBetween(db, chat.id, 0)
+          const text = rows.filter((m) => m.author_kind === 'customer' && m.kind === 'text').map((m) => m.body).join('\n\n')
+          const messages = rows.map(store.toMessage).filter((m) => !agentOnlyKinds.has(m.kind))
           let ticket: { ref: string }
           try {
-            ticket = await offer.ticketFor(chat, text || chat.question)
+            ticket = await offer.ticketFor(chat, text || chat.question, messages)
           } catch (err) {
             // The run records what went wrong in the help desk, not the sentence a customer would read.
             const cause = (err as { cause?: unknown }).cause

@@ -2,9 +2,10 @@ import type { ChatService } from '../chats/service.ts'
 import type { CheckedValues, FieldService } from '../fields/service.ts'
 import type { Chat } from '../chats/types.ts'
 import { LC_ERR_DEPARTMENT_CLOSED, LC_ERR_DEPARTMENT_OFFLINE, LC_ERR_MESSAGE_NOT_SAVED } from '../errors.ts'
-import type { HostAdapter, HostTicket, HostUser } from '../host/adapter.ts'
+import type { HostAdapter, HostTicket, HostUser, TicketTranscriptEntry } from '../host/adapter.ts'
 import type { HoursService, HoursState } from '../routing/hours-service.ts'
 import type { RoutingService } from '../routing/service.ts'
+import { findRequester } from '../tickets/service.ts'
 
 /** A department as the customer picks it: where its chats start and whether anyone is there. */
 export interface DepartmentChoice {
@@ -38,6 +39,8 @@ export interface CustomerServiceDeps {
   fields?: Pick<FieldService, 'saveFromCustomer'>
   /** Business hours per department (plugin/routing); without it every department is always open. */
   hours?: Pick<HoursService, 'state' | 'states'>
+  /** When a message is left (its transcript entry's time); default Date.now. */
+  clock?: () => number
 }
 
 export interface LeftMessage {
@@ -46,6 +49,13 @@ export interface LeftMessage {
   message: string
   department: DepartmentChoice | null
   customer: HostUser | null
+  /** The signed-in customer's id where the user was not read (a queued chat's customer); `customer` wins when both are given. */
+  customerUserId?: string | null
+  /**
+   * The ticket's transcript entries: the queued chat's messages; the message itself, as one entry by the customer,
+   * when left out.
+   */
+  transcript?: TicketTranscriptEntry[]
   /**
    * A chat nobody answered in time (the queue-timeout job, plugin/jobs) whose question
    * becomes this message; the ticket says so and is linked to the chat.
@@ -91,7 +101,7 @@ export interface CustomerService {
   leaveMessage (input: LeftMessage): Promise<HostTicket>
 }
 
-export function createCustomerService ({ host, chats, routing, fields: customFields, hours }: CustomerServiceDeps): CustomerService {
+export function createCustomerService ({ host, chats, routing, fields: customFields, hours, clock = Date.now }: CustomerServiceDeps): CustomerService {
   /** Every department, in the admin's order, with its entry group and whether anyone is available there, or it is closed. */
   async function departments (): Promise<DepartmentChoice[]> {
     const states = await hours?.states()
@@ -185,8 +195,22 @@ export function createCustomerService ({ host, chats, routing, fields: customFie
         '',
         input.message
       ].join('\n')
+      const transcript = input.transcript ?? [{ author: 'customer' as const, authorName: input.name, at: clock(), body: input.message }]
       try {
-        return await host.createTicket({ kind: 'ticket', summary, description, requesterId: input.customer?.id ?? null, assigneeId: null, chatId: input.fromChat?.id ?? null })
+        // Signed in, the customer; else the desk's user with the email given, else a guest with a contact.
+        const requester = await findRequester(host, { user: input.customer, userId: input.customerUserId, name: input.name, email: input.email })
+        return await host.createTicket({
+          kind: 'ticket',
+          summary,
+          description,
+          requesterId: requester.id,
+          requester: { name: requester.name, email: requester.email },
+          assigneeId: null,
+          chatId: input.fromChat?.id ?? null,
+          department: input.department?.name ?? null,
+          channel: 'livechat',
+          transcript
+        })
       } catch (err) {
         throw Object.assign(new LC_ERR_MESSAGE_NOT_SAVED(), { cause: err })
       }

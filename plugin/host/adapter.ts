@@ -24,17 +24,57 @@ export interface HostUser {
 
 export type TicketKind = 'incident' | 'work_order' | 'ticket'
 
+/** One message of the chat a ticket came from, so a thread-based desk can store one entry per message. */
+export interface TicketTranscriptEntry {
+  /** Who wrote it: the customer, an agent, or live chat itself (an event: joined, transferred, timed out…). */
+  author: 'customer' | 'agent' | 'system'
+  authorName: string
+  /** When it was written, epoch ms. */
+  at: number
+  /** Plain text; a shared article or a file is said in words, never its stored JSON. */
+  body: string
+}
+
+/**
+ * Who a ticket is for. `requesterId` (NewTicket) is set when the customer is a help desk user;
+ * name and email are always given, so a desk can file a guest's ticket with a contact.
+ */
+export interface TicketRequester {
+  name: string
+  email: string
+}
+
 export interface NewTicket {
   kind: TicketKind
   templateId?: string
   summary: string
+  /** The whole ticket as text: the transcript (or the message left), for a desk that keeps one description. */
   description: string
+  /** The help desk user the ticket is for; null for a guest (see `requester`). */
   requesterId: string | null
+  /** The requester's name and email: the user's own for a help desk user, else as the guest typed them. */
+  requester?: TicketRequester
   assigneeId: string | null
   /** The chat the ticket came from; null for a message left while no agent was available. */
   chatId: number | null
+  /** The name of the chat's (or the message's) department, where it has one. */
+  department?: string | null
+  /** Where the ticket came from: always 'livechat' for tickets this plugin files. */
+  channel?: 'livechat'
+  /** The chat's messages in order, or the one message left; the same words as `description`. */
+  transcript?: TicketTranscriptEntry[]
   /** Values of the template's own fields (TicketTemplate.fields), by field name. */
   fields?: Record<string, string>
+}
+
+/**
+ * What createTicket throws when the desk will not take the ticket as it is and trying again will not help: a desk
+ * that files no ticket without one of its users, say, given a guest (`requesterId` null). The message says why, in
+ * words an agent can act on ("dana@example.com is not a user of this desk; add them, then create the ticket again");
+ * the agent sees it (LC_ERR_TICKET_REFUSED). Any other error is taken as the desk failing just now.
+ */
+export class TicketRefused extends Error {
+  override name = 'TicketRefused'
 }
 
 /**

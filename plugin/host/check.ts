@@ -40,7 +40,7 @@ const columnKeys: Record<Section, { required: string[], optional: string[] }> = 
   sessions: { required: ['tokenHash', 'expiresAt'], optional: ['userId', 'data'] },
   tickets: {
     required: ['id', 'ref', 'kind', 'summary', 'description', 'status', 'statusReason', 'requesterId', 'assigneeId', 'chatId', 'createdAt', 'updatedAt', 'resolution'],
-    optional: ['fields', 'templateId']
+    optional: ['fields', 'templateId', 'requesterName', 'requesterEmail', 'channel']
   },
   ticketActivity: { required: ['ticketId', 'text', 'authorId', 'createdAt'], optional: [] },
   ticketTemplates: { required: ['id', 'kind', 'name', 'summary', 'description'], optional: ['fields'] },

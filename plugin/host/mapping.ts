@@ -84,6 +84,14 @@ export interface HostMapping {
     fields?: string,
     /** The template a ticket was made from; not stored when left out. */
     templateId?: string,
+    /**
+     * The requester's name and email as the ticket was filed (NewTicket.requester): a guest's contact, where the desk
+     * has no user for them. Left out, a guest's name and email head the description instead.
+     */
+    requesterName?: string,
+    requesterEmail?: string,
+    /** Where the ticket came from ('livechat'); not stored when left out. */
+    channel?: string,
     /** The status and reason an abandoned chat's tickets get; Cancelled / Abandoned chat when left out. */
     cancelledStatus?: string,
     cancelledReason?: string,

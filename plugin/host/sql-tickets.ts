@@ -94,6 +94,16 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
     return text.slice(0, keep) + note(text.length - keep)
   }
 
+  /**
+   * A guest's name and email head the description where the desk has no columns for them (host.tickets.requesterName
+   * and requesterEmail), so a ticket without a requester still says whom to answer.
+   */
+  function withContact (ticket: NewTicket): NewTicket {
+    const r = ticket.requester
+    if (ticket.requesterId !== null || !r || (t.requesterName && t.requesterEmail)) return ticket
+    return { ...ticket, description: `Requester (not a user of this desk): ${r.name} <${r.email}>\n\n${ticket.description}` }
+  }
+
   async function ticketId (ref: string): Promise<unknown> {
     const row = await knex(t.table).select(t.id).where(t.ref, ref).first()
     return row?.[t.id]
@@ -120,7 +130,7 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
           [t.ref]: pendingRef(),
           [t.kind]: ticket.kind,
           [t.summary]: ticket.summary.slice(0, 255),
-          [t.description]: await fitDescription(ticket),
+          [t.description]: await fitDescription(withContact(ticket)),
           [t.status]: t.newStatus,
           [t.requesterId]: ticket.requesterId,
           [t.assigneeId]: ticket.assigneeId,
@@ -128,7 +138,11 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
           [t.createdAt]: at,
           [t.updatedAt]: at,
           ...(t.fields ? { [t.fields]: fields ? JSON.stringify(fields) : null } : {}),
-          ...(t.templateId ? { [t.templateId]: ticket.templateId ?? null } : {})
+          ...(t.templateId ? { [t.templateId]: ticket.templateId ?? null } : {}),
+          // The contact as filed, guest or user: the form keeps both under 255 characters.
+          ...(t.requesterName ? { [t.requesterName]: ticket.requester?.name ?? null } : {}),
+          ...(t.requesterEmail ? { [t.requesterEmail]: ticket.requester?.email ?? null } : {}),
+          ...(t.channel ? { [t.channel]: ticket.channel ?? null } : {})
         })
         const ref = `${t.refPrefix[ticket.kind]}${String(id).padStart(6, '0')}`
         await trx(t.table).where(t.id, id).update({ [t.ref]: ref })

@@ -11,6 +11,7 @@ import type { HostAdapter } from '../host/adapter.ts'
 import type { ImService } from '../im/service.ts'
 import type { Manifest } from '../manifest.ts'
 import type { Settings, SettingsWatch } from '../settings.ts'
+import { ticketEntries } from '../transcripts/service.ts'
 import type { Distributor } from '../routing/distributor.ts'
 import type { RoutingService } from '../routing/service.ts'
 import { itemCount, itemGuard, itemLabel, itemsLine, type RunGuard, threadGuard } from './item-failures.ts'
@@ -41,7 +42,7 @@ export interface JobServiceDeps {
   files: Pick<FileService, 'discard'>
   /** Instant messages: threads idle for imInactiveHours become inactive (the im-idle job); deleted threads are purged. */
   im: Pick<ImService, 'makeIdleInactive' | 'purgeDeleted'>
-  host: Pick<HostAdapter, 'cancelledStatus' | 'getUser' | 'setTicketStatus' | 'addTicketActivity'>
+  host: Pick<HostAdapter, 'cancelledStatus' | 'setTicketStatus' | 'addTicketActivity'>
   log: Log
   clock?: () => number
   /**
@@ -191,12 +192,15 @@ export function createJobService (deps: JobServiceDeps): JobService {
       const cancelled = host.cancelledStatus?.status ?? 'Cancelled'
       const items = guardFor('queue-timeout')
       const result = await chats.timeOutQueuedChats(settings.queueTimeoutMinutes * minute, {
-        ticketFor: async (chat, text) => await customer.leaveMessage({
+        ticketFor: async (chat, text, messages) => await customer.leaveMessage({
           name: chat.customerName,
           email: chat.customerEmail,
           message: text,
           department: await departmentOf(chat),
-          customer: chat.customerUserId ? await host.getUser(chat.customerUserId) : null,
+          // Who the ticket is for is leave-a-message's lookup (findRequester): signed in, else by email.
+          customer: null,
+          customerUserId: chat.customerUserId,
+          transcript: ticketEntries(messages),
           fromChat: { id: chat.id, waitedMinutes: Math.round((clock() - (chat.queuedAt ?? chat.createdAt)) / minute) }
         }),
         withdraw: async (chat, ref) => {

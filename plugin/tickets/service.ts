@@ -5,13 +5,16 @@ import { statusLabels } from '../chats/view-models.ts'
 import { transact } from '../db/index.ts'
 import {
   isCoded, LC_ERR_ABANDON_HOST, LC_ERR_CHAT_STATE_CONFLICT, LC_ERR_TICKET_CHAT_STATE, LC_ERR_TICKET_FIELD_UNKNOWN, LC_ERR_TICKET_HOST,
-  LC_ERR_TICKET_KIND, LC_ERR_TICKET_NOT_LINKED, LC_ERR_TICKET_NOT_SAVED, LC_ERR_TICKET_NOT_YOURS, LC_ERR_TICKET_TEMPLATE_UNKNOWN
+  LC_ERR_TICKET_KIND, LC_ERR_TICKET_NOT_LINKED, LC_ERR_TICKET_NOT_SAVED, LC_ERR_TICKET_NOT_YOURS, LC_ERR_TICKET_REFUSED, LC_ERR_TICKET_TEMPLATE_UNKNOWN
 } from '../errors.ts'
-import type { HostAdapter, HostTicket, NewTicket, TemplateField, TicketKind, TicketTemplate } from '../host/adapter.ts'
+import { type HostAdapter, type HostTicket, type NewTicket, type TemplateField, type TicketKind, TicketRefused, type TicketTemplate } from '../host/adapter.ts'
 import type { ChatItem, ItemService } from '../items/service.ts'
 import type { TranscriptService } from '../transcripts/service.ts'
 import { valid } from '../web/forms.ts'
+import { findRequester, type Requester } from './requester.ts'
 import { confirmForm, fieldPrefix, maxSummaryLength } from './schemas.ts'
+
+export { findRequester, type Requester, type RequesterClaim } from './requester.ts'
 
 export const allKinds: TicketKind[] = ['incident', 'work_order', 'ticket']
 export const kindLabels: Record<TicketKind, string> = { incident: 'Incident', work_order: 'Work Order', ticket: 'Ticket' }
@@ -77,7 +80,7 @@ export interface TicketService {
   /**
    * Create Incident / Work Order / Ticket: made at once without a template or with one whose required fields are set;
    * else a draft for Confirm + Save (`refused` when the form was sent with a field still wrong). Throws
-   * LC_ERR_TICKET_NOT_YOURS, _CHAT_STATE, _KIND, _TEMPLATE_UNKNOWN, _FIELD_UNKNOWN; LC_ERR_TICKET_HOST or _NOT_SAVED
+   * LC_ERR_TICKET_NOT_YOURS, _CHAT_STATE, _KIND, _TEMPLATE_UNKNOWN, _FIELD_UNKNOWN; LC_ERR_TICKET_HOST, _REFUSED (the desk's reason) or _NOT_SAVED
    * when nothing was made, LC_ERR_TICKET_NOT_LINKED when the ticket exists but the chat could not list it.
    */
   create (chatId: number, scope: AgentScope, input: TicketInput): Promise<CreateOutcome>
@@ -94,7 +97,7 @@ export interface TicketServiceDeps {
   db: Knex
   chats: Pick<ChatService, 'get' | 'abandonChat'>
   items: Pick<ItemService, 'linkCreatedTicket' | 'createdTickets'>
-  transcripts: Pick<TranscriptService, 'plainText'>
+  transcripts: Pick<TranscriptService, 'forTicket'>
   host: HostAdapter
 }
 
@@ -126,17 +129,15 @@ export function createTicketService ({ db, chats, items, transcripts, host }: Ti
     try {
       return await call()
     } catch (err) {
+      // A refusal says why in the desk's words; anything else is the desk failing just now, worth a retry.
+      if (err instanceof TicketRefused) throw Object.assign(new LC_ERR_TICKET_REFUSED(kindLabels[kind].toLowerCase(), err.message), { cause: err })
       throw Object.assign(new LC_ERR_TICKET_HOST(kindLabels[kind].toLowerCase()), { cause: err })
     }
   }
 
-  /** Signed in, the customer is the requester; else the help desk user with the email they gave, if exactly one. */
-  async function requesterOf (chat: Chat, kind: TicketKind): Promise<string | null> {
-    if (chat.customerUserId) return chat.customerUserId
-    const email = chat.customerEmail.trim().toLowerCase()
-    if (email === '') return null
-    const same = (await ask(kind, async () => await host.findUsers(email, 5))).filter((u) => u.email.trim().toLowerCase() === email)
-    return same.length === 1 ? same[0]!.id : null
+  /** The chat's customer as the help desk knows them (findRequester): signed in, by their email, else a guest. */
+  async function requesterOf (chat: Chat, kind: TicketKind): Promise<Requester> {
+    return await ask(kind, async () => await findRequester(host, { userId: chat.customerUserId, name: chat.customerName, email: chat.customerEmail }))
   }
 
   /** The summary of a ticket made without a template: the customer's question, on one line. */
@@ -228,7 +229,7 @@ export function createTicketService ({ db, chats, items, transcripts, host }: Ti
         throw new LC_ERR_TICKET_FIELD_UNKNOWN(Object.keys(input.fields)[0] ?? 'summary')
       }
       // The transcript's heading names the agent, which the help desk answers.
-      const transcript = await ask(input.kind, async () => await transcripts.plainText(chat))
+      const { text: transcript, entries, department } = await ask(input.kind, async () => await transcripts.forTicket(chat))
       let ticket: NewTicket
       if (template) {
         const { draft, complete } = draftOf(chat, input.kind, template, input, transcript)
@@ -246,8 +247,13 @@ export function createTicketService ({ db, chats, items, transcripts, host }: Ti
       } else {
         ticket = { kind: input.kind, summary: summaryOf(chat), description: transcript, requesterId: null, assigneeId: null, chatId: chat.id }
       }
-      ticket.requesterId = await requesterOf(chat, input.kind)
+      const requester = await requesterOf(chat, input.kind)
+      ticket.requesterId = requester.id
+      ticket.requester = { name: requester.name, email: requester.email }
       ticket.assigneeId = chat.agentId ?? scope.id
+      ticket.department = department
+      ticket.channel = 'livechat'
+      ticket.transcript = entries
       const saved = await save(chat, scope, ticket, template?.name ?? null)
       return { created: { chat, ticket: saved.ticket, itemId: saved.itemId, kind: input.kind } }
     },

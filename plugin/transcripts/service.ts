@@ -2,7 +2,7 @@ import type { ChatService } from '../chats/service.ts'
 import { type Actor, type AgentScope, type Chat, type Message } from '../chats/types.ts'
 import { statusLabels } from '../chats/view-models.ts'
 import { LC_ERR_MAIL_FAILED, LC_ERR_MAIL_UNAVAILABLE } from '../errors.ts'
-import type { HostAdapter } from '../host/adapter.ts'
+import type { HostAdapter, TicketTranscriptEntry } from '../host/adapter.ts'
 import type { RoutingService } from '../routing/service.ts'
 import { render } from '../web/views.ts'
 
@@ -48,6 +48,11 @@ export interface TranscriptService {
   email (chatId: number, scope: AgentScope): Promise<{ to: string }>
   /** The transcript as plain text, as the customer's mail has it: a ticket's description. The caller checked who may see the chat. */
   plainText (chat: Chat): Promise<string>
+  /**
+   * What a ticket made from the chat carries: the plain text, the same messages as entries (one per message, for a
+   * thread-based desk), and the chat's department name where it has one. The caller checked who may see the chat.
+   */
+  forTicket (chat: Chat): Promise<TicketTranscript>
   /** The printout: every message agents see, coaching marked; throws LC_ERR_CHAT_NOT_FOUND unless the agent may see the chat. */
   print (chatId: number, scope: AgentScope): Promise<TranscriptPrint>
 }
@@ -62,6 +67,13 @@ export interface TranscriptLine {
   body: string
   event: boolean
   coaching: boolean
+}
+
+/** A chat's transcript as a ticket takes it (NewTicket's description, transcript and department). */
+export interface TicketTranscript {
+  text: string
+  entries: TicketTranscriptEntry[]
+  department: string | null
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0')
@@ -80,6 +92,11 @@ function bodyOf (m: Message): string {
   return m.body
 }
 
+/** The messages as a ticket's entries, in order: the same words as the plain text, times in epoch ms. */
+export function ticketEntries (messages: Message[]): TicketTranscriptEntry[] {
+  return messages.map((m) => ({ author: m.kind === 'event' ? 'system' : m.authorKind, authorName: m.authorName, at: m.createdAt, body: bodyOf(m) }))
+}
+
 function linesOf (messages: Message[]): TranscriptLine[] {
   let day = ''
   return messages.map((m) => {
@@ -95,17 +112,21 @@ function linesOf (messages: Message[]): TranscriptLine[] {
  * agents' full record, coaching marked as such. Comments are in neither.
  */
 export function createTranscriptService ({ chats, routing, host, clock = Date.now }: TranscriptServiceDeps): TranscriptService {
-  async function heading (chat: Chat): Promise<TranscriptHeading> {
-    const agent = chat.agentId ? await host.getUser(chat.agentId) : null
-    let group: string | null = null
-    if (chat.groupId !== null) {
-      try {
-        const g = await routing.group(chat.groupId)
-        group = `${g.departmentName} / ${g.name}`
-      } catch {
-        group = null
-      }
+  /** The chat's department and group by name; none when it has no group (or it is gone). */
+  async function placeOf (chat: Chat): Promise<{ department: string, group: string } | null> {
+    if (chat.groupId === null) return null
+    try {
+      const g = await routing.group(chat.groupId)
+      return { department: g.departmentName, group: g.name }
+    } catch {
+      return null
     }
+  }
+
+  async function heading (chat: Chat, place?: { department: string, group: string } | null): Promise<TranscriptHeading> {
+    const agent = chat.agentId ? await host.getUser(chat.agentId) : null
+    const where = place === undefined ? await placeOf(chat) : place
+    const group = where ? `${where.department} / ${where.group}` : null
     return {
       chatId: chat.id,
       status: statusLabels[chat.status],
@@ -163,6 +184,12 @@ export function createTranscriptService ({ chats, routing, host, clock = Date.no
     // Times and names on every line: the ticket is read without the chat beside it.
     async plainText (chat: Chat): Promise<string> {
       return plainText(await heading(chat), linesOf(await chats.customerMessages(chat.id)))
+    },
+
+    async forTicket (chat: Chat): Promise<TicketTranscript> {
+      const place = await placeOf(chat)
+      const messages = await chats.customerMessages(chat.id)
+      return { text: plainText(await heading(chat, place), linesOf(messages)), entries: ticketEntries(messages), department: place?.department ?? null }
     },
 
     async print (chatId: number, scope: AgentScope): Promise<TranscriptPrint> {

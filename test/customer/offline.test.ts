@@ -89,7 +89,8 @@ t.test('offline: no agent available anywhere', async (t) => {
     t.match(res.body, /Signed in as Dana Doyle; the ticket will be in your account\./)
   })
 
-  t.test('POST /message: a host ticket with everything written; the confirmation shows its number', async (t) => {
+  t.test('POST /message: a host ticket with everything written, filed for the customer whose email it is; the confirmation shows its number', async (t) => {
+    const dana = await knex('users').where({ username: 'dana' }).first('id')
     const c = await csrf(app, '', '/livechat/message')
     const res = await post(app, '/message', c.cookie, { ...message, department: String(sales), _csrf: c.token })
     t.equal(res.statusCode, 200)
@@ -99,8 +100,30 @@ t.test('offline: no agent available anywhere', async (t) => {
     t.match(res.body, /We will reply to dana@customer\.example\./)
     t.notMatch(res.body, /See your ticket/, 'no link for someone not signed in')
     const row = await knex('tickets').where({ ref }).first()
-    t.match(row, { kind: 'ticket', status: 'New', requester_id: null, assignee_id: null, chat_id: null })
+    t.match(row, { kind: 'ticket', status: 'New', assignee_id: null, chat_id: null, requester_name: 'Dana Doyle', requester_email: 'dana@customer.example', channel: 'livechat' })
+    t.equal(Number(row.requester_id), Number(dana.id), 'not signed in, yet a known customer by the email given')
     for (const part of ['Name: Dana Doyle', 'Email: dana@customer.example', 'Department: Sales', message.message]) t.match(row.description, part)
+  })
+
+  t.test('POST /message: the email matches a customer whatever its case; an email nobody has files a guest\'s ticket with a contact', async (t) => {
+    const dana = await knex('users').where({ username: 'dana' }).first('id')
+    const c = await csrf(app, '', '/livechat/message')
+    const known = await post(app, '/message', c.cookie, { ...message, name: 'D. Doyle', email: 'DANA@Customer.Example', department: String(sales), _csrf: c.token })
+    t.equal(known.statusCode, 200)
+    const knownRef = /<strong class="lc-ref">(TKT\d{6})<\/strong>/.exec(known.body)?.[1]
+    const knownRow = await knex('tickets').where({ ref: knownRef }).first()
+    t.equal(Number(knownRow.requester_id), Number(dana.id))
+    t.match(knownRow, { requester_name: 'Dana Doyle', requester_email: 'dana@customer.example' }, 'the user\'s own name and email')
+
+    const res = await post(app, '/message', c.cookie, { ...message, name: 'Gail Guest', email: 'gail@nowhere.example', department: String(sales), _csrf: c.token })
+    t.equal(res.statusCode, 200)
+    const ref = /<strong class="lc-ref">(TKT\d{6})<\/strong>/.exec(res.body)?.[1]
+    const row = await knex('tickets').where({ ref }).first()
+    t.match(row, { requester_id: null, requester_name: 'Gail Guest', requester_email: 'gail@nowhere.example', channel: 'livechat' })
+    const page = await app.inject({ url: `/tickets/${ref}`, headers: { cookie: await login(app, 'carol') } })
+    t.equal(page.statusCode, 200)
+    t.match(page.body, /<dt>Requester<\/dt><dd>Gail Guest <a href="mailto:gail@nowhere.example" class="requester-email">gail@nowhere.example<\/a> <span class="muted">\(guest: not a user of this desk\)<\/span><\/dd>/, 'the ticket page shows whom to answer')
+    t.match(page.body, /<dt>Channel<\/dt><dd>Live chat<\/dd>/)
   })
 
   t.test('POST /message: a signed-in customer\'s ticket is theirs, under their account, with a link to it', async (t) => {

@@ -59,6 +59,22 @@ t.test('sqlHost tickets from live chat', async (t) => {
     t.equal((await s.knex('ticket_activity').where({ ticket_id: plainRow.id })).length, 0, 'no chat, no activity line')
   })
 
+  t.test('createTicket stores the requester\'s contact and the channel; without those columns a guest\'s contact heads the description', async (t) => {
+    const guest = { kind: 'incident' as const, summary: 'Guest', description: 'Transcript', requesterId: null, requester: { name: 'Gail Guest', email: 'gail@nowhere.example' }, assigneeId: null, chatId: null, channel: 'livechat' as const }
+    const mapped = await s.knex('tickets').where({ ref: (await s.host.createTicket(guest)).ref }).first()
+    t.match(mapped, { requester_id: null, requester_name: 'Gail Guest', requester_email: 'gail@nowhere.example', channel: 'livechat', description: 'Transcript' })
+    const user = await s.knex('tickets').where({ ref: (await s.host.createTicket({ ...guest, requesterId: dana.id, requester: { name: dana.name, email: dana.email } })).ref }).first()
+    t.match(user, { requester_name: dana.name, requester_email: dana.email, description: 'Transcript' }, 'a user\'s contact as filed, the description untouched')
+
+    const { requesterName: _n, requesterEmail: _e, channel: _c, ...plain } = manifest.host.tickets
+    const bare = sqlHost(s.knex, { ...manifest.host, tickets: plain })
+    const unmapped = await s.knex('tickets').where({ ref: (await bare.createTicket(guest)).ref }).first()
+    t.match(unmapped, { requester_id: null, requester_name: null, requester_email: null, channel: null })
+    t.equal(unmapped.description, 'Requester (not a user of this desk): Gail Guest <gail@nowhere.example>\n\nTranscript', 'nothing is lost')
+    const known = await s.knex('tickets').where({ ref: (await bare.createTicket({ ...guest, requesterId: dana.id })).ref }).first()
+    t.equal(known.description, 'Transcript', 'a user is the desk\'s own: no heading')
+  })
+
   t.test('in the caller\'s transaction the ticket commits or rolls back with the caller\'s own rows', async (t) => {
     const before = await count('tickets')
     const activity = await count('ticket_activity')

@@ -42,7 +42,7 @@ t.test('sqlHost with times: datetime', async (t) => {
   })
   const demo = (await loadManifest()).host as unknown as HostMapping
   // Search is not asked of this desk: its full-text and resolution names stay unused.
-  const { fields: _fields, templateId: _template, ...tickets } = demo.tickets
+  const { fields: _fields, templateId: _template, requesterName: _name, requesterEmail: _email, channel: _channel, ...tickets } = demo.tickets
   const host = sqlHost(knex, {
     ...demo,
     times: 'datetime',

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { Chat } from '../../plugin/chats/types.ts'
-import type { HostAdapter } from '../../plugin/host/adapter.ts'
+import type { HostAdapter, NewTicket } from '../../plugin/host/adapter.ts'
 import { given } from '../helpers/given.ts'
 import { jobServices } from '../helpers/jobs.ts'
 
@@ -14,11 +14,14 @@ t.test('queue timeout', async (t) => {
   // The help desk as the test needs it: down, or an agent taking the chat while the ticket is being made.
   let hostDown = false
   let duringTicket: (() => Promise<void>) | undefined
+  /** Every ticket handed to the help desk, as it was handed. */
+  const sent: NewTicket[] = []
   const s = await jobServices(t, {
     clock,
     wrapHost: (real: HostAdapter): HostAdapter => ({
       ...real,
       createTicket: async (ticket, write) => {
+        sent.push(ticket)
         if (hostDown) throw new Error('tickets table is locked')
         const made = await real.createTicket(ticket, write)
         const hook = duringTicket
@@ -52,7 +55,11 @@ t.test('queue timeout', async (t) => {
     t.match(ticket.description, `Live chat #${chat.id} waited 15 minutes in the queue without an agent`)
     t.match(ticket.description, 'Name: Quinn Queue\nEmail: quinn@customer.example\nDepartment: Support')
     t.match(ticket.description, 'My VPN will not connect\n\nIt says error 809')
-    t.equal(ticket.requester_id, null)
+    t.match(ticket, { requester_id: null, requester_name: 'Quinn Queue', requester_email: 'quinn@customer.example', channel: 'livechat' }, 'a guest, filed with a contact')
+    const handed = sent.at(-1)!
+    t.match(handed, { requesterId: null, requester: { name: 'Quinn Queue', email: 'quinn@customer.example' }, department: 'Support', channel: 'livechat', chatId: chat.id })
+    t.same(handed.transcript!.filter((e) => e.author === 'customer').map((e) => [e.authorName, e.body]), [['Quinn Queue', 'My VPN will not connect'], ['Quinn Queue', 'It says error 809']], 'the chat\'s messages, one entry each')
+    t.ok(handed.transcript!.every((e) => Number.isInteger(e.at)), 'times in epoch ms')
 
     const closed = await s.chats.get(chat.id)
     t.equal(closed.status, 'cancelled')
@@ -76,6 +83,15 @@ t.test('queue timeout', async (t) => {
     const { chat } = await s.chats.startChat({ name: dana.name, email: dana.email, question: 'Printer jams', customer: dana, groupId: await s.groupId('Support L1') })
     now += 16 * minute
     t.equal((await s.jobs.run('queue-timeout'))?.rows, 1)
+    t.equal(String((await ticketOf(chat.id)).requester_id), dana.id)
+  })
+
+  t.test('a customer not signed in whose email is a help desk user\'s is the ticket\'s requester: the same lookup as Create Ticket', async (t) => {
+    const dana = await s.user('dana')
+    const { chat } = await given.queuedChat(s, { name: 'D. Doyle', email: 'DANA@customer.example', question: 'Printer jams again' })
+    now += 16 * minute
+    t.equal((await s.jobs.run('queue-timeout'))?.rows, 1)
+    t.match(await ticketOf(chat.id), { requester_name: 'Dana Doyle', requester_email: 'dana@customer.example' })
     t.equal(String((await ticketOf(chat.id)).requester_id), dana.id)
   })
 

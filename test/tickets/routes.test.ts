@@ -66,11 +66,25 @@ t.test('Create Ticket and Abandon over HTTP', async (t) => {
     t.match(page.body, new RegExp(`<pre class="description">Transcript of chat #${chatId}\nDana Doyle with Alice Adams \\(Support / Support L1\\)`))
     t.match(page.body, /\d\d:\d\d {2}Dana Doyle: My VPN &lt;will not&gt; connect/)
     t.match(page.body, new RegExp(`<a href="/livechat/console/chats/${chatId}">From live chat #${chatId}</a>`))
-    t.match(page.body, /<dt>Requester<\/dt><dd>Dana Doyle<\/dd>/)
+    t.match(page.body, /<dt>Requester<\/dt><dd>Dana Doyle <a href="mailto:dana@customer.example" class="requester-email">dana@customer.example<\/a><\/dd>/)
+    t.match(page.body, /<dt>Channel<\/dt><dd>Live chat<\/dd>/)
     t.match(page.body, /<dt>Assignee<\/dt><dd>Alice Adams<\/dd>/)
     t.match(page.body, new RegExp(`Created from live chat #${chatId}`))
     const back = await app.inject({ url: `/livechat/console/chats/${chatId}`, headers: { cookie: alice.cookie } })
     t.equal(back.statusCode, 200, 'the link opens the chat in its own window')
+  })
+
+  t.test('Create Incident for a guest: the desk\'s ticket keeps their name and email, and its page shows them', async (t) => {
+    const { chatId } = await startChat(app, { name: 'Gus Guest', email: 'gus@nowhere.example', question: 'Locked out' })
+    for (const id of open.splice(0)) await alice.post(`${chatUrl(id)}/end`)
+    await alice.post(`${chatUrl(chatId)}/accept`)
+    open.push(chatId)
+    const res = await alice.post(`${chatUrl(chatId)}/tickets`, { kind: 'incident' })
+    t.equal(res.statusCode, 200)
+    const ref = refIn(res.body)
+    t.match(await ticketRow(ref), { requester_id: null, requester_name: 'Gus Guest', requester_email: 'gus@nowhere.example', channel: 'livechat' })
+    const page = await app.inject({ url: `/tickets/${ref}`, headers: { cookie: await login(app, 'carol') } })
+    t.match(page.body, /<dt>Requester<\/dt><dd>Gus Guest <a href="mailto:gus@nowhere.example" class="requester-email">gus@nowhere.example<\/a> <span class="muted">\(guest: not a user of this desk\)<\/span><\/dd>/)
   })
 
   t.test('a template with its required fields set is made at once; one with a blank required field opens Confirm + Save', async (t) => {

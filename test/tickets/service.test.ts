@@ -1,21 +1,23 @@
 import t from 'tap'
 import type { ChatChange } from '../../plugin/chats/service.ts'
-import type { HostAdapter, TicketTemplate } from '../../plugin/host/adapter.ts'
+import { type HostAdapter, type NewTicket, TicketRefused, type TicketTemplate } from '../../plugin/host/adapter.ts'
 import { createItemService } from '../../plugin/items/service.ts'
-import { createTicketService } from '../../plugin/tickets/service.ts'
+import { createTicketService, findRequester } from '../../plugin/tickets/service.ts'
 import { createTicketViews } from '../../plugin/tickets/view-models.ts'
 import { createTranscriptService } from '../../plugin/transcripts/service.ts'
 import { given, type Services, services } from '../helpers/given.ts'
 
 /** What can go wrong in the help desk, switched on per test; everything else is the real adapter. */
-interface Faults { create?: boolean, status?: boolean, templates?: boolean, shared?: boolean }
+interface Faults { create?: boolean, status?: boolean, templates?: boolean, shared?: boolean, refuseGuests?: boolean }
 
-function serviceFor (s: Services, faults: Faults = {}) {
+function serviceFor (s: Services, faults: Faults = {}, sent: NewTicket[] = []) {
   const real = s.host
   const host: HostAdapter = {
     ...real,
     async createTicket (ticket, write) {
+      sent.push(ticket)
       if (faults.create) throw new Error('tickets table is locked')
+      if (faults.refuseGuests && ticket.requesterId === null) throw new TicketRefused(`${ticket.requester?.email ?? 'the customer'} is not a user of this desk; add them, then create the ticket again`)
       return await real.createTicket(ticket, write)
     },
     async setTicketStatus (ref, status, reason) {
@@ -36,7 +38,9 @@ function serviceFor (s: Services, faults: Faults = {}) {
 t.test('ticket service', async (t) => {
   const s = await services(t)
   const faults: Faults = {}
-  const { items, tickets, deps } = serviceFor(s, faults)
+  /** Every ticket handed to the help desk, as it was handed. */
+  const sent: NewTicket[] = []
+  const { items, tickets, deps } = serviceFor(s, faults, sent)
   t.beforeEach(() => { for (const k of Object.keys(faults) as Array<keyof Faults>) delete faults[k] })
   const codeOf = async (p: Promise<unknown>): Promise<string | undefined> => await p.then(() => undefined, (err: { code?: string }) => err.code)
   const ticketRow = async (ref: string) => await s.knex('tickets').where({ ref }).first()
@@ -121,6 +125,66 @@ t.test('ticket service', async (t) => {
     await s.chats.acceptChat(chat.id, alice)
     const b = await tickets.create(chat.id, alice, { kind: 'incident', fields: {} })
     t.equal((await ticketRow(b.created!.ticket.ref)).requester_id, null)
+  })
+
+  t.test('the help desk is handed the requester, department, channel and the transcript as entries', async (t) => {
+    const chat = await talking()
+    sent.length = 0
+    const { created } = await tickets.create(chat.id, alice, { kind: 'incident', fields: {} })
+    t.equal(sent.length, 1)
+    const ticket = sent[0]!
+    t.match(ticket, { requesterId: dana.id, requester: { name: 'Dana Doyle', email: 'dana@customer.example' }, department: 'Support', channel: 'livechat', chatId: chat.id })
+    const entries = ticket.transcript!
+    t.same(entries.map((e) => [e.author, e.authorName, e.body]), [
+      ['customer', 'Dana Doyle', 'My VPN will not connect'],
+      ['system', 'Alice Adams', 'Alice Adams joined the chat'],
+      ['agent', 'Alice Adams', 'Which VPN client do you use?']
+    ], 'one entry per message the customer saw, coaching left out')
+    t.ok(entries.every((e, i) => Number.isInteger(e.at) && (i === 0 || e.at >= entries[i - 1]!.at)), 'times in epoch ms, in order')
+    t.match((await ticketRow(created!.ticket.ref)), { requester_name: 'Dana Doyle', requester_email: 'dana@customer.example', channel: 'livechat' })
+  })
+
+  t.test('a guest is handed over with the name and email they gave, and stored as the ticket\'s contact', async (t) => {
+    await freeAlice()
+    const { chat } = await given.queuedChat(s, { name: 'Gail Guest', email: 'Gail@Nowhere.example' })
+    await s.chats.acceptChat(chat.id, alice)
+    sent.length = 0
+    const { created } = await tickets.create(chat.id, alice, { kind: 'incident', fields: {} })
+    t.match(sent[0], { requesterId: null, requester: { name: 'Gail Guest', email: 'Gail@Nowhere.example' } })
+    t.match(await ticketRow(created!.ticket.ref), { requester_id: null, requester_name: 'Gail Guest', requester_email: 'Gail@Nowhere.example' })
+  })
+
+  t.test('findRequester: signed in, else the one user with the email (trimmed, any case), else a guest', async (t) => {
+    const erin = await s.user('erin')
+    t.same(await findRequester(s.host, { user: erin, name: 'Typed', email: 'dana@customer.example' }), { id: erin.id, name: erin.name, email: erin.email }, 'signed in wins over the email typed')
+    t.same(await findRequester(s.host, { userId: erin.id, name: 'Typed', email: '' }), { id: erin.id, name: erin.name, email: erin.email }, 'by id')
+    t.same(await findRequester(s.host, { name: 'D', email: '  DANA@customer.EXAMPLE ' }), { id: dana.id, name: 'Dana Doyle', email: 'dana@customer.example' })
+    t.same(await findRequester(s.host, { userId: '999999', name: 'Dana', email: 'dana@customer.example' }), { id: dana.id, name: 'Dana Doyle', email: 'dana@customer.example' }, 'a user gone since: by the email')
+    t.same(await findRequester(s.host, { name: ' Gail ', email: ' gail@nowhere.example ' }), { id: null, name: 'Gail', email: 'gail@nowhere.example' })
+    t.same(await findRequester(s.host, { name: '', email: 'gail@nowhere.example' }), { id: null, name: 'gail@nowhere.example', email: 'gail@nowhere.example' }, 'no name: the email stands in')
+    t.same(await findRequester(s.host, { name: 'Nobody', email: ' ' }), { id: null, name: 'Nobody', email: '' }, 'no email: nothing is looked up')
+    const twice = { ...s.host, findUsers: async () => [{ ...dana, id: 'a' }, { ...dana, id: 'b', email: 'Dana@Customer.example' }] }
+    t.match(await findRequester(twice, { name: 'Dana', email: 'dana@customer.example' }), { id: null }, 'two users with the email: a guest, never a guess')
+    const partial = { ...s.host, findUsers: async () => [{ ...dana, email: 'xdana@customer.example' }] }
+    t.match(await findRequester(partial, { name: 'Dana', email: 'dana@customer.example' }), { id: null }, 'only an exact match counts')
+  })
+
+  t.test('a desk that will not take a guest\'s ticket says why, and nothing is made or linked', async (t) => {
+    await freeAlice()
+    const { chat } = await given.queuedChat(s, { email: 'stranger@example.org' })
+    await s.chats.acceptChat(chat.id, alice)
+    const before = await ticketCount()
+    faults.refuseGuests = true
+    const err = await tickets.create(chat.id, alice, { kind: 'incident', fields: {} }).then(() => null, (e: Error & { code?: string, statusCode?: number }) => e)
+    t.equal(err?.code, 'LC_ERR_TICKET_REFUSED')
+    t.equal(err?.statusCode, 422)
+    t.equal(err?.message, 'The help desk would not take the incident: stranger@example.org is not a user of this desk; add them, then create the ticket again. Nothing was created or linked to the chat')
+    t.equal(await ticketCount(), before)
+    t.same(await items.createdTickets(chat.id), [])
+    // A known customer's ticket is taken all the same.
+    await freeAlice()
+    const known = await talking()
+    t.ok((await tickets.create(known.id, alice, { kind: 'incident', fields: {} })).created)
   })
 
   t.test('a template with every required field set is made at once, with its fields and text', async (t) => {
