@@ -11,6 +11,7 @@ import * as indexKbArticlesFulltext from './20250101000009_index_kb_articles_ful
 import * as addTicketsResolution from './20250101000010_add_tickets_resolution.ts'
 import * as addTicketTemplatesFields from './20250101000011_add_ticket_templates_fields.ts'
 import * as addTicketsDetails from './20250101000012_add_tickets_details.ts'
+import * as addKbArticlesStatusVisibility from './20250101000014_add_kb_articles_status_visibility.ts'
 
 interface MigrationModule {
   up (knex: Knex): Promise<void>
@@ -31,7 +32,8 @@ const migrations: Record<string, MigrationModule> = {
   '20250101000009_index_kb_articles_fulltext': indexKbArticlesFulltext,
   '20250101000010_add_tickets_resolution': addTicketsResolution,
   '20250101000011_add_ticket_templates_fields': addTicketTemplatesFields,
-  '20250101000012_add_tickets_details': addTicketsDetails
+  '20250101000012_add_tickets_details': addTicketsDetails,
+  '20250101000014_add_kb_articles_status_visibility': addKbArticlesStatusVisibility
 }
 
 /** The host's own tables; bookkeeping goes to `host_knex_migrations`. */

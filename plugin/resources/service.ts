@@ -145,7 +145,7 @@ export function createResourceService ({ db, chats, comments, items, host, clock
   async function article (articleId: string, doing: string): Promise<SharedArticle> {
     let hit: KnowledgeHit | null
     try {
-      hit = await host.knowledgeArticle(articleId)
+      hit = await host.knowledgeArticle(articleId, 'agent')
     } catch (err) {
       throw Object.assign(new LC_ERR_RESOURCES_KB_FAILED(doing), { cause: err })
     }
@@ -172,7 +172,7 @@ export function createResourceService ({ db, chats, comments, items, host, clock
     }
     const searchTickets = host.searchResolvedTickets
     const [articles, found, tickets, resolutions] = await Promise.all([
-      attempt('articles', async () => (await host.searchKnowledge(query, limits.articles)).map(articleOf), []),
+      attempt('articles', async () => (await host.searchKnowledge(query, limits.articles, 'agent')).map(articleOf), []),
       attempt('templates', async () => await templates(words), []),
       searchTickets
         ? attempt<ResolvedTicketHit[] | null>('tickets', async () => (await searchTickets(query, limits.tickets)).map((t) => ({ ...t, url: safeUrl(t.url) })), [])
