@@ -33,14 +33,18 @@ function decodeEntity (entity: string, body: string): string {
  */
 export function htmlToText (html: string): string {
   return html
+    // Control characters are never text; \u0001 then marks where a block starts or ends.
+    .replace(/[\u0000-\u0008\u000e-\u001f\u007f]/g, ' ')
     .replace(/<!--[\s\S]*?(-->|$)/g, ' ')
     .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1')
     .replace(hidden, ' ')
-    .replace(blocks, '\n')
+    .replace(blocks, '\u0001')
     .replace(/<\/?[a-zA-Z][^<>]*>/g, '')
     .replace(/<![^<>]*>/g, '')
-    .replace(/&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});?/g, (entity, body: string) => decodeEntity(entity, body))
+    .replace(/&(#[0-9]{1,10}|#[xX][0-9a-fA-F]{1,8}|[a-zA-Z]{2,8});?/g, (entity, body: string) => decodeEntity(entity, body))
     .replace(/[ \t\f\v\u00a0]+/g, ' ')
+    // Between blocks, a new line; a blank line only where the source had one.
+    .replace(/\s*\u0001[\s\u0001]*/g, (run) => /\n[^\n]*\n/.test(run.replace(/\u0001/g, '')) ? '\n\n' : '\n')
     .replace(/ *\n\s*\n\s*/g, '\n\n')
     .replace(/ *\n */g, '\n')
     .trim()
