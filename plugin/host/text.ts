@@ -4,11 +4,10 @@
  * comes out is escaped like any other text where it is shown.
  */
 
-const named: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', ndash: '–', mdash: '—', hellip: '…',
-  lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', laquo: '«', raquo: '»', bull: '•', middot: '·',
-  copy: '©', reg: '®', trade: '™', deg: '°', times: '×', euro: '€', pound: '£', shy: ''
-}
+const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', ndash: '–', mdash: '—', hellip: '…', lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', laquo: '«', raquo: '»', bull: '•', middot: '·', copy: '©', reg: '®', trade: '™', deg: '°', times: '×', euro: '€', pound: '£', shy: '' }
+
+/** Marks where a block starts or ends while tags are taken out: a private-use character, removed from the input first. */
+const mark = '\uE000'
 
 /** Elements whose content is never text a reader sees. */
 const hidden = /<(script|style|head|template|noscript|svg|iframe|object)\b[^>]*>[\s\S]*?<\/\1\s*>/gi
@@ -33,18 +32,19 @@ function decodeEntity (entity: string, body: string): string {
  */
 export function htmlToText (html: string): string {
   return html
-    // Control characters are never text; \u0001 then marks where a block starts or ends.
-    .replace(/[\u0000-\u0008\u000e-\u001f\u007f]/g, ' ')
+    .replace(/\r\n?/g, '\n')
+    // Control characters are never text (tabs and new lines are spacing).
+    .replace(/[\p{Cc}\uE000]/gu, (c) => c === '\n' || c === '\t' ? c : ' ')
     .replace(/<!--[\s\S]*?(-->|$)/g, ' ')
     .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1')
     .replace(hidden, ' ')
-    .replace(blocks, '\u0001')
+    .replace(blocks, mark)
     .replace(/<\/?[a-zA-Z][^<>]*>/g, '')
     .replace(/<![^<>]*>/g, '')
     .replace(/&(#[0-9]{1,10}|#[xX][0-9a-fA-F]{1,8}|[a-zA-Z]{2,8});?/g, (entity, body: string) => decodeEntity(entity, body))
     .replace(/[ \t\f\v\u00a0]+/g, ' ')
     // Between blocks, a new line; a blank line only where the source had one.
-    .replace(/\s*\u0001[\s\u0001]*/g, (run) => /\n[^\n]*\n/.test(run.replace(/\u0001/g, '')) ? '\n\n' : '\n')
+    .replace(/\s*\uE000[\s\uE000]*/g, (run) => /\n[^\n]*\n/.test(run.replaceAll(mark, '')) ? '\n\n' : '\n')
     .replace(/ *\n\s*\n\s*/g, '\n\n')
     .replace(/ *\n */g, '\n')
     .trim()

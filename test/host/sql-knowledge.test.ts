@@ -87,7 +87,11 @@ t.test('sqlHost knowledge without a full-text index: LIKE per word, title hits f
   const map: HostMapping = {
     ...manifest.host,
     knowledge: {
-      table: 'plain_kb', id: 'id', title: 'title', body: 'body', url: '/help/{id}',
+      table: 'plain_kb',
+      id: 'id',
+      title: 'title',
+      body: 'body',
+      url: '/help/{id}',
       published: { column: 'state', values: ['live', '1'] },
       internal: { column: 'audience', values: ['staff'] }
     }

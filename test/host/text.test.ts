@@ -30,5 +30,6 @@ t.test('htmlToText: entities are decoded once; the result holds no markup', asyn
 t.test('htmlToText: plain text comes back as it was, apart from spacing', async (t) => {
   t.equal(htmlToText('If a < b and c > d, press Enter.'), 'If a < b and c > d, press Enter.')
   t.equal(htmlToText('Line one\n\n\n  Line two   with   spaces  \n'), 'Line one\n\nLine two with spaces')
+  t.equal(htmlToText('Windows\r\nlines\r\n\r\nkept\u0007'), 'Windows\nlines\n\nkept', 'CRLF is a new line; control characters go')
   t.equal(htmlToText(''), '')
 })
