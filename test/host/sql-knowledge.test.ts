@@ -129,6 +129,13 @@ t.test('sqlHost knowledge without a full-text index: LIKE per word, title hits f
     t.equal(await host.knowledgeArticle(await idOf('Printer unknown state'), 'agent'), null, 'a NULL state is not published')
   })
 
+  t.test('a boolean column is mapped with the value "1", compared as the database compares it', async (t) => {
+    await knex.schema.alterTable('plain_kb', (table) => { table.boolean('shown').notNullable().defaultTo(false) })
+    await knex('plain_kb').whereIn('title', ['Printer setup', 'Scanner']).update({ shown: true })
+    const flagged = sqlHost(knex, { ...map, knowledge: { ...map.knowledge, published: { column: 'shown', values: ['1'] } } })
+    t.strictSame((await flagged.searchKnowledge('printer', 10, 'customer')).map((h) => h.title), ['Printer setup', 'Scanner'])
+  })
+
   t.test('likeContaining escapes %, _ and ! so each means itself, on this database', async (t) => {
     t.equal(likeContaining('50%_!'), '%50!%!_!!%')
     const like = async (text: string): Promise<string[]> => (await knex('plain_kb').whereRaw("title LIKE ? ESCAPE '!'", [likeContaining(text)]).orderBy('id').select('title')).map((r) => r.title as string)
