@@ -137,7 +137,7 @@ async function main (): Promise<void> {
     const parts = [...asked(3 + (i % 4)), filler[i % filler.length]!, filler[(i * 7) % filler.length]!, ...asked(1 + (i % 5))]
     return parts.sort(() => next() - 0.5).join(' ')
   })
-  await timeEach('kb search', questions, async (q) => await host.searchKnowledge(q, 3))
+  await timeEach('kb search', questions, async (q) => await host.searchKnowledge(q, 3, 'customer'))
   await timeEach('resolved tickets search', questions, async (q) => await host.searchResolvedTickets!(q, 5))
   await timeEach('chat resolutions search', questions, async (q) => await comments.searchResolutions(q, scope, 5))
 }

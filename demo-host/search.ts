@@ -1,3 +1,4 @@
+import type { Knex } from 'knex'
 import type { FullTextIndex } from '../plugin/db/fulltext.ts'
 
 // The desk's full-text indexes, made by its migrations with the plugin's helper and read by
@@ -9,3 +10,10 @@ export const kbSearchIndex: FullTextIndex = { table: 'kb_articles', key: 'id', c
 
 /** Tickets by what was asked and how it was solved. */
 export const ticketSearchIndex: FullTextIndex = { table: 'tickets', key: 'id', columns: ['summary', 'description', 'resolution'], name: 'tickets_fts', weights: [10, 1, 3], boost: { name: 'tickets_summary_fts', weight: 10 } }
+
+/** The desk's own knowledge pages show no draft, and internal articles only to staff (manifest.json's host.knowledge.published and internal). */
+export function readableArticles (query: Knex.QueryBuilder, staff: boolean, alias = 'kb_articles'): Knex.QueryBuilder {
+  query.where(`${alias}.status`, 'published')
+  if (!staff) query.where(`${alias}.visibility`, 'public')
+  return query
+}

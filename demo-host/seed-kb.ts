@@ -3,6 +3,10 @@ export interface SeedArticle {
   title: string
   category: string
   body: string
+  /** 'draft': shown to nobody until published; published when left out. */
+  status?: 'published' | 'draft'
+  /** 'internal': for agents only; public when left out. */
+  visibility?: 'public' | 'internal'
 }
 
 export const kbArticles: SeedArticle[] = [
@@ -300,5 +304,25 @@ If the room panel shows the wrong meeting or the camera is offline, restart the 
 Statuses: New (waiting to be picked up), Assigned (an agent owns it), In Progress, Pending (we are waiting for you or a supplier; the reason is shown), Resolved (we believe it is fixed), and Closed. Reply within five working days to a Resolved ticket if the problem is not fixed, and it will be reopened.
 
 Incidents are for something broken; work orders are for requests, such as new software, access or equipment. If you are unsure which you need, chat with us and the agent will raise the right one for you.`
+  },
+  {
+    title: 'Grant a temporary access pass (agents only)',
+    category: 'Accounts and sign-in',
+    visibility: 'internal',
+    body: `<p>Issue a <strong>temporary access pass</strong> only after verifying the caller on a video call with photo ID, or in person.</p>
+
+<ol><li>Open the identity console &gt; Users &gt; Authentication methods.</li><li>Add a temporary access pass valid for one hour, single use.</li><li>Read it out on the call; never send it by email or chat.</li></ol>
+
+<p>Note the pass on the ticket as &quot;TAP issued&quot; without the code itself.</p>`
+  },
+  {
+    title: 'Order a replacement laptop charger',
+    category: 'Hardware',
+    status: 'draft',
+    body: `Draft: chargers for the new laptop models are ordered through the hardware catalogue.
+
+The ordering page is not live yet; until it is, agents raise a work order.
+
+Chargers for older models are kept at the service desk.`
   }
 ]

@@ -259,7 +259,7 @@ export async function seedDemo (knex: Knex, now: number = Date.now()): Promise<v
   for (const [i, a] of kbArticles.entries()) {
     if (titles.has(a.title)) continue
     const at = now - (kbArticles.length - i) * 86_400_000
-    await knex('kb_articles').insert({ title: a.title, body: a.body, category: a.category, created_at: at, updated_at: at })
+    await knex('kb_articles').insert({ title: a.title, body: a.body, category: a.category, status: a.status ?? 'published', visibility: a.visibility ?? 'public', created_at: at, updated_at: at })
   }
 
   const storedTemplates = new Map((await knex('ticket_templates').select('kind', 'name', 'fields')).map((r: { kind: string, name: string, fields: string | null }) => [`${r.kind}/${r.name}`, r.fields]))

@@ -178,6 +178,7 @@ export const LC_ERR_EVENT_CHAT_NOT_ACTIVE = createError('LC_ERR_EVENT_CHAT_NOT_A
 export const LC_ERR_RESOURCES_QUERY_EMPTY = createError('LC_ERR_RESOURCES_QUERY_EMPTY', 'Type a few words that describe the problem, such as "VPN will not connect"', 422)
 export const LC_ERR_RESOURCES_QUERY_TOO_LONG = createError('LC_ERR_RESOURCES_QUERY_TOO_LONG', 'Searches can be at most %s characters (this one has %s); keep the words that matter', 422)
 export const LC_ERR_RESOURCES_ARTICLE_UNKNOWN = createError('LC_ERR_RESOURCES_ARTICLE_UNKNOWN', 'The knowledge base has no article %s (it may have been removed); search again', 422)
+export const LC_ERR_RESOURCES_ARTICLE_INTERNAL = createError('LC_ERR_RESOURCES_ARTICLE_INTERNAL', '“%s” is for agents only, so it cannot be shared with the customer; pin it to keep it with the chat', 422)
 export const LC_ERR_RESOURCES_KB_FAILED = createError('LC_ERR_RESOURCES_KB_FAILED', 'The knowledge base did not answer just now, so nothing was %s; try again in a moment', 502)
 export const LC_ERR_RESOURCES_SHARE_NOT_YOURS = createError('LC_ERR_RESOURCES_SHARE_NOT_YOURS', 'Only %s, who has this chat, can share articles in it; pin the article for them instead', 403)
 export const LC_ERR_RESOURCES_SHARE_NOT_ACTIVE = createError('LC_ERR_RESOURCES_SHARE_NOT_ACTIVE', 'Articles can be shared only in an active chat, and this one is %s; pin the article to keep it with the chat', 409)

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { homeFor, isStaff } from '../auth.ts'
 import { guard, messages, pluginEntries, renderError, renderPage } from '../context.ts'
+import { readableArticles } from '../search.ts'
 import type { HostContext } from '../context.ts'
 import { changeStatus, countOpenTickets, getTicket, isTicketKind, kindLabels, listTickets, maxReasonLength, reasonRequired, StatusChangeError, statusesFor, ticketActivity, ticketDetails, ticketKinds } from '../tickets.ts'
 import type { TicketDetail } from '../tickets.ts'
@@ -85,7 +86,7 @@ export const deskRoutes: FastifyPluginAsync<{ ctx: HostContext }> = async (app, 
 
   app.get('/portal', async (request, reply) => {
     const user = request.hdUser
-    const articles = await ctx.knex('kb_articles').orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(6).select('id', 'title', 'category')
+    const articles = await readableArticles(ctx.knex('kb_articles'), isStaff(user)).orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(6).select('id', 'title', 'category')
     const tickets = user ? await listTickets(ctx.knex, { requesterId: user.id, limit: 20 }) : []
     const chat = await pluginEntries(ctx, 'portal', user)
     return renderPage(ctx, request, reply, 'portal', { title: 'Help and support', articles, tickets, chat, htmx: chat.length > 0 })

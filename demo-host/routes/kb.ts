@@ -2,7 +2,9 @@ import type { FastifyPluginAsync } from 'fastify'
 import { excerptAround, fullTextMatch } from '../../plugin/db/fulltext.ts'
 import { messages, renderError, renderPage } from '../context.ts'
 import type { HostContext } from '../context.ts'
-import { kbSearchIndex } from '../search.ts'
+import { htmlToText } from '../../plugin/host/text.ts'
+import { isStaff } from '../auth.ts'
+import { kbSearchIndex, readableArticles } from '../search.ts'
 
 interface ArticleRow { id: number, title: string, category: string }
 
@@ -16,12 +18,12 @@ export const kbRoutes: FastifyPluginAsync<{ ctx: HostContext }> = async (app, { 
       // no real words (only "the", or only punctuation) finds nothing.
       const match = fullTextMatch(ctx.knex, kbSearchIndex, q, { mode: 'all', alias: 'a' })
       const found: Array<ArticleRow & { body: string }> = match
-        ? await match.apply(ctx.knex('kb_articles as a').select('a.id', 'a.title', 'a.category', 'a.body')).orderBy('ft_score', 'desc').orderBy('a.id').limit(50)
+        ? await readableArticles(match.apply(ctx.knex('kb_articles as a').select('a.id', 'a.title', 'a.category', 'a.body')), isStaff(request.hdUser), 'a').orderBy('ft_score', 'desc').orderBy('a.id').limit(50)
         : []
-      const results = found.map((r) => ({ id: r.id, title: r.title, category: r.category, excerpt: excerptAround(r.body, match?.words ?? [], 180) }))
+      const results = found.map((r) => ({ id: r.id, title: r.title, category: r.category, excerpt: excerptAround(htmlToText(r.body), match?.words ?? [], 180) }))
       return renderPage(ctx, request, reply, 'kb', { title: 'Knowledge base', q, results, count: results.length })
     }
-    const rows: ArticleRow[] = await ctx.knex('kb_articles').select('id', 'title', 'category').orderBy('category').orderBy('title')
+    const rows: ArticleRow[] = await readableArticles(ctx.knex('kb_articles').select('id', 'title', 'category'), isStaff(request.hdUser)).orderBy('category').orderBy('title')
     const groups: Array<{ category: string, articles: ArticleRow[] }> = []
     for (const row of rows) {
       const last = groups.at(-1)
@@ -33,9 +35,9 @@ export const kbRoutes: FastifyPluginAsync<{ ctx: HostContext }> = async (app, { 
 
   app.get<{ Params: { id: string } }>('/kb/:id', async (request, reply) => {
     const id = /^[0-9]{1,10}$/.test(request.params.id) ? Number(request.params.id) : 0
-    const article = id > 0 ? await ctx.knex('kb_articles').where({ id }).first() : undefined
+    const article = id > 0 ? await readableArticles(ctx.knex('kb_articles').where({ id }), isStaff(request.hdUser)).first() : undefined
     if (!article) return renderError(ctx, request, reply, 404, messages.notFound)
-    const paragraphs = String(article.body).split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean)
+    const paragraphs = htmlToText(String(article.body)).split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean)
     return renderPage(ctx, request, reply, 'kb-article', {
       title: article.title,
       article: { id, title: article.title, category: article.category, updatedAt: Number(article.updated_at) },

@@ -69,7 +69,7 @@ export const consoleSocket: FastifyPluginAsync<ConsoleSocketDeps> = async (fasti
     for (const [client, session] of sessions) {
       let user
       try {
-        user = await access.user(session)
+        user = await access.user(session, 'agent')
       } catch (err) {
         // The host could not say: keep the agent rather than drop them on a hiccup.
         fastify.log.warn({ err }, 'live chat session check failed')

@@ -70,7 +70,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
   // flood the queue and a company behind one address is not refused as one person.
   const signedInKeys = new WeakSet<FastifyRequest>()
   const whoIsAsking = async (request: FastifyRequest): Promise<string> => {
-    const user = await access.user(request)
+    const user = await access.user(request, 'portal')
     if (!user) return `address:${request.ip}`
     signedInKeys.add(request)
     return `customer:${user.id}`
@@ -103,7 +103,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
    * session when signed in), every field's problem, the departments and the place it names.
    */
   async function readPlaced<V extends ContactValues> (request: FastifyRequest, form: Form<V, unknown>) {
-    const user = await access.user(request)
+    const user = await access.user(request, 'portal')
     const posted = form.read(request.body)
     formError(request, posted)
     const values = signedIn(posted.values, user)
@@ -116,7 +116,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
   }
 
   async function prechat (request: FastifyRequest, reply: FastifyReply, status: number, state: Shown<PrechatState> = {}) {
-    const user = await access.user(request)
+    const user = await access.user(request, 'portal')
     const list = state.departments ?? await customer.departments()
     const values = signedIn(state.values ?? {}, user)
     const selected = values.department || customer.fallback(list)?.id
@@ -138,7 +138,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
    * administrator's message for a department outside its business hours), `kept` that the pre-chat form's text came along.
    */
   async function leaveMessage (request: FastifyRequest, reply: FastifyReply, status: number, state: Shown<LeaveMessageState> & Offline & { kept?: boolean } = {}) {
-    const user = await access.user(request)
+    const user = await access.user(request, 'portal')
     const list = state.departments ?? await customer.departments()
     const values = signedIn(state.values ?? {}, user)
     return reply.code(status).lcView('customer/message.page.hbs', {
@@ -291,7 +291,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
   })
 
   fastify.get<{ Params: { id: number } }>('/chat/:id', { schema: { params: chatParams }, ...notBlocked }, async (request, reply) => {
-    const user = await access.user(request)
+    const user = await access.user(request, 'portal')
     const chat = await chats.chatForCustomer(request.params.id, request.cookies[customerCookie(request.params.id)], user)
     const messages = await chats.customerMessages(chat.id)
     const ahead = await chats.queuePosition(chat)
@@ -317,7 +317,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     preValidation: fastify.csrfProtection,
     ...notBlocked
   }, async (request, reply) => {
-    const user = await access.user(request)
+    const user = await access.user(request, 'portal')
     const chat = await chats.chatForCustomer(request.params.id, request.cookies[customerCookie(request.params.id)], user)
     const ended = await chats.endChat(chat.id, { kind: 'customer', id: chat.customerUserId, name: chat.customerName })
     if (!request.headers['hx-request']) return reply.redirect(`${base}/chat/${chat.id}`, 303)

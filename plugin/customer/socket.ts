@@ -93,7 +93,7 @@ export const customerSocket: FastifyPluginAsync<CustomerSocketDeps> = async (fas
       const query = request.query as { since?: string }
       if (!validateSince(query)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateSince.errors![0]!, 'query'))
       const chatId = Number(request.params.id)
-      const chat = await chats.chatForCustomer(chatId, request.cookies[customerCookie(chatId)], await access.user(request))
+      const chat = await chats.chatForCustomer(chatId, request.cookies[customerCookie(chatId)], await access.user(request, 'portal'))
       const client: Client = { socket, kind: 'customer', userId: null, chatId, topics: new Set([`customer:${chatId}`]), seqs: new Map(), streams: new Map(), chain: Promise.resolve() }
       if (chat.status === 'queued') client.topics.add('queue-position')
       return { client, writer: { kind: 'customer', id: chat.customerUserId, name: chat.customerName }, chat, since: parseSince(query.since).get(chatId) }

@@ -116,6 +116,40 @@ export function fullTextMatch (knex: Knex, index: FullTextIndex, input: string, 
   }
 }
 
+/** `text` as a LIKE pattern matching itself anywhere, its `%`, `_` and `!` escaped with `!` (the same on both databases). */
+export function likeContaining (text: string): string {
+  return `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`
+}
+
+/** Columns searched with LIKE, for a table that has no full-text index. */
+export interface LikeColumns {
+  /** The text columns searched, each with its weight: a hit in a column of weight 10 counts ten times one of weight 1. */
+  columns: Array<{ name: string, weight: number }>
+}
+
+/**
+ * The same condition as `fullTextMatch` where no full-text index exists: each word of `input`
+ * (searchWords) is looked for anywhere in the columns with LIKE, escaped; `ft_score` adds
+ * up the weights of the columns each word is in. Null for a question of no real words.
+ * Slower than an index on a large table, and it finds a word inside a longer one.
+ */
+export function likeMatch (knex: Knex, like: LikeColumns, input: string, { mode = 'any', alias }: { mode?: 'any' | 'all', alias: string }): FullTextMatch | null {
+  const words = searchWords(input)
+  if (words.length === 0 || like.columns.length === 0) return null
+  const hit = "??.?? LIKE ? ESCAPE '!'"
+  const anyColumn = `(${like.columns.map(() => hit).join(' OR ')})`
+  const condition = words.map(() => anyColumn).join(mode === 'all' ? ' AND ' : ' OR ')
+  const conditionBindings = words.flatMap((w) => like.columns.flatMap((c) => [alias, c.name, likeContaining(w)]))
+  const score = words.flatMap(() => like.columns.map(() => `(CASE WHEN ${hit} THEN ? ELSE 0 END)`)).join(' + ')
+  const scoreBindings = words.flatMap((w) => like.columns.flatMap((c) => [alias, c.name, likeContaining(w), Number(c.weight)]))
+  return {
+    words,
+    apply: (query) => query
+      .whereRaw(`(${condition})`, conditionBindings)
+      .select(knex.raw(`${score} AS ft_score`, scoreBindings))
+  }
+}
+
 /**
  * Creates the index `fullTextMatch` searches, for a migration (ours or a host's, for the
  * tables `sqlHost` searches). On SQLite: an external-content FTS5 table over the

@@ -61,7 +61,7 @@ export function createDeflectionService ({ db, host, chats, clock = Date.now, lo
     // A knowledge base that cannot answer is treated as having nothing, so the customer still reaches the queue.
     async suggestions (question: string): Promise<KnowledgeHit[]> {
       try {
-        return (await host.searchKnowledge(question, suggestionLimit)).slice(0, suggestionLimit)
+        return (await host.searchKnowledge(question, suggestionLimit, 'customer')).slice(0, suggestionLimit)
       } catch (err) {
         log?.error({ err }, 'live chat could not search the knowledge base for suggested solutions')
         return []
@@ -69,7 +69,7 @@ export function createDeflectionService ({ db, host, chats, clock = Date.now, lo
     },
 
     async record (input: DeflectionInput): Promise<{ deflection: Deflection, article: KnowledgeHit }> {
-      const article = await host.knowledgeArticle(input.articleId)
+      const article = await host.knowledgeArticle(input.articleId, 'customer')
       if (!article) throw new LC_ERR_DEFLECTION_ARTICLE_UNKNOWN(input.articleId)
       const id = await store.insertDeflection(db, {
         question: input.question,

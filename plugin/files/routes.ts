@@ -51,7 +51,7 @@ export const fileRoutes: FastifyPluginAsync<FileRoutesDeps> = async (fastify, { 
   const limited = { rateLimit: { max: async () => settings.messagesPerMinute, timeWindow: '1 minute', errorResponseBuilder: rateLimitError('files sent from this address') } }
 
   async function customerChat (request: FastifyRequest, chatId: number): Promise<Chat> {
-    const user = await access.user(request)
+    const user = await access.user(request, 'portal')
     return await chats.chatForCustomer(chatId, request.cookies[customerCookie(chatId)], user)
   }
 

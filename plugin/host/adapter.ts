@@ -135,6 +135,20 @@ export interface KnowledgeHit {
   url: string
 }
 
+/**
+ * Who knowledge is looked up for (docs/hosts.md#knowledge-and-audience): a customer sees
+ * published public articles only; an agent sees published ones, internal ones too. Nobody
+ * sees a draft.
+ */
+export type KnowledgeAudience = 'customer' | 'agent'
+
+/**
+ * Which side's login a request comes from: the agent console or the customer portal. A desk
+ * that keeps one session for both may answer differently for each (an agent browsing the
+ * portal as a customer, say).
+ */
+export type HostArea = 'agent' | 'portal'
+
 export interface MailMessage {
   to: string
   subject: string
@@ -143,7 +157,12 @@ export interface MailMessage {
 }
 
 export interface HostAdapter {
-  currentUser (request: RequestLike): Promise<HostUser | null>
+  /**
+   * The user signed in to the host, from the host's own session; null for nobody. `area` says
+   * which side is asking (the plugin always passes it); an adapter may ignore it when the desk
+   * has one login for both.
+   */
+  currentUser (request: RequestLike, area?: HostArea): Promise<HostUser | null>
   getUser (id: string): Promise<HostUser | null>
   findUsers (query: string, limit?: number): Promise<HostUser[]>
   /**
@@ -157,10 +176,14 @@ export interface HostAdapter {
   setTicketStatus (ref: string, status: string, reason?: string): Promise<void>
   addTicketActivity (ref: string, text: string, authorId?: string | null): Promise<void>
   ticketTemplates (kind: TicketKind): Promise<TicketTemplate[]>
-  /** Ranked full-text search of the knowledge base's titles and bodies; nothing for a question of no real words. */
-  searchKnowledge (query: string, limit: number): Promise<KnowledgeHit[]>
-  /** One article, to check an id before it is shared or pinned; null when there is none. */
-  knowledgeArticle (id: string): Promise<KnowledgeHit | null>
+  /**
+   * Ranked search of the knowledge base's titles and bodies, of the articles `audience` may
+   * read (never a draft; internal ones for agents only); nothing for a question of no real
+   * words. Excerpts are plain text, never the host's HTML.
+   */
+  searchKnowledge (query: string, limit: number, audience: KnowledgeAudience): Promise<KnowledgeHit[]>
+  /** One article `audience` may read, to check an id before it is suggested, shared or pinned; null when there is none (or it is not theirs to read). */
+  knowledgeArticle (id: string, audience: KnowledgeAudience): Promise<KnowledgeHit | null>
   /** Resolved tickets matching a question, best first (optional: a host without resolutions leaves it out). */
   searchResolvedTickets?: (query: string, limit: number) => Promise<ResolvedTicketHit[]>
   /** The kinds of ticket the host has, in the order offered (default: every kind). A host with one kind offers a plain Ticket. */

@@ -70,11 +70,12 @@ const leftEmpty: Partial<Record<Section, Record<string, string>>> = {
 interface ColumnRef { table: string, column: string, key: string }
 
 /**
- * The tables and columns a section of people names (users, or agents and customers): its own
- * columns, and those of an email side table and a role join or lookup table where mapped.
- * Their shape was checked when sqlHost was built (checkIdentityMapping).
+ * The tables and columns named deeper in the mapping: a section of people's (users, or agents
+ * and customers) own columns, an email side table's and a role join or lookup table's, and
+ * the knowledge base's published and internal columns. Their shape was checked when sqlHost
+ * was built (checkIdentityMapping) or by the manifest's schema.
  */
-function peopleRefs (map: HostMapping): ColumnRef[] {
+function nestedRefs (map: HostMapping): ColumnRef[] {
   const refs: ColumnRef[] = []
   for (const s of ['users', 'agents', 'customers'] as const) {
     const p = map[s]
@@ -99,6 +100,9 @@ function peopleRefs (map: HostMapping): ColumnRef[] {
       refs.push({ table: roles.table, column: roles.id, key: `host.${s}.roles.id` }, { table: roles.table, column: roles.name, key: `host.${s}.roles.name` })
     }
   }
+  const k = map.knowledge
+  if (k?.published) refs.push({ table: k.table, column: k.published.column, key: 'host.knowledge.published.column' })
+  if (k?.internal) refs.push({ table: k.table, column: k.internal.column, key: 'host.knowledge.internal.column' })
   return refs
 }
 
@@ -171,7 +175,7 @@ export async function checkHostMapping (knex: Knex, map: HostMapping): Promise<H
   const problems: HostMappingProblem[] = []
   const sections = Object.keys(columnKeys) as Section[]
   const sectionOf = (s: Section): Record<string, unknown> => (map[s] ?? {}) as Record<string, unknown>
-  const people = peopleRefs(map)
+  const people = nestedRefs(map)
   const tables = sections.map((s) => sectionOf(s).table).filter((t): t is string => typeof t === 'string')
   const schema = await hostColumns(knex, [...tables, ...people.map((r) => r.table)])
 

@@ -55,6 +55,34 @@ export interface CustomersMapping extends PeopleTableMapping {
   role?: string
 }
 
+/** A column and the values in it that mean something (published, agents only); compared as text. */
+export interface ColumnValues {
+  column: string
+  values: string[]
+}
+
+/**
+ * `id` is an integer key. `fullTextIndex` is the full-text index over title and body
+ * (plugin/db/fulltext.ts); on MySQL/MariaDB, the optional `titleFullTextIndex` over the
+ * title alone makes title words count ten times, as they do on SQLite. Without
+ * `fullTextIndex`, each word is matched with LIKE over title and body, title hits first.
+ */
+export interface KnowledgeMapping {
+  table: string
+  id: string
+  title: string
+  /** Plain text or HTML: excerpts are made plain text either way. */
+  body: string
+  /** The article's page, `{id}` standing for its key. */
+  url: string
+  fullTextIndex?: string
+  titleFullTextIndex?: string
+  /** Only an article whose column holds one of `values` is published; every article is, when left out. A draft is shown to nobody. */
+  published?: ColumnValues
+  /** An article whose column holds one of `values` is for agents only; every article is public when left out (a NULL is public). */
+  internal?: ColumnValues
+}
+
 /** Table and column names of the host's own tables; the `host` section of manifest.json. */
 export interface HostMapping {
   sessions: SessionsMapping
@@ -108,12 +136,8 @@ export interface HostMapping {
   ticketActivity: { table: string, ticketId: string, text: string, authorId: string, createdAt: string }
   /** `fields`: a text column holding the template's own fields as a JSON array of TemplateField; none when left out. */
   ticketTemplates: { table: string, id: string, kind: string, name: string, summary: string, description: string, fields?: string }
-  /**
-   * `id` is an integer key; `fullTextIndex` is the full-text index over title and body
-   * (plugin/db/fulltext.ts); on MySQL/MariaDB, the optional `titleFullTextIndex` over the
-   * title alone makes title words count ten times, as they do on SQLite.
-   */
-  knowledge: { table: string, id: string, title: string, body: string, url: string, fullTextIndex: string, titleFullTextIndex?: string }
+  /** The knowledge base (docs/hosts.md#knowledge-and-audience). */
+  knowledge: KnowledgeMapping
   /** How the host stores times: epoch milliseconds or SQL datetimes. */
   times: 'epoch_ms' | 'datetime'
 }

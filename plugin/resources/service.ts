@@ -5,7 +5,7 @@ import type { CommentService, ResolutionHit } from '../comments/service.ts'
 import { searchWords } from '../db/fulltext.ts'
 import { isUniqueViolation, transact } from '../db/index.ts'
 import {
-  LC_ERR_RESOURCES_ARTICLE_UNKNOWN, LC_ERR_RESOURCES_KB_FAILED, LC_ERR_RESOURCES_PIN_NOT_FOUND, LC_ERR_RESOURCES_PINNED,
+  LC_ERR_RESOURCES_ARTICLE_INTERNAL, LC_ERR_RESOURCES_ARTICLE_UNKNOWN, LC_ERR_RESOURCES_KB_FAILED, LC_ERR_RESOURCES_PIN_NOT_FOUND, LC_ERR_RESOURCES_PINNED,
   LC_ERR_RESOURCES_QUERY_EMPTY, LC_ERR_RESOURCES_QUERY_TOO_LONG, LC_ERR_RESOURCES_SHARE_NOT_ACTIVE, LC_ERR_RESOURCES_SHARE_NOT_YOURS
 } from '../errors.ts'
 import type { HostAdapter, KnowledgeHit, ResolvedTicketHit, TicketKind, TicketTemplate } from '../host/adapter.ts'
@@ -141,15 +141,21 @@ export function createResourceService ({ db, chats, comments, items, host, clock
     return query
   }
 
-  /** The article as the help desk has it now; a coded refusal when it has none or cannot say. */
-  async function article (articleId: string, doing: string): Promise<SharedArticle> {
+  /**
+   * The article as the help desk has it now for agents; a coded refusal when it has none or
+   * cannot say. `forCustomer`: it is about to reach the customer, so one for agents only is refused.
+   */
+  async function article (articleId: string, doing: string, forCustomer = false): Promise<SharedArticle> {
     let hit: KnowledgeHit | null
+    let customerMay = true
     try {
-      hit = await host.knowledgeArticle(articleId)
+      hit = await host.knowledgeArticle(articleId, 'agent')
+      if (hit && forCustomer) customerMay = (await host.knowledgeArticle(articleId, 'customer')) !== null
     } catch (err) {
       throw Object.assign(new LC_ERR_RESOURCES_KB_FAILED(doing), { cause: err })
     }
     if (!hit) throw new LC_ERR_RESOURCES_ARTICLE_UNKNOWN(articleId)
+    if (!customerMay) throw new LC_ERR_RESOURCES_ARTICLE_INTERNAL(cut(hit.title, maxTitle))
     return articleOf(hit)
   }
 
@@ -172,7 +178,7 @@ export function createResourceService ({ db, chats, comments, items, host, clock
     }
     const searchTickets = host.searchResolvedTickets
     const [articles, found, tickets, resolutions] = await Promise.all([
-      attempt('articles', async () => (await host.searchKnowledge(query, limits.articles)).map(articleOf), []),
+      attempt('articles', async () => (await host.searchKnowledge(query, limits.articles, 'agent')).map(articleOf), []),
       attempt('templates', async () => await templates(words), []),
       searchTickets
         ? attempt<ResolvedTicketHit[] | null>('tickets', async () => (await searchTickets(query, limits.tickets)).map((t) => ({ ...t, url: safeUrl(t.url) })), [])
@@ -203,7 +209,7 @@ export function createResourceService ({ db, chats, comments, items, host, clock
       const chat = await chats.chatForAgent(chatId, scope)
       if (chat.status !== ChatStatus.active) throw new LC_ERR_RESOURCES_SHARE_NOT_ACTIVE(chat.status)
       if (chat.agentId !== scope.id) throw new LC_ERR_RESOURCES_SHARE_NOT_YOURS((chat.agentId ? (await host.getUser(chat.agentId))?.name : null) ?? 'the chat\'s agent')
-      const shared = await article(articleId, 'shared')
+      const shared = await article(articleId, 'shared', true)
       const message = await chats.shareArticle(chat.id, actorOf(scope), shared)
       // From here on the share has happened: nothing may turn it into an error the agent would retry.
       const activity: ShareOutcome['activity'] = { written: [], failed: [] }

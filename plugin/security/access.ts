@@ -1,5 +1,5 @@
 import { LC_ERR_FORBIDDEN, LC_ERR_ORIGIN, LC_ERR_UNAUTHENTICATED } from '../errors.ts'
-import type { HostAdapter, HostUser, RequestLike } from '../host/adapter.ts'
+import type { HostAdapter, HostArea, HostUser, RequestLike } from '../host/adapter.ts'
 import type { AgentScope } from '../chats/types.ts'
 import { type Permission, permissionsFor, type Settings } from '../settings.ts'
 import type { RoutingService } from '../routing/service.ts'
@@ -48,7 +48,7 @@ export function createAccess ({ host, settings, routing }: { host: HostAdapter, 
 
     /** The signed-in agent holding `permission`; 401 without a host session, 403 without the permission. */
     async agent (request: RequestLike, permission: Permission = 'livechat.agent'): Promise<Agent> {
-      const user = await host.currentUser(request)
+      const user = await host.currentUser(request, 'agent')
       if (!user) throw new LC_ERR_UNAUTHENTICATED()
       const permissions = permissionsFor(settings, user.roles)
       if (!permissions.has(permission)) throw new LC_ERR_FORBIDDEN(permission)
@@ -56,9 +56,12 @@ export function createAccess ({ host, settings, routing }: { host: HostAdapter, 
       return { user, permissions, can: (p) => permissions.has(p), scope: async () => await (scope ??= scopeOf(user, permissions)) }
     },
 
-    /** The signed-in host user, if any (a portal customer, or anyone else). */
-    async user (request: RequestLike): Promise<HostUser | null> {
-      return await host.currentUser(request)
+    /**
+     * The signed-in host user, if any, as the side asking sees them: `portal` for a customer's
+     * chat window, `agent` for the console (docs/design.md §2, HostArea).
+     */
+    async user (request: RequestLike, area: HostArea): Promise<HostUser | null> {
+      return await host.currentUser(request, area)
     },
 
     /**

@@ -27,7 +27,7 @@ export const surveyRoutes: FastifyPluginAsync<SurveyRoutesDeps> = async (fastify
   }, async (request, reply) => {
     const chatId = request.params.id
     const token = request.cookies[customerCookie(chatId)]
-    const user = await access.user(request)
+    const user = await access.user(request, 'portal')
     const form = surveyForm.read(request.body)
     const survey = await attempt(form, async (input) => await surveys.submit(chatId, token, user, input), surveyRefusals)
     const chat = await chats.chatForCustomer(chatId, token, user)

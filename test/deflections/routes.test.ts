@@ -122,6 +122,28 @@ t.test('suggested solutions before the chat', async (t) => {
     t.equal(await count(knex, 'lc_kb_deflections'), deflections)
   })
 
+  t.test('a customer is never offered an internal article or a draft, nor may answer with one', async (t) => {
+    const internal = String((await knex('kb_articles').where({ title: 'Grant a temporary access pass (agents only)' }).first('id')).id)
+    const draft = String((await knex('kb_articles').where({ title: 'Order a replacement laptop charger' }).first('id')).id)
+    const [chats, deflections] = [await count(knex, 'lc_chats'), await count(knex, 'lc_kb_deflections')]
+    for (const [asked, hidden] of [['I need a temporary access pass', internal], ['Where do I order a replacement laptop charger?', draft]] as const) {
+      const { res } = await suggested({ question: asked })
+      t.equal(res.statusCode, 200, asked)
+      t.ok(offered(res.body).length > 0, 'public articles with the words are offered')
+      t.notOk(offered(res.body).includes(hidden), `${asked}: not offered`)
+      t.notMatch(res.body, /agents only|replacement laptop charger<\/a>|TAP issued/)
+    }
+    const { form, cookie } = await suggested({ question: 'I need a temporary access pass' })
+    for (const article of [internal, draft]) {
+      const res = await post('/start/answered', cookie, { ...form, article })
+      t.equal(res.statusCode, 422, 'refused as no article')
+      t.match(res.body, /data-code="LC_ERR_DEFLECTION_ARTICLE_UNKNOWN"/)
+      t.notMatch(res.body, /Grant a temporary access pass|Order a replacement laptop charger/, 'not even its title')
+    }
+    t.equal(await count(knex, 'lc_chats'), chats)
+    t.equal(await count(knex, 'lc_kb_deflections'), deflections, 'nothing recorded')
+  })
+
   t.test('the second POST is checked again: changed values come back on the pre-chat form, nothing stored', async (t) => {
     const [chats, deflections] = [await count(knex, 'lc_chats'), await count(knex, 'lc_kb_deflections')]
     const { form, cookie } = await suggested()

@@ -54,11 +54,35 @@ t.test('knowledge base', async (t) => {
     t.notMatch(res.body, '<img src=x')
     t.notMatch(res.body, '<b>cat</b>')
     t.match(res.body, '&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt;')
-    t.match(res.body, 'Hello &lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;')
+    t.match(res.body, '<p>Hello</p>', 'a body\'s markup is read as HTML and shown as its text')
+    t.notMatch(res.body, 'onerror')
     t.match(res.body, '{{danger}} &amp; more')
     const list = await app.inject('/kb?q=' + encodeURIComponent('<script>'))
     t.match(list.body, '&lt;script&gt;')
     t.notMatch(list.body, '<script>alert')
+  })
+
+  t.test('drafts are shown to nobody; internal articles to staff only', async (t) => {
+    const idOf = async (title: string): Promise<number> => Number((await knex('kb_articles').where({ title }).first('id')).id)
+    const internal = await idOf('Grant a temporary access pass (agents only)')
+    const draft = await idOf('Order a replacement laptop charger')
+    const [customer, agent] = [await login(app, 'dana'), await login(app, 'alice')]
+    const page = async (url: string, cookie?: string) => await app.inject({ url, headers: cookie ? { cookie } : {} })
+    for (const cookie of [undefined, customer]) {
+      t.equal((await page(`/kb/${internal}`, cookie)).statusCode, 404, 'the internal article is not there for customers')
+      t.notMatch((await page('/kb', cookie)).body, /Grant a temporary access pass|replacement laptop charger/)
+      t.notMatch((await page('/kb?q=temporary+access+pass', cookie)).body, /Grant a temporary access pass/)
+      t.notMatch((await page('/portal', cookie)).body, /Grant a temporary access pass|replacement laptop charger/)
+    }
+    const staff = await page(`/kb/${internal}`, agent)
+    t.equal(staff.statusCode, 200)
+    t.match(staff.body, /<p>Issue a temporary access pass only after verifying/, 'its HTML body as text paragraphs')
+    t.match(staff.body, 'Note the pass on the ticket as &quot;TAP issued&quot;')
+    t.match((await page('/kb', agent)).body, /Grant a temporary access pass/)
+    for (const cookie of [undefined, customer, agent]) {
+      t.equal((await page(`/kb/${draft}`, cookie)).statusCode, 404, 'a draft for nobody')
+      t.notMatch((await page('/kb?q=replacement+laptop+charger', cookie)).body, /Order a replacement laptop charger/)
+    }
   })
 
   t.test('an unknown or malformed article id gets the 404 page', async (t) => {

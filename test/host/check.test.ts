@@ -56,6 +56,8 @@ t.test('checkHostMapping', async (t) => {
     const problems = await checkHostMapping(knex, { ...demo, users: { ...demo.users!, email: 'mail' }, knowledge: { ...demo.knowledge, body: 'content' } })
     t.same(named(problems), ['users.mail', 'kb_articles.content'])
     t.match(problems[0]!.message, /users\.mail \(host\.users\.email\) does not exist/)
+    const hidden = await checkHostMapping(knex, { ...demo, knowledge: { ...demo.knowledge, internal: { column: 'audience', values: ['staff'] } } })
+    t.same(named(hidden), ['kb_articles.audience'], 'the knowledge base\'s internal column is checked too')
   })
 
   t.test('a table that does not exist, and a column the mapping does not set, are named', async (t) => {
@@ -188,4 +190,3 @@ t.test('people in two tables: their own columns, the email side table and the ro
   const problems = await checkHostMapping(knex, broken)
   t.match(problems.map((p) => p.message), [/ost_staff\.first_name \(host\.agents\.firstName\) does not exist/, /ost_user_email\.email_address \(host\.customers\.email\.address\) does not exist/])
 })
-

@@ -129,11 +129,11 @@ t.test('the adapter kit', async (t) => {
   })
 
   t.test('knowledge is searched by words, and its HTML shown as text', async (t) => {
-    const hits = await host.searchKnowledge('How do I sign in to the VPN?', 5)
+    const hits = await host.searchKnowledge('How do I sign in to the VPN?', 5, 'customer')
     t.same(hits.map((h) => h.title), ['VPN set-up'])
     t.equal(hits[0]!.excerpt, 'VPN Install the client & sign in with your badge number.')
-    t.same(await host.searchKnowledge('how do I', 5), [], 'no real words, no search')
-    t.equal((await host.knowledgeArticle(String(hits[0]!.id)))?.url, `/kb/${hits[0]!.id}`)
+    t.same(await host.searchKnowledge('how do I', 5, 'customer'), [], 'no real words, no search')
+    t.equal((await host.knowledgeArticle(String(hits[0]!.id), 'customer'))?.url, `/kb/${hits[0]!.id}`)
   })
 
   t.test('a ticket is created in its own transaction, or in the caller\'s', async (t) => {

@@ -64,39 +64,39 @@ t.test('sqlHost', async (t) => {
       ['My laptop disk is full', 'Free up disk space on your laptop']
     ]
     for (const [question, title] of cases) {
-      const hits = await s.host.searchKnowledge(question, 5)
+      const hits = await s.host.searchKnowledge(question, 5, 'customer')
       t.equal(hits[0]?.title, title, question)
     }
-    const [best] = await s.host.searchKnowledge('reset my password', 5)
+    const [best] = await s.host.searchKnowledge('reset my password', 5, 'customer')
     t.match(best!.url, /^\/kb\/\d+$/)
     t.match(best!.excerpt, /password/i, 'the excerpt shows where the words are')
     t.ok(best!.excerpt.length <= 202)
-    t.equal((await s.host.searchKnowledge('vpn', 2)).length, 2, 'no more than the limit')
+    t.equal((await s.host.searchKnowledge('vpn', 2, 'customer')).length, 2, 'no more than the limit')
   })
 
   t.test('searchKnowledge: stopwords only or hostile input finds nothing or words, and never throws', async (t) => {
-    t.same(await s.host.searchKnowledge('a an the', 5), [], 'nothing to search for')
-    t.same(await s.host.searchKnowledge('how do I what is this', 5), [], 'stopwords only')
+    t.same(await s.host.searchKnowledge('a an the', 5, 'customer'), [], 'nothing to search for')
+    t.same(await s.host.searchKnowledge('how do I what is this', 5, 'customer'), [], 'stopwords only')
     for (const hostile of ['"', '*', '+-', "')", '\\', '" OR 1=1 --', 'title:reset', 'NEAR(reset password)', '-vpn +printer', 'x'.repeat(5000), `${'password '.repeat(600)}`]) {
-      const hits = await s.host.searchKnowledge(hostile, 5)
+      const hits = await s.host.searchKnowledge(hostile, 5, 'customer')
       t.ok(Array.isArray(hits) && hits.length <= 5, JSON.stringify(hostile.slice(0, 24)))
     }
-    t.equal((await s.host.searchKnowledge('"reset" "password"', 5))[0]?.title, 'Reset your password', 'quotes are dropped, the word is searched')
+    t.equal((await s.host.searchKnowledge('"reset" "password"', 5, 'customer'))[0]?.title, 'Reset your password', 'quotes are dropped, the word is searched')
   })
 
   t.test('searchKnowledge: an article written after the index was made is found', async (t) => {
     const at = Date.now()
     await s.knex('kb_articles').insert({ title: 'Calibrate the plotter', body: 'The large-format plotter drifts; calibrate it from its panel.', category: 'Printing', created_at: at, updated_at: at })
-    t.equal((await s.host.searchKnowledge('plotter calibration', 5))[0]?.title, 'Calibrate the plotter')
+    t.equal((await s.host.searchKnowledge('plotter calibration', 5, 'customer'))[0]?.title, 'Calibrate the plotter')
   })
 
   t.test('knowledgeArticle: one article by id; an unknown or malformed id is none', async (t) => {
     const row = await s.knex('kb_articles').where({ title: 'Reset your password' }).first('id')
-    const article = await s.host.knowledgeArticle(String(row.id))
+    const article = await s.host.knowledgeArticle(String(row.id), 'customer')
     t.match(article, { id: String(row.id), title: 'Reset your password', url: `/kb/${row.id}` })
     t.ok(article!.excerpt.length > 0 && article!.excerpt.length <= 202)
     for (const bad of ['999999', '', 'abc', `${row.id}abc`, '1e3', '-1', '1 OR 1=1', '9'.repeat(40)]) {
-      t.equal(await s.host.knowledgeArticle(bad), null, JSON.stringify(bad))
+      t.equal(await s.host.knowledgeArticle(bad, 'customer'), null, JSON.stringify(bad))
     }
   })
 

@@ -176,6 +176,32 @@ t.test('the Resources panel over HTTP and sockets', async (t) => {
     t.same((await messages(chatId)).slice(-2).map(([, kind]) => kind), ['kb_share', 'kb_share'], 'both shares stand')
   })
 
+  t.test('agents find internal articles but never drafts; an internal one is pinned, not shared with the customer', async (t) => {
+    const internal = await articleId('Grant a temporary access pass (agents only)')
+    const draft = await articleId('Order a replacement laptop charger')
+    const { chatId } = await aliceChat('I need a temporary access pass')
+    const panel = await get(`/livechat/console/chats/${chatId}/resources`, alice.cookie)
+    t.match(panel.body, new RegExp(`<a href="/kb/${internal}" target="_blank" rel="noopener">Grant a temporary access pass \\(agents only\\)`), 'the internal article for the agent')
+    t.match(panel.body, /Issue a temporary access pass only after verifying the caller/, 'its HTML body as a text excerpt')
+    t.notMatch(panel.body, /&lt;p&gt;|&lt;strong&gt;|<strong>temporary/, 'no markup from the host, escaped or not')
+    const search = await get(`/livechat/console/chats/${chatId}/resources/search?q=${encodeURIComponent('replacement laptop charger')}`, alice.cookie)
+    t.equal(search.statusCode, 200)
+    t.notMatch(search.body, new RegExp(`/kb/${draft}"|Order a replacement laptop charger`), 'no draft')
+    const before = await messages(chatId)
+    for (const path of ['share', 'pins']) {
+      const res = await alice.post(`/livechat/console/chats/${chatId}/resources/${path}`, { articleId: draft })
+      t.equal(res.statusCode, 422, `${path} of a draft`)
+      t.match(res.body, /data-code="LC_ERR_RESOURCES_ARTICLE_UNKNOWN"/)
+    }
+    const shared = await alice.post(`/livechat/console/chats/${chatId}/resources/share`, { articleId: internal })
+    t.equal(shared.statusCode, 422)
+    t.match(shared.body, /data-code="LC_ERR_RESOURCES_ARTICLE_INTERNAL">\s*<span>“Grant a temporary access pass \(agents only\)” is for agents only, so it cannot be shared with the customer; pin it to keep it with the chat/)
+    t.strictSame(await messages(chatId), before, 'nothing reached the chat')
+    const pinned = await alice.post(`/livechat/console/chats/${chatId}/resources/pins`, { articleId: internal })
+    t.equal(pinned.statusCode, 200, 'pinned for the agents')
+    t.match(pinned.body, /Pinned “Grant a temporary access pass \(agents only\)” to the chat/)
+  })
+
   t.test('pin and unpin: the panel\'s pins, the article\'s button and the Related Items tab; History in words', async (t) => {
     const { chatId } = await aliceChat()
     const pinned = await bob.post(`/livechat/console/chats/${chatId}/resources/pins`, { articleId: vpn })

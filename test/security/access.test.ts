@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createSession, sessionCookie } from '../../demo-host/auth.ts'
-import type { RequestLike } from '../../plugin/host/adapter.ts'
+import type { HostAdapter, HostArea, RequestLike } from '../../plugin/host/adapter.ts'
 import { loadManifest } from '../../plugin/manifest.ts'
 import { type Permission, resolveSettings } from '../../plugin/settings.ts'
 import { createAccess } from '../../plugin/security/access.ts'
@@ -99,7 +99,7 @@ t.test('access: agent and scope', async (t) => {
     await t.rejects(access.agent({ headers: {} }), { code: 'LC_ERR_UNAUTHENTICATED', statusCode: 401 })
     await t.rejects(access.agent({ headers: { cookie: `${sessionCookie}=not-a-session` } }), { code: 'LC_ERR_UNAUTHENTICATED', statusCode: 401 })
     await t.rejects(access.agent({ headers: {} }, 'livechat.admin'), { code: 'LC_ERR_UNAUTHENTICATED', statusCode: 401 }, 'who, before what')
-    t.equal(await access.user({ headers: {} }), null)
+    t.equal(await access.user({ headers: {} }, 'portal'), null)
   })
 
   t.test('agent: 403 LC_ERR_FORBIDDEN without the permission; livechat.agent unless told', async (t) => {
@@ -108,7 +108,7 @@ t.test('access: agent and scope', async (t) => {
     await t.rejects(access.agent(alice, 'livechat.supervise'), { code: 'LC_ERR_FORBIDDEN', statusCode: 403 })
     await t.rejects(access.agent(alice, 'livechat.admin'), { code: 'LC_ERR_FORBIDDEN', statusCode: 403 })
     t.equal((await access.agent(alice, 'livechat.transfer')).user.username, 'alice')
-    t.equal((await access.user(await signedIn('dana')))?.username, 'dana', 'a customer is still a user')
+    t.equal((await access.user(await signedIn('dana'), 'portal'))?.username, 'dana', 'a customer is still a user')
   })
 
   t.test('agent: permissions come from the host\'s roles through rolePermissions', async (t) => {
@@ -166,5 +166,18 @@ t.test('access: agent and scope', async (t) => {
     t.equal(await agent.scope(), first, 'a later call reuses it, though her groups changed since')
     t.strictSame(first.activeIn, [l1])
     t.strictSame((await (await access.agent(request)).scope()).activeIn.sort(), [l1, l2].sort())
+  })
+
+  t.test('the host hears which side asks: agent() for the console, user() for the side named', async (t) => {
+    const asked: Array<HostArea | undefined> = []
+    const alice = await s.user('alice')
+    const dana = await s.user('dana')
+    // A desk with one session for both logins that answers as the portal's customer there.
+    const host: HostAdapter = { ...s.host, currentUser: async (_request, area) => { asked.push(area); return area === 'portal' ? dana : alice } }
+    const sides = createAccess({ host, settings, routing: s.routing })
+    t.equal((await sides.agent({ headers: {} })).user.username, 'alice')
+    t.equal((await sides.user({ headers: {} }, 'portal'))?.username, 'dana')
+    t.equal((await sides.user({ headers: {} }, 'agent'))?.username, 'alice')
+    t.strictSame(asked, ['agent', 'portal', 'agent'])
   })
 })
