@@ -47,14 +47,17 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
   const unknownKind = (t.kinds ?? []).find((k) => !(allKinds as string[]).includes(k))
   if (unknownKind !== undefined) throw new Error(`host.tickets.kinds: "${unknownKind}" is not a ticket kind; use ${allKinds.join(', ')}`)
 
-  function ticketUrl (ref: string): string {
-    return t.url.replace('{ref}', encodeURIComponent(ref))
+  /** A ticket's links (docs/hosts.md, "Ticket links"): the agents' page, and the customer's where the desk has its own. */
+  function ticketLinks (ref: string, id: unknown): Pick<HostTicket, 'url' | 'customerUrl'> {
+    const link = (pattern: string): string =>
+      pattern.replaceAll('{ref}', encodeURIComponent(ref)).replaceAll('{id}', encodeURIComponent(String(id)))
+    return { url: link(t.url), ...(t.customerUrl ? { customerUrl: link(t.customerUrl) } : {}) }
   }
 
   function toTicket (row: Row): HostTicket {
     const ref = String(row[t.ref])
     const createdAt = hostTimeMs(row[t.createdAt], map.times)
-    return { ref, url: ticketUrl(ref), status: String(row[t.status]), kind: row[t.kind] as TicketKind, summary: String(row[t.summary] ?? ''), createdAt }
+    return { ref, ...ticketLinks(ref, row[t.id]), status: String(row[t.status]), kind: row[t.kind] as TicketKind, summary: String(row[t.summary] ?? ''), createdAt }
   }
 
   /** A text column as the database describes it: its charset and the bytes it holds. */
@@ -167,7 +170,7 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
           const a = map.ticketActivity
           await trx(a.table).insert(await fitRow(a.table, { [a.ticketId]: id, [a.text]: `Created from live chat #${ticket.chatId}`, [a.authorId]: ticket.assigneeId, [a.createdAt]: at }))
         }
-        return { ref, url: ticketUrl(ref), status: t.newStatus, kind: ticket.kind, summary: ticket.summary }
+        return { ref, ...ticketLinks(ref, id), status: t.newStatus, kind: ticket.kind, summary: ticket.summary }
       }
       return outer ? await insert(outer) : await knex.transaction(insert)
     },
@@ -220,7 +223,7 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
       return rows.map((r): ResolvedTicketHit => {
         const ref = String(r[t.ref])
         const resolution = String(r[t.resolution] ?? '').trim()
-        return { ref, url: ticketUrl(ref), summary: String(r[t.summary] ?? ''), excerpt: excerptAround(resolution || String(r[t.description] ?? ''), match.words), status: String(r[t.status]) }
+        return { ref, url: ticketLinks(ref, r[t.id]).url, summary: String(r[t.summary] ?? ''), excerpt: excerptAround(resolution || String(r[t.description] ?? ''), match.words), status: String(r[t.status]) }
       })
     }
   }
