@@ -286,7 +286,8 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
       base,
       ref: ticket.ref,
       email: values.email,
-      ticketUrl: user ? settings.customerTicketUrl.replace('{ref}', encodeURIComponent(ticket.ref)) : null
+      // The desk's own page for its customer where it has one (host.tickets.customerUrl), else the setting's.
+      ticketUrl: user ? ticket.customerUrl ?? settings.customerTicketUrl.replace('{ref}', encodeURIComponent(ticket.ref)) : null
     })
   })
 

@@ -88,7 +88,13 @@ export interface HostWrite {
 
 export interface HostTicket {
   ref: string
+  /** The ticket's page for agents. */
   url: string
+  /**
+   * The ticket's page for its customer, where the desk has one apart from the agents' (docs/hosts.md, "Ticket
+   * links"); a link shown to a customer prefers it.
+   */
+  customerUrl?: string
   status: string
   kind?: TicketKind
   summary?: string

@@ -104,7 +104,16 @@ export interface HostMapping {
     chatId: string,
     createdAt: string,
     updatedAt: string,
+    /**
+     * A ticket's page in the desk, for agents (docs/hosts.md, "Ticket links"): `{ref}` stands for the ticket's
+     * number, `{id}` for its key, each URL-encoded.
+     */
     url: string,
+    /**
+     * A ticket's page for its customer, where the desk's portal shows it elsewhere (`/view.php?id={id}`): the
+     * same placeholders. Left out, a customer's link is the plugin's customerTicketUrl setting.
+     */
+    customerUrl?: string,
     refPrefix: Record<TicketKind, string>,
     /** The kinds the host offers for tickets made from a chat, in menu order; all three when left out. */
     kinds?: string[],

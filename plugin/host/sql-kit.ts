@@ -58,3 +58,23 @@ export function hostTimeMs (value: unknown, times: HostMapping['times']): number
   if (value === null || value === undefined) return undefined
   return times === 'epoch_ms' ? Number(value) : datetimeMs(value as string | Date)
 }
+
+/** MySQL/MariaDB character sets of three bytes a character at most: nothing above U+FFFF (an emoji, say) fits. */
+const threeByteCharsets = new Set(['utf8', 'utf8mb3'])
+
+/**
+ * Text as a column of `charset` can hold it: in a 3-byte utf8 (utf8mb3) column, every character
+ * above U+FFFF becomes U+FFFD, whole (a surrogate pair is never split), since the database
+ * refuses the row otherwise ("Incorrect string value"). Any other charset, or none (SQLite),
+ * keeps the text as it is.
+ */
+export function fitCharset (text: string, charset: string | null | undefined): string {
+  if (!charset || !threeByteCharsets.has(charset.toLowerCase())) return text
+  return text.replace(/[\u{10000}-\u{10FFFF}]/gu, '\uFFFD')
+}
+
+/** The first `max` UTF-16 units of `text`, one fewer where the last would split a surrogate pair. */
+export function clipText (text: string, max: number): string {
+  if (text.length <= max) return text
+  return /[\uD800-\uDBFF]/.test(text[max - 1] ?? '') ? text.slice(0, max - 1) : text.slice(0, max)
+}

@@ -3,7 +3,7 @@ import type { Knex } from 'knex'
 import { excerptAround, type FullTextIndex, fullTextMatch } from '../db/fulltext.ts'
 import type { HostAdapter, HostTicket, HostWrite, NewTicket, ResolvedTicketHit, TemplateField, TicketKind, TicketTemplate } from './adapter.ts'
 import type { HostMapping } from './mapping.ts'
-import { clampLimit, hostClock, hostTimeMs, isSqlite, isTransaction, type Row } from './sql-kit.ts'
+import { clampLimit, clipText, fitCharset, hostClock, hostTimeMs, isSqlite, isTransaction, type Row } from './sql-kit.ts'
 
 type Tickets = Pick<HostAdapter, 'ticketKinds' | 'cancelledStatus' | 'userTickets' | 'createTicket' | 'getTicket' | 'setTicketStatus' |
 'addTicketActivity' | 'ticketTemplates' | 'searchResolvedTickets'>
@@ -47,36 +47,56 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
   const unknownKind = (t.kinds ?? []).find((k) => !(allKinds as string[]).includes(k))
   if (unknownKind !== undefined) throw new Error(`host.tickets.kinds: "${unknownKind}" is not a ticket kind; use ${allKinds.join(', ')}`)
 
-  function ticketUrl (ref: string): string {
-    return t.url.replace('{ref}', encodeURIComponent(ref))
+  /** A ticket's links (docs/hosts.md, "Ticket links"): the agents' page, and the customer's where the desk has its own. */
+  function ticketLinks (ref: string, id: unknown): Pick<HostTicket, 'url' | 'customerUrl'> {
+    const link = (pattern: string): string =>
+      pattern.replaceAll('{ref}', encodeURIComponent(ref)).replaceAll('{id}', encodeURIComponent(String(id)))
+    return { url: link(t.url), ...(t.customerUrl ? { customerUrl: link(t.customerUrl) } : {}) }
   }
 
   function toTicket (row: Row): HostTicket {
     const ref = String(row[t.ref])
     const createdAt = hostTimeMs(row[t.createdAt], map.times)
-    return { ref, url: ticketUrl(ref), status: String(row[t.status]), kind: row[t.kind] as TicketKind, summary: String(row[t.summary] ?? ''), createdAt }
+    return { ref, ...ticketLinks(ref, row[t.id]), status: String(row[t.status]), kind: row[t.kind] as TicketKind, summary: String(row[t.summary] ?? ''), createdAt }
   }
 
-  // The bytes the desk's description column holds (a MySQL TEXT: 65,535), read once; null
-  // where there is no limit to meet (SQLite's TEXT).
-  let descriptionBytes: Promise<number | null> | undefined
-  async function descriptionCapacity (): Promise<number | null> {
-    if (isSqlite(knex)) return null
-    descriptionBytes ??= knex.raw(
-      'SELECT CHARACTER_OCTET_LENGTH AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?',
-      [t.table, t.description]
-    ).then(([rows]: [Array<{ n: number | string | null }>]) => rows[0]?.n == null ? null : Number(rows[0].n))
-      .catch(() => { descriptionBytes = undefined; return null })
-    return await descriptionBytes
+  /** A text column as the database describes it: its charset and the bytes it holds. */
+  interface TextColumn { charset: string | null, bytes: number | null }
+  // The desk's text columns, per table, read once: their charsets (a 3-byte utf8 column takes
+  // no emoji) and sizes (a MySQL TEXT holds 65,535 bytes). None on SQLite, whose TEXT takes anything.
+  const columnsRead = new Map<string, Promise<Map<string, TextColumn>>>()
+  async function textColumns (table: string): Promise<Map<string, TextColumn>> {
+    if (isSqlite(knex)) return new Map()
+    let read = columnsRead.get(table)
+    if (!read) {
+      read = knex.raw(
+        'SELECT COLUMN_NAME AS name, CHARACTER_SET_NAME AS charset, CHARACTER_OCTET_LENGTH AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+        [table]
+      ).then(([rows]: [Array<{ name: string, charset: string | null, n: number | string | null }>]) => new Map(rows.map((r): [string, TextColumn] =>
+        [r.name.toLowerCase(), { charset: r.charset, bytes: r.n == null ? null : Number(r.n) }])))
+        .catch(() => { columnsRead.delete(table); return new Map<string, TextColumn>() })
+      columnsRead.set(table, read)
+    }
+    return await read
+  }
+
+  /** A row's text as the table's columns can hold it (fitCharset); other values as they are. */
+  async function fitRow (table: string, row: Row): Promise<Row> {
+    const columns = await textColumns(table)
+    if (columns.size === 0) return row
+    return Object.fromEntries(Object.entries(row).map(([column, value]) =>
+      [column, typeof value === 'string' ? fitCharset(value, columns.get(column.toLowerCase())?.charset) : value]))
   }
 
   /**
    * A description longer than the desk's column holds is cut to fit, with a note saying so,
    * rather than refused: a chat whose customer wrote a great deal must still become a ticket.
+   * The bytes counted are those of the text as the column's charset keeps it.
    */
   async function fitDescription (ticket: NewTicket): Promise<string> {
-    const text = ticket.description
-    const capacity = await descriptionCapacity()
+    const column = (await textColumns(t.table)).get(t.description.toLowerCase())
+    const text = fitCharset(ticket.description, column?.charset)
+    const capacity = column?.bytes ?? null
     if (capacity === null || Buffer.byteLength(text, 'utf8') <= capacity) return text
     const where = ticket.chatId === null ? '' : `; all of it is in live chat #${ticket.chatId}`
     const note = (left: number): string => `\n\n[Cut to fit this ticket: the last ${left.toLocaleString('en-US')} characters are left out${where}]`
@@ -89,9 +109,8 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
       if (fits(mid)) low = mid
       else high = mid - 1
     }
-    // Never split a surrogate pair.
-    const keep = low > 0 && /[\uD800-\uDBFF]/.test(text[low - 1]!) ? low - 1 : low
-    return text.slice(0, keep) + note(text.length - keep)
+    const kept = clipText(text, low)
+    return kept + note(text.length - kept.length)
   }
 
   /**
@@ -126,10 +145,10 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
       const insert = async (trx: Knex.Transaction): Promise<HostTicket> => {
         const at = now()
         const fields = ticket.fields && Object.keys(ticket.fields).length > 0 ? ticket.fields : null
-        const [id] = await trx(t.table).insert({
+        const [id] = await trx(t.table).insert(await fitRow(t.table, {
           [t.ref]: pendingRef(),
           [t.kind]: ticket.kind,
-          [t.summary]: ticket.summary.slice(0, 255),
+          [t.summary]: clipText(ticket.summary, 255),
           [t.description]: await fitDescription(withContact(ticket)),
           [t.status]: t.newStatus,
           [t.requesterId]: ticket.requesterId,
@@ -143,15 +162,15 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
           ...(t.requesterName ? { [t.requesterName]: ticket.requester?.name ?? null } : {}),
           ...(t.requesterEmail ? { [t.requesterEmail]: ticket.requester?.email ?? null } : {}),
           ...(t.channel ? { [t.channel]: ticket.channel ?? null } : {})
-        })
+        }))
         const ref = `${t.refPrefix[ticket.kind]}${String(id).padStart(6, '0')}`
         await trx(t.table).where(t.id, id).update({ [t.ref]: ref })
         if (ticket.chatId !== null) {
           // The desk's own log says where the ticket came from, as it would for any channel.
           const a = map.ticketActivity
-          await trx(a.table).insert({ [a.ticketId]: id, [a.text]: `Created from live chat #${ticket.chatId}`, [a.authorId]: ticket.assigneeId, [a.createdAt]: at })
+          await trx(a.table).insert(await fitRow(a.table, { [a.ticketId]: id, [a.text]: `Created from live chat #${ticket.chatId}`, [a.authorId]: ticket.assigneeId, [a.createdAt]: at }))
         }
-        return { ref, url: ticketUrl(ref), status: t.newStatus, kind: ticket.kind, summary: ticket.summary }
+        return { ref, ...ticketLinks(ref, id), status: t.newStatus, kind: ticket.kind, summary: ticket.summary }
       }
       return outer ? await insert(outer) : await knex.transaction(insert)
     },
@@ -162,14 +181,14 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
     },
 
     async setTicketStatus (ref, status, reason) {
-      await knex(t.table).where(t.ref, ref).update({ [t.status]: status, [t.statusReason]: reason ?? null, [t.updatedAt]: now() })
+      await knex(t.table).where(t.ref, ref).update(await fitRow(t.table, { [t.status]: status, [t.statusReason]: reason ?? null, [t.updatedAt]: now() }))
     },
 
     async addTicketActivity (ref, text, authorId) {
       const a = map.ticketActivity
       const id = await ticketId(ref)
       if (id === undefined) return
-      await knex(a.table).insert({ [a.ticketId]: id, [a.text]: text, [a.authorId]: authorId ?? null, [a.createdAt]: now() })
+      await knex(a.table).insert(await fitRow(a.table, { [a.ticketId]: id, [a.text]: text, [a.authorId]: authorId ?? null, [a.createdAt]: now() }))
     },
 
     async ticketTemplates (kind) {
@@ -204,7 +223,7 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
       return rows.map((r): ResolvedTicketHit => {
         const ref = String(r[t.ref])
         const resolution = String(r[t.resolution] ?? '').trim()
-        return { ref, url: ticketUrl(ref), summary: String(r[t.summary] ?? ''), excerpt: excerptAround(resolution || String(r[t.description] ?? ''), match.words), status: String(r[t.status]) }
+        return { ref, url: ticketLinks(ref, r[t.id]).url, summary: String(r[t.summary] ?? ''), excerpt: excerptAround(resolution || String(r[t.description] ?? ''), match.words), status: String(r[t.status]) }
       })
     }
   }

@@ -1,9 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Knex } from 'knex'
 import t from 'tap'
+import { buildDemoHost } from '../../demo-host/app.ts'
+import { loadManifest as demoManifest } from '../../demo-host/plugins.ts'
 import { prepareDatabase } from '../../demo-host/setup.ts'
 import liveChat from '../../plugin/index.ts'
 import type { HostAdapter } from '../../plugin/host/adapter.ts'
+import type { HostMapping } from '../../plugin/host/mapping.ts'
 import { sqlHost } from '../../plugin/host/sql-host.ts'
 import { loadManifest } from '../../plugin/manifest.ts'
 import { agentSession, build, cookiesOf, csrf, joinCookies, login, sameOrigin, standBy } from '../helpers/build.ts'
@@ -213,6 +216,32 @@ t.test('offline: leaving messages is rate limited per address', async (t) => {
   const res = await post(app, '/message', c.cookie, { ...message, _csrf: c.token })
   t.equal(res.statusCode, 429)
   t.match(res.body, /Too many messages left from this address; wait a minute and try again/)
+})
+
+t.test('offline: a desk whose customers see their tickets on a page of their own', async (t) => {
+  const { knex, drop } = await testDatabase()
+  await prepareDatabase(knex)
+  const manifest = await demoManifest()
+  const mapping = manifest.host as unknown as HostMapping
+  const app = await buildDemoHost({
+    knex,
+    manifest: { ...manifest, host: { ...mapping, tickets: { ...mapping.tickets, customerUrl: '/view.php?id={id}' } } },
+    pluginOptions: { jobs: false, settings: { chatStartsPerMinute: 1000 } }
+  })
+  t.teardown(async () => { await app.close(); await drop() })
+  await app.ready()
+
+  t.test('POST /message: a signed-in customer\'s link is the desk\'s customer page, by the ticket\'s key', async (t) => {
+    const session = await login(app, 'dana')
+    const c = await csrf(app, session, '/livechat/message')
+    const res = await post(app, '/message', c.cookie, { ...message, department: String(await departmentId(knex, 'Support')), _csrf: c.token })
+    t.equal(res.statusCode, 200)
+    const ref = /<strong class="lc-ref">(TKT\d{6})<\/strong>/.exec(res.body)?.[1]
+    const row = await knex('tickets').where({ ref }).first('id')
+    // Handlebars writes = as &#x3D; in an attribute, which a browser reads as =.
+    t.match(res.body, new RegExp(`<a class="lc-button" href="/view\\.php\\?id&#x3D;${String(row.id)}">See your ticket</a>`))
+    t.notMatch(res.body, /\/portal\/tickets\//, 'not the customerTicketUrl setting')
+  })
 })
 
 // The demo host always hands the plugin its own SQL adapter, so the plugin is installed here

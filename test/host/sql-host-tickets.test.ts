@@ -75,6 +75,27 @@ t.test('sqlHost tickets from live chat', async (t) => {
     t.equal(known.description, 'Transcript', 'a user is the desk\'s own: no heading')
   })
 
+  t.test('ticket links: {ref} and {id}, URL-encoded, for agents; a customer\'s link where the desk maps one', async (t) => {
+    const same = await s.host.createTicket({ kind: 'incident', summary: 'Links', description: 'd', requesterId: dana.id, assigneeId: null, chatId: null })
+    t.equal(same.url, `/tickets/${same.ref}`, 'the demo\'s pattern, as before')
+    t.equal(same.customerUrl, undefined, 'no customer pattern: no customer link')
+    t.notOk('customerUrl' in (await s.host.getTicket(same.ref))!)
+
+    const tickets = { ...manifest.host.tickets, url: '/scp/tickets.php?number={ref}&key={id}&again={ref}', customerUrl: '/view.php?id={id}' }
+    const host = sqlHost(s.knex, { ...manifest.host, tickets })
+    const made = await host.createTicket({ kind: 'incident', summary: 'Links', description: 'd', requesterId: dana.id, assigneeId: null, chatId: null })
+    const id = String((await s.knex('tickets').where({ ref: made.ref }).first()).id)
+    t.equal(made.url, `/scp/tickets.php?number=${made.ref}&key=${id}&again=${made.ref}`, 'every placeholder, each time it appears')
+    t.equal(made.customerUrl, `/view.php?id=${id}`)
+    t.match(await host.getTicket(made.ref), { url: made.url, customerUrl: made.customerUrl })
+    t.match((await host.userTickets(dana.id)).find((x) => x.ref === made.ref), { url: made.url, customerUrl: made.customerUrl })
+
+    // A ref or key with characters a URL reserves is encoded.
+    await s.knex('tickets').where({ id }).update({ ref: 'A/B ?&#' })
+    t.match(await host.getTicket('A/B ?&#'), { url: `/scp/tickets.php?number=A%2FB%20%3F%26%23&key=${id}&again=A%2FB%20%3F%26%23`, customerUrl: `/view.php?id=${id}` })
+    await s.knex('tickets').where({ id }).update({ ref: made.ref })
+  })
+
   t.test('in the caller\'s transaction the ticket commits or rolls back with the caller\'s own rows', async (t) => {
     const before = await count('tickets')
     const activity = await count('ticket_activity')
