@@ -3,6 +3,7 @@ import { fitCharset, sqlHost } from '../../plugin/host/index.ts'
 import type { HostMapping } from '../../plugin/host/mapping.ts'
 import { loadManifest } from '../../plugin/manifest.ts'
 import { preparedDatabase } from '../helpers/db.ts'
+import { demoTicketColumns } from '../helpers/host-tables.ts'
 
 // A desk whose tables are 3-byte utf8 (MySQL/MariaDB utf8mb3) takes no character above U+FFFF:
 // sqlHost writes U+FFFD in its place rather than fail the ticket (docs/hosts.md, "Tickets a desk receives").
@@ -46,24 +47,7 @@ t.test('sqlHost on a desk of 3-byte utf8 tables', { skip: onMysql }, async (t) =
     await knex.schema.createTable(`${prefix}_tickets`, (table) => {
       table.charset(charset)
       table.collate(collation)
-      table.increments('id')
-      table.string('ref', 20).unique()
-      table.string('kind', 20).notNullable()
-      table.string('summary', 255).notNullable()
-      table.text('description').notNullable()
-      table.string('status', 40).notNullable()
-      table.string('status_reason', 120).nullable()
-      table.integer('requester_id').nullable()
-      table.integer('assignee_id').nullable()
-      table.integer('chat_id').nullable()
-      table.integer('template_id').nullable()
-      table.text('details').nullable()
-      table.text('resolution').nullable()
-      table.string('requester_name', 255).nullable()
-      table.string('requester_email', 255).nullable()
-      table.string('channel', 20).nullable()
-      table.bigInteger('created_at').notNullable()
-      table.bigInteger('updated_at').notNullable()
+      demoTicketColumns(table)
     })
     await knex.schema.createTable(`${prefix}_activity`, (table) => {
       table.charset(charset)

@@ -6,6 +6,7 @@ import type { HostMapping } from '../../plugin/host/mapping.ts'
 import { sqlHost } from '../../plugin/host/sql-host.ts'
 import { loadManifest, validateManifest } from '../../plugin/manifest.ts'
 import { preparedDatabase } from '../helpers/db.ts'
+import { demoTicketColumns } from '../helpers/host-tables.ts'
 import { createThreadDesk } from '../helpers/thread-desk.ts'
 
 // The start-up check of a table mapping against the live schema (docs/hosts.md), on both
@@ -21,24 +22,7 @@ t.test('checkHostMapping', async (t) => {
   /** A tickets table like the demo's, with the ref column `refLength` long and whatever `extra` adds. */
   async function ticketsTable (name: string, refLength: number, extra?: (table: Knex.CreateTableBuilder) => void): Promise<HostMapping> {
     await knex.schema.createTable(name, (table) => {
-      table.increments('id')
-      table.string('ref', refLength).unique()
-      table.string('kind', 20).notNullable()
-      table.string('summary', 255).notNullable()
-      table.text('description').notNullable()
-      table.string('status', 40).notNullable()
-      table.string('status_reason', 120).nullable()
-      table.integer('requester_id').nullable()
-      table.integer('assignee_id').nullable()
-      table.integer('chat_id').nullable()
-      table.integer('template_id').nullable()
-      table.text('details').nullable()
-      table.text('resolution').nullable()
-      table.string('requester_name', 255).nullable()
-      table.string('requester_email', 255).nullable()
-      table.string('channel', 20).nullable()
-      table.bigInteger('created_at').notNullable()
-      table.bigInteger('updated_at').notNullable()
+      demoTicketColumns(table, refLength)
       extra?.(table)
     })
     // Search is not asked of these desks: their full-text index names point at the demo's tables.
