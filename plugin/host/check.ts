@@ -39,8 +39,8 @@ type Section = Exclude<keyof HostMapping, 'times' | PeopleSection>
 const columnKeys: Record<Section, { required: string[], optional: string[] }> = {
   sessions: { required: ['tokenHash', 'expiresAt'], optional: ['userId', 'data'] },
   tickets: {
-    required: ['id', 'ref', 'kind', 'summary', 'description', 'status', 'statusReason', 'requesterId', 'assigneeId', 'chatId', 'createdAt', 'updatedAt', 'resolution'],
-    optional: ['fields', 'templateId', 'requesterName', 'requesterEmail', 'channel']
+    required: ['id', 'ref', 'summary', 'description', 'status', 'requesterId', 'assigneeId', 'createdAt', 'updatedAt'],
+    optional: ['kind', 'statusReason', 'chatId', 'resolution', 'fields', 'templateId', 'requesterName', 'requesterEmail', 'channel']
   },
   ticketActivity: { required: ['ticketId', 'text', 'authorId', 'createdAt'], optional: [] },
   ticketTemplates: { required: ['id', 'kind', 'name', 'summary', 'description'], optional: ['fields'] },
@@ -99,6 +99,10 @@ function nestedRefs (map: HostMapping): ColumnRef[] {
       own('roles.column', roles.column)
       refs.push({ table: roles.table, column: roles.id, key: `host.${s}.roles.id` }, { table: roles.table, column: roles.name, key: `host.${s}.roles.name` })
     }
+  }
+  const lookup = map.tickets?.statuses
+  if (lookup) {
+    refs.push({ table: lookup.table, column: lookup.id, key: 'host.tickets.statuses.id' }, { table: lookup.table, column: lookup.name, key: 'host.tickets.statuses.name' })
   }
   const k = map.knowledge
   if (k?.published) refs.push({ table: k.table, column: k.published.column, key: 'host.knowledge.published.column' })
@@ -218,10 +222,16 @@ export async function checkHostMapping (knex: Knex, map: HostMapping): Promise<H
     }
     const mapped = new Set(named.values())
     const when = inserted[s]
+    // Values the desk gives columns the plugin knows nothing of (host.tickets.defaults, host.ticketActivity.defaults).
+    const defaults = when ? section.defaults as Record<string, unknown> | undefined : undefined
+    for (const column of Object.keys(defaults ?? {})) {
+      if (columns.has(column)) mapped.add(column)
+      else problems.push({ table, column, message: `column ${table}.${column} (host.${s}.defaults) does not exist; remove its default, or name a column of ${table}` })
+    }
     if (when) {
       for (const c of columns.values()) {
         if (c.nullable || c.hasDefault || c.automatic || mapped.has(c.name)) continue
-        problems.push({ table, column: c.name, message: `column ${table}.${c.name} is NOT NULL without a default, and live chat leaves it out when it ${when}; give it a default or allow NULL` })
+        problems.push({ table, column: c.name, message: `column ${table}.${c.name} is NOT NULL without a default, and live chat leaves it out when it ${when}; give it a default in host.${s}.defaults or in the table, or allow NULL` })
       }
     }
     for (const [key, why] of Object.entries(leftEmpty[s] ?? {})) {
@@ -245,6 +255,23 @@ export async function checkHostMapping (knex: Knex, map: HostMapping): Promise<H
         message: `column ${t.table}.${t.ref} (host.tickets.ref) holds ${refColumn.maxLength} characters, but live chat writes refs of up to ${needed} ` +
           `(the prefix "${longest}" and 6 digits, and a ${pendingRefLength}-character placeholder while the ticket is created); widen it to at least ${needed}`
       })
+    }
+  }
+
+  // Every status the mapping names is one the desk has, where it keeps them in a table.
+  const lookup = t?.statuses
+  const lookupColumns = lookup && schema.get(lookup.table)
+  if (lookup && lookupColumns?.has(lookup.name)) {
+    const have = new Set((await knex(lookup.table).select(lookup.name) as Row[]).map((r) => String(r[lookup.name]).trim().toLowerCase()))
+    // An abandoned chat's tickets get 'Cancelled' where the mapping names no status (defaultCancelled, plugin/tickets/service.ts).
+    const statusKeys: Array<[string, string]> = [
+      ['newStatus', t.newStatus],
+      [t.cancelledStatus ? 'cancelledStatus' : 'cancelledStatus, left out', t.cancelledStatus ?? 'Cancelled'],
+      ...(t.resolvedStatuses ?? []).map((v): [string, string] => ['resolvedStatuses', v])
+    ]
+    for (const [key, name] of statusKeys) {
+      if (have.has(name.trim().toLowerCase())) continue
+      problems.push({ table: lookup.table, column: lookup.name, message: `status "${name}" (host.tickets.${key}) is not in ${lookup.table}.${lookup.name}; name one of the help desk's statuses, or add it` })
     }
   }
 

@@ -83,6 +83,20 @@ export interface KnowledgeMapping {
   internal?: ColumnValues
 }
 
+/** A table of statuses: `status` columns hold its `id`, the plugin speaks of its `name`s. */
+export interface StatusLookup {
+  table: string
+  id: string
+  name: string
+}
+
+/**
+ * Values written on every insert into a desk's table, by column, for NOT NULL columns the
+ * plugin does not otherwise fill (osTicket's dept_id, topic_id); the mapping's own columns win
+ * over a default of the same name.
+ */
+export type ColumnDefaults = Record<string, string | number>
+
 /** Table and column names of the host's own tables; the `host` section of manifest.json. */
 export interface HostMapping {
   sessions: SessionsMapping
@@ -94,14 +108,20 @@ export interface HostMapping {
     table: string,
     id: string,
     ref: string,
-    kind: string,
+    /** The ticket's kind; left out, none is stored, and a ticket's kind is read from its ref's prefix where the plugin made the ref. */
+    kind?: string,
     summary: string,
     description: string,
+    /** The status: its name, or, with `statuses`, its id in that table. */
     status: string,
-    statusReason: string,
+    /** Status lookup (docs/hosts.md, "Tickets of a thread-based desk"): `status` holds an id of `table`, whose `name` the plugin reads and writes by. */
+    statuses?: StatusLookup,
+    /** Why the status was set; not stored when left out. */
+    statusReason?: string,
     requesterId: string,
     assigneeId: string,
-    chatId: string,
+    /** The chat a ticket came from; not stored when left out (the activity entry still names it). */
+    chatId?: string,
     createdAt: string,
     updatedAt: string,
     /**
@@ -133,16 +153,17 @@ export interface HostMapping {
     cancelledStatus?: string,
     cancelledReason?: string,
     newStatus: string,
-    /** The text saying how a ticket was solved, searched with its summary and description. */
-    resolution: string,
+    /** The text saying how a ticket was solved, searched with its summary and description; left out, only those two are searched. */
+    resolution?: string,
     /** Statuses of a solved ticket: only these are suggested for a new question. */
     resolvedStatuses: string[],
-    /** The full-text index over summary, description and resolution (plugin/db/fulltext.ts). */
+    /** The full-text index over summary, description and resolution (summary and description without `resolution`; plugin/db/fulltext.ts). */
     fullTextIndex: string,
     /** MySQL/MariaDB, optional: a FULLTEXT index on the summary alone, so summary words count ten times (FullTextIndex.boost). */
-    summaryFullTextIndex?: string
+    summaryFullTextIndex?: string,
+    defaults?: ColumnDefaults
   }
-  ticketActivity: { table: string, ticketId: string, text: string, authorId: string, createdAt: string }
+  ticketActivity: { table: string, ticketId: string, text: string, authorId: string, createdAt: string, defaults?: ColumnDefaults }
   /** `fields`: a text column holding the template's own fields as a JSON array of TemplateField; none when left out. */
   ticketTemplates: { table: string, id: string, kind: string, name: string, summary: string, description: string, fields?: string }
   /** The knowledge base (docs/hosts.md#knowledge-and-audience). */

@@ -54,10 +54,52 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
     return { url: link(t.url), ...(t.customerUrl ? { customerUrl: link(t.customerUrl) } : {}) }
   }
 
-  function toTicket (row: Row): HostTicket {
+  /**
+   * A ticket's kind: its column's, or, where the desk keeps none, the kind whose refPrefix the
+   * ref is followed by digits of (a ref the plugin made); undefined when that says nothing.
+   */
+  function kindOf (row: Row): TicketKind | undefined {
+    if (t.kind) return row[t.kind] as TicketKind
+    const ref = String(row[t.ref])
+    const kinds = allKinds.filter((k) => {
+      const prefix = t.refPrefix[k]
+      return prefix !== undefined && ref.startsWith(prefix) && /^\d+$/.test(ref.slice(prefix.length))
+    })
+    return kinds.length === 1 ? kinds[0] : undefined
+  }
+
+  /** Status names and the ids the desk stores for them (host.tickets.statuses). */
+  interface Statuses { name: (id: unknown) => string, id: (name: string) => unknown, has: (name: string) => boolean }
+  /**
+   * The desk's statuses, read on each call, so a status added in the desk counts at once; null
+   * where the status column holds names. Read on `db`, the caller's transaction when in one.
+   */
+  async function statusLookup (db: Knex | Knex.Transaction = knex): Promise<Statuses | null> {
+    const lookup = t.statuses
+    if (!lookup) return null
+    const rows: Row[] = await db(lookup.table).select(lookup.id, lookup.name)
+    const names = new Map(rows.map((r): [string, string] => [String(r[lookup.id]), String(r[lookup.name])]))
+    // The name as written, else the one name equal to it ignoring case and spaces around.
+    const find = (name: string): Row | undefined => rows.find((r) => String(r[lookup.name]) === name) ??
+      rows.find((r) => String(r[lookup.name]).trim().toLowerCase() === name.trim().toLowerCase())
+    return {
+      name: (id) => id === null || id === undefined ? '' : names.get(String(id)) ?? String(id),
+      has: (name) => find(name) !== undefined,
+      id (name) {
+        const row = find(name)
+        if (row === undefined) {
+          throw new Error(`host.tickets.statuses: the help desk has no status "${name}" in ${lookup.table}; its statuses are ${[...names.values()].join(', ') || 'none'}`)
+        }
+        return row[lookup.id]
+      }
+    }
+  }
+
+  function toTicket (row: Row, statuses: Statuses | null): HostTicket {
     const ref = String(row[t.ref])
     const createdAt = hostTimeMs(row[t.createdAt], map.times)
-    return { ref, ...ticketLinks(ref, row[t.id]), status: String(row[t.status]), kind: row[t.kind] as TicketKind, summary: String(row[t.summary] ?? ''), createdAt }
+    const status = statuses ? statuses.name(row[t.status]) : String(row[t.status])
+    return { ref, ...ticketLinks(ref, row[t.id]), status, kind: kindOf(row), summary: String(row[t.summary] ?? ''), createdAt }
   }
 
   /** A text column as the database describes it: its charset and the bytes it holds. */
@@ -134,7 +176,8 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
 
     async userTickets (userId) {
       const rows = await knex(t.table).where(t.requesterId, userId).orderBy(t.createdAt, 'desc').limit(100)
-      return rows.map(toTicket)
+      const statuses = await statusLookup()
+      return rows.map((row: Row) => toTicket(row, statuses))
     },
 
     // In the caller's transaction when given one (host and plugin share the database, so
@@ -145,15 +188,18 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
       const insert = async (trx: Knex.Transaction): Promise<HostTicket> => {
         const at = now()
         const fields = ticket.fields && Object.keys(ticket.fields).length > 0 ? ticket.fields : null
+        const statuses = await statusLookup(trx)
         const [id] = await trx(t.table).insert(await fitRow(t.table, {
+          // The desk's own values for columns the plugin knows nothing of; the mapped columns win.
+          ...t.defaults,
           [t.ref]: pendingRef(),
-          [t.kind]: ticket.kind,
+          ...(t.kind ? { [t.kind]: ticket.kind } : {}),
           [t.summary]: clipText(ticket.summary, 255),
           [t.description]: await fitDescription(withContact(ticket)),
-          [t.status]: t.newStatus,
+          [t.status]: statuses ? statuses.id(t.newStatus) : t.newStatus,
           [t.requesterId]: ticket.requesterId,
           [t.assigneeId]: ticket.assigneeId,
-          [t.chatId]: ticket.chatId,
+          ...(t.chatId ? { [t.chatId]: ticket.chatId } : {}),
           [t.createdAt]: at,
           [t.updatedAt]: at,
           ...(t.fields ? { [t.fields]: fields ? JSON.stringify(fields) : null } : {}),
@@ -168,7 +214,7 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
         if (ticket.chatId !== null) {
           // The desk's own log says where the ticket came from, as it would for any channel.
           const a = map.ticketActivity
-          await trx(a.table).insert(await fitRow(a.table, { [a.ticketId]: id, [a.text]: `Created from live chat #${ticket.chatId}`, [a.authorId]: ticket.assigneeId, [a.createdAt]: at }))
+          await trx(a.table).insert(await fitRow(a.table, { ...a.defaults, [a.ticketId]: id, [a.text]: `Created from live chat #${ticket.chatId}`, [a.authorId]: ticket.assigneeId, [a.createdAt]: at }))
         }
         return { ref, ...ticketLinks(ref, id), status: t.newStatus, kind: ticket.kind, summary: ticket.summary }
       }
@@ -177,18 +223,24 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
 
     async getTicket (ref) {
       const row = await knex(t.table).where(t.ref, ref).first()
-      return row ? toTicket(row) : null
+      return row ? toTicket(row, await statusLookup()) : null
     },
 
+    // By name: where the desk keeps ids, a name it does not have is refused, naming those it has.
     async setTicketStatus (ref, status, reason) {
-      await knex(t.table).where(t.ref, ref).update(await fitRow(t.table, { [t.status]: status, [t.statusReason]: reason ?? null, [t.updatedAt]: now() }))
+      const statuses = await statusLookup()
+      await knex(t.table).where(t.ref, ref).update(await fitRow(t.table, {
+        [t.status]: statuses ? statuses.id(status) : status,
+        ...(t.statusReason ? { [t.statusReason]: reason ?? null } : {}),
+        [t.updatedAt]: now()
+      }))
     },
 
     async addTicketActivity (ref, text, authorId) {
       const a = map.ticketActivity
       const id = await ticketId(ref)
       if (id === undefined) return
-      await knex(a.table).insert(await fitRow(a.table, { [a.ticketId]: id, [a.text]: text, [a.authorId]: authorId ?? null, [a.createdAt]: now() }))
+      await knex(a.table).insert(await fitRow(a.table, { ...a.defaults, [a.ticketId]: id, [a.text]: text, [a.authorId]: authorId ?? null, [a.createdAt]: now() }))
     },
 
     async ticketTemplates (kind) {
@@ -204,26 +256,33 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
       }))
     },
 
-    // Solved tickets whose summary, description or resolution share words with the
-    // question, best first: the Resources panel's resolved tickets.
+    // Solved tickets whose summary, description or resolution (where the desk has one) share
+    // words with the question, best first: the Resources panel's resolved tickets. The index
+    // covers those columns in that order.
     async searchResolvedTickets (query, limit) {
       const index: FullTextIndex = {
         table: t.table,
         key: t.id,
-        columns: [t.summary, t.description, t.resolution],
+        columns: t.resolution ? [t.summary, t.description, t.resolution] : [t.summary, t.description],
         name: t.fullTextIndex,
-        weights: [10, 1, 3],
+        weights: t.resolution ? [10, 1, 3] : [10, 1],
         ...(t.summaryFullTextIndex ? { boost: { name: t.summaryFullTextIndex, weight: 10 } } : {})
       }
       const match = fullTextMatch(knex, index, query, { mode: 'any', alias: 'tk' })
       if (!match || t.resolvedStatuses.length === 0) return []
-      const rows: Row[] = await match.apply(knex(`${t.table} as tk`).select(`tk.${t.id}`, `tk.${t.ref}`, `tk.${t.summary}`, `tk.${t.description}`, `tk.${t.resolution}`, `tk.${t.status}`))
-        .whereIn(`tk.${t.status}`, t.resolvedStatuses)
+      const statuses = await statusLookup()
+      // Where the desk keeps ids, the resolved statuses it has; a name it lacks matches nothing.
+      const resolved = statuses ? t.resolvedStatuses.filter((s) => statuses.has(s)).map((s) => statuses.id(s)) : t.resolvedStatuses
+      if (resolved.length === 0) return []
+      const columns = [t.id, t.ref, t.summary, t.description, t.status, ...(t.resolution ? [t.resolution] : [])]
+      const rows: Row[] = await match.apply(knex(`${t.table} as tk`).select(columns.map((c) => `tk.${c}`)))
+        .whereIn(`tk.${t.status}`, resolved as string[])
         .orderBy('ft_score', 'desc').orderBy(`tk.${t.id}`, 'desc').limit(clampLimit(limit))
       return rows.map((r): ResolvedTicketHit => {
         const ref = String(r[t.ref])
-        const resolution = String(r[t.resolution] ?? '').trim()
-        return { ref, url: ticketLinks(ref, r[t.id]).url, summary: String(r[t.summary] ?? ''), excerpt: excerptAround(resolution || String(r[t.description] ?? ''), match.words), status: String(r[t.status]) }
+        const resolution = t.resolution ? String(r[t.resolution] ?? '').trim() : ''
+        const status = statuses ? statuses.name(r[t.status]) : String(r[t.status])
+        return { ref, url: ticketLinks(ref, r[t.id]).url, summary: String(r[t.summary] ?? ''), excerpt: excerptAround(resolution || String(r[t.description] ?? ''), match.words), status }
       })
     }
   }
