@@ -69,7 +69,7 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
   }
 
   /** Status names and the ids the desk stores for them (host.tickets.statuses). */
-  interface Statuses { name: (id: unknown) => string, id: (name: string) => unknown, has: (name: string) => boolean }
+  interface Statuses { name: (id: unknown) => string, id: (name: string) => string | number, has: (name: string) => boolean }
   /**
    * The desk's statuses, read on each call, so a status added in the desk counts at once; null
    * where the status column holds names. Read on `db`, the caller's transaction when in one.
@@ -90,7 +90,7 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
         if (row === undefined) {
           throw new Error(`host.tickets.statuses: the help desk has no status "${name}" in ${lookup.table}; its statuses are ${[...names.values()].join(', ') || 'none'}`)
         }
-        return row[lookup.id]
+        return row[lookup.id] as string | number
       }
     }
   }
@@ -272,11 +272,11 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
       if (!match || t.resolvedStatuses.length === 0) return []
       const statuses = await statusLookup()
       // Where the desk keeps ids, the resolved statuses it has; a name it lacks matches nothing.
-      const resolved = statuses ? t.resolvedStatuses.filter((s) => statuses.has(s)).map((s) => statuses.id(s)) : t.resolvedStatuses
+      const resolved: Array<string | number> = statuses ? t.resolvedStatuses.filter((s) => statuses.has(s)).map((s) => statuses.id(s)) : t.resolvedStatuses
       if (resolved.length === 0) return []
       const columns = [t.id, t.ref, t.summary, t.description, t.status, ...(t.resolution ? [t.resolution] : [])]
       const rows: Row[] = await match.apply(knex(`${t.table} as tk`).select(columns.map((c) => `tk.${c}`)))
-        .whereIn(`tk.${t.status}`, resolved as string[])
+        .whereIn(`tk.${t.status}`, resolved)
         .orderBy('ft_score', 'desc').orderBy(`tk.${t.id}`, 'desc').limit(clampLimit(limit))
       return rows.map((r): ResolvedTicketHit => {
         const ref = String(r[t.ref])
