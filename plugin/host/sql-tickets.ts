@@ -47,6 +47,20 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
   const unknownKind = (t.kinds ?? []).find((k) => !(allKinds as string[]).includes(k))
   if (unknownKind !== undefined) throw new Error(`host.tickets.kinds: "${unknownKind}" is not a ticket kind; use ${allKinds.join(', ')}`)
 
+  /**
+   * The desk's own key for a user id the plugin holds. With agents and customers in two tables
+   * the id carries its table's prefix ("c:5", "a:3") and the ticket's columns hold the bare key:
+   * a requester is a customer, an assignee or author an agent; an id of the other table (or of
+   * no table) is no user of that column, so null (a guest's contact is still filed).
+   */
+  function deskKey (id: string | null | undefined, side: 'agents' | 'customers'): string | null {
+    if (id === null || id === undefined) return null
+    const table = map[side]
+    if (!map.agents || !map.customers || !table) return id
+    const prefix = table.idPrefix
+    return id.startsWith(prefix) ? id.slice(prefix.length) : null
+  }
+
   /** A ticket's links (docs/hosts.md, "Ticket links"): the agents' page, and the customer's where the desk has its own. */
   function ticketLinks (ref: string, id: unknown): Pick<HostTicket, 'url' | 'customerUrl'> {
     const link = (pattern: string): string =>
@@ -175,14 +189,17 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
     cancelledStatus: t.cancelledStatus ? { status: t.cancelledStatus, reason: t.cancelledReason ?? 'Abandoned chat' } : undefined,
 
     async userTickets (userId) {
-      const rows = await knex(t.table).where(t.requesterId, userId).orderBy(t.createdAt, 'desc').limit(100)
+      const key = deskKey(userId, 'customers')
+      if (key === null) return []
+      const rows = await knex(t.table).where(t.requesterId, key).orderBy(t.createdAt, 'desc').limit(100)
       const statuses = await statusLookup()
       return rows.map((row: Row) => toTicket(row, statuses))
     },
 
     // In the caller's transaction when given one (host and plugin share the database, so
     // the chat's related-item row commits with the ticket), else in one of its own.
-    async createTicket (ticket: NewTicket, write?: HostWrite) {
+    async createTicket (asked: NewTicket, write?: HostWrite) {
+      const ticket = { ...asked, requesterId: deskKey(asked.requesterId, 'customers'), assigneeId: deskKey(asked.assigneeId, 'agents') }
       const outer = write?.transaction
       if (outer !== undefined && !isTransaction(outer)) throw new TypeError('createTicket: write.transaction must be a knex transaction on the adapter\'s own connection')
       const insert = async (trx: Knex.Transaction): Promise<HostTicket> => {
@@ -240,7 +257,7 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
       const a = map.ticketActivity
       const id = await ticketId(ref)
       if (id === undefined) return
-      await knex(a.table).insert(await fitRow(a.table, { ...a.defaults, [a.ticketId]: id, [a.text]: text, [a.authorId]: authorId ?? null, [a.createdAt]: now() }))
+      await knex(a.table).insert(await fitRow(a.table, { ...a.defaults, [a.ticketId]: id, [a.text]: text, [a.authorId]: deskKey(authorId, 'agents'), [a.createdAt]: now() }))
     },
 
     async ticketTemplates (kind) {

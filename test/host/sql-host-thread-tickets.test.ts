@@ -81,7 +81,7 @@ t.test('sqlHost on a thread-based desk\'s tickets', async (t) => {
   })
 
   t.test('createTicket writes the new status\'s id and the defaults; the ticket reads back by name', async (t) => {
-    const made = await host.createTicket({ kind: 'incident', summary: 'Printer jammed', description: 'The office printer jams on every page', requesterId: '1', assigneeId: '2', chatId: 12 })
+    const made = await host.createTicket({ kind: 'incident', summary: 'Printer jammed', description: 'The office printer jams on every page', requesterId: 'c:1', assigneeId: 'a:2', chatId: 12 })
     t.match(made, { ref: /^INC\d{6}$/, status: 'Open', kind: 'incident' })
     t.match(await row(made.ref), { status_id: 1, dept_id: 7, user_id: 1, staff_id: 2, subject: 'Printer jammed' })
     const id = (await row(made.ref)).ticket_id
@@ -105,10 +105,22 @@ t.test('sqlHost on a thread-based desk\'s tickets', async (t) => {
 
   t.test('a customer\'s tickets read back with status names; a kind is known only from a ref live chat made', async (t) => {
     await knex('ost_ticket').insert({ number: '654321', status_id: 5, dept_id: 1, user_id: 3, subject: 'Made in the desk', body: 'b', created: stored(Date.now() - 60_000), updated: stored(Date.now()) })
-    await host.createTicket({ kind: 'ticket', summary: 'Left a message', description: 'd', requesterId: '3', assigneeId: null, chatId: null })
-    const mine = await host.userTickets('3')
+    await host.createTicket({ kind: 'ticket', summary: 'Left a message', description: 'd', requesterId: 'c:3', assigneeId: null, chatId: null })
+    const mine = await host.userTickets('c:3')
     t.match(mine.map((x) => [x.summary, x.status, x.kind]).sort(), [['Left a message', 'Open', 'ticket'], ['Made in the desk', 'Archived', undefined]])
     t.equal((await host.getTicket('654321'))?.kind, undefined)
+    t.same(await host.userTickets('a:3'), [], 'agent 3 is not customer 3')
+    t.same(await host.userTickets('3'), [], 'an id of no table is nobody')
+  })
+
+  t.test('ids carry their table\'s prefix in the plugin and are bare keys in the desk\'s columns', async (t) => {
+    const made = await host.createTicket({ kind: 'incident', summary: 'Agent as requester', description: 'd', requesterId: 'a:2', assigneeId: 'c:1', chatId: null, requester: { name: 'Ann', email: 'ann@example.com' } })
+    t.match(await row(made.ref), { user_id: null, staff_id: null }, 'an agent is no requester and a customer no assignee here')
+    t.match((await row(made.ref)).body, /^Requester \(not a user of this desk\): Ann <ann@example\.com>/, 'the contact is kept in the description')
+    await host.addTicketActivity(made.ref, 'Shared an article', 'a:2')
+    await host.addTicketActivity(made.ref, 'A customer note', 'c:1')
+    const entries = await knex('ost_thread_entry').where({ ticket_id: (await row(made.ref)).ticket_id }).orderBy('id')
+    t.match(entries.map((e: Record<string, unknown>) => e.staff_id), [2, null])
   })
 
   t.test('resolved tickets are searched by summary and description, by status name', async (t) => {
