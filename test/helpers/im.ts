@@ -16,13 +16,17 @@ export async function imServices (t: { teardown: (fn: () => unknown) => void }, 
   const s = await services(t, { clock: opts.clock })
   const settings = resolveSettings(loadManifest(), opts.settings ?? {})
   const im = createImService({ db: s.knex, bus: s.bus, host: s.host, chats: s.chats, routing: s.routing, clock: opts.clock, settings, base: '/livechat' })
-  const viewer = async (username: string, overrides: Partial<ImViewer> = {}): Promise<ImViewer> => {
+  return { ...s, im, settings, viewer: viewers(s, settings) }
+}
+
+/** The seeded users as the instant message rules see them, built the way routes build them. */
+export function viewers (s: Pick<Services, 'user' | 'scope'>, settings: Settings): ImServices['viewer'] {
+  return async (username, overrides = {}) => {
     const user = await s.user(username)
     const permissions = permissionsFor(settings, user.roles)
     const scope = await s.scope(username)
     return { ...await imViewer({ user, permissions, can: (p) => permissions.has(p), scope: async () => scope }), ...overrides }
   }
-  return { ...s, im, settings, viewer }
 }
 
 let counter = 0

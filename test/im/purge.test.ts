@@ -2,11 +2,8 @@ import type { Knex } from 'knex'
 import t from 'tap'
 import { createImPurge } from '../../plugin/jobs/purge-im.ts'
 import { conversationTables } from '../../plugin/im/store.ts'
-import type { ImViewer } from '../../plugin/im/types.ts'
 import { jobServices } from '../helpers/jobs.ts'
-import { msgId } from '../helpers/im.ts'
-import { permissionsFor } from '../../plugin/settings.ts'
-import { imViewer } from '../../plugin/im/service.ts'
+import { msgId, viewers } from '../helpers/im.ts'
 
 const day = 86_400_000
 const hour = 3_600_000
@@ -37,12 +34,7 @@ t.test('purge of deleted instant message threads, and the im-idle job', async (t
   let now = Date.UTC(2026, 10, 21, 12, 0, 0)
   const clock = (): number => now
   const s = await jobServices(t, { clock })
-  const viewer = async (username: string): Promise<ImViewer> => {
-    const user = await s.user(username)
-    const permissions = permissionsFor(s.settings, user.roles)
-    const scope = await s.scope(username)
-    return await imViewer({ user, permissions, can: (p) => permissions.has(p), scope: async () => scope })
-  }
+  const viewer = viewers(s, s.settings)
   const alice = await viewer('alice')
   const bob = await viewer('bob')
   const admin = await viewer('admin')

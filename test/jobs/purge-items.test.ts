@@ -4,15 +4,12 @@ import { join } from 'node:path'
 import t from 'tap'
 import { chatTables } from '../../plugin/chats/purge-store.ts'
 import { conversationTables } from '../../plugin/im/store.ts'
-import { imViewer } from '../../plugin/im/service.ts'
-import type { ImViewer } from '../../plugin/im/types.ts'
 import { itemGuard } from '../../plugin/jobs/item-failures.ts'
 import { createPurge } from '../../plugin/jobs/purge.ts'
 import { jobModel } from '../../plugin/jobs/view-models.ts'
-import { permissionsFor } from '../../plugin/settings.ts'
 import { render } from '../../plugin/web/views.ts'
 import { given } from '../helpers/given.ts'
-import { msgId } from '../helpers/im.ts'
+import { msgId, viewers } from '../helpers/im.ts'
 import { jobServices } from '../helpers/jobs.ts'
 
 const minute = 60_000
@@ -66,12 +63,7 @@ t.test('purge: one chat or IM conversation it cannot remove does not stop it', a
     return (await s.knex('lc_chat_files').where('chat_id', chatId).select('storage_name')).map((r: { storage_name: string }) => join(s.uploadDir, r.storage_name))
   }
 
-  const viewer = async (username: string): Promise<ImViewer> => {
-    const user = await s.user(username)
-    const permissions = permissionsFor(s.settings, user.roles)
-    const scope = await s.scope(username)
-    return await imViewer({ user, permissions, can: (p) => permissions.has(p), scope: async () => scope })
-  }
+  const viewer = viewers(s, s.settings)
   const alice = await viewer('alice')
   const bob = await viewer('bob')
   /** A thread both left and Alice deleted, `daysAgo` days ago. */
