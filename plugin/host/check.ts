@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 import { LC_ERR_HOST_MAPPING } from '../errors.ts'
 import type { HostMapping } from './mapping.ts'
 import { isSqlite, type Row } from './sql-kit.ts'
-import { pendingRefLength } from './sql-tickets.ts'
+import { pendingRefLength, readStatuses } from './sql-tickets.ts'
 
 /**
  * The start-up check of a table mapping against the live schema (docs/hosts.md, "The
@@ -261,8 +261,8 @@ export async function checkHostMapping (knex: Knex, map: HostMapping): Promise<H
   // Every status the mapping names is one the desk has, where it keeps them in a table.
   const lookup = t?.statuses
   const lookupColumns = lookup && schema.get(lookup.table)
-  if (lookup && lookupColumns?.has(lookup.name)) {
-    const have = new Set((await knex(lookup.table).select(lookup.name) as Row[]).map((r) => String(r[lookup.name]).trim().toLowerCase()))
+  if (lookup && lookupColumns?.has(lookup.name) && lookupColumns.has(lookup.id)) {
+    const have = await readStatuses(knex, lookup)
     // An abandoned chat's tickets get 'Cancelled' where the mapping names no status (defaultCancelled, plugin/tickets/service.ts).
     const statusKeys: Array<[string, string]> = [
       ['newStatus', t.newStatus],
@@ -270,7 +270,7 @@ export async function checkHostMapping (knex: Knex, map: HostMapping): Promise<H
       ...(t.resolvedStatuses ?? []).map((v): [string, string] => ['resolvedStatuses', v])
     ]
     for (const [key, name] of statusKeys) {
-      if (have.has(name.trim().toLowerCase())) continue
+      if (have.has(name)) continue
       problems.push({ table: lookup.table, column: lookup.name, message: `status "${name}" (host.tickets.${key}) is not in ${lookup.table}.${lookup.name}; name one of the help desk's statuses, or add it` })
     }
   }

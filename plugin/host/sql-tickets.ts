@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Knex } from 'knex'
 import { excerptAround, type FullTextIndex, fullTextMatch } from '../db/fulltext.ts'
 import type { HostAdapter, HostTicket, HostWrite, NewTicket, ResolvedTicketHit, TemplateField, TicketKind, TicketTemplate } from './adapter.ts'
-import type { HostMapping } from './mapping.ts'
+import type { HostMapping, StatusLookup } from './mapping.ts'
 import { clampLimit, clipText, fitCharset, hostClock, hostTimeMs, isSqlite, isTransaction, type Row } from './sql-kit.ts'
 
 type Tickets = Pick<HostAdapter, 'ticketKinds' | 'cancelledStatus' | 'userTickets' | 'createTicket' | 'getTicket' | 'setTicketStatus' |
@@ -38,6 +38,29 @@ function templateFields (raw: unknown): TemplateField[] {
       ...(options && options.length > 0 ? { options } : {})
     }]
   })
+}
+
+/** Status names and the ids the desk stores for them (host.tickets.statuses). */
+export interface Statuses { name: (id: unknown) => string, id: (name: string) => string | number, has: (name: string) => boolean }
+
+/** The desk's status table, read now; the start-up check asks it too, so both match a name alike. */
+export async function readStatuses (db: Knex | Knex.Transaction, lookup: StatusLookup): Promise<Statuses> {
+  const rows: Row[] = await db(lookup.table).select(lookup.id, lookup.name)
+  const names = new Map(rows.map((r): [string, string] => [String(r[lookup.id]), String(r[lookup.name])]))
+  // The name as written, else the one name equal to it ignoring case and spaces around.
+  const find = (name: string): Row | undefined => rows.find((r) => String(r[lookup.name]) === name) ??
+    rows.find((r) => String(r[lookup.name]).trim().toLowerCase() === name.trim().toLowerCase())
+  return {
+    name: (id) => id === null || id === undefined ? '' : names.get(String(id)) ?? String(id),
+    has: (name) => find(name) !== undefined,
+    id (name) {
+      const row = find(name)
+      if (row === undefined) {
+        throw new Error(`host.tickets.statuses: the help desk has no status "${name}" in ${lookup.table}; its statuses are ${[...names.values()].join(', ') || 'none'}`)
+      }
+      return row[lookup.id] as string | number
+    }
+  }
 }
 
 /** The desk's tickets, their activity and templates, and its solved tickets searched by words. */
@@ -82,31 +105,12 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
     return kinds.length === 1 ? kinds[0] : undefined
   }
 
-  /** Status names and the ids the desk stores for them (host.tickets.statuses). */
-  interface Statuses { name: (id: unknown) => string, id: (name: string) => string | number, has: (name: string) => boolean }
   /**
    * The desk's statuses, read on each call, so a status added in the desk counts at once; null
    * where the status column holds names. Read on `db`, the caller's transaction when in one.
    */
   async function statusLookup (db: Knex | Knex.Transaction = knex): Promise<Statuses | null> {
-    const lookup = t.statuses
-    if (!lookup) return null
-    const rows: Row[] = await db(lookup.table).select(lookup.id, lookup.name)
-    const names = new Map(rows.map((r): [string, string] => [String(r[lookup.id]), String(r[lookup.name])]))
-    // The name as written, else the one name equal to it ignoring case and spaces around.
-    const find = (name: string): Row | undefined => rows.find((r) => String(r[lookup.name]) === name) ??
-      rows.find((r) => String(r[lookup.name]).trim().toLowerCase() === name.trim().toLowerCase())
-    return {
-      name: (id) => id === null || id === undefined ? '' : names.get(String(id)) ?? String(id),
-      has: (name) => find(name) !== undefined,
-      id (name) {
-        const row = find(name)
-        if (row === undefined) {
-          throw new Error(`host.tickets.statuses: the help desk has no status "${name}" in ${lookup.table}; its statuses are ${[...names.values()].join(', ') || 'none'}`)
-        }
-        return row[lookup.id] as string | number
-      }
-    }
+    return t.statuses ? await readStatuses(db, t.statuses) : null
   }
 
   function toTicket (row: Row, statuses: Statuses | null): HostTicket {
