@@ -139,6 +139,8 @@ export interface KnowledgeHit {
   title: string
   excerpt: string
   url: string
+  /** For agents only (an agent's search, where the desk marks such articles): never shared with a customer. */
+  internal?: boolean
 }
 
 /**

@@ -50,11 +50,15 @@ function match (knex: Knex, k: KnowledgeMapping, query: string, alias: string): 
 /** The knowledge base of the mapping: ranked search and one article, for a customer or an agent. */
 export function sqlKnowledge (knex: Knex, map: HostMapping): Knowledge {
   const k = map.knowledge
+  const internal = k.internal
+  // The columns read for a hit: the internal one too where the desk marks agents-only articles.
+  const columns = [`kb.${k.id}`, `kb.${k.title}`, `kb.${k.body}`, ...internal ? [`kb.${internal.column} as kb_internal`] : []]
   const hit = (r: Row, words: string[]): KnowledgeHit => ({
     id: String(r[k.id]),
     title: String(r[k.title]),
     excerpt: excerptAround(htmlToText(String(r[k.body] ?? '')), words),
-    url: k.url.replace('{id}', String(r[k.id]))
+    url: k.url.replace('{id}', String(r[k.id])),
+    ...internal && r.kb_internal != null && internal.values.includes(String(r.kb_internal)) ? { internal: true } : {}
   })
 
   return {
@@ -65,7 +69,7 @@ export function sqlKnowledge (knex: Knex, map: HostMapping): Knowledge {
       const who = checkedAudience(audience)
       const found = match(knex, k, query, 'kb')
       if (!found) return []
-      const rows: Row[] = await readableBy(found.apply(knex(`${k.table} as kb`).select(`kb.${k.id}`, `kb.${k.title}`, `kb.${k.body}`)), k, 'kb', who)
+      const rows: Row[] = await readableBy(found.apply(knex(`${k.table} as kb`).select(columns)), k, 'kb', who)
         .orderBy('ft_score', 'desc').orderBy(`kb.${k.id}`).limit(clampLimit(limit))
       return rows.map((r) => hit(r, found.words))
     },
@@ -75,7 +79,7 @@ export function sqlKnowledge (knex: Knex, map: HostMapping): Knowledge {
       // The key is an integer (the FTS5 rowid): anything else is no article, and MySQL
       // never gets to read "12abc" as 12.
       if (!/^[0-9]{1,15}$/.test(id)) return null
-      const row: Row | undefined = await readableBy(knex(`${k.table} as kb`).select(`kb.${k.id}`, `kb.${k.title}`, `kb.${k.body}`), k, 'kb', who)
+      const row: Row | undefined = await readableBy(knex(`${k.table} as kb`).select(columns), k, 'kb', who)
         .where(`kb.${k.id}`, Number(id)).first()
       return row ? hit(row, []) : null
     }

@@ -26,10 +26,13 @@ const maxUrl = 500
 /** The sources the panel searches; a failing one is named so the others still show. */
 export type ResourceSource = 'articles' | 'templates' | 'tickets' | 'resolutions'
 
+/** An article the panel found: what a share would carry, and whether it is for agents only (never shared). */
+export type FoundArticle = SharedArticle & { internal?: boolean }
+
 export interface ResourceResults {
   chat: Chat
   query: string
-  articles: SharedArticle[]
+  articles: FoundArticle[]
   templates: TicketTemplate[]
   /** null where the help desk keeps no resolutions (HostAdapter.searchResolvedTickets is optional). */
   tickets: ResolvedTicketHit[] | null
@@ -178,7 +181,7 @@ export function createResourceService ({ db, chats, comments, items, host, clock
     }
     const searchTickets = host.searchResolvedTickets
     const [articles, found, tickets, resolutions] = await Promise.all([
-      attempt('articles', async () => (await host.searchKnowledge(query, limits.articles, 'agent')).map(articleOf), []),
+      attempt('articles', async () => (await host.searchKnowledge(query, limits.articles, 'agent')).map((hit): FoundArticle => ({ ...articleOf(hit), ...hit.internal ? { internal: true } : {} })), []),
       attempt('templates', async () => await templates(words), []),
       searchTickets
         ? attempt<ResolvedTicketHit[] | null>('tickets', async () => (await searchTickets(query, limits.tickets)).map((t) => ({ ...t, url: safeUrl(t.url) })), [])

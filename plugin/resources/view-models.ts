@@ -1,9 +1,9 @@
-import { type AgentScope, type Chat, ChatStatus, sees, type SharedArticle } from '../chats/types.ts'
+import { type AgentScope, type Chat, ChatStatus, sees } from '../chats/types.ts'
 import type { ResolutionHit } from '../comments/service.ts'
 import type { ResolvedTicketHit, TicketKind, TicketTemplate } from '../host/adapter.ts'
 import { targets } from '../realtime/targets.ts'
 import { bind, type Fragment } from '../web/fragments.ts'
-import { maxQueryLength, type Pin, type ResourceResults, type ResourceService, type ResourceSource } from './service.ts'
+import { type FoundArticle, maxQueryLength, type Pin, type ResourceResults, type ResourceService, type ResourceSource } from './service.ts'
 
 const createLabels: Record<TicketKind, string> = { incident: 'Create Incident', work_order: 'Create Work Order', ticket: 'Create Ticket' }
 const kindLabels: Record<TicketKind, string> = { incident: 'Incident', work_order: 'Work order', ticket: 'Ticket' }
@@ -58,7 +58,8 @@ export interface ResourceResultsModel {
   canShare: boolean
   shareUrl: string
   shareNote: string | null
-  articles: Array<SharedArticle & { pin: ResourcePinModel }>
+  /** `internal`: for agents only, so pinned but never shared. */
+  articles: Array<FoundArticle & { pin: ResourcePinModel }>
   canCreate: boolean
   createUrl: string
   templates: Array<TicketTemplate & { kindLabel: string, createLabel: string }>
@@ -120,7 +121,7 @@ export function createResourceViews ({ base, resources }: ResourceViewsDeps) {
       shareUrl: `${chatUrl(chat.id)}/resources/share`,
       // Why there is no Share: said once, not as a dead button on every article.
       shareNote: canShare ? null : chat.status === ChatStatus.active ? 'Only the chat\'s agent can share articles; pin one to keep it with the chat.' : 'Articles can be shared while the chat is active.',
-      articles: found.articles.map((a: SharedArticle) => ({ ...a, pin: pinSlot(chat.id, a.id, pinned.has(a.id)) })),
+      articles: found.articles.map((a) => ({ ...a, pin: pinSlot(chat.id, a.id, pinned.has(a.id)) })),
       canCreate,
       createUrl: `${chatUrl(chat.id)}/tickets`,
       templates: found.templates.map((t) => ({ ...t, kindLabel: kindLabels[t.kind], createLabel: createLabels[t.kind] })),

@@ -32,6 +32,9 @@ t.test('sqlHost knowledge: the demo desk\'s drafts and internal articles', async
     t.match(await s.host.knowledgeArticle(internal, 'agent'), { id: internal, title: 'Grant a temporary access pass (agents only)', url: `/kb/${internal}` })
     t.equal(await s.host.knowledgeArticle(draft, 'customer'), null)
     t.equal(await s.host.knowledgeArticle(draft, 'agent'), null)
+    t.equal((await s.host.knowledgeArticle(internal, 'agent'))?.internal, true, 'marked for agents only')
+    const publicHits = await s.host.searchKnowledge('password', 5, 'agent')
+    t.ok(publicHits.length > 0 && publicHits.every((h) => h.internal === undefined), 'a public article is not marked')
   })
 
   t.test('an HTML body gives a plain-text excerpt, in search and by id', async (t) => {

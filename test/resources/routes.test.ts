@@ -184,6 +184,10 @@ t.test('the Resources panel over HTTP and sockets', async (t) => {
     t.match(panel.body, new RegExp(`<a href="/kb/${internal}" target="_blank" rel="noopener">Grant a temporary access pass \\(agents only\\)`), 'the internal article for the agent')
     t.match(panel.body, /Issue a temporary access pass only after verifying the caller/, 'its HTML body as a text excerpt')
     t.notMatch(panel.body, /&lt;p&gt;|&lt;strong&gt;|<strong>temporary/, 'no markup from the host, escaped or not')
+    const card = /<li class="lc-resources__article">(?:(?!<\/li>)[\s\S])*Grant a temporary access pass(?:(?!<\/li>)[\s\S])*<\/li>/.exec(panel.body)?.[0] ?? ''
+    t.match(card, />Agents only</, 'marked for agents only')
+    t.notMatch(card, /aria-label="Share /, 'no Share button to be refused')
+    t.match(card, /Pin/, 'pinning is offered')
     const search = await get(`/livechat/console/chats/${chatId}/resources/search?q=${encodeURIComponent('replacement laptop charger')}`, alice.cookie)
     t.equal(search.statusCode, 200)
     t.notMatch(search.body, new RegExp(`/kb/${draft}"|Order a replacement laptop charger`), 'no draft')
