@@ -3,6 +3,7 @@ import { hashPassword } from './passwords.ts'
 import { kbArticles } from './seed-kb.ts'
 import { seedCanned } from './seed-canned.ts'
 import { seedCustom } from './seed-custom.ts'
+import { seedDepartments } from './seed-departments.ts'
 import { seedRouting } from './seed-routing.ts'
 import { insertedId } from './db.ts'
 import { ticketRef } from './tickets.ts'
@@ -252,6 +253,7 @@ export async function seedDemo (knex: Knex, now: number = Date.now()): Promise<v
   for (const row of await knex('users').select('id', 'username')) userIds.set(row.username, Number(row.id))
 
   await seedRouting(knex, userIds)
+  await seedDepartments(knex, userIds)
   await seedCanned(knex, userIds)
   await seedCustom(knex)
 

@@ -93,6 +93,14 @@ export const LC_ERR_DEPARTMENT_NAME_TAKEN = createError('LC_ERR_DEPARTMENT_NAME_
 export const LC_ERR_DEFAULT_GROUP_INVALID = createError('LC_ERR_DEFAULT_GROUP_INVALID', 'Choose one of %s\'s own groups as its default group', 422)
 export const LC_ERR_GROUP_UNKNOWN = createError('LC_ERR_GROUP_UNKNOWN', 'Group %s does not exist; reload the page to see the current groups', 404)
 export const LC_ERR_GROUP_NAME_TAKEN = createError('LC_ERR_GROUP_NAME_TAKEN', 'A group named %s already exists in %s; choose another name', 422)
+
+// ---------------------------------------------------------------- administration: Import from the help desk
+export const LC_ERR_IMPORT_UNAVAILABLE = createError('LC_ERR_IMPORT_UNAVAILABLE', 'This help desk shares no departments or groups with live chat; create them here with the New department form', 404)
+export const LC_ERR_IMPORT_NOTHING_CHOSEN = createError('LC_ERR_IMPORT_NOTHING_CHOSEN', 'Tick at least one department or group to import', 422)
+export const LC_ERR_IMPORT_UNKNOWN = createError('LC_ERR_IMPORT_UNKNOWN', 'The help desk no longer has %s %s; reload the page to see what it has now', 422)
+export const LC_ERR_IMPORT_GROUP_DEPARTMENT = createError('LC_ERR_IMPORT_GROUP_DEPARTMENT', 'Choose the department for %s: the help desk puts it in no department that is here or ticked for import', 422)
+export const LC_ERR_IMPORT_DEPARTMENT_UNKNOWN = createError('LC_ERR_IMPORT_DEPARTMENT_UNKNOWN', 'Department %s does not exist any more; choose one from the list', 422)
+export const LC_ERR_IMPORT_CONFLICT = createError('LC_ERR_IMPORT_CONFLICT', '%s was saved by another change while you were importing, so nothing of this import was saved; reload the page to see what is here now, and import again', 409)
 export const LC_ERR_GROUP_NOT_VISIBLE = createError('LC_ERR_GROUP_NOT_VISIBLE', 'You can change members only of groups you belong to, and %s is not one of them', 403)
 export const LC_ERR_USER_NOT_FOUND = createError('LC_ERR_USER_NOT_FOUND', 'No help desk user has the username "%s"; check the spelling', 422)
 export const LC_ERR_NOT_AN_AGENT = createError('LC_ERR_NOT_AN_AGENT', '%s is not a live chat agent: none of their help desk roles grants livechat.agent. Give them an agent role first', 422)

@@ -13,6 +13,7 @@ import * as addTicketTemplatesFields from './20250101000011_add_ticket_templates
 import * as addTicketsDetails from './20250101000012_add_tickets_details.ts'
 import * as addTicketsContact from './20250101000013_add_tickets_contact.ts'
 import * as addKbArticlesStatusVisibility from './20250101000014_add_kb_articles_status_visibility.ts'
+import * as createDepartments from './20250101000016_create_departments.ts'
 
 interface MigrationModule {
   up (knex: Knex): Promise<void>
@@ -35,7 +36,8 @@ const migrations: Record<string, MigrationModule> = {
   '20250101000011_add_ticket_templates_fields': addTicketTemplatesFields,
   '20250101000012_add_tickets_details': addTicketsDetails,
   '20250101000013_add_tickets_contact': addTicketsContact,
-  '20250101000014_add_kb_articles_status_visibility': addKbArticlesStatusVisibility
+  '20250101000014_add_kb_articles_status_visibility': addKbArticlesStatusVisibility,
+  '20250101000016_create_departments': createDepartments
 }
 
 /** The host's own tables; bookkeeping goes to `host_knex_migrations`. */

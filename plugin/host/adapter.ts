@@ -18,8 +18,31 @@ export interface HostUser {
   roles: string[]
   /** Which table the user is in, for a desk keeping agents and customers apart (host.agents, host.customers). */
   kind?: 'agent' | 'customer'
+  /** The desk's ids of the departments the user belongs to (HostDepartment.id), where the desk has them. */
   departments?: string[]
+  /** The desk's ids of the groups the user belongs to (HostGroup.id), where the desk has them. */
   groups?: string[]
+}
+
+/** A department of the help desk, with the ids (HostUser.id) of the users in it. */
+export interface HostDepartment {
+  id: string
+  name: string
+  members: string[]
+}
+
+/** A group (a team) of the help desk; `departmentId` where the desk puts groups in departments. */
+export interface HostGroup {
+  id: string
+  name: string
+  departmentId: string | null
+  members: string[]
+}
+
+/** What the desk has of departments and groups (docs/hosts.md, "Departments and groups"); either list may be empty. */
+export interface HostDirectory {
+  departments: HostDepartment[]
+  groups: HostGroup[]
 }
 
 export type TicketKind = 'incident' | 'work_order' | 'ticket'
@@ -204,6 +227,12 @@ export interface HostAdapter {
   /** The status and reason an abandoned chat's tickets get (docs/features.md#abandon); default Cancelled / Abandoned chat. */
   cancelledStatus?: { status: string, reason: string }
   sendMail?: (message: MailMessage) => Promise<void>
+  /**
+   * The desk's departments and groups with their members, sorted by name (optional: a desk
+   * without them leaves it out). The administration page offers to import them once
+   * (docs/features.md#import-from-the-help-desk) instead of typing them again.
+   */
+  directory?: () => Promise<HostDirectory>
   /**
    * Checks, once as the plugin registers, that the adapter can reach what it needs (sqlHost:
    * its mapping against the live schema, throwing LC_ERR_HOST_MAPPING). A throw stops the

@@ -33,7 +33,7 @@ export interface HostColumn {
 }
 
 type PeopleSection = 'users' | 'agents' | 'customers'
-type Section = Exclude<keyof HostMapping, 'times' | PeopleSection>
+type Section = Exclude<keyof HostMapping, 'times' | PeopleSection | 'departments' | 'groups'>
 
 /** The mapping's column names, by section: required ones, then those checked only when given. */
 const columnKeys: Record<Section, { required: string[], optional: string[] }> = {
@@ -71,8 +71,9 @@ interface ColumnRef { table: string, column: string, key: string }
 
 /**
  * The tables and columns named deeper in the mapping: a section of people's (users, or agents
- * and customers) own columns, an email side table's and a role join or lookup table's, and
- * the knowledge base's published and internal columns. Their shape was checked when sqlHost
+ * and customers) own columns, an email side table's and a role join or lookup table's, the
+ * departments' and groups' with their members, and the knowledge base's published and
+ * internal columns. Their shape was checked when sqlHost
  * was built (checkIdentityMapping) or by the manifest's schema.
  */
 function nestedRefs (map: HostMapping): ColumnRef[] {
@@ -98,6 +99,22 @@ function nestedRefs (map: HostMapping): ColumnRef[] {
     } else if (roles) {
       own('roles.column', roles.column)
       refs.push({ table: roles.table, column: roles.id, key: `host.${s}.roles.id` }, { table: roles.table, column: roles.name, key: `host.${s}.roles.name` })
+    }
+  }
+  // The desk's departments and groups (optional): their tables, and members by a column of the agents' table or a join table.
+  const agentsTable = (map.agents ?? map.users)?.table
+  for (const s of ['departments', 'groups'] as const) {
+    const section = map[s]
+    if (!section) continue
+    const own = (key: string, column: string | undefined): void => { if (column) refs.push({ table: section.table, column, key: `host.${s}.${key}` }) }
+    own('id', section.id)
+    own('name', section.name)
+    if (s === 'groups') own('departmentId', map.groups?.departmentId)
+    const members = section.members
+    if (members && 'column' in members) {
+      if (agentsTable) refs.push({ table: agentsTable, column: members.column, key: `host.${s}.members.column` })
+    } else if (members) {
+      refs.push({ table: members.table, column: members.id, key: `host.${s}.members.id` }, { table: members.table, column: members.userId, key: `host.${s}.members.userId` })
     }
   }
   const lookup = map.tickets?.statuses

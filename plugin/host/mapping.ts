@@ -97,6 +97,30 @@ export interface StatusLookup {
  */
 export type ColumnDefaults = Record<string, string | number>
 
+/**
+ * Who belongs to a department or group: a column of the agents' table (host.agents, else
+ * host.users) holding its id, one each; or a join table of one row per member, `id` holding
+ * the department's (group's) id and `userId` the user's.
+ */
+export type MembersMapping = { column: string } | { table: string, id: string, userId: string }
+
+/** The desk's departments (docs/hosts.md, "Departments and groups"). */
+export interface DepartmentsMapping {
+  table: string
+  id: string
+  name: string
+  members?: MembersMapping
+}
+
+/** The desk's groups (teams); `departmentId` a column of the groups table, where groups sit in departments. */
+export interface GroupsMapping {
+  table: string
+  id: string
+  name: string
+  departmentId?: string
+  members?: MembersMapping
+}
+
 /** Table and column names of the host's own tables; the `host` section of manifest.json. */
 export interface HostMapping {
   sessions: SessionsMapping
@@ -168,6 +192,10 @@ export interface HostMapping {
   ticketTemplates: { table: string, id: string, kind: string, name: string, summary: string, description: string, fields?: string }
   /** The knowledge base (docs/hosts.md#knowledge-and-audience). */
   knowledge: KnowledgeMapping
+  /** The desk's departments, where it has them: offered for import, and read into HostUser.departments. */
+  departments?: DepartmentsMapping
+  /** The desk's groups, where it has them: offered for import, and read into HostUser.groups. */
+  groups?: GroupsMapping
   /** How the host stores times: epoch milliseconds or SQL datetimes. */
   times: 'epoch_ms' | 'datetime'
 }

@@ -3,6 +3,7 @@ import type { HostAdapter } from './adapter.ts'
 import { LC_ERR_HOST_MAPPING_MISSING } from '../errors.ts'
 import { checkHostMapping, hostMappingError } from './check.ts'
 import type { HostMapping } from './mapping.ts'
+import { sqlDirectory } from './sql-directory.ts'
 import { type IdentityOptions, sqlIdentity } from './sql-identity.ts'
 import { sqlKnowledge } from './sql-knowledge.ts'
 import { sqlTickets } from './sql-tickets.ts'
@@ -25,6 +26,8 @@ export function sqlHost (knex: Knex, map: HostMapping | undefined, options: Iden
     ...sqlIdentity(knex, map, options),
     ...sqlTickets(knex, map),
     ...sqlKnowledge(knex, map),
+    // The desk's departments and groups, where the mapping names them (host.departments, host.groups).
+    ...directoryOf(knex, map),
     // The plugin's own knex, handed back: only then may createTicket write in the plugin's transaction.
     sharesDatabase: (db: unknown): boolean => db === knex,
     // Run by the plugin as it registers: a mapping that does not fit stops it before it serves.
@@ -33,4 +36,9 @@ export function sqlHost (knex: Knex, map: HostMapping | undefined, options: Iden
       if (problems.length > 0) throw hostMappingError(problems)
     }
   }
+}
+
+function directoryOf (knex: Knex, map: HostMapping): Pick<HostAdapter, 'directory'> {
+  const { directory } = sqlDirectory(knex, map)
+  return directory ? { directory } : {}
 }

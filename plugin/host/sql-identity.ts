@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Knex } from 'knex'
 import type { HostAdapter, HostUser } from './adapter.ts'
 import type { HostMapping, PeopleMapping, RolesMapping } from './mapping.ts'
+import { sqlDirectory, type Teams } from './sql-directory.ts'
 import { cookieFrom, hostClock, isSqlite, type Row } from './sql-kit.ts'
 
 /** Who a session's data says is signed in: ids as the desk's own tables have them, without prefixes. */
@@ -37,7 +38,9 @@ export function sqlIdentity (knex: Knex, map: HostMapping, options: IdentityOpti
   const s = map.sessions
   const now = hostClock(knex, map.times)
   const split = map.users === undefined
-  const agents = split ? peopleTable(knex, map.agents!, { kind: 'agent', prefix: map.agents!.idPrefix }) : peopleTable(knex, map.users!, { prefix: '' })
+  // The desk's departments and groups an agent belongs to, where the mapping has them (HostUser.departments, .groups).
+  const teamsOf = sqlDirectory(knex, map).teamsOf
+  const agents = split ? peopleTable(knex, map.agents!, { kind: 'agent', prefix: map.agents!.idPrefix, teamsOf }) : peopleTable(knex, map.users!, { prefix: '', teamsOf })
   const customers = split
     ? peopleTable(knex, map.customers!, { kind: 'customer', prefix: map.customers!.idPrefix, fixedRoles: [map.customers!.role ?? 'customer'] })
     : agents
@@ -112,7 +115,7 @@ function rolesKind (roles: RolesMapping | undefined): 'column' | 'join' | 'looku
   return 'column' in roles ? 'lookup' : 'join'
 }
 
-function peopleTable (knex: Knex, m: PeopleMapping, opts: { kind?: 'agent' | 'customer', prefix: string, fixedRoles?: string[] }): People {
+function peopleTable (knex: Knex, m: PeopleMapping, opts: { kind?: 'agent' | 'customer', prefix: string, fixedRoles?: string[], teamsOf?: (ids: string[]) => Promise<Teams> }): People {
   const sqlite = isSqlite(knex)
   const col = (c: string): string => `u.${c}`
   const kind = rolesKind(m.roles)
@@ -144,6 +147,7 @@ function peopleTable (knex: Knex, m: PeopleMapping, opts: { kind?: 'agent' | 'cu
         joined.set(String(link[join.userId]), list)
       }
     }
+    const teams = opts.teamsOf && rows.length > 0 ? await opts.teamsOf(rows.map((r) => String(r[m.id]))) : undefined
     return rows.map((row) => {
       const id = String(row[m.id])
       const email = text(address === undefined ? row[m.email as string] : row.lc_email)
@@ -161,6 +165,9 @@ function peopleTable (knex: Knex, m: PeopleMapping, opts: { kind?: 'agent' | 'cu
         roles
       }
       if (opts.kind) user.kind = opts.kind
+      const team = teams?.get(id)
+      if (team?.departments) user.departments = team.departments
+      if (team?.groups) user.groups = team.groups
       return user
     })
   }

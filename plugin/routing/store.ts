@@ -37,6 +37,8 @@ export interface Department {
   queuePositionMessageOne: string | null
   queueNextMessage: string | null
   sortOrder: number
+  /** The help desk's id of the department this was imported from or linked to (docs/features.md#import-from-the-help-desk). */
+  hostId: string | null
 }
 
 export interface Group {
@@ -47,6 +49,8 @@ export interface Group {
   distribution: Distribution
   defaultMaxChats: number
   enabled: boolean
+  /** The help desk's id of the group this was imported from or linked to. */
+  hostId: string | null
 }
 
 export interface Membership {
@@ -89,7 +93,8 @@ function toDepartment (r: Record<string, unknown>): Department {
     queuePositionMessage: (r.queue_position_message as string | null) ?? null,
     queuePositionMessageOne: (r.queue_position_message_one as string | null) ?? null,
     queueNextMessage: (r.queue_next_message as string | null) ?? null,
-    sortOrder: Number(r.sort_order)
+    sortOrder: Number(r.sort_order),
+    hostId: r.host_id === null || r.host_id === undefined ? null : String(r.host_id)
   }
 }
 
@@ -101,7 +106,8 @@ function toGroup (r: Record<string, unknown>): Group {
     name: String(r.name),
     distribution: r.distribution as Distribution,
     defaultMaxChats: Number(r.default_max_chats),
-    enabled: bool(r.enabled)
+    enabled: bool(r.enabled),
+    hostId: r.host_id === null || r.host_id === undefined ? null : String(r.host_id)
   }
 }
 
@@ -240,7 +246,7 @@ export async function candidateRows (db: Db, groupId: number, freshSince: number
 
 // ---------------------------------------------------------------- departments, groups, members
 
-const groupColumns = ['g.id', 'g.department_id', 'g.name', 'g.distribution', 'g.default_max_chats', 'g.enabled', 'd.name as department_name'] as const
+const groupColumns = ['g.id', 'g.department_id', 'g.name', 'g.distribution', 'g.default_max_chats', 'g.enabled', 'g.host_id', 'd.name as department_name'] as const
 
 export async function departments (db: Db): Promise<Department[]> {
   return (await db('lc_departments').orderBy([{ column: 'sort_order' }, { column: 'name' }])).map(toDepartment)
@@ -274,7 +280,7 @@ export async function allMemberships (db: Db): Promise<Membership[]> {
   return (await db('lc_group_members').orderBy(['group_id', 'agent_id'])).map(toMembership)
 }
 
-export async function insertDepartment (db: Db, row: { name: string, sort_order?: number, queue_position_message?: string | null, queue_position_message_one?: string | null, queue_next_message?: string | null }, at: number): Promise<number> {
+export async function insertDepartment (db: Db, row: { name: string, sort_order?: number, queue_position_message?: string | null, queue_position_message_one?: string | null, queue_next_message?: string | null, host_id?: string | null }, at: number): Promise<number> {
   const [id] = await db('lc_departments').insert({ ...row, created_at: at })
   return Number(id)
 }
@@ -283,7 +289,7 @@ export async function updateDepartment (db: Db, id: number, changes: Record<stri
   return affected(await db('lc_departments').where({ id }).update(changes))
 }
 
-export async function insertGroup (db: Db, row: { department_id: number, name: string, distribution: Distribution, default_max_chats: number }, at: number): Promise<number> {
+export async function insertGroup (db: Db, row: { department_id: number, name: string, distribution: Distribution, default_max_chats: number, host_id?: string | null }, at: number): Promise<number> {
   const [id] = await db('lc_groups').insert({ ...row, enabled: true, created_at: at })
   return Number(id)
 }
