@@ -2,6 +2,8 @@ import { resolve } from 'node:path'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Knex } from 'knex'
 import { hoursRoutes } from './admin/hours-routes.ts'
+import { importRoutes } from './admin/import-routes.ts'
+import { createImportViews } from './admin/import-view-models.ts'
 import { createHoursViews } from './admin/hours-view-models.ts'
 import { adminRoutes } from './admin/routes.ts'
 import { blocklistRoutes } from './blocklist/routes.ts'
@@ -75,6 +77,7 @@ import { openBus } from './realtime/bus.ts'
 import { createSocketServer } from './realtime/socket-server.ts'
 import { createDistributor } from './routing/distributor.ts'
 import { createHoursService } from './routing/hours-service.ts'
+import { createImportService } from './routing/import.ts'
 import { createRoutingService } from './routing/service.ts'
 import { createPreferenceService } from './preferences/service.ts'
 import { resourceRoutes } from './resources/routes.ts'
@@ -172,6 +175,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   // The domain: routing, chats, who may do what, and the hub that carries changes to sockets.
   const routing = createRoutingService(core)
   const hours = createHoursService(core)
+  const imports = createImportService(core)
   const chats = createChatService({ ...core, routing })
   const distributor = createDistributor({ ...core, chats, routing })
   const access = createAccess({ ...core, routing })
@@ -215,6 +219,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const consoleViews = createConsoleViews({ ...core, chats, routing, paneExtras, minutesLogged: items.minutesFor })
   const adminViews = createAdminViews({ ...core, routing, chats })
   const hoursViews = createHoursViews({ ...core, routing, hours })
+  const importViews = createImportViews({ ...core, routing, imports })
   const blocklistViews = createBlocklistViews({ ...core, blocklist })
   const listViews = createListViews({ ...core, chats, routing, preferences, search })
   const im = createImService({ ...core, chats, routing })
@@ -280,6 +285,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     roomViews,
     adminViews,
     hoursViews,
+    imports,
+    importViews,
     blocklist,
     blocklistViews,
     settingsAdmin,
@@ -302,6 +309,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(cannedRoutes, parts)
   await fastify.register(adminRoutes, parts)
   await fastify.register(hoursRoutes, parts)
+  await fastify.register(importRoutes, parts)
   await fastify.register(blocklistRoutes, parts)
   await fastify.register(settingsRoutes, parts)
   await fastify.register(deflectionRoutes, parts)

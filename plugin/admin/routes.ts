@@ -14,6 +14,7 @@ import { answer, clearNotice, notice, ok } from '../web/answers.ts'
 import { attempt, type FormState, refuse } from '../web/forms.ts'
 import type { Fragment } from '../web/fragments.ts'
 import { departmentOr404 as departmentOr404In, formActor } from './guards.ts'
+import type { ImportViews } from './import-view-models.ts'
 import {
   addMemberBody, addMemberForm, departmentBody, departmentForm, groupBody, groupForm, idParams, memberActiveBody, type MemberActiveBody,
   memberBody, memberForm, memberParams, newDepartmentBody, newDepartmentForm, newGroupBody, newGroupForm
@@ -31,6 +32,7 @@ export interface AdminRoutesDeps {
   routing: Pick<RoutingService, 'department' | 'departments' | 'groups' | 'members' | 'createDepartment' | 'updateDepartment' |
     'createGroup' | 'updateGroup' | 'setMember' | 'removeMember'>
   adminViews: Pick<AdminViews, 'departments' | 'department' | 'members' | 'agentGroups' | 'newDepartmentForm' | 'departmentForm' | 'newGroupForm' | 'groupForm'>
+  importViews: Pick<ImportViews, 'section'>
 }
 
 type Id = { Params: { id: number } }
@@ -56,7 +58,7 @@ const nameTaken = { LC_ERR_DEPARTMENT_NAME_TAKEN: 'name', LC_ERR_GROUP_NAME_TAKE
  * answers with the re-rendered part of the page; a refused one re-renders its form with 422
  * and the reasons beside the fields, having changed nothing.
  */
-export const adminRoutes: FastifyPluginAsync<AdminRoutesDeps> = async (fastify, { base, settings, host, access, routing, adminViews }) => {
+export const adminRoutes: FastifyPluginAsync<AdminRoutesDeps> = async (fastify, { base, settings, host, access, routing, adminViews, importViews }) => {
   const post = { preValidation: fastify.csrfProtection, attachValidation: true }
 
   const actor = async (request: FastifyRequest, permission: Permission) => await formActor(access, request, permission)
@@ -117,6 +119,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesDeps> = async (fastify, 
       csrf: reply.generateCsrf(),
       user: admin.user,
       newDepartment: adminViews.newDepartmentForm(),
+      importSection: await importViews.section(),
       ...await adminViews.departments()
     })
   })

@@ -93,6 +93,8 @@ export const targets = {
   adminGroup: (groupId: number) => `lc-admin-group-${groupId}`,
   adminGroupForm: (groupId: number) => `lc-admin-group-form-${groupId}`,
   adminMembers: (groupId: number) => `lc-admin-members-${groupId}`,
+  adminImport: () => 'lc-admin-import',
+  adminImportForm: () => 'lc-admin-import-form',
   agentGroups: () => 'lc-agent-groups',
   // The Business hours page (views/admin/hours*.hbs): one card per department, with its form.
   adminHours: (departmentId: number) => `lc-admin-hours-${departmentId}`,

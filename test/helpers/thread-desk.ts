@@ -34,9 +34,9 @@ export const threadDeskCustomerEmails = [
   { id: 13, user_id: 3, address: 'fan@customer.example' }
 ]
 
-/** The mapping of the thread desk's sessions and people; the other sections are the demo desk's, unused here. */
+/** The mapping of the thread desk's sessions and people; the other sections are the demo desk's, unused here (it has no departments). */
 export function threadDeskMapping (): HostMapping {
-  const { users: _users, ...demo } = loadManifest().host!
+  const { users: _users, departments: _departments, ...demo } = loadManifest().host!
   return {
     ...demo,
     times: 'datetime',
