@@ -5,8 +5,8 @@
  * nothing else of the plugin is needed, and nothing else is promised to stay put.
  */
 export type {
-  HostAdapter, HostTicket, HostUser, HostWrite, KnowledgeHit, MailMessage, NewTicket, RequestLike,
-  ResolvedTicketHit, TemplateField, TicketKind, TicketTemplate
+  HostAdapter, HostDepartment, HostDirectory, HostGroup, HostTicket, HostUser, HostWrite, KnowledgeHit, MailMessage, NewTicket,
+  RequestLike, ResolvedTicketHit, TemplateField, TicketKind, TicketTemplate
 } from './adapter.ts'
 export type { HostMapping } from './mapping.ts'
 export { sqlHost } from './sql-host.ts'
