@@ -10,6 +10,7 @@ export type {
 } from './adapter.ts'
 export type { HostMapping } from './mapping.ts'
 export { sqlHost } from './sql-host.ts'
+export type { SessionIdentity, SqlHostOptions } from './sql-host.ts'
 
 // Reading and writing what a host stores: words to search for, excerpts, HTML as text, cookies, times, text a 3-byte utf8 column holds.
 export { excerptAround, searchWords } from '../db/fulltext.ts'
