@@ -88,7 +88,7 @@ export function clipText (text: string, max: number): string {
 export interface TextColumn { charset: string | null, bytes: number | null }
 
 /**
- * The desk's text columns, per table, read once (docs/hosts.md, "Charsets"): their charsets (a 3-byte utf8 column
+ * The desk's text columns, per table, read once (docs/hosts.md, "Text in a 3-byte utf8 desk"): their charsets (a 3-byte utf8 column
  * takes no emoji) and sizes (a MySQL TEXT holds 65,535 bytes); and a row's text fitted to them. None on SQLite,
  * whose TEXT takes anything.
  */
