@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import type { Knex } from 'knex'
 import { excerptAround, type FullTextIndex, fullTextMatch, type FullTextMatch, likeMatch } from '../db/fulltext.ts'
-import type { HostAdapter, HostTicket, HostWrite, NewTicket, ResolvedTicketHit, TemplateField, TicketKind, TicketTemplate, TicketTranscriptEntry } from './adapter.ts'
+import type { HostAdapter, HostTicket, HostWrite, NewTicket, ResolvedTicketHit, TemplateField, TicketKind, TicketTemplate } from './adapter.ts'
 import type { HostMapping, StatusLookup } from './mapping.ts'
 import { sqlGuests } from './sql-identity.ts'
 import { clampLimit, clipText, columnFit, fitCharset, hostClock, hostTime, hostTimeMs, isTransaction, type Row } from './sql-kit.ts'
+import { sqlThreads } from './sql-threads.ts'
 
 type Tickets = Pick<HostAdapter, 'ticketKinds' | 'cancelledStatus' | 'userTickets' | 'createTicket' | 'getTicket' | 'setTicketStatus' |
 'addTicketActivity' | 'ticketTemplates' | 'searchResolvedTickets'>
@@ -144,11 +145,11 @@ export function sqlTickets (knex: Knex, map: HostMapping, options: TicketOptions
 
   const { textColumns, fitRow } = columnFit(knex)
   const fileGuest = sqlGuests(knex, map, fitRow)
-  const thread = a.thread
+  const { entriesKey, addEntry, joinFirstEntry } = sqlThreads(knex, map, fitRow)
 
   /**
    * The tickets as `tk`, with `lc_summary` and `lc_description` wherever the desk keeps them: columns of the ticket,
-   * a side table's row (`sd`), the ticket's first activity entry (`de`, through its thread `th`).
+   * a side table's row (`sd`), the ticket's first activity entry.
    */
   function ticketRows (db: Knex | Knex.Transaction = knex, withDescription = false): Knex.QueryBuilder {
     const q = db(`${t.table} as tk`).select('tk.*')
@@ -158,52 +159,7 @@ export function sqlTickets (knex: Knex, map: HostMapping, options: TicketOptions
       q.select({ lc_summary: `tk.${t.summary}` })
     }
     if (!withDescription) return q
-    if (t.description !== undefined) return q.select({ lc_description: `tk.${t.description}` })
-    let owner = `tk.${t.id}`
-    if (thread) {
-      q.leftJoin(`${thread.table} as th`, function () {
-        this.on(`th.${thread.objectId}`, `tk.${t.id}`)
-        if (thread.objectType) this.andOn(`th.${thread.objectType.column}`, knex.raw('?', [thread.objectType.value]))
-      })
-      owner = `th.${thread.id}`
-    }
-    q.leftJoin(`${a.table} as de`, function () {
-      this.on(`de.${a.ticketId}`, owner)
-        .andOn(`de.${a.id!}`, knex.raw('(SELECT MIN(??) FROM ?? WHERE ?? = ??)', [`e1.${a.id!}`, `${a.table} as e1`, `e1.${a.ticketId}`, owner]))
-    })
-    return q.select({ lc_description: `de.${a.text}` })
-  }
-
-  /** The key activity entries of ticket `id` hang off: its thread's (made now when `at` is given and it has none), else its own. */
-  async function entriesKey (db: Knex | Knex.Transaction, id: unknown, at?: unknown): Promise<unknown> {
-    if (!thread) return id
-    const q = db(thread.table).select(thread.id).where(thread.objectId, id as Knex.Value)
-    if (thread.objectType) q.where(thread.objectType.column, thread.objectType.value)
-    const found: Row | undefined = await q.orderBy(thread.id).first()
-    if (found) return found[thread.id]
-    if (at === undefined) return undefined
-    const [made] = await db(thread.table).insert(await fitRow(thread.table, {
-      ...thread.defaults,
-      [thread.objectId]: id,
-      ...(thread.objectType ? { [thread.objectType.column]: thread.objectType.value } : {}),
-      ...(thread.createdAt ? { [thread.createdAt]: at } : {})
-    }))
-    return made
-  }
-
-  /** One activity entry: live chat's own note, or a message of the chat as its author wrote it. */
-  interface Entry { text: string, author: TicketTranscriptEntry['author'] | 'note', agentKey: string | null, userKey?: string | null, name?: string, at: unknown }
-  async function addEntry (db: Knex | Knex.Transaction, key: unknown, e: Entry): Promise<void> {
-    await db(a.table).insert(await fitRow(a.table, {
-      ...a.defaults,
-      [a.ticketId]: key,
-      [a.text]: e.text,
-      [a.authorId]: e.agentKey,
-      ...(a.userId ? { [a.userId]: e.userKey ?? null } : {}),
-      ...(a.posterName ? { [a.posterName]: clipText(e.name ?? '', 128) } : {}),
-      ...(a.types ? { [a.types.column]: a.types[e.author] } : {}),
-      [a.createdAt]: e.at
-    }))
+    return q.select({ lc_description: t.description !== undefined ? `tk.${t.description}` : joinFirstEntry(q, 'tk') })
   }
 
   /** A ref from the desk's own generator that no ticket has yet; refused after a few taken ones (a full number range, or a generator that repeats). */
@@ -273,6 +229,7 @@ export function sqlTickets (knex: Knex, map: HostMapping, options: TicketOptions
     }
     const columns = [
       t.summaryTable ? { name: t.summary, weight: 10, alias: 'sd' } : { name: t.summary, weight: 10 },
+      // Without a column, the first entry's text, joined as `de` (sqlThreads.joinFirstEntry).
       t.description !== undefined ? { name: t.description, weight: 1 } : { name: a.text, weight: 1, alias: 'de' },
       ...(t.resolution ? [{ name: t.resolution, weight: 3 }] : [])
     ]
