@@ -124,7 +124,7 @@ export function likeContaining (text: string): string {
 /** Columns searched with LIKE, for a table that has no full-text index. */
 export interface LikeColumns {
   /** The text columns searched, each with its weight: a hit in a column of weight 10 counts ten times one of weight 1. */
-  columns: Array<{ name: string, weight: number }>
+  columns: Array<{ name: string, weight: number, /** The table's alias in the query, where not the match's own (a joined side table). */ alias?: string }>
 }
 
 /**
@@ -139,9 +139,9 @@ export function likeMatch (knex: Knex, like: LikeColumns, input: string, { mode 
   const hit = "??.?? LIKE ? ESCAPE '!'"
   const anyColumn = `(${like.columns.map(() => hit).join(' OR ')})`
   const condition = words.map(() => anyColumn).join(mode === 'all' ? ' AND ' : ' OR ')
-  const conditionBindings = words.flatMap((w) => like.columns.flatMap((c) => [alias, c.name, likeContaining(w)]))
+  const conditionBindings = words.flatMap((w) => like.columns.flatMap((c) => [c.alias ?? alias, c.name, likeContaining(w)]))
   const score = words.flatMap(() => like.columns.map(() => `(CASE WHEN ${hit} THEN ? ELSE 0 END)`)).join(' + ')
-  const scoreBindings = words.flatMap((w) => like.columns.flatMap((c) => [alias, c.name, likeContaining(w), Number(c.weight)]))
+  const scoreBindings = words.flatMap((w) => like.columns.flatMap((c) => [c.alias ?? alias, c.name, likeContaining(w), Number(c.weight)]))
   return {
     words,
     apply: (query) => query

@@ -52,6 +52,8 @@ export interface TicketTranscriptEntry {
   /** Who wrote it: the customer, an agent, or live chat itself (an event: joined, transferred, timed out…). */
   author: 'customer' | 'agent' | 'system'
   authorName: string
+  /** The author's user id (a customer's or an agent's), where they are a help desk user; null for a guest or live chat itself. */
+  authorId?: string | null
   /** When it was written, epoch ms. */
   at: number
   /** Plain text; a shared article or a file is said in words, never its stored JSON. */

@@ -39,10 +39,10 @@ type Section = Exclude<keyof HostMapping, 'times' | PeopleSection | 'departments
 const columnKeys: Record<Section, { required: string[], optional: string[] }> = {
   sessions: { required: ['tokenHash', 'expiresAt'], optional: ['userId', 'data'] },
   tickets: {
-    required: ['id', 'ref', 'summary', 'description', 'status', 'requesterId', 'assigneeId', 'createdAt', 'updatedAt'],
-    optional: ['kind', 'statusReason', 'chatId', 'resolution', 'fields', 'templateId', 'requesterName', 'requesterEmail', 'channel']
+    required: ['id', 'ref', 'summary', 'status', 'requesterId', 'assigneeId', 'createdAt', 'updatedAt'],
+    optional: ['description', 'kind', 'statusReason', 'chatId', 'resolution', 'fields', 'templateId', 'requesterName', 'requesterEmail', 'channel']
   },
-  ticketActivity: { required: ['ticketId', 'text', 'authorId', 'createdAt'], optional: [] },
+  ticketActivity: { required: ['ticketId', 'text', 'authorId', 'createdAt'], optional: ['id', 'userId', 'posterName'] },
   ticketTemplates: { required: ['id', 'kind', 'name', 'summary', 'description'], optional: ['fields'] },
   knowledge: { required: ['id', 'title', 'body'], optional: [] }
 }
@@ -63,7 +63,47 @@ const leftEmpty: Partial<Record<Section, Record<string, string>>> = {
     fields: 'a template has no fields of its own',
     templateId: 'a ticket is made without a template'
   },
-  ticketActivity: { authorId: 'the help desk itself writes the entry' }
+  ticketActivity: { authorId: 'the help desk itself writes the entry', userId: 'an agent or live chat writes the entry' }
+}
+
+/**
+ * A table the plugin inserts into beyond tickets and their activity (a summary side table, a thread, a guest's
+ * customer and address rows): the columns it writes, and the defaults given for the rest.
+ */
+interface InsertedTable { table: string, key: string, when: string, written: string[], defaults?: Record<string, unknown> }
+
+function insertedTables (map: HostMapping): InsertedTable[] {
+  const out: InsertedTable[] = []
+  const t = map.tickets
+  if (t?.summaryTable) {
+    out.push({ table: t.summaryTable.table, key: 'host.tickets.summaryTable', when: 'creates a ticket from a chat', written: [t.summaryTable.ticketId, t.summary] })
+  }
+  const th = map.ticketActivity?.thread
+  if (th) {
+    out.push({
+      table: th.table,
+      key: 'host.ticketActivity.thread',
+      when: 'creates a ticket from a chat',
+      written: [th.objectId, ...th.objectType ? [th.objectType.column] : [], ...th.createdAt ? [th.createdAt] : []],
+      defaults: th.defaults
+    })
+  }
+  const c = map.customers
+  const g = c?.guests
+  if (c && g) {
+    const email = c.email
+    out.push({
+      table: c.table,
+      key: 'host.customers.guests',
+      when: 'files a guest\'s ticket',
+      written: [c.name, c.firstName, c.lastName, c.username, typeof email === 'string' ? email : email.column, g.createdAt, g.updatedAt].filter((x): x is string => x !== undefined),
+      defaults: g.defaults
+    })
+    if (typeof email !== 'string') {
+      out.push({ table: email.table, key: 'host.customers.guests.emailDefaults', when: 'files a guest\'s ticket', written: [email.address, ...email.userId ? [email.userId] : []], defaults: g.emailDefaults })
+    }
+  }
+  return out
 }
 
 /** A column the mapping names, with the mapping key that names it. */
@@ -92,6 +132,12 @@ function nestedRefs (map: HostMapping): ColumnRef[] {
       own('email.column', p.email.column)
       refs.push({ table: p.email.table, column: p.email.id, key: `host.${s}.email.id` }, { table: p.email.table, column: p.email.address, key: `host.${s}.email.address` })
     }
+    if (typeof p.email !== 'string' && p.email.userId) refs.push({ table: p.email.table, column: p.email.userId, key: `host.${s}.email.userId` })
+    if (s === 'customers') {
+      const g = map.customers?.guests
+      own('guests.createdAt', g?.createdAt)
+      own('guests.updatedAt', g?.updatedAt)
+    }
     const roles = p.roles
     if (typeof roles === 'string') own('roles', roles)
     else if (roles && 'userId' in roles) {
@@ -117,6 +163,18 @@ function nestedRefs (map: HostMapping): ColumnRef[] {
       refs.push({ table: members.table, column: members.id, key: `host.${s}.members.id` }, { table: members.table, column: members.userId, key: `host.${s}.members.userId` })
     }
   }
+  const side = map.tickets?.summaryTable
+  if (side) {
+    refs.push({ table: side.table, column: side.ticketId, key: 'host.tickets.summaryTable.ticketId' }, { table: side.table, column: map.tickets.summary, key: 'host.tickets.summary' })
+  }
+  const a = map.ticketActivity
+  const th = a?.thread
+  if (th) {
+    refs.push({ table: th.table, column: th.id, key: 'host.ticketActivity.thread.id' }, { table: th.table, column: th.objectId, key: 'host.ticketActivity.thread.objectId' })
+    if (th.objectType) refs.push({ table: th.table, column: th.objectType.column, key: 'host.ticketActivity.thread.objectType.column' })
+    if (th.createdAt) refs.push({ table: th.table, column: th.createdAt, key: 'host.ticketActivity.thread.createdAt' })
+  }
+  if (a?.types) refs.push({ table: a.table, column: a.types.column, key: 'host.ticketActivity.types.column' })
   const lookup = map.tickets?.statuses
   if (lookup) {
     refs.push({ table: lookup.table, column: lookup.id, key: 'host.tickets.statuses.id' }, { table: lookup.table, column: lookup.name, key: 'host.tickets.statuses.name' })
@@ -192,13 +250,14 @@ async function fullTextIndexExists (knex: Knex, table: string, name: string): Pr
  * inserted without, a column the plugin leaves empty that does not allow NULL, a ref column
  * too short for the refs the plugin writes, a missing full-text index. Nothing when it fits.
  */
-export async function checkHostMapping (knex: Knex, map: HostMapping): Promise<HostMappingProblem[]> {
+export async function checkHostMapping (knex: Knex, map: HostMapping, options: { newRef?: unknown, refLength?: number } = {}): Promise<HostMappingProblem[]> {
   const problems: HostMappingProblem[] = []
   const sections = Object.keys(columnKeys) as Section[]
   const sectionOf = (s: Section): Record<string, unknown> => (map[s] ?? {}) as Record<string, unknown>
   const people = nestedRefs(map)
   const tables = sections.map((s) => sectionOf(s).table).filter((t): t is string => typeof t === 'string')
-  const schema = await hostColumns(knex, [...tables, ...people.map((r) => r.table)])
+  const extra = insertedTables(map)
+  const schema = await hostColumns(knex, [...tables, ...people.map((r) => r.table), ...extra.map((x) => x.table)])
 
   const missingTables = new Set<string>()
   for (const { table, column, key } of people) {
@@ -226,6 +285,8 @@ export async function checkHostMapping (knex: Knex, map: HostMapping): Promise<H
     const { required, optional } = columnKeys[s]
     const named = new Map<string, string>()
     for (const key of [...required, ...optional]) {
+      // A summary kept in a side table is that table's column (nestedRefs).
+      if (s === 'tickets' && key === 'summary' && map.tickets.summaryTable) continue
       const column = section[key]
       if (column === undefined && optional.includes(key)) continue
       if (typeof column !== 'string' || column === '') {
@@ -238,6 +299,8 @@ export async function checkHostMapping (knex: Knex, map: HostMapping): Promise<H
       }
     }
     const mapped = new Set(named.values())
+    // An entry's type is written on every entry where the mapping tells authors apart.
+    if (s === 'ticketActivity' && map.ticketActivity.types) mapped.add(map.ticketActivity.types.column)
     const when = inserted[s]
     // Values the desk gives columns the plugin knows nothing of (host.tickets.defaults, host.ticketActivity.defaults).
     const defaults = when ? section.defaults as Record<string, unknown> | undefined : undefined
@@ -252,10 +315,28 @@ export async function checkHostMapping (knex: Knex, map: HostMapping): Promise<H
       }
     }
     for (const [key, why] of Object.entries(leftEmpty[s] ?? {})) {
+      // A guest is filed as a customer where the mapping says so: only a requester id of no customer is left empty then,
+      // which a desk needing a user for every ticket refuses (the agent is told).
+      if (s === 'tickets' && key === 'requesterId' && map.customers?.guests) continue
       const c = columns.get(named.get(key) ?? '')
       if (c && !c.nullable) {
         problems.push({ table, column: c.name, message: `column ${table}.${c.name} (host.${s}.${key}) is NOT NULL, but live chat leaves it empty when ${why}; allow NULL` })
       }
+    }
+  }
+
+  // The other tables rows are inserted into: every NOT NULL column without a default is written or given one.
+  for (const x of extra) {
+    const columns = schema.get(x.table)
+    if (!columns) continue
+    const covered = new Set(x.written)
+    for (const column of Object.keys(x.defaults ?? {})) {
+      if (columns.has(column)) covered.add(column)
+      else problems.push({ table: x.table, column, message: `column ${x.table}.${column} (${x.key} defaults) does not exist; remove its default, or name a column of ${x.table}` })
+    }
+    for (const c of columns.values()) {
+      if (c.nullable || c.hasDefault || c.automatic || covered.has(c.name)) continue
+      problems.push({ table: x.table, column: c.name, message: `column ${x.table}.${c.name} is NOT NULL without a default, and live chat leaves it out when it ${x.when}; give it a default in ${x.key.replace(/\.emailDefaults$/, '')}.${x.key.endsWith('emailDefaults') ? 'emailDefaults' : 'defaults'} or in the table, or allow NULL` })
     }
   }
 
@@ -264,13 +345,17 @@ export async function checkHostMapping (knex: Knex, map: HostMapping): Promise<H
   if (refColumn && refColumn.maxLength !== null) {
     const prefixes = Object.values(t.refPrefix ?? {})
     const longest = prefixes.reduce((a, b) => b.length > a.length ? b : a, '')
-    const needed = Math.max(longest.length + 6, pendingRefLength)
+    // The desk's own generator (sqlHost's newRef) says how long its refs are; else the prefix and id, after a placeholder.
+    const own = options.newRef !== undefined && options.refLength !== undefined
+    const needed = own ? options.refLength! : Math.max(longest.length + 6, pendingRefLength)
     if (refColumn.maxLength < needed) {
       problems.push({
         table: t.table,
         column: t.ref,
         message: `column ${t.table}.${t.ref} (host.tickets.ref) holds ${refColumn.maxLength} characters, but live chat writes refs of up to ${needed} ` +
-          `(the prefix "${longest}" and 6 digits, and a ${pendingRefLength}-character placeholder while the ticket is created); widen it to at least ${needed}`
+          (own
+            ? `(refLength, the longest newRef makes); widen it to at least ${needed}, or make newRef's refs shorter`
+            : `(the prefix "${longest}" and 6 digits, and a ${pendingRefLength}-character placeholder while the ticket is created); widen it to at least ${needed}, or pass newRef to make the desk's own refs`)
       })
     }
   }

@@ -10,11 +10,12 @@ export type {
 } from './adapter.ts'
 export type { HostMapping } from './mapping.ts'
 export { sqlHost } from './sql-host.ts'
+export type { SessionIdentity, SqlHostOptions } from './sql-host.ts'
 
 // Reading and writing what a host stores: words to search for, excerpts, HTML as text, cookies, times, text a 3-byte utf8 column holds.
 export { excerptAround, searchWords } from '../db/fulltext.ts'
 export { htmlToText } from './text.ts'
-export { cookieFrom, fitCharset, hostClock, hostTimeMs, isTransaction } from './sql-kit.ts'
+export { cookieFrom, fitCharset, hostClock, hostTime, hostTimeMs, isTransaction } from './sql-kit.ts'
 
 // The start-up check: a mapping against the live schema, and the error a failed check throws.
 export { checkHostMapping, hostColumns, hostMappingError } from './check.ts'

@@ -27,8 +27,11 @@ export type RolesMapping =
   | { table: string, userId: string, role: string }
   | { column: string, table: string, id: string, name: string }
 
-/** The email: a column, or a column of an id into a side table of addresses (osTicket's default_email_id). */
-export type EmailMapping = string | { column: string, table: string, id: string, address: string }
+/**
+ * The email: a column, or a column of an id into a side table of addresses (osTicket's default_email_id). `userId`,
+ * the address row's owner, is needed only where live chat files guests as customers (CustomersMapping.guests).
+ */
+export type EmailMapping = string | { column: string, table: string, id: string, address: string, userId?: string }
 
 /**
  * One table of people. The name is one column (`name`) or two joined with a space
@@ -50,9 +53,25 @@ export interface PeopleTableMapping extends PeopleMapping {
   idPrefix: string
 }
 
+/**
+ * How a guest becomes a customer, for a desk that files no ticket without one (osTicket's user_id NOT NULL):
+ * docs/hosts.md, "A guest's ticket". The customer row gets the name (split at the first space where the desk
+ * keeps first and last), the email (its column, or a row of the address side table), these times and defaults.
+ */
+export interface GuestsMapping {
+  createdAt?: string
+  updatedAt?: string
+  /** Values for the customer row's other NOT NULL columns. */
+  defaults?: ColumnDefaults
+  /** Values for the address row's other NOT NULL columns, where the email is in a side table. */
+  emailDefaults?: ColumnDefaults
+}
+
 /** Customers without mapped roles all hold `role` ('customer' when left out). */
 export interface CustomersMapping extends PeopleTableMapping {
   role?: string
+  /** A guest's ticket is filed under a customer: the one with the guest's email, else one made for them. Left out, a guest's ticket has no requester. */
+  guests?: GuestsMapping
 }
 
 /** A column and the values in it that mean something (published, agents only); compared as text. */
@@ -121,6 +140,57 @@ export interface GroupsMapping {
   members?: MembersMapping
 }
 
+/** A side table of the tickets' text, one row per ticket (osTicket's ost_ticket__cdata): `summary` is its column there. */
+export interface TicketSideTable {
+  table: string
+  ticketId: string
+}
+
+/**
+ * A thread per ticket (osTicket's ost_thread): activity entries hang off the thread's `id`, and the thread off the
+ * ticket by `objectId`, with `objectType` where threads of other things share the table.
+ */
+export interface ThreadMapping {
+  table: string
+  id: string
+  objectId: string
+  objectType?: { column: string, value: string }
+  createdAt?: string
+  defaults?: ColumnDefaults
+}
+
+/** The type column of an activity entry and its value for each author (osTicket: M message, R response, N note). */
+export interface EntryTypes {
+  column: string
+  customer: string
+  agent: string
+  system: string
+  /** Live chat's own entries: "Created from live chat #N", a shared article. */
+  note: string
+}
+
+/**
+ * A ticket's activity: entries keyed by `ticketId` (the ticket's key, or with `thread` the thread's). With `types`,
+ * a ticket from a chat gets one entry per message (docs/hosts.md, "Tickets of a thread-based desk").
+ */
+export interface TicketActivityMapping {
+  table: string
+  /** The entry's key; needed where the description is the ticket's first entry (host.tickets.description left out). */
+  id?: string
+  ticketId: string
+  text: string
+  /** The agent who wrote it, as the agents' bare key. */
+  authorId: string
+  /** The customer who wrote it, as the customers' bare key; not stored when left out. */
+  userId?: string
+  /** The name shown as the entry's poster; not stored when left out. */
+  posterName?: string
+  createdAt: string
+  thread?: ThreadMapping
+  types?: EntryTypes
+  defaults?: ColumnDefaults
+}
+
 /** Table and column names of the host's own tables; the `host` section of manifest.json. */
 export interface HostMapping {
   sessions: SessionsMapping
@@ -134,8 +204,12 @@ export interface HostMapping {
     ref: string,
     /** The ticket's kind; left out, none is stored, and a ticket's kind is read from its ref's prefix where the plugin made the ref. */
     kind?: string,
+    /** The summary's column: of the tickets' table, or of `summaryTable`. */
     summary: string,
-    description: string,
+    /** Where the desk keeps the summary in a side table, one row per ticket. */
+    summaryTable?: TicketSideTable,
+    /** The description's column; left out, the description is the ticket's first activity entry (needs host.ticketActivity.id). */
+    description?: string,
     /** The status: its name, or, with `statuses`, its id in that table. */
     status: string,
     /** Status lookup (docs/hosts.md, "Tickets of a thread-based desk"): `status` holds an id of `table`, whose `name` the plugin reads and writes by. */
@@ -181,13 +255,17 @@ export interface HostMapping {
     resolution?: string,
     /** Statuses of a solved ticket: only these are suggested for a new question. */
     resolvedStatuses: string[],
-    /** The full-text index over summary, description and resolution (summary and description without `resolution`; plugin/db/fulltext.ts). */
-    fullTextIndex: string,
+    /**
+     * The full-text index over summary, description and resolution (summary and description without `resolution`;
+     * plugin/db/fulltext.ts). Left out, or where summary or description live outside the tickets' table, each word is
+     * matched with LIKE, summary hits first.
+     */
+    fullTextIndex?: string,
     /** MySQL/MariaDB, optional: a FULLTEXT index on the summary alone, so summary words count ten times (FullTextIndex.boost). */
     summaryFullTextIndex?: string,
     defaults?: ColumnDefaults
   }
-  ticketActivity: { table: string, ticketId: string, text: string, authorId: string, createdAt: string, defaults?: ColumnDefaults }
+  ticketActivity: TicketActivityMapping
   /** `fields`: a text column holding the template's own fields as a JSON array of TemplateField; none when left out. */
   ticketTemplates: { table: string, id: string, kind: string, name: string, summary: string, description: string, fields?: string }
   /** The knowledge base (docs/hosts.md#knowledge-and-audience). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Knex } from 'knex'
-import type { HostAdapter, HostUser } from './adapter.ts'
+import type { HostAdapter, HostUser, TicketRequester } from './adapter.ts'
 import type { HostMapping, PeopleMapping, RolesMapping } from './mapping.ts'
 import { sqlDirectory, type Teams } from './sql-directory.ts'
 import { cookieFrom, hostClock, isSqlite, type Row } from './sql-kit.ts'
@@ -247,9 +247,10 @@ export function checkIdentityMapping (map: HostMapping, options: IdentityOptions
     for (const key of ['table', 'id']) name(p, field, key)
     if (typeof p.email === 'object' && p.email !== null) {
       const e = record(p.email, `${field}.email`)
-      const unknown = Object.keys(e).find((k) => !['column', 'table', 'id', 'address'].includes(k))
-      if (unknown !== undefined) fail(`${field}.email`, `"${unknown}" is not a known field: a side table of addresses is { column, table, id, address }`)
+      const unknown = Object.keys(e).find((k) => !['column', 'table', 'id', 'address', 'userId'].includes(k))
+      if (unknown !== undefined) fail(`${field}.email`, `"${unknown}" is not a known field: a side table of addresses is { column, table, id, address, userId? }`)
       for (const key of ['column', 'table', 'id', 'address']) name(e, `${field}.email`, key)
+      name(e, `${field}.email`, 'userId', false)
     } else {
       name(p, field, 'email')
     }
@@ -286,4 +287,53 @@ export function checkIdentityMapping (map: HostMapping, options: IdentityOptions
   if (prefixes[0]!.startsWith(prefixes[1]!) || prefixes[1]!.startsWith(prefixes[0]!)) fail('customers.idPrefix', 'must differ from agents.idPrefix, and neither may start the other')
   const role = map.customers!.role
   if (role !== undefined && (typeof role !== 'string' || role.length < 1 || role.length > 64)) fail('customers.role', 'must be a role name of 1 to 64 characters')
+  const guests = map.customers!.guests
+  if (guests !== undefined) {
+    const g = record(guests, 'customers.guests')
+    name(g, 'customers.guests', 'createdAt', false)
+    name(g, 'customers.guests', 'updatedAt', false)
+    const email = map.customers!.email
+    if (typeof email === 'object' && email.userId === undefined) fail('customers.email.userId', 'is required with customers.guests: a guest\'s address row names its customer there')
+  }
+}
+
+/** A requester as a help desk's customer: their bare key in the customers' table. */
+export type GuestFiler = (db: Knex | Knex.Transaction, requester: TicketRequester) => Promise<string>
+
+/**
+ * Files a guest as a customer (host.customers.guests; docs/hosts.md, "A guest's ticket"): the customer with the
+ * guest's email (trimmed, any case), else a new one with their name and email. Null where the mapping asks none.
+ */
+export function sqlGuests (knex: Knex, map: HostMapping, fitRow: (table: string, row: Row) => Promise<Row>): GuestFiler | null {
+  const c = map.customers
+  const g = c?.guests
+  if (!c || !g || map.users !== undefined) return null
+  const now = hostClock(knex, map.times)
+  const address = typeof c.email === 'string' ? undefined : c.email
+  const emailColumn = address === undefined ? c.email as string : address.address
+  return async (db, requester) => {
+    const email = requester.email.trim()
+    // An address already known: its customer (the side table's owner, or the row holding it).
+    const known: Row | undefined = address === undefined
+      ? await db(c.table).select({ key: c.id }).whereRaw('lower(??) = ?', [emailColumn, email.toLowerCase()]).orderBy(c.id).first()
+      : await db(address.table).select({ key: address.userId! }).whereRaw('lower(??) = ?', [emailColumn, email.toLowerCase()]).orderBy(address.id).first()
+    if (known) return String(known.key)
+    const at = now()
+    const name = requester.name.trim() || email
+    const space = name.indexOf(' ')
+    const [id] = await db(c.table).insert(await fitRow(c.table, {
+      ...g.defaults,
+      ...(c.name !== undefined ? { [c.name]: name } : { [c.firstName!]: space < 0 ? name : name.slice(0, space), [c.lastName!]: space < 0 ? '' : name.slice(space + 1) }),
+      ...(c.username !== undefined ? { [c.username]: email } : {}),
+      // With a side table, the address id is written once the address row exists.
+      ...(address === undefined ? { [emailColumn]: email } : { [address.column]: 0 }),
+      ...(g.createdAt ? { [g.createdAt]: at } : {}),
+      ...(g.updatedAt ? { [g.updatedAt]: at } : {})
+    }))
+    if (address !== undefined) {
+      const [emailId] = await db(address.table).insert(await fitRow(address.table, { ...g.emailDefaults, [address.userId!]: id, [address.address]: email }))
+      await db(c.table).where(c.id, id).update({ [address.column]: emailId })
+    }
+    return String(id)
+  }
 }

@@ -53,6 +53,11 @@ export function hostClock (knex: Knex, times: HostMapping['times']): () => numbe
   return () => times === 'epoch_ms' ? Date.now() : sqlite ? sqliteDatetime(new Date()) : new Date()
 }
 
+/** A moment (epoch ms) in the host's own time format, as hostClock writes the present. */
+export function hostTime (knex: Knex, times: HostMapping['times'], at: number): number | Date | string {
+  return times === 'epoch_ms' ? at : isSqlite(knex) ? sqliteDatetime(new Date(at)) : new Date(at)
+}
+
 /** A time the host stored, as epoch milliseconds. */
 export function hostTimeMs (value: unknown, times: HostMapping['times']): number | undefined {
   if (value === null || value === undefined) return undefined
@@ -77,4 +82,39 @@ export function fitCharset (text: string, charset: string | null | undefined): s
 export function clipText (text: string, max: number): string {
   if (text.length <= max) return text
   return /[\uD800-\uDBFF]/.test(text[max - 1] ?? '') ? text.slice(0, max - 1) : text.slice(0, max)
+}
+
+/** A text column as the database describes it: its charset and the bytes it holds. */
+export interface TextColumn { charset: string | null, bytes: number | null }
+
+/**
+ * The desk's text columns, per table, read once (docs/hosts.md, "Text in a 3-byte utf8 desk"): their charsets (a 3-byte utf8 column
+ * takes no emoji) and sizes (a MySQL TEXT holds 65,535 bytes); and a row's text fitted to them. None on SQLite,
+ * whose TEXT takes anything.
+ */
+export function columnFit (knex: Knex): { textColumns: (table: string) => Promise<Map<string, TextColumn>>, fitRow: (table: string, row: Row) => Promise<Row> } {
+  const columnsRead = new Map<string, Promise<Map<string, TextColumn>>>()
+  async function textColumns (table: string): Promise<Map<string, TextColumn>> {
+    if (isSqlite(knex)) return new Map()
+    let read = columnsRead.get(table)
+    if (!read) {
+      read = knex.raw(
+        'SELECT COLUMN_NAME AS name, CHARACTER_SET_NAME AS charset, CHARACTER_OCTET_LENGTH AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+        [table]
+      ).then(([rows]: [Array<{ name: string, charset: string | null, n: number | string | null }>]) => new Map(rows.map((r): [string, TextColumn] =>
+        [r.name.toLowerCase(), { charset: r.charset, bytes: r.n == null ? null : Number(r.n) }])))
+        .catch(() => { columnsRead.delete(table); return new Map<string, TextColumn>() })
+      columnsRead.set(table, read)
+    }
+    return await read
+  }
+
+  /** A row's text as the table's columns can hold it (fitCharset); other values as they are. */
+  async function fitRow (table: string, row: Row): Promise<Row> {
+    const columns = await textColumns(table)
+    if (columns.size === 0) return row
+    return Object.fromEntries(Object.entries(row).map(([column, value]) =>
+      [column, typeof value === 'string' ? fitCharset(value, columns.get(column.toLowerCase())?.charset) : value]))
+  }
+  return { textColumns, fitRow }
 }

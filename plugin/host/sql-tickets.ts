@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import type { Knex } from 'knex'
-import { excerptAround, type FullTextIndex, fullTextMatch } from '../db/fulltext.ts'
+import { excerptAround, type FullTextIndex, fullTextMatch, type FullTextMatch, likeMatch } from '../db/fulltext.ts'
 import type { HostAdapter, HostTicket, HostWrite, NewTicket, ResolvedTicketHit, TemplateField, TicketKind, TicketTemplate } from './adapter.ts'
 import type { HostMapping, StatusLookup } from './mapping.ts'
-import { clampLimit, clipText, fitCharset, hostClock, hostTimeMs, isSqlite, isTransaction, type Row } from './sql-kit.ts'
+import { sqlGuests } from './sql-identity.ts'
+import { clampLimit, clipText, columnFit, fitCharset, hostClock, hostTime, hostTimeMs, isTransaction, type Row } from './sql-kit.ts'
+import { sqlThreads } from './sql-threads.ts'
 
 type Tickets = Pick<HostAdapter, 'ticketKinds' | 'cancelledStatus' | 'userTickets' | 'createTicket' | 'getTicket' | 'setTicketStatus' |
 'addTicketActivity' | 'ticketTemplates' | 'searchResolvedTickets'>
@@ -16,6 +18,19 @@ const allKinds: TicketKind[] = ['incident', 'work_order', 'ticket']
  */
 export const pendingRef = (): string => `pending-${randomBytes(6).toString('hex')}`
 export const pendingRefLength = 20
+
+/** How many refs a desk's generator is asked for before a ticket is refused: each one taken is asked again. */
+export const refTries = 5
+
+/**
+ * A desk that numbers its own tickets (osTicket's random six digits): `newRef` makes a ticket's ref before it is
+ * inserted, on the creating transaction, and `refLength` says how long its refs are at most, for the start-up check
+ * to compare with the ref column. Without them, the plugin writes refPrefix and the padded id.
+ */
+export interface TicketOptions {
+  newRef?: (kind: TicketKind, db: Knex.Transaction) => string | Promise<string>
+  refLength?: number
+}
 
 /** A template's fields as the host stored them; anything not shaped like a field is left out rather than trusted. */
 function templateFields (raw: unknown): TemplateField[] {
@@ -64,8 +79,16 @@ export async function readStatuses (db: Knex | Knex.Transaction, lookup: StatusL
 }
 
 /** The desk's tickets, their activity and templates, and its solved tickets searched by words. */
-export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
+export function sqlTickets (knex: Knex, map: HostMapping, options: TicketOptions = {}): Tickets {
   const t = map.tickets
+  const a = map.ticketActivity
+  const { newRef } = options
+  if (newRef !== undefined && (typeof newRef !== 'function' || !Number.isInteger(options.refLength) || options.refLength! < 1)) {
+    throw new Error('sqlHost options: newRef must be a function, given with refLength, the most characters its refs have')
+  }
+  if (t.description === undefined && a.id === undefined) {
+    throw new Error('host.ticketActivity.id is required where host.tickets.description is left out: the description is the ticket\'s first entry')
+  }
   const now = hostClock(knex, map.times)
   const unknownKind = (t.kinds ?? []).find((k) => !(allKinds as string[]).includes(k))
   if (unknownKind !== undefined) throw new Error(`host.tickets.kinds: "${unknownKind}" is not a ticket kind; use ${allKinds.join(', ')}`)
@@ -117,35 +140,38 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
     const ref = String(row[t.ref])
     const createdAt = hostTimeMs(row[t.createdAt], map.times)
     const status = statuses ? statuses.name(row[t.status]) : String(row[t.status])
-    return { ref, ...ticketLinks(ref, row[t.id]), status, kind: kindOf(row), summary: String(row[t.summary] ?? ''), createdAt }
+    return { ref, ...ticketLinks(ref, row[t.id]), status, kind: kindOf(row), summary: String(row.lc_summary ?? ''), createdAt }
   }
 
-  /** A text column as the database describes it: its charset and the bytes it holds. */
-  interface TextColumn { charset: string | null, bytes: number | null }
-  // The desk's text columns, per table, read once: their charsets (a 3-byte utf8 column takes
-  // no emoji) and sizes (a MySQL TEXT holds 65,535 bytes). None on SQLite, whose TEXT takes anything.
-  const columnsRead = new Map<string, Promise<Map<string, TextColumn>>>()
-  async function textColumns (table: string): Promise<Map<string, TextColumn>> {
-    if (isSqlite(knex)) return new Map()
-    let read = columnsRead.get(table)
-    if (!read) {
-      read = knex.raw(
-        'SELECT COLUMN_NAME AS name, CHARACTER_SET_NAME AS charset, CHARACTER_OCTET_LENGTH AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
-        [table]
-      ).then(([rows]: [Array<{ name: string, charset: string | null, n: number | string | null }>]) => new Map(rows.map((r): [string, TextColumn] =>
-        [r.name.toLowerCase(), { charset: r.charset, bytes: r.n == null ? null : Number(r.n) }])))
-        .catch(() => { columnsRead.delete(table); return new Map<string, TextColumn>() })
-      columnsRead.set(table, read)
+  const { textColumns, fitRow } = columnFit(knex)
+  const fileGuest = sqlGuests(knex, map, fitRow)
+  const { entriesKey, addEntry, joinFirstEntry } = sqlThreads(knex, map, fitRow)
+
+  /**
+   * The tickets as `tk`, with `lc_summary` and `lc_description` wherever the desk keeps them: columns of the ticket,
+   * a side table's row (`sd`), the ticket's first activity entry.
+   */
+  function ticketRows (db: Knex | Knex.Transaction = knex, withDescription = false): Knex.QueryBuilder {
+    const q = db(`${t.table} as tk`).select('tk.*')
+    if (t.summaryTable) {
+      q.leftJoin(`${t.summaryTable.table} as sd`, `sd.${t.summaryTable.ticketId}`, `tk.${t.id}`).select({ lc_summary: `sd.${t.summary}` })
+    } else {
+      q.select({ lc_summary: `tk.${t.summary}` })
     }
-    return await read
+    if (!withDescription) return q
+    return q.select({ lc_description: t.description !== undefined ? `tk.${t.description}` : joinFirstEntry(q, 'tk') })
   }
 
-  /** A row's text as the table's columns can hold it (fitCharset); other values as they are. */
-  async function fitRow (table: string, row: Row): Promise<Row> {
-    const columns = await textColumns(table)
-    if (columns.size === 0) return row
-    return Object.fromEntries(Object.entries(row).map(([column, value]) =>
-      [column, typeof value === 'string' ? fitCharset(value, columns.get(column.toLowerCase())?.charset) : value]))
+  /** A ref from the desk's own generator that no ticket has yet; refused after a few taken ones (a full number range, or a generator that repeats). */
+  async function freshRef (trx: Knex.Transaction, kind: TicketKind): Promise<string> {
+    const taken: string[] = []
+    for (let i = 0; i < refTries; i++) {
+      const ref = String(await newRef!(kind, trx))
+      if (ref === '' || ref.length > options.refLength!) throw new Error(`sqlHost newRef made "${ref}", which is not a ref of 1 to ${options.refLength!} characters (refLength)`)
+      if (await trx(t.table).where(t.ref, ref).first(t.id) === undefined) return ref
+      taken.push(ref)
+    }
+    throw new Error(`sqlHost newRef made ${refTries} refs that tickets in ${t.table}.${t.ref} already have (${taken.join(', ')}); the ticket was not created. Make newRef draw from a wider range, then try again`)
   }
 
   /**
@@ -153,8 +179,8 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
    * rather than refused: a chat whose customer wrote a great deal must still become a ticket.
    * The bytes counted are those of the text as the column's charset keeps it.
    */
-  async function fitDescription (ticket: NewTicket): Promise<string> {
-    const column = (await textColumns(t.table)).get(t.description.toLowerCase())
+  async function fitDescription (table: string, columnName: string, ticket: NewTicket): Promise<string> {
+    const column = (await textColumns(table)).get(columnName.toLowerCase())
     const text = fitCharset(ticket.description, column?.charset)
     const capacity = column?.bytes ?? null
     if (capacity === null || Buffer.byteLength(text, 'utf8') <= capacity) return text
@@ -188,6 +214,28 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
     return row?.[t.id]
   }
 
+  /** The match of a question with the solved tickets: the full-text index where it covers the ticket's own columns, else LIKE per word. */
+  function resolvedMatch (query: string): FullTextMatch | null {
+    if (t.fullTextIndex && !t.summaryTable && t.description !== undefined) {
+      const index: FullTextIndex = {
+        table: t.table,
+        key: t.id,
+        columns: t.resolution ? [t.summary, t.description, t.resolution] : [t.summary, t.description],
+        name: t.fullTextIndex,
+        weights: t.resolution ? [10, 1, 3] : [10, 1],
+        ...(t.summaryFullTextIndex ? { boost: { name: t.summaryFullTextIndex, weight: 10 } } : {})
+      }
+      return fullTextMatch(knex, index, query, { mode: 'any', alias: 'tk' })
+    }
+    const columns = [
+      t.summaryTable ? { name: t.summary, weight: 10, alias: 'sd' } : { name: t.summary, weight: 10 },
+      // Without a column, the first entry's text, joined as `de` (sqlThreads.joinFirstEntry).
+      t.description !== undefined ? { name: t.description, weight: 1 } : { name: a.text, weight: 1, alias: 'de' },
+      ...(t.resolution ? [{ name: t.resolution, weight: 3 }] : [])
+    ]
+    return likeMatch(knex, { columns }, query, { mode: 'any', alias: 'tk' })
+  }
+
   return {
     ticketKinds: t.kinds && t.kinds.length > 0 ? t.kinds as TicketKind[] : undefined,
     cancelledStatus: t.cancelledStatus ? { status: t.cancelledStatus, reason: t.cancelledReason ?? 'Abandoned chat' } : undefined,
@@ -195,7 +243,7 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
     async userTickets (userId) {
       const key = deskKey(userId, 'customers')
       if (key === null) return []
-      const rows = await knex(t.table).where(t.requesterId, key).orderBy(t.createdAt, 'desc').limit(100)
+      const rows = await ticketRows().where(`tk.${t.requesterId}`, key).orderBy(`tk.${t.createdAt}`, 'desc').limit(100)
       const statuses = await statusLookup()
       return rows.map((row: Row) => toTicket(row, statuses))
     },
@@ -210,13 +258,17 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
         const at = now()
         const fields = ticket.fields && Object.keys(ticket.fields).length > 0 ? ticket.fields : null
         const statuses = await statusLookup(trx)
+        // A guest is filed as the desk's customer where it needs one for every ticket (host.customers.guests).
+        if (asked.requesterId === null && ticket.requester && fileGuest) ticket.requesterId = await fileGuest(trx, ticket.requester)
+        const described = withContact(ticket)
+        const made = newRef ? await freshRef(trx, ticket.kind) : null
         const [id] = await trx(t.table).insert(await fitRow(t.table, {
           // The desk's own values for columns the plugin knows nothing of; the mapped columns win.
           ...t.defaults,
-          [t.ref]: pendingRef(),
+          [t.ref]: made ?? pendingRef(),
           ...(t.kind ? { [t.kind]: ticket.kind } : {}),
-          [t.summary]: clipText(ticket.summary, 255),
-          [t.description]: await fitDescription(withContact(ticket)),
+          ...(t.summaryTable ? {} : { [t.summary]: clipText(ticket.summary, 255) }),
+          ...(t.description !== undefined ? { [t.description]: await fitDescription(t.table, t.description, described) } : {}),
           [t.status]: statuses ? statuses.id(t.newStatus) : t.newStatus,
           [t.requesterId]: ticket.requesterId,
           [t.assigneeId]: ticket.assigneeId,
@@ -228,22 +280,41 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
           // The contact as filed, guest or user: the form keeps both under 255 characters.
           ...(t.requesterName ? { [t.requesterName]: ticket.requester?.name ?? null } : {}),
           ...(t.requesterEmail ? { [t.requesterEmail]: ticket.requester?.email ?? null } : {}),
-          ...(t.channel ? { [t.channel]: ticket.channel ?? null } : {})
+          ...(t.channel ? { [t.channel]: ticket.channel ?? 'livechat' } : {})
         }))
-        const ref = `${t.refPrefix[ticket.kind]}${String(id).padStart(6, '0')}`
-        await trx(t.table).where(t.id, id).update({ [t.ref]: ref })
-        if (ticket.chatId !== null) {
-          // The desk's own log says where the ticket came from, as it would for any channel.
-          const a = map.ticketActivity
-          await trx(a.table).insert(await fitRow(a.table, { ...a.defaults, [a.ticketId]: id, [a.text]: `Created from live chat #${ticket.chatId}`, [a.authorId]: ticket.assigneeId, [a.createdAt]: at }))
+        const ref = made ?? `${t.refPrefix[ticket.kind]}${String(id).padStart(6, '0')}`
+        if (!made) await trx(t.table).where(t.id, id).update({ [t.ref]: ref })
+        if (t.summaryTable) {
+          await trx(t.summaryTable.table).insert(await fitRow(t.summaryTable.table, { [t.summaryTable.ticketId]: id, [t.summary]: clipText(ticket.summary, 255) }))
         }
+        const key = await entriesKey(trx, id, at)
+        // The description as the ticket's first entry, the customer's message that opens it, where the desk keeps it so.
+        if (t.description === undefined) {
+          const text = await fitDescription(a.table, a.text, described)
+          await addEntry(trx, key, { text, author: 'customer', agentKey: null, userKey: ticket.requesterId, name: ticket.requester?.name ?? '', at })
+        }
+        // Then the chat, one entry per message, at the message's own time, where the desk tells messages apart.
+        if (a.types && ticket.transcript) {
+          for (const m of ticket.transcript) {
+            await addEntry(trx, key, {
+              text: m.body,
+              author: m.author,
+              agentKey: m.author === 'agent' ? deskKey(m.authorId, 'agents') : null,
+              userKey: m.author === 'customer' ? (deskKey(m.authorId, 'customers') ?? ticket.requesterId) : null,
+              name: m.authorName,
+              at: hostTime(knex, map.times, m.at)
+            })
+          }
+        }
+        // The desk's own log says where the ticket came from, as it would for any channel.
+        if (ticket.chatId !== null) await addEntry(trx, key, { text: `Created from live chat #${ticket.chatId}`, author: 'note', agentKey: ticket.assigneeId, at })
         return { ref, ...ticketLinks(ref, id), status: t.newStatus, kind: ticket.kind, summary: ticket.summary }
       }
       return outer ? await insert(outer) : await knex.transaction(insert)
     },
 
     async getTicket (ref) {
-      const row = await knex(t.table).where(t.ref, ref).first()
+      const row = await ticketRows().where(`tk.${t.ref}`, ref).first()
       return row ? toTicket(row, await statusLookup()) : null
     },
 
@@ -258,10 +329,12 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
     },
 
     async addTicketActivity (ref, text, authorId) {
-      const a = map.ticketActivity
       const id = await ticketId(ref)
       if (id === undefined) return
-      await knex(a.table).insert(await fitRow(a.table, { ...a.defaults, [a.ticketId]: id, [a.text]: text, [a.authorId]: deskKey(authorId, 'agents'), [a.createdAt]: now() }))
+      const at = now()
+      await knex.transaction(async (trx) => {
+        await addEntry(trx, await entriesKey(trx, id, at), { text, author: 'note', agentKey: deskKey(authorId, 'agents'), at })
+      })
     },
 
     async ticketTemplates (kind) {
@@ -281,29 +354,20 @@ export function sqlTickets (knex: Knex, map: HostMapping): Tickets {
     // words with the question, best first: the Resources panel's resolved tickets. The index
     // covers those columns in that order.
     async searchResolvedTickets (query, limit) {
-      const index: FullTextIndex = {
-        table: t.table,
-        key: t.id,
-        columns: t.resolution ? [t.summary, t.description, t.resolution] : [t.summary, t.description],
-        name: t.fullTextIndex,
-        weights: t.resolution ? [10, 1, 3] : [10, 1],
-        ...(t.summaryFullTextIndex ? { boost: { name: t.summaryFullTextIndex, weight: 10 } } : {})
-      }
-      const match = fullTextMatch(knex, index, query, { mode: 'any', alias: 'tk' })
+      const match = resolvedMatch(query)
       if (!match || t.resolvedStatuses.length === 0) return []
       const statuses = await statusLookup()
       // Where the desk keeps ids, the resolved statuses it has; a name it lacks matches nothing.
       const resolved: Array<string | number> = statuses ? t.resolvedStatuses.filter((s) => statuses.has(s)).map((s) => statuses.id(s)) : t.resolvedStatuses
       if (resolved.length === 0) return []
-      const columns = [t.id, t.ref, t.summary, t.description, t.status, ...(t.resolution ? [t.resolution] : [])]
-      const rows: Row[] = await match.apply(knex(`${t.table} as tk`).select(columns.map((c) => `tk.${c}`)))
+      const rows: Row[] = await match.apply(ticketRows(knex, true))
         .whereIn(`tk.${t.status}`, resolved)
         .orderBy('ft_score', 'desc').orderBy(`tk.${t.id}`, 'desc').limit(clampLimit(limit))
       return rows.map((r): ResolvedTicketHit => {
         const ref = String(r[t.ref])
         const resolution = t.resolution ? String(r[t.resolution] ?? '').trim() : ''
         const status = statuses ? statuses.name(r[t.status]) : String(r[t.status])
-        return { ref, url: ticketLinks(ref, r[t.id]).url, summary: String(r[t.summary] ?? ''), excerpt: excerptAround(resolution || String(r[t.description] ?? ''), match.words), status }
+        return { ref, url: ticketLinks(ref, r[t.id]).url, summary: String(r.lc_summary ?? ''), excerpt: excerptAround(resolution || String(r.lc_description ?? ''), match.words), status }
       })
     }
   }

@@ -94,7 +94,7 @@ function bodyOf (m: Message): string {
 
 /** The messages as a ticket's entries, in order: the same words as the plain text, times in epoch ms. */
 export function ticketEntries (messages: Message[]): TicketTranscriptEntry[] {
-  return messages.map((m) => ({ author: m.kind === 'event' ? 'system' : m.authorKind, authorName: m.authorName, at: m.createdAt, body: bodyOf(m) }))
+  return messages.map((m) => ({ author: m.kind === 'event' ? 'system' : m.authorKind, authorName: m.authorName, authorId: m.kind === 'event' ? null : m.authorId, at: m.createdAt, body: bodyOf(m) }))
 }
 
 function linesOf (messages: Message[]): TranscriptLine[] {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Knex } from 'knex'
 import type { HostMapping } from '../../plugin/host/mapping.ts'
-import type { SessionIdentity } from '../../plugin/host/sql-identity.ts'
 import { loadManifest } from '../../plugin/manifest.ts'
 
 /**
@@ -55,19 +54,8 @@ export function threadDeskMapping (): HostMapping {
   }
 }
 
-/**
- * Reads the desk's session data: `key|json` entries separated by `;`, the identity under
- * `_auth` ({"staff":{"id":3},"user":{"id":5}}), as the test desk writes it.
- */
-export function decodeThreadDeskSession (data: string): SessionIdentity | null {
-  for (const entry of data.split(';')) {
-    const bar = entry.indexOf('|')
-    if (entry.slice(0, bar) !== '_auth') continue
-    const auth = JSON.parse(entry.slice(bar + 1)) as { staff?: { id?: number }, user?: { id?: number } }
-    return { agentId: auth.staff?.id === undefined ? undefined : String(auth.staff.id), customerId: auth.user?.id === undefined ? undefined : String(auth.user.id) }
-  }
-  return null
-}
+// The desk's own reading of its session data: the adapter's, as its author writes it.
+export { decodeThreadDeskSession } from './thread-host-adapter.ts'
 
 export interface ThreadDesk {
   mapping: HostMapping
@@ -94,14 +82,20 @@ export async function createThreadDesk (knex: Knex, dialect: 'mysql' | 'sqlite')
     table.integer('staff_id').notNullable()
     table.string('role', 64).notNullable()
   })
+  // NOT NULL columns without defaults, as the desk's own code always fills them (host.customers.guests says how).
   await knex.schema.createTable('ost_user', (table) => {
-    table.integer('id').primary()
-    table.string('name', 128).notNullable()
+    table.increments('id')
+    table.integer('org_id').notNullable()
     table.integer('default_email_id').nullable()
+    table.integer('status').notNullable()
+    table.string('name', 128).notNullable()
+    table.datetime('created').notNullable()
+    table.datetime('updated').notNullable()
   })
   await knex.schema.createTable('ost_user_email', (table) => {
-    table.integer('id').primary()
+    table.increments('id')
     table.integer('user_id').notNullable()
+    table.integer('flags').notNullable()
     table.string('address', 255).notNullable()
   })
   await knex.schema.createTable('ost_session', (table) => {
@@ -116,10 +110,11 @@ export async function createThreadDesk (knex: Knex, dialect: 'mysql' | 'sqlite')
     { staff_id: 2, role: 'agent' }, { staff_id: 2, role: 'supervisor' },
     { staff_id: 3, role: 'admin' }
   ])
-  await knex('ost_user').insert(threadDeskCustomers)
-  await knex('ost_user_email').insert(threadDeskCustomerEmails)
   /** A datetime as the desk writes it: text in UTC on SQLite, a DATETIME on MySQL. */
   const stored = (at: number): string | Date => dialect === 'sqlite' ? new Date(at).toISOString().slice(0, 19).replace('T', ' ') : new Date(at)
+  const created = stored(Date.now() - 30 * 86_400_000)
+  await knex('ost_user').insert(threadDeskCustomers.map((c) => ({ ...c, org_id: 0, status: 0, created, updated: created })))
+  await knex('ost_user_email').insert(threadDeskCustomerEmails.map((e) => ({ ...e, flags: 0 })))
   return {
     mapping: threadDeskMapping(),
     async session (data, ms = 3_600_000) {
