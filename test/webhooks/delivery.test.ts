@@ -1,0 +1,121 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import t from 'tap'
+import { buildDemoHost } from '../../demo-host/app.ts'
+import { agentSession, build, csrf, joinCookies, login, sameOrigin } from '../helpers/build.ts'
+import { liveChat } from '../helpers/sockets.ts'
+import { signatureValid, webhookReceiver } from '../helpers/webhook-receiver.ts'
+
+/**
+ * Webhook delivery end to end (docs/webhooks.md, docs/features.md#webhooks): a loopback
+ * receiver gets every event of a whole chat, in order, once after de-duplication by event
+ * id, each signed, although it fails for a while, loses one answer, and the server is
+ * restarted in the middle. Delivery is the real job, run as an administrator's Run now does.
+ */
+
+const minute = 60_000
+const settings = { chatStartsPerMinute: 1000, messagesPerMinute: 10000, webhookAllowedHosts: ['127.0.0.1'], webhookTimeoutSeconds: 1 }
+
+/** An administrator's htmx POSTs on `app`, with the CSRF pair read from the Webhooks page. */
+async function adminOf (app: FastifyInstance) {
+  const session = await login(app, 'admin')
+  const c = await csrf(app, session, '/livechat/admin/webhooks')
+  return async (url: string, payload: object = {}): Promise<LightMyRequestResponse> => await app.inject({
+    method: 'POST', url, payload, headers: { cookie: joinCookies(c.cookie), 'x-csrf-token': c.token, 'hx-request': 'true', ...sameOrigin }
+  })
+}
+
+t.test('webhook delivery of a whole chat', async (t) => {
+  let now = Date.now()
+  const clock = (): number => now
+  const receiver = await webhookReceiver()
+  t.teardown(async () => { await receiver.close() })
+  const { app, knex, url } = await build(t, { listen: true, pluginOptions: { clock, settings, instanceName: 'first' } })
+  let admin = await adminOf(app)
+
+  const made = await admin('/livechat/admin/webhooks', { url: `${receiver.url}/hooks`, description: 'The CRM', events: ['chat.queued', 'chat.assigned', 'chat.transferred', 'message.created', 'chat.ended', 'chat.abandoned', 'ticket.created', 'survey.submitted', 'agent.availability'] })
+  t.equal(made.statusCode, 200, made.body.slice(0, 300))
+  const secret = /data-secret>([^<]+)</.exec(made.body)?.[1]
+  t.match(secret, /^whsec_[A-Za-z0-9_-]{32}$/, 'the secret is shown once, in the answer')
+  const endpointId = Number((await knex('lc_webhook_endpoints').first('id')).id)
+  t.notMatch((await app.inject({ url: '/livechat/admin/webhooks', headers: { cookie: await login(app, 'admin') } })).body, secret!, 'and never again')
+  // Another instance's change would reach this one within two seconds; this one forgot at once.
+  const run = async (as: typeof admin): Promise<LightMyRequestResponse> => {
+    const res = await as('/livechat/admin/jobs/webhooks/run')
+    t.equal(res.statusCode, 200, res.body.slice(0, 300))
+    return res
+  }
+
+  // The receiver is down while the chat starts and runs.
+  receiver.state.mode = 'fail'
+  const { chatId, agent, customer } = await liveChat(t, app, url)
+  customer.send({ type: 'message', chat_id: String(chatId), body: 'My VPN drops every ten minutes', client_msg_id: 'wh-cust-0001', headers: { 'HX-Request': 'true' } })
+  await agent.waitFor(/My VPN drops every ten minutes/)
+  agent.send({ type: 'message', chat_id: String(chatId), body: 'Let us look at the client logs', client_msg_id: 'wh-agent-001' })
+  await customer.waitFor(/Let us look at the client logs/)
+
+  const failed = await run(admin)
+  t.match(failed.body, /1 delivery failed/, 'one attempt: an endpoint that failed is not tried again in the same run')
+  t.equal(receiver.received.length, 1)
+  t.equal(receiver.received[0]!.answered, 503)
+  now += 20_000
+  await run(admin)
+  t.equal(receiver.received.length, 2, 'retried once its wait (15 s) was over')
+  await run(admin)
+  t.equal(receiver.received.length, 2, 'not before the next wait (30 s) is over')
+  const pending = await knex('lc_webhook_deliveries').where({ endpoint_id: endpointId, state: 'pending' }).count({ n: '*' }).first()
+  t.equal(Number(pending!.n), 6, 'every event so far waits: question, queued, joined, assigned, two messages')
+
+  // The server restarts: another process on the same database; what waited is still there.
+  await agent.close()
+  await customer.close()
+  await app.close()
+  const again: FastifyInstance = await buildDemoHost({ knex, logger: false, pluginOptions: { jobs: false, clock, settings, instanceName: 'second' } })
+  await again.ready()
+  t.teardown(async () => { await again.close() })
+  admin = await adminOf(again)
+
+  // Back up, but the first answer is lost: it is sent again, with the same event id.
+  receiver.state.mode = 'hang-once'
+  now += 5 * minute
+  await run(admin)
+  const alice2 = await agentSession(again, 'alice')
+  t.equal((await alice2.post('/livechat/console/availability', { available: 'on' })).statusCode, 200, 'alice becomes available')
+  t.equal((await alice2.post('/livechat/console/availability', {})).statusCode, 200, 'and goes unavailable')
+  t.equal((await alice2.post(`/livechat/console/chats/${chatId}/end`)).statusCode, 200)
+  now += 5 * minute
+  await run(admin)
+  await run(admin)
+
+  // What the receiver kept: each event once, by its id, in the order of the chat.
+  const seen = new Map<string, { type: string, payload: { id: string, type: string, createdAt: string, data: Record<string, any> } }>()
+  for (const r of receiver.received) {
+    t.ok(signatureValid(secret!, r), `signed: ${r.headers['x-livechat-event-type']}`)
+    const payload = JSON.parse(r.body)
+    t.equal(r.headers['x-livechat-event-id'], payload.id)
+    t.equal(r.headers['x-livechat-event-type'], payload.type)
+    t.equal(Number(r.headers['x-livechat-timestamp']) * 1000 <= now, true)
+    if (r.answered === 200 && !seen.has(payload.id)) seen.set(payload.id, { type: payload.type, payload })
+  }
+  const duplicates = receiver.received.filter((r) => r.answered !== 503).length - seen.size
+  t.ok(duplicates >= 1, 'the answer lost made a duplicate, told apart by its event id')
+  const ofChat = [...seen.values()].filter((e) => e.payload.data.chat?.id === chatId)
+  t.same(ofChat.map((e) => e.type === 'message.created' ? `message:${e.payload.data.message.seq}` : e.type), [
+    'message:1', 'chat.queued', 'message:2', 'chat.assigned', 'message:3', 'message:4', 'message:5', 'chat.ended'
+  ], 'every event of the chat, in its order')
+  const ended = ofChat.at(-1)!.payload.data
+  t.match(ended, { chat: { id: chatId, status: 'ended', endedBy: 'agent' }, action: 'ended', by: { kind: 'agent', name: 'Alice Adams' } })
+  t.match(ofChat[4]!.payload.data.message, { kind: 'text', text: 'My VPN drops every ten minutes', author: { kind: 'customer' } })
+  const alices = [...seen.values()].filter((e) => e.type === 'agent.availability').map((e) => e.payload.data)
+  t.match(alices, [{ available: true, reason: 'agent', agent: { id: String((await knex('users').where({ username: 'alice' }).first('id')).id) } }, { available: false }], 'her availability, in its order')
+  t.same(await knex('lc_webhook_deliveries').where({ endpoint_id: endpointId }).whereNot({ state: 'delivered' }).select('id'), [], 'nothing left waiting')
+
+  // The delivery log shows the retries: the 503s, the lost answer, then the 200.
+  const log = await again.inject({ url: `/livechat/admin/webhooks/${endpointId}`, headers: { cookie: await login(again, 'admin') } })
+  t.equal(log.statusCode, 200)
+  const first = new RegExp(`<tr data-delivery-id="\\d+" data-state="delivered" data-event-id="${ofChat[0]!.payload.id}">[\\s\\S]*?</tr>`).exec(log.body)?.[0] ?? ''
+  t.match(first, /data-attempt-ok="true" data-status="200"/)
+  t.match(first, /data-attempt-ok="false" data-status="503"[\s\S]*receiver is down for maintenance/)
+  t.equal((first.match(/data-attempt-ok=/g) ?? []).length, 4, 'two 503s, the answer that never came, and the 200')
+  t.match(first, /No answer within 1 s/)
+  t.match(first, /\(job\)/)
+})
