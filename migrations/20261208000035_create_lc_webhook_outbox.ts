@@ -30,8 +30,7 @@ export async function up (knex: Knex): Promise<void> {
     table.bigInteger('delivered_at').nullable()
     table.bigInteger('created_at').notNullable()
     table.unique(['event_id', 'endpoint_id'], { indexName: 'lc_webhook_deliveries_event_endpoint' })
-    table.index(['state', 'next_attempt_at'], 'lc_webhook_deliveries_due')
-    table.index(['endpoint_id', 'order_key', 'state', 'event_id'], 'lc_webhook_deliveries_order')
+    table.index(['state', 'event_id'], 'lc_webhook_deliveries_pending')
   })
   await knex.schema.createTable('lc_webhook_attempts', (table) => {
     tableDefaults(knex, table)

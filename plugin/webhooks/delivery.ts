@@ -21,8 +21,8 @@ export function retryDelay (attempts: number): number {
 
 /** How many deliveries of different chats go out at once in one run. */
 const parallel = 8
-/** How many due deliveries one pass reads. */
-const batch = 200
+/** How many pending deliveries one pass reads. */
+const batch = 1000
 /** How long one run goes on sending before it lets the next run (and its new lease) take over. */
 const runBudgetMs = 20_000
 
@@ -120,22 +120,29 @@ export function createDelivery (deps: DeliveryDeps): Delivery {
       // An endpoint that failed is not tried again in the same run: its other deliveries keep their turn.
       const failing = new Set<number>()
       while (clock() - started < runBudgetMs) {
-        const due = (await store.dueDeliveries(db, clock(), batch)).filter((d) => !failing.has(d.endpointId))
-        if (due.length === 0) break
-        let next = 0
+        // Each order key's deliveries in event order, one key at a time per worker: a later event goes only
+        // after the earlier was delivered, and the key stops at its first delivery not due, claimed or failed.
+        const streams = new Map<string, store.PendingDelivery[]>()
+        for (const d of await store.pendingDeliveries(db, batch)) {
+          const key = `${d.endpointId}:${d.orderKey ?? `#${d.id}`}`
+          streams.set(key, [...(streams.get(key) ?? []), d])
+        }
+        const queue = [...streams.values()]
+        const sentBefore = sent
         const worker = async (): Promise<void> => {
-          while (next < due.length) {
-            const d = due[next++]!
-            if (failing.has(d.endpointId)) continue
-            const now = clock()
-            if (!await store.claim(db, d.id, owner, now, now + timeoutMs() + 30_000, true)) continue
-            const tried = await attempt(d, 'job')
-            if (tried.ok) sent++
-            else { failed++; failing.add(d.endpointId) }
+          for (let stream = queue.shift(); stream; stream = queue.shift()) {
+            for (const d of stream) {
+              const now = clock()
+              if (failing.has(d.endpointId) || d.nextAttemptAt > now || (d.claimedUntil !== null && d.claimedUntil >= now)) break
+              if (!await store.claim(db, d.id, owner, now, now + timeoutMs() + 30_000, true)) break
+              const tried = await attempt(d, 'job')
+              if (!tried.ok) { failed++; failing.add(d.endpointId); break }
+              sent++
+            }
           }
         }
-        await Promise.all(Array.from({ length: Math.min(parallel, due.length) }, worker))
-        if (!await stillOurs()) break
+        await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker))
+        if (sent === sentBefore || !await stillOurs()) break
       }
       const summary = `Delivered ${sent} webhook event${sent === 1 ? '' : 's'}` + (failed > 0 ? `; ${failed} failed and will be retried` : '')
       return failed > 0 ? { rows: sent, summary, error: `${failed} deliver${failed === 1 ? 'y' : 'ies'} failed; see the delivery log on the Webhooks page` } : { rows: sent, summary }

@@ -163,31 +163,32 @@ function toDue (r: Record<string, unknown>): DueDelivery {
   }
 }
 
+/** A pending delivery as a run of the job sees it: whether it is due and free comes with it. */
+export interface PendingDelivery extends DueDelivery {
+  orderKey: string | null
+  nextAttemptAt: number
+  claimedUntil: number | null
+}
+
 /**
- * Deliveries due now, oldest event first: pending, their wait over, not claimed (or the claim
- * ran out), to an endpoint turned on, and first of their order key for their endpoint (no
- * earlier delivery of the same key still pending): a chat's later event waits for its earlier.
+ * The oldest pending deliveries to endpoints turned on, due or not, in event order: a run
+ * sends each order key's in this order and stops at one not due or claimed, so a chat's later
+ * event waits for its earlier one. Ordered globally by event, a later delivery of a key is
+ * never read without the earlier ones.
  */
-export async function dueDeliveries (db: Db, now: number, limit: number): Promise<DueDelivery[]> {
+export async function pendingDeliveries (db: Db, limit: number): Promise<PendingDelivery[]> {
   const rows = await db(`${deliveries} as d`)
     .join(`${events} as e`, 'e.id', 'd.event_id')
     .join(`${endpoints} as p`, 'p.id', 'd.endpoint_id')
     .where('d.state', 'pending')
-    .where('d.next_attempt_at', '<=', now)
-    .where((q) => { void q.whereNull('d.claimed_until').orWhere('d.claimed_until', '<', now) })
     .where('p.enabled', true)
     .whereNull('p.deleted_at')
-    .whereNotExists((q) => {
-      void q.select(db.raw('1')).from(`${deliveries} as b`)
-        .whereRaw('b.endpoint_id = d.endpoint_id')
-        .whereRaw('b.order_key = d.order_key')
-        .where('b.state', 'pending')
-        .whereRaw('b.event_id < d.event_id')
-    })
     .orderBy('d.event_id')
     .limit(limit)
-    .select(dueColumns)
-  return rows.map(toDue)
+    .select([...dueColumns, 'd.order_key', 'd.next_attempt_at', 'd.claimed_until'])
+  return rows.map((r: Record<string, unknown>) => ({
+    ...toDue(r), orderKey: (r.order_key as string | null) ?? null, nextAttemptAt: toMs(r.next_attempt_at)!, claimedUntil: toMs(r.claimed_until)
+  }))
 }
 
 export async function getDelivery (db: Db, id: number): Promise<(DueDelivery & { claimedBy: string | null, claimedUntil: number | null }) | undefined> {
