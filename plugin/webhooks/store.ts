@@ -199,11 +199,13 @@ export async function getDelivery (db: Db, id: number): Promise<(DueDelivery & {
 
 /**
  * Claims a delivery for `owner` until `until` (the send's timeout and a margin): one
- * conditional UPDATE, so of two instances (or a job and a Redeliver) one sends it.
+ * conditional UPDATE, so of two instances (or a job and a Redeliver) one sends it. With
+ * `pendingOnly` (the job), only a pending delivery whose wait is over.
  */
 export async function claim (db: Db, id: number, owner: string, now: number, until: number, pendingOnly: boolean): Promise<boolean> {
   const q = db(deliveries).where({ id }).where((w) => { void w.whereNull('claimed_until').orWhere('claimed_until', '<', now) })
-  if (pendingOnly) void q.where({ state: 'pending' })
+  // The job's claim holds to the backoff too: a run that read the delivery before another instance's failed attempt waits.
+  if (pendingOnly) void q.where({ state: 'pending' }).where('next_attempt_at', '<=', now)
   return affected(await q.update({ claimed_by: owner, claimed_until: until })) === 1
 }
 

@@ -16,7 +16,7 @@ export interface Received {
  */
 export async function webhookReceiver () {
   const received: Received[] = []
-  const state: { mode: 'ok' | 'fail' | 'hang-once', status: number } = { mode: 'ok', status: 503 }
+  const state: { mode: 'ok' | 'fail' | 'hang-once', status: number, delayMs: number } = { mode: 'ok', status: 503, delayMs: 0 }
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
@@ -30,8 +30,10 @@ export async function webhookReceiver () {
         return
       }
       entry.answered = state.mode === 'fail' ? state.status : 200
-      res.writeHead(entry.answered, { 'content-type': 'text/plain' })
-      res.end(state.mode === 'fail' ? 'receiver is down for maintenance' : 'thanks')
+      setTimeout(() => {
+        res.writeHead(entry.answered, { 'content-type': 'text/plain' })
+        res.end(state.mode === 'fail' ? 'receiver is down for maintenance' : 'thanks')
+      }, state.delayMs)
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

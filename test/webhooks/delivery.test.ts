@@ -1,7 +1,9 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import { buildDemoHost } from '../../demo-host/app.ts'
-import { agentSession, build, csrf, joinCookies, login, sameOrigin } from '../helpers/build.ts'
+import { createWebhookOutbox } from '../../plugin/webhooks/outbox.ts'
+import { createWebhookService } from '../../plugin/webhooks/service.ts'
+import { agentSession, build, csrf, joinCookies, login, sameOrigin, startChat } from '../helpers/build.ts'
 import { liveChat } from '../helpers/sockets.ts'
 import { signatureValid, webhookReceiver } from '../helpers/webhook-receiver.ts'
 
@@ -47,7 +49,7 @@ t.test('webhook delivery of a whole chat', async (t) => {
 
   // The receiver is down while the chat starts and runs.
   receiver.state.mode = 'fail'
-  const { chatId, agent, customer } = await liveChat(t, app, url)
+  const { chatId, agent, customer, cookie } = await liveChat(t, app, url)
   customer.send({ type: 'message', chat_id: String(chatId), body: 'My VPN drops every ten minutes', client_msg_id: 'wh-cust-0001', headers: { 'HX-Request': 'true' } })
   await agent.waitFor(/My VPN drops every ten minutes/)
   agent.send({ type: 'message', chat_id: String(chatId), body: 'Let us look at the client logs', client_msg_id: 'wh-agent-001' })
@@ -81,7 +83,19 @@ t.test('webhook delivery of a whole chat', async (t) => {
   const alice2 = await agentSession(again, 'alice')
   t.equal((await alice2.post('/livechat/console/availability', { available: 'on' })).statusCode, 200, 'alice becomes available')
   t.equal((await alice2.post('/livechat/console/availability', {})).statusCode, 200, 'and goes unavailable')
-  t.equal((await alice2.post(`/livechat/console/chats/${chatId}/end`)).statusCode, 200)
+  // Transferred to Carol in Support L2, who accepts and ends it; the customer answers the survey.
+  const l2 = Number((await knex('lc_groups').where({ name: 'Support L2' }).first('id')).id)
+  const carolId = String((await knex('users').where({ username: 'carol' }).first('id')).id)
+  const moved = await alice2.post(`/livechat/console/chats/${chatId}/transfer`, { group_id: String(l2), agent: carolId, comment: 'VPN client logs attached' })
+  t.equal(moved.statusCode, 200)
+  const carol = await agentSession(again, 'carol')
+  t.equal((await carol.post(`/livechat/console/chats/${chatId}/accept`)).statusCode, 200)
+  t.equal((await carol.post(`/livechat/console/chats/${chatId}/end`)).statusCode, 200)
+  const window = await csrf(again, cookie, `/livechat/chat/${chatId}`)
+  const rated = await again.inject({
+    method: 'POST', url: `/livechat/chat/${chatId}/survey`, payload: { rating: '5', comment: 'Quick and kind' }, headers: { cookie: window.cookie, 'x-csrf-token': window.token, 'hx-request': 'true', ...sameOrigin }
+  })
+  t.equal(rated.statusCode, 200)
   now += 5 * minute
   await run(admin)
   await run(admin)
@@ -100,10 +114,13 @@ t.test('webhook delivery of a whole chat', async (t) => {
   t.ok(duplicates >= 1, 'the answer lost made a duplicate, told apart by its event id')
   const ofChat = [...seen.values()].filter((e) => e.payload.data.chat?.id === chatId)
   t.same(ofChat.map((e) => e.type === 'message.created' ? `message:${e.payload.data.message.seq}` : e.type), [
-    'message:1', 'chat.queued', 'message:2', 'chat.assigned', 'message:3', 'message:4', 'message:5', 'chat.ended'
+    'message:1', 'chat.queued', 'message:2', 'chat.assigned', 'message:3', 'message:4',
+    'message:5', 'chat.transferred', 'message:6', 'chat.assigned', 'message:7', 'chat.ended', 'survey.submitted'
   ], 'every event of the chat, in its order')
-  const ended = ofChat.at(-1)!.payload.data
-  t.match(ended, { chat: { id: chatId, status: 'ended', endedBy: 'agent' }, action: 'ended', by: { kind: 'agent', name: 'Alice Adams' } })
+  const ended = ofChat.at(-2)!.payload.data
+  t.match(ended, { chat: { id: chatId, status: 'ended', endedBy: 'agent', agentId: carolId }, action: 'ended', by: { kind: 'agent', name: 'Carol Chen' } })
+  t.match(ofChat[7]!.payload.data, { chat: { status: 'queued', groupId: l2 }, action: 'transferred', details: { toGroup: l2, toAgent: carolId, comment: 'VPN client logs attached' } })
+  t.match(ofChat.at(-1)!.payload.data, { chat: { id: chatId }, survey: { rating: 5, comment: 'Quick and kind' } })
   t.match(ofChat[4]!.payload.data.message, { kind: 'text', text: 'My VPN drops every ten minutes', author: { kind: 'customer' } })
   const alices = [...seen.values()].filter((e) => e.type === 'agent.availability').map((e) => e.payload.data)
   t.match(alices, [{ available: true, reason: 'agent', agent: { id: String((await knex('users').where({ username: 'alice' }).first('id')).id) } }, { available: false }], 'her availability, in its order')
@@ -118,4 +135,30 @@ t.test('webhook delivery of a whole chat', async (t) => {
   t.equal((first.match(/data-attempt-ok=/g) ?? []).length, 4, 'two 503s, the answer that never came, and the 200')
   t.match(first, /No answer within 1 s/)
   t.match(first, /\(job\)/)
+})
+
+t.test('two instances delivering at once send each event once, each chat in order', async (t) => {
+  const receiver = await webhookReceiver()
+  t.teardown(async () => { await receiver.close() })
+  const { app, knex } = await build(t, { pluginOptions: { settings } })
+  const admin = await adminOf(app)
+  t.equal((await admin('/livechat/admin/webhooks', { url: `${receiver.url}/hooks`, events: ['chat.queued', 'message.created'] })).statusCode, 200)
+  const chats: number[] = []
+  for (let i = 0; i < 8; i++) chats.push((await startChat(app, { name: `Parallel ${i}`, question: `Question ${i}` })).chatId)
+
+  // Two instances' delivery, as two processes run it, on one database, without the job's lease between them: only the claims.
+  const log = { info: () => {}, warn: () => {}, error: () => {} }
+  const instance = (name: string) => createWebhookService({
+    db: knex, settings: { ...settings, webhookRetryHours: 24, webhookDisableAfterFailures: 50, rolePermissions: {} }, host: { getUser: async () => null }, outbox: createWebhookOutbox({}), log, instanceName: name
+  })
+  receiver.state.delayMs = 30
+  const [a, b] = await Promise.all([instance('one').deliver(async () => true), instance('two').deliver(async () => true)])
+  t.equal(a.rows + b.rows, 16, `every delivery sent by one of them (${a.rows} and ${b.rows})`)
+  const ids = receiver.received.map((r) => String(r.headers['x-livechat-event-id']))
+  t.equal(new Set(ids).size, ids.length, 'no event sent twice')
+  t.equal(ids.length, 16)
+  for (const chatId of chats) {
+    const types = receiver.received.map((r) => JSON.parse(r.body)).filter((p) => p.data.chat.id === chatId).map((p) => p.type)
+    t.same(types, ['message.created', 'chat.queued'], `chat ${chatId} in order`)
+  }
 })
