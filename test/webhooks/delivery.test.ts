@@ -162,3 +162,25 @@ t.test('two instances delivering at once send each event once, each chat in orde
     t.same(types, ['message.created', 'chat.queued'], `chat ${chatId} in order`)
   }
 })
+
+t.test('a ticket made from a chat and an abandoned chat are told, and only the events an endpoint wants', async (t) => {
+  const receiver = await webhookReceiver()
+  t.teardown(async () => { await receiver.close() })
+  const { app, knex } = await build(t, { pluginOptions: { settings } })
+  const admin = await adminOf(app)
+  t.equal((await admin('/livechat/admin/webhooks', { url: `${receiver.url}/tickets`, events: ['ticket.created', 'chat.abandoned'] })).statusCode, 200)
+  const { chatId } = await startChat(app, { question: 'The printer on floor 3 is jammed' })
+  const alice = await agentSession(app, 'alice')
+  t.equal((await alice.post(`/livechat/console/chats/${chatId}/accept`)).statusCode, 200)
+  const made = await alice.post(`/livechat/console/chats/${chatId}/tickets`, { kind: 'incident' })
+  t.equal(made.statusCode, 200)
+  const ref = /<a href="\/tickets\/([A-Z]+\d+)"/.exec(made.body)![1]!
+  t.equal((await alice.post(`/livechat/console/chats/${chatId}/abandon`)).statusCode, 200)
+  t.equal((await admin('/livechat/admin/jobs/webhooks/run')).statusCode, 200)
+
+  const got = receiver.received.map((r) => JSON.parse(r.body))
+  t.same(got.map((p) => p.type), ['ticket.created', 'chat.abandoned'], 'no queued, assigned or message events: it did not ask for them')
+  t.match(got[0].data, { chat: { id: chatId }, ticket: { ref, kind: 'incident', summary: 'The printer on floor 3 is jammed', url: `/tickets/${ref}` }, by: { kind: 'agent', name: 'Alice Adams' } })
+  t.match(got[1].data, { chat: { id: chatId, status: 'abandoned' }, action: 'abandoned', by: { name: 'Alice Adams' } })
+  t.equal(Number((await knex('lc_webhook_events').count({ n: '*' }).first())!.n), 2, 'events no endpoint wants are not written at all')
+})
