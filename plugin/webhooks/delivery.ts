@@ -23,6 +23,11 @@ export function retryDelay (attempts: number): number {
 const parallel = 8
 /** How many pending deliveries one pass reads. */
 const batch = 1000
+/** How long the delivery log keeps a delivery once it is delivered or given up (docs/webhooks.md#retries-and-turning-off). */
+export const keepFinishedMs = 30 * 86_400_000
+/** Finished deliveries removed per run, so a run after a long pause does not hold the database for long. */
+const pruneBatch = 500
+
 /** How long one run goes on sending before it lets the next run (and its new lease) take over. */
 const runBudgetMs = 20_000
 
@@ -144,7 +149,9 @@ export function createDelivery (deps: DeliveryDeps): Delivery {
         await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker))
         if (sent === sentBefore || !await stillOurs()) break
       }
-      const summary = `Delivered ${sent} webhook event${sent === 1 ? '' : 's'}` + (failed > 0 ? `; ${failed} failed and will be retried` : '')
+      const pruned = await store.pruneFinished(db, clock() - keepFinishedMs, pruneBatch)
+      const summary = `Delivered ${sent} webhook event${sent === 1 ? '' : 's'}` + (failed > 0 ? `; ${failed} failed and will be retried` : '') +
+        (pruned > 0 ? `; removed ${pruned} finished more than 30 days ago from the log` : '')
       return failed > 0 ? { rows: sent, summary, error: `${failed} deliver${failed === 1 ? 'y' : 'ies'} failed; see the delivery log on the Webhooks page` } : { rows: sent, summary }
     }
   }

@@ -297,3 +297,20 @@ export async function deliveryCounts (db: Db): Promise<Map<number, Record<string
   }
   return out
 }
+
+/**
+ * Removes up to `limit` deliveries finished (delivered or given up) before `before`, with their
+ * attempts, and the events no delivery needs any more; how many deliveries went.
+ */
+export async function pruneFinished (db: Db, before: number, limit: number): Promise<number> {
+  const old = await db(deliveries).whereNot('state', 'pending').where('created_at', '<', before).orderBy('id').limit(limit).select('id', 'event_id')
+  if (old.length === 0) return 0
+  const ids = old.map((r: { id: number }) => Number(r.id))
+  const eventIds = [...new Set(old.map((r: { event_id: number }) => Number(r.event_id)))]
+  await db(attempts).whereIn('delivery_id', ids).delete()
+  await db(deliveries).whereIn('id', ids).delete()
+  const kept = new Set((await db(deliveries).whereIn('event_id', eventIds).distinct('event_id')).map((r: { event_id: number }) => Number(r.event_id)))
+  const gone = eventIds.filter((id) => !kept.has(id))
+  if (gone.length > 0) await db(events).whereIn('id', gone).delete()
+  return ids.length
+}

@@ -135,6 +135,13 @@ t.test('webhook delivery of a whole chat', async (t) => {
   t.equal((first.match(/data-attempt-ok=/g) ?? []).length, 4, 'two 503s, the answer that never came, and the 200')
   t.match(first, /No answer within 1 s/)
   t.match(first, /\(job\)/)
+
+  // A month on, the log lets the finished deliveries go, with their attempts and events.
+  now += 31 * 86_400_000
+  t.match((await run(admin)).body, /removed 15 finished more than 30 days ago from the log/)
+  for (const table of ['lc_webhook_deliveries', 'lc_webhook_attempts', 'lc_webhook_events']) {
+    t.equal(Number((await knex(table).count({ n: '*' }).first())!.n), 0, `${table} is empty`)
+  }
 })
 
 t.test('two instances delivering at once send each event once, each chat in order', async (t) => {
