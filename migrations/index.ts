@@ -32,6 +32,8 @@ import * as createDepartmentHours from './20261208000030_create_lc_department_ho
 import * as createBlockedAddresses from './20261208000031_create_lc_blocked_addresses.ts'
 import * as createJobItemFailures from './20261208000032_create_lc_job_item_failures.ts'
 import * as addRoutingHostIds from './20261208000033_add_lc_routing_host_ids.ts'
+import * as createWebhookEndpoints from './20261208000034_create_lc_webhook_endpoints.ts'
+import * as createWebhookOutbox from './20261208000035_create_lc_webhook_outbox.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -70,7 +72,9 @@ const migrations: Record<string, Knex.Migration> = {
   '20261208000030_create_lc_department_hours': createDepartmentHours,
   '20261208000031_create_lc_blocked_addresses': createBlockedAddresses,
   '20261208000032_create_lc_job_item_failures': createJobItemFailures,
-  '20261208000033_add_lc_routing_host_ids': addRoutingHostIds
+  '20261208000033_add_lc_routing_host_ids': addRoutingHostIds,
+  '20261208000034_create_lc_webhook_endpoints': createWebhookEndpoints,
+  '20261208000035_create_lc_webhook_outbox': createWebhookOutbox
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

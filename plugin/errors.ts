@@ -115,6 +115,16 @@ export const LC_ERR_BLOCK_RANGE_WIDE = createError('LC_ERR_BLOCK_RANGE_WIDE', 'A
 export const LC_ERR_BLOCK_EXISTS = createError('LC_ERR_BLOCK_EXISTS', '%s is already blocked (added by %s); remove that entry first to change it', 422)
 export const LC_ERR_BLOCK_NOT_FOUND = createError('LC_ERR_BLOCK_NOT_FOUND', 'That entry is no longer on the block list; it may have been removed. Reload the page to see the current list', 404)
 
+// ---------------------------------------------------------------- webhooks (docs/webhooks.md)
+export const LC_ERR_WEBHOOK_URL = createError('LC_ERR_WEBHOOK_URL', 'Write the receiver\'s full address, starting with https:// or http://, without a user name or password in it', 422)
+export const LC_ERR_WEBHOOK_PRIVATE = createError('LC_ERR_WEBHOOK_PRIVATE', '%s is a %s address, where webhooks are not sent; use a public address, or add the host to the webhookAllowedHosts setting if the receiver is yours', 422)
+export const LC_ERR_WEBHOOK_EVENTS = createError('LC_ERR_WEBHOOK_EVENTS', 'Tick at least one event for this endpoint to receive', 422)
+export const LC_ERR_WEBHOOK_NOT_FOUND = createError('LC_ERR_WEBHOOK_NOT_FOUND', 'Webhook endpoint %s does not exist; it may have been removed. Reload the page to see the current ones', 404)
+export const LC_ERR_WEBHOOK_DELIVERY_NOT_FOUND = createError('LC_ERR_WEBHOOK_DELIVERY_NOT_FOUND', 'Delivery %s does not exist for this endpoint; reload the delivery log', 404)
+export const LC_ERR_WEBHOOK_DELIVERY_BUSY = createError('LC_ERR_WEBHOOK_DELIVERY_BUSY', 'Delivery %s is being sent right now by %s; wait a few seconds and reload the delivery log to see how it went', 409)
+export const LC_ERR_WEBHOOK_STATE = createError('LC_ERR_WEBHOOK_STATE', 'This endpoint is already %s (changed by someone else meanwhile); reload the page', 409)
+export const LC_ERR_WEBHOOK_OFF = createError('LC_ERR_WEBHOOK_OFF', 'This endpoint is turned off; turn it on before sending to it', 409)
+
 // ---------------------------------------------------------------- canned replies
 export const LC_ERR_CANNED_NOT_FOUND = createError('LC_ERR_CANNED_NOT_FOUND', 'Canned reply %s does not exist, or you may not change it; reload the page to see the current replies', 404)
 export const LC_ERR_CANNED_SCOPE = createError('LC_ERR_CANNED_SCOPE', 'You may not manage %s; ask an administrator', 403)

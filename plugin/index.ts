@@ -7,6 +7,11 @@ import { createImportViews } from './admin/import-view-models.ts'
 import { createHoursViews } from './admin/hours-view-models.ts'
 import { adminRoutes } from './admin/routes.ts'
 import { blocklistRoutes } from './blocklist/routes.ts'
+import { createWebhookOutbox } from './webhooks/outbox.ts'
+import type { Lookup } from './webhooks/address.ts'
+import { webhookRoutes } from './webhooks/routes.ts'
+import { createWebhookService } from './webhooks/service.ts'
+import { createWebhookViews } from './webhooks/view-models.ts'
 import { createBlocklistService } from './blocklist/service.ts'
 import { createBlocklistViews } from './blocklist/view-models.ts'
 import { settingsRoutes } from './admin/settings-routes.ts'
@@ -133,6 +138,8 @@ export interface LiveChatOptions {
    * name, process id and a random suffix.
    */
   instanceName?: string
+  /** How webhook deliveries resolve host names (tests give their own answers); the system's resolver by default. */
+  webhookLookup?: Lookup
 }
 
 /**
@@ -173,10 +180,12 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await settingsAdmin.reload()
 
   // The domain: routing, chats, who may do what, and the hub that carries changes to sockets.
-  const routing = createRoutingService(core)
+  // Every change that is a webhook event records it in its own transaction (docs/webhooks.md).
+  const outbox = createWebhookOutbox(core)
+  const routing = createRoutingService({ ...core, webhooks: outbox })
   const hours = createHoursService(core)
   const imports = createImportService(core)
-  const chats = createChatService({ ...core, routing })
+  const chats = createChatService({ ...core, routing, webhooks: outbox })
   const distributor = createDistributor({ ...core, chats, routing })
   const access = createAccess({ ...core, routing })
   const hub = createHub({ ...core, messagesBetween: chats.messages, renderMessages, customerSees })
@@ -186,6 +195,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const sockets = createSocketServer({ ...core, hub, notice, off })
   const preferences = createPreferenceService(core)
   const blocklist = createBlocklistService(core)
+  const { instanceName, webhookLookup } = opts
+  const webhooks = createWebhookService({ ...core, outbox, instanceName, webhookLookup, version: manifest.version })
 
   // What agents work with around a chat.
   const canned = createCannedService({ ...core, routing })
@@ -200,10 +211,10 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const resources = createResourceService({ ...core, chats, comments, items })
   const resourceViews = createResourceViews({ ...core, resources })
   const itemViews = createItemViews({ ...core, items, pinned: resourceViews.relatedPins })
-  const surveys = createSurveyService({ ...core, chats })
+  const surveys = createSurveyService({ ...core, chats, webhooks: outbox })
   const surveyViews = createSurveyViews({ ...core, surveys })
   const transcripts = createTranscriptService({ ...core, chats, routing })
-  const tickets = createTicketService({ ...core, chats, items, transcripts })
+  const tickets = createTicketService({ ...core, chats, items, transcripts, webhooks: outbox })
   const ticketViews = createTicketViews({ ...core, tickets })
   const dir = opts.uploadDir ?? resolve(projectRoot, 'data/uploads')
   const files = createFileService({ ...core, chats, dir })
@@ -221,13 +232,13 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const hoursViews = createHoursViews({ ...core, routing, hours })
   const importViews = createImportViews({ ...core, routing, imports })
   const blocklistViews = createBlocklistViews({ ...core, blocklist })
+  const webhookViews = createWebhookViews({ ...core, webhooks })
   const listViews = createListViews({ ...core, chats, routing, preferences, search })
   const im = createImService({ ...core, chats, routing })
   const imViews = createImViews({ ...core, im, chats })
   const imListViews = createImListViews({ ...core, im, preferences })
   const roomViews = createRoomViews({ ...core, im })
-  const { instanceName } = opts
-  const work = { manifest, routing, distributor, chats, customer, files, im }
+  const work = { manifest, routing, distributor, chats, customer, files, im, webhooks }
   const jobs = createJobService({ ...core, ...work, instanceName, on: liveSwitch.on, observe: metrics.jobRun })
   metrics.readFrom({ db, chats, sockets })
 
@@ -289,6 +300,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     importViews,
     blocklist,
     blocklistViews,
+    webhooks,
+    webhookViews,
     settingsAdmin,
     jobs
   }
@@ -311,6 +324,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(hoursRoutes, parts)
   await fastify.register(importRoutes, parts)
   await fastify.register(blocklistRoutes, parts)
+  await fastify.register(webhookRoutes, parts)
   await fastify.register(settingsRoutes, parts)
   await fastify.register(deflectionRoutes, parts)
   await fastify.register(jobRoutes, parts)

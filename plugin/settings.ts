@@ -57,6 +57,11 @@ export const settingsSchema = {
       id: 'access',
       title: 'Access and security',
       settings: ['rolePermissions', 'allowedOrigins', 'metricsToken']
+    },
+    {
+      id: 'webhooks',
+      title: 'Webhooks',
+      settings: ['webhookAllowedHosts', 'webhookTimeoutSeconds', 'webhookRetryHours', 'webhookDisableAfterFailures']
     }
   ],
   properties: {
@@ -130,6 +135,38 @@ export const settingsSchema = {
       type: 'array',
       items: { type: 'string', format: 'uri', maxLength: 200, examples: ['https://helpdesk.example.com'] },
       default: []
+    },
+    webhookAllowedHosts: {
+      title: 'Webhook hosts allowed on private networks',
+      description: 'Webhooks are never sent to private, loopback or link-local addresses (10.0.0.0/8, 127.0.0.1, 169.254.169.254, fd00::/8…) unless this list names the host: a host name as written in the endpoint\'s URL, an IP address, or a CIDR range. Name only receivers you run yourself',
+      type: 'array',
+      items: { type: 'string', minLength: 1, maxLength: 100, examples: ['hooks.internal.example.com', '10.1.2.3', '10.20.0.0/16'] },
+      maxItems: 50,
+      default: []
+    },
+    webhookTimeoutSeconds: {
+      title: 'Webhook timeout (seconds)',
+      description: 'How long one delivery waits for the receiver\'s answer before it counts as failed and is retried',
+      type: 'integer',
+      minimum: 1,
+      maximum: 60,
+      default: 10
+    },
+    webhookRetryHours: {
+      title: 'Webhook retries for (hours)',
+      description: 'A failed delivery is retried with a growing wait (15 seconds, doubling, at most an hour) for this many hours, then given up and shown as failed in the delivery log',
+      type: 'integer',
+      minimum: 1,
+      maximum: 72,
+      default: 24
+    },
+    webhookDisableAfterFailures: {
+      title: 'Turn a webhook off after (failures in a row)',
+      description: 'An endpoint whose deliveries failed this many times in a row, with no success between, is turned off and administrators are told (on the Webhooks page, and by mail when the help desk sends mail); its events wait until it is turned on again',
+      type: 'integer',
+      minimum: 1,
+      maximum: 10000,
+      default: 50
     },
     metricsToken: {
       title: 'Metrics token',

@@ -6,6 +6,7 @@ import type { RoutingService } from '../routing/service.ts'
 import type { ChatChange, ChatServiceDeps } from './service.ts'
 import * as store from './store.ts'
 import { type Actor, type Chat, type ChatStatus, type Message, openStatuses } from './types.ts'
+import { chatEvent, isWebhookAction, messageEvent } from './webhook-events.ts'
 
 /**
  * What every part of the chat service shares (service.ts composes the parts): appending
@@ -72,7 +73,7 @@ export interface ChatCore {
   closed: (chatId: number, event: Message) => Promise<Chat>
 }
 
-export function createChatCore ({ db, bus, host, routing, clock = Date.now, settings }: ChatServiceDeps): ChatCore {
+export function createChatCore ({ db, bus, host, routing, clock = Date.now, settings, webhooks }: ChatServiceDeps): ChatCore {
   const listeners: Array<(change: ChatChange) => Promise<void>> = []
 
   async function append (trx: Knex.Transaction, chatId: number, author: Actor, kind: Message['kind'], body: string, clientMsgId: string | null,
@@ -94,13 +95,21 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
       created_at: at
     }
     const id = await store.insertMessage(trx, row)
-    return store.toMessage({ id, ...row })
+    const message = store.toMessage({ id, ...row })
+    const event = webhooks ? messageEvent(message) : null
+    if (event) await webhooks!.record(trx, event)
+    return message
   }
 
   async function history (trx: Knex.Transaction, chatId: number, actor: Actor, action: string, data?: object): Promise<void> {
     await store.insertHistory(trx, {
       chat_id: chatId, actor_kind: actor.kind, actor_id: actor.id, actor_name: actor.name, action, data: data ? JSON.stringify(data) : null, created_at: clock()
     })
+    // The chat as this change leaves it: every change writes its History row last, after its UPDATE.
+    if (webhooks && isWebhookAction(action)) {
+      const event = chatEvent(await load(chatId, trx), actor, action, data)
+      if (event) await webhooks.record(trx, event)
+    }
   }
 
   async function load (chatId: number, trx: Knex | Knex.Transaction = db): Promise<Chat> {

@@ -15,6 +15,7 @@ import { createQueries } from './queries.ts'
 import type { HistoryEntry } from './store.ts'
 import { createSweeps } from './sweeps.ts'
 import type { Actor, AgentScope, Chat, ChatStatus, FileRef, Message, SharedArticle } from './types.ts'
+import type { WebhookOutbox } from '../webhooks/outbox.ts'
 
 export { agentMaySee, checkMessageLength, describeAgent, hashToken, messageBody } from './rules.ts'
 export type { PurgedBatch } from './purge-store.ts'
@@ -26,6 +27,8 @@ export interface ChatServiceDeps {
   routing: RoutingService
   clock?: () => number
   settings: Pick<Settings, 'maxMessageLength'>
+  /** The webhook outbox: every change's event is recorded in its transaction (webhook-events.ts). */
+  webhooks?: Pick<WebhookOutbox, 'record'>
 }
 
 export interface StartChat {

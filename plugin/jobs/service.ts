@@ -20,6 +20,7 @@ import { createImPurge } from './purge-im.ts'
 import { defaultLeaseMs, type JobContext, type JobFn, type JobOutcome, type JobTrigger, runJobRecorded, type RunResult } from './scheduler.ts'
 import { type JobSchedule, resolveSchedules } from './schedules.ts'
 import * as store from './store.ts'
+import type { WebhookService } from '../webhooks/service.ts'
 
 interface Log {
   info: (obj: object, msg: string) => void
@@ -43,6 +44,8 @@ export interface JobServiceDeps {
   /** Instant messages: threads idle for imInactiveHours become inactive (the im-idle job); deleted threads are purged. */
   im: Pick<ImService, 'makeIdleInactive' | 'purgeDeleted'>
   host: Pick<HostAdapter, 'cancelledStatus' | 'setTicketStatus' | 'addTicketActivity'>
+  /** Webhook delivery (the webhooks job, docs/webhooks.md); without it the job has nothing to send. */
+  webhooks?: Pick<WebhookService, 'deliver'>
   log: Log
   clock?: () => number
   /**
@@ -177,6 +180,8 @@ export function createJobService (deps: JobServiceDeps): JobService {
         : { rows: chatsDone.rows + imDone.rows, summary: `${chatsDone.summary}; ${imDone.summary}`, error: chatsDone.error }
       return await withItems(ctx, items, outcome)
     },
+    // Every few seconds, under the lease: one instance sends at a time, and each delivery is claimed besides (plugin/webhooks/delivery.ts).
+    webhooks: async (ctx): Promise<JobOutcome> => deps.webhooks ? await deps.webhooks.deliver(ctx.stillOurs) : { rows: 0, summary: 'Webhooks are not set up in this instance' },
     'im-idle': async (): Promise<JobOutcome> => {
       const n = await im.makeIdleInactive(settings.imInactiveHours * 60 * minute)
       return { rows: n, summary: `Made ${n} instant message conversation${n === 1 ? '' : 's'} inactive after ${settings.imInactiveHours} hours without a message` }

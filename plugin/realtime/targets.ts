@@ -46,6 +46,11 @@ export const targets = {
   blocklist: () => 'lc-blocklist',
   blocklistForm: () => 'lc-blocklist-form',
   blocklistHistory: () => 'lc-blocklist-history',
+  // The Webhooks page (views/webhooks/): the endpoints, the add form, the secret shown once, an endpoint's delivery log.
+  webhooks: () => 'lc-webhooks',
+  webhookForm: () => 'lc-webhook-form',
+  webhookSecret: () => 'lc-webhook-secret',
+  webhookLog: (endpointId: number) => `lc-webhook-log-${endpointId}`,
   adminFieldForm: (fieldId: number) => `lc-admin-field-form-${fieldId}`,
   adminEvents: () => 'lc-admin-events',
   adminNewEvent: () => 'lc-admin-new-event',

@@ -4,6 +4,8 @@ import { LC_ERR_AGENT_AT_LIMIT, LC_ERR_AVAILABLE_OVER_LIMIT, LC_ERR_GROUP_NOT_FO
 import type { Bus } from '../realtime/bus-events.ts'
 import { agentLimit, byLoad, defaultChatLimit, freshSince, isFresh, limitIn } from './rules.ts'
 import * as store from './store.ts'
+import type { WebhookOutbox } from '../webhooks/outbox.ts'
+import type { NewWebhookEvent } from '../webhooks/events.ts'
 import type { Candidate, Department, Distribution, Group, Membership, Presence } from './store.ts'
 
 export type { Candidate, Department, Distribution, Group, Membership, Presence } from './store.ts'
@@ -14,6 +16,13 @@ export interface RoutingServiceDeps {
   clock?: () => number
   /** heartbeatTimeoutSeconds: who counts as present. */
   settings: Pick<Settings, 'heartbeatTimeoutSeconds'>
+  /** The webhook outbox: agent.availability is recorded in the transaction of the change. */
+  webhooks?: Pick<WebhookOutbox, 'record'>
+}
+
+/** agent.availability as webhook receivers get it (docs/webhooks.md#events); `reason` says what made the change. */
+function availabilityEvent (agentId: string, available: boolean, maxChats: number, reason: 'agent' | 'heartbeat-lost' | 'missed-offers'): NewWebhookEvent {
+  return { type: 'agent.availability', key: `agent:${agentId}`, data: { agent: { id: agentId }, available, maxChats, reason } }
 }
 
 /** Which groups an agent works in, and which they may look after as a supervisor. */
@@ -128,7 +137,7 @@ export interface RoutingService {
   removeMember (groupId: number, agentId: string): Promise<boolean>
 }
 
-export function createRoutingService ({ db, bus, clock = Date.now, settings }: RoutingServiceDeps): RoutingService {
+export function createRoutingService ({ db, bus, clock = Date.now, settings, webhooks }: RoutingServiceDeps): RoutingService {
   // Settings are read when used: the settings screen changes them while the plugin runs.
   const fresh = (): number => freshSince(clock(), settings.heartbeatTimeoutSeconds)
   const listeners: PresenceListener[] = []
@@ -169,7 +178,15 @@ export function createRoutingService ({ db, bus, clock = Date.now, settings }: R
       if (maxChats !== undefined && maxChats > limit) throw new LC_ERR_AVAILABLE_OVER_LIMIT(String(limit), String(limit))
       const n = maxChats ?? (before.maxChats > 0 ? Math.min(before.maxChats, limit) : limit)
       // Turning it on is a heartbeat too: the agent is plainly here, so their run of missed offers ends (docs/features.md#re-offer).
-      await store.upsertPresence(db, agentId, available ? { status: 'available', heartbeat_at: at, max_chats: n, missed_offers: 0 } : { status: 'unavailable', max_chats: n }, at)
+      const changes = available ? { status: 'available', heartbeat_at: at, max_chats: n, missed_offers: 0 } : { status: 'unavailable', max_chats: n }
+      if (webhooks && (before.status === 'available') !== available) {
+        await db.transaction(async (trx) => {
+          await store.upsertPresence(trx, agentId, changes, at)
+          await webhooks.record(trx, availabilityEvent(agentId, available, n, 'agent'))
+        })
+      } else {
+        await store.upsertPresence(db, agentId, changes, at)
+      }
       await bus.publish({ type: 'presence.changed', agentId })
       const raised = available && (before.status !== 'available' || n > before.maxChats)
       await notify({ agentId, available, raised })
@@ -189,7 +206,13 @@ export function createRoutingService ({ db, bus, clock = Date.now, settings }: R
     },
 
     async sweepStale () {
-      const ids = await store.markStaleUnavailable(db, fresh(), clock())
+      const ids = webhooks
+        ? await db.transaction(async (trx) => {
+          const stale = await store.markStaleUnavailable(trx, fresh(), clock())
+          for (const p of stale) await webhooks.record(trx, availabilityEvent(p, false, (await store.getPresence(trx, p))?.max_chats ?? 0, 'heartbeat-lost'))
+          return stale
+        })
+        : await store.markStaleUnavailable(db, fresh(), clock())
       for (const agentId of ids) await bus.publish({ type: 'presence.changed', agentId })
       return ids.length
     },
@@ -209,6 +232,7 @@ export function createRoutingService ({ db, bus, clock = Date.now, settings }: R
       const missed = Number(row.missed_offers) + 1
       const madeUnavailable = limit > 0 && missed >= limit
       await store.countMissedOffer(trx, agentId, missed, clock(), madeUnavailable)
+      if (madeUnavailable) await webhooks?.record(trx, availabilityEvent(agentId, false, Number(row.max_chats), 'missed-offers'))
       return { counted: true, missed, madeUnavailable }
     },
 

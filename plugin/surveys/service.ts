@@ -6,6 +6,7 @@ import {
   LC_ERR_SURVEY_CHAT_OPEN, LC_ERR_SURVEY_COMMENT_TOO_LONG, LC_ERR_SURVEY_DONE, LC_ERR_SURVEY_NOT_OFFERED, LC_ERR_SURVEY_RATING
 } from '../errors.ts'
 import type { HostUser } from '../host/adapter.ts'
+import type { WebhookOutbox } from '../webhooks/outbox.ts'
 import * as store from './store.ts'
 import type { Survey } from './store.ts'
 
@@ -26,6 +27,8 @@ export interface SurveyServiceDeps {
   db: Knex
   chats: Pick<ChatService, 'chatForCustomer' | 'chatForAgent' | 'recordHistory'>
   clock?: () => number
+  /** The webhook outbox: survey.submitted is recorded with the answer (docs/webhooks.md#events). */
+  webhooks?: Pick<WebhookOutbox, 'record'>
 }
 
 /**
@@ -58,7 +61,7 @@ const excerpt = (text: string): string => {
   return chars.length > 80 ? `${chars.slice(0, 79).join('')}…` : chars.join('')
 }
 
-export function createSurveyService ({ db, chats, clock = Date.now }: SurveyServiceDeps): SurveyService {
+export function createSurveyService ({ db, chats, clock = Date.now, webhooks }: SurveyServiceDeps): SurveyService {
   /** The comment as stored (null when left empty), or the reason it is refused. */
   function cleanComment (text: string | undefined): string | null {
     const body = (text ?? '').replace(/\r\n/g, '\n').trim()
@@ -89,6 +92,11 @@ export function createSurveyService ({ db, chats, clock = Date.now }: SurveyServ
           await store.insertSurvey(trx, { chat_id: survey.chatId, rating: survey.rating, comment: survey.comment, created_at: survey.createdAt })
           await chats.recordHistory(chat.id, { kind: 'customer', id: chat.customerUserId, name: chat.customerName }, 'survey_received',
             { rating: survey.rating, excerpt: survey.comment === null ? null : excerpt(survey.comment) }, trx)
+          await webhooks?.record(trx, {
+            type: 'survey.submitted',
+            key: `chat:${chat.id}`,
+            data: { chat: { id: chat.id, agentId: chat.agentId }, survey: { rating: survey.rating, comment: survey.comment, createdAt: new Date(survey.createdAt).toISOString() } }
+          })
         })
       } catch (err) {
         if (isUniqueViolation(err)) throw new LC_ERR_SURVEY_DONE()

@@ -11,6 +11,7 @@ import { type HostAdapter, type HostTicket, type NewTicket, type TemplateField, 
 import type { ChatItem, ItemService } from '../items/service.ts'
 import type { TranscriptService } from '../transcripts/service.ts'
 import { valid } from '../web/forms.ts'
+import type { WebhookOutbox } from '../webhooks/outbox.ts'
 import { findRequester, type Requester } from './requester.ts'
 import { confirmForm, fieldPrefix, maxSummaryLength } from './schemas.ts'
 
@@ -99,6 +100,8 @@ export interface TicketServiceDeps {
   items: Pick<ItemService, 'linkCreatedTicket' | 'createdTickets'>
   transcripts: Pick<TranscriptService, 'forTicket'>
   host: HostAdapter
+  /** The webhook outbox: ticket.created is recorded with the chat's Related Items row (docs/webhooks.md#events). */
+  webhooks?: Pick<WebhookOutbox, 'record'>
 }
 
 const actorOf = (scope: AgentScope): Actor => ({ kind: 'agent', id: scope.id, name: scope.name })
@@ -108,7 +111,7 @@ const actorOf = (scope: AgentScope): Actor => ({ kind: 'agent', id: scope.id, na
  * transaction, else the ticket is made first and then listed. The chat's own agent, or a
  * supervisor of its group, may create or abandon.
  */
-export function createTicketService ({ db, chats, items, transcripts, host }: TicketServiceDeps): TicketService {
+export function createTicketService ({ db, chats, items, transcripts, host, webhooks }: TicketServiceDeps): TicketService {
   const kinds = (): TicketKind[] => host.ticketKinds && host.ticketKinds.length > 0 ? host.ticketKinds : allKinds
   const cancelled = (): { status: string, reason: string } => host.cancelledStatus ?? defaultCancelled
 
@@ -178,8 +181,16 @@ export function createTicketService ({ db, chats, items, transcripts, host }: Ti
    */
   async function save (chat: Chat, scope: AgentScope, ticket: NewTicket, templateName: string | null): Promise<{ ticket: HostTicket, itemId: number }> {
     const label = kindLabels[ticket.kind].toLowerCase()
-    const link = async (trx: Knex.Transaction, made: HostTicket): Promise<number> =>
-      await items.linkCreatedTicket(trx, chat.id, scope, { ref: made.ref, url: made.url, summary: made.summary ?? ticket.summary, kind: ticket.kind, template: templateName })
+    const link = async (trx: Knex.Transaction, made: HostTicket): Promise<number> => {
+      const summary = made.summary ?? ticket.summary
+      const itemId = await items.linkCreatedTicket(trx, chat.id, scope, { ref: made.ref, url: made.url, summary, kind: ticket.kind, template: templateName })
+      await webhooks?.record(trx, {
+        type: 'ticket.created',
+        key: `chat:${chat.id}`,
+        data: { chat: { id: chat.id }, ticket: { ref: made.ref, url: made.url, status: made.status, kind: ticket.kind, summary }, by: { kind: 'agent', id: scope.id, name: scope.name } }
+      })
+      return itemId
+    }
     if (host.sharesDatabase?.(db) === true) {
       try {
         return await transact(db, async (trx) => {
