@@ -38,6 +38,7 @@ import { registerCustomerProjections } from './customer/projections.ts'
 import { customerRoutes } from './customer/routes.ts'
 import { customerSocket } from './customer/socket.ts'
 import { createCustomerService } from './customer/service.ts'
+import { createIdentityService } from './customer/identity.ts'
 import { createCustomerViews } from './customer/view-models.ts'
 import { deflectionRoutes } from './deflections/routes.ts'
 import { createDeflectionService } from './deflections/service.ts'
@@ -211,6 +212,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   // The screens: the customer's window, the agent console and its lists, instant messages.
   const customer = createCustomerService({ ...core, chats, routing, fields, hours })
   const customerViews = createCustomerViews({ ...core, chats, routing, customer })
+  const identity = createIdentityService(core)
   const paneExtras = { fieldValues: fieldViews.valuesLine, actions: manualEventViews.menu, tickets: ticketViews.menu }
   const consoleViews = createConsoleViews({ ...core, chats, routing, paneExtras, minutesLogged: items.minutesFor })
   const adminViews = createAdminViews({ ...core, routing, chats })
@@ -273,6 +275,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     deflections,
     customer,
     customerViews,
+    identity,
     consoleViews,
     im,
     imViews,

@@ -16,7 +16,9 @@ export const prechatBody = {
     email: { type: 'string', format: 'email', maxLength: 200 },
     department: departmentField,
     question: { type: 'string', minLength: 1, maxLength: 4000, pattern: '\\S' },
-    _csrf: { type: 'string', maxLength: 200 }
+    _csrf: { type: 'string', maxLength: 200 },
+    // The signed identity token the form was opened with, checked again on posting (docs/features.md#verified-customer-identity).
+    identity: { type: 'string', maxLength: 4000 }
   },
   // The custom fields asked on the form (plugin/fields), as f_<key>; checked against their definitions.
   patternProperties: valueProperties
@@ -67,6 +69,21 @@ export const departmentQuery = {
   }
 } as const
 export type DepartmentQuery = FromSchema<typeof departmentQuery>
+
+/**
+ * The pre-chat page's query: the department, and the identity token a portal or the widget
+ * signed for the customer (docs/widget.md), which prefills and locks the name and email.
+ */
+export const startQuery = {
+  $id: 'lc/customer/start-query',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...departmentQuery.properties,
+    identity: prechatBody.properties.identity
+  }
+} as const
+export type StartQuery = FromSchema<typeof startQuery>
 
 // ---------------------------------------------------------------- the forms
 
