@@ -36,6 +36,7 @@ import { createListViews } from './console/list-view-models.ts'
 import { createConsoleViews } from './console/view-models.ts'
 import { registerCustomerProjections } from './customer/projections.ts'
 import { customerRoutes } from './customer/routes.ts'
+import { widgetRoutes } from './customer/widget-routes.ts'
 import { customerSocket } from './customer/socket.ts'
 import { createCustomerService } from './customer/service.ts'
 import { createIdentityService } from './customer/identity.ts'
@@ -289,6 +290,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     jobs
   }
   await fastify.register(customerRoutes, parts)
+  await fastify.register(widgetRoutes, parts)
   await fastify.register(consoleRoutes, parts)
   await fastify.register(listRoutes, parts)
   await fastify.register(searchRoutes, parts)

@@ -11,6 +11,7 @@ import type { FieldService } from '../fields/service.ts'
 import type { FieldViews } from '../fields/view-models.ts'
 import type { HostUser, KnowledgeHit } from '../host/adapter.ts'
 import type { Access } from '../security/access.ts'
+import { framedCookie, framedPolicy, widgetOrigins } from '../security/framing.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
 import type { Settings } from '../settings.ts'
 import type { SurveyViews } from '../surveys/view-models.ts'
@@ -40,7 +41,7 @@ export interface CustomerRoutesDeps {
   surveyViews: Pick<SurveyViews, 'customer'>
   /** Suggested solutions before a chat, and the questions they answered (docs/features.md#suggested-solutions). */
   deflections: Pick<DeflectionService, 'suggestions' | 'record'>
-  settings: Pick<Settings, 'chatStartsPerMinute' | 'chatStartsPerCustomerPerMinute' | 'customerTicketUrl'>
+  settings: Pick<Settings, 'chatStartsPerMinute' | 'chatStartsPerCustomerPerMinute' | 'customerTicketUrl' | 'widgetOrigins'>
   /** Addresses customers may not chat from (docs/features.md#block-list). */
   blocklist: Pick<BlocklistService, 'refuse'>
   /** Signed identity tokens from the customer's portal (docs/features.md#verified-customer-identity). */
@@ -55,6 +56,12 @@ function identityModel (identity: Identity | null | undefined) {
   if (!identity) return { identityToken: null, verified: false, identityRefused: null }
   if (identity.verified) return { identityToken: identity.token, verified: true, identityRefused: null }
   return { identityToken: null, verified: false, identityRefused: { message: identity.refused.message, code: identity.refused.code } }
+}
+
+/** The chat's cookie: `SameSite=None; Partitioned` inside the widget's frame (security/framing.ts), else `Lax`. */
+function withinFrame (request: FastifyRequest) {
+  const framed = framedCookie(request)
+  return 'sameSite' in framed ? framed : { sameSite: 'lax' as const, secure: request.protocol === 'https' }
 }
 
 /** Why the leave-a-message page is shown instead of a chat: the sentence, its code, and a closed department's own message. */
@@ -78,6 +85,23 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
   const { base, chats, access, customer, customerViews, fields, fieldViews, surveyViews, settings, deflections, blocklist, identity } = deps
   // Every page and form but the portal link, which only says whether anyone is there.
   const notBlocked = { onRequest: refuseBlocked(blocklist) }
+
+  // The customer's pages, and only they, may be framed by the widget's sites (docs/features.md#embeddable-widget):
+  // frame-ancestors names them, and the page names them for livechat.js, which talks to no other parent.
+  fastify.addHook('preHandler', async (_request, reply) => {
+    const sites = widgetOrigins(settings)
+    const viewed = reply as FastifyReply & { locals?: Record<string, unknown> | null }
+    if (sites.length > 0) viewed.locals = { ...viewed.locals, frameOrigins: sites.join(' ') }
+  })
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    const csp = reply.getHeader('content-security-policy')
+    if (typeof csp === 'string' && widgetOrigins(settings).length > 0) {
+      reply.header('content-security-policy', framedPolicy(csp, settings))
+      // frame-ancestors decides; helmet's SAMEORIGIN would contradict it in older browsers.
+      reply.removeHeader('x-frame-options')
+    }
+    return payload
+  })
   // A signed-in customer is counted on their own, wherever they are; anyone else by address
   // (request.ip: the client's own behind a proxy the host trusts), so one person cannot
   // flood the queue and a company behind one address is not refused as one person.
@@ -146,7 +170,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     const selected = values.department || customer.fallback(list)?.id
     return reply.code(status).lcView('customer/prechat.page.hbs', {
       base,
-      csrf: reply.generateCsrf(),
+      csrf: reply.generateCsrf(framedCookie(reply.request)),
       available: await customer.online(list),
       values,
       locked: user !== null || Boolean(state.identity?.verified),
@@ -168,7 +192,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     const values = signedIn(state.values ?? {}, user)
     return reply.code(status).lcView('customer/message.page.hbs', {
       base,
-      csrf: reply.generateCsrf(),
+      csrf: reply.generateCsrf(framedCookie(reply.request)),
       values,
       locked: user !== null,
       errors: state.errors ?? {},
@@ -199,7 +223,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     const { values } = form
     return reply.code(status).lcView('customer/suggestions.page.hbs', {
       base,
-      csrf: reply.generateCsrf(),
+      csrf: reply.generateCsrf(framedCookie(reply.request)),
       articles,
       error: error ?? null,
       carried: [
@@ -242,7 +266,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
       return await leaveMessage(request, reply, 422, { values: kept, offline: err.message, offlineCode: err.code, closedMessage, kept: true, departments: list })
     }
     reply.setCookie(customerCookie(started.chat.id), started.token, {
-      path: base, httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', maxAge: 7 * 24 * 3600
+      path: base, httpOnly: true, maxAge: 7 * 24 * 3600, ...withinFrame(request)
     })
     return reply.redirect(`${base}/chat/${started.chat.id}`, 303)
   }
@@ -344,7 +368,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     const since = messages.at(-1)?.seq ?? 0
     return reply.lcView('customer/chat.page.hbs', {
       base,
-      csrf: reply.generateCsrf(),
+      csrf: reply.generateCsrf(framedCookie(reply.request)),
       chat,
       messages,
       status: await customerViews.status(chat, ahead),

@@ -70,6 +70,23 @@ export const departmentQuery = {
 } as const
 export type DepartmentQuery = FromSchema<typeof departmentQuery>
 
+/** What the widget's button shows (GET /widget/status, docs/features.md#embeddable-widget). */
+export const widgetStatusReply = {
+  $id: 'lc/customer/widget-status',
+  type: 'object',
+  additionalProperties: false,
+  required: ['available', 'label', 'detail'],
+  properties: {
+    /** Someone could answer a chat now: within business hours, and an agent is available. */
+    available: { type: 'boolean' },
+    /** The button's words: "Chat with us", else "Leave a message". */
+    label: { type: 'string', maxLength: 60 },
+    /** Why nobody is there: closed until when, or nobody available; null while available. */
+    detail: { type: ['string', 'null'], maxLength: 300 }
+  }
+} as const
+export type WidgetStatus = FromSchema<typeof widgetStatusReply>
+
 /**
  * The pre-chat page's query: the department, and the identity token a portal or the widget
  * signed for the customer (docs/widget.md), which prefills and locks the name and email.
