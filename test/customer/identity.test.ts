@@ -80,6 +80,9 @@ t.test('verified identity, HS256', async (t) => {
     t.equal(row.customer_name, 'Dana Doyle')
     t.equal(row.customer_email, 'dana@customer.example')
     t.equal(row.customer_user_id, null, 'no desk user has the portal\'s id')
+    const admin = await agentSession(app, 'admin')
+    const pane = await app.inject({ url: `/livechat/console/chats/${row.id}`, headers: { cookie: admin.cookie } })
+    t.match(pane.body, /Dana Doyle <span class="lc-badge lc-badge--verified"/, 'verified without being a desk user')
   })
 
   t.test('a verified id that is a desk user links the chat to them, and the agent sees "verified"', async (t) => {
@@ -91,6 +94,10 @@ t.test('verified identity, HS256', async (t) => {
     const pane = await app.inject({ url: `/livechat/console/chats/${chatId}`, headers: { cookie: admin.cookie } })
     t.equal(pane.statusCode, 200)
     t.match(pane.body, /Erin Evans <span class="lc-badge lc-badge--verified"[^>]*>verified<\/span>/)
+    const tab = await app.inject({ url: `/livechat/console/chats/${chatId}/tabs/customer`, headers: { cookie: admin.cookie, 'hx-request': 'true' } })
+    t.equal(tab.statusCode, 200)
+    t.match(tab.body, new RegExp(`<dt>Identity</dt><dd><span class="lc-badge lc-badge--verified">verified</span> by a signed token, customer id ${user.id}</dd>`))
+    t.match(tab.body, /<dt>Signed in<\/dt><dd>yes, as a help desk user<\/dd>/)
   })
 
   t.test('an expired token is refused, and the chat goes on as a visitor', async (t) => {

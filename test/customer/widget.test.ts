@@ -1,4 +1,6 @@
 import t from 'tap'
+import { createHoursService } from '../../plugin/routing/hours-service.ts'
+import type { Schedule } from '../../plugin/routing/hours.ts'
 import { build, cookiesOf, csrf, sameOrigin } from '../helpers/build.ts'
 
 // docs/features.md#embeddable-widget: the widget's files, its availability line for the
@@ -114,4 +116,16 @@ t.test('embeddable widget, offline and with no sites', async (t) => {
   t.notMatch(page.body, /lc-frame-origins/)
   const refused = await none.app.inject({ url: '/livechat/widget/status', headers: { origin: site, accept: 'application/json' } })
   t.equal(refused.statusCode, 403, 'no sites: the widget works nowhere')
+})
+
+t.test('embeddable widget outside business hours', async (t) => {
+  // Monday 18:30 in Berlin (UTC+1 in December), after a 09:00–17:00 day.
+  const now = Date.parse('2026-12-07T17:30:00Z')
+  const clock = (): number => now
+  const { app, knex } = await build(t, { pluginOptions: { clock, settings: { widgetOrigins: [site] } } })
+  const support = Number((await knex('lc_departments').where({ name: 'Support' }).first('id')).id)
+  const periods = [1, 2, 3, 4, 5].map((day) => ({ day, opens: 540, closes: 1020 })) as Schedule['periods']
+  await createHoursService({ db: knex, clock }).setSchedule(support, { timeZone: 'Europe/Berlin', periods, holidays: [], closedMessage: null }, null)
+  const res = await app.inject({ url: `/livechat/widget/status?department=${support}`, headers: { origin: site } })
+  t.strictSame(res.json(), { available: false, label: 'Leave a message', detail: 'Chat opens tomorrow at 09:00 (Europe/Berlin).' })
 })
