@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { LC_ERR_WIDGET_ORIGIN } from '../errors.ts'
 import { projectRoot } from '../manifest.ts'
+import { rateLimitError } from '../web/error-handler.ts'
 import { isWidgetOrigin } from '../security/framing.ts'
 import type { Settings } from '../settings.ts'
 import { type DepartmentQuery, departmentQuery, widgetStatusReply } from './schemas.ts'
@@ -22,6 +23,9 @@ const files = {
   style: readFileSync(resolve(projectRoot, 'public/widget.css'))
 }
 
+/** Availability checks one address may make per minute: a visitor reading many pages, or a company behind one address. */
+export const statusPerMinute = 300
+
 /** Served to pages of other sites: helmet's same-origin resource policy would keep them from loading it. */
 function sendAsset (reply: FastifyReply, type: string, body: Buffer) {
   return reply
@@ -38,8 +42,11 @@ export const widgetRoutes: FastifyPluginAsync<WidgetRoutesDeps> = async (fastify
 
   // The button's line (docs/features.md#embeddable-widget): asked by the widget's sites only, and answered to
   // them by CORS; it carries no cookie and says nothing a portal link does not.
+  // Every page view of a widget site asks once; a client asking far more often is refused
+  // before the departments and hours are read for it.
   fastify.get<{ Querystring: DepartmentQuery }>('/widget/status', {
-    schema: { querystring: departmentQuery, response: { 200: widgetStatusReply } }
+    schema: { querystring: departmentQuery, response: { 200: widgetStatusReply } },
+    config: { rateLimit: { max: statusPerMinute, timeWindow: '1 minute', errorResponseBuilder: rateLimitError('availability checks from this address') } }
   }, async (request, reply) => {
     const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined
     if (!isWidgetOrigin(settings, origin)) throw new LC_ERR_WIDGET_ORIGIN((origin ?? 'a page that sent no Origin').slice(0, 100))

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { createHoursService } from '../../plugin/routing/hours-service.ts'
 import type { Schedule } from '../../plugin/routing/hours.ts'
+import { statusPerMinute } from '../../plugin/customer/widget-routes.ts'
 import { build, cookiesOf, csrf, sameOrigin } from '../helpers/build.ts'
 
 // docs/features.md#embeddable-widget: the widget's files, its availability line for the
@@ -42,6 +43,15 @@ t.test('embeddable widget', async (t) => {
     }
     const bad = await app.inject({ url: '/livechat/widget/status?department=x', headers: { origin: site } })
     t.equal(bad.statusCode, 400)
+  })
+
+  t.test('the status is rate limited per address', async (t) => {
+    const ask = async () => await app.inject({ url: '/livechat/widget/status', headers: { origin: site, accept: 'application/json' }, remoteAddress: '198.51.100.9' })
+    for (let i = 0; i < statusPerMinute; i++) await ask()
+    const res = await ask()
+    t.equal(res.statusCode, 429)
+    t.equal(res.json().code, 'LC_ERR_RATE_LIMITED')
+    t.equal((await app.inject({ url: '/livechat/widget/status', headers: { origin: site } })).statusCode, 200, 'another address is still answered')
   })
 
   t.test('the customer\'s pages may be framed by the widget sites, and name them', async (t) => {
