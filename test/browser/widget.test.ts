@@ -85,6 +85,7 @@ t.test('the widget on another site: a verified customer chats, and keeps the cha
   t.equal(await frame.getByLabel('Name').inputValue(), 'Dana Doyle', 'the token filled the name')
   t.ok(await frame.getByLabel('Email').getAttribute('readonly') !== null, 'and locked the email')
   await frame.getByLabel('Question').fill('Where is my parcel 7731')
+  if (process.env.LC_WIDGET_SCREENSHOTS) await customer.screenshot({ path: `${process.env.LC_WIDGET_SCREENSHOTS}/widget-prechat-1280.png` })
   await frame.getByRole('button', { name: 'Start chat' }).click()
   const suggestions = frame.locator('#lc-suggestions')
   await suggestions.or(frame.locator('[id^="lc-status-"]')).first().waitFor(wait)
@@ -110,6 +111,7 @@ t.test('the widget on another site: a verified customer chats, and keeps the cha
   // A reply while the panel is closed shows as unread on the button.
   await agentSays(alice, 'It left our warehouse this morning.')
   await button.locator('.lcw-badge').getByText('1').waitFor(wait)
+  if (process.env.LC_WIDGET_SCREENSHOTS) await button.screenshot({ path: `${process.env.LC_WIDGET_SCREENSHOTS}/widget-unread.png` })
   t.equal(await button.getAttribute('aria-label'), 'Continue chat, 1 unread'.replace('Continue chat', await button.locator('.lcw-button__label').innerText()), 'the count is read out with the label')
 
   // The shop's next page: the chat is there again, unread count and all.
