@@ -149,6 +149,7 @@ export const settingsSchema = {
       type: 'string',
       maxLength: 500,
       pattern: '^(.{32,})?$',
+      'x-pattern': 'at least 32 characters, or empty to turn HS256 off',
       // A secret: the settings screen takes it in a password field and its history never shows it.
       writeOnly: true,
       default: ''

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose'
 import type { FastifyInstance } from 'fastify'
-import { agentSession, build, cookiesOf, csrf, joinCookies, sameOrigin } from '../helpers/build.ts'
+import { agentSession, build, cookiesOf, csrf, formClients, joinCookies, sameOrigin } from '../helpers/build.ts'
 
 // docs/features.md#verified-customer-identity: a token the customer's portal signed prefills
 // and locks the pre-chat form; a refused one says why and leaves a visitor who can still chat.
@@ -191,3 +191,29 @@ for (const alg of ['RS256', 'ES256'] as const) {
     })
   })
 }
+
+t.test('verified identity set on the settings screen', async (t) => {
+  const { app } = await build(t)
+  const { client } = await formClients(app, '/livechat/admin/settings')
+  const admin = await client('admin')
+  const form = { widgetOrigins: 'https://shop.example.com', identitySecret: secret, identityPublicKey: '', identityIssuer: '', identityAudience: 'livechat' }
+
+  t.test('a secret too short is refused beside its field, and nothing is stored', async (t) => {
+    const res = await admin.post('/livechat/admin/settings/widget', { ...form, identitySecret: 'short' })
+    t.equal(res.statusCode, 422)
+    t.match(res.body, 'Identity secret (HS256) must be at least 32 characters, or empty to turn HS256 off')
+    await refusedWith(t, app, await sign(), 'LC_ERR_IDENTITY_OFF')
+  })
+
+  t.test('saved, the secret applies at once and is never shown again', async (t) => {
+    const res = await admin.post('/livechat/admin/settings/widget', form)
+    t.equal(res.statusCode, 200)
+    t.notMatch(res.body, secret, 'not in the answer')
+    const page = await admin.get('/livechat/admin/settings')
+    t.match(page.body, /name="identitySecret" type="password" value=""/)
+    t.notMatch(page.body, secret, 'not on the screen, nor in its history')
+    t.match((await startPage(app, await sign())).body, /Verified as Dana Doyle/)
+    const framed = await app.inject({ url: '/livechat/start' })
+    t.match(String(framed.headers['content-security-policy']), "frame-ancestors 'self' https://shop.example.com")
+  })
+})
