@@ -842,6 +842,7 @@
       lc: 'page',
       chat: list ? location.pathname : null,
       ended: Boolean(status && /lc-status--(ended|abandoned|cancelled)/.test(status.className)),
+      error: Boolean(document.querySelector('.lc-error-page')),
       agentSeqs: seqs
     }, widget.origin)
   }

@@ -131,8 +131,16 @@
     const data = e.data
     if (data.lc === 'escape' && !panel.hidden) shut()
     if (data.lc !== 'page') return
+    // A kept chat the desk no longer opens (its cookie gone, the chat purged): start afresh.
+    if (data.error && saved.chat) {
+      delete saved.chat
+      save()
+      title.textContent = label
+      frame.src = startUrl()
+      return
+    }
     if (data.chat && !data.ended) saved.chat = desk + data.chat
-    else if (data.ended) delete saved.chat
+    else delete saved.chat
     if (!data.chat) saved.seen = 0
     lastAgentSeqs = data.agentSeqs || []
     if (!panel.hidden) markSeen()

@@ -61,6 +61,14 @@ t.test('embeddable widget', async (t) => {
     t.match(res.body, `<meta name="lc-frame-origins" content="${site} https://www.example.org">`)
   })
 
+  t.test('a chat the desk no longer opens says so inside the frame, so the widget can start afresh', async (t) => {
+    const res = await app.inject({ url: '/livechat/chat/999999' })
+    t.equal(res.statusCode, 404)
+    t.match(res.body, 'class="lc-page lc-error-page"')
+    t.match(res.body, `<meta name="lc-frame-origins" content="${site} https://www.example.org">`)
+    t.match(String(res.headers['content-security-policy']), `frame-ancestors 'self' ${site}`)
+  })
+
   t.test('the console may not be framed by them', async (t) => {
     const res = await app.inject({ url: '/livechat/console' })
     t.match(String(res.headers['content-security-policy']), /frame-ancestors 'self';/)
