@@ -34,6 +34,7 @@ import * as createJobItemFailures from './20261208000032_create_lc_job_item_fail
 import * as addRoutingHostIds from './20261208000033_add_lc_routing_host_ids.ts'
 import * as createWebhookEndpoints from './20261208000034_create_lc_webhook_endpoints.ts'
 import * as createWebhookOutbox from './20261208000035_create_lc_webhook_outbox.ts'
+import * as addChatsCustomerVerifiedId from './20261208000036_add_lc_chats_customer_verified_id.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -74,7 +75,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261208000032_create_lc_job_item_failures': createJobItemFailures,
   '20261208000033_add_lc_routing_host_ids': addRoutingHostIds,
   '20261208000034_create_lc_webhook_endpoints': createWebhookEndpoints,
-  '20261208000035_create_lc_webhook_outbox': createWebhookOutbox
+  '20261208000035_create_lc_webhook_outbox': createWebhookOutbox,
+  '20261208000036_add_lc_chats_customer_verified_id': addChatsCustomerVerifiedId
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -86,6 +86,15 @@ export const LC_ERR_TURNED_OFF = createError('LC_ERR_TURNED_OFF', 'Live chat has
 export const LC_ERR_MESSAGE_NOT_SAVED = createError('LC_ERR_MESSAGE_NOT_SAVED', 'We could not save your message just now; it is still in the form below, so try sending it again in a minute', 503)
 export const LC_ERR_DEFLECTION_ARTICLE_UNKNOWN = createError('LC_ERR_DEFLECTION_ARTICLE_UNKNOWN', 'The knowledge base has no article %s (it may have been removed); pick one of the articles below, or continue to chat', 422)
 
+// ---------------------------------------------------------------- verified customer identity and the widget
+// A refused identity token never stops a chat: the customer goes on as a visitor, told why.
+export const LC_ERR_IDENTITY_OFF = createError('LC_ERR_IDENTITY_OFF', 'Your sign-in could not be checked because this help desk has no identity key set up; you can still chat as a visitor (administrators: set identitySecret or identityPublicKey)', 422)
+export const LC_ERR_IDENTITY_EXPIRED = createError('LC_ERR_IDENTITY_EXPIRED', 'Your sign-in has expired; reload the page you came from to sign in again, or chat as a visitor', 422)
+export const LC_ERR_IDENTITY_AUDIENCE = createError('LC_ERR_IDENTITY_AUDIENCE', 'Your sign-in was made for another service (%s); you can still chat as a visitor', 422)
+export const LC_ERR_IDENTITY_SIGNATURE = createError('LC_ERR_IDENTITY_SIGNATURE', 'Your sign-in could not be verified (%s); you can still chat as a visitor', 422)
+export const LC_ERR_IDENTITY_CLAIMS = createError('LC_ERR_IDENTITY_CLAIMS', 'Your sign-in is missing what this chat needs (%s); you can still chat as a visitor', 422)
+export const LC_ERR_WIDGET_ORIGIN = createError('LC_ERR_WIDGET_ORIGIN', 'The chat widget is not allowed on %s; an administrator can add the site to widgetOrigins', 403)
+
 // ---------------------------------------------------------------- administration (groups and membership)
 export const LC_ERR_FORM_INVALID = createError('LC_ERR_FORM_INVALID', '%s', 422)
 export const LC_ERR_DEPARTMENT_NOT_FOUND = createError('LC_ERR_DEPARTMENT_NOT_FOUND', 'Department %s does not exist; reload the page to see the current departments', 404)

@@ -43,8 +43,10 @@ import { createListViews } from './console/list-view-models.ts'
 import { createConsoleViews } from './console/view-models.ts'
 import { registerCustomerProjections } from './customer/projections.ts'
 import { customerRoutes } from './customer/routes.ts'
+import { widgetRoutes } from './customer/widget-routes.ts'
 import { customerSocket } from './customer/socket.ts'
 import { createCustomerService } from './customer/service.ts'
+import { createIdentityService } from './customer/identity.ts'
 import { createCustomerViews } from './customer/view-models.ts'
 import { deflectionRoutes } from './deflections/routes.ts'
 import { createDeflectionService } from './deflections/service.ts'
@@ -226,6 +228,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   // The screens: the customer's window, the agent console and its lists, instant messages.
   const customer = createCustomerService({ ...core, chats, routing, fields, hours })
   const customerViews = createCustomerViews({ ...core, chats, routing, customer })
+  const identity = createIdentityService(core)
   const paneExtras = { fieldValues: fieldViews.valuesLine, actions: manualEventViews.menu, tickets: ticketViews.menu }
   const consoleViews = createConsoleViews({ ...core, chats, routing, paneExtras, minutesLogged: items.minutesFor })
   const adminViews = createAdminViews({ ...core, routing, chats })
@@ -289,6 +292,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     deflections,
     customer,
     customerViews,
+    identity,
     consoleViews,
     im,
     imViews,
@@ -306,6 +310,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     jobs
   }
   await fastify.register(customerRoutes, parts)
+  await fastify.register(widgetRoutes, parts)
   await fastify.register(consoleRoutes, parts)
   await fastify.register(listRoutes, parts)
   await fastify.register(searchRoutes, parts)

@@ -62,6 +62,11 @@ export const settingsSchema = {
       id: 'webhooks',
       title: 'Webhooks',
       settings: ['webhookAllowedHosts', 'webhookTimeoutSeconds', 'webhookRetryHours', 'webhookDisableAfterFailures']
+    },
+    {
+      id: 'widget',
+      title: 'Widget and verified identity',
+      settings: ['widgetOrigins', 'identitySecret', 'identityPublicKey', 'identityIssuer', 'identityAudience']
     }
   ],
   properties: {
@@ -167,6 +172,46 @@ export const settingsSchema = {
       minimum: 1,
       maximum: 10000,
       default: 50
+    },
+    widgetOrigins: {
+      title: 'Widget sites',
+      description: 'Sites whose pages may show the chat widget (<prefix>/widget.js), each as an origin like https://www.example.com: the customer\'s chat pages may be framed by them (Content-Security-Policy frame-ancestors) and the widget may ask them for availability. Empty: the widget works nowhere',
+      type: 'array',
+      items: { type: 'string', format: 'uri', maxLength: 200, pattern: '^https?://[^/?#]+$', examples: ['https://www.example.com'] },
+      default: []
+    },
+    identitySecret: {
+      title: 'Identity secret (HS256)',
+      description: 'The secret the customer portal signs identity tokens with (JWT, HS256), at least 32 characters; empty: HS256 tokens are refused. See docs/widget.md',
+      type: 'string',
+      maxLength: 500,
+      pattern: '^(.{32,})?$',
+      'x-pattern': 'at least 32 characters, or empty to turn HS256 off',
+      // A secret: the settings screen takes it in a password field and its history never shows it.
+      writeOnly: true,
+      default: ''
+    },
+    identityPublicKey: {
+      title: 'Identity public key (RS256 or ES256)',
+      description: 'The public key, in PEM (-----BEGIN PUBLIC KEY-----…), of the key pair the customer portal signs identity tokens with: an RSA key for RS256, a P-256 key for ES256. Line breaks may be left out. Empty: RS256 and ES256 tokens are refused',
+      type: 'string',
+      maxLength: 5000,
+      default: ''
+    },
+    identityIssuer: {
+      title: 'Identity issuer',
+      description: 'When set, an identity token must carry exactly this iss claim (the portal\'s own name for itself, say https://portal.example.com)',
+      type: 'string',
+      maxLength: 200,
+      default: ''
+    },
+    identityAudience: {
+      title: 'Identity audience',
+      description: 'The aud claim an identity token must carry, so a token made for another service is refused here',
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      default: 'livechat'
     },
     metricsToken: {
       title: 'Metrics token',

@@ -824,4 +824,38 @@
   // loader above the oldest shown does not fire for a page nobody scrolled.
   document.querySelectorAll('.lc-im-scroll').forEach(watch)
   document.addEventListener('DOMContentLoaded', afterSwap)
+
+  // Inside the chat widget's frame on one of the desk's widget sites (docs/features.md#embeddable-widget):
+  // the page tells the widget which chat it shows and the agent's messages in it, so the
+  // site can resume it on its next page and count replies while the panel is closed; Escape
+  // here closes the panel there. It answers only a parent whose origin the page lists
+  // (lc-frame-origins), and only to that origin.
+  const frameOrigins = (document.querySelector('meta[name="lc-frame-origins"]') || { content: '' }).content.split(' ').filter(Boolean)
+  let widget = null
+  function tellWidget () {
+    if (!widget) return
+    const list = document.querySelector('[data-lc-chat]')
+    const status = document.querySelector('.lc-status')
+    const seqs = []
+    if (list) list.querySelectorAll('.lc-msg--agent[data-seq]').forEach(function (m) { seqs.push(Number(m.getAttribute('data-seq'))) })
+    widget.source.postMessage({
+      lc: 'page',
+      chat: list ? location.pathname : null,
+      ended: Boolean(status && /lc-status--(ended|abandoned|cancelled)/.test(status.className)),
+      error: Boolean(document.querySelector('.lc-error-page')),
+      agentSeqs: seqs
+    }, widget.origin)
+  }
+  if (window.parent !== window && frameOrigins.length) {
+    window.addEventListener('message', function (e) {
+      if (e.source !== window.parent || frameOrigins.indexOf(e.origin) < 0 || !e.data || e.data.lc !== 'hello') return
+      widget = { source: e.source, origin: e.origin }
+      tellWidget()
+    })
+    document.addEventListener('htmx:ws:after:message:incoming', tellWidget)
+    document.addEventListener('htmx:after:swap', tellWidget)
+    document.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape' && widget) widget.source.postMessage({ lc: 'escape' }, widget.origin)
+    })
+  }
 })()

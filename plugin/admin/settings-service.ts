@@ -25,6 +25,8 @@ export interface SettingSchema {
   items?: { enum?: readonly unknown[], format?: string }
   additionalProperties?: unknown
   'x-restart'?: boolean
+  /** What a value refused by the setting's own `pattern` must be, said to the administrator ("at least 32 characters"). */
+  'x-pattern'?: string
 }
 
 /** Where a setting's value comes from: its default, the settings screen, or the help desk's configuration (fixed). */
@@ -188,6 +190,7 @@ export function describeSettingError (error: ErrorObject, title: string, value: 
   const keyName = (error as ErrorObject & { propertyName?: string }).propertyName
   if (keyName !== undefined) return `${title}: "${keyName}" is not a name allowed here; use letters, digits, dots, dashes and underscores`
   const path = error.instancePath.split('/').slice(1)
+  if (path.length === 0 && error.keyword === 'pattern' && schema?.['x-pattern']) return `${title} must be ${schema['x-pattern']}`
   if (path.length === 0) return describeAjvError(error, title)
   let at: unknown = value
   for (const part of path) at = (at as Record<string, unknown> | undefined)?.[part]

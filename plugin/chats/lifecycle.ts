@@ -28,6 +28,7 @@ export function createLifecycle (core: ChatCore): Pick<ChatService, 'startChat' 
           customer_name: input.name,
           customer_email: input.email,
           customer_username: input.customer?.username ?? null,
+          customer_verified_id: input.verifiedId ?? null,
           question: input.question,
           source: 'portal',
           customer_token_hash: hashToken(token),

@@ -36,6 +36,8 @@ export interface StartChat {
   email: string
   question: string
   customer: HostUser | null
+  /** The customer id a verified identity token vouched for (docs/features.md#verified-customer-identity). */
+  verifiedId?: string | null
   /** The group the chat starts in; null where no groups are set up (one shared queue). */
   groupId?: number | null
   /** Where the pre-chat form came from: the request's address and User-Agent. */

@@ -19,6 +19,8 @@ export interface LcChatRow {
   customer_name: string
   customer_email: string
   customer_username: string | null
+  /** The customer id a signed identity token vouched for (docs/features.md#verified-customer-identity). */
+  customer_verified_id?: string | null
   question: string
   source: string
   customer_token_hash: string
@@ -68,6 +70,7 @@ export function toChat (row: LcChatRow): Chat {
     customerName: row.customer_name,
     customerEmail: row.customer_email,
     customerUsername: row.customer_username,
+    customerVerifiedId: row.customer_verified_id ?? null,
     question: row.question,
     source: row.source,
     createdAt: toMs(row.created_at)!,

@@ -59,6 +59,11 @@ export interface Chat {
   customerName: string
   customerEmail: string
   customerUsername: string | null
+  /**
+   * The customer id of the signed identity token the chat started with, null for a visitor nobody
+   * vouched for: the agent sees "verified" (docs/features.md#verified-customer-identity).
+   */
+  customerVerifiedId: string | null
   question: string
   source: string
   createdAt: number

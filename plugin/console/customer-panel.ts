@@ -100,6 +100,8 @@ export function createCustomerPanel ({ base, chats, host, agentName, clock = Dat
       return {
         chatId: chat.id,
         signedIn: chat.customerUserId !== null,
+        // The id a signed identity token vouched for (docs/features.md#verified-customer-identity).
+        verifiedId: chat.customerVerifiedId,
         details: {
           name: user?.name ?? chat.customerName,
           username: user?.username ?? chat.customerUsername,

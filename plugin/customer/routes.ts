@@ -11,6 +11,7 @@ import type { FieldService } from '../fields/service.ts'
 import type { FieldViews } from '../fields/view-models.ts'
 import type { HostUser, KnowledgeHit } from '../host/adapter.ts'
 import type { Access } from '../security/access.ts'
+import { framedCookie, framedPolicy, widgetOrigins } from '../security/framing.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
 import type { Settings } from '../settings.ts'
 import type { SurveyViews } from '../surveys/view-models.ts'
@@ -20,8 +21,9 @@ import { rateLimitError } from '../web/error-handler.ts'
 import { type Form, type FormErrors, fieldError, refuse, valid } from '../web/forms.ts'
 import {
   answeredBody, answeredForm, type ContactValues, type DepartmentQuery, departmentQuery, fieldMessages, leaveMessageBody, leaveMessageForm,
-  type LeaveMessageState, prechatBody, prechatForm, type PrechatState, type PrechatValues
+  type LeaveMessageState, prechatBody, prechatForm, type PrechatState, type PrechatValues, startQuery, type StartQuery
 } from './schemas.ts'
+import type { IdentityCheck, IdentityService } from './identity.ts'
 import type { CustomerService, DepartmentChoice, KnownPlace } from './service.ts'
 import { closedNotice, type CustomerViews, departmentOptions, portalLink, portalLinkModel, statusFragment } from './view-models.ts'
 
@@ -39,9 +41,27 @@ export interface CustomerRoutesDeps {
   surveyViews: Pick<SurveyViews, 'customer'>
   /** Suggested solutions before a chat, and the questions they answered (docs/features.md#suggested-solutions). */
   deflections: Pick<DeflectionService, 'suggestions' | 'record'>
-  settings: Pick<Settings, 'chatStartsPerMinute' | 'chatStartsPerCustomerPerMinute' | 'customerTicketUrl'>
+  settings: Pick<Settings, 'chatStartsPerMinute' | 'chatStartsPerCustomerPerMinute' | 'customerTicketUrl' | 'widgetOrigins'>
   /** Addresses customers may not chat from (docs/features.md#block-list). */
   blocklist: Pick<BlocklistService, 'refuse'>
+  /** Signed identity tokens from the customer's portal (docs/features.md#verified-customer-identity). */
+  identity: Pick<IdentityService, 'check'>
+}
+
+/** An identity token as the pre-chat form was opened or posted with, and what checking it said. */
+type Identity = IdentityCheck & { token: string }
+
+/** What the pre-chat form shows of an identity token: the token carried while verified, else the refusal. */
+function identityModel (identity: Identity | null | undefined) {
+  if (!identity) return { identityToken: null, verified: false, identityRefused: null }
+  if (identity.verified) return { identityToken: identity.token, verified: true, identityRefused: null }
+  return { identityToken: null, verified: false, identityRefused: { message: identity.refused.message, code: identity.refused.code } }
+}
+
+/** The chat's cookie: `SameSite=None; Partitioned` inside the widget's frame (security/framing.ts), else `Lax`. */
+function withinFrame (request: FastifyRequest) {
+  const framed = framedCookie(request)
+  return 'sameSite' in framed ? framed : { sameSite: 'lax' as const, secure: request.protocol === 'https' }
 }
 
 /** Why the leave-a-message page is shown instead of a chat: the sentence, its code, and a closed department's own message. */
@@ -62,9 +82,26 @@ type Shown<S> = Partial<S> & { departments?: DepartmentChoice[] }
 
 /** The customer's side: the portal link, the pre-chat form, leave a message and the chat window. */
 export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fastify, deps) => {
-  const { base, chats, access, customer, customerViews, fields, fieldViews, surveyViews, settings, deflections, blocklist } = deps
+  const { base, chats, access, customer, customerViews, fields, fieldViews, surveyViews, settings, deflections, blocklist, identity } = deps
   // Every page and form but the portal link, which only says whether anyone is there.
   const notBlocked = { onRequest: refuseBlocked(blocklist) }
+
+  // The customer's pages, and only they, may be framed by the widget's sites (docs/features.md#embeddable-widget):
+  // frame-ancestors names them, and the page names them for livechat.js, which talks to no other parent.
+  fastify.addHook('preHandler', async (_request, reply) => {
+    const sites = widgetOrigins(settings)
+    const viewed = reply as FastifyReply & { locals?: Record<string, unknown> | null }
+    if (sites.length > 0) viewed.locals = { ...viewed.locals, frameOrigins: sites.join(' ') }
+  })
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    const csp = reply.getHeader('content-security-policy')
+    if (typeof csp === 'string' && widgetOrigins(settings).length > 0) {
+      reply.header('content-security-policy', framedPolicy(csp, settings))
+      // frame-ancestors decides; helmet's SAMEORIGIN would contradict it in older browsers.
+      reply.removeHeader('x-frame-options')
+    }
+    return payload
+  })
   // A signed-in customer is counted on their own, wherever they are; anyone else by address
   // (request.ip: the client's own behind a proxy the host trusts), so one person cannot
   // flood the queue and a company behind one address is not refused as one person.
@@ -84,9 +121,18 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     }
   })
 
-  /** A signed-in portal customer's name and email stand, whatever the form says. */
-  function signedIn<V extends Partial<ContactValues>> (values: V, user: HostUser | null): V {
+  /** A signed-in portal customer's name and email stand, whatever the form says; so do a verified identity token's. */
+  function signedIn<V extends Partial<ContactValues>> (values: V, user: Pick<HostUser, 'name' | 'email'> | null): V {
     return user ? { ...values, name: user.name, email: user.email } : values
+  }
+
+  /**
+   * The identity token a form was opened or posted with, checked (docs/features.md#verified-customer-identity);
+   * none for a customer signed in to the portal, whose own session says who they are.
+   */
+  async function identityOf (token: unknown, user: HostUser | null): Promise<Identity | null> {
+    if (user !== null || typeof token !== 'string' || token === '') return null
+    return { token, ...await identity.check(token) }
   }
 
   /**
@@ -106,26 +152,29 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     const user = await access.user(request, 'portal')
     const posted = form.read(request.body)
     formError(request, posted)
-    const values = signedIn(posted.values, user)
+    // Checked again as posted: a token that expired while the form was open leaves a visitor.
+    const verifiedBy = await identityOf((request.body as { identity?: unknown } | undefined)?.identity, user)
+    const values = signedIn(posted.values, user ?? verifiedBy?.verified ?? null)
     const list = await customer.departments()
     const place = await customer.place(values.department, list)
     // Widened: the pre-chat form adds its custom fields' problems (`f_<key>`) to these.
     const errors: FormErrors = posted.errors
     if (place.unknown) refuse({ errors }, 'department', fieldMessages.unknownDepartment)
-    return { user, values, errors, list, place }
+    return { user, values, errors, list, place, identity: verifiedBy }
   }
 
-  async function prechat (request: FastifyRequest, reply: FastifyReply, status: number, state: Shown<PrechatState> = {}) {
+  async function prechat (request: FastifyRequest, reply: FastifyReply, status: number, state: Shown<PrechatState> & { identity?: Identity | null } = {}) {
     const user = await access.user(request, 'portal')
     const list = state.departments ?? await customer.departments()
-    const values = signedIn(state.values ?? {}, user)
+    const values = signedIn(state.values ?? {}, user ?? state.identity?.verified ?? null)
     const selected = values.department || customer.fallback(list)?.id
     return reply.code(status).lcView('customer/prechat.page.hbs', {
       base,
-      csrf: reply.generateCsrf(),
+      csrf: reply.generateCsrf(framedCookie(reply.request)),
       available: await customer.online(list),
       values,
-      locked: user !== null,
+      locked: user !== null || Boolean(state.identity?.verified),
+      ...identityModel(state.identity),
       errors: state.errors ?? {},
       departments: departmentOptions(list, selected, true),
       // The custom fields the administrator asks here (plugin/fields), with what was typed.
@@ -143,7 +192,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     const values = signedIn(state.values ?? {}, user)
     return reply.code(status).lcView('customer/message.page.hbs', {
       base,
-      csrf: reply.generateCsrf(),
+      csrf: reply.generateCsrf(framedCookie(reply.request)),
       values,
       locked: user !== null,
       errors: state.errors ?? {},
@@ -174,7 +223,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     const { values } = form
     return reply.code(status).lcView('customer/suggestions.page.hbs', {
       base,
-      csrf: reply.generateCsrf(),
+      csrf: reply.generateCsrf(framedCookie(reply.request)),
       articles,
       error: error ?? null,
       carried: [
@@ -182,7 +231,9 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
         { name: 'email', value: values.email },
         { name: 'department', value: String((form.place as KnownPlace).department?.id ?? '') },
         { name: 'question', value: values.question },
-        ...Object.entries(form.fields).map(([key, value]) => ({ name: `f_${key}`, value }))
+        ...Object.entries(form.fields).map(([key, value]) => ({ name: `f_${key}`, value })),
+        // Only a token that still holds: the chat then starts verified, whichever button is pressed.
+        ...form.identity?.verified ? [{ name: 'identity', value: form.identity.token }] : []
       ]
     })
   }
@@ -191,9 +242,20 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
   async function queue (request: FastifyRequest, reply: FastifyReply, form: Start) {
     const { user, values, list, answers } = form
     const place = form.place as KnownPlace
+    // A verified customer who is the desk's own user is linked to them (their tickets in the customer panel).
+    const verified = form.identity?.verified ?? null
     let started
     try {
-      started = await customer.startChat({ name: values.name, email: values.email, question: values.question, customer: user, place, fields: answers.values, origin: { ip: request.ip, userAgent: request.headers['user-agent'] ?? null } })
+      started = await customer.startChat({
+        name: values.name,
+        email: values.email,
+        question: values.question,
+        customer: user ?? verified?.user ?? null,
+        verifiedId: verified?.id ?? null,
+        place,
+        fields: answers.values,
+        origin: { ip: request.ip, userAgent: request.headers['user-agent'] ?? null }
+      })
     } catch (err) {
       if (!isCoded(err) || (err.code !== 'LC_ERR_DEPARTMENT_OFFLINE' && err.code !== 'LC_ERR_DEPARTMENT_CLOSED')) throw err
       // Nobody there any more (the last agent left while the form was open), or closing
@@ -204,7 +266,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
       return await leaveMessage(request, reply, 422, { values: kept, offline: err.message, offlineCode: err.code, closedMessage, kept: true, departments: list })
     }
     reply.setCookie(customerCookie(started.chat.id), started.token, {
-      path: base, httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', maxAge: 7 * 24 * 3600
+      path: base, httpOnly: true, maxAge: 7 * 24 * 3600, ...withinFrame(request)
     })
     return reply.redirect(`${base}/chat/${started.chat.id}`, 303)
   }
@@ -221,12 +283,19 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
 
   // The department picked in the portal (?department=) is preselected; where nobody is
   // available, the customer is offered to leave a message instead of a chat that would wait.
-  fastify.get<{ Querystring: DepartmentQuery }>('/start', { schema: { querystring: departmentQuery }, ...notBlocked }, async (request, reply) => {
+  // ?identity= is a token the customer's portal signed (docs/widget.md): verified, it fills and
+  // locks name and email; refused, the form says why and stays open to a visitor.
+  fastify.get<{ Querystring: StartQuery }>('/start', { schema: { querystring: startQuery }, ...notBlocked }, async (request, reply) => {
     const list = await customer.departments()
     const place = await customer.preferred(request.query.department, list)
     const department = String(place.department?.id ?? '')
-    if (!place.online) return await leaveMessage(request, reply, 200, { values: { department }, ...offlineIn(place.department), departments: list })
-    return await prechat(request, reply, 200, { values: { department }, departments: list })
+    const verifiedBy = await identityOf(request.query.identity, await access.user(request, 'portal'))
+    if (!place.online) {
+      const known = verifiedBy?.verified
+      const values = known ? { department, name: known.name, email: known.email } : { department }
+      return await leaveMessage(request, reply, 200, { values, ...offlineIn(place.department), departments: list })
+    }
+    return await prechat(request, reply, 200, { values: { department }, departments: list, identity: verifiedBy })
   })
 
   /** A posted customer form: its schema (errors kept for the form), CSRF and the rate limit. */
@@ -239,7 +308,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
    */
   const startChat = (offerArticles: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
     const form = await readStart(request, prechatForm)
-    if (!form.valid) return await prechat(request, reply, 422, { values: form.values, fields: form.fields, errors: form.errors, departments: form.list })
+    if (!form.valid) return await prechat(request, reply, 422, { values: form.values, fields: form.fields, errors: form.errors, departments: form.list, identity: form.identity })
     if (offerArticles && !form.place.unknown && form.place.online) {
       const articles = await deflections.suggestions(form.values.question)
       if (articles.length > 0) return await suggestions(reply, 200, form, articles)
@@ -254,7 +323,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
   // recorded for the administrators' deflection report.
   fastify.post('/start/answered', formRoute(answeredBody, 'questions sent'), async (request, reply) => {
     const form = await readStart(request, answeredForm)
-    if (!form.valid) return await prechat(request, reply, 422, { values: form.values, fields: form.fields, errors: form.errors, departments: form.list })
+    if (!form.valid) return await prechat(request, reply, 422, { values: form.values, fields: form.fields, errors: form.errors, departments: form.list, identity: form.identity })
     const place = form.place as KnownPlace
     let recorded
     try {
@@ -299,7 +368,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     const since = messages.at(-1)?.seq ?? 0
     return reply.lcView('customer/chat.page.hbs', {
       base,
-      csrf: reply.generateCsrf(),
+      csrf: reply.generateCsrf(framedCookie(reply.request)),
       chat,
       messages,
       status: await customerViews.status(chat, ahead),

@@ -16,7 +16,9 @@ export const prechatBody = {
     email: { type: 'string', format: 'email', maxLength: 200 },
     department: departmentField,
     question: { type: 'string', minLength: 1, maxLength: 4000, pattern: '\\S' },
-    _csrf: { type: 'string', maxLength: 200 }
+    _csrf: { type: 'string', maxLength: 200 },
+    // The signed identity token the form was opened with, checked again on posting (docs/features.md#verified-customer-identity).
+    identity: { type: 'string', maxLength: 4000 }
   },
   // The custom fields asked on the form (plugin/fields), as f_<key>; checked against their definitions.
   patternProperties: valueProperties
@@ -67,6 +69,38 @@ export const departmentQuery = {
   }
 } as const
 export type DepartmentQuery = FromSchema<typeof departmentQuery>
+
+/** What the widget's button shows (GET /widget/status, docs/features.md#embeddable-widget). */
+export const widgetStatusReply = {
+  $id: 'lc/customer/widget-status',
+  type: 'object',
+  additionalProperties: false,
+  required: ['available', 'label', 'detail'],
+  properties: {
+    /** Someone could answer a chat now: within business hours, and an agent is available. */
+    available: { type: 'boolean' },
+    /** The button's words: "Chat with us", else "Leave a message". */
+    label: { type: 'string', maxLength: 60 },
+    /** Why nobody is there: closed until when, or nobody available; null while available. */
+    detail: { type: ['string', 'null'], maxLength: 300 }
+  }
+} as const
+export type WidgetStatus = FromSchema<typeof widgetStatusReply>
+
+/**
+ * The pre-chat page's query: the department, and the identity token a portal or the widget
+ * signed for the customer (docs/widget.md), which prefills and locks the name and email.
+ */
+export const startQuery = {
+  $id: 'lc/customer/start-query',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...departmentQuery.properties,
+    identity: prechatBody.properties.identity
+  }
+} as const
+export type StartQuery = FromSchema<typeof startQuery>
 
 // ---------------------------------------------------------------- the forms
 

@@ -69,6 +69,8 @@ export interface NewChat {
   email: string
   question: string
   customer: HostUser | null
+  /** The customer id a verified identity token vouched for (docs/features.md#verified-customer-identity). */
+  verifiedId?: string | null
   place: KnownPlace
   /** The custom fields' answers, already checked (plugin/fields). */
   fields?: CheckedValues['values']

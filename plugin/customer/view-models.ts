@@ -8,6 +8,7 @@ import type { RoutingService } from '../routing/service.ts'
 import { targets } from '../realtime/targets.ts'
 import { bind } from '../web/fragments.ts'
 import { render } from '../web/views.ts'
+import type { WidgetStatus } from './schemas.ts'
 import { type Closed, type CustomerService, type DepartmentChoice, type WaitBasis, waitFrom } from './service.ts'
 
 export type CustomerViews = ReturnType<typeof createCustomerViews>
@@ -65,6 +66,20 @@ export function portalLinkModel (base: string, list: DepartmentChoice[], availab
     closed: closed.map((d) => closedLine(d.closed!, shown.length > 1 ? d.name : null)),
     unstaffed: !available && (shown.length === 0 || shown.some((d) => !d.closed))
   }
+}
+
+/**
+ * The widget button's availability (docs/features.md#embeddable-widget): the portal link's
+ * facts in a line, the first closed department with when it opens.
+ */
+export function widgetStatus (model: PortalLinkModel): WidgetStatus {
+  if (model.available) return { available: true, label: 'Chat with us', detail: null }
+  const closed = model.closed[0]
+  if (!closed || model.unstaffed) return { available: false, label: 'Leave a message', detail: 'Nobody is available to chat right now' }
+  // The portal link's words (views/customer/portal-link.hbs), on one line.
+  const where = closed.name ? `${closed.name}: ` : ''
+  const holiday = closed.holiday ? `Closed for ${closed.holiday}. ` : ''
+  return { available: false, label: 'Leave a message', detail: `${where}${holiday}${closed.opens ? `Chat opens ${closed.opens}` : 'Chat is closed'}.` }
 }
 
 export function closedLine (closed: Closed, name: string | null): ClosedLine {

@@ -20,7 +20,9 @@ export function installErrorHandler (fastify: FastifyInstance, base: string): vo
     const wantsJson = !request.headers['hx-request'] && /application\/json/.test(String(request.headers.accept ?? ''))
     if (wantsJson) return reply.code(status).send({ code, message })
     if (request.headers['hx-request']) return answer(reply, [notice('error', message, code)], status)
-    return reply.code(status).type('text/html; charset=utf-8').send(render('common/error-page', { base, status, code, message }))
+    // What the route's scope gave every page (the widget sites a customer's page names, say) goes on its error page too.
+    const locals = (reply as { locals?: Record<string, unknown> | null }).locals ?? {}
+    return reply.code(status).type('text/html; charset=utf-8').send(render('common/error-page', { ...locals, base, status, code, message }))
   }
 
   fastify.setErrorHandler((err: FastifyError, request, reply) => {

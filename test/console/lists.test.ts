@@ -16,6 +16,7 @@ t.test('idle colours: thresholds measured from the last agent message, not reset
     customerName: 'C',
     customerEmail: 'c@x',
     customerUsername: null,
+    customerVerifiedId: null,
     question: 'q',
     source: 'portal',
     createdAt: 0,
