@@ -31,6 +31,8 @@ import * as createSettings from './20261208000029_create_lc_settings.ts'
 import * as createDepartmentHours from './20261208000030_create_lc_department_hours.ts'
 import * as createBlockedAddresses from './20261208000031_create_lc_blocked_addresses.ts'
 import * as createJobItemFailures from './20261208000032_create_lc_job_item_failures.ts'
+import * as createApiTokens from './20261208000037_create_lc_api_tokens.ts'
+import * as createApiCalls from './20261208000038_create_lc_api_calls.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -68,7 +70,9 @@ const migrations: Record<string, Knex.Migration> = {
   '20261208000029_create_lc_settings': createSettings,
   '20261208000030_create_lc_department_hours': createDepartmentHours,
   '20261208000031_create_lc_blocked_addresses': createBlockedAddresses,
-  '20261208000032_create_lc_job_item_failures': createJobItemFailures
+  '20261208000032_create_lc_job_item_failures': createJobItemFailures,
+  '20261208000037_create_lc_api_tokens': createApiTokens,
+  '20261208000038_create_lc_api_calls': createApiCalls
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

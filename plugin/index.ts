@@ -1,6 +1,11 @@
 import { resolve } from 'node:path'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Knex } from 'knex'
+import { apiRoutes } from './api/routes.ts'
+import { createGuard } from './api/guard.ts'
+import { createTokenService } from './api/tokens-service.ts'
+import { tokenRoutes } from './admin/tokens-routes.ts'
+import { createTokenViews } from './admin/tokens-view-models.ts'
 import { hoursRoutes } from './admin/hours-routes.ts'
 import { createHoursViews } from './admin/hours-view-models.ts'
 import { adminRoutes } from './admin/routes.ts'
@@ -221,6 +226,9 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const imViews = createImViews({ ...core, im, chats })
   const imListViews = createImListViews({ ...core, im, preferences })
   const roomViews = createRoomViews({ ...core, im })
+  const tokens = createTokenService(core)
+  const tokenViews = createTokenViews({ ...core, tokens })
+  const guard = createGuard({ ...core, tokens, access })
   const { instanceName } = opts
   const work = { manifest, routing, distributor, chats, customer, files, im }
   const jobs = createJobService({ ...core, ...work, instanceName, on: liveSwitch.on, observe: metrics.jobRun })
@@ -283,6 +291,9 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     blocklist,
     blocklistViews,
     settingsAdmin,
+    tokens,
+    tokenViews,
+    guard,
     jobs
   }
   await fastify.register(customerRoutes, parts)
@@ -304,6 +315,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(hoursRoutes, parts)
   await fastify.register(blocklistRoutes, parts)
   await fastify.register(settingsRoutes, parts)
+  await fastify.register(tokenRoutes, parts)
+  await fastify.register(apiRoutes, parts)
   await fastify.register(deflectionRoutes, parts)
   await fastify.register(jobRoutes, parts)
   await fastify.register(imRoutes, parts)

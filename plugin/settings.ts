@@ -41,7 +41,7 @@ export const settingsSchema = {
     {
       id: 'limits',
       title: 'Limits',
-      settings: ['chatStartsPerMinute', 'chatStartsPerCustomerPerMinute', 'messagesPerMinute']
+      settings: ['chatStartsPerMinute', 'chatStartsPerCustomerPerMinute', 'messagesPerMinute', 'apiCallsPerMinute']
     },
     {
       id: 'files',
@@ -155,6 +155,14 @@ export const settingsSchema = {
       minimum: 1,
       maximum: 1000,
       default: 5
+    },
+    apiCallsPerMinute: {
+      title: 'API calls per token per minute',
+      description: 'Calls one API token may make to the JSON API per minute, counted on all instances together when they share Redis',
+      type: 'integer',
+      minimum: 1,
+      maximum: 100000,
+      default: 600
     },
     messagesPerMinute: {
       title: 'Messages per socket per minute',

@@ -46,6 +46,10 @@ export const targets = {
   blocklist: () => 'lc-blocklist',
   blocklistForm: () => 'lc-blocklist-form',
   blocklistHistory: () => 'lc-blocklist-history',
+  // The API tokens page (views/admin/api-token*.hbs): the tokens, the create form, a new token shown once.
+  apiTokens: () => 'lc-api-tokens',
+  apiTokenForm: () => 'lc-api-token-form',
+  apiTokenCreated: () => 'lc-api-token-created',
   adminFieldForm: (fieldId: number) => `lc-admin-field-form-${fieldId}`,
   adminEvents: () => 'lc-admin-events',
   adminNewEvent: () => 'lc-admin-new-event',
