@@ -17,7 +17,7 @@ import * as present from './present.ts'
 import { referenceModel } from './reference.ts'
 import {
   agentList, apiError, cannedList, type ChatQuery, chatPage, chatParams, chatQuery, chatWithTranscript, commentBody, type CommentBody, commentList,
-  departmentList, emptyBody, groupList, groupParams, groupQueue, messageBody, type MessageBody, oneChat, oneComment, oneMessage, surveyAnswer,
+  departmentList, emptyBody, groupList, groupParams, groupQueue, messageBody, type MessageBody, noQuery, oneChat, oneComment, oneMessage, surveyAnswer,
   ticketList, transferBody, type TransferBody
 } from './schemas.ts'
 import { apiScopes, type ApiScope } from './scopes.ts'
@@ -82,7 +82,7 @@ const calls: FastifyPluginAsync<ApiRoutesDeps> = async (api, { guard, chats, rou
   /** A route's options: its scope, schemas, tag and the bearer security the document shows. */
   const route = (scope: ApiScope, tag: string, summary: string, schema: Record<string, unknown>, ok: Record<number, object>): RouteShorthandOptions => ({
     config: { scope, ...limited } as RouteShorthandOptions['config'],
-    schema: { tags: [tag], summary: `${summary} (scope ${scope})`, security: [{ token: [scope] }], ...schema, response: { ...ok, ...refusals } }
+    schema: { tags: [tag], summary: `${summary} (scope ${scope})`, security: [{ token: [scope] }], querystring: noQuery, ...schema, response: { ...ok, ...refusals } }
   })
 
   /** The chat, when the caller may see it; a deleted one only as Deleted Items would show it to them. */

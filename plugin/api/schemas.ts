@@ -289,6 +289,14 @@ export const commentBody = {
 } as const
 export type CommentBody = FromSchema<typeof commentBody>
 
+/** The query of a route that takes none: an unknown parameter is refused, not ignored. */
+export const noQuery = {
+  $id: 'lc/api/no-query',
+  type: 'object',
+  additionalProperties: false,
+  properties: {}
+} as const
+
 /** A write with nothing to say but its address. */
 export const emptyBody = {
   $id: 'lc/api/empty-body',
