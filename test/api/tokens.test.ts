@@ -159,6 +159,7 @@ t.test('API tokens', async (t) => {
     t.same(statuses, [200, 200, 200, 200, 200, 429])
     const limited = await apiClient(app, one.secret)('GET', '/groups')
     t.equal(limited.json().code, 'LC_ERR_RATE_LIMITED')
+    t.ok(Number(limited.headers['retry-after']) > 0, 'says when to come back')
     t.equal((await apiClient(app, two.secret)('GET', '/groups')).statusCode, 200)
     const last = await knex('lc_api_tokens').where({ id: one.id }).first()
     t.ok(Number(last.last_used_at) > 0, 'last used is kept')
