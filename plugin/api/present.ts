@@ -57,14 +57,3 @@ export function apiTicket (i: ChatItem) {
 }
 
 export const apiSurvey = (s: Survey | undefined) => s === undefined ? null : { rating: s.rating, comment: s.comment, createdAt: iso(s.createdAt) }
-
-/** A page's cursor: the last chat id it showed, opaque to clients. */
-export function cursorAfter (id: number): string {
-  return Buffer.from(`c${id}`).toString('base64url')
-}
-
-/** The chat id a cursor stands for, or null when it is not one we gave. */
-export function readCursor (cursor: string): number | null {
-  const m = /^c([1-9]\d{0,9})$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'))
-  return m ? Number(m[1]) : null
-}

@@ -4,14 +4,14 @@ import type { CannedService } from '../canned/service.ts'
 import type { ChatService } from '../chats/service.ts'
 import { ChatStatus } from '../chats/types.ts'
 import type { CommentService } from '../comments/service.ts'
-import { LC_ERR_API_CURSOR, LC_ERR_API_GROUP_NOT_FOUND, LC_ERR_CHAT_NOT_FOUND, LC_ERR_FORBIDDEN } from '../errors.ts'
+import { LC_ERR_API_GROUP_NOT_FOUND, LC_ERR_CHAT_NOT_FOUND, LC_ERR_FORBIDDEN } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import type { ItemService } from '../items/service.ts'
-import { chatLists } from '../console/lists.ts'
 import type { RoutingService } from '../routing/service.ts'
 import type { SearchService } from '../search/service.ts'
 import type { SurveyService } from '../surveys/service.ts'
 import { rateLimitError } from '../web/error-handler.ts'
+import { createChatPages } from './chat-pages.ts'
 import { type ApiCaller, type Guard, installApiErrors } from './guard.ts'
 import * as present from './present.ts'
 import { referenceModel } from './reference.ts'
@@ -78,6 +78,7 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (fastify, deps
 
 /** The calls themselves. */
 const calls: FastifyPluginAsync<ApiRoutesDeps> = async (api, { guard, chats, routing, host, search, canned, comments, items, surveys }) => {
+  const chatPages = createChatPages({ chats, routing, search })
   const limited = { rateLimit: { ...guard.rateLimit, errorResponseBuilder: rateLimitError('API calls with this token') } }
   /** A route's options: its scope, schemas, tag and the bearer security the document shows. */
   const route = (scope: ApiScope, tag: string, summary: string, schema: Record<string, unknown>, ok: Record<number, object>): RouteShorthandOptions => ({
@@ -98,47 +99,8 @@ const calls: FastifyPluginAsync<ApiRoutesDeps> = async (api, { guard, chats, rou
   // ------------------------------------------------------------ chats
 
   api.get<{ Querystring: ChatQuery }>('/chats', route('chats:read', 'chats', 'List and search chats, newest first', { querystring: chatQuery }, { 200: chatPage }), async (request) => {
-    const caller = guard.caller(request)
-    const { scope } = caller
-    const q = request.query
-    const limit = q.limit ?? 25
-    const after = q.cursor === undefined ? undefined : readCursorOr400(q.cursor)
-    const def = q.list === undefined ? undefined : chatLists[q.list]
-    if (def?.supervise === true && !scope.supervise) throw new LC_ERR_FORBIDDEN('livechat.supervise')
-    const select = def ? def.select(scope) : { statuses: Object.values(ChatStatus), groups: scope.visible }
-    let groups = select.groups
-    const narrow = (ids: number[]): void => { groups = groups === 'all' ? ids : groups.filter((g) => ids.includes(g)) }
-    if (q.department !== undefined) {
-      const dept = q.department
-      narrow((await routing.groups()).filter((g) => g.departmentId === dept).map((g) => g.id))
-    }
-    if (q.group !== undefined) narrow([q.group])
-    const narrowed = q.department !== undefined || q.group !== undefined
-    const typed = q.q?.trim() ?? ''
-    if (typed !== '') {
-      const problem = search.listSearchProblem(typed)
-      if (problem) throw problem
-    }
-    // One's own list narrowed to someone else matches nothing: a filter never widens a list.
-    const elsewhere = select.agentId !== undefined && q.agent !== undefined && q.agent !== select.agentId
-    const statuses = q.status === undefined ? select.statuses : select.statuses.filter((s) => s === q.status)
-    const found = elsewhere || statuses.length === 0
-      ? []
-      : await chats.list({
-        ...select,
-        statuses,
-        groups,
-        ungrouped: !narrowed,
-        orAgentId: narrowed ? undefined : select.orAgentId,
-        agentId: q.agent ?? select.agentId,
-        matching: typed === '' ? undefined : search.listMatches(typed),
-        sort: 'id',
-        dir: 'desc',
-        afterId: after,
-        limit: limit + 1
-      })
-    const shown = found.slice(0, limit)
-    return { items: shown.map(present.apiChat), nextCursor: found.length > limit ? present.cursorAfter(shown.at(-1)!.id) : null }
+    const { chats: shown, next } = await chatPages(guard.caller(request).scope, request.query)
+    return { items: shown.map(present.apiChat), nextCursor: next }
   })
 
   api.get<Id>('/chats/:id', route('chats:read', 'chats', 'A chat with its transcript', { params: chatParams }, { 200: chatWithTranscript }), async (request) => {
@@ -265,10 +227,4 @@ const calls: FastifyPluginAsync<ApiRoutesDeps> = async (api, { guard, chats, rou
       return { id, name: user?.name ?? `Agent ${id}`, status: presence.status, maxChats: presence.maxChats, groups }
     }))
   }
-}
-
-function readCursorOr400 (cursor: string): number {
-  const id = present.readCursor(cursor)
-  if (id === null) throw new LC_ERR_API_CURSOR()
-  return id
 }
