@@ -20,7 +20,8 @@ interface OpenApiDocument {
 
 /** views/api/reference.page.hbs: the operations by tag, each with its scope, parameters, body and answers. */
 export interface ReferenceModel {
-  title: string
+  /** Not `title`: the layout's own title parameter would hide it inside the page's block. */
+  docTitle: string
   description: string
   tags: Array<{
     name: string
@@ -67,5 +68,6 @@ export function referenceModel (doc: OpenApiDocument): ReferenceModel {
       tags.set(tag, list)
     }
   }
-  return { title: doc.info.title, description: doc.info.description ?? '', tags: [...tags].map(([name, operations]) => ({ name, operations })) }
+  // The description is CommonMark; shown as text, its code marks would be noise.
+  return { docTitle: doc.info.title, description: (doc.info.description ?? '').replaceAll('`', ''), tags: [...tags].map(([name, operations]) => ({ name, operations })) }
 }
