@@ -1,6 +1,8 @@
 import t from 'tap'
+import { sqlHost } from '../../plugin/host/sql-host.ts'
+import { loadManifest } from '../../plugin/manifest.ts'
 import { apiClient, tokenAdmin } from '../helpers/api.ts'
-import { agentSession, build, startChat } from '../helpers/build.ts'
+import { agentSession, build, csrf, sameOrigin, startChat } from '../helpers/build.ts'
 
 const allScopes = ['chats:read', 'messages:write', 'routing:manage', 'admin']
 
@@ -175,7 +177,19 @@ t.test('JSON API: chats', async (t) => {
     t.equal(empty.statusCode, 422)
     t.equal(empty.json().code, 'LC_ERR_COMMENT_EMPTY')
     t.same((await desk('GET', `/chats/${chatId}/tickets`)).json(), { items: [] })
+    const ticket = await sqlHost(knex, loadManifest().host).createTicket({ kind: 'incident', summary: 'Printer jammed', description: 'From a chat', requesterId: null, assigneeId: null, chatId: null })
+    t.equal((await aliceConsole.post(`/livechat/console/chats/${chatId}/items/ticket`, { ref: ticket.ref })).statusCode, 200)
+    await aliceConsole.post(`/livechat/console/chats/${chatId}/items/task`, { title: 'Not a ticket', due: '', note: '' })
+    t.match((await desk('GET', `/chats/${chatId}/tickets`)).json(), { items: [{ ref: ticket.ref, url: ticket.url, createdFromChat: false, linkedBy: 'Alice Adams' }] }, 'tickets only, not tasks')
+    t.equal((await desk('GET', `/chats/${chatId}/tickets`)).json().items.length, 1)
     t.same((await desk('GET', `/chats/${chatId}/survey`)).json(), { survey: null })
+    const { chatId: rated, cookie } = await startChat(app, { question: 'Rate me' })
+    await aliceConsole.post(`/livechat/console/chats/${rated}/accept`)
+    await alice('POST', `/chats/${rated}/end`)
+    const c = await csrf(app, cookie, `/livechat/chat/${rated}`)
+    const answered = await app.inject({ method: 'POST', url: `/livechat/chat/${rated}/survey`, payload: { rating: '4', comment: 'Quick <b>help</b>' }, headers: { cookie: c.cookie, 'x-csrf-token': c.token, 'hx-request': 'true', ...sameOrigin } })
+    t.equal(answered.statusCode, 200)
+    t.match((await desk('GET', `/chats/${rated}/survey`)).json(), { survey: { rating: 4, comment: 'Quick <b>help</b>' } })
     t.equal((await alice('GET', '/chats/999999/comments')).statusCode, 404)
   })
 
