@@ -230,7 +230,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const tokenViews = createTokenViews({ ...core, tokens })
   const guard = createGuard({ ...core, tokens, access })
   const { instanceName } = opts
-  const work = { manifest, routing, distributor, chats, customer, files, im }
+  const work = { manifest, routing, distributor, chats, customer, files, im, tokens }
   const jobs = createJobService({ ...core, ...work, instanceName, on: liveSwitch.on, observe: metrics.jobRun })
   metrics.readFrom({ db, chats, sockets })
 

@@ -51,7 +51,7 @@ export const settingsSchema = {
     {
       id: 'retention',
       title: 'Retention and jobs',
-      settings: ['purgeAfterDays', 'purgeBatchSize', 'imInactiveHours', 'jobSchedules']
+      settings: ['purgeAfterDays', 'purgeBatchSize', 'imInactiveHours', 'apiCallRetentionDays', 'jobSchedules']
     },
     {
       id: 'access',
@@ -215,6 +215,14 @@ export const settingsSchema = {
     purgeAfterDays: {
       title: 'Purge deleted chats after (days)',
       description: 'Deleted chats are removed for good this many days after deletion',
+      type: 'integer',
+      minimum: 1,
+      maximum: 3650,
+      default: 90
+    },
+    apiCallRetentionDays: {
+      title: 'Keep API call records (days)',
+      description: 'The record of each call made with an API token (its token page, and the idempotency keys it keeps) is removed by the api-calls job this many days after the call',
       type: 'integer',
       minimum: 1,
       maximum: 3650,

@@ -14,6 +14,8 @@ export type { ApiCall, ApiToken } from './tokens-store.ts'
 
 /** How many calls a token's page lists. */
 export const callsShown = 100
+/** Call records removed per DELETE by the api-calls job. */
+export const pruneBatch = 1000
 /** last_used_at is written at most this often per token: not one more write on every call. */
 export const touchEveryMs = 60_000
 
@@ -77,6 +79,8 @@ export interface TokenService {
   abandonKeyed (callId: number): Promise<void>
   /** A token's latest calls, newest first. */
   calls (tokenId: number): Promise<ApiCall[]>
+  /** The api-calls job: removes call records made before `before`, in batches; how many went. */
+  pruneCalls (before: number): Promise<number>
 }
 
 export interface TokenServiceDeps {
@@ -215,6 +219,16 @@ export function createTokenService ({ db, clock }: TokenServiceDeps): TokenServi
       await store.deleteCall(db, callId)
     },
 
-    calls: async (tokenId) => await store.latestCalls(db, tokenId, callsShown)
+    calls: async (tokenId) => await store.latestCalls(db, tokenId, callsShown),
+
+    async pruneCalls (before) {
+      // Batches keep each DELETE short: a busy desk's first run may have months of calls to remove.
+      let total = 0
+      for (;;) {
+        const n = await store.pruneCalls(db, before, pruneBatch)
+        total += n
+        if (n < pruneBatch) return total
+      }
+    }
   }
 }

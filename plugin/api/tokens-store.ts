@@ -161,6 +161,13 @@ export async function callByKey (db: Db, tokenId: number, key: string): Promise<
   return row ? { ...toCall(row), requestHash: row.request_hash, response: row.response } : undefined
 }
 
+/** Removes up to `limit` call records made before `before`, oldest first; how many went. */
+export async function pruneCalls (db: Db, before: number, limit: number): Promise<number> {
+  const ids = (await db<LcApiCallRow>(calls).where('at', '<', before).orderBy('id').limit(limit).select('id')).map((r) => r.id)
+  if (ids.length === 0) return 0
+  return affected(await db(calls).whereIn('id', ids).delete())
+}
+
 /** A token's latest calls, newest first. */
 export async function latestCalls (db: Db, tokenId: number, limit: number): Promise<ApiCall[]> {
   const rows = await db<LcApiCallRow>(calls).where({ token_id: tokenId }).orderBy('id', 'desc').limit(limit)

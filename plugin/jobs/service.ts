@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Knex } from 'knex'
 import { createTask, type ScheduledTask } from 'node-cron'
+import type { TokenService } from '../api/tokens-service.ts'
 import type { ChatService, ItemGuard } from '../chats/service.ts'
 import type { Chat } from '../chats/types.ts'
 import type { CustomerService } from '../customer/service.ts'
@@ -31,7 +32,7 @@ export interface JobServiceDeps {
   db: Knex
   manifest: Manifest
   settings: Pick<Settings, 'jobSchedules' | 'purgeAfterDays' | 'purgeBatchSize' | 'customerGoneSeconds' | 'imInactiveHours' | 'idleEndMinutes' |
-  'queueTimeoutMinutes'>
+  'queueTimeoutMinutes' | 'apiCallRetentionDays'>
   routing: Pick<RoutingService, 'sweepStale' | 'group' | 'department'>
   distributor: Pick<Distributor, 'reoffer'>
   /** The chat sweeps the jobs run, and the purge's batches of deleted chats. */
@@ -42,6 +43,8 @@ export interface JobServiceDeps {
   files: Pick<FileService, 'discard'>
   /** Instant messages: threads idle for imInactiveHours become inactive (the im-idle job); deleted threads are purged. */
   im: Pick<ImService, 'makeIdleInactive' | 'purgeDeleted'>
+  /** The record of API calls, kept apiCallRetentionDays (the api-calls job). */
+  tokens: Pick<TokenService, 'pruneCalls'>
   host: Pick<HostAdapter, 'cancelledStatus' | 'setTicketStatus' | 'addTicketActivity'>
   log: Log
   clock?: () => number
@@ -118,7 +121,7 @@ const recentRunsShown = 10
  * instance schedules every job; the lease makes one instance do each run.
  */
 export function createJobService (deps: JobServiceDeps): JobService {
-  const { db, manifest, settings, routing, distributor, chats, customer, files, im, host, log, clock = Date.now, on = () => true } = deps
+  const { db, manifest, settings, routing, distributor, chats, customer, files, im, tokens, host, log, clock = Date.now, on = () => true } = deps
   const observe = deps.observe ?? (() => {})
   const leaseMs = deps.leaseMs ?? defaultLeaseMs
   const owner = (deps.instanceName ?? `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`).slice(0, 64)
@@ -176,6 +179,11 @@ export function createJobService (deps: JobServiceDeps): JobService {
         ? chatsDone
         : { rows: chatsDone.rows + imDone.rows, summary: `${chatsDone.summary}; ${imDone.summary}`, error: chatsDone.error }
       return await withItems(ctx, items, outcome)
+    },
+    'api-calls': async (): Promise<JobOutcome> => {
+      const days = settings.apiCallRetentionDays
+      const n = await tokens.pruneCalls(clock() - days * 24 * 60 * minute)
+      return { rows: n, summary: `Removed ${n} API call record${n === 1 ? '' : 's'} older than ${days} days` }
     },
     'im-idle': async (): Promise<JobOutcome> => {
       const n = await im.makeIdleInactive(settings.imInactiveHours * 60 * minute)

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import t from 'tap'
 import { loadManifest } from '../../plugin/manifest.ts'
 import { apiClient, tokenAdmin } from '../helpers/api.ts'
-import { build, login } from '../helpers/build.ts'
+import { build, csrf, login } from '../helpers/build.ts'
 
 t.test('API tokens', async (t) => {
   let now = Date.now()
@@ -10,6 +10,7 @@ t.test('API tokens', async (t) => {
   const { app, knex } = await build(t, { pluginOptions: { clock, settings: { chatStartsPerMinute: 1000, messagesPerMinute: 10000, apiCallsPerMinute: 5 } } })
   const { admin, client, create } = await tokenAdmin(app)
   const rows = async () => await knex('lc_api_tokens').orderBy('id')
+  const csrfOf = async (cookie: string) => await csrf(app, cookie, '/livechat/admin/jobs')
 
   t.test('the page: administrators only, reachable from the manifest\'s admin navigation', async (t) => {
     const out = await app.inject({ url: '/livechat/admin/api-tokens', headers: { accept: 'application/json' } })
@@ -149,6 +150,21 @@ t.test('API tokens', async (t) => {
     t.equal(refused.statusCode, 403)
     t.equal(refused.json().code, 'LC_ERR_API_AGENT')
     t.match(refused.json().message, /Carol Chen, the agent this token acts as, is no longer a live chat agent/)
+  })
+
+  t.test('the api-calls job removes call records older than apiCallRetentionDays, and nothing newer', async (t) => {
+    const { secret, id } = await create({ name: 'Old calls', scopes: 'chats:read' })
+    const day = 86_400_000
+    await knex('lc_api_calls').insert([91, 89].map((age) => ({ token_id: id, method: 'GET', route: '/livechat/api/v1/groups', status: 200, at: now - age * day, ip: '127.0.0.1', replayed: false })))
+    t.equal((await apiClient(app, secret)('GET', '/departments')).statusCode, 200)
+    const jobs = await client('admin')
+    const { token } = await csrfOf(jobs.cookie)
+    const run = await app.inject({ method: 'POST', url: '/livechat/admin/jobs/api-calls/run', headers: { cookie: jobs.cookie, 'x-csrf-token': token, 'hx-request': 'true', origin: 'http://localhost' } })
+    t.equal(run.statusCode, 200)
+    const left = await knex('lc_api_calls').where({ token_id: id }).orderBy('at')
+    t.same(left.map((c) => Math.round((now - Number(c.at)) / day)), [89, 0], 'the 91-day-old record went')
+    const runs = await knex('lc_job_runs').where({ job: 'api-calls' })
+    t.match(runs.at(-1), { rows: 1 })
   })
 
   t.test('rate limited per token: another token is not held back', async (t) => {
