@@ -23,6 +23,7 @@ export async function up (knex: Knex): Promise<void> {
     table.boolean('replayed').notNullable().defaultTo(false).comment('answered from an earlier call with the same key')
     table.unique(['token_id', 'idempotency_key'], { indexName: 'lc_api_calls_key' })
     table.index(['token_id', 'id'], 'lc_api_calls_token')
+    table.index(['at'], 'lc_api_calls_at')
   })
 }
 
