@@ -192,6 +192,22 @@ function routeOf (request: FastifyRequest): string {
   return request.routeOptions.url ?? request.url.split('?')[0]!
 }
 
+const fieldOf = new WeakMap<object, string>()
+
+/**
+ * Runs `fn`; a coded refusal it throws that is about one field of the request (`fields`, by
+ * code: LC_ERR_MESSAGE_EMPTY → body/text) is answered with that field named.
+ */
+export async function beside<T> (fields: Readonly<Record<string, string>>, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    const field = isCoded(err) ? fields[err.code] : undefined
+    if (field !== undefined) fieldOf.set(err as object, field)
+    throw err
+  }
+}
+
 /** What an error answers: its status and the JSON body, `field` naming the part of the request at fault. */
 export function errorAnswer (err: FastifyError): { status: number, body: { code: string, message: string, field?: string } } {
   if (err.validation) {
@@ -206,7 +222,8 @@ export function errorAnswer (err: FastifyError): { status: number, body: { code:
   }
   const status = err.statusCode ?? 500
   if (status >= 500) return { status: 500, body: { code: 'LC_ERR_INTERNAL', message: messages.internal } }
-  if (isCoded(err) || status === 429) return { status, body: { code: err.code, message: err.message } }
+  const field = fieldOf.get(err)
+  if (isCoded(err) || status === 429) return { status, body: { code: err.code, message: err.message, ...(field === undefined ? {} : { field }) } }
   return { status, body: { code: 'LC_ERR_REQUEST', message: (err as Error).message } }
 }
 

@@ -12,7 +12,7 @@ import type { SearchService } from '../search/service.ts'
 import type { SurveyService } from '../surveys/service.ts'
 import { rateLimitError } from '../web/error-handler.ts'
 import { createChatPages } from './chat-pages.ts'
-import { type ApiCaller, type Guard, installApiErrors } from './guard.ts'
+import { type ApiCaller, beside, type Guard, installApiErrors } from './guard.ts'
 import * as present from './present.ts'
 import { referenceModel } from './reference.ts'
 import {
@@ -114,7 +114,8 @@ const calls: FastifyPluginAsync<ApiRoutesDeps> = async (api, { guard, chats, rou
     const caller = guard.agentCaller(request)
     return await guard.once(request, reply, 201, async () => {
       const chat = await chats.chatForAgent(request.params.id, caller.scope)
-      const { message, duplicate } = await chats.postMessage(chat.id, caller.actor, request.body.text, request.body.clientMsgId ?? null)
+      const text = { LC_ERR_MESSAGE_EMPTY: 'body/text', LC_ERR_MESSAGE_TOO_LONG: 'body/text' }
+      const { message, duplicate } = await beside(text, async () => await chats.postMessage(chat.id, caller.actor, request.body.text, request.body.clientMsgId ?? null))
       return { message: present.apiMessage(message), duplicate }
     })
   })
@@ -127,7 +128,8 @@ const calls: FastifyPluginAsync<ApiRoutesDeps> = async (api, { guard, chats, rou
     return await guard.once(request, reply, 200, async () => {
       const before = await chats.chatForAgent(request.params.id, caller.scope)
       const { groupId, agentId = null, auto = false, comment = '' } = request.body
-      return { chat: present.apiChat(await chats.transferChat(before.id, caller.scope, { groupId, agentId, auto, comment })) }
+      const target = { LC_ERR_GROUP_NOT_FOUND: 'body/groupId', LC_ERR_TRANSFER_TARGET: 'body/agentId' }
+      return { chat: present.apiChat(await beside(target, async () => await chats.transferChat(before.id, caller.scope, { groupId, agentId, auto, comment }))) }
     })
   })
 
@@ -165,7 +167,8 @@ const calls: FastifyPluginAsync<ApiRoutesDeps> = async (api, { guard, chats, rou
   }, { 201: oneComment }), async (request, reply) => {
     const caller = guard.agentCaller(request)
     return await guard.once(request, reply, 201, async () => {
-      const comment = await comments.add(request.params.id, caller.scope, { body: request.body.body, resolution: request.body.resolution ?? false })
+      const body = { LC_ERR_COMMENT_EMPTY: 'body/body', LC_ERR_COMMENT_TOO_LONG: 'body/body' }
+      const comment = await beside(body, async () => await comments.add(request.params.id, caller.scope, { body: request.body.body, resolution: request.body.resolution ?? false }))
       return { comment: present.apiComment(comment) }
     })
   })
