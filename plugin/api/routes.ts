@@ -45,6 +45,9 @@ const info = {
   description: 'Chats, messages, routing and what agents keep around a chat, for other systems. Send an API token as `Authorization: Bearer <token>`; each call needs the scope it names. Errors are `{ code, message, field? }` with the LC_ERR_* codes of docs/errors.md.'
 }
 
+/** A read's answer when If-None-Match holds its ETag: no body. */
+const notModified = { description: 'Not Modified: If-None-Match holds the answer\'s ETag; there is no body', type: 'null' } as const
+
 /** The error answers every call with a token may give. */
 const refusals = { 400: apiError, 401: apiError, 403: apiError, 404: apiError, 409: apiError, 422: apiError, 429: apiError }
 
@@ -82,8 +85,9 @@ const calls: FastifyPluginAsync<ApiRoutesDeps> = async (api, { guard, chats, rou
   const limited = { rateLimit: { ...guard.rateLimit, errorResponseBuilder: rateLimitError('API calls with this token') } }
   /** A route's options: its scope, schemas, tag and the bearer security the document shows. */
   const route = (scope: ApiScope, tag: string, summary: string, schema: Record<string, unknown>, ok: Record<number, object>): RouteShorthandOptions => ({
+    // Reads answer 304 to a matching If-None-Match (guard.etag); writes never do.
     config: { scope, ...limited } as RouteShorthandOptions['config'],
-    schema: { tags: [tag], summary: `${summary} (scope ${scope})`, security: [{ token: [scope] }], querystring: noQuery, ...schema, response: { ...ok, ...refusals } }
+    schema: { tags: [tag], summary: `${summary} (scope ${scope})`, security: [{ token: [scope] }], querystring: noQuery, ...schema, response: { ...ok, ...(ok[200] !== undefined && schema.body === undefined ? { 304: notModified } : {}), ...refusals } }
   })
 
   /** The chat, when the caller may see it; a deleted one only as Deleted Items would show it to them. */

@@ -95,6 +95,12 @@ t.test('the OpenAPI document, walked: every route answers as it declares, good i
       const ok = await alice(verb, address, { body: fixture.body })
       t.ok(ok.statusCode >= 200 && ok.statusCode < 300, `good call answers 2xx (${ok.statusCode} ${ok.body.slice(0, 200)})`)
       checkAnswer(t, op, ok, 'good call')
+      if (verb === 'GET') {
+        const again = await alice(verb, address, { headers: { 'if-none-match': String(ok.headers.etag) } })
+        t.equal(again.statusCode, 304, 'answers 304 to its own ETag')
+        t.ok(op.responses['304'], '304 is declared')
+        t.equal(again.body, '', 'with no body')
+      }
 
       // Bad input: each answered 4xx in the documented error shape, nothing on our side failing.
       const bad: Array<[string, LightMyRequestResponse, number]> = [
