@@ -99,13 +99,19 @@ export function createGuard ({ tokens, host, access, settings, clock }: GuardDep
     callers.set(request, await callerOf(auth.token))
   }
 
-  /** onResponse: every call made with a token is recorded, refused ones too. */
-  async function record (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  /**
+   * onSend, after etag: every call made with a token is recorded, refused ones too, before
+   * its answer goes out, so a client (or the token's page) that has the answer finds the
+   * call in the record.
+   */
+  async function record (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
     const token = tokenOf.get(request)
-    if (!token || recorded.has(request)) return
+    if (!token || recorded.has(request)) return payload
+    recorded.add(request)
     const at = started.get(request) ?? clock()
     await tokens.record({ tokenId: token.id, method: request.method, route: routeOf(request), ip: request.ip, at, status: reply.statusCode, durationMs: Math.max(0, clock() - at) })
       .catch((err: unknown) => { request.log.warn({ err }, 'live chat API call not recorded') })
+    return payload
   }
 
   /**

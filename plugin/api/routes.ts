@@ -69,7 +69,7 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (fastify, deps
     installApiErrors(api)
     api.addHook('onRequest', deps.guard.authenticate)
     api.addHook('onSend', deps.guard.etag)
-    api.addHook('onResponse', deps.guard.record)
+    api.addHook('onSend', deps.guard.record)
     await api.register(calls, deps)
 
     api.get('/openapi.json', { config: { open: true }, schema: { hide: true } }, async () => api.swagger())
