@@ -35,6 +35,8 @@ import * as addRoutingHostIds from './20261208000033_add_lc_routing_host_ids.ts'
 import * as createWebhookEndpoints from './20261208000034_create_lc_webhook_endpoints.ts'
 import * as createWebhookOutbox from './20261208000035_create_lc_webhook_outbox.ts'
 import * as addChatsCustomerVerifiedId from './20261208000036_add_lc_chats_customer_verified_id.ts'
+import * as createApiTokens from './20261208000037_create_lc_api_tokens.ts'
+import * as createApiCalls from './20261208000038_create_lc_api_calls.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -76,7 +78,9 @@ const migrations: Record<string, Knex.Migration> = {
   '20261208000033_add_lc_routing_host_ids': addRoutingHostIds,
   '20261208000034_create_lc_webhook_endpoints': createWebhookEndpoints,
   '20261208000035_create_lc_webhook_outbox': createWebhookOutbox,
-  '20261208000036_add_lc_chats_customer_verified_id': addChatsCustomerVerifiedId
+  '20261208000036_add_lc_chats_customer_verified_id': addChatsCustomerVerifiedId,
+  '20261208000037_create_lc_api_tokens': createApiTokens,
+  '20261208000038_create_lc_api_calls': createApiCalls
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -231,6 +231,22 @@ export const LC_ERR_IM_ROOM_ACCESS = createError('LC_ERR_IM_ROOM_ACCESS', '%s; p
 export const LC_ERR_IM_ROOM_ACCESS_TAKEN = createError('LC_ERR_IM_ROOM_ACCESS_TAKEN', '%s may already join this room', 409)
 export const LC_ERR_IM_ROOM_ACCESS_NOT_FOUND = createError('LC_ERR_IM_ROOM_ACCESS_NOT_FOUND', 'That permission is no longer on this room; reload the page to see who may join', 404)
 
+// ---------------------------------------------------------------- the JSON API and its tokens
+export const LC_ERR_API_TOKEN = createError('LC_ERR_API_TOKEN', 'Send a live chat API token as Authorization: Bearer <token>; an administrator creates one on the API tokens page', 401)
+export const LC_ERR_API_TOKEN_REVOKED = createError('LC_ERR_API_TOKEN_REVOKED', 'This API token was revoked by %s; ask an administrator for a new one', 401)
+export const LC_ERR_API_TOKEN_EXPIRED = createError('LC_ERR_API_TOKEN_EXPIRED', 'This API token ran out on %s; ask an administrator for a new one', 401)
+export const LC_ERR_API_SCOPE = createError('LC_ERR_API_SCOPE', 'This API token lacks the %s scope; ask an administrator for a token that has it', 403)
+export const LC_ERR_API_ADDRESS = createError('LC_ERR_API_ADDRESS', 'This API token may not be used from %s; ask an administrator to add the address to its allow list', 403)
+export const LC_ERR_API_AGENT = createError('LC_ERR_API_AGENT', '%s', 403)
+export const LC_ERR_API_IDEMPOTENCY_KEY = createError('LC_ERR_API_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 200 visible ASCII characters; send a UUID', 400)
+export const LC_ERR_API_IDEMPOTENCY_REUSED = createError('LC_ERR_API_IDEMPOTENCY_REUSED', 'Idempotency-Key %s was first sent with a different request; use a new key for a new request', 422)
+export const LC_ERR_API_IDEMPOTENCY_BUSY = createError('LC_ERR_API_IDEMPOTENCY_BUSY', 'A request with Idempotency-Key %s is still being answered; send it again in a moment to get its answer', 409)
+export const LC_ERR_API_CURSOR = createError('LC_ERR_API_CURSOR', 'That cursor is not one this list gave; start again without it', 400)
+export const LC_ERR_API_TOKEN_NOT_FOUND = createError('LC_ERR_API_TOKEN_NOT_FOUND', 'That API token does not exist; reload the page to see the current tokens', 404)
+export const LC_ERR_API_TOKEN_ALREADY_REVOKED = createError('LC_ERR_API_TOKEN_ALREADY_REVOKED', 'This API token was already revoked by %s', 409)
+export const LC_ERR_API_GROUP_NOT_FOUND = createError('LC_ERR_API_GROUP_NOT_FOUND', 'Group %s does not exist; GET /api/v1/groups lists the groups', 404)
+export const LC_ERR_API_RANGE = createError('LC_ERR_API_RANGE', '%s; write one address or CIDR range per line, like 203.0.113.7 or 203.0.113.0/24 (at most a /8 of IPv4 or a /16 of IPv6)', 422)
+
 // ---------------------------------------------------------------- generic answers
 export const LC_ERR_NOT_FOUND = createError('LC_ERR_NOT_FOUND', 'There is no live chat page here; check the address', 404)
 export const LC_ERR_REQUEST = createError('LC_ERR_REQUEST', '%s', 400)

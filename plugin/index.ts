@@ -1,6 +1,11 @@
 import { resolve } from 'node:path'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Knex } from 'knex'
+import { apiRoutes } from './api/routes.ts'
+import { createGuard } from './api/guard.ts'
+import { createTokenService } from './api/tokens-service.ts'
+import { tokenRoutes } from './admin/tokens-routes.ts'
+import { createTokenViews } from './admin/tokens-view-models.ts'
 import { hoursRoutes } from './admin/hours-routes.ts'
 import { importRoutes } from './admin/import-routes.ts'
 import { createImportViews } from './admin/import-view-models.ts'
@@ -241,7 +246,10 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const imViews = createImViews({ ...core, im, chats })
   const imListViews = createImListViews({ ...core, im, preferences })
   const roomViews = createRoomViews({ ...core, im })
-  const work = { manifest, routing, distributor, chats, customer, files, im, webhooks }
+  const tokens = createTokenService(core)
+  const tokenViews = createTokenViews({ ...core, tokens })
+  const guard = createGuard({ ...core, tokens, access })
+  const work = { manifest, routing, distributor, chats, customer, files, im, webhooks, tokens }
   const jobs = createJobService({ ...core, ...work, instanceName, on: liveSwitch.on, observe: metrics.jobRun })
   metrics.readFrom({ db, chats, sockets })
 
@@ -307,6 +315,9 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     webhooks,
     webhookViews,
     settingsAdmin,
+    tokens,
+    tokenViews,
+    guard,
     jobs
   }
   await fastify.register(customerRoutes, parts)
@@ -331,6 +342,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(blocklistRoutes, parts)
   await fastify.register(webhookRoutes, parts)
   await fastify.register(settingsRoutes, parts)
+  await fastify.register(tokenRoutes, parts)
+  await fastify.register(apiRoutes, parts)
   await fastify.register(deflectionRoutes, parts)
   await fastify.register(jobRoutes, parts)
   await fastify.register(imRoutes, parts)

@@ -41,7 +41,7 @@ export const settingsSchema = {
     {
       id: 'limits',
       title: 'Limits',
-      settings: ['chatStartsPerMinute', 'chatStartsPerCustomerPerMinute', 'messagesPerMinute']
+      settings: ['chatStartsPerMinute', 'chatStartsPerCustomerPerMinute', 'messagesPerMinute', 'apiCallsPerMinute']
     },
     {
       id: 'files',
@@ -51,7 +51,7 @@ export const settingsSchema = {
     {
       id: 'retention',
       title: 'Retention and jobs',
-      settings: ['purgeAfterDays', 'purgeBatchSize', 'imInactiveHours', 'jobSchedules']
+      settings: ['purgeAfterDays', 'purgeBatchSize', 'imInactiveHours', 'apiCallRetentionDays', 'jobSchedules']
     },
     {
       id: 'access',
@@ -238,6 +238,14 @@ export const settingsSchema = {
       maximum: 1000,
       default: 5
     },
+    apiCallsPerMinute: {
+      title: 'API calls per token per minute',
+      description: 'Calls one API token may make to the JSON API per minute, counted on all instances together when they share Redis',
+      type: 'integer',
+      minimum: 1,
+      maximum: 100000,
+      default: 600
+    },
     messagesPerMinute: {
       title: 'Messages per socket per minute',
       description: 'Messages one socket may send per minute',
@@ -289,6 +297,14 @@ export const settingsSchema = {
     purgeAfterDays: {
       title: 'Purge deleted chats after (days)',
       description: 'Deleted chats are removed for good this many days after deletion',
+      type: 'integer',
+      minimum: 1,
+      maximum: 3650,
+      default: 90
+    },
+    apiCallRetentionDays: {
+      title: 'Keep API call records (days)',
+      description: 'The record of each call made with an API token (its token page, and the idempotency keys it keeps) is removed by the api-calls job this many days after the call',
       type: 'integer',
       minimum: 1,
       maximum: 3650,

@@ -10,7 +10,7 @@ const tiers: Record<string, string[]> = {
   ground: ['errors', 'validation', 'cache', 'db', 'host', 'manifest', 'settings', 'views', 'realtime', 'web'],
   domain: ['routing', 'chats', 'preferences', 'security', 'blocklist', 'webhooks'],
   features: ['canned', 'comments', 'items', 'manual-events', 'fields', 'files', 'surveys', 'tickets', 'transcripts', 'resources', 'search', 'deflections'],
-  screens: ['console', 'customer', 'im', 'admin', 'jobs', 'ops'],
+  screens: ['console', 'customer', 'im', 'admin', 'jobs', 'ops', 'api'],
   top: ['index']
 }
 const tierOf = new Map(Object.values(tiers).flatMap((modules, rank) => modules.map((m) => [m, rank] as const)))

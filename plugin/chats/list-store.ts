@@ -137,7 +137,7 @@ export async function customerChats (db: Db, who: { userId: string | null, email
 
 // ---------------------------------------------------------------- chat lists (My and Global Live Chats, Deleted Items)
 
-export type ListSortColumn = 'status' | 'user' | 'group' | 'started' | 'queue' | 'idle' | 'messages' | 'agent' | 'deleted'
+export type ListSortColumn = 'status' | 'user' | 'group' | 'started' | 'queue' | 'idle' | 'messages' | 'agent' | 'deleted' | 'id'
 
 export interface ListQuery {
   statuses: readonly ChatStatus[]
@@ -162,6 +162,8 @@ export interface ListQuery {
   /** The time idle and queue time are measured at. */
   now: number
   limit: number
+  /** With sort 'id': only chats past this id in the sort's direction (the JSON API's cursor, docs/features.md#json-api). */
+  afterId?: number
 }
 
 const statusOrder = "CASE status WHEN 'queued' THEN 0 WHEN 'active' THEN 1 WHEN 'ended' THEN 2 WHEN 'abandoned' THEN 3 ELSE 4 END"
@@ -199,6 +201,12 @@ export async function listChats (db: Db, query: ListQuery): Promise<LcChatRow[]>
   if (query.transferred === false) q.whereNull('transferred_at')
   const dir = query.dir === 'desc' ? 'desc' : 'asc'
   const back = dir === 'asc' ? 'desc' : 'asc'
+  // By id alone the order is total and a page can start after the last id seen: a cursor
+  // that stays right however chats change between pages.
+  if (query.sort === 'id') {
+    if (query.afterId !== undefined) q.andWhere('id', dir === 'desc' ? '<' : '>', query.afterId)
+    return await q.orderBy('id', dir).limit(query.limit)
+  }
   const byIdle = (d: 'asc' | 'desc', r: 'asc' | 'desc'): void => {
     q.orderByRaw(`CASE WHEN ${idleFrom} IS NULL THEN 0 ELSE 1 END ${d}`)
     q.orderByRaw(`${idleFrom} ${r}`)

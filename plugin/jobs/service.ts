@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Knex } from 'knex'
 import { createTask, type ScheduledTask } from 'node-cron'
+import type { TokenService } from '../api/tokens-service.ts'
 import type { ChatService, ItemGuard } from '../chats/service.ts'
 import type { Chat } from '../chats/types.ts'
 import type { CustomerService } from '../customer/service.ts'
@@ -32,7 +33,7 @@ export interface JobServiceDeps {
   db: Knex
   manifest: Manifest
   settings: Pick<Settings, 'jobSchedules' | 'purgeAfterDays' | 'purgeBatchSize' | 'customerGoneSeconds' | 'imInactiveHours' | 'idleEndMinutes' |
-  'queueTimeoutMinutes'>
+  'queueTimeoutMinutes' | 'apiCallRetentionDays'>
   routing: Pick<RoutingService, 'sweepStale' | 'group' | 'department'>
   distributor: Pick<Distributor, 'reoffer'>
   /** The chat sweeps the jobs run, and the purge's batches of deleted chats. */
@@ -43,6 +44,8 @@ export interface JobServiceDeps {
   files: Pick<FileService, 'discard'>
   /** Instant messages: threads idle for imInactiveHours become inactive (the im-idle job); deleted threads are purged. */
   im: Pick<ImService, 'makeIdleInactive' | 'purgeDeleted'>
+  /** The record of API calls, kept apiCallRetentionDays (the api-calls job). */
+  tokens: Pick<TokenService, 'pruneCalls'>
   host: Pick<HostAdapter, 'cancelledStatus' | 'setTicketStatus' | 'addTicketActivity'>
   /** Webhook delivery (the webhooks job, docs/webhooks.md); without it the job has nothing to send. */
   webhooks?: Pick<WebhookService, 'deliver'>
@@ -121,7 +124,7 @@ const recentRunsShown = 10
  * instance schedules every job; the lease makes one instance do each run.
  */
 export function createJobService (deps: JobServiceDeps): JobService {
-  const { db, manifest, settings, routing, distributor, chats, customer, files, im, host, log, clock = Date.now, on = () => true } = deps
+  const { db, manifest, settings, routing, distributor, chats, customer, files, im, tokens, host, log, clock = Date.now, on = () => true } = deps
   const observe = deps.observe ?? (() => {})
   const leaseMs = deps.leaseMs ?? defaultLeaseMs
   const owner = (deps.instanceName ?? `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`).slice(0, 64)
@@ -182,6 +185,11 @@ export function createJobService (deps: JobServiceDeps): JobService {
     },
     // Every few seconds, under the lease: one instance sends at a time, and each delivery is claimed besides (plugin/webhooks/delivery.ts).
     webhooks: async (ctx): Promise<JobOutcome> => deps.webhooks ? await deps.webhooks.deliver(ctx.stillOurs) : { rows: 0, summary: 'Webhooks are not set up in this instance' },
+    'api-calls': async (): Promise<JobOutcome> => {
+      const days = settings.apiCallRetentionDays
+      const n = await tokens.pruneCalls(clock() - days * 24 * 60 * minute)
+      return { rows: n, summary: `Removed ${n} API call record${n === 1 ? '' : 's'} older than ${days} days` }
+    },
     'im-idle': async (): Promise<JobOutcome> => {
       const n = await im.makeIdleInactive(settings.imInactiveHours * 60 * minute)
       return { rows: n, summary: `Made ${n} instant message conversation${n === 1 ? '' : 's'} inactive after ${settings.imInactiveHours} hours without a message` }

@@ -51,6 +51,10 @@ export const targets = {
   webhookForm: () => 'lc-webhook-form',
   webhookSecret: () => 'lc-webhook-secret',
   webhookLog: (endpointId: number) => `lc-webhook-log-${endpointId}`,
+  // The API tokens page (views/admin/api-token*.hbs): the tokens, the create form, a new token shown once.
+  apiTokens: () => 'lc-api-tokens',
+  apiTokenForm: () => 'lc-api-token-form',
+  apiTokenCreated: () => 'lc-api-token-created',
   adminFieldForm: (fieldId: number) => `lc-admin-field-form-${fieldId}`,
   adminEvents: () => 'lc-admin-events',
   adminNewEvent: () => 'lc-admin-new-event',

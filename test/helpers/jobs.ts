@@ -3,6 +3,7 @@ import { createFileService, type FileService } from '../../plugin/files/service.
 import type { HostAdapter } from '../../plugin/host/adapter.ts'
 import { createImService, type ImService } from '../../plugin/im/service.ts'
 import { createJobService, type JobService } from '../../plugin/jobs/service.ts'
+import { createTokenService } from '../../plugin/api/tokens-service.ts'
 import { loadManifest } from '../../plugin/manifest.ts'
 import { resolveSettings, type Settings } from '../../plugin/settings.ts'
 import { type Services, services } from './given.ts'
@@ -47,6 +48,7 @@ export async function jobServices (t: { teardown: (fn: () => unknown) => void, t
     customer,
     files,
     im,
+    tokens: createTokenService({ db: s.knex, clock: opts.clock }),
     host,
     log: { info: line('info'), warn: line('warn'), error: line('error') },
     clock: opts.clock,

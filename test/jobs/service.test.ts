@@ -110,7 +110,7 @@ t.test('jobs service', async (t) => {
 
   t.test('every job of the manifest is listed with its schedule and next run', async (t) => {
     const jobs = await s.jobs.overview()
-    t.same(jobs.map((j) => j.id), ['presence-sweep', 'customer-gone', 'reoffer', 'purge', 'idle-end', 'queue-timeout', 'im-idle', 'webhooks'])
+    t.same(jobs.map((j) => j.id), ['presence-sweep', 'customer-gone', 'reoffer', 'purge', 'idle-end', 'queue-timeout', 'api-calls', 'im-idle', 'webhooks'])
     for (const j of jobs) {
       t.ok(j.implemented, j.id)
       t.equal(typeof j.nextRun, 'number', `${j.id} has a next run`)
