@@ -318,9 +318,12 @@ export async function checkHostMapping (knex: Knex, map: HostMapping, options: {
       // A guest is filed as a customer where the mapping says so: only a requester id of no customer is left empty then,
       // which a desk needing a user for every ticket refuses (the agent is told).
       if (s === 'tickets' && key === 'requesterId' && map.customers?.guests) continue
+      // Where the desk keeps a value for nobody (host.tickets.nobody), its user columns get that instead of NULL.
+      const userColumn = (s === 'tickets' && key === 'assigneeId') || (s === 'ticketActivity' && (key === 'authorId' || key === 'userId'))
+      if (userColumn && map.tickets.nobody !== undefined) continue
       const c = columns.get(named.get(key) ?? '')
       if (c && !c.nullable) {
-        problems.push({ table, column: c.name, message: `column ${table}.${c.name} (host.${s}.${key}) is NOT NULL, but live chat leaves it empty when ${why}; allow NULL` })
+        problems.push({ table, column: c.name, message: `column ${table}.${c.name} (host.${s}.${key}) is NOT NULL, but live chat leaves it empty when ${why}; allow NULL${key === 'assigneeId' || s === 'ticketActivity' ? ', or name the value it holds for nobody in host.tickets.nobody' : ''}` })
       }
     }
   }

@@ -218,6 +218,11 @@ export interface HostMapping {
     statusReason?: string,
     requesterId: string,
     assigneeId: string,
+    /**
+     * What the desk's user columns hold for nobody, where they are NOT NULL (osTicket's `staff_id` 0): written for a
+     * ticket without an assignee and an activity entry without an agent or a customer; NULL when left out.
+     */
+    nobody?: string | number,
     /** The chat a ticket came from; not stored when left out (the activity entry still names it). */
     chatId?: string,
     createdAt: string,

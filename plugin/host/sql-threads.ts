@@ -31,6 +31,7 @@ export function sqlThreads (knex: Knex, map: HostMapping, fitRow: (table: string
   const a = map.ticketActivity
   const thread = a.thread
   const ticketKey = map.tickets.id
+  const nobody = map.tickets.nobody ?? null
   return {
     async entriesKey (db, ticketId, at) {
       if (!thread) return ticketId
@@ -53,8 +54,9 @@ export function sqlThreads (knex: Knex, map: HostMapping, fitRow: (table: string
         ...a.defaults,
         [a.ticketId]: key,
         [a.text]: e.text,
-        [a.authorId]: e.agentKey,
-        ...(a.userId ? { [a.userId]: e.userKey ?? null } : {}),
+        // A desk whose user columns are NOT NULL keeps a value for nobody (host.tickets.nobody).
+        [a.authorId]: e.agentKey ?? nobody,
+        ...(a.userId ? { [a.userId]: e.userKey ?? nobody } : {}),
         ...(a.posterName ? { [a.posterName]: clipText(e.name ?? '', 128) } : {}),
         ...(a.types ? { [a.types.column]: a.types[e.author] } : {}),
         [a.createdAt]: e.at

@@ -271,7 +271,7 @@ export function sqlTickets (knex: Knex, map: HostMapping, options: TicketOptions
           ...(t.description !== undefined ? { [t.description]: await fitDescription(t.table, t.description, described) } : {}),
           [t.status]: statuses ? statuses.id(t.newStatus) : t.newStatus,
           [t.requesterId]: ticket.requesterId,
-          [t.assigneeId]: ticket.assigneeId,
+          [t.assigneeId]: ticket.assigneeId ?? t.nobody ?? null,
           ...(t.chatId ? { [t.chatId]: ticket.chatId } : {}),
           [t.createdAt]: at,
           [t.updatedAt]: at,

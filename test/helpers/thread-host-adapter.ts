@@ -39,6 +39,7 @@ export const threadHostMapping: HostMapping = {
     statuses: { table: 'ost_ticket_status', id: 'id', name: 'name' },
     requesterId: 'user_id',
     assigneeId: 'staff_id',
+    nobody: 0,
     channel: 'source',
     createdAt: 'created',
     updatedAt: 'updated',

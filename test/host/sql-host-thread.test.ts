@@ -42,6 +42,10 @@ t.test('sqlHost on the thread host', async (t) => {
   t.test('the mapping and adapter pass the start-up check', async (t) => {
     t.same(await checkHostMapping(knex, threadHostMapping, options), [])
     await host.check!()
+    const { nobody: _nobody, ...withoutNobody } = threadHostMapping.tickets
+    const problems = await checkHostMapping(knex, { ...threadHostMapping, tickets: withoutNobody }, options)
+    t.same(named(problems), ['ost_ticket.staff_id', 'ost_thread_entry.staff_id', 'ost_thread_entry.user_id'], 'NOT NULL user columns need a value for nobody')
+    t.match(problems[0]!.message, /allow NULL, or name the value it holds for nobody in host\.tickets\.nobody/)
   })
 
   t.test('a ticket from a chat: the desk\'s own number, the subject in its side table, the thread of entries', async (t) => {
@@ -68,12 +72,12 @@ t.test('sqlHost on the thread host', async (t) => {
     t.equal(await count('ost_thread'), 1, 'one thread, for this ticket')
     const list = await entries(made.ref)
     t.match(list.map((e) => [e.type, e.poster, e.staff_id, e.user_id, e.body]), [
-      ['M', 'Dana Doyle', null, 1, /^Transcript of chat #12/],
-      ['M', 'Dana Doyle', null, 1, 'The printer jams'],
-      ['N', 'Live chat', null, null, 'Sam Stone joined the chat'],
-      ['R', 'Sam Stone', 2, null, 'Which tray?'],
-      ['N', '', 2, null, 'Created from live chat #12']
-    ])
+      ['M', 'Dana Doyle', 0, 1, /^Transcript of chat #12/],
+      ['M', 'Dana Doyle', 0, 1, 'The printer jams'],
+      ['N', 'Live chat', 0, 0, 'Sam Stone joined the chat'],
+      ['R', 'Sam Stone', 2, 0, 'Which tray?'],
+      ['N', '', 2, 0, 'Created from live chat #12']
+    ], 'nobody is 0 in the desk\'s NOT NULL user columns (host.tickets.nobody)')
     t.same(list.slice(1, 4).map((e) => ms(e.created)), [at, at + 1000, at + 2000], 'each message at its own time')
     t.match(await host.getTicket(made.ref), { ref: made.ref, status: 'Open', summary: 'Printer jammed', customerUrl: `/tickets.php?id=${String(row.ticket_id)}` })
     t.match((await host.userTickets('c:1')).map((x) => x.summary), ['Printer jammed'])
@@ -82,7 +86,7 @@ t.test('sqlHost on the thread host', async (t) => {
   t.test('activity is an entry of the ticket\'s thread, a note by the agent', async (t) => {
     const made = await host.createTicket({ kind: 'ticket', summary: 'Share', description: 'd', requesterId: 'c:2', assigneeId: 'a:1', chatId: null })
     await host.addTicketActivity(made.ref, 'Knowledge article shared in live chat #3 by Amy Archer: Reset your desk password', 'a:1')
-    t.match((await entries(made.ref)).map((e) => [e.type, e.staff_id, e.body]), [['M', null, 'd'], ['N', 1, /^Knowledge article shared/]])
+    t.match((await entries(made.ref)).map((e) => [e.type, e.staff_id, e.body]), [['M', 0, 'd'], ['N', 1, /^Knowledge article shared/]])
     await host.addTicketActivity('999999', 'nowhere', 'a:1')
     t.equal(await count('ost_thread'), 2, 'no thread for a ticket that does not exist')
   })
