@@ -165,6 +165,8 @@ interface PhaseResult {
   p50: number
   p99: number
   max: number
+  /** CPU of this whole process (server and clients alike) per message delivered, in ms. */
+  cpuMs?: number
 }
 
 /** With BENCH_DEBUG: per 500 ms of send time, how many were sent and their worst latency. */
@@ -244,8 +246,11 @@ async function loop (sys: System, seconds: number): Promise<{ list: Sent[], end:
 }
 
 async function closedLoop (sys: System): Promise<PhaseResult> {
+  const cpu = process.cpuUsage()
   const { list, end } = await loop(sys, SECONDS)
-  return summarise(list, list.filter((s) => s.copies > 0 && s.receivedAt <= end).length, SECONDS)
+  const used = process.cpuUsage(cpu)
+  const delivered = list.filter((s) => s.copies > 0 && s.receivedAt <= end).length
+  return { ...summarise(list, delivered, SECONDS), cpuMs: (used.user + used.system) / 1000 / list.filter((s) => s.copies > 0).length }
 }
 
 interface Outcome {
@@ -499,6 +504,8 @@ function print (prefix: string, o: Outcome): void {
   console.log(`${prefix}closed-loop delivery p50: ${fmt(o.closed.p50)} ms`)
   console.log(`${prefix}closed-loop delivery p99: ${fmt(o.closed.p99)} ms`)
   console.log(`${prefix}closed-loop delivery max: ${fmt(o.closed.max)} ms`)
+  // The clients run in this process too: compare ours with the floor's, which has the same clients.
+  console.log(`${prefix}closed-loop CPU per message (server and clients): ${fmt(o.closed.cpuMs ?? NaN, 2)} ms`)
   console.log(`${prefix}lost: ${o.missing} messages`)
   console.log('goal: 0')
   console.log(`${prefix}duplicated: ${o.duplicates} messages`)
