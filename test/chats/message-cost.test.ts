@@ -53,6 +53,15 @@ t.test('message cost', async (t) => {
     }
   })
 
+  t.test('each fresh reply box carries a new client message id, the box otherwise the same', async (t) => {
+    const boxes = customer.frames.filter((f) => f.includes(`hx-target="#lc-composer-${chatId}"`))
+    t.ok(boxes.length >= 6, 'a box after every customer message')
+    const ids = boxes.map((f) => /name="client_msg_id" value="([^"]+)"/.exec(f)?.[1])
+    t.equal(new Set(ids).size, ids.length, 'no client id is handed out twice')
+    t.ok(ids.every((id) => id !== undefined && /^[\w-]{16}$/.test(id)), 'every id is a fresh random one')
+    t.equal(new Set(boxes.map((f, i) => f.replace(ids[i]!, ''))).size, 1)
+  })
+
   t.test('the seq the UPDATE hands back is the stored one: gapless, and last_seq agrees', async (t) => {
     const rows = await knex('lc_messages').where('chat_id', chatId).orderBy('seq').select('seq')
     const seqs = rows.map((r: { seq: number | string }) => Number(r.seq))
