@@ -37,12 +37,43 @@ export function knexConfig (env: { DATABASE_URL?: string | undefined } = process
     pool: {
       min: 1,
       max: 1,
-      afterCreate (conn: { pragma: (sql: string) => unknown }, done: (err: Error | null, conn: unknown) => void) {
+      afterCreate (conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
         conn.pragma('journal_mode = WAL')
         conn.pragma('busy_timeout = 5000')
         conn.pragma('foreign_keys = ON')
+        keepPrepared(conn)
         done(null, conn)
       }
     }
+  }
+}
+
+interface SqliteConnection {
+  pragma: (sql: string) => unknown
+  prepare: (sql: string) => unknown
+}
+
+/** How many prepared statements a SQLite connection keeps: far more than the plugin's distinct statements. */
+const preparedKept = 1000
+
+/**
+ * knex prepares every statement it runs on better-sqlite3 afresh, which cost a message more CPU
+ * than running it (docs/design.md §9). The connection keeps what it prepared by SQL text, so the
+ * same statement with new bindings is only bound and run. A statement is safe to reuse: knex
+ * runs each to completion (all() or run()) before the next, on the one connection, and SQLite
+ * prepares it again by itself after a schema change. knex would only change a kept statement
+ * through its safeIntegers option, which nothing here uses. Past `preparedKept` the oldest go.
+ */
+function keepPrepared (conn: SqliteConnection): void {
+  const prepare = conn.prepare.bind(conn)
+  const kept = new Map<string, unknown>()
+  conn.prepare = (sql) => {
+    let statement = kept.get(sql)
+    if (statement === undefined) {
+      statement = prepare(sql)
+      if (kept.size >= preparedKept) kept.delete(kept.keys().next().value!)
+      kept.set(sql, statement)
+    }
+    return statement
   }
 }

@@ -3,7 +3,7 @@ import { notice } from '../web/answers.ts'
 import type { Fragment } from '../web/fragments.ts'
 import type { ChatService } from './service.ts'
 import { type Actor, ChatStatus } from './types.ts'
-import { type Audience, composerFragment, composerModel, openComposer } from './view-models.ts'
+import { type Audience, composerFragment, composerModel, newClientMsgId, openComposer } from './view-models.ts'
 
 /** Who writes from a reply box: an agent (their host user id) or the chat's customer. */
 export type Writer = Actor & { kind: Audience }
@@ -32,8 +32,29 @@ export interface Composer {
   typing (socket: object, writer: Writer, chatId: number): Promise<void>
 }
 
+/** Stands for the client id in a kept empty box; base64url ids never contain a dot. */
+const idSlot = 'lc.client.msg.id'
+/** How many chats' empty boxes a composer keeps (the oldest go first). */
+const boxesKept = 5000
+
 export function createComposer ({ base, chats }: ComposerDeps): Composer {
   const lastTyping = new WeakMap<object, number>()
+  const emptyBoxes = new Map<string, Fragment>()
+
+  /**
+   * The empty box a sender gets after each stored message differs from the last only in its
+   * new client id (docs/design.md §9): rendered once per chat and side, the id put in each time.
+   */
+  function freshBox (chatId: number, audience: Audience): Fragment {
+    const key = `${audience}:${chatId}`
+    let box = emptyBoxes.get(key)
+    if (!box) {
+      box = composerFragment({ ...openComposer(base, chatId, audience), clientMsgId: idSlot })
+      if (emptyBoxes.size >= boxesKept) emptyBoxes.delete(emptyBoxes.keys().next().value!)
+      emptyBoxes.set(key, box)
+    }
+    return { ...box, html: box.html.replace(idSlot, newClientMsgId()) }
+  }
 
   return {
     async post (writer, chatId, body, clientMsgId, allowed) {
@@ -41,7 +62,7 @@ export function createComposer ({ base, chats }: ComposerDeps): Composer {
       if (!allowed()) return composerFragment(openComposer(base, chatId, audience, { body, error: new LC_ERR_RATE_LIMITED('messages').message }))
       try {
         await chats.postMessage(chatId, writer, body, clientMsgId)
-        return composerFragment(openComposer(base, chatId, audience))
+        return freshBox(chatId, audience)
       } catch (err) {
         if (!isCoded(err) || (err.statusCode ?? 500) >= 500) throw err
         const refused = notice('error', err.message, err.code)

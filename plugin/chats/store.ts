@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { affected, toMs } from '../db/index.ts'
+import { affected, incrementReturning, toMs } from '../db/index.ts'
 import type { Chat, ChatStatus, FileRef, Message, SharedArticle } from './types.ts'
 
 /**
@@ -201,10 +201,8 @@ export async function reserveSeq (db: Db, id: number, open: readonly ChatStatus[
   // agent_read_seq is listed before last_seq's bump, so MySQL (which assigns left to
   // right) and SQLite (which reads the old values) both store the new seq.
   const answer = opts.agentAnswerAt === undefined ? {} : { last_agent_message_at: opts.agentAnswerAt, agent_read_seq: db.raw('last_seq + 1') }
-  const n = affected(await q.update({ ...answer, last_seq: db.raw('last_seq + 1'), message_count: db.raw('message_count + 1') }))
-  if (n === 0) return undefined
-  const row = await db('lc_chats').select('last_seq').where({ id }).first()
-  return Number(row.last_seq)
+  // The new seq comes back from the UPDATE itself: the row stays locked one round trip, not two.
+  return await incrementReturning(db, q, 'last_seq', { ...answer, message_count: db.raw('message_count + 1') })
 }
 
 export async function insertMessage (db: Db, row: Omit<LcMessageRow, 'id'>): Promise<number> {

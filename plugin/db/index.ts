@@ -41,6 +41,24 @@ export function affected (result: unknown): number {
 }
 
 /**
+ * Runs `q` as an UPDATE that sets `changes` and adds one to `column`, and answers the
+ * column's new value from that same statement, or undefined when no row matched: one round
+ * trip instead of an UPDATE and a SELECT while the row is locked (docs/design.md §9).
+ * SQLite (3.35+) says it with RETURNING. MySQL and MariaDB have no UPDATE … RETURNING, so
+ * the column is set through LAST_INSERT_ID(expr), whose value the server hands back in the
+ * UPDATE's own OK packet (insertId). `q` must match at most one row.
+ */
+export async function incrementReturning (db: Knex | Knex.Transaction, q: Knex.QueryBuilder, column: string, changes: Record<string, unknown>): Promise<number | undefined> {
+  if (getDialect(db as Knex) === 'mysql') {
+    const { sql, bindings } = q.update({ ...changes, [column]: db.raw('LAST_INSERT_ID(?? + 1)', [column]) }).toSQL()
+    const [header] = await db.raw(sql, bindings) as unknown as [{ affectedRows: number, insertId: number | string }]
+    return header.affectedRows === 0 ? undefined : Number(header.insertId)
+  }
+  const rows = await q.update({ ...changes, [column]: db.raw('?? + 1', [column]) }, [column]) as unknown as Array<Record<string, unknown>>
+  return rows.length === 0 ? undefined : Number(rows[0]![column])
+}
+
+/**
  * Options for transactions that count rows another transaction may just have changed
  * (an agent's chats while claiming capacity): READ COMMITTED on MySQL, so every read
  * sees the latest commit rather than the snapshot of the transaction's first read.

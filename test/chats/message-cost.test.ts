@@ -1,0 +1,106 @@
+import t from 'tap'
+import { build } from '../helpers/build.ts'
+import { liveChat } from '../helpers/sockets.ts'
+
+/**
+ * What one message costs the database (docs/design.md §9): counted from knex's 'query'
+ * events while a message goes over the real sockets, from the sender's frame to the other
+ * side's copy and the sender's fresh reply box. A change that adds a statement to every
+ * message fails here, not in a benchmark months later.
+ */
+t.test('message cost', async (t) => {
+  const { app, url, knex } = await build(t, { listen: true })
+  const statements: string[] = []
+  let counting = false
+  knex.on('query', (q: { sql: string }) => { if (counting) statements.push(q.sql) })
+  // The outbox reads which events the webhook endpoints want at most every 2 s, in the message's transaction.
+  const ownStatements = (): string[] => statements.filter((sql) => !/lc_webhook_endpoints/.test(sql))
+  const shape = (sql: string): string => {
+    const s = sql.trim().toLowerCase()
+    if (/^(begin|start transaction|savepoint)/.test(s)) return 'begin'
+    if (/^(commit|release)/.test(s)) return 'commit'
+    return `${s.split(/\s+/)[0]} ${/(?:update|into|from)\s+[`"]?(\w+)/.exec(s)?.[1] ?? '?'}`
+  }
+
+  const { chatId, agent, customer } = await liveChat(t, app, url)
+
+  /**
+   * Waits until nothing runs statements for 200 ms: what the sockets do as they open (lists,
+   * the status line, presence) must not be counted against the first messages.
+   */
+  async function quiet (): Promise<void> {
+    for (let tries = 0; tries < 50; tries++) {
+      statements.length = 0
+      counting = true
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      counting = false
+      if (statements.length === 0) return
+    }
+    throw new Error(`still busy: ${statements.slice(0, 5).join(' | ')}`)
+  }
+
+  /** Sends one message from `from` and waits for the other side's copy and the sender's box; the statements it cost. */
+  async function cost (from: 'customer' | 'agent', n: number): Promise<string[]> {
+    const [sender, receiver] = from === 'customer' ? [customer, agent] : [agent, customer]
+    const token = `cost-${from}-${n}-x`
+    const boxes = sender.frames.length
+    statements.length = 0
+    counting = true
+    sender.send({ type: 'message', chat_id: String(chatId), body: token, client_msg_id: `cost-${from}-${String(n).padStart(6, '0')}` })
+    await receiver.waitFor(new RegExp(token), 15_000)
+    await sender.waitFor(new RegExp(token), 15_000)
+    // The sender's fresh box is the last thing its handler sends.
+    while (!sender.frames.slice(boxes).some((f) => f.includes(`lc-composer-${chatId}`))) await new Promise((resolve) => setTimeout(resolve, 5))
+    counting = false
+    return ownStatements().map(shape)
+  }
+
+  /**
+   * The statements of a message, measured up to three times: a presence tick or a socket's
+   * start may land in one message's window, but a statement every message costs is in all three.
+   */
+  async function steadyCost (from: 'customer' | 'agent', n: number, expected: string[]): Promise<string[]> {
+    let seen: string[] = []
+    for (let attempt = 0; attempt < 3; attempt++) {
+      seen = await cost(from, n * 10 + attempt)
+      if (JSON.stringify(seen) === JSON.stringify(expected)) break
+    }
+    return seen
+  }
+
+  t.test('a customer message is begin, one UPDATE that takes the seq, one INSERT, commit', async (t) => {
+    await cost('customer', 0)
+    await quiet()
+    for (let n = 1; n <= 5; n++) {
+      const expected = ['begin', 'update lc_chats', 'insert lc_messages', 'commit']
+      t.same(await steadyCost('customer', n, expected), expected, `message ${n}`)
+    }
+  })
+
+  t.test('an agent message reads first whether it answers an offer, then the same four', async (t) => {
+    for (let n = 1; n <= 5; n++) {
+      const expected = ['select lc_chats', 'begin', 'update lc_chats', 'insert lc_messages', 'commit']
+      t.same(await steadyCost('agent', n, expected), expected, `message ${n}`)
+    }
+  })
+
+  t.test('each fresh reply box carries a new client message id, the box otherwise the same', async (t) => {
+    const boxes = customer.frames.filter((f) => f.includes(`hx-target="#lc-composer-${chatId}"`))
+    t.ok(boxes.length >= 6, 'a box after every customer message')
+    const ids = boxes.map((f) => /name="client_msg_id" value="([^"]+)"/.exec(f)?.[1])
+    t.equal(new Set(ids).size, ids.length, 'no client id is handed out twice')
+    t.ok(ids.every((id) => id !== undefined && /^[\w-]{16}$/.test(id)), 'every id is a fresh random one')
+    t.equal(new Set(boxes.map((f, i) => f.replace(ids[i]!, ''))).size, 1)
+  })
+
+  t.test('the seq the UPDATE hands back is the stored one: gapless, and last_seq agrees', async (t) => {
+    const rows = await knex('lc_messages').where('chat_id', chatId).orderBy('seq').select('seq')
+    const seqs = rows.map((r: { seq: number | string }) => Number(r.seq))
+    t.same(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1))
+    const chat = await knex('lc_chats').where('id', chatId).first('last_seq', 'message_count', 'agent_read_seq')
+    t.equal(Number(chat.last_seq), seqs.length)
+    t.equal(Number(chat.message_count), seqs.length)
+    // The agent wrote last: they have read what they answered (agent_read_seq moves with the same UPDATE).
+    t.equal(Number(chat.agent_read_seq), seqs.length)
+  })
+})
