@@ -22,6 +22,8 @@ import type { ConsoleViews } from './view-models.ts'
 const ajv = createAjv()
 const validateSince = compiledOnUse<{ since?: string }>(ajv, sinceQuery)
 const validateIm = compiledOnUse<{ im?: string }>(ajv, imQuery)
+/** How many console sessions are re-checked with the help desk at once. */
+const sessionChecksAtOnce = 8
 
 export interface ConsoleSocketDeps {
   base: string
@@ -63,26 +65,62 @@ export const consoleSocket: FastifyPluginAsync<ConsoleSocketDeps> = async (fasti
   // become unavailable after the timeout like anyone who closed every tab.
   const sessions = new Map<Client, RequestLike>()
 
-  /** Presence: every agent with an open console on this instance stays fresh. */
+  /**
+   * Presence (docs/features.md#presence-sweep): every agent with an open console on this
+   * instance is kept fresh in one statement, before anything slower is asked. A heartbeat
+   * that waited for a session look-up per console fell behind the sweep on a busy server.
+   */
   async function keepPresent (): Promise<void> {
     const present = new Set<string>()
-    for (const [client, session] of sessions) {
-      let user
-      try {
-        user = await access.user(session, 'agent')
-      } catch (err) {
-        // The host could not say: keep the agent rather than drop them on a hiccup.
-        fastify.log.warn({ err }, 'live chat session check failed')
-        present.add(client.userId!)
-        continue
-      }
-      if (user?.id !== client.userId) { client.socket.close(closeCodes.refused, 'LC_ERR_UNAUTHENTICATED'); continue }
-      present.add(client.userId!)
-    }
+    for (const client of sessions.keys()) present.add(client.userId!)
     if (present.size > 0) await routing.heartbeat([...present])
   }
+
+  /** One session's consoles: those of one agent sent with the same credentials (tabs of one browser). */
+  function bySession (): Array<{ session: RequestLike, clients: Client[] }> {
+    const groups = new Map<string, { session: RequestLike, clients: Client[] }>()
+    for (const [client, session] of sessions) {
+      const key = `${client.userId!}\n${String(session.headers.cookie ?? '')}\n${String(session.headers.authorization ?? '')}`
+      const group = groups.get(key)
+      if (group) group.clients.push(client)
+      else groups.set(key, { session, clients: [client] })
+    }
+    return [...groups.values()]
+  }
+
+  /**
+   * The sessions, checked after the heartbeat: once per session, a few at a time, and one
+   * round at a time (a round still running when the next tick comes is not doubled).
+   */
+  let checking = false
+  async function recheckSessions (): Promise<void> {
+    if (checking) return
+    checking = true
+    try {
+      const queue = bySession()
+      const check = async ({ session, clients }: { session: RequestLike, clients: Client[] }): Promise<void> => {
+        let user
+        try {
+          user = await access.user(session, 'agent')
+        } catch (err) {
+          // The host could not say: keep the agent rather than drop them on a hiccup.
+          fastify.log.warn({ err }, 'live chat session check failed')
+          return
+        }
+        if (user?.id === clients[0]!.userId) return
+        for (const client of clients) client.socket.close(closeCodes.refused, 'LC_ERR_UNAUTHENTICATED')
+      }
+      await Promise.all(Array.from({ length: Math.min(sessionChecksAtOnce, queue.length) }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) await check(next)
+      }))
+    } finally {
+      checking = false
+    }
+  }
+
   const beat = (): void => {
     void keepPresent().catch((err: unknown) => { fastify.log.warn({ err }, 'live chat heartbeat failed') })
+      .then(recheckSessions).catch((err: unknown) => { fastify.log.warn({ err }, 'live chat session check failed') })
   }
   let stopTicks = sockets.onTick(heartbeatEveryMs(settings.heartbeatTimeoutSeconds), beat)
   // The period follows heartbeatTimeoutSeconds when an administrator changes it on the settings screen.

@@ -21,7 +21,7 @@ export interface RoutingServiceDeps {
 }
 
 /** agent.availability as webhook receivers get it (docs/webhooks.md#events); `reason` says what made the change. */
-function availabilityEvent (agentId: string, available: boolean, maxChats: number, reason: 'agent' | 'heartbeat-lost' | 'missed-offers'): NewWebhookEvent {
+function availabilityEvent (agentId: string, available: boolean, maxChats: number, reason: 'agent' | 'heartbeat-lost' | 'heartbeat-back' | 'missed-offers'): NewWebhookEvent {
   return { type: 'agent.availability', key: `agent:${agentId}`, data: { agent: { id: agentId }, available, maxChats, reason } }
 }
 
@@ -84,8 +84,12 @@ export interface RoutingService {
    * heartbeat. Throws LC_ERR_AVAILABLE_OVER_LIMIT. Publishes presence.changed.
    */
   setAvailable (agentId: string, available: boolean, maxChats?: number): Promise<Presence>
-  /** Keeps these agents here: called for every agent with an open console socket on this instance. */
-  heartbeat (agentIds: string[]): Promise<void>
+  /**
+   * Keeps these agents here: called, in one statement, for every agent with an open console
+   * socket on this instance. Those the presence sweep had taken are made available again;
+   * returns how many. Publishes presence.changed for them.
+   */
+  heartbeat (agentIds: string[]): Promise<number>
   /** Whether anyone could answer a chat now, in one of `groupIds` (any group when not given): the portal link says so. */
   anyoneAvailable (groupIds?: number[]): Promise<boolean>
   /** How many agents could answer a chat of this group now (the customer's estimated wait). */
@@ -178,7 +182,8 @@ export function createRoutingService ({ db, bus, clock = Date.now, settings, web
       if (maxChats !== undefined && maxChats > limit) throw new LC_ERR_AVAILABLE_OVER_LIMIT(String(limit), String(limit))
       const n = maxChats ?? (before.maxChats > 0 ? Math.min(before.maxChats, limit) : limit)
       // Turning it on is a heartbeat too: the agent is plainly here, so their run of missed offers ends (docs/features.md#re-offer).
-      const changes = available ? { status: 'available', heartbeat_at: at, max_chats: n, missed_offers: 0 } : { status: 'unavailable', max_chats: n }
+      // Either way it is their own choice now, which no heartbeat undoes (swept_at).
+      const changes = available ? { status: 'available', heartbeat_at: at, max_chats: n, missed_offers: 0, swept_at: null } : { status: 'unavailable', max_chats: n, swept_at: null }
       if (webhooks && (before.status === 'available') !== available) {
         await db.transaction(async (trx) => {
           await store.upsertPresence(trx, agentId, changes, at)
@@ -194,7 +199,22 @@ export function createRoutingService ({ db, bus, clock = Date.now, settings, web
     },
 
     async heartbeat (agentIds) {
-      await store.touchHeartbeats(db, agentIds, clock())
+      const at = clock()
+      await store.touchHeartbeats(db, agentIds, at)
+      // A sweep that ran while these consoles' beats were late took agents who are plainly
+      // here: they are made available again, as they chose (docs/features.md#presence-sweep).
+      const back = webhooks
+        ? await db.transaction(async (trx) => {
+          const restored = await store.restoreSwept(trx, agentIds, at)
+          for (const p of restored) await webhooks.record(trx, availabilityEvent(p.agentId, true, p.maxChats, 'heartbeat-back'))
+          return restored
+        })
+        : await store.restoreSwept(db, agentIds, at)
+      for (const { agentId } of back) {
+        await bus.publish({ type: 'presence.changed', agentId })
+        await notify({ agentId, available: true, raised: true })
+      }
+      return back.length
     },
 
     async anyoneAvailable (groupIds) {
@@ -209,11 +229,11 @@ export function createRoutingService ({ db, bus, clock = Date.now, settings, web
       const ids = webhooks
         ? await db.transaction(async (trx) => {
           const stale = await store.markStaleUnavailable(trx, fresh(), clock())
-          for (const p of stale) await webhooks.record(trx, availabilityEvent(p, false, (await store.getPresence(trx, p))?.max_chats ?? 0, 'heartbeat-lost'))
+          for (const p of stale) await webhooks.record(trx, availabilityEvent(p.agentId, false, p.maxChats, 'heartbeat-lost'))
           return stale
         })
         : await store.markStaleUnavailable(db, fresh(), clock())
-      for (const agentId of ids) await bus.publish({ type: 'presence.changed', agentId })
+      for (const { agentId } of ids) await bus.publish({ type: 'presence.changed', agentId })
       return ids.length
     },
 

@@ -14,6 +14,8 @@ export interface LcAgentPresenceRow {
   last_assigned_at: number | string | null
   missed_offers: number
   missed_offer_at: number | string | null
+  /** Set by the presence sweep, cleared by any choice of the agent's (migration 044). */
+  swept_at?: number | string | null
   updated_at: number | string
 }
 
@@ -149,6 +151,23 @@ export async function touchHeartbeats (db: Db, agentIds: string[], at: number): 
   await db('lc_agent_presence').whereIn('agent_id', agentIds).update({ heartbeat_at: at })
 }
 
+/** An agent the sweep took, and who they were available for. */
+export interface Swept { agentId: string, maxChats: number }
+
+/**
+ * Makes available again, among `agentIds` (agents whose consoles just beat), those the
+ * presence sweep made unavailable and who chose nothing since; returns them.
+ */
+export async function restoreSwept (db: Db, agentIds: string[], at: number): Promise<Swept[]> {
+  if (agentIds.length === 0) return []
+  const swept = (q: Knex.QueryBuilder): Knex.QueryBuilder => q.whereIn('agent_id', agentIds).andWhere('status', 'unavailable').whereNotNull('swept_at')
+  const rows = await swept(db('lc_agent_presence').select('agent_id', 'max_chats')) as Array<Pick<LcAgentPresenceRow, 'agent_id' | 'max_chats'>>
+  if (rows.length === 0) return []
+  const n = affected(await swept(db('lc_agent_presence').whereIn('agent_id', rows.map((r) => r.agent_id)))
+    .update({ status: 'available', swept_at: null, heartbeat_at: at, updated_at: at }))
+  return n > 0 ? rows.map((r) => ({ agentId: r.agent_id, maxChats: Number(r.max_chats) })) : []
+}
+
 /** Available agents with a fresh heartbeat; with `groupIds`, only active members of one of them. */
 export async function countAvailable (db: Db, freshSince: number, groupIds?: number[]): Promise<number> {
   const q = db('lc_agent_presence as p').where('p.status', 'available').andWhere('p.heartbeat_at', '>', freshSince)
@@ -167,7 +186,7 @@ export async function countAvailable (db: Db, freshSince: number, groupIds?: num
  */
 export async function countMissedOffer (db: Db, agentId: string, missed: number, at: number, unavailable: boolean): Promise<void> {
   await db('lc_agent_presence').where({ agent_id: agentId })
-    .update({ missed_offers: missed, missed_offer_at: at, updated_at: at, ...(unavailable ? { status: 'unavailable' } : {}) })
+    .update({ missed_offers: missed, missed_offer_at: at, updated_at: at, ...(unavailable ? { status: 'unavailable', swept_at: null } : {}) })
 }
 
 /**
@@ -185,16 +204,18 @@ export async function markAssigned (db: Db, agentId: string, at: number): Promis
   await db('lc_agent_presence').where({ agent_id: agentId }).update({ last_assigned_at: at })
 }
 
-/** Marks available agents whose heartbeat stopped before `staleBefore` unavailable; returns their ids. */
-export async function markStaleUnavailable (db: Db, staleBefore: number, at: number): Promise<string[]> {
-  const stale = await db('lc_agent_presence').select('agent_id').where('status', 'available')
-    .andWhere((q) => { q.whereNull('heartbeat_at').orWhere('heartbeat_at', '<', staleBefore) })
-  const ids = stale.map((r: { agent_id: string }) => r.agent_id)
-  if (ids.length === 0) return []
-  const n = affected(await db('lc_agent_presence').whereIn('agent_id', ids).andWhere('status', 'available')
-    .andWhere((q) => { q.whereNull('heartbeat_at').orWhere('heartbeat_at', '<', staleBefore) })
-    .update({ status: 'unavailable', updated_at: at }))
-  return n > 0 ? ids : []
+/**
+ * Marks available agents whose heartbeat stopped before `staleBefore` unavailable, and
+ * remembers that the sweep did it (swept_at); returns them. One read of presence, one write.
+ */
+export async function markStaleUnavailable (db: Db, staleBefore: number, at: number): Promise<Swept[]> {
+  const stale = (q: Knex.QueryBuilder): Knex.QueryBuilder => q.where('status', 'available')
+    .andWhere((w) => { w.whereNull('heartbeat_at').orWhere('heartbeat_at', '<', staleBefore) })
+  const rows = await stale(db('lc_agent_presence').select('agent_id', 'max_chats')) as Array<Pick<LcAgentPresenceRow, 'agent_id' | 'max_chats'>>
+  if (rows.length === 0) return []
+  const n = affected(await stale(db('lc_agent_presence').whereIn('agent_id', rows.map((r) => r.agent_id)))
+    .update({ status: 'unavailable', swept_at: at, updated_at: at }))
+  return n > 0 ? rows.map((r) => ({ agentId: r.agent_id, maxChats: Number(r.max_chats) })) : []
 }
 
 // ---------------------------------------------------------------- load (reads lc_chats: an agent's load is routing's business)

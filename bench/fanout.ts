@@ -1,0 +1,164 @@
+/**
+ * Fan-out benchmark (docs/design.md §9; issue: "Fan-out that does not grow with the number of
+ * consoles"): how fast the portal takes chats with no agent console open, then with
+ * BENCH_CONSOLES consoles open on agents who work the group the chats start in, on the
+ * database DATABASE_URL names (SQLite in a temp file, WAL, when it is unset); a fresh
+ * database, dropped at the end.
+ *
+ * The demo host with the plugin listens on loopback. Alice is signed in and available, with
+ * her console open, so Support L1 is online; BENCH_CONSOLES more agents are members of Support L1 (not available,
+ * so nothing is assigned and every chat stays queued: each start is pushed to every console
+ * as a queue change). Each phase starts BENCH_CHATS chats through the real pre-chat form
+ * over HTTP (the CSRF read, then the POST), BENCH_CONCURRENCY customers at a time, for at
+ * most BENCH_PHASE_SECONDS, and prints chats/s from the first request to the last answer. Between the phases the consoles
+ * are opened (real WebSockets, each waiting for its first queue push) and the time it took
+ * is printed. After the second phase it waits until every console was pushed the last chat,
+ * and prints how long that took after the last answer. Every figure is `label: value unit`,
+ * and the ratio's goal follows it as `goal: …`.
+ *
+ * Environment: DATABASE_URL, BENCH_CONSOLES (250), BENCH_CHATS per phase (150),
+ * BENCH_CONCURRENCY (4), BENCH_PHASE_SECONDS after which a phase starts no more chats (60),
+ * BENCH_TIMEOUT hard limit for the whole run in seconds (600).
+ */
+import { performance } from 'node:perf_hooks'
+import type { Knex } from 'knex'
+import WebSocket from 'ws'
+import { buildDemoHost } from '../demo-host/app.ts'
+import { createSession, sessionCookie } from '../demo-host/auth.ts'
+import { prepareDatabase } from '../demo-host/setup.ts'
+import { memoryBus } from '../plugin/realtime/bus.ts'
+import { createRoutingService } from '../plugin/routing/service.ts'
+import { availableAgents, Browser, fmt, freshDatabase, guardRun, numberFromEnv } from './common.ts'
+
+const CONSOLES = Math.floor(numberFromEnv('BENCH_CONSOLES', 250, 1))
+const CHATS = Math.floor(numberFromEnv('BENCH_CHATS', 150, 1))
+const CONCURRENCY = Math.floor(numberFromEnv('BENCH_CONCURRENCY', 4, 1))
+const PHASE_SECONDS = numberFromEnv('BENCH_PHASE_SECONDS', 60, 1)
+const TIMEOUT_MS = numberFromEnv('BENCH_TIMEOUT', 600, 10) * 1000
+if (2 * CHATS + 10 > 1000) {
+  console.error('BENCH_CHATS must be at most 495: both phases stay within the highest chat-start rate limit (1,000 a minute)')
+  process.exit(2)
+}
+
+const run = guardRun({ timeoutMs: TIMEOUT_MS })
+const sockets: WebSocket[] = []
+run.cleanups.push(async () => { for (const ws of sockets) ws.terminate() })
+
+/** BENCH_CONSOLES host users with the agent role, members of Support L1, each with a session; their cookies. */
+async function consoleAgents (knex: Knex): Promise<string[]> {
+  const at = Date.now()
+  const rows = Array.from({ length: CONSOLES }, (_, i) => {
+    const n = String(i + 1).padStart(4, '0')
+    return { username: `fan${n}`, name: `Fan-out Agent ${n}`, email: `fan${n}@helpdesk.example`, roles: 'agent', password_hash: 'not-a-password-hash', created_at: at }
+  })
+  for (let i = 0; i < rows.length; i += 100) await knex('users').insert(rows.slice(i, i + 100))
+  const ids = (await knex('users').select('id').where('username', 'like', 'fan%').orderBy('username')).map((r: { id: number | string }) => String(r.id))
+  const routing = createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 60 } })
+  const l1 = (await routing.groups()).find((g) => g.name === 'Support L1')!
+  const cookies: string[] = []
+  for (const id of ids) {
+    await routing.setMember(l1.id, id, { active: true })
+    cookies.push(`${sessionCookie}=${await createSession(knex, Number(id))}`)
+  }
+  return cookies
+}
+
+/**
+ * Starts `count` chats through the pre-chat form, CONCURRENCY at a time, starting no more after
+ * PHASE_SECONDS; chats/s over the chats started, and the last chat's name.
+ */
+async function intake (base: string, phase: string, count: number): Promise<{ perSecond: number, started: number, last: string }> {
+  let next = 0
+  let started = 0
+  let last = ''
+  const began = performance.now()
+  const until = began + PHASE_SECONDS * 1000
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < count && performance.now() < until && !run.halted()) {
+      const i = next++
+      const customer = new Browser(base)
+      const token = await customer.csrf('/livechat/start')
+      const name = `Fanout ${phase} ${i}`
+      const form = { name, email: `fan${phase}${i}@customer.example`, question: `Fan-out chat ${i}`, _csrf: token }
+      let res = await customer.request('POST', '/livechat/start', { form })
+      if (res.status === 200 && res.body.includes('id="lc-suggestions"')) res = await customer.request('POST', '/livechat/start/continue', { form })
+      if (res.status !== 303) throw new Error(`starting chat ${i} (${phase}) failed: ${res.status} ${(/class="lc-(?:notice|error|field__error)[^"]*"[^>]*>([^<]*)/.exec(res.body)?.[1] ?? res.body.slice(0, 300)).trim()}`)
+      last = name
+      started++
+    }
+  }))
+  return { perSecond: started / ((performance.now() - began) / 1000), started, last }
+}
+
+interface Console { ws: WebSocket, frames: string[] }
+
+async function openConsole (wsBase: string, origin: string, cookie: string): Promise<Console> {
+  const ws = new WebSocket(`${wsBase}/livechat/ws/console`, { headers: { cookie, origin }, perMessageDeflate: false })
+  sockets.push(ws)
+  const frames: string[] = []
+  ws.on('error', (err) => { console.error(`console socket: ${err.message}`) })
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error('a console had no queue push in 60 s')) }, 60_000)
+    ws.once('unexpected-response', (_req, res) => { clearTimeout(timer); reject(new Error(`console upgrade refused (${res.statusCode})`)) })
+    ws.on('message', (data) => {
+      const text = data.toString()
+      // Only the last few frames matter (the newest queue), and 250 consoles must not hoard them.
+      frames.push(text)
+      if (frames.length > 4) frames.shift()
+      if (text.includes('hx-target="#lc-queue"') || text.includes('id="lc-queue"')) { clearTimeout(timer); resolve() }
+    })
+  })
+  return { ws, frames }
+}
+
+async function main (): Promise<number> {
+  const db = await freshDatabase('fanout')
+  run.cleanups.push(db.drop)
+  await prepareDatabase(db.knex)
+  console.log(`database: ${db.describe}`)
+  console.log(`setup: ${CONSOLES} consoles on Support L1 agents, ${CHATS} chats per phase, ${CONCURRENCY} customers at a time, one instance, Node ${process.version}`)
+  const cookies = await consoleAgents(db.knex)
+
+  const app = await buildDemoHost({
+    knex: db.knex,
+    logger: { level: 'warn', stream: process.stderr },
+    pluginOptions: { jobs: false, settings: { chatStartsPerMinute: 1000, messagesPerMinute: 10_000 } }
+  })
+  run.cleanups.push(async () => { await app.close() })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  const wsBase = base.replace(/^http/, 'ws')
+  // Alice's console keeps her heartbeat fresh, so Support stays online however long a phase takes.
+  const alice = (await availableAgents(base, ['alice'])).get('alice')!
+  await openConsole(wsBase, base, alice.browser.cookie())
+
+  await intake(base, 'warm', 5)
+  const none = await intake(base, 'none', CHATS)
+  console.log(`intake, no consoles open but alice's: ${fmt(none.perSecond, 2)} chats/s (${none.started} chats)`)
+
+  const opening = performance.now()
+  const consoles: Console[] = []
+  for (let i = 0; i < cookies.length; i += 25) {
+    consoles.push(...await Promise.all(cookies.slice(i, i + 25).map(async (cookie) => await openConsole(wsBase, base, cookie))))
+  }
+  console.log(`consoles opened: ${consoles.length} count in ${fmt((performance.now() - opening) / 1000, 1)} s`)
+
+  const open = await intake(base, 'open', CHATS)
+  const answered = performance.now()
+  console.log(`intake, ${CONSOLES} consoles open: ${fmt(open.perSecond, 2)} chats/s (${open.started} chats)`)
+  const ratio = open.perSecond / none.perSecond
+  console.log(`intake with consoles / without: ${fmt(ratio, 2)} x`)
+  console.log('goal: >= 0.80 x (within 20%)')
+
+  // Every console is pushed the queue with the last chat in it.
+  const pending = new Set(consoles)
+  while (pending.size > 0 && performance.now() - answered < PHASE_SECONDS * 1000 && !run.halted()) {
+    for (const c of [...pending]) if (c.frames.some((f) => f.includes(open.last))) pending.delete(c)
+    if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  console.log(`last chat on every console: ${fmt((performance.now() - answered) / 1000, 2)} s after the last answer`)
+  console.log(`consoles never shown the last chat: ${pending.size} count`)
+  return pending.size === 0 ? 0 : 1
+}
+
+void run.finish(main)
