@@ -20,7 +20,7 @@ export const suites: Record<string, string[]> = {
   'browser-3': ['browser/delete.test.ts', 'browser/files.test.ts', 'browser/tickets.test.ts', 'browser/search.test.ts', 'browser/canned.test.ts', 'browser/import.test.ts', 'browser/webhooks.test.ts'],
   console: ['console'],
   customer: ['customer', 'surveys', 'transcripts', 'deflections'],
-  features: ['chats', 'comments', 'canned', 'files'],
+  features: ['chats', 'facts', 'comments', 'canned', 'files'],
   // validators first: it checks that schemas wait to be compiled, so no other test may have
   // compiled them in this process yet.
   ground: ['web/validators.test.ts', 'web', 'ops', 'realtime', 'security', 'preferences', 'db'],
