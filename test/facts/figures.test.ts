@@ -84,7 +84,7 @@ t.test('chat facts: each definition of docs/reports.md on a built history', asyn
     t.same(f.handle, { count: 3, median: s(1140), p90: s(1680) }, 'handle 300, 1,140 and 1,680 s, from the first assignment')
     t.same({ transfers: f.transfers, transferredChats: f.transferredChats }, { transfers: 1, transferredChats: 1 })
     t.same(f.satisfaction, { count: 2, average: 4, distribution: [0, 0, 1, 0, 1] })
-    const hours = Object.fromEntries(f.byHour.map((n, h) => [h, n]).filter(([, n]) => n > 0))
+    const hours = Object.fromEntries(f.byHour.map((n, h) => [h, n]).filter(([, n]) => (n ?? 0) > 0))
     t.same(hours, { 9: 1, 10: 1, 11: 1, 12: 1, 13: 1 }, 'hours on the Berlin clock')
     t.same(f.byDay.map((d) => [d.date, d.started, d.answered]), [['2026-03-02', 5, 2], ['2026-03-03', 0, 0]],
       'the UTC day runs to 01:00 the next Berlin day')
