@@ -23,6 +23,8 @@ export async function up (knex: Knex): Promise<void> {
     table.index(['created_at'], 'lc_chat_facts_created')
     table.index(['group_id', 'created_at'], 'lc_chat_facts_group')
     table.index(['agent_id', 'created_at'], 'lc_chat_facts_agent')
+    // The wallboard's chats open now (outcome still null), whenever they started.
+    table.index(['outcome', 'group_id'], 'lc_chat_facts_open')
   })
 }
 

@@ -92,7 +92,9 @@ import { createDistributor } from './routing/distributor.ts'
 import { createHoursService } from './routing/hours-service.ts'
 import { createImportService } from './routing/import.ts'
 import { reportRoutes } from './reports/routes.ts'
+import { registerWallboardProjections } from './reports/projections.ts'
 import { createReportService } from './reports/service.ts'
+import { createWallboardService } from './reports/wallboard.ts'
 import { createRoutingService } from './routing/service.ts'
 import { createPreferenceService } from './preferences/service.ts'
 import { resourceRoutes } from './resources/routes.ts'
@@ -234,6 +236,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const searchViews = createSearchViews({ ...core, search })
   const deflections = createDeflectionService({ ...core, chats })
   const reports = createReportService({ ...core, facts, routing })
+  const wallboard = createWallboardService({ ...core, facts, routing })
 
   // The screens: the customer's window, the agent console and its lists, instant messages.
   const customer = createCustomerService({ ...core, chats, routing, fields, hours })
@@ -263,6 +266,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   registerConsoleProjections(hub, { ...core, chats, consoleViews, routing, scopeOf })
   registerCustomerProjections(hub, { ...core, chats, customerViews })
   registerListProjections(hub, { ...core, chats })
+  registerWallboardProjections(hub, { wallboard })
   registerCommentProjections(hub, { commentViews })
   registerSurveyProjections(hub, { surveys, surveyViews })
   registerImProjections(hub, { ...core, im, imViews, roomViews })
@@ -304,6 +308,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     searchViews,
     deflections,
     reports,
+    wallboard,
     customer,
     customerViews,
     identity,

@@ -4,7 +4,7 @@ import * as store from './store.ts'
 import type { FactFilter } from './store.ts'
 
 export type { Figures, Spread, AgentFigures, GroupFigures } from './figures.ts'
-export type { FactFilter } from './store.ts'
+export type { FactFilter, OpenFact } from './store.ts'
 
 /** A chat's change as the facts need it: the History action and the chat as the change leaves it. */
 export interface FactChange {
@@ -30,6 +30,8 @@ export interface FactService {
   rated (trx: Knex.Transaction, chatId: number, rating: number): Promise<void>
   /** Every figure for the chats started in [from, to) that pass the filter, by the desk's time zone. */
   figures (filter: FactFilter, timeZone: string): Promise<Figures>
+  /** The chats open now (waiting, or with an agent) in these groups (null: all): the wallboard's live tiles. */
+  open (groupIds: number[] | null): Promise<store.OpenFact[]>
 }
 
 const assignActions = new Set(['assigned', 'accepted', 'taken'])
@@ -47,6 +49,7 @@ export function createFactService ({ db }: { db: Knex }): FactService {
     async rated (trx, chatId, rating) { await store.rated(trx, chatId, rating) },
     async figures (filter, timeZone) {
       return figuresOf(await store.factsIn(db, filter), { from: filter.from, to: filter.to, timeZone })
-    }
+    },
+    async open (groupIds) { return await store.openFacts(db, groupIds) }
   }
 }

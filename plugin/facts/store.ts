@@ -79,3 +79,13 @@ export async function factsIn (db: Db, filter: FactFilter): Promise<FactColumns[
     rating: r.rating === null ? null : Number(r.rating)
   }))
 }
+
+/** A chat open now: waiting (no agent) or with an agent. */
+export interface OpenFact { group_id: number | null, agent_id: string | null, created_at: number }
+
+/** Every chat not closed yet, in these groups (null: all), by the open index. */
+export async function openFacts (db: Db, groupIds: number[] | null): Promise<OpenFact[]> {
+  const q = db<LcChatFactRow>('lc_chat_facts').select('group_id', 'agent_id', 'created_at').whereNull('outcome')
+  if (groupIds !== null) q.whereIn('group_id', groupIds)
+  return (await q).map((r) => ({ group_id: r.group_id, agent_id: r.agent_id, created_at: Number(r.created_at) }))
+}

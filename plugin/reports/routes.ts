@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Access } from '../security/access.ts'
-import { type CsvParams, csvParams, type ReportQueryString, reportQuery } from './schemas.ts'
+import { type CsvParams, csvParams, type ReportQueryString, reportQuery, type WallboardQuery, wallboardQuery } from './schemas.ts'
 import type { ReportService } from './service.ts'
+import type { WallboardService } from './wallboard.ts'
 import { reportPage, reportTables, tableCsv } from './view-models.ts'
 
 /** What the Reports page uses. */
@@ -9,6 +10,7 @@ export interface ReportRoutesDeps {
   base: string
   access: Pick<Access, 'agent'>
   reports: Pick<ReportService, 'report'>
+  wallboard: Pick<WallboardService, 'board'>
 }
 
 /** The address's query as given, for the CSV links to carry the same filters. */
@@ -18,7 +20,20 @@ const queryOf = (request: FastifyRequest): string => request.url.includes('?') ?
  * Reports (docs/features.md#reports, docs/reports.md): every agent may open the page and sees
  * what their scope holds (their own chats; a supervisor their groups; an administrator all).
  */
-export const reportRoutes: FastifyPluginAsync<ReportRoutesDeps> = async (fastify, { base, access, reports }) => {
+export const reportRoutes: FastifyPluginAsync<ReportRoutesDeps> = async (fastify, { base, access, reports, wallboard }) => {
+  // The wallboard (docs/features.md#wallboard): supervisors for their groups, administrators for all.
+  fastify.get<{ Querystring: WallboardQuery }>('/console/wallboard', { schema: { querystring: wallboardQuery } }, async (request, reply) => {
+    const agent = await access.agent(request, 'livechat.supervise')
+    const tv = request.query.tv === '1'
+    return reply.lcView('reports/wallboard.page.hbs', {
+      base,
+      user: agent.user,
+      board: await wallboard.board(await agent.scope(), tv),
+      bodyClass: `lc-admin-page lc-wallboard-page${tv ? ' lc-wallboard-page--tv' : ''}`,
+      wsUrl: `${base}/ws/console?wallboard=1`
+    })
+  })
+
   fastify.get<{ Querystring: ReportQueryString }>('/console/reports', { schema: { querystring: reportQuery } }, async (request, reply) => {
     const agent = await access.agent(request)
     const report = await reports.report(await agent.scope(), request.query)

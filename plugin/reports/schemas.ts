@@ -29,3 +29,12 @@ export const csvParams = {
   properties: { table: { type: 'string', enum: tableIds } }
 } as const
 export type CsvParams = FromSchema<typeof csvParams>
+
+/** The wallboard: `tv=1` for the full-screen mode readable across a room. */
+export const wallboardQuery = {
+  $id: 'lc/reports/wallboard-query',
+  type: 'object',
+  additionalProperties: false,
+  properties: { tv: { type: 'string', enum: ['1', '0'] } }
+} as const
+export type WallboardQuery = FromSchema<typeof wallboardQuery>
