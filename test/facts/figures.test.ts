@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { AgentScope } from '../../plugin/chats/types.ts'
 import { createFactService } from '../../plugin/facts/service.ts'
-import { median, percentile } from '../../plugin/facts/figures.ts'
+import { localClock, median, percentile } from '../../plugin/facts/figures.ts'
 import { createSurveyService } from '../../plugin/surveys/service.ts'
 import { given, services, type Services } from '../helpers/given.ts'
 
@@ -65,6 +65,17 @@ t.test('median and 90th percentile', async (t) => {
   t.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9), 9, 'nearest rank: the 9th of 10')
   t.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 0.9), 10, 'the 10th of 11 (ceil 9.9)')
   t.equal(percentile([7], 0.9), 7)
+})
+
+t.test('the local clock across a change of the clocks', async (t) => {
+  const berlin = localClock('Europe/Berlin')
+  // 29 March 2026: Berlin moves from UTC+1 to UTC+2 at 01:00 UTC.
+  t.same(berlin(Date.UTC(2026, 2, 29, 0, 30)), { date: '2026-03-29', hour: 1 })
+  t.same(berlin(Date.UTC(2026, 2, 29, 1, 30)), { date: '2026-03-29', hour: 3 })
+  t.same(berlin(Date.UTC(2026, 2, 28, 23, 30)), { date: '2026-03-29', hour: 0 })
+  t.same(berlin(Date.UTC(2026, 9, 25, 0, 30)), { date: '2026-10-25', hour: 2 }, 'back to UTC+1 at 01:00 UTC')
+  t.same(berlin(Date.UTC(2026, 9, 25, 1, 30)), { date: '2026-10-25', hour: 2 })
+  t.same(localClock('Asia/Kolkata')(Date.UTC(2026, 2, 2, 18, 29)), { date: '2026-03-02', hour: 23 }, 'a half-hour offset')
 })
 
 t.test('chat facts: each definition of docs/reports.md on a built history', async (t) => {
