@@ -84,8 +84,12 @@ async function main (): Promise<number> {
   const host = sqlHost(knex, loadManifest().host)
   const facts = createFactService({ db: knex })
   const settings = {
-    reportTimeZone: 'Europe/Berlin', heartbeatTimeoutSeconds: 60,
-    wallboardWaitAmberSeconds: 60, wallboardWaitRedSeconds: 180, wallboardQueueAmber: 3, wallboardQueueRed: 8
+    reportTimeZone: 'Europe/Berlin',
+    heartbeatTimeoutSeconds: 60,
+    wallboardWaitAmberSeconds: 60,
+    wallboardWaitRedSeconds: 180,
+    wallboardQueueAmber: 3,
+    wallboardQueueRed: 8
   }
   const reports = createReportService({ facts, routing, host, settings })
   const wallboard = createWallboardService({ facts, routing, host, settings })
