@@ -30,6 +30,7 @@ import { createCannedService } from './canned/service.ts'
 import { createCannedViews } from './canned/view-models.ts'
 import { customerSees } from './chats/rules.ts'
 import { createChatService } from './chats/service.ts'
+import { createFactService } from './facts/service.ts'
 import type { AgentScope, Message } from './chats/types.ts'
 import { registerCommentProjections } from './comments/projections.ts'
 import { commentRoutes } from './comments/routes.ts'
@@ -90,6 +91,10 @@ import { createSocketServer } from './realtime/socket-server.ts'
 import { createDistributor } from './routing/distributor.ts'
 import { createHoursService } from './routing/hours-service.ts'
 import { createImportService } from './routing/import.ts'
+import { reportRoutes } from './reports/routes.ts'
+import { registerWallboardProjections } from './reports/projections.ts'
+import { createReportService } from './reports/service.ts'
+import { createWallboardService } from './reports/wallboard.ts'
 import { createRoutingService } from './routing/service.ts'
 import { createPreferenceService } from './preferences/service.ts'
 import { resourceRoutes } from './resources/routes.ts'
@@ -192,7 +197,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const routing = createRoutingService({ ...core, webhooks: outbox })
   const hours = createHoursService(core)
   const imports = createImportService(core)
-  const chats = createChatService({ ...core, routing, webhooks: outbox })
+  const facts = createFactService(core)
+  const chats = createChatService({ ...core, routing, webhooks: outbox, facts })
   const distributor = createDistributor({ ...core, chats, routing })
   const access = createAccess({ ...core, routing })
   const hub = createHub({ ...core, messagesBetween: chats.messages, renderMessages, customerSees })
@@ -218,7 +224,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const resources = createResourceService({ ...core, chats, comments, items })
   const resourceViews = createResourceViews({ ...core, resources })
   const itemViews = createItemViews({ ...core, items, pinned: resourceViews.relatedPins })
-  const surveys = createSurveyService({ ...core, chats, webhooks: outbox })
+  const surveys = createSurveyService({ ...core, chats, webhooks: outbox, facts })
   const surveyViews = createSurveyViews({ ...core, surveys })
   const transcripts = createTranscriptService({ ...core, chats, routing })
   const tickets = createTicketService({ ...core, chats, items, transcripts, webhooks: outbox })
@@ -229,6 +235,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const search = createSearchService({ ...core, routing, fields })
   const searchViews = createSearchViews({ ...core, search })
   const deflections = createDeflectionService({ ...core, chats })
+  const reports = createReportService({ ...core, facts, routing })
+  const wallboard = createWallboardService({ ...core, facts, routing })
 
   // The screens: the customer's window, the agent console and its lists, instant messages.
   const customer = createCustomerService({ ...core, chats, routing, fields, hours })
@@ -258,6 +266,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   registerConsoleProjections(hub, { ...core, chats, consoleViews, routing, scopeOf })
   registerCustomerProjections(hub, { ...core, chats, customerViews })
   registerListProjections(hub, { ...core, chats })
+  registerWallboardProjections(hub, { wallboard })
   registerCommentProjections(hub, { commentViews })
   registerSurveyProjections(hub, { surveys, surveyViews })
   registerImProjections(hub, { ...core, im, imViews, roomViews })
@@ -298,6 +307,8 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     search,
     searchViews,
     deflections,
+    reports,
+    wallboard,
     customer,
     customerViews,
     identity,
@@ -345,6 +356,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(tokenRoutes, parts)
   await fastify.register(apiRoutes, parts)
   await fastify.register(deflectionRoutes, parts)
+  await fastify.register(reportRoutes, parts)
   await fastify.register(jobRoutes, parts)
   await fastify.register(imRoutes, parts)
   await fastify.register(roomRoutes, parts)

@@ -44,6 +44,11 @@ export const settingsSchema = {
       settings: ['chatStartsPerMinute', 'chatStartsPerCustomerPerMinute', 'messagesPerMinute', 'apiCallsPerMinute']
     },
     {
+      id: 'reports',
+      title: 'Reports and wallboard',
+      settings: ['reportTimeZone', 'wallboardWaitAmberSeconds', 'wallboardWaitRedSeconds', 'wallboardQueueAmber', 'wallboardQueueRed']
+    },
+    {
       id: 'files',
       title: 'Files',
       settings: ['maxFileBytes', 'allowedFileTypes']
@@ -124,6 +129,47 @@ export const settingsSchema = {
       minLength: 1,
       maxLength: 200,
       default: 'You are next; an agent will be with you shortly'
+    },
+    reportTimeZone: {
+      title: 'Desk time zone for reports',
+      description: 'The IANA time zone (e.g. Europe/Berlin) whose days and hours the reports and the wallboard\'s "today" count by; a name the server does not know is read as UTC, and the Reports page says so',
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z][A-Za-z0-9_+\\-/]*$',
+      default: 'UTC'
+    },
+    wallboardWaitAmberSeconds: {
+      title: 'Wallboard: longest wait turns amber after (seconds)',
+      description: 'The wallboard\'s longest-wait tile turns amber when a chat has waited this long',
+      type: 'integer',
+      minimum: 1,
+      maximum: 86400,
+      default: 60
+    },
+    wallboardWaitRedSeconds: {
+      title: 'Wallboard: longest wait turns red after (seconds)',
+      description: 'The wallboard\'s longest-wait tile turns red when a chat has waited this long',
+      type: 'integer',
+      minimum: 1,
+      maximum: 86400,
+      default: 180
+    },
+    wallboardQueueAmber: {
+      title: 'Wallboard: waiting chats turn amber at',
+      description: 'The wallboard\'s chats-waiting tile turns amber when this many chats wait',
+      type: 'integer',
+      minimum: 1,
+      maximum: 10000,
+      default: 3
+    },
+    wallboardQueueRed: {
+      title: 'Wallboard: waiting chats turn red at',
+      description: 'The wallboard\'s chats-waiting tile turns red when this many chats wait',
+      type: 'integer',
+      minimum: 1,
+      maximum: 10000,
+      default: 8
     },
     customerTicketUrl: {
       title: 'Customer ticket link',

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import { LC_ERR_CHAT_NOT_FOUND, LC_ERR_CHAT_STATE_CONFLICT, LC_ERR_CHAT_TAKEN } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
+import { createFactService } from '../facts/service.ts'
 import type { Bus } from '../realtime/bus-events.ts'
 import type { RoutingService } from '../routing/service.ts'
 import type { ChatChange, ChatServiceDeps } from './service.ts'
@@ -73,7 +74,7 @@ export interface ChatCore {
   closed: (chatId: number, event: Message) => Promise<Chat>
 }
 
-export function createChatCore ({ db, bus, host, routing, clock = Date.now, settings, webhooks }: ChatServiceDeps): ChatCore {
+export function createChatCore ({ db, bus, host, routing, clock = Date.now, settings, webhooks, facts = createFactService({ db }) }: ChatServiceDeps): ChatCore {
   const listeners: Array<(change: ChatChange) => Promise<void>> = []
 
   async function append (trx: Knex.Transaction, chatId: number, author: Actor, kind: Message['kind'], body: string, clientMsgId: string | null,
@@ -96,18 +97,25 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
     }
     const id = await store.insertMessage(trx, row)
     const message = store.toMessage({ id, ...row })
+    // The first answer stops the clock of time to first response (docs/reports.md#time-to-first-response).
+    if (answer) await facts.answered(trx, chatId, author.id, at)
     const event = webhooks ? messageEvent(message) : null
     if (event) await webhooks!.record(trx, event)
     return message
   }
 
   async function history (trx: Knex.Transaction, chatId: number, actor: Actor, action: string, data?: object): Promise<void> {
+    const at = clock()
     await store.insertHistory(trx, {
-      chat_id: chatId, actor_kind: actor.kind, actor_id: actor.id, actor_name: actor.name, action, data: data ? JSON.stringify(data) : null, created_at: clock()
+      chat_id: chatId, actor_kind: actor.kind, actor_id: actor.id, actor_name: actor.name, action, data: data ? JSON.stringify(data) : null, created_at: at
     })
     // The chat as this change leaves it: every change writes its History row last, after its UPDATE.
-    if (webhooks && isWebhookAction(action)) {
-      const event = chatEvent(await load(chatId, trx), actor, action, data)
+    // The actions that are webhook events are exactly those that move a chat's facts (docs/reports.md).
+    if (!isWebhookAction(action)) return
+    const chat = await load(chatId, trx)
+    await facts.record(trx, { chatId, action, at, groupId: chat.groupId, agentId: chat.agentId, createdAt: chat.createdAt })
+    if (webhooks) {
+      const event = chatEvent(chat, actor, action, data)
       if (event) await webhooks.record(trx, event)
     }
   }

@@ -15,6 +15,7 @@ import { createQueries } from './queries.ts'
 import type { HistoryEntry } from './store.ts'
 import { createSweeps } from './sweeps.ts'
 import type { Actor, AgentScope, Chat, ChatStatus, FileRef, Message, SharedArticle } from './types.ts'
+import type { FactService } from '../facts/service.ts'
 import type { WebhookOutbox } from '../webhooks/outbox.ts'
 
 export { agentMaySee, checkMessageLength, describeAgent, hashToken, messageBody } from './rules.ts'
@@ -29,6 +30,8 @@ export interface ChatServiceDeps {
   settings: Pick<Settings, 'maxMessageLength'>
   /** The webhook outbox: every change's event is recorded in its transaction (webhook-events.ts). */
   webhooks?: Pick<WebhookOutbox, 'record'>
+  /** The reports' per-chat facts, recorded in each change's transaction (docs/reports.md); made over `db` when not given. */
+  facts?: Pick<FactService, 'record' | 'answered'>
 }
 
 export interface StartChat {

@@ -159,7 +159,8 @@ export const consoleSocket: FastifyPluginAsync<ConsoleSocketDeps> = async (fasti
     async identify (socket, request) {
       access.checkOrigin(request.headers, request.protocol, true)
       // A list page's socket names its list (`list=<view>`), to be told when it may have changed.
-      const { list, im: held, ...query } = request.query as { list?: unknown, im?: unknown }
+      // The wallboard's page (`wallboard=1`, plugin/reports) is pushed the board on every change, for supervisors only.
+      const { list, im: held, wallboard, ...query } = request.query as { list?: unknown, im?: unknown, wallboard?: unknown }
       if (!validateSince(query)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateSince.errors![0]!, 'query'))
       const imHeld = held === undefined ? {} : { im: held }
       if (!validateIm(imHeld)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateIm.errors![0]!, 'query'))
@@ -167,6 +168,7 @@ export const consoleSocket: FastifyPluginAsync<ConsoleSocketDeps> = async (fasti
       const scope = await agent.scope()
       // Queue pushes go to the agents working the group.
       const topics = new Set([`agent:${agent.user.id}`, ...queueTopics(scope), ...listSocketTopics(list, agent.can('livechat.supervise'))])
+      if (wallboard === '1' && agent.can('livechat.supervise')) topics.add('wallboard')
       const client: Client = { socket, kind: 'agent', userId: agent.user.id, chatId: null, scope, topics, seqs: new Map(), streams: new Map(), chain: Promise.resolve() }
       sessions.set(client, { headers: request.headers, cookies: request.cookies })
       socket.on('close', () => { sessions.delete(client) })

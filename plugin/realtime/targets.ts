@@ -93,6 +93,11 @@ export const targets = {
   answered: () => 'lc-answered',
   // The administrators' deflection report (views/deflections/).
   deflections: () => 'lc-deflections',
+  // Reports (views/reports/): the report, and each of its tables by id (summary, hours, days …).
+  reports: () => 'lc-reports',
+  reportTable: (id: string) => `lc-report-${id}`,
+  // The wallboard (views/reports/wallboard.hbs): replaced whole on each push.
+  wallboard: () => 'lc-wallboard',
   // Live chat administration (views/admin/) and the supervisors' Active Live Chat Groups page.
   adminDepartments: () => 'lc-admin-departments',
   adminNewDepartment: () => 'lc-admin-new-department',

@@ -5,6 +5,7 @@ import { isUniqueViolation, transact } from '../db/index.ts'
 import {
   LC_ERR_SURVEY_CHAT_OPEN, LC_ERR_SURVEY_COMMENT_TOO_LONG, LC_ERR_SURVEY_DONE, LC_ERR_SURVEY_NOT_OFFERED, LC_ERR_SURVEY_RATING
 } from '../errors.ts'
+import { createFactService, type FactService } from '../facts/service.ts'
 import type { HostUser } from '../host/adapter.ts'
 import type { WebhookOutbox } from '../webhooks/outbox.ts'
 import * as store from './store.ts'
@@ -29,6 +30,8 @@ export interface SurveyServiceDeps {
   clock?: () => number
   /** The webhook outbox: survey.submitted is recorded with the answer (docs/webhooks.md#events). */
   webhooks?: Pick<WebhookOutbox, 'record'>
+  /** The reports' per-chat facts: the rating counts in satisfaction (docs/reports.md#satisfaction); made over `db` when not given. */
+  facts?: Pick<FactService, 'rated'>
 }
 
 /**
@@ -61,7 +64,7 @@ const excerpt = (text: string): string => {
   return chars.length > 80 ? `${chars.slice(0, 79).join('')}…` : chars.join('')
 }
 
-export function createSurveyService ({ db, chats, clock = Date.now, webhooks }: SurveyServiceDeps): SurveyService {
+export function createSurveyService ({ db, chats, clock = Date.now, webhooks, facts = createFactService({ db }) }: SurveyServiceDeps): SurveyService {
   /** The comment as stored (null when left empty), or the reason it is refused. */
   function cleanComment (text: string | undefined): string | null {
     const body = (text ?? '').replace(/\r\n/g, '\n').trim()
@@ -90,6 +93,7 @@ export function createSurveyService ({ db, chats, clock = Date.now, webhooks }: 
       try {
         await transact(db, async (trx) => {
           await store.insertSurvey(trx, { chat_id: survey.chatId, rating: survey.rating, comment: survey.comment, created_at: survey.createdAt })
+          await facts.rated(trx, survey.chatId, survey.rating)
           await chats.recordHistory(chat.id, { kind: 'customer', id: chat.customerUserId, name: chat.customerName }, 'survey_received',
             { rating: survey.rating, excerpt: survey.comment === null ? null : excerpt(survey.comment) }, trx)
           await webhooks?.record(trx, {

@@ -16,11 +16,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 export const suites: Record<string, string[]> = {
   // Browser journeys, in three parts of about the same length; one Chromium per part.
   'browser-1': ['browser/im.test.ts', 'browser/journey.test.ts', 'browser/routing.test.ts', 'browser/lan-name.test.ts', 'browser/comments.test.ts'],
-  'browser-2': ['browser/console.test.ts', 'browser/manual-events.test.ts', 'browser/resources.test.ts', 'browser/surveys.test.ts', 'browser/widget.test.ts', 'browser/api-tokens.test.ts'],
+  'browser-2': ['browser/console.test.ts', 'browser/manual-events.test.ts', 'browser/resources.test.ts', 'browser/surveys.test.ts', 'browser/widget.test.ts', 'browser/api-tokens.test.ts', 'browser/wallboard.test.ts'],
   'browser-3': ['browser/delete.test.ts', 'browser/files.test.ts', 'browser/tickets.test.ts', 'browser/search.test.ts', 'browser/canned.test.ts', 'browser/import.test.ts', 'browser/webhooks.test.ts'],
   console: ['console'],
   customer: ['customer', 'surveys', 'transcripts', 'deflections'],
-  features: ['chats', 'comments', 'canned', 'files'],
+  features: ['chats', 'facts', 'comments', 'canned', 'files'],
   // validators first: it checks that schemas wait to be compiled, so no other test may have
   // compiled them in this process yet.
   ground: ['web/validators.test.ts', 'web', 'ops', 'realtime', 'security', 'preferences', 'db'],
@@ -29,7 +29,7 @@ export const suites: Record<string, string[]> = {
   jobs: ['jobs', 'items', 'manual-events'],
   // Hundreds of real sockets on a server kept busy: a process of their own.
   load: ['load'],
-  screens: ['admin', 'blocklist', 'fields', 'search', 'tickets', 'resources', 'api'],
+  screens: ['admin', 'blocklist', 'fields', 'search', 'tickets', 'resources', 'api', 'reports'],
   webhooks: ['webhooks']
 }
 

@@ -1,0 +1,55 @@
+import type { Knex } from 'knex'
+import { closingActions, type Figures, figuresOf } from './figures.ts'
+import * as store from './store.ts'
+import type { FactFilter } from './store.ts'
+
+export type { Figures, Spread, AgentFigures, GroupFigures } from './figures.ts'
+export type { FactFilter, OpenFact } from './store.ts'
+
+/** A chat's change as the facts need it: the History action and the chat as the change leaves it. */
+export interface FactChange {
+  chatId: number
+  action: string
+  at: number
+  groupId: number | null
+  agentId: string | null
+  createdAt: number
+}
+
+/**
+ * The per-chat facts the reports and the wallboard read (docs/reports.md). The chat service
+ * records each change inside the transaction of the change itself (as it records its History
+ * row), so a chat can never be counted differently from what happened to it.
+ */
+export interface FactService {
+  /** Inside `trx`: what a History action moves (start, assignment, transfer, close). */
+  record (trx: Knex.Transaction, change: FactChange): Promise<void>
+  /** Inside `trx`: an agent's reply; only the first one counts. */
+  answered (trx: Knex.Transaction, chatId: number, agentId: string | null, at: number): Promise<void>
+  /** Inside `trx`: the survey's rating. */
+  rated (trx: Knex.Transaction, chatId: number, rating: number): Promise<void>
+  /** Every figure for the chats started in [from, to) that pass the filter, by the desk's time zone. */
+  figures (filter: FactFilter, timeZone: string): Promise<Figures>
+  /** The chats open now (waiting, or with an agent) in these groups (null: all): the wallboard's live tiles. */
+  open (groupIds: number[] | null): Promise<store.OpenFact[]>
+}
+
+const assignActions = new Set(['assigned', 'accepted', 'taken'])
+const closing = new Set<string>(closingActions)
+
+export function createFactService ({ db }: { db: Knex }): FactService {
+  return {
+    async record (trx, c) {
+      if (c.action === 'started') await store.insertFact(trx, { chat_id: c.chatId, group_id: c.groupId, created_at: c.createdAt })
+      else if (assignActions.has(c.action)) await store.assigned(trx, c.chatId, c.groupId, c.agentId, c.at)
+      else if (c.action === 'transferred' || c.action === 'reoffered') await store.moved(trx, c.chatId, c.groupId, c.agentId, c.action === 'transferred')
+      else if (closing.has(c.action)) await store.closed(trx, c.chatId, c.agentId, c.action, c.at)
+    },
+    async answered (trx, chatId, agentId, at) { await store.answered(trx, chatId, agentId, at) },
+    async rated (trx, chatId, rating) { await store.rated(trx, chatId, rating) },
+    async figures (filter, timeZone) {
+      return figuresOf(await store.factsIn(db, filter), { from: filter.from, to: filter.to, timeZone })
+    },
+    async open (groupIds) { return await store.openFacts(db, groupIds) }
+  }
+}

@@ -1,0 +1,119 @@
+import t from 'tap'
+import { createChatService } from '../../plugin/chats/service.ts'
+import type { AgentScope } from '../../plugin/chats/types.ts'
+import { sqlHost } from '../../plugin/host/sql-host.ts'
+import { loadManifest } from '../../plugin/manifest.ts'
+import { memoryBus } from '../../plugin/realtime/bus.ts'
+import { createRoutingService } from '../../plugin/routing/service.ts'
+import { build, login } from '../helpers/build.ts'
+
+/** The value of the summary's "This period" cell for a figure, from the page. */
+function figure (body: string, name: string): number | null {
+  const m = new RegExp(`<th scope="row">${name}</th><td data-value="(-?[\\d.]+)">`).exec(body)
+  return m ? Number(m[1]) : null
+}
+
+t.test('reports: the page, its exports and who sees what', async (t) => {
+  const { app, knex } = await build(t)
+  const host = sqlHost(knex, loadManifest().host)
+  const routing = createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 60 } })
+  const chats = createChatService({ db: knex, bus: memoryBus(), host, routing, settings: { maxMessageLength: 10000 } })
+  const groups = await routing.groups()
+  const group = (name: string): number => groups.find((g) => g.name === name)!.id
+  const userId = async (username: string): Promise<string> => (await host.findUsers(username)).find((u) => u.username === username)!.id
+  const alice = await userId('alice')
+  const bob = await userId('bob')
+  const sam = await userId('sam')
+
+  // One chat in Support L1 that alice takes and answers, one waiting in Sales.
+  const customer = { name: 'Dana Doyle', email: 'dana@customer.example', customer: null }
+  const l1 = await chats.startChat({ ...customer, question: 'VPN', groupId: group('Support L1') })
+  const aliceScope: AgentScope = { id: alice, name: 'Alice Adams', activeIn: [group('Support L1')], visible: [group('Support L1')], supervise: false }
+  await chats.acceptChat(l1.chat.id, aliceScope)
+  await chats.postMessage(l1.chat.id, { kind: 'agent', id: alice, name: 'Alice Adams' }, 'Hello', null)
+  await chats.startChat({ ...customer, question: 'Prices', groupId: group('Sales') })
+
+  const as = async (username: string) => {
+    const cookie = await login(app, username)
+    return async (query = '', path = '/livechat/console/reports') => await app.inject({ method: 'GET', url: `${path}${query}`, headers: { cookie } })
+  }
+  const admin = await as('admin')
+
+  t.test('an administrator sees every group', async (t) => {
+    const res = await admin('?period=today')
+    t.equal(res.statusCode, 200)
+    t.equal(figure(res.body, 'Chats started'), 2)
+    t.equal(figure(res.body, 'Answered'), 1)
+    t.match(res.body, /<svg class="lc-chart" id="lc-chart-hours"[^>]*role="img"/, 'charts are images with their title and description')
+    t.match(res.body, /<title id="lc-chart-hours-title">Chats started by hour of the day<\/title>/)
+    t.match(res.body, /href="\/livechat\/console\/reports\/agents\.csv\?period(=|&#x3D;)today"/, 'each table exports with the same filters')
+    const support = (await routing.departments()).find((d) => d.name === 'Support')!.id
+    t.equal(figure((await admin(`?period=today&department=${support}`)).body, 'Chats started'), 1, 'filtered to Support')
+    t.equal(figure((await admin(`?period=today&agent=${alice}`)).body, 'Chats started'), 1, 'filtered to alice')
+  })
+
+  t.test('a supervisor of Sales sees nothing of Support', async (t) => {
+    await routing.removeMember(group('Support L1'), sam)
+    await routing.removeMember(group('Support L2'), sam)
+    const supervisor = await as('sam')
+    const res = await supervisor('?period=today')
+    t.equal(res.statusCode, 200)
+    t.equal(figure(res.body, 'Chats started'), 1, 'the Sales chat only')
+    t.equal(figure(res.body, 'Answered'), 0)
+    t.notMatch(res.body, /Support/, 'no Support group, department or figure named')
+    const support = (await routing.departments()).find((d) => d.name === 'Support')!.id
+    for (const q of [`?department=${support}`, `?group=${group('Support L1')}`]) {
+      const refused = await supervisor(q)
+      t.equal(refused.statusCode, 403, q)
+      t.match(refused.body, /data-code="LC_ERR_REPORT_OUT_OF_SCOPE"/)
+    }
+    const csv = await supervisor(`?group=${group('Support L1')}`, '/livechat/console/reports/summary.csv')
+    t.equal(csv.statusCode, 403, 'the export is refused the same way')
+  })
+
+  t.test('an agent sees their own figures only', async (t) => {
+    const res = await (await as('alice'))('?period=today')
+    t.equal(figure(res.body, 'Chats started'), 1)
+    t.equal(figure(res.body, 'Answered'), 1)
+    t.match(res.body, /Your own chats only/)
+    t.notMatch(res.body, /name="agent"/, 'no filters beyond the period')
+    t.equal(figure((await (await as('bob'))('?period=today')).body, 'Chats started'), 0, 'bob had no chat')
+    const other = await (await as('alice'))(`?agent=${bob}`)
+    t.equal(other.statusCode, 403)
+    t.match(other.body, /data-code="LC_ERR_REPORT_OUT_OF_SCOPE"/)
+  })
+
+  t.test('CSV export: the table\'s rows, numbers raw', async (t) => {
+    const res = await admin('?period=today', '/livechat/console/reports/summary.csv')
+    t.equal(res.statusCode, 200)
+    t.match(res.headers['content-type'], /^text\/csv/)
+    t.match(res.headers['content-disposition'], /^attachment; filename="live-chat-summary-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv"$/)
+    const lines = res.body.split('\r\n')
+    t.equal(lines[0], '"Figure","This period","Period before","Change"')
+    t.equal(lines[1], '"Chats started","2","0","2"')
+    t.equal((await admin('', '/livechat/console/reports/nothing.csv')).statusCode, 400, 'an unknown table is refused')
+  })
+
+  t.test('bad input is refused with a clear 4xx', async (t) => {
+    const cases: Array<[string, number, string | null]> = [
+      ['?period=custom', 400, 'LC_ERR_REPORT_PERIOD'],
+      ['?period=custom&from=2026-03-10&to=2026-03-01', 400, 'LC_ERR_REPORT_PERIOD'],
+      ['?period=custom&from=2024-01-01&to=2026-01-01', 400, 'LC_ERR_REPORT_PERIOD'],
+      ['?period=custom&from=2026-02-30&to=2026-03-01', 400, null],
+      ['?period=365', 400, null],
+      ['?colour=red', 400, null],
+      ['?group=abc', 400, null]
+    ]
+    for (const [q, status, code] of cases) {
+      const res = await admin(q)
+      t.equal(res.statusCode, status, q)
+      if (code) t.match(res.body, new RegExp(`data-code="${code}"`), q)
+    }
+    const custom = await admin('?period=custom&from=2026-03-01&to=2026-03-31')
+    t.equal(custom.statusCode, 200)
+    t.match(custom.body, /data-from="2026-03-01" data-to="2026-03-31"/)
+    t.match(custom.body, /compared with 2026-01-29 to 2026-02-28/, 'the 31 days before')
+    const anonymous = await app.inject({ method: 'GET', url: '/livechat/console/reports' })
+    t.equal(anonymous.statusCode, 401)
+  })
+})
