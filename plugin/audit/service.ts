@@ -26,7 +26,6 @@ export const auditActions = {
   'member.updated': 'Member or limit changed',
   'member.removed': 'Member removed',
   'chat.taken': 'Chat taken',
-  'chat.monitored': 'Chat monitored',
   'chat.transferred': 'Chat transferred by a supervisor',
   'chat.deleted': 'Chat deleted',
   'chat.undeleted': 'Chat undeleted',

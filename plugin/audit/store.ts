@@ -46,6 +46,8 @@ export interface AuditFilter {
   /** From this instant (inclusive) to that one (exclusive), epoch ms. */
   from?: number
   to?: number
+  /** Words the subject contains ("Chat #42", a group's name). */
+  subject?: string
   /** Rows older than this id: the next page. */
   beforeId?: number
 }
@@ -81,6 +83,8 @@ function filtered (db: Db, f: AuditFilter): Knex.QueryBuilder {
   if (f.from !== undefined) q.where('at', '>=', f.from)
   if (f.to !== undefined) q.where('at', '<', f.to)
   if (f.beforeId !== undefined) q.where('id', '<', f.beforeId)
+  // '!' escapes LIKE's wildcards the same way on both databases (a backslash would not).
+  if (f.subject !== undefined) q.whereRaw('subject like ? escape \'!\'', [`%${f.subject.replace(/[!%_]/g, (c) => `!${c}`)}%`])
   return q
 }
 

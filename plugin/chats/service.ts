@@ -1,3 +1,4 @@
+import type { AuditService } from '../audit/service.ts'
 import type { Knex } from 'knex'
 import type { Settings } from '../settings.ts'
 import type { CodedError } from '../errors.ts'
@@ -29,6 +30,8 @@ export interface ChatServiceDeps {
   settings: Pick<Settings, 'maxMessageLength'>
   /** The webhook outbox: every change's event is recorded in its transaction (webhook-events.ts). */
   webhooks?: Pick<WebhookOutbox, 'record'>
+  /** The audit log: chats taken, transferred by a supervisor, deleted and undeleted (docs/features.md#audit-log). */
+  audit?: Pick<AuditService, 'record'>
 }
 
 export interface StartChat {
