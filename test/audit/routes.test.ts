@@ -9,7 +9,9 @@ t.test('audit log', async (t) => {
   // One pinned clock for the app: retention is tested by moving it on.
   let now = Date.now()
   const clock = (): number => now
-  const { app, knex } = await build(t, { pluginOptions: { clock } })
+  // Webhook addresses resolve to a public address without asking a resolver.
+  const webhookLookup = async () => [{ address: '93.184.216.34', family: 4 as const }]
+  const { app, knex } = await build(t, { pluginOptions: { clock, webhookLookup } })
   const { admin, client, create } = await tokenAdmin(app)
   const sam = await client('sam')
   const userId = async (username: string): Promise<string> => String((await knex('users').where({ username }).first('id')).id)
@@ -96,6 +98,17 @@ t.test('audit log', async (t) => {
     res = await admin.post(`/livechat/admin/api-tokens/${token.id}/revoke`)
     t.equal(res.statusCode, 200, res.body.slice(0, 200))
     t.match((await entries('token.revoked'))[0], { before: { revoked: false }, after: { revoked: true } })
+
+    res = await admin.post('/livechat/admin/webhooks', { url: 'https://hooks.example/in', description: 'CRM', events: ['chat.queued'] })
+    t.equal(res.statusCode, 200, res.body.slice(0, 300))
+    const hook = Number((await knex('lc_webhook_endpoints').first('id')).id)
+    t.equal((await admin.post(`/livechat/admin/webhooks/${hook}/disable`)).statusCode, 200)
+    t.equal((await admin.post(`/livechat/admin/webhooks/${hook}/remove`)).statusCode, 200)
+    const [added] = await entries('webhook.created')
+    t.match(added, { subject: 'Webhook https://hooks.example/in', before: null, after: { url: 'https://hooks.example/in', events: ['chat.queued'], enabled: true } })
+    t.notOk('secret' in added!.after, 'never the secret')
+    t.match((await entries('webhook.updated'))[0], { before: { enabled: true }, after: { enabled: false } })
+    t.match((await entries('webhook.removed'))[0], { before: { description: 'CRM' }, after: null })
 
     res = await admin.post('/livechat/admin/settings/queue', { maxMessageLength: '500' })
     const setting = (await entries('settings.changed')).find((e) => e.subject_id === 'maxMessageLength')
