@@ -27,7 +27,7 @@ export const suites: Record<string, string[]> = {
   host: ['.', 'demo-host', 'host'],
   im: ['im', 'routing'],
   jobs: ['jobs', 'items', 'manual-events'],
-  screens: ['admin', 'blocklist', 'fields', 'search', 'tickets', 'resources', 'api'],
+  screens: ['admin', 'audit', 'blocklist', 'fields', 'search', 'tickets', 'resources', 'api'],
   webhooks: ['webhooks']
 }
 
