@@ -89,7 +89,7 @@ await run.finish(async () => {
 
   const off1 = await messages(SECONDS)
   const { endpoint } = await webhooks.create({ url: receiverUrl, description: 'bench', events: ['message.created', 'chat.queued', 'chat.assigned', 'chat.ended'] },
-    { id: '1', name: 'Bench', email: '', username: 'bench', roles: [] })
+    { id: '1', name: 'Bench' })
   const on = await messages(SECONDS)
   await webhooks.setEnabled(endpoint.id, false)
   const off2 = await messages(SECONDS)

@@ -37,9 +37,10 @@ import * as createWebhookOutbox from './20261208000035_create_lc_webhook_outbox.
 import * as addChatsCustomerVerifiedId from './20261208000036_add_lc_chats_customer_verified_id.ts'
 import * as createApiTokens from './20261208000037_create_lc_api_tokens.ts'
 import * as createApiCalls from './20261208000038_create_lc_api_calls.ts'
-import * as createChatFacts from './20261208000041_create_lc_chat_facts.ts'
-import * as backfillChatFacts from './20261208000042_backfill_lc_chat_facts.ts'
 import * as addAgentPresenceSweptAt from './20261208000044_add_lc_agent_presence_swept_at.ts'
+import * as backfillChatFacts from './20261208000042_backfill_lc_chat_facts.ts'
+import * as createAudit from './20261208000043_create_lc_audit.ts'
+import * as createChatFacts from './20261208000041_create_lc_chat_facts.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -86,6 +87,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261208000038_create_lc_api_calls': createApiCalls,
   '20261208000041_create_lc_chat_facts': createChatFacts,
   '20261208000042_backfill_lc_chat_facts': backfillChatFacts,
+  '20261208000043_create_lc_audit': createAudit,
   '20261208000044_add_lc_agent_presence_swept_at': addAgentPresenceSweptAt
 }
 

@@ -11,6 +11,8 @@ import { importRoutes } from './admin/import-routes.ts'
 import { createImportViews } from './admin/import-view-models.ts'
 import { createHoursViews } from './admin/hours-view-models.ts'
 import { adminRoutes } from './admin/routes.ts'
+import { auditRoutes } from './admin/audit-routes.ts'
+import { createAuditService } from './audit/service.ts'
 import { blocklistRoutes } from './blocklist/routes.ts'
 import { createWebhookOutbox } from './webhooks/outbox.ts'
 import type { Lookup } from './webhooks/address.ts'
@@ -188,17 +190,21 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   // Defaults ← what administrators stored on the settings screen ← the host's code; read again on
   // every change, on every instance.
   const jobSchedules = (value: unknown): string | null => schedulesProblem(manifest, value as Record<string, string>)
-  const settingsAdmin = createSettingsService({ db, bus, log, manifest, live, fixed, clock, checks: { jobSchedules } })
+  // The audit log first: every service whose actions it records holds it (docs/features.md#audit-log).
+  const audit = createAuditService(core)
+  const settingsAdmin = createSettingsService({
+    db, bus, log, manifest, live, fixed, clock, audit, checks: { jobSchedules }
+  })
   await settingsAdmin.reload()
 
   // The domain: routing, chats, who may do what, and the hub that carries changes to sockets.
   // Every change that is a webhook event records it in its own transaction (docs/webhooks.md).
   const outbox = createWebhookOutbox(core)
-  const routing = createRoutingService({ ...core, webhooks: outbox })
+  const routing = createRoutingService({ ...core, webhooks: outbox, audit })
   const hours = createHoursService(core)
-  const imports = createImportService(core)
+  const imports = createImportService({ ...core, audit })
   const facts = createFactService(core)
-  const chats = createChatService({ ...core, routing, webhooks: outbox, facts })
+  const chats = createChatService({ ...core, routing, webhooks: outbox, facts, audit })
   const distributor = createDistributor({ ...core, chats, routing })
   const access = createAccess({ ...core, routing })
   const hub = createHub({ ...core, messagesBetween: chats.messages, renderMessages, customerSees })
@@ -207,9 +213,10 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const off = (): boolean | Promise<boolean> => liveSwitch.on() ? false : liveSwitch.stillOff()
   const sockets = createSocketServer({ ...core, hub, notice, off })
   const preferences = createPreferenceService(core)
-  const blocklist = createBlocklistService(core)
+  const blocklist = createBlocklistService({ ...core, audit })
   const { instanceName, webhookLookup } = opts
-  const webhooks = createWebhookService({ ...core, outbox, instanceName, webhookLookup, version: manifest.version })
+  const { version } = manifest
+  const webhooks = createWebhookService({ ...core, outbox, instanceName, webhookLookup, version, audit })
 
   // What agents work with around a chat.
   const canned = createCannedService({ ...core, routing })
@@ -254,10 +261,10 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const imViews = createImViews({ ...core, im, chats })
   const imListViews = createImListViews({ ...core, im, preferences })
   const roomViews = createRoomViews({ ...core, im })
-  const tokens = createTokenService(core)
+  const tokens = createTokenService({ ...core, audit })
   const tokenViews = createTokenViews({ ...core, tokens })
   const guard = createGuard({ ...core, tokens, access })
-  const work = { manifest, routing, distributor, chats, customer, files, im, webhooks, tokens }
+  const work = { manifest, routing, distributor, chats, customer, files, im, webhooks, tokens, audit }
   const jobs = createJobService({ ...core, ...work, instanceName, on: liveSwitch.on, observe: metrics.jobRun })
   metrics.readFrom({ db, chats, sockets })
 
@@ -326,6 +333,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
     webhooks,
     webhookViews,
     settingsAdmin,
+    audit,
     tokens,
     tokenViews,
     guard,
@@ -353,6 +361,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   await fastify.register(blocklistRoutes, parts)
   await fastify.register(webhookRoutes, parts)
   await fastify.register(settingsRoutes, parts)
+  await fastify.register(auditRoutes, parts)
   await fastify.register(tokenRoutes, parts)
   await fastify.register(apiRoutes, parts)
   await fastify.register(deflectionRoutes, parts)

@@ -56,7 +56,7 @@ export const settingsSchema = {
     {
       id: 'retention',
       title: 'Retention and jobs',
-      settings: ['purgeAfterDays', 'purgeBatchSize', 'imInactiveHours', 'apiCallRetentionDays', 'jobSchedules']
+      settings: ['purgeAfterDays', 'purgeBatchSize', 'imInactiveHours', 'apiCallRetentionDays', 'auditRetentionDays', 'jobSchedules']
     },
     {
       id: 'access',
@@ -355,6 +355,14 @@ export const settingsSchema = {
       minimum: 1,
       maximum: 3650,
       default: 90
+    },
+    auditRetentionDays: {
+      title: 'Keep the audit log (days)',
+      description: 'Each entry of the audit log (who changed settings, groups, tokens, webhooks or the block list, took, transferred, deleted or undeleted chats, ran jobs by hand) is removed by the purge job this many days after it was written',
+      type: 'integer',
+      minimum: 1,
+      maximum: 3650,
+      default: 365
     },
     purgeBatchSize: {
       title: 'Purge batch size',

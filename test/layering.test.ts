@@ -8,7 +8,7 @@ import ts from 'typescript'
 // module must be given its tier here, so where it belongs is decided once, in review.
 const tiers: Record<string, string[]> = {
   ground: ['errors', 'validation', 'cache', 'db', 'host', 'manifest', 'settings', 'views', 'realtime', 'web'],
-  domain: ['routing', 'facts', 'chats', 'preferences', 'security', 'blocklist', 'webhooks'],
+  domain: ['routing', 'facts', 'chats', 'preferences', 'security', 'blocklist', 'webhooks', 'audit'],
   features: ['canned', 'comments', 'items', 'manual-events', 'fields', 'files', 'surveys', 'tickets', 'transcripts', 'resources', 'search', 'deflections'],
   screens: ['console', 'customer', 'im', 'admin', 'jobs', 'ops', 'api', 'reports'],
   top: ['index']

@@ -34,9 +34,9 @@ function summary (r: ImportResult): string {
  */
 export const importRoutes: FastifyPluginAsync<ImportRoutesDeps> = async (fastify, { access, imports, importViews, adminViews }) => {
   fastify.post('/admin/departments/import', { schema: { body: importBody }, preValidation: fastify.csrfProtection, attachValidation: true }, async (request, reply) => {
-    await formActor(access, request)
+    const admin = await formActor(access, request)
     const form = importForm.read(request.body)
-    const result = await attempt(form, async (input) => await imports.run(input), importRefusals)
+    const result = await attempt(form, async (input) => await imports.run(input, admin.by), importRefusals)
     if (!result) return await answer(reply, [importFragment(await importViews.section(form)), clearNotice()], 422)
     return await answer(reply, [
       departmentsFragment(await adminViews.departments()),

@@ -139,11 +139,11 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesDeps> = async (fastify, 
   // ------------------------------------------------------------ departments
 
   fastify.post('/admin/departments', { schema: { body: newDepartmentBody }, ...post }, async (request, reply) => {
-    await actor(request, 'livechat.admin')
+    const admin = await actor(request, 'livechat.admin')
     const form = newDepartmentForm.read(request.body)
     await checkDepartmentName(form)
     const created = await attempt(form, async (input) => {
-      await uniqueName(() => new LC_ERR_DEPARTMENT_NAME_TAKEN(input.name), async () => await routing.createDepartment(input))
+      await uniqueName(() => new LC_ERR_DEPARTMENT_NAME_TAKEN(input.name), async () => await routing.createDepartment(input, admin.by))
       return input
     }, nameTaken)
     if (!created) return await answer(reply, [departmentFormFragment(adminViews.newDepartmentForm(form)), clearNotice()], 422)
@@ -155,7 +155,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesDeps> = async (fastify, 
   })
 
   fastify.post<Id>('/admin/departments/:id', { schema: { params: idParams, body: departmentBody }, ...post }, async (request, reply) => {
-    await actor(request, 'livechat.admin')
+    const admin = await actor(request, 'livechat.admin')
     const dept = await departmentOr404(request.params.id)
     const groups = await routing.groups()
     const form = departmentForm.read(request.body)
@@ -165,7 +165,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesDeps> = async (fastify, 
       refuse(form, 'default_group_id', new LC_ERR_DEFAULT_GROUP_INVALID(dept.name))
     }
     const saved = await attempt(form, async (input) => {
-      await uniqueName(() => new LC_ERR_DEPARTMENT_NAME_TAKEN(input.name), async () => { await routing.updateDepartment(dept.id, input) })
+      await uniqueName(() => new LC_ERR_DEPARTMENT_NAME_TAKEN(input.name), async () => { await routing.updateDepartment(dept.id, input, admin.by) })
       return input
     }, nameTaken)
     if (!saved) return await answer(reply, [departmentFormFragment(adminViews.departmentForm(dept, groups, form)), clearNotice()], 422)
@@ -175,12 +175,12 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesDeps> = async (fastify, 
   // ------------------------------------------------------------ groups
 
   fastify.post<Id>('/admin/departments/:id/groups', { schema: { params: idParams, body: newGroupBody }, ...post }, async (request, reply) => {
-    await actor(request, 'livechat.admin')
+    const admin = await actor(request, 'livechat.admin')
     const dept = await departmentOr404(request.params.id)
     const form = newGroupForm.read(request.body)
     await checkGroupName(form, dept)
     const created = await attempt(form, async (input) => {
-      await uniqueName(() => new LC_ERR_GROUP_NAME_TAKEN(input.name, dept.name), async () => await routing.createGroup({ departmentId: dept.id, ...input }))
+      await uniqueName(() => new LC_ERR_GROUP_NAME_TAKEN(input.name, dept.name), async () => await routing.createGroup({ departmentId: dept.id, ...input }, admin.by))
       return input
     }, nameTaken)
     if (!created) return await answer(reply, [groupFormFragment(adminViews.newGroupForm(dept, form)), clearNotice()], 422)
@@ -188,12 +188,12 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesDeps> = async (fastify, 
   })
 
   fastify.post<Id>('/admin/groups/:id', { schema: { params: idParams, body: groupBody }, ...post }, async (request, reply) => {
-    await actor(request, 'livechat.admin')
+    const admin = await actor(request, 'livechat.admin')
     const group = await groupOr404(request.params.id)
     const form = groupForm.read(request.body)
     await checkGroupName(form, { id: group.departmentId, name: group.departmentName }, group.id)
     const saved = await attempt(form, async (input) => {
-      await uniqueName(() => new LC_ERR_GROUP_NAME_TAKEN(input.name, group.departmentName), async () => { await routing.updateGroup(group.id, input) })
+      await uniqueName(() => new LC_ERR_GROUP_NAME_TAKEN(input.name, group.departmentName), async () => { await routing.updateGroup(group.id, input, admin.by) })
       return input
     }, nameTaken)
     if (!saved) return await answer(reply, [groupFormFragment(adminViews.groupForm(group, form)), clearNotice()], 422)
@@ -203,7 +203,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesDeps> = async (fastify, 
   // ------------------------------------------------------------ members
 
   fastify.post<Id>('/admin/groups/:id/members', { schema: { params: idParams, body: addMemberBody }, ...post }, async (request, reply) => {
-    await actor(request, 'livechat.admin')
+    const admin = await actor(request, 'livechat.admin')
     const group = await groupOr404(request.params.id)
     const form = addMemberForm.read(request.body)
     const username = form.input
@@ -214,7 +214,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesDeps> = async (fastify, 
       else if (!permissionsFor(settings, user.roles).has('livechat.agent')) refuse(form, 'username', new LC_ERR_NOT_AN_AGENT(user.name))
       else if ((await routing.members([group.id])).some((m) => m.agentId === user.id)) refuse(form, 'username', new LC_ERR_ALREADY_MEMBER(user.name, group.name))
       else {
-        await routing.setMember(group.id, user.id, { active: true })
+        await routing.setMember(group.id, user.id, { active: true }, admin.by)
         return await answer(reply, [await departmentPart(group.departmentId), ok(notices.memberAdded(user.name, group.name))])
       }
     }
@@ -222,20 +222,20 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesDeps> = async (fastify, 
   })
 
   fastify.post<Member>('/admin/groups/:id/members/:agentId', { schema: { params: memberParams, body: memberBody }, ...post }, async (request, reply) => {
-    await actor(request, 'livechat.admin')
+    const admin = await actor(request, 'livechat.admin')
     const group = await groupOr404(request.params.id)
     const { agentId } = request.params
     await memberOr404(group, agentId)
     const form = memberForm.read(request.body)
     if (!form.input) return await answer(reply, [membersFragment(await adminViews.members(group, undefined, { agentId, state: form })), clearNotice()], 422)
-    await routing.setMember(group.id, agentId, form.input)
+    await routing.setMember(group.id, agentId, form.input, admin.by)
     return await answer(reply, [await departmentPart(group.departmentId), ok(notices.memberSaved(group.name))])
   })
 
   fastify.post<Member>('/admin/groups/:id/members/:agentId/remove', { schema: { params: memberParams, body: csrfOnlyBody }, preValidation: fastify.csrfProtection }, async (request, reply) => {
-    await actor(request, 'livechat.admin')
+    const admin = await actor(request, 'livechat.admin')
     const group = await groupOr404(request.params.id)
-    if (!await routing.removeMember(group.id, request.params.agentId)) throw new LC_ERR_MEMBER_NOT_FOUND(group.name)
+    if (!await routing.removeMember(group.id, request.params.agentId, admin.by)) throw new LC_ERR_MEMBER_NOT_FOUND(group.name)
     return await answer(reply, [await departmentPart(group.departmentId), ok(notices.memberRemoved(group.name))])
   })
 
@@ -256,7 +256,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesDeps> = async (fastify, 
       const problem = Object.values(form.errors)[0] ?? { code: 'LC_ERR_FORM_INVALID', message: notices.nothingToChange }
       return await answer(reply, [notice('error', problem.message, problem.code)], 422)
     }
-    await routing.setMember(group.id, request.params.agentId, form.input)
+    await routing.setMember(group.id, request.params.agentId, form.input, supervisor.by)
     return await answer(reply, [agentGroupsFragment(await adminViews.agentGroups(scope)), ok(notices.memberSaved(group.name))])
   })
 }

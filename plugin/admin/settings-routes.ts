@@ -54,7 +54,7 @@ export const settingsRoutes: FastifyPluginAsync<SettingsRoutesDeps> = async (fas
       const refusal = form.errors.form ?? Object.values(form.errors)[0]!
       return await answer(reply, [settingsGroupFragment(settingsGroupModel(group, ctx, form)), notice('error', settingsMessages.refused, refusal.code)], 422)
     }
-    const changed = await settingsAdmin.save(form.values, { id: admin.user.id, name: admin.user.name })
+    const changed = await settingsAdmin.save(form.values, admin.by)
     const fresh = settingsAdmin.groups().find((g) => g.id === group.id)!
     const titles = changed.map((name) => fresh.states.find((s) => s.name === name)?.title ?? name)
     return await answer(reply, [

@@ -5,6 +5,7 @@ import { transact } from '../db/index.ts'
 import { LC_ERR_SETTING_FIXED, LC_ERR_SETTING_INVALID } from '../errors.ts'
 import type { Manifest } from '../manifest.ts'
 import type { Bus } from '../realtime/bus-events.ts'
+import type { Auditor, AuditService } from '../audit/service.ts'
 import { type LiveSettings, resolveSettings, type SettingGroup, settingGroups, type SettingName, type Settings } from '../settings.ts'
 import { createAjv, describeAjvError } from '../validation.ts'
 import * as store from './settings-store.ts'
@@ -53,6 +54,8 @@ export interface SettingsServiceDeps {
   fixed: Record<string, unknown>
   checks?: Partial<Record<SettingName, SettingCheck>>
   clock?: () => number
+  /** The audit log: each change is recorded there too, with where it came from (docs/features.md#audit-log). */
+  audit?: Pick<AuditService, 'record'>
 }
 
 /** The administrators' settings (docs/design.md §1, settings; docs/features.md#settings). */
@@ -67,7 +70,7 @@ export interface SettingsService {
    * LC_ERR_SETTING_FIXED for a fixed one and LC_ERR_SETTING_INVALID for a bad one, before
    * anything is written. Returns the names that changed.
    */
-  save (values: Partial<Record<SettingName, unknown>>, by: { id: string, name: string }): Promise<SettingName[]>
+  save (values: Partial<Record<SettingName, unknown>>, by: Auditor & { id: string }): Promise<SettingName[]>
   /** Reads the stored values again and applies them (another instance changed some); returns the names that changed. */
   reload (): Promise<SettingName[]>
   history (limit?: number): Promise<SettingChange[]>
@@ -80,7 +83,7 @@ export interface SettingsService {
  * and reads the stored values again, so a change applies everywhere without a restart.
  */
 export function createSettingsService (deps: SettingsServiceDeps): SettingsService {
-  const { db, bus, log, manifest, live, fixed, checks = {}, clock = Date.now } = deps
+  const { db, bus, log, manifest, live, fixed, checks = {}, clock = Date.now, audit } = deps
   const properties = manifest.settingsSchema.properties as Record<SettingName, SettingSchema>
   const fixedNames = new Set(Object.keys(fixed))
   let stored = new Map<string, unknown>()
@@ -153,6 +156,11 @@ export function createSettingsService (deps: SettingsServiceDeps): SettingsServi
           changes.push({ name, from, to, byId: by.id, byName: by.name, at: clock() })
         }
         await store.recordChanges(trx, changes)
+        // lc_settings keeps a setting's value and its own history; the audit log keeps the
+        // address too, and is purged on its own retention, which lc_settings must never be.
+        for (const c of changes) {
+          await audit?.record(trx, by, { action: 'settings.changed', subject: `Setting ${titleOf(c.name as SettingName)}`, subjectId: c.name, before: c.from ?? null, after: c.to ?? null })
+        }
         return changes.map((c) => c.name as SettingName)
       })
       if (changed.length === 0) return []

@@ -64,7 +64,7 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesDeps> = async (fastify, 
       else if (!permissionsFor(settings, user.roles).has('livechat.agent')) refuse(form, 'username', new LC_ERR_NOT_AN_AGENT(user.name))
       else agent = { id: user.id, name: user.name }
     }
-    const created = await attempt(form, async (input) => await tokens.create({ ...input, agent }, admin.user), { LC_ERR_API_RANGE: 'ipAllow' })
+    const created = await attempt(form, async (input) => await tokens.create({ ...input, agent }, admin.by), { LC_ERR_API_RANGE: 'ipAllow' })
     if (!created) return await answer(reply, [tokenViews.formFragment(form), tokenViews.createdFragment(), clearNotice()], 422)
     return await answer(reply, [
       tokenViews.createdFragment(created), await tokenViews.listFragment(), tokenViews.formFragment(), ok(notices.created(created.token.name))
@@ -73,7 +73,7 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesDeps> = async (fastify, 
 
   fastify.post<{ Params: { id: number } }>('/admin/api-tokens/:id/revoke', { schema: { params: tokenParams, body: csrfOnlyBody }, ...post }, async (request, reply) => {
     const admin = await access.agent(request, 'livechat.admin')
-    const token = await tokens.revoke(request.params.id, admin.user)
+    const token = await tokens.revoke(request.params.id, admin.by)
     return await answer(reply, [await tokenViews.listFragment(), tokenViews.createdFragment(), ok(notices.revoked(token.name))])
   })
 }

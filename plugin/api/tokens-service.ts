@@ -7,6 +7,7 @@ import {
   LC_ERR_API_TOKEN_ALREADY_REVOKED, LC_ERR_API_TOKEN_EXPIRED, LC_ERR_API_TOKEN_NOT_FOUND, LC_ERR_API_TOKEN_REVOKED
 } from '../errors.ts'
 import type { ApiScope } from './scopes.ts'
+import type { AuditService } from '../audit/service.ts'
 import * as store from './tokens-store.ts'
 import type { ApiCall, ApiToken } from './tokens-store.ts'
 
@@ -29,8 +30,8 @@ export interface NewToken {
   expiresInMs: number | null
 }
 
-/** Who creates or revokes a token: the administrator's host user id and name. */
-export interface Changer { id: string, name: string }
+/** Who creates or revokes a token: the administrator's host user id and name, and the address they act from (the audit log). */
+export interface Changer { id: string, name: string, ip?: string | null }
 
 /** A call being recorded: who, what, from where. */
 export interface CallStart {
@@ -86,7 +87,19 @@ export interface TokenService {
 export interface TokenServiceDeps {
   db: Knex
   clock: () => number
+  /**
+   * The audit log (docs/features.md#audit-log): tokens created and revoked, and every call
+   * made with a token that asks for a change (not GET or HEAD), under the token's name.
+   */
+  audit?: Pick<AuditService, 'record'>
 }
+
+/** What the audit log keeps of a token: never its secret or hash. */
+function tokenState (t: ApiToken) {
+  return { name: t.name, scopes: t.scopes, ipAllow: t.ipAllow, agent: t.agent?.name ?? null, expiresAt: t.expiresAt === null ? null : new Date(t.expiresAt).toISOString(), revoked: t.revokedAt !== null }
+}
+
+const reads = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /** The hex SHA-256 of a token, as it is kept. */
 export function tokenHash (secret: string): string {
@@ -109,11 +122,20 @@ export function readAllowList (lines: string[]): string[] {
 
 const bearer = /^Bearer ([A-Za-z0-9_-]{20,200})$/
 
-export function createTokenService ({ db, clock }: TokenServiceDeps): TokenService {
+export function createTokenService ({ db, clock, audit }: TokenServiceDeps): TokenService {
   async function get (id: number): Promise<ApiToken> {
     const token = await store.getToken(db, id)
     if (!token) throw new LC_ERR_API_TOKEN_NOT_FOUND()
     return token
+  }
+
+  /** A call that asked for a change, in the audit log under its token's name (its id standing for a user id, so Who can pick it). */
+  async function auditCall (call: { tokenId: number, method: string, route: string, ip: string, status: number | null, replayed?: boolean }): Promise<void> {
+    if (!audit || reads.has(call.method)) return
+    const token = await store.getToken(db, call.tokenId)
+    await audit.record(db, { id: `token:${call.tokenId}`, name: `API token ${token?.name ?? call.tokenId}`, ip: call.ip }, {
+      action: 'api.call', subject: `${call.method} ${call.route}`, subjectId: call.tokenId, after: { status: call.status, replayed: call.replayed === true }
+    })
   }
 
   return {
@@ -121,18 +143,23 @@ export function createTokenService ({ db, clock }: TokenServiceDeps): TokenServi
       const ipAllow = readAllowList(input.ipAllow)
       const secret = `lc_${randomBytes(32).toString('base64url')}`
       const now = clock()
-      const id = await store.insertToken(db, {
-        name: input.name.slice(0, 120),
-        token_hash: tokenHash(secret),
-        hint: secret.slice(0, 9),
-        scopes: input.scopes.join(' '),
-        ip_allow: ipAllow.join(' '),
-        agent_id: input.agent?.id.slice(0, 64) ?? null,
-        agent_name: input.agent?.name.slice(0, 120) ?? null,
-        expires_at: input.expiresInMs === null ? null : now + input.expiresInMs,
-        created_by: by.id.slice(0, 64),
-        created_by_name: by.name.slice(0, 120),
-        created_at: now
+      const id = await db.transaction(async (trx) => {
+        const id = await store.insertToken(trx, {
+          name: input.name.slice(0, 120),
+          token_hash: tokenHash(secret),
+          hint: secret.slice(0, 9),
+          scopes: input.scopes.join(' '),
+          ip_allow: ipAllow.join(' '),
+          agent_id: input.agent?.id.slice(0, 64) ?? null,
+          agent_name: input.agent?.name.slice(0, 120) ?? null,
+          expires_at: input.expiresInMs === null ? null : now + input.expiresInMs,
+          created_by: by.id.slice(0, 64),
+          created_by_name: by.name.slice(0, 120),
+          created_at: now
+        })
+        const token = (await store.getToken(trx, id))!
+        await audit?.record(trx, by, { action: 'token.created', subject: `API token ${token.name}`, subjectId: id, after: tokenState(token) })
+        return id
       })
       return { token: await get(id), secret }
     },
@@ -146,6 +173,7 @@ export function createTokenService ({ db, clock }: TokenServiceDeps): TokenServi
         const token = await store.getToken(trx, id)
         if (!token) throw new LC_ERR_API_TOKEN_NOT_FOUND()
         if (changed === 0) throw new LC_ERR_API_TOKEN_ALREADY_REVOKED(token.revokedBy?.name ?? 'someone')
+        await audit?.record(trx, by, { action: 'token.revoked', subject: `API token ${token.name}`, subjectId: id, before: { ...tokenState(token), revoked: false }, after: tokenState(token) })
         return token
       })
     },
@@ -182,6 +210,7 @@ export function createTokenService ({ db, clock }: TokenServiceDeps): TokenServi
         response: null,
         replayed: call.replayed === true
       })
+      await auditCall(call)
     },
 
     async beginKeyed (call, key, requestHash) {
@@ -213,6 +242,8 @@ export function createTokenService ({ db, clock }: TokenServiceDeps): TokenServi
 
     async finishKeyed (callId, status, body, durationMs) {
       await store.finishCall(db, callId, { status, duration_ms: durationMs, response: body })
+      const call = await store.getCall(db, callId)
+      if (call) await auditCall(call)
     },
 
     async abandonKeyed (callId) {

@@ -173,3 +173,8 @@ export async function latestCalls (db: Db, tokenId: number, limit: number): Prom
   const rows = await db<LcApiCallRow>(calls).where({ token_id: tokenId }).orderBy('id', 'desc').limit(limit)
   return rows.map(toCall)
 }
+
+export async function getCall (db: Db, id: number): Promise<ApiCall | undefined> {
+  const row = await db('lc_api_calls').where({ id }).first()
+  return row ? toCall(row) : undefined
+}

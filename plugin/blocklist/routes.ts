@@ -43,7 +43,7 @@ export const blocklistRoutes: FastifyPluginAsync<BlocklistRoutesDeps> = async (f
   fastify.post('/admin/blocklist', { schema: { body: blockBody }, ...post }, async (request, reply) => {
     const admin = await access.agent(request, 'livechat.admin')
     const form = blockForm.read(request.body)
-    const entry = await attempt(form, async (input) => await blocklist.add(input, admin.user), { LC_ERR_BLOCK_EXISTS: 'range' })
+    const entry = await attempt(form, async (input) => await blocklist.add(input, admin.by), { LC_ERR_BLOCK_EXISTS: 'range' })
     if (!entry) return await answer(reply, [blocklistViews.formFragment(form), clearNotice()], 422)
     return await answer(reply, [
       await blocklistViews.listFragment(), await blocklistViews.historyFragment(), blocklistViews.formFragment(), ok(notices.added(entry.range))
@@ -52,7 +52,7 @@ export const blocklistRoutes: FastifyPluginAsync<BlocklistRoutesDeps> = async (f
 
   fastify.post<{ Params: { id: number } }>('/admin/blocklist/:id/remove', { schema: { params: blockParams, body: csrfOnlyBody }, ...post }, async (request, reply) => {
     const admin = await access.agent(request, 'livechat.admin')
-    const entry = await blocklist.remove(request.params.id, admin.user)
+    const entry = await blocklist.remove(request.params.id, admin.by)
     return await answer(reply, [await blocklistViews.listFragment(), await blocklistViews.historyFragment(), ok(notices.removed(entry.range))])
   })
 }

@@ -4,6 +4,7 @@ import { LC_ERR_BLOCK_EXISTS, LC_ERR_BLOCK_NOT_FOUND, LC_ERR_BLOCKED } from '../
 import type { Bus } from '../realtime/bus-events.ts'
 import { clientAddress, type Family, matcher, readRange } from './ranges.ts'
 import * as store from './store.ts'
+import type { AuditService } from '../audit/service.ts'
 import type { BlockEntry } from './store.ts'
 
 export type { BlockEntry } from './store.ts'
@@ -20,8 +21,8 @@ export interface NewBlock {
   expiresInMs: number | null
 }
 
-/** Who changes the list: the administrator's host user id and name. */
-export interface Changer { id: string, name: string }
+/** Who changes the list: the administrator's host user id and name, and the address they act from (the audit log). */
+export interface Changer { id: string, name: string, ip?: string | null }
 
 /** One line of the history: an entry added, removed or run out. */
 export interface BlockEvent {
@@ -58,12 +59,14 @@ export interface BlocklistServiceDeps {
   db: Knex
   bus: Pick<Bus, 'publish' | 'subscribe'>
   clock: () => number
+  /** The audit log: each entry added or removed is recorded in its transaction (docs/features.md#audit-log). */
+  audit?: Pick<AuditService, 'record'>
 }
 
 /** An entry with what matches it, as the cache holds it. */
 interface Matcher { entry: BlockEntry, matches: (client: { address: string, family: Family }) => boolean }
 
-export function createBlocklistService ({ db, bus, clock }: BlocklistServiceDeps): BlocklistService {
+export function createBlocklistService ({ db, bus, clock, audit }: BlocklistServiceDeps): BlocklistService {
   // Entries with an expiry are read too and judged at each check, so one runs out on time
   // whatever the cache holds.
   const list = shortCache(async (): Promise<Matcher[]> => {
@@ -120,7 +123,9 @@ export function createBlocklistService ({ db, bus, clock }: BlocklistServiceDeps
           added_by_name: by.name.slice(0, 120),
           added_at: now
         })
-        return (await store.get(trx, id))!
+        const added = (await store.get(trx, id))!
+        await audit?.record(trx, by, { action: 'block.added', subject: `Address ${added.range}`, subjectId: id, after: blockState(added) })
+        return added
       })
       await changed()
       return entry
@@ -131,7 +136,9 @@ export function createBlocklistService ({ db, bus, clock }: BlocklistServiceDeps
       const entry = await db.transaction(async (trx) => {
         const removed = await store.remove(trx, id, { id: by.id.slice(0, 64), name: by.name.slice(0, 120) }, now)
         if (removed === 0) throw new LC_ERR_BLOCK_NOT_FOUND()
-        return (await store.get(trx, id))!
+        const gone = (await store.get(trx, id))!
+        await audit?.record(trx, by, { action: 'block.removed', subject: `Address ${gone.range}`, subjectId: id, before: blockState(gone), after: null })
+        return gone
       })
       await changed()
       return entry
@@ -140,6 +147,11 @@ export function createBlocklistService ({ db, bus, clock }: BlocklistServiceDeps
     close () { unsubscribe() }
   }
   return service
+}
+
+/** What the audit log keeps of an entry. */
+function blockState (e: BlockEntry) {
+  return { range: e.range, reason: e.reason, expiresAt: e.expiresAt === null ? null : new Date(e.expiresAt).toISOString() }
 }
 
 /**

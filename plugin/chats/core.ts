@@ -6,7 +6,7 @@ import type { Bus } from '../realtime/bus-events.ts'
 import type { RoutingService } from '../routing/service.ts'
 import type { ChatChange, ChatServiceDeps } from './service.ts'
 import * as store from './store.ts'
-import { type Actor, type Chat, type ChatStatus, type Message, openStatuses } from './types.ts'
+import { type Actor, type AgentScope, type Chat, type ChatStatus, type Message, openStatuses } from './types.ts'
 import { chatEvent, isWebhookAction, messageEvent } from './webhook-events.ts'
 
 /**
@@ -72,9 +72,17 @@ export interface ChatCore {
    * state go out, the agent's lists follow and their capacity is freed for the queue.
    */
   closed: (chatId: number, event: Message) => Promise<Chat>
+  /**
+   * The department of a chat's group (null: none), read before a change's transaction: the
+   * audit entry written inside it names the department whose supervisors see it.
+   */
+  departmentOf: (groupId: number | null) => Promise<number | null>
+  /** An agent's or supervisor's action on a chat, in the audit log inside the change's transaction (docs/features.md#audit-log). */
+  audit: (trx: Knex.Transaction, scope: AgentScope, action: 'chat.taken' | 'chat.transferred' | 'chat.deleted' | 'chat.undeleted',
+    chat: Chat, departmentId: number | null, before: object, after: object | null) => Promise<void>
 }
 
-export function createChatCore ({ db, bus, host, routing, clock = Date.now, settings, webhooks, facts = createFactService({ db }) }: ChatServiceDeps): ChatCore {
+export function createChatCore ({ db, bus, host, routing, clock = Date.now, settings, webhooks, audit, facts = createFactService({ db }) }: ChatServiceDeps): ChatCore {
   const listeners: Array<(change: ChatChange) => Promise<void>> = []
 
   async function append (trx: Knex.Transaction, chatId: number, author: Actor, kind: Message['kind'], body: string, clientMsgId: string | null,
@@ -152,6 +160,15 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
     host,
     routing,
     clock,
+    async departmentOf (groupId) {
+      if (groupId === null || !audit) return null
+      return await routing.group(groupId).then((g) => g.departmentId, () => null)
+    },
+    async audit (trx, scope, action, chat, departmentId, before, after) {
+      await audit?.record(trx, { id: scope.id, name: scope.name, ip: scope.ip ?? null }, {
+        action, subject: `Chat #${chat.id} with ${chat.customerName}`, subjectId: chat.id, departmentId, before, after
+      })
+    },
     // A getter: the settings screen may change the limit while the plugin runs.
     get maxMessageLength () { return settings.maxMessageLength },
     append,

@@ -60,10 +60,12 @@ export function createDeletion (core: ChatCore): Pick<ChatService, 'deleteChats'
     if (checked.outcome !== 'allowed') return checked
     const before = checked.chat!
     const name = before.customerName
+    const departmentId = await core.departmentOf(before.groupId)
     const done = await db.transaction(async (trx) => {
       const n = op === 'delete' ? await store.markDeleted(trx, id, closedStatuses, clock()) : await store.markRestored(trx, id)
       if (n === 0) return false
       await history(trx, id, agentActor(scope), op === 'delete' ? 'deleted' : 'undeleted')
+      await core.audit(trx, scope, op === 'delete' ? 'chat.deleted' : 'chat.undeleted', before, departmentId, { deleted: op !== 'delete' }, { deleted: op === 'delete' })
       return true
     })
     if (!done) return { id, name, outcome: 'lost', error: await lostDeletion(id, op) }

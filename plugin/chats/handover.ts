@@ -110,12 +110,14 @@ export function createHandover (core: ChatCore): Pick<ChatService, 'acceptChat' 
       const from = before.agentId!
       const actor = agentActor(scope)
       await routing.ensurePresence(scope.id)
+      const departmentId = await core.departmentOf(before.groupId)
       const event = await transact(db, async (trx) => {
         await routing.claimCapacity(trx, scope.id, before.groupId, false)
         const n = await store.transition(trx, chatId, [ChatStatus.active], { agent_id: scope.id, assigned_at: at, auto_assigned: false, agent_read_seq: before.lastSeq }, { agent_id: from })
         if (n === 0) return undefined
         const event = await append(trx, chatId, actor, 'event', eventTexts.taken(scope.name), null)
         await history(trx, chatId, actor, 'taken', { from })
+        await core.audit(trx, scope, 'chat.taken', before, departmentId, { agentId: from }, { agentId: scope.id })
         return event!
       }, freshReads(db))
       if (!event) return await lostRace(chatId, 'taken')
@@ -151,6 +153,8 @@ export function createHandover (core: ChatCore): Pick<ChatService, 'acceptChat' 
       const actor = agentActor(scope)
       const comment = target.comment.trim().slice(0, 2000)
       const from = before.agentId!
+      // Only a supervisor's transfer of someone else's chat is an audited action; an agent passing on their own is routine.
+      const departmentId = from !== scope.id ? await core.departmentOf(before.groupId) : null
       const event = await transact(db, async (trx) => {
         // Idle time is not reset: the chat keeps its last_agent_message_at.
         const n = await store.transition(trx, chatId, [ChatStatus.active], {
@@ -168,6 +172,9 @@ export function createHandover (core: ChatCore): Pick<ChatService, 'acceptChat' 
         if (n === 0) return undefined
         const event = await append(trx, chatId, system, 'event', eventTexts.transferred(toName), null, [ChatStatus.queued])
         await history(trx, chatId, actor, 'transferred', { from, toGroup: group.id, toAgent: target.agentId, auto: target.auto, comment })
+        if (from !== scope.id) {
+          await core.audit(trx, scope, 'chat.transferred', before, departmentId, { agentId: from, groupId: before.groupId }, { groupId: group.id, agentId: target.agentId, comment })
+        }
         return event!
       }, freshReads(db))
       if (!event) return await lostRace(chatId, 'transferred')

@@ -1,3 +1,4 @@
+import type { AuditService } from '../audit/service.ts'
 import type { Knex } from 'knex'
 import type { Settings } from '../settings.ts'
 import type { CodedError } from '../errors.ts'
@@ -32,6 +33,8 @@ export interface ChatServiceDeps {
   webhooks?: Pick<WebhookOutbox, 'record'>
   /** The reports' per-chat facts, recorded in each change's transaction (docs/reports.md); made over `db` when not given. */
   facts?: Pick<FactService, 'record' | 'answered'>
+  /** The audit log: chats taken, transferred by a supervisor, deleted and undeleted (docs/features.md#audit-log). */
+  audit?: Pick<AuditService, 'record'>
 }
 
 export interface StartChat {

@@ -139,6 +139,8 @@ export interface AgentScope {
   supervise: boolean
   /** livechat.delete: may delete and undelete any closed chat they may see, not only their own. */
   delete?: boolean
+  /** The address the agent acts from (request.ip), for the audit log; absent outside a request. */
+  ip?: string
 }
 
 export function sees (scope: AgentScope, groupId: number | null): boolean {

@@ -8,6 +8,8 @@
 export interface RequestLike {
   headers: Record<string, string | string[] | undefined>
   cookies?: Record<string, string | undefined>
+  /** The client's address as the host trusts it (Fastify's request.ip): the audit log records it. */
+  ip?: string
 }
 
 export interface HostUser {

@@ -36,7 +36,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesDeps> = async (fastify, { ba
     preValidation: fastify.csrfProtection
   }, async (request, reply) => {
     const admin = await access.agent(request, 'livechat.admin')
-    const outcome = await jobs.runNow(request.params.id, admin.user.name)
+    const outcome = await jobs.runNow(request.params.id, admin.by)
     const job = (await jobs.overview()).find((j) => j.id === outcome.job)!
     const card = jobFragment(jobModel(base, job, clock()))
     if (!outcome.finished) return await answer(reply, [card, ok(`${job.id} is still running; its outcome will show on this page when it finishes`)], 202)

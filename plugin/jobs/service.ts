@@ -1,3 +1,4 @@
+import type { Auditor, AuditService } from '../audit/service.ts'
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Knex } from 'knex'
@@ -31,9 +32,11 @@ interface Log {
 
 export interface JobServiceDeps {
   db: Knex
+  /** The audit log: jobs run by hand and chats purged are recorded, and the purge job removes entries older than auditRetentionDays. */
+  audit?: Pick<AuditService, 'record' | 'purge'>
   manifest: Manifest
   settings: Pick<Settings, 'jobSchedules' | 'purgeAfterDays' | 'purgeBatchSize' | 'customerGoneSeconds' | 'imInactiveHours' | 'idleEndMinutes' |
-  'queueTimeoutMinutes' | 'apiCallRetentionDays'>
+  'queueTimeoutMinutes' | 'apiCallRetentionDays' | 'auditRetentionDays'>
   routing: Pick<RoutingService, 'sweepStale' | 'group' | 'department'>
   distributor: Pick<Distributor, 'reoffer'>
   /** The chat sweeps the jobs run, and the purge's batches of deleted chats. */
@@ -110,7 +113,7 @@ export interface JobService {
    * "still running" (the run goes on and is recorded). Throws LC_ERR_JOB_UNKNOWN, or LC_ERR_JOB_RUNNING naming the
    * instance that holds the lease; an error the job throws is part of the outcome.
    */
-  runNow (id: string, startedBy: string, waitMs?: number): Promise<RunNowResult>
+  runNow (id: string, startedBy: string | Auditor, waitMs?: number): Promise<RunNowResult>
   /** Every job with its schedule, next run, whether it is running and where, and its recent runs. */
   overview (): Promise<JobOverview[]>
 }
@@ -136,6 +139,19 @@ export function createJobService (deps: JobServiceDeps): JobService {
   const purge = (ctx: JobContext, items: ItemGuard) => createPurge({ chats, files, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize })(ctx, items)
   // Deleted instant message threads go with the same retention, in the same job, after the chats.
   const purgeIm = (ctx: JobContext, items: ItemGuard) => createImPurge({ im, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize })(ctx, items)
+
+  /** Audit log entries past auditRetentionDays, in short batches while the lease is ours; returns how many went. */
+  async function purgeAudit (ctx: JobContext): Promise<number> {
+    if (!deps.audit) return 0
+    const before = clock() - settings.auditRetentionDays * 24 * 60 * minute
+    let total = 0
+    for (;;) {
+      if (!await ctx.stillOurs()) return total
+      const n = await deps.audit.purge(before, settings.purgeBatchSize)
+      total += n
+      if (n < settings.purgeBatchSize) return total
+    }
+  }
 
   /** The department a chat's group belongs to, as leave-a-message names it in the ticket. */
   async function departmentOf (chat: Chat) {
@@ -178,9 +194,17 @@ export function createJobService (deps: JobServiceDeps): JobService {
       const items = guardFor('purge')
       const chatsDone = await purge(ctx, items)
       const imDone = await purgeIm(ctx, threadGuard(items))
-      const outcome = imDone.conversations === 0
+      if (chatsDone.chats > 0) {
+        await deps.audit?.record(db, null, { action: 'chats.purged', subject: `${chatsDone.chats} deleted chat${chatsDone.chats === 1 ? '' : 's'}`, after: { chats: chatsDone.chats, rows: chatsDone.rows } })
+      }
+      const audited = await purgeAudit(ctx)
+      const outcome = imDone.conversations === 0 && audited === 0
         ? chatsDone
-        : { rows: chatsDone.rows + imDone.rows, summary: `${chatsDone.summary}; ${imDone.summary}`, error: chatsDone.error }
+        : {
+            rows: chatsDone.rows + imDone.rows + audited,
+            summary: [chatsDone.summary, imDone.conversations === 0 ? null : imDone.summary, audited === 0 ? null : `${audited} audit log entr${audited === 1 ? 'y' : 'ies'} older than ${settings.auditRetentionDays} days removed`].filter((x) => x !== null).join('; '),
+            error: chatsDone.error
+          }
       return await withItems(ctx, items, outcome)
     },
     // Every few seconds, under the lease: one instance sends at a time, and each delivery is claimed besides (plugin/webhooks/delivery.ts).
@@ -338,10 +362,11 @@ export function createJobService (deps: JobServiceDeps): JobService {
       return await run(id, trigger)
     },
 
-    async runNow (id: string, startedBy: string, waitMs = 10_000): Promise<RunNowResult> {
+    async runNow (id: string, startedBy: string | Auditor, waitMs = 10_000): Promise<RunNowResult> {
       find(id)
       const startedAt = clock()
-      const going = run(id, 'manual', startedBy).then((result) => {
+      const by = typeof startedBy === 'string' ? null : startedBy
+      const going = run(id, 'manual', by?.name ?? startedBy as string).then((result) => {
         if (result?.thrown !== undefined) log.error({ err: result.thrown, job: id }, 'live chat job failed (Run now)')
         return result
       })
@@ -349,6 +374,10 @@ export function createJobService (deps: JobServiceDeps): JobService {
       const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => { resolve('late') }, waitMs) })
       const result = await Promise.race([going, late])
       clearTimeout(timer)
+      if (by && result !== null) {
+        const after = result === 'late' ? { finished: false } : { finished: true, rows: result.rows, summary: result.summary, error: result.error }
+        await deps.audit?.record(db, by, { action: 'job.run', subject: `Job ${id}`, subjectId: id, after })
+      }
       if (result === 'late') {
         // The run goes on; what it comes to is recorded (and logged) all the same.
         going.catch((err: unknown) => { log.error({ err, job: id }, 'live chat job could not run (Run now)') })

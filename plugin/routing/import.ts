@@ -1,3 +1,4 @@
+import type { Auditor, AuditService } from '../audit/service.ts'
 import type { Knex } from 'knex'
 import { isUniqueViolation } from '../db/index.ts'
 import {
@@ -77,6 +78,8 @@ export interface ImportServiceDeps {
   host: Pick<HostAdapter, 'directory' | 'getUser'>
   settings: Pick<Settings, 'rolePermissions'>
   clock?: () => number
+  /** The audit log: one entry per import, written in its transaction (docs/features.md#audit-log). */
+  audit?: Pick<AuditService, 'record'>
 }
 
 /**
@@ -98,7 +101,7 @@ export interface ImportService {
    * LC_ERR_IMPORT_DEPARTMENT_UNKNOWN (422) before anything is written, and LC_ERR_IMPORT_CONFLICT
    * (409) when another change saved the same first. Publishes agent.groups for every member added.
    */
-  run (choice: ImportChoice): Promise<ImportResult>
+  run (choice: ImportChoice, by?: Auditor): Promise<ImportResult>
 }
 
 const same = (a: string, b: string): boolean => a.toLocaleLowerCase() === b.toLocaleLowerCase()
@@ -150,7 +153,7 @@ export function matchDirectory (desk: HostDirectory, departments: Department[], 
   return { departments: outDepartments, groups: outGroups }
 }
 
-export function createImportService ({ db, bus, host, settings, clock = Date.now }: ImportServiceDeps): ImportService {
+export function createImportService ({ db, bus, host, settings, clock = Date.now, audit }: ImportServiceDeps): ImportService {
   async function read (q: Knex | Knex.Transaction, desk: HostDirectory): Promise<ImportPreview> {
     const [departments, groups] = await Promise.all([store.departments(q), store.groups(q)])
     return matchDirectory(desk, departments, groups)
@@ -185,7 +188,7 @@ export function createImportService ({ db, bus, host, settings, clock = Date.now
       return await read(db, desk)
     },
 
-    async run (choice) {
+    async run (choice, by) {
       if (choice.departments.length === 0 && choice.groups.length === 0) throw new LC_ERR_IMPORT_NOTHING_CHOSEN()
       const desk = await directory()
       const deskDept = new Map(desk.departments.map((d) => [d.id, d]))
@@ -297,6 +300,12 @@ export function createImportService ({ db, bus, host, settings, clock = Date.now
             if (added) result.joined.push(g.name)
             else if (!changed) result.skipped.push(g.name)
           }
+          const { created, linked, renamed, joined: gotMembers, membersAdded } = result
+          await audit?.record(trx, by ?? null, {
+            action: 'departments.imported',
+            subject: `Import of ${ticked.departments.length + ticked.groups.length} from the help desk`,
+            after: { created, linked, renamed, joined: gotMembers, membersAdded }
+          })
         })
       } catch (err) {
         if (!isUniqueViolation(err)) throw err

@@ -6,6 +6,7 @@ import { agentLimit, byLoad, defaultChatLimit, freshSince, isFresh, limitIn } fr
 import * as store from './store.ts'
 import type { WebhookOutbox } from '../webhooks/outbox.ts'
 import type { NewWebhookEvent } from '../webhooks/events.ts'
+import type { AuditEntry, Auditor, AuditService } from '../audit/service.ts'
 import type { Candidate, Department, Distribution, Group, Membership, Presence } from './store.ts'
 
 export type { Candidate, Department, Distribution, Group, Membership, Presence } from './store.ts'
@@ -18,6 +19,8 @@ export interface RoutingServiceDeps {
   settings: Pick<Settings, 'heartbeatTimeoutSeconds'>
   /** The webhook outbox: agent.availability is recorded in the transaction of the change. */
   webhooks?: Pick<WebhookOutbox, 'record'>
+  /** The audit log: every change to departments, groups and members is recorded in its transaction (docs/features.md#audit-log). */
+  audit?: Pick<AuditService, 'record'>
 }
 
 /** agent.availability as webhook receivers get it (docs/webhooks.md#events); `reason` says what made the change. */
@@ -128,20 +131,20 @@ export interface RoutingService {
   /** The group a new chat for this department starts in: its default group, else its first enabled one. */
   entryGroup (departmentId: number): Promise<Group | undefined>
   /** Creates a department; returns its id. */
-  createDepartment (input: NewDepartment): Promise<number>
+  createDepartment (input: NewDepartment, by?: Auditor): Promise<number>
   /** Changes the given fields of a department. */
-  updateDepartment (id: number, input: DepartmentChanges): Promise<void>
+  updateDepartment (id: number, input: DepartmentChanges, by?: Auditor): Promise<void>
   /** Creates a group (cherry pick, the default limit, enabled unless told); returns its id. */
-  createGroup (input: NewGroup): Promise<number>
+  createGroup (input: NewGroup, by?: Auditor): Promise<number>
   /** Changes the given fields of a group. */
-  updateGroup (id: number, input: GroupChanges): Promise<void>
+  updateGroup (id: number, input: GroupChanges, by?: Auditor): Promise<void>
   /** Adds an agent to a group, or changes their active flag or limit in it. Publishes agent.groups. */
-  setMember (groupId: number, agentId: string, input?: { active?: boolean, maxChats?: number | null }): Promise<void>
+  setMember (groupId: number, agentId: string, input?: { active?: boolean, maxChats?: number | null }, by?: Auditor): Promise<void>
   /** Takes an agent out of a group; false when they were not in it. Publishes agent.groups. */
-  removeMember (groupId: number, agentId: string): Promise<boolean>
+  removeMember (groupId: number, agentId: string, by?: Auditor): Promise<boolean>
 }
 
-export function createRoutingService ({ db, bus, clock = Date.now, settings, webhooks }: RoutingServiceDeps): RoutingService {
+export function createRoutingService ({ db, bus, clock = Date.now, settings, webhooks, audit }: RoutingServiceDeps): RoutingService {
   // Settings are read when used: the settings screen changes them while the plugin runs.
   const fresh = (): number => freshSince(clock(), settings.heartbeatTimeoutSeconds)
   const listeners: PresenceListener[] = []
@@ -165,6 +168,25 @@ export function createRoutingService ({ db, bus, clock = Date.now, settings, web
       limit: agentLimit(live, byId)
     }
   }
+
+  /** A change and its audit entry in one transaction: `write` returns the entry, or null when nothing changed. */
+  async function audited<T> (by: Auditor | undefined, write: (trx: Knex.Transaction) => Promise<{ value: T, entry: AuditEntry | null }>): Promise<T> {
+    return await db.transaction(async (trx) => {
+      const { value, entry } = await write(trx)
+      if (entry && audit) await audit.record(trx, by ?? null, entry)
+      return value
+    })
+  }
+
+  const groupLabel = (g: Group): string => `Group ${g.departmentName} / ${g.name}`
+  const groupState = (g: Group) => ({ name: g.name, distribution: g.distribution, defaultMaxChats: g.defaultMaxChats, enabled: g.enabled })
+  const departmentState = (d: Department) => ({
+    name: d.name,
+    defaultGroupId: d.defaultGroupId,
+    queuePositionMessage: d.queuePositionMessage,
+    queuePositionMessageOne: d.queuePositionMessageOne,
+    queueNextMessage: d.queueNextMessage
+  })
 
   async function notify (change: Parameters<PresenceListener>[0]): Promise<void> {
     for (const fn of listeners) await fn(change)
@@ -314,55 +336,99 @@ export function createRoutingService ({ db, bus, clock = Date.now, settings, web
       return own.find((g) => g.id === dept.defaultGroupId) ?? own[0]
     },
 
-    async createDepartment (input) {
-      return await store.insertDepartment(db, {
-        name: input.name,
-        sort_order: input.sortOrder ?? 0,
-        queue_position_message: input.queuePositionMessage ?? null,
-        queue_position_message_one: input.queuePositionMessageOne ?? null,
-        queue_next_message: input.queueNextMessage ?? null
-      }, clock())
+    async createDepartment (input, by) {
+      return await audited(by, async (trx) => {
+        const id = await store.insertDepartment(trx, {
+          name: input.name,
+          sort_order: input.sortOrder ?? 0,
+          queue_position_message: input.queuePositionMessage ?? null,
+          queue_position_message_one: input.queuePositionMessageOne ?? null,
+          queue_next_message: input.queueNextMessage ?? null
+        }, clock())
+        const after = departmentState((await store.getDepartment(trx, id))!)
+        return { value: id, entry: { action: 'department.created', subject: `Department ${input.name}`, subjectId: id, departmentId: id, after } }
+      })
     },
 
-    async updateDepartment (id, input) {
+    async updateDepartment (id, input, by) {
       const changes: Record<string, unknown> = {}
       if (input.name !== undefined) changes.name = input.name
       if (input.defaultGroupId !== undefined) changes.default_group_id = input.defaultGroupId
       if (input.queuePositionMessage !== undefined) changes.queue_position_message = input.queuePositionMessage
       if (input.queuePositionMessageOne !== undefined) changes.queue_position_message_one = input.queuePositionMessageOne
       if (input.queueNextMessage !== undefined) changes.queue_next_message = input.queueNextMessage
-      if (Object.keys(changes).length > 0) await store.updateDepartment(db, id, changes)
+      if (Object.keys(changes).length > 0) {
+        await audited(by, async (trx) => {
+          const before = await store.getDepartment(trx, id)
+          await store.updateDepartment(trx, id, changes)
+          const after = await store.getDepartment(trx, id)
+          if (!before || !after) return { value: undefined, entry: null }
+          return { value: undefined, entry: { action: 'department.updated', subject: `Department ${after.name}`, subjectId: id, departmentId: id, before: departmentState(before), after: departmentState(after) } }
+        })
+      }
       groupCache.clear()
     },
 
-    async createGroup (input) {
-      return await store.insertGroup(db, {
-        department_id: input.departmentId, name: input.name, distribution: input.distribution ?? 'cherry_pick', default_max_chats: input.defaultMaxChats ?? defaultChatLimit
-      }, clock())
+    async createGroup (input, by) {
+      return await audited(by, async (trx) => {
+        const id = await store.insertGroup(trx, {
+          department_id: input.departmentId, name: input.name, distribution: input.distribution ?? 'cherry_pick', default_max_chats: input.defaultMaxChats ?? defaultChatLimit
+        }, clock())
+        const group = (await store.getGroup(trx, id))!
+        return { value: id, entry: { action: 'group.created', subject: groupLabel(group), subjectId: id, departmentId: group.departmentId, after: groupState(group) } }
+      })
     },
 
-    async updateGroup (id, input) {
+    async updateGroup (id, input, by) {
       const changes: Record<string, unknown> = {}
       if (input.name !== undefined) changes.name = input.name
       if (input.distribution !== undefined) changes.distribution = input.distribution
       if (input.defaultMaxChats !== undefined) changes.default_max_chats = input.defaultMaxChats
       if (input.enabled !== undefined) changes.enabled = input.enabled
-      if (Object.keys(changes).length > 0) await store.updateGroup(db, id, changes)
+      if (Object.keys(changes).length > 0) {
+        await audited(by, async (trx) => {
+          const before = await store.getGroup(trx, id)
+          await store.updateGroup(trx, id, changes)
+          const after = await store.getGroup(trx, id)
+          if (!before || !after) return { value: undefined, entry: null }
+          return { value: undefined, entry: { action: 'group.updated', subject: groupLabel(after), subjectId: id, departmentId: after.departmentId, before: groupState(before), after: groupState(after) } }
+        })
+      }
       groupCache.clear()
     },
 
-    async setMember (groupId, agentId, input = {}) {
+    async setMember (groupId, agentId, input = {}, by) {
       const changes: { active?: boolean, max_chats?: number | null } = {}
       if (input.active !== undefined) changes.active = input.active
       if (input.maxChats !== undefined) changes.max_chats = input.maxChats
-      await store.upsertMember(db, groupId, agentId, changes, clock())
+      await audited(by, async (trx) => {
+        const group = await store.getGroup(trx, groupId)
+        const was = (await store.membersOf(trx, [groupId])).find((m) => m.agentId === agentId)
+        await store.upsertMember(trx, groupId, agentId, changes, clock())
+        const now = (await store.membersOf(trx, [groupId])).find((m) => m.agentId === agentId)
+        const state = (m: Membership | undefined) => m ? { agentId: m.agentId, active: m.active, maxChats: m.maxChats } : null
+        if (!group || JSON.stringify(state(was)) === JSON.stringify(state(now))) return { value: undefined, entry: null }
+        return {
+          value: undefined,
+          entry: { action: was ? 'member.updated' : 'member.added', subject: `${groupLabel(group)}: agent ${agentId}`, subjectId: groupId, departmentId: group.departmentId, before: state(was), after: state(now) }
+        }
+      })
       await bus.publish({ type: 'agent.groups', agentId })
       // Active in a group again: there may be chats for them now.
       if (input.active !== false) await notify({ agentId, available: true, raised: true })
     },
 
-    async removeMember (groupId, agentId) {
-      const removed = await store.deleteMember(db, groupId, agentId) > 0
+    async removeMember (groupId, agentId, by) {
+      const removed = await audited(by, async (trx) => {
+        const group = await store.getGroup(trx, groupId)
+        const was = (await store.membersOf(trx, [groupId])).find((m) => m.agentId === agentId)
+        const gone = await store.deleteMember(trx, groupId, agentId) > 0
+        if (!gone || !group || !was) return { value: gone, entry: null }
+        return {
+          value: gone,
+          entry: { action: 'member.removed', subject: `${groupLabel(group)}: agent ${agentId}`, subjectId: groupId, departmentId: group.departmentId, before: { agentId, active: was.active, maxChats: was.maxChats }, after: null }
+        }
+      })
       if (removed) await bus.publish({ type: 'agent.groups', agentId })
       return removed
     }

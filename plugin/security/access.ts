@@ -22,6 +22,8 @@ export interface Agent {
   can (permission: Permission): boolean
   /** Which groups' chats the agent works and may look after. */
   scope (): Promise<AgentScope>
+  /** Who acts and from where, as the audit log records it (docs/features.md#audit-log). */
+  by: { id: string, name: string, ip: string | null }
 }
 
 export type Access = ReturnType<typeof createAccess>
@@ -31,9 +33,10 @@ export type Access = ReturnType<typeof createAccess>
  * the host's roles through the rolePermissions setting.
  */
 export function createAccess ({ host, settings, routing }: { host: HostAdapter, settings: Settings, routing: RoutingService }) {
-  async function scopeOf (user: HostUser, permissions: Set<Permission>): Promise<AgentScope> {
+  async function scopeOf (user: HostUser, permissions: Set<Permission>, ip?: string): Promise<AgentScope> {
     const groups = await routing.agentGroups(user.id)
     return {
+      ...(ip === undefined ? {} : { ip }),
       id: user.id,
       name: user.name,
       activeIn: groups.activeIn,
@@ -53,7 +56,8 @@ export function createAccess ({ host, settings, routing }: { host: HostAdapter, 
       const permissions = permissionsFor(settings, user.roles)
       if (!permissions.has(permission)) throw new LC_ERR_FORBIDDEN(permission)
       let scope: Promise<AgentScope> | undefined
-      return { user, permissions, can: (p) => permissions.has(p), scope: async () => await (scope ??= scopeOf(user, permissions)) }
+      const by = { id: user.id, name: user.name, ip: request.ip ?? null }
+      return { user, permissions, by, can: (p) => permissions.has(p), scope: async () => await (scope ??= scopeOf(user, permissions, request.ip)) }
     },
 
     /**

@@ -49,7 +49,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesDeps> = async (fasti
   fastify.post('/admin/webhooks', { schema: { body: endpointBody }, ...post }, async (request, reply) => {
     const admin = await access.agent(request, 'livechat.admin')
     const form = endpointForm.read(request.body)
-    const made = await attempt(form, async (input) => await webhooks.create(input, admin.user),
+    const made = await attempt(form, async (input) => await webhooks.create(input, admin.by),
       { LC_ERR_WEBHOOK_URL: 'url', LC_ERR_WEBHOOK_PRIVATE: 'url', LC_ERR_WEBHOOK_EVENTS: 'events' })
     if (!made) return await answer(reply, [webhookViews.formFragment(form), clearNotice()], 422)
     return await answer(reply, [
@@ -59,15 +59,15 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesDeps> = async (fasti
 
   for (const [path, on] of [['enable', true], ['disable', false]] as const) {
     fastify.post<{ Params: { id: number } }>(`/admin/webhooks/:id/${path}`, { schema: { params: endpointParams, body: csrfOnlyBody }, ...post }, async (request, reply) => {
-      await access.agent(request, 'livechat.admin')
-      const endpoint = await webhooks.setEnabled(request.params.id, on)
+      const admin = await access.agent(request, 'livechat.admin')
+      const endpoint = await webhooks.setEnabled(request.params.id, on, admin.by)
       return await answer(reply, [await webhookViews.listFragment(), ok(on ? notices.on(endpoint.url) : notices.off(endpoint.url))])
     })
   }
 
   fastify.post<{ Params: { id: number } }>('/admin/webhooks/:id/remove', { schema: { params: endpointParams, body: csrfOnlyBody }, ...post }, async (request, reply) => {
-    await access.agent(request, 'livechat.admin')
-    const endpoint = await webhooks.remove(request.params.id)
+    const admin = await access.agent(request, 'livechat.admin')
+    const endpoint = await webhooks.remove(request.params.id, admin.by)
     return await answer(reply, [await webhookViews.listFragment(), ok(notices.removed(endpoint.url))])
   })
 

@@ -1,3 +1,4 @@
+import type { Auditor, AuditService } from '../audit/service.ts'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Knex } from 'knex'
@@ -5,7 +6,7 @@ import {
   isCoded, LC_ERR_WEBHOOK_DELIVERY_BUSY, LC_ERR_WEBHOOK_DELIVERY_NOT_FOUND, LC_ERR_WEBHOOK_EVENTS, LC_ERR_WEBHOOK_NOT_FOUND, LC_ERR_WEBHOOK_OFF,
   LC_ERR_WEBHOOK_STATE
 } from '../errors.ts'
-import type { HostAdapter, HostUser } from '../host/adapter.ts'
+import type { HostAdapter } from '../host/adapter.ts'
 import type { Settings } from '../settings.ts'
 import { allowedHosts, type Lookup, parseEndpointUrl, resolveTarget } from './address.ts'
 import { createDelivery, type Trigger } from './delivery.ts'
@@ -35,6 +36,13 @@ export interface WebhookServiceDeps {
   webhookLookup?: Lookup
   /** The plugin's version, in the User-Agent of every delivery. */
   version?: string
+  /** The audit log: endpoints added, turned on or off and removed, in the change's transaction (docs/features.md#audit-log). */
+  audit?: Pick<AuditService, 'record'>
+}
+
+/** What the audit log keeps of an endpoint: never its secret. */
+function endpointState (e: store.WebhookEndpoint) {
+  return { url: e.url, description: e.description, events: e.events, enabled: e.enabled }
 }
 
 /** An endpoint to register, as the form gives it. */
@@ -69,11 +77,11 @@ export interface WebhookService {
    * (the page shows it once). Refuses a URL that is not http(s) (LC_ERR_WEBHOOK_URL), one at
    * an address webhooks may not reach (LC_ERR_WEBHOOK_PRIVATE), and no events (LC_ERR_WEBHOOK_EVENTS).
    */
-  create (input: NewEndpoint, by: HostUser): Promise<{ endpoint: store.WebhookEndpoint, secret: string }>
+  create (input: NewEndpoint, by: Auditor & { id: string }): Promise<{ endpoint: store.WebhookEndpoint, secret: string }>
   /** Turns an endpoint on (its failures forgotten) or off; LC_ERR_WEBHOOK_STATE when it already was. */
-  setEnabled (id: number, enabled: boolean): Promise<store.WebhookEndpoint>
+  setEnabled (id: number, enabled: boolean, by?: Auditor): Promise<store.WebhookEndpoint>
   /** Removes an endpoint: nothing more is sent to it; its log stays in the database. */
-  remove (id: number): Promise<store.WebhookEndpoint>
+  remove (id: number, by?: Auditor): Promise<store.WebhookEndpoint>
   /** The endpoint's latest deliveries with every attempt, newest first. */
   log (id: number, limit?: number): Promise<store.DeliveryLogEntry[]>
   /** Sends one delivery of the endpoint again now; LC_ERR_WEBHOOK_DELIVERY_BUSY naming the instance sending it. */
@@ -87,7 +95,7 @@ export interface WebhookService {
 const newSecret = (): string => 'whsec_' + randomBytes(24).toString('base64url')
 
 export function createWebhookService (deps: WebhookServiceDeps): WebhookService {
-  const { db, settings, host, outbox, log, clock = Date.now } = deps
+  const { db, settings, host, outbox, log, clock = Date.now, audit } = deps
   const owner = (deps.instanceName ?? `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`).slice(0, 64)
 
   /** Administrators hear of an endpoint turned off: the page shows it, and they get a mail when the help desk sends mail. */
@@ -157,31 +165,43 @@ export function createWebhookService (deps: WebhookServiceDeps): WebhookService 
       }
       const secret = newSecret()
       const events = webhookEventTypes.filter((e) => input.events.includes(e))
-      const id = await store.insertEndpoint(db, {
-        url: url.href,
-        description: input.description,
-        events: events.join(','),
-        secret,
-        enabled: true,
-        created_by: by.id,
-        created_by_name: by.name.slice(0, 120),
-        created_at: clock()
+      const id = await db.transaction(async (trx) => {
+        const id = await store.insertEndpoint(trx, {
+          url: url.href,
+          description: input.description,
+          events: events.join(','),
+          secret,
+          enabled: true,
+          created_by: by.id,
+          created_by_name: by.name.slice(0, 120),
+          created_at: clock()
+        })
+        const made = (await store.getEndpoint(trx, id))!
+        await audit?.record(trx, by, { action: 'webhook.created', subject: `Webhook ${made.url}`, subjectId: id, after: endpointState(made) })
+        return id
       })
       outbox.forget()
       log.info({ endpointId: id, url: url.href, by: by.id }, 'live chat webhook endpoint registered')
       return { endpoint: await endpoint(id), secret }
     },
 
-    async setEnabled (id, enabled) {
+    async setEnabled (id, enabled, by) {
       const before = await endpoint(id)
-      if (await store.setEnabled(db, id, enabled, clock()) === 0) throw new LC_ERR_WEBHOOK_STATE(before.enabled ? 'on' : 'off')
+      await db.transaction(async (trx) => {
+        if (await store.setEnabled(trx, id, enabled, clock()) === 0) throw new LC_ERR_WEBHOOK_STATE(before.enabled ? 'on' : 'off')
+        const after = (await store.getEndpoint(trx, id))!
+        await audit?.record(trx, by ?? null, { action: 'webhook.updated', subject: `Webhook ${before.url}`, subjectId: id, before: endpointState(before), after: endpointState(after) })
+      })
       outbox.forget()
       return await endpoint(id)
     },
 
-    async remove (id) {
+    async remove (id, by) {
       const before = await endpoint(id)
-      if (await store.markEndpointDeleted(db, id, clock()) === 0) throw new LC_ERR_WEBHOOK_NOT_FOUND(String(id))
+      await db.transaction(async (trx) => {
+        if (await store.markEndpointDeleted(trx, id, clock()) === 0) throw new LC_ERR_WEBHOOK_NOT_FOUND(String(id))
+        await audit?.record(trx, by ?? null, { action: 'webhook.removed', subject: `Webhook ${before.url}`, subjectId: id, before: endpointState(before), after: null })
+      })
       outbox.forget()
       return before
     },

@@ -38,7 +38,7 @@ t.test('instant message sockets', async (t) => {
   const viewer = async (username: string): Promise<ImViewer> => {
     const [user] = (await host.findUsers(username)).filter((u) => u.username === username)
     const permissions = permissionsFor(settings, user!.roles)
-    return await imViewer({ user: user!, permissions, can: (p) => permissions.has(p), scope: async () => await access.scopeOf(user!, permissions) })
+    return await imViewer({ user: user!, permissions, by: { id: user!.id, name: user!.name, ip: null }, can: (p) => permissions.has(p), scope: async () => await access.scopeOf(user!, permissions) })
   }
   const alice = await viewer('alice')
   const bob = await viewer('bob')

@@ -25,7 +25,7 @@ export function viewers (s: Pick<Services, 'user' | 'scope'>, settings: Settings
     const user = await s.user(username)
     const permissions = permissionsFor(settings, user.roles)
     const scope = await s.scope(username)
-    return { ...await imViewer({ user, permissions, can: (p) => permissions.has(p), scope: async () => scope }), ...overrides }
+    return { ...await imViewer({ user, permissions, by: { id: user.id, name: user.name, ip: null }, can: (p) => permissions.has(p), scope: async () => scope }), ...overrides }
   }
 }
 

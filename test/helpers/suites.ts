@@ -29,7 +29,7 @@ export const suites: Record<string, string[]> = {
   jobs: ['jobs', 'items', 'manual-events'],
   // Hundreds of real sockets on a server kept busy: a process of their own.
   load: ['load'],
-  screens: ['admin', 'blocklist', 'fields', 'search', 'tickets', 'resources', 'api', 'reports'],
+  screens: ['admin', 'audit', 'blocklist', 'fields', 'search', 'tickets', 'resources', 'api', 'reports'],
   webhooks: ['webhooks']
 }
 
