@@ -37,6 +37,8 @@ import * as createWebhookOutbox from './20261208000035_create_lc_webhook_outbox.
 import * as addChatsCustomerVerifiedId from './20261208000036_add_lc_chats_customer_verified_id.ts'
 import * as createApiTokens from './20261208000037_create_lc_api_tokens.ts'
 import * as createApiCalls from './20261208000038_create_lc_api_calls.ts'
+import * as createMessageSearch from './20261208000039_create_lc_message_search.ts'
+import * as moveMessagesBodyIndex from './20261208000040_move_lc_messages_body_index.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -80,7 +82,9 @@ const migrations: Record<string, Knex.Migration> = {
   '20261208000035_create_lc_webhook_outbox': createWebhookOutbox,
   '20261208000036_add_lc_chats_customer_verified_id': addChatsCustomerVerifiedId,
   '20261208000037_create_lc_api_tokens': createApiTokens,
-  '20261208000038_create_lc_api_calls': createApiCalls
+  '20261208000038_create_lc_api_calls': createApiCalls,
+  '20261208000039_create_lc_message_search': createMessageSearch,
+  '20261208000040_move_lc_messages_body_index': moveMessagesBodyIndex
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {
