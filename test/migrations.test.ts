@@ -46,8 +46,13 @@ t.test('migrations', async (t) => {
     })
     // More than one batch of 10,000, with a file's JSON body among them.
     const rows = Array.from({ length: 10_050 }, (_, i) => ({
-      chat_id: chatId, seq: i + 1, kind: i === 7 ? 'file' : 'text', author_kind: 'customer', author_name: 'Ann',
-      body: i === 7 ? '{"name":"zebrafile.png"}' : i === 10_020 ? 'the quokka printer' : `message number ${i}`, created_at: i
+      chat_id: chatId,
+      seq: i + 1,
+      kind: i === 7 ? 'file' : 'text',
+      author_kind: 'customer',
+      author_name: 'Ann',
+      body: i === 7 ? '{"name":"zebrafile.png"}' : i === 10_020 ? 'the quokka printer' : `message number ${i}`,
+      created_at: i
     }))
     for (let i = 0; i < rows.length; i += 500) await knex('lc_messages').insert(rows.slice(i, i + 500))
     await migrateLatest(knex)

@@ -26,6 +26,8 @@ export interface PurgeDeps {
    * not kept waiting behind batch after batch.
    */
   restRatio?: number
+  /** True while the database's connection pool has statements waiting (Pacing.busy). */
+  busy?: () => boolean
 }
 
 /** What one purge run removed, for the run record and the benchmark. */
@@ -38,28 +40,71 @@ export interface PurgeResult extends JobOutcome {
 
 export const dayMs = 86_400_000
 
-/** How a purge paces its batches (PurgeDeps: batchSize, targetMs, restRatio). */
-export interface Pacing { batchSize: number, targetMs: number, restRatio: number }
+/** How a purge paces its batches (PurgeDeps: batchSize, targetMs, restRatio, busy). */
+export interface Pacing {
+  batchSize: number
+  targetMs: number
+  restRatio: number
+  /**
+   * True while live statements are waiting for one of the database connections (the pool is
+   * busy): the purge then backs off at once, whatever its own batches took.
+   */
+  busy?: () => boolean
+}
+
+/** A batch this many times slower a chat than the quietest batch so far means live work is competing: back off. */
+const slowFactor = 2
+/** The longest rest, in times the batch's own rest, however slow or busy the database is. */
+const maxBackoff = 8
+
+/** What the pacing decides after one batch: the next batch's size and the rest before it. */
+export interface PaceStep { size: number, restMs: number, backedOff: boolean }
+
+/**
+ * One step of the purge's pacing, measured against the live load rather than a fixed rate
+ * (docs/design.md §7): `took` ms for `size` chats, against `quietMsPerChat`, the cheapest
+ * batch seen (the database's cost with nothing else competing). When a chat costs more than
+ * `slowFactor` times that (in a batch of 2 ms or more), or the pool has statements waiting, live work is competing: the
+ * batch halves and the rest grows with the slowdown (up to `maxBackoff` times). Otherwise
+ * batches shrink or grow towards `targetMs` (up to `batchSize`) and rest `restRatio` times
+ * as long as they took.
+ */
+export function paceStep (pacing: Pacing, size: number, took: number, quietMsPerChat: number, busy: boolean): PaceStep {
+  const { batchSize, targetMs, restRatio } = pacing
+  // A batch of under 2 ms is never slow: at that scale the timing is noise (a pause of the collector).
+  const slowdown = took < 2 ? 1 : took / Math.max(1, size) / Math.max(quietMsPerChat, 0.01)
+  if (busy || slowdown > slowFactor) {
+    const backoff = Math.min(maxBackoff, Math.max(slowFactor, busy ? slowFactor : slowdown))
+    return { size: Math.max(1, Math.floor(size / 2)), restMs: Math.max(1, took) * restRatio * backoff, backedOff: true }
+  }
+  let next = size
+  if (took > targetMs * 1.5 && size > 1) next = Math.max(1, Math.floor(size * targetMs / took))
+  else if (took < targetMs / 2 && size < batchSize) next = Math.min(batchSize, size * 2)
+  return { size: next, restMs: took * restRatio, backedOff: false }
+}
 
 /**
  * Runs `batch` until it finds nothing left to remove (it returns false) or the job's lease
- * is lost. Batches shrink or grow towards `targetMs` (up to `batchSize`), and after each the
- * purge rests `restRatio` times as long as it took, so live statements get their turn.
- * Returns how many batches removed something.
+ * is lost, paced by `paceStep`, so live statements get their turn. `observe` sees each
+ * step (the benchmark and the tests). Returns how many batches removed something.
  */
-export async function inPacedBatches (ctx: JobContext | undefined, { batchSize, targetMs, restRatio }: Pacing, batch: (size: number) => Promise<boolean>): Promise<number> {
+export async function inPacedBatches (ctx: JobContext | undefined, pacing: Pacing, batch: (size: number) => Promise<boolean>, observe?: (step: PaceStep) => void): Promise<number> {
   let batches = 0
-  let size = batchSize
+  let size = pacing.batchSize
+  let quietMsPerChat = Infinity
   for (;;) {
     if (ctx && !await ctx.stillOurs()) break
     const started = performance.now()
     if (!await batch(size)) break
     batches++
     const took = performance.now() - started
-    if (took > targetMs * 1.5 && size > 1) size = Math.max(1, Math.floor(size * targetMs / took))
-    else if (took < targetMs / 2 && size < batchSize) size = Math.min(batchSize, size * 2)
-    const rest = took * restRatio
-    if (rest >= 1) await sleep(rest)
+    const busy = pacing.busy?.() ?? false
+    // A busy pool's batch says nothing about the quiet cost.
+    if (!busy) quietMsPerChat = Math.min(quietMsPerChat, took / size)
+    const step = paceStep(pacing, size, took, quietMsPerChat, busy)
+    observe?.(step)
+    size = step.size
+    if (step.restMs >= 1) await sleep(step.restMs)
     else await yieldToOthers()
   }
   return batches
@@ -74,14 +119,14 @@ export async function inPacedBatches (ctx: JobContext | undefined, { batchSize, 
  * after the last chat the one before it met, so a chat the run could not remove (recorded
  * through `items`, docs/features.md#failing-items) never stands in front of the rest.
  */
-export function createPurge ({ chats: chatService, files, clock, afterDays, batchSize, targetMs = 10, restRatio = 3 }: PurgeDeps) {
+export function createPurge ({ chats: chatService, files, clock, afterDays, batchSize, targetMs = 10, restRatio = 3, busy }: PurgeDeps) {
   return async function purge (ctx?: JobContext, items?: ItemGuard): Promise<PurgeResult> {
     const deletedBefore = clock() - afterDays * dayMs
     const byTable: Record<string, number> = {}
     const discarded: Discarded = { removed: 0, missing: 0, failed: [] }
     let chats = 0
     let after = 0
-    const batches = await inPacedBatches(ctx, { batchSize, targetMs, restRatio }, async (size) => {
+    const batches = await inPacedBatches(ctx, { batchSize, targetMs, restRatio, busy }, async (size) => {
       const batch = await chatService.purgeDeleted(deletedBefore, size, after, items)
       if (batch === null) return false
       after = batch.last
