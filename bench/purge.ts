@@ -125,6 +125,8 @@ async function fillDeleted (knex: Knex, uploadDir: string): Promise<{ messages: 
       }
     }
     await insertRows(knex, 'lc_messages', rows)
+    // Their words, as the chat service writes them with each message (lc_message_search).
+    await knex.raw('INSERT INTO lc_message_search (id, chat_id, body) SELECT id, chat_id, body FROM lc_messages WHERE chat_id IN (' + ids.map(() => '?').join(', ') + ')', ids)
     await insertRows(knex, 'lc_chat_history', history)
     await insertRows(knex, 'lc_chat_comments', comments)
     await insertRows(knex, 'lc_chat_files', fileRows)
