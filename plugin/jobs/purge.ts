@@ -26,7 +26,7 @@ export interface PurgeDeps {
    * not kept waiting behind batch after batch.
    */
   restRatio?: number
-  /** True while the database's connection pool has statements waiting (Pacing.busy). */
+  /** True while the database's connection pool has statements waiting: the next batch waits (Pacing.busy). */
   busy?: () => boolean
 }
 
@@ -47,61 +47,49 @@ export interface Pacing {
   restRatio: number
   /**
    * True while live statements are waiting for one of the database connections (the pool is
-   * busy): the purge then backs off at once, whatever its own batches took.
+   * busy): the next batch waits until they have theirs.
    */
   busy?: () => boolean
 }
 
-/** A batch this many times slower a chat than the quietest batch so far means live work is competing: back off. */
-const slowFactor = 2
-/** The longest rest, in times the batch's own rest, however slow or busy the database is. */
-const maxBackoff = 8
+/** While the pool is busy, the next batch looks again after this many ms, for at most `busyWaitMs` in all. */
+const busyPollMs = 2
+const busyWaitMs = 20
 
 /** What the pacing decides after one batch: the next batch's size and the rest before it. */
-export interface PaceStep { size: number, restMs: number, backedOff: boolean }
+export interface PaceStep { size: number, restMs: number }
 
 /**
- * One step of the purge's pacing, measured against the live load rather than a fixed rate
- * (docs/design.md §7): `took` ms for `size` chats, against `quietMsPerChat`, the cheapest
- * batch seen (the database's cost with nothing else competing). When a chat costs more than
- * `slowFactor` times that (in a batch of 2 ms or more), or the pool has statements waiting, live work is competing: the
- * batch halves and the rest grows with the slowdown (up to `maxBackoff` times). Otherwise
- * batches shrink or grow towards `targetMs` (up to `batchSize`) and rest `restRatio` times
- * as long as they took.
+ * One step of the purge's pacing (docs/design.md §7): a batch that took longer than
+ * `targetMs` makes the next one smaller in proportion, one that took under half of it makes
+ * the next twice as big (up to `batchSize`), and the rest is `restRatio` times what the batch
+ * took, so a database slowed by live work gets longer rests as well as smaller batches.
  */
-export function paceStep (pacing: Pacing, size: number, took: number, quietMsPerChat: number, busy: boolean): PaceStep {
+export function paceStep (pacing: Pacing, size: number, took: number): PaceStep {
   const { batchSize, targetMs, restRatio } = pacing
-  // A batch of under 2 ms is never slow: at that scale the timing is noise (a pause of the collector).
-  const slowdown = took < 2 ? 1 : took / Math.max(1, size) / Math.max(quietMsPerChat, 0.01)
-  if (busy || slowdown > slowFactor) {
-    const backoff = Math.min(maxBackoff, Math.max(slowFactor, busy ? slowFactor : slowdown))
-    return { size: Math.max(1, Math.floor(size / 2)), restMs: Math.max(1, took) * restRatio * backoff, backedOff: true }
-  }
   let next = size
   if (took > targetMs * 1.5 && size > 1) next = Math.max(1, Math.floor(size * targetMs / took))
   else if (took < targetMs / 2 && size < batchSize) next = Math.min(batchSize, size * 2)
-  return { size: next, restMs: took * restRatio, backedOff: false }
+  return { size: next, restMs: took * restRatio }
 }
 
 /**
  * Runs `batch` until it finds nothing left to remove (it returns false) or the job's lease
- * is lost, paced by `paceStep`, so live statements get their turn. `observe` sees each
- * step (the benchmark and the tests). Returns how many batches removed something.
+ * is lost, paced by `paceStep`; and before each batch, while live statements wait for a
+ * connection (`busy`), it lets them have it first (up to 20 ms, so a desk that is never idle still gets purged). `observe` sees each
+ * step (the tests). Returns how many batches removed something.
  */
 export async function inPacedBatches (ctx: JobContext | undefined, pacing: Pacing, batch: (size: number) => Promise<boolean>, observe?: (step: PaceStep) => void): Promise<number> {
   let batches = 0
   let size = pacing.batchSize
-  let quietMsPerChat = Infinity
   for (;;) {
     if (ctx && !await ctx.stillOurs()) break
+    for (let waited = 0; waited < busyWaitMs && (pacing.busy?.() ?? false); waited += busyPollMs) await sleep(busyPollMs)
     const started = performance.now()
     if (!await batch(size)) break
     batches++
     const took = performance.now() - started
-    const busy = pacing.busy?.() ?? false
-    // A busy pool's batch says nothing about the quiet cost.
-    if (!busy) quietMsPerChat = Math.min(quietMsPerChat, took / size)
-    const step = paceStep(pacing, size, took, quietMsPerChat, busy)
+    const step = paceStep(pacing, size, took)
     observe?.(step)
     size = step.size
     if (step.restMs >= 1) await sleep(step.restMs)

@@ -4,37 +4,36 @@ import { inPacedBatches, type PaceStep, paceStep } from '../../plugin/jobs/purge
 const pacing = { batchSize: 64, targetMs: 1000, restRatio: 3 }
 
 t.test('purge pacing', async (t) => {
-  t.test('a quiet database: batches grow towards batchSize and rest restRatio times as long as they took', async (t) => {
-    t.same(paceStep(pacing, 16, 4, 0.25, false), { size: 32, restMs: 12, backedOff: false })
-    t.same(paceStep(pacing, 64, 4, 0.0625, false), { size: 64, restMs: 12, backedOff: false }, 'never past batchSize')
+  t.test('batches shrink or grow by how long they took, and rest restRatio times as long', async (t) => {
+    const p = { batchSize: 64, targetMs: 10, restRatio: 3 }
+    t.same(paceStep(p, 16, 4), { size: 32, restMs: 12 }, 'under half the target: twice as big')
+    t.same(paceStep(p, 64, 4), { size: 64, restMs: 12 }, 'never past batchSize')
+    t.same(paceStep(p, 16, 40), { size: 4, restMs: 120 }, 'four times the target: a quarter as big, and a long rest')
+    t.same(paceStep(p, 1, 400).size, 1, 'never below one chat')
+    t.same(paceStep(p, 16, 12), { size: 16, restMs: 36 }, 'near the target: as it was')
   })
 
-  t.test('a batch much slower a chat than the quietest: it halves and rests longer, with the slowdown', async (t) => {
-    // 10 ms a chat against 1 ms when quiet: ten times slower, so the longest back-off.
-    t.same(paceStep(pacing, 16, 160, 1, false), { size: 8, restMs: 160 * 3 * 8, backedOff: true })
-    // Three times slower: rests three times its usual rest.
-    t.same(paceStep(pacing, 16, 48, 1, false), { size: 8, restMs: 48 * 3 * 3, backedOff: true })
-    t.same(paceStep(pacing, 1, 48, 1, false).size, 1, 'never below one chat')
-  })
-
-  t.test('a busy pool backs off however quick the batch was; timings under 2 ms are never slow', async (t) => {
-    t.same(paceStep(pacing, 16, 0.5, 0.001, true), { size: 8, restMs: 6, backedOff: true })
-    t.equal(paceStep(pacing, 16, 1.9, 0.0001, false).backedOff, false)
-  })
-
-  t.test('the loop: backs off while the pool is busy, grows again once it is not, stops when nothing is left', async (t) => {
+  t.test('the loop: waits while live statements wait for a connection, then runs the batch; stops when nothing is left', async (t) => {
     const steps: PaceStep[] = []
     const sizes: number[] = []
+    const polls: number[] = []
     let n = 0
-    const busyAt = new Set([3, 4, 5])
-    const batches = await inPacedBatches(undefined, { batchSize: 64, targetMs: 1000, restRatio: 0, busy: () => busyAt.has(n) }, async (size) => {
+    let busyPolls = 0
+    // Busy for three looks before the third batch, as if live statements were queued.
+    const busy = (): boolean => {
+      polls.push(n)
+      if (n === 2 && busyPolls < 3) { busyPolls++; return true }
+      return false
+    }
+    const batches = await inPacedBatches(undefined, { batchSize: 64, targetMs: 1000, restRatio: 0, busy }, async (size) => {
       n++
       sizes.push(size)
-      return n <= 9
+      return n <= 4
     }, (step) => steps.push(step))
-    t.equal(batches, 9, 'every batch that found something counts; the tenth found nothing')
-    t.same(sizes, [64, 64, 64, 32, 16, 8, 16, 32, 64, 64])
-    t.same(steps.map((s) => s.backedOff), [false, false, true, true, true, false, false, false, false])
+    t.equal(batches, 4, 'every batch that found something counts; the fifth found nothing')
+    t.same(sizes, [64, 64, 64, 64, 64], 'a busy pool delays a batch without shrinking it')
+    t.same(polls.filter((at) => at === 2), [2, 2, 2, 2], 'three looks found it busy, the fourth let the batch go')
+    t.equal(steps.length, 4)
   })
 
   t.test('a lost lease stops the loop before the next batch', async (t) => {
