@@ -32,6 +32,7 @@ import { prepareDatabase } from '../demo-host/setup.ts'
 import { createChatService } from '../plugin/chats/service.ts'
 import { createFileService } from '../plugin/files/service.ts'
 import { sqlHost } from '../plugin/host/sql-host.ts'
+import { poolBusy } from '../plugin/db/index.ts'
 import { createPurge, type PurgeResult } from '../plugin/jobs/purge.ts'
 import { runJobRecorded } from '../plugin/jobs/scheduler.ts'
 import { loadManifest } from '../plugin/manifest.ts'
@@ -124,6 +125,8 @@ async function fillDeleted (knex: Knex, uploadDir: string): Promise<{ messages: 
       }
     }
     await insertRows(knex, 'lc_messages', rows)
+    // Their words, as the chat service writes them with each message (lc_message_search).
+    await knex.raw('INSERT INTO lc_message_search (id, chat_id, body) SELECT id, chat_id, body FROM lc_messages WHERE chat_id IN (' + ids.map(() => '?').join(', ') + ')', ids)
     await insertRows(knex, 'lc_chat_history', history)
     await insertRows(knex, 'lc_chat_comments', comments)
     await insertRows(knex, 'lc_chat_files', fileRows)
@@ -288,7 +291,8 @@ async function main (): Promise<number> {
   const routing = createRoutingService({ db: db.knex, bus, settings: { heartbeatTimeoutSeconds: 60 } })
   const chats = createChatService({ db: db.knex, bus, host: sqlHost(db.knex, manifest.host), routing, settings: { maxMessageLength: 10_000 } })
   const files = createFileService({ db: db.knex, chats, base: '/livechat', dir: uploadDir, settings: { maxFileBytes: defaults.maxFileBytes, allowedFileTypes: defaults.allowedFileTypes } })
-  const purge = createPurge({ chats, files, clock: Date.now, afterDays: defaults.purgeAfterDays, batchSize: BATCH, targetMs: TARGET_MS, restRatio: REST })
+  // As the job service makes it: backing off while the pool has live statements waiting.
+  const purge = createPurge({ chats, files, clock: Date.now, afterDays: defaults.purgeAfterDays, batchSize: BATCH, targetMs: TARGET_MS, restRatio: REST, busy: () => poolBusy(db.knex) })
 
   await fixedRate(pairs, (ms) => ms > 2000)
   const quiet = summarise(await fixedRate(pairs, (ms) => ms > SECONDS * 1000))
@@ -316,11 +320,14 @@ async function main (): Promise<number> {
   console.log(`purge batches: ${purged?.batches ?? 0} batches`)
   console.log(`purge time: ${fmt(purgeMs / 1000, 2)} s`)
   console.log(`purge rate: ${fmt((purged?.chats ?? 0) / (purgeMs / 1000), 0)} chats/s`)
+  // Issue 16: 100,000 chats in under an hour.
+  console.log('goal: ≥ 28 chats/s')
   console.log(`purge rate: ${fmt(messages / (purgeMs / 1000), 0)} messages/s`)
   print('quiet', quiet)
   print('during purge', during)
   print('quiet after', after)
   console.log(`delivery p99 ratio (during purge / quiet): ${fmt(during.p99 / quiet.p99, 2)} x`)
+  console.log('goal: ≤ 2 x')
   const missing = quiet.missing + during.missing + after.missing
   const duplicates = quiet.duplicates + during.duplicates + after.duplicates
   console.log(`missing: ${missing} messages`)

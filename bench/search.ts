@@ -185,6 +185,8 @@ async function measure (queries: SearchQuery[], call: (q: SearchQuery) => Promis
 function print (label: string, f: Figure): void {
   console.log(`${label} p50: ${fmt(f.p50, 2)} ms`)
   console.log(`${label} p95: ${fmt(f.p95, 2)} ms`)
+  // Issue 16's goal, for every kind of search, on MariaDB's default 128 MB buffer pool too.
+  console.log('goal: p95 ≤ 100 ms')
   console.log(`${label} searches with hits: ${fmt(f.found, 0)} %`)
   console.log(`${label} chats shown: ${fmt(f.hits, 1)} avg`)
 }
@@ -254,13 +256,30 @@ async function main (): Promise<number> {
     values: await bulkInsert(run, knex, 'lc_chat_field_values', VALUE_COLUMNS, valueRows(plan, orderField, productField), rowsFor(VALUE_COLUMNS))
   }
   if (run.halted()) return 3
+  // The service writes a message's words to lc_message_search with it; a fill of raw rows
+  // copies them afterwards, in batches, as migration 039 does on a desk upgraded.
+  const copyBegan = performance.now()
+  const lastId = Number((await knex('lc_messages').max({ id: 'id' }).first() as { id: number | string | null }).id ?? 0)
+  for (let from = 0; from < lastId && !run.halted(); from += 10_000) {
+    await knex.raw("INSERT INTO lc_message_search (id, chat_id, body) SELECT id, chat_id, body FROM lc_messages WHERE id > ? AND id <= ? AND kind NOT IN ('file', 'kb_share')", [from, from + 10_000])
+  }
+  if (run.halted()) return 3
+  console.log(`copy to lc_message_search: ${fmt((performance.now() - copyBegan) / 1000)} s`)
   const fillMs = performance.now() - fillBegan
   console.log(`fill ${filled.messages} messages, ${filled.chats} chats, ${filled.comments} comments, ${filled.values} custom values: ${fmt(fillMs / 1000)} s`)
   console.log(`fill rate: ${fmt((filled.messages + filled.chats + filled.comments + filled.values) / (fillMs / 1000), 0)} rows/s`)
   // Fresh statistics, as a database in use has: the optimiser picks plans from them.
   if (sqlite) await knex.raw('ANALYZE')
-  else for (const table of ['lc_chats', 'lc_messages', 'lc_chat_comments', 'lc_chat_field_values']) await knex.raw('ANALYZE TABLE ??', [table])
+  else for (const table of ['lc_chats', 'lc_messages', 'lc_message_search', 'lc_chat_comments', 'lc_chat_field_values']) await knex.raw('ANALYZE TABLE ??', [table])
 
+  if (!sqlite) {
+    // What a desk must hold in memory for its searches: the narrow table and its indexes, beside lc_messages.
+    for (const table of ['lc_messages', 'lc_message_search']) {
+      const [[size]] = await knex.raw('SELECT data_length AS data, index_length AS ix FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?', [table]) as [[{ data: number | string, ix: number | string }]]
+      console.log(`${table} rows: ${fmt(Number(size.data) / 1024 / 1024, 0)} MB`)
+      console.log(`${table} indexes: ${fmt(Number(size.ix) / 1024 / 1024, 0)} MB`)
+    }
+  }
   const sam = await scopeOf('sam')
   const alice = staff[0]!
   const aliceScope = await scopeOf('alice')

@@ -41,6 +41,8 @@ import * as addAgentPresenceSweptAt from './20261208000044_add_lc_agent_presence
 import * as backfillChatFacts from './20261208000042_backfill_lc_chat_facts.ts'
 import * as createAudit from './20261208000043_create_lc_audit.ts'
 import * as createChatFacts from './20261208000041_create_lc_chat_facts.ts'
+import * as createMessageSearch from './20261208000039_create_lc_message_search.ts'
+import * as moveMessagesBodyIndex from './20261208000040_move_lc_messages_body_index.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -85,6 +87,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261208000036_add_lc_chats_customer_verified_id': addChatsCustomerVerifiedId,
   '20261208000037_create_lc_api_tokens': createApiTokens,
   '20261208000038_create_lc_api_calls': createApiCalls,
+  '20261208000039_create_lc_message_search': createMessageSearch,
+  '20261208000040_move_lc_messages_body_index': moveMessagesBodyIndex,
   '20261208000041_create_lc_chat_facts': createChatFacts,
   '20261208000042_backfill_lc_chat_facts': backfillChatFacts,
   '20261208000043_create_lc_audit': createAudit,

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto'
 import t from 'tap'
 import { migrateLatest, migrationSource, migrationTable } from '../migrations/index.ts'
+import { fullTextMatch } from '../plugin/db/fulltext.ts'
 import { testDatabase } from './helpers/db.ts'
 
-const tables = ['lc_chats', 'lc_messages', 'lc_chat_history', 'lc_agent_presence', 'lc_job_locks', 'lc_departments', 'lc_groups', 'lc_group_members', 'lc_chat_comments', 'lc_canned_replies', 'lc_agent_preferences', 'lc_chat_surveys', 'lc_chat_files', 'lc_custom_fields', 'lc_chat_field_values', 'lc_manual_events', 'lc_chat_items', 'lc_kb_deflections', 'lc_chat_pins', 'lc_job_runs', 'lc_im_conversations', 'lc_im_participants', 'lc_im_messages', 'lc_im_room_access', 'lc_settings', 'lc_department_hours', 'lc_blocked_addresses', 'lc_job_item_failures', 'lc_webhook_endpoints', 'lc_webhook_events', 'lc_webhook_deliveries', 'lc_webhook_attempts', 'lc_chat_facts']
+const tables = ['lc_chats', 'lc_messages', 'lc_chat_history', 'lc_agent_presence', 'lc_job_locks', 'lc_departments', 'lc_groups', 'lc_group_members', 'lc_chat_comments', 'lc_canned_replies', 'lc_agent_preferences', 'lc_chat_surveys', 'lc_chat_files', 'lc_custom_fields', 'lc_chat_field_values', 'lc_manual_events', 'lc_chat_items', 'lc_kb_deflections', 'lc_chat_pins', 'lc_job_runs', 'lc_im_conversations', 'lc_im_participants', 'lc_im_messages', 'lc_im_room_access', 'lc_settings', 'lc_department_hours', 'lc_blocked_addresses', 'lc_job_item_failures', 'lc_webhook_endpoints', 'lc_webhook_events', 'lc_webhook_deliveries', 'lc_webhook_attempts', 'lc_chat_facts', 'lc_message_search']
 
 // When this fails, the plugin's schema changed: make sure the change is a new migration
 // (never an edit of a shipped one), then update the hash.
-const schemaHash = 'dac3b1b41f14'
+const schemaHash = 'aa437100b6e9'
 
 t.test('migrations', async (t) => {
   const { knex, drop } = await testDatabase()
@@ -33,5 +34,39 @@ t.test('migrations', async (t) => {
     }
     const hash = createHash('sha256').update(names.join('\n') + '\n' + columns.join('\n')).digest('hex').slice(0, 12)
     t.equal(hash, schemaHash, `schema ${hash}: ${columns.join('; ')}`)
+  })
+
+  t.test('039–040 copy the words of the messages already there, in batches, and search finds them', async (t) => {
+    const config = { migrationSource, tableName: migrationTable }
+    // Undo the migrations from 039 on, however many came after it.
+    while (String(await knex.migrate.currentVersion(config)) >= '20261208000039') await knex.migrate.down(config)
+    t.notOk(await knex.schema.hasTable('lc_message_search'), 'back before 039')
+    const [chatId] = await knex('lc_chats').insert({
+      status: 'ended', customer_name: 'Ann', customer_email: 'ann@customer.example', question: 'q', customer_token_hash: '0'.repeat(64), created_at: 1, last_seq: 0, message_count: 0
+    })
+    // More than one batch of 10,000, with a file's JSON body among them.
+    const rows = Array.from({ length: 10_050 }, (_, i) => ({
+      chat_id: chatId,
+      seq: i + 1,
+      kind: i === 7 ? 'file' : 'text',
+      author_kind: 'customer',
+      author_name: 'Ann',
+      body: i === 7 ? '{"name":"zebrafile.png"}' : i === 10_020 ? 'the quokka printer' : `message number ${i}`,
+      created_at: i
+    }))
+    for (let i = 0; i < rows.length; i += 500) await knex('lc_messages').insert(rows.slice(i, i + 500))
+    await migrateLatest(knex)
+    t.equal(Number((await knex('lc_message_search').count({ n: '*' }).first())!.n), 10_049, 'every message but the file')
+    const search = { table: 'lc_message_search', key: 'id', columns: ['body'], name: 'lc_message_search_body_ft' }
+    const found = async (word: string): Promise<number[]> => {
+      const match = fullTextMatch(knex, search, word, { mode: 'all', alias: 'm' })!
+      return (await match.apply(knex('lc_message_search as m').select('m.chat_id'))).map((r: { chat_id: number }) => Number(r.chat_id))
+    }
+    t.same(await found('quokka'), [Number(chatId)], 'a word of the second batch')
+    t.same(await found('zebrafile'), [], 'a file\'s JSON is not searched')
+    t.notOk(await knex.schema.hasTable('lc_messages_body_ft'), 'the index on lc_messages is gone (SQLite\'s FTS5 table; on MySQL its FULLTEXT)')
+    await knex('lc_messages').where({ chat_id: chatId }).delete()
+    await knex('lc_message_search').where({ chat_id: chatId }).delete()
+    await knex('lc_chats').where({ id: chatId }).delete()
   })
 })

@@ -205,9 +205,21 @@ export async function reserveSeq (db: Db, id: number, open: readonly ChatStatus[
   return await incrementReturning(db, q, 'last_seq', { ...answer, message_count: db.raw('message_count + 1') })
 }
 
+/**
+ * Kinds whose body is JSON (a file, a shared article): their keys ("name", "size") would
+ * match nearly every such message, so they get no row in lc_message_search.
+ */
+export const unsearchedKinds: readonly string[] = ['file', 'kb_share']
+
+/**
+ * Stores a message, and its words in lc_message_search in the same transaction: the narrow
+ * table full-text search reads instead of lc_messages' wide rows (docs/design.md §9 Scale).
+ */
 export async function insertMessage (db: Db, row: Omit<LcMessageRow, 'id'>): Promise<number> {
-  const [id] = await db('lc_messages').insert(row)
-  return Number(id)
+  const [inserted] = await db('lc_messages').insert(row)
+  const id = Number(inserted)
+  if (!unsearchedKinds.includes(row.kind)) await db('lc_message_search').insert({ id, chat_id: row.chat_id, body: row.body })
+  return id
 }
 
 export async function messageByClientId (db: Db, chatId: number, clientMsgId: string): Promise<LcMessageRow | undefined> {

@@ -102,3 +102,12 @@ export async function transact<T> (knex: Knex, fn: (trx: Knex.Transaction) => Pr
     }
   }
 }
+
+/**
+ * True while statements are waiting for one of `knex`'s connections (tarn's pending
+ * acquires): live work is queued behind what holds them. Background jobs back off on it.
+ */
+export function poolBusy (knex: Knex): boolean {
+  const pool = (knex.client as { pool?: { numPendingAcquires?: () => number } }).pool
+  return (pool?.numPendingAcquires?.() ?? 0) > 0
+}

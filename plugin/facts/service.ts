@@ -37,7 +37,18 @@ export interface FactService {
 const assignActions = new Set(['assigned', 'accepted', 'taken'])
 const closing = new Set<string>(closingActions)
 
+/** How many answered chats an instance remembers (a few bytes each). */
+const answeredKept = 20_000
+
 export function createFactService ({ db }: { db: Knex }): FactService {
+  // Chats whose first answer is committed: a later reply then costs no statement (docs/design.md §9). Remembered
+  // once the transaction commits, oldest forgotten first; another instance's first answer is kept by the UPDATE's
+  // own guard (only an unanswered fact row changes).
+  const answeredChats = new Set<number>()
+  const remember = (chatId: number): void => {
+    answeredChats.add(chatId)
+    if (answeredChats.size > answeredKept) answeredChats.delete(answeredChats.values().next().value!)
+  }
   return {
     async record (trx, c) {
       if (c.action === 'started') await store.insertFact(trx, { chat_id: c.chatId, group_id: c.groupId, created_at: c.createdAt })
@@ -45,7 +56,11 @@ export function createFactService ({ db }: { db: Knex }): FactService {
       else if (c.action === 'transferred' || c.action === 'reoffered') await store.moved(trx, c.chatId, c.groupId, c.agentId, c.action === 'transferred')
       else if (closing.has(c.action)) await store.closed(trx, c.chatId, c.agentId, c.action, c.at)
     },
-    async answered (trx, chatId, agentId, at) { await store.answered(trx, chatId, agentId, at) },
+    async answered (trx, chatId, agentId, at) {
+      if (answeredChats.has(chatId)) return
+      await store.answered(trx, chatId, agentId, at)
+      trx.executionPromise.then(() => { remember(chatId) }, () => {})
+    },
     async rated (trx, chatId, rating) { await store.rated(trx, chatId, rating) },
     async figures (filter, timeZone) {
       return figuresOf(await store.factsIn(db, filter), { from: filter.from, to: filter.to, timeZone })

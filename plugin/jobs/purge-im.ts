@@ -14,6 +14,8 @@ export interface ImPurgeDeps {
   /** How long one batch's transaction should take, in ms; as in the chat purge (plugin/jobs/purge.ts). */
   targetMs?: number
   restRatio?: number
+  /** True while the database's connection pool has statements waiting (Pacing.busy). */
+  busy?: () => boolean
 }
 
 export interface ImPurgeResult extends JobOutcome {
@@ -30,13 +32,13 @@ export interface ImPurgeResult extends JobOutcome {
  * chat purge, each batch starts after the last thread the one before met, and a thread that
  * cannot be removed is recorded through `items` and passed over.
  */
-export function createImPurge ({ im, clock, afterDays, batchSize, targetMs = 10, restRatio = 3 }: ImPurgeDeps) {
+export function createImPurge ({ im, clock, afterDays, batchSize, targetMs = 10, restRatio = 3, busy }: ImPurgeDeps) {
   return async function purgeIm (ctx?: JobContext, items?: ItemGuard): Promise<ImPurgeResult> {
     const deletedBefore = clock() - afterDays * dayMs
     const byTable: Record<string, number> = {}
     let conversations = 0
     let after = 0
-    const batches = await inPacedBatches(ctx, { batchSize, targetMs, restRatio }, async (size) => {
+    const batches = await inPacedBatches(ctx, { batchSize, targetMs, restRatio, busy }, async (size) => {
       const batch = await im.purgeDeleted(deletedBefore, size, after, items)
       if (batch === null) return false
       after = batch.last

@@ -26,6 +26,8 @@ export interface PurgeDeps {
    * not kept waiting behind batch after batch.
    */
   restRatio?: number
+  /** True while the database's connection pool has statements waiting: the next batch waits (Pacing.busy). */
+  busy?: () => boolean
 }
 
 /** What one purge run removed, for the run record and the benchmark. */
@@ -38,28 +40,59 @@ export interface PurgeResult extends JobOutcome {
 
 export const dayMs = 86_400_000
 
-/** How a purge paces its batches (PurgeDeps: batchSize, targetMs, restRatio). */
-export interface Pacing { batchSize: number, targetMs: number, restRatio: number }
+/** How a purge paces its batches (PurgeDeps: batchSize, targetMs, restRatio, busy). */
+export interface Pacing {
+  batchSize: number
+  targetMs: number
+  restRatio: number
+  /**
+   * True while live statements are waiting for one of the database connections (the pool is
+   * busy): the next batch waits until they have theirs.
+   */
+  busy?: () => boolean
+}
+
+/** While the pool is busy, the next batch looks again after this many ms, for at most `busyWaitMs` in all. */
+const busyPollMs = 2
+const busyWaitMs = 20
+
+/** What the pacing decides after one batch: the next batch's size and the rest before it. */
+export interface PaceStep { size: number, restMs: number }
+
+/**
+ * One step of the purge's pacing (docs/design.md §7): a batch that took longer than
+ * `targetMs` makes the next one smaller in proportion, one that took under half of it makes
+ * the next twice as big (up to `batchSize`), and the rest is `restRatio` times what the batch
+ * took, so a database slowed by live work gets longer rests as well as smaller batches.
+ */
+export function paceStep (pacing: Pacing, size: number, took: number): PaceStep {
+  const { batchSize, targetMs, restRatio } = pacing
+  let next = size
+  if (took > targetMs * 1.5 && size > 1) next = Math.max(1, Math.floor(size * targetMs / took))
+  else if (took < targetMs / 2 && size < batchSize) next = Math.min(batchSize, size * 2)
+  return { size: next, restMs: took * restRatio }
+}
 
 /**
  * Runs `batch` until it finds nothing left to remove (it returns false) or the job's lease
- * is lost. Batches shrink or grow towards `targetMs` (up to `batchSize`), and after each the
- * purge rests `restRatio` times as long as it took, so live statements get their turn.
- * Returns how many batches removed something.
+ * is lost, paced by `paceStep`; and before each batch, while live statements wait for a
+ * connection (`busy`), it lets them have it first (up to 20 ms, so a desk that is never idle still gets purged). `observe` sees each
+ * step (the tests). Returns how many batches removed something.
  */
-export async function inPacedBatches (ctx: JobContext | undefined, { batchSize, targetMs, restRatio }: Pacing, batch: (size: number) => Promise<boolean>): Promise<number> {
+export async function inPacedBatches (ctx: JobContext | undefined, pacing: Pacing, batch: (size: number) => Promise<boolean>, observe?: (step: PaceStep) => void): Promise<number> {
   let batches = 0
-  let size = batchSize
+  let size = pacing.batchSize
   for (;;) {
     if (ctx && !await ctx.stillOurs()) break
+    for (let waited = 0; waited < busyWaitMs && (pacing.busy?.() ?? false); waited += busyPollMs) await sleep(busyPollMs)
     const started = performance.now()
     if (!await batch(size)) break
     batches++
     const took = performance.now() - started
-    if (took > targetMs * 1.5 && size > 1) size = Math.max(1, Math.floor(size * targetMs / took))
-    else if (took < targetMs / 2 && size < batchSize) size = Math.min(batchSize, size * 2)
-    const rest = took * restRatio
-    if (rest >= 1) await sleep(rest)
+    const step = paceStep(pacing, size, took)
+    observe?.(step)
+    size = step.size
+    if (step.restMs >= 1) await sleep(step.restMs)
     else await yieldToOthers()
   }
   return batches
@@ -74,14 +107,14 @@ export async function inPacedBatches (ctx: JobContext | undefined, { batchSize, 
  * after the last chat the one before it met, so a chat the run could not remove (recorded
  * through `items`, docs/features.md#failing-items) never stands in front of the rest.
  */
-export function createPurge ({ chats: chatService, files, clock, afterDays, batchSize, targetMs = 10, restRatio = 3 }: PurgeDeps) {
+export function createPurge ({ chats: chatService, files, clock, afterDays, batchSize, targetMs = 10, restRatio = 3, busy }: PurgeDeps) {
   return async function purge (ctx?: JobContext, items?: ItemGuard): Promise<PurgeResult> {
     const deletedBefore = clock() - afterDays * dayMs
     const byTable: Record<string, number> = {}
     const discarded: Discarded = { removed: 0, missing: 0, failed: [] }
     let chats = 0
     let after = 0
-    const batches = await inPacedBatches(ctx, { batchSize, targetMs, restRatio }, async (size) => {
+    const batches = await inPacedBatches(ctx, { batchSize, targetMs, restRatio, busy }, async (size) => {
       const batch = await chatService.purgeDeleted(deletedBefore, size, after, items)
       if (batch === null) return false
       after = batch.last

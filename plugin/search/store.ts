@@ -7,24 +7,22 @@ type Db = Knex | Knex.Transaction
 /*
  * Chat search (docs/features.md#advanced-search). The one store that reads other
  * capabilities' tables: a search across every section of a chat has to be one query to be
- * fast on a large desk, so it joins lc_chats, lc_messages, lc_chat_comments and
+ * fast on a large desk, so it joins lc_chats, lc_message_search, lc_chat_comments and
  * lc_chat_field_values here, read-only. Nothing is written.
  */
 
-/** The full-text indexes searched (migrations 019, 022 and 023). */
+/**
+ * The full-text indexes searched (migrations 019, 023 and 039–040). Messages' words are read
+ * from lc_message_search, a narrow copy (id, chat, body) written with each message: a search
+ * reads a row for every message it finds, and lc_messages' rows are wide (docs/design.md §9).
+ */
 export const indexes = {
-  messages: { table: 'lc_messages', key: 'id', columns: ['body'], name: 'lc_messages_body_ft' },
+  messages: { table: 'lc_message_search', key: 'id', columns: ['body'], name: 'lc_message_search_body_ft' },
   comments: { table: 'lc_chat_comments', key: 'id', columns: ['body'], name: 'lc_chat_comments_body_ft' },
   customer: { table: 'lc_chats', key: 'id', columns: ['customer_name', 'customer_email', 'customer_username'], name: 'lc_chats_customer_ft' },
   // A two-column primary key: SQLite's FTS5 keys on the rowid.
   fieldValues: { table: 'lc_chat_field_values', key: 'rowid', columns: ['value'], name: 'lc_chat_field_values_ft' }
 } as const satisfies Record<string, FullTextIndex>
-
-/**
- * Message kinds whose body is JSON (a file, a shared article): their keys ("name",
- * "size", "image") would match nearly every such message, so they are not searched.
- */
-const jsonKinds = ['file', 'kb_share']
 
 /** Where a search string was found, as the `section` column of the hits. */
 const Section = { messages: 1, comments: 2, customer: 3, fields: 4 } as const
@@ -171,7 +169,8 @@ function sectionHits (db: Db, text: string): Knex.QueryBuilder | null {
   const values = fullTextMatch(db as Knex, indexes.fieldValues, input, { ...all, alias: 'fv' })
   if (!messages || !comments || !customer || !values) return null
   const section = (n: number): Knex.Raw => db.raw(`${n} AS section`)
-  return messages.apply(db('lc_messages as m').select('m.chat_id as chat_id', section(Section.messages)).whereNotIn('m.kind', jsonKinds))
+  // Files and shared articles (JSON bodies) have no row there: nothing to leave out.
+  return messages.apply(db('lc_message_search as m').select('m.chat_id as chat_id', section(Section.messages)))
     .unionAll([
       comments.apply(db('lc_chat_comments as cm').select('cm.chat_id as chat_id', section(Section.comments))),
       customer.apply(db('lc_chats as cu').select('cu.id as chat_id', section(Section.customer))),
