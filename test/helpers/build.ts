@@ -20,16 +20,20 @@ export async function build (t: Teardown, opts: { listen?: boolean, pluginOption
   const { knex, dialect, drop } = await preparedDatabase()
   if (opts.online !== false) await standBy(knex, 'bob')
   const app = await buildDemoHost({ knex, logger: false, pluginOptions: { jobs: false, settings: { chatStartsPerMinute: 1000, messagesPerMinute: 10000 }, ...opts.pluginOptions } })
-  t.teardown(async () => { await app.close(); await drop() })
-  let url = 'http://localhost'
-  if (opts.listen) {
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    const address = app.server.address()
-    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
-  } else {
-    await app.ready()
-  }
+  const url = await started(t, app, drop, opts.listen)
   return { app, knex, dialect, url }
+}
+
+/** Readies `app`, or starts it on a loopback port with `listen`; when `t` ends, closes it and drops its database. Its URL. */
+export async function started (t: Teardown, app: FastifyInstance, drop: () => Promise<void>, listen = false): Promise<string> {
+  t.teardown(async () => { await app.close(); await drop() })
+  if (!listen) {
+    await app.ready()
+    return 'http://localhost'
+  }
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
 }
 
 /**

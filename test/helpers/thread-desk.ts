@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Knex } from 'knex'
 import type { HostMapping } from '../../plugin/host/mapping.ts'
 import { loadManifest } from '../../plugin/manifest.ts'
+import { threadHostMapping } from './thread-host-adapter.ts'
 
 /**
  * A thread-based help desk shaped like osTicket (docs/hosts.md, "Who is signed in"): staff
@@ -39,17 +40,9 @@ export function threadDeskMapping (): HostMapping {
   return {
     ...demo,
     times: 'datetime',
-    sessions: { cookie: 'OSTSESSID', table: 'ost_session', token: 'raw', tokenHash: 'session_id', data: 'session_data', expiresAt: 'session_expire' },
-    agents: {
-      table: 'ost_staff',
-      id: 'staff_id',
-      idPrefix: 'a:',
-      username: 'username',
-      email: 'email',
-      firstName: 'firstname',
-      lastName: 'lastname',
-      roles: { column: 'role_id', table: 'ost_role', id: 'id', name: 'name' }
-    },
+    // The same staff and sessions as the second test host's.
+    sessions: threadHostMapping.sessions,
+    agents: threadHostMapping.agents,
     customers: { table: 'ost_user', id: 'id', idPrefix: 'c:', email: { column: 'default_email_id', table: 'ost_user_email', id: 'id', address: 'address' }, name: 'name' }
   }
 }

@@ -3,6 +3,7 @@ import type { Knex } from 'knex'
 import liveChat from '../../plugin/index.ts'
 import { memoryBus } from '../../plugin/realtime/bus.ts'
 import { createRoutingService } from '../../plugin/routing/service.ts'
+import { started } from './build.ts'
 import { preparedDatabase } from './db.ts'
 import { createThreadDesk } from './thread-desk.ts'
 import { threadHostAdapter } from './thread-host-adapter.ts'
@@ -114,14 +115,6 @@ export async function buildThreadHost (t: { teardown: (fn: () => unknown) => voi
   await knex('lc_agent_presence').insert({ agent_id: 'a:1', status: 'available', max_chats: 4, heartbeat_at: at + 365 * 86_400_000, updated_at: at })
   const app: FastifyInstance = Fastify({ logger: false })
   await app.register(liveChat, { prefix: '/livechat', knex, host: threadHostAdapter(knex), jobs: false, settings: { chatStartsPerMinute: 1000, messagesPerMinute: 10000 } })
-  t.teardown(async () => { await app.close(); await drop() })
-  let url = 'http://localhost'
-  if (opts.listen) {
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    const address = app.server.address()
-    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
-  } else {
-    await app.ready()
-  }
+  const url = await started(t, app, drop, opts.listen)
   return { app, knex, dialect, url, desk }
 }
