@@ -26,6 +26,12 @@ export const chatTables = [
   'lc_chat_files'
 ] as const
 
+/**
+ * Tables with a chat_id the purge leaves: the reports' facts hold no customer data (ids, times, outcome, rating),
+ * so a purged chat still counts in the period it started (docs/reports.md, "What is kept").
+ */
+export const keptAfterPurge = ['lc_chat_facts'] as const
+
 /** What one batch removed. */
 export interface PurgedBatch {
   chats: number
