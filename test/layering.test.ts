@@ -7,7 +7,7 @@ import ts from 'typescript'
 // plugin/ sits on a tier, and an import may only run to its own tier or a lower one. A new
 // module must be given its tier here, so where it belongs is decided once, in review.
 const tiers: Record<string, string[]> = {
-  ground: ['errors', 'validation', 'cache', 'db', 'host', 'manifest', 'settings', 'views', 'realtime', 'web'],
+  ground: ['errors', 'validation', 'cache', 'workers', 'db', 'host', 'manifest', 'settings', 'views', 'realtime', 'web'],
   domain: ['routing', 'facts', 'chats', 'preferences', 'security', 'blocklist', 'webhooks', 'audit'],
   features: ['canned', 'comments', 'items', 'manual-events', 'fields', 'files', 'surveys', 'tickets', 'transcripts', 'resources', 'search', 'deflections'],
   screens: ['console', 'customer', 'im', 'admin', 'jobs', 'ops', 'api', 'reports'],

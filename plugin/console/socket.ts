@@ -13,6 +13,7 @@ import type { RoutingService } from '../routing/service.ts'
 import type { Access } from '../security/access.ts'
 import type { Settings, SettingsWatch } from '../settings.ts'
 import { compiledOnUse, createAjv, describeAjvError } from '../validation.ts'
+import { inParallel } from '../workers.ts'
 import { listSocketTopics } from './lists.ts'
 import { queueTopics } from './projections.ts'
 import { createConsoleIm, type ConsoleImDeps } from './socket-im.ts'
@@ -110,9 +111,7 @@ export const consoleSocket: FastifyPluginAsync<ConsoleSocketDeps> = async (fasti
         if (user?.id === clients[0]!.userId) return
         for (const client of clients) client.socket.close(closeCodes.refused, 'LC_ERR_UNAUTHENTICATED')
       }
-      await Promise.all(Array.from({ length: Math.min(sessionChecksAtOnce, queue.length) }, async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) await check(next)
-      }))
+      await inParallel(queue, sessionChecksAtOnce, check)
     } finally {
       checking = false
     }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { Settings } from '../settings.ts'
+import { inParallel } from '../workers.ts'
 import { allowedHosts, type Lookup } from './address.ts'
 import { type Attempt, send } from './send.ts'
 import * as store from './store.ts'
@@ -134,19 +135,16 @@ export function createDelivery (deps: DeliveryDeps): Delivery {
         }
         const queue = [...streams.values()]
         const sentBefore = sent
-        const worker = async (): Promise<void> => {
-          for (let stream = queue.shift(); stream; stream = queue.shift()) {
-            for (const d of stream) {
-              const now = clock()
-              if (failing.has(d.endpointId) || d.nextAttemptAt > now || (d.claimedUntil !== null && d.claimedUntil >= now)) break
-              if (!await store.claim(db, d.id, owner, now, now + timeoutMs() + 30_000, true)) break
-              const tried = await attempt(d, 'job')
-              if (!tried.ok) { failed++; failing.add(d.endpointId); break }
-              sent++
-            }
+        await inParallel(queue, parallel, async (stream) => {
+          for (const d of stream) {
+            const now = clock()
+            if (failing.has(d.endpointId) || d.nextAttemptAt > now || (d.claimedUntil !== null && d.claimedUntil >= now)) break
+            if (!await store.claim(db, d.id, owner, now, now + timeoutMs() + 30_000, true)) break
+            const tried = await attempt(d, 'job')
+            if (!tried.ok) { failed++; failing.add(d.endpointId); break }
+            sent++
           }
-        }
-        await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker))
+        })
         if (sent === sentBefore || !await stillOurs()) break
       }
       const pruned = await store.pruneFinished(db, clock() - keepFinishedMs, pruneBatch)
