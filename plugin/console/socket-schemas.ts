@@ -53,3 +53,11 @@ export const imQuery = {
   additionalProperties: false,
   properties: { im: { type: 'string', maxLength: 4000, pattern: '^([0-9]{1,10}\\.[0-9]{1,10})(,[0-9]{1,10}\\.[0-9]{1,10}){0,199}$' } }
 } as const
+
+/** The wallboard page's socket (`wallboard=1`, plugin/reports): pushed the board on every change. */
+export const wallboardQuery = {
+  $id: 'lc/console/wallboard-query',
+  type: 'object',
+  additionalProperties: false,
+  properties: { wallboard: { type: 'string', enum: ['1'] } }
+} as const

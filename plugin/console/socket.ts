@@ -17,12 +17,13 @@ import { inParallel } from '../workers.ts'
 import { listSocketTopics } from './lists.ts'
 import { queueTopics } from './projections.ts'
 import { createConsoleIm, type ConsoleImDeps } from './socket-im.ts'
-import { consoleFrame, type ConsoleFrame, imQuery } from './socket-schemas.ts'
+import { consoleFrame, type ConsoleFrame, imQuery, wallboardQuery } from './socket-schemas.ts'
 import type { ConsoleViews } from './view-models.ts'
 
 const ajv = createAjv()
 const validateSince = compiledOnUse<{ since?: string }>(ajv, sinceQuery)
 const validateIm = compiledOnUse<{ im?: string }>(ajv, imQuery)
+const validateWallboard = compiledOnUse<{ wallboard?: string }>(ajv, wallboardQuery)
 /** How many console sessions are re-checked with the help desk at once. */
 const sessionChecksAtOnce = 8
 
@@ -163,6 +164,8 @@ export const consoleSocket: FastifyPluginAsync<ConsoleSocketDeps> = async (fasti
       if (!validateSince(query)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateSince.errors![0]!, 'query'))
       const imHeld = held === undefined ? {} : { im: held }
       if (!validateIm(imHeld)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateIm.errors![0]!, 'query'))
+      const board = wallboard === undefined ? {} : { wallboard }
+      if (!validateWallboard(board)) throw new LC_ERR_BAD_FRAME(describeAjvError(validateWallboard.errors![0]!, 'query'))
       const agent = await access.agent(request)
       const scope = await agent.scope()
       // Queue pushes go to the agents working the group.

@@ -16,7 +16,8 @@ t.test('console socket', async (t) => {
       { name: 'console without a session', path: '/livechat/ws/console', headers: { origin }, reason: 'LC_ERR_UNAUTHENTICATED' },
       { name: 'console from another origin', path: '/livechat/ws/console', headers: { origin: 'https://evil.example', cookie: alice.cookie }, reason: 'LC_ERR_ORIGIN' },
       { name: 'console with no Origin', path: '/livechat/ws/console', headers: { cookie: alice.cookie }, reason: 'LC_ERR_ORIGIN' },
-      { name: 'a malformed since', path: '/livechat/ws/console?since=DROP%20TABLE', headers: { origin, cookie: alice.cookie }, reason: 'LC_ERR_BAD_FRAME' }
+      { name: 'a malformed since', path: '/livechat/ws/console?since=DROP%20TABLE', headers: { origin, cookie: alice.cookie }, reason: 'LC_ERR_BAD_FRAME' },
+      { name: 'a wallboard asked for in words', path: '/livechat/ws/console?wallboard=yes', headers: { origin, cookie: alice.cookie }, reason: 'LC_ERR_BAD_FRAME' }
     ]
     await expectRefused(t, url, cases)
   })
