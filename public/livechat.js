@@ -90,7 +90,7 @@
     })
   }
 
-  function showPane (id) {
+  function showPane (id, reveal) {
     const panes = document.querySelectorAll('.lc-pane[data-lc-pane]')
     if (!panes.length) return
     let found = false
@@ -106,6 +106,10 @@
     })
     const empty = document.querySelector('.lc-panes__empty')
     if (empty) empty.hidden = true
+    // On a phone the chat takes the screen and the lists wait behind its ‹ (CSS); only
+    // the agent's own choice (or a chat they accepted) brings it forward, never a push.
+    if (reveal) document.body.classList.add('lc-console--chat')
+    document.dispatchEvent(new CustomEvent('lc:pane-shown', { detail: { id: String(id) } }))
   }
 
   // ---- alerts: a new queued, assigned or transferred chat (docs/features.md#alerts);
@@ -230,8 +234,14 @@
       currentPane = fresh.getAttribute('data-lc-pane')
     }
     if (document.querySelector('.lc-console')) {
-      showPane(currentPane)
+      showPane(currentPane, Boolean(fresh))
       countUnread()
+    }
+    offerNotifications()
+    // A chat just accepted here: the agent's next move is to greet the customer.
+    if (fresh) {
+      const box = fresh.querySelector('.lc-composer textarea')
+      if (box && !fresh.hidden) box.focus()
     }
   }
 
@@ -240,8 +250,13 @@
     if (show && document.getElementById('lc-chat-' + show.getAttribute('data-lc-show'))) {
       e.preventDefault()
       currentPane = show.getAttribute('data-lc-show')
-      showPane(currentPane)
+      showPane(currentPane, true)
       markRead(currentPane)
+      // Opening a chat is for answering it; a pointer click leaves the focus where it was.
+      if (e.detail === 0) {
+        const box = document.querySelector('#lc-chat-' + currentPane + ' .lc-composer textarea')
+        if (box) box.focus()
+      }
       return
     }
     // A chat's tabs: Conversation is the pane's own part (so drafts survive); the others
@@ -250,7 +265,10 @@
     if (tab) {
       const pane = tab.closest('.lc-pane')
       const conversation = tab.getAttribute('data-lc-tab') === 'conversation'
-      pane.querySelectorAll('[data-lc-tab]').forEach(function (t) { t.setAttribute('aria-selected', String(t === tab)) })
+      pane.querySelectorAll('[data-lc-tab]').forEach(function (t) {
+        t.setAttribute('aria-selected', String(t === tab))
+        t.setAttribute('tabindex', t === tab ? '0' : '-1')
+      })
       pane.querySelector('.lc-conversation').hidden = !conversation
       const panel = pane.querySelector('.lc-tab-panel')
       panel.hidden = conversation
@@ -261,12 +279,18 @@
     const reveal = e.target.closest('[data-lc-reveal]')
     if (reveal) {
       currentPane = reveal.getAttribute('data-lc-reveal')
-      showPane(currentPane)
+      showPane(currentPane, true)
       const menu = reveal.closest('details')
       if (menu) menu.open = false
     }
     if (e.target.closest('[data-lc-notify]') && window.Notification) {
       window.Notification.requestPermission().then(function () { e.target.hidden = true })
+      return
+    }
+    if (e.target.closest('[data-lc-back]')) {
+      document.body.classList.remove('lc-console--chat')
+      const link = currentPane && document.querySelector('[data-lc-show="' + currentPane + '"]')
+      if (link) link.focus()
       return
     }
     const closeTools = e.target.closest('[data-lc-close-tools]')
@@ -446,6 +470,7 @@
     const first = document.querySelector('.lc-pane[data-lc-pane]')
     currentPane = first && first.getAttribute('data-lc-pane')
     afterSwap()
+    if (currentPane) showPane(currentPane, true)
     offerNotifications()
     // A second copy of a pane is removed as it lands (in the same turn), not after the swap
     // events, so nothing ever sees two.
@@ -534,6 +559,291 @@
   document.addEventListener('DOMContentLoaded', function () {
     afterListSwap()
     if (list()) setInterval(tick, 5000)
+  })
+})()
+
+// ---------------------------------------------------------------- The console's layout and keyboard
+// (docs/features.md#keyboard-shortcuts, #layout): running durations, confirmations, the chat's
+// WAI-ARIA tabs and their More menu, the shortcuts and their ? list, the Ctrl+K palette.
+;(function () {
+  'use strict'
+
+  function shownPane () { return document.querySelector('.lc-pane[data-lc-pane]:not([hidden])') }
+  function typing (el) {
+    return Boolean(el && el.closest && el.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]'))
+  }
+
+  // ---- running durations: counted here from the start the header carries, so a chat's
+  // clock needs no push from the server (the same words as the server's duration helper).
+  function formatDuration (ms) {
+    const s = Math.max(0, Math.round(ms / 1000))
+    return s < 60 ? s + 's' : s < 3600 ? Math.floor(s / 60) + 'm ' + (s % 60) + 's' : Math.floor(s / 3600) + 'h ' + Math.floor(s % 3600 / 60) + 'm'
+  }
+  function tickDurations () {
+    const now = Date.now()
+    document.querySelectorAll('[data-lc-since]').forEach(function (el) {
+      const since = Number(el.getAttribute('data-lc-since'))
+      if (since) el.textContent = formatDuration(now - since)
+    })
+  }
+  setInterval(tickDurations, 1000)
+
+  // ---- confirmations of destructive actions: a native modal dialog, so the keyboard, Escape
+  // and the focus (back on the button that opened it) behave as everywhere else.
+  document.addEventListener('click', function (e) {
+    const opener = e.target.closest && e.target.closest('[data-lc-confirm]')
+    const dialog = opener && document.getElementById(opener.getAttribute('data-lc-confirm'))
+    if (dialog && dialog.showModal && !dialog.open) { dialog.showModal(); return }
+    const done = e.target.closest && e.target.closest('[data-lc-confirm-done]')
+    const open = done && done.closest('dialog')
+    if (open) open.close()
+  })
+
+  // ---- emoji beside the reply box: the character goes where the cursor was, and the
+  // cursor after it, as typing it would.
+  document.addEventListener('click', function (e) {
+    const pick = e.target.closest && e.target.closest('[data-lc-emoji]')
+    const box = pick && pick.closest('form') && pick.closest('form').querySelector('textarea')
+    if (!box) return
+    const text = pick.getAttribute('data-lc-emoji')
+    const start = box.selectionStart
+    box.setRangeText(text, start, box.selectionEnd, 'end')
+    const menu = pick.closest('details')
+    if (menu) menu.open = false
+    box.focus()
+  })
+
+  // ---- a chat's tabs: one row that never wraps. Tabs that do not fit move to More (the
+  // selected one always stays in the row); arrows, Home and End follow the WAI-ARIA pattern.
+  function tabsOf (list) { return Array.prototype.slice.call(list.querySelectorAll('[role="tab"]')) }
+  function fitTabs (bar) {
+    const list = bar.querySelector('[role="tablist"]')
+    const more = bar.querySelector('.lc-tabs__more')
+    if (!list || !more || !bar.offsetWidth) return
+    const tabs = tabsOf(list)
+    tabs.forEach(function (t) { t.classList.remove('lc-tab--over') })
+    more.hidden = true
+    if (list.scrollWidth <= list.clientWidth) { more.querySelector('[data-lc-tabs-more]').innerHTML = ''; return }
+    more.hidden = false
+    const over = []
+    for (let i = tabs.length - 1; i > 0 && list.scrollWidth > list.clientWidth; i--) {
+      if (tabs[i].getAttribute('aria-selected') === 'true') continue
+      tabs[i].classList.add('lc-tab--over')
+      over.unshift(tabs[i])
+    }
+    const menu = more.querySelector('[data-lc-tabs-more]')
+    menu.innerHTML = ''
+    over.forEach(function (tab) {
+      const item = document.createElement('button')
+      item.type = 'button'
+      item.textContent = tab.textContent
+      item.setAttribute('data-lc-tab-proxy', tab.id)
+      menu.appendChild(item)
+    })
+  }
+  function fitAll () { document.querySelectorAll('.lc-tabbar').forEach(fitTabs) }
+  function visibleTabs (list) { return tabsOf(list).filter(function (t) { return !t.classList.contains('lc-tab--over') }) }
+  function choose (tab) {
+    tab.click()
+    const bar = tab.closest('.lc-tabbar')
+    if (bar) fitTabs(bar)
+    const moved = document.getElementById(tab.id)
+    if (moved && moved.classList.contains('lc-tab--over')) return
+    if (moved) moved.focus()
+  }
+  document.addEventListener('click', function (e) {
+    const proxy = e.target.closest && e.target.closest('[data-lc-tab-proxy]')
+    if (!proxy) return
+    const tab = document.getElementById(proxy.getAttribute('data-lc-tab-proxy'))
+    const menu = proxy.closest('details')
+    if (menu) menu.open = false
+    if (tab) choose(tab)
+  })
+  document.addEventListener('keydown', function (e) {
+    const tab = e.target.closest && e.target.closest('[role="tab"]')
+    const list = tab && tab.closest('[role="tablist"]')
+    if (!list || e.altKey || e.ctrlKey || e.metaKey) return
+    const tabs = visibleTabs(list)
+    const at = tabs.indexOf(tab)
+    const next = { ArrowRight: tabs[(at + 1) % tabs.length], ArrowLeft: tabs[(at - 1 + tabs.length) % tabs.length], Home: tabs[0], End: tabs[tabs.length - 1] }[e.key]
+    if (!next) return
+    e.preventDefault()
+    choose(next)
+  })
+  window.addEventListener('resize', fitAll)
+  document.addEventListener('lc:pane-shown', fitAll)
+  document.addEventListener('htmx:after:swap', fitAll)
+  document.addEventListener('htmx:ws:after:message:incoming', fitAll)
+  document.addEventListener('DOMContentLoaded', function () { fitAll(); tickDurations() })
+
+  // ---- keyboard shortcuts. Single letters only when the agent is not typing; the ones
+  // meant for the reply box carry Alt or Ctrl.
+  function dialogNamed (id) { return document.getElementById(id) }
+  function press (selector) {
+    const pane = shownPane()
+    const el = pane && pane.querySelector(selector)
+    if (el) { el.click(); return true }
+    return false
+  }
+  function moveChat (step) {
+    const links = Array.prototype.slice.call(document.querySelectorAll('a[data-lc-show]'))
+    if (!links.length) return
+    const at = links.findIndex(function (a) { return a.hasAttribute('aria-current') })
+    const next = links[(at + step + links.length) % links.length]
+    next.focus()
+    next.click()
+  }
+  function moveTab (step) {
+    const pane = shownPane()
+    const list = pane && pane.querySelector('[role="tablist"]')
+    if (!list) return
+    const tabs = tabsOf(list)
+    const at = tabs.findIndex(function (t) { return t.getAttribute('aria-selected') === 'true' })
+    choose(tabs[(at + step + tabs.length) % tabs.length])
+  }
+  function reply () {
+    const pane = shownPane()
+    const box = pane && pane.querySelector('.lc-composer textarea')
+    if (box) box.focus()
+  }
+  document.addEventListener('keydown', function (e) {
+    if (e.defaultPrevented || e.isComposing || !document.querySelector('.lc-console')) return
+    const inField = typing(e.target)
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && (e.key === 'k' || e.key === 'K')) { e.preventDefault(); openPalette(); return }
+    if ((e.ctrlKey || e.metaKey) && e.key === 'Enter' && e.target.form && e.target.matches('textarea')) {
+      e.preventDefault()
+      e.target.form.requestSubmit()
+      return
+    }
+    if (document.querySelector('dialog[open]')) return
+    if (e.altKey && !e.ctrlKey && !e.metaKey) {
+      const act = { ArrowDown: function () { moveChat(1) }, ArrowUp: function () { moveChat(-1) } }[e.key] ||
+        { KeyT: function () { press('[data-lc-key="transfer"]') }, KeyE: function () { press('[data-lc-key="end"]') }, KeyC: function () { press('.lc-composer__canned') } }[e.code]
+      if (act) { e.preventDefault(); act() }
+      return
+    }
+    if (inField || e.ctrlKey || e.metaKey) return
+    const act = {
+      '?': function () { const d = dialogNamed('lc-shortcuts'); if (d && !d.open) d.showModal() },
+      j: function () { moveChat(1) },
+      k: function () { moveChat(-1) },
+      a: function () { const b = document.querySelector('#lc-queue button.lc-primary'); if (b) b.click() },
+      r: reply,
+      '[': function () { moveTab(-1) },
+      ']': function () { moveTab(1) }
+    }[e.key]
+    if (act) { e.preventDefault(); act() }
+  })
+  document.addEventListener('click', function (e) {
+    if (!e.target.closest || !e.target.closest('[data-lc-shortcuts-open]')) return
+    const d = dialogNamed('lc-shortcuts')
+    if (d && !d.open) d.showModal()
+  })
+  // Escape closes an open menu (a <details>) and gives the focus back to its summary.
+  document.addEventListener('keydown', function (e) {
+    if (e.key !== 'Escape') return
+    const menu = e.target.closest && e.target.closest('details[open]')
+    if (!menu || menu.closest('dialog')) return
+    menu.open = false
+    const summary = menu.querySelector('summary')
+    if (summary) summary.focus()
+  })
+
+  // ---- the command palette (Ctrl+K): every open chat, the lists, the top bar's pages and
+  // the shown chat's actions, narrowed by the words typed; Enter does what was picked.
+  let entries = []
+  let active = 0
+  function label (el) { return (el.getAttribute('aria-label') || el.textContent || '').replace(/\s+/g, ' ').trim() }
+  function gather () {
+    const found = []
+    const seen = {}
+    function add (kind, text, el) {
+      const key = kind + ':' + text
+      if (!text || seen[key]) return
+      seen[key] = true
+      found.push({ kind, text, el })
+    }
+    document.querySelectorAll('a[data-lc-show]').forEach(function (a) {
+      const name = a.querySelector('strong')
+      add('Chat', (name ? name.textContent : label(a)) + ' #' + a.getAttribute('data-lc-show'), a)
+    })
+    const pane = shownPane()
+    if (pane) {
+      pane.querySelectorAll('.lc-chat-toolbar > button, .lc-chat-toolbar__danger > button, .lc-chat-more button, .lc-chat-more a').forEach(function (b) { add('Action', label(b), b) })
+      pane.querySelectorAll('[role="tab"]').forEach(function (t) { add('Tab', label(t), t) })
+    }
+    document.querySelectorAll('.lc-list-nav a, .lc-topbar a[href]').forEach(function (a) { add('Go to', label(a), a) })
+    add('Help', 'Keyboard shortcuts', document.querySelector('[data-lc-shortcuts-open]'))
+    return found
+  }
+  function render () {
+    const input = document.getElementById('lc-palette-input')
+    const list = document.getElementById('lc-palette-list')
+    const words = input.value.toLowerCase().split(/\s+/).filter(Boolean)
+    const shown = entries.filter(function (en) {
+      const hay = (en.kind + ' ' + en.text).toLowerCase()
+      return words.every(function (w) { return hay.indexOf(w) >= 0 })
+    }).slice(0, 30)
+    active = Math.min(active, Math.max(0, shown.length - 1))
+    list.innerHTML = ''
+    shown.forEach(function (en, i) {
+      const li = document.createElement('li')
+      li.id = 'lc-palette-' + i
+      li.setAttribute('role', 'option')
+      li.setAttribute('aria-selected', String(i === active))
+      li._lcEntry = en
+      const kind = document.createElement('span')
+      kind.className = 'lc-palette__kind'
+      kind.textContent = en.kind
+      li.appendChild(kind)
+      li.appendChild(document.createTextNode(' ' + en.text))
+      list.appendChild(li)
+    })
+    if (shown.length) input.setAttribute('aria-activedescendant', 'lc-palette-' + active)
+    else input.removeAttribute('aria-activedescendant')
+    const current = document.getElementById('lc-palette-' + active)
+    if (current) current.scrollIntoView({ block: 'nearest' })
+  }
+  function run (li) {
+    const dialog = dialogNamed('lc-palette')
+    if (!li || !li._lcEntry) return
+    dialog.close()
+    const el = li._lcEntry.el
+    if (!el) return
+    if (li._lcEntry.kind === 'Tab') { choose(el); return }
+    // An entry inside a closed menu is clicked all the same; its menu stays closed.
+    el.click()
+    if (li._lcEntry.kind === 'Chat') el.focus()
+  }
+  function openPalette () {
+    const dialog = dialogNamed('lc-palette')
+    if (!dialog || !dialog.showModal) return
+    entries = gather()
+    active = 0
+    const input = document.getElementById('lc-palette-input')
+    input.value = ''
+    if (!dialog.open) dialog.showModal()
+    render()
+    input.focus()
+  }
+  document.addEventListener('input', function (e) {
+    if (e.target.id === 'lc-palette-input') { active = 0; render() }
+  })
+  document.addEventListener('keydown', function (e) {
+    if (e.target.id !== 'lc-palette-input') return
+    const count = document.querySelectorAll('#lc-palette-list [role="option"]').length
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault()
+      if (count) active = (active + (e.key === 'ArrowDown' ? 1 : -1) + count) % count
+      render()
+    } else if (e.key === 'Enter') {
+      e.preventDefault()
+      run(document.getElementById('lc-palette-' + active))
+    }
+  })
+  document.addEventListener('click', function (e) {
+    const li = e.target.closest && e.target.closest('#lc-palette-list [role="option"]')
+    if (li) run(li)
   })
 })()
 

@@ -24,7 +24,8 @@ export interface ComposerModel {
   chatId: number
   open: boolean
   clientMsgId: string
-  endUrl: string
+  /** Null for an agent, whose End Chat is in the chat's header, away from Send. */
+  endUrl: string | null
   endLabel: string
   closedText: string
   restartUrl: string | null
@@ -75,7 +76,7 @@ export function openComposer (base: string, chatId: number, audience: Audience, 
     chatId,
     open: true,
     clientMsgId: newClientMsgId(),
-    endUrl: audience === 'customer' ? `${base}/chat/${chatId}/end` : `${base}/console/chats/${chatId}/end`,
+    endUrl: audience === 'customer' ? `${base}/chat/${chatId}/end` : null,
     endLabel: audience === 'customer' ? 'End chat' : 'End Chat',
     closedText: '',
     restartUrl: audience === 'customer' ? `${base}/start` : null,

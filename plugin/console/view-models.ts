@@ -117,6 +117,8 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
       coaching: active && (mine || supervise) ? coachingModel(chat.id) : null,
       canTransfer: active && (mine || supervise),
       canTake: active && !mine && supervise,
+      // End Chat sits in the header, confirmed, for the one whose reply box is open.
+      canEnd: active && mine,
       fieldValues: paneExtras ? await paneExtras.fieldValues(chat.id) : null,
       manualEvents: paneExtras ? await paneExtras.actions(chat, viewer) : null,
       ticketMenu: paneExtras?.tickets ? paneExtras.tickets(chat, viewer) : null,

@@ -118,8 +118,9 @@ t.test('a customer and an agent chat from start to transcript in real browsers',
   await desk.close()
   await agent.locator('.lc-pane:not([hidden])').getByRole('tab', { name: 'Conversation' }).click()
 
-  // The agent ends the chat; the customer's composer gives way to the closing line.
+  // The agent ends the chat (a dialog asks first); the customer's composer gives way to the closing line.
   await agent.getByRole('button', { name: 'End Chat' }).click()
+  await agent.getByRole('dialog', { name: /^End chat #\d+/ }).getByRole('button', { name: 'Yes, end the chat' }).click()
   await customer.getByText(/This chat has ended\./).waitFor(wait)
   t.equal(await customer.getByRole('textbox', { name: 'Message' }).count(), 0, 'the customer can no longer write')
   t.equal(await customer.getByRole('button', { name: 'End chat' }).count(), 0, 'nor end the chat again')

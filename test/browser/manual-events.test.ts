@@ -13,6 +13,7 @@ t.test('custom fields and manual events in real browsers', { skip: missing }, as
   const [admin, alice, dana] = [adminSide.page, aliceSide.page, danaSide.page]
 
   await openConsole(admin, url, 'admin')
+  await admin.locator('.lc-topbar summary', { hasText: 'Admin' }).click()
   await admin.getByRole('link', { name: 'Custom fields and events' }).click()
   await admin.getByRole('heading', { name: 'Custom fields', exact: true }).waitFor(wait)
   const newField = admin.getByRole('complementary', { name: 'New field' })

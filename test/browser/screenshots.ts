@@ -1,5 +1,5 @@
 // The README's screenshots: the suggested articles before a chat, the agent console holding
-// an active chat, the customer's chat window, a chat in its own window on its Customer tab,
+// an active chat, its keyboard shortcuts, the customer's chat window, a chat in its own window on its Customer tab,
 // the Resources panel after sharing an article, the transfer form, an instant message
 // thread about a chat and a chat room. Run with `npx tsx test/browser/screenshots.ts`; it starts the demo
 // help desk on a throwaway SQLite database, writes docs/screenshots/*.png and exits.
@@ -31,9 +31,9 @@ const address = app.server.address()
 const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
 const contexts: BrowserContext[] = []
 
-async function browser (name: string): Promise<Page> {
+async function browser (name: string, size = viewport): Promise<Page> {
   const context = await chromium.launchPersistentContext(join(work, `${name}-profile`), {
-    executablePath: '/usr/bin/chromium', headless: true, args, viewport
+    executablePath: '/usr/bin/chromium', headless: true, args, viewport: size
   })
   contexts.push(context)
   const page = context.pages()[0] ?? await context.newPage()
@@ -64,7 +64,8 @@ try {
   await session.post(`/livechat/console/chats/${earlier.chatId}/accept`)
   await session.post(`/livechat/console/chats/${earlier.chatId}/end`)
 
-  const agent = await browser('agent')
+  // The agent's console at a desktop's 1440×900, as docs/features.md#layout is measured.
+  const agent = await browser('agent', { width: 1440, height: 900 })
   const customer = await browser('customer')
 
   await signIn(agent, 'alice')
@@ -100,6 +101,12 @@ try {
   await agent.getByRole('textbox', { name: 'Message' }).fill('Great! Is there anything else I can help with?')
   await agent.screenshot({ path: join(outDir, 'console.png') })
   await customer.screenshot({ path: join(outDir, 'customer.png') })
+
+  // The keyboard shortcuts, as ? (or the top bar's ?) lists them.
+  await agent.getByRole('button', { name: 'Keyboard shortcuts' }).click()
+  await agent.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor(wait)
+  await agent.screenshot({ path: join(outDir, 'shortcuts.png') })
+  await agent.keyboard.press('Escape')
 
   // The chat in its own window (double-click), on its Customer tab, with a comment added first.
   const chatPath = new URL(customer.url()).pathname.replace('/livechat/chat/', '/livechat/console/chats/')
@@ -170,7 +177,7 @@ try {
   await sam.getByRole('button', { name: 'Send', exact: true }).click()
   await sam.locator('.lc-im-messages').getByText('gateway 2 is being patched', { exact: false }).waitFor(wait)
   await sam.screenshot({ path: join(outDir, 'chat-room.png') })
-  console.log(`Wrote suggestions.png, console.png, customer.png, chat-view.png, resources.png, transfer.png, instant-message.png and chat-room.png in ${outDir}`)
+  console.log(`Wrote suggestions.png, console.png, shortcuts.png, customer.png, chat-view.png, resources.png, transfer.png, instant-message.png and chat-room.png in ${outDir}`)
 } finally {
   for (const context of contexts) await context.close()
   await app.close()

@@ -34,6 +34,7 @@ t.test('dana rates a chat alice ended; alice reads it in the Survey tab', { skip
   await send(agent, 'It is back online now.')
   await customer.getByText('It is back online now.').waitFor(wait)
   await agent.getByRole('button', { name: 'End Chat' }).click()
+  await agent.getByRole('dialog', { name: /^End chat #\d+/ }).getByRole('button', { name: 'Yes, end the chat' }).click()
 
   // The survey arrives with the chat-ended push, under the closing line.
   const survey = customer.getByRole('region', { name: 'How was this chat?' })
@@ -66,11 +67,13 @@ t.test('dana rates a chat alice ended; alice reads it in the Survey tab', { skip
 
   // Email Transcript asks first, then says where it went; the demo desk's outbox has it.
   agent.once('dialog', (dialog) => { t.match(dialog.message(), /dana@customer\.example/); void dialog.accept() })
+  await agent.getByLabel(/^More for chat #\d+$/).click()
   await agent.getByRole('button', { name: 'Email Transcript' }).click()
   await agent.getByText('Emailed the transcript to dana@customer.example').waitFor(wait)
   t.equal((await knex('mail_outbox').where('to_address', 'dana@customer.example')).length, 1)
 
-  // Print opens the printout in a new tab.
+  // Print (under More too) opens the printout in a new tab.
+  if (!await agent.getByRole('link', { name: 'Print' }).isVisible()) await agent.getByLabel(/^More for chat #\d+$/).click()
   const [printout] = await Promise.all([agent.context().waitForEvent('page', wait), agent.getByRole('link', { name: 'Print' }).click()])
   await printout.getByRole('heading', { name: `Transcript of chat #${chatId}` }).waitFor(wait)
   t.ok(await printout.getByText('It is back online now.').isVisible())

@@ -32,7 +32,7 @@ t.test('Email Transcript and Print over HTTP', async (t) => {
     await alice.post(`/livechat/console/chats/${chatId}/accept`)
     const view = await app.inject({ url: `/livechat/console/chats/${chatId}`, headers: { cookie: alice.cookie } })
     t.match(view.body, new RegExp(`<button type="button" hx-post="/livechat/console/chats/${chatId}/transcript/email" hx-confirm="Email the transcript of chat #${chatId} to dana@customer.example\\?" hx-target="#lc-notice" hx-swap="none">Email Transcript</button>`))
-    t.match(view.body, new RegExp(`<a class="lc-button" href="/livechat/console/chats/${chatId}/print\\?print=1" target="_blank" rel="noopener">Print</a>`))
+    t.match(view.body, new RegExp(`<a class="lc-chat-actions__item" href="/livechat/console/chats/${chatId}/print\\?print=1" target="_blank" rel="noopener">Print</a>`))
     await alice.post(`/livechat/console/chats/${chatId}/end`)
     const ended = await app.inject({ url: `/livechat/console/chats/${chatId}`, headers: { cookie: alice.cookie } })
     t.match(ended.body, />Email Transcript</, 'still there once the chat has ended')
