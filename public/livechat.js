@@ -599,6 +599,27 @@
     if (open) open.close()
   })
 
+  // ---- a form opened in a chat's tools slot (Transfer, a related item, a ticket's fields)
+  // takes the focus at its first field; closed with Cancel, the focus goes back to the
+  // chat's toolbar rather than to nowhere.
+  function focusToolForms () {
+    document.querySelectorAll('.lc-chat-tools > form:not([data-lc-focused])').forEach(function (form) {
+      form.setAttribute('data-lc-focused', '')
+      const first = form.querySelector('select, textarea, input:not([type="hidden"])')
+      if (first && !form.closest('[hidden]')) first.focus()
+    })
+  }
+  document.addEventListener('htmx:after:swap', focusToolForms)
+  document.addEventListener('click', function (e) {
+    const close = e.target.closest && e.target.closest('[data-lc-close-tools]')
+    const pane = close && close.closest('.lc-pane')
+    if (!pane) return
+    setTimeout(function () {
+      const back = pane.querySelector('.lc-chat-toolbar button')
+      if (back) back.focus()
+    }, 0)
+  }, true)
+
   // ---- emoji beside the reply box: the character goes where the cursor was, and the
   // cursor after it, as typing it would.
   document.addEventListener('click', function (e) {

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { build } from '../helpers/build.ts'
+import { build, startChat } from '../helpers/build.ts'
 import { chatWithAlice, missing, openBrowser, openConsole, send, wait } from '../helpers/browser.ts'
 
 // The console's layout and keyboard in a real browser (docs/features.md#layout,
@@ -57,7 +57,7 @@ async function leaveFields (page: Page): Promise<void> {
 }
 
 t.test('the console at three sizes, by keyboard', { skip: missing }, async (t) => {
-  const { url } = await build(t, { listen: true })
+  const { url, app } = await build(t, { listen: true })
   const aliceSide = await openBrowser(t, 'alice')
   const danaSide = await openBrowser(t, 'dana')
   const alice = aliceSide.page
@@ -150,6 +150,35 @@ t.test('the console at three sizes, by keyboard', { skip: missing }, async (t) =
   t.equal(await pane.getByRole('textbox', { name: 'Message' }).inputValue(), 'Thanks 👍', 'an emoji goes where the cursor was')
   t.equal(await alice.evaluate(() => document.activeElement?.getAttribute('name')), 'body', 'and the reply box keeps the focus')
   await pane.getByRole('textbox', { name: 'Message' }).fill('')
+
+  // Alt+T opens the transfer form at its first field; Cancel gives the focus back to the toolbar.
+  await alice.keyboard.press('Alt+t')
+  await pane.getByLabel('New group').waitFor(wait)
+  await alice.waitForFunction(() => document.activeElement?.getAttribute('name') === 'group_id')
+  t.pass('Alt+T opens Transfer with the focus on New group')
+  await pane.getByRole('button', { name: 'Cancel' }).click()
+  await alice.waitForFunction(() => document.activeElement?.textContent === 'Transfer')
+  t.pass('Cancel puts the focus back on Transfer')
+
+  // A waits for nobody: it accepts the chat waiting longest, whose reply box takes the focus;
+  // Alt+↑ and J go back and forth between the open chats.
+  await startChat(app, { name: 'Erin Evans', email: 'erin@customer.example', question: 'I need the Finance drive' })
+  await alice.getByRole('region', { name: /Queue/ }).getByRole('button', { name: 'Accept' }).waitFor(wait)
+  await leaveFields(alice)
+  await alice.keyboard.press('a')
+  await alice.locator('.lc-pane:not([hidden])[aria-label="Chat with Erin Evans"]').waitFor(wait)
+  await alice.waitForFunction(() => document.activeElement?.closest('.lc-pane')?.getAttribute('aria-label') === 'Chat with Erin Evans')
+  t.pass('A accepts the waiting chat and its reply box has the focus')
+  await alice.keyboard.press('Alt+ArrowUp')
+  await alice.locator('.lc-pane:not([hidden])[aria-label="Chat with Dana Doyle"]').waitFor(wait)
+  t.pass('Alt+↑ shows the chat before')
+  await leaveFields(alice)
+  await alice.keyboard.press('j')
+  await alice.locator('.lc-pane:not([hidden])[aria-label="Chat with Erin Evans"]').waitFor(wait)
+  t.pass('J shows the next chat')
+  await alice.keyboard.press('Alt+ArrowDown')
+  await alice.locator('.lc-pane:not([hidden])[aria-label="Chat with Dana Doyle"]').waitFor(wait)
+  t.pass('Alt+↓ wraps round to the first')
 
   // Alt+E asks first; Escape keeps the chat; confirmed, it ends and the customer is told.
   await alice.keyboard.press('Alt+e')
