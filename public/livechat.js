@@ -620,6 +620,36 @@
     }, 0)
   }, true)
 
+  // ---- the focus after a swap: when the element that had it was replaced (a chat's header
+  // re-rendered after an action from its menu, say), the same control in the new markup
+  // takes it, or else the first control of the part that was replaced; never the page's top.
+  let held = null
+  function hold () {
+    const el = document.activeElement
+    if (!el || el === document.body) { held = null; return }
+    const home = el.closest('[id]')
+    held = { el, id: el.id, home: home && home.id, tag: el.tagName, text: (el.textContent || '').trim() }
+  }
+  function restore () {
+    const was = held
+    held = null
+    if (!was || was.el.isConnected || (document.activeElement && document.activeElement !== document.body)) return
+    let next = was.id && document.getElementById(was.id)
+    const home = !next && was.home && document.getElementById(was.home)
+    if (home) {
+      next = Array.prototype.find.call(home.querySelectorAll(was.tag), function (c) { return (c.textContent || '').trim() === was.text }) ||
+        home.querySelector('button, summary, a[href], textarea, input:not([type="hidden"]), select')
+    }
+    // Inside a menu the new markup shows closed, its summary stands in.
+    const menu = next && next.closest('details:not([open])')
+    if (menu && next.tagName !== 'SUMMARY') next = menu.querySelector('summary')
+    if (next && !next.closest('[hidden]')) next.focus()
+  }
+  document.addEventListener('htmx:before:request', hold)
+  document.addEventListener('htmx:ws:before:message:incoming', hold)
+  document.addEventListener('htmx:after:swap', restore)
+  document.addEventListener('htmx:ws:after:message:incoming', restore)
+
   // ---- emoji beside the reply box: the character goes where the cursor was, and the
   // cursor after it, as typing it would.
   document.addEventListener('click', function (e) {

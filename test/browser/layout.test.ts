@@ -193,6 +193,19 @@ t.test('the console at three sizes, by keyboard', { skip: missing }, async (t) =
   await dana.getByText('This chat has ended', { exact: true }).waitFor(wait)
   t.pass('confirmed, the chat ends')
 
+  // A list too wide for a phone scrolls sideways with its first column kept in view.
+  await alice.setViewportSize({ width: 360, height: 740 })
+  await alice.goto(`${url}/livechat/console/lists/my-completed`)
+  const list = await alice.evaluate(() => {
+    const box = document.querySelector('.lc-list-table')!
+    const first = box.querySelector('tbody td, tbody th')!
+    box.scrollLeft = box.scrollWidth
+    return { wider: box.scrollWidth > box.clientWidth, scrolled: box.scrollLeft > 0, kept: Math.abs(first.getBoundingClientRect().left - box.getBoundingClientRect().left) < 2 }
+  })
+  t.ok(list.wider && list.scrolled, 'the list scrolls sideways on a phone')
+  t.ok(list.kept, 'its first column stays in view')
+  await alice.setViewportSize({ width: 1280, height: 800 })
+
   // An administrator's top bar, the fullest (Unassigned, Admin), at 1280 px: on the console
   // and on an administration page.
   const adminSide = await openBrowser(t, 'admin')
