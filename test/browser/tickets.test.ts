@@ -34,8 +34,7 @@ t.test('Create Incident and Abandon in real browsers', { skip: missing }, async 
   t.pass('the ticket page shows the transcript and opens the chat again')
   await desk.close()
 
-  await alice.locator('summary', { hasText: 'Actions' }).last().click()
-  await alice.getByRole('button', { name: 'Abandon' }).click()
+  await alice.locator('.lc-pane:not([hidden])').getByRole('button', { name: 'Abandon' }).last().click()
   const prompt = alice.getByRole('alertdialog', { name: /Abandon chat #\d+/ })
   await prompt.getByText(`Ticket ${ref} will be set to Cancelled (Abandoned chat). Abandon this chat?`).waitFor(wait)
   await prompt.getByRole('button', { name: 'OK' }).click()

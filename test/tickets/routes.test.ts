@@ -41,7 +41,7 @@ t.test('Create Ticket and Abandon over HTTP', async (t) => {
       t.match(view.body, new RegExp(`data-lc-open-tab="related" hx-post="${chatUrl(chatId)}/tickets" hx-vals='\\{"kind": "${kind}"\\}' hx-target="#lc-notice" hx-swap="none">${label}<`), label)
     }
     t.notMatch(view.body, /"kind": "ticket"/, 'no plain Ticket on a desk of incidents and work orders')
-    t.match(view.body, new RegExp(`hx-get="${chatUrl(chatId)}/abandon" hx-target="#lc-notice" hx-swap="none"[^>]*>Abandon</button>`), 'Abandon in the Actions menu')
+    t.match(view.body, new RegExp(`hx-get="${chatUrl(chatId)}/abandon" hx-target="#lc-notice" hx-swap="none"[^>]*>Abandon</button>`), 'Abandon in the header, apart from the everyday actions')
     t.match((await app.inject({ url: chatUrl(chatId), headers: { cookie: sam.cookie } })).body, />Create Incident</)
     const { chatId: queued } = await startChat(app)
     const waiting = await app.inject({ url: chatUrl(queued), headers: { cookie: bob.cookie } })
