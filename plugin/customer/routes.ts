@@ -3,6 +3,7 @@ import { customerCookie } from '../chats/rules.ts'
 import { chatParams } from '../chats/schemas.ts'
 import { type BlocklistService, refuseBlocked } from '../blocklist/service.ts'
 import type { ChatService } from '../chats/service.ts'
+import type { Chat } from '../chats/types.ts'
 import { composerFragment, composerModel } from '../chats/view-models.ts'
 import type { DeflectionService } from '../deflections/service.ts'
 import { isCoded, LC_ERR_DEPARTMENT_OFFLINE } from '../errors.ts'
@@ -31,8 +32,8 @@ import { closedNotice, type CustomerViews, departmentOptions, portalLink, portal
 export interface CustomerRoutesDeps {
   base: string
   access: Pick<Access, 'user'>
-  chats: Pick<ChatService, 'chatForCustomer' | 'customerMessages' | 'queuePosition' | 'endChat'>
-  customer: Pick<CustomerService, 'departments' | 'fallback' | 'preferred' | 'place' | 'online' | 'startChat' | 'leaveMessage'>
+  chats: Pick<ChatService, 'chatForCustomer' | 'customerMessages' | 'queuePosition' | 'endChat' | 'postMessage'>
+  customer: Pick<CustomerService, 'departments' | 'fallback' | 'preferred' | 'place' | 'online' | 'startChat' | 'leaveMessage' | 'openChat'>
   customerViews: Pick<CustomerViews, 'status'>
   /** The pre-chat form's custom fields (plugin/fields): its questions and the checks of their answers. */
   fields: Pick<FieldService, 'checkPrechat'>
@@ -238,6 +239,21 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     })
   }
 
+  /**
+   * A form posted while the customer's chat is still open (a second tab, the back button): no
+   * second chat, the customer is taken back to theirs, and a question other than the one it
+   * started with is written into it, so nothing typed is lost.
+   */
+  async function resume (reply: FastifyReply, open: Chat, question: string) {
+    if (question.trim() !== open.question.trim()) {
+      await chats.postMessage(open.id, { kind: 'customer', id: open.customerUserId, name: open.customerName }, question, null).catch((err: unknown) => {
+        // Too long for a message, say: the chat is there all the same, with the question it has.
+        if (!isCoded(err)) throw err
+      })
+    }
+    return reply.redirect(`${base}/chat/${open.id}`, 303)
+  }
+
   /** Puts a checked pre-chat form in the queue and sends the customer to the chat, or to leave a message when nobody is there any more. */
   async function queue (request: FastifyRequest, reply: FastifyReply, form: Start) {
     const { user, values, list, answers } = form
@@ -286,6 +302,9 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
   // ?identity= is a token the customer's portal signed (docs/widget.md): verified, it fills and
   // locks name and email; refused, the form says why and stays open to a visitor.
   fastify.get<{ Querystring: StartQuery }>('/start', { schema: { querystring: startQuery }, ...notBlocked }, async (request, reply) => {
+    // One open chat per customer (docs/features.md#one-open-chat-per-customer): the link followed again resumes it.
+    const open = await customer.openChat(await access.user(request, 'portal'), request.cookies)
+    if (open) return reply.redirect(`${base}/chat/${open.id}`, 303)
     const list = await customer.departments()
     const place = await customer.preferred(request.query.department, list)
     const department = String(place.department?.id ?? '')
@@ -309,6 +328,8 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
   const startChat = (offerArticles: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
     const form = await readStart(request, prechatForm)
     if (!form.valid) return await prechat(request, reply, 422, { values: form.values, fields: form.fields, errors: form.errors, departments: form.list, identity: form.identity })
+    const open = await customer.openChat(form.user, request.cookies)
+    if (open) return await resume(reply, open, form.values.question)
     if (offerArticles && !form.place.unknown && form.place.online) {
       const articles = await deflections.suggestions(form.values.question)
       if (articles.length > 0) return await suggestions(reply, 200, form, articles)

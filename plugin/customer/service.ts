@@ -1,7 +1,8 @@
 import type { ChatService } from '../chats/service.ts'
 import type { CheckedValues, FieldService } from '../fields/service.ts'
 import type { Chat } from '../chats/types.ts'
-import { LC_ERR_DEPARTMENT_CLOSED, LC_ERR_DEPARTMENT_OFFLINE, LC_ERR_MESSAGE_NOT_SAVED } from '../errors.ts'
+import { cookieChat, customerStillIn } from '../chats/rules.ts'
+import { isCoded, LC_ERR_DEPARTMENT_CLOSED, LC_ERR_DEPARTMENT_OFFLINE, LC_ERR_MESSAGE_NOT_SAVED } from '../errors.ts'
 import type { HostAdapter, HostTicket, HostUser, TicketTranscriptEntry } from '../host/adapter.ts'
 import type { HoursService, HoursState } from '../routing/hours-service.ts'
 import type { RoutingService } from '../routing/service.ts'
@@ -99,9 +100,17 @@ export interface CustomerService {
    * its business hours (judged now, whatever the form showed), LC_ERR_DEPARTMENT_OFFLINE when nobody is there.
    */
   startChat (input: NewChat): Promise<{ chat: Chat, token: string }>
+  /**
+   * The chat a second start resumes instead of queuing another (docs/features.md#one-open-chat-per-customer): a
+   * signed-in customer's open chat, else the newest open one whose cookie this browser holds; undefined for none.
+   */
+  openChat (user: Pick<HostUser, 'id'> | null, cookies: Record<string, string | undefined>): Promise<Chat | undefined>
   /** Makes a host ticket of a message left (docs/features.md#leave-a-message); LC_ERR_MESSAGE_NOT_SAVED, caused by the host's error, when it fails. */
   leaveMessage (input: LeftMessage): Promise<HostTicket>
 }
+
+/** Chat cookies read for an open chat, the newest first: a browser keeps each for a week, so only a few are ever open. */
+const maxCookiesRead = 10
 
 export function createCustomerService ({ host, chats, routing, fields: customFields, hours, clock = Date.now }: CustomerServiceDeps): CustomerService {
   /** Every department, in the admin's order, with its entry group and whether anyone is available there, or it is closed. */
@@ -175,6 +184,24 @@ export function createCustomerService ({ host, chats, routing, fields: customFie
       // Checked before the chat started; stored once it exists, as the customer's answers.
       if (answers && customFields) await customFields.saveFromCustomer(started.chat, answers)
       return started
+    },
+
+    async openChat (user, cookies) {
+      const own = user ? await chats.openChatOf(user.id) : undefined
+      if (own) return own
+      // A guest is known only by the chats' own cookies, never by an email anyone could type.
+      const held = Object.entries(cookies).flatMap(([name, token]) => {
+        const id = cookieChat(name)
+        return id !== undefined && token ? [{ id, token }] : []
+      }).sort((a, b) => b.id - a.id).slice(0, maxCookiesRead)
+      for (const { id, token } of held) {
+        const chat = await chats.chatForCustomer(id, token, null).catch((err: unknown) => {
+          if (isCoded(err) && err.code === 'LC_ERR_CHAT_NOT_FOUND') return undefined
+          throw err
+        })
+        if (chat && customerStillIn(chat)) return chat
+      }
+      return undefined
     },
 
     /**
