@@ -15,7 +15,7 @@ import type { Access } from '../security/access.ts'
 import { framedCookie, framedPolicy, widgetOrigins } from '../security/framing.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
 import type { Settings } from '../settings.ts'
-import type { SurveyViews } from '../surveys/view-models.ts'
+import { surveyCustomerFragment, type SurveyViews } from '../surveys/view-models.ts'
 import { describeAjvError } from '../validation.ts'
 import { answer, clearNotice } from '../web/answers.ts'
 import { rateLimitError } from '../web/error-handler.ts'
@@ -402,7 +402,8 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
   })
 
   // The customer's End chat: a queued chat is cancelled; one an agent has is
-  // left, and stays with the agent, who sees "End user has cancelled chat".
+  // left, and stays with the agent, who sees "End user has cancelled chat". Either way the
+  // survey is offered at once (docs/features.md#survey).
   fastify.post<{ Params: { id: number } }>('/chat/:id/end', {
     schema: { params: chatParams, body: csrfOnlyBody },
     preValidation: fastify.csrfProtection,
@@ -415,6 +416,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     return await answer(reply, [
       statusFragment(await customerViews.status(ended)),
       composerFragment(composerModel(base, ended, 'customer', null)),
+      surveyCustomerFragment(await surveyViews.customer(ended)),
       clearNotice()
     ])
   })
