@@ -26,14 +26,14 @@ import {
 } from './schemas.ts'
 import type { IdentityCheck, IdentityService } from './identity.ts'
 import type { CustomerService, DepartmentChoice, KnownPlace } from './service.ts'
-import { closedNotice, type CustomerViews, departmentOptions, portalLink, portalLinkModel, statusFragment } from './view-models.ts'
+import { closedNotice, type CustomerViews, departmentOptions, earlierChatsModel, portalLink, portalLinkModel, statusFragment } from './view-models.ts'
 
 /** What the customer's pages use: the portal link, the pre-chat form, leave a message and the chat window. */
 export interface CustomerRoutesDeps {
   base: string
   access: Pick<Access, 'user'>
   chats: Pick<ChatService, 'chatForCustomer' | 'customerMessages' | 'queuePosition' | 'endChat' | 'postMessage'>
-  customer: Pick<CustomerService, 'departments' | 'fallback' | 'preferred' | 'place' | 'online' | 'startChat' | 'leaveMessage' | 'openChat'>
+  customer: Pick<CustomerService, 'departments' | 'fallback' | 'preferred' | 'place' | 'online' | 'startChat' | 'leaveMessage' | 'openChat' | 'earlierChats'>
   customerViews: Pick<CustomerViews, 'status'>
   /** The pre-chat form's custom fields (plugin/fields): its questions and the checks of their answers. */
   fields: Pick<FieldService, 'checkPrechat'>
@@ -42,7 +42,7 @@ export interface CustomerRoutesDeps {
   surveyViews: Pick<SurveyViews, 'customer'>
   /** Suggested solutions before a chat, and the questions they answered (docs/features.md#suggested-solutions). */
   deflections: Pick<DeflectionService, 'suggestions' | 'record'>
-  settings: Pick<Settings, 'chatStartsPerMinute' | 'chatStartsPerCustomerPerMinute' | 'customerTicketUrl' | 'widgetOrigins'>
+  settings: Pick<Settings, 'chatStartsPerMinute' | 'chatStartsPerCustomerPerMinute' | 'customerTicketUrl' | 'widgetOrigins' | 'portalUrl'>
   /** Addresses customers may not chat from (docs/features.md#block-list). */
   blocklist: Pick<BlocklistService, 'refuse'>
   /** Signed identity tokens from the customer's portal (docs/features.md#verified-customer-identity). */
@@ -89,10 +89,12 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
 
   // The customer's pages, and only they, may be framed by the widget's sites (docs/features.md#embeddable-widget):
   // frame-ancestors names them, and the page names them for livechat.js, which talks to no other parent.
-  fastify.addHook('preHandler', async (_request, reply) => {
+  // Every page but one inside the widget's frame links back to the help desk's portal.
+  fastify.addHook('preHandler', async (request, reply) => {
     const sites = widgetOrigins(settings)
     const viewed = reply as FastifyReply & { locals?: Record<string, unknown> | null }
     if (sites.length > 0) viewed.locals = { ...viewed.locals, frameOrigins: sites.join(' ') }
+    if (request.headers['sec-fetch-dest'] !== 'iframe') viewed.locals = { ...viewed.locals, portalUrl: settings.portalUrl }
   })
   fastify.addHook('onSend', async (_request, reply, payload) => {
     const csp = reply.getHeader('content-security-policy')
@@ -178,6 +180,8 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
       ...identityModel(state.identity),
       errors: state.errors ?? {},
       departments: departmentOptions(list, selected, true),
+      // A returning customer's earlier chats, each opening its transcript (docs/features.md#earlier-chats).
+      earlier: earlierChatsModel(base, await customer.earlierChats(user, reply.request.cookies)),
       // The custom fields the administrator asks here (plugin/fields), with what was typed.
       customFields: await fieldViews.prechat(state.fields ?? {}, state.errors ?? {})
     })

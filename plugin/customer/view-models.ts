@@ -1,6 +1,7 @@
 import type { ChatService } from '../chats/service.ts'
 import type { Chat } from '../chats/types.ts'
 import { ChatStatus } from '../chats/types.ts'
+import { customerStillIn } from '../chats/rules.ts'
 import { LC_ERR_DEPARTMENT_CLOSED } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import type { Settings } from '../settings.ts'
@@ -21,6 +22,37 @@ export interface StatusModel {
   text: string
   detail: string | null
   wait: string | null
+  /** The pre-chat form's address once the customer is no longer in this chat: they may start another. */
+  again: string | null
+}
+
+/** views/customer/earlier.hbs: one of a returning customer's earlier chats, linked to its transcript. */
+export interface EarlierChatModel {
+  url: string
+  /** ISO time for <time datetime>, and as shown. */
+  at: string
+  when: string
+  question: string
+  state: string
+}
+
+const earlierStates: Record<ChatStatus, string> = {
+  queued: 'Waiting', active: 'Open', ended: 'Ended', cancelled: 'Left the queue', abandoned: 'Closed'
+}
+
+/** A returning customer's earlier chats on the pre-chat form (docs/features.md#earlier-chats), newest first. */
+export function earlierChatsModel (base: string, chats: Chat[]): EarlierChatModel[] {
+  return chats.map((chat) => {
+    const at = new Date(chat.createdAt).toISOString()
+    const words = [...chat.question.replace(/\s+/g, ' ').trim()]
+    return {
+      url: `${base}/chat/${chat.id}`,
+      at,
+      when: `${at.slice(0, 10)} ${at.slice(11, 16)} UTC`,
+      question: words.length > 80 ? `${words.slice(0, 79).join('')}…` : words.join(''),
+      state: chat.status === ChatStatus.active && chat.customerLeftAt !== null ? 'You left' : earlierStates[chat.status]
+    }
+  })
 }
 
 /** The status line above the conversation, sent in place of the one on the page. */
@@ -121,7 +153,7 @@ export function departmentOptions (list: DepartmentChoice[], selected: string | 
 }
 
 /** Data for the customer window's partials, shared by its page and its socket pushes. */
-export function createCustomerViews ({ settings, host, chats, routing, customer }: { settings: Settings, host: HostAdapter, chats: ChatService, routing: RoutingService, customer: CustomerService }) {
+export function createCustomerViews ({ base, settings, host, chats, routing, customer }: { base: string, settings: Settings, host: HostAdapter, chats: ChatService, routing: RoutingService, customer: CustomerService }) {
   const services = () => ({ chats, routing, customer })
   // Read when needed: an administrator may change them on the settings screen at any time.
   const defaults = (): QueueMessages => ({ position: settings.queuePositionMessage, one: settings.queuePositionMessageOne, next: settings.queueNextMessage })
@@ -153,8 +185,8 @@ export function createCustomerViews ({ settings, host, chats, routing, customer 
   function queued (chatId: number, ahead: number, transferred: boolean, context: QueueContext): StatusModel {
     const line = queueText(ahead, context.messages)
     const wait = describeWait(waitFrom(context.wait, ahead))
-    if (transferred) return { chatId, status: ChatStatus.queued, text: `Connecting you to ${context.groupName ?? 'another agent'}…`, detail: line, wait }
-    return { chatId, status: ChatStatus.queued, text: line, detail: null, wait }
+    if (transferred) return { chatId, status: ChatStatus.queued, text: `Connecting you to ${context.groupName ?? 'another agent'}…`, detail: line, wait, again: null }
+    return { chatId, status: ChatStatus.queued, text: line, detail: null, wait, again: null }
   }
 
   return {
@@ -168,7 +200,8 @@ export function createCustomerViews ({ settings, host, chats, routing, customer 
      * name while chatting, and how it closed.
      */
     async status (chat: Chat, ahead?: number): Promise<StatusModel> {
-      const model = (text: string, status: StatusModel['status'] = chat.status): StatusModel => ({ chatId: chat.id, status, text, detail: null, wait: null })
+      const model = (text: string, status: StatusModel['status'] = chat.status): StatusModel =>
+        ({ chatId: chat.id, status, text, detail: null, wait: null, again: customerStillIn(chat) ? null : `${base}/start` })
       switch (chat.status) {
         case ChatStatus.queued: {
           if (chat.transferredTo !== null) {

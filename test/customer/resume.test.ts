@@ -74,3 +74,53 @@ t.test('one open chat per customer', async (t) => {
     t.equal(res.statusCode, 422)
   })
 })
+
+// docs/features.md#earlier-chats
+t.test('a returning customer\'s earlier chats and the way back to the portal', async (t) => {
+  const { app } = await build(t, { pluginOptions: { settings: { portalUrl: 'https://portal.example/help' } } })
+  const bob = await agentSession(app, 'bob')
+  const ended = async (question: string, cookie = '') => {
+    const started = await startChat(app, { question }, cookie)
+    await bob.post(`/livechat/console/chats/${started.chatId}/accept`)
+    await bob.post(`/livechat/console/chats/${started.chatId}/end`)
+    return started
+  }
+
+  t.test('a guest sees the chats this browser had, each opening its read-only transcript', async (t) => {
+    const first = await ended('Printer <b>jams</b>')
+    const second = await ended('Badge stopped working', first.cookie)
+    const strangers = await ended('Not yours')
+    const page = await app.inject({ url: '/livechat/start', headers: { cookie: second.cookie } })
+    t.equal(page.statusCode, 200, 'the pre-chat form: a new chat may start')
+    t.match(page.body, /<h2 id="lc-earlier-title">Your earlier chats<\/h2>/)
+    const links = [...page.body.matchAll(/<a href="\/livechat\/chat\/(\d+)"><time datetime="[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/time> ([^<]*(?:&lt;[^<]*)*)<\/a> <span class="lc-earlier__state">Ended<\/span>/g)]
+    t.strictSame(links.map((m) => Number(m[1])), [second.chatId, first.chatId], 'newest first, only this browser\'s')
+    t.match(page.body, /Printer &lt;b&gt;jams&lt;\/b&gt;/, 'the question escaped')
+    t.notMatch(page.body, new RegExp(`/livechat/chat/${strangers.chatId}"`))
+    const transcript = await app.inject({ url: `/livechat/chat/${first.chatId}`, headers: { cookie: second.cookie } })
+    t.equal(transcript.statusCode, 200)
+    t.match(transcript.body, /This chat has ended/, 'read-only: the reply box is closed')
+    t.match(transcript.body, /<a href="\/livechat\/start">Start a new chat<\/a>/)
+    t.equal((await app.inject({ url: `/livechat/chat/${strangers.chatId}`, headers: { cookie: second.cookie } })).statusCode, 404, 'another customer\'s transcript is not reachable')
+  })
+
+  t.test('a signed-in customer sees their own chats from any browser, not other customers\'', async (t) => {
+    const mine = await ended('Outlook password', await login(app, 'dana'))
+    await ended('Erin asks', await login(app, 'erin'))
+    const page = await app.inject({ url: '/livechat/start', headers: { cookie: await login(app, 'dana') } })
+    t.match(page.body, new RegExp(`<a href="/livechat/chat/${mine.chatId}"><time[^>]*>[^<]*</time> Outlook password</a>`))
+    t.notMatch(page.body, /Erin asks/)
+  })
+
+  t.test('every customer page links back to the portal, but not inside the widget\'s frame', async (t) => {
+    const { chatId, cookie } = await ended('Anything else')
+    for (const url of ['/livechat/start', '/livechat/message', `/livechat/chat/${chatId}`]) {
+      const res = await app.inject({ url, headers: { cookie } })
+      t.match(res.body, /<nav class="lc-portal-back" aria-label="Help desk"><a href="https:\/\/portal\.example\/help">← Back to the help desk<\/a><\/nav>/, url)
+    }
+    const framed = await app.inject({ url: '/livechat/start', headers: { 'sec-fetch-dest': 'iframe' } })
+    t.notMatch(framed.body, /lc-portal-back/)
+    const agentPage = await app.inject({ url: '/livechat/console', headers: { cookie: bob.cookie } })
+    t.notMatch(agentPage.body, /lc-portal-back/, 'agents\' pages have none')
+  })
+})
