@@ -1,7 +1,6 @@
 import type { ChatService } from '../chats/service.ts'
 import type { Chat } from '../chats/types.ts'
 import { ChatStatus } from '../chats/types.ts'
-import { customerStillIn } from '../chats/rules.ts'
 import { LC_ERR_DEPARTMENT_CLOSED } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import type { Settings } from '../settings.ts'
@@ -22,8 +21,6 @@ export interface StatusModel {
   text: string
   detail: string | null
   wait: string | null
-  /** The pre-chat form's address once the customer is no longer in this chat: they may start another. */
-  again: string | null
 }
 
 /** views/customer/earlier.hbs: one of a returning customer's earlier chats, linked to its transcript. */
@@ -153,7 +150,7 @@ export function departmentOptions (list: DepartmentChoice[], selected: string | 
 }
 
 /** Data for the customer window's partials, shared by its page and its socket pushes. */
-export function createCustomerViews ({ base, settings, host, chats, routing, customer }: { base: string, settings: Settings, host: HostAdapter, chats: ChatService, routing: RoutingService, customer: CustomerService }) {
+export function createCustomerViews ({ settings, host, chats, routing, customer }: { settings: Settings, host: HostAdapter, chats: ChatService, routing: RoutingService, customer: CustomerService }) {
   const services = () => ({ chats, routing, customer })
   // Read when needed: an administrator may change them on the settings screen at any time.
   const defaults = (): QueueMessages => ({ position: settings.queuePositionMessage, one: settings.queuePositionMessageOne, next: settings.queueNextMessage })
@@ -185,8 +182,8 @@ export function createCustomerViews ({ base, settings, host, chats, routing, cus
   function queued (chatId: number, ahead: number, transferred: boolean, context: QueueContext): StatusModel {
     const line = queueText(ahead, context.messages)
     const wait = describeWait(waitFrom(context.wait, ahead))
-    if (transferred) return { chatId, status: ChatStatus.queued, text: `Connecting you to ${context.groupName ?? 'another agent'}…`, detail: line, wait, again: null }
-    return { chatId, status: ChatStatus.queued, text: line, detail: null, wait, again: null }
+    if (transferred) return { chatId, status: ChatStatus.queued, text: `Connecting you to ${context.groupName ?? 'another agent'}…`, detail: line, wait }
+    return { chatId, status: ChatStatus.queued, text: line, detail: null, wait }
   }
 
   return {
@@ -200,8 +197,7 @@ export function createCustomerViews ({ base, settings, host, chats, routing, cus
      * name while chatting, and how it closed.
      */
     async status (chat: Chat, ahead?: number): Promise<StatusModel> {
-      const model = (text: string, status: StatusModel['status'] = chat.status): StatusModel =>
-        ({ chatId: chat.id, status, text, detail: null, wait: null, again: customerStillIn(chat) ? null : `${base}/start` })
+      const model = (text: string, status: StatusModel['status'] = chat.status): StatusModel => ({ chatId: chat.id, status, text, detail: null, wait: null })
       switch (chat.status) {
         case ChatStatus.queued: {
           if (chat.transferredTo !== null) {

@@ -100,7 +100,7 @@ t.test('a returning customer\'s earlier chats and the way back to the portal', a
     const transcript = await app.inject({ url: `/livechat/chat/${first.chatId}`, headers: { cookie: second.cookie } })
     t.equal(transcript.statusCode, 200)
     t.match(transcript.body, /This chat has ended/, 'read-only: the reply box is closed')
-    t.match(transcript.body, /<a href="\/livechat\/start">Start a new chat<\/a>/)
+    t.match(transcript.body, /<a class="lc-button" href="\/livechat\/start">Start a new chat<\/a>/, 'and a new chat may start from it')
     t.equal((await app.inject({ url: `/livechat/chat/${strangers.chatId}`, headers: { cookie: second.cookie } })).statusCode, 404, 'another customer\'s transcript is not reachable')
   })
 

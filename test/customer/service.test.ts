@@ -14,7 +14,7 @@ t.test('customer service and status lines', async (t) => {
   const s = await services(t, { clock: () => now })
   const settings = resolveSettings(loadManifest(), {})
   const customer = createCustomerService({ host: s.host, chats: s.chats, routing: s.routing })
-  const views = createCustomerViews({ base: '/livechat', settings, host: s.host, chats: s.chats, routing: s.routing, customer })
+  const views = createCustomerViews({ settings, host: s.host, chats: s.chats, routing: s.routing, customer })
   const l1 = await s.groupId('Support L1')
   const l2 = await s.groupId('Support L2')
   const salesGroup = await s.groupId('Sales')
