@@ -63,3 +63,56 @@ t.test('the customer window fits a phone and a desktop', { skip: missing }, asyn
     await dana.page.screenshot({ path: file })
   }
 })
+
+/** Makes the page believe its window is hidden (another tab in front) or shown again, as the browser would tell it. */
+async function showWindow (page: Page, visible: boolean): Promise<void> {
+  await page.evaluate((state) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state })
+    document.dispatchEvent(new Event('visibilitychange'))
+  }, visible ? 'visible' : 'hidden')
+}
+
+t.test('a reply while the customer\'s window is in the background: a count in the title and a sound, muted by the switch', { skip: missing }, async (t) => {
+  const { url } = await build(t, { listen: true })
+  const alice = await openBrowser(t, 'alice')
+  const dana = await openBrowser(t, 'dana')
+  await chatWithAlice(alice.page, dana.page, url, 'Where is my parcel?')
+  const page = dana.page
+  const plain = await page.title()
+  // Counts the sound's plays, whether or not the browser lets it be heard.
+  await page.evaluate(() => {
+    const w = window as unknown as { __plays: string[] }
+    w.__plays = []
+    HTMLMediaElement.prototype.play = function () { w.__plays.push(this.currentSrc || this.src); return Promise.resolve() }
+  })
+  const plays = async () => await page.evaluate(() => (window as unknown as { __plays: string[] }).__plays)
+  const reply = async (text: string) => {
+    await send(alice.page, text)
+    await page.locator('.lc-msg__body', { hasText: text }).waitFor(wait)
+  }
+
+  await reply('Seen while you look')
+  t.equal(await page.title(), plain, 'no count while the window is in front')
+  t.strictSame(await plays(), [], 'and no sound')
+
+  await showWindow(page, false)
+  await reply('First while away')
+  await reply('Second while away')
+  await page.waitForFunction(() => document.title.startsWith('(2) '), null, wait)
+  t.equal(await page.title(), `(2) ${plain}`, 'two new replies counted in the title')
+  t.equal((await plays()).length, 2, 'a sound for each')
+  t.match((await plays())[0], /\/livechat\/assets\/reply\.wav$/, 'the sound is our own file')
+  const sound = await page.request.get(`${url}/livechat/assets/reply.wav`)
+  t.equal(sound.status(), 200)
+  t.match(sound.headers()['content-type'], /^audio\//, 'served as audio')
+
+  await page.getByRole('checkbox', { name: 'Sound for new replies' }).uncheck()
+  await reply('Third, muted')
+  await page.waitForFunction(() => document.title.startsWith('(3) '), null, wait)
+  t.equal((await plays()).length, 2, 'muted: counted, not heard')
+
+  await showWindow(page, true)
+  t.equal(await page.title(), plain, 'seen again: the count clears')
+  await page.reload()
+  t.notOk(await page.getByRole('checkbox', { name: 'Sound for new replies' }).isChecked(), 'muted stays muted in this browser')
+})
