@@ -185,7 +185,7 @@ export function isCoded (err: unknown): err is CodedError {
 
 // ---------------------------------------------------------------- surveys (the customer rates an ended chat)
 export const LC_ERR_SURVEY_CHAT_OPEN = createError('LC_ERR_SURVEY_CHAT_OPEN', 'This chat is still going on; you can rate it once it has ended', 409)
-export const LC_ERR_SURVEY_NOT_OFFERED = createError('LC_ERR_SURVEY_NOT_OFFERED', 'This chat ended before an agent finished it, so there is nothing to rate; start a new chat if you still need help', 409)
+export const LC_ERR_SURVEY_NOT_OFFERED = createError('LC_ERR_SURVEY_NOT_OFFERED', 'The help desk has deleted this chat, so there is nothing to rate; start a new chat if you still need help', 409)
 export const LC_ERR_SURVEY_DONE = createError('LC_ERR_SURVEY_DONE', 'You have already rated this chat; thank you for your feedback', 409)
 export const LC_ERR_SURVEY_RATING = createError('LC_ERR_SURVEY_RATING', 'Choose a rating from 1 (very poor) to 5 (excellent)', 422)
 export const LC_ERR_SURVEY_COMMENT_TOO_LONG = createError('LC_ERR_SURVEY_COMMENT_TOO_LONG', 'Comments can be at most %s characters (this one has %s); shorten it', 422)

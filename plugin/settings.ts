@@ -31,7 +31,7 @@ export const settingsSchema = {
     {
       id: 'queue',
       title: 'Chats and the queue',
-      settings: ['maxMessageLength', 'queuePositionMessage', 'queuePositionMessageOne', 'queueNextMessage', 'queueTimeoutMinutes', 'customerTicketUrl']
+      settings: ['maxMessageLength', 'queuePositionMessage', 'queuePositionMessageOne', 'queueNextMessage', 'queueTimeoutMinutes', 'customerTicketUrl', 'portalUrl']
     },
     {
       id: 'agents',
@@ -179,6 +179,16 @@ export const settingsSchema = {
       maxLength: 200,
       pattern: '\\{ref\\}',
       default: '/portal/tickets/{ref}'
+    },
+    portalUrl: {
+      title: 'Portal address',
+      description: 'The help desk\'s portal, which every customer page links back to: a path on this site (/portal) or an http(s) address',
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      // A path or a web address only: it becomes a link, so never javascript: or a scheme-relative //host.
+      pattern: '^(/(?![/\\\\])|https?://)',
+      default: '/portal'
     },
     allowedOrigins: {
       title: 'Allowed origins',

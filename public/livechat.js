@@ -1186,6 +1186,56 @@
   document.querySelectorAll('.lc-im-scroll').forEach(watch)
   document.addEventListener('DOMContentLoaded', afterSwap)
 
+  // ---- the customer's window in the background (docs/features.md#chat-window): each new
+  // reply counts in the title, "(2) Your chat · Live Chat", and plays a short sound from our
+  // own origin unless the customer muted it (kept in this browser); both clear once the
+  // window is seen again.
+  const replySound = document.querySelector('audio[data-lc-reply-sound]')
+  if (replySound) {
+    const soundSwitch = document.querySelector('[data-lc-sound]')
+    const plainTitle = document.title
+    let unseen = 0
+    let lastReply = null
+    const muted = function () { try { return window.localStorage.getItem('lc-sound') === 'off' } catch (err) { return false } }
+    if (soundSwitch) {
+      soundSwitch.checked = !muted()
+      soundSwitch.addEventListener('change', function () {
+        try { window.localStorage.setItem('lc-sound', soundSwitch.checked ? 'on' : 'off') } catch (err) { /* private mode: this page only */ }
+      })
+    }
+    const replySeqs = function () {
+      const seqs = []
+      document.querySelectorAll('[data-lc-chat] .lc-msg--agent:not(.lc-msg--event)[data-seq]').forEach(function (m) { seqs.push(Number(m.getAttribute('data-seq'))) })
+      return seqs
+    }
+    const noticeReplies = function () {
+      const seqs = replySeqs()
+      const newest = seqs.length ? Math.max.apply(null, seqs) : 0
+      // What the page came with was seen; only what arrives later counts.
+      if (lastReply === null || document.visibilityState === 'visible') { lastReply = newest; return }
+      const fresh = seqs.filter(function (s) { return s > lastReply }).length
+      lastReply = Math.max(lastReply, newest)
+      if (!fresh) return
+      unseen += fresh
+      document.title = '(' + unseen + ') ' + plainTitle
+      if (soundSwitch && !soundSwitch.checked) return
+      try { replySound.currentTime = 0 } catch (err) { /* not loaded yet */ }
+      const playing = replySound.play()
+      if (playing && playing.catch) playing.catch(function () { /* the browser refused sound before any click: the title still counts */ })
+    }
+    const seenAgain = function () {
+      if (document.visibilityState !== 'visible') return
+      unseen = 0
+      document.title = plainTitle
+      noticeReplies()
+    }
+    noticeReplies()
+    document.addEventListener('htmx:ws:after:message:incoming', noticeReplies)
+    document.addEventListener('htmx:after:swap', noticeReplies)
+    document.addEventListener('visibilitychange', seenAgain)
+    window.addEventListener('focus', seenAgain)
+  }
+
   // Inside the chat widget's frame on one of the desk's widget sites (docs/features.md#embeddable-widget):
   // the page tells the widget which chat it shows and the agent's messages in it, so the
   // site can resume it on its next page and count replies while the panel is closed; Escape

@@ -115,6 +115,15 @@ export async function countStartedSince (db: Db, since: number[]): Promise<numbe
   return since.map((_, i) => Number(row?.[`s${i}`] ?? 0))
 }
 
+/**
+ * A signed-in customer's open chat, newest first: queued, or active with the customer still
+ * in it (one they left stays with the agent). What a second start resumes.
+ */
+export async function openChatOfUser (db: Db, userId: string, open: readonly ChatStatus[]): Promise<LcChatRow | undefined> {
+  return await db<LcChatRow>('lc_chats').where('customer_user_id', userId).whereIn('status', open)
+    .whereNull('customer_left_at').whereNull('deleted_at').orderBy('id', 'desc').first()
+}
+
 export async function customerChatIds (db: Db, who: { userId: string | null, email: string }): Promise<number[]> {
   return (await ofCustomer(db, db('lc_chats').select('id'), who)).map((r: { id: number }) => Number(r.id))
 }

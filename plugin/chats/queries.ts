@@ -2,7 +2,7 @@ import type { ChatCore } from './core.ts'
 import * as lists from './list-store.ts'
 import type { ChatService } from './service.ts'
 import * as store from './store.ts'
-import { ChatStatus, queueGroups } from './types.ts'
+import { ChatStatus, openStatuses, queueGroups } from './types.ts'
 
 const dayMs = 86_400_000
 
@@ -12,7 +12,7 @@ const dayMs = 86_400_000
  * (or queueGroups') to decide.
  */
 export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queue' | 'transferred' | 'counts' | 'nextQueued' | 'queuePosition' |
-'queuePositions' | 'recentQueueTime' | 'list' | 'agentChats' | 'history' | 'customerChats' | 'customerChatIds' | 'startedSince' |
+'queuePositions' | 'recentQueueTime' | 'list' | 'agentChats' | 'history' | 'customerChats' | 'customerChatIds' | 'openChatOf' | 'startedSince' |
 'statusCounts' | 'queueStats'> {
   return {
     async queue (scope) {
@@ -78,6 +78,11 @@ export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queu
         limit: opts.limit ?? 50, beforeId: opts.before, since: [7, 30, 90].map((d) => now - d * dayMs)
       })
       return { chats: rows.map(store.toChat), counts: { last7: since[0]!, last30: since[1]!, last90: since[2]!, all: total } }
+    },
+
+    async openChatOf (userId) {
+      const row = await lists.openChatOfUser(db, userId, openStatuses)
+      return row ? store.toChat(row) : undefined
     },
 
     async customerChatIds (customer) {

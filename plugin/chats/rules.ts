@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { LC_ERR_MESSAGE_EMPTY, LC_ERR_MESSAGE_TOO_LONG } from '../errors.ts'
-import { agentOnlyKinds, type AgentScope, type Chat, ChatStatus, type Message, queueGroups, sees } from './types.ts'
+import { agentOnlyKinds, type AgentScope, type Chat, ChatStatus, type Message, openStatuses, queueGroups, sees } from './types.ts'
 
 /**
  * The chat rules that need no database, each written once: other capabilities (instant
@@ -46,6 +46,19 @@ export const hashToken = (token: string): string => createHash('sha256').update(
  * the chat window, its socket, its files and its survey (chatForCustomer checks it).
  */
 export const customerCookie = (chatId: number): string => `lc_chat_${chatId}`
+
+/** The chat a cookie named by customerCookie is for; undefined for any other cookie. */
+export function cookieChat (name: string): number | undefined {
+  const match = /^lc_chat_(\d{1,12})$/.exec(name)
+  return match ? Number(match[1]) : undefined
+}
+
+/**
+ * A chat its customer is still in: queued, or active and not left by them (a chat they left
+ * stays with the agent, who ends it). A second start resumes it (docs/features.md#one-open-chat-per-customer).
+ */
+export const customerStillIn = (chat: Pick<Chat, 'status' | 'customerLeftAt' | 'deletedAt'>): boolean =>
+  openStatuses.includes(chat.status) && chat.customerLeftAt === null && chat.deletedAt === null
 
 /** What a customer's socket, page and transcript show of a chat: every message but the agent-only kinds. */
 export function customerSees (message: Pick<Message, 'kind'>): boolean {

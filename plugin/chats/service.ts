@@ -298,6 +298,8 @@ export interface ChatService {
    * the last 7, 30 and 90 days and in all.
    */
   customerChats (customer: Customer, opts?: { limit?: number, before?: number }): Promise<{ chats: Chat[], counts: { last7: number, last30: number, last90: number, all: number } }>
+  /** A signed-in customer's open chat (queued, or active and not left by them), the newest; undefined without one. */
+  openChatOf (userId: string): Promise<Chat | undefined>
   /** Every chat id of a customer (for totals other capabilities keep per chat). */
   customerChatIds (customer: Customer): Promise<number[]>
   /** How many chats were started since each of the given times, deleted ones included (the deflection report's periods). */

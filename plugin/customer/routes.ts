@@ -3,6 +3,7 @@ import { customerCookie } from '../chats/rules.ts'
 import { chatParams } from '../chats/schemas.ts'
 import { type BlocklistService, refuseBlocked } from '../blocklist/service.ts'
 import type { ChatService } from '../chats/service.ts'
+import type { Chat } from '../chats/types.ts'
 import { composerFragment, composerModel } from '../chats/view-models.ts'
 import type { DeflectionService } from '../deflections/service.ts'
 import { isCoded, LC_ERR_DEPARTMENT_OFFLINE } from '../errors.ts'
@@ -14,7 +15,7 @@ import type { Access } from '../security/access.ts'
 import { framedCookie, framedPolicy, widgetOrigins } from '../security/framing.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
 import type { Settings } from '../settings.ts'
-import type { SurveyViews } from '../surveys/view-models.ts'
+import { surveyCustomerFragment, type SurveyViews } from '../surveys/view-models.ts'
 import { describeAjvError } from '../validation.ts'
 import { answer, clearNotice } from '../web/answers.ts'
 import { rateLimitError } from '../web/error-handler.ts'
@@ -25,14 +26,14 @@ import {
 } from './schemas.ts'
 import type { IdentityCheck, IdentityService } from './identity.ts'
 import type { CustomerService, DepartmentChoice, KnownPlace } from './service.ts'
-import { closedNotice, type CustomerViews, departmentOptions, portalLink, portalLinkModel, statusFragment } from './view-models.ts'
+import { closedNotice, type CustomerViews, departmentOptions, earlierChatsModel, portalLink, portalLinkModel, statusFragment } from './view-models.ts'
 
 /** What the customer's pages use: the portal link, the pre-chat form, leave a message and the chat window. */
 export interface CustomerRoutesDeps {
   base: string
   access: Pick<Access, 'user'>
-  chats: Pick<ChatService, 'chatForCustomer' | 'customerMessages' | 'queuePosition' | 'endChat'>
-  customer: Pick<CustomerService, 'departments' | 'fallback' | 'preferred' | 'place' | 'online' | 'startChat' | 'leaveMessage'>
+  chats: Pick<ChatService, 'chatForCustomer' | 'customerMessages' | 'queuePosition' | 'endChat' | 'postMessage'>
+  customer: Pick<CustomerService, 'departments' | 'fallback' | 'preferred' | 'place' | 'online' | 'startChat' | 'leaveMessage' | 'openChat' | 'earlierChats'>
   customerViews: Pick<CustomerViews, 'status'>
   /** The pre-chat form's custom fields (plugin/fields): its questions and the checks of their answers. */
   fields: Pick<FieldService, 'checkPrechat'>
@@ -41,7 +42,7 @@ export interface CustomerRoutesDeps {
   surveyViews: Pick<SurveyViews, 'customer'>
   /** Suggested solutions before a chat, and the questions they answered (docs/features.md#suggested-solutions). */
   deflections: Pick<DeflectionService, 'suggestions' | 'record'>
-  settings: Pick<Settings, 'chatStartsPerMinute' | 'chatStartsPerCustomerPerMinute' | 'customerTicketUrl' | 'widgetOrigins'>
+  settings: Pick<Settings, 'chatStartsPerMinute' | 'chatStartsPerCustomerPerMinute' | 'customerTicketUrl' | 'widgetOrigins' | 'portalUrl'>
   /** Addresses customers may not chat from (docs/features.md#block-list). */
   blocklist: Pick<BlocklistService, 'refuse'>
   /** Signed identity tokens from the customer's portal (docs/features.md#verified-customer-identity). */
@@ -88,10 +89,12 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
 
   // The customer's pages, and only they, may be framed by the widget's sites (docs/features.md#embeddable-widget):
   // frame-ancestors names them, and the page names them for livechat.js, which talks to no other parent.
-  fastify.addHook('preHandler', async (_request, reply) => {
+  // Every page but one inside the widget's frame links back to the help desk's portal.
+  fastify.addHook('preHandler', async (request, reply) => {
     const sites = widgetOrigins(settings)
     const viewed = reply as FastifyReply & { locals?: Record<string, unknown> | null }
     if (sites.length > 0) viewed.locals = { ...viewed.locals, frameOrigins: sites.join(' ') }
+    if (request.headers['sec-fetch-dest'] !== 'iframe') viewed.locals = { ...viewed.locals, portalUrl: settings.portalUrl }
   })
   fastify.addHook('onSend', async (_request, reply, payload) => {
     const csp = reply.getHeader('content-security-policy')
@@ -177,6 +180,8 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
       ...identityModel(state.identity),
       errors: state.errors ?? {},
       departments: departmentOptions(list, selected, true),
+      // A returning customer's earlier chats, each opening its transcript (docs/features.md#earlier-chats).
+      earlier: earlierChatsModel(base, await customer.earlierChats(user, reply.request.cookies)),
       // The custom fields the administrator asks here (plugin/fields), with what was typed.
       customFields: await fieldViews.prechat(state.fields ?? {}, state.errors ?? {})
     })
@@ -238,6 +243,21 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     })
   }
 
+  /**
+   * A form posted while the customer's chat is still open (a second tab, the back button): no
+   * second chat, the customer is taken back to theirs, and a question other than the one it
+   * started with is written into it, so nothing typed is lost.
+   */
+  async function resume (reply: FastifyReply, open: Chat, question: string) {
+    if (question.trim() !== open.question.trim()) {
+      await chats.postMessage(open.id, { kind: 'customer', id: open.customerUserId, name: open.customerName }, question, null).catch((err: unknown) => {
+        // Too long for a message, say: the chat is there all the same, with the question it has.
+        if (!isCoded(err)) throw err
+      })
+    }
+    return reply.redirect(`${base}/chat/${open.id}`, 303)
+  }
+
   /** Puts a checked pre-chat form in the queue and sends the customer to the chat, or to leave a message when nobody is there any more. */
   async function queue (request: FastifyRequest, reply: FastifyReply, form: Start) {
     const { user, values, list, answers } = form
@@ -286,6 +306,9 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
   // ?identity= is a token the customer's portal signed (docs/widget.md): verified, it fills and
   // locks name and email; refused, the form says why and stays open to a visitor.
   fastify.get<{ Querystring: StartQuery }>('/start', { schema: { querystring: startQuery }, ...notBlocked }, async (request, reply) => {
+    // One open chat per customer (docs/features.md#one-open-chat-per-customer): the link followed again resumes it.
+    const open = await customer.openChat(await access.user(request, 'portal'), request.cookies)
+    if (open) return reply.redirect(`${base}/chat/${open.id}`, 303)
     const list = await customer.departments()
     const place = await customer.preferred(request.query.department, list)
     const department = String(place.department?.id ?? '')
@@ -309,6 +332,8 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
   const startChat = (offerArticles: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
     const form = await readStart(request, prechatForm)
     if (!form.valid) return await prechat(request, reply, 422, { values: form.values, fields: form.fields, errors: form.errors, departments: form.list, identity: form.identity })
+    const open = await customer.openChat(form.user, request.cookies)
+    if (open) return await resume(reply, open, form.values.question)
     if (offerArticles && !form.place.unknown && form.place.online) {
       const articles = await deflections.suggestions(form.values.question)
       if (articles.length > 0) return await suggestions(reply, 200, form, articles)
@@ -381,7 +406,8 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
   })
 
   // The customer's End chat: a queued chat is cancelled; one an agent has is
-  // left, and stays with the agent, who sees "End user has cancelled chat".
+  // left, and stays with the agent, who sees "End user has cancelled chat". Either way the
+  // survey is offered at once (docs/features.md#survey).
   fastify.post<{ Params: { id: number } }>('/chat/:id/end', {
     schema: { params: chatParams, body: csrfOnlyBody },
     preValidation: fastify.csrfProtection,
@@ -394,6 +420,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
     return await answer(reply, [
       statusFragment(await customerViews.status(ended)),
       composerFragment(composerModel(base, ended, 'customer', null)),
+      surveyCustomerFragment(await surveyViews.customer(ended)),
       clearNotice()
     ])
   })

@@ -1,7 +1,8 @@
 import type { ChatService } from '../chats/service.ts'
 import type { CheckedValues, FieldService } from '../fields/service.ts'
 import type { Chat } from '../chats/types.ts'
-import { LC_ERR_DEPARTMENT_CLOSED, LC_ERR_DEPARTMENT_OFFLINE, LC_ERR_MESSAGE_NOT_SAVED } from '../errors.ts'
+import { cookieChat, customerStillIn } from '../chats/rules.ts'
+import { isCoded, LC_ERR_DEPARTMENT_CLOSED, LC_ERR_DEPARTMENT_OFFLINE, LC_ERR_MESSAGE_NOT_SAVED } from '../errors.ts'
 import type { HostAdapter, HostTicket, HostUser, TicketTranscriptEntry } from '../host/adapter.ts'
 import type { HoursService, HoursState } from '../routing/hours-service.ts'
 import type { RoutingService } from '../routing/service.ts'
@@ -99,9 +100,25 @@ export interface CustomerService {
    * its business hours (judged now, whatever the form showed), LC_ERR_DEPARTMENT_OFFLINE when nobody is there.
    */
   startChat (input: NewChat): Promise<{ chat: Chat, token: string }>
+  /**
+   * The chat a second start resumes instead of queuing another (docs/features.md#one-open-chat-per-customer): a
+   * signed-in customer's open chat, else the newest open one whose cookie this browser holds; undefined for none.
+   */
+  openChat (user: Pick<HostUser, 'id'> | null, cookies: Record<string, string | undefined>): Promise<Chat | undefined>
+  /**
+   * A returning customer's earlier chats, newest first (docs/features.md#earlier-chats): a signed-in customer's by
+   * their account, and those whose cookies this browser holds; only chats they may open.
+   */
+  earlierChats (user: Pick<HostUser, 'id' | 'email'> | null, cookies: Record<string, string | undefined>): Promise<Chat[]>
   /** Makes a host ticket of a message left (docs/features.md#leave-a-message); LC_ERR_MESSAGE_NOT_SAVED, caused by the host's error, when it fails. */
   leaveMessage (input: LeftMessage): Promise<HostTicket>
 }
+
+/** Chat cookies read for an open chat, the newest first: a browser keeps each for a week, so only a few are ever open. */
+const maxCookiesRead = 10
+
+/** Earlier chats the pre-chat form lists: enough to find last week's; the desk's agents see them all. */
+const earlierShown = 10
 
 export function createCustomerService ({ host, chats, routing, fields: customFields, hours, clock = Date.now }: CustomerServiceDeps): CustomerService {
   /** Every department, in the admin's order, with its entry group and whether anyone is available there, or it is closed. */
@@ -131,6 +148,25 @@ export function createCustomerService ({ host, chats, routing, fields: customFie
   async function online (list?: DepartmentChoice[]): Promise<boolean> {
     const all = list ?? await departments()
     return all.length > 0 ? all.some((d) => d.online) : await routing.anyoneAvailable()
+  }
+
+  /**
+   * The chats whose cookies this browser holds, newest first, each checked against its token. A guest is known only
+   * by the chats' own cookies, never by an email anyone could type.
+   */
+  async function * heldChats (cookies: Record<string, string | undefined>): AsyncGenerator<Chat> {
+    const held = Object.entries(cookies).flatMap(([name, token]) => {
+      const id = cookieChat(name)
+      return id !== undefined && token ? [{ id, token }] : []
+    }).sort((a, b) => b.id - a.id).slice(0, maxCookiesRead)
+    for (const { id, token } of held) {
+      const chat = await chats.chatForCustomer(id, token, null).catch((err: unknown) => {
+        if (isCoded(err) && err.code === 'LC_ERR_CHAT_NOT_FOUND') return undefined
+        throw err
+      })
+      // A chat the desk deleted is no longer the customer's to open.
+      if (chat && chat.deletedAt == null) yield chat
+    }
   }
 
   /** What a group's estimates are made from, read once for every waiting customer of the group. */
@@ -175,6 +211,21 @@ export function createCustomerService ({ host, chats, routing, fields: customFie
       // Checked before the chat started; stored once it exists, as the customer's answers.
       if (answers && customFields) await customFields.saveFromCustomer(started.chat, answers)
       return started
+    },
+
+    async openChat (user, cookies) {
+      const own = user ? await chats.openChatOf(user.id) : undefined
+      if (own) return own
+      for await (const chat of heldChats(cookies)) if (customerStillIn(chat)) return chat
+      return undefined
+    },
+
+    async earlierChats (user, cookies) {
+      const own = user ? (await chats.customerChats({ userId: user.id, email: user.email }, { limit: earlierShown })).chats : []
+      const seen = new Set(own.map((c) => c.id))
+      const held: Chat[] = []
+      for await (const chat of heldChats(cookies)) if (!seen.has(chat.id)) held.push(chat)
+      return [...own, ...held].sort((a, b) => b.id - a.id).slice(0, earlierShown)
     },
 
     /**

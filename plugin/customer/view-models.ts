@@ -23,6 +23,35 @@ export interface StatusModel {
   wait: string | null
 }
 
+/** views/customer/earlier.hbs: one of a returning customer's earlier chats, linked to its transcript. */
+export interface EarlierChatModel {
+  url: string
+  /** ISO time for <time datetime>, and as shown. */
+  at: string
+  when: string
+  question: string
+  state: string
+}
+
+const earlierStates: Record<ChatStatus, string> = {
+  queued: 'Waiting', active: 'Open', ended: 'Ended', cancelled: 'Left the queue', abandoned: 'Closed'
+}
+
+/** A returning customer's earlier chats on the pre-chat form (docs/features.md#earlier-chats), newest first. */
+export function earlierChatsModel (base: string, chats: Chat[]): EarlierChatModel[] {
+  return chats.map((chat) => {
+    const at = new Date(chat.createdAt).toISOString()
+    const words = [...chat.question.replace(/\s+/g, ' ').trim()]
+    return {
+      url: `${base}/chat/${chat.id}`,
+      at,
+      when: `${at.slice(0, 10)} ${at.slice(11, 16)} UTC`,
+      question: words.length > 80 ? `${words.slice(0, 79).join('')}…` : words.join(''),
+      state: chat.status === ChatStatus.active && chat.customerLeftAt !== null ? 'You left' : earlierStates[chat.status]
+    }
+  })
+}
+
 /** The status line above the conversation, sent in place of the one on the page. */
 export const statusFragment = bind('customer/status', 'outerHTML', (m: StatusModel) => targets.status(m.chatId))
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import type { ChatService } from '../chats/service.ts'
-import { type AgentScope, type Chat, ChatStatus, openStatuses } from '../chats/types.ts'
+import { type AgentScope, type Chat, openStatuses } from '../chats/types.ts'
 import { isUniqueViolation, transact } from '../db/index.ts'
 import {
   LC_ERR_SURVEY_CHAT_OPEN, LC_ERR_SURVEY_COMMENT_TOO_LONG, LC_ERR_SURVEY_DONE, LC_ERR_SURVEY_NOT_OFFERED, LC_ERR_SURVEY_RATING
@@ -53,10 +53,15 @@ export interface SurveyService {
 /** Where a chat stands with its survey: offered (and answered or not), not yet, or never. */
 export type SurveyState = 'open' | 'offered' | 'not-offered'
 
-/** A survey is offered once an agent's chat has ended; a chat left in the queue or abandoned never had one to rate. */
+/**
+ * A survey is offered on every ending, whoever ended it (docs/features.md#survey): the agent, the customer leaving
+ * the queue or an agent's chat (which stays open with the agent), a job, an abandon. Only a chat the desk deleted
+ * has none: its customer is no longer shown it.
+ */
 export function surveyState (chat: Chat): SurveyState {
-  if (openStatuses.includes(chat.status)) return 'open'
-  return chat.status === ChatStatus.ended ? 'offered' : 'not-offered'
+  if (chat.deletedAt != null) return 'not-offered'
+  if (openStatuses.includes(chat.status) && chat.customerLeftAt === null) return 'open'
+  return 'offered'
 }
 
 const excerpt = (text: string): string => {

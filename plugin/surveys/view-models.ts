@@ -21,7 +21,7 @@ export interface SurveyCustomerModel extends SurveyFormState {
 export interface SurveyTabModel {
   chatId: number
   survey: (Survey & { ratingText: string, stars: string }) | null
-  /** The survey may still come while the chat runs or after it ended; a chat left in the queue or abandoned never gets one. */
+  /** The survey may still come while the chat runs or after it ended; a deleted chat never gets one. */
   pending: boolean
   open: boolean
 }

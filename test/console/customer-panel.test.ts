@@ -75,6 +75,8 @@ t.test('customer panel: the Customer tab, the email in the header and the return
     t.match(res.body, new RegExp(`<th scope="row">Last 90 days</th><td>${since(90)}</td><td>2</td>`))
     t.notMatch(res.body, /Tickets per period need the tickets’ dates/)
     t.match(res.body, new RegExp(`<a href="/livechat/console/chats/${first}">#${first}</a>`))
+    // Ended, so that her next start is a new chat rather than this one resumed (docs/features.md#one-open-chat-per-customer).
+    await bob.post(`/livechat/console/chats/${chatId}/end`)
   })
 
   t.test('a first chat has no returning line and an empty history', async (t) => {

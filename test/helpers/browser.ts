@@ -21,6 +21,8 @@ export interface Watched {
   pageErrors: string[]
   consoleErrors: string[]
   failedRequests: string[]
+  /** What the pages' Content-Security-Policy refused (docs/features.md#security), in any frame. */
+  cspViolations: string[]
 }
 
 let sharedBrowser: Promise<Browser> | undefined
@@ -39,20 +41,51 @@ async function browser (): Promise<Browser> {
 }
 
 /**
+ * A console error Chromium logs for an answer with a 4xx status. Those are answers the pages
+ * expect and show (a form's 422, a lost race's 409, a forgotten chat's 404); a 5xx is a fault.
+ */
+const refusedRequest = /: Failed to load resource: the server responded with a status of 4\d\d /
+
+/** The windows each test opened, checked once the test has run (below). */
+const watching = new Map<Test, Watched[]>()
+
+// Every journey, whatever else it checks, fails on a CSP refusal, a script error or a console
+// error other than an expected refusal, on any page it opened: a fault a person would not
+// notice is still a fault. Thrown, since a test that has ended takes no more assertions.
+tap.afterEach((test) => {
+  const windows = watching.get(test)
+  if (!windows) return
+  watching.delete(test)
+  const faults = windows.flatMap((w) => [...w.cspViolations, ...w.pageErrors, ...w.consoleErrors.filter((e) => !refusedRequest.test(e))])
+  if (faults.length > 0) throw new Error(`the pages logged ${faults.length} fault(s):\n${faults.join('\n')}`)
+})
+
+/**
  * A person's own browser window: a context of its own (cookies, storage and cache apart
- * from everyone else's, as in a separate browser), closed when the test ends.
+ * from everyone else's, as in a separate browser), closed when the test ends. Every page
+ * the context opens is watched.
  */
 export async function openBrowser (t: Test, label: string): Promise<Watched> {
   const context: BrowserContext = await (await browser()).newContext({ viewport: { width: 1280, height: 800 } })
   t.teardown(async () => { await context.close() })
-  const page = await context.newPage()
-  const watched: Watched = { page, pageErrors: [], consoleErrors: [], failedRequests: [] }
+  const watched: Watched = { page: undefined as unknown as Page, pageErrors: [], consoleErrors: [], failedRequests: [], cspViolations: [] }
   // Recorded for the final assertions, and shown as they happen so a failure explains itself.
   const note = (list: string[], text: string) => { list.push(`${label}: ${text}`); t.comment(`${label}: ${text}`) }
-  page.on('pageerror', (err) => { note(watched.pageErrors, err.message) })
-  page.on('console', (msg) => { if (msg.type() === 'error') note(watched.consoleErrors, `${msg.text()} (${msg.location().url})`) })
-  page.on('requestfailed', (req) => { note(watched.failedRequests, `${req.method()} ${req.url()} ${req.failure()?.errorText ?? ''}`) })
-  page.setDefaultTimeout(wait.timeout)
+  await context.exposeBinding('__lcCspViolation', (_source, text: string) => { note(watched.cspViolations, `CSP refused ${text}`) })
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      const report = (window as unknown as { __lcCspViolation: (text: string) => void }).__lcCspViolation
+      void report(`${e.effectiveDirective} ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber} ${e.sample}`)
+    })
+  })
+  context.on('page', (page) => {
+    page.on('pageerror', (err) => { note(watched.pageErrors, err.message) })
+    page.on('console', (msg) => { if (msg.type() === 'error') note(watched.consoleErrors, `${msg.text()} (${msg.location().url})`) })
+    page.on('requestfailed', (req) => { note(watched.failedRequests, `${req.method()} ${req.url()} ${req.failure()?.errorText ?? ''}`) })
+    page.setDefaultTimeout(wait.timeout)
+  })
+  watched.page = await context.newPage()
+  watching.set(t, [...watching.get(t) ?? [], watched])
   return watched
 }
 

@@ -136,18 +136,58 @@ t.test('post-chat survey over HTTP', async (t) => {
     t.equal((await erin.rate({ rating: '1' })).statusCode, 404, 'another portal customer may not')
   })
 
-  t.test('a chat left in the queue is never rated; its tab says so', async (t) => {
+  /** The customer's End chat as htmx posts it from the chat window. */
+  async function customerEnds (chatId: number, cookie: string) {
+    const token = (await csrf(app, cookie, `/livechat/chat/${chatId}`)).token
+    return await app.inject({ method: 'POST', url: `/livechat/chat/${chatId}/end`, headers: { cookie, 'hx-request': 'true', ...sameOrigin, 'x-csrf-token': token } })
+  }
+
+  // docs/features.md#survey: the survey on every ending, whoever ended it.
+  t.test('the customer leaving the queue is offered the survey at once, and may answer it', async (t) => {
     const { chatId, cookie } = await startChat(app)
-    const dana = await customer(chatId, cookie)
-    await app.inject({ method: 'POST', url: `/livechat/chat/${chatId}/end`, headers: { cookie, 'hx-request': 'true', ...sameOrigin, 'x-csrf-token': (await csrf(app, cookie, `/livechat/chat/${chatId}`)).token } })
+    const ended = await customerEnds(chatId, cookie)
     t.equal((await knex('lc_chats').where('id', chatId).first()).status, 'cancelled')
-    t.match((await dana.page()).body, new RegExp(`<div id="lc-survey-${chatId}" class="lc-survey" hidden></div>`))
-    const res = await dana.rate({ rating: '3' })
-    t.equal(res.statusCode, 409)
-    t.match(res.body, /data-code="LC_ERR_SURVEY_NOT_OFFERED"/)
+    t.match(ended.body, new RegExp(`<hx-partial hx-target="#lc-survey-${chatId}" hx-swap="outerHTML"><section id="lc-survey-${chatId}"[\\s\\S]*How was this chat\\?`), 'in the End chat answer')
+    const dana = await customer(chatId, cookie)
+    t.match((await dana.page()).body, /How was this chat\?/, 'and on the page reloaded')
+    t.equal((await dana.rate({ rating: '2', comment: 'Waited too long' })).statusCode, 200)
+    t.match(await stored(chatId), [{ rating: 2, comment: 'Waited too long' }])
     // A supervisor sees any chat of their groups, a queued-then-cancelled one included.
     const sam = await agentSession(app, 'sam')
-    t.match((await tab(sam.cookie, chatId)).body, /The customer did not rate this chat/)
+    t.match((await tab(sam.cookie, chatId)).body, /2 – poor/)
+  })
+
+  t.test('the customer leaving an agent\'s chat is offered it while the agent still has the chat', async (t) => {
+    const { chatId, cookie } = await startChat(app)
+    await alice.post(`/livechat/console/chats/${chatId}/accept`)
+    const left = await customerEnds(chatId, cookie)
+    t.match(left.body, new RegExp(`<hx-partial hx-target="#lc-survey-${chatId}" hx-swap="outerHTML"><section id="lc-survey-${chatId}"`))
+    t.equal((await knex('lc_chats').where('id', chatId).first()).status, 'active', 'the chat stays with the agent')
+    t.equal((await (await customer(chatId, cookie)).rate({ rating: '4' })).statusCode, 200)
+    // The agent ending it afterwards does not offer a sent survey again.
+    const socket = await openSocket(url, `/livechat/ws/chat/${chatId}?since=${chatId}.99`, { cookie, origin: url })
+    t.teardown(() => socket.close())
+    await alice.post(`/livechat/console/chats/${chatId}/end`)
+    t.match(await socket.waitFor(new RegExp(`hx-target="#lc-survey-${chatId}"`)), /Thank you for your feedback/)
+  })
+
+  t.test('an abandoned chat pushes the survey to a window still open', async (t) => {
+    const { chatId, cookie } = await startChat(app)
+    await alice.post(`/livechat/console/chats/${chatId}/accept`)
+    const socket = await openSocket(url, `/livechat/ws/chat/${chatId}?since=${chatId}.2`, { cookie, origin: url })
+    t.teardown(() => socket.close())
+    t.equal((await alice.post(`/livechat/console/chats/${chatId}/abandon`)).statusCode, 200)
+    t.match(await socket.waitFor(new RegExp(`hx-target="#lc-survey-${chatId}"`)), /<legend>Your rating<\/legend>/)
+    t.equal((await (await customer(chatId, cookie)).rate({ rating: '3' })).statusCode, 200)
+  })
+
+  t.test('a chat the desk deleted is no longer the customer\'s to rate', async (t) => {
+    const { chatId, cookie } = await endedChat()
+    const dana = await customer(chatId, cookie)
+    await knex('lc_chats').where('id', chatId).update({ deleted_at: Date.now() })
+    t.equal((await dana.page()).statusCode, 404)
+    t.equal((await dana.rate({ rating: '3' })).statusCode, 404)
+    t.same(await stored(chatId), [])
   })
 
   t.test('the Survey tab: listed on the chat view, for agents who may see the chat only', async (t) => {
