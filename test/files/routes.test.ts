@@ -101,11 +101,16 @@ t.test('files: send, deliver, download, refuse', async (t) => {
   })
 
   t.test('a name is cleaned and ends in the extension of what the content is', async (t) => {
-    const res = await send('customer', file('C:\\Users\\dana\\photo\u202Egnp.exe', png, 'application/x-msdownload'))
+    const res = await send('customer', file('C:\\Users\\dana\\photo\u202Egnp', png, 'application/x-msdownload'))
     t.equal(res.statusCode, 200, res.body)
     const row = await knex('lc_chat_files').where({ chat_id: chatId }).orderBy('id', 'desc').first()
-    t.equal(row.name, 'photognp.exe.png', 'no path, no right-to-left override, the real extension added')
+    t.equal(row.name, 'photognp.png', 'no path, no right-to-left override, the real extension added')
     t.equal(row.type, 'image/png', 'the browser\'s claim is ignored')
+    // An ending no type is known by promises nothing: the name is kept and the real extension added.
+    for (const [sent, kept] of [['notes.final', 'notes.final.txt'], ['export.dat', 'export.dat.txt'], ['steps.LOG', 'steps.LOG']] as const) {
+      t.equal((await send('agent', file(sent, 'line one\n'))).statusCode, 200, sent)
+      t.equal((await knex('lc_chat_files').where({ chat_id: chatId }).orderBy('id', 'desc').first()).name, kept)
+    }
   })
 
   t.test('download: the customer and the agent get it with the detected type, disposition, nosniff and a strict CSP', async (t) => {
@@ -164,6 +169,19 @@ t.test('files: send, deliver, download, refuse', async (t) => {
     t.equal(renamed.statusCode, 422)
     t.match(renamed.body, /data-code="LC_ERR_FILE_TYPE"/)
     t.match(renamed.body, /This file is application\/x-msdownload, which cannot be sent here; you can send PNG, JPEG, GIF, WebP, PDF, plain text, Word \(\.docx\)/)
+
+    // The content is allowed, but the name says it is something else: refused, not renamed.
+    const textAsPng = await send('customer', file('error.png', 'not really a picture', 'image/png'))
+    t.equal(textAsPng.statusCode, 422)
+    t.match(textAsPng.body, /data-code="LC_ERR_FILE_MISMATCH"/)
+    t.match(textAsPng.body, /error\.png is plain text, though its name says PNG; rename it to match what it is, or pick the right file/)
+    const pngAsExe = await send('agent', file('C:\\tmp\\setup.exe', png))
+    t.equal(pngAsExe.statusCode, 422)
+    t.match(pngAsExe.body, /setup\.exe is PNG, though its name says EXE/)
+    const pdfAsDocx = await send('agent', file('Offer.DOCX', pdf))
+    t.match(pdfAsDocx.body, /Offer\.DOCX is PDF, though its name says Word \(\.docx\)/)
+    const textAsHtml = await send('customer', file('notes.html', 'just words'))
+    t.match(textAsHtml.body, /notes\.html is plain text, though its name says HTML/)
 
     const html = await send('agent', file('notes.txt', '<!DOCTYPE html><html><body><script>alert(1)</script></body></html>', 'text/plain'))
     t.equal(html.statusCode, 422, 'HTML is not plain text, whatever its name')
