@@ -454,6 +454,51 @@
   })
 })()
 
+// ---------------------------------------------------------------- running durations
+// lcTickSince(root): every element under root with data-since="<epoch ms>" shows the time
+// since then, "45s", "3m 20s", "2h 5m" (formatDuration, plugin/console/list-view-models.ts),
+// in its [data-since-text] child if it has one. With data-idle-warn and data-idle-high (ms)
+// it turns lc-since--amber, then lc-since--red, and says so in its [data-since-level] child.
+// data-now, the server's clock when it rendered, keeps a wrong clock here from showing a
+// wrong time. It runs every second over the page, so any view (the lists, the chat header)
+// gets a live duration by rendering those attributes; no push is needed to move it on.
+;(function () {
+  'use strict'
+
+  function format (ms) {
+    const s = Math.max(0, Math.round(ms / 1000))
+    return s < 60 ? s + 's' : s < 3600 ? Math.floor(s / 60) + 'm ' + (s % 60) + 's' : Math.floor(s / 3600) + 'h ' + Math.floor(s % 3600 / 60) + 'm'
+  }
+  const levelWords = { calm: '', amber: ' (idle warning)', red: ' (high idle)' }
+
+  function lcTickSince (root) {
+    (root || document).querySelectorAll('[data-since]').forEach(function (el) {
+      if (el._lcSkew === undefined) el._lcSkew = el.hasAttribute('data-now') ? Number(el.getAttribute('data-now')) - Date.now() : 0
+      const ms = Date.now() + el._lcSkew - Number(el.getAttribute('data-since'))
+      const text = el.querySelector('[data-since-text]') || el
+      const shown = format(ms)
+      if (text.textContent !== shown) text.textContent = shown
+      if (!el.hasAttribute('data-idle-warn')) return
+      const level = ms >= Number(el.getAttribute('data-idle-high')) ? 'red' : ms >= Number(el.getAttribute('data-idle-warn')) ? 'amber' : 'calm'
+      if (el.classList.contains('lc-since--' + level)) return
+      el.classList.remove('lc-since--calm', 'lc-since--amber', 'lc-since--red')
+      el.classList.add('lc-since--' + level)
+      const words = el.querySelector('[data-since-level]')
+      if (words) words.textContent = levelWords[level]
+    })
+  }
+  lcTickSince.format = format
+  window.lcTickSince = lcTickSince
+
+  document.addEventListener('DOMContentLoaded', function () {
+    lcTickSince()
+    setInterval(lcTickSince, 1000)
+  })
+  // A fragment swapped in is right as rendered; ticking it at once keeps it in step with its neighbours.
+  document.addEventListener('htmx:after:swap', function () { lcTickSince() })
+  document.addEventListener('htmx:ws:after:message:incoming', function () { lcTickSince() })
+})()
+
 // ---- chat lists (views/console/list*.hbs): Select All, ticks kept across refreshes, the
 // refresh signal, and idle colours that move on as time passes between refreshes.
 ;(function () {
@@ -478,10 +523,7 @@
     if (all) all.checked = boxes.length > 0 && Array.prototype.every.call(boxes, function (b) { return b.checked })
   }
 
-  function duration (ms) {
-    const s = Math.max(0, Math.round(ms / 1000))
-    return s < 60 ? s + 's' : s < 3600 ? Math.floor(s / 60) + 'm ' + (s % 60) + 's' : Math.floor(s / 3600) + 'h ' + Math.floor(s % 3600 / 60) + 'm'
-  }
+  function duration (ms) { return window.lcTickSince.format(ms) }
   const labels = { green: 'Active', yellow: 'Idle warning', red: 'High idle' }
 
   // Idle is measured against the server's clock: the table says what time it was rendered at.
