@@ -12,6 +12,7 @@ import {
   LC_ERR_CHAT_CLOSED, LC_ERR_CHAT_NOT_FOUND, LC_ERR_CHAT_STATE_CONFLICT, LC_ERR_FILE_EMPTY, LC_ERR_FILE_NOT_FOUND,
   LC_ERR_FILE_MISMATCH, LC_ERR_FILE_TOO_LARGE, LC_ERR_FILE_TYPE
 } from '../errors.ts'
+import { imageDimensions } from './dimensions.ts'
 import * as store from './store.ts'
 import type { ChatFile } from './store.ts'
 
@@ -55,6 +56,14 @@ const known: Record<string, { label: string, ext: string[] }> = {
 
 /** Raster images, the only files a browser is let to show inline (never SVG: it can carry script). */
 export const imageTypes: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp'])
+
+/**
+ * The largest image the transcript loads as a thumbnail. Thumbnails are the original scaled
+ * down by the browser (no image library is bundled to make small copies), so a bigger photo
+ * is offered as View image instead, loaded only when opened: a customer on a phone does not
+ * pay for every picture in the chat.
+ */
+export const thumbnailMaxBytes = 2 * 1024 * 1024
 
 /** "10 MB", "14.2 MB", "512 KB", "68 bytes": binary units, as file managers show them. */
 export function formatBytes (n: number): string {
@@ -252,6 +261,8 @@ export function createFileService ({ db, chats, base, dir, settings, clock = Dat
         // A text file named .png, say: kept renamed, it would reach the other side as something the sender never meant to send.
         const claimed = await claimedType(upload.name, type, ext)
         if (claimed !== null) throw new LC_ERR_FILE_MISMATCH(baseName(upload.name), typeLabel(type), claimed)
+        const image = imageTypes.has(type)
+        const pixels = image ? await imageDimensions(partial, type).catch(() => null) : null
         await rename(partial, final)
         stored = true
         let ref: FileRef | undefined
@@ -268,7 +279,17 @@ export function createFileService ({ db, chats, base, dir, settings, clock = Dat
             author_name: author.name,
             created_at: clock()
           })
-          ref = { id, name, size: received.size, type, url: `${base}/chats/${chat.id}/files/${id}`, sizeText: formatBytes(received.size), image: imageTypes.has(type) }
+          ref = {
+            id,
+            name,
+            size: received.size,
+            type,
+            url: `${base}/chats/${chat.id}/files/${id}`,
+            sizeText: formatBytes(received.size),
+            image,
+            ...(image && received.size > thumbnailMaxBytes ? { large: true } : {}),
+            ...(pixels ?? {})
+          }
           return ref
         })
         stored = false

@@ -75,7 +75,8 @@ t.test('files: send, deliver, download, refuse', async (t) => {
     const frame = await agentSocket.waitFor(/lc-file__link/)
     t.match(frame, new RegExp(`href="/livechat/chats/${chatId}/files/${row.id}" download="screenshot.png">screenshot.png</a>`))
     t.match(frame, new RegExp(`${png.length} bytes · image/png`))
-    t.match(frame, /<img src="\/livechat\/chats\/\d+\/files\/\d+" alt=""/, 'an image gets a preview')
+    t.match(frame, /<a class="lc-file__preview" href="\/livechat\/chats\/\d+\/files\/\d+" target="_blank" rel="noopener" data-lc-viewer="screenshot.png"><img src="\/livechat\/chats\/\d+\/files\/\d+" alt="View screenshot.png" loading="lazy" width="1" height="1"><\/a>/,
+      'an image gets a thumbnail that opens the viewer, its size stated so nothing moves when it loads')
     const message = await knex('lc_messages').where({ chat_id: chatId, kind: 'file' }).first()
     t.equal(JSON.parse(message.body).id, Number(row.id), 'the message names its file')
     t.match(frame, new RegExp(`data-seq="${message.seq}"`), 'delivered in its seq like any message')
@@ -98,6 +99,27 @@ t.test('files: send, deliver, download, refuse', async (t) => {
     const print = await app.inject({ url: `/livechat/console/chats/${chatId}/print`, headers: { cookie: bob.cookie } })
     t.match(print.body, /Sent a file: Überweisung März\.pdf \(\d[\d.]* (bytes|KB)\)/, 'a transcript names the file, not its stored JSON')
     t.notMatch(print.body, /&quot;sizeText&quot;|"sizeText"/)
+  })
+
+  t.test('an image over thumbnailMaxBytes is offered as View image, not loaded as a thumbnail', async (t) => {
+    const ihdr = Buffer.alloc(13)
+    ihdr.writeUInt32BE(4000, 0)
+    ihdr.writeUInt32BE(3000, 4)
+    ihdr.set([8, 6, 0, 0, 0], 8)
+    // A PNG chunk: length, type, data, and a checksum nobody here reads.
+    const sized = (type: string, data: Buffer) => {
+      const length = Buffer.alloc(4)
+      length.writeUInt32BE(data.length)
+      return Buffer.concat([length, Buffer.from(type), data, Buffer.alloc(4)])
+    }
+    const photo = Buffer.concat([png.subarray(0, 8), sized('IHDR', ihdr), sized('IDAT', Buffer.alloc(2.5 * 1024 * 1024)), sized('IEND', Buffer.alloc(0))])
+    const res = await send('customer', file('holiday.png', photo))
+    t.equal(res.statusCode, 200, res.body)
+    const frame = await agentSocket.waitFor(/holiday\.png/)
+    t.match(frame, /<a class="lc-file__preview lc-file__preview--large" href="[^"]+" target="_blank" rel="noopener" data-lc-viewer="holiday.png">View image<span class="lc-visually-hidden"> holiday.png<\/span><\/a>/)
+    t.notMatch(frame, /<img/, 'nothing loads until it is opened')
+    const message = await knex('lc_messages').where({ chat_id: chatId, kind: 'file' }).orderBy('seq', 'desc').first()
+    t.match(JSON.parse(message.body), { name: 'holiday.png', image: true, large: true, width: 4000, height: 3000 })
   })
 
   t.test('a name is cleaned and ends in the extension of what the content is', async (t) => {
