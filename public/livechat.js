@@ -457,8 +457,8 @@
 // ---------------------------------------------------------------- running durations
 // lcTickSince(root): every element under root with data-since="<epoch ms>" shows the time
 // since then, "45s", "3m 20s", "2h 5m" (formatDuration, plugin/console/list-view-models.ts),
-// in its [data-since-text] child if it has one. With data-idle-warn and data-idle-high (ms)
-// it turns lc-since--amber, then lc-since--red, and says so in its [data-since-level] child.
+// as its first text. With data-idle-warn and data-idle-high (ms) it turns lc-since--amber,
+// then lc-since--red, and says so in a [data-since-level] child, made when first needed.
 // data-now, the server's clock when it rendered, keeps a wrong clock here from showing a
 // wrong time. It runs every second over the page, so any view (the lists, the chat header)
 // gets a live duration by rendering those attributes; no push is needed to move it on.
@@ -475,16 +475,22 @@
     (root || document).querySelectorAll('[data-since]').forEach(function (el) {
       if (el._lcSkew === undefined) el._lcSkew = el.hasAttribute('data-now') ? Number(el.getAttribute('data-now')) - Date.now() : 0
       const ms = Date.now() + el._lcSkew - Number(el.getAttribute('data-since'))
-      const text = el.querySelector('[data-since-text]') || el
       const shown = format(ms)
-      if (text.textContent !== shown) text.textContent = shown
+      if (!el.firstChild || el.firstChild.nodeType !== 3) el.insertBefore(document.createTextNode(''), el.firstChild)
+      if (el.firstChild.nodeValue !== shown) el.firstChild.nodeValue = shown
       if (!el.hasAttribute('data-idle-warn')) return
       const level = ms >= Number(el.getAttribute('data-idle-high')) ? 'red' : ms >= Number(el.getAttribute('data-idle-warn')) ? 'amber' : 'calm'
       if (el.classList.contains('lc-since--' + level)) return
       el.classList.remove('lc-since--calm', 'lc-since--amber', 'lc-since--red')
       el.classList.add('lc-since--' + level)
-      const words = el.querySelector('[data-since-level]')
-      if (words) words.textContent = levelWords[level]
+      let words = el.querySelector('[data-since-level]')
+      if (!words) {
+        words = document.createElement('span')
+        words.className = 'lc-visually-hidden'
+        words.setAttribute('data-since-level', '')
+        el.appendChild(words)
+      }
+      words.textContent = levelWords[level]
     })
   }
   lcTickSince.format = format
@@ -680,8 +686,8 @@
     const input = e.target
     if (!input.matches || !input.matches('[data-lc-file]') || !input.files || !input.files.length) return
     const form = uploadForm(input)
-    if (!form || form.getAttribute('aria-busy') === 'true') return
-    send(form, input.files)
+    // While another file uploads, the input is the queue's to fill: take its file now, it goes next.
+    if (form) send(form, input.files)
   })
 
   // fetch cannot tell how much of a body has gone (htmx 4 sends with fetch), so an upload goes

@@ -24,10 +24,10 @@ t.test('the Queue\'s waiting time runs in the page and takes the idle colours', 
   const waiting = alice.locator('[id^="lc-queue-row-"] .lc-since')
   await waiting.waitFor(wait)
   t.match(await waiting.getAttribute('class'), /lc-since--calm/)
-  const first = await waiting.locator('[data-since-text]').innerText()
+  const first = await waiting.innerText()
   t.match(first, /^\d+s$/)
   // The next second shows without any frame from the server.
-  await alice.waitForFunction((before) => document.querySelector('[id^="lc-queue-row-"] [data-since-text]')?.textContent !== before, first)
+  await alice.waitForFunction((before) => document.querySelector('[id^="lc-queue-row-"] .lc-since')?.textContent !== before, first)
   t.pass('the waiting time moves on by itself')
 
   // The same row, as if the customer had started just under the warning (120 s) and the high mark (300 s) ago.
@@ -36,7 +36,7 @@ t.test('the Queue\'s waiting time runs in the page and takes the idle colours', 
     await alice.waitForFunction((cls) => document.querySelector('[id^="lc-queue-row-"] .lc-since')?.classList.contains(cls), `lc-since--${level}`)
     t.equal(await waiting.locator('[data-since-level]').textContent(), words, `${level}, and said in words`)
   }
-  t.match(await waiting.locator('[data-since-text]').innerText(), /^5m \d+s$/)
+  t.match(await waiting.evaluate((el) => el.firstChild?.nodeValue), /^5m \d+s$/)
   if (process.env.LC_SCREENSHOTS) {
     await alice.setViewportSize({ width: 1440, height: 900 })
     await alice.screenshot({ path: join(process.env.LC_SCREENSHOTS, 'console-queue-signals.png') })
