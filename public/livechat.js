@@ -457,10 +457,11 @@
 // ---------------------------------------------------------------- running durations
 // lcTickSince(root): every element under root with data-since="<epoch ms>" shows the time
 // since then, "45s", "3m 20s", "2h 5m" (formatDuration, plugin/console/list-view-models.ts),
-// as its first text. With data-idle-warn and data-idle-high (ms) it turns lc-since--amber,
-// then lc-since--red, and says so in a [data-since-level] child, made when first needed.
-// data-now, the server's clock when it rendered, keeps a wrong clock here from showing a
-// wrong time. It runs every second over the page, so any view (the lists, the chat header)
+// as its first text. With data-idle it turns lc-since--amber, then lc-since--red, at the
+// data-idle-warn and data-idle-high (ms) of the element or its nearest ancestor having them,
+// and says so in a [data-since-level] child, made when first needed. data-now (on the
+// element or an ancestor), the server's clock when it rendered, keeps a wrong clock here
+// from showing a wrong time. It runs every second over the page, so any view (the lists, the chat header)
 // gets a live duration by rendering those attributes; no push is needed to move it on.
 ;(function () {
   'use strict'
@@ -473,16 +474,21 @@
 
   function lcTickSince (root) {
     (root || document).querySelectorAll('[data-since]').forEach(function (el) {
-      if (el._lcSkew === undefined) el._lcSkew = el.hasAttribute('data-now') ? Number(el.getAttribute('data-now')) - Date.now() : 0
+      if (el._lcSkew === undefined) {
+        const clock = el.closest('[data-now]')
+        el._lcSkew = clock ? Number(clock.getAttribute('data-now')) - Date.now() : 0
+      }
       const ms = Date.now() + el._lcSkew - Number(el.getAttribute('data-since'))
       const shown = format(ms)
       if (!el.firstChild || el.firstChild.nodeType !== 3) el.insertBefore(document.createTextNode(''), el.firstChild)
       if (el.firstChild.nodeValue !== shown) el.firstChild.nodeValue = shown
-      if (!el.hasAttribute('data-idle-warn')) return
-      const level = ms >= Number(el.getAttribute('data-idle-high')) ? 'red' : ms >= Number(el.getAttribute('data-idle-warn')) ? 'amber' : 'calm'
-      if (el.classList.contains('lc-since--' + level)) return
-      el.classList.remove('lc-since--calm', 'lc-since--amber', 'lc-since--red')
-      el.classList.add('lc-since--' + level)
+      const limits = el.hasAttribute('data-idle') && el.closest('[data-idle-warn]')
+      if (!limits) return
+      const level = ms >= Number(limits.getAttribute('data-idle-high')) ? 'red' : ms >= Number(limits.getAttribute('data-idle-warn')) ? 'amber' : 'calm'
+      const was = el.classList.contains('lc-since--red') ? 'red' : el.classList.contains('lc-since--amber') ? 'amber' : 'calm'
+      if (level === was) return
+      el.classList.remove('lc-since--amber', 'lc-since--red')
+      if (level !== 'calm') el.classList.add('lc-since--' + level)
       let words = el.querySelector('[data-since-level]')
       if (!words) {
         words = document.createElement('span')

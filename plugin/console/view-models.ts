@@ -157,13 +157,18 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
     }
   }
 
+  /** What a list's durations are measured against, once on its root: the server's clock and the idle thresholds. */
+  function listClock (now: number) {
+    return { now, warn: settings.idleWarningSeconds * 1000, high: Math.max(settings.idleHighSeconds, settings.idleWarningSeconds) * 1000 }
+  }
+
   async function queues (scope: AgentScope) {
     const [queued, transferred, counts] = await Promise.all([chats.queue(scope), chats.transferred(scope), chats.counts(scope)])
     const now = clock()
     const labelled = await Promise.all(queued.map(async (c) => ({ ...c, groupLabel: await groupLabel(c.groupId), waiting: waiting(c, now) })))
     return {
-      queue: { base, chats: labelled },
-      transferred: { base, chats: (await transferRows(transferred, scope.id)).map((c) => ({ ...c, waiting: waiting(c, now) })) },
+      queue: { base, chats: labelled, clock: listClock(now) },
+      transferred: { base, chats: (await transferRows(transferred, scope.id)).map((c) => ({ ...c, waiting: waiting(c, now) })), clock: listClock(now) },
       counts
     }
   }
@@ -173,7 +178,7 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
     const now = clock()
     const rows = active.map((c) => ({ ...c, unread: unread(c), customerLeft: c.customerLeftAt !== null, ...running(c, now) }))
     return {
-      myActive: { base, chats: rows, unread: rows.reduce((n, c) => n + c.unread, 0) },
+      myActive: { base, chats: rows, unread: rows.reduce((n, c) => n + c.unread, 0), clock: listClock(now) },
       myCompleted: { base, chats: completed }
     }
   }
