@@ -312,7 +312,7 @@ async function main (): Promise<number> {
   const routing = createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: settings.heartbeatTimeoutSeconds } })
   const chats = createChatService({ db: knex, bus: memoryBus(), host, routing, settings: { maxMessageLength: settings.maxMessageLength } })
   const views = createViews()
-  const consoleViews = createConsoleViews({ base: '/livechat', chats, routing, host, views, settings: { purgeAfterDays: settings.purgeAfterDays } })
+  const consoleViews = createConsoleViews({ base: '/livechat', chats, routing, host, views, settings })
   const me = (await host.findUsers(AGENT)).find((u) => u.username === AGENT)!
   const scope = await createAccess({ host, settings, routing }).scopeOf(me, permissionsFor(settings, me.roles))
 

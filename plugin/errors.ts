@@ -68,6 +68,7 @@ export const LC_ERR_FILE_MISSING = createError('LC_ERR_FILE_MISSING', 'Pick a fi
 export const LC_ERR_FILE_EMPTY = createError('LC_ERR_FILE_EMPTY', '%s is empty; pick a file with something in it', 422)
 export const LC_ERR_FILE_TOO_LARGE = createError('LC_ERR_FILE_TOO_LARGE', 'Files can be at most %s (this one is %s)', 413)
 export const LC_ERR_FILE_TYPE = createError('LC_ERR_FILE_TYPE', 'This file is %s, which cannot be sent here; you can send %s', 422)
+export const LC_ERR_FILE_MISMATCH = createError('LC_ERR_FILE_MISMATCH', '%s is %s, though its name says %s; rename it to match what it is, or pick the right file', 422)
 export const LC_ERR_UPLOAD_MALFORMED = createError('LC_ERR_UPLOAD_MALFORMED', 'The upload arrived cut off or garbled, so nothing was sent; pick the file and send it again', 400)
 export const LC_ERR_FILE_NOT_FOUND = createError('LC_ERR_FILE_NOT_FOUND', 'That file does not exist, or you may not see it', 404)
 

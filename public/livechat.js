@@ -479,6 +479,63 @@
   })
 })()
 
+// ---------------------------------------------------------------- running durations
+// lcTickSince(root): every element under root with data-since="<epoch ms>" shows the time
+// since then, "45s", "3m 20s", "2h 5m" (formatDuration, plugin/console/list-view-models.ts),
+// as its first text. With data-idle it turns lc-since--amber, then lc-since--red, at the
+// data-idle-warn and data-idle-high (ms) of the element or its nearest ancestor having them,
+// and says so in a [data-since-level] child, made when first needed. data-now (on the
+// element or an ancestor), the server's clock when it rendered, keeps a wrong clock here
+// from showing a wrong time. It runs every second over the page, so any view (the lists, the chat header)
+// gets a live duration by rendering those attributes; no push is needed to move it on.
+;(function () {
+  'use strict'
+
+  function format (ms) {
+    const s = Math.max(0, Math.round(ms / 1000))
+    return s < 60 ? s + 's' : s < 3600 ? Math.floor(s / 60) + 'm ' + (s % 60) + 's' : Math.floor(s / 3600) + 'h ' + Math.floor(s % 3600 / 60) + 'm'
+  }
+  const levelWords = { calm: '', amber: ' (idle warning)', red: ' (high idle)' }
+
+  function lcTickSince (root) {
+    (root || document).querySelectorAll('[data-since]').forEach(function (el) {
+      if (el._lcSkew === undefined) {
+        const clock = el.closest('[data-now]')
+        el._lcSkew = clock ? Number(clock.getAttribute('data-now')) - Date.now() : 0
+      }
+      const ms = Date.now() + el._lcSkew - Number(el.getAttribute('data-since'))
+      const shown = format(ms)
+      if (!el.firstChild || el.firstChild.nodeType !== 3) el.insertBefore(document.createTextNode(''), el.firstChild)
+      if (el.firstChild.nodeValue !== shown) el.firstChild.nodeValue = shown
+      const limits = el.hasAttribute('data-idle') && el.closest('[data-idle-warn]')
+      if (!limits) return
+      const level = ms >= Number(limits.getAttribute('data-idle-high')) ? 'red' : ms >= Number(limits.getAttribute('data-idle-warn')) ? 'amber' : 'calm'
+      const was = el.classList.contains('lc-since--red') ? 'red' : el.classList.contains('lc-since--amber') ? 'amber' : 'calm'
+      if (level === was) return
+      el.classList.remove('lc-since--amber', 'lc-since--red')
+      if (level !== 'calm') el.classList.add('lc-since--' + level)
+      let words = el.querySelector('[data-since-level]')
+      if (!words) {
+        words = document.createElement('span')
+        words.className = 'lc-visually-hidden'
+        words.setAttribute('data-since-level', '')
+        el.appendChild(words)
+      }
+      words.textContent = levelWords[level]
+    })
+  }
+  lcTickSince.format = format
+  window.lcTickSince = lcTickSince
+
+  document.addEventListener('DOMContentLoaded', function () {
+    lcTickSince()
+    setInterval(lcTickSince, 1000)
+  })
+  // A fragment swapped in is right as rendered; ticking it at once keeps it in step with its neighbours.
+  document.addEventListener('htmx:after:swap', function () { lcTickSince() })
+  document.addEventListener('htmx:ws:after:message:incoming', function () { lcTickSince() })
+})()
+
 // ---- chat lists (views/console/list*.hbs): Select All, ticks kept across refreshes, the
 // refresh signal, and idle colours that move on as time passes between refreshes.
 ;(function () {
@@ -503,10 +560,7 @@
     if (all) all.checked = boxes.length > 0 && Array.prototype.every.call(boxes, function (b) { return b.checked })
   }
 
-  function duration (ms) {
-    const s = Math.max(0, Math.round(ms / 1000))
-    return s < 60 ? s + 's' : s < 3600 ? Math.floor(s / 60) + 'm ' + (s % 60) + 's' : Math.floor(s / 3600) + 'h ' + Math.floor(s % 3600 / 60) + 'm'
-  }
+  function duration (ms) { return window.lcTickSince.format(ms) }
   const labels = { green: 'Active', yellow: 'Idle warning', red: 'High idle' }
 
   // Idle is measured against the server's clock: the table says what time it was rendered at.
@@ -951,10 +1005,10 @@
 ;(function () {
   'use strict'
 
-  // ---- Send file (plugin/files): picking a file sends it at once. The status beside the
-  // button says what is happening until the server answers with nothing (sent: the file
-  // arrives over the socket like any message) or with why it was refused. The message
-  // draft is another form and is never touched.
+  // ---- Send file (plugin/files): picking, pasting or dropping a file sends it at once. The
+  // status beside the button says what is happening, with the share sent so far, until the
+  // server answers with nothing (sent: the file arrives over the socket like any message) or
+  // with why it was refused. The message draft is another form and is never touched.
   function uploadForm (el) {
     return el && el.closest ? el.closest('form[data-lc-upload]') : null
   }
@@ -962,29 +1016,197 @@
     const status = form.querySelector('.lc-composer__file-status')
     if (status) status.textContent = text
   }
+  function progress (form, share) {
+    let bar = form.querySelector('.lc-composer__file-progress')
+    if (!bar && share === null) return
+    if (!bar) {
+      bar = document.createElement('progress')
+      bar.className = 'lc-composer__file-progress'
+      bar.max = 100
+      bar.setAttribute('aria-label', 'Upload progress')
+      form.appendChild(bar)
+    }
+    bar.hidden = share === null
+    if (share !== null) bar.value = share
+  }
+
+  // Files wait their turn: the route takes one file an upload, so several dropped go one by one.
+  function send (form, files) {
+    form._lcQueue = (form._lcQueue || []).concat(Array.prototype.slice.call(files))
+    if (form.getAttribute('aria-busy') !== 'true') next(form)
+  }
+  function next (form) {
+    const file = (form._lcQueue || []).shift()
+    const input = form.querySelector('[data-lc-file]')
+    if (!file || !input) return
+    const one = new window.DataTransfer()
+    one.items.add(file)
+    input.files = one.files
+    form._lcName = file.name
+    say(form, 'Uploading ' + file.name + '…')
+    progress(form, 0)
+    form.setAttribute('aria-busy', 'true')
+    form.requestSubmit()
+  }
 
   document.addEventListener('change', function (e) {
     const input = e.target
     if (!input.matches || !input.matches('[data-lc-file]') || !input.files || !input.files.length) return
     const form = uploadForm(input)
-    if (!form) return
-    say(form, 'Uploading ' + input.files[0].name + '…')
-    form.setAttribute('aria-busy', 'true')
-    form.requestSubmit()
+    // While another file uploads, the input is the queue's to fill: take its file now, it goes next.
+    if (form) send(form, input.files)
+  })
+
+  // fetch cannot tell how much of a body has gone (htmx 4 sends with fetch), so an upload goes
+  // by XMLHttpRequest, wrapped as the Response htmx expects: htmx still swaps the answer.
+  function fetchWithProgress (form) {
+    return function (url, request) {
+      return new Promise(function (resolve, reject) {
+        const xhr = new window.XMLHttpRequest()
+        xhr.open(request.method || 'POST', url)
+        Object.keys(request.headers || {}).forEach(function (k) { xhr.setRequestHeader(k, request.headers[k]) })
+        let said = -1
+        xhr.upload.addEventListener('progress', function (p) {
+          if (!p.lengthComputable) return
+          const share = Math.floor(p.loaded / p.total * 100)
+          progress(form, share)
+          // Said in tens, so a screen reader is not read every percent.
+          if (Math.floor(share / 10) !== said) { said = Math.floor(share / 10); say(form, 'Uploading ' + form._lcName + '… ' + share + '%') }
+        })
+        xhr.addEventListener('load', function () {
+          const headers = new Headers()
+          xhr.getAllResponseHeaders().trim().split(/[\r\n]+/).forEach(function (line) {
+            const at = line.indexOf(':')
+            if (at > 0) headers.append(line.slice(0, at).trim(), line.slice(at + 1).trim())
+          })
+          resolve(new Response(xhr.responseText, { status: xhr.status, headers }))
+        })
+        xhr.addEventListener('error', function () { reject(new TypeError('Network error')) })
+        xhr.addEventListener('abort', function () { reject(new DOMException('Aborted', 'AbortError')) })
+        if (request.signal) request.signal.addEventListener('abort', function () { xhr.abort() })
+        xhr.send(request.body)
+      })
+    }
+  }
+  document.addEventListener('htmx:config:request', function (e) {
+    const form = uploadForm(e.target)
+    if (form) e.detail.ctx.fetch = fetchWithProgress(form)
   })
 
   document.addEventListener('htmx:finally:request', function (e) {
     const form = uploadForm(e.target)
     if (!form) return
     form.removeAttribute('aria-busy')
+    progress(form, null)
     // The same file can be picked again after a refusal or a lost connection.
     const input = form.querySelector('[data-lc-file]')
     if (input) input.value = ''
+    next(form)
   })
 
   document.addEventListener('htmx:error', function (e) {
     const form = uploadForm(e.target)
     if (form) say(form, 'The file could not be sent; check your connection and try again')
+  })
+
+  // ---- Paste and drop: a file pasted into the message box, or dropped on the chat (the
+  // nearest part of the page that holds one Send file), is sent as if picked.
+  function zoneOf (el) {
+    for (; el && el !== document.documentElement; el = el.parentElement) {
+      const forms = el.querySelectorAll ? el.querySelectorAll('form[data-lc-upload]') : []
+      if (forms.length === 1) return { zone: el, form: forms[0] }
+      if (forms.length > 1) return null
+    }
+    return null
+  }
+  function carriesFiles (e) {
+    return e.dataTransfer && Array.prototype.indexOf.call(e.dataTransfer.types, 'Files') !== -1
+  }
+
+  document.addEventListener('paste', function (e) {
+    const data = e.clipboardData
+    if (!data || !data.files || !data.files.length || data.types.indexOf('text/plain') !== -1) return
+    const found = zoneOf(e.target)
+    if (!found) return
+    e.preventDefault()
+    send(found.form, data.files)
+  })
+
+  let lit = null
+  function light (zone) {
+    if (lit === zone) return
+    if (lit) lit.classList.remove('lc-drop-target')
+    lit = zone
+    if (zone) zone.classList.add('lc-drop-target')
+  }
+  document.addEventListener('dragover', function (e) {
+    if (!carriesFiles(e)) return
+    // Dropped anywhere else, a file would replace the page with itself: never.
+    e.preventDefault()
+    const found = zoneOf(e.target)
+    e.dataTransfer.dropEffect = found ? 'copy' : 'none'
+    light(found ? found.zone : null)
+  })
+  document.addEventListener('dragleave', function (e) {
+    if (!e.relatedTarget) light(null)
+  })
+  document.addEventListener('drop', function (e) {
+    if (!carriesFiles(e)) return
+    e.preventDefault()
+    light(null)
+    const found = zoneOf(e.target)
+    if (found && e.dataTransfer.files.length) send(found.form, e.dataTransfer.files)
+  })
+})()
+
+// ---------------------------------------------------------------- image viewer
+// A thumbnail (views/chats/message.hbs) opens the picture in a modal <dialog>: Escape or
+// Close shuts it and focus goes back to the thumbnail. Ctrl- or middle-click still opens
+// the image in a tab, as the link it is.
+;(function () {
+  'use strict'
+
+  let opener = null
+  function viewer () {
+    let dialog = document.getElementById('lc-viewer')
+    if (dialog) return dialog
+    dialog = document.createElement('dialog')
+    dialog.id = 'lc-viewer'
+    dialog.className = 'lc-viewer'
+    dialog.setAttribute('aria-labelledby', 'lc-viewer-title')
+    dialog.innerHTML = '<div class="lc-viewer__bar"><h2 id="lc-viewer-title" class="lc-viewer__title"></h2>' +
+      '<a class="lc-button lc-viewer__download" download>Download</a>' +
+      '<button type="button" class="lc-viewer__close" data-lc-viewer-close>Close</button></div>' +
+      '<img class="lc-viewer__image" alt="">'
+    document.body.appendChild(dialog)
+    dialog.addEventListener('close', function () {
+      dialog.querySelector('img').removeAttribute('src')
+      if (opener && opener.isConnected) opener.focus()
+      opener = null
+    })
+    dialog.addEventListener('click', function (e) {
+      // The backdrop is the dialog itself outside its content.
+      if (e.target === dialog || (e.target.closest && e.target.closest('[data-lc-viewer-close]'))) dialog.close()
+    })
+    return dialog
+  }
+
+  document.addEventListener('click', function (e) {
+    const link = e.target.closest && e.target.closest('a[data-lc-viewer]')
+    if (!link || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return
+    e.preventDefault()
+    const dialog = viewer()
+    const name = link.getAttribute('data-lc-viewer')
+    dialog.querySelector('.lc-viewer__title').textContent = name
+    const image = dialog.querySelector('img')
+    image.alt = name
+    image.src = link.href
+    const download = dialog.querySelector('.lc-viewer__download')
+    download.href = link.href
+    download.setAttribute('download', name)
+    opener = link
+    dialog.showModal()
+    dialog.querySelector('[data-lc-viewer-close]').focus()
   })
 })()
 

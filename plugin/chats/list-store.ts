@@ -231,7 +231,8 @@ export async function listChats (db: Db, query: ListQuery): Promise<LcChatRow[]>
     case 'group': ranked('group_id'); break
     case 'agent': ranked('agent_id'); break
     case 'started': q.orderBy('created_at', dir); break
-    case 'queue': q.orderByRaw(`COALESCE(assigned_at, ?) - COALESCE(queued_at, created_at) ${dir}`, [query.now]); break
+    // The customer's wait, as the Queue Time column shows it (queueTime, plugin/console/list-view-models.ts).
+    case 'queue': q.orderByRaw(`CASE WHEN status = 'queued' THEN ? ELSE COALESCE(assigned_at, ended_at, ?) END - created_at ${dir}`, [query.now, query.now]); break
     case 'messages': q.orderBy('message_count', dir); break
     case 'deleted': q.orderBy('deleted_at', dir); break
     case 'idle': break

@@ -29,8 +29,13 @@ export interface FileRef {
   url: string
   /** "14.2 MB", as shown. */
   sizeText: string
-  /** A raster image, shown as a small preview. */
+  /** A raster image, shown as a thumbnail that opens the viewer. */
   image: boolean
+  /** An image too big to load as a thumbnail (over thumbnailMaxBytes): offered as View image only. */
+  large?: boolean
+  /** An image's size in pixels, from its header; missing when unreadable, and in files sent before it was kept. */
+  width?: number
+  height?: number
 }
 
 /**

@@ -45,10 +45,31 @@ export function formatDuration (ms: number): string {
   return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor(s % 3600 / 60)}m`
 }
 
-function queueTime (chat: Chat, now: number): number | null {
-  const from = chat.queuedAt ?? chat.createdAt
-  const to = chat.assignedAt !== null && chat.assignedAt >= from ? chat.assignedAt : chat.status === ChatStatus.queued ? now : chat.endedAt
-  return to === null ? null : Math.max(0, to - from)
+/**
+ * The customer's wait (docs/features.md#chat-lists): from the start, when they first
+ * queued, until the agent who has the chat got it; while it waits, first or again after a
+ * transfer, until now. A transfer does not start it again: it is the customer's wait, not
+ * the queue's (reports' Wait time, docs/reports.md, stops at the first assignment).
+ */
+export function queueTime (chat: Pick<Chat, 'status' | 'createdAt' | 'assignedAt' | 'endedAt'>, now: number): number | null {
+  const to = chat.status === ChatStatus.queued ? now : chat.assignedAt ?? chat.endedAt
+  return to === null ? null : Math.max(0, to - chat.createdAt)
+}
+
+export type SinceLevel = 'calm' | 'amber' | 'red'
+
+/**
+ * A running duration public/livechat.js moves on (lcTickSince, keyed on data-since): the
+ * time since `from`, and its colour against the idle thresholds (idleWarningSeconds,
+ * idleHighSeconds) as it stood when rendered, so the page is right before any script runs.
+ */
+export interface SinceSignal { since: number, now: number, text: string, level: SinceLevel, warn: number | null, high: number | null }
+
+/** Without thresholds, a plain running duration that never changes colour. */
+export function sinceSignal (from: number, now: number, warnMs: number | null = null, highMs: number | null = null): SinceSignal {
+  const ms = Math.max(0, now - from)
+  const level = highMs !== null && ms >= highMs ? 'red' : warnMs !== null && ms >= warnMs ? 'amber' : 'calm'
+  return { since: from, now, text: formatDuration(ms), level, warn: warnMs, high: highMs }
 }
 
 export type FieldChoice = Choice<ColumnKey>
@@ -238,7 +259,8 @@ export function createListViews ({ base, chats, routing, host, preferences, sear
           case 'user': return { kind: 'own', partial: own, key: c.key, name: chat.customerName, email: chat.customerEmail, href }
           case 'group': return { kind: 'text', text: chat.groupId === null ? 'No group' : opts.groupLabels.get(chat.groupId) ?? `Group ${chat.groupId}` }
           case 'started': return { kind: 'time', at: chat.createdAt }
-          case 'queue': return { kind: 'text', text: q === null ? '—' : formatDuration(q) }
+          // A waiting chat's queue time keeps running in the page between refreshes.
+          case 'queue': return { kind: 'own', partial: own, key: c.key, text: q === null ? '—' : formatDuration(q), since: chat.status === ChatStatus.queued ? chat.createdAt : null, now }
           case 'idle': return { kind: 'own', partial: own, key: c.key, text: idle.idleMs === null ? '—' : formatDuration(idle.idleMs), from: idle.from }
           case 'messages': return { kind: 'number', text: String(chat.messageCount) }
           case 'agent': return { kind: 'text', text: chat.agentId === null ? 'Not assigned' : agentNames.get(chat.agentId) ?? '' }

@@ -9,6 +9,7 @@ import type { Presence, RoutingService } from '../routing/service.ts'
 import { bind } from '../web/fragments.ts'
 import type { Views } from '../web/views.ts'
 import { createCustomerPanel } from './customer-panel.ts'
+import { idleState, type SinceSignal, sinceSignal } from './list-view-models.ts'
 import { chatTabs } from './tabs.ts'
 
 export type ConsoleViews = ReturnType<typeof createConsoleViews>
@@ -68,7 +69,7 @@ export interface ConsoleViewsDeps {
   clock?: () => number
   paneExtras?: PaneExtras
   minutesLogged?: Parameters<typeof createCustomerPanel>[0]['minutesLogged']
-  settings: Pick<Settings, 'purgeAfterDays'>
+  settings: Pick<Settings, 'purgeAfterDays' | 'idleWarningSeconds' | 'idleHighSeconds'>
 }
 
 export function createConsoleViews ({ base, chats, routing, host, views, clock = Date.now, paneExtras, minutesLogged, settings }: ConsoleViewsDeps) {
@@ -140,21 +141,46 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
     })))
   }
 
+  /**
+   * The sidebar's signals (docs/features.md#queue-and-transferred): how long the customer
+   * has waited, from their start and across transfers, coloured by the idle thresholds;
+   * for an active chat, how long it has run and how long since its agent last wrote.
+   */
+  function waiting (chat: Chat, now: number): SinceSignal {
+    return sinceSignal(chat.createdAt, now, settings.idleWarningSeconds * 1000, Math.max(settings.idleHighSeconds, settings.idleWarningSeconds) * 1000)
+  }
+  function running (chat: Chat, now: number): { duration: SinceSignal, idle: SinceSignal } {
+    const warn = settings.idleWarningSeconds * 1000
+    const high = Math.max(settings.idleHighSeconds, settings.idleWarningSeconds) * 1000
+    const idle = idleState(chat, now, warn, high)
+    return {
+      duration: sinceSignal(chat.createdAt, now),
+      idle: sinceSignal(idle.from ?? now, now, warn, high)
+    }
+  }
+
+  /** What a list's durations are measured against, once on its root: the server's clock and the idle thresholds. */
+  function listClock (now: number) {
+    return { now, warn: settings.idleWarningSeconds * 1000, high: Math.max(settings.idleHighSeconds, settings.idleWarningSeconds) * 1000 }
+  }
+
   async function queues (scope: AgentScope) {
     const [queued, transferred, counts] = await Promise.all([chats.queue(scope), chats.transferred(scope), chats.counts(scope)])
-    const labelled = await Promise.all(queued.map(async (c) => ({ ...c, groupLabel: await groupLabel(c.groupId) })))
+    const now = clock()
+    const labelled = await Promise.all(queued.map(async (c) => ({ ...c, groupLabel: await groupLabel(c.groupId), waiting: waiting(c, now) })))
     return {
-      queue: { base, chats: labelled },
-      transferred: { base, chats: await transferRows(transferred, scope.id) },
+      queue: { base, chats: labelled, clock: listClock(now) },
+      transferred: { base, chats: (await transferRows(transferred, scope.id)).map((c) => ({ ...c, waiting: waiting(c, now) })), clock: listClock(now) },
       counts
     }
   }
 
   async function lists (agentId: string) {
     const [active, completed] = await Promise.all([chats.agentChats(agentId, 'active'), chats.agentChats(agentId, 'completed')])
-    const rows = active.map((c) => ({ ...c, unread: unread(c), customerLeft: c.customerLeftAt !== null }))
+    const now = clock()
+    const rows = active.map((c) => ({ ...c, unread: unread(c), customerLeft: c.customerLeftAt !== null, ...running(c, now) }))
     return {
-      myActive: { base, chats: rows, unread: rows.reduce((n, c) => n + c.unread, 0) },
+      myActive: { base, chats: rows, unread: rows.reduce((n, c) => n + c.unread, 0), clock: listClock(now) },
       myCompleted: { base, chats: completed }
     }
   }

@@ -28,7 +28,7 @@ export interface FileRoutesDeps {
 
 type ChatRoute = { Params: { id: number } }
 /** Refusals the sender fixes by picking another file: shown beside Send file, the draft untouched. */
-const fileErrors = new Set(['LC_ERR_FILE_MISSING', 'LC_ERR_FILE_EMPTY', 'LC_ERR_FILE_TOO_LARGE', 'LC_ERR_FILE_TYPE', 'LC_ERR_UPLOAD_MALFORMED'])
+const fileErrors = new Set(['LC_ERR_FILE_MISSING', 'LC_ERR_FILE_EMPTY', 'LC_ERR_FILE_TOO_LARGE', 'LC_ERR_FILE_TYPE', 'LC_ERR_FILE_MISMATCH', 'LC_ERR_UPLOAD_MALFORMED'])
 
 /**
  * Whether an upload failed because its body could not be parsed: the file stream broke with

@@ -10,8 +10,9 @@ import type { ChatService } from '../chats/service.ts'
 import { type Actor, type Chat, ChatStatus, type FileRef, type Message } from '../chats/types.ts'
 import {
   LC_ERR_CHAT_CLOSED, LC_ERR_CHAT_NOT_FOUND, LC_ERR_CHAT_STATE_CONFLICT, LC_ERR_FILE_EMPTY, LC_ERR_FILE_NOT_FOUND,
-  LC_ERR_FILE_TOO_LARGE, LC_ERR_FILE_TYPE
+  LC_ERR_FILE_MISMATCH, LC_ERR_FILE_TOO_LARGE, LC_ERR_FILE_TYPE
 } from '../errors.ts'
+import { imageDimensions } from './dimensions.ts'
 import * as store from './store.ts'
 import type { ChatFile } from './store.ts'
 
@@ -56,6 +57,14 @@ const known: Record<string, { label: string, ext: string[] }> = {
 /** Raster images, the only files a browser is let to show inline (never SVG: it can carry script). */
 export const imageTypes: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp'])
 
+/**
+ * The largest image the transcript loads as a thumbnail. Thumbnails are the original scaled
+ * down by the browser (no image library is bundled to make small copies), so a bigger photo
+ * is offered as View image instead, loaded only when opened: a customer on a phone does not
+ * pay for every picture in the chat.
+ */
+export const thumbnailMaxBytes = 2 * 1024 * 1024
+
 /** "10 MB", "14.2 MB", "512 KB", "68 bytes": binary units, as file managers show them. */
 export function formatBytes (n: number): string {
   if (n < 1024) return `${n} ${n === 1 ? 'byte' : 'bytes'}`
@@ -85,15 +94,46 @@ function textType (head: Buffer): string {
   return /^(?:\uFEFF)?[\t\n\f\r ]*<(?:\?xml|svg)/i.test(start) ? 'text/xml' : 'text/html'
 }
 
+/** The sender's name for a file without its path, control or invisible formatting characters, at most 150 characters. */
+function baseName (raw: string): string {
+  const name = [...(raw.split(/[\\/]/).pop() ?? '').replace(/[\p{Cc}\p{Cf}]/gu, '').trim()].slice(0, 150).join('')
+  return name === '' || /^\.+$/.test(name) ? 'file' : name
+}
+
+/**
+ * Extensions that say what a file is, though they name no type a person would send: a
+ * name ending in one makes the same promise as ".png". "dat" says nothing and is left out.
+ */
+let typed: Set<string> | undefined
+async function typedExtensions (): Promise<Set<string>> {
+  if (typed) return typed
+  const { supportedExtensions } = await import('file-type')
+  typed = new Set([...supportedExtensions, 'html', 'htm', 'svg', 'js', 'doc', 'xls', 'ppt', 'bat', 'cmd', 'msi', 'scr', 'ps1', 'sh'])
+  for (const k of Object.values(known)) for (const e of k.ext) typed.add(e)
+  typed.delete('dat')
+  return typed
+}
+
+/**
+ * What the name claims when it disagrees with the content: the label of the type its
+ * extension stands for, or null when it agrees, has no extension, or ends in one no type
+ * is known by (such a name is kept and gets the content's extension, see cleanName).
+ */
+export async function claimedType (raw: string, type: string, ext: string): Promise<string | null> {
+  const match = /\.([a-z0-9]{1,8})$/i.exec(baseName(raw))
+  if (!match) return null
+  const named = match[1]!.toLowerCase()
+  if ((known[type]?.ext ?? [ext]).includes(named) || !(await typedExtensions()).has(named)) return null
+  return Object.values(known).find((k) => k.ext.includes(named))?.label ?? named.toUpperCase()
+}
+
 /**
  * The name kept for a file: the last path segment, without control or invisible
  * formatting characters (a right-to-left override can make "gpj.exe" read "exe.jpg"), at
  * most 150 characters, ending in an extension of the type its content really is.
  */
 export function cleanName (raw: string, type: string, ext: string): string {
-  let name = (raw.split(/[\\/]/).pop() ?? '').replace(/[\p{Cc}\p{Cf}]/gu, '').trim()
-  name = [...name].slice(0, 150).join('')
-  if (name === '' || /^\.+$/.test(name)) name = 'file'
+  const name = baseName(raw)
   const endings = known[type]?.ext ?? [ext]
   const lower = name.toLowerCase()
   return endings.some((e) => lower.endsWith(`.${e}`)) ? name : `${name}.${endings[0]!}`
@@ -218,6 +258,11 @@ export function createFileService ({ db, chats, base, dir, settings, clock = Dat
         const name = cleanName(upload.name, type, ext)
         if (received.size === 0) throw new LC_ERR_FILE_EMPTY(name)
         if (!allowed().has(type)) throw new LC_ERR_FILE_TYPE(refusedType(type), listed(settings.allowedFileTypes))
+        // A text file named .png, say: kept renamed, it would reach the other side as something the sender never meant to send.
+        const claimed = await claimedType(upload.name, type, ext)
+        if (claimed !== null) throw new LC_ERR_FILE_MISMATCH(baseName(upload.name), typeLabel(type), claimed)
+        const image = imageTypes.has(type)
+        const pixels = image ? await imageDimensions(partial, type).catch(() => null) : null
         await rename(partial, final)
         stored = true
         let ref: FileRef | undefined
@@ -234,7 +279,17 @@ export function createFileService ({ db, chats, base, dir, settings, clock = Dat
             author_name: author.name,
             created_at: clock()
           })
-          ref = { id, name, size: received.size, type, url: `${base}/chats/${chat.id}/files/${id}`, sizeText: formatBytes(received.size), image: imageTypes.has(type) }
+          ref = {
+            id,
+            name,
+            size: received.size,
+            type,
+            url: `${base}/chats/${chat.id}/files/${id}`,
+            sizeText: formatBytes(received.size),
+            image,
+            ...(image && received.size > thumbnailMaxBytes ? { large: true } : {}),
+            ...(pixels ?? {})
+          }
           return ref
         })
         stored = false

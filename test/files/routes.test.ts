@@ -75,7 +75,8 @@ t.test('files: send, deliver, download, refuse', async (t) => {
     const frame = await agentSocket.waitFor(/lc-file__link/)
     t.match(frame, new RegExp(`href="/livechat/chats/${chatId}/files/${row.id}" download="screenshot.png">screenshot.png</a>`))
     t.match(frame, new RegExp(`${png.length} bytes · image/png`))
-    t.match(frame, /<img src="\/livechat\/chats\/\d+\/files\/\d+" alt=""/, 'an image gets a preview')
+    t.match(frame, /<a class="lc-file__preview" href="\/livechat\/chats\/\d+\/files\/\d+" target="_blank" rel="noopener" data-lc-viewer="screenshot.png"><img src="\/livechat\/chats\/\d+\/files\/\d+" alt="View screenshot.png" loading="lazy" width="1" height="1"><\/a>/,
+      'an image gets a thumbnail that opens the viewer, its size stated so nothing moves when it loads')
     const message = await knex('lc_messages').where({ chat_id: chatId, kind: 'file' }).first()
     t.equal(JSON.parse(message.body).id, Number(row.id), 'the message names its file')
     t.match(frame, new RegExp(`data-seq="${message.seq}"`), 'delivered in its seq like any message')
@@ -100,12 +101,38 @@ t.test('files: send, deliver, download, refuse', async (t) => {
     t.notMatch(print.body, /&quot;sizeText&quot;|"sizeText"/)
   })
 
+  t.test('an image over thumbnailMaxBytes is offered as View image, not loaded as a thumbnail', async (t) => {
+    const ihdr = Buffer.alloc(13)
+    ihdr.writeUInt32BE(4000, 0)
+    ihdr.writeUInt32BE(3000, 4)
+    ihdr.set([8, 6, 0, 0, 0], 8)
+    // A PNG chunk: length, type, data, and a checksum nobody here reads.
+    const sized = (type: string, data: Buffer) => {
+      const length = Buffer.alloc(4)
+      length.writeUInt32BE(data.length)
+      return Buffer.concat([length, Buffer.from(type), data, Buffer.alloc(4)])
+    }
+    const photo = Buffer.concat([png.subarray(0, 8), sized('IHDR', ihdr), sized('IDAT', Buffer.alloc(2.5 * 1024 * 1024)), sized('IEND', Buffer.alloc(0))])
+    const res = await send('customer', file('holiday.png', photo))
+    t.equal(res.statusCode, 200, res.body)
+    const frame = await agentSocket.waitFor(/holiday\.png/)
+    t.match(frame, /<a class="lc-file__preview lc-file__preview--large" href="[^"]+" target="_blank" rel="noopener" data-lc-viewer="holiday.png">View image<span class="lc-visually-hidden"> holiday.png<\/span><\/a>/)
+    t.notMatch(frame, /<img/, 'nothing loads until it is opened')
+    const message = await knex('lc_messages').where({ chat_id: chatId, kind: 'file' }).orderBy('seq', 'desc').first()
+    t.match(JSON.parse(message.body), { name: 'holiday.png', image: true, large: true, width: 4000, height: 3000 })
+  })
+
   t.test('a name is cleaned and ends in the extension of what the content is', async (t) => {
-    const res = await send('customer', file('C:\\Users\\dana\\photo\u202Egnp.exe', png, 'application/x-msdownload'))
+    const res = await send('customer', file('C:\\Users\\dana\\photo\u202Egnp', png, 'application/x-msdownload'))
     t.equal(res.statusCode, 200, res.body)
     const row = await knex('lc_chat_files').where({ chat_id: chatId }).orderBy('id', 'desc').first()
-    t.equal(row.name, 'photognp.exe.png', 'no path, no right-to-left override, the real extension added')
+    t.equal(row.name, 'photognp.png', 'no path, no right-to-left override, the real extension added')
     t.equal(row.type, 'image/png', 'the browser\'s claim is ignored')
+    // An ending no type is known by promises nothing: the name is kept and the real extension added.
+    for (const [sent, kept] of [['notes.final', 'notes.final.txt'], ['export.dat', 'export.dat.txt'], ['steps.LOG', 'steps.LOG']] as const) {
+      t.equal((await send('agent', file(sent, 'line one\n'))).statusCode, 200, sent)
+      t.equal((await knex('lc_chat_files').where({ chat_id: chatId }).orderBy('id', 'desc').first()).name, kept)
+    }
   })
 
   t.test('download: the customer and the agent get it with the detected type, disposition, nosniff and a strict CSP', async (t) => {
@@ -164,6 +191,19 @@ t.test('files: send, deliver, download, refuse', async (t) => {
     t.equal(renamed.statusCode, 422)
     t.match(renamed.body, /data-code="LC_ERR_FILE_TYPE"/)
     t.match(renamed.body, /This file is application\/x-msdownload, which cannot be sent here; you can send PNG, JPEG, GIF, WebP, PDF, plain text, Word \(\.docx\)/)
+
+    // The content is allowed, but the name says it is something else: refused, not renamed.
+    const textAsPng = await send('customer', file('error.png', 'not really a picture', 'image/png'))
+    t.equal(textAsPng.statusCode, 422)
+    t.match(textAsPng.body, /data-code="LC_ERR_FILE_MISMATCH"/)
+    t.match(textAsPng.body, /error\.png is plain text, though its name says PNG; rename it to match what it is, or pick the right file/)
+    const pngAsExe = await send('agent', file('C:\\tmp\\setup.exe', png))
+    t.equal(pngAsExe.statusCode, 422)
+    t.match(pngAsExe.body, /setup\.exe is PNG, though its name says EXE/)
+    const pdfAsDocx = await send('agent', file('Offer.DOCX', pdf))
+    t.match(pdfAsDocx.body, /Offer\.DOCX is PDF, though its name says Word \(\.docx\)/)
+    const textAsHtml = await send('customer', file('notes.html', 'just words'))
+    t.match(textAsHtml.body, /notes\.html is plain text, though its name says HTML/)
 
     const html = await send('agent', file('notes.txt', '<!DOCTYPE html><html><body><script>alert(1)</script></body></html>', 'text/plain'))
     t.equal(html.statusCode, 422, 'HTML is not plain text, whatever its name')

@@ -123,7 +123,7 @@ async function desk (t: Parameters<typeof services>[0], misses?: number) {
     },
     /** The History tab's lines of a chat, as its agent or a supervisor reads them. */
     async historyLines (chatId: number, on: Instance = app): Promise<string[]> {
-      const views = createConsoleViews({ base: '/livechat', chats: on.chats, routing: on.routing, host: s.host, views: pluginViews(), clock, settings: { purgeAfterDays: 90 } })
+      const views = createConsoleViews({ base: '/livechat', chats: on.chats, routing: on.routing, host: s.host, views: pluginViews(), clock, settings: { purgeAfterDays: 90, idleWarningSeconds: 120, idleHighSeconds: 300 } })
       return (await views.history(chatId)).entries.map((e) => `${e.who}: ${e.what}`)
     }
   }
