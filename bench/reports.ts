@@ -29,6 +29,7 @@ import { memoryBus } from '../plugin/realtime/bus.ts'
 import { createReportService } from '../plugin/reports/service.ts'
 import { createWallboardService } from '../plugin/reports/wallboard.ts'
 import { createRoutingService } from '../plugin/routing/service.ts'
+import { latestComments } from '../plugin/surveys/store.ts'
 import { bulkInsert, fmt, freshDatabase, guardRun, numberFromEnv, percentile } from './common.ts'
 
 const CHATS = Math.floor(numberFromEnv('BENCH_CHATS', 1_000_000, 100))
@@ -100,7 +101,8 @@ async function main (): Promise<number> {
     wallboardQueueAmber: 3,
     wallboardQueueRed: 8
   }
-  const reports = createReportService({ facts, routing, host, settings })
+  const surveys = { comments: async (f: Parameters<typeof latestComments>[1], limit: number) => await latestComments(knex, f, limit) }
+  const reports = createReportService({ facts, surveys, routing, host, settings })
   const wallboard = createWallboardService({ facts, routing, host, settings })
   const admin: AgentScope = { id: '0', name: 'Bench', activeIn: [], visible: 'all', supervise: true }
   const support = groups.find((g) => g.departmentName === 'Support')!.departmentId
