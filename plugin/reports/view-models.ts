@@ -1,4 +1,5 @@
 import type { Figures, Spread } from '../facts/service.ts'
+import { wallClock } from '../routing/hours.ts'
 import { ratingLabels } from '../surveys/service.ts'
 import type { Report } from './service.ts'
 
@@ -129,7 +130,10 @@ const periodLabels: Record<string, string> = { today: 'Today', 7: 'Last 7 days',
 
 /** The page: filters, summary tiles and the tables. */
 export function reportPage (r: Report, query: string) {
-  const when = new Intl.DateTimeFormat('en-GB', { timeZone: r.period.timeZone, dateStyle: 'medium', timeStyle: 'short' })
+  const when = (at: number): string => {
+    const w = wallClock(at, r.period.timeZone)
+    return `${w.date} ${String(Math.floor(w.minute / 60)).padStart(2, '0')}:${String(w.minute % 60).padStart(2, '0')}`
+  }
   return {
     tables: reportTables(r),
     period: r.period,
@@ -145,7 +149,7 @@ export function reportPage (r: Report, query: string) {
       ratingLabel: ratingLabels[c.rating] ?? '',
       comment: c.comment,
       at: new Date(c.createdAt).toISOString(),
-      date: when.format(c.createdAt)
+      date: when(c.createdAt)
     })),
     custom: r.period.choice === 'custom',
     query
