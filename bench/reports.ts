@@ -4,14 +4,15 @@
  * database, dropped at the end.
  *
  * The fill: one lc_chat_facts row per chat (what every figure reads), written with multi-row
- * INSERTs; chats spread evenly over the 365 days before now across the seeded groups (Support
+ * INSERTs, then the rollups of every past day built from them (as the backfill does); chats spread evenly over the 365 days before now across the seeded groups (Support
  * L1, Support L2, Sales), 85% answered, 8% missed, 7% abandoned, a fifth transferred, a third
  * rated, and 40 chats open now. The chats' own rows (lc_chats, messages) are not written: no
  * figure reads them.
  *
  * Measured in-process on the services the plugin builds, one call at a time after a warm-up:
  * - a 30-day report for the Support department as an administrator sees it
- *   (reports.report: this period and the one before, every table's figures);
+ *   (reports.report: this period and the one before, every table's figures; whole past days
+ *   from the rollups, today and the first day's hours before UTC midnight from the facts);
  * - the wallboard's refresh (wallboard.board for the whole desk), as each push renders it.
  *
  * Environment: DATABASE_URL, BENCH_CHATS (1000000), BENCH_BATCH rows per INSERT (2000),
@@ -20,6 +21,7 @@
 import { performance } from 'node:perf_hooks'
 import { prepareDatabase } from '../demo-host/setup.ts'
 import type { AgentScope } from '../plugin/chats/types.ts'
+import { rebuildRollups } from '../plugin/facts/rollups.ts'
 import { createFactService } from '../plugin/facts/service.ts'
 import { sqlHost } from '../plugin/host/sql-host.ts'
 import { loadManifest } from '../plugin/manifest.ts'
@@ -27,6 +29,7 @@ import { memoryBus } from '../plugin/realtime/bus.ts'
 import { createReportService } from '../plugin/reports/service.ts'
 import { createWallboardService } from '../plugin/reports/wallboard.ts'
 import { createRoutingService } from '../plugin/routing/service.ts'
+import { latestComments } from '../plugin/surveys/store.ts'
 import { bulkInsert, fmt, freshDatabase, guardRun, numberFromEnv, percentile } from './common.ts'
 
 const CHATS = Math.floor(numberFromEnv('BENCH_CHATS', 1_000_000, 100))
@@ -35,16 +38,19 @@ const ITERATIONS = Math.floor(numberFromEnv('BENCH_ITERATIONS', 40, 1))
 const run = guardRun({ timeoutMs: numberFromEnv('BENCH_TIMEOUT', 600, 10) * 1000 })
 const columns = ['chat_id', 'group_id', 'agent_id', 'first_agent_id', 'created_at', 'first_assigned_at', 'first_response_at', 'ended_at', 'outcome', 'transfers', 'rating']
 
-async function timed (fn: () => Promise<unknown>): Promise<{ p50: number, p95: number }> {
+/** Wall-clock p50 and p95, and this process's CPU time per call (what a busy shared machine does not inflate; on SQLite it includes the database's work). */
+async function timed (fn: () => Promise<unknown>): Promise<{ p50: number, p95: number, cpu: number }> {
   for (let i = 0; i < 5; i++) await fn()
   const ms: number[] = []
+  const cpu = process.cpuUsage()
   for (let i = 0; i < ITERATIONS; i++) {
     const began = performance.now()
     await fn()
     ms.push(performance.now() - began)
   }
+  const used = process.cpuUsage(cpu)
   ms.sort((a, b) => a - b)
-  return { p50: percentile(ms, 0.5), p95: percentile(ms, 0.95) }
+  return { p50: percentile(ms, 0.5), p95: percentile(ms, 0.95), cpu: (used.user + used.system) / 1000 / ITERATIONS }
 }
 
 async function main (): Promise<number> {
@@ -78,7 +84,11 @@ async function main (): Promise<number> {
   const n = await bulkInsert(run, knex, 'lc_chat_facts', columns, rows(), BATCH)
   if (run.halted()) return 3
   console.log(`fill ${n} chats' facts: ${fmt((performance.now() - began) / 1000)} s`)
-  if (knex.client.config.client !== 'better-sqlite3') await knex.raw('ANALYZE TABLE lc_chat_facts')
+  // The facts were written behind the rollups' back, as no chat ever is: fold every day once, as the backfill does.
+  const folding = performance.now()
+  await rebuildRollups(knex, Date.now())
+  console.log(`rollups of ${await knex('lc_chat_rollups').count({ n: '*' }).first().then((r) => Number(r?.n))} rows built: ${fmt((performance.now() - folding) / 1000)} s`)
+  if (knex.client.config.client !== 'better-sqlite3') await knex.raw('ANALYZE TABLE lc_chat_facts, lc_chat_rollups')
   else await knex.raw('ANALYZE')
 
   const host = sqlHost(knex, loadManifest().host)
@@ -91,7 +101,8 @@ async function main (): Promise<number> {
     wallboardQueueAmber: 3,
     wallboardQueueRed: 8
   }
-  const reports = createReportService({ facts, routing, host, settings })
+  const surveys = { comments: async (f: Parameters<typeof latestComments>[1], limit: number) => await latestComments(knex, f, limit) }
+  const reports = createReportService({ facts, surveys, routing, host, settings })
   const wallboard = createWallboardService({ facts, routing, host, settings })
   const admin: AgentScope = { id: '0', name: 'Bench', activeIn: [], visible: 'all', supervise: true }
   const support = groups.find((g) => g.departmentName === 'Support')!.departmentId
@@ -99,10 +110,14 @@ async function main (): Promise<number> {
   console.log(`30-day Support report: ${sample.current.started} chats, ${sample.current.answered} answered (and ${sample.before.started} the 30 days before)`)
   const report = await timed(async () => await reports.report(admin, { period: '30', department: support }))
   console.log(`report 30 days one department p50: ${fmt(report.p50)} ms`)
-  console.log(`report 30 days one department p95: ${fmt(report.p95)} ms (goal ≤ 200 ms)`)
+  console.log(`report 30 days one department p95: ${fmt(report.p95)} ms`)
+  console.log('goal: ≤ 200 ms')
+  console.log(`report 30 days one department cpu: ${fmt(report.cpu)} ms`)
   const board = await timed(async () => await wallboard.board(admin, false))
   console.log(`wallboard refresh p50: ${fmt(board.p50)} ms`)
-  console.log(`wallboard refresh p95: ${fmt(board.p95)} ms (goal < 20 ms)`)
+  console.log(`wallboard refresh p95: ${fmt(board.p95)} ms`)
+  console.log('goal: < 20 ms')
+  console.log(`wallboard refresh cpu: ${fmt(board.cpu)} ms`)
   return report.p95 <= 200 && board.p95 < 20 ? 0 : 2
 }
 

@@ -43,6 +43,11 @@ import * as createAudit from './20261208000043_create_lc_audit.ts'
 import * as createChatFacts from './20261208000041_create_lc_chat_facts.ts'
 import * as createMessageSearch from './20261208000039_create_lc_message_search.ts'
 import * as moveMessagesBodyIndex from './20261208000040_move_lc_messages_body_index.ts'
+import * as addChatFactsChangedAt from './20261208000045_add_lc_chat_facts_changed_at.ts'
+import * as indexChatFactsChangedAt from './20261208000046_index_lc_chat_facts_changed_at.ts'
+import * as createChatRollups from './20261208000047_create_lc_chat_rollups.ts'
+import * as createChatRollupState from './20261208000048_create_lc_chat_rollup_state.ts'
+import * as backfillChatRollups from './20261208000049_backfill_lc_chat_rollups.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -92,7 +97,12 @@ const migrations: Record<string, Knex.Migration> = {
   '20261208000041_create_lc_chat_facts': createChatFacts,
   '20261208000042_backfill_lc_chat_facts': backfillChatFacts,
   '20261208000043_create_lc_audit': createAudit,
-  '20261208000044_add_lc_agent_presence_swept_at': addAgentPresenceSweptAt
+  '20261208000044_add_lc_agent_presence_swept_at': addAgentPresenceSweptAt,
+  '20261208000045_add_lc_chat_facts_changed_at': addChatFactsChangedAt,
+  '20261208000046_index_lc_chat_facts_changed_at': indexChatFactsChangedAt,
+  '20261208000047_create_lc_chat_rollups': createChatRollups,
+  '20261208000048_create_lc_chat_rollup_state': createChatRollupState,
+  '20261208000049_backfill_lc_chat_rollups': backfillChatRollups
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -86,6 +86,7 @@ export const LC_ERR_UNAVAILABLE = createError('LC_ERR_UNAVAILABLE', 'Live chat c
 export const LC_ERR_TURNED_OFF = createError('LC_ERR_TURNED_OFF', 'Live chat has been turned off by the help desk; this window reconnects by itself when it is turned back on', 503)
 export const LC_ERR_MESSAGE_NOT_SAVED = createError('LC_ERR_MESSAGE_NOT_SAVED', 'We could not save your message just now; it is still in the form below, so try sending it again in a minute', 503)
 export const LC_ERR_REPORT_PERIOD = createError('LC_ERR_REPORT_PERIOD', 'That period cannot be reported: %s; pick Today, 7, 30 or 90 days, or two dates', 400)
+export const LC_ERR_AUDIT_RANGE = createError('LC_ERR_AUDIT_RANGE', 'The audit log\'s From date is after its To date; pick From on or before To', 400)
 export const LC_ERR_REPORT_OUT_OF_SCOPE = createError('LC_ERR_REPORT_OUT_OF_SCOPE', 'You may not see the figures of that %s; pick one from the filters on the page', 403)
 export const LC_ERR_DEFLECTION_ARTICLE_UNKNOWN = createError('LC_ERR_DEFLECTION_ARTICLE_UNKNOWN', 'The knowledge base has no article %s (it may have been removed); pick one of the articles below, or continue to chat', 422)
 

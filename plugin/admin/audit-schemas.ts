@@ -16,6 +16,9 @@ export const auditQuery = {
     action: { type: 'string', enum: ['', ...Object.keys(auditActions)] },
     period: { type: 'string', enum: ['', ...auditPeriodDays] },
     department: { type: 'string', maxLength: 12, pattern: '^[0-9]*$' },
+    // A custom range of UTC dates, both included (the CSV's times are UTC too); empty: not narrowed.
+    from: { type: 'string', maxLength: 10, anyOf: [{ maxLength: 0 }, { format: 'date' }] },
+    to: { type: 'string', maxLength: 10, anyOf: [{ maxLength: 0 }, { format: 'date' }] },
     before: { type: 'integer', minimum: 1 }
   }
 } as const

@@ -1,3 +1,4 @@
+import { LC_ERR_AUDIT_RANGE } from '../errors.ts'
 import { type AuditAction, auditActions, type AuditFilter, type AuditRecord } from '../audit/service.ts'
 import type { Department } from '../routing/service.ts'
 import { listAddress, type ListTableModel } from '../web/lists/table.ts'
@@ -15,12 +16,16 @@ const dayMs = 86_400_000
 export function auditFilter (query: AuditQuery, departments: number[] | null, now: number): AuditFilter {
   const days = Number(query.period ?? '')
   const department = query.department ? Number(query.department) : undefined
+  if (query.from && query.to && query.from > query.to) throw new LC_ERR_AUDIT_RANGE()
+  // The period and the dates narrow together: the later start and the earlier end hold.
+  const starts = [...(days > 0 ? [now - days * dayMs] : []), ...(query.from ? [Date.parse(`${query.from}T00:00:00Z`)] : [])]
   return {
     departments,
     ...(department === undefined ? {} : { departmentId: department }),
     ...(query.who ? { actorId: query.who } : {}),
     ...(query.action ? { action: query.action } : {}),
-    ...(days > 0 ? { from: now - days * dayMs } : {}),
+    ...(starts.length > 0 ? { from: Math.max(...starts) } : {}),
+    ...(query.to ? { to: Date.parse(`${query.to}T00:00:00Z`) + dayMs } : {}),
     ...(query.q?.trim() ? { subject: query.q.trim() } : {}),
     ...(query.before === undefined ? {} : { beforeId: query.before })
   }
@@ -53,7 +58,7 @@ export interface AuditPlace {
 /** The audit page's model from the rows read (one beyond the page: whether there are older ones). */
 export function auditPageModel (place: AuditPlace, query: AuditQuery, found: AuditRecord[]): AuditPageModel {
   const shown = found.slice(0, auditPageSize)
-  const narrowed = { q: query.q, who: query.who, action: query.action, period: query.period, department: query.department }
+  const narrowed = { q: query.q, who: query.who, action: query.action, period: query.period, department: query.department, from: query.from, to: query.to }
   const deptName = new Map(place.departments.map((d) => [d.id, d.name]))
   const select = (id: string, name: string, label: string, all: string, options: Array<{ value: string | number, text: string }>, chosen: string | undefined) =>
     ({ id, name, label, all, options: options.map((o) => ({ ...o, selected: String(o.value) === (chosen ?? '') })) })
@@ -77,6 +82,10 @@ export function auditPageModel (place: AuditPlace, query: AuditQuery, found: Aud
         select('lc-audit-action', 'action', 'Action', 'Any action', Object.entries(auditActions).map(([value, text]) => ({ value, text })), query.action),
         select('lc-audit-period', 'period', 'Period', 'Any time', Object.entries(auditPeriods).map(([value, text]) => ({ value, text })), query.period),
         select('lc-audit-department', 'department', 'Department', 'Any department', place.departments.map((d) => ({ value: d.id, text: d.name })), query.department)
+      ],
+      dates: [
+        { id: 'lc-audit-from', name: 'from', label: 'From (UTC date)', value: query.from ?? '' },
+        { id: 'lc-audit-to', name: 'to', label: 'To (UTC date)', value: query.to ?? '' }
       ],
       carry: [],
       apply: true,

@@ -2,6 +2,8 @@ import type { CannedReply } from '../canned/service.ts'
 import type { Chat, Message } from '../chats/types.ts'
 import type { Comment } from '../comments/service.ts'
 import type { ChatItem } from '../items/service.ts'
+import type { Figures } from '../facts/service.ts'
+import type { Period, Report } from '../reports/service.ts'
 import type { Department, Group } from '../routing/service.ts'
 import type { Survey } from '../surveys/service.ts'
 
@@ -57,3 +59,15 @@ export function apiTicket (i: ChatItem) {
 }
 
 export const apiSurvey = (s: Survey | undefined) => s === undefined ? null : { rating: s.rating, comment: s.comment, createdAt: iso(s.createdAt) }
+
+const apiPeriod = (p: Period) => ({ start: p.start, end: p.end, days: p.days, timeZone: p.timeZone })
+
+/** A report as the Reports page shows it, with each group and agent named (docs/reports.md). */
+export function apiReport (r: Report) {
+  const figures = (f: Figures) => ({
+    ...f,
+    agents: f.agents.map((a) => ({ ...a, name: r.names.agent(a.agentId) })),
+    groups: f.groups.map((g) => ({ ...g, name: r.names.group(g.groupId) }))
+  })
+  return { period: apiPeriod(r.period), previous: apiPeriod(r.previous), filter: r.filter, current: figures(r.current), before: figures(r.before) }
+}

@@ -7,6 +7,8 @@ import type { CommentService } from '../comments/service.ts'
 import { LC_ERR_API_GROUP_NOT_FOUND, LC_ERR_CHAT_NOT_FOUND, LC_ERR_FORBIDDEN } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import type { ItemService } from '../items/service.ts'
+import type { ReportQueryString } from '../reports/schemas.ts'
+import type { ReportService } from '../reports/service.ts'
 import type { RoutingService } from '../routing/service.ts'
 import type { SearchService } from '../search/service.ts'
 import type { SurveyService } from '../surveys/service.ts'
@@ -17,7 +19,7 @@ import * as present from './present.ts'
 import { referenceModel } from './reference.ts'
 import {
   agentList, apiError, cannedList, type ChatQuery, chatPage, chatParams, chatQuery, chatWithTranscript, commentBody, type CommentBody, commentList,
-  departmentList, emptyBody, groupList, groupParams, groupQueue, messageBody, type MessageBody, noQuery, oneChat, oneComment, oneMessage, surveyAnswer,
+  departmentList, emptyBody, groupList, groupParams, groupQueue, messageBody, type MessageBody, noQuery, oneChat, oneComment, oneMessage, reportAnswer, reportQuery, surveyAnswer,
   ticketList, transferBody, type TransferBody
 } from './schemas.ts'
 import { apiScopes, type ApiScope } from './scopes.ts'
@@ -34,6 +36,7 @@ export interface ApiRoutesDeps {
   comments: Pick<CommentService, 'list' | 'add'>
   items: Pick<ItemService, 'list'>
   surveys: Pick<SurveyService, 'forAgent'>
+  reports: Pick<ReportService, 'report'>
 }
 
 type Id = { Params: { id: number } }
@@ -80,7 +83,7 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (fastify, deps
 }
 
 /** The calls themselves. */
-const calls: FastifyPluginAsync<ApiRoutesDeps> = async (api, { guard, chats, routing, host, search, canned, comments, items, surveys }) => {
+const calls: FastifyPluginAsync<ApiRoutesDeps> = async (api, { guard, chats, routing, host, search, canned, comments, items, surveys, reports }) => {
   const chatPages = createChatPages({ chats, routing, search })
   const limited = { rateLimit: { ...guard.rateLimit, errorResponseBuilder: rateLimitError('API calls with this token') } }
   /** A route's options: its scope, schemas, tag and the bearer security the document shows. */
@@ -218,6 +221,15 @@ const calls: FastifyPluginAsync<ApiRoutesDeps> = async (api, { guard, chats, rou
 
   api.get('/canned-replies', route('chats:read', 'canned', 'Canned replies the token\'s agent may use (every reply for the integration)', {}, { 200: cannedList }), async (request) => {
     return { items: (await canned.usable(guard.caller(request).scope, '', 500)).map(present.apiCanned) }
+  })
+
+  // ------------------------------------------------------------ reports
+
+  api.get<{ Querystring: ReportQueryString }>('/reports', route('chats:read', 'reports', 'A period\'s report beside the period before, within what the token\'s agent may see (an integration: every group); the figures of docs/reports.md, durations in ms', {
+    querystring: reportQuery
+  }, { 200: reportAnswer }), async (request) => {
+    const field = { LC_ERR_REPORT_PERIOD: 'querystring/from' }
+    return present.apiReport(await beside(field, async () => await reports.report(guard.caller(request).scope, request.query)))
   })
 
   async function groupOr404 (id: number) {

@@ -1,5 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts'
 import { ChatStatus } from '../chats/types.ts'
+import { reportFilters } from '../reports/schemas.ts'
 import { idField } from '../security/schemas.ts'
 
 /*
@@ -303,4 +304,92 @@ export const emptyBody = {
   type: ['object', 'null'],
   additionalProperties: false,
   properties: {}
+} as const
+
+/** A report's period and filters, as the Reports page takes them (docs/reports.md). */
+export const reportQuery = {
+  $id: 'lc/api/report-query',
+  type: 'object',
+  additionalProperties: false,
+  properties: reportFilters
+} as const
+
+const count = { type: 'integer', minimum: 0 } as const
+const maybeMs = { type: ['number', 'null'], description: 'milliseconds; null when there are no values' } as const
+const spread = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['count', 'median', 'p90'],
+  properties: { count, median: maybeMs, p90: maybeMs }
+} as const
+const period = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['start', 'end', 'days', 'timeZone'],
+  properties: { start: { type: 'string', format: 'date' }, end: { type: 'string', format: 'date' }, days: count, timeZone: text(64) }
+} as const
+const figures = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['started', 'answered', 'missed', 'abandoned', 'transfers', 'transferredChats', 'firstResponse', 'wait', 'handle', 'satisfaction', 'byHour', 'byDay', 'agents', 'groups'],
+  properties: {
+    started: count,
+    answered: count,
+    missed: count,
+    abandoned: count,
+    transfers: count,
+    transferredChats: count,
+    firstResponse: spread,
+    wait: spread,
+    handle: spread,
+    satisfaction: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['count', 'average', 'distribution'],
+      properties: { count, average: { type: ['number', 'null'] }, distribution: { type: 'array', items: count, minItems: 5, maxItems: 5, description: 'how many rated 1, 2, 3, 4 and 5' } }
+    },
+    byHour: { type: 'array', items: count, minItems: 24, maxItems: 24, description: 'chats started in each hour 0-23 of the desk\'s clock' },
+    byDay: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: false, required: ['date', 'started', 'answered'], properties: { date: { type: 'string', format: 'date' }, started: count, answered: count } }
+    },
+    agents: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['agentId', 'name', 'chats', 'answered', 'medianFirstResponse', 'medianHandle'],
+        properties: { agentId: text(64), name: text(200), chats: count, answered: count, medianFirstResponse: maybeMs, medianHandle: maybeMs }
+      }
+    },
+    groups: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['groupId', 'name', 'started', 'answered', 'missed', 'abandoned'],
+        properties: { groupId: { type: ['integer', 'null'] }, name: text(500), started: count, answered: count, missed: count, abandoned: count }
+      }
+    }
+  }
+} as const
+
+/** A period's figures beside the period of the same length before it; durations in milliseconds. */
+export const reportAnswer = {
+  $id: 'lc/api/report',
+  type: 'object',
+  additionalProperties: false,
+  required: ['period', 'previous', 'filter', 'current', 'before'],
+  properties: {
+    period,
+    previous: period,
+    filter: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['department', 'group', 'agent'],
+      properties: { department: { type: ['integer', 'null'] }, group: { type: ['integer', 'null'] }, agent: maybeText(64) }
+    },
+    current: figures,
+    before: figures
+  }
 } as const

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
-import { closingActions, type Figures, figuresOf } from './figures.ts'
+import { closingActions, createTally, type Figures, figuresOf, wholeHourZone } from './figures.ts'
+import { dayMs, dayOf, foldRollups } from './rollups.ts'
 import * as store from './store.ts'
 import type { FactFilter } from './store.ts'
 
@@ -41,6 +42,15 @@ const closing = new Set<string>(closingActions)
 const answeredKept = 20_000
 
 export function createFactService ({ db }: { db: Knex }): FactService {
+  // One fold at a time per instance: the report's period and the one before it ask together.
+  let folding: Promise<number> | null = null
+  const fold = async (): Promise<number> => {
+    folding ??= foldRollups(db, Date.now()).finally(() => { folding = null })
+    return await folding
+  }
+  // changed_at is the server's own clock, as the fold's is: a chat's business clock may be another (docs/reports.md#speed).
+  const stamp = (): number => Date.now()
+
   // Chats whose first answer is committed: a later reply then costs no statement (docs/design.md §9). Remembered
   // once the transaction commits, oldest forgotten first; another instance's first answer is kept by the UPDATE's
   // own guard (only an unanswered fact row changes).
@@ -51,19 +61,36 @@ export function createFactService ({ db }: { db: Knex }): FactService {
   }
   return {
     async record (trx, c) {
-      if (c.action === 'started') await store.insertFact(trx, { chat_id: c.chatId, group_id: c.groupId, created_at: c.createdAt })
-      else if (assignActions.has(c.action)) await store.assigned(trx, c.chatId, c.groupId, c.agentId, c.at)
-      else if (c.action === 'transferred' || c.action === 'reoffered') await store.moved(trx, c.chatId, c.groupId, c.agentId, c.action === 'transferred')
-      else if (closing.has(c.action)) await store.closed(trx, c.chatId, c.agentId, c.action, c.at)
+      if (c.action === 'started') await store.insertFact(trx, { chat_id: c.chatId, group_id: c.groupId, created_at: c.createdAt, changed_at: stamp() })
+      else if (assignActions.has(c.action)) await store.assigned(trx, c.chatId, c.groupId, c.agentId, c.at, stamp())
+      else if (c.action === 'transferred' || c.action === 'reoffered') await store.moved(trx, c.chatId, c.groupId, c.agentId, c.action === 'transferred', stamp())
+      else if (closing.has(c.action)) await store.closed(trx, c.chatId, c.agentId, c.action, c.at, stamp())
     },
     async answered (trx, chatId, agentId, at) {
       if (answeredChats.has(chatId)) return
-      await store.answered(trx, chatId, agentId, at)
+      await store.answered(trx, chatId, agentId, at, stamp())
       trx.executionPromise.then(() => { remember(chatId) }, () => {})
     },
-    async rated (trx, chatId, rating) { await store.rated(trx, chatId, rating) },
+    async rated (trx, chatId, rating) { await store.rated(trx, chatId, rating, stamp()) },
     async figures (filter, timeZone) {
-      return figuresOf(await store.factsIn(db, filter), { from: filter.from, to: filter.to, timeZone })
+      const period = { from: filter.from, to: filter.to, timeZone }
+      // Whole UTC days before today come from the rollups; the hours on either side, and any zone whose clock is not
+      // a whole number of hours from UTC (a rollup's UTC hour would straddle two local ones), from the facts.
+      const fromDay = dayOf(filter.from + dayMs - 1)
+      let toDay = Math.min(dayOf(filter.to), dayOf(Date.now()))
+      if (fromDay >= toDay || !wholeHourZone(timeZone, filter.from, filter.to)) return figuresOf(await store.factsIn(db, filter), period)
+      toDay = Math.min(toDay, await fold())
+      if (fromDay >= toDay) return figuresOf(await store.factsIn(db, filter), period)
+      const [before, rollups, after] = await Promise.all([
+        filter.from < fromDay ? store.factsIn(db, { ...filter, to: fromDay }) : [],
+        store.rollupsIn(db, { ...filter, from: fromDay, to: toDay }),
+        toDay < filter.to ? store.factsIn(db, { ...filter, from: toDay }) : []
+      ])
+      const tally = createTally(period)
+      for (const f of before) tally.fact(f)
+      for (const r of rollups) tally.rollup(r)
+      for (const f of after) tally.fact(f)
+      return tally.result()
     },
     async open (groupIds) { return await store.openFacts(db, groupIds) }
   }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import type { Rollup } from './figures.ts'
 
 type Db = Knex | Knex.Transaction
 
@@ -15,23 +16,27 @@ export interface LcChatFactRow {
   outcome: string | null
   transfers: number
   rating: number | null
+  /** When the row last changed (epoch ms, the server's clock): the rollups fold its day again. */
+  changed_at: number | null
 }
 
-export async function insertFact (db: Db, row: Pick<LcChatFactRow, 'chat_id' | 'group_id' | 'created_at'>): Promise<void> {
+export async function insertFact (db: Db, row: Pick<LcChatFactRow, 'chat_id' | 'group_id' | 'created_at' | 'changed_at'>): Promise<void> {
   await db('lc_chat_facts').insert({ ...row, transfers: 0 })
 }
 
 /** Who has the chat and where it is now; the first assignment is kept once set. */
-export async function assigned (db: Db, chatId: number, groupId: number | null, agentId: string | null, at: number): Promise<void> {
+export async function assigned (db: Db, chatId: number, groupId: number | null, agentId: string | null, at: number, changedAt: number): Promise<void> {
   await db('lc_chat_facts').where({ chat_id: chatId }).update({
+    changed_at: changedAt,
     group_id: groupId,
     agent_id: agentId,
     first_assigned_at: db.raw('COALESCE(first_assigned_at, ?)', [at])
   })
 }
 
-export async function moved (db: Db, chatId: number, groupId: number | null, agentId: string | null, transfer: boolean): Promise<void> {
+export async function moved (db: Db, chatId: number, groupId: number | null, agentId: string | null, transfer: boolean, changedAt: number): Promise<void> {
   await db('lc_chat_facts').where({ chat_id: chatId }).update({
+    changed_at: changedAt,
     group_id: groupId,
     agent_id: agentId,
     ...(transfer ? { transfers: db.raw('transfers + 1') } : {})
@@ -39,16 +44,16 @@ export async function moved (db: Db, chatId: number, groupId: number | null, age
 }
 
 /** The first agent reply; a later one leaves the row as it is (the WHERE makes it a no-op). */
-export async function answered (db: Db, chatId: number, agentId: string | null, at: number): Promise<void> {
-  await db('lc_chat_facts').where({ chat_id: chatId }).whereNull('first_response_at').update({ first_response_at: at, first_agent_id: agentId })
+export async function answered (db: Db, chatId: number, agentId: string | null, at: number, changedAt: number): Promise<void> {
+  await db('lc_chat_facts').where({ chat_id: chatId }).whereNull('first_response_at').update({ first_response_at: at, first_agent_id: agentId, changed_at: changedAt })
 }
 
-export async function closed (db: Db, chatId: number, agentId: string | null, outcome: string, at: number): Promise<void> {
-  await db('lc_chat_facts').where({ chat_id: chatId }).update({ agent_id: agentId, outcome, ended_at: at })
+export async function closed (db: Db, chatId: number, agentId: string | null, outcome: string, at: number, changedAt: number): Promise<void> {
+  await db('lc_chat_facts').where({ chat_id: chatId }).update({ agent_id: agentId, outcome, ended_at: at, changed_at: changedAt })
 }
 
-export async function rated (db: Db, chatId: number, rating: number): Promise<void> {
-  await db('lc_chat_facts').where({ chat_id: chatId }).update({ rating })
+export async function rated (db: Db, chatId: number, rating: number, changedAt: number): Promise<void> {
+  await db('lc_chat_facts').where({ chat_id: chatId }).update({ rating, changed_at: changedAt })
 }
 
 /** What a period's rows are narrowed by: all three optional, combined with AND. */
@@ -61,7 +66,7 @@ export interface FactFilter {
 }
 
 /** The columns the figures are computed from, for the chats started in [from, to): one indexed range read. */
-export type FactColumns = Omit<LcChatFactRow, 'chat_id' | 'group_id'> & { group_id: number | null }
+export type FactColumns = Omit<LcChatFactRow, 'chat_id' | 'group_id' | 'changed_at'> & { group_id: number | null }
 
 export async function factsIn (db: Db, filter: FactFilter): Promise<FactColumns[]> {
   const q = db<LcChatFactRow>('lc_chat_facts')
@@ -88,4 +93,107 @@ export async function openFacts (db: Db, groupIds: number[] | null): Promise<Ope
   const q = db<LcChatFactRow>('lc_chat_facts').select('group_id', 'agent_id', 'created_at').whereNull('outcome')
   if (groupIds !== null) q.whereIn('group_id', groupIds)
   return (await q).map((r) => ({ group_id: r.group_id, agent_id: r.agent_id, created_at: Number(r.created_at) }))
+}
+
+/** One row of lc_chat_rollups (migration 047): the chats started on one UTC day in one group with one agent. */
+export interface LcChatRollupRow {
+  day_at: number
+  group_id: number | null
+  agent_id: string | null
+  started: number
+  answered: number
+  missed: number
+  abandoned: number
+  transfers: number
+  transferred: number
+  ratings: string
+  started_hours: string
+  answered_hours: string
+  first_response: string
+  wait: string
+  handle: string
+}
+
+// Number lists are kept as JSON arrays: the engine's own parser reads a month's buckets several times faster than a split.
+const numbers = (s: string): number[] => JSON.parse(s) as number[]
+const text = (ns: readonly number[]): string => JSON.stringify(ns)
+
+/** One UTC day's rollups instead of what it had. */
+export async function replaceRollups (db: Db, dayAt: number, rollups: readonly Rollup[]): Promise<void> {
+  await db('lc_chat_rollups').where({ day_at: dayAt }).delete()
+  const rows: LcChatRollupRow[] = rollups.map((r) => ({
+    day_at: r.dayAt,
+    group_id: r.groupId,
+    agent_id: r.agentId,
+    started: r.started,
+    answered: r.answered,
+    missed: r.missed,
+    abandoned: r.abandoned,
+    transfers: r.transfers,
+    transferred: r.transferred,
+    ratings: text(r.ratings),
+    started_hours: text(r.startedHours),
+    answered_hours: text(r.answeredHours),
+    first_response: text(r.firstResponse),
+    wait: text(r.wait),
+    handle: text(r.handle)
+  }))
+  for (let i = 0; i < rows.length; i += 200) await db('lc_chat_rollups').insert(rows.slice(i, i + 200))
+}
+
+/** The rollups of the UTC days in [from, to) that pass the filter, as FactFilter narrows facts. */
+export async function rollupsIn (db: Db, filter: FactFilter): Promise<Rollup[]> {
+  const q = db<LcChatRollupRow>('lc_chat_rollups').select('*').where('day_at', '>=', filter.from).andWhere('day_at', '<', filter.to)
+  if (filter.groupIds !== null) q.whereIn('group_id', filter.groupIds)
+  if (filter.agentId !== null) q.where('agent_id', filter.agentId)
+  return (await q).map((r) => ({
+    dayAt: Number(r.day_at),
+    groupId: r.group_id,
+    agentId: r.agent_id,
+    started: Number(r.started),
+    answered: Number(r.answered),
+    missed: Number(r.missed),
+    abandoned: Number(r.abandoned),
+    transfers: Number(r.transfers),
+    transferred: Number(r.transferred),
+    ratings: numbers(r.ratings),
+    startedHours: numbers(r.started_hours),
+    answeredHours: numbers(r.answered_hours),
+    firstResponse: numbers(r.first_response),
+    wait: numbers(r.wait),
+    handle: numbers(r.handle)
+  }))
+}
+
+/** How far the rollups are folded (migration 048's one row). */
+export interface RollupState { foldedTo: number | null, foldedAt: number | null }
+
+export async function rollupState (db: Db): Promise<RollupState> {
+  const row = await db('lc_chat_rollup_state').where({ id: 1 }).first()
+  return { foldedTo: row?.folded_to == null ? null : Number(row.folded_to), foldedAt: row?.folded_at == null ? null : Number(row.folded_at) }
+}
+
+/** Takes the state row's lock (MySQL's row lock, SQLite's write lock) until `trx` ends, then reads it. */
+export async function lockRollupState (trx: Knex.Transaction): Promise<RollupState> {
+  await trx('lc_chat_rollup_state').where({ id: 1 }).update({ folded_at: trx.raw('folded_at') })
+  return await rollupState(trx)
+}
+
+export async function setRollupState (db: Db, state: RollupState): Promise<void> {
+  await db('lc_chat_rollup_state').where({ id: 1 }).update({ folded_to: state.foldedTo, folded_at: state.foldedAt })
+}
+
+/** The UTC days (their midnights) before `before` with a fact row changed at or after `since`; `one` stops at the first. */
+export async function changedDays (db: Db, since: number, before: number, one = false): Promise<number[]> {
+  const q = db('lc_chat_facts').distinct(db.raw('created_at - created_at % 86400000 as day'))
+    .where('changed_at', '>=', since).andWhere('created_at', '<', before)
+  if (one) q.limit(1)
+  return (await q).map((r: { day: unknown }) => Number(r.day))
+}
+
+/** The UTC days (their midnights) in [from, to) on which some chat started. */
+export async function daysWithFacts (db: Db, from: number, to: number): Promise<number[]> {
+  const rows = await db('lc_chat_facts').distinct(db.raw('created_at - created_at % 86400000 as day'))
+    .where('created_at', '>=', from).andWhere('created_at', '<', to)
+  return rows.map((r: { day: unknown }) => Number(r.day))
 }

@@ -2,7 +2,8 @@ import type { FromSchema } from 'json-schema-to-ts'
 import { periodChoices } from './service.ts'
 import { tableIds } from './view-models.ts'
 
-const filters = {
+/** A report's period and filters (docs/reports.md), shared by the page and the JSON API. */
+export const reportFilters = {
   period: { type: 'string', enum: periodChoices },
   from: { type: 'string', format: 'date', maxLength: 10 },
   to: { type: 'string', format: 'date', maxLength: 10 },
@@ -16,7 +17,7 @@ export const reportQuery = {
   $id: 'lc/reports/query',
   type: 'object',
   additionalProperties: false,
-  properties: filters
+  properties: reportFilters
 } as const
 export type ReportQueryString = FromSchema<typeof reportQuery>
 

@@ -5,6 +5,7 @@ import type { HostAdapter } from '../host/adapter.ts'
 import { canonicalTimeZone, instantOf, wallClock } from '../routing/hours.ts'
 import type { Group, RoutingService } from '../routing/service.ts'
 import type { Settings } from '../settings.ts'
+import type { SurveyComment, SurveyService } from '../surveys/service.ts'
 
 /** The periods a report offers (docs/reports.md#which-chats-a-period-holds). */
 export const periodChoices = ['today', '7', '30', '90', 'custom'] as const
@@ -44,6 +45,8 @@ export interface Report {
   /** The filters as applied (an agent's own reports always name the agent). */
   filter: { department: number | null, group: number | null, agent: string | null }
   ownOnly: boolean
+  /** The latest survey comments on the period's chats, newest first (docs/reports.md). */
+  comments: SurveyComment[]
   names: { group: (id: number | null) => string, agent: (id: string) => string }
 }
 
@@ -62,6 +65,7 @@ export interface ReportService {
 
 export interface ReportServiceDeps {
   facts: Pick<FactService, 'figures'>
+  surveys: Pick<SurveyService, 'comments'>
   routing: Pick<RoutingService, 'groups' | 'members'>
   host: Pick<HostAdapter, 'getUser'>
   settings: Pick<Settings, 'reportTimeZone'>
@@ -82,7 +86,10 @@ function validDate (s: string | undefined): s is string {
   return s !== undefined && isoDate.test(s) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s
 }
 
-export function createReportService ({ facts, routing, host, settings, clock = Date.now }: ReportServiceDeps): ReportService {
+/** How many survey comments a report lists. */
+export const commentsShown = 10
+
+export function createReportService ({ facts, surveys, routing, host, settings, clock = Date.now }: ReportServiceDeps): ReportService {
   function zone (): { timeZone: string, unknownZone: string | null } {
     const known = canonicalTimeZone(settings.reportTimeZone)
     return known ? { timeZone: known, unknownZone: null } : { timeZone: 'UTC', unknownZone: settings.reportTimeZone }
@@ -138,9 +145,10 @@ export function createReportService ({ facts, routing, host, settings, clock = D
         agentId = query.agent
       }
       const filter = { groupIds, agentId }
-      const [now, before] = await Promise.all([
+      const [now, before, comments] = await Promise.all([
         facts.figures({ from: current.from, to: current.to, ...filter }, current.timeZone),
-        facts.figures({ from: previous.from, to: previous.to, ...filter }, previous.timeZone)
+        facts.figures({ from: previous.from, to: previous.to, ...filter }, previous.timeZone),
+        surveys.comments({ from: current.from, to: current.to, ...filter }, commentsShown)
       ])
       const agentIds = ownOnly
         ? [scope.id]
@@ -157,6 +165,7 @@ export function createReportService ({ facts, routing, host, settings, clock = D
         choices: { departments, groups: visible, agents: users.sort((a, b) => a.name.localeCompare(b.name)) },
         filter: { department: query.department ?? null, group: query.group ?? null, agent: agentId },
         ownOnly,
+        comments,
         names: { group: (id) => id === null ? 'No group' : groupName.get(id) ?? `Group ${id}`, agent: (id) => byId.get(id) ?? `Agent ${id}` }
       }
     }

@@ -1,4 +1,6 @@
 import type { Figures, Spread } from '../facts/service.ts'
+import { wallClock } from '../routing/hours.ts'
+import { ratingLabels } from '../surveys/service.ts'
 import type { Report } from './service.ts'
 
 /*
@@ -128,6 +130,10 @@ const periodLabels: Record<string, string> = { today: 'Today', 7: 'Last 7 days',
 
 /** The page: filters, summary tiles and the tables. */
 export function reportPage (r: Report, query: string) {
+  const when = (at: number): string => {
+    const w = wallClock(at, r.period.timeZone)
+    return `${w.date} ${String(Math.floor(w.minute / 60)).padStart(2, '0')}:${String(w.minute % 60).padStart(2, '0')}`
+  }
   return {
     tables: reportTables(r),
     period: r.period,
@@ -137,6 +143,14 @@ export function reportPage (r: Report, query: string) {
     groups: r.choices.groups.map((g) => ({ id: g.id, name: `${g.departmentName} › ${g.name}`, selected: g.id === r.filter.group })),
     agents: r.choices.agents.map((a) => ({ ...a, selected: a.id === r.filter.agent })),
     ownOnly: r.ownOnly,
+    comments: r.comments.map((c) => ({
+      chatId: c.chatId,
+      rating: c.rating,
+      ratingLabel: ratingLabels[c.rating] ?? '',
+      comment: c.comment,
+      at: new Date(c.createdAt).toISOString(),
+      date: when(c.createdAt)
+    })),
     custom: r.period.choice === 'custom',
     query
   }

@@ -9,9 +9,9 @@ import { createFactService, type FactService } from '../facts/service.ts'
 import type { HostUser } from '../host/adapter.ts'
 import type { WebhookOutbox } from '../webhooks/outbox.ts'
 import * as store from './store.ts'
-import type { Survey } from './store.ts'
+import type { Survey, SurveyComment } from './store.ts'
 
-export type { Survey } from './store.ts'
+export type { Survey, SurveyComment } from './store.ts'
 
 /** A few sentences of feedback, not a letter: longer text belongs in a ticket. */
 export const maxSurveyCommentLength = 2000
@@ -48,6 +48,8 @@ export interface SurveyService {
   submit (chatId: number, token: string | undefined, user: HostUser | null, input: SurveyInput): Promise<Survey>
   /** The Survey tab: the chat (LC_ERR_CHAT_NOT_FOUND unless the agent may see it) and its survey, if any. */
   forAgent (chatId: number, scope: AgentScope): Promise<{ chat: Chat, survey: Survey | undefined }>
+  /** The Reports page's latest comments (docs/reports.md): chats started in [from, to), already narrowed to the reader's scope. */
+  comments (filter: { from: number, to: number, groupIds: number[] | null, agentId: string | null }, limit: number): Promise<SurveyComment[]>
 }
 
 /** Where a chat stands with its survey: offered (and answered or not), not yet, or never. */
@@ -117,6 +119,8 @@ export function createSurveyService ({ db, chats, clock = Date.now, webhooks, fa
     async forAgent (chatId: number, scope: AgentScope): Promise<{ chat: Chat, survey: Survey | undefined }> {
       const chat = await chats.chatForAgent(chatId, scope)
       return { chat, survey: await of(chat.id) }
-    }
+    },
+
+    async comments (filter, limit) { return await store.latestComments(db, filter, limit) }
   }
 }

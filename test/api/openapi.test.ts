@@ -65,7 +65,8 @@ t.test('the OpenAPI document, walked: every route answers as it declares, good i
     'get /agents': {},
     'get /groups/{id}/queue': { id: async () => 1 },
     'get /groups/{id}/presence': { id: async () => 1 },
-    'get /canned-replies': {}
+    'get /canned-replies': {},
+    'get /reports': { query: '?period=7' }
   }
 
   /** The answer is one the operation declares, and its body matches that declaration. */

@@ -208,6 +208,26 @@ t.test('audit log', async (t) => {
     t.notMatch(second.body, /rel="next"/)
   })
 
+  t.test('a custom range of dates narrows the page and the CSV, both dates included', async (t) => {
+    const today = new Date(now).toISOString().slice(0, 10)
+    const next = new Date(now + day).toISOString().slice(0, 10)
+    const last = new Date(now - day).toISOString().slice(0, 10)
+    const page = await admin.get(`/livechat/admin/audit?from=${today}&to=${today}`)
+    t.equal(page.statusCode, 200)
+    t.match(page.body, /lc-audit-row/, 'today\'s entries, from its first to its last moment')
+    t.match(page.body, new RegExp(`<input type="date" id="lc-audit-from" name="from" value="${today}">`), 'the form keeps the dates')
+    t.notMatch((await admin.get(`/livechat/admin/audit?from=${next}`)).body, /lc-audit-row/, 'nothing from tomorrow on')
+    t.notMatch((await admin.get(`/livechat/admin/audit?to=${last}`)).body, /lc-audit-row/, 'nothing up to yesterday')
+    t.match((await admin.get('/livechat/admin/audit?from=&to=')).body, /lc-audit-row/, 'empty dates do not narrow')
+    const csv = await admin.get(`/livechat/admin/audit.csv?from=${next}`)
+    t.equal(csv.body.replace(/^\ufeff/, '').trim().split('\r\n').length, 1, 'the CSV holds its header only')
+    const backwards = await admin.get(`/livechat/admin/audit?from=${today}&to=${last}`)
+    t.equal(backwards.statusCode, 400)
+    t.match(backwards.body, /data-code="LC_ERR_AUDIT_RANGE"/)
+    t.equal((await admin.get('/livechat/admin/audit?from=2026-02-30')).statusCode, 400, 'not a date')
+    t.equal((await sam.get(`/livechat/console/audit?from=${today}&to=${today}`)).statusCode, 200, 'the supervisors\' page takes the same range')
+  })
+
   t.test('retention: the purge job removes entries older than auditRetentionDays', async (t) => {
     const before = await knex('lc_audit').count({ n: '*' }).first()
     t.ok(Number(before!.n) > 0)

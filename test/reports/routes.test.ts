@@ -5,6 +5,7 @@ import { sqlHost } from '../../plugin/host/sql-host.ts'
 import { loadManifest } from '../../plugin/manifest.ts'
 import { memoryBus } from '../../plugin/realtime/bus.ts'
 import { createRoutingService } from '../../plugin/routing/service.ts'
+import { createSurveyService } from '../../plugin/surveys/service.ts'
 import { build, login } from '../helpers/build.ts'
 
 /** The value of the summary's "This period" cell for a figure, from the page. */
@@ -115,5 +116,22 @@ t.test('reports: the page, its exports and who sees what', async (t) => {
     t.match(custom.body, /compared with 2026-01-29 to 2026-02-28/, 'the 31 days before')
     const anonymous = await app.inject({ method: 'GET', url: '/livechat/console/reports' })
     t.equal(anonymous.statusCode, 401)
+  })
+
+  t.test('satisfaction comments: the latest, escaped, with the chat, within scope', async (t) => {
+    const surveys = createSurveyService({ db: knex, chats })
+    const rated = await chats.startChat({ ...customer, question: 'Printer', groupId: group('Support L1') })
+    await chats.acceptChat(rated.chat.id, aliceScope)
+    await chats.postMessage(rated.chat.id, { kind: 'agent', id: alice, name: 'Alice Adams' }, 'Fixed', null)
+    await chats.endChat(rated.chat.id, { kind: 'agent', id: alice, name: 'Alice Adams' })
+    await surveys.submit(rated.chat.id, rated.token, null, { rating: '4', comment: '<b>Quick</b> & kind' })
+    const res = await admin('?period=today')
+    t.match(res.body, new RegExp(`<li class="lc-report-comment" data-chat="${rated.chat.id}" data-rating="4">`))
+    t.match(res.body, new RegExp(`href="/livechat/console/chats/${rated.chat.id}">Chat #${rated.chat.id}</a>, rated 4 \\(good\\)`))
+    t.match(res.body, /&lt;b&gt;Quick&lt;\/b&gt; &amp; kind/, 'the customer\'s words escaped')
+    t.match((await (await as('alice'))('?period=today')).body, /data-chat="\d+" data-rating="4"/, 'alice sees the comment on her chat')
+    const sales = (await (await as('sam'))('?period=today')).body
+    t.notMatch(sales, /lc-report-comment"/, 'the Sales supervisor sees no Support comment')
+    t.match(sales, /No comments on this period's chats\./)
   })
 })

@@ -47,6 +47,8 @@ export interface FiltersModel {
   keep: Array<{ name: string, value: string }>
   search: SearchBoxModel
   selects: FilterSelect[]
+  /** Date fields after the selects (a custom range), where the screen has them. */
+  dates?: Array<{ id: string, name: string, label: string, value: string }>
   /** Sent along after the selects: the sort. */
   carry: Array<{ name: string, value: string }>
   /** An Apply button, where there is more than the search box to send. */

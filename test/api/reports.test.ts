@@ -1,0 +1,84 @@
+import t from 'tap'
+import { createChatService } from '../../plugin/chats/service.ts'
+import type { AgentScope } from '../../plugin/chats/types.ts'
+import { sqlHost } from '../../plugin/host/sql-host.ts'
+import { loadManifest } from '../../plugin/manifest.ts'
+import { memoryBus } from '../../plugin/realtime/bus.ts'
+import { createRoutingService } from '../../plugin/routing/service.ts'
+import { apiClient, tokenAdmin } from '../helpers/api.ts'
+import { build } from '../helpers/build.ts'
+
+t.test('JSON API: reports, with the page\'s scope rules', async (t) => {
+  const { app, knex } = await build(t)
+  const host = sqlHost(knex, loadManifest().host)
+  const routing = createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 60 } })
+  const chats = createChatService({ db: knex, bus: memoryBus(), host, routing, settings: { maxMessageLength: 10000 } })
+  const groups = await routing.groups()
+  const group = (name: string): number => groups.find((g) => g.name === name)!.id
+  const userId = async (username: string): Promise<string> => (await host.findUsers(username)).find((u) => u.username === username)!.id
+  const alice = await userId('alice')
+  const bob = await userId('bob')
+  const sam = await userId('sam')
+  const support = (await routing.departments()).find((d) => d.name === 'Support')!.id
+
+  // One chat in Support L1 that alice takes and answers, one waiting in Sales.
+  const customer = { name: 'Dana Doyle', email: 'dana@customer.example', customer: null }
+  const l1 = await chats.startChat({ ...customer, question: 'VPN', groupId: group('Support L1') })
+  const aliceScope: AgentScope = { id: alice, name: 'Alice Adams', activeIn: [group('Support L1')], visible: [group('Support L1')], supervise: false }
+  await chats.acceptChat(l1.chat.id, aliceScope)
+  await chats.postMessage(l1.chat.id, { kind: 'agent', id: alice, name: 'Alice Adams' }, 'Hello', null)
+  await chats.startChat({ ...customer, question: 'Prices', groupId: group('Sales') })
+
+  const { create } = await tokenAdmin(app)
+  const token = async (form: Parameters<typeof create>[0]) => apiClient(app, (await create({ scopes: ['chats:read'], ...form })).secret)
+  const desk = await token({ name: 'Desk' })
+
+  t.test('an integration sees every group, and filters like the page', async (t) => {
+    const res = await desk('GET', '/reports?period=today')
+    t.equal(res.statusCode, 200)
+    const body = res.json()
+    t.match(body, { period: { days: 1, timeZone: 'UTC' }, previous: { days: 1 }, filter: { department: null, group: null, agent: null } })
+    t.match(body.current, { started: 2, answered: 1, missed: 0, abandoned: 0, firstResponse: { count: 1 }, wait: { count: 1 } })
+    t.equal(body.current.byHour.length, 24)
+    t.match(body.current.agents, [{ agentId: alice, name: 'Alice Adams', chats: 1, answered: 1 }])
+    t.same(body.current.groups.map((g: { name: string, started: number }) => `${g.name}: ${g.started}`).sort(), ['Sales › Sales: 1', 'Support › Support L1: 1'], 'each group named')
+    t.equal(body.before.started, 0, 'nothing the day before')
+    t.equal((await desk('GET', `/reports?period=today&department=${support}`)).json().current.started, 1, 'filtered to Support')
+    t.equal((await desk('GET', `/reports?period=today&agent=${alice}`)).json().current.started, 1, 'filtered to alice')
+  })
+
+  t.test('bad periods and filters are refused with the field to fix', async (t) => {
+    const backwards = await desk('GET', '/reports?period=custom&from=2026-03-05&to=2026-03-01')
+    t.equal(backwards.statusCode, 400)
+    t.match(backwards.json(), { code: 'LC_ERR_REPORT_PERIOD', field: 'querystring/from' })
+    const unknown = await desk('GET', '/reports?period=12')
+    t.equal(unknown.statusCode, 400)
+    t.match(unknown.json(), { code: 'LC_ERR_VALIDATION', field: 'querystring/period' })
+    t.equal((await desk('GET', '/reports?colour=red')).statusCode, 400, 'an unknown filter is refused, not ignored')
+    t.equal((await apiClient(app, null)('GET', '/reports')).statusCode, 401)
+  })
+
+  t.test('a supervisor of Sales sees nothing of Support', async (t) => {
+    await routing.removeMember(group('Support L1'), sam)
+    await routing.removeMember(group('Support L2'), sam)
+    const supervisor = await token({ name: 'Sam', actsAs: 'agent', username: 'sam' })
+    const res = await supervisor('GET', '/reports?period=today')
+    t.equal(res.statusCode, 200)
+    t.match(res.json().current, { started: 1, answered: 0 })
+    t.notMatch(res.body, /Support/, 'no Support group or figure named')
+    for (const q of [`department=${support}`, `group=${group('Support L1')}`]) {
+      const refused = await supervisor('GET', `/reports?${q}`)
+      t.equal(refused.statusCode, 403, q)
+      t.equal(refused.json().code, 'LC_ERR_REPORT_OUT_OF_SCOPE')
+    }
+  })
+
+  t.test('an agent\'s token sees their own figures only', async (t) => {
+    const own = await token({ name: 'Alice', actsAs: 'agent', username: 'alice' })
+    const res = await own('GET', '/reports?period=today')
+    t.match(res.json(), { filter: { agent: alice }, current: { started: 1, answered: 1 } })
+    const other = await own('GET', `/reports?agent=${bob}`)
+    t.equal(other.statusCode, 403)
+    t.equal(other.json().code, 'LC_ERR_REPORT_OUT_OF_SCOPE')
+  })
+})
