@@ -16,17 +16,27 @@
  * `label: value unit`; the run exits 1 when a chat was given twice, an agent went over the
  * limit or a drain failed.
  *
- * Environment: DATABASE_URL, BENCH_CHATS (2000), BENCH_AGENTS (200), BENCH_LIMIT (10),
- * BENCH_CONCURRENCY (50), BENCH_TIMEOUT hard limit for the whole run in seconds (90).
+ * BENCH_INSTANCES app instances (2 on MySQL/MariaDB, the goal's shape; SQLite runs one, its
+ * single writer being one process's) share the database, each with its own connection pool,
+ * bus, services and distributor; the starts alternate between them, so their drains race
+ * for the same agents. With REDIS_URL their buses are joined through Redis (a channel of this
+ * run's own), as the plugin joins instances; without it each hears only its own events.
+ *
+ * Environment: DATABASE_URL, REDIS_URL, BENCH_INSTANCES, BENCH_CHATS (2000), BENCH_AGENTS (200),
+ * BENCH_LIMIT (10), BENCH_CONCURRENCY (50), BENCH_TIMEOUT hard limit for the whole run in
+ * seconds (90).
  */
 import { performance } from 'node:perf_hooks'
-import type { Knex } from 'knex'
+import knexFactory, { type Knex } from 'knex'
+import { knexConfig } from '../knexfile.ts'
 import { prepareDatabase } from '../demo-host/setup.ts'
 import { fmt, freshDatabase, guardRun, numberFromEnv, percentile, sleep } from './common.ts'
 import { createChatService } from '../plugin/chats/service.ts'
 import { sqlHost } from '../plugin/host/sql-host.ts'
 import { loadManifest } from '../plugin/manifest.ts'
 import { memoryBus } from '../plugin/realtime/bus.ts'
+import type { Bus } from '../plugin/realtime/bus-events.ts'
+import { redisBus } from '../plugin/realtime/redis-bus.ts'
 import { createDistributor } from '../plugin/routing/distributor.ts'
 import { createRoutingService } from '../plugin/routing/service.ts'
 
@@ -35,6 +45,9 @@ const AGENTS = Math.floor(numberFromEnv('BENCH_AGENTS', 200, 1))
 const LIMIT = Math.floor(numberFromEnv('BENCH_LIMIT', 10, 1))
 const CONCURRENCY = Math.floor(numberFromEnv('BENCH_CONCURRENCY', 50, 1))
 const TIMEOUT_MS = numberFromEnv('BENCH_TIMEOUT', 90, 5) * 1000
+const INSTANCES = process.env.DATABASE_URL ? Math.floor(numberFromEnv('BENCH_INSTANCES', 2, 1)) : 1
+/** The goal of issue 16 (P4): the burst on two instances. */
+const GOAL_MS = 3000
 
 // ---------------------------------------------------------------------------------------
 // The database
@@ -68,36 +81,51 @@ async function main (): Promise<number> {
   await prepareDatabase(db.knex)
   const knex = db.knex
   console.log(`database: ${db.describe}`)
-  console.log(`setup: ${CHATS} chats, ${AGENTS} agents available for ${LIMIT} each (capacity ${AGENTS * LIMIT}), ${CONCURRENCY} starts at a time, one instance, Node ${process.version}`)
+  console.log(`setup: ${CHATS} chats, ${AGENTS} agents available for ${LIMIT} each (capacity ${AGENTS * LIMIT}), ${CONCURRENCY} starts at a time, ${INSTANCES === 1 ? 'one instance' : `${INSTANCES} instances`}${INSTANCES > 1 ? (process.env.REDIS_URL ? ' joined by Redis' : ', each with its own bus') : ''}, Node ${process.version}`)
 
   const manifest = loadManifest()
-  const bus = memoryBus()
-  cleanups.push(async () => { await bus.close() })
   const drainErrors: string[] = []
-  // A long heartbeat timeout: no console beats here, and the setup must not go stale on a slow machine.
-  const routing = createRoutingService({ db: knex, bus, settings: { heartbeatTimeoutSeconds: 600 } })
-  const chats = createChatService({ db: knex, bus, host: sqlHost(knex, manifest.host), routing, settings: { maxMessageLength: 10000 } })
-  // The distributor hands out chats through chats.assignChat: time each successful hand-out.
+  // The distributors hand out chats through chats.assignChat: time each successful hand-out.
   const assignedAt = new Map<number, number>()
-  const assign = chats.assignChat
-  chats.assignChat = async (chatId, agentId) => {
-    const outcome = await assign(chatId, agentId)
-    if (outcome === 'assigned') assignedAt.set(chatId, performance.now())
-    return outcome
-  }
-  createDistributor({
-    chats,
-    routing,
-    bus,
-    settings: { reofferSeconds: 600 },
-    log: {
-      error: (obj, msg) => {
-        const err = (obj as { err?: { code?: string, message?: string } }).err
-        drainErrors.push(`${msg}: ${err?.code ?? ''} ${err?.message ?? ''}`)
-        if (drainErrors.length <= 5) console.error(drainErrors.at(-1))
-      }
+  const channel = `livechat:bench:${process.pid}:${Date.now()}`
+  /** One app instance as the plugin wires it: its own pool (the first shares the setup's), bus, services and distributor. */
+  async function instance (n: number) {
+    const own = n === 0 ? knex : knexFactory(knexConfig(db.env))
+    if (n > 0) cleanups.push(async () => { await own.destroy() })
+    let bus: Bus = memoryBus()
+    if (process.env.REDIS_URL) {
+      const redis = redisBus(process.env.REDIS_URL, { channel })
+      await redis.ready()
+      bus = redis
     }
-  })
+    cleanups.push(async () => { await bus.close() })
+    // A long heartbeat timeout: no console beats here, and the setup must not go stale on a slow machine.
+    const routing = createRoutingService({ db: own, bus, settings: { heartbeatTimeoutSeconds: 600 } })
+    const chats = createChatService({ db: own, bus, host: sqlHost(own, manifest.host), routing, settings: { maxMessageLength: 10000 } })
+    const assign = chats.assignChat
+    chats.assignChat = async (chatId, agentId) => {
+      const outcome = await assign(chatId, agentId)
+      if (outcome === 'assigned') assignedAt.set(chatId, performance.now())
+      return outcome
+    }
+    createDistributor({
+      chats,
+      routing,
+      bus,
+      settings: { reofferSeconds: 600 },
+      log: {
+        error: (obj, msg) => {
+          const err = (obj as { err?: { code?: string, message?: string } }).err
+          drainErrors.push(`${msg}: ${err?.code ?? ''} ${err?.message ?? ''}`)
+          if (drainErrors.length <= 5) console.error(drainErrors.at(-1))
+        }
+      }
+    })
+    return { bus, routing, chats }
+  }
+  const instances: Array<Awaited<ReturnType<typeof instance>>> = []
+  for (let n = 0; n < INSTANCES; n++) instances.push(await instance(n))
+  const { routing } = instances[0]!
 
   const departmentId = await routing.createDepartment({ name: 'Bench' })
   const groupId = await routing.createGroup({ departmentId, name: 'Bench', distribution: 'round_robin', defaultMaxChats: LIMIT })
@@ -109,9 +137,11 @@ async function main (): Promise<number> {
 
   // When a console would hear of it: the bus event that shows the chat active.
   const heardAt = new Map<number, number>()
-  bus.subscribe((event) => {
-    if (event.type === 'chat.updated' && event.chat.status === 'active' && !heardAt.has(event.chat.id)) heardAt.set(event.chat.id, performance.now())
-  })
+  for (const { bus } of instances) {
+    bus.subscribe((event) => {
+      if (event.type === 'chat.updated' && event.chat.status === 'active' && !heardAt.has(event.chat.id)) heardAt.set(event.chat.id, performance.now())
+    })
+  }
   // The longest time the event loop did not turn (timers, sockets and the bus all wait on it).
   const loop = { last: performance.now(), worst: 0 }
   const ticker = setInterval(() => {
@@ -131,7 +161,7 @@ async function main (): Promise<number> {
       const email = `customer${i}@customer.example`
       const at = performance.now()
       try {
-        const { chat } = await chats.startChat({ name: `Customer ${i}`, email, question: `Question ${i}`, customer: null, groupId })
+        const { chat } = await instances[i % INSTANCES]!.chats.startChat({ name: `Customer ${i}`, email, question: `Question ${i}`, customer: null, groupId })
         startedAt.set(chat.id, at)
         chatIds.push(chat.id)
       } catch (err) {
@@ -166,11 +196,14 @@ async function main (): Promise<number> {
   const queuedRow = await knex('lc_chats').where({ status: 'queued', group_id: groupId }).count({ n: '*' }).first() as { n?: number | string } | undefined
   const queued = Number(queuedRow?.n ?? 0)
 
-  console.log(`burst ${CHATS} chats onto ${AGENTS} agents: ${fmt(burstMs, 0)} ms`)
+  console.log(`burst ${CHATS} chats onto ${AGENTS} agents on ${INSTANCES} instance${INSTANCES === 1 ? '' : 's'}: ${fmt(burstMs, 0)} ms`)
+  console.log(`goal: <= ${GOAL_MS} ms on two instances`)
   console.log(`assignment p50: ${fmt(percentile(assigned, 0.5))} ms`)
   console.log(`assignment p99: ${fmt(percentile(assigned, 0.99))} ms`)
   console.log(`double assignments: ${doubles.size} count`)
+  console.log('goal: 0')
   console.log(`agents over limit: ${overLimit} count`)
+  console.log('goal: 0')
   console.log(`chats left queued: ${queued} count`)
   console.log(`chat.updated heard p50: ${fmt(percentile(heard, 0.5))} ms`)
   console.log(`chat.updated heard p99: ${fmt(percentile(heard, 0.99))} ms`)

@@ -33,6 +33,8 @@ export function percentile (sorted: number[], p: number): number {
 export interface Database {
   knex: Knex
   describe: string
+  /** How another process reaches the same database: knexConfig(env.DATABASE_URL ? env : {}, env.sqliteFile). */
+  env: { DATABASE_URL?: string, sqliteFile?: string }
   drop: () => Promise<void>
 }
 
@@ -40,12 +42,14 @@ export async function freshDatabase (tag: string): Promise<Database> {
   const url = process.env.DATABASE_URL
   if (!url) {
     const dir = await mkdtemp(join(tmpdir(), 'livechat-bench-'))
-    const knex = knexFactory(knexConfig({}, join(dir, 'bench.sqlite3')))
+    const sqliteFile = join(dir, 'bench.sqlite3')
+    const knex = knexFactory(knexConfig({}, sqliteFile))
     const [row] = await knex.raw('select sqlite_version() as v') as Array<{ v: string }>
     const [mode] = await knex.raw('pragma journal_mode') as Array<{ journal_mode: string }>
     return {
       knex,
       describe: `SQLite ${row?.v} (file in ${tmpdir()}, journal_mode=${mode?.journal_mode})`,
+      env: { sqliteFile },
       drop: async () => { await knex.destroy(); await rm(dir, { recursive: true, force: true }) }
     }
   }
@@ -65,6 +69,7 @@ export async function freshDatabase (tag: string): Promise<Database> {
   return {
     knex,
     describe: `MySQL/MariaDB ${rows[0]?.v} (fresh database ${name} at ${parsed.host})`,
+    env: { DATABASE_URL: parsed.href },
     drop: async () => {
       await knex.raw('DROP DATABASE IF EXISTS ??', [name])
       await knex.destroy()

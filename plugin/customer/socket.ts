@@ -39,10 +39,12 @@ export interface CustomerSocketDeps {
 interface Window {
   client: Client
   writer: Writer
-  /** The chat as read when the socket was let in. */
-  chat: Chat
-  /** The last seq the window holds, from its `since`; undefined for a fresh page. */
-  since: number | undefined
+  chatId: number
+  /**
+   * The chat as read when the socket was let in, and the last seq the window holds (its
+   * `since`; undefined for a fresh page): what the socket starts with, let go once it has.
+   */
+  opening?: { chat: Chat, since: number | undefined }
 }
 
 /**
@@ -77,7 +79,7 @@ export const customerSocket: FastifyPluginAsync<CustomerSocketDeps> = async (fas
   /** A customer's socket belongs to one chat: a frame naming another is refused as "not found". */
   async function ownChat (chatId: string, socket: SocketContext<Window>): Promise<number | undefined> {
     const id = Number(chatId)
-    if (id === socket.id.chat.id) return id
+    if (id === socket.id.chatId) return id
     await socket.refuse(new LC_ERR_CHAT_NOT_FOUND(String(id)))
     return undefined
   }
@@ -96,11 +98,14 @@ export const customerSocket: FastifyPluginAsync<CustomerSocketDeps> = async (fas
       const chat = await chats.chatForCustomer(chatId, request.cookies[customerCookie(chatId)], await access.user(request, 'portal'))
       const client: Client = { socket, kind: 'customer', userId: null, chatId, topics: new Set([`customer:${chatId}`]), seqs: new Map(), streams: new Map(), chain: Promise.resolve() }
       if (chat.status === 'queued') client.topics.add('queue-position')
-      return { client, writer: { kind: 'customer', id: chat.customerUserId, name: chat.customerName }, chat, since: parseSince(query.since).get(chatId) }
+      return { client, writer: { kind: 'customer', id: chat.customerUserId, name: chat.customerName }, chatId, opening: { chat, since: parseSince(query.since).get(chatId) } }
     },
 
-    async start ({ client, chat, since }, socket) {
-      const chatId = chat.id
+    async start (id, socket) {
+      const { client, chatId } = id
+      const { chat, since } = id.opening!
+      // An idle window holds a few fields, not the chat's whole row (docs/design.md §9).
+      id.opening = undefined
       // The window is open (again): a customer marked gone is back. On close it was last seen then.
       const seen = (leaving: boolean): void => {
         void chats.customerSeen([chatId], { leaving }).catch((err: unknown) => { fastify.log.warn({ err, chatId }, 'live chat customer presence failed') })

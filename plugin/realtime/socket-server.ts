@@ -92,6 +92,18 @@ function frameValidator<F> (frames: object): ValidateFunction<F> {
   return validate as ValidateFunction<F>
 }
 
+/**
+ * Lets go of the upgrade's HTTP request and reply. @fastify/websocket's 'error' listener holds
+ * both (it logs with the request and terminates the socket; ours, added in its place, does the
+ * same), and the connection keeps the ServerResponse the upgrade was routed with, which holds
+ * the request with its headers.
+ */
+function forgetUpgrade (socket: WebSocket): void {
+  socket.removeAllListeners('error')
+  const raw = (socket as WebSocket & { _socket?: { _httpMessage?: { detachSocket?: (s: unknown) => void } | null } })._socket
+  raw?._httpMessage?.detachSocket?.(raw)
+}
+
 export function createSocketServer ({ hub, log, settings, notice, off = () => false }: SocketServerDeps): SocketServer {
   // Sockets that did not answer the last ping are gone without a close (a laptop asleep, a
   // dropped network): they are cut off, so they neither pile up nor keep anyone present.
@@ -135,14 +147,14 @@ export function createSocketServer ({ hub, log, settings, notice, off = () => fa
    * A socket's log lines about its frames, at one level: the first, then at most one a minute with how many
    * were left out, so one client sending junk in a loop cannot flood the log.
    */
-  function frameLog (request: FastifyRequest, level: 'warn' | 'error'): (fields: object, message: string) => void {
+  function frameLog (log: FastifyBaseLogger, level: 'warn' | 'error'): (fields: object, message: string) => void {
     let last = -Infinity
     let suppressed = 0
     return (fields, message) => {
       const now = Date.now()
       if (now - last < 60_000) { suppressed++; return }
       last = now
-      request.log[level]({ ...fields, ...(suppressed > 0 ? { suppressed } : {}) }, message)
+      log[level]({ ...fields, ...(suppressed > 0 ? { suppressed } : {}) }, message)
       suppressed = 0
     }
   }
@@ -183,6 +195,11 @@ export function createSocketServer ({ hub, log, settings, notice, off = () => fa
     }
 
     return (socket: WebSocket, request: FastifyRequest): void => {
+      // An idle socket keeps only what it needs (docs/design.md §9): its logger, not the
+      // upgrade's request and reply, which @fastify/websocket's error listener and the HTTP
+      // response bound to the connection would otherwise hold for the socket's whole life.
+      const log = request.log
+      forgetUpgrade(socket)
       const allowed = rateLimiter()
       let context: SocketContext<I> | undefined
       let counted: Client['kind'] | undefined
@@ -206,9 +223,9 @@ export function createSocketServer ({ hub, log, settings, notice, off = () => fa
         if (!isCoded(err)) log.error({ err }, 'live chat socket setup failed')
         socket.close(closeCodes.refused, reason)
       })
-      ready.catch((err: unknown) => { request.log.error({ err }, 'live chat socket start failed') })
+      ready.catch((err: unknown) => { log.error({ err }, 'live chat socket start failed') })
       // Attached synchronously, before any await, or early frames would be dropped.
-      const note = { warn: frameLog(request, 'warn'), error: frameLog(request, 'error') }
+      const note = { warn: frameLog(log, 'warn'), error: frameLog(log, 'error') }
       socket.on('message', (data, isBinary) => {
         void ready.then(async () => {
           if (!context) return
@@ -235,7 +252,7 @@ export function createSocketServer ({ hub, log, settings, notice, off = () => fa
             note.error({ err }, 'live chat socket message failed')
             await context.refuse(new LC_ERR_UNAVAILABLE())
           }
-        }).catch((err: unknown) => { request.log.error({ err }, 'live chat socket answer failed') })
+        }).catch((err: unknown) => { log.error({ err }, 'live chat socket answer failed') })
       })
       answered.set(socket, true)
       socket.on('pong', () => { answered.set(socket, true) })
@@ -245,7 +262,10 @@ export function createSocketServer ({ hub, log, settings, notice, off = () => fa
         if (counted) open[counted]--
         counted = undefined
       })
-      socket.on('error', (err) => { request.log.warn({ err }, 'live chat socket error') })
+      socket.on('error', (err) => {
+        log.warn({ err }, 'live chat socket error')
+        socket.terminate()
+      })
     }
   }
 
