@@ -36,7 +36,7 @@ t.test('Create Ticket and Abandon over HTTP', async (t) => {
   t.test('the header offers Create Incident and Create Work Order to the chat\'s agent and supervisors only', async (t) => {
     const chatId = await accepted()
     const view = await app.inject({ url: chatUrl(chatId), headers: { cookie: alice.cookie } })
-    t.match(view.body, new RegExp(`<summary aria-label="Create a ticket from chat #${chatId}">Create Ticket</summary>`))
+    t.match(view.body, new RegExp(`<summary aria-label="Create Ticket from chat #${chatId}">Create Ticket</summary>`))
     for (const [kind, label] of [['incident', 'Create Incident'], ['work_order', 'Create Work Order']] as const) {
       t.match(view.body, new RegExp(`data-lc-open-tab="related" hx-post="${chatUrl(chatId)}/tickets" hx-vals='\\{"kind": "${kind}"\\}' hx-target="#lc-notice" hx-swap="none">${label}<`), label)
     }
