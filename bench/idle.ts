@@ -105,6 +105,9 @@ async function bench (): Promise<void> {
 
   const run = guardRun({ timeoutMs: TIMEOUT_MS, settleMs: 1000 })
   const sockets: WebSocket[] = []
+  /** Sockets the server closed after letting them in, by close code and reason. */
+  const closedBy = new Map<string, { count: number, firstAt: number }>()
+  const began = performance.now()
   let server: ChildProcess | undefined
   const agents = ADDRESSES.map((localAddress) => new Agent({ keepAlive: true, maxSockets: 4, localAddress }))
   run.cleanups.push(async () => { for (const a of agents) a.destroy() })
@@ -158,6 +161,12 @@ async function bench (): Promise<void> {
       ws.once('message', () => { clearTimeout(timer); resolve() })
     })
     ws.removeAllListeners('close')
+    ws.once('close', (code, reason) => {
+      const why = `${code} ${reason.toString()}`.trim() + (url.includes('/ws/console') ? ', a console' : ', a window')
+      const seen = closedBy.get(why)
+      if (seen) seen.count++
+      else closedBy.set(why, { count: 1, firstAt: performance.now() - began })
+    })
     return ws
   }
 
@@ -207,7 +216,9 @@ async function bench (): Promise<void> {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc']
     })
     const exited = new Promise<void>((resolve) => { server!.once('exit', () => { resolve() }) })
-    run.cleanups.push(async () => { server!.disconnect(); await Promise.race([exited, sleep(10_000)]); server!.kill() })
+    run.cleanups.push(async () => { server!.disconnect(); await Promise.race([exited, sleep(3000)]); server!.kill('SIGKILL') })
+    // However this process ends (a hard timeout cuts the cleanup short), the server goes with it.
+    process.once('exit', () => { server?.kill('SIGKILL') })
     const port = await new Promise<number>((resolve, reject) => {
       server!.on('message', (m: FromServer) => { if (m.type === 'listening') resolve(m.port) })
       server!.once('exit', (code) => { reject(new Error(`the server exited (${code})`)) })
@@ -234,6 +245,7 @@ async function bench (): Promise<void> {
     for (let i = 0; i < 10; i++) {
       const warm = await startChat(CHATS + i)
       const ws = await open(`${wsBase}/livechat/ws/chat/${warm.id}`, { cookie: warm.cookie, origin: base }, warm.from)
+      ws.removeAllListeners('close')
       ws.close()
     }
     await sleep(500)
@@ -298,6 +310,7 @@ async function bench (): Promise<void> {
     console.log(`windows opened: ${customers} count in ${fmt(socketsMs / 1000)} s (${fmt(customers / (socketsMs / 1000))} sockets/s)`)
     console.log(`time to open, chats and windows: ${fmt((startsMs + socketsMs) / 1000)} s`)
     console.log(`sockets still open after ${IDLE_SECONDS} s idle: ${stillOpen} count of ${customers + CONSOLES + 1}`)
+    for (const [why, { count, firstAt }] of closedBy) console.log(`sockets closed by the server (${why}; the first ${fmt(firstAt / 1000, 0)} s into the run): ${count} count`)
     console.log(`agents with an open console made unavailable: ${Number(unavailable?.n ?? 0)} count`)
     console.log('goal: 0 (agents stay available)')
     if (failed > 0) console.error(`${failed} chats could not be started`)
