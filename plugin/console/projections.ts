@@ -6,7 +6,7 @@ import { envelope, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import type { RoutingService } from '../routing/service.ts'
 import type { Views } from '../web/views.ts'
-import { type QueueProjectionsDeps, registerQueueProjections, working } from './queue-projections.ts'
+import { type QueueProjectionsDeps, registerQueueProjections } from './queue-projections.ts'
 import type { ConsoleViews } from './view-models.ts'
 
 /** The topics that bring an agent the queue pushes of the groups they work (`queue`: chats of no group). */
@@ -35,7 +35,7 @@ export function registerConsoleProjections (hub: Hub, { chats, consoleViews, rou
   scopeOf: (agentId: string) => Promise<AgentScope | null>
   log: QueueProjectionsDeps['log']
 }): void {
-  registerQueueProjections(hub, { chats, consoleViews, log })
+  const queue = registerQueueProjections(hub, { chats, consoleViews, log })
 
   hub.project('agent.chats', async (event) => {
     const clients = hub.clients(`agent:${event.agentId}`)
@@ -109,10 +109,11 @@ export function registerConsoleProjections (hub: Hub, { chats, consoleViews, rou
   })
 
   hub.project('agent.alert', async (event) => {
-    const clients = event.agentId ? hub.clients(`agent:${event.agentId}`) : working(hub, event.groupId)
-    if (clients.length === 0) return
-    const html = envelope([fragment(targets.alert(), 'outerHTML', views.render('console/alert', { ...event, at: Date.now() }))])
-    for (const c of clients) void hub.send(c, html)
+    // A group's alert follows its queue change (a chat queued or transferred there) and goes in
+    // the same frame as the row. An agent's own alerts take the same way, so a console is
+    // alerted in the order the alerts came (one replaces the other on the page).
+    const alert = fragment(targets.alert(), 'outerHTML', views.render('console/alert', { ...event, at: Date.now() }))
+    queue.sendAlong(event.agentId ? { agentId: event.agentId } : { groupId: event.groupId }, alert)
   })
 
   hub.project('agent.notice', async ({ agentId, level, text }) => {
