@@ -222,8 +222,27 @@
     })
   }
 
+  // Queue and Transferred rows are pushed one by one at the end of their list (docs/design.md
+  // §6); the list is kept oldest first, as the page draws it (queued time, then chat number).
+  function rowOrder (a, b) {
+    return (Number(a.getAttribute('data-lc-at')) - Number(b.getAttribute('data-lc-at'))) ||
+      (Number(a.getAttribute('data-lc-id')) - Number(b.getAttribute('data-lc-id')))
+  }
+  function orderRows () {
+    document.querySelectorAll('[data-lc-ordered]').forEach(function (list) {
+      const rows = Array.prototype.slice.call(list.children)
+      for (let i = 1; i < rows.length; i++) {
+        if (rowOrder(rows[i - 1], rows[i]) > 0) {
+          rows.sort(rowOrder).forEach(function (row) { list.appendChild(row) })
+          return
+        }
+      }
+    })
+  }
+
   let currentPane = null
   function afterSwap () {
+    orderRows()
     dedupePanes()
     localTimes()
     scrollTranscripts()

@@ -57,7 +57,7 @@ export function createHandover (core: ChatCore): Pick<ChatService, 'acceptChat' 
   async function publishGiven (chatId: number, agentId: string, joined: Message): Promise<Chat> {
     const chat = await core.announce(chatId, joined)
     await bus.publish({ type: 'agent.chats', agentId, chatId, fromSeq: joined.seq })
-    await bus.publish({ type: 'queue.changed', groupId: chat.groupId })
+    await bus.publish({ type: 'queue.changed', groupId: chat.groupId, chatId })
     return chat
   }
 
@@ -180,7 +180,7 @@ export function createHandover (core: ChatCore): Pick<ChatService, 'acceptChat' 
       if (!event) return await lostRace(chatId, 'transferred')
       const chat = await core.announce(chatId, event)
       await bus.publish({ type: 'agent.chats', agentId: from, chatId })
-      await bus.publish({ type: 'queue.changed', groupId: chat.groupId })
+      await bus.publish({ type: 'queue.changed', groupId: chat.groupId, chatId })
       if (!target.auto) {
         const text = `${scope.name} transferred a chat from ${chat.customerName} to ${target.agentId ? 'you' : group.name}`
         await bus.publish(target.agentId

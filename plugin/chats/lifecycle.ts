@@ -47,7 +47,7 @@ export function createLifecycle (core: ChatCore): Pick<ChatService, 'startChat' 
       })
       const chat = await load(chatId)
       await bus.publish({ type: 'chat.message', chatId, message })
-      await bus.publish({ type: 'queue.changed', groupId: chat.groupId })
+      await bus.publish({ type: 'queue.changed', groupId: chat.groupId, chatId })
       await bus.publish({ type: 'agent.alert', reason: 'queued', chatId, groupId: chat.groupId, text: `New chat from ${chat.customerName}: ${chat.question.slice(0, 80)}` })
       await core.changed({ kind: 'queued', chat })
       return { chat: await load(chatId), token }
@@ -99,7 +99,7 @@ export function createLifecycle (core: ChatCore): Pick<ChatService, 'startChat' 
         throw new LC_ERR_CHAT_STATE_CONFLICT(now.status, 'ended')
       }
       const chat = await core.announce(chatId, ended)
-      if (fromQueue) await bus.publish({ type: 'queue.changed', groupId: chat.groupId })
+      if (fromQueue) await bus.publish({ type: 'queue.changed', groupId: chat.groupId, chatId })
       if (chat.agentId) await bus.publish({ type: 'agent.chats', agentId: chat.agentId, chatId })
       if (chat.agentId && chat.status === ChatStatus.ended) await core.freed(chat.agentId, chat)
       return chat

@@ -49,15 +49,18 @@ export async function countAhead (db: Db, chat: { id: number, queuedAt: number, 
   return Number(row?.n ?? 0)
 }
 
-export async function countQueued (db: Db, groups: number[] | 'all', which: 'queue' | 'transferred', forAgent?: string): Promise<number> {
-  const q = inGroups(db('lc_chats').where('status', 'queued').whereNull('deleted_at'), groups)
-  if (which === 'queue') q.whereNull('transferred_at')
-  else {
-    q.whereNotNull('transferred_at')
-    if (forAgent !== undefined) q.andWhere((w) => { w.whereNull('transferred_to').orWhere('transferred_to', forAgent) })
-  }
-  const row = await q.count({ n: '*' }).first()
-  return Number(row?.n ?? 0)
+/** Queued chats (not deleted) counted per group, per "came by a transfer" and per agent it is held for: the console's queue counts, in one grouped read. */
+export async function queuedTally (db: Db): Promise<Array<{ groupId: number | null, transferred: boolean, transferredTo: string | null, n: number }>> {
+  const transferred = 'CASE WHEN transferred_at IS NULL THEN 0 ELSE 1 END'
+  const rows = await db('lc_chats').where('status', 'queued').whereNull('deleted_at')
+    .select('group_id', 'transferred_to', db.raw(`${transferred} AS transferred`)).count({ n: '*' })
+    .groupByRaw(`group_id, transferred_to, ${transferred}`) as Array<{ group_id: number | string | null, transferred_to: string | null, transferred: number | string, n: number | string }>
+  return rows.map((r) => ({
+    groupId: r.group_id === null ? null : Number(r.group_id),
+    transferred: Number(r.transferred) === 1,
+    transferredTo: r.transferred_to === null ? null : String(r.transferred_to),
+    n: Number(r.n)
+  }))
 }
 
 /** Chats (not deleted) by status, in one grouped COUNT: the metrics' chats gauge reads it at each scrape. */

@@ -2,7 +2,7 @@ import type { ChatCore } from './core.ts'
 import * as lists from './list-store.ts'
 import type { ChatService } from './service.ts'
 import * as store from './store.ts'
-import { ChatStatus, openStatuses, queueGroups } from './types.ts'
+import { ChatStatus, openStatuses, queueCounts, queueGroups } from './types.ts'
 
 const dayMs = 86_400_000
 
@@ -11,8 +11,9 @@ const dayMs = 86_400_000
  * read of chats. Nothing here changes a chat; who may see which groups is the caller's
  * (or queueGroups') to decide.
  */
-export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queue' | 'transferred' | 'counts' | 'nextQueued' | 'queuePosition' |
-'queuePositions' | 'recentQueueTime' | 'list' | 'agentChats' | 'history' | 'customerChats' | 'customerChatIds' | 'openChatOf' | 'startedSince' |
+export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queue' | 'transferred' | 'counts' | 'queueTally' | 'nextQueued' |
+'queuePosition' | 'queuePositions' | 'recentQueueTime' | 'list' | 'agentChats' | 'history' | 'customerChats' | 'customerChatIds' | 'openChatOf' |
+'startedSince' |
 'statusCounts' | 'queueStats'> {
   return {
     async queue (scope) {
@@ -25,12 +26,11 @@ export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queu
     },
 
     async counts (scope) {
-      const groups = queueGroups(scope)
-      const [queue, transferred] = await Promise.all([
-        lists.countQueued(db, groups, 'queue'),
-        lists.countQueued(db, groups, 'transferred', scope.supervise ? undefined : scope.id)
-      ])
-      return { queue, transferred }
+      return queueCounts(await lists.queuedTally(db), scope)
+    },
+
+    async queueTally () {
+      return await lists.queuedTally(db)
     },
 
     async nextQueued (groupId, limit = 50) {

@@ -15,7 +15,7 @@ import { createMessages } from './messages.ts'
 import { createQueries } from './queries.ts'
 import type { HistoryEntry } from './store.ts'
 import { createSweeps } from './sweeps.ts'
-import type { Actor, AgentScope, Chat, ChatStatus, FileRef, Message, SharedArticle } from './types.ts'
+import type { Actor, AgentScope, Chat, ChatStatus, FileRef, Message, QueueTally, SharedArticle } from './types.ts'
 import type { FactService } from '../facts/service.ts'
 import type { WebhookOutbox } from '../webhooks/outbox.ts'
 
@@ -276,6 +276,8 @@ export interface ChatService {
   transferred (scope: AgentScope): Promise<Chat[]>
   /** How many chats the agent's Queue and Transferred tabs hold. */
   counts (scope: AgentScope): Promise<{ queue: number, transferred: number }>
+  /** Every queue's counts in one read, for queueCounts to give each viewer theirs (what a queue change pushes to every console). */
+  queueTally (): Promise<QueueTally>
   /** The oldest chats of a group that distribution may hand out (none held for a named agent). */
   nextQueued (groupId: number, limit?: number): Promise<Chat[]>
   /** How many chats wait ahead of this one in its group's line; undefined when it is not waiting in line. */

@@ -72,7 +72,7 @@ export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswe
         if (done.missed.madeUnavailable) await bus.publish({ type: 'presence.changed', agentId })
         const chat = await core.announce(row.id, done.event)
         await bus.publish({ type: 'agent.chats', agentId, chatId: chat.id })
-        await bus.publish({ type: 'queue.changed', groupId: chat.groupId })
+        await bus.publish({ type: 'queue.changed', groupId: chat.groupId, chatId: chat.id })
         out.push({ agentId, chat, missed: done.missed })
       }
       for (const row of await sweepStore.staleTransfers(db, before)) {
@@ -80,7 +80,7 @@ export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswe
         if (n === 0) continue
         const chat = await load(row.id)
         await bus.publish({ type: 'chat.updated', chat })
-        await bus.publish({ type: 'queue.changed', groupId: chat.groupId })
+        await bus.publish({ type: 'queue.changed', groupId: chat.groupId, chatId: chat.id })
         await bus.publish({ type: 'agent.notice', agentId: row.transferred_to!, level: 'warning', text: `A chat transferred to you from ${chat.customerName} was not accepted in time and went to the whole group` })
         await core.changed({ kind: 'queued', chat })
       }
@@ -197,7 +197,7 @@ export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswe
           }
           out.closed++
           const closed = await core.announce(chat.id, event)
-          await bus.publish({ type: 'queue.changed', groupId: closed.groupId })
+          await bus.publish({ type: 'queue.changed', groupId: closed.groupId, chatId: closed.id })
           return undefined
         })
       }

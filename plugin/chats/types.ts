@@ -158,6 +158,29 @@ export function queueGroups (scope: AgentScope): number[] | 'all' {
   return scope.visible
 }
 
+/** Queued chats (not deleted) counted by group, by whether a transfer brought them and for whom: every viewer's queue counts in one read. */
+export type QueueTally = Array<{ groupId: number | null, transferred: boolean, transferredTo: string | null, n: number }>
+
+/** Which of the agent's Queue and Transferred tabs a queued chat is in (none: not queued, or a transfer held for someone else). */
+export function queueTab (chat: Pick<Chat, 'status' | 'groupId' | 'transferredAt' | 'transferredTo'>, scope: AgentScope): 'queue' | 'transferred' | null {
+  if (chat.status !== ChatStatus.queued) return null
+  const groups = queueGroups(scope)
+  if (chat.groupId !== null && groups !== 'all' && !groups.includes(chat.groupId)) return null
+  if (chat.transferredAt === null) return 'queue'
+  // A supervisor sees every transfer in their groups; an agent, those for them or for anyone in the group.
+  return scope.supervise || chat.transferredTo === null || chat.transferredTo === scope.id ? 'transferred' : null
+}
+
+/** How many chats the agent's Queue and Transferred tabs hold, counted from the tally by the same rule as queueTab. */
+export function queueCounts (tally: QueueTally, scope: AgentScope): { queue: number, transferred: number } {
+  const out = { queue: 0, transferred: 0 }
+  for (const row of tally) {
+    const tab = queueTab({ status: ChatStatus.queued, groupId: row.groupId, transferredAt: row.transferred ? 0 : null, transferredTo: row.transferredTo }, scope)
+    if (tab) out[tab] += row.n
+  }
+  return out
+}
+
 /**
  * Who may delete a chat, and undelete it from Deleted Items (docs/features.md, deleting
  * chats): only a closed chat (ended, abandoned or cancelled); its own agent always, anyone

@@ -6,6 +6,7 @@ import { envelope, fragment } from '../realtime/fragments.ts'
 import { targets } from '../realtime/targets.ts'
 import type { RoutingService } from '../routing/service.ts'
 import type { Views } from '../web/views.ts'
+import { type QueueProjectionsDeps, registerQueueProjections } from './queue-projections.ts'
 import type { ConsoleViews } from './view-models.ts'
 
 /** The topics that bring an agent the queue pushes of the groups they work (`queue`: chats of no group). */
@@ -25,24 +26,16 @@ function byAgent (clients: Client[]): Map<string, Client[]> {
 }
 
 /** How bus events show up in open agent consoles: the same partials the page is made of. */
-export function registerConsoleProjections (hub: Hub, { chats, consoleViews, routing, views, scopeOf }: {
+export function registerConsoleProjections (hub: Hub, { chats, consoleViews, routing, views, scopeOf, log }: {
   chats: ChatService
   consoleViews: ConsoleViews
   routing: RoutingService
   views: Views
   /** What the agent may see now, from the host's roles and their memberships; null for a user who is gone. */
   scopeOf: (agentId: string) => Promise<AgentScope | null>
+  log: QueueProjectionsDeps['log']
 }): void {
-  /** Agents who work a group's queue (or, for chats of no group, every agent). */
-  const working = (groupId: number | null | undefined): Client[] =>
-    groupId === null || groupId === undefined ? hub.clients('queue') : [...new Set([...hub.clients(`group:${groupId}`), ...hub.clients('group:*')])]
-
-  hub.project('queue.changed', async ({ groupId }) => {
-    for (const clients of byAgent(working(groupId)).values()) {
-      const html = envelope(await consoleViews.queueFragments(clients[0]!.scope!))
-      for (const c of clients) void hub.send(c, html)
-    }
-  })
+  const queue = registerQueueProjections(hub, { chats, consoleViews, log })
 
   hub.project('agent.chats', async (event) => {
     const clients = hub.clients(`agent:${event.agentId}`)
@@ -116,10 +109,11 @@ export function registerConsoleProjections (hub: Hub, { chats, consoleViews, rou
   })
 
   hub.project('agent.alert', async (event) => {
-    const clients = event.agentId ? hub.clients(`agent:${event.agentId}`) : working(event.groupId)
-    if (clients.length === 0) return
-    const html = envelope([fragment(targets.alert(), 'outerHTML', views.render('console/alert', { ...event, at: Date.now() }))])
-    for (const c of clients) void hub.send(c, html)
+    // A group's alert follows its queue change (a chat queued or transferred there) and goes in
+    // the same frame as the row. An agent's own alerts take the same way, so a console is
+    // alerted in the order the alerts came (one replaces the other on the page).
+    const alert = fragment(targets.alert(), 'outerHTML', views.render('console/alert', { ...event, at: Date.now() }))
+    queue.sendAlong(event.agentId ? { agentId: event.agentId } : { groupId: event.groupId }, alert)
   })
 
   hub.project('agent.notice', async ({ agentId, level, text }) => {

@@ -29,6 +29,45 @@ export const historyTabFragment = bind('console/history-tab', 'innerHTML', (m: {
 /** views/console/alert-prefs.hbs: the Alerts form, saved. */
 export const alertPrefsFragment = bind('console/alert-prefs', 'outerHTML', (_m: { saved: boolean }) => targets.alertPrefs())
 
+/** views/console/queue-row.hbs: a chat waiting in the Queue, the same for everyone who works its group. */
+export interface QueueRowModel extends Chat { base: string, groupLabel: string | null, now: number, waiting: SinceSignal }
+/** views/console/transferred-row.hbs: a transfer waiting, with whom it is for in the viewer's words ("you"). */
+export interface TransferredRowModel extends Chat { base: string, now: number, waiting: SinceSignal, fromName: string | null, toName: string | null }
+/** views/console/list-count.hbs: the number beside a list's title. */
+export interface ListCountModel { id: string, n: number }
+/** views/console/counter.hbs: one live counter; without `href` it is a figure, not a link. */
+export interface CounterModel { id: string, label: string, n: number, href?: string, alert?: boolean, title?: string }
+
+/** A row pushed into its list: after the rows there, which the browser then puts oldest first (public/livechat.js). */
+export const queueRowFragment = bind('console/queue-row', 'beforeend', (_m: QueueRowModel) => targets.queueRows())
+export const transferredRowFragment = bind('console/transferred-row', 'beforeend', (_m: TransferredRowModel) => targets.transferredRows())
+export const listCountFragment = bind('console/list-count', 'outerHTML', (m: ListCountModel) => m.id)
+export const counterFragment = bind('console/counter', 'outerHTML', (m: CounterModel) => m.id)
+
+/** The live counters (views/console/counters.hbs): Queue, Transferred, Unread, and for supervisors Unassigned. */
+export function counterItems ({ queue, transferred, unread, supervise }: { queue: number, transferred: number, unread: number, supervise: boolean }): CounterModel[] {
+  const items: CounterModel[] = [
+    { id: targets.counterQueue(), href: `#${targets.queue()}`, label: 'Queue', n: queue, alert: queue > 0 },
+    { id: targets.counterTransferred(), href: `#${targets.transferred()}`, label: 'Transferred', n: transferred, alert: transferred > 0 },
+    { id: targets.counterUnread(), href: `#${targets.myActive()}`, label: 'Unread', n: unread, alert: unread > 0 }
+  ]
+  if (supervise) items.push({ id: targets.counterUnassigned(), label: 'Unassigned', n: queue + transferred, title: 'Unassigned chats across your groups' })
+  return items
+}
+
+/**
+ * What a queue change moves besides its rows: the numbers beside Queue and Transferred and the
+ * counters of theirs (Unread is the agent's own, and moves with their chats).
+ */
+export function queueCountFragments (counts: { queue: number, transferred: number }, supervise: boolean): Fragment[] {
+  const items = counterItems({ ...counts, unread: 0, supervise }).filter((c) => c.id !== targets.counterUnread())
+  return [
+    listCountFragment({ id: targets.queueCount(), n: counts.queue }),
+    listCountFragment({ id: targets.transferredCount(), n: counts.transferred }),
+    ...items.map(counterFragment)
+  ]
+}
+
 /** The alerts an agent can turn off (sound and desktop notification together), all on until they do. */
 export const alertKinds = [
   { id: 'queued', label: 'A chat joins my queue' },
@@ -133,12 +172,23 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
     }
   }
 
-  async function transferRows (list: Chat[], viewerId: string) {
-    return await Promise.all(list.map(async (c) => ({
+  // A row carries the server's clock itself: pushed long after the page was drawn, it cannot
+  // measure its waiting time against the list's (docs/features.md#queue-and-transferred).
+  async function queueRow (c: Chat): Promise<QueueRowModel> {
+    const now = clock()
+    return { ...c, base, groupLabel: await groupLabel(c.groupId), now, waiting: waiting(c, now) }
+  }
+
+  async function transferredRow (c: Chat, viewerId: string): Promise<TransferredRowModel> {
+    const now = clock()
+    return {
       ...c,
+      base,
+      now,
+      waiting: waiting(c, now),
       fromName: await agentName(c.transferredBy),
       toName: c.transferredTo === null ? await groupLabel(c.groupId) : c.transferredTo === viewerId ? 'you' : await agentName(c.transferredTo)
-    })))
+    }
   }
 
   /**
@@ -166,11 +216,10 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
 
   async function queues (scope: AgentScope) {
     const [queued, transferred, counts] = await Promise.all([chats.queue(scope), chats.transferred(scope), chats.counts(scope)])
-    const now = clock()
-    const labelled = await Promise.all(queued.map(async (c) => ({ ...c, groupLabel: await groupLabel(c.groupId), waiting: waiting(c, now) })))
+    const clockNow = listClock(clock())
     return {
-      queue: { base, chats: labelled, clock: listClock(now) },
-      transferred: { base, chats: (await transferRows(transferred, scope.id)).map((c) => ({ ...c, waiting: waiting(c, now) })), clock: listClock(now) },
+      queue: { base, chats: await Promise.all(queued.map(queueRow)), count: { id: targets.queueCount(), n: counts.queue }, clock: clockNow },
+      transferred: { base, chats: await Promise.all(transferred.map(async (c) => await transferredRow(c, scope.id))), count: { id: targets.transferredCount(), n: counts.transferred }, clock: clockNow },
       counts
     }
   }
@@ -186,7 +235,8 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
   }
 
   function counters (scope: AgentScope, counts: { queue: number, transferred: number }, unreadTotal: number) {
-    return { queue: counts.queue, transferred: counts.transferred, unread: unreadTotal, supervise: scope.supervise, unassigned: counts.queue + counts.transferred }
+    const model = { queue: counts.queue, transferred: counts.transferred, unread: unreadTotal, supervise: scope.supervise }
+    return { ...model, unassigned: counts.queue + counts.transferred, items: counterItems(model) }
   }
 
   async function availability (p: Presence) {
@@ -341,6 +391,8 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
     history,
     lists,
     queues,
+    queueRow,
+    transferredRow,
     counters,
     availability,
 

@@ -11,7 +11,8 @@ export type BusEvent =
   /** A closed chat went to Deleted Items (`by`: who deleted it), or came back from there: it leaves or rejoins the lists. */
   | { type: 'chat.deleted', chat: Chat, by: string }
   | { type: 'chat.restored', chat: Chat, by: string }
-  | { type: 'queue.changed', groupId?: number | null }
+  /** A chat joined, left or changed in `groupId`'s queue (`chatId`: which one; without it, anything in that queue may have). */
+  | { type: 'queue.changed', groupId?: number | null, chatId?: number }
   /** "… is typing": from one side of a chat to the other; nothing is stored. */
   | { type: 'chat.typing', chatId: number, side: 'agent' | 'customer', name: string }
   /** A chat's comments changed (added, edited, deleted, resolution moved): agents viewing it re-render the list. */

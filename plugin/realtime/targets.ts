@@ -61,7 +61,18 @@ export const targets = {
   adminEventForm: (eventId: number) => `lc-admin-event-form-${eventId}`,
   queue: () => 'lc-queue',
   transferred: () => 'lc-transferred',
+  // The console's Queue and Transferred: their rows' lists and each row, pushed one by one as chats come and go.
+  queueRows: () => 'lc-queue-rows',
+  queueRow: (chatId: number) => `lc-queue-row-${chatId}`,
+  transferredRows: () => 'lc-transferred-rows',
+  transferredRow: (chatId: number) => `lc-transferred-row-${chatId}`,
+  transferredCount: () => 'lc-transferred-count',
   counters: () => 'lc-counters',
+  // One live counter each (views/console/counter.hbs), so a queue change replaces only the counts it moved.
+  counterQueue: () => 'lc-counter-queue',
+  counterTransferred: () => 'lc-counter-transferred',
+  counterUnread: () => 'lc-counter-unread',
+  counterUnassigned: () => 'lc-counter-unassigned',
   alert: () => 'lc-alert',
   alertPrefs: () => 'lc-alert-prefs',
   queueCount: () => 'lc-queue-count',
