@@ -17,7 +17,7 @@ t.test('transfer to a named agent, and round robin, in real browsers', { skip: m
   await alice.getByRole('switch', { name: 'Available' }).check()
   await alice.getByText('Taking chats', { exact: true }).waitFor(wait)
   await openConsole(carol, url, 'carol')
-  await carol.getByLabel('for').selectOption('2')
+  await carol.getByLabel('Chats at once').selectOption('2')
   await carol.getByRole('switch', { name: 'Available' }).check()
   await carol.getByText('Taking chats', { exact: true }).waitFor(wait)
   await markPage(alice)
