@@ -335,12 +335,30 @@
     if (ws && ws.readyState === 1 && chatId) ws.send(JSON.stringify({ type: 'typing', chat_id: chatId.value }))
   })
   const typingTimers = {}
+  // The line shows the other side typing: the customer's in the console, the agent's in the
+  // customer's window. A message of theirs arriving ends it at once, not five seconds later.
+  const typist = document.querySelector('.lc-customer--window') ? 'agent' : 'customer'
+  function latestSeq (line) {
+    const msgs = line.parentElement ? line.parentElement.querySelectorAll('.lc-msg--' + typist + '[data-seq]') : []
+    return msgs.length ? Number(msgs[msgs.length - 1].getAttribute('data-seq')) : 0
+  }
+  function endTyping (line) {
+    clearTimeout(typingTimers[line.id])
+    line.innerHTML = ''
+    line.removeAttribute('data-lc-seen')
+    line.removeAttribute('data-lc-typed-after')
+  }
   function fadeTyping () {
     document.querySelectorAll('.lc-typing').forEach(function (line) {
-      if (!line.querySelector('[data-lc-typing]') || line.getAttribute('data-lc-seen') === line.innerHTML) return
+      if (!line.querySelector('[data-lc-typing]')) return
+      if (line.getAttribute('data-lc-seen') === line.innerHTML) {
+        if (latestSeq(line) > Number(line.getAttribute('data-lc-typed-after'))) endTyping(line)
+        return
+      }
       line.setAttribute('data-lc-seen', line.innerHTML)
+      line.setAttribute('data-lc-typed-after', String(latestSeq(line)))
       clearTimeout(typingTimers[line.id])
-      typingTimers[line.id] = setTimeout(function () { line.innerHTML = ''; line.removeAttribute('data-lc-seen') }, 5000)
+      typingTimers[line.id] = setTimeout(function () { endTyping(line) }, 5000)
     })
   }
   document.addEventListener('htmx:ws:after:message:incoming', fadeTyping)

@@ -48,6 +48,9 @@ t.test('two chats, typing, coaching, a canned reply, a comment and User Details 
   t.pass('dana sees alice typing')
   await send(alice, 'Which tray does it jam in?')
   await expectMessages(t, dana, ['My printer keeps jamming', 'Which tray does it jam in?'], 'dana')
+  // Her message ends the line at once, well before it would fade on its own (five seconds).
+  await dana.getByText('Alice Adams is typing…').waitFor({ state: 'detached', timeout: 3000 })
+  t.pass('the message ends "is typing" on dana\'s side')
 
   // Sam opens the chat's view and coaches; alice sees it inline, dana never does.
   await openConsole(sam, url, 'sam')
