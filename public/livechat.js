@@ -664,21 +664,6 @@
     return Boolean(el && el.closest && el.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]'))
   }
 
-  // ---- running durations: counted here from the start the header carries, so a chat's
-  // clock needs no push from the server (the same words as the server's duration helper).
-  function formatDuration (ms) {
-    const s = Math.max(0, Math.round(ms / 1000))
-    return s < 60 ? s + 's' : s < 3600 ? Math.floor(s / 60) + 'm ' + (s % 60) + 's' : Math.floor(s / 3600) + 'h ' + Math.floor(s % 3600 / 60) + 'm'
-  }
-  function tickDurations () {
-    const now = Date.now()
-    document.querySelectorAll('[data-lc-since]').forEach(function (el) {
-      const since = Number(el.getAttribute('data-lc-since'))
-      if (since) el.textContent = formatDuration(now - since)
-    })
-  }
-  setInterval(tickDurations, 1000)
-
   // ---- confirmations of destructive actions: a native modal dialog, so the keyboard, Escape
   // and the focus (back on the button that opened it) behave as everywhere else.
   document.addEventListener('click', function (e) {
@@ -816,7 +801,7 @@
   document.addEventListener('lc:pane-shown', fitAll)
   document.addEventListener('htmx:after:swap', fitAll)
   document.addEventListener('htmx:ws:after:message:incoming', fitAll)
-  document.addEventListener('DOMContentLoaded', function () { fitAll(); tickDurations() })
+  document.addEventListener('DOMContentLoaded', fitAll)
 
   // ---- keyboard shortcuts. Single letters only when the agent is not typing; the ones
   // meant for the reply box carry Alt or Ctrl.

@@ -137,10 +137,15 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
     const supervise = typeof viewer !== 'string' && viewer.supervise && sees(viewer, chat.groupId)
     const active = chat.status === ChatStatus.active
     const mine = chat.agentId === viewerId
+    const now = clock()
     return {
       base,
       chat,
       isNew,
+      // The header's running clocks; an ended chat says how long it lasted instead.
+      signals: chat.endedAt === null
+        ? { clock: listClock(now), duration: sinceSignal(chat.createdAt, now), idle: active ? running(chat, now).idle : null }
+        : null,
       tabs: chatTabs,
       statusLabel: statusLabels[chat.status],
       agentName: await agentName(chat.agentId),

@@ -63,6 +63,10 @@ t.test('the console\'s lists carry running durations and idle colours; a transfe
     t.ok(item, 'duration and idle in the row')
     t.equal(Number(item?.[1]), await created(old), 'the duration runs from the start')
     t.equal(Number(item?.[2]), Number((await knex('lc_chats').where({ id: old }).first()).assigned_at), 'idle runs from the assignment until the agent writes')
+    // The chat's own header says the same, with the thresholds on it (a pushed header carries its own).
+    const header = new RegExp(`id="lc-chat-header-${old}"[\\s\\S]*?<span class="lc-chat-header__duration" data-now="\\d+" data-idle-warn="60000" data-idle-high="240000"[^>]*><span class="lc-since" data-since="(\\d+)">10m \\d+s</span>\\s*<span class="lc-chat-header__idle"> · idle <span class="lc-since" data-since="(\\d+)" data-idle>`).exec(body)
+    t.equal(Number(header?.[1]), await created(old), 'the header\'s duration runs from the start')
+    t.equal(Number(header?.[2]), Number(item?.[2]), 'and its idle clock from the same moment as the row\'s')
   })
 
   t.test('a transfer back to a queue keeps the customer\'s wait: Transferred, the lists and their sort', async (t) => {
