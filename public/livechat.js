@@ -1408,6 +1408,69 @@
   document.querySelectorAll('.lc-im-scroll').forEach(watch)
   document.addEventListener('DOMContentLoaded', afterSwap)
 
+  // ---- read marks (docs/features.md#read-marks): the other side's position, one element per
+  // transcript that a single push replaces; this side's own messages up to it show Read.
+  // Only the newest own message says so in words, so a screen reader does not repeat it.
+  function applyReadMarks () {
+    const own = document.querySelector('.lc-console') ? 'agent' : 'customer'
+    document.querySelectorAll('[data-lc-read-mark]').forEach(function (mark) {
+      const list = document.querySelector('[data-lc-chat="' + mark.getAttribute('data-lc-read-mark') + '"]')
+      if (!list) return
+      const readSeq = Number(mark.getAttribute('data-read-seq')) || 0
+      let newest = null
+      list.querySelectorAll('.lc-msg--' + own + ':not(.lc-msg--event):not(.lc-msg--coaching):not(.lc-msg--note)[data-seq]').forEach(function (m) {
+        m.classList.add('lc-msg--mine')
+        m.classList.toggle('lc-msg--read', Number(m.getAttribute('data-seq')) <= readSeq)
+        newest = m
+      })
+      list.querySelectorAll('.lc-msg__mark').forEach(function (s) { if (s.parentNode !== newest) s.remove() })
+      if (!newest) return
+      let words = newest.querySelector('.lc-msg__mark')
+      if (!words) {
+        words = document.createElement('span')
+        words.className = 'lc-msg__mark lc-visually-hidden'
+        newest.appendChild(words)
+      }
+      const said = newest.classList.contains('lc-msg--read') ? 'Read' : 'Sent'
+      if (words.textContent !== said) words.textContent = said
+    })
+  }
+  document.addEventListener('htmx:ws:after:message:incoming', applyReadMarks)
+  document.addEventListener('htmx:after:swap', applyReadMarks)
+  document.addEventListener('DOMContentLoaded', applyReadMarks)
+
+  // The customer has read what their window shows when it is in front, focused and at its
+  // newest message: the highest seq is sent once things settle, not per message.
+  if (document.querySelector('.lc-chat-window [data-lc-read-mark]')) {
+    let readSent = 0
+    let readTimer = null
+    const sendRead = function () {
+      readTimer = null
+      const list = document.querySelector('.lc-chat-window [data-lc-chat]')
+      if (!list || document.visibilityState !== 'visible' || !document.hasFocus()) return
+      if (list.scrollHeight - list.scrollTop - list.clientHeight > 24) return
+      let seq = 0
+      list.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
+      if (seq <= readSent) return
+      const el = document.querySelector('[data-lc-ws-base]')
+      const ws = el && el._htmx && el._htmx.ws && el._htmx.ws.connection && el._htmx.ws.connection.socket
+      if (!ws || ws.readyState !== 1) return
+      readSent = seq
+      ws.send(JSON.stringify({ type: 'read', chat_id: list.getAttribute('data-lc-chat'), seq: String(seq) }))
+    }
+    const readSoon = function () {
+      if (readTimer) clearTimeout(readTimer)
+      readTimer = setTimeout(sendRead, 600)
+    }
+    document.addEventListener('htmx:ws:after:message:incoming', readSoon)
+    document.addEventListener('htmx:ws:after:connection', readSoon)
+    document.addEventListener('visibilitychange', readSoon)
+    window.addEventListener('focus', readSoon)
+    const list = document.querySelector('.lc-chat-window [data-lc-chat]')
+    if (list) list.addEventListener('scroll', readSoon, { passive: true })
+    readSoon()
+  }
+
   // ---- the customer's window in the background (docs/features.md#chat-window): each new
   // reply counts in the title, "(2) Your chat · Live Chat", and plays a short sound from our
   // own origin unless the customer muted it (kept in this browser); both clear once the

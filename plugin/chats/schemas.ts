@@ -66,7 +66,10 @@ export const chatFrames = {
     required: ['type', 'chat_id'],
     properties: { type: { const: 'typing' }, chat_id: chatIdField, headers: hxHeaders }
   },
-  /** The agent has looked at a chat up to `seq`: clears its unread badge. */
+  /**
+   * One side has looked at a chat up to `seq` (docs/features.md#read-marks): the agent's unread
+   * badge clears, and the other side marks its own messages up to it Read.
+   */
   read: {
     type: 'object',
     additionalProperties: false,

@@ -10,6 +10,8 @@ export const targets = {
   composer: (chatId: number) => `lc-composer-${chatId}`,
   coaching: (chatId: number) => `lc-coaching-${chatId}`,
   typing: (chatId: number) => `lc-typing-${chatId}`,
+  // How far the other side has read the chat (views/chats/read-mark.hbs).
+  readMark: (chatId: number) => `lc-read-mark-${chatId}`,
   status: (chatId: number) => `lc-status-${chatId}`,
   chatTools: (chatId: number) => `lc-chat-tools-${chatId}`,
   tabPanel: (chatId: number) => `lc-tab-panel-${chatId}`,
