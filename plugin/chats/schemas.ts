@@ -80,5 +80,17 @@ export const chatFrames = {
       seq: seqField,
       headers: hxHeaders
     }
+  },
+  /** One side's open window holds the chat up to `seq` (one per burst): the other side marks its own messages Delivered. */
+  received: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type', 'chat_id', 'seq'],
+    properties: {
+      type: { const: 'received' },
+      chat_id: chatIdField,
+      seq: seqField,
+      headers: hxHeaders
+    }
   }
 } as const

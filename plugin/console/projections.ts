@@ -116,6 +116,12 @@ export function registerConsoleProjections (hub: Hub, { chats, consoleViews, rou
     for (const c of hub.clients(`chat:${chatId}`)) if (c.kind === 'agent') void hub.send(c, html)
   })
 
+  hub.project('chat.received', async ({ chatId, side, seq }) => {
+    if (side !== 'customer') return
+    const html = envelope([fragment(targets.deliveredMark(chatId), 'outerHTML', views.render('chats/delivered-mark', { chatId, seq }))])
+    for (const c of hub.clients(`chat:${chatId}`)) if (c.kind === 'agent') void hub.send(c, html)
+  })
+
   hub.project('chat.typing', async ({ chatId, side, name }) => {
     if (side !== 'customer') return
     const html = envelope([fragment(targets.typing(chatId), 'innerHTML', views.render('chats/typing', { name }))])

@@ -33,7 +33,7 @@ export interface ConsoleSocketDeps {
   hub: Pick<Hub, 'followChat' | 'catchUp'> & ConsoleImDeps['hub']
   access: Pick<Access, 'checkOrigin' | 'agent' | 'user'>
   routing: Pick<RoutingService, 'heartbeat'>
-  chats: Pick<ChatService, 'agentChats' | 'chatForAgent' | 'markRead' | 'postCoaching' | 'postMessage' | 'get' | 'typing'>
+  chats: Pick<ChatService, 'agentChats' | 'chatForAgent' | 'markRead' | 'received' | 'postCoaching' | 'postMessage' | 'get' | 'typing'>
   im: ConsoleImDeps['im']
   consoleViews: Pick<ConsoleViews, 'queueFragments' | 'listFragments'>
   /** heartbeatTimeoutSeconds: how often open consoles keep their agents present. */
@@ -218,6 +218,11 @@ export const consoleSocket: FastifyPluginAsync<ConsoleSocketDeps> = async (fasti
       async read (frame, socket) {
         const chat = await chats.chatForAgent(Number(frame.chat_id), socket.id.client.scope!)
         await chats.markRead(chat.id, socket.id.client.userId!, Number(frame.seq))
+      },
+      // Delivered to the agent is the chat's own agent's console holding it, not a supervisor's.
+      async received (frame, socket) {
+        const chat = await chats.chatForAgent(Number(frame.chat_id), socket.id.client.scope!)
+        if (chat.agentId === socket.id.client.userId) await chats.received(chat.id, 'agent', Number(frame.seq))
       },
       async im_follow (frame, socket) { await conversations.follow(socket, Number(frame.conversation_id), Number(frame.seq)) },
       async im_read (frame, socket) { await conversations.read(socket, Number(frame.conversation_id), Number(frame.seq)) }

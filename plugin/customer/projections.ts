@@ -78,6 +78,12 @@ export function registerCustomerProjections (hub: Hub, { base, chats, customerVi
     for (const c of hub.clients(`customer:${chatId}`)) void hub.send(c, html)
   })
 
+  hub.project('chat.received', async ({ chatId, side, seq }) => {
+    if (side !== 'agent') return
+    const html = envelope([fragment(targets.deliveredMark(chatId), 'outerHTML', views.render('chats/delivered-mark', { chatId, seq }))])
+    for (const c of hub.clients(`customer:${chatId}`)) void hub.send(c, html)
+  })
+
   hub.project('chat.typing', async ({ chatId, side, name }) => {
     if (side !== 'agent') return
     const html = envelope([fragment(targets.typing(chatId), 'innerHTML', views.render('chats/typing', { name }))])

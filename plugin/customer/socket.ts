@@ -25,7 +25,7 @@ export interface CustomerSocketDeps {
   sockets: Pick<SocketServer, 'serve' | 'onTick'>
   hub: Pick<Hub, 'followChat' | 'catchUp'>
   access: Pick<Access, 'checkOrigin' | 'user'>
-  chats: Pick<ChatService, 'chatForCustomer' | 'customerSeen' | 'queuePosition' | 'postMessage' | 'get' | 'typing' | 'markCustomerRead'>
+  chats: Pick<ChatService, 'chatForCustomer' | 'customerSeen' | 'queuePosition' | 'postMessage' | 'get' | 'typing' | 'markCustomerRead' | 'received'>
   customerViews: Pick<CustomerViews, 'status'>
   /** customerGoneSeconds: how often open windows say so. */
   settings: Pick<Settings, 'customerGoneSeconds'>
@@ -143,6 +143,10 @@ export const customerSocket: FastifyPluginAsync<CustomerSocketDeps> = async (fas
       async read (frame, socket) {
         const chatId = await ownChat(frame.chat_id, socket)
         if (chatId !== undefined) await chats.markCustomerRead(chatId, Number(frame.seq))
+      },
+      async received (frame, socket) {
+        const chatId = await ownChat(frame.chat_id, socket)
+        if (chatId !== undefined) await chats.received(chatId, 'customer', Number(frame.seq))
       }
     }
   }

@@ -3,8 +3,8 @@ import type { Page } from 'playwright-core'
 import { build } from '../helpers/build.ts'
 import { chatWithAlice, missing, openBrowser, send, wait } from '../helpers/browser.ts'
 
-// docs/features.md#read-marks: each side's own messages show Read once the other side has
-// seen them, the customer's window while hidden reading nothing.
+// docs/features.md#read-marks: each side's own messages show Delivered once the other side's
+// window holds them and Read once it has seen them; a hidden customer window reads nothing.
 
 /** Makes the page believe its window is hidden (another tab in front) or shown again, as the browser would tell it. */
 async function showWindow (page: Page, visible: boolean): Promise<void> {
@@ -30,8 +30,8 @@ t.test('read marks both ways, in the console and the customer\'s window', { skip
   await showWindow(dana.page, false)
   await send(alice.page, 'Which tray do you print from?')
   await dana.page.locator('.lc-msg__body', { hasText: 'Which tray do you print from?' }).waitFor(wait)
-  await alice.page.waitForTimeout(1000)
-  t.same(await markOf(alice.page, 'Which tray do you print from?'), { read: false, words: 'Sent' }, 'sent, not read, while the window is hidden')
+  await alice.page.locator('.lc-msg--delivered', { hasText: 'Which tray do you print from?' }).waitFor(wait)
+  t.same(await markOf(alice.page, 'Which tray do you print from?'), { read: false, words: 'Delivered' }, 'delivered, not read, while the window is hidden')
 
   await showWindow(dana.page, true)
   await alice.page.locator('.lc-msg--read', { hasText: 'Which tray do you print from?' }).waitFor(wait)

@@ -6,7 +6,7 @@ const settle = async (ms = 150): Promise<void> => { await new Promise((resolve) 
 const markOf = (chatId: number, seq: number): RegExp => new RegExp(`hx-target="#lc-read-mark-${chatId}" hx-swap="outerHTML"><span id="lc-read-mark-${chatId}"[^>]*data-read-seq="${seq}"`)
 
 // Read marks both ways (docs/features.md#read-marks): each side's read frame is stored, only
-// forwards, and pushed to the other side as one small frame.
+// forwards, and pushed to the other side as one small frame; a received frame is pushed, not stored.
 t.test('read marks', async (t) => {
   const { app, url, knex } = await build(t, { listen: true })
   await knex('lc_group_members').update({ max_chats: 50 })
@@ -51,7 +51,7 @@ t.test('read marks', async (t) => {
     customer.send({ type: 'read', chat_id: String(chatId), seq: '99' })
     await settle()
     t.equal((await stored(chatId)).customer, 4, 'never goes back, nor past what was sent')
-    t.equal(agent.frames.filter((f) => /lc-read-mark/.test(f)).length, 1, 'no frame for a mark that did not move')
+    t.equal(agent.frames.filter((f) => f.includes(`hx-target="#lc-read-mark-${chatId}"`)).length, 1, 'no frame for a mark that did not move')
     t.notOk(customer.frames.some((f) => /LC_ERR/.test(f)), 'an old position is no error: windows race')
   })
 
@@ -74,12 +74,38 @@ t.test('read marks', async (t) => {
     t.notOk(first.customer.frames.some((f) => /lc-read-mark/.test(f)))
   })
 
+  t.test('delivered: each side\'s window says how far it holds the chat, and the other side is told; nothing is stored', async (t) => {
+    const { chatId, agent, customer } = await liveChat(t, app, url)
+    const deliveredOf = (seq: number): RegExp => new RegExp(`hx-target="#lc-delivered-mark-${chatId}" hx-swap="outerHTML"><span id="lc-delivered-mark-${chatId}"[^>]*data-delivered-seq="${seq}"`)
+    agent.send({ type: 'message', chat_id: String(chatId), body: 'Delivered?', client_msg_id: 'mark-deliv-01' })
+    await customer.waitFor(/Delivered\?/)
+    customer.send({ type: 'received', chat_id: String(chatId), seq: '3' })
+    await agent.waitFor(deliveredOf(3))
+    agent.send({ type: 'received', chat_id: String(chatId), seq: '3' })
+    await customer.waitFor(deliveredOf(3))
+    t.equal((await stored(chatId)).customer, 0, 'delivered is not read')
+    const other = await liveChat(t, app, url)
+    other.customer.send({ type: 'received', chat_id: String(chatId), seq: '3' })
+    await other.customer.waitFor(/LC_ERR_CHAT_NOT_FOUND/)
+    const bob = await agentSession(app, 'bob')
+    const bobs = await openSocket(url, '/livechat/ws/console', { cookie: bob.cookie, origin })
+    t.teardown(() => bobs.close())
+    await bobs.waitFor(/hx-target="#lc-queue"/)
+    bobs.send({ type: 'received', chat_id: String(chatId), seq: '3' })
+    await bobs.waitFor(/LC_ERR_CHAT_NOT_FOUND/)
+    await settle()
+    t.equal(agent.frames.filter((f) => f.includes(`hx-target="#lc-delivered-mark-${chatId}"`)).length, 1, 'only the chat\'s own customer moved it')
+    t.equal(customer.frames.filter((f) => f.includes(`hx-target="#lc-delivered-mark-${chatId}"`)).length, 1, 'only the chat\'s own agent moved it')
+  })
+
   t.test('a bad read frame is refused with the reason, and the socket stays open', async (t) => {
     const { chatId, customer } = await liveChat(t, app, url)
     customer.send({ type: 'read', chat_id: String(chatId), seq: 'many' })
     await customer.waitFor(/LC_ERR_BAD_FRAME/)
     customer.send({ type: 'read', chat_id: String(chatId) })
     await customer.waitFor(/seq is required/)
+    customer.send({ type: 'received', chat_id: String(chatId), seq: '-1' })
+    await customer.waitFor(/seq has characters that are not allowed/)
     t.equal(customer.ws.readyState, customer.ws.OPEN)
     t.equal((await stored(chatId)).customer, 0)
   })
