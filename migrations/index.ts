@@ -48,6 +48,7 @@ import * as indexChatFactsChangedAt from './20261208000046_index_lc_chat_facts_c
 import * as createChatRollups from './20261208000047_create_lc_chat_rollups.ts'
 import * as createChatRollupState from './20261208000048_create_lc_chat_rollup_state.ts'
 import * as backfillChatRollups from './20261208000049_backfill_lc_chat_rollups.ts'
+import * as addChatsCustomerReadSeq from './20261208000050_add_lc_chats_customer_read_seq.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -102,7 +103,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261208000046_index_lc_chat_facts_changed_at': indexChatFactsChangedAt,
   '20261208000047_create_lc_chat_rollups': createChatRollups,
   '20261208000048_create_lc_chat_rollup_state': createChatRollupState,
-  '20261208000049_backfill_lc_chat_rollups': backfillChatRollups
+  '20261208000049_backfill_lc_chat_rollups': backfillChatRollups,
+  '20261208000050_add_lc_chats_customer_read_seq': addChatsCustomerReadSeq
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

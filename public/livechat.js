@@ -1430,6 +1430,103 @@
   document.querySelectorAll('.lc-im-scroll').forEach(watch)
   document.addEventListener('DOMContentLoaded', afterSwap)
 
+  // ---- read marks (docs/features.md#read-marks): the other side's positions, one element each
+  // per transcript that a single push replaces; this side's own messages up to them show
+  // Delivered, then Read. Only the newest own message says so in words, so a screen reader
+  // does not repeat it.
+  function socketOfPage () {
+    const el = document.querySelector('[data-lc-ws-base]')
+    const ws = el && el._htmx && el._htmx.ws && el._htmx.ws.connection && el._htmx.ws.connection.socket
+    return ws && ws.readyState === 1 ? ws : null
+  }
+  function applyReadMarks () {
+    const own = document.querySelector('.lc-console') ? 'agent' : 'customer'
+    document.querySelectorAll('[data-lc-read-mark]').forEach(function (mark) {
+      const id = mark.getAttribute('data-lc-read-mark')
+      const list = document.querySelector('[data-lc-chat="' + id + '"]')
+      if (!list) return
+      const readSeq = Number(mark.getAttribute('data-read-seq')) || 0
+      const delivered = document.querySelector('[data-lc-delivered-mark="' + id + '"]')
+      const deliveredSeq = Math.max(readSeq, delivered ? Number(delivered.getAttribute('data-delivered-seq')) || 0 : 0)
+      let newest = null
+      list.querySelectorAll('.lc-msg--' + own + ':not(.lc-msg--event):not(.lc-msg--coaching):not(.lc-msg--note)[data-seq]').forEach(function (m) {
+        const seq = Number(m.getAttribute('data-seq'))
+        m.classList.add('lc-msg--mine')
+        m.classList.toggle('lc-msg--delivered', seq <= deliveredSeq)
+        m.classList.toggle('lc-msg--read', seq <= readSeq)
+        newest = m
+      })
+      list.querySelectorAll('.lc-msg__mark').forEach(function (s) { if (s.parentNode !== newest) s.remove() })
+      if (!newest) return
+      let words = newest.querySelector('.lc-msg__mark')
+      if (!words) {
+        words = document.createElement('span')
+        words.className = 'lc-msg__mark lc-visually-hidden'
+        newest.appendChild(words)
+      }
+      const said = newest.classList.contains('lc-msg--read') ? 'Read' : newest.classList.contains('lc-msg--delivered') ? 'Delivered' : 'Sent'
+      if (words.textContent !== said) words.textContent = said
+    })
+  }
+  // This window holds the chat up to its newest message: told once a burst has settled, so the
+  // other side can mark its messages Delivered.
+  const receivedSent = {}
+  let receivedTimer = null
+  function sendReceived () {
+    receivedTimer = null
+    const ws = socketOfPage()
+    if (!ws) return
+    document.querySelectorAll('[data-lc-read-mark]').forEach(function (mark) {
+      const id = mark.getAttribute('data-lc-read-mark')
+      const list = document.querySelector('[data-lc-chat="' + id + '"]')
+      let seq = 0
+      if (list) list.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
+      if (!seq || receivedSent[id] >= seq) return
+      receivedSent[id] = seq
+      ws.send(JSON.stringify({ type: 'received', chat_id: id, seq: String(seq) }))
+    })
+  }
+  function receivedSoon () {
+    if (receivedTimer) clearTimeout(receivedTimer)
+    receivedTimer = setTimeout(sendReceived, 300)
+  }
+  document.addEventListener('htmx:ws:after:message:incoming', receivedSoon)
+  document.addEventListener('htmx:ws:after:connection', receivedSoon)
+  document.addEventListener('htmx:ws:after:message:incoming', applyReadMarks)
+  document.addEventListener('htmx:after:swap', applyReadMarks)
+  document.addEventListener('DOMContentLoaded', applyReadMarks)
+
+  // The customer has read what their window shows when it is in front, focused and at its
+  // newest message: the highest seq is sent once things settle, not per message.
+  if (document.querySelector('.lc-chat-window [data-lc-read-mark]')) {
+    let readSent = 0
+    let readTimer = null
+    const sendRead = function () {
+      readTimer = null
+      const list = document.querySelector('.lc-chat-window [data-lc-chat]')
+      if (!list || document.visibilityState !== 'visible' || !document.hasFocus()) return
+      if (list.scrollHeight - list.scrollTop - list.clientHeight > 24) return
+      let seq = 0
+      list.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
+      if (seq <= readSent) return
+      const ws = socketOfPage()
+      if (!ws) return
+      readSent = seq
+      ws.send(JSON.stringify({ type: 'read', chat_id: list.getAttribute('data-lc-chat'), seq: String(seq) }))
+    }
+    const readSoon = function () {
+      if (readTimer) clearTimeout(readTimer)
+      readTimer = setTimeout(sendRead, 600)
+    }
+    document.addEventListener('htmx:ws:after:message:incoming', readSoon)
+    document.addEventListener('htmx:ws:after:connection', readSoon)
+    document.addEventListener('visibilitychange', readSoon)
+    window.addEventListener('focus', readSoon)
+    const list = document.querySelector('.lc-chat-window [data-lc-chat]')
+    if (list) list.addEventListener('scroll', readSoon, { passive: true })
+    readSoon()
+  }
+
   // ---- the customer's window in the background (docs/features.md#chat-window): each new
   // reply counts in the title, "(2) Your chat · Live Chat", and plays a short sound from our
   // own origin unless the customer muted it (kept in this browser); both clear once the

@@ -14,7 +14,7 @@ import { type Actor, agentOnlyKinds, ChatStatus, type Message, openStatuses, see
  * the commit. Read marks and typing too.
  */
 export function createMessages (core: ChatCore): Pick<ChatService, 'postMessage' | 'postFile' | 'postManualEvent' | 'shareArticle' | 'postCoaching' |
-'typing' | 'markRead' | 'messages' | 'customerMessages'> {
+'typing' | 'markRead' | 'markCustomerRead' | 'received' | 'messages' | 'customerMessages'> {
   const { db, bus, routing, append, history, load } = core
 
   /**
@@ -155,7 +155,17 @@ export function createMessages (core: ChatCore): Pick<ChatService, 'postMessage'
     },
 
     async markRead (chatId, agentId, seq) {
-      await store.markRead(db, chatId, agentId, seq)
+      if (await store.markRead(db, chatId, agentId, seq) === 0) return
+      await bus.publish({ type: 'chat.read', chatId, side: 'agent', seq })
+    },
+
+    async received (chatId, side, seq) {
+      await bus.publish({ type: 'chat.received', chatId, side, seq })
+    },
+
+    async markCustomerRead (chatId, seq) {
+      if (await store.markCustomerRead(db, chatId, seq) === 0) return
+      await bus.publish({ type: 'chat.read', chatId, side: 'customer', seq })
     },
 
     async messages (chatId, afterSeq = 0, upToSeq) {

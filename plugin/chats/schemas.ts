@@ -66,13 +66,28 @@ export const chatFrames = {
     required: ['type', 'chat_id'],
     properties: { type: { const: 'typing' }, chat_id: chatIdField, headers: hxHeaders }
   },
-  /** The agent has looked at a chat up to `seq`: clears its unread badge. */
+  /**
+   * One side has looked at a chat up to `seq` (docs/features.md#read-marks): the agent's unread
+   * badge clears, and the other side marks its own messages up to it Read.
+   */
   read: {
     type: 'object',
     additionalProperties: false,
     required: ['type', 'chat_id', 'seq'],
     properties: {
       type: { const: 'read' },
+      chat_id: chatIdField,
+      seq: seqField,
+      headers: hxHeaders
+    }
+  },
+  /** One side's open window holds the chat up to `seq` (one per burst): the other side marks its own messages Delivered. */
+  received: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type', 'chat_id', 'seq'],
+    properties: {
+      type: { const: 'received' },
       chat_id: chatIdField,
       seq: seqField,
       headers: hxHeaders

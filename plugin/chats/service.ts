@@ -209,6 +209,13 @@ export interface ChatService {
   typing (chatId: number, side: 'agent' | 'customer', name: string): Promise<void>
   /** The agent has read their chat up to `seq` (the unread badge clears); read marks only move forwards. */
   markRead (chatId: number, agentId: string, seq: number): Promise<void>
+  /**
+   * Read marks (docs/features.md#read-marks): the customer's window has shown the chat up to `seq`.
+   * Only forwards; when it moves, publishes chat.read to the agents.
+   */
+  markCustomerRead (chatId: number, seq: number): Promise<void>
+  /** `side`'s open window holds the chat up to `seq`: publishes chat.received; nothing is stored. */
+  received (chatId: number, side: 'agent' | 'customer', seq: number): Promise<void>
   /** Messages after `afterSeq` (and up to `upToSeq`), in seq order, agents-only kinds included. */
   messages (chatId: number, afterSeq?: number, upToSeq?: number): Promise<Message[]>
   /** What the customer may read of a chat, their page and transcript: every message but coaching and notes. */

@@ -42,6 +42,7 @@ export interface LcChatRow {
   customer_seen_at: number | string | null
   customer_gone_at: number | string | null
   agent_read_seq: number
+  customer_read_seq: number
   customer_ip: string | null
   customer_agent: string | null
   reoffered_from: string | null
@@ -89,6 +90,7 @@ export function toChat (row: LcChatRow): Chat {
     customerLeftAt: toMs(row.customer_left_at),
     customerGoneAt: toMs(row.customer_gone_at),
     agentReadSeq: Number(row.agent_read_seq),
+    customerReadSeq: Number(row.customer_read_seq),
     customerIp: row.customer_ip ?? null,
     customerAgent: row.customer_agent ?? null,
     reofferedFrom: row.reoffered_from ?? null,
@@ -126,7 +128,7 @@ export function toMessage (row: LcMessageRow): Message {
   }
 }
 
-type NewChatRow = Omit<LcChatRow, 'id' | 'deleted_at' | 'last_seq' | 'message_count' | 'transferred_to' | 'transferred_by' | 'transferred_at' | 'transfer_comment' | 'auto_assigned' | 'customer_left_at' | 'customer_seen_at' | 'customer_gone_at' | 'agent_read_seq' | 'customer_ip' | 'customer_agent' | 'reoffered_from'> & Partial<Pick<LcChatRow, 'customer_ip' | 'customer_agent'>>
+type NewChatRow = Omit<LcChatRow, 'id' | 'deleted_at' | 'last_seq' | 'message_count' | 'transferred_to' | 'transferred_by' | 'transferred_at' | 'transfer_comment' | 'auto_assigned' | 'customer_left_at' | 'customer_seen_at' | 'customer_gone_at' | 'agent_read_seq' | 'customer_read_seq' | 'customer_ip' | 'customer_agent' | 'reoffered_from'> & Partial<Pick<LcChatRow, 'customer_ip' | 'customer_agent'>>
 
 export async function insertChat (db: Db, row: NewChatRow): Promise<number> {
   const [id] = await db('lc_chats').insert(row)
@@ -186,6 +188,11 @@ export async function markRestored (db: Db, id: number): Promise<number> {
 /** The agent has read up to `seq`: only forwards, and only while the chat is theirs. */
 export async function markRead (db: Db, chatId: number, agentId: string, seq: number): Promise<number> {
   return affected(await db('lc_chats').where({ id: chatId, agent_id: agentId }).andWhere('agent_read_seq', '<', seq).update({ agent_read_seq: seq }))
+}
+
+/** The customer's window has shown the chat up to `seq`: only forwards, and never past its last message. */
+export async function markCustomerRead (db: Db, chatId: number, seq: number): Promise<number> {
+  return affected(await db('lc_chats').where({ id: chatId }).andWhere('customer_read_seq', '<', seq).andWhere('last_seq', '>=', seq).update({ customer_read_seq: seq }))
 }
 
 // ---------------------------------------------------------------- messages

@@ -99,6 +99,8 @@ export interface Chat {
    */
   customerGoneAt: number | null
   agentReadSeq: number
+  /** How far the customer's window has shown the chat: the agent's messages up to it are marked Read. */
+  customerReadSeq: number
   /** Where the customer chatted from: address and browser, as the chat header's location information shows them. */
   customerIp: string | null
   customerAgent: string | null

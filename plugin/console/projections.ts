@@ -102,6 +102,19 @@ export function registerConsoleProjections (hub: Hub, { chats, consoleViews, rou
     }
   })
 
+  // The customer has read further: one small frame marks every agent message up to it Read.
+  hub.project('chat.read', async ({ chatId, side, seq }) => {
+    if (side !== 'customer') return
+    const html = envelope([fragment(targets.readMark(chatId), 'outerHTML', views.render('chats/read-mark', { chatId, seq }))])
+    for (const c of hub.clients(`chat:${chatId}`)) if (c.kind === 'agent') void hub.send(c, html)
+  })
+
+  hub.project('chat.received', async ({ chatId, side, seq }) => {
+    if (side !== 'customer') return
+    const html = envelope([fragment(targets.deliveredMark(chatId), 'outerHTML', views.render('chats/delivered-mark', { chatId, seq }))])
+    for (const c of hub.clients(`chat:${chatId}`)) if (c.kind === 'agent') void hub.send(c, html)
+  })
+
   hub.project('chat.typing', async ({ chatId, side, name }) => {
     if (side !== 'customer') return
     const html = envelope([fragment(targets.typing(chatId), 'innerHTML', views.render('chats/typing', { name }))])

@@ -38,7 +38,8 @@ export const consoleFrame = {
         seq: seqField,
         headers: hxHeaders
       }
-    }
+    },
+    chatFrames.received
   ]
 } as const
 export type ConsoleFrame = FromSchema<typeof consoleFrame>

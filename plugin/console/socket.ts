@@ -33,7 +33,7 @@ export interface ConsoleSocketDeps {
   hub: Pick<Hub, 'followChat' | 'catchUp'> & ConsoleImDeps['hub']
   access: Pick<Access, 'checkOrigin' | 'agent' | 'user'>
   routing: Pick<RoutingService, 'heartbeat'>
-  chats: Pick<ChatService, 'agentChats' | 'chatForAgent' | 'markRead' | 'postCoaching' | 'postMessage' | 'get' | 'typing'>
+  chats: Pick<ChatService, 'agentChats' | 'chatForAgent' | 'markRead' | 'received' | 'postCoaching' | 'postMessage' | 'get' | 'typing'>
   im: ConsoleImDeps['im']
   consoleViews: Pick<ConsoleViews, 'queueFragments' | 'listFragments'>
   /** heartbeatTimeoutSeconds: how often open consoles keep their agents present. */
@@ -213,8 +213,17 @@ export const consoleSocket: FastifyPluginAsync<ConsoleSocketDeps> = async (fasti
       async ping () {},
       async coach (frame, socket) { await coach(socket, Number(frame.chat_id), frame.body, frame.client_msg_id) },
       async typing (frame, socket) { await composer.typing(socket.id.client, socket.id.writer, Number(frame.chat_id)) },
-      // Only an agent's own chats have a read marker; the UPDATE is limited to them.
-      async read (frame, socket) { await chats.markRead(Number(frame.chat_id), socket.id.client.userId!, Number(frame.seq)) },
+      // A chat the agent may not see is refused as none; a supervisor watching one moves no
+      // mark, as only the chat's own agent has a read marker (the UPDATE is limited to them).
+      async read (frame, socket) {
+        const chat = await chats.chatForAgent(Number(frame.chat_id), socket.id.client.scope!)
+        await chats.markRead(chat.id, socket.id.client.userId!, Number(frame.seq))
+      },
+      // Delivered to the agent is the chat's own agent's console holding it, not a supervisor's.
+      async received (frame, socket) {
+        const chat = await chats.chatForAgent(Number(frame.chat_id), socket.id.client.scope!)
+        if (chat.agentId === socket.id.client.userId) await chats.received(chat.id, 'agent', Number(frame.seq))
+      },
       async im_follow (frame, socket) { await conversations.follow(socket, Number(frame.conversation_id), Number(frame.seq)) },
       async im_read (frame, socket) { await conversations.read(socket, Number(frame.conversation_id), Number(frame.seq)) }
     }

@@ -71,6 +71,19 @@ export function registerCustomerProjections (hub: Hub, { base, chats, customerVi
     }
   })
 
+  // The agent has read further: one small frame marks every message of the customer's up to it Read.
+  hub.project('chat.read', async ({ chatId, side, seq }) => {
+    if (side !== 'agent') return
+    const html = envelope([fragment(targets.readMark(chatId), 'outerHTML', views.render('chats/read-mark', { chatId, seq }))])
+    for (const c of hub.clients(`customer:${chatId}`)) void hub.send(c, html)
+  })
+
+  hub.project('chat.received', async ({ chatId, side, seq }) => {
+    if (side !== 'agent') return
+    const html = envelope([fragment(targets.deliveredMark(chatId), 'outerHTML', views.render('chats/delivered-mark', { chatId, seq }))])
+    for (const c of hub.clients(`customer:${chatId}`)) void hub.send(c, html)
+  })
+
   hub.project('chat.typing', async ({ chatId, side, name }) => {
     if (side !== 'agent') return
     const html = envelope([fragment(targets.typing(chatId), 'innerHTML', views.render('chats/typing', { name }))])

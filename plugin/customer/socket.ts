@@ -25,7 +25,7 @@ export interface CustomerSocketDeps {
   sockets: Pick<SocketServer, 'serve' | 'onTick'>
   hub: Pick<Hub, 'followChat' | 'catchUp'>
   access: Pick<Access, 'checkOrigin' | 'user'>
-  chats: Pick<ChatService, 'chatForCustomer' | 'customerSeen' | 'queuePosition' | 'postMessage' | 'get' | 'typing'>
+  chats: Pick<ChatService, 'chatForCustomer' | 'customerSeen' | 'queuePosition' | 'postMessage' | 'get' | 'typing' | 'markCustomerRead' | 'received'>
   customerViews: Pick<CustomerViews, 'status'>
   /** customerGoneSeconds: how often open windows say so. */
   settings: Pick<Settings, 'customerGoneSeconds'>
@@ -139,8 +139,15 @@ export const customerSocket: FastifyPluginAsync<CustomerSocketDeps> = async (fas
         const chatId = await ownChat(frame.chat_id, socket)
         if (chatId !== undefined) await socket.refuse(new LC_ERR_CHAT_NOT_FOUND(String(chatId)))
       },
-      // Only agents keep read marks.
-      async read () {}
+      // How far the window has shown the chat (docs/features.md#read-marks): the agent's messages up to it show Read.
+      async read (frame, socket) {
+        const chatId = await ownChat(frame.chat_id, socket)
+        if (chatId !== undefined) await chats.markCustomerRead(chatId, Number(frame.seq))
+      },
+      async received (frame, socket) {
+        const chatId = await ownChat(frame.chat_id, socket)
+        if (chatId !== undefined) await chats.received(chatId, 'customer', Number(frame.seq))
+      }
     }
   }
 

@@ -15,6 +15,10 @@ export type BusEvent =
   | { type: 'queue.changed', groupId?: number | null, chatId?: number }
   /** "… is typing": from one side of a chat to the other; nothing is stored. */
   | { type: 'chat.typing', chatId: number, side: 'agent' | 'customer', name: string }
+  /** Read marks (docs/features.md#read-marks): `side` has read the chat up to `seq`; the other side marks its own messages Read. */
+  | { type: 'chat.read', chatId: number, side: 'agent' | 'customer', seq: number }
+  /** `side`'s open window holds the chat up to `seq`: the other side marks its own messages Delivered. Nothing is stored. */
+  | { type: 'chat.received', chatId: number, side: 'agent' | 'customer', seq: number }
   /** A chat's comments changed (added, edited, deleted, resolution moved): agents viewing it re-render the list. */
   | { type: 'chat.comments', chatId: number }
   | { type: 'agent.chats', agentId: string, chatId: number, fromSeq?: number }

@@ -171,8 +171,10 @@ export function createSocketServer ({ hub, log, settings, notice, off = () => fa
   }
 
   function serve<I extends Identified, F extends { type: string }> (audience: Audience<I, F>) {
-    const validate = frameValidator<F>(audience.frames)
     const types: readonly string[] = audience.frames.oneOf.map((branch) => branch.properties.type.const)
+    // Each type is checked against its own branch, so what is wrong is told in that frame's
+    // fields (a read frame missing its seq is not told a message needs a body).
+    const branches = new Map<string, object>(audience.frames.oneOf.map((branch) => [branch.properties.type.const, branch]))
 
     /** Parses and checks a frame; what is wrong with it is the sender's, told to them and not thrown. */
     function parse (raw: string): F | CodedError {
@@ -184,7 +186,9 @@ export function createSocketServer ({ hub, log, settings, notice, off = () => fa
       }
       // Name the allowed types first: the oneOf's own first error would talk about a branch's fields.
       const type = (frame as { type?: unknown } | null)?.type
-      if (typeof type !== 'string' || !types.includes(type)) return new LC_ERR_BAD_FRAME(`type must be one of: ${types.join(', ')}`)
+      const branch = typeof type === 'string' ? branches.get(type) : undefined
+      if (!branch) return new LC_ERR_BAD_FRAME(`type must be one of: ${types.join(', ')}`)
+      const validate = frameValidator<F>(branch)
       if (!validate(frame)) return new LC_ERR_BAD_FRAME(describeAjvError(validate.errors![0]!, 'message'))
       return frame
     }

@@ -10,6 +10,10 @@ export const targets = {
   composer: (chatId: number) => `lc-composer-${chatId}`,
   coaching: (chatId: number) => `lc-coaching-${chatId}`,
   typing: (chatId: number) => `lc-typing-${chatId}`,
+  // How far the other side has read the chat (views/chats/read-mark.hbs).
+  readMark: (chatId: number) => `lc-read-mark-${chatId}`,
+  // How far the other side's open window holds the chat (views/chats/delivered-mark.hbs).
+  deliveredMark: (chatId: number) => `lc-delivered-mark-${chatId}`,
   status: (chatId: number) => `lc-status-${chatId}`,
   chatTools: (chatId: number) => `lc-chat-tools-${chatId}`,
   tabPanel: (chatId: number) => `lc-tab-panel-${chatId}`,

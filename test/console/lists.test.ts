@@ -35,6 +35,7 @@ t.test('idle colours: thresholds measured from the last agent message, not reset
     customerLeftAt: null,
     customerGoneAt: null,
     agentReadSeq: 0,
+    customerReadSeq: 0,
     customerIp: null,
     customerAgent: null
   }
