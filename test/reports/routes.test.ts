@@ -53,6 +53,29 @@ t.test('reports: the page, its exports and who sees what', async (t) => {
     t.equal(figure((await admin(`?period=today&agent=${alice}`)).body, 'Chats started'), 1, 'filtered to alice')
   })
 
+  t.test('deflection: beside the period before, by department, none for an agent', async (t) => {
+    const support = (await routing.departments()).find((d) => d.name === 'Support')!.id
+    await knex('lc_kb_deflections').insert({
+      question: 'How do I reset my password?',
+      article_id: 'kb-1',
+      article_title: 'Passwords',
+      article_url: 'https://help.example/kb-1',
+      department_id: support,
+      department_name: 'Support',
+      customer_user_id: null,
+      customer_email: 'erin@customer.example',
+      created_at: Date.now()
+    })
+    const all = (await admin('?period=today')).body
+    t.equal(figure(all, 'Questions a suggested solution answered'), 1)
+    // 1 deflected out of 1 + 2 chats started.
+    t.equal(figure(all, 'Deflection rate, percent'), 33.3)
+    t.match(all, /<th scope="row">Deflection rate, percent<\/th><td data-value="33.3">33.3%<\/td><td>—<\/td>/, 'the period before asked nothing')
+    t.equal(figure((await admin(`?period=today&department=${support}`)).body, 'Deflection rate, percent'), 50, '1 of 1 + 1 in Support')
+    t.equal(figure((await admin(`?period=today&agent=${alice}`)).body, 'Deflection rate, percent'), null, 'an agent\'s figures have none')
+    await knex('lc_kb_deflections').delete()
+  })
+
   t.test('a supervisor of Sales sees nothing of Support', async (t) => {
     await routing.removeMember(group('Support L1'), sam)
     await routing.removeMember(group('Support L2'), sam)
