@@ -384,12 +384,25 @@ const deflection = {
   }
 } as const
 
+const tickets = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['created', 'groups'],
+  properties: {
+    created: count,
+    groups: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: false, required: ['groupId', 'name', 'tickets'], properties: { groupId: { type: ['integer', 'null'] }, name: text(500), tickets: count } }
+    }
+  }
+} as const
+
 /** A period's figures beside the period of the same length before it; durations in milliseconds. */
 export const reportAnswer = {
   $id: 'lc/api/report',
   type: 'object',
   additionalProperties: false,
-  required: ['period', 'previous', 'filter', 'current', 'before', 'deflection'],
+  required: ['period', 'previous', 'filter', 'current', 'before', 'deflection', 'tickets'],
   properties: {
     period,
     previous: period,
@@ -407,6 +420,13 @@ export const reportAnswer = {
       additionalProperties: false,
       required: ['current', 'before'],
       properties: { current: deflection, before: deflection }
+    },
+    tickets: {
+      type: 'object',
+      description: 'tickets made from the transcripts of the period\'s chats, per group (docs/reports.md#tickets)',
+      additionalProperties: false,
+      required: ['current', 'before'],
+      properties: { current: tickets, before: tickets }
     }
   }
 } as const

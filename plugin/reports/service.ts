@@ -43,6 +43,12 @@ export interface Deflection {
   rate: number | null
 }
 
+/** Tickets made from the period's chats: all of them, and per group (docs/reports.md#tickets). */
+export interface Tickets {
+  created: number
+  groups: Array<{ groupId: number | null, tickets: number }>
+}
+
 export interface Report {
   period: Period
   previous: Period
@@ -55,6 +61,7 @@ export interface Report {
   ownOnly: boolean
   /** Deflection for the period and the one before; null with a group or agent filter, or for an agent's own reports (a deflected question has neither). */
   deflection: { current: Deflection, before: Deflection } | null
+  tickets: { current: Tickets, before: Tickets }
   /** The latest survey comments on the period's chats, newest first (docs/reports.md). */
   comments: SurveyComment[]
   names: { group: (id: number | null) => string, agent: (id: string) => string }
@@ -74,7 +81,7 @@ export interface ReportService {
 }
 
 export interface ReportServiceDeps {
-  facts: Pick<FactService, 'figures'>
+  facts: Pick<FactService, 'figures' | 'tickets'>
   surveys: Pick<SurveyService, 'comments'>
   deflections: Pick<DeflectionService, 'deflected'>
   routing: Pick<RoutingService, 'groups' | 'members'>
@@ -160,13 +167,16 @@ export function createReportService ({ facts, surveys, deflections, routing, hos
       const deflectedIn = agentId !== null || query.group !== undefined
         ? undefined
         : query.department !== undefined ? [query.department] : scope.visible === 'all' ? null : [...new Set(visible.map((g) => g.departmentId))]
-      const [now, before, comments, deflectedNow, deflectedBefore] = await Promise.all([
+      const [now, before, comments, deflectedNow, deflectedBefore, ticketsNow, ticketsBefore] = await Promise.all([
         facts.figures({ from: current.from, to: current.to, ...filter }, current.timeZone),
         facts.figures({ from: previous.from, to: previous.to, ...filter }, previous.timeZone),
         surveys.comments({ from: current.from, to: current.to, ...filter }, commentsShown),
         deflectedIn === undefined ? 0 : deflections.deflected(current.from, current.to, deflectedIn),
-        deflectedIn === undefined ? 0 : deflections.deflected(previous.from, previous.to, deflectedIn)
+        deflectedIn === undefined ? 0 : deflections.deflected(previous.from, previous.to, deflectedIn),
+        facts.tickets({ from: current.from, to: current.to, ...filter }),
+        facts.tickets({ from: previous.from, to: previous.to, ...filter })
       ])
+      const tickets = (groups: Tickets['groups']): Tickets => ({ created: groups.reduce((n, g) => n + g.tickets, 0), groups })
       const share = (deflected: number, started: number): Deflection => ({
         deflected, rate: deflected + started === 0 ? null : Math.round(1000 * deflected / (deflected + started)) / 10
       })
@@ -186,6 +196,7 @@ export function createReportService ({ facts, surveys, deflections, routing, hos
         filter: { department: query.department ?? null, group: query.group ?? null, agent: agentId },
         ownOnly,
         deflection: deflectedIn === undefined ? null : { current: share(deflectedNow, now.started), before: share(deflectedBefore, before.started) },
+        tickets: { current: tickets(ticketsNow), before: tickets(ticketsBefore) },
         comments,
         names: { group: (id) => id === null ? 'No group' : groupName.get(id) ?? `Group ${id}`, agent: (id) => byId.get(id) ?? `Agent ${id}` }
       }

@@ -111,4 +111,24 @@ t.test('JSON API: reports, with the page\'s scope rules', async (t) => {
     t.same((await supervisor('GET', '/reports?period=today')).json().deflection,
       { current: { deflected: 1, rate: 50 }, before: { deflected: 0, rate: null } })
   })
+
+  t.test('tickets created from chats: by the chat\'s start, per group, linked ones left out', async (t) => {
+    const item = (ref: string, fromChat: boolean) => ({
+      chat_id: l1.chat.id,
+      kind: 'ticket',
+      ticket_ref: ref,
+      ticket_url: `https://desk.example/tickets/${ref}`,
+      created_by: alice,
+      created_by_name: 'Alice Adams',
+      created_at: Date.now(),
+      created_from_chat: fromChat
+    })
+    // Two made from the Support L1 chat's transcript, one existing ticket linked to it.
+    await knex('lc_chat_items').insert([item('INC-1', true), item('INC-2', true), item('INC-3', false)])
+    const all = (await desk('GET', '/reports?period=today')).json().tickets
+    t.same(all, { current: { created: 2, groups: [{ groupId: group('Support L1'), name: 'Support › Support L1', tickets: 2 }] }, before: { created: 0, groups: [] } })
+    t.equal((await desk('GET', `/reports?period=today&group=${group('Sales')}`)).json().tickets.current.created, 0, 'none in Sales')
+    t.equal((await desk('GET', `/reports?period=today&agent=${alice}`)).json().tickets.current.created, 2, 'the chats that count for alice')
+    t.equal((await desk('GET', `/reports?period=today&agent=${bob}`)).json().tickets.current.created, 0)
+  })
 })

@@ -76,6 +76,25 @@ t.test('reports: the page, its exports and who sees what', async (t) => {
     await knex('lc_kb_deflections').delete()
   })
 
+  t.test('tickets created from chats: in the summary and per group', async (t) => {
+    await knex('lc_chat_items').insert({
+      chat_id: l1.chat.id,
+      kind: 'ticket',
+      ticket_ref: 'INC-7',
+      ticket_url: 'https://desk.example/tickets/INC-7',
+      created_by: alice,
+      created_by_name: 'Alice Adams',
+      created_at: Date.now(),
+      created_from_chat: true
+    })
+    const page = (await admin('?period=today')).body
+    t.equal(figure(page, 'Tickets created from chats'), 1)
+    t.match(page, /<th scope="row">Support › Support L1<\/th>(<td data-value="\d+">\d+<\/td>){4}<td data-value="1">1<\/td>/, 'in its group\'s row')
+    const csv = (await admin('?period=today', '/livechat/console/reports/groups.csv')).body.split('\r\n')
+    t.equal(csv[0], '"Group","Chats started","Answered","Missed","Abandoned","Tickets created"')
+    await knex('lc_chat_items').where({ ticket_ref: 'INC-7' }).delete()
+  })
+
   t.test('a supervisor of Sales sees nothing of Support', async (t) => {
     await routing.removeMember(group('Support L1'), sam)
     await routing.removeMember(group('Support L2'), sam)
