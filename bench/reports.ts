@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks'
 import { prepareDatabase } from '../demo-host/setup.ts'
 import type { AgentScope } from '../plugin/chats/types.ts'
 import { rebuildRollups } from '../plugin/facts/rollups.ts'
+import { countBetween } from '../plugin/deflections/store.ts'
 import { createFactService } from '../plugin/facts/service.ts'
 import { sqlHost } from '../plugin/host/sql-host.ts'
 import { loadManifest } from '../plugin/manifest.ts'
@@ -102,7 +103,9 @@ async function main (): Promise<number> {
     wallboardQueueRed: 8
   }
   const surveys = { comments: async (f: Parameters<typeof latestComments>[1], limit: number) => await latestComments(knex, f, limit) }
-  const reports = createReportService({ facts, surveys, routing, host, settings })
+  // The report's real deflection query, over the bench's empty deflection table.
+  const deflections = { deflected: async (from: number, to: number, departments: number[] | null) => await countBetween(knex, from, to, departments) }
+  const reports = createReportService({ facts, surveys, deflections, routing, host, settings })
   const wallboard = createWallboardService({ facts, routing, host, settings })
   const admin: AgentScope = { id: '0', name: 'Bench', activeIn: [], visible: 'all', supervise: true }
   const support = groups.find((g) => g.departmentName === 'Support')!.departmentId

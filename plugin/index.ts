@@ -242,7 +242,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const search = createSearchService({ ...core, routing, fields })
   const searchViews = createSearchViews({ ...core, search })
   const deflections = createDeflectionService({ ...core, chats })
-  const reports = createReportService({ ...core, facts, surveys, routing })
+  const reports = createReportService({ ...core, facts, surveys, deflections, routing })
   const wallboard = createWallboardService({ ...core, facts, routing })
 
   // The screens: the customer's window, the agent console and its lists, instant messages.

@@ -69,5 +69,14 @@ export function apiReport (r: Report) {
     agents: f.agents.map((a) => ({ ...a, name: r.names.agent(a.agentId) })),
     groups: f.groups.map((g) => ({ ...g, name: r.names.group(g.groupId) }))
   })
-  return { period: apiPeriod(r.period), previous: apiPeriod(r.previous), filter: r.filter, current: figures(r.current), before: figures(r.before) }
+  const tickets = (x: Report['tickets']['current']) => ({ ...x, groups: x.groups.map((g) => ({ ...g, name: r.names.group(g.groupId) })) })
+  return {
+    period: apiPeriod(r.period),
+    previous: apiPeriod(r.previous),
+    filter: r.filter,
+    current: figures(r.current),
+    before: figures(r.before),
+    deflection: r.deflection,
+    tickets: { current: tickets(r.tickets.current), before: tickets(r.tickets.before) }
+  }
 }

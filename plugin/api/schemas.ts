@@ -374,12 +374,35 @@ const figures = {
   }
 } as const
 
+const deflection = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['deflected', 'rate'],
+  properties: {
+    deflected: count,
+    rate: { type: ['number', 'null'], description: 'deflected out of deflected plus chats started, in percent to one decimal; null when nobody asked' }
+  }
+} as const
+
+const tickets = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['created', 'groups'],
+  properties: {
+    created: count,
+    groups: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: false, required: ['groupId', 'name', 'tickets'], properties: { groupId: { type: ['integer', 'null'] }, name: text(500), tickets: count } }
+    }
+  }
+} as const
+
 /** A period's figures beside the period of the same length before it; durations in milliseconds. */
 export const reportAnswer = {
   $id: 'lc/api/report',
   type: 'object',
   additionalProperties: false,
-  required: ['period', 'previous', 'filter', 'current', 'before'],
+  required: ['period', 'previous', 'filter', 'current', 'before', 'deflection', 'tickets'],
   properties: {
     period,
     previous: period,
@@ -390,6 +413,20 @@ export const reportAnswer = {
       properties: { department: { type: ['integer', 'null'] }, group: { type: ['integer', 'null'] }, agent: maybeText(64) }
     },
     current: figures,
-    before: figures
+    before: figures,
+    deflection: {
+      type: ['object', 'null'],
+      description: 'questions a suggested article answered before a chat (docs/reports.md#deflection); null with a group or agent filter',
+      additionalProperties: false,
+      required: ['current', 'before'],
+      properties: { current: deflection, before: deflection }
+    },
+    tickets: {
+      type: 'object',
+      description: 'tickets made from the transcripts of the period\'s chats, per group (docs/reports.md#tickets)',
+      additionalProperties: false,
+      required: ['current', 'before'],
+      properties: { current: tickets, before: tickets }
+    }
   }
 } as const

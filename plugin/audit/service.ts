@@ -26,6 +26,7 @@ export const auditActions = {
   'member.updated': 'Member or limit changed',
   'member.removed': 'Member removed',
   'chat.taken': 'Chat taken',
+  'chat.monitored': 'Chat monitored by a supervisor',
   'chat.transferred': 'Chat transferred by a supervisor',
   'chat.deleted': 'Chat deleted',
   'chat.undeleted': 'Chat undeleted',
@@ -69,6 +70,11 @@ export interface AuditServiceDeps {
 export interface AuditService {
   /** Records one action by `by` (null: the desk itself, a job run on schedule) through `q`, the action's transaction where it has one. */
   record (q: Knex | Knex.Transaction, by: Auditor | null, entry: AuditEntry): Promise<void>
+  /**
+   * Records an action only the first time `by` does it to the entry's subject (a supervisor
+   * monitoring a chat: one entry however often they look); returns whether it recorded.
+   */
+  recordFirst (q: Knex | Knex.Transaction, by: Auditor, entry: AuditEntry & { subjectId: string | number }): Promise<boolean>
   /** Up to `limit` entries matching `filter`, newest first. */
   list (filter: AuditFilter, limit: number): Promise<AuditRecord[]>
   /** Everyone who appears in the entries of `departments` (null: all), by name. */
@@ -87,20 +93,29 @@ function json (value: unknown): string | null {
 }
 
 export function createAuditService ({ db, clock = Date.now }: AuditServiceDeps): AuditService {
+  async function record (q: Knex | Knex.Transaction, by: Auditor | null, entry: AuditEntry): Promise<void> {
+    await store.insert(q, {
+      at: clock(),
+      actor_id: by?.id?.slice(0, 64) ?? null,
+      actor_name: (by?.name ?? 'Live chat').slice(0, 120),
+      ip: by?.ip?.slice(0, 45) ?? null,
+      action: entry.action,
+      subject: entry.subject.slice(0, 200),
+      subject_id: entry.subjectId == null ? null : String(entry.subjectId).slice(0, 64),
+      department_id: entry.departmentId ?? null,
+      before: json(entry.before),
+      after: json(entry.after)
+    })
+  }
+
   return {
-    async record (q, by, entry) {
-      await store.insert(q, {
-        at: clock(),
-        actor_id: by?.id?.slice(0, 64) ?? null,
-        actor_name: (by?.name ?? 'Live chat').slice(0, 120),
-        ip: by?.ip?.slice(0, 45) ?? null,
-        action: entry.action,
-        subject: entry.subject.slice(0, 200),
-        subject_id: entry.subjectId == null ? null : String(entry.subjectId).slice(0, 64),
-        department_id: entry.departmentId ?? null,
-        before: json(entry.before),
-        after: json(entry.after)
-      })
+    record,
+
+    async recordFirst (q, by, entry) {
+      if (by.id === null) return false
+      if (await store.has(q, entry.action, by.id.slice(0, 64), String(entry.subjectId).slice(0, 64))) return false
+      await record(q, by, entry)
+      return true
     },
 
     async list (filter, limit) {

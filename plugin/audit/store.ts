@@ -88,6 +88,12 @@ function filtered (db: Db, f: AuditFilter): Knex.QueryBuilder {
   return q
 }
 
+/** Whether `actorId` already has an entry of `action` on `subjectId`: by the actor's index, their own entries only. */
+export async function has (db: Db, action: string, actorId: string, subjectId: string): Promise<boolean> {
+  const row = await db(table).where({ actor_id: actorId, action, subject_id: subjectId }).first('id')
+  return row !== undefined
+}
+
 /** Newest first, by id: ids grow with time and page without gaps while rows are added. */
 export async function list (db: Db, f: AuditFilter, limit: number): Promise<AuditRecord[]> {
   const rows: LcAuditRow[] = await filtered(db, f).select('*').orderBy('id', 'desc').limit(limit)

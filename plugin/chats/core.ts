@@ -6,7 +6,7 @@ import type { Bus } from '../realtime/bus-events.ts'
 import type { RoutingService } from '../routing/service.ts'
 import type { ChatChange, ChatServiceDeps } from './service.ts'
 import * as store from './store.ts'
-import { type Actor, type AgentScope, type Chat, type ChatStatus, type Message, openStatuses } from './types.ts'
+import { type Actor, type AgentScope, type Chat, ChatStatus, type Message, openStatuses } from './types.ts'
 import { chatEvent, isWebhookAction, messageEvent } from './webhook-events.ts'
 
 /**
@@ -80,6 +80,11 @@ export interface ChatCore {
   /** An agent's or supervisor's action on a chat, in the audit log inside the change's transaction (docs/features.md#audit-log). */
   audit: (trx: Knex.Transaction, scope: AgentScope, action: 'chat.taken' | 'chat.transferred' | 'chat.deleted' | 'chat.undeleted',
     chat: Chat, departmentId: number | null, before: object, after: object | null) => Promise<void>
+  /**
+   * A supervisor looked into or coached an active chat someone else has: recorded as
+   * chat.monitored the first time only, per supervisor and chat (docs/features.md#audit-log).
+   */
+  monitored: (chat: Chat, scope: AgentScope) => Promise<void>
 }
 
 export function createChatCore ({ db, bus, host, routing, clock = Date.now, settings, webhooks, audit, facts = createFactService({ db }) }: ChatServiceDeps): ChatCore {
@@ -142,6 +147,11 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
     for (const fn of listeners) await fn(change)
   }
 
+  async function departmentOf (groupId: number | null): Promise<number | null> {
+    if (groupId === null || !audit) return null
+    return await routing.group(groupId).then((g) => g.departmentId, () => null)
+  }
+
   async function announce (chatId: number, message: Message): Promise<Chat> {
     const chat = await load(chatId)
     await bus.publish({ type: 'chat.message', chatId, message })
@@ -160,13 +170,19 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
     host,
     routing,
     clock,
-    async departmentOf (groupId) {
-      if (groupId === null || !audit) return null
-      return await routing.group(groupId).then((g) => g.departmentId, () => null)
-    },
+    departmentOf,
     async audit (trx, scope, action, chat, departmentId, before, after) {
       await audit?.record(trx, { id: scope.id, name: scope.name, ip: scope.ip ?? null }, {
         action, subject: `Chat #${chat.id} with ${chat.customerName}`, subjectId: chat.id, departmentId, before, after
+      })
+    },
+    async monitored (chat, scope) {
+      if (!audit || !scope.supervise || chat.status !== ChatStatus.active || chat.agentId === scope.id) return
+      const departmentId = await departmentOf(chat.groupId)
+      await db.transaction(async (trx) => {
+        await audit.recordFirst(trx, { id: scope.id, name: scope.name, ip: scope.ip ?? null }, {
+          action: 'chat.monitored', subject: `Chat #${chat.id} with ${chat.customerName}`, subjectId: chat.id, departmentId, after: { agentId: chat.agentId }
+        })
       })
     },
     // A getter: the settings screen may change the limit while the plugin runs.

@@ -11,7 +11,7 @@ import { type Actor, ChatStatus, openStatuses } from './types.ts'
  * agent ends it, the agent abandons it; and who may open it. Handing a chat to an agent
  * is handover.ts.
  */
-export function createLifecycle (core: ChatCore): Pick<ChatService, 'startChat' | 'chatForCustomer' | 'chatForAgent' | 'endChat' | 'abandonChat'> {
+export function createLifecycle (core: ChatCore): Pick<ChatService, 'startChat' | 'chatForCustomer' | 'chatForAgent' | 'monitorChat' | 'endChat' | 'abandonChat'> {
   const { db, bus, clock, append, history, load } = core
 
   return {
@@ -67,6 +67,10 @@ export function createLifecycle (core: ChatCore): Pick<ChatService, 'startChat' 
       if (agentMaySee(chat, scope)) return chat
       // Others' chats are not told apart from none.
       throw new LC_ERR_CHAT_NOT_FOUND(String(chatId))
+    },
+
+    async monitorChat (chat, scope) {
+      await core.monitored(chat, scope)
     },
 
     async endChat (chatId, actor) {

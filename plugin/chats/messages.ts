@@ -146,6 +146,7 @@ export function createMessages (core: ChatCore): Pick<ChatService, 'postMessage'
       if (chat.status !== ChatStatus.active) throw new LC_ERR_CHAT_CLOSED()
       const { message, duplicate } = await appendOnce(chatId, agentActor(scope), 'coaching', body, clientMsgId, [ChatStatus.active])
       if (!message) throw new LC_ERR_CHAT_CLOSED()
+      await core.monitored(chat, scope)
       if (!duplicate) await bus.publish({ type: 'chat.message', chatId, message })
       return { message, duplicate }
     },

@@ -33,8 +33,8 @@ export interface ChatServiceDeps {
   webhooks?: Pick<WebhookOutbox, 'record'>
   /** The reports' per-chat facts, recorded in each change's transaction (docs/reports.md); made over `db` when not given. */
   facts?: Pick<FactService, 'record' | 'answered'>
-  /** The audit log: chats taken, transferred by a supervisor, deleted and undeleted (docs/features.md#audit-log). */
-  audit?: Pick<AuditService, 'record'>
+  /** The audit log: chats taken, monitored and transferred by a supervisor, deleted and undeleted (docs/features.md#audit-log). */
+  audit?: Pick<AuditService, 'record' | 'recordFirst'>
 }
 
 export interface StartChat {
@@ -144,6 +144,8 @@ export interface ChatService {
   chatForCustomer (chatId: number, token: string | undefined, user: HostUser | null): Promise<Chat>
   /** The chat when agentMaySee allows it; else throws LC_ERR_CHAT_NOT_FOUND (others' chats are not told apart from none). */
   chatForAgent (chatId: number, scope: AgentScope): Promise<Chat>
+  /** A supervisor opened `chat` (one chatForAgent gave them): when it is someone else's active chat, the audit log's chat.monitored, once per supervisor and chat. */
+  monitorChat (chat: Chat, scope: AgentScope): Promise<void>
   /**
    * Takes a queued chat (Queue or Transferred tab) with the seq of its "joined" event; throws LC_ERR_NOT_IN_GROUP,
    * LC_ERR_AGENT_AT_LIMIT or the 409 of a lost race. Publishes chat.message, chat.updated, agent.chats, queue.changed.

@@ -17,7 +17,7 @@ import {
 export interface ConsoleRoutesDeps {
   base: string
   access: Pick<Access, 'agent'>
-  chats: Pick<ChatService, 'agentChats' | 'messages' | 'acceptChat' | 'takeChat' | 'chatForAgent' | 'transferChat' | 'endChat'>
+  chats: Pick<ChatService, 'agentChats' | 'messages' | 'acceptChat' | 'takeChat' | 'chatForAgent' | 'monitorChat' | 'transferChat' | 'endChat'>
   routing: Pick<RoutingService, 'presence' | 'setAvailable'>
   /** The agent's own alert choices. */
   preferences: Pick<PreferenceService, 'get' | 'set'>
@@ -176,6 +176,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesDeps> = async (fasti
     const agent = await access.agent(request)
     const scope = await agent.scope()
     const chat = await chats.chatForAgent(request.params.id, scope)
+    await chats.monitorChat(chat, scope)
     const pane = await consoleViews.pane(chat, scope)
     const live = pane.composer.open || pane.canTake
     return reply.lcView('console/transcript.page.hbs', {

@@ -44,6 +44,8 @@ export interface DeflectionService {
   suggestions (question: string): Promise<KnowledgeHit[]>
   /** Records that an article answered the question, so no chat is queued; throws LC_ERR_DEFLECTION_ARTICLE_UNKNOWN (nothing stored). */
   record (input: DeflectionInput): Promise<{ deflection: Deflection, article: KnowledgeHit }>
+  /** How many questions an article answered in [from, to), of `departments` (null: every department and none); docs/reports.md#deflection. */
+  deflected (from: number, to: number, departments: number[] | null): Promise<number>
   /** The latest deflected questions, newest first, and per period how many an article answered next to the chats started. */
   report (): Promise<{ recent: Deflection[], periods: DeflectionPeriod[] }>
 }
@@ -83,6 +85,11 @@ export function createDeflectionService ({ db, host, chats, clock = Date.now, lo
         created_at: clock()
       })
       return { deflection: store.toDeflection((await store.deflectionRow(db, id))!), article }
+    },
+
+    async deflected (from, to, departments) {
+      if (departments?.length === 0) return 0
+      return await store.countBetween(db, from, to, departments)
     },
 
     async report (): Promise<{ recent: Deflection[], periods: DeflectionPeriod[] }> {

@@ -60,6 +60,14 @@ export async function recentDeflections (db: Db, limit: number): Promise<LcKbDef
 }
 
 /** Deflections since each of the given times. */
+/** Questions deflected in [from, to), of `departments` (null: all, those of no department too), by the index on created_at. */
+export async function countBetween (db: Db, from: number, to: number, departments: number[] | null): Promise<number> {
+  const q = db('lc_kb_deflections').where('created_at', '>=', from).andWhere('created_at', '<', to)
+  if (departments !== null) q.whereIn('department_id', departments)
+  const row = await q.count({ n: '*' }).first()
+  return Number(row?.n ?? 0)
+}
+
 export async function countSince (db: Db, since: number[]): Promise<number[]> {
   if (since.length === 0) return []
   const sums = since.map((at, i) => db.raw(`sum(case when created_at >= ? then 1 else 0 end) as s${i}`, [at]))

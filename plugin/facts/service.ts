@@ -31,6 +31,8 @@ export interface FactService {
   rated (trx: Knex.Transaction, chatId: number, rating: number): Promise<void>
   /** Every figure for the chats started in [from, to) that pass the filter, by the desk's time zone. */
   figures (filter: FactFilter, timeZone: string): Promise<Figures>
+  /** Tickets made from the transcripts of the chats started in [from, to) that pass the filter, per group (docs/reports.md#tickets). */
+  tickets (filter: FactFilter): Promise<Array<{ groupId: number | null, tickets: number }>>
   /** The chats open now (waiting, or with an agent) in these groups (null: all): the wallboard's live tiles. */
   open (groupIds: number[] | null): Promise<store.OpenFact[]>
 }
@@ -92,6 +94,7 @@ export function createFactService ({ db }: { db: Knex }): FactService {
       for (const f of after) tally.fact(f)
       return tally.result()
     },
+    async tickets (filter) { return await store.ticketsIn(db, filter) },
     async open (groupIds) { return await store.openFacts(db, groupIds) }
   }
 }

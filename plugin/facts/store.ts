@@ -85,6 +85,20 @@ export async function factsIn (db: Db, filter: FactFilter): Promise<FactColumns[
   }))
 }
 
+/**
+ * Tickets made from the transcripts of the chats started in [from, to) that pass the filter,
+ * per group: the facts' range read joined to each chat's items by their chat_id index.
+ */
+export async function ticketsIn (db: Db, filter: FactFilter): Promise<Array<{ groupId: number | null, tickets: number }>> {
+  const q = db('lc_chat_facts as f').join('lc_chat_items as i', 'i.chat_id', 'f.chat_id')
+    .where('f.created_at', '>=', filter.from).andWhere('f.created_at', '<', filter.to)
+    .andWhere('i.kind', 'ticket').andWhere('i.created_from_chat', true)
+  if (filter.groupIds !== null) q.whereIn('f.group_id', filter.groupIds)
+  if (filter.agentId !== null) q.where('f.agent_id', filter.agentId)
+  const rows: Array<{ group_id: number | null, n: number | string }> = await q.select('f.group_id').count({ n: '*' }).groupBy('f.group_id')
+  return rows.map((r) => ({ groupId: r.group_id === null ? null : Number(r.group_id), tickets: Number(r.n) }))
+}
+
 /** A chat open now: waiting (no agent) or with an agent. */
 export interface OpenFact { group_id: number | null, agent_id: string | null, created_at: number }
 

@@ -1,5 +1,6 @@
 import type { AgentScope } from '../chats/types.ts'
 import { LC_ERR_REPORT_OUT_OF_SCOPE, LC_ERR_REPORT_PERIOD } from '../errors.ts'
+import type { DeflectionService } from '../deflections/service.ts'
 import type { FactService, Figures } from '../facts/service.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import { canonicalTimeZone, instantOf, wallClock } from '../routing/hours.ts'
@@ -35,6 +36,19 @@ export interface Period {
   unknownZone: string | null
 }
 
+/** Questions a suggested article answered before a chat, and their share of all questions asked (docs/reports.md#deflection). */
+export interface Deflection {
+  deflected: number
+  /** Deflected out of deflected plus chats started, in percent to one decimal; null when nobody asked. */
+  rate: number | null
+}
+
+/** Tickets made from the period's chats: all of them, and per group (docs/reports.md#tickets). */
+export interface Tickets {
+  created: number
+  groups: Array<{ groupId: number | null, tickets: number }>
+}
+
 export interface Report {
   period: Period
   previous: Period
@@ -45,6 +59,9 @@ export interface Report {
   /** The filters as applied (an agent's own reports always name the agent). */
   filter: { department: number | null, group: number | null, agent: string | null }
   ownOnly: boolean
+  /** Deflection for the period and the one before; null with a group or agent filter, or for an agent's own reports (a deflected question has neither). */
+  deflection: { current: Deflection, before: Deflection } | null
+  tickets: { current: Tickets, before: Tickets }
   /** The latest survey comments on the period's chats, newest first (docs/reports.md). */
   comments: SurveyComment[]
   names: { group: (id: number | null) => string, agent: (id: string) => string }
@@ -64,8 +81,9 @@ export interface ReportService {
 }
 
 export interface ReportServiceDeps {
-  facts: Pick<FactService, 'figures'>
+  facts: Pick<FactService, 'figures' | 'tickets'>
   surveys: Pick<SurveyService, 'comments'>
+  deflections: Pick<DeflectionService, 'deflected'>
   routing: Pick<RoutingService, 'groups' | 'members'>
   host: Pick<HostAdapter, 'getUser'>
   settings: Pick<Settings, 'reportTimeZone'>
@@ -89,7 +107,7 @@ function validDate (s: string | undefined): s is string {
 /** How many survey comments a report lists. */
 export const commentsShown = 10
 
-export function createReportService ({ facts, surveys, routing, host, settings, clock = Date.now }: ReportServiceDeps): ReportService {
+export function createReportService ({ facts, surveys, deflections, routing, host, settings, clock = Date.now }: ReportServiceDeps): ReportService {
   function zone (): { timeZone: string, unknownZone: string | null } {
     const known = canonicalTimeZone(settings.reportTimeZone)
     return known ? { timeZone: known, unknownZone: null } : { timeZone: 'UTC', unknownZone: settings.reportTimeZone }
@@ -145,11 +163,23 @@ export function createReportService ({ facts, surveys, routing, host, settings, 
         agentId = query.agent
       }
       const filter = { groupIds, agentId }
-      const [now, before, comments] = await Promise.all([
+      // A deflected question was never a chat: it has a department but no group nor agent.
+      const deflectedIn = agentId !== null || query.group !== undefined
+        ? undefined
+        : query.department !== undefined ? [query.department] : scope.visible === 'all' ? null : [...new Set(visible.map((g) => g.departmentId))]
+      const [now, before, comments, deflectedNow, deflectedBefore, ticketsNow, ticketsBefore] = await Promise.all([
         facts.figures({ from: current.from, to: current.to, ...filter }, current.timeZone),
         facts.figures({ from: previous.from, to: previous.to, ...filter }, previous.timeZone),
-        surveys.comments({ from: current.from, to: current.to, ...filter }, commentsShown)
+        surveys.comments({ from: current.from, to: current.to, ...filter }, commentsShown),
+        deflectedIn === undefined ? 0 : deflections.deflected(current.from, current.to, deflectedIn),
+        deflectedIn === undefined ? 0 : deflections.deflected(previous.from, previous.to, deflectedIn),
+        facts.tickets({ from: current.from, to: current.to, ...filter }),
+        facts.tickets({ from: previous.from, to: previous.to, ...filter })
       ])
+      const tickets = (groups: Tickets['groups']): Tickets => ({ created: groups.reduce((n, g) => n + g.tickets, 0), groups })
+      const share = (deflected: number, started: number): Deflection => ({
+        deflected, rate: deflected + started === 0 ? null : Math.round(1000 * deflected / (deflected + started)) / 10
+      })
       const agentIds = ownOnly
         ? [scope.id]
         : [...new Set([...(await routing.members(visible.map((g) => g.id))).map((m) => m.agentId), ...now.agents.map((a) => a.agentId)])]
@@ -165,6 +195,8 @@ export function createReportService ({ facts, surveys, routing, host, settings, 
         choices: { departments, groups: visible, agents: users.sort((a, b) => a.name.localeCompare(b.name)) },
         filter: { department: query.department ?? null, group: query.group ?? null, agent: agentId },
         ownOnly,
+        deflection: deflectedIn === undefined ? null : { current: share(deflectedNow, now.started), before: share(deflectedBefore, before.started) },
+        tickets: { current: tickets(ticketsNow), before: tickets(ticketsBefore) },
         comments,
         names: { group: (id) => id === null ? 'No group' : groupName.get(id) ?? `Group ${id}`, agent: (id) => byId.get(id) ?? `Agent ${id}` }
       }

@@ -1,7 +1,7 @@
 import type { Figures, Spread } from '../facts/service.ts'
 import { wallClock } from '../routing/hours.ts'
 import { ratingLabels } from '../surveys/service.ts'
-import type { Report } from './service.ts'
+import type { Deflection, Report } from './service.ts'
 
 /*
  * What the Reports page's partials take (views/reports/): each table of docs/reports.md with,
@@ -47,7 +47,7 @@ export function barChart (id: string, title: string, points: Array<{ label: stri
   return { id, title, description, width, height, baseline, bars, max }
 }
 
-function summaryRows (now: Figures, before: Figures): Cell[][] {
+function summaryRows (now: Figures, before: Figures, deflection: Report['deflection'], tickets: Report['tickets']): Cell[][] {
   const line = (name: string, a: Cell, b: Cell): Cell[] => {
     const change = a.value != null && b.value != null ? a.value - b.value : null
     return [{ text: name }, a, b, { text: change === null ? '—' : `${change > 0 ? '+' : ''}${change.toLocaleString('en')}`, value: change }]
@@ -56,6 +56,13 @@ function summaryRows (now: Figures, before: Figures): Cell[][] {
     line(`${name}, median`, time(x.median), time(y.median)),
     line(`${name}, 90th percentile`, time(x.p90), time(y.p90))
   ]
+  const rate = (d: Deflection): Cell => ({ text: d.rate === null ? '—' : `${d.rate.toFixed(1)}%`, value: d.rate })
+  const deflectionLines = deflection === null
+    ? []
+    : [
+        line('Questions a suggested solution answered', count(deflection.current.deflected), count(deflection.before.deflected)),
+        line('Deflection rate, percent', rate(deflection.current), rate(deflection.before))
+      ]
   const avg = (f: Figures): Cell => ({ text: f.satisfaction.average === null ? '—' : f.satisfaction.average.toFixed(2), value: f.satisfaction.average })
   return [
     line('Chats started', count(now.started), count(before.started)),
@@ -68,7 +75,9 @@ function summaryRows (now: Figures, before: Figures): Cell[][] {
     ...spreadLines('Wait time', now.wait, before.wait),
     ...spreadLines('Handle time', now.handle, before.handle),
     line('Satisfaction, average (1–5)', avg(now), avg(before)),
-    line('Survey answers', count(now.satisfaction.count), count(before.satisfaction.count))
+    line('Survey answers', count(now.satisfaction.count), count(before.satisfaction.count)),
+    ...deflectionLines,
+    line('Tickets created from chats', count(tickets.current.created), count(tickets.before.created))
   ]
 }
 
@@ -77,9 +86,10 @@ export function reportTables (r: Report): Table[] {
   const f = r.current
   const hours = f.byHour.map((n, h) => ({ label: `${String(h).padStart(2, '0')}:00`, value: n }))
   const days = f.byDay.map((d) => ({ label: d.date, value: d.started }))
+  const ticketsOf = new Map(r.tickets.current.groups.map((g) => [g.groupId, g.tickets]))
   const ratings = f.satisfaction.distribution.map((n, i) => ({ label: `${i + 1}`, value: n }))
   return [
-    { id: 'summary', title: 'Summary, with the period before', columns: ['Figure', 'This period', 'Period before', 'Change'], rows: summaryRows(f, r.before), chart: null },
+    { id: 'summary', title: 'Summary, with the period before', columns: ['Figure', 'This period', 'Period before', 'Change'], rows: summaryRows(f, r.before, r.deflection, r.tickets), chart: null },
     { id: 'hours', title: 'Chats started by hour of the day', columns: ['Hour', 'Chats started'], rows: hours.map((h) => [{ text: h.label }, count(h.value)]), chart: barChart('lc-chart-hours', 'Chats started by hour of the day', hours) },
     {
       id: 'days',
@@ -98,8 +108,8 @@ export function reportTables (r: Report): Table[] {
     {
       id: 'groups',
       title: 'Chats per group',
-      columns: ['Group', 'Chats started', 'Answered', 'Missed', 'Abandoned'],
-      rows: f.groups.map((g) => [{ text: r.names.group(g.groupId) }, count(g.started), count(g.answered), count(g.missed), count(g.abandoned)]),
+      columns: ['Group', 'Chats started', 'Answered', 'Missed', 'Abandoned', 'Tickets created'],
+      rows: f.groups.map((g) => [{ text: r.names.group(g.groupId) }, count(g.started), count(g.answered), count(g.missed), count(g.abandoned), count(ticketsOf.get(g.groupId) ?? 0)]),
       chart: null
     },
     {

@@ -80,5 +80,55 @@ t.test('JSON API: reports, with the page\'s scope rules', async (t) => {
     const other = await own('GET', `/reports?agent=${bob}`)
     t.equal(other.statusCode, 403)
     t.equal(other.json().code, 'LC_ERR_REPORT_OUT_OF_SCOPE')
+    t.equal(res.json().deflection, null, 'a deflected question is nobody\'s chat')
+  })
+
+  t.test('deflection: questions a suggested article answered, beside the chats started, by department', async (t) => {
+    const sales = (await routing.departments()).find((d) => d.name === 'Sales')!.id
+    const now = Date.now()
+    const deflected = (departmentId: number, name: string, at: number) => ({
+      question: 'How do I reset my password?',
+      article_id: 'kb-1',
+      article_title: 'Passwords',
+      article_url: 'https://help.example/kb-1',
+      department_id: departmentId,
+      department_name: name,
+      customer_user_id: null,
+      customer_email: 'erin@customer.example',
+      created_at: at
+    })
+    // Today: one in Support, one in Sales; yesterday, the day before "today": one in Support.
+    await knex('lc_kb_deflections').insert([deflected(support, 'Support', now), deflected(sales, 'Sales', now), deflected(support, 'Support', now - 86_400_000)])
+    // Today 2 chats started (Support L1, Sales) and 2 deflected: 2 / (2 + 2) = 50%; yesterday 1 deflected, no chat: 100%.
+    t.same((await desk('GET', '/reports?period=today')).json().deflection,
+      { current: { deflected: 2, rate: 50 }, before: { deflected: 1, rate: 100 } })
+    // Support: 1 chat and 1 deflected today, 1 / 2 = 50%.
+    t.same((await desk('GET', `/reports?period=today&department=${support}`)).json().deflection,
+      { current: { deflected: 1, rate: 50 }, before: { deflected: 1, rate: 100 } })
+    t.equal((await desk('GET', `/reports?period=today&group=${group('Sales')}`)).json().deflection, null, 'a group filter has no deflection: a question has no group')
+    // Sam supervises Sales only now: its 1 chat and 1 deflected question, nothing of Support's.
+    const supervisor = await token({ name: 'Sam again', actsAs: 'agent', username: 'sam' })
+    t.same((await supervisor('GET', '/reports?period=today')).json().deflection,
+      { current: { deflected: 1, rate: 50 }, before: { deflected: 0, rate: null } })
+  })
+
+  t.test('tickets created from chats: by the chat\'s start, per group, linked ones left out', async (t) => {
+    const item = (ref: string, fromChat: boolean) => ({
+      chat_id: l1.chat.id,
+      kind: 'ticket',
+      ticket_ref: ref,
+      ticket_url: `https://desk.example/tickets/${ref}`,
+      created_by: alice,
+      created_by_name: 'Alice Adams',
+      created_at: Date.now(),
+      created_from_chat: fromChat
+    })
+    // Two made from the Support L1 chat's transcript, one existing ticket linked to it.
+    await knex('lc_chat_items').insert([item('INC-1', true), item('INC-2', true), item('INC-3', false)])
+    const all = (await desk('GET', '/reports?period=today')).json().tickets
+    t.same(all, { current: { created: 2, groups: [{ groupId: group('Support L1'), name: 'Support › Support L1', tickets: 2 }] }, before: { created: 0, groups: [] } })
+    t.equal((await desk('GET', `/reports?period=today&group=${group('Sales')}`)).json().tickets.current.created, 0, 'none in Sales')
+    t.equal((await desk('GET', `/reports?period=today&agent=${alice}`)).json().tickets.current.created, 2, 'the chats that count for alice')
+    t.equal((await desk('GET', `/reports?period=today&agent=${bob}`)).json().tickets.current.created, 0)
   })
 })

@@ -47,6 +47,40 @@ t.test('coaching and typing over the sockets', async (t) => {
     t.equal(Number(row.last_seq), 5)
   })
 
+  t.test('monitoring: a supervisor opening or coaching someone else\'s chat is in the audit log once', async (t) => {
+    const { chatId, alice, sam, supervisor } = await watchedChat()
+    const monitored = async () => await knex('lc_audit').where({ action: 'chat.monitored', subject_id: String(chatId) }).orderBy('id')
+    const samId = String((await knex('users').where({ username: 'sam' }).first('id')).id)
+    const aliceId = String((await knex('users').where({ username: 'alice' }).first('id')).id)
+    const chat = await knex('lc_chats').where({ id: chatId }).first()
+    const dept = Number((await knex('lc_groups').where({ id: chat.group_id }).first()).department_id)
+    let rows = await monitored()
+    t.equal(rows.length, 1, 'opening the chat records it')
+    t.match(rows[0], { actor_id: samId, actor_name: 'Sam Supervisor', subject: `Chat #${chatId} with Dana Doyle`, department_id: dept })
+    t.same(JSON.parse(rows[0].after), { agentId: aliceId }, 'whose chat it was')
+
+    t.equal((await app.inject({ url: `/livechat/console/chats/${chatId}`, headers: { cookie: sam.cookie } })).statusCode, 200)
+    supervisor.send({ type: 'coach', chat_id: String(chatId), body: 'Check the tray', client_msg_id: 'coach-mon-01' })
+    await supervisor.waitFor(/Check the tray/)
+    t.equal((await monitored()).length, 1, 'opening it again and coaching do not record it again')
+
+    t.equal((await app.inject({ url: `/livechat/console/chats/${chatId}`, headers: { cookie: alice.cookie } })).statusCode, 200)
+    t.equal((await monitored()).length, 1, 'the chat\'s own agent opening it is not monitoring')
+
+    await knex('lc_audit').where({ action: 'chat.monitored', subject_id: String(chatId) }).delete()
+    supervisor.send({ type: 'coach', chat_id: String(chatId), body: 'And the paper size', client_msg_id: 'coach-mon-02' })
+    await supervisor.waitFor(/And the paper size/)
+    rows = await monitored()
+    t.equal(rows.length, 1, 'coaching alone records it too')
+    t.equal(rows[0].actor_id, samId)
+
+    const page = await app.inject({ url: '/livechat/console/audit?action=chat.monitored', headers: { cookie: sam.cookie } })
+    t.equal(page.statusCode, 200)
+    t.match(page.body, /Chat monitored by a supervisor/, 'the supervisors\' audit page lists it')
+    // Alice's capacity back for the chats of the next tests.
+    t.equal((await alice.post(`/livechat/console/chats/${chatId}/end`)).statusCode, 200)
+  })
+
   t.test('coaching is refused to a customer and to an agent who neither has nor supervises the chat', async (t) => {
     const { chatId, customer } = await watchedChat()
     customer.send({ type: 'coach', chat_id: String(chatId), body: 'let me coach', client_msg_id: 'coach-cust-01' })

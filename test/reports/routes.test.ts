@@ -53,6 +53,48 @@ t.test('reports: the page, its exports and who sees what', async (t) => {
     t.equal(figure((await admin(`?period=today&agent=${alice}`)).body, 'Chats started'), 1, 'filtered to alice')
   })
 
+  t.test('deflection: beside the period before, by department, none for an agent', async (t) => {
+    const support = (await routing.departments()).find((d) => d.name === 'Support')!.id
+    await knex('lc_kb_deflections').insert({
+      question: 'How do I reset my password?',
+      article_id: 'kb-1',
+      article_title: 'Passwords',
+      article_url: 'https://help.example/kb-1',
+      department_id: support,
+      department_name: 'Support',
+      customer_user_id: null,
+      customer_email: 'erin@customer.example',
+      created_at: Date.now()
+    })
+    const all = (await admin('?period=today')).body
+    t.equal(figure(all, 'Questions a suggested solution answered'), 1)
+    // 1 deflected out of 1 + 2 chats started.
+    t.equal(figure(all, 'Deflection rate, percent'), 33.3)
+    t.match(all, /<th scope="row">Deflection rate, percent<\/th><td data-value="33.3">33.3%<\/td><td>—<\/td>/, 'the period before asked nothing')
+    t.equal(figure((await admin(`?period=today&department=${support}`)).body, 'Deflection rate, percent'), 50, '1 of 1 + 1 in Support')
+    t.equal(figure((await admin(`?period=today&agent=${alice}`)).body, 'Deflection rate, percent'), null, 'an agent\'s figures have none')
+    await knex('lc_kb_deflections').delete()
+  })
+
+  t.test('tickets created from chats: in the summary and per group', async (t) => {
+    await knex('lc_chat_items').insert({
+      chat_id: l1.chat.id,
+      kind: 'ticket',
+      ticket_ref: 'INC-7',
+      ticket_url: 'https://desk.example/tickets/INC-7',
+      created_by: alice,
+      created_by_name: 'Alice Adams',
+      created_at: Date.now(),
+      created_from_chat: true
+    })
+    const page = (await admin('?period=today')).body
+    t.equal(figure(page, 'Tickets created from chats'), 1)
+    t.match(page, /<th scope="row">Support › Support L1<\/th>(<td data-value="\d+">\d+<\/td>){4}<td data-value="1">1<\/td>/, 'in its group\'s row')
+    const csv = (await admin('?period=today', '/livechat/console/reports/groups.csv')).body.split('\r\n')
+    t.equal(csv[0], '"Group","Chats started","Answered","Missed","Abandoned","Tickets created"')
+    await knex('lc_chat_items').where({ ticket_ref: 'INC-7' }).delete()
+  })
+
   t.test('a supervisor of Sales sees nothing of Support', async (t) => {
     await routing.removeMember(group('Support L1'), sam)
     await routing.removeMember(group('Support L2'), sam)
