@@ -82,7 +82,7 @@ t.test('verified identity, HS256', async (t) => {
     t.equal(row.customer_user_id, null, 'no desk user has the portal\'s id')
     const admin = await agentSession(app, 'admin')
     const pane = await app.inject({ url: `/livechat/console/chats/${row.id}`, headers: { cookie: admin.cookie } })
-    t.match(pane.body, /Dana Doyle <span class="lc-badge lc-badge--verified"/, 'verified without being a desk user')
+    t.match(pane.body, /Dana Doyle<\/span> <span class="lc-badge lc-badge--verified"/, 'verified without being a desk user')
   })
 
   t.test('a verified id that is a desk user links the chat to them, and the agent sees "verified"', async (t) => {
@@ -93,7 +93,7 @@ t.test('verified identity, HS256', async (t) => {
     const admin = await agentSession(app, 'admin')
     const pane = await app.inject({ url: `/livechat/console/chats/${chatId}`, headers: { cookie: admin.cookie } })
     t.equal(pane.statusCode, 200)
-    t.match(pane.body, /Erin Evans <span class="lc-badge lc-badge--verified"[^>]*>verified<\/span>/)
+    t.match(pane.body, /Erin Evans<\/span> <span class="lc-badge lc-badge--verified"[^>]*>verified<\/span>/)
     const tab = await app.inject({ url: `/livechat/console/chats/${chatId}/tabs/customer`, headers: { cookie: admin.cookie, 'hx-request': 'true' } })
     t.equal(tab.statusCode, 200)
     t.match(tab.body, new RegExp(`<dt>Identity</dt><dd><span class="lc-badge lc-badge--verified">verified</span> by a signed token, customer id ${user.id}</dd>`))
