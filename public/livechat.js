@@ -1468,6 +1468,12 @@
       if (words.textContent !== said) words.textContent = said
     })
   }
+  /** The newest message a transcript holds, by its seq. */
+  function highestSeq (list) {
+    let seq = 0
+    list.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
+    return seq
+  }
   // This window holds the chat up to its newest message: told once a burst has settled, so the
   // other side can mark its messages Delivered.
   const receivedSent = {}
@@ -1479,8 +1485,7 @@
     document.querySelectorAll('[data-lc-read-mark]').forEach(function (mark) {
       const id = mark.getAttribute('data-lc-read-mark')
       const list = document.querySelector('[data-lc-chat="' + id + '"]')
-      let seq = 0
-      if (list) list.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
+      const seq = list ? highestSeq(list) : 0
       if (!seq || receivedSent[id] >= seq) return
       receivedSent[id] = seq
       ws.send(JSON.stringify({ type: 'received', chat_id: id, seq: String(seq) }))
@@ -1506,8 +1511,7 @@
       const list = document.querySelector('.lc-chat-window [data-lc-chat]')
       if (!list || document.visibilityState !== 'visible' || !document.hasFocus()) return
       if (list.scrollHeight - list.scrollTop - list.clientHeight > 24) return
-      let seq = 0
-      list.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
+      const seq = highestSeq(list)
       if (seq <= readSent) return
       const ws = socketOfPage()
       if (!ws) return

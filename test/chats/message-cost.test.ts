@@ -1,5 +1,6 @@
 import t from 'tap'
 import { build } from '../helpers/build.ts'
+import { statementCounter } from '../helpers/db.ts'
 import { liveChat } from '../helpers/sockets.ts'
 
 /**
@@ -10,9 +11,7 @@ import { liveChat } from '../helpers/sockets.ts'
  */
 t.test('message cost', async (t) => {
   const { app, url, knex } = await build(t, { listen: true })
-  const statements: string[] = []
-  let counting = false
-  knex.on('query', (q: { sql: string }) => { if (counting) statements.push(q.sql) })
+  const { statements, start, stop, quiet } = statementCounter(knex)
   // The outbox reads which events the webhook endpoints want at most every 2 s, in the message's transaction.
   const ownStatements = (): string[] => statements.filter((sql) => !/lc_webhook_endpoints/.test(sql))
   const shape = (sql: string): string => {
@@ -24,34 +23,18 @@ t.test('message cost', async (t) => {
 
   const { chatId, agent, customer } = await liveChat(t, app, url)
 
-  /**
-   * Waits until nothing runs statements for 200 ms: what the sockets do as they open (lists,
-   * the status line, presence) must not be counted against the first messages.
-   */
-  async function quiet (): Promise<void> {
-    for (let tries = 0; tries < 50; tries++) {
-      statements.length = 0
-      counting = true
-      await new Promise((resolve) => setTimeout(resolve, 200))
-      counting = false
-      if (statements.length === 0) return
-    }
-    throw new Error(`still busy: ${statements.slice(0, 5).join(' | ')}`)
-  }
-
   /** Sends one message from `from` and waits for the other side's copy and the sender's box; the statements it cost. */
   async function cost (from: 'customer' | 'agent', n: number): Promise<string[]> {
     const [sender, receiver] = from === 'customer' ? [customer, agent] : [agent, customer]
     const token = `cost-${from}-${n}-x`
     const boxes = sender.frames.length
-    statements.length = 0
-    counting = true
+    start()
     sender.send({ type: 'message', chat_id: String(chatId), body: token, client_msg_id: `cost-${from}-${String(n).padStart(6, '0')}` })
     await receiver.waitFor(new RegExp(token), 15_000)
     await sender.waitFor(new RegExp(token), 15_000)
     // The sender's fresh box is the last thing its handler sends.
     while (!sender.frames.slice(boxes).some((f) => f.includes(`lc-composer-${chatId}`))) await new Promise((resolve) => setTimeout(resolve, 5))
-    counting = false
+    stop()
     return ownStatements().map(shape)
   }
 

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { createSession, sessionCookie } from '../../demo-host/auth.ts'
 import { agentSession, build, openSocket, type SocketClient, startChat } from '../helpers/build.ts'
+import { statementCounter } from '../helpers/db.ts'
 
 /**
  * What a queue change costs the database with consoles open (docs/design.md §6, Live updates):
@@ -11,9 +12,7 @@ import { agentSession, build, openSocket, type SocketClient, startChat } from '.
 t.test('queue fan-out cost', async (t) => {
   const { app, url, knex } = await build(t, { listen: true, pluginOptions: { jobs: false, settings: { chatStartsPerMinute: 1000 } } })
   const many = 12
-  const statements: string[] = []
-  let counting = false
-  knex.on('query', (q: { sql: string }) => { if (counting) statements.push(q.sql) })
+  const { statements, start, stop, quiet } = statementCounter(knex)
   /** A statement's verb and table; the outbox's endpoint read comes and goes with its own cache, so it is left out. */
   const shapes = (): string[] => statements.filter((sql) => !/lc_webhook_endpoints/.test(sql))
     .map((sql) => `${sql.trim().toLowerCase().split(/\s+/)[0]} ${/(?:update|into|from)\s+[`"]?(\w+)/i.exec(sql)?.[1] ?? '?'}`)
@@ -43,24 +42,11 @@ t.test('queue fan-out cost', async (t) => {
     }
   }
 
-  /** Waits until nothing runs statements for 200 ms, so a console's opening is not counted against a change. */
-  async function quiet (): Promise<void> {
-    for (let tries = 0; tries < 50; tries++) {
-      statements.length = 0
-      counting = true
-      await new Promise((resolve) => setTimeout(resolve, 200))
-      counting = false
-      if (statements.length === 0) return
-    }
-    throw new Error(`still busy: ${statements.slice(0, 5).join(' | ')}`)
-  }
-
   /** The statements of `change`, until every open console was sent what it waits for, and 100 ms after. */
   async function cost (change: () => Promise<RegExp>): Promise<string[]> {
     await quiet()
     const before = consoles.map((c) => c.frames.length)
-    statements.length = 0
-    counting = true
+    start()
     const sent = await change()
     await Promise.all(consoles.map(async (c, i) => {
       const until = Date.now() + 10_000
@@ -70,7 +56,7 @@ t.test('queue fan-out cost', async (t) => {
       }
     }))
     await new Promise((resolve) => setTimeout(resolve, 100))
-    counting = false
+    stop()
     return shapes()
   }
 

@@ -237,3 +237,26 @@ export async function sharedDatabase (dir: string, onCleanup: (fn: () => Promise
   onCleanup(async () => { await first.destroy() })
   return { first, another }
 }
+
+/**
+ * The statements the plugin runs while counting: the cost tests compare what a change asks
+ * of the database, never how long it took. `quiet()` waits until nothing has run for 200 ms,
+ * so what sockets do as they open is not counted against the change that follows.
+ */
+export function statementCounter (knex: Knex) {
+  const statements: string[] = []
+  let counting = false
+  knex.on('query', (q: { sql: string }) => { if (counting) statements.push(q.sql) })
+  const start = (): void => { statements.length = 0; counting = true }
+  const stop = (): void => { counting = false }
+  async function quiet (): Promise<void> {
+    for (let tries = 0; tries < 50; tries++) {
+      start()
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      stop()
+      if (statements.length === 0) return
+    }
+    throw new Error(`still busy: ${statements.slice(0, 5).join(' | ')}`)
+  }
+  return { statements, start, stop, quiet }
+}
