@@ -120,6 +120,8 @@ t.test('customer-gone job with real sockets', async (t) => {
     const { chatId, cookie } = await startChat(app, { name: 'Never Opened' })
     t.equal((await alice.post(`/livechat/console/chats/${chatId}/accept`)).statusCode, 200)
     const agent = await socket(`/livechat/ws/console?since=${chatId}.2`, alice.cookie)
+    // Open is not yet followed: the console's first lists arrive once the socket is identified and subscribed.
+    await agent.waitFor(/hx-target="#lc-queue"/)
     // The customer never opened the window: the grace period counts from the start of the chat.
     now += grace + 1
     t.equal(await job.run(), 1)
