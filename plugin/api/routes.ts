@@ -29,7 +29,7 @@ export interface ApiRoutesDeps {
   base: string
   guard: Guard
   chats: Pick<ChatService, 'list' | 'chatForAgent' | 'deletedChatForAgent' | 'messages' | 'postMessage' | 'transferChat' | 'endChat' | 'deleteChats' | 'undeleteChats'>
-  routing: Pick<RoutingService, 'groups' | 'departments' | 'members' | 'presence' | 'availableIn'>
+  routing: Pick<RoutingService, 'groups' | 'departments' | 'members' | 'presences' | 'availableIn'>
   host: Pick<HostAdapter, 'getUser'>
   search: Pick<SearchService, 'listMatches' | 'listSearchProblem'>
   canned: Pick<CannedService, 'usable'>
@@ -241,8 +241,10 @@ const calls: FastifyPluginAsync<ApiRoutesDeps> = async (api, { guard, chats, rou
   async function agentsOf (members: Awaited<ReturnType<RoutingService['members']>>) {
     const byAgent = new Map<string, Array<{ groupId: number, active: boolean }>>()
     for (const m of members) byAgent.set(m.agentId, [...byAgent.get(m.agentId) ?? [], { groupId: m.groupId, active: m.active }])
+    const presences = await routing.presences([...byAgent.keys()])
     return await Promise.all([...byAgent].map(async ([id, groups]) => {
-      const [user, presence] = await Promise.all([host.getUser(id), routing.presence(id)])
+      const user = await host.getUser(id)
+      const presence = presences.get(id)!
       return { id, name: user?.name ?? `Agent ${id}`, status: presence.status, maxChats: presence.maxChats, groups }
     }))
   }

@@ -27,7 +27,7 @@ export interface Wallboard {
 
 export interface WallboardDeps {
   facts: Pick<FactService, 'figures' | 'open'>
-  routing: Pick<RoutingService, 'groups' | 'members' | 'presence'>
+  routing: Pick<RoutingService, 'groups' | 'members' | 'presences'>
   host: Pick<HostAdapter, 'getUser'>
   settings: Pick<Settings, 'reportTimeZone' | 'heartbeatTimeoutSeconds' | 'wallboardWaitAmberSeconds' | 'wallboardWaitRedSeconds' | 'wallboardQueueAmber' | 'wallboardQueueRed'>
   clock?: () => number
@@ -90,8 +90,10 @@ export function createWallboardService ({ facts, routing, host, settings, clock 
       const load = new Map<string, number>()
       for (const o of open) if (o.agent_id !== null) load.set(o.agent_id, (load.get(o.agent_id) ?? 0) + 1)
       const agentIds = [...new Set(members.filter((m) => m.active).map((m) => m.agentId))]
+      const presences = await routing.presences(agentIds)
       const agents = await Promise.all(agentIds.map(async (id): Promise<AgentLine> => {
-        const [p, user] = await Promise.all([routing.presence(id), host.getUser(id)])
+        const p = presences.get(id)!
+        const user = await host.getUser(id)
         const on = p.status === 'available' && isFresh(p.heartbeatAt, now, settings.heartbeatTimeoutSeconds)
         const n = load.get(id) ?? 0
         return { name: user?.name ?? `Agent ${id}`, state: !on ? 'away' : n >= p.maxChats ? 'busy' : 'available', load: n, limit: p.maxChats }

@@ -78,6 +78,8 @@ export interface RoutingService {
   // ------------------------------------------------------------ presence and capacity
   /** The agent's presence row; unavailable with N = 0 for an agent who never had one. */
   presence (agentId: string): Promise<Presence>
+  /** The presence of each of `agentIds` in one read (a wallboard or a group's list), keyed by agent. */
+  presences (agentIds: string[]): Promise<Map<string, Presence>>
   /** The groups the agent belongs to and is active in, and their limit (agentLimit). */
   agentGroups (agentId: string): Promise<AgentGroups>
   /** Registers a listener told, in this instance, after an agent's availability changed (the distributor drains on it). */
@@ -152,9 +154,17 @@ export function createRoutingService ({ db, bus, clock = Date.now, settings, web
   const groupCache = new Map<number, { group: Group, at: number }>()
   const groupCacheMs = 5000
 
+  const noPresence = (agentId: string): Presence =>
+    ({ agentId, status: 'unavailable', maxChats: 0, heartbeatAt: null, lastChatEndedAt: null, lastAssignedAt: null, missedOffers: 0 })
+
   async function presence (agentId: string): Promise<Presence> {
     const row = await store.getPresence(db, agentId)
-    return row ? store.toPresence(row) : { agentId, status: 'unavailable', maxChats: 0, heartbeatAt: null, lastChatEndedAt: null, lastAssignedAt: null, missedOffers: 0 }
+    return row ? store.toPresence(row) : noPresence(agentId)
+  }
+
+  async function presences (agentIds: string[]): Promise<Map<string, Presence>> {
+    const rows = new Map((await store.getPresences(db, agentIds)).map((r) => [r.agent_id, store.toPresence(r)]))
+    return new Map(agentIds.map((id) => [id, rows.get(id) ?? noPresence(id)]))
   }
 
   /** The agent's groups, read through `q` (inside a claim's transaction, say). */
@@ -194,6 +204,7 @@ export function createRoutingService ({ db, bus, clock = Date.now, settings, web
 
   return {
     presence,
+    presences,
     agentGroups: async (agentId) => await groupsOf(db, agentId),
     onPresence (fn) { listeners.push(fn) },
 

@@ -123,6 +123,12 @@ export async function getPresence (db: Db, agentId: string): Promise<LcAgentPres
   return await db<LcAgentPresenceRow>('lc_agent_presence').where({ agent_id: agentId }).first()
 }
 
+/** The presence rows of `agentIds` in one read; an agent who never had one is missing. */
+export async function getPresences (db: Db, agentIds: string[]): Promise<LcAgentPresenceRow[]> {
+  if (agentIds.length === 0) return []
+  return await db<LcAgentPresenceRow>('lc_agent_presence').whereIn('agent_id', agentIds)
+}
+
 /**
  * Locks the agent's presence row until the transaction ends (MySQL; SQLite runs one
  * writer at a time anyway). Everything that gives an agent a chat takes this lock

@@ -80,6 +80,12 @@ t.test('distribution', async (t) => {
     t.notOk((await s.routing.rank(l1)).some((c) => c.agentId === agent), 'past the heartbeat timeout')
     t.equal(await s.routing.sweepStale() > 0, true)
     t.equal((await s.routing.presence(agent)).status, 'unavailable')
+    // Read together (the wallboard, the API's group presence), each as it is read alone.
+    const together = await s.routing.presences([agent, joe, 'never-here'])
+    t.same(together.get(agent), await s.routing.presence(agent))
+    t.same(together.get(joe), await s.routing.presence(joe))
+    t.match(together.get('never-here'), { status: 'unavailable', maxChats: 0 }, 'an agent with no row: unavailable')
+    t.same(await s.routing.presences([]), new Map())
   })
 
   t.test('cherry picking: chats wait; only active members accept; supervisors may', async (t) => {
