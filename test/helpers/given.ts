@@ -80,3 +80,25 @@ export const given = {
     return agent
   }
 }
+
+/**
+ * The reports' smallest history, on the app's own database: one chat in Support L1 that alice
+ * takes and answers, one waiting in Sales. The reports page's and the API's tests both read
+ * their figures from it.
+ */
+export async function reportHistory (knex: Knex) {
+  const host = sqlHost(knex, loadManifest().host)
+  const routing = createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 60 } })
+  const chats = createChatService({ db: knex, bus: memoryBus(), host, routing, settings: { maxMessageLength: 10000 } })
+  const groups = await routing.groups()
+  const group = (name: string): number => groups.find((g) => g.name === name)!.id
+  const userId = async (username: string): Promise<string> => (await host.findUsers(username)).find((u) => u.username === username)!.id
+  const [alice, bob, sam] = [await userId('alice'), await userId('bob'), await userId('sam')]
+  const customer = { name: 'Dana Doyle', email: 'dana@customer.example', customer: null }
+  const l1 = await chats.startChat({ ...customer, question: 'VPN', groupId: group('Support L1') })
+  const aliceScope: AgentScope = { id: alice, name: 'Alice Adams', activeIn: [group('Support L1')], visible: [group('Support L1')], supervise: false }
+  await chats.acceptChat(l1.chat.id, aliceScope)
+  await chats.postMessage(l1.chat.id, { kind: 'agent', id: alice, name: 'Alice Adams' }, 'Hello', null)
+  await chats.startChat({ ...customer, question: 'Prices', groupId: group('Sales') })
+  return { host, routing, chats, group, alice, bob, sam, customer, l1, aliceScope }
+}

@@ -1,11 +1,6 @@
 import t from 'tap'
-import { createChatService } from '../../plugin/chats/service.ts'
-import type { AgentScope } from '../../plugin/chats/types.ts'
-import { sqlHost } from '../../plugin/host/sql-host.ts'
-import { loadManifest } from '../../plugin/manifest.ts'
-import { memoryBus } from '../../plugin/realtime/bus.ts'
-import { createRoutingService } from '../../plugin/routing/service.ts'
 import { createSurveyService } from '../../plugin/surveys/service.ts'
+import { reportHistory } from '../helpers/given.ts'
 import { build, login } from '../helpers/build.ts'
 
 /** The value of the summary's "This period" cell for a figure, from the page. */
@@ -16,23 +11,8 @@ function figure (body: string, name: string): number | null {
 
 t.test('reports: the page, its exports and who sees what', async (t) => {
   const { app, knex } = await build(t)
-  const host = sqlHost(knex, loadManifest().host)
-  const routing = createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 60 } })
-  const chats = createChatService({ db: knex, bus: memoryBus(), host, routing, settings: { maxMessageLength: 10000 } })
-  const groups = await routing.groups()
-  const group = (name: string): number => groups.find((g) => g.name === name)!.id
-  const userId = async (username: string): Promise<string> => (await host.findUsers(username)).find((u) => u.username === username)!.id
-  const alice = await userId('alice')
-  const bob = await userId('bob')
-  const sam = await userId('sam')
-
   // One chat in Support L1 that alice takes and answers, one waiting in Sales.
-  const customer = { name: 'Dana Doyle', email: 'dana@customer.example', customer: null }
-  const l1 = await chats.startChat({ ...customer, question: 'VPN', groupId: group('Support L1') })
-  const aliceScope: AgentScope = { id: alice, name: 'Alice Adams', activeIn: [group('Support L1')], visible: [group('Support L1')], supervise: false }
-  await chats.acceptChat(l1.chat.id, aliceScope)
-  await chats.postMessage(l1.chat.id, { kind: 'agent', id: alice, name: 'Alice Adams' }, 'Hello', null)
-  await chats.startChat({ ...customer, question: 'Prices', groupId: group('Sales') })
+  const { routing, chats, group, alice, bob, sam, customer, l1, aliceScope } = await reportHistory(knex)
 
   const as = async (username: string) => {
     const cookie = await login(app, username)
