@@ -27,6 +27,9 @@ export const customerTabFragment = bind('console/customer-panel', 'innerHTML', (
 /** views/console/history-tab.hbs: the History tab. */
 export const historyTabFragment = bind('console/history-tab', 'innerHTML', (m: { chatId: number }) => targets.tabPanel(m.chatId))
 /** views/console/alert-prefs.hbs: the Alerts form, saved. */
+/** The console's overlays, fetched on first use (views/console/overlays.hbs). */
+export const overlaysFragment = bind('console/overlays', 'innerHTML', (_m: Record<string, never>) => targets.overlays())
+
 export const alertPrefsFragment = bind('console/alert-prefs', 'outerHTML', (_m: { saved: boolean }) => targets.alertPrefs())
 
 /** views/console/queue-row.hbs: a chat waiting in the Queue, the same for everyone who works its group. */

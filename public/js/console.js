@@ -525,15 +525,44 @@
     return Boolean(el && el.closest && el.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]'))
   }
 
+  // ---- the overlays (views/console/overlays.hbs): the shortcut list, the palette, the emoji
+  // set and the End confirmation are asked of the server the first time one is wanted, and
+  // kept; a page without the holder has none.
+  let loading = null
+  function overlays () {
+    const holder = document.querySelector('[data-lc-overlays]')
+    if (!holder) return Promise.resolve(null)
+    if (holder.firstElementChild) return Promise.resolve(holder)
+    loading = loading || htmx.ajax('GET', holder.getAttribute('data-lc-overlays'), { source: holder, target: '#lc-notice', swap: 'none' })
+      .catch(function () { /* the notice area says why */ })
+      .then(function () { loading = null; return holder.firstElementChild ? holder : null })
+    return loading
+  }
+
   // ---- confirmations of destructive actions: a native modal dialog, so the keyboard, Escape
-  // and the focus (back on the button that opened it) behave as everywhere else.
+  // and the focus (back on the button that opened it) behave as everywhere else. The opener
+  // names the question and where the answer goes; the dialog is a copy of the overlays' one.
+  function confirmFor (opener) {
+    const template = document.getElementById('lc-end-confirm')
+    if (!template || !opener.isConnected || document.querySelector('dialog.lc-confirm[open]')) return
+    // One closed earlier is done with; removed now rather than on close, so the request its
+    // Yes started still has its element.
+    document.querySelectorAll('dialog.lc-confirm').forEach(function (d) { d.remove() })
+    const dialog = template.content.firstElementChild.cloneNode(true)
+    dialog.querySelector('h2').textContent = opener.getAttribute('data-lc-confirm')
+    dialog.setAttribute('data-lc-confirm-post', opener.getAttribute('data-lc-confirm-post'))
+    template.parentElement.appendChild(dialog)
+    if (dialog.showModal) dialog.showModal()
+  }
   document.addEventListener('click', function (e) {
     const opener = e.target.closest && e.target.closest('[data-lc-confirm]')
-    const dialog = opener && document.getElementById(opener.getAttribute('data-lc-confirm'))
-    if (dialog && dialog.showModal && !dialog.open) { dialog.showModal(); return }
+    if (opener) { overlays().then(function () { confirmFor(opener) }); return }
     const done = e.target.closest && e.target.closest('[data-lc-confirm-done]')
     const open = done && done.closest('dialog')
-    if (open) open.close()
+    if (!open) return
+    const url = open.getAttribute('data-lc-confirm-post')
+    if (url) htmx.ajax('POST', url, { source: done, target: '#lc-notice', swap: 'none' })
+    open.close()
   })
 
   // ---- a form opened in a chat's tools slot (Transfer, a related item, a ticket's fields)
@@ -587,8 +616,17 @@
   document.addEventListener('htmx:after:swap', restore)
   document.addEventListener('htmx:ws:after:message:incoming', restore)
 
-  // ---- emoji beside the reply box: the character goes where the cursor was, and the
-  // cursor after it, as typing it would.
+  // ---- emoji beside the reply box: the menu gets its set when it first opens; the character
+  // goes where the cursor was, and the cursor after it, as typing it would.
+  document.addEventListener('toggle', function (e) {
+    const menu = e.target
+    const panel = menu.open && menu.matches && menu.matches('details.lc-emoji') && menu.querySelector('.lc-emoji__panel')
+    if (!panel || panel.firstElementChild) return
+    overlays().then(function () {
+      const set = document.getElementById('lc-emoji-set')
+      if (set && !panel.firstElementChild) panel.appendChild(set.content.cloneNode(true))
+    })
+  }, true)
   document.addEventListener('click', function (e) {
     const pick = e.target.closest && e.target.closest('[data-lc-emoji]')
     const box = pick && pick.closest('form') && pick.closest('form').querySelector('textarea')
@@ -697,7 +735,7 @@
   document.addEventListener('keydown', function (e) {
     if (e.defaultPrevented || e.isComposing || !document.querySelector('.lc-console')) return
     const inField = typing(e.target)
-    if ((e.ctrlKey || e.metaKey) && !e.altKey && (e.key === 'k' || e.key === 'K')) { e.preventDefault(); openPalette(); return }
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && (e.key === 'k' || e.key === 'K')) { e.preventDefault(); overlays().then(openPalette); return }
     if ((e.ctrlKey || e.metaKey) && e.key === 'Enter' && e.target.form && e.target.matches('textarea')) {
       e.preventDefault()
       e.target.form.requestSubmit()
@@ -712,7 +750,7 @@
     }
     if (inField || e.ctrlKey || e.metaKey) return
     const act = {
-      '?': function () { const d = dialogNamed('lc-shortcuts'); if (d && !d.open) d.showModal() },
+      '?': showShortcuts,
       j: function () { moveChat(1) },
       k: function () { moveChat(-1) },
       a: function () { const b = document.querySelector('#lc-queue button.lc-primary'); if (b) b.click() },
@@ -722,10 +760,14 @@
     }[e.key]
     if (act) { e.preventDefault(); act() }
   })
+  function showShortcuts () {
+    overlays().then(function () {
+      const d = dialogNamed('lc-shortcuts')
+      if (d && !d.open) d.showModal()
+    })
+  }
   document.addEventListener('click', function (e) {
-    if (!e.target.closest || !e.target.closest('[data-lc-shortcuts-open]')) return
-    const d = dialogNamed('lc-shortcuts')
-    if (d && !d.open) d.showModal()
+    if (e.target.closest && e.target.closest('[data-lc-shortcuts-open]')) showShortcuts()
   })
   // Escape closes an open menu (a <details>) and gives the focus back to its summary.
   document.addEventListener('keydown', function (e) {
