@@ -57,7 +57,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesDeps> = async (fasti
   // time one is wanted rather than drawn on every page (docs/design.md §9). Any agent's.
   fastify.get('/console/overlays', { schema: { querystring: overlaysQuery } }, async (request, reply) => {
     await access.agent(request)
-    return await answer(reply, [overlaysFragment({})])
+    return await answer(reply, [overlaysFragment({ base })])
   })
 
   fastify.post<{ Body: AvailabilityBody }>('/console/availability', {

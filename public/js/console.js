@@ -540,17 +540,23 @@
   }
 
   // ---- confirmations of destructive actions: a native modal dialog, so the keyboard, Escape
-  // and the focus (back on the button that opened it) behave as everywhere else. The opener
-  // names the question and where the answer goes; the dialog is a copy of the overlays' one.
+  // and the focus (back on the button that opened it) behave as everywhere else. The button
+  // names the overlays' template (data-lc-confirm="end": lc-end-confirm); the copy is filled in
+  // with the chat of the pane the button is in.
   function confirmFor (opener) {
-    const template = document.getElementById('lc-end-confirm')
-    if (!template || !opener.isConnected || document.querySelector('dialog.lc-confirm[open]')) return
+    const template = document.getElementById('lc-' + opener.getAttribute('data-lc-confirm') + '-confirm')
+    const pane = opener.closest('[data-lc-pane]')
+    if (!template || !pane || !opener.isConnected || document.querySelector('dialog.lc-confirm[open]')) return
     // One closed earlier is done with; removed now rather than on close, so the request its
     // Yes started still has its element.
     document.querySelectorAll('dialog.lc-confirm').forEach(function (d) { d.remove() })
+    const id = pane.getAttribute('data-lc-pane')
+    const customer = pane.querySelector('.lc-chat-header__name')
     const dialog = template.content.firstElementChild.cloneNode(true)
-    dialog.querySelector('h2').textContent = opener.getAttribute('data-lc-confirm')
-    dialog.setAttribute('data-lc-confirm-post', opener.getAttribute('data-lc-confirm-post'))
+    // One text node, so the dialog's name reads as one sentence.
+    const title = dialog.querySelector('h2')
+    title.textContent = title.textContent.replace(':id', id).replace(':customer', function () { return customer ? customer.textContent : '' })
+    dialog.setAttribute('data-lc-confirm-post', template.getAttribute('data-lc-confirm-post').replace(':id', id))
     template.parentElement.appendChild(dialog)
     if (dialog.showModal) dialog.showModal()
   }
@@ -616,15 +622,14 @@
   document.addEventListener('htmx:after:swap', restore)
   document.addEventListener('htmx:ws:after:message:incoming', restore)
 
-  // ---- emoji beside the reply box: the menu gets its set when it first opens; the character
+  // ---- emoji beside the reply box: the menu gets its panel when it first opens; the character
   // goes where the cursor was, and the cursor after it, as typing it would.
   document.addEventListener('toggle', function (e) {
     const menu = e.target
-    const panel = menu.open && menu.matches && menu.matches('details.lc-emoji') && menu.querySelector('.lc-emoji__panel')
-    if (!panel || panel.firstElementChild) return
+    if (!menu.open || !menu.matches || !menu.matches('details.lc-emoji') || menu.querySelector('.lc-emoji__panel')) return
     overlays().then(function () {
       const set = document.getElementById('lc-emoji-set')
-      if (set && !panel.firstElementChild) panel.appendChild(set.content.cloneNode(true))
+      if (set && !menu.querySelector('.lc-emoji__panel')) menu.appendChild(set.content.cloneNode(true))
     })
   }, true)
   document.addEventListener('click', function (e) {
