@@ -39,7 +39,7 @@ export function idleState (chat: Chat, now: number, warnMs: number, highMs: numb
   return { level: 'green', label: 'Active', from, idleMs }
 }
 
-/** "45s", "3m 20s", "2h 5m": the same as the views' duration helper and public/livechat.js. */
+/** "45s", "3m 20s", "2h 5m": the same as the views' duration helper and public/js/console.js. */
 export function formatDuration (ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000))
   return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor(s % 3600 / 60)}m`
@@ -59,7 +59,7 @@ export function queueTime (chat: Pick<Chat, 'status' | 'createdAt' | 'assignedAt
 export type SinceLevel = 'calm' | 'amber' | 'red'
 
 /**
- * A running duration public/livechat.js moves on (lcTickSince, keyed on data-since): the
+ * A running duration public/js/console.js moves on (lcTickSince, keyed on data-since): the
  * time since `from`, and its colour against the idle thresholds (idleWarningSeconds,
  * idleHighSeconds) as it stood when rendered, so the page is right before any script runs.
  */

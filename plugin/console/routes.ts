@@ -7,10 +7,10 @@ import type { RoutingService } from '../routing/service.ts'
 import type { Access } from '../security/access.ts'
 import { csrfOnlyBody } from '../security/schemas.ts'
 import { answer, clearNotice, closeTools, notice } from '../web/answers.ts'
-import { availabilityBody, type AvailabilityBody, notificationsBody, type NotificationsBody, transferBody, type TransferBody } from './schemas.ts'
+import { availabilityBody, type AvailabilityBody, notificationsBody, type NotificationsBody, overlaysQuery, transferBody, type TransferBody } from './schemas.ts'
 import {
   alertKinds, alertPrefsFragment, type ConsoleViews, customerTabFragment, historyTabFragment, newPaneFragment, notificationsKey,
-  readAlertChoices, transferFormFragment
+  overlaysFragment, readAlertChoices, transferFormFragment
 } from './view-models.ts'
 
 /** What the console page and its chat actions use. */
@@ -27,7 +27,7 @@ export interface ConsoleRoutesDeps {
 
 type IdParams = { Params: { id: number } }
 
-/** The agent console: the page, availability, Accept, Transfer, Take, End Chat and a chat's own view. */
+/** The agent console: the page and its overlays, availability, Accept, Transfer, Take, End Chat and a chat's own view. */
 export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesDeps> = async (fastify, deps) => {
   const { base, chats, routing, access, consoleViews, preferences } = deps
 
@@ -51,6 +51,13 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesDeps> = async (fasti
       wsBase: `${base}/ws/console`,
       wsUrl: `${base}/ws/console${since ? `?since=${since}` : ''}`
     })
+  })
+
+  // The shortcut list, the palette, the emoji set and the End confirmation: fetched the first
+  // time one is wanted rather than drawn on every page (docs/design.md §9). Any agent's.
+  fastify.get('/console/overlays', { schema: { querystring: overlaysQuery } }, async (request, reply) => {
+    await access.agent(request)
+    return await answer(reply, [overlaysFragment({ base })])
   })
 
   fastify.post<{ Body: AvailabilityBody }>('/console/availability', {

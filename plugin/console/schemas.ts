@@ -43,3 +43,11 @@ export const notificationsBody = {
   }
 } as const
 export type NotificationsBody = FromSchema<typeof notificationsBody>
+
+/** The console's overlays (views/console/overlays.hbs): asked for with no parameters. */
+export const overlaysQuery = {
+  $id: 'lc/console/overlays-query',
+  type: 'object',
+  additionalProperties: false,
+  properties: {}
+} as const

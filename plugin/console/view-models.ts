@@ -27,6 +27,9 @@ export const customerTabFragment = bind('console/customer-panel', 'innerHTML', (
 /** views/console/history-tab.hbs: the History tab. */
 export const historyTabFragment = bind('console/history-tab', 'innerHTML', (m: { chatId: number }) => targets.tabPanel(m.chatId))
 /** views/console/alert-prefs.hbs: the Alerts form, saved. */
+/** The console's overlays, fetched on first use (views/console/overlays.hbs). */
+export const overlaysFragment = bind('console/overlays', 'innerHTML', (_m: { base: string }) => targets.overlays())
+
 export const alertPrefsFragment = bind('console/alert-prefs', 'outerHTML', (_m: { saved: boolean }) => targets.alertPrefs())
 
 /** views/console/queue-row.hbs: a chat waiting in the Queue, the same for everyone who works its group. */
@@ -38,7 +41,7 @@ export interface ListCountModel { id: string, n: number }
 /** views/console/counter.hbs: one live counter; without `href` it is a figure, not a link. */
 export interface CounterModel { id: string, label: string, n: number, href?: string, alert?: boolean, title?: string }
 
-/** A row pushed into its list: after the rows there, which the browser then puts oldest first (public/livechat.js). */
+/** A row pushed into its list: after the rows there, which the browser then puts oldest first (public/js/console.js). */
 export const queueRowFragment = bind('console/queue-row', 'beforeend', (_m: QueueRowModel) => targets.queueRows())
 export const transferredRowFragment = bind('console/transferred-row', 'beforeend', (_m: TransferredRowModel) => targets.transferredRows())
 export const listCountFragment = bind('console/list-count', 'outerHTML', (m: ListCountModel) => m.id)

@@ -88,7 +88,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesDeps> = async (fas
   const notBlocked = { onRequest: refuseBlocked(blocklist) }
 
   // The customer's pages, and only they, may be framed by the widget's sites (docs/features.md#embeddable-widget):
-  // frame-ancestors names them, and the page names them for livechat.js, which talks to no other parent.
+  // frame-ancestors names them, and the page names them for public/js/customer.js, which talks to no other parent.
   // Every page but one inside the widget's frame links back to the help desk's portal.
   fastify.addHook('preHandler', async (request, reply) => {
     const sites = widgetOrigins(settings)

@@ -22,7 +22,7 @@
  * - `im/conversation`   ConversationModel { conversationId, label, messages: MessagesModel,
  *                       composer: ComposerModel }: the Conversation (or Chat Room) tab panel, root
  *                       id imConversation, class lc-conversation (the tab switching of
- *                       public/livechat.js shows and hides it).
+ *                       public/js/console.js shows and hides it).
  * - `im/no-access`      NoAccessModel { conversationId, title, message }: replaces im/conversation
  *                       (same root id) when the viewer may no longer see the conversation
  *                       (`noAccessFragment`, which the console's socket sends too).

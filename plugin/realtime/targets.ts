@@ -85,6 +85,8 @@ export const targets = {
   availability: () => 'lc-availability',
   panes: () => 'lc-chat-panes',
   notice: () => 'lc-notice',
+  // Where the console's overlays land when first wanted (views/console/overlays.hbs).
+  overlays: () => 'lc-overlays',
   // The chat lists (views/lists/*, views/console/list*.hbs): the table and a row of it, its toolbar forms, outcomes and the refresh signal.
   list: () => 'lc-list',
   listRow: (chatId: number) => `lc-list-row-${chatId}`,

@@ -14,6 +14,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import { projectRoot } from '../manifest.ts'
 import type { ValidateFunction } from 'ajv'
 import { compiledOnUse, createAjv } from '../validation.ts'
+import { serveBuiltAssets } from './assets.ts'
 import { installErrorHandler } from './error-handler.ts'
 import { pluginViews, viewsRoot } from './views.ts'
 
@@ -109,6 +110,7 @@ export async function installWeb (fastify: FastifyInstance, { uploadLimits, redi
     maxAge: '1d',
     allowedPath: (path) => /^\/(htmx(\.min)?\.js|ext\/hx-ws(\.min)?\.js)$/.test(path)
   })
+  await serveBuiltAssets(fastify)
 }
 
 /**

@@ -3,6 +3,7 @@ import { join, relative, resolve } from 'node:path'
 import Handlebars from 'handlebars'
 import { projectRoot } from '../manifest.ts'
 import { targetId } from '../realtime/targets.ts'
+import { type AssetName, assetUrl } from './assets.ts'
 
 export const viewsRoot = resolve(projectRoot, 'views')
 
@@ -28,8 +29,9 @@ export function createViews (root = viewsRoot): Views {
   const compiled = new Map<string, Handlebars.TemplateDelegate>()
 
   hb.registerHelper('lcId', (name: string, ...rest: unknown[]) => targetId(name, ...rest.slice(0, -1)))
+  hb.registerHelper('lcAsset', (base: string, name: AssetName) => assetUrl(base, name))
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b)
-  // Times go out as UTC in a <time datetime>; public/livechat.js shows them in the viewer's zone.
+  // Times go out as UTC in a <time datetime>; public/js/core.js shows them in the viewer's zone.
   hb.registerHelper('time', (ms: unknown) => {
     if (typeof ms !== 'number') return ''
     const d = new Date(ms)

@@ -95,6 +95,6 @@ t.test('console routes', async (t) => {
     const res = await app.inject({ url: '/livechat/nowhere' })
     t.equal(res.statusCode, 404)
     t.match(res.body, /There is no live chat page here/)
-    t.match(res.body, /href="\/livechat\/assets\/livechat.css"/)
+    t.match(res.body, /href="\/livechat\/assets\/min\/livechat\.[0-9a-f]{12}\.css"/)
   })
 })

@@ -4,7 +4,7 @@ import { queueTime, sinceSignal } from '../../plugin/console/list-view-models.ts
 import type { Chat } from '../../plugin/chats/types.ts'
 
 // Signals in the console's lists (docs/features.md#queue-and-transferred): running durations
-// public/livechat.js moves on from data-since, coloured by the idle thresholds, and the
+// public/js/console.js moves on from data-since, coloured by the idle thresholds, and the
 // customer's wait measured from their start, kept across transfers.
 
 const minute = 60_000

@@ -1,94 +1,8 @@
-// The small amount of browser code live chat needs; everything else is htmx and
-// server-rendered HTML. No inline scripts, so the CSP can forbid them.
-(function () {
+// The agent's side: the console's panes, alerts and unread counts, canned replies, the lists,
+// the layout and keyboard layer, Resources and instant messages; the admin pages run it too.
+// Served after public/js/core.js in one file (plugin/web/assets.ts).
+;(function () {
   'use strict'
-
-  // An agent's hidden tab must keep its socket: presence comes from it (DESIGN §6).
-  htmx.config.ws = Object.assign({}, htmx.config.ws, { pauseOnBackground: false })
-
-  function csrfToken () {
-    const meta = document.querySelector('meta[name="lc-csrf"]')
-    return meta ? meta.getAttribute('content') : null
-  }
-
-  document.addEventListener('htmx:config:request', function (e) {
-    const token = csrfToken()
-    if (token) e.detail.ctx.request.headers['X-CSRF-Token'] = token
-  })
-
-  // The socket URL carries, per chat on the page, the last seq we hold, so a reconnect
-  // (to any instance) is sent exactly what was missed.
-  function socketUrl (el) {
-    const parts = []
-    document.querySelectorAll('[data-lc-chat]').forEach(function (list) {
-      let seq = 0
-      list.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
-      parts.push(list.getAttribute('data-lc-chat') + '.' + seq)
-    })
-    // The same per instant message thread or chat room on the page (`im`), so a reconnect
-    // follows them again from where the page is; one conversation shown twice counts once.
-    const im = {}
-    document.querySelectorAll('[data-lc-im-seq]').forEach(function (list) {
-      const id = list.getAttribute('data-lc-im-seq')
-      let seq = im[id] || 0
-      list.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
-      im[id] = seq
-    })
-    const imParts = Object.keys(im).map(function (id) { return id + '.' + im[id] })
-    const url = new URL(el.getAttribute('data-lc-ws-base'), location.href)
-    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:'
-    const query = new URLSearchParams(url.search)
-    if (parts.length) query.set('since', parts.join(','))
-    if (imParts.length) query.set('im', imParts.join(','))
-    url.search = query.toString()
-    return url.href
-  }
-
-  function refreshSocketUrl (connection) {
-    const el = document.querySelector('[data-lc-ws-base]')
-    if (!el) return
-    connection = connection || (el._htmx && el._htmx.ws && el._htmx.ws.connection)
-    if (connection) connection.url = socketUrl(el)
-  }
-
-  document.addEventListener('htmx:ws:before:connection', function (e) { refreshSocketUrl(e.detail.connection) })
-
-  let focusedId = null
-  document.addEventListener('htmx:ws:before:message:incoming', function () {
-    focusedId = document.activeElement && document.activeElement.id
-  })
-  document.addEventListener('htmx:ws:after:message:incoming', function (e) {
-    refreshSocketUrl(e.detail.connection)
-    afterSwap()
-    // A re-rendered composer replaces the textarea the person was typing in.
-    if (focusedId && document.activeElement && document.activeElement.id !== focusedId) {
-      const el = document.getElementById(focusedId)
-      if (el && !el.closest('[hidden]')) el.focus()
-    }
-  })
-  document.addEventListener('htmx:after:swap', function () { refreshSocketUrl(); afterSwap() })
-
-  function localTimes () {
-    document.querySelectorAll('time[datetime]:not([data-lc-local])').forEach(function (t) {
-      const d = new Date(t.getAttribute('datetime'))
-      if (isNaN(d)) return
-      t.textContent = t.getAttribute('data-format') === 'datetime'
-        ? d.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })
-        : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
-      t.setAttribute('data-lc-local', '')
-      t.title = d.toLocaleString()
-    })
-  }
-
-  function scrollTranscripts () {
-    document.querySelectorAll('.lc-messages').forEach(function (list) {
-      const last = list.lastElementChild
-      if (last && list.getAttribute('data-lc-scrolled') !== last.id) {
-        list.scrollTop = list.scrollHeight
-        list.setAttribute('data-lc-scrolled', last.id)
-      }
-    })
-  }
 
   function showPane (id, reveal) {
     const panes = document.querySelectorAll('.lc-pane[data-lc-pane]')
@@ -240,12 +154,15 @@
     })
   }
 
-  let currentPane = null
-  function afterSwap () {
+  // Set as the script runs (it comes after the page's body): the first swap step already
+  // knows which chat is shown.
+  let currentPane = (function () {
+    const first = document.querySelector('.lc-pane[data-lc-pane]')
+    return first && first.getAttribute('data-lc-pane')
+  })()
+  window.lc.onSwap(function () {
     orderRows()
     dedupePanes()
-    localTimes()
-    scrollTranscripts()
     alertIfNew()
     const fresh = document.querySelector('.lc-pane[data-lc-new]')
     if (fresh) {
@@ -262,7 +179,7 @@
       const box = fresh.querySelector('.lc-composer textarea')
       if (box && !fresh.hidden) box.focus()
     }
-  }
+  })
 
   document.addEventListener('click', function (e) {
     const show = e.target.closest('[data-lc-show]')
@@ -316,52 +233,8 @@
     if (closeTools) {
       const tools = closeTools.closest('.lc-chat-tools')
       if (tools) tools.innerHTML = ''
-      return
     }
-    const dismiss = e.target.closest('[data-lc-dismiss]')
-    if (dismiss) dismiss.parentElement.remove()
   })
-
-  // ---- typing: the reply box tells the other side, at most every two seconds; a shown
-  // "… is typing" fades when nothing more comes for five seconds.
-  let typingSent = 0
-  document.addEventListener('input', function (e) {
-    const box = e.target.closest && e.target.closest('.lc-composer__form textarea')
-    if (!box || Date.now() - typingSent < 2000) return
-    typingSent = Date.now()
-    const el = document.querySelector('[data-lc-ws-base]')
-    const ws = el && el._htmx && el._htmx.ws && el._htmx.ws.connection && el._htmx.ws.connection.socket
-    const chatId = box.form.querySelector('input[name="chat_id"]')
-    if (ws && ws.readyState === 1 && chatId) ws.send(JSON.stringify({ type: 'typing', chat_id: chatId.value }))
-  })
-  const typingTimers = {}
-  // The line shows the other side typing: the customer's in the console, the agent's in the
-  // customer's window. A message of theirs arriving ends it at once, not five seconds later.
-  const typist = document.querySelector('.lc-customer--window') ? 'agent' : 'customer'
-  function latestSeq (line) {
-    const msgs = line.parentElement ? line.parentElement.querySelectorAll('.lc-msg--' + typist + '[data-seq]') : []
-    return msgs.length ? Number(msgs[msgs.length - 1].getAttribute('data-seq')) : 0
-  }
-  function endTyping (line) {
-    clearTimeout(typingTimers[line.id])
-    line.innerHTML = ''
-    line.removeAttribute('data-lc-seen')
-    line.removeAttribute('data-lc-typed-after')
-  }
-  function fadeTyping () {
-    document.querySelectorAll('.lc-typing').forEach(function (line) {
-      if (!line.querySelector('[data-lc-typing]')) return
-      if (line.getAttribute('data-lc-seen') === line.innerHTML) {
-        if (latestSeq(line) > Number(line.getAttribute('data-lc-typed-after'))) endTyping(line)
-        return
-      }
-      line.setAttribute('data-lc-seen', line.innerHTML)
-      line.setAttribute('data-lc-typed-after', String(latestSeq(line)))
-      clearTimeout(typingTimers[line.id])
-      typingTimers[line.id] = setTimeout(function () { endTyping(line) }, 5000)
-    })
-  }
-  document.addEventListener('htmx:ws:after:message:incoming', fadeTyping)
 
   // Double-click opens a chat in its own window (docs/features.md#chat-pane); a single
   // click still shows it in the preview pane.
@@ -371,15 +244,6 @@
     e.preventDefault()
     const id = (link.getAttribute('href').match(/\/console\/chats\/(\d+)/) || [])[1]
     window.open(link.href, 'lc-chat-' + id, 'popup,width=960,height=760')
-  })
-
-  // Enter sends, Shift+Enter starts a new line: what every chat box does.
-  document.addEventListener('keydown', function (e) {
-    const box = e.target.closest && e.target.closest('textarea[data-lc-enter-sends]')
-    if (box && e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-      e.preventDefault()
-      box.form.requestSubmit()
-    }
   })
 
   // The customer's email in a chat's header and the returning-customer line open the
@@ -504,9 +368,6 @@
   })
 
   document.addEventListener('DOMContentLoaded', function () {
-    const first = document.querySelector('.lc-pane[data-lc-pane]')
-    currentPane = first && first.getAttribute('data-lc-pane')
-    afterSwap()
     if (currentPane) showPane(currentPane, true)
     offerNotifications()
     // A second copy of a pane is removed as it lands (in the same turn), not after the swap
@@ -664,15 +525,50 @@
     return Boolean(el && el.closest && el.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]'))
   }
 
+  // ---- the overlays (views/console/overlays.hbs): the shortcut list, the palette, the emoji
+  // set and the End confirmation are asked of the server the first time one is wanted, and
+  // kept; a page without the holder has none.
+  let loading = null
+  function overlays () {
+    const holder = document.querySelector('[data-lc-overlays]')
+    if (!holder) return Promise.resolve(null)
+    if (holder.firstElementChild) return Promise.resolve(holder)
+    loading = loading || htmx.ajax('GET', holder.getAttribute('data-lc-overlays'), { source: holder, target: '#lc-notice', swap: 'none' })
+      .catch(function () { /* the notice area says why */ })
+      .then(function () { loading = null; return holder.firstElementChild ? holder : null })
+    return loading
+  }
+
   // ---- confirmations of destructive actions: a native modal dialog, so the keyboard, Escape
-  // and the focus (back on the button that opened it) behave as everywhere else.
+  // and the focus (back on the button that opened it) behave as everywhere else. The button
+  // names the overlays' template (data-lc-confirm="end": lc-end-confirm); the copy is filled in
+  // with the chat of the pane the button is in.
+  function confirmFor (opener) {
+    const template = document.getElementById('lc-' + opener.getAttribute('data-lc-confirm') + '-confirm')
+    const pane = opener.closest('[data-lc-pane]')
+    if (!template || !pane || !opener.isConnected || document.querySelector('dialog.lc-confirm[open]')) return
+    // One closed earlier is done with; removed now rather than on close, so the request its
+    // Yes started still has its element.
+    document.querySelectorAll('dialog.lc-confirm').forEach(function (d) { d.remove() })
+    const id = pane.getAttribute('data-lc-pane')
+    const customer = pane.querySelector('.lc-chat-header__name')
+    const dialog = template.content.firstElementChild.cloneNode(true)
+    // One text node, so the dialog's name reads as one sentence.
+    const title = dialog.querySelector('h2')
+    title.textContent = title.textContent.replace(':id', id).replace(':customer', function () { return customer ? customer.textContent : '' })
+    dialog.setAttribute('data-lc-confirm-post', template.getAttribute('data-lc-confirm-post').replace(':id', id))
+    template.parentElement.appendChild(dialog)
+    if (dialog.showModal) dialog.showModal()
+  }
   document.addEventListener('click', function (e) {
     const opener = e.target.closest && e.target.closest('[data-lc-confirm]')
-    const dialog = opener && document.getElementById(opener.getAttribute('data-lc-confirm'))
-    if (dialog && dialog.showModal && !dialog.open) { dialog.showModal(); return }
+    if (opener) { overlays().then(function () { confirmFor(opener) }); return }
     const done = e.target.closest && e.target.closest('[data-lc-confirm-done]')
     const open = done && done.closest('dialog')
-    if (open) open.close()
+    if (!open) return
+    const url = open.getAttribute('data-lc-confirm-post')
+    if (url) htmx.ajax('POST', url, { source: done, target: '#lc-notice', swap: 'none' })
+    open.close()
   })
 
   // ---- a form opened in a chat's tools slot (Transfer, a related item, a ticket's fields)
@@ -726,8 +622,16 @@
   document.addEventListener('htmx:after:swap', restore)
   document.addEventListener('htmx:ws:after:message:incoming', restore)
 
-  // ---- emoji beside the reply box: the character goes where the cursor was, and the
-  // cursor after it, as typing it would.
+  // ---- emoji beside the reply box: the menu gets its panel when it first opens; the character
+  // goes where the cursor was, and the cursor after it, as typing it would.
+  document.addEventListener('toggle', function (e) {
+    const menu = e.target
+    if (!menu.open || !menu.matches || !menu.matches('details.lc-emoji') || menu.querySelector('.lc-emoji__panel')) return
+    overlays().then(function () {
+      const set = document.getElementById('lc-emoji-set')
+      if (set && !menu.querySelector('.lc-emoji__panel')) menu.appendChild(set.content.cloneNode(true))
+    })
+  }, true)
   document.addEventListener('click', function (e) {
     const pick = e.target.closest && e.target.closest('[data-lc-emoji]')
     const box = pick && pick.closest('form') && pick.closest('form').querySelector('textarea')
@@ -836,7 +740,7 @@
   document.addEventListener('keydown', function (e) {
     if (e.defaultPrevented || e.isComposing || !document.querySelector('.lc-console')) return
     const inField = typing(e.target)
-    if ((e.ctrlKey || e.metaKey) && !e.altKey && (e.key === 'k' || e.key === 'K')) { e.preventDefault(); openPalette(); return }
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && (e.key === 'k' || e.key === 'K')) { e.preventDefault(); overlays().then(openPalette); return }
     if ((e.ctrlKey || e.metaKey) && e.key === 'Enter' && e.target.form && e.target.matches('textarea')) {
       e.preventDefault()
       e.target.form.requestSubmit()
@@ -851,7 +755,7 @@
     }
     if (inField || e.ctrlKey || e.metaKey) return
     const act = {
-      '?': function () { const d = dialogNamed('lc-shortcuts'); if (d && !d.open) d.showModal() },
+      '?': showShortcuts,
       j: function () { moveChat(1) },
       k: function () { moveChat(-1) },
       a: function () { const b = document.querySelector('#lc-queue button.lc-primary'); if (b) b.click() },
@@ -861,10 +765,14 @@
     }[e.key]
     if (act) { e.preventDefault(); act() }
   })
+  function showShortcuts () {
+    overlays().then(function () {
+      const d = dialogNamed('lc-shortcuts')
+      if (d && !d.open) d.showModal()
+    })
+  }
   document.addEventListener('click', function (e) {
-    if (!e.target.closest || !e.target.closest('[data-lc-shortcuts-open]')) return
-    const d = dialogNamed('lc-shortcuts')
-    if (d && !d.open) d.showModal()
+    if (e.target.closest && e.target.closest('[data-lc-shortcuts-open]')) showShortcuts()
   })
   // Escape closes an open menu (a <details>) and gives the focus back to its summary.
   document.addEventListener('keydown', function (e) {
@@ -1022,214 +930,6 @@
   })
   document.addEventListener('htmx:after:swap', sync)
   document.addEventListener('htmx:ws:after:message:incoming', sync)
-})()
-
-;(function () {
-  'use strict'
-
-  // ---- Send file (plugin/files): picking, pasting or dropping a file sends it at once. The
-  // status beside the button says what is happening, with the share sent so far, until the
-  // server answers with nothing (sent: the file arrives over the socket like any message) or
-  // with why it was refused. The message draft is another form and is never touched.
-  function uploadForm (el) {
-    return el && el.closest ? el.closest('form[data-lc-upload]') : null
-  }
-  function say (form, text) {
-    const status = form.querySelector('.lc-composer__file-status')
-    if (status) status.textContent = text
-  }
-  function progress (form, share) {
-    let bar = form.querySelector('.lc-composer__file-progress')
-    if (!bar && share === null) return
-    if (!bar) {
-      bar = document.createElement('progress')
-      bar.className = 'lc-composer__file-progress'
-      bar.max = 100
-      bar.setAttribute('aria-label', 'Upload progress')
-      form.appendChild(bar)
-    }
-    bar.hidden = share === null
-    if (share !== null) bar.value = share
-  }
-
-  // Files wait their turn: the route takes one file an upload, so several dropped go one by one.
-  function send (form, files) {
-    form._lcQueue = (form._lcQueue || []).concat(Array.prototype.slice.call(files))
-    if (form.getAttribute('aria-busy') !== 'true') next(form)
-  }
-  function next (form) {
-    const file = (form._lcQueue || []).shift()
-    const input = form.querySelector('[data-lc-file]')
-    if (!file || !input) return
-    const one = new window.DataTransfer()
-    one.items.add(file)
-    input.files = one.files
-    form._lcName = file.name
-    say(form, 'Uploading ' + file.name + '…')
-    progress(form, 0)
-    form.setAttribute('aria-busy', 'true')
-    form.requestSubmit()
-  }
-
-  document.addEventListener('change', function (e) {
-    const input = e.target
-    if (!input.matches || !input.matches('[data-lc-file]') || !input.files || !input.files.length) return
-    const form = uploadForm(input)
-    // While another file uploads, the input is the queue's to fill: take its file now, it goes next.
-    if (form) send(form, input.files)
-  })
-
-  // fetch cannot tell how much of a body has gone (htmx 4 sends with fetch), so an upload goes
-  // by XMLHttpRequest, wrapped as the Response htmx expects: htmx still swaps the answer.
-  function fetchWithProgress (form) {
-    return function (url, request) {
-      return new Promise(function (resolve, reject) {
-        const xhr = new window.XMLHttpRequest()
-        xhr.open(request.method || 'POST', url)
-        Object.keys(request.headers || {}).forEach(function (k) { xhr.setRequestHeader(k, request.headers[k]) })
-        let said = -1
-        xhr.upload.addEventListener('progress', function (p) {
-          if (!p.lengthComputable) return
-          const share = Math.floor(p.loaded / p.total * 100)
-          progress(form, share)
-          // Said in tens, so a screen reader is not read every percent.
-          if (Math.floor(share / 10) !== said) { said = Math.floor(share / 10); say(form, 'Uploading ' + form._lcName + '… ' + share + '%') }
-        })
-        xhr.addEventListener('load', function () {
-          const headers = new Headers()
-          xhr.getAllResponseHeaders().trim().split(/[\r\n]+/).forEach(function (line) {
-            const at = line.indexOf(':')
-            if (at > 0) headers.append(line.slice(0, at).trim(), line.slice(at + 1).trim())
-          })
-          resolve(new Response(xhr.responseText, { status: xhr.status, headers }))
-        })
-        xhr.addEventListener('error', function () { reject(new TypeError('Network error')) })
-        xhr.addEventListener('abort', function () { reject(new DOMException('Aborted', 'AbortError')) })
-        if (request.signal) request.signal.addEventListener('abort', function () { xhr.abort() })
-        xhr.send(request.body)
-      })
-    }
-  }
-  document.addEventListener('htmx:config:request', function (e) {
-    const form = uploadForm(e.target)
-    if (form) e.detail.ctx.fetch = fetchWithProgress(form)
-  })
-
-  document.addEventListener('htmx:finally:request', function (e) {
-    const form = uploadForm(e.target)
-    if (!form) return
-    form.removeAttribute('aria-busy')
-    progress(form, null)
-    // The same file can be picked again after a refusal or a lost connection.
-    const input = form.querySelector('[data-lc-file]')
-    if (input) input.value = ''
-    next(form)
-  })
-
-  document.addEventListener('htmx:error', function (e) {
-    const form = uploadForm(e.target)
-    if (form) say(form, 'The file could not be sent; check your connection and try again')
-  })
-
-  // ---- Paste and drop: a file pasted into the message box, or dropped on the chat (the
-  // nearest part of the page that holds one Send file), is sent as if picked.
-  function zoneOf (el) {
-    for (; el && el !== document.documentElement; el = el.parentElement) {
-      const forms = el.querySelectorAll ? el.querySelectorAll('form[data-lc-upload]') : []
-      if (forms.length === 1) return { zone: el, form: forms[0] }
-      if (forms.length > 1) return null
-    }
-    return null
-  }
-  function carriesFiles (e) {
-    return e.dataTransfer && Array.prototype.indexOf.call(e.dataTransfer.types, 'Files') !== -1
-  }
-
-  document.addEventListener('paste', function (e) {
-    const data = e.clipboardData
-    if (!data || !data.files || !data.files.length || data.types.indexOf('text/plain') !== -1) return
-    const found = zoneOf(e.target)
-    if (!found) return
-    e.preventDefault()
-    send(found.form, data.files)
-  })
-
-  let lit = null
-  function light (zone) {
-    if (lit === zone) return
-    if (lit) lit.classList.remove('lc-drop-target')
-    lit = zone
-    if (zone) zone.classList.add('lc-drop-target')
-  }
-  document.addEventListener('dragover', function (e) {
-    if (!carriesFiles(e)) return
-    // Dropped anywhere else, a file would replace the page with itself: never.
-    e.preventDefault()
-    const found = zoneOf(e.target)
-    e.dataTransfer.dropEffect = found ? 'copy' : 'none'
-    light(found ? found.zone : null)
-  })
-  document.addEventListener('dragleave', function (e) {
-    if (!e.relatedTarget) light(null)
-  })
-  document.addEventListener('drop', function (e) {
-    if (!carriesFiles(e)) return
-    e.preventDefault()
-    light(null)
-    const found = zoneOf(e.target)
-    if (found && e.dataTransfer.files.length) send(found.form, e.dataTransfer.files)
-  })
-})()
-
-// ---------------------------------------------------------------- image viewer
-// A thumbnail (views/chats/message.hbs) opens the picture in a modal <dialog>: Escape or
-// Close shuts it and focus goes back to the thumbnail. Ctrl- or middle-click still opens
-// the image in a tab, as the link it is.
-;(function () {
-  'use strict'
-
-  let opener = null
-  function viewer () {
-    let dialog = document.getElementById('lc-viewer')
-    if (dialog) return dialog
-    dialog = document.createElement('dialog')
-    dialog.id = 'lc-viewer'
-    dialog.className = 'lc-viewer'
-    dialog.setAttribute('aria-labelledby', 'lc-viewer-title')
-    dialog.innerHTML = '<div class="lc-viewer__bar"><h2 id="lc-viewer-title" class="lc-viewer__title"></h2>' +
-      '<a class="lc-button lc-viewer__download" download>Download</a>' +
-      '<button type="button" class="lc-viewer__close" data-lc-viewer-close>Close</button></div>' +
-      '<img class="lc-viewer__image" alt="">'
-    document.body.appendChild(dialog)
-    dialog.addEventListener('close', function () {
-      dialog.querySelector('img').removeAttribute('src')
-      if (opener && opener.isConnected) opener.focus()
-      opener = null
-    })
-    dialog.addEventListener('click', function (e) {
-      // The backdrop is the dialog itself outside its content.
-      if (e.target === dialog || (e.target.closest && e.target.closest('[data-lc-viewer-close]'))) dialog.close()
-    })
-    return dialog
-  }
-
-  document.addEventListener('click', function (e) {
-    const link = e.target.closest && e.target.closest('a[data-lc-viewer]')
-    if (!link || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return
-    e.preventDefault()
-    const dialog = viewer()
-    const name = link.getAttribute('data-lc-viewer')
-    dialog.querySelector('.lc-viewer__title').textContent = name
-    const image = dialog.querySelector('img')
-    image.alt = name
-    image.src = link.href
-    const download = dialog.querySelector('.lc-viewer__download')
-    download.href = link.href
-    download.setAttribute('download', name)
-    opener = link
-    dialog.showModal()
-    dialog.querySelector('[data-lc-viewer-close]').focus()
-  })
 })()
 
 // ---------------------------------------------------------------- Instant messages
@@ -1429,189 +1129,4 @@
   // loader above the oldest shown does not fire for a page nobody scrolled.
   document.querySelectorAll('.lc-im-scroll').forEach(watch)
   document.addEventListener('DOMContentLoaded', afterSwap)
-
-  // ---- read marks (docs/features.md#read-marks): the other side's positions, one element each
-  // per transcript that a single push replaces; this side's own messages up to them show
-  // Delivered, then Read. Only the newest own message says so in words, so a screen reader
-  // does not repeat it.
-  function socketOfPage () {
-    const el = document.querySelector('[data-lc-ws-base]')
-    const ws = el && el._htmx && el._htmx.ws && el._htmx.ws.connection && el._htmx.ws.connection.socket
-    return ws && ws.readyState === 1 ? ws : null
-  }
-  function applyReadMarks () {
-    const own = document.querySelector('.lc-console') ? 'agent' : 'customer'
-    document.querySelectorAll('[data-lc-read-mark]').forEach(function (mark) {
-      const id = mark.getAttribute('data-lc-read-mark')
-      const list = document.querySelector('[data-lc-chat="' + id + '"]')
-      if (!list) return
-      const readSeq = Number(mark.getAttribute('data-read-seq')) || 0
-      const delivered = document.querySelector('[data-lc-delivered-mark="' + id + '"]')
-      const deliveredSeq = Math.max(readSeq, delivered ? Number(delivered.getAttribute('data-delivered-seq')) || 0 : 0)
-      let newest = null
-      list.querySelectorAll('.lc-msg--' + own + ':not(.lc-msg--event):not(.lc-msg--coaching):not(.lc-msg--note)[data-seq]').forEach(function (m) {
-        const seq = Number(m.getAttribute('data-seq'))
-        m.classList.add('lc-msg--mine')
-        m.classList.toggle('lc-msg--delivered', seq <= deliveredSeq)
-        m.classList.toggle('lc-msg--read', seq <= readSeq)
-        newest = m
-      })
-      list.querySelectorAll('.lc-msg__mark').forEach(function (s) { if (s.parentNode !== newest) s.remove() })
-      if (!newest) return
-      let words = newest.querySelector('.lc-msg__mark')
-      if (!words) {
-        words = document.createElement('span')
-        words.className = 'lc-msg__mark lc-visually-hidden'
-        newest.appendChild(words)
-      }
-      const said = newest.classList.contains('lc-msg--read') ? 'Read' : newest.classList.contains('lc-msg--delivered') ? 'Delivered' : 'Sent'
-      if (words.textContent !== said) words.textContent = said
-    })
-  }
-  /** The newest message a transcript holds, by its seq. */
-  function highestSeq (list) {
-    let seq = 0
-    list.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
-    return seq
-  }
-  // This window holds the chat up to its newest message: told once a burst has settled, so the
-  // other side can mark its messages Delivered.
-  const receivedSent = {}
-  let receivedTimer = null
-  function sendReceived () {
-    receivedTimer = null
-    const ws = socketOfPage()
-    if (!ws) return
-    document.querySelectorAll('[data-lc-read-mark]').forEach(function (mark) {
-      const id = mark.getAttribute('data-lc-read-mark')
-      const list = document.querySelector('[data-lc-chat="' + id + '"]')
-      const seq = list ? highestSeq(list) : 0
-      if (!seq || receivedSent[id] >= seq) return
-      receivedSent[id] = seq
-      ws.send(JSON.stringify({ type: 'received', chat_id: id, seq: String(seq) }))
-    })
-  }
-  function receivedSoon () {
-    if (receivedTimer) clearTimeout(receivedTimer)
-    receivedTimer = setTimeout(sendReceived, 300)
-  }
-  document.addEventListener('htmx:ws:after:message:incoming', receivedSoon)
-  document.addEventListener('htmx:ws:after:connection', receivedSoon)
-  document.addEventListener('htmx:ws:after:message:incoming', applyReadMarks)
-  document.addEventListener('htmx:after:swap', applyReadMarks)
-  document.addEventListener('DOMContentLoaded', applyReadMarks)
-
-  // The customer has read what their window shows when it is in front, focused and at its
-  // newest message: the highest seq is sent once things settle, not per message.
-  if (document.querySelector('.lc-chat-window [data-lc-read-mark]')) {
-    let readSent = 0
-    let readTimer = null
-    const sendRead = function () {
-      readTimer = null
-      const list = document.querySelector('.lc-chat-window [data-lc-chat]')
-      if (!list || document.visibilityState !== 'visible' || !document.hasFocus()) return
-      if (list.scrollHeight - list.scrollTop - list.clientHeight > 24) return
-      const seq = highestSeq(list)
-      if (seq <= readSent) return
-      const ws = socketOfPage()
-      if (!ws) return
-      readSent = seq
-      ws.send(JSON.stringify({ type: 'read', chat_id: list.getAttribute('data-lc-chat'), seq: String(seq) }))
-    }
-    const readSoon = function () {
-      if (readTimer) clearTimeout(readTimer)
-      readTimer = setTimeout(sendRead, 600)
-    }
-    document.addEventListener('htmx:ws:after:message:incoming', readSoon)
-    document.addEventListener('htmx:ws:after:connection', readSoon)
-    document.addEventListener('visibilitychange', readSoon)
-    window.addEventListener('focus', readSoon)
-    const list = document.querySelector('.lc-chat-window [data-lc-chat]')
-    if (list) list.addEventListener('scroll', readSoon, { passive: true })
-    readSoon()
-  }
-
-  // ---- the customer's window in the background (docs/features.md#chat-window): each new
-  // reply counts in the title, "(2) Your chat · Live Chat", and plays a short sound from our
-  // own origin unless the customer muted it (kept in this browser); both clear once the
-  // window is seen again.
-  const replySound = document.querySelector('audio[data-lc-reply-sound]')
-  if (replySound) {
-    const soundSwitch = document.querySelector('[data-lc-sound]')
-    const plainTitle = document.title
-    let unseen = 0
-    let lastReply = null
-    const muted = function () { try { return window.localStorage.getItem('lc-sound') === 'off' } catch (err) { return false } }
-    if (soundSwitch) {
-      soundSwitch.checked = !muted()
-      soundSwitch.addEventListener('change', function () {
-        try { window.localStorage.setItem('lc-sound', soundSwitch.checked ? 'on' : 'off') } catch (err) { /* private mode: this page only */ }
-      })
-    }
-    const replySeqs = function () {
-      const seqs = []
-      document.querySelectorAll('[data-lc-chat] .lc-msg--agent:not(.lc-msg--event)[data-seq]').forEach(function (m) { seqs.push(Number(m.getAttribute('data-seq'))) })
-      return seqs
-    }
-    const noticeReplies = function () {
-      const seqs = replySeqs()
-      const newest = seqs.length ? Math.max.apply(null, seqs) : 0
-      // What the page came with was seen; only what arrives later counts.
-      if (lastReply === null || document.visibilityState === 'visible') { lastReply = newest; return }
-      const fresh = seqs.filter(function (s) { return s > lastReply }).length
-      lastReply = Math.max(lastReply, newest)
-      if (!fresh) return
-      unseen += fresh
-      document.title = '(' + unseen + ') ' + plainTitle
-      if (soundSwitch && !soundSwitch.checked) return
-      try { replySound.currentTime = 0 } catch (err) { /* not loaded yet */ }
-      const playing = replySound.play()
-      if (playing && playing.catch) playing.catch(function () { /* the browser refused sound before any click: the title still counts */ })
-    }
-    const seenAgain = function () {
-      if (document.visibilityState !== 'visible') return
-      unseen = 0
-      document.title = plainTitle
-      noticeReplies()
-    }
-    noticeReplies()
-    document.addEventListener('htmx:ws:after:message:incoming', noticeReplies)
-    document.addEventListener('htmx:after:swap', noticeReplies)
-    document.addEventListener('visibilitychange', seenAgain)
-    window.addEventListener('focus', seenAgain)
-  }
-
-  // Inside the chat widget's frame on one of the desk's widget sites (docs/features.md#embeddable-widget):
-  // the page tells the widget which chat it shows and the agent's messages in it, so the
-  // site can resume it on its next page and count replies while the panel is closed; Escape
-  // here closes the panel there. It answers only a parent whose origin the page lists
-  // (lc-frame-origins), and only to that origin.
-  const frameOrigins = (document.querySelector('meta[name="lc-frame-origins"]') || { content: '' }).content.split(' ').filter(Boolean)
-  let widget = null
-  function tellWidget () {
-    if (!widget) return
-    const list = document.querySelector('[data-lc-chat]')
-    const status = document.querySelector('.lc-status')
-    const seqs = []
-    if (list) list.querySelectorAll('.lc-msg--agent[data-seq]').forEach(function (m) { seqs.push(Number(m.getAttribute('data-seq'))) })
-    widget.source.postMessage({
-      lc: 'page',
-      chat: list ? location.pathname : null,
-      ended: Boolean(status && /lc-status--(ended|abandoned|cancelled)/.test(status.className)),
-      error: Boolean(document.querySelector('.lc-error-page')),
-      agentSeqs: seqs
-    }, widget.origin)
-  }
-  if (window.parent !== window && frameOrigins.length) {
-    window.addEventListener('message', function (e) {
-      if (e.source !== window.parent || frameOrigins.indexOf(e.origin) < 0 || !e.data || e.data.lc !== 'hello') return
-      widget = { source: e.source, origin: e.origin }
-      tellWidget()
-    })
-    document.addEventListener('htmx:ws:after:message:incoming', tellWidget)
-    document.addEventListener('htmx:after:swap', tellWidget)
-    document.addEventListener('keydown', function (e) {
-      if (e.key === 'Escape' && widget) widget.source.postMessage({ lc: 'escape' }, widget.origin)
-    })
-  }
 })()
