@@ -109,7 +109,7 @@
     // On a phone the chat takes the screen and the lists wait behind its ‹ (CSS); only
     // the agent's own choice (or a chat they accepted) brings it forward, never a push.
     if (reveal) document.body.classList.add('lc-console--chat')
-    loadSlot(document.getElementById('lc-chat-' + id))
+    loadSlot(document.getElementById('lc-chat-' + id), reveal)
     document.dispatchEvent(new CustomEvent('lc:pane-shown', { detail: { id: String(id) } }))
   }
 
@@ -117,11 +117,15 @@
   // chat's pane; the others are slots (views/console/pane-slot.hbs) whose hx-get brings the
   // pane into their place. The slot's hidden list has taken the chat's pushed messages
   // meanwhile; any the pane was read too early to hold are moved into it, so none is lost.
+  // A slot is asked once as swaps go by; a refused one (the chat was deleted, say) again only
+  // when the agent shows it themselves, never on every push.
   const slotsLoading = {}
+  const slotsAsked = new WeakSet()
   let focusOnLoad = null
   function isSlot (pane) { return Boolean(pane && pane.hasAttribute('data-lc-slot')) }
-  function loadSlot (pane) {
-    if (!isSlot(pane)) return
+  function loadSlot (pane, again) {
+    if (!isSlot(pane) || (slotsAsked.has(pane) && !again)) return
+    slotsAsked.add(pane)
     slotsLoading[pane.getAttribute('data-lc-pane')] = pane
     pane.dispatchEvent(new CustomEvent('lc-pane-load'))
   }
