@@ -9,19 +9,19 @@ import { csrfOnlyBody } from '../security/schemas.ts'
 import { answer, clearNotice, closeTools, notice } from '../web/answers.ts'
 import { availabilityBody, type AvailabilityBody, notificationsBody, type NotificationsBody, overlaysQuery, transferBody, type TransferBody } from './schemas.ts'
 import {
-  alertKinds, alertPrefsFragment, type ConsoleViews, customerTabFragment, historyTabFragment, newPaneFragment, notificationsKey,
-  overlaysFragment, readAlertChoices, transferFormFragment
+  alertKinds, alertPrefsFragment, chatPaneFragment, type ConsoleViews, customerTabFragment, historyTabFragment, newPaneFragment,
+  notificationsKey, overlaysFragment, readAlertChoices, transferFormFragment
 } from './view-models.ts'
 
 /** What the console page and its chat actions use. */
 export interface ConsoleRoutesDeps {
   base: string
   access: Pick<Access, 'agent'>
-  chats: Pick<ChatService, 'agentChats' | 'messages' | 'acceptChat' | 'takeChat' | 'chatForAgent' | 'monitorChat' | 'transferChat' | 'endChat'>
+  chats: Pick<ChatService, 'messages' | 'acceptChat' | 'takeChat' | 'chatForAgent' | 'monitorChat' | 'transferChat' | 'endChat'>
   routing: Pick<RoutingService, 'presence' | 'setAvailable'>
   /** The agent's own alert choices. */
   preferences: Pick<PreferenceService, 'get' | 'set'>
-  consoleViews: Pick<ConsoleViews, 'page' | 'pane' | 'availability' | 'availabilityFragment' | 'alerts' | 'queueFragments' | 'listFragments' |
+  consoleViews: Pick<ConsoleViews, 'page' | 'pane' | 'panes' | 'availability' | 'availabilityFragment' | 'alerts' | 'queueFragments' | 'listFragments' |
     'paneStateFragments' | 'transferForm' | 'customerPanel' | 'history'>
 }
 
@@ -34,11 +34,12 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesDeps> = async (fasti
   fastify.get('/console', async (request, reply) => {
     const agent = await access.agent(request)
     const scope = await agent.scope()
-    const [lists, presence, active, alertChoices] = await Promise.all([
-      consoleViews.page(scope), routing.presence(agent.user.id), chats.agentChats(agent.user.id, 'active'), preferences.get(agent.user.id, notificationsKey)
+    const [lists, presence, alertChoices] = await Promise.all([
+      consoleViews.page(scope), routing.presence(agent.user.id), preferences.get(agent.user.id, notificationsKey)
     ])
-    const panes = await Promise.all(active.map((c) => consoleViews.pane(c, scope)))
-    const since = panes.map((p) => `${p.chat.id}.${p.messages.at(-1)?.seq ?? 0}`).join(',')
+    // The panes are those of My Active's chats, as read for the list: no second read.
+    const panes = await consoleViews.panes(lists.myActive.chats, scope)
+    const since = panes.map((p) => p.pane ? `${p.pane.chat.id}.${p.pane.messages.at(-1)?.seq ?? 0}` : `${p.slot.chat.id}.${p.slot.chat.lastSeq}`).join(',')
     return reply.lcView('console/console.page.hbs', {
       base,
       csrf: reply.generateCsrf(),
@@ -163,6 +164,15 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesDeps> = async (fasti
       ...await consoleViews.listFragments(scope),
       clearNotice()
     ])
+  })
+
+  // A chat's pane, asked for by its slot on the console page when first shown (docs/features.md#chat-pane):
+  // drawn from the chat as it is now, so whatever was pushed for it meanwhile is in it.
+  fastify.get<IdParams>('/console/chats/:id/pane', { schema: { params: chatParams } }, async (request, reply) => {
+    const agent = await access.agent(request)
+    const scope = await agent.scope()
+    const chat = await chats.chatForAgent(request.params.id, scope)
+    return await answer(reply, [chatPaneFragment(await consoleViews.pane(chat, scope))])
   })
 
   fastify.get<IdParams>('/console/chats/:id/tabs/customer', { schema: { params: chatParams } }, async (request, reply) => {

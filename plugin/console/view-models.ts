@@ -20,6 +20,8 @@ export const chatPaneFragment = bind('console/chat-pane', 'outerHTML', (m: { cha
 export const deletedPaneFragment = bind('console/deleted-pane', 'outerHTML', (m: { chat: Pick<Chat, 'id'> }) => targets.chat(m.chat.id))
 /** views/console/chat-pane.hbs after the open panes: a chat the agent has just accepted. */
 export const newPaneFragment = bind('console/chat-pane', 'beforeend', (_m: { chat: Pick<Chat, 'id'> }) => targets.panes())
+/** views/console/pane-slot.hbs: a chat of the console whose pane is not drawn until it is shown. */
+export interface PaneSlotModel { base: string, chat: Pick<Chat, 'id' | 'customerName' | 'lastSeq' | 'customerReadSeq'> }
 /** views/console/transfer-form.hbs in the chat's tools slot: the form, or the form again with why a target was refused. */
 export const transferFormFragment = bind('console/transfer-form', 'innerHTML', (m: { chatId: number }) => targets.chatTools(m.chatId))
 /** views/console/customer-panel.hbs: the Customer tab. */
@@ -178,6 +180,19 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
       messages: messages ?? await chats.messages(chat.id),
       composer: composerModel(base, chat, 'agent', viewerId)
     }
+  }
+
+  /**
+   * The console page's panes (docs/features.md#chat-pane): the first of the agent's active
+   * chats drawn whole, the one shown on opening; every other one a slot that loads its pane
+   * from GET /console/chats/:id/pane when shown, so the page costs one pane and no
+   * statement per chat however many the agent holds.
+   */
+  async function panes (active: Chat[], viewer: AgentScope) {
+    const [first, ...rest] = active
+    const shown = first ? [{ pane: await pane(first, viewer), slot: null }] : []
+    const slots = rest.map((chat) => ({ pane: null, slot: { base, chat } satisfies PaneSlotModel }))
+    return [...shown, ...slots]
   }
 
   // A row carries the server's clock itself: pushed long after the page was drawn, it cannot
@@ -385,6 +400,7 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
 
   return {
     pane,
+    panes,
     deletedPane,
     /** The Customer tab (docs/features.md#customer-details). */
     customerPanel: customer.panel,

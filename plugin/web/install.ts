@@ -101,7 +101,18 @@ export async function installWeb (fastify: FastifyInstance, { uploadLimits, redi
     getToken: (req) => (req.headers['x-csrf-token'] as string | undefined) ?? (req.body as { _csrf?: string } | undefined)?._csrf
   })
   await fastify.register(rateLimit, { global: false, ...await sharedCounts(fastify, redisUrl, log) })
-  await fastify.register(view, { engine: { handlebars: pluginViews().hb }, root: viewsRoot, propertyName: 'lcView', viewExt: 'hbs' })
+  // Pages are compiled once and as the partials are (views.ts): otherwise, unless NODE_ENV
+  // says production, @fastify/view reads and compiles the page's file on every request; and
+  // without preventIndent every line of a partial is indented to its call site, whitespace
+  // that was a tenth of the console page (docs/design.md §9).
+  await fastify.register(view, {
+    engine: { handlebars: pluginViews().hb },
+    root: viewsRoot,
+    propertyName: 'lcView',
+    viewExt: 'hbs',
+    production: true,
+    options: { compileOptions: { preventIndent: true } }
+  })
   await fastify.register(fastifyStatic, { root: resolve(projectRoot, 'public'), prefix: '/assets/', decorateReply: false, maxAge: '1h' })
   await fastify.register(fastifyStatic, {
     root: resolve(projectRoot, 'node_modules/htmx.org/dist'),

@@ -23,7 +23,42 @@
     // On a phone the chat takes the screen and the lists wait behind its ‹ (CSS); only
     // the agent's own choice (or a chat they accepted) brings it forward, never a push.
     if (reveal) document.body.classList.add('lc-console--chat')
+    loadSlot(document.getElementById('lc-chat-' + id), reveal)
     document.dispatchEvent(new CustomEvent('lc:pane-shown', { detail: { id: String(id) } }))
+  }
+
+  // ---- panes drawn when first shown (docs/features.md#chat-pane): the console page draws one
+  // chat's pane; the others are slots (views/console/pane-slot.hbs) whose hx-get brings the
+  // pane into their place. The slot's hidden list has taken the chat's pushed messages
+  // meanwhile; any the pane was read too early to hold are moved into it, so none is lost.
+  // A slot is asked once as swaps go by; a refused one (the chat was deleted, say) again only
+  // when the agent shows it themselves, never on every push.
+  const slotsLoading = {}
+  const slotsAsked = new WeakSet()
+  let focusOnLoad = null
+  function isSlot (pane) { return Boolean(pane && pane.hasAttribute('data-lc-slot')) }
+  function loadSlot (pane, again) {
+    if (!isSlot(pane) || (slotsAsked.has(pane) && !again)) return
+    slotsAsked.add(pane)
+    slotsLoading[pane.getAttribute('data-lc-pane')] = pane
+    pane.dispatchEvent(new CustomEvent('lc-pane-load'))
+  }
+  function slotsLoaded () {
+    Object.keys(slotsLoading).forEach(function (id) {
+      const pane = document.getElementById('lc-chat-' + id)
+      if (!pane || isSlot(pane)) return
+      const slot = slotsLoading[id]
+      delete slotsLoading[id]
+      const list = pane.querySelector('[data-lc-chat="' + id + '"]')
+      const held = list ? lastSeqIn(list) : Infinity
+      slot.querySelectorAll('.lc-msg[data-seq]').forEach(function (m) {
+        if (Number(m.getAttribute('data-seq')) > held) list.appendChild(m)
+      })
+      if (focusOnLoad !== id) return
+      focusOnLoad = null
+      const box = currentPane === id && pane.querySelector('.lc-composer textarea')
+      if (box) box.focus()
+    })
   }
 
   // ---- alerts: a new queued, assigned or transferred chat (docs/features.md#alerts);
@@ -121,6 +156,14 @@
       const id = p.getAttribute('data-lc-pane')
       const other = keep[id]
       if (!other) { keep[id] = p; return }
+      // A slot gives way to the chat's pane, which takes the messages only the slot holds.
+      if (isSlot(p) !== isSlot(other)) {
+        const slot = isSlot(p) ? p : other
+        keep[id] = slot === p ? other : p
+        slotsLoading[id] = slot
+        slot.remove()
+        return
+      }
       if (lastSeqIn(p) > lastSeqIn(other)) {
         other.querySelectorAll('textarea').forEach(function (box) {
           const twin = box.id && p.querySelector('#' + window.CSS.escape(box.id))
@@ -163,6 +206,7 @@
   window.lc.onSwap(function () {
     orderRows()
     dedupePanes()
+    slotsLoaded()
     alertIfNew()
     const fresh = document.querySelector('.lc-pane[data-lc-new]')
     if (fresh) {
@@ -192,6 +236,7 @@
       if (e.detail === 0) {
         const box = document.querySelector('#lc-chat-' + currentPane + ' .lc-composer textarea')
         if (box) box.focus()
+        else if (isSlot(document.getElementById('lc-chat-' + currentPane))) focusOnLoad = currentPane
       }
       return
     }

@@ -109,6 +109,41 @@ t.test('two chats, typing, coaching, a canned reply, a comment and User Details 
   await popup.close()
 
   t.ok(await stillSamePage(alice), 'alice\'s console updated in place')
+
+  // Opened again with both chats, the console draws the newest one's pane (Erin's); Dana's
+  // is a slot until shown. Her message meanwhile counts as unread, and is in her pane when
+  // the palette or J shows it; opened by the keyboard, its reply box takes the focus.
+  async function reopen (): Promise<void> {
+    const socketOpened = alice.waitForEvent('websocket', wait)
+    await alice.reload()
+    await socketOpened
+    await alice.locator('.lc-pane:not([hidden])[aria-label="Chat with Erin Evans"]').waitFor(wait)
+  }
+  await reopen()
+  t.equal(await alice.locator('.lc-pane[data-lc-slot]').count(), 1, 'one chat is drawn, the other is a slot')
+  t.equal(await alice.locator('.lc-pane[data-lc-slot][aria-label="Chat with Dana Doyle"]').count(), 1, 'the older chat is the slot')
+  await send(dana, 'It jams in tray 2')
+  const badge = myActive.getByRole('link', { name: /Dana Doyle/ }).locator('[data-lc-unread]')
+  await badge.waitFor({ state: 'visible', ...wait })
+  t.equal(await badge.textContent(), '1', 'a message to a chat not drawn yet counts as unread')
+  await alice.keyboard.press('Control+k')
+  const palette = alice.getByRole('dialog', { name: 'Command palette' })
+  await palette.getByRole('combobox').fill('Dana')
+  await palette.getByRole('option', { name: /Dana Doyle #/ }).first().waitFor(wait)
+  await alice.keyboard.press('Enter')
+  const danaPane = alice.locator('.lc-pane:not([hidden]):not([data-lc-slot])[aria-label="Chat with Dana Doyle"]')
+  await danaPane.getByText('It jams in tray 2').waitFor(wait)
+  t.pass('the palette shows the chat, its pane loaded with the message')
+  await badge.waitFor({ state: 'hidden', ...wait })
+  t.pass('and its unread badge is cleared')
+  await reopen()
+  await alice.keyboard.press('j')
+  await danaPane.getByText('It jams in tray 2').waitFor(wait)
+  await alice.waitForFunction(() => document.activeElement?.closest('.lc-pane')?.getAttribute('aria-label') === 'Chat with Dana Doyle')
+  t.pass('J shows the next chat, loaded, with the focus in its reply box')
+  await send(alice, 'Tray 2 needs a new roller')
+  await dana.getByText('Tray 2 needs a new roller').waitFor(wait)
+  t.pass('the loaded pane sends')
   const sides = [aliceSide, samSide, danaSide, erinSide]
   t.strictSame(sides.flatMap((s) => s.pageErrors), [], 'no script errors')
   t.strictSame(sides.flatMap((s) => s.consoleErrors), [], 'no console errors')

@@ -91,6 +91,35 @@ t.test('console routes', async (t) => {
     t.equal((await app.inject({ url: `/livechat/console/chats/${chatId}`, headers: { cookie: sam } })).statusCode, 200, 'a supervisor may look')
   })
 
+  t.test('console page: only the newest chat\'s pane is drawn; the others are slots that load theirs when shown', async (t) => {
+    const bob = await agentSession(app, 'bob')
+    const { chatId: older } = await startChat(app, { question: 'The scanner sends blank pages' })
+    const { chatId: newer } = await startChat(app, { question: 'My badge does not open the door' })
+    await bob.post(`/livechat/console/chats/${older}/accept`)
+    await bob.post(`/livechat/console/chats/${newer}/accept`)
+    const page = await app.inject({ url: '/livechat/console', headers: { cookie: bob.cookie } })
+    t.equal(page.statusCode, 200)
+    t.match(page.body, `<article id="lc-chat-${newer}" class="lc-pane" data-lc-pane="${newer}"`)
+    t.match(page.body, /My badge does not open the door/)
+    t.match(page.body, new RegExp(`<article id="lc-chat-${older}" class="lc-pane lc-pane--slot" data-lc-pane="${older}" data-lc-slot[^>]*hidden\\s+hx-get="/livechat/console/chats/${older}/pane" hx-trigger="lc-pane-load"`))
+    t.notMatch(page.body, /The scanner sends blank pages/, 'no transcript for a slot')
+    const lastSeq = Number((await knex('lc_chats').where('id', older).first()).last_seq)
+    t.match(page.body, `<ol id="lc-messages-${older}" data-lc-chat="${older}" hidden><li data-seq="${lastSeq}"></li></ol>`)
+    t.match(page.body, new RegExp(`hx-ws:connect="/livechat/ws/console\\?since&#x3D;${newer}\\.\\d+,${older}\\.${lastSeq}"`), 'the socket resumes a slot from what the page holds')
+
+    const pane = await app.inject({ url: `/livechat/console/chats/${older}/pane`, headers: { cookie: bob.cookie, 'hx-request': 'true' } })
+    t.equal(pane.statusCode, 200)
+    t.match(pane.body, `<hx-partial hx-target="#lc-chat-${older}" hx-swap="outerHTML"><article id="lc-chat-${older}" class="lc-pane" data-lc-pane="${older}"`)
+    t.match(pane.body, /The scanner sends blank pages[\s\S]*Bob Brown joined the chat/)
+    t.match(pane.body, `id="lc-composer-${older}"`)
+
+    const carol = await login(app, 'carol')
+    t.equal((await app.inject({ url: `/livechat/console/chats/${older}/pane`, headers: { cookie: carol } })).statusCode, 404, 'a chat the agent may not see')
+    t.equal((await app.inject({ url: '/livechat/console/chats/abc/pane', headers: { cookie: bob.cookie } })).statusCode, 400)
+    t.equal((await app.inject({ url: `/livechat/console/chats/${older}/pane`, headers: { cookie: await login(app, 'dana') } })).statusCode, 403)
+    for (const id of [older, newer]) await bob.post(`/livechat/console/chats/${id}/end`)
+  })
+
   t.test('unknown paths under the prefix get the plugin\'s 404 page', async (t) => {
     const res = await app.inject({ url: '/livechat/nowhere' })
     t.equal(res.statusCode, 404)
