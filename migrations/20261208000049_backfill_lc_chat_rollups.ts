@@ -1,11 +1,10 @@
 import type { Knex } from 'knex'
-import { rebuildRollups } from '../plugin/facts/rollups.ts'
 
-// Transaction mode: one transaction (the rebuild's own). Every day that already has chat
-// facts gets its rollups, by the same code that folds new days (docs/reports.md#speed).
-export async function up (knex: Knex): Promise<void> {
-  await rebuildRollups(knex, Date.now())
-}
+// Transaction mode: none (nothing left to do here). This step rebuilt the rollups of every day
+// that already had chat facts; the rebuild is the current code's, which writes columns that
+// later migrations add (051, 052), so it runs at the end of 052 instead, where they exist. A
+// database that ran this step before gets the rollups rebuilt once more there.
+export async function up (_knex: Knex): Promise<void> {}
 
 export async function down (knex: Knex): Promise<void> {
   await knex('lc_chat_rollups').del()

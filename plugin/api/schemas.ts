@@ -358,8 +358,17 @@ const figures = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['agentId', 'name', 'chats', 'answered', 'medianFirstResponse', 'medianHandle'],
-        properties: { agentId: text(64), name: text(200), chats: count, answered: count, medianFirstResponse: maybeMs, medianHandle: maybeMs }
+        required: ['agentId', 'name', 'chats', 'answered', 'medianFirstResponse', 'medianHandle', 'averageLoad', 'peakLoad'],
+        properties: {
+          agentId: text(64),
+          name: text(200),
+          chats: count,
+          answered: count,
+          medianFirstResponse: maybeMs,
+          medianHandle: maybeMs,
+          averageLoad: { type: ['number', 'null'], description: 'concurrent load: the chats the agent had open as they got each of these, on average (two decimals); null with none' },
+          peakLoad: { type: ['integer', 'null'], minimum: 0, description: 'concurrent load: the most chats the agent had open as they got one of these; null with none' }
+        }
       }
     },
     groups: {

@@ -15,7 +15,16 @@ const dayMs = 86_400_000
 /** Median and 90th percentile of some durations in ms; null where there are none. */
 export interface Spread { count: number, median: number | null, p90: number | null }
 
-export interface AgentFigures { agentId: string, chats: number, answered: number, medianFirstResponse: number | null, medianHandle: number | null }
+export interface AgentFigures {
+  agentId: string
+  chats: number
+  answered: number
+  medianFirstResponse: number | null
+  medianHandle: number | null
+  /** Concurrent load: the chats the agent had open as they got each of these chats, on average (two decimals) and at most; null with none. */
+  averageLoad: number | null
+  peakLoad: number | null
+}
 export interface GroupFigures { groupId: number | null, started: number, answered: number, missed: number, abandoned: number }
 
 export interface Figures {
@@ -38,6 +47,8 @@ export interface Figures {
   groups: GroupFigures[]
 }
 
+interface AgentTally { chats: number, answered: number, first: Durations, handle: Durations, loads: number, loadSum: number, loadPeak: number }
+
 /** The middle value (the mean of the two middle ones for an even count). */
 export function median (sorted: readonly number[]): number | null {
   const n = sorted.length
@@ -50,6 +61,9 @@ export function percentile (sorted: readonly number[], p: number): number | null
   if (sorted.length === 0) return null
   return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!
 }
+
+/** The average rating to two decimals; null with no ratings. */
+export const satisfactionAverage = (count: number, sum: number): number | null => count === 0 ? null : Math.round(100 * sum / count) / 100
 
 function spread (values: number[]): Spread {
   const sorted = values.sort((a, b) => a - b)
@@ -122,7 +136,7 @@ export function figuresOf (facts: readonly FactColumns[], period: { from: number
 export function createTally (period: { from: number, to: number, timeZone: string }): { fact: (f: FactColumns) => void, rollup: (r: Rollup) => void, result: () => Figures } {
   const byHour = new Array<number>(24).fill(0)
   const days = new Map(datesOf(period.from, period.to, period.timeZone).map((date) => [date, { date, started: 0, answered: 0 }]))
-  const agents = new Map<string, { chats: number, answered: number, first: Durations, handle: Durations }>()
+  const agents = new Map<string, AgentTally>()
   const groups = new Map<number | null, GroupFigures>()
   const first = durations()
   const wait = durations()
@@ -140,9 +154,9 @@ export function createTally (period: { from: number, to: number, timeZone: strin
     groups.set(id, g)
     return g
   }
-  const agentOf = (id: string | null): { chats: number, answered: number, first: Durations, handle: Durations } | undefined => {
+  const agentOf = (id: string | null): AgentTally | undefined => {
     if (id === null) return undefined
-    const a = agents.get(id) ?? { chats: 0, answered: 0, first: durations(), handle: durations() }
+    const a = agents.get(id) ?? { chats: 0, answered: 0, first: durations(), handle: durations(), loads: 0, loadSum: 0, loadPeak: 0 }
     agents.set(id, a)
     return a
   }
@@ -156,7 +170,10 @@ export function createTally (period: { from: number, to: number, timeZone: strin
       const g = groupOf(f.group_id)
       g.started++
       const a = agentOf(f.agent_id)
-      if (a) a.chats++
+      if (a) {
+        a.chats++
+        if (f.agent_load !== null) { a.loads++; a.loadSum += f.agent_load; if (f.agent_load > a.loadPeak) a.loadPeak = f.agent_load }
+      }
       if (isAnswered(f)) {
         answered++; g.answered++
         if (day) day.answered++
@@ -194,11 +211,13 @@ export function createTally (period: { from: number, to: number, timeZone: strin
       g.started += r.started; g.answered += r.answered; g.missed += r.missed; g.abandoned += r.abandoned
       first.merge(r.firstResponse); wait.merge(r.wait); handle.merge(r.handle)
       const a = agentOf(r.agentId)
-      if (a) { a.chats += r.started; a.answered += r.answered; a.first.merge(r.firstResponse); a.handle.merge(r.handle) }
+      if (a) {
+        a.chats += r.started; a.answered += r.answered; a.first.merge(r.firstResponse); a.handle.merge(r.handle)
+        a.loads += r.loadCount; a.loadSum += r.loadSum; if (r.loadPeak > a.loadPeak) a.loadPeak = r.loadPeak
+      }
     },
     result () {
       const rated = distribution.reduce((n, x) => n + x, 0)
-      const ratingSum = distribution.reduce((n, x, i) => n + x * (i + 1), 0)
       return {
         started,
         answered,
@@ -209,7 +228,7 @@ export function createTally (period: { from: number, to: number, timeZone: strin
         firstResponse: first.spread(),
         wait: wait.spread(),
         handle: handle.spread(),
-        satisfaction: { count: rated, average: rated === 0 ? null : Math.round(100 * ratingSum / rated) / 100, distribution },
+        satisfaction: { count: rated, average: satisfactionAverage(rated, distribution.reduce((n, x, i) => n + x * (i + 1), 0)), distribution },
         byHour,
         byDay: [...days.values()],
         agents: [...agents].map(([agentId, x]) => ({
@@ -217,7 +236,9 @@ export function createTally (period: { from: number, to: number, timeZone: strin
           chats: x.chats,
           answered: x.answered,
           medianFirstResponse: x.first.spread().median,
-          medianHandle: x.handle.spread().median
+          medianHandle: x.handle.spread().median,
+          averageLoad: x.loads === 0 ? null : Math.round(100 * x.loadSum / x.loads) / 100,
+          peakLoad: x.loads === 0 ? null : x.loadPeak
         })).sort((p, q) => q.chats - p.chats || p.agentId.localeCompare(q.agentId)),
         groups: [...groups.values()].sort((p, q) => (p.groupId ?? 0) - (q.groupId ?? 0))
       }
@@ -317,6 +338,10 @@ export interface Rollup {
   firstResponse: Buckets
   wait: Buckets
   handle: Buckets
+  /** The chats with a concurrent load (agent_load), its sum and its largest (0: none). */
+  loadCount: number
+  loadSum: number
+  loadPeak: number
 }
 
 /** The rollups of one UTC day's facts: one per group and agent, by the same definitions as every figure. */
@@ -343,7 +368,10 @@ export function rollupsOf (dayAt: number, facts: readonly FactColumns[]): Rollup
       answeredHours: new Array<number>(24).fill(0),
       firstResponse: [],
       wait: [],
-      handle: []
+      handle: [],
+      loadCount: 0,
+      loadSum: 0,
+      loadPeak: 0
     }
     const first: number[] = []
     const wait: number[] = []
@@ -360,6 +388,7 @@ export function rollupsOf (dayAt: number, facts: readonly FactColumns[]): Rollup
       r.transfers += f.transfers
       if (f.transfers > 0) r.transferred++
       if (f.rating !== null && f.rating >= 1 && f.rating <= 5) r.ratings[f.rating - 1]!++
+      if (f.agent_load !== null) { r.loadCount++; r.loadSum += f.agent_load; if (f.agent_load > r.loadPeak) r.loadPeak = f.agent_load }
     }
     r.firstResponse = bucketsOf(first)
     r.wait = bucketsOf(wait)

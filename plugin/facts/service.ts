@@ -1,11 +1,19 @@
 import type { Knex } from 'knex'
-import { closingActions, createTally, type Figures, figuresOf, wholeHourZone } from './figures.ts'
+import { closingActions, createTally, type Figures, figuresOf, type GroupFigures, median, satisfactionAverage, wholeHourZone } from './figures.ts'
 import { dayMs, dayOf, foldRollups } from './rollups.ts'
 import * as store from './store.ts'
 import type { FactFilter } from './store.ts'
 
 export type { Figures, Spread, AgentFigures, GroupFigures } from './figures.ts'
 export type { FactFilter, OpenFact } from './store.ts'
+
+/** A period's counts as the database sums them, without its rows (the wallboard's day). */
+export interface Counts {
+  groups: GroupFigures[]
+  /** The median time to first response, exact (docs/reports.md#definitions). */
+  firstResponseMedian: number | null
+  satisfaction: { count: number, average: number | null }
+}
 
 /** A chat's change as the facts need it: the History action and the chat as the change leaves it. */
 export interface FactChange {
@@ -31,6 +39,12 @@ export interface FactService {
   rated (trx: Knex.Transaction, chatId: number, rating: number): Promise<void>
   /** Every figure for the chats started in [from, to) that pass the filter, by the desk's time zone. */
   figures (filter: FactFilter, timeZone: string): Promise<Figures>
+  /**
+   * The counts per group, the median time to first response and the satisfaction of the chats
+   * started in [from, to) that pass the filter, summed by the database on the facts' indexes:
+   * the same figures as `figures`, with no row sent (the wallboard reads today's this way).
+   */
+  counts (filter: FactFilter): Promise<Counts>
   /** Tickets made from the transcripts of the chats started in [from, to) that pass the filter, per group (docs/reports.md#tickets). */
   tickets (filter: FactFilter): Promise<Array<{ groupId: number | null, tickets: number }>>
   /** The chats open now (waiting, or with an agent) in these groups (null: all): the wallboard's live tiles. */
@@ -63,8 +77,12 @@ export function createFactService ({ db }: { db: Knex }): FactService {
   }
   return {
     async record (trx, c) {
-      if (c.action === 'started') await store.insertFact(trx, { chat_id: c.chatId, group_id: c.groupId, created_at: c.createdAt, changed_at: stamp() })
-      else if (assignActions.has(c.action)) await store.assigned(trx, c.chatId, c.groupId, c.agentId, c.at, stamp())
+      if (assignActions.has(c.action)) {
+        // The agent's load as they get the chat: their other open chats and this one (docs/reports.md, concurrent load).
+        // Assignments to one agent are serialised by their presence row's lock, so two never count alike.
+        const load = c.agentId === null ? null : 1 + await store.openWith(trx, c.agentId, c.chatId)
+        await store.assigned(trx, c.chatId, c.groupId, c.agentId, load, c.at, stamp())
+      } else if (c.action === 'started') await store.insertFact(trx, { chat_id: c.chatId, group_id: c.groupId, created_at: c.createdAt, changed_at: stamp() })
       else if (c.action === 'transferred' || c.action === 'reoffered') await store.moved(trx, c.chatId, c.groupId, c.agentId, c.action === 'transferred', stamp())
       else if (closing.has(c.action)) await store.closed(trx, c.chatId, c.agentId, c.action, c.at, stamp())
     },
@@ -93,6 +111,18 @@ export function createFactService ({ db }: { db: Knex }): FactService {
       for (const r of rollups) tally.rollup(r)
       for (const f of after) tally.fact(f)
       return tally.result()
+    },
+    async counts (filter) {
+      const groups = await store.countsIn(db, filter)
+      const answered = groups.reduce((n, g) => n + g.answered, 0)
+      // The one or two middle ranks, read by the database's sort: the exact median of docs/reports.md.
+      const middle = answered === 0 ? [] : await store.firstResponsesRanked(db, filter, Math.floor((answered - 1) / 2), answered % 2 === 1 ? 1 : 2)
+      const rated = groups.reduce((n, g) => n + g.rated, 0)
+      return {
+        groups: groups.map(({ groupId, started, answered, missed, abandoned }) => ({ groupId, started, answered, missed, abandoned })),
+        firstResponseMedian: median(middle),
+        satisfaction: { count: rated, average: satisfactionAverage(rated, groups.reduce((n, g) => n + g.ratingSum, 0)) }
+      }
     },
     async tickets (filter) { return await store.ticketsIn(db, filter) },
     async open (groupIds) { return await store.openFacts(db, groupIds) }

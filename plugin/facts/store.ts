@@ -16,6 +16,8 @@ export interface LcChatFactRow {
   outcome: string | null
   transfers: number
   rating: number | null
+  /** How many chats the agent had open, this one included, when it was given to them (migration 051). */
+  agent_load: number | null
   /** When the row last changed (epoch ms, the server's clock): the rollups fold its day again. */
   changed_at: number | null
 }
@@ -24,12 +26,19 @@ export async function insertFact (db: Db, row: Pick<LcChatFactRow, 'chat_id' | '
   await db('lc_chat_facts').insert({ ...row, transfers: 0 })
 }
 
-/** Who has the chat and where it is now; the first assignment is kept once set. */
-export async function assigned (db: Db, chatId: number, groupId: number | null, agentId: string | null, at: number, changedAt: number): Promise<void> {
+/** How many chats other than `chatId` the agent has open now, by the open index (few rows: the chats not closed). */
+export async function openWith (db: Db, agentId: string, chatId: number): Promise<number> {
+  const row = await db('lc_chat_facts').whereNull('outcome').andWhere('agent_id', agentId).andWhereNot('chat_id', chatId).count({ n: '*' }).first()
+  return Number(row?.n ?? 0)
+}
+
+/** Who has the chat, where it is now and the agent's load as they got it; the first assignment is kept once set. */
+export async function assigned (db: Db, chatId: number, groupId: number | null, agentId: string | null, load: number | null, at: number, changedAt: number): Promise<void> {
   await db('lc_chat_facts').where({ chat_id: chatId }).update({
     changed_at: changedAt,
     group_id: groupId,
     agent_id: agentId,
+    agent_load: load,
     first_assigned_at: db.raw('COALESCE(first_assigned_at, ?)', [at])
   })
 }
@@ -70,7 +79,7 @@ export type FactColumns = Omit<LcChatFactRow, 'chat_id' | 'group_id' | 'changed_
 
 export async function factsIn (db: Db, filter: FactFilter): Promise<FactColumns[]> {
   const q = db<LcChatFactRow>('lc_chat_facts')
-    .select('group_id', 'agent_id', 'first_agent_id', 'created_at', 'first_assigned_at', 'first_response_at', 'ended_at', 'outcome', 'transfers', 'rating')
+    .select('group_id', 'agent_id', 'first_agent_id', 'created_at', 'first_assigned_at', 'first_response_at', 'ended_at', 'outcome', 'transfers', 'rating', 'agent_load')
     .where('created_at', '>=', filter.from).andWhere('created_at', '<', filter.to)
   if (filter.groupIds !== null) q.whereIn('group_id', filter.groupIds)
   if (filter.agentId !== null) q.where('agent_id', filter.agentId)
@@ -81,7 +90,8 @@ export async function factsIn (db: Db, filter: FactFilter): Promise<FactColumns[
     first_response_at: r.first_response_at === null ? null : Number(r.first_response_at),
     ended_at: r.ended_at === null ? null : Number(r.ended_at),
     transfers: Number(r.transfers),
-    rating: r.rating === null ? null : Number(r.rating)
+    rating: r.rating === null ? null : Number(r.rating),
+    agent_load: r.agent_load === null ? null : Number(r.agent_load)
   }))
 }
 
@@ -97,6 +107,53 @@ export async function ticketsIn (db: Db, filter: FactFilter): Promise<Array<{ gr
   if (filter.agentId !== null) q.where('f.agent_id', filter.agentId)
   const rows: Array<{ group_id: number | null, n: number | string }> = await q.select('f.group_id').count({ n: '*' }).groupBy('f.group_id')
   return rows.map((r) => ({ groupId: r.group_id === null ? null : Number(r.group_id), tickets: Number(r.n) }))
+}
+
+/*
+ * The definitions of answered, abandoned and missed (plugin/facts/figures.ts isAnswered,
+ * isAbandoned, isMissed) as SQL, for counts the database sums instead of sending rows: the
+ * wallboard's tiles. test/facts/figures.test.ts checks both give the same counts.
+ */
+const answeredSql = 'first_response_at IS NOT NULL'
+const abandonedSql = "first_response_at IS NULL AND outcome = 'cancelled'"
+const missedSql = "first_response_at IS NULL AND outcome IS NOT NULL AND outcome <> 'cancelled'"
+const ratedSql = 'rating BETWEEN 1 AND 5'
+
+/** The counts of the chats started in [from, to) that pass the filter, per group, and their ratings' count and sum. */
+export interface GroupCounts { groupId: number | null, started: number, answered: number, missed: number, abandoned: number, rated: number, ratingSum: number }
+
+export async function countsIn (db: Db, filter: FactFilter): Promise<GroupCounts[]> {
+  const q = db('lc_chat_facts').select('group_id')
+    .count({ started: '*' })
+    .select(db.raw(`SUM(CASE WHEN ${answeredSql} THEN 1 ELSE 0 END) AS answered`))
+    .select(db.raw(`SUM(CASE WHEN ${missedSql} THEN 1 ELSE 0 END) AS missed`))
+    .select(db.raw(`SUM(CASE WHEN ${abandonedSql} THEN 1 ELSE 0 END) AS abandoned`))
+    .select(db.raw(`SUM(CASE WHEN ${ratedSql} THEN 1 ELSE 0 END) AS rated`))
+    .select(db.raw(`SUM(CASE WHEN ${ratedSql} THEN rating ELSE 0 END) AS rating_sum`))
+    .where('created_at', '>=', filter.from).andWhere('created_at', '<', filter.to)
+    .groupBy('group_id')
+  if (filter.groupIds !== null) q.whereIn('group_id', filter.groupIds)
+  if (filter.agentId !== null) q.where('agent_id', filter.agentId)
+  const rows: Array<Record<string, unknown>> = await q
+  return rows.map((r) => ({
+    groupId: r.group_id === null ? null : Number(r.group_id),
+    started: Number(r.started),
+    answered: Number(r.answered),
+    missed: Number(r.missed),
+    abandoned: Number(r.abandoned),
+    rated: Number(r.rated),
+    ratingSum: Number(r.rating_sum)
+  }))
+}
+
+/** The times to first response of the answered chats started in [from, to) that pass the filter, of ranks offset+1 to offset+limit, shortest first. */
+export async function firstResponsesRanked (db: Db, filter: FactFilter, offset: number, limit: number): Promise<number[]> {
+  const q = db('lc_chat_facts').select(db.raw('first_response_at - created_at AS d'))
+    .where('created_at', '>=', filter.from).andWhere('created_at', '<', filter.to).whereRaw(answeredSql)
+    .orderBy('d').limit(limit).offset(offset)
+  if (filter.groupIds !== null) q.whereIn('group_id', filter.groupIds)
+  if (filter.agentId !== null) q.where('agent_id', filter.agentId)
+  return (await q).map((r: { d: unknown }) => Number(r.d))
 }
 
 /** A chat open now: waiting (no agent) or with an agent. */
@@ -126,6 +183,9 @@ export interface LcChatRollupRow {
   first_response: string
   wait: string
   handle: string
+  load_count: number
+  load_sum: number
+  load_peak: number
 }
 
 // Number lists are kept as JSON arrays: the engine's own parser reads a month's buckets several times faster than a split.
@@ -150,7 +210,10 @@ export async function replaceRollups (db: Db, dayAt: number, rollups: readonly R
     answered_hours: text(r.answeredHours),
     first_response: text(r.firstResponse),
     wait: text(r.wait),
-    handle: text(r.handle)
+    handle: text(r.handle),
+    load_count: r.loadCount,
+    load_sum: r.loadSum,
+    load_peak: r.loadPeak
   }))
   for (let i = 0; i < rows.length; i += 200) await db('lc_chat_rollups').insert(rows.slice(i, i + 200))
 }
@@ -175,7 +238,10 @@ export async function rollupsIn (db: Db, filter: FactFilter): Promise<Rollup[]> 
     answeredHours: numbers(r.answered_hours),
     firstResponse: numbers(r.first_response),
     wait: numbers(r.wait),
-    handle: numbers(r.handle)
+    handle: numbers(r.handle),
+    loadCount: Number(r.load_count),
+    loadSum: Number(r.load_sum),
+    loadPeak: Number(r.load_peak)
   }))
 }
 

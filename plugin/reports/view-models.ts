@@ -28,6 +28,7 @@ export function duration (ms: number | null): string {
 
 const count = (n: number): Cell => ({ text: n.toLocaleString('en'), value: n })
 const time = (ms: number | null): Cell => ({ text: duration(ms), value: ms === null ? null : Math.round(ms / 1000) })
+const load = (n: number | null, digits: number): Cell => ({ text: n === null ? '—' : n.toFixed(digits), value: n })
 
 /** A bar chart of labelled counts: bars scale to the largest value; every bar keeps its label in the table beside it. */
 export function barChart (id: string, title: string, points: Array<{ label: string, value: number }>): Chart {
@@ -101,8 +102,10 @@ export function reportTables (r: Report): Table[] {
     {
       id: 'agents',
       title: 'Chats per agent',
-      columns: ['Agent', 'Chats', 'Answered', 'Time to first response, median', 'Handle time, median'],
-      rows: f.agents.map((a) => [{ text: r.names.agent(a.agentId) }, count(a.chats), count(a.answered), time(a.medianFirstResponse), time(a.medianHandle)]),
+      columns: ['Agent', 'Chats', 'Answered', 'Time to first response, median', 'Handle time, median', 'Concurrent load, average', 'Concurrent load, peak'],
+      rows: f.agents.map((a) => [
+        { text: r.names.agent(a.agentId) }, count(a.chats), count(a.answered), time(a.medianFirstResponse), time(a.medianHandle), load(a.averageLoad, 2), load(a.peakLoad, 0)
+      ]),
       chart: null
     },
     {

@@ -26,7 +26,7 @@ export interface Wallboard {
 }
 
 export interface WallboardDeps {
-  facts: Pick<FactService, 'figures' | 'open'>
+  facts: Pick<FactService, 'counts' | 'open'>
   routing: Pick<RoutingService, 'groups' | 'members' | 'presences'>
   host: Pick<HostAdapter, 'getUser'>
   settings: Pick<Settings, 'reportTimeZone' | 'heartbeatTimeoutSeconds' | 'wallboardWaitAmberSeconds' | 'wallboardWaitRedSeconds' | 'wallboardQueueAmber' | 'wallboardQueueRed'>
@@ -40,12 +40,25 @@ export interface WallboardService {
 
 const level = (n: number, amber: number, red: number): Level => n >= red ? 'red' : n >= amber ? 'amber' : 'ok'
 
+/** How long an agent's name is kept: a renamed agent shows under the new name within this. */
+export const namesKeptMs = 60_000
+
 /**
  * The live wallboard (docs/features.md#wallboard): what is waiting and open now from the open
  * chats' facts, today's figures as docs/reports.md defines them, and each agent's state and
- * load; all from indexed reads, so a push costs a few milliseconds.
+ * load; all from indexed reads, with today's counts summed by the database (no chat's row
+ * comes back), so a push costs a few milliseconds.
  */
 export function createWallboardService ({ facts, routing, host, settings, clock = Date.now }: WallboardDeps): WallboardService {
+  // Each push names every agent: the host's users are read once a minute, not on every push.
+  const names = new Map<string, { name: string, at: number }>()
+  const nameOf = async (id: string, now: number): Promise<string> => {
+    const kept = names.get(id)
+    if (kept && now - kept.at < namesKeptMs) return kept.name
+    const name = (await host.getUser(id))?.name ?? `Agent ${id}`
+    names.set(id, { name, at: now })
+    return name
+  }
   return {
     async board (scope, tv) {
       const now = clock()
@@ -55,7 +68,7 @@ export function createWallboardService ({ facts, routing, host, settings, clock 
       const groups = scope.visible === 'all' ? all : all.filter((g) => (scope.visible as number[]).includes(g.id))
       const ids = scope.visible === 'all' ? null : groups.map((g) => g.id)
       const [today, open, members] = await Promise.all([
-        facts.figures({ from, to: now + 1, groupIds: ids, agentId: null }, timeZone),
+        facts.counts({ from, to: now + 1, groupIds: ids, agentId: null }),
         facts.open(ids),
         routing.members(groups.map((g) => g.id))
       ])
@@ -76,7 +89,7 @@ export function createWallboardService ({ facts, routing, host, settings, clock 
           { id: 'abandoned', label: 'Abandoned today', value: String(sum('abandoned')), level: sum('abandoned') > 0 ? 'amber' : 'ok' }
         ]
         if (groupIds === null) {
-          tiles.push({ id: 'first-response', label: 'Median first response today', value: duration(today.firstResponse.median), level: 'ok' })
+          tiles.push({ id: 'first-response', label: 'Median first response today', value: duration(today.firstResponseMedian), level: 'ok' })
           tiles.push({ id: 'satisfaction', label: 'Satisfaction today', value: today.satisfaction.average === null ? '—' : `${today.satisfaction.average.toFixed(1)} / 5 (${today.satisfaction.count})`, level: 'ok' })
         }
         return { title, tiles }
@@ -93,10 +106,9 @@ export function createWallboardService ({ facts, routing, host, settings, clock 
       const presences = await routing.presences(agentIds)
       const agents = await Promise.all(agentIds.map(async (id): Promise<AgentLine> => {
         const p = presences.get(id)!
-        const user = await host.getUser(id)
         const on = p.status === 'available' && isFresh(p.heartbeatAt, now, settings.heartbeatTimeoutSeconds)
         const n = load.get(id) ?? 0
-        return { name: user?.name ?? `Agent ${id}`, state: !on ? 'away' : n >= p.maxChats ? 'busy' : 'available', load: n, limit: p.maxChats }
+        return { name: await nameOf(id, now), state: !on ? 'away' : n >= p.maxChats ? 'busy' : 'available', load: n, limit: p.maxChats }
       }))
       return { tv, sections, agents: agents.sort((a, b) => a.name.localeCompare(b.name)), updatedAt: new Date(now).toISOString(), timeZone }
     }

@@ -20,7 +20,7 @@ t.test('JSON API: reports, with the page\'s scope rules', async (t) => {
     t.match(body, { period: { days: 1, timeZone: 'UTC' }, previous: { days: 1 }, filter: { department: null, group: null, agent: null } })
     t.match(body.current, { started: 2, answered: 1, missed: 0, abandoned: 0, firstResponse: { count: 1 }, wait: { count: 1 } })
     t.equal(body.current.byHour.length, 24)
-    t.match(body.current.agents, [{ agentId: alice, name: 'Alice Adams', chats: 1, answered: 1 }])
+    t.match(body.current.agents, [{ agentId: alice, name: 'Alice Adams', chats: 1, answered: 1, averageLoad: 1, peakLoad: 1 }], 'with her concurrent load')
     t.same(body.current.groups.map((g: { name: string, started: number }) => `${g.name}: ${g.started}`).sort(), ['Sales › Sales: 1', 'Support › Support L1: 1'], 'each group named')
     t.equal(body.before.started, 0, 'nothing the day before')
     t.equal((await desk('GET', `/reports?period=today&department=${support}`)).json().current.started, 1, 'filtered to Support')

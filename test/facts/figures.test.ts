@@ -72,7 +72,7 @@ t.test('median and 90th percentile', async (t) => {
 t.test('durations in buckets: exact at a bucket\'s ends, within 5% between', async (t) => {
   const tally = createTally({ from: 0, to: 1, timeZone: 'UTC' })
   const values = Array.from({ length: 1000 }, (_, i) => 1000 + i * 37)
-  const agent = { dayAt: 0, groupId: 1, agentId: 'a', started: 0, answered: 0, missed: 0, abandoned: 0, transfers: 0, transferred: 0, ratings: [0, 0, 0, 0, 0], startedHours: new Array(24).fill(0), answeredHours: new Array(24).fill(0), wait: [], handle: [] }
+  const agent = { dayAt: 0, groupId: 1, agentId: 'a', started: 0, answered: 0, missed: 0, abandoned: 0, transfers: 0, transferred: 0, ratings: [0, 0, 0, 0, 0], startedHours: new Array(24).fill(0), answeredHours: new Array(24).fill(0), wait: [], handle: [], loadCount: 0, loadSum: 0, loadPeak: 0 }
   tally.rollup({ ...agent, firstResponse: bucketsOf(values) })
   const got = tally.result().firstResponse
   const sorted = [...values].sort((a, b) => a - b)
@@ -117,9 +117,9 @@ t.test('chat facts: each definition of docs/reports.md on a built history', asyn
     const alice = (await x.user('alice')).id
     const carol = (await x.user('carol')).id
     t.same(f.agents, [
-      { agentId: alice, chats: 2, answered: 1, medianFirstResponse: s(180), medianHandle: s(720) },
-      { agentId: carol, chats: 1, answered: 1, medianFirstResponse: s(360), medianHandle: s(1680) }
-    ], 'a chat counts for the agent who had it last: B is carol\'s, bob has none')
+      { agentId: alice, chats: 2, answered: 1, medianFirstResponse: s(180), medianHandle: s(720), averageLoad: 1, peakLoad: 1 },
+      { agentId: carol, chats: 1, answered: 1, medianFirstResponse: s(360), medianHandle: s(1680), averageLoad: 1, peakLoad: 1 }
+    ], 'a chat counts for the agent who had it last: B is carol\'s, bob has none; nobody had two chats at once')
     t.same(f.groups.map((g) => [g.groupId, g.started]), [[support[0], 4], [support[1], 1]], 'B counts in Support L2, where it went')
   })
 
@@ -131,6 +131,20 @@ t.test('chat facts: each definition of docs/reports.md on a built history', asyn
     const none = await facts.figures({ ...whole, groupIds: [], agentId: null }, 'UTC')
     t.equal(none.started, 0, 'no groups, no chats')
     t.same(none.firstResponse, { count: 0, median: null, p90: null })
+  })
+
+  t.test('the counts the database sums are the figures\' (the wallboard\'s day)', async (t) => {
+    for (const filter of [{ groupIds: support, agentId: null }, { groupIds: null, agentId: null }, { groupIds: null, agentId: (await x.user('alice')).id }, { groupIds: [], agentId: null }]) {
+      for (const range of [whole, { from: at(8, 0), to: at(9, 30) }, { from: at(8, 0), to: at(12, 0) }]) {
+        const f = await facts.figures({ ...range, ...filter }, 'UTC')
+        const c = await facts.counts({ ...range, ...filter })
+        t.same(c, {
+          groups: f.groups,
+          firstResponseMedian: f.firstResponse.median,
+          satisfaction: { count: f.satisfaction.count, average: f.satisfaction.average }
+        }, `${JSON.stringify(range)}, ${JSON.stringify(filter)}`)
+      }
+    }
   })
 
   t.test('a period counts the chats started in it', async (t) => {
@@ -174,12 +188,40 @@ t.test('chat facts: each definition of docs/reports.md on a built history', asyn
   })
 
   t.test('the backfill migration writes the same rows', async (t) => {
-    // changed_at is the rollups' bookkeeping (migration 045), not a fact the backfill recovers.
-    const rows = async (): Promise<unknown[]> => (await x.knex('lc_chat_facts').orderBy('chat_id')).map(({ changed_at: _, ...r }) => r)
+    // changed_at is the rollups' bookkeeping (migration 045), and agent_load came after the backfill (migration 051): not facts it recovers.
+    const rows = async (): Promise<unknown[]> => (await x.knex('lc_chat_facts').orderBy('chat_id')).map(({ changed_at: _, agent_load: __, ...r }) => r)
     const before = await rows()
     await x.knex('lc_chat_facts').del()
     const { up } = await import('../../migrations/20261208000042_backfill_lc_chat_facts.ts')
     await up(x.knex)
     t.same(await rows(), before)
   })
+})
+
+t.test('concurrent load: the chats an agent has open as each is given to them', async (t) => {
+  let now = at(7, 0)
+  const x = await services(t, { clock: () => now })
+  const facts = createFactService({ db: x.knex })
+  const alice = await x.user('alice')
+  const sam = await x.user('sam')
+  const agent = (u: { id: string, name: string }) => ({ kind: 'agent' as const, id: u.id, name: u.name })
+  const queued = async (h: number, m: number): Promise<number> => { now = at(h, m); return (await given.queuedChat(x)).chat.id }
+  // alice accepts P 14:00 (load 1), Q 14:05 (2: P, Q), R 14:10 (3), ends P 14:15, accepts S 14:20 (3: Q, R, S).
+  // sam takes R from her at 14:25: R is sam's now, with sam's load as he got it (1). alice's chats: Q 2, S 3, and P 1.
+  const p = await queued(14, 0); await x.chats.acceptChat(p, await x.scope('alice'))
+  const q = await queued(14, 5); await x.chats.acceptChat(q, await x.scope('alice'))
+  const r = await queued(14, 10); await x.chats.acceptChat(r, await x.scope('alice'))
+  now = at(14, 15); await x.chats.endChat(p, agent(alice))
+  const s4 = await queued(14, 20); await x.chats.acceptChat(s4, await x.scope('alice'))
+  now = at(14, 25); await x.chats.takeChat(r, await x.scope('sam'))
+  const loads = Object.fromEntries((await x.knex('lc_chat_facts').select('chat_id', 'agent_load')).map((f) => [Number(f.chat_id), Number(f.agent_load)]))
+  t.same(loads, { [p]: 1, [q]: 2, [r]: 1, [s4]: 3 }, 'each chat keeps the load of the agent who has it, as they got it')
+  const whole = { from: day, to: day + 86_400_000, groupIds: null, agentId: null }
+  const f = await facts.figures(whole, 'UTC')
+  const of = (id: string): unknown => f.agents.filter((a) => a.agentId === id).map((a) => [a.averageLoad, a.peakLoad])[0]
+  t.same(of(alice.id), [2, 3], 'alice: (1 + 2 + 3) / 3 on average, 3 at most')
+  t.same(of(sam.id), [1, 1])
+  t.same(f, figuresOf(await factsIn(x.knex, whole), { ...whole, timeZone: 'UTC' }), 'the past day\'s rollups give what its facts give')
+  const l1 = await facts.figures({ ...whole, groupIds: [await x.groupId('Support L1')] }, 'UTC')
+  t.same(l1.agents.find((a) => a.agentId === alice.id)?.averageLoad, 2, 'a group filter keeps each chat\'s load')
 })

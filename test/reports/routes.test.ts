@@ -75,6 +75,12 @@ t.test('reports: the page, its exports and who sees what', async (t) => {
     await knex('lc_chat_items').where({ ticket_ref: 'INC-7' }).delete()
   })
 
+  t.test('each agent\'s concurrent load, in the table and its CSV', async (t) => {
+    const csv = (await admin('?period=today', '/livechat/console/reports/agents.csv')).body.split('\r\n')
+    t.equal(csv[0], '"Agent","Chats","Answered","Time to first response, median","Handle time, median","Concurrent load, average","Concurrent load, peak"')
+    t.match(csv[1], /^"Alice Adams",.*,"1","1"$/, 'alice had one chat open as she got it')
+  })
+
   t.test('a supervisor of Sales sees nothing of Support', async (t) => {
     await routing.removeMember(group('Support L1'), sam)
     await routing.removeMember(group('Support L2'), sam)
