@@ -6,7 +6,7 @@ import { statementCounter, testDatabase } from '../helpers/db.ts'
 t.test('statementTemplate builds once and binds each value in its place', async (t) => {
   const { knex, drop } = await testDatabase()
   t.teardown(drop)
-  const select = statementTemplate<'a' | 'b'>((v) => knex('things').where({ a: v('a'), kind: 'fixed' }).andWhere('b', '>', v('b')).first())
+  const select = statementTemplate<'a' | 'b'>((v) => knex('things').where({ a: v('a'), kind: 'fixed' }).andWhere('b', '>', v('b') as number).first())
   const one = select({ a: 1, b: 2 })
   const other = select({ a: 'x', b: null })
   t.equal(one.sql, other.sql, 'the same SQL for every value')
@@ -28,7 +28,7 @@ t.test('writeGroups', async (t) => {
     table.boolean('flag').notNullable()
   })
   const insert = statementTemplate<'key' | 'flag'>((v) => knex('grouped_notes').insert({ key: v('key'), flag: v('flag') }))
-  const count = statementTemplate<'key'>((v) => knex('grouped_notes').count({ n: '*' }).where('key', v('key')))
+  const count = statementTemplate<'key'>((v) => knex('grouped_notes').count({ n: '*' }).where('key', v('key') as string))
   const { statements, start, stop } = statementCounter(knex)
 
   t.test('jobs that arrive together share one transaction and settle after its commit', async (t) => {
