@@ -43,9 +43,15 @@ const statementsKept = 100
 /** better-sqlite3 binds no booleans: knex turns them into 1 and 0 on this dialect, and so do we. */
 const bindable = (bindings: readonly unknown[]): unknown[] => bindings.map((b) => typeof b === 'boolean' ? Number(b) : b)
 
-/** Grouped writes on SQLite; undefined on MySQL/MariaDB, whose connections run side by side. */
+/**
+ * Grouped writes on SQLite; undefined on MySQL/MariaDB, whose connections run side by side,
+ * and on a SQLite pool of more than one connection: a group waiting synchronously for the
+ * write lock another connection's transaction holds would stop the event loop that
+ * transaction needs to finish.
+ */
 export function writeGroups (knex: Knex): WriteGroups | undefined {
   if (getDialect(knex) !== 'sqlite') return undefined
+  if ((knex.client as { pool?: { max?: number } }).pool?.max !== 1) return undefined
   const client = knex.client as Knex.Client & {
     acquireConnection: () => Promise<RawConnection>
     releaseConnection: (conn: RawConnection) => unknown

@@ -1,3 +1,4 @@
+import knexFactory from 'knex'
 import t from 'tap'
 import { statementTemplate, writeGroups } from '../../plugin/db/grouped.ts'
 import { isUniqueViolation } from '../../plugin/db/index.ts'
@@ -81,4 +82,10 @@ t.test('writeGroups', async (t) => {
     while (order.length < 2) await new Promise((resolve) => setTimeout(resolve, 5))
     t.same(order, ['trx', 'job'])
   })
+})
+
+t.test('writeGroups: none on a SQLite pool of more than one connection, whose other connection may hold the write lock', async (t) => {
+  const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true, pool: { min: 1, max: 2 } })
+  t.teardown(async () => { await knex.destroy() })
+  t.equal(writeGroups(knex), undefined)
 })
