@@ -1,10 +1,12 @@
 import type { Knex } from 'knex'
+import { writeGroups } from '../db/grouped.ts'
 import { LC_ERR_CHAT_NOT_FOUND, LC_ERR_CHAT_STATE_CONFLICT, LC_ERR_CHAT_TAKEN } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import { createFactService } from '../facts/service.ts'
 import type { Bus } from '../realtime/bus-events.ts'
 import type { RoutingService } from '../routing/service.ts'
 import type { ChatChange, ChatServiceDeps } from './service.ts'
+import { groupedMessageStore } from './grouped-store.ts'
 import * as store from './store.ts'
 import { type Actor, type AgentScope, type Chat, ChatStatus, type Message, openStatuses } from './types.ts'
 import { chatEvent, isWebhookAction, messageEvent } from './webhook-events.ts'
@@ -52,6 +54,16 @@ export interface ChatCore {
    */
   append: (trx: Knex.Transaction, chatId: number, author: Actor, kind: Message['kind'], body: string, clientMsgId: string | null,
     open?: readonly ChatStatus[], guard?: store.Guard) => Promise<Message | undefined>
+  /**
+   * A text message (docs/design.md §9, "What one message costs"), written with others that
+   * arrive together in one SQLite transaction, with the read of whether it answers a
+   * round-robin offer (`offer`, for an agent) in it too; `message` is undefined when the
+   * chat is not in `open` (or fails `guard`). Null when the message needs more than those
+   * statements in its transaction (a webhook endpoint wants it, it may be the chat's first
+   * answer, MySQL): the caller then appends it as any other.
+   */
+  appendGrouped: (chatId: number, author: Actor, body: string, clientMsgId: string | null,
+    open: readonly ChatStatus[], guard: store.Guard) => Promise<{ message: Message | undefined, offer: boolean }> | null
   /** One History row, inside the transaction of the change it records. */
   history: (trx: Knex.Transaction, chatId: number, actor: Actor, action: string, data?: object) => Promise<void>
   /** The chat (not deleted); throws LC_ERR_CHAT_NOT_FOUND. */
@@ -115,6 +127,25 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
     const event = webhooks ? messageEvent(message) : null
     if (event) await webhooks!.record(trx, event)
     return message
+  }
+
+  const groups = writeGroups(db)
+  const grouped = groups && groupedMessageStore(db)
+
+  function appendGrouped (chatId: number, author: Actor, body: string, clientMsgId: string | null,
+    open: readonly ChatStatus[], guard: store.Guard): Promise<{ message: Message | undefined, offer: boolean }> | null {
+    if (!groups || !grouped || webhooks?.wants('message.created') !== false) return null
+    if (author.kind === 'agent' && !facts.answeredAlready(chatId)) return null
+    return groups.run((sql) => {
+      const offer = author.kind === 'agent' && author.id !== null && grouped.awaitsAnswer(sql, chatId, author.id)
+      const at = clock()
+      const seq = grouped.reserveSeq(sql, chatId, open, author.kind === 'agent' ? at : undefined, guard)
+      if (seq === undefined) return { message: undefined, offer }
+      const row = {
+        chat_id: chatId, seq, kind: 'text', author_kind: author.kind, author_id: author.id, author_name: author.name, body, client_msg_id: clientMsgId, created_at: at
+      }
+      return { message: store.toMessage({ id: grouped.insertMessage(sql, row), ...row }), offer }
+    })
   }
 
   async function history (trx: Knex.Transaction, chatId: number, actor: Actor, action: string, data?: object): Promise<void> {
@@ -188,6 +219,7 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
     // A getter: the settings screen may change the limit while the plugin runs.
     get maxMessageLength () { return settings.maxMessageLength },
     append,
+    appendGrouped,
     history,
     load,
     holderName,

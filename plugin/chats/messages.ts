@@ -57,17 +57,26 @@ export function createMessages (core: ChatCore): Pick<ChatService, 'postMessage'
   /**
    * Appends a message that carries a client id, answering a resend with the stored
    * original: the unique (chat_id, client_msg_id) index refuses the copy, and its
-   * transaction, seq bump included, rolls back.
+   * transaction, seq bump included, rolls back. A text message goes with others in one
+   * transaction where it can (core.appendGrouped), and reads there whether it answers an
+   * offer (`checkOffer`); otherwise it is read first, outside the transaction.
    */
   async function appendOnce (chatId: number, author: Actor, kind: 'text' | 'coaching', body: string, clientMsgId: string | null,
-    open: readonly ChatStatus[], guard: store.Guard = {}): Promise<{ message: Message | undefined, duplicate: boolean }> {
+    open: readonly ChatStatus[], guard: store.Guard = {}, checkOffer = false): Promise<{ message: Message | undefined, duplicate: boolean, offer: boolean }> {
+    let offer = false
     try {
+      const grouped = kind === 'text' ? core.appendGrouped(chatId, author, body, clientMsgId, open, guard) : null
+      if (grouped) {
+        const written = await grouped
+        return { message: written.message, duplicate: false, offer: checkOffer && written.offer }
+      }
+      offer = checkOffer && await answersOffer(chatId, author)
       // A deadlock victim on MySQL (a purge batch or another writer beside it) is run again, not lost.
-      return { message: await transact(db, async (trx) => await append(trx, chatId, author, kind, body, clientMsgId, open, guard)), duplicate: false }
+      return { message: await transact(db, async (trx) => await append(trx, chatId, author, kind, body, clientMsgId, open, guard)), duplicate: false, offer }
     } catch (err) {
       if (clientMsgId && isUniqueViolation(err)) {
         const existing = await store.messageByClientId(db, chatId, clientMsgId)
-        if (existing) return { message: store.toMessage(existing), duplicate: true }
+        if (existing) return { message: store.toMessage(existing), duplicate: true, offer: false }
       }
       throw err
     }
@@ -77,8 +86,7 @@ export function createMessages (core: ChatCore): Pick<ChatService, 'postMessage'
     async postMessage (chatId, author, text, clientMsgId) {
       const body = messageBody(text, core.maxMessageLength)
       const { open, guard } = writableBy(author)
-      const offer = await answersOffer(chatId, author)
-      const { message, duplicate } = await appendOnce(chatId, author, 'text', body, clientMsgId, open, guard)
+      const { message, duplicate, offer } = await appendOnce(chatId, author, 'text', body, clientMsgId, open, guard, true)
       if (!message) return await refused(chatId, author)
       if (!duplicate) await bus.publish({ type: 'chat.message', chatId, message })
       if (offer && !duplicate) await offerAnswered(author, message)

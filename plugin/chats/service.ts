@@ -30,9 +30,9 @@ export interface ChatServiceDeps {
   clock?: () => number
   settings: Pick<Settings, 'maxMessageLength'>
   /** The webhook outbox: every change's event is recorded in its transaction (webhook-events.ts). */
-  webhooks?: Pick<WebhookOutbox, 'record'>
+  webhooks?: Pick<WebhookOutbox, 'record' | 'wants'>
   /** The reports' per-chat facts, recorded in each change's transaction (docs/reports.md); made over `db` when not given. */
-  facts?: Pick<FactService, 'record' | 'answered'>
+  facts?: Pick<FactService, 'record' | 'answered' | 'answeredAlready'>
   /** The audit log: chats taken, monitored and transferred by a supervisor, deleted and undeleted (docs/features.md#audit-log). */
   audit?: Pick<AuditService, 'record' | 'recordFirst'>
 }

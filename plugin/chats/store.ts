@@ -204,12 +204,21 @@ export async function markCustomerRead (db: Db, chatId: number, seq: number): Pr
  * from it, and the agent has read what they answer.
  */
 export async function reserveSeq (db: Db, id: number, open: readonly ChatStatus[], opts: { agentAnswerAt?: number } = {}, guard: Guard = {}): Promise<number | undefined> {
+  const { q, changes } = seqUpdate(db, id, open, opts.agentAnswerAt, guard)
+  // The new seq comes back from the UPDATE itself: the row stays locked one round trip, not two.
+  return await incrementReturning(db, q, 'last_seq', changes)
+}
+
+/**
+ * reserveSeq's UPDATE: the chat's row while it is in `open` (and meets `guard`), and what
+ * it sets besides last_seq's bump. Grouped writes build the same statement from it.
+ */
+export function seqUpdate (db: Db, id: unknown, open: readonly ChatStatus[], agentAnswerAt: unknown, guard: Guard): { q: Knex.QueryBuilder, changes: Record<string, unknown> } {
   const q = guarded(db('lc_chats').where({ id }).whereIn('status', open).whereNull('deleted_at'), guard)
   // agent_read_seq is listed before last_seq's bump, so MySQL (which assigns left to
   // right) and SQLite (which reads the old values) both store the new seq.
-  const answer = opts.agentAnswerAt === undefined ? {} : { last_agent_message_at: opts.agentAnswerAt, agent_read_seq: db.raw('last_seq + 1') }
-  // The new seq comes back from the UPDATE itself: the row stays locked one round trip, not two.
-  return await incrementReturning(db, q, 'last_seq', { ...answer, message_count: db.raw('message_count + 1') })
+  const answer = agentAnswerAt === undefined ? {} : { last_agent_message_at: agentAnswerAt, agent_read_seq: db.raw('last_seq + 1') }
+  return { q, changes: { ...answer, message_count: db.raw('message_count + 1') } }
 }
 
 /**

@@ -31,7 +31,12 @@ export async function unansweredAssignments (db: Db, assignedBefore: number, lim
 
 /** Whether the chat is an offer to `agentId` they have not answered yet: their next answer in it is the first. */
 export async function awaitsAnswer (db: Db, chatId: number, agentId: string): Promise<boolean> {
-  return await unansweredOffers(db('lc_chats').select('id').where({ id: chatId, agent_id: agentId })).first() !== undefined
+  return await awaitsAnswerQuery(db, chatId, agentId) !== undefined
+}
+
+/** awaitsAnswer's SELECT, which grouped writes run themselves: a row when the offer awaits its answer. */
+export function awaitsAnswerQuery (db: Db, chatId: unknown, agentId: unknown): Knex.QueryBuilder {
+  return unansweredOffers(db('lc_chats').select('id').where({ id: chatId, agent_id: agentId })).first() as unknown as Knex.QueryBuilder
 }
 
 // ---------------------------------------------------------------- customer presence (docs/design.md §4, "Customer left")

@@ -54,8 +54,13 @@ export async function incrementReturning (db: Knex | Knex.Transaction, q: Knex.Q
     const [header] = await db.raw(sql, bindings) as unknown as [{ affectedRows: number, insertId: number | string }]
     return header.affectedRows === 0 ? undefined : Number(header.insertId)
   }
-  const rows = await q.update({ ...changes, [column]: db.raw('?? + 1', [column]) }, [column]) as unknown as Array<Record<string, unknown>>
+  const rows = await sqliteIncrement(db, q, column, changes) as unknown as Array<Record<string, unknown>>
   return rows.length === 0 ? undefined : Number(rows[0]![column])
+}
+
+/** incrementReturning's statement on SQLite (`UPDATE … RETURNING column`), for grouped writes that run it themselves. */
+export function sqliteIncrement (db: Knex | Knex.Transaction, q: Knex.QueryBuilder, column: string, changes: Record<string, unknown>): Knex.QueryBuilder {
+  return q.update({ ...changes, [column]: db.raw('?? + 1', [column]) }, [column]) as unknown as Knex.QueryBuilder
 }
 
 /**

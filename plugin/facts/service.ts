@@ -35,6 +35,8 @@ export interface FactService {
   record (trx: Knex.Transaction, change: FactChange): Promise<void>
   /** Inside `trx`: an agent's reply; only the first one counts. */
   answered (trx: Knex.Transaction, chatId: number, agentId: string | null, at: number): Promise<void>
+  /** Whether `answered` would write nothing for this chat: its first answer is committed and remembered here. */
+  answeredAlready (chatId: number): boolean
   /** Inside `trx`: the survey's rating. */
   rated (trx: Knex.Transaction, chatId: number, rating: number): Promise<void>
   /** Every figure for the chats started in [from, to) that pass the filter, by the desk's time zone. */
@@ -91,6 +93,7 @@ export function createFactService ({ db }: { db: Knex }): FactService {
       await store.answered(trx, chatId, agentId, at, stamp())
       trx.executionPromise.then(() => { remember(chatId) }, () => {})
     },
+    answeredAlready: (chatId) => answeredChats.has(chatId),
     async rated (trx, chatId, rating) { await store.rated(trx, chatId, rating, stamp()) },
     async figures (filter, timeZone) {
       const period = { from: filter.from, to: filter.to, timeZone }

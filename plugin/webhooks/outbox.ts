@@ -14,6 +14,8 @@ export interface WebhookOutbox {
   record (trx: Knex.Transaction, event: NewWebhookEvent): Promise<void>
   /** Forgets what endpoints want, after the Webhooks page changed them (this instance reads them again at once). */
   forget (): void
+  /** Whether an endpoint wants events of `type`, as read within the last 2 s; undefined when that read is older (record reads again). */
+  wants (type: string): boolean | undefined
 }
 
 /** How long an instance trusts what it read of the endpoints: another instance's change reaches it within this. */
@@ -22,16 +24,21 @@ export const subscriptionsTtlMs = 2000
 export function createWebhookOutbox ({ clock = Date.now }: { clock?: () => number }): WebhookOutbox {
   let known: { at: number, list: Array<{ id: number, events: string[] }> } | undefined
 
+  const fresh = (now: number): boolean => known !== undefined && now - known.at <= subscriptionsTtlMs && now >= known.at
+
   return {
     async record (trx, event) {
       const now = clock()
       // Read through the change's own transaction: on SQLite a second connection would wait for it.
-      if (known === undefined || now - known.at > subscriptionsTtlMs || now < known.at) known = { at: now, list: await store.subscriptions(trx) }
-      const wanted = known.list.filter((e) => e.events.includes(event.type)).map((e) => e.id)
+      const list = fresh(now) ? known!.list : (known = { at: now, list: await store.subscriptions(trx) }).list
+      const wanted = list.filter((e) => e.events.includes(event.type)).map((e) => e.id)
       if (wanted.length === 0) return
       const id = await store.insertEvent(trx, { uid: randomUUID(), type: event.type, data: JSON.stringify(event.data), created_at: now })
       await store.insertDeliveries(trx, id, wanted, event.key, now)
     },
-    forget () { known = undefined }
+    forget () { known = undefined },
+    wants (type) {
+      return fresh(clock()) ? known!.list.some((e) => e.events.includes(type)) : undefined
+    }
   }
 }

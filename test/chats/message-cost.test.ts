@@ -1,4 +1,5 @@
 import t from 'tap'
+import { getDialect } from '../../plugin/db/index.ts'
 import { build } from '../helpers/build.ts'
 import { statementCounter } from '../helpers/db.ts'
 import { liveChat } from '../helpers/sockets.ts'
@@ -60,9 +61,11 @@ t.test('message cost', async (t) => {
     }
   })
 
-  t.test('an agent message reads first whether it answers an offer, then the same five; a reply after the first answer moves no report fact', async (t) => {
+  t.test('an agent message also reads whether it answers an offer (on SQLite inside its grouped transaction); a reply after the first answer moves no report fact', async (t) => {
+    const read = ['select lc_chats']
+    const five = ['begin', 'update lc_chats', 'insert lc_messages', 'insert lc_message_search', 'commit']
     for (let n = 1; n <= 5; n++) {
-      const expected = ['select lc_chats', 'begin', 'update lc_chats', 'insert lc_messages', 'insert lc_message_search', 'commit']
+      const expected = getDialect(knex) === 'sqlite' ? [five[0]!, ...read, ...five.slice(1)] : [...read, ...five]
       t.same(await steadyCost('agent', n, expected), expected, `message ${n}`)
     }
   })

@@ -1,0 +1,63 @@
+import type { Knex } from 'knex'
+import { type Statement, statementTemplate, type SyncDb } from '../db/grouped.ts'
+import { sqliteIncrement } from '../db/index.ts'
+import { type Guard, type LcMessageRow, seqUpdate, unsearchedKinds } from './store.ts'
+import { awaitsAnswerQuery } from './sweep-store.ts'
+import type { ChatStatus } from './types.ts'
+
+/**
+ * A message's statements as grouped writes run them on SQLite (plugin/db/grouped.ts): the
+ * same statements as store.reserveSeq, store.insertMessage and sweep-store.awaitsAnswer,
+ * built by knex once per shape and then only bound.
+ */
+export interface GroupedMessageStore {
+  awaitsAnswer: (db: SyncDb, chatId: number, agentId: string) => boolean
+  reserveSeq: (db: SyncDb, id: number, open: readonly ChatStatus[], agentAnswerAt: number | undefined, guard: Guard) => number | undefined
+  insertMessage: (db: SyncDb, row: Omit<LcMessageRow, 'id'>) => number
+}
+
+type GuardValue = 'agent_id' | 'assigned_at' | 'transferableTo'
+type SeqValue = 'id' | 'agentAnswerAt' | GuardValue
+const guardValues: readonly GuardValue[] = ['agent_id', 'assigned_at', 'transferableTo']
+type MessageColumn = keyof Omit<LcMessageRow, 'id'>
+const messageColumns: readonly MessageColumn[] = ['chat_id', 'seq', 'kind', 'author_kind', 'author_id', 'author_name', 'body', 'client_msg_id', 'created_at']
+
+export function groupedMessageStore (knex: Knex): GroupedMessageStore {
+  const awaits = statementTemplate<'chatId' | 'agentId'>((v) => awaitsAnswerQuery(knex, v('chatId'), v('agentId')))
+  const insert = statementTemplate<MessageColumn>((v) => knex('lc_messages').insert(Object.fromEntries(messageColumns.map((c) => [c, v(c)]))))
+  const insertSearch = statementTemplate<'id' | 'chat_id' | 'body'>((v) => knex('lc_message_search').insert({ id: v('id'), chat_id: v('chat_id'), body: v('body') }))
+  // One UPDATE per shape: which statuses, which guards, and whether it is an agent's answer.
+  const updates = new Map<string, (values: Record<SeqValue, unknown>) => Statement>()
+
+  function seqStatement (open: readonly ChatStatus[], answer: boolean, guard: Guard): (values: Record<SeqValue, unknown>) => Statement {
+    const key = JSON.stringify([open, answer, guard.customerPresent === true, guard.unanswered === true, guardValues.map((g) => guard[g] !== undefined)])
+    let template = updates.get(key)
+    if (!template) {
+      template = statementTemplate<SeqValue>((v) => {
+        const shaped: Guard = { customerPresent: guard.customerPresent, unanswered: guard.unanswered }
+        for (const g of guardValues) if (guard[g] !== undefined) Object.assign(shaped, { [g]: v(g) })
+        const { q, changes } = seqUpdate(knex, v('id'), open, answer ? v('agentAnswerAt') : undefined, shaped)
+        return sqliteIncrement(knex, q, 'last_seq', changes)
+      })
+      updates.set(key, template)
+    }
+    return template
+  }
+
+  return {
+    awaitsAnswer: (db, chatId, agentId) => db.get(awaits({ chatId, agentId })) !== undefined,
+
+    reserveSeq (db, id, open, agentAnswerAt, guard) {
+      const row = db.get(seqStatement(open, agentAnswerAt !== undefined, guard)({
+        id, agentAnswerAt, agent_id: guard.agent_id, assigned_at: guard.assigned_at, transferableTo: guard.transferableTo
+      }))
+      return row === undefined ? undefined : Number(row.last_seq)
+    },
+
+    insertMessage (db, row) {
+      const id = db.run(insert(row)).lastInsertRowid
+      if (!unsearchedKinds.includes(row.kind)) db.run(insertSearch({ id, chat_id: row.chat_id, body: row.body }))
+      return id
+    }
+  }
+}
