@@ -87,10 +87,12 @@ async function main (): Promise<number> {
   const drainErrors: string[] = []
   // The distributors hand out chats through chats.assignChat: time each successful hand-out.
   const assignedAt = new Map<number, number>()
+  const pools: Knex[] = []
   const channel = `livechat:bench:${process.pid}:${Date.now()}`
   /** One app instance as the plugin wires it: its own pool (the first shares the setup's), bus, services and distributor. */
   async function instance (n: number) {
     const own = n === 0 ? knex : knexFactory(knexConfig(db.env))
+    pools.push(own)
     if (n > 0) cleanups.push(async () => { await own.destroy() })
     let bus: Bus = memoryBus()
     if (process.env.REDIS_URL) {
@@ -144,6 +146,18 @@ async function main (): Promise<number> {
   }
   // The longest time the event loop did not turn (timers, sockets and the bus all wait on it).
   const loop = { last: performance.now(), worst: 0 }
+  // What the burst asks of the database: statements and transactions, over every instance's pool.
+  const asked = { statements: 0, transactions: 0 }
+  const byStatement = new Map<string, number>()
+  const debug = process.env.BENCH_DEBUG === '1'
+  for (const pool of pools) {
+    pool.on('query', (q: { sql?: string }) => {
+      asked.statements++
+      const sql = q.sql ?? ''
+      if (/^\s*begin/i.test(sql)) asked.transactions++
+      if (debug) byStatement.set(sql.slice(0, 90), (byStatement.get(sql.slice(0, 90)) ?? 0) + 1)
+    })
+  }
   const ticker = setInterval(() => {
     const t = performance.now()
     loop.worst = Math.max(loop.worst, t - loop.last)
@@ -172,6 +186,7 @@ async function main (): Promise<number> {
   const burstMs = performance.now() - burstBegan
   loop.worst = Math.max(loop.worst, performance.now() - loop.last)
   clearInterval(ticker)
+  for (const pool of pools) pool.removeAllListeners('query')
   if (run.halted()) return 3
   // Let the bus deliver the last events (handlers run on a later tick).
   await sleep(50)
@@ -207,6 +222,9 @@ async function main (): Promise<number> {
   console.log(`chats left queued: ${queued} count`)
   console.log(`chat.updated heard p50: ${fmt(percentile(heard, 0.5))} ms`)
   console.log(`chat.updated heard p99: ${fmt(percentile(heard, 0.99))} ms`)
+  console.log(`statements per chat: ${fmt(asked.statements / CHATS)} count`)
+  console.log(`transactions per chat: ${fmt(asked.transactions / CHATS, 2)} count`)
+  if (debug) for (const [sql, n] of [...byStatement].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`  ${String(n).padStart(6)}  ${sql}`)
   console.log(`event loop longest stall: ${fmt(loop.worst)} ms`)
   console.log(`run time: ${fmt((performance.now() - began) / 1000)} s`)
   if (failed > 0) console.error(`${failed} startChat calls failed`)
