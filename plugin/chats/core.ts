@@ -54,6 +54,16 @@ export interface ChatCore {
     open?: readonly ChatStatus[], guard?: store.Guard) => Promise<Message | undefined>
   /** One History row, inside the transaction of the change it records. */
   history: (trx: Knex.Transaction, chatId: number, actor: Actor, action: string, data?: object) => Promise<void>
+  /**
+   * append for a batch of chats whose seqs the caller's own UPDATE took (round robin's batch):
+   * the messages in one INSERT, and their webhook events.
+   */
+  appendMany: (trx: Knex.Transaction, messages: ReadonlyArray<{ chatId: number, seq: number, author: Actor, kind: Message['kind'], body: string }>) => Promise<Message[]>
+  /**
+   * history for a batch of chats of one group given to agents (action 'assigned'): the rows in one INSERT, the
+   * facts in one UPDATE, and the webhook events, from each chat as the change leaves it (`chat`, read in `trx`).
+   */
+  assignedMany: (trx: Knex.Transaction, entries: ReadonlyArray<{ chat: Chat, actor: Actor, data?: object }>) => Promise<void>
   /** The chat (not deleted); throws LC_ERR_CHAT_NOT_FOUND. */
   load: (chatId: number, trx?: Knex | Knex.Transaction) => Promise<Chat>
   /** The name of the agent who has the chat now, for a message that names them. */
@@ -133,6 +143,38 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
     }
   }
 
+  async function appendMany (trx: Knex.Transaction, messages: ReadonlyArray<{ chatId: number, seq: number, author: Actor, kind: Message['kind'], body: string }>): Promise<Message[]> {
+    const at = clock()
+    const rows = await store.insertMessages(trx, messages.map((m) => ({
+      chat_id: m.chatId, seq: m.seq, kind: m.kind, author_kind: m.author.kind, author_id: m.author.id, author_name: m.author.name, body: m.body, client_msg_id: null, created_at: at
+    })))
+    const stored = rows.map(store.toMessage)
+    if (webhooks) {
+      for (const message of stored) {
+        const event = messageEvent(message)
+        if (event) await webhooks.record(trx, event)
+      }
+    }
+    return stored
+  }
+
+  async function assignedMany (trx: Knex.Transaction, entries: ReadonlyArray<{ chat: Chat, actor: Actor, data?: object }>): Promise<void> {
+    if (entries.length === 0) return
+    const at = clock()
+    await store.insertHistories(trx, entries.map(({ chat, actor, data }) => ({
+      chat_id: chat.id, actor_kind: actor.kind, actor_id: actor.id, actor_name: actor.name, action: 'assigned', data: data ? JSON.stringify(data) : null, created_at: at
+    })))
+    const byGroup = new Map<number | null, Array<readonly [number, string]>>()
+    for (const { chat } of entries) byGroup.set(chat.groupId, [...byGroup.get(chat.groupId) ?? [], [chat.id, chat.agentId!]])
+    for (const [groupId, byChat] of byGroup) await facts.assignedMany(trx, groupId, byChat, at)
+    if (webhooks) {
+      for (const { chat, actor, data } of entries) {
+        const event = chatEvent(chat, actor, 'assigned', data)
+        if (event) await webhooks.record(trx, event)
+      }
+    }
+  }
+
   async function load (chatId: number, trx: Knex | Knex.Transaction = db): Promise<Chat> {
     const row = await store.getChatRow(trx, chatId)
     if (!row) throw new LC_ERR_CHAT_NOT_FOUND(String(chatId))
@@ -189,6 +231,8 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
     get maxMessageLength () { return settings.maxMessageLength },
     append,
     history,
+    appendMany,
+    assignedMany,
     load,
     holderName,
     async lostRace (chatId, action) {

@@ -56,3 +56,30 @@ export function byLoad (a: Candidate, b: Candidate): number {
     ((a.lastAssignedAt ?? 0) - (b.lastAssignedAt ?? 0)) ||
     (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0)
 }
+
+/** A queued chat as round robin plans it: who sent it away (never back to them) and who let it go unanswered. */
+export interface Waiting { id: number, transferredBy: string | null, reofferedFrom?: string | null }
+
+/**
+ * Round robin's plan for a batch (docs/features.md#round-robin): the oldest chat to the best
+ * agent by byLoad, their load counted up as it goes, until chats or room run out. A
+ * transferred chat never goes back to the agent who sent it away. A re-offered one goes to the
+ * next agent: back to the one who let it go unanswered only when nobody else can take it now
+ * (docs/features.md#re-offer), as the customer is better served by them than by nobody.
+ * `ranked` is consumed (loads raised, the full taken out).
+ */
+export function planRoundRobin (queued: readonly Waiting[], ranked: Candidate[], now: number): Array<{ chatId: number, agentId: string }> {
+  const plan: Array<{ chatId: number, agentId: string }> = []
+  for (const chat of queued) {
+    if (ranked.length === 0) break
+    const allowed = ranked.filter((c) => c.agentId !== chat.transferredBy)
+    const best = allowed.find((c) => c.agentId !== chat.reofferedFrom) ?? allowed[0]
+    if (!best) continue
+    plan.push({ chatId: chat.id, agentId: best.agentId })
+    best.active++
+    best.lastAssignedAt = now
+    if (best.active >= best.capacity) ranked.splice(ranked.indexOf(best), 1)
+    ranked.sort(byLoad)
+  }
+  return plan
+}
