@@ -56,7 +56,6 @@ async function post (session: inspector.Session, method: string): Promise<unknow
   return await new Promise((resolve, reject) => { session.post(method, (err, result) => { if (err) reject(err); else resolve(result) }) })
 }
 
-
 // ---------------------------------------------------------------------------------------
 // Setup: the agents and their round-robin group
 

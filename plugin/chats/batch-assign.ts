@@ -1,5 +1,6 @@
 import { freshReads, transact } from '../db/index.ts'
 import { agentActor, type ChatCore, eventTexts } from './core.ts'
+import type { Candidate } from '../routing/service.ts'
 import * as lists from './list-store.ts'
 import type { ChatService } from './service.ts'
 import * as store from './store.ts'
@@ -7,6 +8,21 @@ import { type Chat, ChatStatus, type Message } from './types.ts'
 
 /** How long an agent's name is trusted for the "joined" events of round robin's batches: a rename shows in chats given after that. */
 const namesKeptMs = 10_000
+
+/**
+ * What of a plan may be carried out: chats it read as queued, each once, to agents claimGroup
+ * answered, none past the room it counted. The limit is kept here, whatever the plan says.
+ */
+function withinRoom (steps: ReadonlyArray<{ chatId: number, agentId: string }>, queued: Chat[], candidates: Candidate[]): Array<{ chatId: number, agentId: string }> {
+  const room = new Map(candidates.map((c) => [c.agentId, c.capacity - c.active]))
+  const waiting = new Set(queued.map((c) => c.id))
+  return steps.filter((s) => {
+    const left = room.get(s.agentId) ?? 0
+    if (left <= 0 || !waiting.delete(s.chatId)) return false
+    room.set(s.agentId, left - 1)
+    return true
+  })
+}
 
 /**
  * Round robin's batch (docs/design.md §5): many queued chats of a group given in one
@@ -39,7 +55,7 @@ export function createBatchAssign (core: ChatCore): Pick<ChatService, 'assignQue
         const candidates = await routing.claimGroup(trx, groupId, agentIds)
         if (candidates.length === 0) return { given: [] as Chat[], joined: [] as Message[], seen: 0 }
         const queued = (await lists.nextQueued(trx, groupId, limit)).map(store.toChat)
-        const steps = plan(queued, candidates)
+        const steps = withinRoom(plan(queued.slice(), candidates.map((c) => ({ ...c }))), queued, candidates)
         const chosen = new Map(steps.map((s) => [s.chatId, s.agentId]))
         // A chat that changed since it was read (the customer left, another instance's agent took it) is not among these.
         const given = (await store.assignMany(trx, steps, at)).map(store.toChat)
