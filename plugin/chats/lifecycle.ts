@@ -19,7 +19,8 @@ export function createLifecycle (core: ChatCore): Pick<ChatService, 'startChat' 
       const token = randomBytes(32).toString('base64url')
       const at = clock()
       const customer: Actor = { kind: 'customer', id: input.customer?.id ?? null, name: input.name }
-      const { chatId, message } = await db.transaction(async (trx) => {
+      const { chatId, chat, message } = await db.transaction(async (trx) => {
+        // The question is the chat's first message: its seq is taken here, not by a second UPDATE of the new row.
         const chatId = await store.insertChat(trx, {
           status: ChatStatus.queued,
           group_id: input.groupId ?? null,
@@ -39,13 +40,14 @@ export function createLifecycle (core: ChatCore): Pick<ChatService, 'startChat' 
           ended_by: null,
           last_agent_message_at: null,
           customer_ip: input.origin?.ip?.slice(0, 45) ?? null,
-          customer_agent: describeAgent(input.origin?.userAgent ?? null)
+          customer_agent: describeAgent(input.origin?.userAgent ?? null),
+          last_seq: 1,
+          message_count: 1
         })
-        const message = await append(trx, chatId, customer, 'text', input.question, null)
-        await history(trx, chatId, customer, 'started', { source: 'portal', groupId: input.groupId ?? null })
-        return { chatId, message: message! }
+        const [message] = await core.appendMany(trx, [{ chatId, seq: 1, author: customer, kind: 'text', body: input.question }])
+        const chat = await history(trx, chatId, customer, 'started', { source: 'portal', groupId: input.groupId ?? null }) ?? await load(chatId, trx)
+        return { chatId, chat, message: message! }
       })
-      const chat = await load(chatId)
       await bus.publish({ type: 'chat.message', chatId, message })
       await bus.publish({ type: 'queue.changed', groupId: chat.groupId, chatId })
       await bus.publish({ type: 'agent.alert', reason: 'queued', chatId, groupId: chat.groupId, text: `New chat from ${chat.customerName}: ${chat.question.slice(0, 80)}` })

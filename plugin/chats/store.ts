@@ -128,7 +128,7 @@ export function toMessage (row: LcMessageRow): Message {
   }
 }
 
-type NewChatRow = Omit<LcChatRow, 'id' | 'deleted_at' | 'last_seq' | 'message_count' | 'transferred_to' | 'transferred_by' | 'transferred_at' | 'transfer_comment' | 'auto_assigned' | 'customer_left_at' | 'customer_seen_at' | 'customer_gone_at' | 'agent_read_seq' | 'customer_read_seq' | 'customer_ip' | 'customer_agent' | 'reoffered_from'> & Partial<Pick<LcChatRow, 'customer_ip' | 'customer_agent'>>
+type NewChatRow = Omit<LcChatRow, 'id' | 'deleted_at' | 'last_seq' | 'message_count' | 'transferred_to' | 'transferred_by' | 'transferred_at' | 'transfer_comment' | 'auto_assigned' | 'customer_left_at' | 'customer_seen_at' | 'customer_gone_at' | 'agent_read_seq' | 'customer_read_seq' | 'customer_ip' | 'customer_agent' | 'reoffered_from'> & Partial<Pick<LcChatRow, 'customer_ip' | 'customer_agent' | 'last_seq' | 'message_count'>>
 
 export async function insertChat (db: Db, row: NewChatRow): Promise<number> {
   const [id] = await db('lc_chats').insert(row)
@@ -252,10 +252,12 @@ export async function insertMessage (db: Db, row: Omit<LcMessageRow, 'id'>): Pro
 
 /**
  * insertMessage for many messages at once (each of its own chat and seq), with their words:
- * three statements, the ids read back by chat and seq rather than trusted to come in a run.
+ * three statements, the ids read back by chat and seq rather than trusted to come in a run
+ * (one alone is insertMessage).
  */
 export async function insertMessages (trx: Knex.Transaction, rows: ReadonlyArray<Omit<LcMessageRow, 'id'>>): Promise<LcMessageRow[]> {
   if (rows.length === 0) return []
+  if (rows.length === 1) return [{ ...rows[0]!, id: await insertMessage(trx, rows[0]!) }]
   await trx('lc_messages').insert(rows)
   const ids = await trx('lc_messages').select('id', 'chat_id', 'seq').whereIn(['chat_id', 'seq'], rows.map((r) => [r.chat_id, r.seq])) as Array<{ id: number, chat_id: number, seq: number }>
   const idOf = new Map(ids.map((r) => [`${Number(r.chat_id)}:${Number(r.seq)}`, Number(r.id)]))

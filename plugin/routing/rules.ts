@@ -70,16 +70,40 @@ export interface Waiting { id: number, transferredBy: string | null, reofferedFr
  */
 export function planRoundRobin (queued: readonly Waiting[], ranked: Candidate[], now: number): Array<{ chatId: number, agentId: string }> {
   const plan: Array<{ chatId: number, agentId: string }> = []
+  ranked.sort(byLoad)
   for (const chat of queued) {
     if (ranked.length === 0) break
-    const allowed = ranked.filter((c) => c.agentId !== chat.transferredBy)
-    const best = allowed.find((c) => c.agentId !== chat.reofferedFrom) ?? allowed[0]
-    if (!best) continue
+    const at = bestFor(ranked, chat)
+    if (at < 0) continue
+    const best = ranked[at]!
     plan.push({ chatId: chat.id, agentId: best.agentId })
     best.active++
     best.lastAssignedAt = now
-    if (best.active >= best.capacity) ranked.splice(ranked.indexOf(best), 1)
-    ranked.sort(byLoad)
+    // Only the chosen agent's place changes, further down: the rest stay sorted (a sort per chat cost more than the batch's statements).
+    ranked.splice(at, 1)
+    if (best.active < best.capacity) {
+      // Binary search: a burst moves the chosen agent past all the others each time.
+      let lo = at
+      let hi = ranked.length
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (byLoad(ranked[mid]!, best) < 0) lo = mid + 1
+        else hi = mid
+      }
+      ranked.splice(lo, 0, best)
+    }
   }
   return plan
+}
+
+/** Where in `ranked` the chat's agent is: the first not the one who sent it away, and not the one who let it go unanswered unless nobody else is left; -1 for none. */
+function bestFor (ranked: readonly Candidate[], chat: Waiting): number {
+  let fallback = -1
+  for (let i = 0; i < ranked.length; i++) {
+    const c = ranked[i]!
+    if (c.agentId === chat.transferredBy) continue
+    if (c.agentId !== chat.reofferedFrom) return i
+    if (fallback < 0) fallback = i
+  }
+  return fallback
 }

@@ -2,6 +2,7 @@ import knexFactory, { type Knex } from 'knex'
 import t from 'tap'
 import { knexConfig } from '../../knexfile.ts'
 import { createChatService, type ChatService } from '../../plugin/chats/service.ts'
+import type { Chat } from '../../plugin/chats/types.ts'
 import { sqlHost } from '../../plugin/host/sql-host.ts'
 import { loadManifest } from '../../plugin/manifest.ts'
 import { memoryBus } from '../../plugin/realtime/bus.ts'
@@ -90,8 +91,13 @@ t.test('a drain gives a whole queue in one transaction of the same few statement
   const words = await s.knex('lc_message_search').count({ n: '*' }).whereIn('chat_id', after.map((c) => c.id)).andWhere('body', 'like', '% joined the chat').first()
   t.equal(Number(words?.n), 30, 'each "joined" event is searchable, as any event')
   await new Promise((resolve) => setImmediate(resolve))
-  for (const type of ['chat.updated', 'agent.chats', 'agent.alert'] as const) {
-    const ids = new Set(s.events.filter((e) => e.type === type && (e.type !== 'chat.updated' || e.chat.status === 'active')).map((e) => e.type === 'chat.updated' ? e.chat.id : e.chatId))
+  const heard = (type: string): Set<number> => new Set(s.events.flatMap((e) => {
+    if (e.type !== type) return []
+    if (e.type === 'chat.updated') return e.chat.status === 'active' ? [e.chat.id] : []
+    return e.type === 'agent.chats' || e.type === 'agent.alert' ? [e.chatId] : []
+  }))
+  for (const type of ['chat.updated', 'agent.chats', 'agent.alert']) {
+    const ids = heard(type)
     t.ok(after.every((c) => ids.has(c.id)), `${type} is published for every chat given`)
   }
 })
@@ -123,7 +129,7 @@ t.test('a batch keeps every agent within their room and gives only chats still q
   const s = await services(t)
   const [solo] = await addAgents(s.knex, 'solo', 1) as [Agent]
   const groupId = await roundRobinGroup(s.routing, 'Solo', 3, [solo])
-  const chats = []
+  const chats: Chat[] = []
   for (let i = 0; i < 4; i++) chats.push((await s.chats.startChat({ ...customer(i), groupId })).chat)
   await s.chats.endChat(chats[0]!.id, { kind: 'customer', id: null, name: 'Customer 0' })
   const other = elsewhere(s.knex)
