@@ -71,7 +71,8 @@ export function createBatchAssign (core: ChatCore): Pick<ChatService, 'assignQue
         await routing.markAssigned(trx, [...new Set(given.map((c) => c.agentId!))])
         return { given, joined, seen: queued.length }
       }, freshReads(db))
-      // After the commit, per chat what assignChat publishes; issued at once, they still go out in this order.
+      // After the commit, per chat what assignChat publishes; issued at once, they still go out in this order (on Redis
+      // in one write).
       await Promise.all(done.given.flatMap((chat, i) => {
         const message = done.joined[i]!
         const agentId = chat.agentId!

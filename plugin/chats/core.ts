@@ -53,10 +53,10 @@ export interface ChatCore {
   append: (trx: Knex.Transaction, chatId: number, author: Actor, kind: Message['kind'], body: string, clientMsgId: string | null,
     open?: readonly ChatStatus[], guard?: store.Guard) => Promise<Message | undefined>
   /**
-   * One History row, inside the transaction of the change it records; returns the chat as the change leaves it when
-   * it read it (an action that is a webhook event), so the caller need not read it again.
+   * One History row, inside the transaction of the change it records. An action that is a webhook event reads the chat
+   * as the change leaves it, unless the caller has it (`asLeft`: a chat just inserted).
    */
-  history: (trx: Knex.Transaction, chatId: number, actor: Actor, action: string, data?: object) => Promise<Chat | undefined>
+  history: (trx: Knex.Transaction, chatId: number, actor: Actor, action: string, data?: object, asLeft?: Chat) => Promise<void>
   /**
    * append for a batch of chats whose seqs the caller's own UPDATE took (round robin's batch):
    * the messages in one INSERT, and their webhook events.
@@ -130,21 +130,20 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
     return message
   }
 
-  async function history (trx: Knex.Transaction, chatId: number, actor: Actor, action: string, data?: object): Promise<Chat | undefined> {
+  async function history (trx: Knex.Transaction, chatId: number, actor: Actor, action: string, data?: object, asLeft?: Chat): Promise<void> {
     const at = clock()
     await store.insertHistory(trx, {
       chat_id: chatId, actor_kind: actor.kind, actor_id: actor.id, actor_name: actor.name, action, data: data ? JSON.stringify(data) : null, created_at: at
     })
     // The chat as this change leaves it: every change writes its History row last, after its UPDATE.
     // The actions that are webhook events are exactly those that move a chat's facts (docs/reports.md).
-    if (!isWebhookAction(action)) return undefined
-    const chat = await load(chatId, trx)
+    if (!isWebhookAction(action)) return
+    const chat = asLeft ?? await load(chatId, trx)
     await facts.record(trx, { chatId, action, at, groupId: chat.groupId, agentId: chat.agentId, createdAt: chat.createdAt })
     if (webhooks) {
       const event = chatEvent(chat, actor, action, data)
       if (event) await webhooks.record(trx, event)
     }
-    return chat
   }
 
   async function appendMany (trx: Knex.Transaction, messages: ReadonlyArray<{ chatId: number, seq: number, author: Actor, kind: Message['kind'], body: string }>): Promise<Message[]> {

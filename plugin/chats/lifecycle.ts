@@ -21,7 +21,7 @@ export function createLifecycle (core: ChatCore): Pick<ChatService, 'startChat' 
       const customer: Actor = { kind: 'customer', id: input.customer?.id ?? null, name: input.name }
       const { chatId, chat, message } = await db.transaction(async (trx) => {
         // The question is the chat's first message: its seq is taken here, not by a second UPDATE of the new row.
-        const chatId = await store.insertChat(trx, {
+        const row = {
           status: ChatStatus.queued,
           group_id: input.groupId ?? null,
           agent_id: null,
@@ -43,14 +43,20 @@ export function createLifecycle (core: ChatCore): Pick<ChatService, 'startChat' 
           customer_agent: describeAgent(input.origin?.userAgent ?? null),
           last_seq: 1,
           message_count: 1
-        })
+        }
+        const chatId = await store.insertChat(trx, row)
+        // As stored: nothing else can have changed a chat not yet committed, so it is not read back.
+        const chat = store.newChat(chatId, row)
         const [message] = await core.appendMany(trx, [{ chatId, seq: 1, author: customer, kind: 'text', body: input.question }])
-        const chat = await history(trx, chatId, customer, 'started', { source: 'portal', groupId: input.groupId ?? null }) ?? await load(chatId, trx)
+        await history(trx, chatId, customer, 'started', { source: 'portal', groupId: input.groupId ?? null }, chat)
         return { chatId, chat, message: message! }
       })
-      await bus.publish({ type: 'chat.message', chatId, message })
-      await bus.publish({ type: 'queue.changed', groupId: chat.groupId, chatId })
-      await bus.publish({ type: 'agent.alert', reason: 'queued', chatId, groupId: chat.groupId, text: `New chat from ${chat.customerName}: ${chat.question.slice(0, 80)}` })
+      // Issued together, they still go out in this order (and on Redis in one write).
+      await Promise.all([
+        bus.publish({ type: 'chat.message', chatId, message }),
+        bus.publish({ type: 'queue.changed', groupId: chat.groupId, chatId }),
+        bus.publish({ type: 'agent.alert', reason: 'queued', chatId, groupId: chat.groupId, text: `New chat from ${chat.customerName}: ${chat.question.slice(0, 80)}` })
+      ])
       await core.changed({ kind: 'queued', chat })
       return { chat: await load(chatId), token }
     },

@@ -135,6 +135,30 @@ export async function insertChat (db: Db, row: NewChatRow): Promise<number> {
   return Number(id)
 }
 
+/** The chat insertChat stored as `id`, without reading it back: what it was given, and the table's defaults for the rest. */
+export function newChat (id: number, row: NewChatRow): Chat {
+  return toChat({
+    deleted_at: null,
+    last_seq: 0,
+    message_count: 0,
+    transferred_to: null,
+    transferred_by: null,
+    transferred_at: null,
+    transfer_comment: null,
+    auto_assigned: false,
+    customer_left_at: null,
+    customer_seen_at: null,
+    customer_gone_at: null,
+    agent_read_seq: 0,
+    customer_read_seq: 0,
+    customer_ip: null,
+    customer_agent: null,
+    reoffered_from: null,
+    ...row,
+    id
+  })
+}
+
 export async function getChatRow (db: Db, id: number): Promise<LcChatRow | undefined> {
   return await db<LcChatRow>('lc_chats').where({ id }).whereNull('deleted_at').first()
 }
