@@ -7,7 +7,7 @@ import * as store from './store.ts'
 import { type Chat, ChatStatus, type Message } from './types.ts'
 
 /** How long an agent's name is trusted for the "joined" events of round robin's batches: a rename shows in chats given after that. */
-const namesKeptMs = 10_000
+const namesKeptMs = 30_000
 
 /**
  * What of a plan may be carried out: chats it read as queued, each once, to agents claimGroup
