@@ -8,8 +8,7 @@
  * BENCH_AGENTS agents, each available for BENCH_LIMIT chats (the group's limit too), then
  * BENCH_CHATS chats started through chats.startChat, BENCH_CONCURRENCY at a time; every
  * start triggers a drain. Assignment latency runs from the startChat call to the moment the
- * distributor's chats.assignChat call for that chat returns 'assigned' (committed and
- * published). The bus's `chat.updated` event is timed as well, as the moment a console would
+ * distributor's chats.assignQueued batch that gave the chat returns (committed and published). The bus's `chat.updated` event is timed as well, as the moment a console would
  * hear of it, and the longest event-loop stall is reported (better-sqlite3 is synchronous,
  * so a drain must yield for sockets and timers to keep running). Afterwards the database is checked for chats given twice and
  * agents over their limit. Every figure is printed as
@@ -22,10 +21,13 @@
  * for the same agents. With REDIS_URL their buses are joined through Redis (a channel of this
  * run's own), as the plugin joins instances; without it each hears only its own events.
  *
- * Environment: DATABASE_URL, REDIS_URL, BENCH_INSTANCES, BENCH_CHATS (2000), BENCH_AGENTS (200),
+ * Environment: DATABASE_URL, REDIS_URL, BENCH_DEBUG=1 (statements by kind, with their time),
+ * BENCH_CPU_PROFILE (a file for a CPU profile of the burst), BENCH_INSTANCES, BENCH_CHATS (2000), BENCH_AGENTS (200),
  * BENCH_LIMIT (10), BENCH_CONCURRENCY (50), BENCH_TIMEOUT hard limit for the whole run in
  * seconds (90).
  */
+import { writeFile } from 'node:fs/promises'
+import inspector from 'node:inspector'
 import { performance } from 'node:perf_hooks'
 import knexFactory, { type Knex } from 'knex'
 import { knexConfig } from '../knexfile.ts'
@@ -49,8 +51,10 @@ const INSTANCES = process.env.DATABASE_URL ? Math.floor(numberFromEnv('BENCH_INS
 /** The goal of issue 16 (P4): the burst on two instances. */
 const GOAL_MS = 3000
 
-// ---------------------------------------------------------------------------------------
-// The database
+/** One inspector call, awaited. */
+async function post (session: inspector.Session, method: string): Promise<unknown> {
+  return await new Promise((resolve, reject) => { session.post(method, (err, result) => { if (err) reject(err); else resolve(result) }) })
+}
 
 // ---------------------------------------------------------------------------------------
 // Setup: the agents and their round-robin group
@@ -85,12 +89,15 @@ async function main (): Promise<number> {
 
   const manifest = loadManifest()
   const drainErrors: string[] = []
-  // The distributors hand out chats through chats.assignChat: time each successful hand-out.
+  // The distributors hand out chats in batches (chats.assignQueued), one by one only on a transfer's auto-assign
+  // (chats.assignChat): time each successful hand-out.
   const assignedAt = new Map<number, number>()
+  const pools: Knex[] = []
   const channel = `livechat:bench:${process.pid}:${Date.now()}`
   /** One app instance as the plugin wires it: its own pool (the first shares the setup's), bus, services and distributor. */
   async function instance (n: number) {
     const own = n === 0 ? knex : knexFactory(knexConfig(db.env))
+    pools.push(own)
     if (n > 0) cleanups.push(async () => { await own.destroy() })
     let bus: Bus = memoryBus()
     if (process.env.REDIS_URL) {
@@ -106,6 +113,13 @@ async function main (): Promise<number> {
     chats.assignChat = async (chatId, agentId) => {
       const outcome = await assign(chatId, agentId)
       if (outcome === 'assigned') assignedAt.set(chatId, performance.now())
+      return outcome
+    }
+    const assignQueued = chats.assignQueued
+    chats.assignQueued = async (...args) => {
+      const outcome = await assignQueued(...args)
+      const at = performance.now()
+      for (const chat of outcome.given) assignedAt.set(chat.id, at)
       return outcome
     }
     createDistributor({
@@ -144,6 +158,33 @@ async function main (): Promise<number> {
   }
   // The longest time the event loop did not turn (timers, sockets and the bus all wait on it).
   const loop = { last: performance.now(), worst: 0 }
+  // What the burst asks of the database: statements and transactions, over every instance's pool.
+  const asked = { statements: 0, transactions: 0 }
+  const byStatement = new Map<string, { n: number, ms: number }>()
+  const debug = process.env.BENCH_DEBUG === '1'
+  const sentAt = new Map<string, number>()
+  for (const pool of pools) {
+    pool.on('query', (q: { sql?: string, __knexQueryUid?: string }) => {
+      asked.statements++
+      const sql = q.sql ?? ''
+      if (/^\s*begin/i.test(sql)) asked.transactions++
+      if (!debug) return
+      const key = sql.slice(0, 90)
+      const seen = byStatement.get(key) ?? { n: 0, ms: 0 }
+      seen.n++
+      byStatement.set(key, seen)
+      if (q.__knexQueryUid) sentAt.set(q.__knexQueryUid, performance.now())
+    })
+    // BENCH_DEBUG: how long each kind of statement took from sending to its answer, summed.
+    if (debug) {
+      pool.on('query-response', (_r: unknown, q: { sql?: string, __knexQueryUid?: string }) => {
+        const at = q.__knexQueryUid ? sentAt.get(q.__knexQueryUid) : undefined
+        const seen = byStatement.get((q.sql ?? '').slice(0, 90))
+        if (at !== undefined && seen) seen.ms += performance.now() - at
+        if (q.__knexQueryUid) sentAt.delete(q.__knexQueryUid)
+      })
+    }
+  }
   const ticker = setInterval(() => {
     const t = performance.now()
     loop.worst = Math.max(loop.worst, t - loop.last)
@@ -154,7 +195,16 @@ async function main (): Promise<number> {
   const chatIds: number[] = []
   let next = 0
   let failed = 0
+  // BENCH_CPU_PROFILE=file: a CPU profile of the burst alone (setup and checks left out), for the DevTools.
+  const profiler = process.env.BENCH_CPU_PROFILE ? new inspector.Session() : undefined
+  if (profiler) {
+    profiler.connect()
+    await post(profiler, 'Profiler.enable')
+    await post(profiler, 'Profiler.start')
+  }
   const burstBegan = performance.now()
+  // This process's CPU time (every instance runs in it): a figure a loaded machine disturbs less than the clock.
+  const cpuBefore = process.cpuUsage()
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, CHATS) }, async () => {
     while (next < CHATS && !stopped()) {
       const i = next++
@@ -170,8 +220,15 @@ async function main (): Promise<number> {
     }
   }))
   const burstMs = performance.now() - burstBegan
+  const cpu = process.cpuUsage(cpuBefore)
+  if (profiler) {
+    const { profile } = await post(profiler, 'Profiler.stop') as { profile: object }
+    await writeFile(process.env.BENCH_CPU_PROFILE!, JSON.stringify(profile))
+    profiler.disconnect()
+  }
   loop.worst = Math.max(loop.worst, performance.now() - loop.last)
   clearInterval(ticker)
+  for (const pool of pools) { pool.removeAllListeners('query'); pool.removeAllListeners('query-response') }
   if (run.halted()) return 3
   // Let the bus deliver the last events (handlers run on a later tick).
   await sleep(50)
@@ -207,6 +264,10 @@ async function main (): Promise<number> {
   console.log(`chats left queued: ${queued} count`)
   console.log(`chat.updated heard p50: ${fmt(percentile(heard, 0.5))} ms`)
   console.log(`chat.updated heard p99: ${fmt(percentile(heard, 0.99))} ms`)
+  console.log(`app CPU per chat: ${fmt((cpu.user + cpu.system) / 1000 / CHATS, 2)} ms`)
+  console.log(`statements per chat: ${fmt(asked.statements / CHATS)} count`)
+  console.log(`transactions per chat: ${fmt(asked.transactions / CHATS, 2)} count`)
+  if (debug) for (const [sql, { n, ms }] of [...byStatement].sort((a, b) => b[1].ms - a[1].ms).slice(0, 40)) console.log(`  ${String(n).padStart(6)} ${fmt(ms, 0).padStart(7)} ms  ${sql}`)
   console.log(`event loop longest stall: ${fmt(loop.worst)} ms`)
   console.log(`run time: ${fmt((performance.now() - began) / 1000)} s`)
   if (failed > 0) console.error(`${failed} startChat calls failed`)

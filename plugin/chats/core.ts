@@ -64,8 +64,21 @@ export interface ChatCore {
    */
   appendGrouped: (chatId: number, author: Actor, body: string, clientMsgId: string | null,
     open: readonly ChatStatus[], guard: store.Guard) => Promise<{ message: Message | undefined, offer: boolean }> | null
-  /** One History row, inside the transaction of the change it records. */
-  history: (trx: Knex.Transaction, chatId: number, actor: Actor, action: string, data?: object) => Promise<void>
+  /**
+   * One History row, inside the transaction of the change it records. An action that is a webhook event reads the chat
+   * as the change leaves it, unless the caller has it (`asLeft`: a chat just inserted).
+   */
+  history: (trx: Knex.Transaction, chatId: number, actor: Actor, action: string, data?: object, asLeft?: Chat) => Promise<void>
+  /**
+   * append for a batch of chats whose seqs the caller's own UPDATE took (round robin's batch):
+   * the messages in one INSERT, and their webhook events.
+   */
+  appendMany: (trx: Knex.Transaction, messages: ReadonlyArray<{ chatId: number, seq: number, author: Actor, kind: Message['kind'], body: string }>) => Promise<Message[]>
+  /**
+   * history for a batch of chats of one group given to agents (action 'assigned'): the rows in one INSERT, the
+   * facts in one UPDATE, and the webhook events, from each chat as the change leaves it (`chat`, read in `trx`).
+   */
+  assignedMany: (trx: Knex.Transaction, entries: ReadonlyArray<{ chat: Chat, actor: Actor, data?: object }>) => Promise<void>
   /** The chat (not deleted); throws LC_ERR_CHAT_NOT_FOUND. */
   load: (chatId: number, trx?: Knex | Knex.Transaction) => Promise<Chat>
   /** The name of the agent who has the chat now, for a message that names them. */
@@ -148,7 +161,7 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
     })
   }
 
-  async function history (trx: Knex.Transaction, chatId: number, actor: Actor, action: string, data?: object): Promise<void> {
+  async function history (trx: Knex.Transaction, chatId: number, actor: Actor, action: string, data?: object, asLeft?: Chat): Promise<void> {
     const at = clock()
     await store.insertHistory(trx, {
       chat_id: chatId, actor_kind: actor.kind, actor_id: actor.id, actor_name: actor.name, action, data: data ? JSON.stringify(data) : null, created_at: at
@@ -156,11 +169,43 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
     // The chat as this change leaves it: every change writes its History row last, after its UPDATE.
     // The actions that are webhook events are exactly those that move a chat's facts (docs/reports.md).
     if (!isWebhookAction(action)) return
-    const chat = await load(chatId, trx)
+    const chat = asLeft ?? await load(chatId, trx)
     await facts.record(trx, { chatId, action, at, groupId: chat.groupId, agentId: chat.agentId, createdAt: chat.createdAt })
     if (webhooks) {
       const event = chatEvent(chat, actor, action, data)
       if (event) await webhooks.record(trx, event)
+    }
+  }
+
+  async function appendMany (trx: Knex.Transaction, messages: ReadonlyArray<{ chatId: number, seq: number, author: Actor, kind: Message['kind'], body: string }>): Promise<Message[]> {
+    const at = clock()
+    const rows = await store.insertMessages(trx, messages.map((m) => ({
+      chat_id: m.chatId, seq: m.seq, kind: m.kind, author_kind: m.author.kind, author_id: m.author.id, author_name: m.author.name, body: m.body, client_msg_id: null, created_at: at
+    })))
+    const stored = rows.map(store.toMessage)
+    if (webhooks) {
+      for (const message of stored) {
+        const event = messageEvent(message)
+        if (event) await webhooks.record(trx, event)
+      }
+    }
+    return stored
+  }
+
+  async function assignedMany (trx: Knex.Transaction, entries: ReadonlyArray<{ chat: Chat, actor: Actor, data?: object }>): Promise<void> {
+    if (entries.length === 0) return
+    const at = clock()
+    await store.insertHistories(trx, entries.map(({ chat, actor, data }) => ({
+      chat_id: chat.id, actor_kind: actor.kind, actor_id: actor.id, actor_name: actor.name, action: 'assigned', data: data ? JSON.stringify(data) : null, created_at: at
+    })))
+    const byGroup = new Map<number | null, Array<readonly [number, string]>>()
+    for (const { chat } of entries) byGroup.set(chat.groupId, [...byGroup.get(chat.groupId) ?? [], [chat.id, chat.agentId!]])
+    for (const [groupId, byChat] of byGroup) await facts.assignedMany(trx, groupId, byChat, at)
+    if (webhooks) {
+      for (const { chat, actor, data } of entries) {
+        const event = chatEvent(chat, actor, 'assigned', data)
+        if (event) await webhooks.record(trx, event)
+      }
     }
   }
 
@@ -221,6 +266,8 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
     append,
     appendGrouped,
     history,
+    appendMany,
+    assignedMany,
     load,
     holderName,
     async lostRace (chatId, action) {

@@ -19,8 +19,9 @@ export function createLifecycle (core: ChatCore): Pick<ChatService, 'startChat' 
       const token = randomBytes(32).toString('base64url')
       const at = clock()
       const customer: Actor = { kind: 'customer', id: input.customer?.id ?? null, name: input.name }
-      const { chatId, message } = await db.transaction(async (trx) => {
-        const chatId = await store.insertChat(trx, {
+      const { chatId, chat, message } = await db.transaction(async (trx) => {
+        // The question is the chat's first message: its seq is taken here, not by a second UPDATE of the new row.
+        const row = {
           status: ChatStatus.queued,
           group_id: input.groupId ?? null,
           agent_id: null,
@@ -39,16 +40,23 @@ export function createLifecycle (core: ChatCore): Pick<ChatService, 'startChat' 
           ended_by: null,
           last_agent_message_at: null,
           customer_ip: input.origin?.ip?.slice(0, 45) ?? null,
-          customer_agent: describeAgent(input.origin?.userAgent ?? null)
-        })
-        const message = await append(trx, chatId, customer, 'text', input.question, null)
-        await history(trx, chatId, customer, 'started', { source: 'portal', groupId: input.groupId ?? null })
-        return { chatId, message: message! }
+          customer_agent: describeAgent(input.origin?.userAgent ?? null),
+          last_seq: 1,
+          message_count: 1
+        }
+        const chatId = await store.insertChat(trx, row)
+        // As stored: nothing else can have changed a chat not yet committed, so it is not read back.
+        const chat = store.newChat(chatId, row)
+        const [message] = await core.appendMany(trx, [{ chatId, seq: 1, author: customer, kind: 'text', body: input.question }])
+        await history(trx, chatId, customer, 'started', { source: 'portal', groupId: input.groupId ?? null }, chat)
+        return { chatId, chat, message: message! }
       })
-      const chat = await load(chatId)
-      await bus.publish({ type: 'chat.message', chatId, message })
-      await bus.publish({ type: 'queue.changed', groupId: chat.groupId, chatId })
-      await bus.publish({ type: 'agent.alert', reason: 'queued', chatId, groupId: chat.groupId, text: `New chat from ${chat.customerName}: ${chat.question.slice(0, 80)}` })
+      // Issued together, they still go out in this order (and on Redis in one write).
+      await Promise.all([
+        bus.publish({ type: 'chat.message', chatId, message }),
+        bus.publish({ type: 'queue.changed', groupId: chat.groupId, chatId }),
+        bus.publish({ type: 'agent.alert', reason: 'queued', chatId, groupId: chat.groupId, text: `New chat from ${chat.customerName}: ${chat.question.slice(0, 80)}` })
+      ])
       await core.changed({ kind: 'queued', chat })
       return { chat: await load(chatId), token }
     },

@@ -4,7 +4,8 @@ import type { Settings } from '../settings.ts'
 import type { CodedError } from '../errors.ts'
 import type { HostAdapter, HostUser } from '../host/adapter.ts'
 import type { Bus } from '../realtime/bus-events.ts'
-import type { MissedOffer, RoutingService } from '../routing/service.ts'
+import type { Candidate, MissedOffer, RoutingService } from '../routing/service.ts'
+import { createBatchAssign } from './batch-assign.ts'
 import { createChatCore } from './core.ts'
 import { createDeletion } from './deletion.ts'
 import { createHandover } from './handover.ts'
@@ -32,7 +33,7 @@ export interface ChatServiceDeps {
   /** The webhook outbox: every change's event is recorded in its transaction (webhook-events.ts). */
   webhooks?: Pick<WebhookOutbox, 'record' | 'wants'>
   /** The reports' per-chat facts, recorded in each change's transaction (docs/reports.md); made over `db` when not given. */
-  facts?: Pick<FactService, 'record' | 'answered' | 'answeredAlready'>
+  facts?: Pick<FactService, 'record' | 'assignedMany' | 'answered' | 'answeredAlready'>
   /** The audit log: chats taken, monitored and transferred by a supervisor, deleted and undeleted (docs/features.md#audit-log). */
   audit?: Pick<AuditService, 'record' | 'recordFirst'>
 }
@@ -66,6 +67,9 @@ export interface TransferTarget {
 export type ChatChange =
   | { kind: 'queued', chat: Chat, auto?: boolean, notTo?: string }
   | { kind: 'freed', agentId: string, chat: Chat }
+
+/** Round robin's choice for a batch: which of the queued chats (oldest first) goes to which of the agents with room (best first). */
+export type BatchPlan = (queued: Chat[], candidates: Candidate[]) => Array<{ chatId: number, agentId: string }>
 
 /**
  * What became of one chat of a Delete or Undelete: done, refused (with the reason), not
@@ -156,6 +160,13 @@ export interface ChatService {
    * when the chat was taken or closed. Publishes as acceptChat, plus agent.alert.
    */
   assignChat (chatId: number, agentId: string): Promise<'assigned' | 'full' | 'gone'>
+  /**
+   * Round robin's batch (batch-assign.ts): in one transaction, locks the presence rows of `agentIds`
+   * (routing.claimGroup), then reads the group's `limit` oldest queued chats (none held for a named agent), lets `plan`
+   * pair them with the agents who have room, and gives each chosen chat to its agent. Returns the chats given, as
+   * their agents got them, and how many queued chats it saw. Publishes, per chat, as assignChat.
+   */
+  assignQueued (groupId: number, agentIds: string[], plan: BatchPlan, limit?: number): Promise<{ given: Chat[], seen: number }>
   /**
    * A supervisor takes an active chat from its agent (a queued one is accepted); throws LC_ERR_CHAT_NOT_FOUND,
    * LC_ERR_AGENT_AT_LIMIT or a 409. Publishes chat.message, chat.updated, agent.chats to both, agent.notice to the one
@@ -332,6 +343,7 @@ export function createChatService (deps: ChatServiceDeps): ChatService {
     onChange: core.onChange,
     ...createLifecycle(core),
     ...createHandover(core),
+    ...createBatchAssign(core),
     ...createMessages(core),
     ...createDeletion(core),
     ...createSweeps(core),

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { affected, incrementReturning, toMs } from '../db/index.ts'
+import { affected, caseOf, incrementReturning, toMs } from '../db/index.ts'
 import type { Chat, ChatStatus, FileRef, Message, SharedArticle } from './types.ts'
 
 /**
@@ -128,11 +128,35 @@ export function toMessage (row: LcMessageRow): Message {
   }
 }
 
-type NewChatRow = Omit<LcChatRow, 'id' | 'deleted_at' | 'last_seq' | 'message_count' | 'transferred_to' | 'transferred_by' | 'transferred_at' | 'transfer_comment' | 'auto_assigned' | 'customer_left_at' | 'customer_seen_at' | 'customer_gone_at' | 'agent_read_seq' | 'customer_read_seq' | 'customer_ip' | 'customer_agent' | 'reoffered_from'> & Partial<Pick<LcChatRow, 'customer_ip' | 'customer_agent'>>
+type NewChatRow = Omit<LcChatRow, 'id' | 'deleted_at' | 'last_seq' | 'message_count' | 'transferred_to' | 'transferred_by' | 'transferred_at' | 'transfer_comment' | 'auto_assigned' | 'customer_left_at' | 'customer_seen_at' | 'customer_gone_at' | 'agent_read_seq' | 'customer_read_seq' | 'customer_ip' | 'customer_agent' | 'reoffered_from'> & Partial<Pick<LcChatRow, 'customer_ip' | 'customer_agent' | 'last_seq' | 'message_count'>>
 
 export async function insertChat (db: Db, row: NewChatRow): Promise<number> {
   const [id] = await db('lc_chats').insert(row)
   return Number(id)
+}
+
+/** The chat insertChat stored as `id`, without reading it back: what it was given, and the table's defaults for the rest. */
+export function newChat (id: number, row: NewChatRow): Chat {
+  return toChat({
+    deleted_at: null,
+    last_seq: 0,
+    message_count: 0,
+    transferred_to: null,
+    transferred_by: null,
+    transferred_at: null,
+    transfer_comment: null,
+    auto_assigned: false,
+    customer_left_at: null,
+    customer_seen_at: null,
+    customer_gone_at: null,
+    agent_read_seq: 0,
+    customer_read_seq: 0,
+    customer_ip: null,
+    customer_agent: null,
+    reoffered_from: null,
+    ...row,
+    id
+  })
 }
 
 export async function getChatRow (db: Db, id: number): Promise<LcChatRow | undefined> {
@@ -168,6 +192,27 @@ function guarded (q: Knex.QueryBuilder, guard: Guard): Knex.QueryBuilder {
 /** Moves a chat from one status to another if, and only if, it is still in `from` (and meets `guard`). */
 export async function transition (db: Db, id: number, from: readonly ChatStatus[], changes: Partial<LcChatRow>, guard: Guard = {}): Promise<number> {
   return affected(await guarded(db('lc_chats').where({ id }).whereIn('status', from).whereNull('deleted_at'), guard).update(changes))
+}
+
+/**
+ * Round robin's batch: gives each still-queued chat of `plan` (none held for a named agent)
+ * to its agent in one UPDATE that also takes the next seq for its "joined" event; answers the
+ * rows as they are now, read in the same transaction. A chat of the plan that changed
+ * meanwhile is left alone, and shows so (not active with its agent, given at `at`).
+ */
+export async function assignMany (trx: Knex.Transaction, plan: ReadonlyArray<{ chatId: number, agentId: string }>, at: number): Promise<LcChatRow[]> {
+  if (plan.length === 0) return []
+  const ids = plan.map((p) => p.chatId)
+  await trx('lc_chats').whereIn('id', ids).andWhere('status', 'queued').whereNull('deleted_at').whereNull('transferred_to').update({
+    status: 'active',
+    agent_id: caseOf(trx, 'id', plan.map((p) => [p.chatId, p.agentId] as const)),
+    assigned_at: at,
+    auto_assigned: true,
+    reoffered_from: null,
+    message_count: trx.raw('message_count + 1'),
+    last_seq: trx.raw('last_seq + 1')
+  })
+  return await trx<LcChatRow>('lc_chats').whereIn('id', ids)
 }
 
 /** The customer pressed End chat while an agent has the chat: it stays with the agent, who ends it. */
@@ -238,6 +283,23 @@ export async function insertMessage (db: Db, row: Omit<LcMessageRow, 'id'>): Pro
   return id
 }
 
+/**
+ * insertMessage for many messages at once (each of its own chat and seq), with their words:
+ * three statements, the ids read back by chat and seq rather than trusted to come in a run
+ * (one alone is insertMessage).
+ */
+export async function insertMessages (trx: Knex.Transaction, rows: ReadonlyArray<Omit<LcMessageRow, 'id'>>): Promise<LcMessageRow[]> {
+  if (rows.length === 0) return []
+  if (rows.length === 1) return [{ ...rows[0]!, id: await insertMessage(trx, rows[0]!) }]
+  await trx('lc_messages').insert(rows)
+  const ids = await trx('lc_messages').select('id', 'chat_id', 'seq').whereIn(['chat_id', 'seq'], rows.map((r) => [r.chat_id, r.seq])) as Array<{ id: number, chat_id: number, seq: number }>
+  const idOf = new Map(ids.map((r) => [`${Number(r.chat_id)}:${Number(r.seq)}`, Number(r.id)]))
+  const stored = rows.map((r) => ({ ...r, id: idOf.get(`${r.chat_id}:${r.seq}`)! }))
+  const searched = stored.filter((r) => !unsearchedKinds.includes(r.kind))
+  if (searched.length > 0) await trx('lc_message_search').insert(searched.map((r) => ({ id: r.id, chat_id: r.chat_id, body: r.body })))
+  return stored
+}
+
 export async function messageByClientId (db: Db, chatId: number, clientMsgId: string): Promise<LcMessageRow | undefined> {
   return await db<LcMessageRow>('lc_messages').where({ chat_id: chatId, client_msg_id: clientMsgId }).first()
 }
@@ -261,6 +323,11 @@ export interface HistoryEntry {
 
 export async function insertHistory (db: Db, row: { chat_id: number, actor_kind: string, actor_id: string | null, actor_name: string, action: string, data: string | null, created_at: number }): Promise<void> {
   await db('lc_chat_history').insert(row)
+}
+
+/** insertHistory for many rows at once. */
+export async function insertHistories (db: Db, rows: ReadonlyArray<Parameters<typeof insertHistory>[1]>): Promise<void> {
+  if (rows.length > 0) await db('lc_chat_history').insert(rows)
 }
 
 export async function historyOf (db: Db, chatId: number): Promise<HistoryEntry[]> {

@@ -64,6 +64,15 @@ export function sqliteIncrement (db: Knex | Knex.Transaction, q: Knex.QueryBuild
 }
 
 /**
+ * A value per row in a multi-row UPDATE: `CASE key WHEN k1 THEN v1 … END`, so rows that get
+ * different values (each chat its own agent) still change in one statement. Every row the
+ * UPDATE matches must have its key in `values`.
+ */
+export function caseOf (db: Knex | Knex.Transaction, key: string, values: ReadonlyArray<readonly [string | number, string | number | null]>): Knex.Raw {
+  return db.raw(`CASE ?? ${values.map(() => 'WHEN ? THEN ?').join(' ')} END`, [key, ...values.flat()])
+}
+
+/**
  * Options for transactions that count rows another transaction may just have changed
  * (an agent's chats while claiming capacity): READ COMMITTED on MySQL, so every read
  * sees the latest commit rather than the snapshot of the transaction's first read.

@@ -33,6 +33,8 @@ export interface FactChange {
 export interface FactService {
   /** Inside `trx`: what a History action moves (start, assignment, transfer, close). */
   record (trx: Knex.Transaction, change: FactChange): Promise<void>
+  /** Inside `trx`: chats of one group given to agents at one moment (round robin's batch), in one statement. */
+  assignedMany (trx: Knex.Transaction, groupId: number | null, byChat: ReadonlyArray<readonly [number, string]>, at: number): Promise<void>
   /** Inside `trx`: an agent's reply; only the first one counts. */
   answered (trx: Knex.Transaction, chatId: number, agentId: string | null, at: number): Promise<void>
   /** Whether `answered` would write nothing for this chat: its first answer is committed and remembered here. */
@@ -88,6 +90,7 @@ export function createFactService ({ db }: { db: Knex }): FactService {
       else if (c.action === 'transferred' || c.action === 'reoffered') await store.moved(trx, c.chatId, c.groupId, c.agentId, c.action === 'transferred', stamp())
       else if (closing.has(c.action)) await store.closed(trx, c.chatId, c.agentId, c.action, c.at, stamp())
     },
+    async assignedMany (trx, groupId, byChat, at) { await store.assignedMany(trx, groupId, byChat, at, stamp()) },
     async answered (trx, chatId, agentId, at) {
       if (answeredChats.has(chatId)) return
       await store.answered(trx, chatId, agentId, at, stamp())

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { caseOf } from '../db/index.ts'
 import type { Rollup } from './figures.ts'
 
 type Db = Knex | Knex.Transaction
@@ -39,6 +40,17 @@ export async function assigned (db: Db, chatId: number, groupId: number | null, 
     group_id: groupId,
     agent_id: agentId,
     agent_load: load,
+    first_assigned_at: db.raw('COALESCE(first_assigned_at, ?)', [at])
+  })
+}
+
+/** assigned for many chats of one group at once, each to its own agent: one statement (round robin's batch). */
+export async function assignedMany (db: Db, groupId: number | null, byChat: ReadonlyArray<readonly [number, string | null]>, at: number, changedAt: number): Promise<void> {
+  if (byChat.length === 0) return
+  await db('lc_chat_facts').whereIn('chat_id', byChat.map(([chatId]) => chatId)).update({
+    changed_at: changedAt,
+    group_id: groupId,
+    agent_id: caseOf(db, 'chat_id', byChat),
     first_assigned_at: db.raw('COALESCE(first_assigned_at, ?)', [at])
   })
 }

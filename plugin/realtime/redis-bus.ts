@@ -35,7 +35,9 @@ export function redisBus (url: string, opts: RedisBusOptions = {}): RedisBus {
   let closed = false
   // A publish waits at most one retry: the change it announces is already committed, and
   // a request must not hang on Redis (see publish).
-  const publisher = new Redis(url, { maxRetriesPerRequest: 1 })
+  // Auto-pipelining: the events a change publishes at once (a batch of assignments, five per chat) go out in one
+  // write rather than one each; still in the order published.
+  const publisher = new Redis(url, { maxRetriesPerRequest: 1, enableAutoPipelining: true })
   const subscriber = new Redis(url)
   // Without a listener ioredis prints every connection error itself; reconnecting is its job.
   publisher.on('error', (err: unknown) => { log.warn({ err }, 'live chat Redis publisher error') })

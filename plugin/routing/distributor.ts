@@ -1,7 +1,7 @@
 import type { ChatChange, ChatService } from '../chats/service.ts'
 import { type Settings, settingsSchema } from '../settings.ts'
 import type { Bus } from '../realtime/bus-events.ts'
-import { byLoad } from './rules.ts'
+import { planRoundRobin } from './rules.ts'
 import type { MissedOffer, RoutingService } from './service.ts'
 
 export interface DistributorDeps {
@@ -42,58 +42,31 @@ export type Distributor = ReturnType<typeof createDistributor>
  */
 export function createDistributor ({ chats, routing, bus, log, settings, clock = Date.now }: DistributorDeps) {
   const running = new Map<number, { again: boolean, done: Promise<void> }>()
-  /** Assignments carried out at once in a drain; well under the connection pool's size. */
-  const parallel = 6
+  /** Chats a batch reads and may give (chats.assignQueued): one transaction for up to this many. */
+  const batchSize = 50
 
   /**
-   * Hands out a round-robin group's queued chats, oldest first, until chats or capacity
-   * run out. Each batch is planned in memory (oldest chat to the best agent, loads updated
-   * as it goes), then carried out in waves of distinct agents, several transactions at a
-   * time: each locks only its own agent's presence row, so they never wait on each other.
-   * A planned agent who filled up meanwhile (another instance) leaves the chat for the
-   * next batch, which re-reads the loads.
+   * Hands out a round-robin group's queued chats, oldest first, until chats or room run out,
+   * a batch at a time: who has room is read first without locks (rank), then one transaction
+   * locks those agents' presence rows, reads their loads and the queue again under the locks,
+   * plans (planRoundRobin) and gives the whole batch. Another instance's batch on the same
+   * agents waits for the locks and then sees what this one gave, so the two never pick the
+   * same chat or fill an agent twice, and neither redoes the other's work.
    */
   async function drainOnce (groupId: number): Promise<number> {
     let given = 0
     for (;;) {
-      const queued = await chats.nextQueued(groupId, 50)
-      if (queued.length === 0) return given
+      // Most drains (a chat ended, an agent's switch) find nobody waiting: one read, no locks.
+      if ((await chats.nextQueued(groupId, 1)).length === 0) return given
       const ranked = await routing.rank(groupId)
-      const plan: Array<{ chatId: number, agentId: string }> = []
-      for (const chat of queued) {
-        if (ranked.length === 0) break
-        // A transferred chat never goes back to the agent who sent it away. A re-offered one
-        // goes to the next agent: back to the one who let it go unanswered only when nobody
-        // else in the group can take it now (docs/features.md#re-offer), as the customer is
-        // better served by them than by nobody.
-        const allowed = ranked.filter((c) => c.agentId !== chat.transferredBy)
-        const best = allowed.find((c) => c.agentId !== chat.reofferedFrom) ?? allowed[0]
-        if (!best) continue
-        plan.push({ chatId: chat.id, agentId: best.agentId })
-        best.active++
-        best.lastAssignedAt = clock()
-        if (best.active >= best.capacity) ranked.splice(ranked.indexOf(best), 1)
-        ranked.sort(byLoad)
-      }
-      if (plan.length === 0) return given
-      let progressed = false
-      let rest = plan
-      while (rest.length > 0) {
-        const wave: typeof plan = []
-        const later: typeof plan = []
-        const inWave = new Set<string>()
-        for (const step of rest) {
-          if (wave.length < parallel && !inWave.has(step.agentId)) { inWave.add(step.agentId); wave.push(step) } else later.push(step)
-        }
-        for (const outcome of await Promise.all(wave.map(async (step) => await chats.assignChat(step.chatId, step.agentId)))) {
-          if (outcome === 'assigned') given++
-          if (outcome !== 'full') progressed = true
-        }
-        rest = later
-        // better-sqlite3 never yields: without this a long drain would hold up sockets and timers.
-        await new Promise((resolve) => setImmediate(resolve))
-      }
-      if (!progressed) return given
+      if (ranked.length === 0) return given
+      const batch = await chats.assignQueued(groupId, ranked.map((c) => c.agentId), (queued, candidates) => planRoundRobin(queued, candidates, clock()), batchSize)
+      given += batch.given.length
+      // better-sqlite3 never yields: without this a long drain would hold up sockets and timers.
+      await new Promise((resolve) => setImmediate(resolve))
+      // Nothing given: what waits has nobody with room. Fewer than a batch seen: the queue is done (a chat queued
+      // since then makes its own drain, or this one go round again).
+      if (batch.given.length === 0 || batch.seen < batchSize) return given
     }
   }
 

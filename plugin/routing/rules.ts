@@ -56,3 +56,54 @@ export function byLoad (a: Candidate, b: Candidate): number {
     ((a.lastAssignedAt ?? 0) - (b.lastAssignedAt ?? 0)) ||
     (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0)
 }
+
+/** A queued chat as round robin plans it: who sent it away (never back to them) and who let it go unanswered. */
+export interface Waiting { id: number, transferredBy: string | null, reofferedFrom?: string | null }
+
+/**
+ * Round robin's plan for a batch (docs/features.md#round-robin): the oldest chat to the best
+ * agent by byLoad, their load counted up as it goes, until chats or room run out. A
+ * transferred chat never goes back to the agent who sent it away. A re-offered one goes to the
+ * next agent: back to the one who let it go unanswered only when nobody else can take it now
+ * (docs/features.md#re-offer), as the customer is better served by them than by nobody.
+ * `ranked` is consumed (loads raised, the full taken out).
+ */
+export function planRoundRobin (queued: readonly Waiting[], ranked: Candidate[], now: number): Array<{ chatId: number, agentId: string }> {
+  const plan: Array<{ chatId: number, agentId: string }> = []
+  ranked.sort(byLoad)
+  for (const chat of queued) {
+    if (ranked.length === 0) break
+    const at = bestFor(ranked, chat)
+    if (at < 0) continue
+    const best = ranked[at]!
+    plan.push({ chatId: chat.id, agentId: best.agentId })
+    best.active++
+    best.lastAssignedAt = now
+    // Only the chosen agent's place changes, further down: the rest stay sorted (a sort per chat cost more than the batch's statements).
+    ranked.splice(at, 1)
+    if (best.active < best.capacity) {
+      // Binary search: a burst moves the chosen agent past all the others each time.
+      let lo = at
+      let hi = ranked.length
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (byLoad(ranked[mid]!, best) < 0) lo = mid + 1
+        else hi = mid
+      }
+      ranked.splice(lo, 0, best)
+    }
+  }
+  return plan
+}
+
+/** Where in `ranked` the chat's agent is: the first not the one who sent it away, and not the one who let it go unanswered unless nobody else is left; -1 for none. */
+function bestFor (ranked: readonly Candidate[], chat: Waiting): number {
+  let fallback = -1
+  for (let i = 0; i < ranked.length; i++) {
+    const c = ranked[i]!
+    if (c.agentId === chat.transferredBy) continue
+    if (c.agentId !== chat.reofferedFrom) return i
+    if (fallback < 0) fallback = i
+  }
+  return fallback
+}

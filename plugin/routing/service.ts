@@ -119,6 +119,15 @@ export interface RoutingService {
    * LC_ERR_AGENT_AT_LIMIT.
    */
   claimCapacity (trx: Knex.Transaction, agentId: string, groupId: number | null, auto: boolean): Promise<void>
+  /**
+   * Round robin's batch, inside the transaction that gives the chats: locks the presence rows of `agentIds` (agent
+   * order), then answers those who may be given a chat of `groupId` now, each with the room claimCapacity would allow
+   * an auto-assignment (available, fresh, active in the enabled group, below min(N, their limit)), as counted under
+   * those locks; best first by byLoad.
+   */
+  claimGroup (trx: Knex.Transaction, groupId: number, agentIds: string[]): Promise<Candidate[]>
+  /** Inside the batch's transaction, under claimGroup's locks: these agents were given chats now (round robin's last tie-break). */
+  markAssigned (trx: Knex.Transaction, agentIds: string[]): Promise<void>
   /** A chat of the agent's ended or left them: round robin's "last chat ended" tie-break moves. */
   chatEnded (agentId: string): Promise<void>
 
@@ -316,6 +325,29 @@ export function createRoutingService ({ db, bus, clock = Date.now, settings, web
       const active = await store.countActiveChats(trx, agentId)
       if (active >= limit) throw new LC_ERR_AGENT_AT_LIMIT(String(limit))
       await store.markAssigned(trx, agentId, at)
+    },
+
+    async claimGroup (trx, groupId, agentIds) {
+      const at = clock()
+      // First, before any other read: the locks order every claim on these agents.
+      const rows = await store.lockPresences(trx, agentIds)
+      const here = rows.filter((r) => r.status === 'available' && Number(r.max_chats) > 0 && isFresh(store.toPresence(r).heartbeatAt, at, settings.heartbeatTimeoutSeconds))
+      const ids = here.map((r) => r.agent_id)
+      const [limits, counts] = await Promise.all([store.activeLimitsIn(trx, groupId, ids), store.activeCounts(trx, ids)])
+      const out: Candidate[] = []
+      for (const r of here) {
+        const limit = limits.get(r.agent_id)
+        if (limit === undefined) continue
+        const p = store.toPresence(r)
+        const capacity = Math.min(p.maxChats, limit)
+        const active = counts.get(r.agent_id) ?? 0
+        if (active < capacity) out.push({ agentId: p.agentId, capacity, active, lastChatEndedAt: p.lastChatEndedAt, lastAssignedAt: p.lastAssignedAt })
+      }
+      return out.sort(byLoad)
+    },
+
+    async markAssigned (trx, agentIds) {
+      await store.markAssignedMany(trx, agentIds, clock())
     },
 
     async chatEnded (agentId) {

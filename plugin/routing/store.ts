@@ -140,6 +140,19 @@ export async function lockPresence (trx: Knex.Transaction, agentId: string): Pro
   return await q.first()
 }
 
+/**
+ * Locks the presence rows of `agentIds` until the transaction ends, in agent order (MySQL;
+ * SQLite runs one writer at a time anyway): round robin's batch claims many agents at once,
+ * and every claimer taking its locks in the same order (one row is an order too) is what keeps
+ * two batches, or a batch and a single claim, from deadlocking (docs/design.md §5).
+ */
+export async function lockPresences (trx: Knex.Transaction, agentIds: string[]): Promise<LcAgentPresenceRow[]> {
+  if (agentIds.length === 0) return []
+  const q = trx<LcAgentPresenceRow>('lc_agent_presence').whereIn('agent_id', agentIds).orderBy('agent_id')
+  if (getDialect(trx) === 'mysql') q.forUpdate()
+  return await q
+}
+
 /** Outside any transaction: an INSERT IGNORE then FOR UPDATE in one would deadlock two claimers (S lock, then X). */
 export async function ensurePresence (db: Db, agentId: string, at: number): Promise<void> {
   await db('lc_agent_presence').insert({ agent_id: agentId, status: 'unavailable', max_chats: 0, updated_at: at }).onConflict('agent_id').ignore()
@@ -210,6 +223,12 @@ export async function markAssigned (db: Db, agentId: string, at: number): Promis
   await db('lc_agent_presence').where({ agent_id: agentId }).update({ last_assigned_at: at })
 }
 
+/** These agents were given chats now, in one statement (round robin's batch). */
+export async function markAssignedMany (db: Db, agentIds: string[], at: number): Promise<void> {
+  if (agentIds.length === 0) return
+  await db('lc_agent_presence').whereIn('agent_id', agentIds).update({ last_assigned_at: at })
+}
+
 /**
  * Marks available agents whose heartbeat stopped before `staleBefore` unavailable, and
  * remembers that the sweep did it (swept_at); returns them. One read of presence, one write.
@@ -269,6 +288,15 @@ export async function candidateRows (db: Db, groupId: number, freshSince: number
     lastChatEndedAt: toMs(r.last_chat_ended_at),
     lastAssignedAt: toMs(r.last_assigned_at)
   }))
+}
+
+/** The limits of `agentIds` in the group: their own, or the group's default; only active members of an enabled group are listed. */
+export async function activeLimitsIn (db: Db, groupId: number, agentIds: string[]): Promise<Map<string, number>> {
+  if (agentIds.length === 0) return new Map()
+  const rows = await db('lc_group_members as m').join('lc_groups as g', 'g.id', 'm.group_id')
+    .select('m.agent_id', 'm.max_chats', 'g.default_max_chats')
+    .where('m.group_id', groupId).whereIn('m.agent_id', agentIds).andWhere('m.active', true).andWhere('g.enabled', true)
+  return new Map(rows.map((r: Record<string, unknown>) => [String(r.agent_id), r.max_chats === null ? Number(r.default_max_chats) : Number(r.max_chats)]))
 }
 
 // ---------------------------------------------------------------- departments, groups, members
