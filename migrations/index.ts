@@ -49,6 +49,8 @@ import * as createChatRollups from './20261208000047_create_lc_chat_rollups.ts'
 import * as createChatRollupState from './20261208000048_create_lc_chat_rollup_state.ts'
 import * as backfillChatRollups from './20261208000049_backfill_lc_chat_rollups.ts'
 import * as addChatsCustomerReadSeq from './20261208000050_add_lc_chats_customer_read_seq.ts'
+import * as createMessageWords from './20261208000052_create_lc_message_words.ts'
+import * as dropMessageSearch from './20261208000056_drop_lc_message_search.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -104,7 +106,9 @@ const migrations: Record<string, Knex.Migration> = {
   '20261208000047_create_lc_chat_rollups': createChatRollups,
   '20261208000048_create_lc_chat_rollup_state': createChatRollupState,
   '20261208000049_backfill_lc_chat_rollups': backfillChatRollups,
-  '20261208000050_add_lc_chats_customer_read_seq': addChatsCustomerReadSeq
+  '20261208000050_add_lc_chats_customer_read_seq': addChatsCustomerReadSeq,
+  '20261208000052_create_lc_message_words': createMessageWords,
+  '20261208000056_drop_lc_message_search': dropMessageSearch
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {
