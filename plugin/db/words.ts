@@ -9,9 +9,9 @@ import { textWords } from './fulltext.ts'
  * without accents, compared byte for byte.
  */
 
-/** A word's letters without their accents (é → e), as the full-text parsers compare them. */
+/** A word in lower case without accents (É → e), as the full-text parsers compare them. */
 function fold (word: string): string {
-  return word.normalize('NFD').replace(/\p{M}/gu, '').normalize('NFC')
+  return word.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '').normalize('NFC')
 }
 
 /** The longest text whose words are indexed: beyond the longest message the settings allow. */
