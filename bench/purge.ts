@@ -33,6 +33,7 @@ import { createChatService } from '../plugin/chats/service.ts'
 import { createFileService } from '../plugin/files/service.ts'
 import { sqlHost } from '../plugin/host/sql-host.ts'
 import { poolBusy } from '../plugin/db/index.ts'
+import { indexWords } from '../plugin/db/words.ts'
 import { createPurge, type PurgeResult } from '../plugin/jobs/purge.ts'
 import { runJobRecorded } from '../plugin/jobs/scheduler.ts'
 import { loadManifest } from '../plugin/manifest.ts'
@@ -125,8 +126,9 @@ async function fillDeleted (knex: Knex, uploadDir: string): Promise<{ messages: 
       }
     }
     await insertRows(knex, 'lc_messages', rows)
-    // Their words, as the chat service writes them with each message (lc_message_search).
-    await knex.raw('INSERT INTO lc_message_search (id, chat_id, body) SELECT id, chat_id, body FROM lc_messages WHERE chat_id IN (' + ids.map(() => '?').join(', ') + ')', ids)
+    // Their words, as the chat service writes them with each message (lc_message_words).
+    const written = await knex('lc_messages').select('id', 'chat_id', 'body').whereIn('chat_id', ids) as Array<{ id: number, chat_id: number, body: string }>
+    await insertRows(knex, 'lc_message_words', written.flatMap((m) => indexWords(m.body).map((word) => ({ word, chat_id: m.chat_id, message_id: m.id }))))
     await insertRows(knex, 'lc_chat_history', history)
     await insertRows(knex, 'lc_chat_comments', comments)
     await insertRows(knex, 'lc_chat_files', fileRows)

@@ -38,6 +38,7 @@ import { performance } from 'node:perf_hooks'
 import type { FastifyInstance } from 'fastify'
 import type { Knex } from 'knex'
 import { buildDemoHost } from '../demo-host/app.ts'
+import * as createMessageWords from '../migrations/20261208000058_create_lc_message_words.ts'
 import { prepareDatabase } from '../demo-host/setup.ts'
 import type { AgentScope } from '../plugin/chats/types.ts'
 import { createChatService } from '../plugin/chats/service.ts'
@@ -256,25 +257,22 @@ async function main (): Promise<number> {
     values: await bulkInsert(run, knex, 'lc_chat_field_values', VALUE_COLUMNS, valueRows(plan, orderField, productField), rowsFor(VALUE_COLUMNS))
   }
   if (run.halted()) return 3
-  // The service writes a message's words to lc_message_search with it; a fill of raw rows
-  // copies them afterwards, in batches, as migration 039 does on a desk upgraded.
-  const copyBegan = performance.now()
-  const lastId = Number((await knex('lc_messages').max({ id: 'id' }).first() as { id: number | string | null }).id ?? 0)
-  for (let from = 0; from < lastId && !run.halted(); from += 10_000) {
-    await knex.raw("INSERT INTO lc_message_search (id, chat_id, body) SELECT id, chat_id, body FROM lc_messages WHERE id > ? AND id <= ? AND kind NOT IN ('file', 'kb_share')", [from, from + 10_000])
-  }
+  // The service writes a message's words to lc_message_words with it; a fill of raw rows
+  // adds them afterwards as migration 058 does on a desk upgraded, a batch of chats at a time.
+  const wordsBegan = performance.now()
+  await createMessageWords.up(knex)
   if (run.halted()) return 3
-  console.log(`copy to lc_message_search: ${fmt((performance.now() - copyBegan) / 1000)} s`)
+  console.log(`words of the messages (migration 058): ${fmt((performance.now() - wordsBegan) / 1000)} s`)
   const fillMs = performance.now() - fillBegan
   console.log(`fill ${filled.messages} messages, ${filled.chats} chats, ${filled.comments} comments, ${filled.values} custom values: ${fmt(fillMs / 1000)} s`)
   console.log(`fill rate: ${fmt((filled.messages + filled.chats + filled.comments + filled.values) / (fillMs / 1000), 0)} rows/s`)
   // Fresh statistics, as a database in use has: the optimiser picks plans from them.
   if (sqlite) await knex.raw('ANALYZE')
-  else for (const table of ['lc_chats', 'lc_messages', 'lc_message_search', 'lc_chat_comments', 'lc_chat_field_values']) await knex.raw('ANALYZE TABLE ??', [table])
+  else for (const table of ['lc_chats', 'lc_messages', 'lc_message_words', 'lc_chat_comments', 'lc_chat_field_values']) await knex.raw('ANALYZE TABLE ??', [table])
 
   if (!sqlite) {
-    // What a desk must hold in memory for its searches: the narrow table and its indexes, beside lc_messages.
-    for (const table of ['lc_messages', 'lc_message_search']) {
+    // What a desk keeps on disk for its searches: the word index beside lc_messages (a search reads a range of it).
+    for (const table of ['lc_messages', 'lc_message_words']) {
       const [[size]] = await knex.raw('SELECT data_length AS data, index_length AS ix FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?', [table]) as [[{ data: number | string, ix: number | string }]]
       console.log(`${table} rows: ${fmt(Number(size.data) / 1024 / 1024, 0)} MB`)
       console.log(`${table} indexes: ${fmt(Number(size.ix) / 1024 / 1024, 0)} MB`)

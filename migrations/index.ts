@@ -51,6 +51,8 @@ import * as backfillChatRollups from './20261208000049_backfill_lc_chat_rollups.
 import * as addChatsCustomerReadSeq from './20261208000050_add_lc_chats_customer_read_seq.ts'
 import * as addChatFactsAgentLoad from './20261208000051_add_lc_chat_facts_agent_load.ts'
 import * as addChatRollupsLoad from './20261208000052_add_lc_chat_rollups_load.ts'
+import * as createMessageWords from './20261208000058_create_lc_message_words.ts'
+import * as dropMessageSearch from './20261208000059_drop_lc_message_search.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -108,7 +110,9 @@ const migrations: Record<string, Knex.Migration> = {
   '20261208000049_backfill_lc_chat_rollups': backfillChatRollups,
   '20261208000050_add_lc_chats_customer_read_seq': addChatsCustomerReadSeq,
   '20261208000051_add_lc_chat_facts_agent_load': addChatFactsAgentLoad,
-  '20261208000052_add_lc_chat_rollups_load': addChatRollupsLoad
+  '20261208000052_add_lc_chat_rollups_load': addChatRollupsLoad,
+  '20261208000058_create_lc_message_words': createMessageWords,
+  '20261208000059_drop_lc_message_search': dropMessageSearch
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

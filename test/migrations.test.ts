@@ -4,11 +4,11 @@ import { migrateLatest, migrationSource, migrationTable } from '../migrations/in
 import { fullTextMatch } from '../plugin/db/fulltext.ts'
 import { testDatabase } from './helpers/db.ts'
 
-const tables = ['lc_chats', 'lc_messages', 'lc_chat_history', 'lc_agent_presence', 'lc_job_locks', 'lc_departments', 'lc_groups', 'lc_group_members', 'lc_chat_comments', 'lc_canned_replies', 'lc_agent_preferences', 'lc_chat_surveys', 'lc_chat_files', 'lc_custom_fields', 'lc_chat_field_values', 'lc_manual_events', 'lc_chat_items', 'lc_kb_deflections', 'lc_chat_pins', 'lc_job_runs', 'lc_im_conversations', 'lc_im_participants', 'lc_im_messages', 'lc_im_room_access', 'lc_settings', 'lc_department_hours', 'lc_blocked_addresses', 'lc_job_item_failures', 'lc_webhook_endpoints', 'lc_webhook_events', 'lc_webhook_deliveries', 'lc_webhook_attempts', 'lc_chat_facts', 'lc_message_search', 'lc_chat_rollups', 'lc_chat_rollup_state']
+const tables = ['lc_chats', 'lc_messages', 'lc_chat_history', 'lc_agent_presence', 'lc_job_locks', 'lc_departments', 'lc_groups', 'lc_group_members', 'lc_chat_comments', 'lc_canned_replies', 'lc_agent_preferences', 'lc_chat_surveys', 'lc_chat_files', 'lc_custom_fields', 'lc_chat_field_values', 'lc_manual_events', 'lc_chat_items', 'lc_kb_deflections', 'lc_chat_pins', 'lc_job_runs', 'lc_im_conversations', 'lc_im_participants', 'lc_im_messages', 'lc_im_room_access', 'lc_settings', 'lc_department_hours', 'lc_blocked_addresses', 'lc_job_item_failures', 'lc_webhook_endpoints', 'lc_webhook_events', 'lc_webhook_deliveries', 'lc_webhook_attempts', 'lc_chat_facts', 'lc_message_words', 'lc_chat_rollups', 'lc_chat_rollup_state']
 
 // When this fails, the plugin's schema changed: make sure the change is a new migration
 // (never an edit of a shipped one), then update the hash.
-const schemaHash = 'f727a23385e8'
+const schemaHash = 'ea50800ff442'
 
 t.test('migrations', async (t) => {
   const { knex, drop } = await testDatabase()
@@ -36,7 +36,7 @@ t.test('migrations', async (t) => {
     t.equal(hash, schemaHash, `schema ${hash}: ${columns.join('; ')}`)
   })
 
-  t.test('039–040 copy the words of the messages already there, in batches, and search finds them', async (t) => {
+  t.test('039–040 copy the words of the messages already there, 058 indexes them, 059 drops the copy', async (t) => {
     const config = { migrationSource, tableName: migrationTable }
     // Undo the migrations from 039 on, however many came after it.
     while (String(await knex.migrate.currentVersion(config)) >= '20261208000039') await knex.migrate.down(config)
@@ -51,13 +51,13 @@ t.test('migrations', async (t) => {
       kind: i === 7 ? 'file' : 'text',
       author_kind: 'customer',
       author_name: 'Ann',
-      body: i === 7 ? '{"name":"zebrafile.png"}' : i === 10_020 ? 'the quokka printer' : `message number ${i}`,
+      body: i === 7 ? '{"name":"zebrafile.png"}' : i === 10_020 ? 'the quokka printer' : i === 10_030 ? 'Café Résumé' : `message number ${i}`,
       created_at: i
     }))
     for (let i = 0; i < rows.length; i += 500) await knex('lc_messages').insert(rows.slice(i, i + 500))
-    await migrateLatest(knex)
-    t.equal(Number((await knex('lc_message_search').count({ n: '*' }).first())!.n), 10_049, 'every message but the file')
-    t.ok(await knex('lc_chat_rollups').where({ day_at: 0 }).first(), 'the chat\'s facts are backfilled and folded, after the columns the fold writes (052)')
+    while (String(await knex.migrate.currentVersion(config)) < '20261208000040') await knex.migrate.up(config)
+    const copied = async (): Promise<number> => Number((await knex('lc_message_search').count({ n: '*' }).first())!.n)
+    t.equal(await copied(), 10_049, 'every message but the file')
     const search = { table: 'lc_message_search', key: 'id', columns: ['body'], name: 'lc_message_search_body_ft' }
     const found = async (word: string): Promise<number[]> => {
       const match = fullTextMatch(knex, search, word, { mode: 'all', alias: 'm' })!
@@ -66,8 +66,25 @@ t.test('migrations', async (t) => {
     t.same(await found('quokka'), [Number(chatId)], 'a word of the second batch')
     t.same(await found('zebrafile'), [], 'a file\'s JSON is not searched')
     t.notOk(await knex.schema.hasTable('lc_messages_body_ft'), 'the index on lc_messages is gone (SQLite\'s FTS5 table; on MySQL its FULLTEXT)')
+
+    await migrateLatest(knex)
+    t.ok(await knex('lc_chat_rollups').where({ day_at: 0 }).first(), 'the chat\'s facts are backfilled and folded, after the columns the fold writes (052)')
+    const seqsOf = async (word: string): Promise<number[]> => (await knex('lc_message_words as w').join('lc_messages as m', 'm.id', 'w.message_id')
+      .where('w.word', word).andWhere('w.chat_id', chatId).orderBy('m.seq').select('m.seq')).map((r: { seq: number }) => Number(r.seq))
+    t.same(await seqsOf('quokka'), [10_021], '058: a message\'s words, keyed by word')
+    t.same(await seqsOf('printer'), [10_021])
+    t.same(await seqsOf('the'), [], 'stopwords are left out')
+    t.same(await seqsOf('zebrafile'), [], 'a file\'s JSON has no words')
+    t.same([await seqsOf('cafe'), await seqsOf('resume')], [[10_031], [10_031]], 'words in lower case without accents')
+    t.equal((await seqsOf('message')).length, 10_047, 'every other message')
+    t.notOk(await knex.schema.hasTable('lc_message_search'), '059: the copy is gone')
+    await knex.migrate.down(config)
+    t.equal(await copied(), 10_049, '059 down: the copy is made again')
+    t.same(await found('quokka'), [Number(chatId)], 'and searched with its full-text index')
+    await migrateLatest(knex)
+    t.notOk(await knex.schema.hasTable('lc_message_search'))
+    await knex('lc_message_words').where({ chat_id: chatId }).delete()
     await knex('lc_messages').where({ chat_id: chatId }).delete()
-    await knex('lc_message_search').where({ chat_id: chatId }).delete()
     await knex('lc_chats').where({ id: chatId }).delete()
   })
 })

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import { type Statement, statementTemplate, type SyncDb } from '../db/grouped.ts'
 import { sqliteIncrement } from '../db/index.ts'
+import { indexWords } from '../db/words.ts'
 import { type Guard, type LcMessageRow, seqUpdate, unsearchedKinds } from './store.ts'
 import { awaitsAnswerQuery } from './sweep-store.ts'
 import type { ChatStatus } from './types.ts'
@@ -22,10 +23,17 @@ const guardValues: readonly GuardValue[] = ['agent_id', 'assigned_at', 'transfer
 type MessageColumn = keyof Omit<LcMessageRow, 'id'>
 const messageColumns: readonly MessageColumn[] = ['chat_id', 'seq', 'kind', 'author_kind', 'author_id', 'author_name', 'body', 'client_msg_id', 'created_at']
 
+/**
+ * A message's words go in one INSERT of as many rows as it has words (store.insertWords),
+ * up to this many a statement: each count is a statement of its own shape, prepared once
+ * (plugin/db/grouped.ts keeps enough of them).
+ */
+const wordsPerStatement = 64
+const wordsSql = (rows: number): string => `INSERT INTO lc_message_words (word, chat_id, message_id) VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')}`
+
 export function groupedMessageStore (knex: Knex): GroupedMessageStore {
   const awaits = statementTemplate<'chatId' | 'agentId'>((v) => awaitsAnswerQuery(knex, v('chatId'), v('agentId')))
   const insert = statementTemplate<MessageColumn>((v) => knex('lc_messages').insert(Object.fromEntries(messageColumns.map((c) => [c, v(c)]))))
-  const insertSearch = statementTemplate<'id' | 'chat_id' | 'body'>((v) => knex('lc_message_search').insert({ id: v('id'), chat_id: v('chat_id'), body: v('body') }))
   // One UPDATE per shape: which statuses, which guards, and whether it is an agent's answer.
   const updates = new Map<string, (values: Record<SeqValue, unknown>) => Statement>()
 
@@ -56,7 +64,11 @@ export function groupedMessageStore (knex: Knex): GroupedMessageStore {
 
     insertMessage (db, row) {
       const id = db.run(insert(row)).lastInsertRowid
-      if (!unsearchedKinds.includes(row.kind)) db.run(insertSearch({ id, chat_id: row.chat_id, body: row.body }))
+      const words = unsearchedKinds.includes(row.kind) ? [] : indexWords(row.body)
+      for (let i = 0; i < words.length; i += wordsPerStatement) {
+        const some = words.slice(i, i + wordsPerStatement)
+        db.run({ sql: wordsSql(some.length), bindings: some.flatMap((word) => [word, row.chat_id, id]) })
+      }
       return id
     }
   }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { getDialect, toMs } from '../db/index.ts'
+import { getDialect, joinInOrder, toMs } from '../db/index.ts'
 import { type Db, type LcChatRow, oldestFirst } from './store.ts'
 import type { ChatStatus } from './types.ts'
 
@@ -183,12 +183,22 @@ const statusOrder = "CASE status WHEN 'queued' THEN 0 WHEN 'active' THEN 1 WHEN 
 const idleFrom = 'COALESCE(last_agent_message_at, assigned_at)'
 
 /**
+ * lc_chats read by id from the chats a search found, those ids first: left to itself,
+ * MariaDB reads every chat of the list in order and probes the ids, a whole table read
+ * for a search finding a few chats (docs/design.md §11).
+ */
+function matchingChats (db: Db, matching: Knex.QueryBuilder): Knex.QueryBuilder {
+  const ids = db.from(matching.as('lc_found')).distinct('lc_found.chat_id')
+  return db.select('lc_chats.*').from(db.raw(`(?) AS lc_matching ${joinInOrder(db)} lc_chats ON lc_chats.id = lc_matching.chat_id`, [ids]))
+}
+
+/**
  * One page of a chat list, sorted in SQL. Every sort ends on idle time in the same
  * direction (least idle first ascending, as the product's lists sort: docs/features.md), then on id, so the order
  * is total and stable. Chats without idle time (never assigned) count as least idle.
  */
 export async function listChats (db: Db, query: ListQuery): Promise<LcChatRow[]> {
-  const q = db<LcChatRow>('lc_chats').whereIn('status', [...query.statuses])
+  const q: Knex.QueryBuilder = (query.matching === undefined ? db('lc_chats') : matchingChats(db, query.matching)).whereIn('status', [...query.statuses])
   if (query.deleted === true) q.whereNotNull('deleted_at')
   else q.whereNull('deleted_at')
   const { groups, ungrouped = true, orAgentId } = query
@@ -202,7 +212,6 @@ export async function listChats (db: Db, query: ListQuery): Promise<LcChatRow[]>
     })
   }
   if (query.agentId !== undefined) q.andWhere('agent_id', query.agentId)
-  if (query.matching !== undefined) q.whereIn('id', query.matching)
   if (query.transferred === true) {
     q.whereNotNull('transferred_at')
     if (query.forAgent !== undefined) {

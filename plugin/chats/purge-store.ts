@@ -15,7 +15,7 @@ import type { Db } from './store.ts'
  * one is missing here: a new table of chat data must be added to this list.
  */
 export const chatTables = [
-  'lc_message_search',
+  'lc_message_words',
   'lc_messages',
   'lc_chat_history',
   'lc_chat_comments',

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import { affected, caseOf, incrementReturning, toMs } from '../db/index.ts'
+import { indexWords } from '../db/words.ts'
 import type { Chat, ChatStatus, FileRef, Message, SharedArticle } from './types.ts'
 
 /**
@@ -268,18 +269,20 @@ export function seqUpdate (db: Db, id: unknown, open: readonly ChatStatus[], age
 
 /**
  * Kinds whose body is JSON (a file, a shared article): their keys ("name", "size") would
- * match nearly every such message, so they get no row in lc_message_search.
+ * match nearly every such message, so their words are never indexed.
  */
 export const unsearchedKinds: readonly string[] = ['file', 'kb_share']
 
 /**
- * Stores a message, and its words in lc_message_search in the same transaction: the narrow
- * table full-text search reads instead of lc_messages' wide rows (docs/design.md §9 Scale).
+ * Stores a message, and its words in lc_message_words in the same transaction, one
+ * multi-row INSERT (none for a message without a word worth searching for): the index a
+ * search reads by word, a range per word however large the desk (docs/design.md §9 Scale).
  */
 export async function insertMessage (db: Db, row: Omit<LcMessageRow, 'id'>): Promise<number> {
   const [inserted] = await db('lc_messages').insert(row)
   const id = Number(inserted)
-  if (!unsearchedKinds.includes(row.kind)) await db('lc_message_search').insert({ id, chat_id: row.chat_id, body: row.body })
+  const words = unsearchedKinds.includes(row.kind) ? [] : indexWords(row.body)
+  if (words.length > 0) await insertWords(db, words.map((word) => [word, row.chat_id, id]))
   return id
 }
 
@@ -295,9 +298,19 @@ export async function insertMessages (trx: Knex.Transaction, rows: ReadonlyArray
   const ids = await trx('lc_messages').select('id', 'chat_id', 'seq').whereIn(['chat_id', 'seq'], rows.map((r) => [r.chat_id, r.seq])) as Array<{ id: number, chat_id: number, seq: number }>
   const idOf = new Map(ids.map((r) => [`${Number(r.chat_id)}:${Number(r.seq)}`, Number(r.id)]))
   const stored = rows.map((r) => ({ ...r, id: idOf.get(`${r.chat_id}:${r.seq}`)! }))
-  const searched = stored.filter((r) => !unsearchedKinds.includes(r.kind))
-  if (searched.length > 0) await trx('lc_message_search').insert(searched.map((r) => ({ id: r.id, chat_id: r.chat_id, body: r.body })))
+  const words = stored.filter((r) => !unsearchedKinds.includes(r.kind))
+    .flatMap((r) => indexWords(r.body).map((word): [string, number, number] => [word, r.chat_id, r.id]))
+  if (words.length > 0) await insertWords(trx, words)
   return stored
+}
+
+/**
+ * Rows of lc_message_words as (word, chat_id, message_id), in one statement. Written as a
+ * VALUES list: knex writes a multi-row insert on SQLite as a compound SELECT, which SQLite
+ * caps at 500 terms, and a long message has more words than that.
+ */
+export async function insertWords (db: Db, rows: Array<[string, number, number]>): Promise<void> {
+  await db.raw(`INSERT INTO lc_message_words (word, chat_id, message_id) VALUES ${rows.map(() => '(?, ?, ?)').join(', ')}`, rows.flat())
 }
 
 export async function messageByClientId (db: Db, chatId: number, clientMsgId: string): Promise<LcMessageRow | undefined> {

@@ -58,14 +58,19 @@ const maxInputLength = 1000
  * dropped, each once, at most `maxSearchWords`. Empty when nothing is worth searching for.
  */
 export function searchWords (input: string): string[] {
-  const words: string[] = []
-  for (const raw of input.slice(0, maxInputLength).toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
+  return textWords(input.slice(0, maxInputLength), maxSearchWords)
+}
+
+/** The words of `text` by the rules of `searchWords`, each once, in order, `limit` at most. */
+export function textWords (text: string, limit = Infinity): string[] {
+  const words = new Set<string>()
+  for (const raw of text.toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
     const word = raw.slice(0, maxWordLength)
-    if (word.length < minWordLength || stopwords.has(word) || words.includes(word)) continue
-    words.push(word)
-    if (words.length === maxSearchWords) break
+    if (word.length < minWordLength || stopwords.has(word)) continue
+    words.add(word)
+    if (words.size === limit) break
   }
-  return words
+  return [...words]
 }
 
 export interface FullTextMatch {

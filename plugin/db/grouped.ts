@@ -37,7 +37,10 @@ interface RawConnection { prepare: (sql: string) => RawStatement, inTransaction:
 
 interface Queued { job: (db: SyncDb) => unknown, resolve: (value: unknown) => void, reject: (err: unknown) => void }
 
-/** How many prepared statements a connection keeps for grouped jobs (they use a handful). */
+/**
+ * How many prepared statements a connection keeps for grouped jobs: a handful, and a
+ * message's words, one shape for each count of words up to 64 (chats/grouped-store.ts).
+ */
 const statementsKept = 100
 
 /** better-sqlite3 binds no booleans: knex turns them into 1 and 0 on this dialect, and so do we. */

@@ -1,23 +1,24 @@
 import type { Knex } from 'knex'
-import { type FullTextIndex, fullTextMatch } from '../db/fulltext.ts'
+import { type FullTextIndex, fullTextMatch, searchWords } from '../db/fulltext.ts'
 import { toMs } from '../db/index.ts'
+import { wordRange } from '../db/words.ts'
 
 type Db = Knex | Knex.Transaction
 
 /*
  * Chat search (docs/features.md#advanced-search). The one store that reads other
  * capabilities' tables: a search across every section of a chat has to be one query to be
- * fast on a large desk, so it joins lc_chats, lc_message_search, lc_chat_comments and
+ * fast on a large desk, so it joins lc_chats, lc_message_words, lc_chat_comments and
  * lc_chat_field_values here, read-only. Nothing is written.
  */
 
 /**
- * The full-text indexes searched (migrations 019, 023 and 039–040). Messages' words are read
- * from lc_message_search, a narrow copy (id, chat, body) written with each message: a search
- * reads a row for every message it finds, and lc_messages' rows are wide (docs/design.md §9).
+ * The full-text indexes searched (migrations 019 and 023). Messages' words are read from
+ * lc_message_words instead (migration 058), the word index written with each message: a
+ * full-text search reads a row for every message it finds, the word index a range per
+ * word, which stays a few pages on a desk of millions of messages (docs/design.md §9).
  */
 export const indexes = {
-  messages: { table: 'lc_message_search', key: 'id', columns: ['body'], name: 'lc_message_search_body_ft' },
   comments: { table: 'lc_chat_comments', key: 'id', columns: ['body'], name: 'lc_chat_comments_body_ft' },
   customer: { table: 'lc_chats', key: 'id', columns: ['customer_name', 'customer_email', 'customer_username'], name: 'lc_chats_customer_ft' },
   // A two-column primary key: SQLite's FTS5 keys on the rowid.
@@ -156,33 +157,53 @@ export function fullTextInput (typed: string): string {
 }
 
 /**
- * The rows of every section holding every word of `text`, as (chat_id, section, ft_score):
- * messages, comments and resolutions, the customer's name, email and username, custom field
- * values. Null when `text` holds no word worth searching for.
+ * The chats with a message holding every word of `words` (each word or a longer one it
+ * starts), as (chat_id, section, ft_score, found): the messages found, which is also their
+ * relevance. Reads each word's range of lc_message_words, then keeps the messages that
+ * hold them all.
+ */
+function messageHits (db: Db, words: string[]): Knex.QueryBuilder {
+  const ranges = words.map(wordRange)
+  const inRange = 'mw.word >= ? AND mw.word < ?'
+  const messages = db('lc_message_words as mw').select('mw.chat_id', 'mw.message_id')
+    .where((w) => { for (const r of ranges) w.orWhereRaw(inRange, r) })
+    .groupBy('mw.chat_id', 'mw.message_id')
+  // A message is found when each word's range gave it a row; one word needs no such check.
+  if (ranges.length > 1) messages.havingRaw(ranges.map(() => `MAX(CASE WHEN ${inRange} THEN 1 ELSE 0 END) = 1`).join(' AND '), ranges.flat())
+  return db.from(messages.as('mm')).select('mm.chat_id as chat_id', db.raw(`${Section.messages} AS section`))
+    .select(db.raw('COUNT(*) AS ft_score'), db.raw('COUNT(*) AS found'))
+    .groupBy('mm.chat_id')
+}
+
+/**
+ * The rows of every section holding every word of `text`, as (chat_id, section, ft_score,
+ * found): messages (counted per chat), comments and resolutions, the customer's name, email
+ * and username, custom field values. Null when `text` holds no word worth searching for.
  */
 function sectionHits (db: Db, text: string): Knex.QueryBuilder | null {
   const all = { mode: 'all' } as const
   const input = fullTextInput(text)
-  const messages = fullTextMatch(db as Knex, indexes.messages, input, { ...all, alias: 'm' })
+  const words = searchWords(input)
   const comments = fullTextMatch(db as Knex, indexes.comments, input, { ...all, alias: 'cm' })
   const customer = fullTextMatch(db as Knex, indexes.customer, input, { ...all, alias: 'cu' })
   const values = fullTextMatch(db as Knex, indexes.fieldValues, input, { ...all, alias: 'fv' })
-  if (!messages || !comments || !customer || !values) return null
+  if (words.length === 0 || !comments || !customer || !values) return null
   const section = (n: number): Knex.Raw => db.raw(`${n} AS section`)
-  // Files and shared articles (JSON bodies) have no row there: nothing to leave out.
-  return messages.apply(db('lc_message_search as m').select('m.chat_id as chat_id', section(Section.messages)))
+  const one = db.raw('1 AS found')
+  // Wrapped: a UNION's first member cannot keep a GROUP BY of its own in knex's SQL.
+  return db.from(messageHits(db, words).as('mh')).select('mh.chat_id', 'mh.section', 'mh.ft_score', 'mh.found')
     .unionAll([
-      comments.apply(db('lc_chat_comments as cm').select('cm.chat_id as chat_id', section(Section.comments))),
-      customer.apply(db('lc_chats as cu').select('cu.id as chat_id', section(Section.customer))),
-      values.apply(db('lc_chat_field_values as fv').select('fv.chat_id as chat_id', section(Section.fields)))
+      comments.apply(db('lc_chat_comments as cm').select('cm.chat_id as chat_id', section(Section.comments))).select(one),
+      customer.apply(db('lc_chats as cu').select('cu.id as chat_id', section(Section.customer))).select(one),
+      values.apply(db('lc_chat_field_values as fv').select('fv.chat_id as chat_id', section(Section.fields))).select(one)
     ])
 }
 
-/** The matching chats with their relevance (the sum over every row found) and where they matched. */
+/** The matching chats with their relevance (the sum over every section found) and where they matched. */
 function chatHits (db: Db, text: string): Knex.QueryBuilder | null {
   const hits = sectionHits(db, text)
   if (!hits) return null
-  const count = (s: number): string => `SUM(CASE WHEN u.section = ${s} THEN 1 ELSE 0 END)`
+  const count = (s: number): string => `SUM(CASE WHEN u.section = ${s} THEN u.found ELSE 0 END)`
   return db.from(hits.as('u')).select('u.chat_id')
     .select(db.raw('SUM(u.ft_score) AS score'))
     .select(db.raw(`${count(Section.messages)} AS in_messages`))

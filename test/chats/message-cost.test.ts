@@ -52,18 +52,18 @@ t.test('message cost', async (t) => {
     return seen
   }
 
-  t.test('a customer message is begin, one UPDATE that takes the seq, the INSERT and its search row, commit', async (t) => {
+  t.test('a customer message is begin, one UPDATE that takes the seq, the INSERT and its words, commit', async (t) => {
     await cost('customer', 0)
     await quiet()
     for (let n = 1; n <= 5; n++) {
-      const expected = ['begin', 'update lc_chats', 'insert lc_messages', 'insert lc_message_search', 'commit']
+      const expected = ['begin', 'update lc_chats', 'insert lc_messages', 'insert lc_message_words', 'commit']
       t.same(await steadyCost('customer', n, expected), expected, `message ${n}`)
     }
   })
 
   t.test('an agent message also reads whether it answers an offer (on SQLite inside its grouped transaction); a reply after the first answer moves no report fact', async (t) => {
     const read = ['select lc_chats']
-    const five = ['begin', 'update lc_chats', 'insert lc_messages', 'insert lc_message_search', 'commit']
+    const five = ['begin', 'update lc_chats', 'insert lc_messages', 'insert lc_message_words', 'commit']
     for (let n = 1; n <= 5; n++) {
       const expected = getDialect(knex) === 'sqlite' ? [five[0]!, ...read, ...five.slice(1)] : [...read, ...five]
       t.same(await steadyCost('agent', n, expected), expected, `message ${n}`)

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { createFullTextIndex, dropFullTextIndex, excerptAround, fullTextMatch, type FullTextIndex, searchWords } from '../../plugin/db/fulltext.ts'
 import { tableDefaults } from '../../plugin/db/index.ts'
+import { indexWords, wordRange } from '../../plugin/db/words.ts'
 import { testDatabase } from '../helpers/db.ts'
 
 const index: FullTextIndex = { table: 'ft_notes', key: 'id', columns: ['title', 'body'], name: 'ft_notes_search', weights: [10, 1], boost: { name: 'ft_notes_title', weight: 10 } }
@@ -12,6 +13,17 @@ t.test('searchWords keeps the words worth searching for and nothing of the query
   t.same(searchWords('Überweisung fehlgeschlagen'), ['überweisung', 'fehlgeschlagen'], 'letters of any script')
   t.equal(searchWords(Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ')).length, 12, 'at most twelve words')
   t.ok(searchWords('x'.repeat(5000)).every((w) => w.length <= 40), 'a word is cut to forty characters')
+})
+
+t.test('indexWords keeps every word searchWords would, once, without accents; wordRange finds a word and the longer ones it starts', async (t) => {
+  t.same(indexWords('The printer, the PRINTER and the printers'), ['printer', 'printers'])
+  t.same(indexWords('Café résumé real_name'), ['cafe', 'resume', 'real', 'name'], 'accents off, underscores split as searchWords splits')
+  t.equal(indexWords(Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ')).length, 30, 'more than a search takes')
+  t.same(indexWords('{"a":1}'), [], 'nothing worth indexing')
+  const [low, high] = wordRange('Résu')
+  t.equal(low, 'resu')
+  t.ok(['resu', 'resume', 'resumes'].every((w) => w >= low && w < high), 'the word and its longer forms')
+  t.notOk(['res', 'resv', 'ret', 'rest'].some((w) => w >= low && w < high), 'nothing else')
 })
 
 t.test('excerptAround shows the text around the first word found', async (t) => {

@@ -21,7 +21,7 @@ t.test('Advanced Search and the lists\' search box', async (t) => {
   const statements: string[] = []
   let counting = false
   knex.on('query', (q: { sql: string }) => { if (counting) statements.push(q.sql) })
-  const searchStatements = (): string[] => statements.filter((sql) => /["`]lc_chats["`] as ["`]c["`]|lc_message_search_body_ft|match ?\(/i.test(sql))
+  const searchStatements = (): string[] => statements.filter((sql) => /["`]lc_chats["`] as ["`]c["`]|lc_message_words|match ?\(/i.test(sql))
   const counted = async (fn: () => Promise<unknown>): Promise<string[]> => {
     statements.length = 0
     counting = true

@@ -230,6 +230,23 @@ t.test('search service on this database', async (t) => {
     t.ok(await s.knex('lc_chats').count({ n: '*' }).first(), 'the table is still there')
   })
 
+  t.test('messages\' words: alike on both databases, every word in one message', async (t) => {
+    const g = (await given.activeChat(s, 'alice')).chat
+    await say(g, alice, 'Le café a envoyé mon résumé')
+    await say(g, alice, 'The zeppelin left')
+    await say(g, alice, 'The quagga stayed')
+    // A long message: more words than one statement of knex's own multi-row insert could take on SQLite.
+    await say(g, alice, Array.from({ length: 700 }, (_, i) => `w${i}x`).join(' ') + ' lastwordhere')
+    t.same(await find(admin, { q: 'resume' }), [g.id], 'a word without its accents finds it')
+    t.same(await find(admin, { q: 'RÉSUMÉ café' }), [g.id], 'and with them, in any case')
+    t.same(await find(admin, { q: 'envo' }), [g.id], 'the start of a word')
+    t.same(await find(admin, { q: 'zeppelin quagga' }), [], 'two words in two messages are not one message holding both')
+    t.same(await find(admin, { q: 'lastwordhere w699x' }), [g.id], 'every word of a long message')
+    const long = await s.knex('lc_message_words').where('chat_id', g.id).max({ id: 'message_id' }).first()
+    t.equal(Number((await s.knex('lc_message_words').where('message_id', long!.id).count({ n: '*' }).first())!.n), 701, 'each of its words once')
+    await s.chats.endChat(g.id, { kind: 'agent', id: alice.id, name: alice.name })
+  })
+
   t.test('the lists\' search box: ids for a list to narrow itself by', async (t) => {
     // A subquery for `id IN (…)`: a chat may come back once per message that matched.
     const ids = async (typed: string): Promise<number[]> => sorted([...new Set<number>((await search.listMatches(typed)).map((r: { chat_id: number }) => Number(r.chat_id)))])

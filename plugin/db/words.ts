@@ -1,0 +1,33 @@
+import { textWords } from './fulltext.ts'
+
+/**
+ * The word index of messages (docs/design.md §9 Scale): one row per distinct word of a
+ * message, keyed by (word, chat, message), so that a search for a word reads one contiguous
+ * range of a B-tree, a few pages, however many messages the desk holds. Both databases
+ * keep it alike and so find the same: words cut by `searchWords`' rules (letters and
+ * digits, three or more, stopwords dropped, at most 40 characters), in lower case and
+ * without accents, compared byte for byte.
+ */
+
+/** A word in lower case without accents (É → e), as the full-text parsers compare them. */
+function fold (word: string): string {
+  return word.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '').normalize('NFC')
+}
+
+/** The longest text whose words are indexed: beyond the longest message the settings allow. */
+const maxIndexedLength = 20_000
+
+/** Every distinct word of `text` as the index keeps it; empty when none is worth indexing. */
+export function indexWords (text: string): string[] {
+  return [...new Set(textWords(text.slice(0, maxIndexedLength)).map(fold))]
+}
+
+/**
+ * The index words a typed word finds (itself and the longer words it starts), as the range
+ * `[low, high)`: U+10FFFF is neither a letter nor a digit, so no word holds it, and every
+ * word starting with `typed` sorts below `typed` followed by it, on both databases.
+ */
+export function wordRange (typed: string): [string, string] {
+  const word = fold(typed)
+  return [word, `${word}\u{10FFFF}`]
+}
