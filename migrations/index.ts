@@ -53,6 +53,7 @@ import * as addChatFactsAgentLoad from './20261208000051_add_lc_chat_facts_agent
 import * as addChatRollupsLoad from './20261208000052_add_lc_chat_rollups_load.ts'
 import * as createMessageWords from './20261208000058_create_lc_message_words.ts'
 import * as dropMessageSearch from './20261208000059_drop_lc_message_search.ts'
+import * as coverChatFactsToday from './20261208000060_cover_lc_chat_facts_today.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -112,7 +113,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261208000051_add_lc_chat_facts_agent_load': addChatFactsAgentLoad,
   '20261208000052_add_lc_chat_rollups_load': addChatRollupsLoad,
   '20261208000058_create_lc_message_words': createMessageWords,
-  '20261208000059_drop_lc_message_search': dropMessageSearch
+  '20261208000059_drop_lc_message_search': dropMessageSearch,
+  '20261208000060_cover_lc_chat_facts_today': coverChatFactsToday
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -8,7 +8,7 @@ const tables = ['lc_chats', 'lc_messages', 'lc_chat_history', 'lc_agent_presence
 
 // When this fails, the plugin's schema changed: make sure the change is a new migration
 // (never an edit of a shipped one), then update the hash.
-const schemaHash = 'ea50800ff442'
+const schemaHash = '84c2dcbc89dc'
 
 t.test('migrations', async (t) => {
   const { knex, drop } = await testDatabase()
@@ -78,7 +78,7 @@ t.test('migrations', async (t) => {
     t.same([await seqsOf('cafe'), await seqsOf('resume')], [[10_031], [10_031]], 'words in lower case without accents')
     t.equal((await seqsOf('message')).length, 10_047, 'every other message')
     t.notOk(await knex.schema.hasTable('lc_message_search'), '059: the copy is gone')
-    await knex.migrate.down(config)
+    while (String(await knex.migrate.currentVersion(config)) >= '20261208000059') await knex.migrate.down(config)
     t.equal(await copied(), 10_049, '059 down: the copy is made again')
     t.same(await found('quokka'), [Number(chatId)], 'and searched with its full-text index')
     await migrateLatest(knex)
