@@ -90,7 +90,16 @@ export function createFactService ({ db }: { db: Knex }): FactService {
       else if (c.action === 'transferred' || c.action === 'reoffered') await store.moved(trx, c.chatId, c.groupId, c.agentId, c.action === 'transferred', stamp())
       else if (closing.has(c.action)) await store.closed(trx, c.chatId, c.agentId, c.action, c.at, stamp())
     },
-    async assignedMany (trx, groupId, byChat, at) { await store.assignedMany(trx, groupId, byChat, at, stamp()) },
+    async assignedMany (trx, groupId, byChat, at) {
+      // Each chat's load as record gives one handed over alone: the agent's other open chats, then one more for each
+      // chat of the batch in its order (the batch holds the agents' presence rows locked, as a single hand-over does).
+      const open = await store.openWithMany(trx, [...new Set(byChat.map(([, agentId]) => agentId))], byChat.map(([chatId]) => chatId))
+      const loads = byChat.map(([chatId, agentId]): [number, number] => {
+        open.set(agentId, (open.get(agentId) ?? 0) + 1)
+        return [chatId, open.get(agentId)!]
+      })
+      await store.assignedMany(trx, groupId, byChat, loads, at, stamp())
+    },
     async answered (trx, chatId, agentId, at) {
       if (answeredChats.has(chatId)) return
       await store.answered(trx, chatId, agentId, at, stamp())

@@ -44,13 +44,23 @@ export async function assigned (db: Db, chatId: number, groupId: number | null, 
   })
 }
 
-/** assigned for many chats of one group at once, each to its own agent: one statement (round robin's batch). */
-export async function assignedMany (db: Db, groupId: number | null, byChat: ReadonlyArray<readonly [number, string | null]>, at: number, changedAt: number): Promise<void> {
+/** openWith for many agents at once: how many chats other than `chatIds` each has open now, in one grouped read. */
+export async function openWithMany (db: Db, agentIds: readonly string[], chatIds: readonly number[]): Promise<Map<string, number>> {
+  if (agentIds.length === 0) return new Map()
+  const rows: Array<{ agent_id: string, n: number | string }> = await db('lc_chat_facts').select('agent_id').count({ n: '*' })
+    .whereNull('outcome').whereIn('agent_id', agentIds).whereNotIn('chat_id', chatIds).groupBy('agent_id')
+  return new Map(rows.map((r) => [r.agent_id, Number(r.n)]))
+}
+
+/** assigned for many chats of one group at once, each to its own agent with its load: one statement (round robin's batch). */
+export async function assignedMany (db: Db, groupId: number | null, byChat: ReadonlyArray<readonly [number, string | null]>,
+  loads: ReadonlyArray<readonly [number, number | null]>, at: number, changedAt: number): Promise<void> {
   if (byChat.length === 0) return
   await db('lc_chat_facts').whereIn('chat_id', byChat.map(([chatId]) => chatId)).update({
     changed_at: changedAt,
     group_id: groupId,
     agent_id: caseOf(db, 'chat_id', byChat),
+    agent_load: caseOf(db, 'chat_id', loads),
     first_assigned_at: db.raw('COALESCE(first_assigned_at, ?)', [at])
   })
 }

@@ -88,6 +88,10 @@ t.test('a drain gives a whole queue in one transaction of the same few statement
   const facts = await s.knex('lc_chat_facts').select('chat_id', 'agent_id', 'first_assigned_at').whereIn('chat_id', after.map((c) => c.id))
   t.ok(facts.length === 30 && facts.every((f: Record<string, unknown>) => f.agent_id === after.find((c) => c.id === Number(f.chat_id))!.agentId && f.first_assigned_at !== null),
     'the reports\' facts name each chat\'s agent and when it was first assigned')
+  const loadsOf = new Map<string, number[]>()
+  const withLoads = await s.knex('lc_chat_facts').select('agent_id', 'agent_load').whereIn('chat_id', after.map((c) => c.id))
+  for (const f of withLoads as Array<{ agent_id: string, agent_load: number }>) loadsOf.set(f.agent_id, [...loadsOf.get(f.agent_id) ?? [], Number(f.agent_load)].sort())
+  t.same([...loadsOf.values()], Array(10).fill([1, 2, 3]), 'each agent\'s three chats carry the load they had as each was given: 1, 2, 3 (docs/reports.md)')
   const words = await s.knex('lc_message_words').countDistinct({ n: 'message_id' }).whereIn('chat_id', after.map((c) => c.id)).andWhere('word', 'joined').first()
   t.equal(Number(words?.n), 30, 'each "joined" event is searchable, as any event')
   await new Promise((resolve) => setImmediate(resolve))
