@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { HostMapping } from './host/mapping.ts'
 import { LC_ERR_MANIFEST_INVALID } from './errors.ts'
+import type { ValidateFunction } from 'ajv'
 import { createAjv, describeAjvError } from './validation.ts'
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -27,10 +28,12 @@ export interface Manifest {
 
 const manifestSchema = JSON.parse(readFileSync(resolve(projectRoot, 'plugin/manifest.schema.json'), 'utf8')) as object
 
+/** Compiled on the first manifest validated, once per process: every plugin instance and reload validates one. */
+let manifestValidator: ValidateFunction | undefined
+
 /** Validates a manifest; throws LC_ERR_MANIFEST_INVALID naming the bad field and what is allowed. */
 export function validateManifest (manifest: unknown): Manifest {
-  const ajv = createAjv()
-  const validate = ajv.compile(manifestSchema)
+  const validate = manifestValidator ??= createAjv().compile(manifestSchema)
   if (!validate(manifest)) {
     throw new LC_ERR_MANIFEST_INVALID(describeAjvError(validate.errors![0]!, 'manifest'))
   }

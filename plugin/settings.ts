@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts'
+import type { ValidateFunction } from 'ajv'
 import { LC_ERR_SETTINGS_INVALID } from './errors.ts'
 import type { Manifest } from './manifest.ts'
 import { createAjv, describeAjvError } from './validation.ts'
@@ -455,13 +456,26 @@ export const settingsSchema = {
  */
 export type Settings = FromSchema<typeof settingsSchema>
 
+const settingsValidators = new Map<string, ValidateFunction>()
+
+/**
+ * The settings schema's validator, compiled once per process for each schema text: settings
+ * are resolved again on every change and reload, and by every instance of the plugin in a
+ * process, and compiling is most of what resolving costs. A handful of schemas at most.
+ */
+function settingsValidator (schema: object): ValidateFunction {
+  const key = JSON.stringify(schema)
+  let validate = settingsValidators.get(key)
+  if (!validate) settingsValidators.set(key, validate = createAjv().compile(schema))
+  return validate
+}
+
 /**
  * Validates the host's settings against the manifest's settings schema and fills in
  * defaults; throws LC_ERR_SETTINGS_INVALID naming the setting and what it may be.
  */
 export function resolveSettings (manifest: Manifest, settings: Record<string, unknown> = {}): Settings {
-  const ajv = createAjv()
-  const validate = ajv.compile(manifest.settingsSchema)
+  const validate = settingsValidator(manifest.settingsSchema)
   const copy = structuredClone(settings)
   if (!validate(copy)) {
     throw new LC_ERR_SETTINGS_INVALID(describeAjvError(validate.errors![0]!, 'settings'))
