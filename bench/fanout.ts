@@ -17,10 +17,18 @@
  * and prints how long that took after the last answer. Every figure is `label: value unit`,
  * and the ratio's goal follows it as `goal: …`.
  *
+ * Each phase also prints the statements per chat the server asked of the database (the
+ * consoles' own reads included: what a chat started costs with them open) and the process's
+ * CPU per chat (the consoles' thread included); BENCH_DEBUG=1 lists the phase's statements by
+ * kind, BENCH_CPU_PROFILE=file writes a CPU profile of the server's thread during the second
+ * phase.
+ *
  * Environment: DATABASE_URL, BENCH_CONSOLES (250), BENCH_CHATS per phase (150),
  * BENCH_CONCURRENCY (4), BENCH_PHASE_SECONDS after which a phase starts no more chats (60),
  * BENCH_TIMEOUT hard limit for the whole run in seconds (600).
  */
+import { writeFile } from 'node:fs/promises'
+import inspector from 'node:inspector'
 import { performance } from 'node:perf_hooks'
 import type { Knex } from 'knex'
 import { Worker } from 'node:worker_threads'
@@ -92,6 +100,31 @@ async function intake (base: string, phase: string, count: number): Promise<{ pe
   return { perSecond: started / ((performance.now() - began) / 1000), started, last }
 }
 
+/** What a phase asked of the database and the CPU it took, per chat started (BENCH_DEBUG=1: by kind of statement). */
+function phaseCost (knex: Knex): { begin: () => void, report: (phase: string, chats: number) => void } {
+  const byKind = new Map<string, number>()
+  let statements = 0
+  let cpu = process.cpuUsage()
+  knex.on('query', (q: { sql?: string }) => {
+    statements++
+    if (process.env.BENCH_DEBUG === '1') { const key = (q.sql ?? '').slice(0, 90); byKind.set(key, (byKind.get(key) ?? 0) + 1) }
+  })
+  return {
+    begin () { statements = 0; byKind.clear(); cpu = process.cpuUsage() },
+    report (phase, chats) {
+      const used = process.cpuUsage(cpu)
+      console.log(`statements per chat, ${phase}: ${fmt(statements / Math.max(chats, 1))} count`)
+      console.log(`CPU per chat, ${phase}: ${fmt((used.user + used.system) / 1000 / Math.max(chats, 1), 2)} ms`)
+      for (const [sql, n] of [...byKind].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${String(n).padStart(6)}  ${sql}`)
+    }
+  }
+}
+
+/** One inspector call, awaited. */
+async function post (session: inspector.Session, method: string): Promise<unknown> {
+  return await new Promise((resolve, reject) => { session.post(method, (err, result) => { if (err) reject(err); else resolve(result) }) })
+}
+
 /** Alice's console, in this thread: it only has to be open. */
 async function openConsole (wsBase: string, origin: string, cookie: string): Promise<void> {
   const ws = new WebSocket(`${wsBase}/livechat/ws/console`, { headers: { cookie, origin }, perMessageDeflate: false })
@@ -143,17 +176,33 @@ async function main (): Promise<number> {
   await openConsole(wsBase, base, alice.browser.cookie())
 
   await intake(base, 'warm', 5)
+  const cost = phaseCost(db.knex)
+  cost.begin()
   const none = await intake(base, 'none', CHATS)
   console.log(`intake, no consoles open but alice's: ${fmt(none.perSecond, 2)} chats/s (${none.started} chats)`)
+  cost.report('no consoles', none.started)
 
   const opening = performance.now()
   const consoles = consoleThread(wsBase, base)
   const { opened } = await consoles.ask<{ opened: number }>({ open: cookies })
   console.log(`consoles opened: ${opened} count in ${fmt((performance.now() - opening) / 1000, 1)} s`)
 
+  const profiler = process.env.BENCH_CPU_PROFILE ? new inspector.Session() : undefined
+  if (profiler) {
+    profiler.connect()
+    await post(profiler, 'Profiler.enable')
+    await post(profiler, 'Profiler.start')
+  }
+  cost.begin()
   const open = await intake(base, 'open', CHATS)
   const answered = performance.now()
   console.log(`intake, ${CONSOLES} consoles open: ${fmt(open.perSecond, 2)} chats/s (${open.started} chats)`)
+  cost.report(`${CONSOLES} consoles`, open.started)
+  if (profiler) {
+    const { profile } = await post(profiler, 'Profiler.stop') as { profile: object }
+    await writeFile(process.env.BENCH_CPU_PROFILE!, JSON.stringify(profile))
+    profiler.disconnect()
+  }
   const ratio = open.perSecond / none.perSecond
   console.log(`intake with consoles / without: ${fmt(ratio, 2)} x`)
   console.log('goal: >= 0.80 x (within 20%)')

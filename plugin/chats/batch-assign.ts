@@ -42,7 +42,13 @@ export function createBatchAssign (core: ChatCore): Pick<ChatService, 'assignQue
       const hit = names.get(id)
       return hit === undefined || now - hit.at >= namesKeptMs || now < hit.at
     })
-    await Promise.all(stale.map(async (id) => { names.set(id, { name: (await host.getUser(id))?.name ?? 'An agent', at: now }) }))
+    if (stale.length > 0 && host.getUsers) {
+      // One look-up for a burst's 200 agents, where one each filled the pool before the first batch could start.
+      const found = new Map((await host.getUsers(stale)).map((u) => [u.id, u.name]))
+      for (const id of stale) names.set(id, { name: found.get(id) ?? 'An agent', at: now })
+    } else {
+      await Promise.all(stale.map(async (id) => { names.set(id, { name: (await host.getUser(id))?.name ?? 'An agent', at: now }) }))
+    }
     return new Map(agentIds.map((id) => [id, names.get(id)!.name]))
   }
 

@@ -79,6 +79,8 @@ export interface ChatCore {
    * facts in one UPDATE, and the webhook events, from each chat as the change leaves it (`chat`, read in `trx`).
    */
   assignedMany: (trx: Knex.Transaction, entries: ReadonlyArray<{ chat: Chat, actor: Actor, data?: object }>) => Promise<void>
+  /** history for chats started together (action 'started'): the rows in one INSERT, the facts in another, and the webhook events. */
+  startedMany: (trx: Knex.Transaction, entries: ReadonlyArray<{ chat: Chat, actor: Actor, data: object }>) => Promise<void>
   /** The chat (not deleted); throws LC_ERR_CHAT_NOT_FOUND. */
   load: (chatId: number, trx?: Knex | Knex.Transaction) => Promise<Chat>
   /** The name of the agent who has the chat now, for a message that names them. */
@@ -209,6 +211,21 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
     }
   }
 
+  async function startedMany (trx: Knex.Transaction, entries: ReadonlyArray<{ chat: Chat, actor: Actor, data: object }>): Promise<void> {
+    if (entries.length === 0) return
+    const at = clock()
+    await store.insertHistories(trx, entries.map(({ chat, actor, data }) => ({
+      chat_id: chat.id, actor_kind: actor.kind, actor_id: actor.id, actor_name: actor.name, action: 'started', data: JSON.stringify(data), created_at: at
+    })))
+    await facts.startedMany(trx, entries.map(({ chat }) => ({ chatId: chat.id, groupId: chat.groupId, createdAt: chat.createdAt })))
+    if (webhooks) {
+      for (const { chat, actor, data } of entries) {
+        const event = chatEvent(chat, actor, 'started', data)
+        if (event) await webhooks.record(trx, event)
+      }
+    }
+  }
+
   async function load (chatId: number, trx: Knex | Knex.Transaction = db): Promise<Chat> {
     const row = await store.getChatRow(trx, chatId)
     if (!row) throw new LC_ERR_CHAT_NOT_FOUND(String(chatId))
@@ -268,6 +285,7 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
     history,
     appendMany,
     assignedMany,
+    startedMany,
     load,
     holderName,
     async lostRace (chatId, action) {

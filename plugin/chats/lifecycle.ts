@@ -1,66 +1,20 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 import { LC_ERR_CHAT_NOT_FOUND, LC_ERR_CHAT_STATE_CONFLICT } from '../errors.ts'
 import { type ChatCore, eventTexts, system } from './core.ts'
-import { agentMaySee, describeAgent, hashToken } from './rules.ts'
+import { agentMaySee, hashToken } from './rules.ts'
 import type { ChatService } from './service.ts'
 import * as store from './store.ts'
-import { type Actor, ChatStatus, openStatuses } from './types.ts'
+import { ChatStatus, openStatuses } from './types.ts'
 
 /**
- * A chat's start and close (docs/design.md §4): the pre-chat form queues it, the customer or the
- * agent ends it, the agent abandons it; and who may open it. Handing a chat to an agent
- * is handover.ts.
+ * A chat's close (docs/design.md §4): the customer or the agent ends it, the agent abandons it;
+ * and who may open it. The pre-chat form's start is starts.ts, handing a chat to an agent
+ * handover.ts.
  */
-export function createLifecycle (core: ChatCore): Pick<ChatService, 'startChat' | 'chatForCustomer' | 'chatForAgent' | 'monitorChat' | 'endChat' | 'abandonChat'> {
+export function createLifecycle (core: ChatCore): Pick<ChatService, 'chatForCustomer' | 'chatForAgent' | 'monitorChat' | 'endChat' | 'abandonChat'> {
   const { db, bus, clock, append, history, load } = core
 
   return {
-    async startChat (input) {
-      const token = randomBytes(32).toString('base64url')
-      const at = clock()
-      const customer: Actor = { kind: 'customer', id: input.customer?.id ?? null, name: input.name }
-      const { chatId, chat, message } = await db.transaction(async (trx) => {
-        // The question is the chat's first message: its seq is taken here, not by a second UPDATE of the new row.
-        const row = {
-          status: ChatStatus.queued,
-          group_id: input.groupId ?? null,
-          agent_id: null,
-          customer_user_id: input.customer?.id ?? null,
-          customer_name: input.name,
-          customer_email: input.email,
-          customer_username: input.customer?.username ?? null,
-          customer_verified_id: input.verifiedId ?? null,
-          question: input.question,
-          source: 'portal',
-          customer_token_hash: hashToken(token),
-          created_at: at,
-          queued_at: at,
-          assigned_at: null,
-          ended_at: null,
-          ended_by: null,
-          last_agent_message_at: null,
-          customer_ip: input.origin?.ip?.slice(0, 45) ?? null,
-          customer_agent: describeAgent(input.origin?.userAgent ?? null),
-          last_seq: 1,
-          message_count: 1
-        }
-        const chatId = await store.insertChat(trx, row)
-        // As stored: nothing else can have changed a chat not yet committed, so it is not read back.
-        const chat = store.newChat(chatId, row)
-        const [message] = await core.appendMany(trx, [{ chatId, seq: 1, author: customer, kind: 'text', body: input.question }])
-        await history(trx, chatId, customer, 'started', { source: 'portal', groupId: input.groupId ?? null }, chat)
-        return { chatId, chat, message: message! }
-      })
-      // Issued together, they still go out in this order (and on Redis in one write).
-      await Promise.all([
-        bus.publish({ type: 'chat.message', chatId, message }),
-        bus.publish({ type: 'queue.changed', groupId: chat.groupId, chatId }),
-        bus.publish({ type: 'agent.alert', reason: 'queued', chatId, groupId: chat.groupId, text: `New chat from ${chat.customerName}: ${chat.question.slice(0, 80)}` })
-      ])
-      await core.changed({ kind: 'queued', chat })
-      return { chat: await load(chatId), token }
-    },
-
     async chatForCustomer (chatId, token, user) {
       const row = await store.getChatRow(db, chatId)
       const tokenOk = row !== undefined && token !== undefined && token.length < 200 &&

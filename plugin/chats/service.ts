@@ -10,6 +10,7 @@ import { createChatCore } from './core.ts'
 import { createDeletion } from './deletion.ts'
 import { createHandover } from './handover.ts'
 import { createLifecycle } from './lifecycle.ts'
+import { createStarts } from './starts.ts'
 import type { ListQuery } from './list-store.ts'
 import type { PurgedBatch } from './purge-store.ts'
 import { createMessages } from './messages.ts'
@@ -33,7 +34,7 @@ export interface ChatServiceDeps {
   /** The webhook outbox: every change's event is recorded in its transaction (webhook-events.ts). */
   webhooks?: Pick<WebhookOutbox, 'record' | 'wants'>
   /** The reports' per-chat facts, recorded in each change's transaction (docs/reports.md); made over `db` when not given. */
-  facts?: Pick<FactService, 'record' | 'assignedMany' | 'answered' | 'answeredAlready'>
+  facts?: Pick<FactService, 'record' | 'startedMany' | 'assignedMany' | 'answered' | 'answeredAlready'>
   /** The audit log: chats taken, monitored and transferred by a supervisor, deleted and undeleted (docs/features.md#audit-log). */
   audit?: Pick<AuditService, 'record' | 'recordFirst'>
 }
@@ -342,6 +343,7 @@ export function createChatService (deps: ChatServiceDeps): ChatService {
   return {
     onChange: core.onChange,
     ...createLifecycle(core),
+    ...createStarts(core),
     ...createHandover(core),
     ...createBatchAssign(core),
     ...createMessages(core),

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { affected, caseOf, incrementReturning, toMs } from '../db/index.ts'
+import { affected, caseOf, getDialect, incrementReturning, toMs } from '../db/index.ts'
 import { indexWords } from '../db/words.ts'
 import type { Chat, ChatStatus, FileRef, Message, SharedArticle } from './types.ts'
 
@@ -129,11 +129,32 @@ export function toMessage (row: LcMessageRow): Message {
   }
 }
 
-type NewChatRow = Omit<LcChatRow, 'id' | 'deleted_at' | 'last_seq' | 'message_count' | 'transferred_to' | 'transferred_by' | 'transferred_at' | 'transfer_comment' | 'auto_assigned' | 'customer_left_at' | 'customer_seen_at' | 'customer_gone_at' | 'agent_read_seq' | 'customer_read_seq' | 'customer_ip' | 'customer_agent' | 'reoffered_from'> & Partial<Pick<LcChatRow, 'customer_ip' | 'customer_agent' | 'last_seq' | 'message_count'>>
+export type NewChatRow = Omit<LcChatRow, 'id' | 'deleted_at' | 'last_seq' | 'message_count' | 'transferred_to' | 'transferred_by' | 'transferred_at' | 'transfer_comment' | 'auto_assigned' | 'customer_left_at' | 'customer_seen_at' | 'customer_gone_at' | 'agent_read_seq' | 'customer_read_seq' | 'customer_ip' | 'customer_agent' | 'reoffered_from'> & Partial<Pick<LcChatRow, 'customer_ip' | 'customer_agent' | 'last_seq' | 'message_count'>>
 
 export async function insertChat (db: Db, row: NewChatRow): Promise<number> {
   const [id] = await db('lc_chats').insert(row)
   return Number(id)
+}
+
+/**
+ * insertChat for many chats at once: one INSERT, and the ids matched to the rows by their
+ * token hashes (random, so never alike). SQLite hands them back itself (RETURNING); MySQL
+ * answers only the first id, and its ids are consecutive only under some
+ * innodb_autoinc_lock_mode settings, so they are read back from that id on.
+ */
+export async function insertChats (trx: Knex.Transaction, rows: readonly NewChatRow[]): Promise<number[]> {
+  if (rows.length === 0) return []
+  if (rows.length === 1) return [await insertChat(trx, rows[0]!)]
+  const hashes = rows.map((r) => r.customer_token_hash)
+  let stored: Array<{ id: number | string, customer_token_hash: string }>
+  if (getDialect(trx) === 'sqlite') {
+    stored = await trx('lc_chats').insert(rows).returning(['id', 'customer_token_hash'])
+  } else {
+    const [first] = await trx('lc_chats').insert(rows)
+    stored = await trx('lc_chats').select('id', 'customer_token_hash').where('id', '>=', Number(first)).whereIn('customer_token_hash', hashes)
+  }
+  const idOf = new Map(stored.map((r) => [r.customer_token_hash, Number(r.id)]))
+  return hashes.map((h) => idOf.get(h)!)
 }
 
 /** The chat insertChat stored as `id`, without reading it back: what it was given, and the table's defaults for the rest. */
@@ -162,6 +183,12 @@ export function newChat (id: number, row: NewChatRow): Chat {
 
 export async function getChatRow (db: Db, id: number): Promise<LcChatRow | undefined> {
   return await db<LcChatRow>('lc_chats').where({ id }).whereNull('deleted_at').first()
+}
+
+/** getChatRow for many chats in one read (those not deleted; in no particular order). */
+export async function getChatRows (db: Db, ids: readonly number[]): Promise<LcChatRow[]> {
+  if (ids.length === 0) return []
+  return await db<LcChatRow>('lc_chats').whereIn('id', ids).whereNull('deleted_at')
 }
 
 /** The chat's row, deleted or not: for Delete, Undelete and Deleted Items only; every other read leaves deleted chats out. */

@@ -33,6 +33,8 @@ export interface FactChange {
 export interface FactService {
   /** Inside `trx`: what a History action moves (start, assignment, transfer, close). */
   record (trx: Knex.Transaction, change: FactChange): Promise<void>
+  /** Inside `trx`: chats started together (action 'started' of each), in one statement. */
+  startedMany (trx: Knex.Transaction, chats: ReadonlyArray<{ chatId: number, groupId: number | null, createdAt: number }>): Promise<void>
   /** Inside `trx`: chats of one group given to agents at one moment (round robin's batch), in one statement. */
   assignedMany (trx: Knex.Transaction, groupId: number | null, byChat: ReadonlyArray<readonly [number, string]>, at: number): Promise<void>
   /** Inside `trx`: an agent's reply; only the first one counts. */
@@ -89,6 +91,10 @@ export function createFactService ({ db }: { db: Knex }): FactService {
       } else if (c.action === 'started') await store.insertFact(trx, { chat_id: c.chatId, group_id: c.groupId, created_at: c.createdAt, changed_at: stamp() })
       else if (c.action === 'transferred' || c.action === 'reoffered') await store.moved(trx, c.chatId, c.groupId, c.agentId, c.action === 'transferred', stamp())
       else if (closing.has(c.action)) await store.closed(trx, c.chatId, c.agentId, c.action, c.at, stamp())
+    },
+    async startedMany (trx, chats) {
+      const changedAt = stamp()
+      await store.insertFacts(trx, chats.map((c) => ({ chat_id: c.chatId, group_id: c.groupId, created_at: c.createdAt, changed_at: changedAt })))
     },
     async assignedMany (trx, groupId, byChat, at) {
       // Each chat's load as record gives one handed over alone: the agent's other open chats, then one more for each

@@ -27,6 +27,11 @@ export async function insertFact (db: Db, row: Pick<LcChatFactRow, 'chat_id' | '
   await db('lc_chat_facts').insert({ ...row, transfers: 0 })
 }
 
+/** insertFact for many chats at once (a group of chats started together). */
+export async function insertFacts (db: Db, rows: ReadonlyArray<Pick<LcChatFactRow, 'chat_id' | 'group_id' | 'created_at' | 'changed_at'>>): Promise<void> {
+  if (rows.length > 0) await db('lc_chat_facts').insert(rows.map((row) => ({ ...row, transfers: 0 })))
+}
+
 /** How many chats other than `chatId` the agent has open now, by the open index (few rows: the chats not closed). */
 export async function openWith (db: Db, agentId: string, chatId: number): Promise<number> {
   const row = await db('lc_chat_facts').whereNull('outcome').andWhere('agent_id', agentId).andWhereNot('chat_id', chatId).count({ n: '*' }).first()

@@ -199,6 +199,11 @@ export interface HostAdapter {
    */
   currentUser (request: RequestLike, area?: HostArea): Promise<HostUser | null>
   getUser (id: string): Promise<HostUser | null>
+  /**
+   * getUser for many ids at once, those found in any order (optional: without it the plugin
+   * asks getUser for each; round robin names every agent of a batch).
+   */
+  getUsers?: (ids: string[]) => Promise<HostUser[]>
   findUsers (query: string, limit?: number): Promise<HostUser[]>
   /**
    * Users holding any of `roles`, by name, at most `limit` (optional: a chat room's With

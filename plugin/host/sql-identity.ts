@@ -16,12 +16,13 @@ export interface IdentityOptions {
   decodeSession?: (data: string) => SessionIdentity | null
 }
 
-type Identity = Pick<HostAdapter, 'currentUser' | 'getUser' | 'findUsers' | 'usersWithRoles'>
+type Identity = Pick<HostAdapter, 'currentUser' | 'getUser' | 'getUsers' | 'findUsers' | 'usersWithRoles'>
 
 /** One table of people, read as HostUsers. */
 interface People {
   prefix: string
   get: (id: string) => Promise<HostUser | null>
+  getMany: (ids: string[]) => Promise<HostUser[]>
   find: (like: string, limit: number) => Promise<HostUser[]>
   withRoles: (wanted: Set<string>, limit: number) => Promise<HostUser[]>
 }
@@ -93,6 +94,14 @@ export function sqlIdentity (knex: Knex, map: HostMapping, options: IdentityOpti
         if (id.startsWith(people.prefix)) return await people.get(id.slice(people.prefix.length))
       }
       return null
+    },
+
+    async getUsers (ids) {
+      const found = await Promise.all(tables.map(async (people) => {
+        const own = ids.filter((id) => id.startsWith(people.prefix)).map((id) => id.slice(people.prefix.length))
+        return own.length === 0 ? [] : await people.getMany(own)
+      }))
+      return found.flat()
     },
 
     async findUsers (query, limit = 20) {
@@ -181,6 +190,13 @@ function peopleTable (knex: Knex, m: PeopleMapping, opts: { kind?: 'agent' | 'cu
       const rows = (await base().where(col(m.id), id).limit(5) as Row[]).filter((r) => String(r[m.id]) === id)
       const [user] = await users(rows.slice(0, 1))
       return user ?? null
+    },
+
+    async getMany (ids) {
+      const wanted = new Set(ids.filter((id) => id !== ''))
+      if (wanted.size === 0) return []
+      // As get: only exact ids count.
+      return await users((await base().whereIn(col(m.id), [...wanted]) as Row[]).filter((r) => wanted.has(String(r[m.id]))))
     },
 
     async find (like, limit) {

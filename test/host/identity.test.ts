@@ -53,6 +53,16 @@ t.test('sqlHost on a thread desk: sessions and users in its own shape', async (t
     for (const id of ['3', 'x:3', 'a:', 'c:', '', 'a:99', 'c:99', 'A:3', 'a:3abc', 'c:03', 'a:3 ']) t.equal(await host.getUser(id), null, JSON.stringify(id))
   })
 
+  t.test('getUsers: what getUser gives for each id found, from both tables, exact ids only', async (t) => {
+    const ids = ['a:1', 'c:1', 'a:4', 'c:3', 'a:3abc', 'x:3', 'a:', 'c:99', 'a:3 ']
+    const one = (await Promise.all(ids.map(async (id) => await host.getUser(id)))).filter((u) => u !== null)
+    const many = await host.getUsers!(ids)
+    const byId = (a: { id: string }, b: { id: string }): number => a.id.localeCompare(b.id)
+    t.same(many.sort(byId), one.sort(byId))
+    t.same(many.map((u) => u.id), ['a:1', 'a:4', 'c:1', 'c:3'])
+    t.same(await host.getUsers!([]), [])
+  })
+
   t.test('findUsers: both tables, by name (first and last together too), email or username, by name', async (t) => {
     t.same((await host.findUsers('lovelace')).map((u) => u.id), ['a:3', 'c:3'])
     t.same((await host.findUsers('Ada Love')).map((u) => u.id), ['a:3'], 'across first and last name')

@@ -104,7 +104,25 @@ t.test('redisBus', { skip }, async (t) => {
   const expected = [{ type: 'presence.changed', agentId: 'one' }, { type: 'queue.changed' }, { type: 'agent.chats', agentId: 'last', chatId: 1 }]
   t.same(atA.events, expected, 'the publisher\'s own handlers get each event once, from Redis, in order')
   t.same(atB.events, expected, 'another bus on the channel gets the same, and nothing malformed')
-  t.same(logA.lines.filter((l) => /malformed payload/.test(l.msg)).length, 2, 'both malformed payloads were logged')
+
+  // Events published in one turn travel as one payload, and are handed on one by one, in order.
+  const listener = new Redis(url)
+  cleanup(async () => { await listener.quit() })
+  const payloads: string[] = []
+  listener.on('message', (_from: string, payload: string) => { payloads.push(payload) })
+  await listener.subscribe(channel)
+  const burst = Array.from({ length: 30 }, (_, i) => ({ type: 'agent.chats' as const, agentId: 'burst', chatId: i + 10 }))
+  await Promise.all(burst.map(async (e) => { await a.publish(e) }))
+  await Promise.all([atA.waitFor((e) => e.type === 'agent.chats' && e.chatId === 39), atB.waitFor((e) => e.type === 'agent.chats' && e.chatId === 39)])
+  t.same(atA.events.slice(3), burst, 'each event of the burst once, in order')
+  t.same(atB.events.slice(3), burst, 'on the other bus too')
+  t.equal(payloads.length, 1, 'in one message on the channel')
+  t.same(JSON.parse(payloads[0]!), burst)
+  await plain.publish(channel, JSON.stringify([{ type: 'queue.changed' }, { no: 'type' }]))
+  while (logA.lines.filter((l) => /malformed payload/.test(l.msg)).length < 3) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.equal(atA.events.length, 33, 'nothing of a list holding a malformed event')
+  await listener.unsubscribe(channel)
+  t.same(logA.lines.filter((l) => /malformed payload/.test(l.msg)).length, 3, 'the malformed payloads were logged (a list with one bad event is dropped whole)')
   t.match(logA.lines.find((l) => /handler failed/.test(l.msg)), { level: 'error', obj: { err: { message: 'handler blew up' }, event: 'queue.changed' } })
 
   closed = true
