@@ -318,10 +318,11 @@ async function main (): Promise<number> {
     if (result?.thrown) throw result.thrown
   })()
   let done = false
-  void purging.finally(() => { done = true })
+  // Settled either way; a failure is thrown where the purge is awaited below, and not left unhandled here.
+  void purging.then(() => { done = true }, () => { done = true })
   const p0 = performance.now()
   const ticker = setInterval(() => { console.log(`purging: ${progress} chats in ${fmt((performance.now() - p0) / 1000)} s`) }, 10_000)
-  void purging.finally(() => { clearInterval(ticker) })
+  void purging.then(() => { clearInterval(ticker) }, () => { clearInterval(ticker) })
   const during = summarise(await fixedRate(pairs, () => done))
   await purging
   const statusAfter = await serverStatus()

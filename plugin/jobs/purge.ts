@@ -122,7 +122,9 @@ function slowProbe (recent: number[], probeMs: number): boolean {
  */
 export async function inPacedBatches (ctx: JobContext | undefined, pacing: Pacing, batch: (size: number) => Promise<boolean>, observe?: (step: PaceStep) => void): Promise<number> {
   let batches = 0
-  let size = pacing.batchSize
+  // The first batch is one chat, and the pacing grows it from there: a first batch of
+  // batchSize chats could hold the database for seconds before anything had been measured.
+  let size = 1
   let load: LiveLoad = { recent: [], restFactor: 1 }
   const probe = pacing.probe
   for (;;) {

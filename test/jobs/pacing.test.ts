@@ -31,7 +31,7 @@ t.test('purge pacing', async (t) => {
       return n <= 4
     }, (step) => steps.push(step))
     t.equal(batches, 4, 'every batch that found something counts; the fifth found nothing')
-    t.same(sizes, [64, 64, 64, 64, 64], 'a busy pool delays a batch without shrinking it')
+    t.same(sizes, [1, 2, 4, 8, 16], 'a busy pool delays a batch without shrinking it; the first is one chat, and quick ones double')
     t.same(polls.filter((at) => at === 2), [2, 2, 2, 2], 'three looks found it busy, the fourth let the batch go')
     t.equal(steps.length, 4)
   })
