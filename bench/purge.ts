@@ -32,7 +32,7 @@ import { prepareDatabase } from '../demo-host/setup.ts'
 import { createChatService } from '../plugin/chats/service.ts'
 import { createFileService } from '../plugin/files/service.ts'
 import { sqlHost } from '../plugin/host/sql-host.ts'
-import { poolBusy } from '../plugin/db/index.ts'
+import { getDialect, poolBusy, probeLatency } from '../plugin/db/index.ts'
 import { indexWords } from '../plugin/db/words.ts'
 import { createPurge, type PurgeResult } from '../plugin/jobs/purge.ts'
 import { runJobRecorded } from '../plugin/jobs/scheduler.ts'
@@ -40,7 +40,7 @@ import { loadManifest } from '../plugin/manifest.ts'
 import { resolveSettings } from '../plugin/settings.ts'
 import { memoryBus } from '../plugin/realtime/bus.ts'
 import { createRoutingService } from '../plugin/routing/service.ts'
-import { availableAgents, Browser, fmt, freshDatabase, guardRun, numberFromEnv, percentile, sleep } from './common.ts'
+import { availableAgents, Browser, fmt, freshDatabase, guardRun, numberFromEnv, percentile, sleep, zipfText } from './common.ts'
 
 const manifest = loadManifest()
 const defaults = resolveSettings(manifest, {})
@@ -48,14 +48,17 @@ const DELETED = Math.floor(numberFromEnv('BENCH_DELETED', 5000, 1))
 const PER_CHAT = Math.floor(numberFromEnv('BENCH_MESSAGES', 40, 1))
 const BATCH = Math.floor(numberFromEnv('BENCH_BATCH', defaults.purgeBatchSize, 1))
 // The purge's own defaults unless set: rest after a batch (times the batch), and the batch's time target in ms.
-const REST = process.env.BENCH_REST ? numberFromEnv('BENCH_REST', 3, 0) : undefined
+const REST = process.env.BENCH_REST ? numberFromEnv('BENCH_REST', 1, 0) : undefined
+// BENCH_PROBE=0: the purge without its probe of the live load (as it was before it had one).
+const PROBE = process.env.BENCH_PROBE !== '0'
 const TARGET_MS = process.env.BENCH_TARGET_MS ? numberFromEnv('BENCH_TARGET_MS', 10, 0.1) : undefined
 const CHATS = Math.floor(numberFromEnv('BENCH_CHATS', 30, 1))
 const RATE = numberFromEnv('BENCH_RATE', 200, 1)
 const SECONDS = numberFromEnv('BENCH_SECONDS', 10, 1)
 const AGENTS = ['alice', 'bob', 'carol'] as const
 const DRAIN_MS = 10_000
-const TIMEOUT_MS = numberFromEnv('BENCH_TIMEOUT', 300 + 3 * SECONDS + DELETED * PER_CHAT / 2000, 30) * 1000
+// The fill at 1,000 messages/s and the purge at 5 chats/s, the slowest either was seen on a loaded machine.
+const TIMEOUT_MS = numberFromEnv('BENCH_TIMEOUT', 300 + 3 * SECONDS + DELETED * PER_CHAT / 1000 + DELETED / 5, 30) * 1000
 const day = 86_400_000
 
 const run = guardRun({ timeoutMs: TIMEOUT_MS, settleMs: 500, onCleanUp: () => { closing = true } })
@@ -68,74 +71,70 @@ let closing = false
 const SQLITE_VARIABLES = 32766
 
 /** Multi-row INSERTs (a plain VALUES list: knex's SQLite batch insert is a compound SELECT of at most 500 terms), in one transaction. */
-async function insertRows (knex: Knex, table: string, rows: Array<Record<string, unknown>>): Promise<void> {
+async function insertRows (knex: Knex, table: string, columns: readonly string[], rows: unknown[][]): Promise<void> {
   if (rows.length === 0) return
-  const columns = Object.keys(rows[0]!)
   const tuple = `(${columns.map(() => '?').join(', ')})`
-  const perStatement = Math.max(1, Math.min(2000, Math.floor(SQLITE_VARIABLES / columns.length)))
+  const perStatement = Math.max(1, Math.min(5000, Math.floor(SQLITE_VARIABLES / columns.length)))
   await knex.transaction(async (trx) => {
     for (let i = 0; i < rows.length; i += perStatement) {
       const slice = rows.slice(i, i + perStatement)
-      await trx.raw(`insert into ${table} (${columns.join(', ')}) values ${slice.map(() => tuple).join(', ')}`, slice.flatMap((r) => columns.map((c) => r[c])) as Knex.ValueDict[keyof Knex.ValueDict][])
+      await trx.raw(`insert into ${table} (${columns.join(', ')}) values ${slice.map(() => tuple).join(', ')}`, slice.flat() as Knex.ValueDict[keyof Knex.ValueDict][])
     }
   })
 }
 
-/** DELETED chats deleted 100 days ago, each with PER_CHAT messages, three history rows and a comment; every tenth has a file on disk. */
-async function fillDeleted (knex: Knex, uploadDir: string): Promise<{ messages: number, files: number }> {
+// Messages' text as a desk's is: words of a Zipf vocabulary, so their rows in lc_message_words
+// spread over the whole word index as real words do, not a handful of ranges.
+const { next, words: zipfWords } = zipfText(20261207, 5000)
+const sentence = (): string => zipfWords(6 + Math.floor(next() * 10))
+
+/**
+ * DELETED chats deleted 100 days ago, each with PER_CHAT messages (and their words in
+ * lc_message_words, as insertMessage writes them), three history rows and a comment; every
+ * tenth has a file on disk. Rows go in with their ids, many to a statement, so nothing is
+ * read back; each table's rows of a chunk are written in key order.
+ */
+async function fillDeleted (knex: Knex, uploadDir: string): Promise<{ messages: number, words: number, files: number }> {
   const deletedAt = Date.now() - 100 * day
   let messages = 0
+  let words = 0
   let files = 0
-  const chunk = 500
+  const chunk = 2500
+  let messageId = 0
   for (let from = 0; from < DELETED && !run.halted(); from += chunk) {
-    const n = Math.min(chunk, DELETED - from)
-    const chats = Array.from({ length: n }, (_, i) => ({
-      status: 'ended',
-      group_id: null,
-      agent_id: null,
-      customer_user_id: null,
-      customer_name: `Deleted ${from + i}`,
-      customer_email: `deleted${from + i}@customer.example`,
-      question: 'An old question',
-      source: 'portal',
-      customer_token_hash: createHash('sha256').update(`deleted-${from + i}`).digest('hex'),
-      created_at: deletedAt - day,
-      queued_at: deletedAt - day,
-      ended_at: deletedAt - day + 600_000,
-      ended_by: 'agent',
-      last_seq: PER_CHAT,
-      message_count: PER_CHAT,
-      deleted_at: deletedAt
-    }))
-    await insertRows(knex, 'lc_chats', chats)
-    const ids = (await knex('lc_chats').select('id').whereIn('customer_email', chats.map((c) => c.customer_email))).map((r: { id: number }) => Number(r.id))
-    const rows: Array<Record<string, unknown>> = []
-    const history: Array<Record<string, unknown>> = []
-    const comments: Array<Record<string, unknown>> = []
-    const fileRows: Array<Record<string, unknown>> = []
+    const ids = Array.from({ length: Math.min(chunk, DELETED - from) }, (_, i) => from + i + 1)
+    await insertRows(knex, 'lc_chats', ['id', 'status', 'customer_name', 'customer_email', 'question', 'source', 'customer_token_hash', 'created_at', 'queued_at', 'ended_at', 'ended_by', 'last_seq', 'message_count', 'deleted_at'],
+      ids.map((id) => [id, 'ended', `Deleted ${id}`, `deleted${id}@customer.example`, 'An old question', 'portal', createHash('sha256').update(`deleted-${id}`).digest('hex'), deletedAt - day, deletedAt - day, deletedAt - day + 600_000, 'agent', PER_CHAT, PER_CHAT, deletedAt]))
+    const rows: unknown[][] = []
+    const wordRows: Array<[string, number, number]> = []
+    const history: unknown[][] = []
+    const comments: unknown[][] = []
+    const fileRows: unknown[][] = []
     for (const id of ids) {
       for (let seq = 1; seq <= PER_CHAT; seq++) {
-        rows.push({ chat_id: id, seq, kind: 'text', author_kind: seq % 2 === 0 ? 'agent' : 'customer', author_id: null, author_name: seq % 2 === 0 ? 'Alice Adams' : 'A customer', body: `Message ${seq} of an old chat about printers, VPN tokens and invoices`, client_msg_id: null, created_at: deletedAt - day + seq * 1000 })
+        const body = sentence()
+        rows.push([++messageId, id, seq, 'text', seq % 2 === 0 ? 'agent' : 'customer', seq % 2 === 0 ? 'Alice Adams' : 'A customer', body, deletedAt - day + seq * 1000])
+        for (const word of indexWords(body)) wordRows.push([word, id, messageId])
       }
-      for (const action of ['started', 'accepted', 'ended']) history.push({ chat_id: id, actor_kind: 'system', actor_id: null, actor_name: 'Live chat', action, data: null, created_at: deletedAt - day })
-      comments.push({ chat_id: id, author_id: '1', author_name: 'Alice Adams', body: 'Resolved by resetting the VPN token', is_resolution: false, created_at: deletedAt - day, updated_at: deletedAt - day })
+      for (const action of ['started', 'accepted', 'ended']) history.push([id, 'system', 'Live chat', action, deletedAt - day])
+      comments.push([id, '1', 'Alice Adams', 'Resolved by resetting the VPN token', false, deletedAt - day, deletedAt - day])
       if (id % 10 === 0) {
         const storage = createHash('sha256').update(`file-${id}`).digest('hex').slice(0, 48)
         await writeFile(join(uploadDir, storage), 'an old attachment')
-        fileRows.push({ chat_id: id, storage_name: storage, name: 'log.txt', type: 'text/plain', size: 17, sha256: '0'.repeat(64), author_kind: 'customer', author_id: null, author_name: 'A customer', created_at: deletedAt - day })
+        fileRows.push([id, storage, 'log.txt', 'text/plain', 17, '0'.repeat(64), 'customer', 'A customer', deletedAt - day])
       }
     }
-    await insertRows(knex, 'lc_messages', rows)
-    // Their words, as the chat service writes them with each message (lc_message_words).
-    const written = await knex('lc_messages').select('id', 'chat_id', 'body').whereIn('chat_id', ids) as Array<{ id: number, chat_id: number, body: string }>
-    await insertRows(knex, 'lc_message_words', written.flatMap((m) => indexWords(m.body).map((word) => ({ word, chat_id: m.chat_id, message_id: m.id }))))
-    await insertRows(knex, 'lc_chat_history', history)
-    await insertRows(knex, 'lc_chat_comments', comments)
-    await insertRows(knex, 'lc_chat_files', fileRows)
+    await insertRows(knex, 'lc_messages', ['id', 'chat_id', 'seq', 'kind', 'author_kind', 'author_name', 'body', 'created_at'], rows)
+    wordRows.sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1] || a[2] - b[2])
+    await insertRows(knex, 'lc_message_words', ['word', 'chat_id', 'message_id'], wordRows)
+    await insertRows(knex, 'lc_chat_history', ['chat_id', 'actor_kind', 'actor_name', 'action', 'created_at'], history)
+    await insertRows(knex, 'lc_chat_comments', ['chat_id', 'author_id', 'author_name', 'body', 'is_resolution', 'created_at', 'updated_at'], comments)
+    await insertRows(knex, 'lc_chat_files', ['chat_id', 'storage_name', 'name', 'type', 'size', 'sha256', 'author_kind', 'author_name', 'created_at'], fileRows)
     messages += rows.length
+    words += wordRows.length
     files += fileRows.length
   }
-  return { messages, files }
+  return { messages, words, files }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -271,11 +270,11 @@ async function main (): Promise<number> {
   await prepareDatabase(db.knex)
   await staffSupport(db.knex)
   console.log(`database: ${db.describe}`)
-  console.log(`setup: ${DELETED} deleted chats of ${PER_CHAT} messages each, purged at most ${BATCH} per transaction (batch time target ${TARGET_MS ?? 'default'} ms, rest ${REST ?? 'default'} x); ${CHATS} live chats at ${RATE} messages/s in all, ${SECONDS} s per quiet phase; Node ${process.version}`)
+  console.log(`setup: ${DELETED} deleted chats of ${PER_CHAT} messages each, purged at most ${BATCH} per transaction (batch time target ${TARGET_MS ?? 'default'} ms, rest ${REST ?? 'default'} x, ${PROBE ? 'probing the live load' : 'no probe'}); ${CHATS} live chats at ${RATE} messages/s in all, ${SECONDS} s per quiet phase; Node ${process.version}`)
 
   const t0 = performance.now()
   const filled = await fillDeleted(db.knex, uploadDir)
-  console.log(`fill: ${fmt((performance.now() - t0) / 1000)} s (${filled.messages} messages, ${filled.files} files)`)
+  console.log(`fill: ${fmt((performance.now() - t0) / 1000)} s (${filled.messages} messages, ${filled.words} word rows, ${filled.files} files)`)
 
   const app = await buildDemoHost({
     knex: db.knex,
@@ -294,11 +293,22 @@ async function main (): Promise<number> {
   const chats = createChatService({ db: db.knex, bus, host: sqlHost(db.knex, manifest.host), routing, settings: { maxMessageLength: 10_000 } })
   const files = createFileService({ db: db.knex, chats, base: '/livechat', dir: uploadDir, settings: { maxFileBytes: defaults.maxFileBytes, allowedFileTypes: defaults.allowedFileTypes } })
   // As the job service makes it: backing off while the pool has live statements waiting.
-  const purge = createPurge({ chats, files, clock: Date.now, afterDays: defaults.purgeAfterDays, batchSize: BATCH, targetMs: TARGET_MS, restRatio: REST, busy: () => poolBusy(db.knex) })
+  // Progress every 10 s, so a run cut short by its time limit still tells how far the purge got.
+  let progress = 0
+  const purgeDeleted = chats.purgeDeleted
+  chats.purgeDeleted = async (...args) => { const step = await purgeDeleted(...args); progress += step?.chats ?? 0; return step }
+  const purge = createPurge({ chats, files, clock: Date.now, afterDays: defaults.purgeAfterDays, batchSize: BATCH, targetMs: TARGET_MS, restRatio: REST, busy: () => poolBusy(db.knex), probe: PROBE ? async () => await probeLatency(db.knex) : undefined })
 
   await fixedRate(pairs, (ms) => ms > 2000)
   const quiet = summarise(await fixedRate(pairs, (ms) => ms > SECONDS * 1000))
 
+  // On MariaDB: what the server did meanwhile (server-wide: other databases' work counts too).
+  const serverStatus = async (): Promise<Map<string, number>> => {
+    if (getDialect(db.knex) !== 'mysql') return new Map()
+    const [rows] = await db.knex.raw("show global status where Variable_name in ('Innodb_row_lock_waits', 'Innodb_row_lock_time', 'Innodb_buffer_pool_reads', 'Innodb_buffer_pool_read_requests', 'Innodb_data_written')") as [Array<{ Variable_name: string, Value: string }>]
+    return new Map(rows.map((r) => [r.Variable_name, Number(r.Value)]))
+  }
+  const statusBefore = await serverStatus()
   let purged: PurgeResult | undefined
   let purgeMs = 0
   const purging = (async () => {
@@ -308,9 +318,14 @@ async function main (): Promise<number> {
     if (result?.thrown) throw result.thrown
   })()
   let done = false
-  void purging.finally(() => { done = true })
+  // Settled either way; a failure is thrown where the purge is awaited below, and not left unhandled here.
+  void purging.then(() => { done = true }, () => { done = true })
+  const p0 = performance.now()
+  const ticker = setInterval(() => { console.log(`purging: ${progress} chats in ${fmt((performance.now() - p0) / 1000)} s`) }, 10_000)
+  void purging.then(() => { clearInterval(ticker) }, () => { clearInterval(ticker) })
   const during = summarise(await fixedRate(pairs, () => done))
   await purging
+  const statusAfter = await serverStatus()
   const after = summarise(await fixedRate(pairs, (ms) => ms > SECONDS * 1000))
 
   const left = Number((await db.knex('lc_chats').whereNotNull('deleted_at').count({ n: '*' }).first())?.n ?? 0)
@@ -332,6 +347,7 @@ async function main (): Promise<number> {
   console.log('goal: ≤ 2 x')
   const missing = quiet.missing + during.missing + after.missing
   const duplicates = quiet.duplicates + during.duplicates + after.duplicates
+  for (const [name, value] of statusAfter) console.log(`server ${name} during purge: ${value - (statusBefore.get(name) ?? 0)}`)
   console.log(`missing: ${missing} messages`)
   console.log(`duplicates: ${duplicates} messages`)
   console.log(`deleted chats left: ${left} chats`)

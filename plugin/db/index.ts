@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import type { Knex } from 'knex'
 
 /**
@@ -133,4 +134,15 @@ export async function transact<T> (knex: Knex, fn: (trx: Knex.Transaction) => Pr
 export function poolBusy (knex: Knex): boolean {
   const pool = (knex.client as { pool?: { numPendingAcquires?: () => number } }).pool
   return (pool?.numPendingAcquires?.() ?? 0) > 0
+}
+
+/**
+ * How long a tiny statement takes right now through `knex`'s pool, in ms: it waits behind
+ * the statements already queued for a connection and runs at the server's present speed,
+ * as a live chat's next statement would. Background jobs pace themselves by it.
+ */
+export async function probeLatency (knex: Knex): Promise<number> {
+  const started = performance.now()
+  await knex.raw('select 1')
+  return performance.now() - started
 }

@@ -21,13 +21,16 @@ export interface PurgeDeps {
    */
   targetMs?: number
   /**
-   * After each batch the purge rests this many times as long as the batch took (default 3:
-   * it has the database about a quarter of the time at most), so live chats' statements are
-   * not kept waiting behind batch after batch.
+   * After each batch the purge rests at least this many times as long as the batch took
+   * (default 1: it has the database half the time at most), so live chats' statements are not
+   * kept waiting behind batch after batch; up to 8 times longer while the `probe` finds live
+   * statements slowed (Pacing.probe, liveStep).
    */
   restRatio?: number
   /** True while the database's connection pool has statements waiting: the next batch waits (Pacing.busy). */
   busy?: () => boolean
+  /** Times a tiny statement through the pool: the live load the rests follow (Pacing.probe). */
+  probe?: () => Promise<number>
 }
 
 /** What one purge run removed, for the run record and the benchmark. */
@@ -40,24 +43,31 @@ export interface PurgeResult extends JobOutcome {
 
 export const dayMs = 86_400_000
 
-/** How a purge paces its batches (PurgeDeps: batchSize, targetMs, restRatio, busy). */
+/** How a purge paces its batches (PurgeDeps: batchSize, targetMs, restRatio, busy, probe). */
 export interface Pacing {
   batchSize: number
   targetMs: number
+  /** The shortest rest after a batch, times the batch; the live load lengthens it (`liveStep`). */
   restRatio: number
   /**
    * True while live statements are waiting for one of the database connections (the pool is
    * busy): the next batch waits until they have theirs.
    */
   busy?: () => boolean
+  /**
+   * How long a tiny statement takes right now through the database's pool, in ms: behind the
+   * statements already waiting for a connection, at the server's present speed; what a live
+   * chat's next statement meets. The rests and the start of each batch follow it (`liveStep`).
+   */
+  probe?: () => Promise<number>
 }
 
 /** While the pool is busy, the next batch looks again after this many ms, for at most `busyWaitMs` in all. */
 const busyPollMs = 2
 const busyWaitMs = 20
 
-/** What the pacing decides after one batch: the next batch's size and the rest before it. */
-export interface PaceStep { size: number, restMs: number }
+/** What the pacing decides after one batch: the next batch's size and the rest before it (restFactor times restRatio times the batch). */
+export interface PaceStep { size: number, restMs: number, restFactor?: number }
 
 /**
  * One step of the purge's pacing (docs/design.md §7): a batch that took longer than
@@ -73,23 +83,70 @@ export function paceStep (pacing: Pacing, size: number, took: number): PaceStep 
   return { size: next, restMs: took * restRatio }
 }
 
+/** The probes a purge compares each new one with: its last this many. */
+const probeWindow = 32
+/** The rest grows to at most this many times restRatio while live statements stay slow. */
+const maxRestFactor = 8
+/** Before a batch, while the probe finds live statements slow, the purge waits for them at most this long. */
+const probeWaitMs = 50
+
+/** What the purge knows of the live load: its recent probes and how far it has lengthened its rests. */
+export interface LiveLoad { recent: number[], restFactor: number }
+
+/**
+ * One probe, weighed (docs/design.md §7): it is slow when it took over twice the lower quartile
+ * of the recent ones, plus a millisecond (the database's unhurried answer beside this same
+ * live load, so a machine busy for other reasons does not count against the purge). A slow
+ * probe before a batch means the last rest did not give live statements back their speed:
+ * the rests double (up to 8 times restRatio); a quick one halves them back towards restRatio.
+ */
+export function liveStep (load: LiveLoad, probeMs: number): { slow: boolean, load: LiveLoad } {
+  const recent = [...load.recent, probeMs].slice(-probeWindow)
+  const slow = slowProbe(recent, probeMs)
+  const restFactor = slow ? Math.min(maxRestFactor, load.restFactor * 2) : Math.max(1, load.restFactor / 2)
+  return { slow, load: { recent, restFactor } }
+}
+
+function slowProbe (recent: number[], probeMs: number): boolean {
+  const sorted = [...recent].sort((a, b) => a - b)
+  return probeMs > 2 * (sorted[Math.floor((sorted.length - 1) / 4)] ?? probeMs) + 1
+}
+
 /**
  * Runs `batch` until it finds nothing left to remove (it returns false) or the job's lease
- * is lost, paced by `paceStep`; and before each batch, while live statements wait for a
- * connection (`busy`), it lets them have it first (up to 20 ms, so a desk that is never idle still gets purged). `observe` sees each
- * step (the tests). Returns how many batches removed something.
+ * is lost, paced by `paceStep`. Before each batch, while live statements wait for a
+ * connection (`busy`) it lets them have it first (up to 20 ms), and while the `probe` finds
+ * them slower than the live load's own pace (`liveStep`) it waits for them (up to 50 ms) and
+ * rests longer after the batch; so a desk that is never idle still gets purged. `observe`
+ * sees each step (the tests). Returns how many batches removed something.
  */
 export async function inPacedBatches (ctx: JobContext | undefined, pacing: Pacing, batch: (size: number) => Promise<boolean>, observe?: (step: PaceStep) => void): Promise<number> {
   let batches = 0
-  let size = pacing.batchSize
+  // The first batch is one chat, and the pacing grows it from there: a first batch of
+  // batchSize chats could hold the database for seconds before anything had been measured.
+  let size = 1
+  let load: LiveLoad = { recent: [], restFactor: 1 }
+  const probe = pacing.probe
   for (;;) {
     if (ctx && !await ctx.stillOurs()) break
     for (let waited = 0; waited < busyWaitMs && (pacing.busy?.() ?? false); waited += busyPollMs) await sleep(busyPollMs)
+    if (probe) {
+      let probeMs = await probe()
+      const looked = liveStep(load, probeMs)
+      load = looked.load
+      // Only the first look after a rest weighs the rest; the looks while waiting are not kept.
+      for (let waited = 0, slow = looked.slow; slow && waited < probeWaitMs; slow = slowProbe(load.recent, probeMs)) {
+        const pause = Math.max(busyPollMs, Math.min(probeWaitMs - waited, probeMs))
+        await sleep(pause)
+        waited += pause
+        probeMs = await probe()
+      }
+    }
     const started = performance.now()
     if (!await batch(size)) break
     batches++
     const took = performance.now() - started
-    const step = paceStep(pacing, size, took)
+    const step = { ...paceStep({ ...pacing, restRatio: pacing.restRatio * load.restFactor }, size, took), restFactor: load.restFactor }
     observe?.(step)
     size = step.size
     if (step.restMs >= 1) await sleep(step.restMs)
@@ -107,14 +164,14 @@ export async function inPacedBatches (ctx: JobContext | undefined, pacing: Pacin
  * after the last chat the one before it met, so a chat the run could not remove (recorded
  * through `items`, docs/features.md#failing-items) never stands in front of the rest.
  */
-export function createPurge ({ chats: chatService, files, clock, afterDays, batchSize, targetMs = 10, restRatio = 3, busy }: PurgeDeps) {
+export function createPurge ({ chats: chatService, files, clock, afterDays, batchSize, targetMs = 10, restRatio = 1, busy, probe }: PurgeDeps) {
   return async function purge (ctx?: JobContext, items?: ItemGuard): Promise<PurgeResult> {
     const deletedBefore = clock() - afterDays * dayMs
     const byTable: Record<string, number> = {}
     const discarded: Discarded = { removed: 0, missing: 0, failed: [] }
     let chats = 0
     let after = 0
-    const batches = await inPacedBatches(ctx, { batchSize, targetMs, restRatio, busy }, async (size) => {
+    const batches = await inPacedBatches(ctx, { batchSize, targetMs, restRatio, busy, probe }, async (size) => {
       const batch = await chatService.purgeDeleted(deletedBefore, size, after, items)
       if (batch === null) return false
       after = batch.last

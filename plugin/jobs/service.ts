@@ -7,7 +7,7 @@ import type { TokenService } from '../api/tokens-service.ts'
 import type { ChatService, ItemGuard } from '../chats/service.ts'
 import type { Chat } from '../chats/types.ts'
 import type { CustomerService } from '../customer/service.ts'
-import { poolBusy } from '../db/index.ts'
+import { poolBusy, probeLatency } from '../db/index.ts'
 import { LC_ERR_JOB_RUNNING, LC_ERR_JOB_UNKNOWN } from '../errors.ts'
 import type { FileService } from '../files/service.ts'
 import type { HostAdapter } from '../host/adapter.ts'
@@ -137,7 +137,7 @@ export function createJobService (deps: JobServiceDeps): JobService {
   const minute = 60_000
 
   // Made at each run, with the settings of the moment (the settings screen may change them).
-  const purge = (ctx: JobContext, items: ItemGuard) => createPurge({ chats, files, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize, busy: () => poolBusy(db) })(ctx, items)
+  const purge = (ctx: JobContext, items: ItemGuard) => createPurge({ chats, files, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize, busy: () => poolBusy(db), probe: async () => await probeLatency(db) })(ctx, items)
   // Deleted instant message threads go with the same retention, in the same job, after the chats.
   const purgeIm = (ctx: JobContext, items: ItemGuard) => createImPurge({ im, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize, busy: () => poolBusy(db) })(ctx, items)
 

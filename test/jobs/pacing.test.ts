@@ -1,5 +1,5 @@
 import t from 'tap'
-import { inPacedBatches, type PaceStep, paceStep } from '../../plugin/jobs/purge.ts'
+import { inPacedBatches, liveStep, type LiveLoad, type PaceStep, paceStep } from '../../plugin/jobs/purge.ts'
 
 const pacing = { batchSize: 64, targetMs: 1000, restRatio: 3 }
 
@@ -31,9 +31,48 @@ t.test('purge pacing', async (t) => {
       return n <= 4
     }, (step) => steps.push(step))
     t.equal(batches, 4, 'every batch that found something counts; the fifth found nothing')
-    t.same(sizes, [64, 64, 64, 64, 64], 'a busy pool delays a batch without shrinking it')
+    t.same(sizes, [1, 2, 4, 8, 16], 'a busy pool delays a batch without shrinking it; the first is one chat, and quick ones double')
     t.same(polls.filter((at) => at === 2), [2, 2, 2, 2], 'three looks found it busy, the fourth let the batch go')
     t.equal(steps.length, 4)
+  })
+
+  t.test('a probe slower than twice the lower quartile of the recent ones (plus 1 ms) is slow, and doubles the rests up to eight times', async (t) => {
+    let load: LiveLoad = { recent: [], restFactor: 1 }
+    for (const ms of [2, 2, 3, 2]) {
+      const step = liveStep(load, ms)
+      t.notOk(step.slow, `${ms} ms beside 2-3 ms is the live load's own pace`)
+      load = step.load
+    }
+    t.equal(load.restFactor, 1, 'never below restRatio')
+    const factors: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const step = liveStep(load, 50)
+      t.ok(step.slow)
+      load = step.load
+      factors.push(load.restFactor)
+    }
+    t.same(factors, [2, 4, 8, 8, 8], 'rests lengthen while live statements stay slow, at most eight times')
+    const back = liveStep(load, 2)
+    t.notOk(back.slow)
+    t.equal(back.load.restFactor, 4, 'a quick probe halves them back')
+    t.equal(liveStep({ recent: [], restFactor: 1 }, 500).slow, false, 'the first probe is its own measure')
+    t.equal(liveStep({ recent: Array(40).fill(1), restFactor: 1 }, 1).load.recent.length, 32, 'the last 32 probes are kept')
+  })
+
+  t.test('the loop: a slow probe holds the batch back, then lengthens the rest after it; quick probes bring it back', async (t) => {
+    // Live statements answer in 1 ms, but before the third batch they are held up (30 ms) for two looks.
+    const answers = [1, 1, 30, 30, 1, 1, 1]
+    const looks: number[] = []
+    let n = 0
+    const probe = async (): Promise<number> => { looks.push(n); return answers.shift() ?? 1 }
+    const factors: number[] = []
+    const batches = await inPacedBatches(undefined, { batchSize: 8, targetMs: 1000, restRatio: 0.001, probe }, async () => {
+      n++
+      return n <= 4
+    }, (step) => factors.push(step.restFactor ?? NaN))
+    t.equal(batches, 4)
+    t.same(looks, [0, 1, 2, 2, 2, 3, 4], 'before the third batch: looked again while the probe stayed slow, then let it go')
+    t.same(factors, [1, 1, 2, 1], 'the rest after the held-up batch is twice restRatio times the batch, then back')
   })
 
   t.test('a lost lease stops the loop before the next batch', async (t) => {

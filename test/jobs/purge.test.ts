@@ -134,7 +134,7 @@ t.test('purge', async (t) => {
     const ids: number[] = []
     for (let i = 0; i < 5; i++) ids.push(await fullChat(s, `Batch ${i}`, { files: 0 }))
     await s.knex('lc_chats').whereIn('id', ids).update({ deleted_at: now - 100 * day })
-    // No time target: batches stay at purgeBatchSize however long they take.
+    // No time target: batches grow from one chat to purgeBatchSize and stay there however long they take.
     const purge = createPurge({ chats: s.chats, files: s.files, clock, afterDays: 90, batchSize: 2, targetMs: Infinity })
     const result = await purge()
     t.equal(result.chats, 5)
