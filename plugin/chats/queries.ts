@@ -12,7 +12,7 @@ const dayMs = 86_400_000
  * (or queueGroups') to decide.
  */
 export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queue' | 'transferred' | 'counts' | 'queueTally' | 'nextQueued' |
-'queuePosition' | 'queuePositions' | 'recentQueueTime' | 'list' | 'agentChats' | 'history' | 'customerChats' | 'customerChatIds' | 'openChatOf' |
+'queuePosition' | 'queuePositions' | 'recentQueueTime' | 'list' | 'agentChats' | 'history' | 'customerChats' | 'earlierChats' | 'customerChatIds' | 'openChatOf' |
 'startedSince' |
 'statusCounts' | 'queueStats'> {
   return {
@@ -78,6 +78,10 @@ export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queu
         limit: opts.limit ?? 50, beforeId: opts.before, since: [7, 30, 90].map((d) => now - d * dayMs)
       })
       return { chats: rows.map(store.toChat), counts: { last7: since[0]!, last30: since[1]!, last90: since[2]!, all: total } }
+    },
+
+    async earlierChats (customer, before) {
+      return await lists.earlierChats(db, customer, before)
     },
 
     async openChatOf (userId) {

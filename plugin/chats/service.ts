@@ -320,6 +320,8 @@ export interface ChatService {
    * the last 7, 30 and 90 days and in all.
    */
   customerChats (customer: Customer, opts?: { limit?: number, before?: number }): Promise<{ chats: Chat[], counts: { last7: number, last30: number, last90: number, all: number } }>
+  /** How many chats the customer had before chat `before`, and when the newest of them started: the pane's returning-customer line, in one read. */
+  earlierChats (customer: Customer, before: number): Promise<{ count: number, lastAt: number | null }>
   /** A signed-in customer's open chat (queued, or active and not left by them), the newest; undefined without one. */
   openChatOf (userId: string): Promise<Chat | undefined>
   /** Every chat id of a customer (for totals other capabilities keep per chat). */

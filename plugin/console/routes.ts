@@ -45,7 +45,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesDeps> = async (fasti
       csrf: reply.generateCsrf(),
       agent: agent.user,
       links: { supervise: agent.can('livechat.supervise'), admin: agent.can('livechat.admin') },
-      availability: await consoleViews.availability(presence),
+      availability: await consoleViews.availability(presence, scope.limit),
       alerts: consoleViews.alerts(readAlertChoices(alertChoices)),
       ...lists,
       panes,

@@ -272,8 +272,9 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
     return { ...model, unassigned: counts.queue + counts.transferred, items: counterItems(model) }
   }
 
-  async function availability (p: Presence) {
-    const { limit } = await routing.agentGroups(p.agentId)
+  /** The availability switch and limit; `limit` where the caller has read the agent's groups already (AgentScope.limit). */
+  async function availability (p: Presence, known?: number) {
+    const limit = known ?? (await routing.agentGroups(p.agentId)).limit
     const n = p.maxChats > 0 ? Math.min(p.maxChats, limit) : limit
     return {
       base,
