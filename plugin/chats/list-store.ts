@@ -93,12 +93,14 @@ export async function recentQueueTime (db: Db, groupId: number | null, since: nu
  * An agent's newest chats in the given states (My Active, My Completed). Several states are
  * read along (agent_id, id), newest first, stopping at the limit (migration 063): by
  * (agent_id, status) it would be every chat of the agent's in those states, then sorted, and
- * MariaDB left to itself walks the deleted_at index through every agent's chats.
+ * MariaDB left to itself walks the deleted_at index through every agent's chats. `columns`
+ * reads only those (a list's rows; every column without).
  */
-export async function agentChats (db: Db, agentId: string, statuses: readonly ChatStatus[], limit = 50): Promise<LcChatRow[]> {
+export async function agentChats (db: Db, agentId: string, statuses: readonly ChatStatus[], limit = 50, columns: Array<keyof LcChatRow> = []): Promise<LcChatRow[]> {
   const from = statuses.length > 1 ? tableByIndex(db, 'lc_chats', 'lc_chats_agent_recent') : 'lc_chats'
-  return await db<LcChatRow>(from).where('agent_id', agentId).whereIn('status', statuses).whereNull('deleted_at')
-    .orderBy('id', 'desc').limit(limit)
+  const q = db<LcChatRow>(from).where('agent_id', agentId).whereIn('status', statuses).whereNull('deleted_at')
+  if (columns.length > 0) q.select(columns)
+  return await q.orderBy('id', 'desc').limit(limit)
 }
 
 /**

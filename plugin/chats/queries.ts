@@ -1,3 +1,4 @@
+import { toMs } from '../db/index.ts'
 import type { ChatCore } from './core.ts'
 import * as lists from './list-store.ts'
 import type { ChatService } from './service.ts'
@@ -12,7 +13,7 @@ const dayMs = 86_400_000
  * (or queueGroups') to decide.
  */
 export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queue' | 'transferred' | 'counts' | 'queueTally' | 'nextQueued' |
-'queuePosition' | 'queuePositions' | 'recentQueueTime' | 'list' | 'agentChats' | 'history' | 'customerChats' | 'earlierChats' | 'customerChatIds' | 'openChatOf' |
+'queuePosition' | 'queuePositions' | 'recentQueueTime' | 'list' | 'agentChats' | 'completedRows' | 'history' | 'customerChats' | 'earlierChats' | 'customerChatIds' | 'openChatOf' |
 'startedSince' |
 'statusCounts' | 'queueStats'> {
   return {
@@ -66,6 +67,11 @@ export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queu
     async agentChats (agentId, which) {
       const statuses = which === 'active' ? [ChatStatus.active] : [ChatStatus.ended, ChatStatus.abandoned]
       return (await lists.agentChats(db, agentId, statuses)).map(store.toChat)
+    },
+
+    async completedRows (agentId) {
+      return (await lists.agentChats(db, agentId, [ChatStatus.ended, ChatStatus.abandoned], 50, ['id', 'customer_name', 'status', 'ended_at']))
+        .map((r) => ({ id: Number(r.id), customerName: r.customer_name, status: r.status as ChatStatus, endedAt: toMs(r.ended_at) }))
     },
 
     async history (chatId) {

@@ -16,7 +16,7 @@ import { createMessages } from './messages.ts'
 import { createQueries } from './queries.ts'
 import type { HistoryEntry } from './store.ts'
 import { createSweeps } from './sweeps.ts'
-import type { Actor, AgentScope, Chat, ChatStatus, FileRef, Message, QueueTally, SharedArticle } from './types.ts'
+import type { Actor, AgentScope, Chat, ChatStatus, CompletedRow, FileRef, Message, QueueTally, SharedArticle } from './types.ts'
 import type { FactService } from '../facts/service.ts'
 import type { WebhookOutbox } from '../webhooks/outbox.ts'
 
@@ -313,6 +313,8 @@ export interface ChatService {
   list (query: ChatListQuery): Promise<Chat[]>
   /** The agent's own active, or completed (ended, abandoned), chats, newest first. */
   agentChats (agentId: string, which: 'active' | 'completed'): Promise<Chat[]>
+  /** The agent's completed chats as My Completed lists them, newest first: only what a row shows is read. */
+  completedRows (agentId: string): Promise<CompletedRow[]>
   /** The chat's History, oldest first. */
   history (chatId: number): Promise<HistoryEntry[]>
   /**

@@ -108,6 +108,9 @@ export interface Chat {
   deletedAt?: number | null
 }
 
+/** A row of My Completed: the chat's number, customer, how it closed and when. */
+export type CompletedRow = Pick<Chat, 'id' | 'customerName' | 'status' | 'endedAt'>
+
 export interface Message {
   id: number
   chatId: number

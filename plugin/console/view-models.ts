@@ -40,8 +40,6 @@ export interface QueueRowModel extends Chat { base: string, groupLabel: string |
 export interface TransferredRowModel extends Chat { base: string, now: number, waiting: SinceSignal, fromName: string | null, toName: string | null }
 /** A row of views/console/my-active.hbs: the chat, its clocks and its unread badge. */
 export interface MyActiveRowModel { id: number, customerName: string, unread: number, customerLeft: boolean, duration: SinceSignal, idle: SinceSignal }
-/** A row of views/console/my-completed.hbs. */
-export type MyCompletedRowModel = Pick<Chat, 'id' | 'customerName' | 'status' | 'endedAt'>
 /** views/console/list-count.hbs: the number beside a list's title. */
 export interface ListCountModel { id: string, n: number }
 /** views/console/counter.hbs: one live counter; without `href` it is a figure, not a link. */
@@ -253,17 +251,17 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
 
   /**
    * My Active and My Completed, one statement each. A row carries only what its partial
-   * shows, not a copy of the chat (docs/design.md §9); `active` is the chats as read, which
-   * the page's panes are drawn from.
+   * shows, not a copy of the chat, and My Completed reads no more than that (docs/design.md
+   * §9); `active` is the chats as read, which the page's panes are drawn from.
    */
   async function lists (agentId: string) {
-    const [active, completed] = await Promise.all([chats.agentChats(agentId, 'active'), chats.agentChats(agentId, 'completed')])
+    const [active, completed] = await Promise.all([chats.agentChats(agentId, 'active'), chats.completedRows(agentId)])
     const now = clock()
     const rows: MyActiveRowModel[] = active.map((c) => ({ id: c.id, customerName: c.customerName, unread: unread(c), customerLeft: c.customerLeftAt !== null, ...running(c, now) }))
     return {
       active,
       myActive: { base, chats: rows, unread: rows.reduce((n, c) => n + c.unread, 0), clock: listClock(now) },
-      myCompleted: { base, chats: completed.map((c): MyCompletedRowModel => ({ id: c.id, customerName: c.customerName, status: c.status, endedAt: c.endedAt })) }
+      myCompleted: { base, chats: completed }
     }
   }
 
