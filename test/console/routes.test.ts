@@ -112,7 +112,7 @@ t.test('console routes', async (t) => {
     }
     // Not one character of the page's own markup beyond Latin-1: one would make V8 hold the
     // whole page two bytes a character, and flattening and encoding it cost three times as much.
-    t.notMatch(page.body, /[^\u0000-\u00ff]/, 'the page is Latin-1 when what it shows is')
+    t.notOk([...page.body].some((c) => c.charCodeAt(0) > 0xff), 'the page is Latin-1 when what it shows is')
     t.match(page.body, `<article id="lc-chat-${newer}" class="lc-pane" data-lc-pane="${newer}"`)
     t.match(page.body, /My badge does not open the door/)
     t.match(page.body, new RegExp(`<article id="lc-chat-${older}" class="lc-pane lc-pane--slot" data-lc-pane="${older}" data-lc-slot[^>]*hidden\\s+hx-get="/livechat/console/chats/${older}/pane"[^>]*hx-trigger="lc-pane-load"`))
