@@ -23,7 +23,7 @@
  *   called the same way: what the page cost when it drew them all, and what showing every
  *   chat once costs now;
  * - a chat's own view with BENCH_LONG messages, GET /livechat/console/chats/:id.
- * Every figure is printed as `label: value unit`.
+ * Every figure is printed as `label: value unit`; `cpu` is this process's CPU time per request.
  *
  * Environment: DATABASE_URL, BENCH_MESSAGES (1000000), BENCH_CHATS (10000), BENCH_ACTIVE
  * (50), BENCH_LONG (500), BENCH_BATCH rows per INSERT (5000, fewer on SQLite to stay within
@@ -198,7 +198,7 @@ async function check (knex: Knex): Promise<void> {
 // ---------------------------------------------------------------------------------------
 // Measuring
 
-interface Figure { p50: number, p95: number, bytes: number, queries: number }
+interface Figure { p50: number, p95: number, bytes: number, queries: number, cpu: number }
 
 /** Every SQL statement run while `counting` is set, with its time; see `watchQueries`. */
 const statements: Array<{ sql: string, ms: number }> = []
@@ -241,13 +241,15 @@ async function measure (label: string, n: number, call: () => Promise<number>): 
   const queries = statements.length
   explainCall(label)
   const times: number[] = []
+  const cpu0 = process.cpuUsage()
   for (let i = 0; i < n && !run.halted(); i++) {
     const t0 = performance.now()
     bytes = await call()
     times.push(performance.now() - t0)
   }
+  const cpu = process.cpuUsage(cpu0)
   times.sort((a, b) => a - b)
-  return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), bytes, queries }
+  return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), bytes, queries, cpu: (cpu.user + cpu.system) / 1000 / Math.max(1, times.length) }
 }
 
 async function signIn (app: FastifyInstance, username: string): Promise<string> {
@@ -282,6 +284,9 @@ function print (label: string, f: Figure, goal?: string): void {
   if (goal) console.log(goal)
   console.log(`${label} size: ${fmt(f.bytes / 1024)} kB`)
   console.log(`${label} queries: ${f.queries} count`)
+  // The process's CPU time per request: on a machine shared with other work, steadier than the
+  // wall times; on SQLite it includes the database's work, on MySQL/MariaDB only the client's.
+  console.log(`${label} cpu: ${fmt(f.cpu, 2)} ms`)
 }
 
 async function main (): Promise<number> {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { getDialect, joinInOrder, toMs } from '../db/index.ts'
+import { getDialect, joinInOrder, tableByIndex, toMs } from '../db/index.ts'
 import { type Db, type LcChatRow, oldestFirst } from './store.ts'
 import type { ChatStatus } from './types.ts'
 
@@ -89,9 +89,18 @@ export async function recentQueueTime (db: Db, groupId: number | null, since: nu
 
 // ---------------------------------------------------------------- an agent's and a customer's chats
 
-export async function agentChats (db: Db, agentId: string, statuses: readonly ChatStatus[], limit = 50): Promise<LcChatRow[]> {
-  return await db<LcChatRow>('lc_chats').where('agent_id', agentId).whereIn('status', statuses).whereNull('deleted_at')
-    .orderBy('id', 'desc').limit(limit)
+/**
+ * An agent's newest chats in the given states (My Active, My Completed). Several states are
+ * read along (agent_id, id), newest first, stopping at the limit (migration 063): by
+ * (agent_id, status) it would be every chat of the agent's in those states, then sorted, and
+ * MariaDB left to itself walks the deleted_at index through every agent's chats. `columns`
+ * reads only those (a list's rows; every column without).
+ */
+export async function agentChats (db: Db, agentId: string, statuses: readonly ChatStatus[], limit = 50, columns: Array<keyof LcChatRow> = []): Promise<LcChatRow[]> {
+  const from = statuses.length > 1 ? tableByIndex(db, 'lc_chats', 'lc_chats_agent_recent') : 'lc_chats'
+  const q = db<LcChatRow>(from).where('agent_id', agentId).whereIn('status', statuses).whereNull('deleted_at')
+  if (columns.length > 0) q.select(columns)
+  return await q.orderBy('id', 'desc').limit(limit)
 }
 
 /**
@@ -145,6 +154,13 @@ export async function customerChats (db: Db, who: { userId: string | null, email
   const sums = createdSince(db, opts.since)
   const counts: Record<string, unknown> = await match(db('lc_chats').select(db.raw('count(*) as n'), ...sums)).first()
   return { rows, total: Number(counts?.n ?? 0), since: opts.since.map((_, i) => Number(counts?.[`s${i}`] ?? 0)) }
+}
+
+/** A customer's chats before `beforeId` (not deleted): how many, and when the newest of them started. */
+export async function earlierChats (db: Db, who: { userId: string | null, email: string }, beforeId: number): Promise<{ count: number, lastAt: number | null }> {
+  const row: Record<string, unknown> | undefined = await ofCustomer(db, db('lc_chats').select(db.raw('count(*) as n'), db.raw('max(created_at) as last_at')), who)
+    .andWhere('id', '<', beforeId).first()
+  return { count: Number(row?.n ?? 0), lastAt: toMs(row?.last_at) }
 }
 
 // ---------------------------------------------------------------- chat lists (My and Global Live Chats, Deleted Items)

@@ -1,3 +1,4 @@
+import { toMs } from '../db/index.ts'
 import type { ChatCore } from './core.ts'
 import * as lists from './list-store.ts'
 import type { ChatService } from './service.ts'
@@ -12,7 +13,7 @@ const dayMs = 86_400_000
  * (or queueGroups') to decide.
  */
 export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queue' | 'transferred' | 'counts' | 'queueTally' | 'nextQueued' |
-'queuePosition' | 'queuePositions' | 'recentQueueTime' | 'list' | 'agentChats' | 'history' | 'customerChats' | 'customerChatIds' | 'openChatOf' |
+'queuePosition' | 'queuePositions' | 'recentQueueTime' | 'list' | 'agentChats' | 'completedRows' | 'history' | 'customerChats' | 'earlierChats' | 'customerChatIds' | 'openChatOf' |
 'startedSince' |
 'statusCounts' | 'queueStats'> {
   return {
@@ -68,6 +69,11 @@ export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queu
       return (await lists.agentChats(db, agentId, statuses)).map(store.toChat)
     },
 
+    async completedRows (agentId) {
+      return (await lists.agentChats(db, agentId, [ChatStatus.ended, ChatStatus.abandoned], 50, ['id', 'customer_name', 'status', 'ended_at']))
+        .map((r) => ({ id: Number(r.id), customerName: r.customer_name, status: r.status as ChatStatus, endedAt: toMs(r.ended_at) }))
+    },
+
     async history (chatId) {
       return await store.historyOf(db, chatId)
     },
@@ -78,6 +84,10 @@ export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queu
         limit: opts.limit ?? 50, beforeId: opts.before, since: [7, 30, 90].map((d) => now - d * dayMs)
       })
       return { chats: rows.map(store.toChat), counts: { last7: since[0]!, last30: since[1]!, last90: since[2]!, all: total } }
+    },
+
+    async earlierChats (customer, before) {
+      return await lists.earlierChats(db, customer, before)
     },
 
     async openChatOf (userId) {

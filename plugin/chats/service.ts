@@ -17,7 +17,7 @@ import { createMessages } from './messages.ts'
 import { createQueries } from './queries.ts'
 import type { HistoryEntry } from './store.ts'
 import { createSweeps } from './sweeps.ts'
-import type { Actor, AgentScope, Chat, ChatStatus, FileRef, Message, QueueTally, SharedArticle } from './types.ts'
+import type { Actor, AgentScope, Chat, ChatStatus, CompletedRow, FileRef, Message, QueueTally, SharedArticle } from './types.ts'
 import type { FactService } from '../facts/service.ts'
 import type { WebhookOutbox } from '../webhooks/outbox.ts'
 
@@ -314,6 +314,8 @@ export interface ChatService {
   list (query: ChatListQuery): Promise<Chat[]>
   /** The agent's own active, or completed (ended, abandoned), chats, newest first. */
   agentChats (agentId: string, which: 'active' | 'completed'): Promise<Chat[]>
+  /** The agent's completed chats as My Completed lists them, newest first: only what a row shows is read. */
+  completedRows (agentId: string): Promise<CompletedRow[]>
   /** The chat's History, oldest first. */
   history (chatId: number): Promise<HistoryEntry[]>
   /**
@@ -321,6 +323,8 @@ export interface ChatService {
    * the last 7, 30 and 90 days and in all.
    */
   customerChats (customer: Customer, opts?: { limit?: number, before?: number }): Promise<{ chats: Chat[], counts: { last7: number, last30: number, last90: number, all: number } }>
+  /** How many chats the customer had before chat `before`, and when the newest of them started: the pane's returning-customer line, in one read. */
+  earlierChats (customer: Customer, before: number): Promise<{ count: number, lastAt: number | null }>
   /** A signed-in customer's open chat (queued, or active and not left by them), the newest; undefined without one. */
   openChatOf (userId: string): Promise<Chat | undefined>
   /** Every chat id of a customer (for totals other capabilities keep per chat). */

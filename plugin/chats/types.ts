@@ -108,6 +108,9 @@ export interface Chat {
   deletedAt?: number | null
 }
 
+/** A row of My Completed: the chat's number, customer, how it closed and when. */
+export type CompletedRow = Pick<Chat, 'id' | 'customerName' | 'status' | 'endedAt'>
+
 export interface Message {
   id: number
   chatId: number
@@ -146,6 +149,8 @@ export interface AgentScope {
   supervise: boolean
   /** livechat.delete: may delete and undelete any closed chat they may see, not only their own. */
   delete?: boolean
+  /** The agent's own chat limit (the highest of their groups'), read with the groups: the console's availability uses it. */
+  limit?: number
   /** The address the agent acts from (request.ip), for the audit log; absent outside a request. */
   ip?: string
 }

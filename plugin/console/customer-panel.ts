@@ -65,8 +65,8 @@ export function createCustomerPanel ({ base, chats, host, agentName, clock = Dat
   return {
     /** "Returning customer: N earlier chats (last on …)", or null for a first chat. */
     async returning (chat: Chat): Promise<{ count: number, lastAt: number } | null> {
-      const { chats: last, counts } = await chats.customerChats(customerOf(chat), { before: chat.id, limit: 1 })
-      return last[0] ? { count: counts.all, lastAt: last[0].createdAt } : null
+      const { count, lastAt } = await chats.earlierChats(customerOf(chat), chat.id)
+      return count > 0 && lastAt !== null ? { count, lastAt } : null
     },
 
     /**

@@ -38,14 +38,14 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesDeps> = async (fasti
       consoleViews.page(scope), routing.presence(agent.user.id), preferences.get(agent.user.id, notificationsKey)
     ])
     // The panes are those of My Active's chats, as read for the list: no second read.
-    const panes = await consoleViews.panes(lists.myActive.chats, scope)
+    const panes = await consoleViews.panes(lists.active, scope)
     const since = panes.map((p) => p.pane ? `${p.pane.chat.id}.${p.pane.messages.at(-1)?.seq ?? 0}` : `${p.slot.chat.id}.${p.slot.chat.lastSeq}`).join(',')
     return reply.lcView('console/console.page.hbs', {
       base,
       csrf: reply.generateCsrf(),
       agent: agent.user,
       links: { supervise: agent.can('livechat.supervise'), admin: agent.can('livechat.admin') },
-      availability: await consoleViews.availability(presence),
+      availability: await consoleViews.availability(presence, scope.limit),
       alerts: consoleViews.alerts(readAlertChoices(alertChoices)),
       ...lists,
       panes,

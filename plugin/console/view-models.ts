@@ -38,6 +38,8 @@ export const alertPrefsFragment = bind('console/alert-prefs', 'outerHTML', (_m: 
 export interface QueueRowModel extends Chat { base: string, groupLabel: string | null, now: number, waiting: SinceSignal }
 /** views/console/transferred-row.hbs: a transfer waiting, with whom it is for in the viewer's words ("you"). */
 export interface TransferredRowModel extends Chat { base: string, now: number, waiting: SinceSignal, fromName: string | null, toName: string | null }
+/** A row of views/console/my-active.hbs: the chat, its clocks and its unread badge. */
+export interface MyActiveRowModel { id: number, customerName: string, unread: number, customerLeft: boolean, duration: SinceSignal, idle: SinceSignal }
 /** views/console/list-count.hbs: the number beside a list's title. */
 export interface ListCountModel { id: string, n: number }
 /** views/console/counter.hbs: one live counter; without `href` it is a figure, not a link. */
@@ -247,11 +249,17 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
     }
   }
 
+  /**
+   * My Active and My Completed, one statement each. A row carries only what its partial
+   * shows, not a copy of the chat, and My Completed reads no more than that (docs/design.md
+   * §9); `active` is the chats as read, which the page's panes are drawn from.
+   */
   async function lists (agentId: string) {
-    const [active, completed] = await Promise.all([chats.agentChats(agentId, 'active'), chats.agentChats(agentId, 'completed')])
+    const [active, completed] = await Promise.all([chats.agentChats(agentId, 'active'), chats.completedRows(agentId)])
     const now = clock()
-    const rows = active.map((c) => ({ ...c, unread: unread(c), customerLeft: c.customerLeftAt !== null, ...running(c, now) }))
+    const rows: MyActiveRowModel[] = active.map((c) => ({ id: c.id, customerName: c.customerName, unread: unread(c), customerLeft: c.customerLeftAt !== null, ...running(c, now) }))
     return {
+      active,
       myActive: { base, chats: rows, unread: rows.reduce((n, c) => n + c.unread, 0), clock: listClock(now) },
       myCompleted: { base, chats: completed }
     }
@@ -262,8 +270,9 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
     return { ...model, unassigned: counts.queue + counts.transferred, items: counterItems(model) }
   }
 
-  async function availability (p: Presence) {
-    const { limit } = await routing.agentGroups(p.agentId)
+  /** The availability switch and limit; `limit` where the caller has read the agent's groups already (AgentScope.limit). */
+  async function availability (p: Presence, known?: number) {
+    const limit = known ?? (await routing.agentGroups(p.agentId)).limit
     const n = p.maxChats > 0 ? Math.min(p.maxChats, limit) : limit
     return {
       base,

@@ -39,6 +39,15 @@ export function joinInOrder (knex: Knex | Knex.Transaction): string {
   return getDialect(knex as Knex) === 'mysql' ? 'STRAIGHT_JOIN' : 'CROSS JOIN'
 }
 
+/**
+ * A table to read through one index of its own (MySQL's `FORCE INDEX`, SQLite's `INDEXED BY`),
+ * for a read whose shape the planner costs wrong: an ORDER BY … LIMIT that an index serves in
+ * order, where MariaDB walks another index and reads far past the limit.
+ */
+export function tableByIndex (knex: Knex | Knex.Transaction, table: string, index: string): Knex.Raw {
+  return knex.raw(getDialect(knex as Knex) === 'mysql' ? '?? FORCE INDEX (??)' : '?? INDEXED BY ??', [table, index])
+}
+
 /** True when an insert failed on a unique index (a resent message, a duplicate key). */
 export function isUniqueViolation (err: unknown): boolean {
   const e = err as { code?: string, errno?: number }

@@ -81,6 +81,8 @@ export const targets = {
   alertPrefs: () => 'lc-alert-prefs',
   queueCount: () => 'lc-queue-count',
   myActive: () => 'lc-my-active',
+  // My Active's one Actions menu, moved to the row whose button opened it (views/console/my-active.hbs).
+  myActiveMenu: () => 'lc-my-active-menu',
   myCompleted: () => 'lc-my-completed',
   availability: () => 'lc-availability',
   panes: () => 'lc-chat-panes',

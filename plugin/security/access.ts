@@ -42,7 +42,8 @@ export function createAccess ({ host, settings, routing }: { host: HostAdapter, 
       activeIn: groups.activeIn,
       visible: permissions.has('livechat.admin') ? 'all' : groups.memberOf,
       supervise: permissions.has('livechat.supervise'),
-      delete: permissions.has('livechat.delete')
+      delete: permissions.has('livechat.delete'),
+      limit: groups.limit
     }
   }
 

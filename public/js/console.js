@@ -281,6 +281,78 @@
     }
   })
 
+  // ---- a list's Actions menu (views/console/my-active.hbs): drawn once for the list, not once
+  // a row. A row's button is a WAI-ARIA menu button (aria-haspopup, aria-expanded): it moves
+  // the menu under its row and puts the row's chat where the items say :id. Enter, Space, a
+  // click or Down open it on its first item, Up on its last; in it, the arrows, Home and End
+  // move, Escape closes it and gives the focus back to the button, Tab or a click elsewhere
+  // closes it.
+  function rowMenuOf (button) {
+    const list = button.closest('.lc-list')
+    return list && list.querySelector('.lc-row-menu')
+  }
+  function rowMenuItems (menu) { return Array.prototype.slice.call(menu.querySelectorAll('[role="menuitem"]')) }
+  function closeRowMenu (menu, giveFocusBack) {
+    if (!menu || menu.hidden) return
+    menu.hidden = true
+    const button = menu._lcButton
+    menu._lcButton = null
+    if (!button) return
+    button.setAttribute('aria-expanded', 'false')
+    if (giveFocusBack && button.isConnected) button.focus()
+  }
+  function openRowMenu (button, at) {
+    const menu = rowMenuOf(button)
+    if (!menu) return
+    document.querySelectorAll('.lc-row-menu:not([hidden])').forEach(function (m) { closeRowMenu(m, false) })
+    const id = button.getAttribute('data-lc-row-menu')
+    rowMenuItems(menu).forEach(function (item) {
+      // The attributes as drawn, with :id, kept the first time: every opening fills them anew.
+      if (!item._lcTemplate) {
+        item._lcTemplate = {}
+        Array.prototype.forEach.call(item.attributes, function (a) { if (a.value.indexOf(':id') >= 0) item._lcTemplate[a.name] = a.value })
+      }
+      Object.keys(item._lcTemplate).forEach(function (name) { item.setAttribute(name, item._lcTemplate[name].replace(':id', id)) })
+    })
+    button.parentElement.appendChild(menu)
+    menu._lcButton = button
+    menu.hidden = false
+    button.setAttribute('aria-expanded', 'true')
+    button.setAttribute('aria-controls', menu.id)
+    const items = rowMenuItems(menu)
+    const first = at === 'last' ? items[items.length - 1] : items[0]
+    if (first) first.focus()
+  }
+  document.addEventListener('click', function (e) {
+    const button = e.target.closest && e.target.closest('[data-lc-row-menu]')
+    if (button) {
+      const menu = rowMenuOf(button)
+      if (menu && !menu.hidden && menu._lcButton === button) closeRowMenu(menu, true)
+      else openRowMenu(button, 'first')
+      return
+    }
+    // An item has done its work (its own hx-get runs on the same click): the menu closes.
+    const inMenu = e.target.closest && e.target.closest('.lc-row-menu')
+    if (inMenu && e.target.closest('[role="menuitem"]')) { closeRowMenu(inMenu, false); return }
+    if (!inMenu) document.querySelectorAll('.lc-row-menu:not([hidden])').forEach(function (m) { closeRowMenu(m, false) })
+  })
+  document.addEventListener('keydown', function (e) {
+    const button = e.target.closest && e.target.closest('[data-lc-row-menu]')
+    if (button && (e.key === 'ArrowDown' || e.key === 'ArrowUp') && !e.altKey) {
+      e.preventDefault()
+      openRowMenu(button, e.key === 'ArrowUp' ? 'last' : 'first')
+      return
+    }
+    const menu = e.target.closest && e.target.closest('.lc-row-menu')
+    if (!menu || menu.hidden) return
+    const items = rowMenuItems(menu)
+    const at = items.indexOf(e.target)
+    const next = { ArrowDown: items[(at + 1) % items.length], ArrowUp: items[(at - 1 + items.length) % items.length], Home: items[0], End: items[items.length - 1] }[e.key]
+    if (next && !e.altKey) { e.preventDefault(); next.focus(); return }
+    if (e.key === 'Escape') { e.preventDefault(); closeRowMenu(menu, true); return }
+    if (e.key === 'Tab') closeRowMenu(menu, false)
+  })
+
   // Double-click opens a chat in its own window (docs/features.md#chat-pane); a single
   // click still shows it in the preview pane.
   document.addEventListener('dblclick', function (e) {
@@ -645,7 +717,7 @@
     const el = document.activeElement
     if (!el || el === document.body) { held = null; return }
     const home = el.closest('[id]')
-    held = { el, id: el.id, home: home && home.id, tag: el.tagName, text: (el.textContent || '').trim() }
+    held = { el, id: el.id, home: home && home.id, tag: el.tagName, label: el.getAttribute('aria-label'), text: (el.textContent || '').trim() }
   }
   function restore () {
     const was = held
@@ -654,7 +726,10 @@
     let next = was.id && document.getElementById(was.id)
     const home = !next && was.home && document.getElementById(was.home)
     if (home) {
-      next = Array.prototype.find.call(home.querySelectorAll(was.tag), function (c) { return (c.textContent || '').trim() === was.text }) ||
+      // A control named apart from its text (a row's Actions: "Actions for the chat with …") by that name.
+      next = Array.prototype.find.call(home.querySelectorAll(was.tag), function (c) {
+        return was.label ? c.getAttribute('aria-label') === was.label : (c.textContent || '').trim() === was.text
+      }) ||
         home.querySelector('button, summary, a[href], textarea, input:not([type="hidden"]), select')
     }
     // Inside a menu the new markup shows closed, its summary stands in.

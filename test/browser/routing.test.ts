@@ -36,9 +36,25 @@ t.test('transfer to a named agent, and round robin, in real browsers', { skip: m
   await alice.getByRole('button', { name: 'Accept' }).click()
   await customer.getByText('You are chatting with Alice Adams').waitFor(wait)
 
-  // She transfers it from My Active's Actions menu to Carol in Support L2, with a comment for Carol's eyes only.
-  await alice.getByLabel('Actions for the chat with Dana Doyle').click()
-  await alice.getByRole('button', { name: 'Transfer…' }).click()
+  // My Active's one Actions menu, opened from the row's menu button by the keyboard: Down opens
+  // it on its first item, Escape closes it and gives the focus back to the button.
+  const actions = alice.getByRole('button', { name: 'Actions for the chat with Dana Doyle' })
+  t.equal(await actions.getAttribute('aria-haspopup'), 'menu')
+  await actions.focus()
+  await alice.keyboard.press('ArrowDown')
+  const transfer = alice.getByRole('menuitem', { name: 'Transfer…' })
+  await transfer.waitFor(wait)
+  t.equal(await actions.getAttribute('aria-expanded'), 'true', 'the button says the menu is open')
+  t.ok(await transfer.evaluate((el) => el === document.activeElement), 'the focus is on the first item')
+  t.match(await transfer.getAttribute('hx-get') ?? '', /\/livechat\/console\/chats\/\d+\/transfer$/, 'the item is filled in with the row\'s chat')
+  await alice.keyboard.press('Escape')
+  await alice.getByRole('menu', { name: 'Chat actions' }).waitFor({ state: 'hidden', ...wait })
+  t.equal(await actions.getAttribute('aria-expanded'), 'false')
+  t.ok(await actions.evaluate((el) => el === document.activeElement), 'Escape gives the focus back to the button')
+
+  // She transfers it from that menu to Carol in Support L2, with a comment for Carol's eyes only.
+  await actions.click()
+  await transfer.click()
   await alice.getByLabel('New group').selectOption({ label: 'Support L2' })
   await alice.getByLabel('New agent').selectOption({ label: 'Carol Chen (available) · Support L2, Sales' })
   await alice.getByLabel(/Transfer comment/).fill('Driver install needs L2 rights; customer is on Windows 11')

@@ -96,9 +96,23 @@ t.test('console routes', async (t) => {
     const { chatId: older } = await startChat(app, { question: 'The scanner sends blank pages' })
     const { chatId: newer } = await startChat(app, { question: 'My badge does not open the door' })
     await bob.post(`/livechat/console/chats/${older}/accept`)
-    await bob.post(`/livechat/console/chats/${newer}/accept`)
+    const accepted = await bob.post(`/livechat/console/chats/${newer}/accept`)
     const page = await app.inject({ url: '/livechat/console', headers: { cookie: bob.cookie } })
     t.equal(page.statusCode, 200)
+    // My Active draws one Actions menu for the list; each row has a menu button that opens it
+    // (public/js/console.js fills in the row's chat), on the page and in the htmx answer alike.
+    for (const [body, where] of [[page.body, 'the page'], [accepted.body, 'the Accept answer']] as const) {
+      const list = /<section id="lc-my-active"[\s\S]*?<\/section>/.exec(body)?.[0] ?? ''
+      t.equal(list.match(/role="menu"/g)?.length, 1, `${where}: one menu for the list`)
+      t.match(list, /<div id="lc-my-active-menu" class="lc-row-menu" role="menu" aria-label="Chat actions" hidden>\s*<button type="button" role="menuitem" tabindex="-1" data-lc-reveal=":id" hx-get="\/livechat\/console\/chats\/:id\/transfer" hx-target="#lc-notice" hx-swap="none">Transfer&hellip;<\/button>/)
+      for (const id of [older, newer]) {
+        t.match(list, new RegExp(`<button type="button" class="lc-row__menu" aria-haspopup="menu" aria-expanded="false" data-lc-row-menu="${id}" aria-label="Actions for the chat with [^"]+">Actions</button></li>`), `${where}: chat ${id}'s menu button`)
+      }
+      t.notMatch(list, /<details/, `${where}: no menu of its own in a row`)
+    }
+    // Not one character of the page's own markup beyond Latin-1: one would make V8 hold the
+    // whole page two bytes a character, and flattening and encoding it cost three times as much.
+    t.notOk([...page.body].some((c) => c.charCodeAt(0) > 0xff), 'the page is Latin-1 when what it shows is')
     t.match(page.body, `<article id="lc-chat-${newer}" class="lc-pane" data-lc-pane="${newer}"`)
     t.match(page.body, /My badge does not open the door/)
     t.match(page.body, new RegExp(`<article id="lc-chat-${older}" class="lc-pane lc-pane--slot" data-lc-pane="${older}" data-lc-slot[^>]*hidden\\s+hx-get="/livechat/console/chats/${older}/pane"[^>]*hx-trigger="lc-pane-load"`))
