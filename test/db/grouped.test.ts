@@ -2,6 +2,7 @@ import knexFactory from 'knex'
 import t from 'tap'
 import { statementTemplate, writeGroups } from '../../plugin/db/grouped.ts'
 import { isUniqueViolation } from '../../plugin/db/index.ts'
+import { lanes } from '../../plugin/db/lanes.ts'
 import { statementCounter, testDatabase } from '../helpers/db.ts'
 
 t.test('statementTemplate builds once and binds each value in its place', async (t) => {
@@ -20,7 +21,7 @@ t.test('writeGroups', async (t) => {
   t.teardown(drop)
   const groups = writeGroups(knex)
   if (dialect === 'mysql') {
-    t.equal(groups, undefined, 'MySQL writes side by side on its connections: nothing to group')
+    t.equal(groups, undefined, 'MySQL/MariaDB writes side by side on its connections: messages go in lanes of their own instead (lanes, below)')
     return
   }
   await knex.schema.createTable('grouped_notes', (table) => {
@@ -88,4 +89,50 @@ t.test('writeGroups: none on a SQLite pool of more than one connection, whose ot
   const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true, pool: { min: 1, max: 2 } })
   t.teardown(async () => { await knex.destroy() })
   t.equal(writeGroups(knex), undefined)
+})
+
+t.test('lanes', async (t) => {
+  const tick = async (): Promise<void> => { await new Promise((resolve) => setImmediate(resolve)) }
+
+  t.test('items queued while their lane runs a group go together in the next, in order; lanes run beside each other', async (t) => {
+    const groups: number[][] = []
+    let running = 0
+    let most = 0
+    const l = lanes<number, number>({ count: 2, laneOf: (n) => n, max: 100 }, async (items) => {
+      groups.push(items)
+      most = Math.max(most, ++running)
+      await tick()
+      await tick()
+      running--
+      return items.map((n) => ({ ok: true, value: n * 10 }))
+    })
+    const first = [l.add(0), l.add(1)]
+    await tick()
+    const later = [2, 4, 6, 3, 5].map((n) => l.add(n))
+    t.same(await Promise.all([...first, ...later]), [0, 10, 20, 40, 60, 30, 50])
+    t.same(groups, [[0], [1], [2, 4, 6], [3, 5]], 'a group per lane at a time, the rest after it')
+    t.equal(most, 2, 'the two lanes at once')
+  })
+
+  t.test('a group holds at most `max` items', async (t) => {
+    const groups: number[][] = []
+    const l = lanes<number, number>({ count: 1, laneOf: () => 0, max: 2 }, async (items) => { groups.push(items); return items.map((n) => ({ ok: true, value: n })) })
+    await Promise.all([1, 2, 3, 4, 5].map((n) => l.add(n)))
+    t.same(groups, [[1, 2], [3, 4], [5]])
+  })
+
+  t.test('each item settles by its own outcome; `again` goes first in the next group; a run that throws fails its whole group', async (t) => {
+    const groups: number[][] = []
+    const l = lanes<number, number>({ count: 1, laneOf: () => 0, max: 100 }, async (items) => {
+      groups.push(items)
+      if (items.includes(9)) throw new Error('database away')
+      return items.map((n, i) => groups.length === 1 && i === 3 ? { again: true } : n === 3 ? { ok: false, error: new Error('refused') } : { ok: true, value: n })
+    })
+    const results = await Promise.allSettled([1, 2, 3, 2].map((n) => l.add(n)))
+    t.same(results.map((r) => r.status === 'fulfilled' ? r.value : (r.reason as Error).message), [1, 2, 'refused', 2])
+    t.same(groups, [[1, 2, 3, 2], [2]], 'the item answered again went in a group of its own')
+    const failed = await Promise.allSettled([l.add(8), l.add(9)])
+    t.same(failed.map((r) => r.status === 'rejected' && (r.reason as Error).message), ['database away', 'database away'])
+    t.equal(await l.add(10), 10, 'the lane goes on after a failed group')
+  })
 })
