@@ -9,8 +9,9 @@ import type { Actor, ChatStatus, Message } from './types.ts'
 /**
  * Text messages written in groups on MySQL/MariaDB (docs/design.md §9, "What one message
  * costs"): what SQLite's grouped writes do (plugin/db/grouped.ts), for a database whose
- * every statement is a round trip while the chat's row is locked. Messages that arrive
- * while their lane is busy go together in one transaction: the group's chats locked in id
+ * every statement is a round trip while the chat's row is locked. Messages that arrive in
+ * one turn of the event loop, or while the groups before them write, go together in one
+ * transaction (plugin/db/lanes.ts): the group's chats locked in id
  * order (so groups never deadlock on each other), each message's guard, offer and seq
  * decided in arrival order from those rows, then one UPDATE of the chats, one INSERT of the
  * messages, one read of their ids and one INSERT of their words. Seven statements for the
@@ -33,11 +34,11 @@ export interface WrittenMessage { message: Message | undefined, offer: boolean }
 export interface MessageGroups { add: (pending: PendingMessage) => Promise<WrittenMessage> }
 
 /**
- * Lanes a chat is always written in: a chat's messages go through one lane, one group at a
- * time, so they take their seqs in the order they came; two lanes write beside each other,
- * on chats apart, each on a connection of the pool.
+ * At most this many groups write at once, each on a connection of the pool (which keeps the
+ * rest for everything else). A chat's messages never go in two of them at once: a message
+ * waits while an earlier one of its chat is still being written, so seqs follow arrival.
  */
-export const laneCount = 2
+const concurrency = 4
 /** At most this many messages in one group: its statements stay a few dozen kilobytes. */
 const groupMax = 100
 
@@ -122,5 +123,5 @@ export function messageGroups ({ db, clock, append }: { db: Knex, clock: () => n
     return items.map((_, i) => later[i] ? { again: true } : outcomes[next++]!)
   }
 
-  return lanes<PendingMessage, WrittenMessage>({ count: laneCount, laneOf: (m) => m.chatId, max: groupMax }, run)
+  return lanes<PendingMessage, WrittenMessage>({ concurrency, keyOf: (m) => m.chatId, max: groupMax }, run)
 }

@@ -94,11 +94,12 @@ t.test('writeGroups: none on a SQLite pool of more than one connection, whose ot
 t.test('lanes', async (t) => {
   const tick = async (): Promise<void> => { await new Promise((resolve) => setImmediate(resolve)) }
 
-  t.test('items queued while their lane runs a group go together in the next, in order; lanes run beside each other', async (t) => {
+  t.test('items of one turn go together; items of a key that is being written wait for it, in order; other keys run beside', async (t) => {
     const groups: number[][] = []
     let running = 0
     let most = 0
-    const l = lanes<number, number>({ count: 2, laneOf: (n) => n, max: 100 }, async (items) => {
+    // Keys by tens: 1 and 12 are keys 0 and 1.
+    const l = lanes<number, number>({ concurrency: 3, keyOf: (n) => Math.floor(n / 10), max: 100 }, async (items) => {
       groups.push(items)
       most = Math.max(most, ++running)
       await tick()
@@ -106,24 +107,33 @@ t.test('lanes', async (t) => {
       running--
       return items.map((n) => ({ ok: true, value: n * 10 }))
     })
-    const first = [l.add(0), l.add(1)]
+    const first = [l.add(1), l.add(12)]
     await tick()
-    const later = [2, 4, 6, 3, 5].map((n) => l.add(n))
-    t.same(await Promise.all([...first, ...later]), [0, 10, 20, 40, 60, 30, 50])
-    t.same(groups, [[0], [1], [2, 4, 6], [3, 5]], 'a group per lane at a time, the rest after it')
-    t.equal(most, 2, 'the two lanes at once')
+    const later = [2, 23, 13, 3, 34].map((n) => l.add(n))
+    t.same(await Promise.all([...first, ...later]), [10, 120, 20, 230, 130, 30, 340])
+    t.same(groups, [[1, 12], [23, 34], [2, 13, 3]], 'keys 2 and 3 at once; keys 0 and 1 after their first group')
+    t.equal(most, 2, 'two groups at once')
   })
 
-  t.test('a group holds at most `max` items', async (t) => {
+  t.test('no more than `concurrency` groups at once, and at most `max` items a group', async (t) => {
     const groups: number[][] = []
-    const l = lanes<number, number>({ count: 1, laneOf: () => 0, max: 2 }, async (items) => { groups.push(items); return items.map((n) => ({ ok: true, value: n })) })
-    await Promise.all([1, 2, 3, 4, 5].map((n) => l.add(n)))
-    t.same(groups, [[1, 2], [3, 4], [5]])
+    let running = 0
+    let most = 0
+    const l = lanes<number, number>({ concurrency: 2, keyOf: (n) => n, max: 2 }, async (items) => {
+      groups.push(items)
+      most = Math.max(most, ++running)
+      await tick()
+      running--
+      return items.map((n) => ({ ok: true, value: n }))
+    })
+    await Promise.all([1, 2, 3, 4, 5, 6, 7].map((n) => l.add(n)))
+    t.same(groups, [[1, 2], [3, 4], [5, 6], [7]])
+    t.equal(most, 2)
   })
 
-  t.test('each item settles by its own outcome; `again` goes first in the next group; a run that throws fails its whole group', async (t) => {
+  t.test('each item settles by its own outcome; `again` goes first in a later group; a run that throws fails its whole group', async (t) => {
     const groups: number[][] = []
-    const l = lanes<number, number>({ count: 1, laneOf: () => 0, max: 100 }, async (items) => {
+    const l = lanes<number, number>({ concurrency: 1, keyOf: () => 0, max: 100 }, async (items) => {
       groups.push(items)
       if (items.includes(9)) throw new Error('database away')
       return items.map((n, i) => groups.length === 1 && i === 3 ? { again: true } : n === 3 ? { ok: false, error: new Error('refused') } : { ok: true, value: n })
@@ -133,6 +143,6 @@ t.test('lanes', async (t) => {
     t.same(groups, [[1, 2, 3, 2], [2]], 'the item answered again went in a group of its own')
     const failed = await Promise.allSettled([l.add(8), l.add(9)])
     t.same(failed.map((r) => r.status === 'rejected' && (r.reason as Error).message), ['database away', 'database away'])
-    t.equal(await l.add(10), 10, 'the lane goes on after a failed group')
+    t.equal(await l.add(10), 10, 'it goes on after a failed group')
   })
 })
