@@ -11,11 +11,10 @@ import type { Actor, ChatStatus, Message } from './types.ts'
  * costs"): what SQLite's grouped writes do (plugin/db/grouped.ts), for a database whose
  * every statement is a round trip while the chat's row is locked. Messages that arrive in
  * one turn of the event loop, or while the groups before them write, go together in one
- * transaction (plugin/db/lanes.ts): the group's chats locked in id
- * order (so groups never deadlock on each other), each message's guard, offer and seq
- * decided in arrival order from those rows, then one UPDATE of the chats, one INSERT of the
- * messages, one read of their ids and one INSERT of their words. Seven statements for the
- * group, where each message alone is five or six.
+ * transaction (plugin/db/lanes.ts): the group's chats locked in id order, each message's
+ * guard, offer and seq decided in arrival order from those rows, then one UPDATE of the
+ * chats, one INSERT of the messages, one read of their ids and one INSERT of their words.
+ * Seven statements for the group, where each message alone is five or six.
  */
 
 /** A text message waiting for its group. */
