@@ -167,7 +167,12 @@ interface PhaseResult {
   max: number
   /** CPU of this whole process (server and clients alike) per message delivered, in ms. */
   cpuMs?: number
+  /** Statements sent to the database (each a round trip) per message delivered, every statement of the phase counted. */
+  statements?: number
 }
+
+/** Statements the database has been sent so far, from knex's 'query' events (grouped writes raise them too). */
+let statementsSent = 0
 
 /** With BENCH_DEBUG: per 500 ms of send time, how many were sent and their worst latency. */
 function timeline (name: string, list: Sent[]): void {
@@ -201,6 +206,7 @@ async function fixedRate (sys: System): Promise<PhaseResult> {
   const n = sys.pairs.length
   const list: Sent[] = []
   const start = performance.now()
+  const sentBefore = statementsSent
   await new Promise<void>((resolve) => {
     const tick = (): void => {
       const due = Math.min(total, Math.floor((performance.now() - start) / 1000 * RATE) + 1)
@@ -218,7 +224,7 @@ async function fixedRate (sys: System): Promise<PhaseResult> {
   await drain(list)
   const got = list.filter((s) => s.copies > 0)
   const last = got.reduce((m, s) => Math.max(m, s.receivedAt), start + 1)
-  return summarise(list, got.length, (last - start) / 1000)
+  return { ...summarise(list, got.length, (last - start) / 1000), statements: (statementsSent - sentBefore) / got.length }
 }
 
 /** The closed loop's chats: SENDERS of them, spread over the agents. */
@@ -247,10 +253,13 @@ async function loop (sys: System, seconds: number): Promise<{ list: Sent[], end:
 
 async function closedLoop (sys: System): Promise<PhaseResult> {
   const cpu = process.cpuUsage()
+  const sentBefore = statementsSent
   const { list, end } = await loop(sys, SECONDS)
   const used = process.cpuUsage(cpu)
+  const statements = statementsSent - sentBefore
   const delivered = list.filter((s) => s.copies > 0 && s.receivedAt <= end).length
-  return { ...summarise(list, delivered, SECONDS), cpuMs: (used.user + used.system) / 1000 / list.filter((s) => s.copies > 0).length }
+  const got = list.filter((s) => s.copies > 0).length
+  return { ...summarise(list, delivered, SECONDS), cpuMs: (used.user + used.system) / 1000 / got, statements: statements / got }
 }
 
 interface Outcome {
@@ -505,12 +514,14 @@ function print (prefix: string, o: Outcome): void {
   console.log(`${prefix}fixed-rate delivery p99: ${fmt(o.fixed.p99)} ms`)
   console.log(`goal: ≤ ${GOAL_P99_MS} ms (P1)`)
   console.log(`${prefix}fixed-rate delivery max: ${fmt(o.fixed.max)} ms`)
+  console.log(`${prefix}fixed-rate statements per message: ${fmt(o.fixed.statements ?? NaN, 2)} round trips`)
   console.log(`${prefix}closed-loop delivered: ${fmt(o.closed.perSecond, 0)} msg/s (${SENDERS} chats, one message in flight each)`)
   console.log(`${prefix}closed-loop delivery p50: ${fmt(o.closed.p50)} ms`)
   console.log(`${prefix}closed-loop delivery p99: ${fmt(o.closed.p99)} ms`)
   console.log(`${prefix}closed-loop delivery max: ${fmt(o.closed.max)} ms`)
   // The clients run in this process too: compare ours with the floor's, which has the same clients.
   console.log(`${prefix}closed-loop CPU per message (server and clients): ${fmt(o.closed.cpuMs ?? NaN, 2)} ms`)
+  console.log(`${prefix}closed-loop statements per message: ${fmt(o.closed.statements ?? NaN, 2)} round trips`)
   console.log(`${prefix}lost: ${o.missing} messages`)
   console.log('goal: 0')
   console.log(`${prefix}duplicated: ${o.duplicates} messages`)
@@ -527,6 +538,7 @@ async function main (): Promise<number> {
   const db = await freshDatabase('msg')
   cleanups.push(db.drop)
   await prepareDatabase(db.knex)
+  db.knex.on('query', () => { statementsSent++ })
   const names = await addAgents(db.knex)
   console.log(`database: ${db.describe}`)
   console.log(`setup: ${CHATS} chats with a customer socket each, ${AGENTS} agents with one console socket each, fixed rate ${RATE} msg/s, closed loop of ${SENDERS} chats, ${SECONDS} s per phase, Node ${process.version}`)

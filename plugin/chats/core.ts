@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import { writeGroups } from '../db/grouped.ts'
+import { getDialect } from '../db/index.ts'
 import { LC_ERR_CHAT_NOT_FOUND, LC_ERR_CHAT_STATE_CONFLICT, LC_ERR_CHAT_TAKEN } from '../errors.ts'
 import type { HostAdapter } from '../host/adapter.ts'
 import { createFactService } from '../facts/service.ts'
@@ -7,6 +8,7 @@ import type { Bus } from '../realtime/bus-events.ts'
 import type { RoutingService } from '../routing/service.ts'
 import type { ChatChange, ChatServiceDeps } from './service.ts'
 import { groupedMessageStore } from './grouped-store.ts'
+import { messageGroups } from './message-groups.ts'
 import * as store from './store.ts'
 import { type Actor, type AgentScope, type Chat, ChatStatus, type Message, openStatuses } from './types.ts'
 import { chatEvent, isWebhookAction, messageEvent } from './webhook-events.ts'
@@ -56,11 +58,12 @@ export interface ChatCore {
     open?: readonly ChatStatus[], guard?: store.Guard) => Promise<Message | undefined>
   /**
    * A text message (docs/design.md §9, "What one message costs"), written with others that
-   * arrive together in one SQLite transaction, with the read of whether it answers a
-   * round-robin offer (`offer`, for an agent) in it too; `message` is undefined when the
-   * chat is not in `open` (or fails `guard`). Null when the message needs more than those
-   * statements in its transaction (a webhook endpoint wants it, it may be the chat's first
-   * answer, MySQL): the caller then appends it as any other.
+   * arrive together in one transaction (SQLite: plugin/db/grouped.ts; MySQL/MariaDB:
+   * message-groups.ts), with the read of whether it answers a round-robin offer (`offer`,
+   * for an agent) in it too; `message` is undefined when the chat is not in `open` (or
+   * fails `guard`). Null when the message needs more than those statements in its
+   * transaction (a webhook endpoint wants it, it may be the chat's first answer, a SQLite
+   * pool of several connections): the caller then appends it as any other.
    */
   appendGrouped: (chatId: number, author: Actor, body: string, clientMsgId: string | null,
     open: readonly ChatStatus[], guard: store.Guard) => Promise<{ message: Message | undefined, offer: boolean }> | null
@@ -146,11 +149,15 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
 
   const groups = writeGroups(db)
   const grouped = groups && groupedMessageStore(db)
+  // MySQL/MariaDB: groups of their own, whose statements are round trips rather than calls.
+  const sideBySide = getDialect(db) === 'mysql' ? messageGroups({ db, clock, append }) : undefined
 
   function appendGrouped (chatId: number, author: Actor, body: string, clientMsgId: string | null,
     open: readonly ChatStatus[], guard: store.Guard): Promise<{ message: Message | undefined, offer: boolean }> | null {
-    if (!groups || !grouped || webhooks?.wants('message.created') !== false) return null
+    if (webhooks?.wants('message.created') !== false) return null
     if (author.kind === 'agent' && !facts.answeredAlready(chatId)) return null
+    if (sideBySide) return sideBySide.add({ chatId, author, body, clientMsgId, open, guard })
+    if (!groups || !grouped) return null
     return groups.run((sql) => {
       const offer = author.kind === 'agent' && author.id !== null && grouped.awaitsAnswer(sql, chatId, author.id)
       const at = clock()

@@ -217,6 +217,67 @@ function guarded (q: Knex.QueryBuilder, guard: Guard): Knex.QueryBuilder {
   return q
 }
 
+/**
+ * guarded's condition read off a chat's row (`open` included): for grouped writes on
+ * MySQL/MariaDB, which lock the rows first and then decide for each message of the group
+ * in turn (chats/message-groups.ts). Keep the two in step; test/chats/message-groups.test.ts
+ * holds them to the same answers.
+ */
+export function meetsGuard (row: GuardedRow, open: readonly ChatStatus[], guard: Guard): boolean {
+  if (!open.includes(row.status as ChatStatus) || row.deleted_at !== null) return false
+  if (guard.agent_id !== undefined && row.agent_id !== guard.agent_id) return false
+  if (guard.assigned_at !== undefined && toMs(row.assigned_at) !== toMs(guard.assigned_at)) return false
+  if (guard.customerPresent === true && row.customer_left_at !== null) return false
+  if (guard.unanswered === true && !unanswered(row)) return false
+  if (guard.transferableTo !== undefined && row.transferred_to !== null && row.transferred_to !== guard.transferableTo) return false
+  return true
+}
+
+/** The agent has not written since the chat was given to them (SQL's NULL comparison is false, as here). */
+export function unanswered (row: Pick<LcChatRow, 'last_agent_message_at' | 'assigned_at'>): boolean {
+  const last = toMs(row.last_agent_message_at)
+  const assigned = toMs(row.assigned_at)
+  return last === null || (assigned !== null && last < assigned)
+}
+
+/** The columns of a chat that guards, the offer read and a message's seq depend on. */
+export type GuardedRow = Pick<LcChatRow, 'id' | 'status' | 'deleted_at' | 'agent_id' | 'assigned_at' | 'customer_left_at' | 'last_agent_message_at' |
+'transferred_to' | 'auto_assigned' | 'last_seq' | 'message_count' | 'agent_read_seq'>
+const guardedColumns: ReadonlyArray<keyof GuardedRow> = ['id', 'status', 'deleted_at', 'agent_id', 'assigned_at', 'customer_left_at', 'last_agent_message_at',
+  'transferred_to', 'auto_assigned', 'last_seq', 'message_count', 'agent_read_seq']
+
+/**
+ * Locks the chats `ids` (MySQL/MariaDB: `FOR UPDATE`), in id order, so groups that lock
+ * several never wait on each other in a circle; answers what guards and seqs read of them.
+ */
+export async function lockChats (trx: Knex.Transaction, ids: readonly number[]): Promise<GuardedRow[]> {
+  if (ids.length === 0) return []
+  const q = trx<GuardedRow>('lc_chats').select(...guardedColumns).whereIn('id', [...ids]).orderBy('id')
+  if (getDialect(trx) === 'mysql') q.forUpdate()
+  return await q
+}
+
+/**
+ * Writes what a group of messages took of chats it locked (lockChats): each chat's new
+ * last_seq and message_count, and for chats an agent answered in, the answer's time and
+ * read mark, in one UPDATE.
+ */
+export async function advanceSeqs (trx: Knex.Transaction, chats: ReadonlyArray<Pick<LcChatRow, 'id' | 'last_seq' | 'message_count'> & { answeredAt?: number, agentReadSeq?: number }>): Promise<void> {
+  if (chats.length === 0) return
+  const answered = chats.filter((c) => c.answeredAt !== undefined)
+  const answer = answered.length === 0
+    ? {}
+    : {
+        last_agent_message_at: caseOf(trx, 'id', answered.map((c) => [c.id, c.answeredAt!] as const), 'last_agent_message_at'),
+        agent_read_seq: caseOf(trx, 'id', answered.map((c) => [c.id, c.agentReadSeq!] as const), 'agent_read_seq')
+      }
+  await trx('lc_chats').whereIn('id', chats.map((c) => c.id)).update({
+    ...answer,
+    message_count: caseOf(trx, 'id', chats.map((c) => [c.id, c.message_count] as const)),
+    last_seq: caseOf(trx, 'id', chats.map((c) => [c.id, c.last_seq] as const))
+  })
+}
+
 /** Moves a chat from one status to another if, and only if, it is still in `from` (and meets `guard`). */
 export async function transition (db: Db, id: number, from: readonly ChatStatus[], changes: Partial<LcChatRow>, guard: Guard = {}): Promise<number> {
   return affected(await guarded(db('lc_chats').where({ id }).whereIn('status', from).whereNull('deleted_at'), guard).update(changes))

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import { affected } from '../db/index.ts'
-import { type Db, type LcChatRow, oldestFirst } from './store.ts'
+import { type Db, type GuardedRow, type LcChatRow, oldestFirst, unanswered } from './store.ts'
 
 /**
  * The reads and conditional UPDATEs of the scheduled jobs (docs/design.md §7) and of customer
@@ -37,6 +37,15 @@ export async function awaitsAnswer (db: Db, chatId: number, agentId: string): Pr
 /** awaitsAnswer's SELECT, which grouped writes run themselves: a row when the offer awaits its answer. */
 export function awaitsAnswerQuery (db: Db, chatId: unknown, agentId: unknown): Knex.QueryBuilder {
   return unansweredOffers(db('lc_chats').select('id').where({ id: chatId, agent_id: agentId })).first() as unknown as Knex.QueryBuilder
+}
+
+/**
+ * awaitsAnswer read off a chat's row its caller has locked (chats/message-groups.ts):
+ * unansweredOffers' condition, for the agent `agentId`. Keep the two in step.
+ */
+export function awaitsAnswerIn (row: GuardedRow, agentId: string): boolean {
+  const auto = row.auto_assigned === true || Number(row.auto_assigned) === 1
+  return row.status === 'active' && auto && row.deleted_at === null && row.agent_id === agentId && unanswered(row)
 }
 
 // ---------------------------------------------------------------- customer presence (docs/design.md §4, "Customer left")

@@ -85,10 +85,12 @@ export function sqliteIncrement (db: Knex | Knex.Transaction, q: Knex.QueryBuild
 /**
  * A value per row in a multi-row UPDATE: `CASE key WHEN k1 THEN v1 … END`, so rows that get
  * different values (each chat its own agent) still change in one statement. Every row the
- * UPDATE matches must have its key in `values`.
+ * UPDATE matches must have its key in `values`, unless `orElse` names the column whose
+ * value the other rows keep.
  */
-export function caseOf (db: Knex | Knex.Transaction, key: string, values: ReadonlyArray<readonly [string | number, string | number | null]>): Knex.Raw {
-  return db.raw(`CASE ?? ${values.map(() => 'WHEN ? THEN ?').join(' ')} END`, [key, ...values.flat()])
+export function caseOf (db: Knex | Knex.Transaction, key: string, values: ReadonlyArray<readonly [string | number, string | number | null]>, orElse?: string): Knex.Raw {
+  const otherwise = orElse === undefined ? [] : [orElse]
+  return db.raw(`CASE ?? ${values.map(() => 'WHEN ? THEN ?').join(' ')}${orElse === undefined ? '' : ' ELSE ??'} END`, [key, ...values.flat(), ...otherwise])
 }
 
 /**

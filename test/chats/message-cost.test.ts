@@ -89,4 +89,26 @@ t.test('message cost', async (t) => {
     // The agent wrote last: they have read what they answered (agent_read_seq moves with the same UPDATE).
     t.equal(Number(chat.agent_read_seq), seqs.length)
   })
+
+  t.test('messages sent together share one transaction: on MySQL/MariaDB the chat is locked once, one UPDATE, one INSERT of the messages and one of their words', async (t) => {
+    const together = 4
+    const grouped = getDialect(knex) === 'mysql'
+      ? ['begin', 'select lc_chats', 'update lc_chats', 'insert lc_messages', 'select lc_messages', 'insert lc_message_words', 'commit']
+      : ['begin', ...Array.from({ length: together }, () => ['begin', 'update lc_chats', 'insert lc_messages', 'insert lc_message_words', 'commit']).flat(), 'commit']
+    let seen: string[] = []
+    // Up to three tries: the frames must reach the server in one turn of its event loop to go together.
+    for (let attempt = 0; attempt < 3 && JSON.stringify(seen) !== JSON.stringify(grouped); attempt++) {
+      const tokens = Array.from({ length: together }, (_, i) => `together-${attempt}-${i}-x`)
+      const boxes = customer.frames.filter((f) => f.includes(`lc-composer-${chatId}`)).length
+      start()
+      tokens.forEach((token, i) => { customer.send({ type: 'message', chat_id: String(chatId), body: token, client_msg_id: `together-${attempt}-${String(i).padStart(6, '0')}` }) })
+      for (const token of tokens) await agent.waitFor(new RegExp(token), 15_000)
+      while (customer.frames.filter((f) => f.includes(`lc-composer-${chatId}`)).length < boxes + together) await new Promise((resolve) => setTimeout(resolve, 5))
+      stop()
+      seen = ownStatements().map(shape)
+    }
+    t.same(seen, grouped)
+    const order = agent.frames.join('').match(/together-\d+-\d+-x/g) ?? []
+    t.same(order.filter((token) => token.startsWith(order.at(-1)!.replace(/-\d+-x$/, ''))), Array.from({ length: together }, (_, i) => order.at(-1)!.replace(/-\d+-x$/, `-${i}-x`)), 'in the order sent')
+  })
 })

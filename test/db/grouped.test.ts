@@ -2,6 +2,7 @@ import knexFactory from 'knex'
 import t from 'tap'
 import { statementTemplate, writeGroups } from '../../plugin/db/grouped.ts'
 import { isUniqueViolation } from '../../plugin/db/index.ts'
+import { lanes } from '../../plugin/db/lanes.ts'
 import { statementCounter, testDatabase } from '../helpers/db.ts'
 
 t.test('statementTemplate builds once and binds each value in its place', async (t) => {
@@ -20,7 +21,7 @@ t.test('writeGroups', async (t) => {
   t.teardown(drop)
   const groups = writeGroups(knex)
   if (dialect === 'mysql') {
-    t.equal(groups, undefined, 'MySQL writes side by side on its connections: nothing to group')
+    t.equal(groups, undefined, 'MySQL/MariaDB writes side by side on its connections: messages go in lanes of their own instead (lanes, below)')
     return
   }
   await knex.schema.createTable('grouped_notes', (table) => {
@@ -88,4 +89,60 @@ t.test('writeGroups: none on a SQLite pool of more than one connection, whose ot
   const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true, pool: { min: 1, max: 2 } })
   t.teardown(async () => { await knex.destroy() })
   t.equal(writeGroups(knex), undefined)
+})
+
+t.test('lanes', async (t) => {
+  const tick = async (): Promise<void> => { await new Promise((resolve) => setImmediate(resolve)) }
+
+  t.test('items of one turn go together; items of a key that is being written wait for it, in order; other keys run beside', async (t) => {
+    const groups: number[][] = []
+    let running = 0
+    let most = 0
+    // Keys by tens: 1 and 12 are keys 0 and 1.
+    const l = lanes<number, number>({ concurrency: 3, keyOf: (n) => Math.floor(n / 10), max: 100 }, async (items) => {
+      groups.push(items)
+      most = Math.max(most, ++running)
+      await tick()
+      await tick()
+      running--
+      return items.map((n) => ({ ok: true, value: n * 10 }))
+    })
+    const first = [l.add(1), l.add(12)]
+    await tick()
+    const later = [2, 23, 13, 3, 34].map((n) => l.add(n))
+    t.same(await Promise.all([...first, ...later]), [10, 120, 20, 230, 130, 30, 340])
+    t.same(groups, [[1, 12], [23, 34], [2, 13, 3]], 'keys 2 and 3 at once; keys 0 and 1 after their first group')
+    t.equal(most, 2, 'two groups at once')
+  })
+
+  t.test('no more than `concurrency` groups at once, and at most `max` items a group', async (t) => {
+    const groups: number[][] = []
+    let running = 0
+    let most = 0
+    const l = lanes<number, number>({ concurrency: 2, keyOf: (n) => n, max: 2 }, async (items) => {
+      groups.push(items)
+      most = Math.max(most, ++running)
+      await tick()
+      running--
+      return items.map((n) => ({ ok: true, value: n }))
+    })
+    await Promise.all([1, 2, 3, 4, 5, 6, 7].map((n) => l.add(n)))
+    t.same(groups, [[1, 2], [3, 4], [5, 6], [7]])
+    t.equal(most, 2)
+  })
+
+  t.test('each item settles by its own outcome; `again` goes first in a later group; a run that throws fails its whole group', async (t) => {
+    const groups: number[][] = []
+    const l = lanes<number, number>({ concurrency: 1, keyOf: () => 0, max: 100 }, async (items) => {
+      groups.push(items)
+      if (items.includes(9)) throw new Error('database away')
+      return items.map((n, i) => groups.length === 1 && i === 3 ? { again: true } : n === 3 ? { ok: false, error: new Error('refused') } : { ok: true, value: n })
+    })
+    const results = await Promise.allSettled([1, 2, 3, 2].map((n) => l.add(n)))
+    t.same(results.map((r) => r.status === 'fulfilled' ? r.value : (r.reason as Error).message), [1, 2, 'refused', 2])
+    t.same(groups, [[1, 2, 3, 2], [2]], 'the item answered again went in a group of its own')
+    const failed = await Promise.allSettled([l.add(8), l.add(9)])
+    t.same(failed.map((r) => r.status === 'rejected' && (r.reason as Error).message), ['database away', 'database away'])
+    t.equal(await l.add(10), 10, 'it goes on after a failed group')
+  })
 })
