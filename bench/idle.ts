@@ -237,6 +237,27 @@ async function bench (): Promise<void> {
     const staff = await consoleAgents(knex)
     const support = (await createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 600 } }).groups()).find((g) => g.name === 'Support L1')!
 
+    // With IDLE_DIRECT the chats are written before the server starts: written from this
+    // process while it runs, on SQLite, they held the file's write lock against the server's
+    // own writes (a busy wait blocks the thread it runs on) and neither process answered its
+    // sockets for long stretches; the consoles, open by then, were cut off as gone.
+    const windows: Array<{ id: number, cookie: string, from: string }> = []
+    let failed = 0
+    let startsMs = 0
+    if (DIRECT) {
+      const service = createChatService({ db: knex, bus: memoryBus(), host: sqlHost(knex, loadManifest().host), routing: createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 600 } }), settings: { maxMessageLength: 10000 } })
+      const startsBegan = performance.now()
+      await inParallel(CHATS, CONCURRENCY, async (i) => {
+        try {
+          const { chat, token } = await service.startChat({ name: `Idle Customer ${i}`, email: `idle${i}@customer.example`, question: `Idle question number ${i}`, customer: null, groupId: support.id })
+          windows.push({ id: chat.id, cookie: `lc_chat_${chat.id}=${encodeURIComponent(token)}`, from: ADDRESSES[i % ADDRESSES.length]! })
+        } catch (err) {
+          if (++failed <= 5) console.error(err instanceof Error ? err.message : err)
+        }
+      })
+      startsMs = performance.now() - startsBegan
+    }
+
     server = fork(fileURLToPath(import.meta.url), ['serve'], {
       execArgv: ['--import', 'tsx', '--expose-gc', ...SERVER_FLAGS],
       env: { ...process.env, IDLE_DATABASE: JSON.stringify(db.env) },
@@ -284,24 +305,17 @@ async function bench (): Promise<void> {
     const consolesMs = performance.now() - consolesBegan
     const withConsoles = await measure()
 
-    const windows: Array<{ id: number, cookie: string, from: string }> = []
-    const startsBegan = performance.now()
-    let failed = 0
-    const service = DIRECT
-      ? createChatService({ db: knex, bus: memoryBus(), host: sqlHost(knex, loadManifest().host), routing: createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 600 } }), settings: { maxMessageLength: 10000 } })
-      : undefined
-    const startDirect = async (i: number): Promise<{ id: number, cookie: string, from: string }> => {
-      const { chat, token } = await service!.startChat({ name: `Idle Customer ${i}`, email: `idle${i}@customer.example`, question: `Idle question number ${i}`, customer: null, groupId: support.id })
-      return { id: chat.id, cookie: `lc_chat_${chat.id}=${encodeURIComponent(token)}`, from: ADDRESSES[i % ADDRESSES.length]! }
+    if (!DIRECT) {
+      const startsBegan = performance.now()
+      await inParallel(CHATS, CONCURRENCY, async (i) => {
+        try {
+          windows.push(await startChat(i))
+        } catch (err) {
+          if (++failed <= 5) console.error(err instanceof Error ? err.message : err)
+        }
+      })
+      startsMs = performance.now() - startsBegan
     }
-    await inParallel(CHATS, CONCURRENCY, async (i) => {
-      try {
-        windows.push(await (DIRECT ? startDirect(i) : startChat(i)))
-      } catch (err) {
-        if (++failed <= 5) console.error(err instanceof Error ? err.message : err)
-      }
-    })
-    const startsMs = performance.now() - startsBegan
     const started = await measure()
 
     const socketsBegan = performance.now()
