@@ -28,7 +28,9 @@
  *
  * Environment: DATABASE_URL, IDLE_CHATS (18000), IDLE_DIRECT (unset), IDLE_CONSOLES (250), IDLE_CONCURRENCY customers
  * at a time (16), IDLE_SECONDS idle after the last socket opened (45), BENCH_TIMEOUT hard limit
- * for the whole run in seconds (default from IDLE_CHATS).
+ * for the whole run in seconds (default from IDLE_CHATS), IDLE_SERVER_FLAGS Node flags for the server's
+ * process (`--cpu-prof --cpu-prof-dir=…` profiles it), IDLE_QUERY_LOG=1 the server's costliest
+ * statements between measures (on stderr).
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { Agent, request as httpRequest } from 'node:http'
@@ -65,9 +67,28 @@ async function serve (): Promise<void> {
     knex,
     logger: { level: 'warn', stream: process.stderr },
     // The chat-start limit per address at its highest: the customers come from 32 addresses.
-    pluginOptions: { settings: { chatStartsPerMinute: 1000 } }
+    // No queue timeout: a run outlasts its 15 minutes, and the chats would time out one by one
+    // while the windows open; the sockets are measured idle, not the timeout job.
+    pluginOptions: { settings: { chatStartsPerMinute: 1000, queueTimeoutMinutes: 0 } }
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
+  // IDLE_QUERY_LOG=1: the statements that took the server's time since the last measure, by
+  // their text (lists of parameters folded), printed to stderr at each measure.
+  const queryLog = process.env.IDLE_QUERY_LOG === '1'
+  const spent = new Map<string, { count: number, ms: number }>()
+  const running = new Map<string, { sql: string, at: number }>()
+  if (queryLog) {
+    knex.on('query', (q: { __knexQueryUid: string, sql: string }) => { running.set(q.__knexQueryUid, { sql: q.sql.replace(/\(\?(, \?)*\)/g, '(?…)'), at: performance.now() }) })
+    knex.on('query-response', (_rows: unknown, q: { __knexQueryUid: string }) => {
+      const began = running.get(q.__knexQueryUid)
+      if (!began) return
+      running.delete(q.__knexQueryUid)
+      const seen = spent.get(began.sql) ?? { count: 0, ms: 0 }
+      seen.count++
+      seen.ms += performance.now() - began.at
+      spent.set(began.sql, seen)
+    })
+  }
   const gc = (globalThis as { gc?: () => void }).gc
   process.on('message', (message: ToServer) => {
     if (message.type !== 'measure') return
@@ -76,6 +97,10 @@ async function serve (): Promise<void> {
       gc?.()
       await sleep(200)
       gc?.()
+      if (queryLog) {
+        for (const [sql, { count, ms }] of [...spent].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) console.error(`statements: ${fmt(ms, 0)} ms in ${count}: ${sql.slice(0, 300)}`)
+        spent.clear()
+      }
       const m = process.memoryUsage()
       process.send!({ type: 'memory', memory: { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers } } satisfies FromServer)
     })()
@@ -99,6 +124,8 @@ async function bench (): Promise<void> {
   const CONCURRENCY = Math.floor(numberFromEnv('IDLE_CONCURRENCY', 16, 1))
   const IDLE_SECONDS = numberFromEnv('IDLE_SECONDS', 45, 1)
   const DIRECT = process.env.IDLE_DIRECT === '1'
+  /** Node flags for the server's process only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes. */
+  const SERVER_FLAGS = (process.env.IDLE_SERVER_FLAGS ?? '').split(' ').filter((f) => f !== '')
   const TIMEOUT_MS = numberFromEnv('BENCH_TIMEOUT', 300 + CHATS * 0.15 + IDLE_SECONDS, 10) * 1000
   /** Loopback addresses the customers come from, round robin. */
   const ADDRESSES = Array.from({ length: 32 }, (_, i) => `127.0.0.${i + 2}`)
@@ -210,13 +237,35 @@ async function bench (): Promise<void> {
     const staff = await consoleAgents(knex)
     const support = (await createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 600 } }).groups()).find((g) => g.name === 'Support L1')!
 
+    // With IDLE_DIRECT the chats are written before the server starts: written from this
+    // process while it runs, on SQLite, they held the file's write lock against the server's
+    // own writes (a busy wait blocks the thread it runs on) and neither process answered its
+    // sockets for long stretches; the consoles, open by then, were cut off as gone.
+    const windows: Array<{ id: number, cookie: string, from: string }> = []
+    let failed = 0
+    let startsMs = 0
+    if (DIRECT) {
+      const service = createChatService({ db: knex, bus: memoryBus(), host: sqlHost(knex, loadManifest().host), routing: createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 600 } }), settings: { maxMessageLength: 10000 } })
+      const startsBegan = performance.now()
+      await inParallel(CHATS, CONCURRENCY, async (i) => {
+        try {
+          const { chat, token } = await service.startChat({ name: `Idle Customer ${i}`, email: `idle${i}@customer.example`, question: `Idle question number ${i}`, customer: null, groupId: support.id })
+          windows.push({ id: chat.id, cookie: `lc_chat_${chat.id}=${encodeURIComponent(token)}`, from: ADDRESSES[i % ADDRESSES.length]! })
+        } catch (err) {
+          if (++failed <= 5) console.error(err instanceof Error ? err.message : err)
+        }
+      })
+      startsMs = performance.now() - startsBegan
+    }
+
     server = fork(fileURLToPath(import.meta.url), ['serve'], {
-      execArgv: ['--import', 'tsx', '--expose-gc'],
+      execArgv: ['--import', 'tsx', '--expose-gc', ...SERVER_FLAGS],
       env: { ...process.env, IDLE_DATABASE: JSON.stringify(db.env) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc']
     })
     const exited = new Promise<void>((resolve) => { server!.once('exit', () => { resolve() }) })
-    run.cleanups.push(async () => { server!.disconnect(); await Promise.race([exited, sleep(3000)]); server!.kill('SIGKILL') })
+    // A profile (IDLE_SERVER_FLAGS) is written as the server exits: it is given the time to.
+    run.cleanups.push(async () => { server!.disconnect(); await Promise.race([exited, sleep(SERVER_FLAGS.length > 0 ? 60_000 : 3000)]); server!.kill('SIGKILL') })
     // However this process ends (a hard timeout cuts the cleanup short), the server goes with it.
     process.once('exit', () => { server?.kill('SIGKILL') })
     const port = await new Promise<number>((resolve, reject) => {
@@ -256,34 +305,37 @@ async function bench (): Promise<void> {
     const consolesMs = performance.now() - consolesBegan
     const withConsoles = await measure()
 
-    const windows: Array<{ id: number, cookie: string, from: string }> = []
-    const startsBegan = performance.now()
-    let failed = 0
-    const service = DIRECT
-      ? createChatService({ db: knex, bus: memoryBus(), host: sqlHost(knex, loadManifest().host), routing: createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 600 } }), settings: { maxMessageLength: 10000 } })
-      : undefined
-    const startDirect = async (i: number): Promise<{ id: number, cookie: string, from: string }> => {
-      const { chat, token } = await service!.startChat({ name: `Idle Customer ${i}`, email: `idle${i}@customer.example`, question: `Idle question number ${i}`, customer: null, groupId: support.id })
-      return { id: chat.id, cookie: `lc_chat_${chat.id}=${encodeURIComponent(token)}`, from: ADDRESSES[i % ADDRESSES.length]! }
+    if (!DIRECT) {
+      const startsBegan = performance.now()
+      await inParallel(CHATS, CONCURRENCY, async (i) => {
+        try {
+          windows.push(await startChat(i))
+        } catch (err) {
+          if (++failed <= 5) console.error(err instanceof Error ? err.message : err)
+        }
+      })
+      startsMs = performance.now() - startsBegan
     }
-    await inParallel(CHATS, CONCURRENCY, async (i) => {
-      try {
-        windows.push(await (DIRECT ? startDirect(i) : startChat(i)))
-      } catch (err) {
-        if (++failed <= 5) console.error(err instanceof Error ? err.message : err)
-      }
-    })
-    const startsMs = performance.now() - startsBegan
     const started = await measure()
 
     const socketsBegan = performance.now()
     let refused = 0
+    // The rate of each 2,000 windows in turn: whether opening slows as sockets pile up.
+    const stretch = 2000
+    const stretches: number[] = []
+    let settled = 0
+    let stretchBegan = socketsBegan
     await inParallel(windows.length, 50, async (i) => {
       const w = windows[i]!
       try {
         await open(`${wsBase}/livechat/ws/chat/${w.id}`, { cookie: w.cookie, origin: base }, w.from)
       } catch (err) {
         if (++refused <= 5) console.error(err instanceof Error ? err.message : err)
+      }
+      if (++settled % stretch === 0) {
+        const now = performance.now()
+        stretches.push(stretch / ((now - stretchBegan) / 1000))
+        stretchBegan = now
       }
     })
     const socketsMs = performance.now() - socketsBegan
@@ -308,6 +360,7 @@ async function bench (): Promise<void> {
     console.log(`consoles opened: ${CONSOLES} count in ${fmt(consolesMs / 1000)} s`)
     console.log(`chats started (${DIRECT ? 'through the chat service, IDLE_DIRECT=1' : 'through the pre-chat form'}): ${windows.length} count in ${fmt(startsMs / 1000)} s (${fmt(windows.length / (startsMs / 1000))} chats/s)`)
     console.log(`windows opened: ${customers} count in ${fmt(socketsMs / 1000)} s (${fmt(customers / (socketsMs / 1000))} sockets/s)`)
+    stretches.forEach((rate, i) => { console.log(`windows opened, ${fmt((i * stretch) / 1000, 0)}k to ${fmt(((i + 1) * stretch) / 1000, 0)}k open: ${fmt(rate)} sockets/s`) })
     console.log(`time to open, chats and windows: ${fmt((startsMs + socketsMs) / 1000)} s`)
     console.log(`sockets still open after ${IDLE_SECONDS} s idle: ${stillOpen} count of ${customers + CONSOLES + 1}`)
     for (const [why, { count, firstAt }] of closedBy) console.log(`sockets closed by the server (${why}; the first ${fmt(firstAt / 1000, 0)} s into the run): ${count} count`)

@@ -10,6 +10,8 @@ import { agentOnlyKinds, type Chat, ChatStatus } from './types.ts'
 
 /** What a guarded step gives back for a chat it did not handle: waiting out its backoff, or failed now. */
 const skipped = Symbol('skipped')
+/** Open windows whose customers are marked seen in one statement. */
+const seenPerStatement = 500
 
 /**
  * One chat's step of a sweep under the job's guard (docs/features.md#failing-items): a chat
@@ -44,6 +46,25 @@ const answeredMeanwhile = new Error('answered meanwhile')
 export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswered' | 'customerSeen' | 'markCustomersGone' | 'endIdleChats' |
 'timeOutQueuedChats' | 'timeoutTicket' | 'purgeDeleted'> {
   const { db, bus, routing, clock, append, history, load } = core
+
+  /** customerSeen for one slice of chats. */
+  async function seen (chatIds: number[], opts: { staleAfterMs?: number, leaving?: boolean }): Promise<void> {
+    const at = clock()
+    // The refresh comes first: once it is committed the customer-gone job can no longer
+    // mark the chat, so a mark it made just before is seen and cleared below.
+    await sweepStore.touchCustomerSeen(db, chatIds, at, { staleBefore: opts.staleAfterMs === undefined ? undefined : at - opts.staleAfterMs, keepGone: opts.leaving })
+    if (opts.leaving) return
+    for (const chatId of await sweepStore.goneChatIds(db, chatIds)) {
+      const back = await db.transaction(async (trx) => {
+        if (await sweepStore.clearCustomerGone(trx, chatId, at) === 0) return undefined
+        const chat = await load(chatId, trx)
+        const note = await append(trx, chatId, system, 'note', eventTexts.customerBack, null, [ChatStatus.active])
+        await history(trx, chatId, customerOf(chat), 'customer_back')
+        return note
+      })
+      if (back) await core.announce(chatId, back)
+    }
+  }
 
   return {
     async reofferUnanswered (afterMs, missesBeforeUnavailable) {
@@ -89,21 +110,10 @@ export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswe
     },
 
     async customerSeen (chatIds, opts = {}) {
-      const at = clock()
-      // The refresh comes first: once it is committed the customer-gone job can no longer
-      // mark the chat, so a mark it made just before is seen and cleared below.
-      await sweepStore.touchCustomerSeen(db, chatIds, at, { staleBefore: opts.staleAfterMs === undefined ? undefined : at - opts.staleAfterMs, keepGone: opts.leaving })
-      if (opts.leaving) return
-      for (const chatId of await sweepStore.goneChatIds(db, chatIds)) {
-        const back = await db.transaction(async (trx) => {
-          if (await sweepStore.clearCustomerGone(trx, chatId, at) === 0) return undefined
-          const chat = await load(chatId, trx)
-          const note = await append(trx, chatId, system, 'note', eventTexts.customerBack, null, [ChatStatus.active])
-          await history(trx, chatId, customerOf(chat), 'customer_back')
-          return note
-        })
-        if (back) await core.announce(chatId, back)
-      }
+      // Thousands of open windows are refreshed a slice at a time: a statement over all of
+      // them would hold SQLite (and the event loop with it) in one piece, and a slice stays
+      // well under either database's limit on parameters.
+      for (let i = 0; i < chatIds.length; i += seenPerStatement) await seen(chatIds.slice(i, i + seenPerStatement), opts)
     },
 
     async markCustomersGone (afterMs, items) {

@@ -10,6 +10,9 @@ import type { CustomerViews, QueueContext } from './view-models.ts'
 /** Where a waiting customer's chat waits: its group's line, and whether it came there by a transfer. */
 interface Waiting { groupId: number | null, transferred: boolean }
 
+/** Status lines rendered in one go before other work gets in. */
+const placesPerSlice = 500
+
 const waitingOf = (chat: Chat): Waiting => ({ groupId: chat.groupId, transferred: chat.transferredAt !== null })
 
 /** How bus events show up in open customer windows. */
@@ -19,7 +22,8 @@ export function registerCustomerProjections (hub: Hub, { base, chats, customerVi
   // reaches only the customers of the group it happened in.
   const lines = new Map<number, Waiting>()
 
-  hub.project('queue.changed', async ({ groupId }) => {
+  /** Pushes every waiting window of the changed lines its place; `any`: a change that named no group. */
+  async function pushPlaces ({ groups, any }: { groups: Set<number | null>, any: boolean }): Promise<void> {
     const waiting = hub.clients('queue-position')
     const open = new Set(waiting.map((c) => c.chatId!))
     for (const id of lines.keys()) if (!open.has(id)) lines.delete(id)
@@ -29,14 +33,14 @@ export function registerCustomerProjections (hub: Hub, { base, chats, customerVi
       const chat = await chats.get(c.chatId!).catch(() => undefined)
       if (chat) lines.set(chat.id, waitingOf(chat))
     }
-    // No group named: any line may have moved.
     const concerned = waiting.filter((c) => {
       const line = lines.get(c.chatId!)
-      return line !== undefined && (groupId === undefined || line.groupId === groupId)
+      return line !== undefined && (any || groups.has(line.groupId))
     })
     if (concerned.length === 0) return
     const positions = await chats.queuePositions()
     const contexts = new Map<number | null, QueueContext>()
+    let sent = 0
     for (const c of concerned) {
       // Not in line (held for a named agent, or no longer queued): chat.updated tells them.
       const ahead = positions.get(c.chatId!)
@@ -49,6 +53,33 @@ export function registerCustomerProjections (hub: Hub, { base, chats, customerVi
       }
       const model = customerViews.queued(c.chatId!, ahead, line.transferred, context)
       void hub.send(c, envelope([fragment(targets.status(c.chatId!), 'outerHTML', views.render('customer/status', model))]))
+      // Thousands of windows: other work gets in between the renders.
+      if (++sent % placesPerSlice === 0) await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+
+  // A change moves everyone behind it, so every waiting window of its line is pushed its place.
+  // Changes come in bursts (the queue-timeout job closes a burst's chats one after another; a
+  // run of starts or takes): one push at a time, and the changes that come while it is under
+  // way go together in the next, which reads the line afresh. A burst costs a few pushes over
+  // the waiting windows, not one per change (at 18,000 windows that held the server), and the
+  // last push shows the line after the last change (docs/design.md §9).
+  let pushing = false
+  let due: { groups: Set<number | null>, any: boolean } | undefined
+  hub.project('queue.changed', async ({ groupId }) => {
+    due ??= { groups: new Set(), any: false }
+    if (groupId === undefined) due.any = true
+    else due.groups.add(groupId)
+    if (pushing) return
+    pushing = true
+    try {
+      while (due) {
+        const batch = due
+        due = undefined
+        await pushPlaces(batch)
+      }
+    } finally {
+      pushing = false
     }
   })
 

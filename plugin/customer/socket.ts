@@ -9,7 +9,7 @@ import { composerFragment, composerModel } from '../chats/view-models.ts'
 import { LC_ERR_BAD_FRAME, LC_ERR_CHAT_NOT_FOUND } from '../errors.ts'
 import type { Client, Hub } from '../realtime/hub.ts'
 import { parseSince, sinceQuery } from '../realtime/schemas.ts'
-import type { Audience, SocketContext, SocketServer } from '../realtime/socket-server.ts'
+import type { Audience, Live, SocketContext, SocketServer } from '../realtime/socket-server.ts'
 import type { Access } from '../security/access.ts'
 import type { Settings, SettingsWatch } from '../settings.ts'
 import { compiledOnUse, createAjv, describeAjvError } from '../validation.ts'
@@ -57,7 +57,7 @@ export const customerSocket: FastifyPluginAsync<CustomerSocketDeps> = async (fas
   // Open windows and their chats: an open window keeps its chat's customer present
   // (docs/design.md §4, "Customer left"), whichever instance it is on.
   const windows = new Map<WebSocket, number>()
-  const seen = (seenEveryMs: number) => (live: ReadonlySet<WebSocket>): void => {
+  const seen = (seenEveryMs: number) => (live: Live): void => {
     const open = new Set<number>()
     for (const [socket, chatId] of windows) if (live.has(socket)) open.add(chatId)
     if (open.size === 0) return

@@ -61,8 +61,13 @@ export interface SocketServerDeps {
   off?: () => boolean | Promise<boolean>
 }
 
-/** Listens to the liveness tick; `live` holds the sockets that answered the last ping (and were pinged again). */
-export type TickListener = (live: ReadonlySet<WebSocket>) => void
+/** Whether a socket answered one of the last two pings: the sockets the liveness sweep keeps. */
+export interface Live {
+  has: (socket: WebSocket) => boolean
+}
+
+/** Listens to the liveness tick, told after every socket was pinged which ones are live. */
+export type TickListener = (live: Live) => void
 
 export interface SocketServer {
   /** The handler of one socket route (`fastify.get(path, { websocket: true }, sockets.serve(audience))`). */
@@ -79,8 +84,8 @@ export interface SocketServer {
 /**
  * The socket server both audiences use (docs/design.md §6): frames wait until the socket is
  * identified, are parsed and checked against the audience's schema, and go to its handler
- * for their type; a rate limit per socket; one liveness tick for every socket, which pings
- * them and cuts off the ones that did not answer the ping before.
+ * for their type; a rate limit per socket; one liveness sweep for every socket, which pings
+ * them and cuts off the ones that answered none of the last two pings.
  */
 // Each audience's frame schema compiled once per process, on its first frame: every plugin
 // instance in a process serves the same audiences.
@@ -104,31 +109,69 @@ function forgetUpgrade (socket: WebSocket): void {
   raw?._httpMessage?.detachSocket?.(raw)
 }
 
+/** Pings sent in one go before the sweep lets other work in: 18,000 sockets are 18 slices. */
+const pingsPerSlice = 1000
+/**
+ * Pings in a row a socket may leave unanswered before it is cut off. Two, so a pong that
+ * came in just as the next tick was due (a busy server reads it a little later) costs nothing.
+ */
+const missesAllowed = 2
+
 export function createSocketServer ({ hub, log, settings, notice, off = () => false }: SocketServerDeps): SocketServer {
-  // Sockets that did not answer the last ping are gone without a close (a laptop asleep, a
-  // dropped network): they are cut off, so they neither pile up nor keep anyone present.
-  const answered = new Map<WebSocket, boolean>()
+  // Sockets gone without a close (a laptop asleep, a dropped network) are cut off, so they
+  // neither pile up nor keep anyone present. Per socket one number: the pings sent since it
+  // was last heard from (a pong or any frame).
+  const missed = new Map<WebSocket, number>()
+  const live: Live = { has: (socket) => (missed.get(socket) ?? missesAllowed) < missesAllowed }
   // Identified sockets by audience, counted as they open and close so a scrape reads two numbers.
   const open: Record<Client['kind'], number> = { agent: 0, customer: 0 }
   const listeners = new Map<TickListener, number>()
   let timer: ReturnType<typeof setInterval> | undefined
   let period = Infinity
+  let lastTick = 0
+  let sweeping = false
 
+  /**
+   * One sweep for every socket (docs/design.md §6): each is pinged, and those that answered
+   * none of the last pings are cut off. A tick that comes late says the event loop was held
+   * up, so pongs may be waiting unread: it pings, but counts no miss and cuts nobody off. The
+   * pings go in slices, so a sweep over 18,000 sockets does not hold the loop in one piece.
+   */
   function tick (): void {
-    const live = new Set<WebSocket>()
-    for (const [socket, alive] of answered) {
-      if (!alive) { socket.terminate(); continue }
-      answered.set(socket, false)
-      socket.ping()
-      live.add(socket)
-    }
-    for (const listener of listeners.keys()) {
+    const now = Date.now()
+    const late = lastTick > 0 && now - lastTick > period * 1.5
+    lastTick = now
+    // A sweep still under way (a very busy loop) is not started twice.
+    if (sweeping) return
+    sweeping = true
+    const sockets = missed.entries()
+    const slice = (): void => {
       try {
-        listener(live)
+        for (let n = 0; n < pingsPerSlice; n++) {
+          const next = sockets.next()
+          if (next.done === true) { finish(); return }
+          const [socket, misses] = next.value
+          if (misses >= missesAllowed) { socket.terminate(); continue }
+          if (!late) missed.set(socket, misses + 1)
+          socket.ping()
+        }
+        setImmediate(slice)
       } catch (err) {
-        log.error({ err }, 'live chat socket tick failed')
+        sweeping = false
+        log.error({ err }, 'live chat socket sweep failed')
       }
     }
+    const finish = (): void => {
+      sweeping = false
+      for (const listener of listeners.keys()) {
+        try {
+          listener(live)
+        } catch (err) {
+          log.error({ err }, 'live chat socket tick failed')
+        }
+      }
+    }
+    slice()
   }
 
   /** One interval, at the shortest period a listener asks for; none while nobody listens. */
@@ -138,6 +181,7 @@ export function createSocketServer ({ hub, log, settings, notice, off = () => fa
     clearInterval(timer)
     timer = undefined
     period = every
+    lastTick = 0
     if (every === Infinity) return
     timer = setInterval(tick, every)
     timer.unref()
@@ -231,6 +275,7 @@ export function createSocketServer ({ hub, log, settings, notice, off = () => fa
       // Attached synchronously, before any await, or early frames would be dropped.
       const note = { warn: frameLog(log, 'warn'), error: frameLog(log, 'error') }
       socket.on('message', (data, isBinary) => {
+        missed.set(socket, 0)
         void ready.then(async () => {
           if (!context) return
           // A refusal is the sender's to fix: a warning without a stack. Anything else is ours
@@ -258,10 +303,10 @@ export function createSocketServer ({ hub, log, settings, notice, off = () => fa
           }
         }).catch((err: unknown) => { log.error({ err }, 'live chat socket answer failed') })
       })
-      answered.set(socket, true)
-      socket.on('pong', () => { answered.set(socket, true) })
+      missed.set(socket, 0)
+      socket.on('pong', () => { missed.set(socket, 0) })
       socket.on('close', () => {
-        answered.delete(socket)
+        missed.delete(socket)
         if (context) hub.detach(context.id.client)
         if (counted) open[counted]--
         counted = undefined

@@ -7,6 +7,7 @@ import { sqlHost } from '../../plugin/host/sql-host.ts'
 import { loadManifest } from '../../plugin/manifest.ts'
 import { memoryBus } from '../../plugin/realtime/bus.ts'
 import { createRoutingService } from '../../plugin/routing/service.ts'
+import { statementCounter } from '../helpers/db.ts'
 import { given, services, type Services } from '../helpers/given.ts'
 
 /**
@@ -145,6 +146,29 @@ t.test('customer presence', async (t) => {
     t.same(await notes(chat.id), ['Customer left the chat window', 'Customer is back', 'Customer left the chat window'])
     t.same((await actions(chat.id)).filter((a) => a.startsWith('customer_')), ['customer_gone', 'customer_back', 'customer_gone'])
     await endAll(chat.id)
+  })
+
+  t.test('customerSeen: thousands of windows at once are marked a slice at a time, each one, and a gone customer among them is back', async (t) => {
+    // The liveness tick passes every open window of the instance (18,000 at the goal's size):
+    // one statement over all of them held SQLite, and the event loop with it, in one piece.
+    const first = await given.activeChat(s)
+    const last = await given.activeChat(s)
+    now += grace + 1
+    t.equal(await s.chats.markCustomersGone(grace), 2)
+    now += 1_000
+    const absent = Array.from({ length: 1198 }, (_, i) => 900_000_000 + i)
+    const { statements, start, stop } = statementCounter(s.knex)
+    start()
+    await s.chats.customerSeen([first.chat.id, ...absent, last.chat.id], { staleAfterMs: 30_000 })
+    stop()
+    const marks = statements.filter((sql) => /^update .lc_chats. set .customer_seen_at./i.test(sql))
+    t.equal(marks.length, 3, '1,200 windows: three statements')
+    t.ok(marks.every((sql) => (sql.match(/\?/g) ?? []).length <= 510), 'none over more than a slice of 500 chats')
+    for (const { chat } of [first, last]) {
+      t.equal(await seenAt(chat.id), now, `chat ${chat.id}, in the first and in the last slice, is marked`)
+      t.same(await notes(chat.id), ['Customer left the chat window', 'Customer is back'])
+    }
+    await endAll(first.chat.id, last.chat.id)
   })
 
   t.test('customerSeen: an open window refreshes only when its mark is stale, and keeps the customer present', async (t) => {
