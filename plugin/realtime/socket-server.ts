@@ -151,7 +151,7 @@ export function createSocketServer ({ hub, log, settings, notice, off = () => fa
           const next = sockets.next()
           if (next.done === true) { finish(); return }
           const [socket, misses] = next.value
-          if (misses >= missesAllowed) { socket.terminate(); continue }
+          if (misses >= missesAllowed && !late) { socket.terminate(); continue }
           if (!late) missed.set(socket, misses + 1)
           socket.ping()
         }
