@@ -54,6 +54,7 @@ import * as addChatRollupsLoad from './20261208000052_add_lc_chat_rollups_load.t
 import * as createMessageWords from './20261208000058_create_lc_message_words.ts'
 import * as dropMessageSearch from './20261208000059_drop_lc_message_search.ts'
 import * as coverChatFactsToday from './20261208000060_cover_lc_chat_facts_today.ts'
+import * as createPurgedChatWords from './20261208000061_create_lc_purged_chat_words.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -114,7 +115,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261208000052_add_lc_chat_rollups_load': addChatRollupsLoad,
   '20261208000058_create_lc_message_words': createMessageWords,
   '20261208000059_drop_lc_message_search': dropMessageSearch,
-  '20261208000060_cover_lc_chat_facts_today': coverChatFactsToday
+  '20261208000060_cover_lc_chat_facts_today': coverChatFactsToday,
+  '20261208000061_create_lc_purged_chat_words': createPurgedChatWords
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

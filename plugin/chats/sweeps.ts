@@ -42,7 +42,7 @@ const answeredMeanwhile = new Error('answered meanwhile')
  * between wins.
  */
 export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswered' | 'customerSeen' | 'markCustomersGone' | 'endIdleChats' |
-'timeOutQueuedChats' | 'timeoutTicket' | 'purgeDeleted'> {
+'timeOutQueuedChats' | 'timeoutTicket' | 'purgeDeleted' | 'pendingWordGroup' | 'purgeWords'> {
   const { db, bus, routing, clock, append, history, load } = core
 
   return {
@@ -225,6 +225,15 @@ export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswe
         step.storageNames.push(...batch.storageNames)
       }, items)
       return step
+    },
+
+    async pendingWordGroup (limit) {
+      return await purgeStore.pendingWordGroup(db, limit)
+    },
+
+    async purgeWords (chatIds, words, last) {
+      // READ COMMITTED on MySQL, as the chat batches: only the rows deleted are locked, never the gaps beside them.
+      return await transact(db, async (trx) => await purgeStore.purgeWords(trx, chatIds, words, last), freshReads(db))
     }
   }
 }
