@@ -77,33 +77,43 @@ export async function purgeBatch (trx: Knex.Transaction, candidates: number[], d
   return { chats: rows.lc_chats, rows, storageNames: files.map((f: { storage_name: string }) => f.storage_name) }
 }
 
-/** The chats whose word rows the words phase takes next, and their distinct words in key order. */
+/** The chats whose word rows the words phase takes next, and each (word, chat) they hold, in key order. */
 export interface WordGroup {
   chatIds: number[]
-  words: string[]
+  pairs: Array<[word: string, chatId: number]>
 }
 
 /**
  * Up to `limit` purged chats whose word rows are still there, lowest id first (chats purged
- * together have neighbouring ids, so their rows of a word lie side by side), with their
- * distinct words in key order, read through the chat_id index without locks; null when
- * none is left.
+ * together have neighbouring ids, so their rows of a word lie side by side), with every
+ * (word, chat) pair they hold in key order, read through the chat_id index without locks;
+ * null when none is left.
  */
 export async function pendingWordGroup (db: Db, limit: number): Promise<WordGroup | null> {
   const rows = await db('lc_purged_chat_words').select('chat_id').orderBy('chat_id', 'asc').limit(limit)
   if (rows.length === 0) return null
   const chatIds = rows.map((r: { chat_id: number }) => Number(r.chat_id))
-  const words = await db('lc_message_words').distinct('word').whereIn('chat_id', chatIds).orderBy('word', 'asc')
-  return { chatIds, words: words.map((r: { word: string }) => r.word) }
+  const pairs = await db('lc_message_words').distinct('word', 'chat_id').whereIn('chat_id', chatIds).orderBy([{ column: 'word' }, { column: 'chat_id' }])
+  return { chatIds, pairs: pairs.map((r: { word: string, chat_id: number }): [string, number] => [r.word, Number(r.chat_id)]) }
 }
 
 /**
- * Inside one short transaction: the rows of `words` of the purged `chatIds`, found by the
- * primary key (word, chat_id), so each word's rows of all those chats are read from the
- * same few pages. With `last`, the chats leave the pending list too: their word rows are gone.
+ * Inside one short transaction: the word rows of the purged chats' `pairs` (word, chat),
+ * one range of the primary key each, so each word's rows of all those chats are read from the
+ * same few pages, and no (word, chat) that holds nothing is looked up (a word IN … AND chat_id
+ * IN … looked up every combination, most of them empty). With `last`, `chatIds` leave the
+ * pending list too: their word rows are gone.
  */
-export async function purgeWords (trx: Knex.Transaction, chatIds: number[], words: string[], last: boolean): Promise<number> {
-  const n = words.length === 0 ? 0 : affected(await trx('lc_message_words').whereIn('word', words).whereIn('chat_id', chatIds).delete())
+export async function purgeWords (trx: Knex.Transaction, chatIds: number[], pairs: Array<[string, number]>, last: boolean): Promise<number> {
+  const byWord = new Map<string, number[]>()
+  for (const [word, chatId] of pairs) {
+    const ids = byWord.get(word)
+    if (ids) ids.push(chatId)
+    else byWord.set(word, [chatId])
+  }
+  const n = byWord.size === 0
+    ? 0
+    : affected(await trx('lc_message_words').where((w) => { for (const [word, ids] of byWord) w.orWhere((p) => p.where('word', word).whereIn('chat_id', ids)) }).delete())
   if (last) await trx('lc_purged_chat_words').whereIn('chat_id', chatIds).delete()
   return n
 }

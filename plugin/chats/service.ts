@@ -291,14 +291,14 @@ export interface ChatService {
   purgeDeleted (deletedBefore: number, limit: number, after?: number, items?: ItemGuard): Promise<PurgeStep | null>
   /**
    * The purge's words phase (docs/design.md §7): up to `limit` chats purged whose word rows are still there, lowest id
-   * first, with their distinct words in key order; null when there is none.
+   * first, with every (word, chat) pair they hold in key order; null when there is none.
    */
   pendingWordGroup (limit: number): Promise<WordGroup | null>
   /**
-   * Removes the rows of `words` of the purged `chatIds` in one transaction; with `last` the chats leave the list of those
-   * whose word rows are still to go. Returns the rows removed.
+   * Removes the word rows of `pairs` (word, chat) of the purged `chatIds` in one transaction; with `last` the chats leave
+   * the list of those whose word rows are still to go. Returns the rows removed.
    */
-  purgeWords (chatIds: number[], words: string[], last: boolean): Promise<number>
+  purgeWords (chatIds: number[], pairs: Array<[string, number]>, last: boolean): Promise<number>
 
   // ------------------------------------------------------------ reads (queries.ts)
   /** The agent's Queue tab: unassigned chats of the groups they work, oldest first. */

@@ -231,9 +231,9 @@ export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswe
       return await purgeStore.pendingWordGroup(db, limit)
     },
 
-    async purgeWords (chatIds, words, last) {
+    async purgeWords (chatIds, pairs, last) {
       // READ COMMITTED on MySQL, as the chat batches: only the rows deleted are locked, never the gaps beside them.
-      return await transact(db, async (trx) => await purgeStore.purgeWords(trx, chatIds, words, last), freshReads(db))
+      return await transact(db, async (trx) => await purgeStore.purgeWords(trx, chatIds, pairs, last), freshReads(db))
     }
   }
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import { setImmediate as yieldToOthers, setTimeout as sleep } from 'node:timers/promises'
-import type { ChatService, ItemGuard } from '../chats/service.ts'
+import type { ChatService, ItemGuard, WordGroup } from '../chats/service.ts'
 import type { Discarded, FileService } from '../files/service.ts'
 import type { JobContext, JobOutcome } from './scheduler.ts'
 
@@ -50,8 +50,8 @@ export interface PurgeResult extends JobOutcome {
 
 export const dayMs = 86_400_000
 
-/** Words per transaction of the words phase at most, however quick they are (a bound on the statement's size). */
-const maxWordsPerBatch = 1000
+/** (word, chat) pairs per transaction of the words phase at most, however quick they are (a bound on the statement's size). */
+const maxPairsPerBatch = 5000
 
 /** How a purge paces its batches (PurgeDeps: batchSize, targetMs, restRatio, busy, probe). */
 export interface Pacing {
@@ -167,20 +167,20 @@ export async function inPacedBatches (ctx: JobContext | undefined, pacing: Pacin
 
 /**
  * The purge's words phase (docs/design.md §7): the word rows of chats the batches removed,
- * a group of neighbouring chats at a time, word by word in the index's order, so one page
- * of a word's rows serves every chat of the group instead of each chat reading its own
- * page of every word it holds. Paced as the chat batches; a run stopped midway leaves the
+ * a group of neighbouring chats at a time, word by word in the index's order (the batch's
+ * size counts (word, chat) pairs), so one page of a word's rows serves every chat of the
+ * group instead of each chat reading its own page of every word it holds. Paced as the chat batches; a run stopped midway leaves the
  * chats listed, and the next run reads what is left of their words and goes on.
  */
 async function purgeWordsPaced (chats: PurgeDeps['chats'], ctx: JobContext | undefined, pacing: Pacing, wordGroup: number): Promise<{ rows: number, batches: number }> {
-  let group: { chatIds: number[], words: string[] } | null = null
+  let group: WordGroup | null = null
   let rows = 0
   const batches = await inPacedBatches(ctx, pacing, async (size) => {
     group ??= await chats.pendingWordGroup(wordGroup)
     if (group === null) return false
-    const words = group.words.splice(0, size)
-    const last = group.words.length === 0
-    rows += await chats.purgeWords(group.chatIds, words, last)
+    const pairs = group.pairs.splice(0, size)
+    const last = group.pairs.length === 0
+    rows += await chats.purgeWords(group.chatIds, pairs, last)
     if (last) group = null
     return true
   })
@@ -218,7 +218,7 @@ export function createPurge ({ chats: chatService, files, clock, afterDays, batc
       }
       return true
     })
-    const words = await purgeWordsPaced(chatService, ctx, { batchSize: maxWordsPerBatch, targetMs, restRatio, busy, probe }, wordGroup)
+    const words = await purgeWordsPaced(chatService, ctx, { batchSize: maxPairsPerBatch, targetMs, restRatio, busy, probe }, wordGroup)
     if (words.rows > 0) byTable.lc_message_words = words.rows
     const rows = Object.values(byTable).reduce((a, b) => a + b, 0)
     const summary = chats === 0

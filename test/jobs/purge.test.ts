@@ -209,7 +209,7 @@ t.test('purge', async (t) => {
     await s.knex('lc_chats').whereIn('id', ids).update({ deleted_at: now - 100 * day })
     t.same(await find({ in: 'deleted', q: 'quokka' }), ids.slice().reverse(), 'before the purge, the deleted chats are found among deleted ones')
 
-    // The lease is lost after the chat batches and two batches of words (one word, then two: no time target).
+    // The lease is lost after the chat batches and two batches of words (one (word, chat) pair, then two: no time target).
     let asks = 0
     let wordsBegun = false
     const chats = {
