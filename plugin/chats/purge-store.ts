@@ -77,24 +77,19 @@ export async function purgeBatch (trx: Knex.Transaction, candidates: number[], d
   return { chats: rows.lc_chats, rows, storageNames: files.map((f: { storage_name: string }) => f.storage_name) }
 }
 
-/** The chats whose word rows the words phase takes next, and each (word, chat) they hold, in key order. */
-export interface WordGroup {
-  chatIds: number[]
-  pairs: Array<[word: string, chatId: number]>
+/**
+ * Up to `limit` purged chats whose word rows are still there, lowest id first: chats purged
+ * together have neighbouring ids, so their rows of a word lie side by side.
+ */
+export async function pendingWordChats (db: Db, limit: number): Promise<number[]> {
+  const rows = await db('lc_purged_chat_words').select('chat_id').orderBy('chat_id', 'asc').limit(limit)
+  return rows.map((r: { chat_id: number }) => Number(r.chat_id))
 }
 
-/**
- * Up to `limit` purged chats whose word rows are still there, lowest id first (chats purged
- * together have neighbouring ids, so their rows of a word lie side by side), with every
- * (word, chat) pair they hold in key order, read through the chat_id index without locks;
- * null when none is left.
- */
-export async function pendingWordGroup (db: Db, limit: number): Promise<WordGroup | null> {
-  const rows = await db('lc_purged_chat_words').select('chat_id').orderBy('chat_id', 'asc').limit(limit)
-  if (rows.length === 0) return null
-  const chatIds = rows.map((r: { chat_id: number }) => Number(r.chat_id))
-  const pairs = await db('lc_message_words').distinct('word', 'chat_id').whereIn('chat_id', chatIds).orderBy([{ column: 'word' }, { column: 'chat_id' }])
-  return { chatIds, pairs: pairs.map((r: { word: string, chat_id: number }): [string, number] => [r.word, Number(r.chat_id)]) }
+/** Every (word, chat) pair the chats hold, read through the chat_id index without locks. */
+export async function wordPairs (db: Db, chatIds: number[]): Promise<Array<[word: string, chatId: number]>> {
+  const rows = await db('lc_message_words').distinct('word', 'chat_id').whereIn('chat_id', chatIds)
+  return rows.map((r: { word: string, chat_id: number }): [string, number] => [r.word, Number(r.chat_id)])
 }
 
 /**

@@ -12,7 +12,7 @@ import { createHandover } from './handover.ts'
 import { createLifecycle } from './lifecycle.ts'
 import { createStarts } from './starts.ts'
 import type { ListQuery } from './list-store.ts'
-import type { PurgedBatch, WordGroup } from './purge-store.ts'
+import type { PurgedBatch } from './purge-store.ts'
 import { createMessages } from './messages.ts'
 import { createQueries } from './queries.ts'
 import type { HistoryEntry } from './store.ts'
@@ -22,7 +22,7 @@ import type { FactService } from '../facts/service.ts'
 import type { WebhookOutbox } from '../webhooks/outbox.ts'
 
 export { agentMaySee, checkMessageLength, describeAgent, hashToken, messageBody } from './rules.ts'
-export type { PurgedBatch, WordGroup } from './purge-store.ts'
+export type { PurgedBatch } from './purge-store.ts'
 
 export interface ChatServiceDeps {
   db: Knex
@@ -289,11 +289,10 @@ export interface ChatService {
    * remove: only those of chats whose rows were committed are listed.
    */
   purgeDeleted (deletedBefore: number, limit: number, after?: number, items?: ItemGuard): Promise<PurgeStep | null>
-  /**
-   * The purge's words phase (docs/design.md §7): up to `limit` chats purged whose word rows are still there, lowest id
-   * first, with every (word, chat) pair they hold in key order; null when there is none.
-   */
-  pendingWordGroup (limit: number): Promise<WordGroup | null>
+  /** The purge's words phase (docs/design.md §7): up to `limit` purged chats whose word rows are still there, lowest id first. */
+  pendingWordChats (limit: number): Promise<number[]>
+  /** Every (word, chat) pair of word rows the purged `chatIds` hold, unordered. */
+  wordPairs (chatIds: number[]): Promise<Array<[string, number]>>
   /**
    * Removes the word rows of `pairs` (word, chat) of the purged `chatIds` in one transaction; with `last` the chats leave
    * the list of those whose word rows are still to go. Returns the rows removed.

@@ -42,7 +42,7 @@ const answeredMeanwhile = new Error('answered meanwhile')
  * between wins.
  */
 export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswered' | 'customerSeen' | 'markCustomersGone' | 'endIdleChats' |
-'timeOutQueuedChats' | 'timeoutTicket' | 'purgeDeleted' | 'pendingWordGroup' | 'purgeWords'> {
+'timeOutQueuedChats' | 'timeoutTicket' | 'purgeDeleted' | 'pendingWordChats' | 'wordPairs' | 'purgeWords'> {
   const { db, bus, routing, clock, append, history, load } = core
 
   return {
@@ -227,8 +227,12 @@ export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswe
       return step
     },
 
-    async pendingWordGroup (limit) {
-      return await purgeStore.pendingWordGroup(db, limit)
+    async pendingWordChats (limit) {
+      return await purgeStore.pendingWordChats(db, limit)
+    },
+
+    async wordPairs (chatIds) {
+      return await purgeStore.wordPairs(db, chatIds)
     },
 
     async purgeWords (chatIds, pairs, last) {

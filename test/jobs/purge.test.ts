@@ -214,7 +214,7 @@ t.test('purge', async (t) => {
     let wordsBegun = false
     const chats = {
       ...s.chats,
-      pendingWordGroup: async (limit: number) => { wordsBegun = true; return await s.chats.pendingWordGroup(limit) }
+      pendingWordChats: async (limit: number) => { wordsBegun = true; return await s.chats.pendingWordChats(limit) }
     }
     const stopped = await createPurge({ chats, files: s.files, clock, afterDays: 90, batchSize: 10, targetMs: Infinity, wordGroup: 2 })({
       stillOurs: async () => !wordsBegun || ++asks < 2
