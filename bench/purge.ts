@@ -11,7 +11,7 @@
  * setting), and quiet again. Delivery latency runs from the client's send() to the moment
  * the other side's socket receives the fragment holding that message's token. Every figure
  * is printed as `label: value unit`; the run exits 1 when a message went missing or arrived
- * twice, or the purge left a deleted chat behind.
+ * twice, or the purge left a deleted chat or its word rows behind.
  *
  * Environment: DATABASE_URL, BENCH_DELETED chats to purge (5000), BENCH_MESSAGES per deleted
  * chat (40), BENCH_BATCH most chats per purge transaction (the purgeBatchSize default),
@@ -329,12 +329,15 @@ async function main (): Promise<number> {
   const after = summarise(await fixedRate(pairs, (ms) => ms > SECONDS * 1000))
 
   const left = Number((await db.knex('lc_chats').whereNotNull('deleted_at').count({ n: '*' }).first())?.n ?? 0)
+  // The deleted chats' ids are 1..DELETED: their word rows go in the purge's words phase, after the chat batches.
+  const wordsLeft = Number((await db.knex('lc_message_words').where('chat_id', '<=', DELETED).count({ n: '*' }).first())?.n ?? 0)
   const messages = purged?.byTable.lc_messages ?? 0
   console.log(`purged chats: ${purged?.chats ?? 0} chats`)
   console.log(`purged messages: ${messages} messages`)
   console.log(`purged rows in all: ${purged?.rows ?? 0} rows`)
   console.log(`purged files: ${purged?.files.removed ?? 0} files`)
   console.log(`purge batches: ${purged?.batches ?? 0} batches`)
+  console.log(`purged word rows: ${purged?.byTable.lc_message_words ?? 0} rows in ${purged?.wordBatches ?? 0} batches`)
   console.log(`purge time: ${fmt(purgeMs / 1000, 2)} s`)
   console.log(`purge rate: ${fmt((purged?.chats ?? 0) / (purgeMs / 1000), 0)} chats/s`)
   // Issue 16: 100,000 chats in under an hour.
@@ -351,8 +354,9 @@ async function main (): Promise<number> {
   console.log(`missing: ${missing} messages`)
   console.log(`duplicates: ${duplicates} messages`)
   console.log(`deleted chats left: ${left} chats`)
+  console.log(`word rows of purged chats left: ${wordsLeft} rows`)
   console.log(`run time: ${fmt((performance.now() - began) / 1000)} s`)
-  return missing + duplicates + left === 0 ? 0 : 1
+  return missing + duplicates + left + wordsLeft === 0 ? 0 : 1
 }
 
 await run.finish(main)

@@ -54,6 +54,7 @@ import * as addChatRollupsLoad from './20261208000052_add_lc_chat_rollups_load.t
 import * as createMessageWords from './20261208000058_create_lc_message_words.ts'
 import * as dropMessageSearch from './20261208000059_drop_lc_message_search.ts'
 import * as coverChatFactsToday from './20261208000060_cover_lc_chat_facts_today.ts'
+import * as createPurgedChatWords from './20261208000061_create_lc_purged_chat_words.ts'
 import * as coverChatsGroupQueue from './20261208000062_cover_lc_chats_group_queue.ts'
 import * as indexChatsAgentRecent from './20261208000063_index_lc_chats_agent_recent.ts'
 
@@ -117,6 +118,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261208000058_create_lc_message_words': createMessageWords,
   '20261208000059_drop_lc_message_search': dropMessageSearch,
   '20261208000060_cover_lc_chat_facts_today': coverChatFactsToday,
+  '20261208000061_create_lc_purged_chat_words': createPurgedChatWords,
   '20261208000062_cover_lc_chats_group_queue': coverChatsGroupQueue,
   '20261208000063_index_lc_chats_agent_recent': indexChatsAgentRecent
 }

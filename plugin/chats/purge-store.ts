@@ -12,10 +12,9 @@ import type { Db } from './store.ts'
  * Every plugin table with a chat_id column: what a chat leaves behind. The purge removes a
  * chat's rows from each of them before the chat itself, so nothing depends on foreign keys
  * cascading. A test lists the tables with a chat_id column on both databases and fails when
- * one is missing here: a new table of chat data must be added to this list.
+ * one is missing here or in `wordTables`: a new table of chat data must be added to this list.
  */
 export const chatTables = [
-  'lc_message_words',
   'lc_messages',
   'lc_chat_history',
   'lc_chat_comments',
@@ -25,6 +24,14 @@ export const chatTables = [
   'lc_chat_field_values',
   'lc_chat_files'
 ] as const
+
+/**
+ * Tables the purge's words phase empties after the chat batches (docs/design.md §7): a
+ * purged chat's word rows, and the list of chats whose word rows are still to go. Search
+ * never sees the rows left between the phases: it reads lc_message_words only joined to
+ * lc_chats, and a purged chat's id is never given to another chat.
+ */
+export const wordTables = ['lc_message_words', 'lc_purged_chat_words'] as const
 
 /**
  * Tables with a chat_id the purge leaves: the reports' facts hold no customer data (ids, times, outcome, rating),
@@ -65,5 +72,43 @@ export async function purgeBatch (trx: Knex.Transaction, candidates: number[], d
   const files = await trx('lc_chat_files').select('storage_name').whereIn('chat_id', ids)
   for (const table of chatTables) rows[table] = affected(await trx(table).whereIn('chat_id', ids).delete())
   rows.lc_chats = affected(await trx('lc_chats').whereIn('id', ids).delete())
+  // The words go in the words phase, many chats' rows of a word at a time (`purgeWords`).
+  await trx('lc_purged_chat_words').insert(ids.map((id) => ({ chat_id: id })))
   return { chats: rows.lc_chats, rows, storageNames: files.map((f: { storage_name: string }) => f.storage_name) }
+}
+
+/**
+ * Up to `limit` purged chats whose word rows are still there, lowest id first: chats purged
+ * together have neighbouring ids, so their rows of a word lie side by side.
+ */
+export async function pendingWordChats (db: Db, limit: number): Promise<number[]> {
+  const rows = await db('lc_purged_chat_words').select('chat_id').orderBy('chat_id', 'asc').limit(limit)
+  return rows.map((r: { chat_id: number }) => Number(r.chat_id))
+}
+
+/** Every (word, chat) pair the chats hold, read through the chat_id index without locks. */
+export async function wordPairs (db: Db, chatIds: number[]): Promise<Array<[word: string, chatId: number]>> {
+  const rows = await db('lc_message_words').distinct('word', 'chat_id').whereIn('chat_id', chatIds)
+  return rows.map((r: { word: string, chat_id: number }): [string, number] => [r.word, Number(r.chat_id)])
+}
+
+/**
+ * Inside one short transaction: the word rows of the purged chats' `pairs` (word, chat),
+ * one range of the primary key each, so each word's rows of all those chats are read from the
+ * same few pages, and no (word, chat) that holds nothing is looked up (a word IN … AND chat_id
+ * IN … looked up every combination, most of them empty). With `last`, `chatIds` leave the
+ * pending list too: their word rows are gone.
+ */
+export async function purgeWords (trx: Knex.Transaction, chatIds: number[], pairs: Array<[string, number]>, last: boolean): Promise<number> {
+  const byWord = new Map<string, number[]>()
+  for (const [word, chatId] of pairs) {
+    const ids = byWord.get(word)
+    if (ids) ids.push(chatId)
+    else byWord.set(word, [chatId])
+  }
+  const n = byWord.size === 0
+    ? 0
+    : affected(await trx('lc_message_words').where((w) => { for (const [word, ids] of byWord) w.orWhere((p) => p.where('word', word).whereIn('chat_id', ids)) }).delete())
+  if (last) await trx('lc_purged_chat_words').whereIn('chat_id', chatIds).delete()
+  return n
 }

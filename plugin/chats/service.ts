@@ -289,6 +289,15 @@ export interface ChatService {
    * remove: only those of chats whose rows were committed are listed.
    */
   purgeDeleted (deletedBefore: number, limit: number, after?: number, items?: ItemGuard): Promise<PurgeStep | null>
+  /** The purge's words phase (docs/design.md §7): up to `limit` purged chats whose word rows are still there, lowest id first. */
+  pendingWordChats (limit: number): Promise<number[]>
+  /** Every (word, chat) pair of word rows the purged `chatIds` hold, unordered. */
+  wordPairs (chatIds: number[]): Promise<Array<[string, number]>>
+  /**
+   * Removes the word rows of `pairs` (word, chat) of the purged `chatIds` in one transaction; with `last` the chats leave
+   * the list of those whose word rows are still to go. Returns the rows removed.
+   */
+  purgeWords (chatIds: number[], pairs: Array<[string, number]>, last: boolean): Promise<number>
 
   // ------------------------------------------------------------ reads (queries.ts)
   /** The agent's Queue tab: unassigned chats of the groups they work, oldest first. */

@@ -44,7 +44,7 @@ const answeredMeanwhile = new Error('answered meanwhile')
  * between wins.
  */
 export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswered' | 'customerSeen' | 'markCustomersGone' | 'endIdleChats' |
-'timeOutQueuedChats' | 'timeoutTicket' | 'purgeDeleted'> {
+'timeOutQueuedChats' | 'timeoutTicket' | 'purgeDeleted' | 'pendingWordChats' | 'wordPairs' | 'purgeWords'> {
   const { db, bus, routing, clock, append, history, load } = core
 
   /** customerSeen for one slice of chats. */
@@ -235,6 +235,19 @@ export function createSweeps (core: ChatCore): Pick<ChatService, 'reofferUnanswe
         step.storageNames.push(...batch.storageNames)
       }, items)
       return step
+    },
+
+    async pendingWordChats (limit) {
+      return await purgeStore.pendingWordChats(db, limit)
+    },
+
+    async wordPairs (chatIds) {
+      return await purgeStore.wordPairs(db, chatIds)
+    },
+
+    async purgeWords (chatIds, pairs, last) {
+      // READ COMMITTED on MySQL, as the chat batches: only the rows deleted are locked, never the gaps beside them.
+      return await transact(db, async (trx) => await purgeStore.purgeWords(trx, chatIds, pairs, last), freshReads(db))
     }
   }
 }

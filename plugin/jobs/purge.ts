@@ -5,8 +5,8 @@ import type { Discarded, FileService } from '../files/service.ts'
 import type { JobContext, JobOutcome } from './scheduler.ts'
 
 export interface PurgeDeps {
-  /** The chat service removes each batch of chats with their rows; this job paces the batches. */
-  chats: Pick<ChatService, 'purgeDeleted'>
+  /** The chat service removes each batch of chats with their rows, then their words; this job paces the batches. */
+  chats: Pick<ChatService, 'purgeDeleted' | 'pendingWordChats' | 'wordPairs' | 'purgeWords'>
   /** Removes file contents from the upload directory (plugin/files). */
   files: Pick<FileService, 'discard'>
   clock: () => number
@@ -31,17 +31,34 @@ export interface PurgeDeps {
   busy?: () => boolean
   /** Times a tiny statement through the pool: the live load the rests follow (Pacing.probe). */
   probe?: () => Promise<number>
+  /**
+   * The words phase takes this many purged chats at a time (default 100): the more chats, the
+   * more of their rows of a word share a page.
+   */
+  wordGroup?: number
 }
 
 /** What one purge run removed, for the run record and the benchmark. */
 export interface PurgeResult extends JobOutcome {
   chats: number
   batches: number
+  /** Transactions of the words phase that removed word rows (byTable.lc_message_words counts the rows). */
+  wordBatches: number
   byTable: Record<string, number>
   files: Discarded
 }
 
 export const dayMs = 86_400_000
+
+/**
+ * The words phase reads a group's (word, chat) pairs this many chats a statement, letting
+ * other work run between: a hundred chats' 40,000 index entries in one read held SQLite's
+ * one connection, and the event loop with it, for 40 to 90 ms.
+ */
+const chatsPerPairRead = 10
+
+/** (word, chat) pairs per transaction of the words phase at most, however quick they are (a bound on the statement's size). */
+const maxPairsPerBatch = 5000
 
 /** How a purge paces its batches (PurgeDeps: batchSize, targetMs, restRatio, busy, probe). */
 export interface Pacing {
@@ -156,15 +173,52 @@ export async function inPacedBatches (ctx: JobContext | undefined, pacing: Pacin
 }
 
 /**
+ * The purge's words phase (docs/design.md §7): the word rows of chats the batches removed,
+ * a group of neighbouring chats at a time, word by word in the index's order (the batch's
+ * size counts (word, chat) pairs), so one page of a word's rows serves every chat of the
+ * group instead of each chat reading its own page of every word it holds. Paced as the chat batches; a run stopped midway leaves the
+ * chats listed, and the next run reads what is left of their words and goes on.
+ */
+async function nextWordGroup (chats: PurgeDeps['chats'], limit: number): Promise<{ chatIds: number[], pairs: Array<[string, number]> } | null> {
+  const chatIds = await chats.pendingWordChats(limit)
+  if (chatIds.length === 0) return null
+  const pairs: Array<[string, number]> = []
+  for (let i = 0; i < chatIds.length; i += chatsPerPairRead) {
+    pairs.push(...await chats.wordPairs(chatIds.slice(i, i + chatsPerPairRead)))
+    await yieldToOthers()
+  }
+  // The primary key's order, so neighbouring pairs share pages. JavaScript compares UTF-16 units where the databases
+  // compare bytes: the orders differ only between characters past U+FFFF and U+E000-U+FFFF, which costs locality, not rows.
+  pairs.sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1])
+  return { chatIds, pairs }
+}
+
+async function purgeWordsPaced (chats: PurgeDeps['chats'], ctx: JobContext | undefined, pacing: Pacing, wordGroup: number): Promise<{ rows: number, batches: number }> {
+  let group: { chatIds: number[], pairs: Array<[string, number]> } | null = null
+  let rows = 0
+  const batches = await inPacedBatches(ctx, pacing, async (size) => {
+    group ??= await nextWordGroup(chats, wordGroup)
+    if (group === null) return false
+    const pairs = group.pairs.splice(0, size)
+    const last = group.pairs.length === 0
+    rows += await chats.purgeWords(group.chatIds, pairs, last)
+    if (last) group = null
+    return true
+  })
+  return { rows, batches }
+}
+
+/**
  * The purge job (docs/features.md#purge, docs/design.md §7): chats deleted more than
  * `afterDays` ago go for good, with every row of theirs and their files on disk. Batch after
  * batch, each its own short transaction (chats.purgeDeleted), resting between batches so
  * live chats' statements get their turn; files are removed only after their rows'
  * transaction committed (a rollback must not leave rows without content). Each batch starts
  * after the last chat the one before it met, so a chat the run could not remove (recorded
- * through `items`, docs/features.md#failing-items) never stands in front of the rest.
+ * through `items`, docs/features.md#failing-items) never stands in front of the rest. The
+ * chats' word rows go after the batches, in the words phase (`purgeWordsPaced`), under the same lease.
  */
-export function createPurge ({ chats: chatService, files, clock, afterDays, batchSize, targetMs = 10, restRatio = 1, busy, probe }: PurgeDeps) {
+export function createPurge ({ chats: chatService, files, clock, afterDays, batchSize, targetMs = 10, restRatio = 1, busy, probe, wordGroup = 100 }: PurgeDeps) {
   return async function purge (ctx?: JobContext, items?: ItemGuard): Promise<PurgeResult> {
     const deletedBefore = clock() - afterDays * dayMs
     const byTable: Record<string, number> = {}
@@ -185,13 +239,15 @@ export function createPurge ({ chats: chatService, files, clock, afterDays, batc
       }
       return true
     })
+    const words = await purgeWordsPaced(chatService, ctx, { batchSize: maxPairsPerBatch, targetMs, restRatio, busy, probe }, wordGroup)
+    if (words.rows > 0) byTable.lc_message_words = words.rows
     const rows = Object.values(byTable).reduce((a, b) => a + b, 0)
     const summary = chats === 0
-      ? `No deleted chats older than ${afterDays} days`
+      ? `No deleted chats older than ${afterDays} days${words.rows > 0 ? `; ${words.rows} word rows of chats purged before removed` : ''}`
       : `Purged ${chats} chat${chats === 1 ? '' : 's'} deleted more than ${afterDays} days ago in ${batches} batch${batches === 1 ? '' : 'es'}: ${byTable.lc_messages ?? 0} messages, ${rows} rows in all, ${discarded.removed} file${discarded.removed === 1 ? '' : 's'} removed${discarded.missing > 0 ? ` (${discarded.missing} already gone)` : ''}`
     const error = discarded.failed.length > 0
       ? `${discarded.failed.length} file${discarded.failed.length === 1 ? '' : 's'} could not be removed from the upload directory: ${discarded.failed.slice(0, 5).join('; ')}`
       : undefined
-    return { rows, summary, error, chats, batches, byTable, files: discarded }
+    return { rows, summary, error, chats, batches, wordBatches: words.batches, byTable, files: discarded }
   }
 }

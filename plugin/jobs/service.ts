@@ -41,7 +41,7 @@ export interface JobServiceDeps {
   routing: Pick<RoutingService, 'sweepStale' | 'group' | 'department'>
   distributor: Pick<Distributor, 'reoffer'>
   /** The chat sweeps the jobs run, and the purge's batches of deleted chats. */
-  chats: Pick<ChatService, 'markCustomersGone' | 'endIdleChats' | 'timeOutQueuedChats' | 'purgeDeleted'>
+  chats: Pick<ChatService, 'markCustomersGone' | 'endIdleChats' | 'timeOutQueuedChats' | 'purgeDeleted' | 'pendingWordChats' | 'wordPairs' | 'purgeWords'>
   /** Leave-a-message: the ticket a timed-out chat's question becomes. */
   customer: Pick<CustomerService, 'leaveMessage'>
   /** File contents of purged chats (plugin/files). */

@@ -3,8 +3,12 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Knex } from 'knex'
 import t from 'tap'
-import { chatTables, keptAfterPurge } from '../../plugin/chats/purge-store.ts'
+import { chatTables, keptAfterPurge, wordTables } from '../../plugin/chats/purge-store.ts'
 import { createPurge } from '../../plugin/jobs/purge.ts'
+import { readCriteria } from '../../plugin/search/service.ts'
+import type { SearchQuery } from '../../plugin/search/schemas.ts'
+import { createSearchService } from '../../plugin/search/service.ts'
+import { createFieldService } from '../../plugin/fields/service.ts'
 import { given } from '../helpers/given.ts'
 import { jobServices, type JobServices } from '../helpers/jobs.ts'
 
@@ -32,9 +36,10 @@ let fileCounter = 0
  * and a comment, a task, a pin, a survey answer, a custom field value and files (their
  * contents on disk unless `onDisk` is false) as those capabilities store them.
  */
-async function fullChat (s: JobServices, name: string, opts: { files?: number, onDisk?: boolean } = {}): Promise<number> {
+async function fullChat (s: JobServices, name: string, opts: { files?: number, onDisk?: boolean, say?: string } = {}): Promise<number> {
   const { chat } = await given.activeChat(s, 'alice')
   await s.chats.postMessage(chat.id, { kind: 'customer', id: null, name }, 'Still broken', null)
+  if (opts.say !== undefined) await s.chats.postMessage(chat.id, { kind: 'customer', id: null, name }, opts.say, null)
   await s.chats.postMessage(chat.id, { kind: 'agent', id: chat.agentId, name: 'Alice Adams' }, 'Try again now', null)
   await s.chats.endChat(chat.id, { kind: 'agent', id: chat.agentId, name: 'Alice Adams' })
   const at = Date.now()
@@ -60,7 +65,7 @@ async function fullChat (s: JobServices, name: string, opts: { files?: number, o
 /** Rows per chat table (lc_chats included) of one chat. */
 async function rowsOf (knex: Knex, chatId: number): Promise<Record<string, number>> {
   const out: Record<string, number> = { lc_chats: Number((await knex('lc_chats').where('id', chatId).count({ n: '*' }).first())?.n ?? 0) }
-  for (const table of chatTables) out[table] = Number((await knex(table).where('chat_id', chatId).count({ n: '*' }).first())?.n ?? 0)
+  for (const table of [...chatTables, 'lc_message_words']) out[table] = Number((await knex(table).where('chat_id', chatId).count({ n: '*' }).first())?.n ?? 0)
   return out
 }
 
@@ -76,7 +81,7 @@ t.test('purge', async (t) => {
   t.test('every plugin table with a chat_id column is in the purge\'s list', async (t) => {
     // A new table of chat data must be added to chatTables (plugin/chats/purge-store.ts), or purged chats would leave
     // rows behind; or to keptAfterPurge, with the reason a purged chat's rows stay.
-    t.same(await tablesWithChatId(s.knex, s.dialect), [...chatTables, ...keptAfterPurge].sort())
+    t.same(await tablesWithChatId(s.knex, s.dialect), [...chatTables, ...wordTables, ...keptAfterPurge].sort())
   })
 
   t.test('removes exactly the chats deleted more than purgeAfterDays ago, with all their rows and files', async (t) => {
@@ -165,5 +170,72 @@ t.test('purge', async (t) => {
     const [record] = await s.knex('lc_job_runs').where({ job: 'purge' }).orderBy('id', 'desc').limit(1)
     t.match(record.error, /could not be removed/)
     t.ok(Number(record.rows) > 0)
+  })
+
+  const words = async (ids: number[]): Promise<number> => Number((await s.knex('lc_message_words').whereIn('chat_id', ids).count({ n: '*' }).first())?.n ?? 0)
+  const pending = async (): Promise<number[]> => (await s.knex('lc_purged_chat_words').select('chat_id').orderBy('chat_id')).map((r: { chat_id: number }) => Number(r.chat_id))
+
+  t.test('word rows go in the words phase, word by word for a group of chats; a live chat between purged ones keeps its own', async (t) => {
+    // The same words in all three, so the purged chats' rows lie right beside the live chat's in each word's range.
+    const say = 'printer toner jammed again'
+    const first = await fullChat(s, 'Words first', { files: 0, say })
+    const between = await fullChat(s, 'Words between', { files: 0, say })
+    const second = await fullChat(s, 'Words second', { files: 0, say })
+    await s.knex('lc_chats').whereIn('id', [first, second]).update({ deleted_at: now - 100 * day })
+    const liveWords = await s.knex('lc_message_words').where('chat_id', between).orderBy(['word', 'message_id'])
+    const doomedWords = await words([first, second])
+    t.ok(doomedWords > 0 && liveWords.length > 0)
+
+    const result = await createPurge({ chats: s.chats, files: s.files, clock, afterDays: 90, batchSize: 10, wordGroup: 2 })()
+    t.equal(result.chats, 2)
+    t.equal(result.byTable.lc_message_words, doomedWords, 'the run counts the word rows it removed')
+    t.ok(result.wordBatches >= 1)
+    t.equal(await words([first, second]), 0, 'no word row of a purged chat is left')
+    t.same(await s.knex('lc_message_words').where('chat_id', between).orderBy(['word', 'message_id']), liveWords, 'the live chat\'s word rows are untouched')
+    t.same(await pending(), [], 'no chat is left waiting for its words to go')
+  })
+
+  t.test('between the phases search finds nothing of a purged chat; a stopped run is finished by the next', async (t) => {
+    const fields = createFieldService({ db: s.knex, chats: s.chats })
+    const search = createSearchService({ db: s.knex, routing: s.routing, fields, host: s.host })
+    const admin = await s.scope('admin')
+    const find = async (q: Record<string, string>): Promise<number[]> => {
+      const { criteria } = readCriteria(q as SearchQuery, await search.options(admin))
+      return (await search.find(criteria!, admin)).map((h) => h.id)
+    }
+    const ids: number[] = []
+    for (let i = 0; i < 4; i++) ids.push(await fullChat(s, `Stopped ${i}`, { files: 0, say: 'quokka marmalade spectrograph' }))
+    const live = await fullChat(s, 'Stays', { files: 0, say: 'quokka here too' })
+    await s.knex('lc_chats').whereIn('id', ids).update({ deleted_at: now - 100 * day })
+    t.same(await find({ in: 'deleted', q: 'quokka' }), ids.slice().reverse(), 'before the purge, the deleted chats are found among deleted ones')
+
+    // The lease is lost after the chat batches and two batches of words (one (word, chat) pair, then two: no time target).
+    let asks = 0
+    let wordsBegun = false
+    const chats = {
+      ...s.chats,
+      pendingWordChats: async (limit: number) => { wordsBegun = true; return await s.chats.pendingWordChats(limit) }
+    }
+    const stopped = await createPurge({ chats, files: s.files, clock, afterDays: 90, batchSize: 10, targetMs: Infinity, wordGroup: 2 })({
+      stillOurs: async () => !wordsBegun || ++asks < 2
+    })
+    t.equal(stopped.chats, 4)
+    t.equal(stopped.wordBatches, 2)
+    t.ok(await words(ids) > 0, 'word rows of the purged chats are left')
+    t.same(await pending(), ids, 'the chats whose words are left stay listed')
+    t.same(await find({ in: 'deleted', q: 'quokka' }), [], 'search finds none of the purged chats among deleted ones')
+    t.same(await find({ q: 'quokka' }), [live], 'nor among the others: only the live chat')
+    t.same(await find({ q: 'marmalade' }), [], 'a word only the purged chats held finds nothing')
+    for (const deleted of [false, true]) {
+      const listed = await s.chats.list({ statuses: ['ended'], groups: 'all', ungrouped: true, deleted, matching: search.listMatches('marmalade'), sort: 'id', dir: 'asc', limit: 10 })
+      t.same(listed, [], `nor does the search box of a chat list${deleted ? ' (Deleted Items)' : ''}`)
+    }
+
+    const next = await s.jobs.run('purge')
+    t.match(next?.summary, /^No deleted chats older than 90 days; \d+ word rows of chats purged before removed$/)
+    t.equal(await words(ids), 0, 'the next run removed the rest')
+    t.same(await pending(), [])
+    t.ok(await words([live]) > 0, 'the live chat keeps its words')
+    t.same(await find({ q: 'quokka' }), [live])
   })
 })
