@@ -1188,16 +1188,7 @@
     const el = document.querySelector('[data-lc-ws-base]')
     return el && el._htmx && el._htmx.ws && el._htmx.ws.connection && el._htmx.ws.connection.socket
   }
-  function shownConversations () {
-    const shown = {}
-    document.querySelectorAll('[data-lc-im-seq]').forEach(function (list) {
-      const id = list.getAttribute('data-lc-im-seq')
-      let seq = shown[id] || 0
-      list.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
-      shown[id] = seq
-    })
-    return shown
-  }
+  const shownConversations = window.lc.shownConversations
   document.addEventListener('htmx:ws:after:connection', function () {
     const ws = consoleSocket()
     if (ws) followed.set(ws, new Set(Object.keys(shownConversations())))

@@ -23,19 +23,11 @@
   function socketUrl (el) {
     const parts = []
     document.querySelectorAll('[data-lc-chat]').forEach(function (list) {
-      let seq = 0
-      list.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
-      parts.push(list.getAttribute('data-lc-chat') + '.' + seq)
+      parts.push(list.getAttribute('data-lc-chat') + '.' + highestSeq(list))
     })
     // The same per instant message thread or chat room on the page (`im`), so a reconnect
     // follows them again from where the page is; one conversation shown twice counts once.
-    const im = {}
-    document.querySelectorAll('[data-lc-im-seq]').forEach(function (list) {
-      const id = list.getAttribute('data-lc-im-seq')
-      let seq = im[id] || 0
-      list.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
-      im[id] = seq
-    })
+    const im = shownConversations()
     const imParts = Object.keys(im).map(function (id) { return id + '.' + im[id] })
     const url = new URL(el.getAttribute('data-lc-ws-base'), location.href)
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:'
@@ -113,7 +105,16 @@
     list.querySelectorAll('[data-seq]').forEach(function (m) { seq = Math.max(seq, Number(m.getAttribute('data-seq'))) })
     return seq
   }
-  window.lc = { onSwap: function (step) { swapSteps.push(step) }, socket, highestSeq }
+  /** Each instant message conversation on the page (id → the newest seq it holds); one shown twice counts once. */
+  function shownConversations () {
+    const shown = {}
+    document.querySelectorAll('[data-lc-im-seq]').forEach(function (list) {
+      const id = list.getAttribute('data-lc-im-seq')
+      shown[id] = Math.max(shown[id] || 0, highestSeq(list))
+    })
+    return shown
+  }
+  window.lc = { onSwap: function (step) { swapSteps.push(step) }, socket, highestSeq, shownConversations }
 
   document.addEventListener('click', function (e) {
     const dismiss = e.target.closest && e.target.closest('[data-lc-dismiss]')
