@@ -603,17 +603,7 @@
 
   // The refresh signal (socket push, or after saving fields or transferring): the table
   // re-reads itself from its own address, with this tab's filters and sort.
-  let lastStale = null
-  function readIfStale () {
-    const signal = document.getElementById('lc-list-stale')
-    const el = list()
-    if (!signal || !el) return
-    const at = signal.getAttribute('data-lc-list-stale')
-    if (lastStale === null) { lastStale = at; return }
-    if (at === lastStale) return
-    lastStale = at
-    el.dispatchEvent(new CustomEvent('lc-stale'))
-  }
+  const readIfStale = window.lc.staleReader('lc-list-stale', list)
 
   function afterListSwap () {
     // A transfer's outcome is in: the chats it named are no longer the agent's selection.
@@ -1161,17 +1151,7 @@
   document.addEventListener('visibilitychange', markRead)
 
   // The list's refresh signal: the table re-reads itself from its own address.
-  let lastStale = null
-  function readIfStale () {
-    const signal = document.getElementById('lc-im-list-stale')
-    const list = document.getElementById('lc-im-list')
-    if (!signal || !list) return
-    const at = signal.getAttribute('data-lc-im-list-stale')
-    if (lastStale === null) { lastStale = at; return }
-    if (at === lastStale) return
-    lastStale = at
-    list.dispatchEvent(new CustomEvent('lc-stale'))
-  }
+  const readIfStale = window.lc.staleReader('lc-im-list-stale', function () { return document.getElementById('lc-im-list') })
 
   // A reply box re-rendered by its own answer takes the focus back.
   let focusedBox = null

@@ -114,7 +114,25 @@
     })
     return shown
   }
-  window.lc = { onSwap: function (step) { swapSteps.push(step) }, socket, highestSeq, shownConversations }
+  /**
+   * A list's refresh signal (the element `signalId`, its `data-<signalId>` the time of the
+   * last change): the returned function fires lc-stale on the list when the time moved since
+   * it last looked, so the list re-reads itself from its own address; the first look only notes it.
+   */
+  function staleReader (signalId, listOf) {
+    let last = null
+    return function () {
+      const signal = document.getElementById(signalId)
+      const list = listOf()
+      if (!signal || !list) return
+      const at = signal.getAttribute('data-' + signalId)
+      if (last === null) { last = at; return }
+      if (at === last) return
+      last = at
+      list.dispatchEvent(new CustomEvent('lc-stale'))
+    }
+  }
+  window.lc = { onSwap: function (step) { swapSteps.push(step) }, socket, highestSeq, shownConversations, staleReader }
 
   document.addEventListener('click', function (e) {
     const dismiss = e.target.closest && e.target.closest('[data-lc-dismiss]')
