@@ -1,9 +1,12 @@
 import { mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
 import type { Knex } from 'knex'
 
 const root = dirname(fileURLToPath(import.meta.url))
+const require = createRequire(import.meta.url)
 
 /** The embedded database used when DATABASE_URL is not set. */
 export const defaultSqliteFile = resolve(root, 'data/livechat.sqlite3')
@@ -42,6 +45,7 @@ export function knexConfig (env: { DATABASE_URL?: string | undefined } = process
         conn.pragma('busy_timeout = 5000')
         conn.pragma('foreign_keys = ON')
         keepPrepared(conn)
+        if (sqliteFile !== ':memory:') checkpointAside(conn, sqliteFile)
         done(null, conn)
       }
     }
@@ -51,6 +55,7 @@ export function knexConfig (env: { DATABASE_URL?: string | undefined } = process
 interface SqliteConnection {
   pragma: (sql: string) => unknown
   prepare: (sql: string) => unknown
+  close: () => unknown
 }
 
 /** How many prepared statements a SQLite connection keeps: far more than the plugin's distinct statements. */
@@ -75,5 +80,63 @@ function keepPrepared (conn: SqliteConnection): void {
       kept.set(sql, statement)
     }
     return statement
+  }
+}
+
+/** How often the checkpoint worker copies what the WAL holds into the database file. */
+const checkpointEveryMs = 50
+/** The longest a closing connection waits for the checkpoint worker's connection to close. */
+const closeWaitMs = 2_000
+
+/**
+ * The checkpoint worker: a connection of its own to the same file that checkpoints PASSIVE,
+ * which neither waits for nor blocks the main connection's readers and writer, until told to
+ * close. Plain JavaScript run with `eval`, so it needs no TypeScript loader.
+ */
+const checkpointer = `
+const { parentPort, workerData } = require('node:worker_threads')
+const Database = require(workerData.driver)
+const db = new Database(workerData.file, { fileMustExist: true })
+const timer = setInterval(() => db.pragma('wal_checkpoint(PASSIVE)'), workerData.everyMs)
+parentPort.on('message', () => {
+  clearInterval(timer)
+  db.close()
+  Atomics.store(workerData.closed, 0, 1)
+  Atomics.notify(workerData.closed, 0)
+  parentPort.close()
+})
+`
+
+/**
+ * SQLite copies the WAL back into the database file (the checkpoint) in whichever COMMIT
+ * finds the WAL past 1,000 pages, and better-sqlite3 runs that COMMIT on the event loop: a
+ * purge that writes a few MB of WAL a second made a live message wait for it now and then,
+ * up to ~100 ms (docs/design.md §9). So a worker thread checkpoints beside the connection
+ * every 50 ms, and when the connection's own checkpoint comes (it stays on: a worker cannot
+ * finish a checkpoint while the connection keeps writing, so the WAL could only be started
+ * over from the connection's side) it finds nearly every page copied already. Should the
+ * worker fail, the connection's own checkpoints still keep the WAL bounded, as before.
+ * Closing waits (a few ms at most) for the worker's connection to close first, so the
+ * connection's close is the last one and leaves the whole database in its file, no WAL
+ * beside it, as it did before: a file copied after a shutdown is a complete database.
+ */
+function checkpointAside (conn: SqliteConnection, file: string): void {
+  const closed = new Int32Array(new SharedArrayBuffer(4))
+  const worker = new Worker(checkpointer, { eval: true, workerData: { driver: require.resolve('better-sqlite3'), file, everyMs: checkpointEveryMs, closed } })
+  let running = true
+  // Never what keeps a process alive, and never a reason for it to fail.
+  worker.unref()
+  worker.on('error', (err) => {
+    running = false
+    process.emitWarning(`SQLite checkpoints are back on the main thread alone: the checkpoint worker failed (${err.message})`)
+  })
+  worker.on('exit', () => { running = false })
+  const close = conn.close.bind(conn)
+  conn.close = () => {
+    if (running) {
+      worker.postMessage('close')
+      Atomics.wait(closed, 0, 0, closeWaitMs)
+    }
+    return close()
   }
 }
