@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import { setImmediate as yieldToOthers, setTimeout as sleep } from 'node:timers/promises'
 import type { ChatService, ItemGuard } from '../chats/service.ts'
+import type { Dialect } from '../db/index.ts'
 import type { Discarded, FileService } from '../files/service.ts'
 import type { JobContext, JobOutcome } from './scheduler.ts'
 
@@ -15,9 +16,10 @@ export interface PurgeDeps {
   /** Chats per transaction at most (setting purgeBatchSize). */
   batchSize: number
   /**
-   * How long one batch's transaction should take, in ms (default 10): batches shrink or grow
-   * towards it (up to batchSize), whatever the chats hold. On SQLite a live chat's statement
-   * that arrives during a batch waits for all of it (one connection, one writer).
+   * How long one batch's transaction should take, in ms (default 10; the job passes
+   * `purgeTargetMs` of its database): batches shrink or grow towards it (up to batchSize),
+   * whatever the chats hold. On SQLite a live chat's statement that arrives during a batch
+   * waits for all of it (one connection, one writer).
    */
   targetMs?: number
   /**
@@ -51,11 +53,24 @@ export interface PurgeResult extends JobOutcome {
 export const dayMs = 86_400_000
 
 /**
- * The words phase reads a group's (word, chat) pairs this many chats a statement, letting
- * other work run between: a hundred chats' 40,000 index entries in one read held SQLite's
- * one connection, and the event loop with it, for 40 to 90 ms.
+ * The batch time a purge aims at unless told (PurgeDeps.targetMs). On SQLite every statement
+ * runs on the event loop, so a live message that arrives during a batch waits for all of it:
+ * 2 ms. On MySQL/MariaDB a batch holds only the rows it removes, and live chats go on beside
+ * it: 10 ms.
  */
-const chatsPerPairRead = 10
+export function purgeTargetMs (dialect: Dialect): number {
+  return dialect === 'sqlite' ? 2 : 10
+}
+
+/**
+ * The words phase reads a group's (word, chat) pairs a few chats a statement, letting other
+ * work run between: a hundred chats' 40,000 index entries in one read held SQLite's one
+ * connection, and the event loop with it, for 40 to 90 ms. A chat of 40 messages takes well
+ * under a millisecond, so a read takes as many chats as the batch's target has milliseconds.
+ */
+function chatsPerPairRead (targetMs: number): number {
+  return Math.max(1, Math.round(targetMs))
+}
 
 /** (word, chat) pairs per transaction of the words phase at most, however quick they are (a bound on the statement's size). */
 const maxPairsPerBatch = 5000
@@ -179,12 +194,12 @@ export async function inPacedBatches (ctx: JobContext | undefined, pacing: Pacin
  * group instead of each chat reading its own page of every word it holds. Paced as the chat batches; a run stopped midway leaves the
  * chats listed, and the next run reads what is left of their words and goes on.
  */
-async function nextWordGroup (chats: PurgeDeps['chats'], limit: number): Promise<{ chatIds: number[], pairs: Array<[string, number]> } | null> {
+async function nextWordGroup (chats: PurgeDeps['chats'], limit: number, perRead: number): Promise<{ chatIds: number[], pairs: Array<[string, number]> } | null> {
   const chatIds = await chats.pendingWordChats(limit)
   if (chatIds.length === 0) return null
   const pairs: Array<[string, number]> = []
-  for (let i = 0; i < chatIds.length; i += chatsPerPairRead) {
-    pairs.push(...await chats.wordPairs(chatIds.slice(i, i + chatsPerPairRead)))
+  for (let i = 0; i < chatIds.length; i += perRead) {
+    pairs.push(...await chats.wordPairs(chatIds.slice(i, i + perRead)))
     await yieldToOthers()
   }
   // The primary key's order, so neighbouring pairs share pages. JavaScript compares UTF-16 units where the databases
@@ -197,7 +212,7 @@ async function purgeWordsPaced (chats: PurgeDeps['chats'], ctx: JobContext | und
   let group: { chatIds: number[], pairs: Array<[string, number]> } | null = null
   let rows = 0
   const batches = await inPacedBatches(ctx, pacing, async (size) => {
-    group ??= await nextWordGroup(chats, wordGroup)
+    group ??= await nextWordGroup(chats, wordGroup, chatsPerPairRead(pacing.targetMs))
     if (group === null) return false
     const pairs = group.pairs.splice(0, size)
     const last = group.pairs.length === 0
