@@ -32,7 +32,9 @@
  * (5000), BENCH_ITERATIONS (200), BENCH_WARMUP (20), BENCH_BATCH rows per INSERT (2000, fewer
  * on SQLite to stay within its bound variables), BENCH_TIMEOUT hard limit for the whole run in
  * seconds (1200), BENCH_DEBUG, BENCH_KEEP (`1`: the filled database is not dropped, for
- * EXPLAIN by hand; drop it afterwards).
+ * EXPLAIN by hand; drop it afterwards), BENCH_REUSE (a database BENCH_KEEP left, by the name
+ * or SQLite file the run printed: searched again without a fill, with the same searches,
+ * for the same BENCH_CHATS, BENCH_MESSAGES and BENCH_VOCABULARY; it is kept).
  */
 import { performance } from 'node:perf_hooks'
 import type { FastifyInstance } from 'fastify'
@@ -52,7 +54,9 @@ import type { SearchQuery } from '../plugin/search/schemas.ts'
 import { createSearchService, readCriteria, searchVisibility } from '../plugin/search/service.ts'
 import { searchChats } from '../plugin/search/store.ts'
 import { createAccess } from '../plugin/security/access.ts'
-import { bulkInsert, fmt, freshDatabase, guardRun, numberFromEnv, percentile, zipfText } from './common.ts'
+import knexFactory from 'knex'
+import { knexConfig } from '../knexfile.ts'
+import { bulkInsert, type Database, fmt, freshDatabase, guardRun, numberFromEnv, percentile, zipfText } from './common.ts'
 
 const CHATS = Math.floor(numberFromEnv('BENCH_CHATS', 100_000, 10))
 const MESSAGES = Math.floor(numberFromEnv('BENCH_MESSAGES', 1_000_000, 1))
@@ -64,6 +68,8 @@ const TIMEOUT_MS = numberFromEnv('BENCH_TIMEOUT', 1200, 10) * 1000
 const DEBUG = Boolean(process.env.BENCH_DEBUG)
 /** Leaves the filled database behind (its name is printed) to look at plans by hand; drop it afterwards. */
 const KEEP = Boolean(process.env.BENCH_KEEP)
+/** A kept database to search again: the fill takes minutes on MariaDB, a change to a query is measured in seconds. */
+const REUSE = process.env.BENCH_REUSE ?? ''
 /** SQLite's default SQLITE_MAX_VARIABLE_NUMBER since 3.32. */
 const SQLITE_VARIABLES = 32766
 const DAY = 86_400_000
@@ -202,6 +208,18 @@ async function explain (knex: Knex, label: string, sql: { sql: string, bindings:
   for (const r of rows) console.error(`  ${sqlite ? String(r.detail) : JSON.stringify(r)}`)
 }
 
+/** The database a run with BENCH_KEEP left: a MySQL/MariaDB database beside DATABASE_URL's, or a SQLite file. */
+function keptDatabase (name: string): Database {
+  if (!url) {
+    const knex = knexFactory(knexConfig({}, name))
+    return { knex, describe: `SQLite (kept file ${name})`, env: { sqliteFile: name }, drop: async () => { await knex.destroy() } }
+  }
+  const kept = new URL(url)
+  kept.pathname = `/${name}`
+  const knex = knexFactory(knexConfig({ DATABASE_URL: kept.href }))
+  return { knex, describe: `MySQL/MariaDB (kept database ${name} at ${kept.host})`, env: { DATABASE_URL: kept.href }, drop: async () => { await knex.destroy() } }
+}
+
 async function signIn (app: FastifyInstance, username: string): Promise<string> {
   const res = await app.inject({ method: 'POST', url: '/login', headers: { origin: 'http://localhost:80' }, payload: { username, password: 'demo' } })
   if (res.statusCode !== 303) throw new Error(`signing in as ${username} failed: ${res.statusCode}`)
@@ -210,13 +228,14 @@ async function signIn (app: FastifyInstance, username: string): Promise<string> 
 
 async function main (): Promise<number> {
   const began = performance.now()
-  const db = await freshDatabase('search')
+  const db = REUSE ? keptDatabase(REUSE) : await freshDatabase('search')
   const knex = db.knex
-  if (KEEP) run.cleanups.push(async () => { await knex.destroy() })
+  if (KEEP || REUSE) run.cleanups.push(async () => { await knex.destroy() })
   else run.cleanups.push(db.drop)
   const sqlite = knex.client.config.client === 'better-sqlite3'
   await prepareDatabase(knex)
   console.log(`database: ${db.describe}`)
+  if (KEEP && db.env.sqliteFile) console.log(`kept SQLite file: ${db.env.sqliteFile}`)
   if (!sqlite) {
     // The figures depend on it more than on anything else: whether the messages and their index fit in memory.
     const [[pool]] = await knex.raw('SELECT @@innodb_buffer_pool_size AS size') as [[{ size: number | string }]]
@@ -248,24 +267,36 @@ async function main (): Promise<number> {
 
   const max = await knex('lc_chats').max({ id: 'id' }).first() as { id: number | null } | undefined
   const plan: Plan = { firstId: Number(max?.id ?? 0) + 1, now: Date.now(), staff }
+  if (REUSE) {
+    // The searches are drawn after the texts from one random sequence: the texts are drawn again, unwritten, to draw the same searches.
+    const newest = await knex('lc_chats').where('id', Number(max?.id ?? 0)).first('created_at') as { created_at: number | string } | undefined
+    plan.firstId = Number(max?.id ?? 0) - CHATS + 1
+    plan.now = Number(newest?.created_at ?? Date.now()) + Math.floor(365 * DAY / CHATS)
+    for (const rows of [chatRows(plan), messageRows(plan), commentRows(plan)]) while (rows.next().done !== true);
+    console.log(`reused: ${REUSE}, not filled`)
+  }
   const rowsFor = (columns: string[]): number => sqlite ? Math.min(BATCH, Math.floor(SQLITE_VARIABLES / columns.length)) : BATCH
   const fillBegan = performance.now()
-  const filled = {
-    chats: await bulkInsert(run, knex, 'lc_chats', CHAT_COLUMNS, chatRows(plan), rowsFor(CHAT_COLUMNS)),
-    messages: await bulkInsert(run, knex, 'lc_messages', MESSAGE_COLUMNS, messageRows(plan), rowsFor(MESSAGE_COLUMNS)),
-    comments: await bulkInsert(run, knex, 'lc_chat_comments', COMMENT_COLUMNS, commentRows(plan), rowsFor(COMMENT_COLUMNS)),
-    values: await bulkInsert(run, knex, 'lc_chat_field_values', VALUE_COLUMNS, valueRows(plan, orderField, productField), rowsFor(VALUE_COLUMNS))
+  const filled = REUSE
+    ? null
+    : {
+        chats: await bulkInsert(run, knex, 'lc_chats', CHAT_COLUMNS, chatRows(plan), rowsFor(CHAT_COLUMNS)),
+        messages: await bulkInsert(run, knex, 'lc_messages', MESSAGE_COLUMNS, messageRows(plan), rowsFor(MESSAGE_COLUMNS)),
+        comments: await bulkInsert(run, knex, 'lc_chat_comments', COMMENT_COLUMNS, commentRows(plan), rowsFor(COMMENT_COLUMNS)),
+        values: await bulkInsert(run, knex, 'lc_chat_field_values', VALUE_COLUMNS, valueRows(plan, orderField, productField), rowsFor(VALUE_COLUMNS))
+      }
+  if (run.halted()) return 3
+  if (filled) {
+    // The service writes a message's words to lc_message_words with it; a fill of raw rows
+    // adds them afterwards as migration 058 does on a desk upgraded, a batch of chats at a time.
+    const wordsBegan = performance.now()
+    await createMessageWords.up(knex)
+    if (run.halted()) return 3
+    console.log(`words of the messages (migration 058): ${fmt((performance.now() - wordsBegan) / 1000)} s`)
+    const fillMs = performance.now() - fillBegan
+    console.log(`fill ${filled.messages} messages, ${filled.chats} chats, ${filled.comments} comments, ${filled.values} custom values: ${fmt(fillMs / 1000)} s`)
+    console.log(`fill rate: ${fmt((filled.messages + filled.chats + filled.comments + filled.values) / (fillMs / 1000), 0)} rows/s`)
   }
-  if (run.halted()) return 3
-  // The service writes a message's words to lc_message_words with it; a fill of raw rows
-  // adds them afterwards as migration 058 does on a desk upgraded, a batch of chats at a time.
-  const wordsBegan = performance.now()
-  await createMessageWords.up(knex)
-  if (run.halted()) return 3
-  console.log(`words of the messages (migration 058): ${fmt((performance.now() - wordsBegan) / 1000)} s`)
-  const fillMs = performance.now() - fillBegan
-  console.log(`fill ${filled.messages} messages, ${filled.chats} chats, ${filled.comments} comments, ${filled.values} custom values: ${fmt(fillMs / 1000)} s`)
-  console.log(`fill rate: ${fmt((filled.messages + filled.chats + filled.comments + filled.values) / (fillMs / 1000), 0)} rows/s`)
   // Fresh statistics, as a database in use has: the optimiser picks plans from them.
   if (sqlite) await knex.raw('ANALYZE')
   else for (const table of ['lc_chats', 'lc_messages', 'lc_message_words', 'lc_chat_comments', 'lc_chat_field_values']) await knex.raw('ANALYZE TABLE ??', [table])
