@@ -169,9 +169,11 @@ function messageHits (db: Db, words: string[], within: Knex.QueryBuilder | null,
   const inRange = 'mw.word >= ? AND mw.word < ?'
   const read = (q: Knex.QueryBuilder): Knex.QueryBuilder => {
     q.where((w) => { for (const r of ranges) w.orWhereRaw(inRange, r) })
-    // A DISTINCT derived table is built once and probed by key: as a plain IN, MariaDB reads
-    // the chat's row for every message found instead.
-    if (within) q.join(within.clone().as('mw_in'), 'mw_in.id', 'mw.chat_id')
+    // A DISTINCT derived table is built once and probed by key, after the word's range: as a
+    // plain IN, MariaDB reads the chat's row for every message found instead, and SQLite,
+    // left to choose, seeks each chat of the range in the index on chat_id, which costs more
+    // than the whole range of a rare word.
+    if (within) q.joinRaw(`${joinInOrder(db)} (?) AS mw_in ON mw_in.id = mw.chat_id`, [within.clone() as unknown as Knex.Raw])
     return q
   }
   const section = db.raw(`${Section.messages} AS section`)
@@ -222,7 +224,7 @@ function chatHits (db: Db, text: string, within: Knex.QueryBuilder | null): Knex
   if (!hits) return null
   const count = (s: number): string => `SUM(CASE WHEN u.section = ${s} THEN u.found ELSE 0 END)`
   const q = db.from(hits.as('u'))
-  if (within) q.join(within.clone().as('u_in'), 'u_in.id', 'u.chat_id')
+  if (within) q.joinRaw(`${joinInOrder(db)} (?) AS u_in ON u_in.id = u.chat_id`, [within.clone() as unknown as Knex.Raw])
   return q.select('u.chat_id')
     .select(db.raw('SUM(u.ft_score) AS score'))
     .select(db.raw(`${count(Section.messages)} AS in_messages`))
