@@ -25,6 +25,10 @@
  *   200 shown at most, newest first);
  * - the whole page for a keyword (GET /livechat/console/search through app.inject, with the
  *   sidebar and rendering).
+ * On MySQL/MariaDB, what the keyword searches, those with an agent and a date range and the
+ * list's box read, per search, which load moves less than it moves time: buffer pool pages
+ * touched by the search's statement (ANALYZE FORMAT=JSON), rows read and rows written to
+ * temporary tables (the session's counters, on a connection of their own).
  * Every figure is printed as `label: value unit`. BENCH_DEBUG=1 prints the plan of one query
  * of each kind (EXPLAIN on MySQL/MariaDB, EXPLAIN QUERY PLAN on SQLite) on stderr.
  *
@@ -32,7 +36,9 @@
  * (5000), BENCH_ITERATIONS (200), BENCH_WARMUP (20), BENCH_BATCH rows per INSERT (2000, fewer
  * on SQLite to stay within its bound variables), BENCH_TIMEOUT hard limit for the whole run in
  * seconds (1200), BENCH_DEBUG, BENCH_KEEP (`1`: the filled database is not dropped, for
- * EXPLAIN by hand; drop it afterwards).
+ * EXPLAIN by hand; drop it afterwards), BENCH_REUSE (a database BENCH_KEEP left, by the name
+ * or SQLite file the run printed: searched again without a fill, with the same searches,
+ * for the same BENCH_CHATS, BENCH_MESSAGES and BENCH_VOCABULARY; it is kept).
  */
 import { performance } from 'node:perf_hooks'
 import type { FastifyInstance } from 'fastify'
@@ -52,7 +58,9 @@ import type { SearchQuery } from '../plugin/search/schemas.ts'
 import { createSearchService, readCriteria, searchVisibility } from '../plugin/search/service.ts'
 import { searchChats } from '../plugin/search/store.ts'
 import { createAccess } from '../plugin/security/access.ts'
-import { bulkInsert, fmt, freshDatabase, guardRun, numberFromEnv, percentile, zipfText } from './common.ts'
+import knexFactory from 'knex'
+import { knexConfig } from '../knexfile.ts'
+import { bulkInsert, type Database, fmt, freshDatabase, guardRun, numberFromEnv, percentile, zipfText } from './common.ts'
 
 const CHATS = Math.floor(numberFromEnv('BENCH_CHATS', 100_000, 10))
 const MESSAGES = Math.floor(numberFromEnv('BENCH_MESSAGES', 1_000_000, 1))
@@ -64,6 +72,8 @@ const TIMEOUT_MS = numberFromEnv('BENCH_TIMEOUT', 1200, 10) * 1000
 const DEBUG = Boolean(process.env.BENCH_DEBUG)
 /** Leaves the filled database behind (its name is printed) to look at plans by hand; drop it afterwards. */
 const KEEP = Boolean(process.env.BENCH_KEEP)
+/** A kept database to search again: the fill takes minutes on MariaDB, a change to a query is measured in seconds. */
+const REUSE = process.env.BENCH_REUSE ?? ''
 /** SQLite's default SQLITE_MAX_VARIABLE_NUMBER since 3.32. */
 const SQLITE_VARIABLES = 32766
 const DAY = 86_400_000
@@ -183,13 +193,76 @@ async function measure (queries: SearchQuery[], call: (q: SearchQuery) => Promis
   return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), hits: hits / Math.max(1, times.length), found: 100 * found / Math.max(1, times.length) }
 }
 
-function print (label: string, f: Figure): void {
+function print (label: string, f: Figure, reads?: Reads): void {
   console.log(`${label} p50: ${fmt(f.p50, 2)} ms`)
   console.log(`${label} p95: ${fmt(f.p95, 2)} ms`)
   // Issue 16's goal, for every kind of search, on MariaDB's default 128 MB buffer pool too.
   console.log('goal: p95 ≤ 100 ms')
+  if (reads) {
+    console.log(`${label} pages touched: ${fmt(reads.pages, 0)} avg`)
+    console.log(`${label} rows read: ${fmt(reads.rows, 0)} avg`)
+    console.log(`${label} rows written to temporary tables: ${fmt(reads.tmpRows, 0)} avg`)
+  }
   console.log(`${label} searches with hits: ${fmt(f.found, 0)} %`)
   console.log(`${label} chats shown: ${fmt(f.hits, 1)} avg`)
+}
+
+interface Reads { pages: number, rows: number, tmpRows: number }
+
+/** Every `pages_accessed` of an ANALYZE FORMAT=JSON plan, summed over its tables. */
+function pagesAccessed (plan: unknown): number {
+  if (Array.isArray(plan)) return plan.reduce((sum: number, p) => sum + pagesAccessed(p), 0)
+  if (plan === null || typeof plan !== 'object') return 0
+  return Object.entries(plan).reduce((sum: number, [key, value]) => sum + (key === 'pages_accessed' ? Number(value) : pagesAccessed(value)), 0)
+}
+
+/**
+ * MySQL/MariaDB: what a search reads, which moves little with the machine's load where its
+ * time moves a lot, per search: buffer pool pages its main statement touches (ANALYZE
+ * FORMAT=JSON, whether in memory or not; MariaDB's Innodb_* counters are the whole
+ * server's, other databases' work included), and rows read and rows written to temporary
+ * tables by all its statements (the session's Handler_* counters). On a connection of its
+ * own (a pool of one), with services of their own on it, the first ITERATIONS / 4 searches
+ * of each list given, after the timed runs.
+ */
+async function pagesRead (db: Database, lists: SearchQuery[][], calls: (service: ReturnType<typeof createSearchService>, list: ReturnType<typeof createChatService>) => Array<(q: SearchQuery) => Promise<number>>): Promise<Reads[]> {
+  const knex = knexFactory({ ...knexConfig(db.env.DATABASE_URL ? { DATABASE_URL: db.env.DATABASE_URL } : {}), pool: { min: 1, max: 1 } })
+  try {
+    const manifest = loadManifest()
+    const host = sqlHost(knex, manifest.host)
+    const routing = createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 60 } })
+    const chats = createChatService({ db: knex, bus: memoryBus(), host, routing, settings: { maxMessageLength: resolveSettings(manifest, {}).maxMessageLength } })
+    const search = createSearchService({ db: knex, routing, fields: createFieldService({ db: knex, chats }), host })
+    const counters = async (): Promise<{ rows: number, tmpRows: number }> => {
+      const [rows] = await knex.raw("SHOW SESSION STATUS LIKE 'Handler_%'") as [Array<{ Variable_name: string, Value: string }>]
+      const value = (name: string): number => Number(rows.find((r) => r.Variable_name === name)?.Value ?? 0)
+      const read = ['first', 'key', 'last', 'next', 'prev', 'rnd', 'rnd_next'].reduce((sum, n) => sum + value(`Handler_read_${n}`), 0)
+      return { rows: read, tmpRows: value('Handler_tmp_write') }
+    }
+    let captured: Array<{ sql: string, bindings: readonly unknown[] }> = []
+    knex.on('query', (data: { sql: string, bindings: readonly unknown[] }) => { captured.push(data) })
+    const out: Reads[] = []
+    const each = calls(search, chats)
+    for (const [i, queries] of lists.entries()) {
+      const some = queries.slice(WARMUP, WARMUP + Math.max(1, Math.floor(ITERATIONS / 4)))
+      const sum = { pages: 0, rows: 0, tmpRows: 0 }
+      for (const q of some) {
+        const before = await counters()
+        captured = []
+        await each[i]!(q)
+        const after = await counters()
+        sum.rows += after.rows - before.rows
+        sum.tmpRows += after.tmpRows - before.tmpRows
+        const main = captured.reduce((x, y) => x.sql.length >= y.sql.length ? x : y)
+        const [[plan]] = await knex.raw(`ANALYZE FORMAT=JSON ${main.sql}`, main.bindings as Knex.RawBinding[]) as [[Record<string, string>]]
+        sum.pages += pagesAccessed(JSON.parse(Object.values(plan)[0]!))
+      }
+      out.push({ pages: sum.pages / some.length, rows: sum.rows / some.length, tmpRows: sum.tmpRows / some.length })
+    }
+    return out
+  } finally {
+    await knex.destroy()
+  }
 }
 
 /** With BENCH_DEBUG: the database's plan for one search of each kind, on stderr. */
@@ -202,6 +275,18 @@ async function explain (knex: Knex, label: string, sql: { sql: string, bindings:
   for (const r of rows) console.error(`  ${sqlite ? String(r.detail) : JSON.stringify(r)}`)
 }
 
+/** The database a run with BENCH_KEEP left: a MySQL/MariaDB database beside DATABASE_URL's, or a SQLite file. */
+function keptDatabase (name: string): Database {
+  if (!url) {
+    const knex = knexFactory(knexConfig({}, name))
+    return { knex, describe: `SQLite (kept file ${name})`, env: { sqliteFile: name }, drop: async () => { await knex.destroy() } }
+  }
+  const kept = new URL(url)
+  kept.pathname = `/${name}`
+  const knex = knexFactory(knexConfig({ DATABASE_URL: kept.href }))
+  return { knex, describe: `MySQL/MariaDB (kept database ${name} at ${kept.host})`, env: { DATABASE_URL: kept.href }, drop: async () => { await knex.destroy() } }
+}
+
 async function signIn (app: FastifyInstance, username: string): Promise<string> {
   const res = await app.inject({ method: 'POST', url: '/login', headers: { origin: 'http://localhost:80' }, payload: { username, password: 'demo' } })
   if (res.statusCode !== 303) throw new Error(`signing in as ${username} failed: ${res.statusCode}`)
@@ -210,13 +295,14 @@ async function signIn (app: FastifyInstance, username: string): Promise<string> 
 
 async function main (): Promise<number> {
   const began = performance.now()
-  const db = await freshDatabase('search')
+  const db = REUSE ? keptDatabase(REUSE) : await freshDatabase('search')
   const knex = db.knex
-  if (KEEP) run.cleanups.push(async () => { await knex.destroy() })
+  if (KEEP || REUSE) run.cleanups.push(async () => { await knex.destroy() })
   else run.cleanups.push(db.drop)
   const sqlite = knex.client.config.client === 'better-sqlite3'
   await prepareDatabase(knex)
   console.log(`database: ${db.describe}`)
+  if (KEEP && db.env.sqliteFile) console.log(`kept SQLite file: ${db.env.sqliteFile}`)
   if (!sqlite) {
     // The figures depend on it more than on anything else: whether the messages and their index fit in memory.
     const [[pool]] = await knex.raw('SELECT @@innodb_buffer_pool_size AS size') as [[{ size: number | string }]]
@@ -248,24 +334,36 @@ async function main (): Promise<number> {
 
   const max = await knex('lc_chats').max({ id: 'id' }).first() as { id: number | null } | undefined
   const plan: Plan = { firstId: Number(max?.id ?? 0) + 1, now: Date.now(), staff }
+  if (REUSE) {
+    // The searches are drawn after the texts from one random sequence: the texts are drawn again, unwritten, to draw the same searches.
+    const newest = await knex('lc_chats').where('id', Number(max?.id ?? 0)).first('created_at') as { created_at: number | string } | undefined
+    plan.firstId = Number(max?.id ?? 0) - CHATS + 1
+    plan.now = Number(newest?.created_at ?? Date.now()) + Math.floor(365 * DAY / CHATS)
+    for (const rows of [chatRows(plan), messageRows(plan), commentRows(plan)]) while (rows.next().done !== true);
+    console.log(`reused: ${REUSE}, not filled`)
+  }
   const rowsFor = (columns: string[]): number => sqlite ? Math.min(BATCH, Math.floor(SQLITE_VARIABLES / columns.length)) : BATCH
   const fillBegan = performance.now()
-  const filled = {
-    chats: await bulkInsert(run, knex, 'lc_chats', CHAT_COLUMNS, chatRows(plan), rowsFor(CHAT_COLUMNS)),
-    messages: await bulkInsert(run, knex, 'lc_messages', MESSAGE_COLUMNS, messageRows(plan), rowsFor(MESSAGE_COLUMNS)),
-    comments: await bulkInsert(run, knex, 'lc_chat_comments', COMMENT_COLUMNS, commentRows(plan), rowsFor(COMMENT_COLUMNS)),
-    values: await bulkInsert(run, knex, 'lc_chat_field_values', VALUE_COLUMNS, valueRows(plan, orderField, productField), rowsFor(VALUE_COLUMNS))
+  const filled = REUSE
+    ? null
+    : {
+        chats: await bulkInsert(run, knex, 'lc_chats', CHAT_COLUMNS, chatRows(plan), rowsFor(CHAT_COLUMNS)),
+        messages: await bulkInsert(run, knex, 'lc_messages', MESSAGE_COLUMNS, messageRows(plan), rowsFor(MESSAGE_COLUMNS)),
+        comments: await bulkInsert(run, knex, 'lc_chat_comments', COMMENT_COLUMNS, commentRows(plan), rowsFor(COMMENT_COLUMNS)),
+        values: await bulkInsert(run, knex, 'lc_chat_field_values', VALUE_COLUMNS, valueRows(plan, orderField, productField), rowsFor(VALUE_COLUMNS))
+      }
+  if (run.halted()) return 3
+  if (filled) {
+    // The service writes a message's words to lc_message_words with it; a fill of raw rows
+    // adds them afterwards as migration 058 does on a desk upgraded, a batch of chats at a time.
+    const wordsBegan = performance.now()
+    await createMessageWords.up(knex)
+    if (run.halted()) return 3
+    console.log(`words of the messages (migration 058): ${fmt((performance.now() - wordsBegan) / 1000)} s`)
+    const fillMs = performance.now() - fillBegan
+    console.log(`fill ${filled.messages} messages, ${filled.chats} chats, ${filled.comments} comments, ${filled.values} custom values: ${fmt(fillMs / 1000)} s`)
+    console.log(`fill rate: ${fmt((filled.messages + filled.chats + filled.comments + filled.values) / (fillMs / 1000), 0)} rows/s`)
   }
-  if (run.halted()) return 3
-  // The service writes a message's words to lc_message_words with it; a fill of raw rows
-  // adds them afterwards as migration 058 does on a desk upgraded, a batch of chats at a time.
-  const wordsBegan = performance.now()
-  await createMessageWords.up(knex)
-  if (run.halted()) return 3
-  console.log(`words of the messages (migration 058): ${fmt((performance.now() - wordsBegan) / 1000)} s`)
-  const fillMs = performance.now() - fillBegan
-  console.log(`fill ${filled.messages} messages, ${filled.chats} chats, ${filled.comments} comments, ${filled.values} custom values: ${fmt(fillMs / 1000)} s`)
-  console.log(`fill rate: ${fmt((filled.messages + filled.chats + filled.comments + filled.values) / (fillMs / 1000), 0)} rows/s`)
   // Fresh statistics, as a database in use has: the optimiser picks plans from them.
   if (sqlite) await knex.raw('ANALYZE')
   else for (const table of ['lc_chats', 'lc_messages', 'lc_message_words', 'lc_chat_comments', 'lc_chat_field_values']) await knex.raw('ANALYZE TABLE ??', [table])
@@ -303,20 +401,23 @@ async function main (): Promise<number> {
     }
   }
 
-  const advanced = (scope: AgentScope) => async (q: SearchQuery): Promise<number> => {
-    const out = await search.advanced(q, scope)
+  const advancedBy = (service: typeof search) => (scope: AgentScope) => async (q: SearchQuery): Promise<number> => {
+    const out = await service.advanced(q, scope)
     if (!out.hits) throw new Error(`the search was refused: ${JSON.stringify(out.form.errors)}`)
     return out.hits.length
   }
+  // The search box of Global Completed: the list's own query, narrowed to the matching ids.
+  const listBy = (service: typeof search, list: typeof chats) => async (q: SearchQuery): Promise<number> => (await list.list({
+    statuses: ['ended', 'abandoned', 'cancelled'], groups: sam.visible, matching: service.listMatches(q.q!), sort: 'started', dir: 'desc', limit: 201
+  })).length
+  const advanced = advancedBy(search)
   const byKeyword = await measure(keywords, advanced(sam))
   const byKeywordAgentDates = await measure(narrowed, advanced(sam))
   const byEmail = await measure(emails, advanced(sam))
   const asAgent = await measure(keywords, advanced(aliceScope))
-  // The search box of Global Completed: the list's own query, narrowed to the matching ids.
-  const inList = await measure(keywords, async (q) => (await chats.list({
-    statuses: ['ended', 'abandoned', 'cancelled'], groups: sam.visible, matching: search.listMatches(q.q!), sort: 'started', dir: 'desc', limit: 201
-  })).length)
+  const inList = await measure(keywords, listBy(search, chats))
   if (run.halted()) return 3
+  const reads = sqlite ? null : await pagesRead(db, [narrowed, keywords, keywords], (service, list) => [advancedBy(service)(sam), advancedBy(service)(sam), listBy(service, list)])
 
   const app = await buildDemoHost({ knex, logger: { level: 'warn', stream: process.stderr }, pluginOptions: { jobs: false } })
   run.cleanups.push(async () => { await app.close() })
@@ -329,11 +430,11 @@ async function main (): Promise<number> {
   })
   if (run.halted()) return 3
 
-  print('keyword', byKeyword)
-  print('keyword + agent + date range', byKeywordAgentDates)
+  print('keyword', byKeyword, reads?.[1])
+  print('keyword + agent + date range', byKeywordAgentDates, reads?.[0])
   print('email', byEmail)
   print('keyword as an agent', asAgent)
-  print('list search box (Global Completed, keyword)', inList)
+  print('list search box (Global Completed, keyword)', inList, reads?.[2])
   print('search page (keyword)', page)
   console.log(`run time: ${fmt((performance.now() - began) / 1000)} s`)
   return 0

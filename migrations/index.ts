@@ -57,6 +57,7 @@ import * as coverChatFactsToday from './20261208000060_cover_lc_chat_facts_today
 import * as createPurgedChatWords from './20261208000061_create_lc_purged_chat_words.ts'
 import * as coverChatsGroupQueue from './20261208000062_cover_lc_chats_group_queue.ts'
 import * as indexChatsAgentRecent from './20261208000063_index_lc_chats_agent_recent.ts'
+import * as indexChatsAgentCreatedFound from './20261208000065_index_lc_chats_agent_created_found.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -120,7 +121,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261208000060_cover_lc_chat_facts_today': coverChatFactsToday,
   '20261208000061_create_lc_purged_chat_words': createPurgedChatWords,
   '20261208000062_cover_lc_chats_group_queue': coverChatsGroupQueue,
-  '20261208000063_index_lc_chats_agent_recent': indexChatsAgentRecent
+  '20261208000063_index_lc_chats_agent_recent': indexChatsAgentRecent,
+  '20261208000065_index_lc_chats_agent_created_found': indexChatsAgentCreatedFound
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -198,23 +198,37 @@ const statusOrder = "CASE status WHEN 'queued' THEN 0 WHEN 'active' THEN 1 WHEN 
 // Idle counts from the agent's last message, or from assignment when they have not written.
 const idleFrom = 'COALESCE(last_agent_message_at, assigned_at)'
 
+/** The ids a search found, once each. */
+const foundIds = (db: Db, matching: Knex.QueryBuilder): Knex.QueryBuilder => db.from(matching.as('lc_found')).distinct('lc_found.chat_id')
+
 /**
  * lc_chats read by id from the chats a search found, those ids first: left to itself,
  * MariaDB reads every chat of the list in order and probes the ids, a whole table read
  * for a search finding a few chats (docs/design.md §11).
  */
 function matchingChats (db: Db, matching: Knex.QueryBuilder): Knex.QueryBuilder {
-  const ids = db.from(matching.as('lc_found')).distinct('lc_found.chat_id')
-  return db.select('lc_chats.*').from(db.raw(`(?) AS lc_matching ${joinInOrder(db)} lc_chats ON lc_chats.id = lc_matching.chat_id`, [ids]))
+  return db.select('lc_chats.*').from(db.raw(`(?) AS lc_matching ${joinInOrder(db)} lc_chats ON lc_chats.id = lc_matching.chat_id`, [foundIds(db, matching)]))
 }
 
 /**
- * One page of a chat list, sorted in SQL. Every sort ends on idle time in the same
- * direction (least idle first ascending, as the product's lists sort: docs/features.md), then on id, so the order
- * is total and stable. Chats without idle time (never assigned) count as least idle.
+ * A list's search box sorted by start: only the rows of the chats that can be on the page.
+ * Each chat found is read from lc_chats_found (its status, group, agent and start, keyed by
+ * id, a tenth of the rows' size) and ranked by start; the chats whose start ranks within
+ * the limit (all of them on a tie, so the list's full order still decides) are read whole.
+ * A common word is in thousands of chats: their rows were most of lc_chats, on a desk whose
+ * buffer pool does not hold it a read from disk each (docs/design.md §9).
  */
-export async function listChats (db: Db, query: ListQuery): Promise<LcChatRow[]> {
-  const q: Knex.QueryBuilder = (query.matching === undefined ? db('lc_chats') : matchingChats(db, query.matching)).whereIn('status', [...query.statuses])
+function firstMatchingChats (db: Db, query: ListQuery & { matching: Knex.QueryBuilder }, dir: 'asc' | 'desc'): Knex.QueryBuilder {
+  const ranked = db.select('lc_chats.id as chat_id', db.raw(`RANK() OVER (ORDER BY lc_chats.created_at ${dir}) AS lc_rank`))
+    .from(db.raw(`(?) AS lc_matching ${joinInOrder(db)} ? ON lc_chats.id = lc_matching.chat_id`, [foundIds(db, query.matching), tableByIndex(db, 'lc_chats', 'lc_chats_found')]))
+  listFilters(ranked, query)
+  const first = db.from(ranked.as('lc_ranked')).select('lc_ranked.chat_id').where('lc_ranked.lc_rank', '<=', query.limit)
+  return db.select('lc_chats.*').from(db.raw(`(?) AS lc_first ${joinInOrder(db)} lc_chats ON lc_chats.id = lc_first.chat_id`, [first]))
+}
+
+/** The list's statuses, groups and agent, on lc_chats' own column names. */
+function listFilters (q: Knex.QueryBuilder, query: ListQuery): Knex.QueryBuilder {
+  q.whereIn('status', [...query.statuses])
   if (query.deleted === true) q.whereNotNull('deleted_at')
   else q.whereNull('deleted_at')
   const { groups, ungrouped = true, orAgentId } = query
@@ -228,6 +242,22 @@ export async function listChats (db: Db, query: ListQuery): Promise<LcChatRow[]>
     })
   }
   if (query.agentId !== undefined) q.andWhere('agent_id', query.agentId)
+  return q
+}
+
+/**
+ * One page of a chat list, sorted in SQL. Every sort ends on idle time in the same
+ * direction (least idle first ascending, as the product's lists sort: docs/features.md), then on id, so the order
+ * is total and stable. Chats without idle time (never assigned) count as least idle.
+ */
+export async function listChats (db: Db, query: ListQuery): Promise<LcChatRow[]> {
+  const dir = query.dir === 'desc' ? 'desc' : 'asc'
+  const { matching } = query
+  // lc_chats_found holds every column the list's filters read but the transfer's.
+  const q: Knex.QueryBuilder = matching === undefined
+    ? db('lc_chats')
+    : query.sort === 'started' && query.transferred === undefined ? firstMatchingChats(db, { ...query, matching }, dir) : matchingChats(db, matching)
+  listFilters(q, query)
   if (query.transferred === true) {
     q.whereNotNull('transferred_at')
     if (query.forAgent !== undefined) {
@@ -236,7 +266,6 @@ export async function listChats (db: Db, query: ListQuery): Promise<LcChatRow[]>
     }
   }
   if (query.transferred === false) q.whereNull('transferred_at')
-  const dir = query.dir === 'desc' ? 'desc' : 'asc'
   const back = dir === 'asc' ? 'desc' : 'asc'
   // By id alone the order is total and a page can start after the last id seen: a cursor
   // that stays right however chats change between pages.

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import { type FullTextIndex, fullTextMatch, searchWords } from '../db/fulltext.ts'
-import { toMs } from '../db/index.ts'
+import { joinInOrder, toMs } from '../db/index.ts'
 import { wordRange } from '../db/words.ts'
 
 type Db = Knex | Knex.Transaction
@@ -159,20 +159,39 @@ export function fullTextInput (typed: string): string {
 /**
  * The chats with a message holding every word of `words` (each word or a longer one it
  * starts), as (chat_id, section, ft_score, found): the messages found, which is also their
- * relevance. Reads each word's range of lc_message_words, then keeps the messages that
- * hold them all.
+ * relevance. Reads each word's range of lc_message_words; one word is counted per chat as
+ * read (a message holding two words of the prefix counted once), several are grouped per
+ * message first to keep the messages holding them all. `within` (a subquery of chat ids)
+ * leaves out the rows of other chats as they are read, before any grouping.
  */
-function messageHits (db: Db, words: string[]): Knex.QueryBuilder {
+function messageHits (db: Db, words: string[], within: Knex.QueryBuilder | null, counted = true): Knex.QueryBuilder {
   const ranges = words.map(wordRange)
   const inRange = 'mw.word >= ? AND mw.word < ?'
-  const messages = db('lc_message_words as mw').select('mw.chat_id', 'mw.message_id')
-    .where((w) => { for (const r of ranges) w.orWhereRaw(inRange, r) })
+  const read = (q: Knex.QueryBuilder): Knex.QueryBuilder => {
+    q.where((w) => { for (const r of ranges) w.orWhereRaw(inRange, r) })
+    // A DISTINCT derived table is built once and probed by key, after the word's range: as a
+    // plain IN, MariaDB reads the chat's row for every message found instead, and SQLite,
+    // left to choose, seeks each chat of the range in the index on chat_id, which costs more
+    // than the whole range of a rare word.
+    if (within) q.joinRaw(`${joinInOrder(db)} (?) AS mw_in ON mw_in.id = mw.chat_id`, [within.clone() as unknown as Knex.Raw])
+    return q
+  }
+  const section = db.raw(`${Section.messages} AS section`)
+  // Uncounted (only which chats, for a list's box): a row per message found, grouped by no one.
+  const uncounted = db.raw('0 AS ft_score, 1 AS found')
+  if (ranges.length === 1) {
+    if (!counted) return read(db('lc_message_words as mw').select('mw.chat_id', section, uncounted))
+    // One level of grouping, not two: each level is a temporary table of every row found.
+    const perChat = read(db('lc_message_words as mw').select('mw.chat_id', section, db.raw('COUNT(DISTINCT mw.message_id) AS ft_score')).groupBy('mw.chat_id'))
+    return db.from(perChat.as('mm')).select('mm.chat_id', 'mm.section', 'mm.ft_score', 'mm.ft_score as found')
+  }
+  // A message is found when each word's range gave it a row.
+  const messages = read(db('lc_message_words as mw').select('mw.chat_id', 'mw.message_id'))
     .groupBy('mw.chat_id', 'mw.message_id')
-  // A message is found when each word's range gave it a row; one word needs no such check.
-  if (ranges.length > 1) messages.havingRaw(ranges.map(() => `MAX(CASE WHEN ${inRange} THEN 1 ELSE 0 END) = 1`).join(' AND '), ranges.flat())
-  return db.from(messages.as('mm')).select('mm.chat_id as chat_id', db.raw(`${Section.messages} AS section`))
-    .select(db.raw('COUNT(*) AS ft_score'), db.raw('COUNT(*) AS found'))
-    .groupBy('mm.chat_id')
+    .havingRaw(ranges.map(() => `MAX(CASE WHEN ${inRange} THEN 1 ELSE 0 END) = 1`).join(' AND '), ranges.flat())
+  const found = db.from(messages.as('mm')).select('mm.chat_id as chat_id', section)
+  if (!counted) return found.select(uncounted)
+  return found.select(db.raw('COUNT(*) AS ft_score'), db.raw('COUNT(*) AS found')).groupBy('mm.chat_id')
 }
 
 /**
@@ -180,7 +199,7 @@ function messageHits (db: Db, words: string[]): Knex.QueryBuilder {
  * found): messages (counted per chat), comments and resolutions, the customer's name, email
  * and username, custom field values. Null when `text` holds no word worth searching for.
  */
-function sectionHits (db: Db, text: string): Knex.QueryBuilder | null {
+function sectionHits (db: Db, text: string, within: Knex.QueryBuilder | null = null, counted = true): Knex.QueryBuilder | null {
   const all = { mode: 'all' } as const
   const input = fullTextInput(text)
   const words = searchWords(input)
@@ -191,7 +210,7 @@ function sectionHits (db: Db, text: string): Knex.QueryBuilder | null {
   const section = (n: number): Knex.Raw => db.raw(`${n} AS section`)
   const one = db.raw('1 AS found')
   // Wrapped: a UNION's first member cannot keep a GROUP BY of its own in knex's SQL.
-  return db.from(messageHits(db, words).as('mh')).select('mh.chat_id', 'mh.section', 'mh.ft_score', 'mh.found')
+  return db.from(messageHits(db, words, within, counted).as('mh')).select('mh.chat_id', 'mh.section', 'mh.ft_score', 'mh.found')
     .unionAll([
       comments.apply(db('lc_chat_comments as cm').select('cm.chat_id as chat_id', section(Section.comments))).select(one),
       customer.apply(db('lc_chats as cu').select('cu.id as chat_id', section(Section.customer))).select(one),
@@ -200,11 +219,13 @@ function sectionHits (db: Db, text: string): Knex.QueryBuilder | null {
 }
 
 /** The matching chats with their relevance (the sum over every section found) and where they matched. */
-function chatHits (db: Db, text: string): Knex.QueryBuilder | null {
-  const hits = sectionHits(db, text)
+function chatHits (db: Db, text: string, within: Knex.QueryBuilder | null): Knex.QueryBuilder | null {
+  const hits = sectionHits(db, text, within)
   if (!hits) return null
   const count = (s: number): string => `SUM(CASE WHEN u.section = ${s} THEN u.found ELSE 0 END)`
-  return db.from(hits.as('u')).select('u.chat_id')
+  const q = db.from(hits.as('u'))
+  if (within) q.joinRaw(`${joinInOrder(db)} (?) AS u_in ON u_in.id = u.chat_id`, [within.clone() as unknown as Knex.Raw])
+  return q.select('u.chat_id')
     .select(db.raw('SUM(u.ft_score) AS score'))
     .select(db.raw(`${count(Section.messages)} AS in_messages`))
     .select(db.raw(`${count(Section.comments)} AS in_comments`))
@@ -215,7 +236,7 @@ function chatHits (db: Db, text: string): Knex.QueryBuilder | null {
 
 /** Chat ids holding every word of `text` in some section, for `WHERE id IN (…)`; null without a word worth searching for. */
 export function chatIdsMatching (db: Db, text: string, orId?: number): Knex.QueryBuilder | null {
-  const hits = sectionHits(db, text)
+  const hits = sectionHits(db, text, null, false)
   if (!hits) return orId === undefined ? null : db('lc_chats').select('id as chat_id').where('id', orId)
   const ids = db.from(hits.as('u')).select('u.chat_id')
   return orId === undefined ? ids : ids.union([db('lc_chats').select('id as chat_id').where('id', orId)])
@@ -260,18 +281,41 @@ function narrowByCustomer (db: Db, q: Knex.QueryBuilder, typed: string, alias: s
 }
 
 /**
+ * With a date range, the ids of the chats started in it (and the agent's, when one is
+ * asked for), from an index alone (lc_chats_created; lc_chats_agent_created): the
+ * messages found are narrowed to these before they are grouped and their chats read, so a
+ * common word with a month of one agent's chats reads the chats of that month, not the
+ * thousands the word is in. The query keeps these criteria too; this only reads less.
+ */
+function chatsStarted (db: Db, filter: SearchFilter): Knex.QueryBuilder | null {
+  if (filter.from === undefined && filter.until === undefined) return null
+  const q = db('lc_chats as cs').distinct('cs.id')
+  if (filter.agentId !== undefined) q.where('cs.agent_id', filter.agentId)
+  if (filter.from !== undefined) q.where('cs.created_at', '>=', filter.from)
+  if (filter.until !== undefined) q.where('cs.created_at', '<', filter.until)
+  return q
+}
+
+/**
  * One page of chats matching every criterion of `filter` that `visibility` lets the agent
  * see, best match first (or newest, or oldest); `limit` rows at most.
  */
 export async function searchChats (db: Db, filter: SearchFilter, visibility: Visibility, order: SearchOrder): Promise<LcSearchRow[]> {
-  const q = db('lc_chats as c').select(
+  const within = filter.text === undefined ? null : chatsStarted(db, filter)
+  const hits = filter.text === undefined ? null : chatHits(db, filter.text, within)
+  if (filter.text !== undefined && !hits) return []
+  // Narrowed to the chats of a date range, the hits are read first and each one's chat by
+  // key: left to itself, MariaDB reads every chat of the range (and its row) and probes the hits.
+  const q: Knex.QueryBuilder = hits && within
+    ? db.select().from(db.raw(`(?) AS h ${joinInOrder(db)} lc_chats AS c ON c.id = h.chat_id`, [hits]))
+    : db('lc_chats as c')
+  q.select(
     'c.id', 'c.status', 'c.group_id', 'c.agent_id', 'c.customer_name', 'c.customer_email', 'c.customer_username',
     'c.question', 'c.created_at', 'c.ended_at', 'c.deleted_at', 'c.message_count'
   )
-  const hits = filter.text === undefined ? null : chatHits(db, filter.text)
-  if (filter.text !== undefined && !hits) return []
   if (hits) {
-    q.join(hits.as('h'), 'h.chat_id', 'c.id').select('h.score', 'h.in_messages', 'h.in_comments', 'h.in_customer', 'h.in_fields')
+    if (!within) q.join(hits.as('h'), 'h.chat_id', 'c.id')
+    q.select('h.score', 'h.in_messages', 'h.in_comments', 'h.in_customer', 'h.in_fields')
   } else {
     q.select(db.raw('0 AS score'))
   }

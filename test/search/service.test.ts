@@ -162,6 +162,14 @@ t.test('search service on this database', async (t) => {
     t.same(await find(admin, { q: 'printer', email: 'cid@' }), [c.id])
     t.same(await find(admin, { q: 'printer', cf_product: 'Laptop', status: 'ended' }), [a.id])
     t.same(await find(admin, { q: 'printer', number: String(e.id) }), [], 'a chat that does not hold the words')
+    t.same(await find(admin, { q: 'fuser', from: '2026-01-01', to: '2026-01-31' }), [a.id], 'a date range: found in a comment')
+    t.same(await find(admin, { q: 'fuser', from: '2026-02-01', to: '2026-12-31' }), [], 'not outside it')
+    t.same(sorted(await find(admin, { q: 'printer', from: '2026-01-01', to: '2026-03-31' })), sorted([a.id, b.id, c.id]))
+    t.same(await find(admin, { q: 'printer', agent: carol.id, from: '2026-01-01', to: '2026-12-31' }), [c.id], 'another agent\'s')
+    // A date range narrows the messages read before they are counted: each chat's relevance is the same.
+    const hits = async (q: Record<string, string>) => await search.find(readCriteria(q as SearchQuery, await search.options(admin)).criteria!, admin)
+    const whole = new Map((await hits({ q: 'printer' })).map((h) => [h.id, h]))
+    for (const hit of await hits({ q: 'printer', from: '2026-01-01', to: '2026-03-31' })) t.same(hit, whole.get(hit.id), `#${hit.id} as found without the range`)
   })
 
   t.test('a search string orders by relevance unless a sort is chosen', async (t) => {
@@ -247,12 +255,36 @@ t.test('search service on this database', async (t) => {
     await s.chats.endChat(g.id, { kind: 'agent', id: alice.id, name: alice.name })
   })
 
+  // A subquery for `id IN (…)`: a chat may come back once per message that matched.
+  const ids = async (typed: string): Promise<number[]> => sorted([...new Set<number>((await search.listMatches(typed)).map((r: { chat_id: number }) => Number(r.chat_id)))])
+
   t.test('the lists\' search box: ids for a list to narrow itself by', async (t) => {
-    // A subquery for `id IN (…)`: a chat may come back once per message that matched.
-    const ids = async (typed: string): Promise<number[]> => sorted([...new Set<number>((await search.listMatches(typed)).map((r: { chat_id: number }) => Number(r.chat_id)))])
     t.same(await ids('printer'), sorted([a.id, b.id, c.id]))
     t.same(await ids(`#${f.id}`), [f.id], 'a chat number')
     t.same(await ids(String(d.id)), [d.id])
     t.throws(() => search.listMatches('*'), { code: 'LC_ERR_SEARCH_TEXT' })
+  })
+
+  t.test('a list searched keeps its order, and the limit cuts it as it cuts the list unsearched', async (t) => {
+    // Three chats started at the same moment: the list's later sort keys (idle time, then id) order them.
+    const g = (await given.activeChat(s, 'alice')).chat
+    await say(g, alice, 'The printer is fine now')
+    await s.chats.endChat(g.id, { kind: 'agent', id: alice.id, name: alice.name })
+    await end(c, carol)
+    await s.knex('lc_chats').whereIn('id', [a.id, c.id, g.id]).update({ created_at: at('2026-01-10') })
+    await s.knex('lc_chats').where('id', g.id).update({ last_agent_message_at: at('2026-01-11'), assigned_at: at('2026-01-10') })
+    const closed = ['ended', 'abandoned', 'cancelled'] as const
+    for (const dir of ['desc', 'asc'] as const) {
+      const unsearched = (await s.chats.list({ statuses: closed, groups: 'all', sort: 'started', dir, limit: 100 })).map((chat) => chat.id)
+      const printer = new Set(await ids('printer'))
+      const expected = unsearched.filter((id) => printer.has(id))
+      t.ok(expected.length >= 3, `${expected.length} chats of the list hold the word`)
+      for (const limit of [1, 2, 3, 100]) {
+        const searched = (await s.chats.list({ statuses: closed, groups: 'all', sort: 'started', dir, limit, matching: search.listMatches('printer') })).map((chat) => chat.id)
+        t.same(searched, expected.slice(0, limit), `started ${dir}, ${limit} at most`)
+      }
+    }
+    const mine = (await s.chats.list({ statuses: closed, groups: 'all', agentId: carol.id, sort: 'started', dir: 'desc', limit: 100, matching: search.listMatches('printer') })).map((chat) => chat.id)
+    t.same(mine, [c.id], 'an agent\'s list')
   })
 })
