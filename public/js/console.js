@@ -41,8 +41,58 @@
     if (!isSlot(pane) || (slotsAsked.has(pane) && !again)) return
     slotsAsked.add(pane)
     slotsLoading[pane.getAttribute('data-lc-pane')] = pane
+    const failed = pane.querySelector('[data-lc-slot-failed]')
+    if (failed) failed.remove()
+    pane.removeAttribute('data-lc-failed')
+    pane.setAttribute('aria-busy', 'true')
     pane.dispatchEvent(new CustomEvent('lc-pane-load'))
   }
+
+  // A list action that works in the chat's pane (Transfer… opens its form there) waits while
+  // the pane is still a slot: its answer would have nowhere to go. It is asked again, as it
+  // was, once the pane is in, and forgotten when the slot could not be loaded. (GET only: the
+  // list's actions that reach a pane are.)
+  const waitingForPane = {}
+  document.addEventListener('htmx:config:request', function (e) {
+    const source = e.target.closest && e.target.closest('[data-lc-reveal]')
+    const request = e.detail.ctx.request
+    if (!source || request.method !== 'GET') return
+    const id = source.getAttribute('data-lc-reveal')
+    if (!isSlot(document.getElementById('lc-chat-' + id))) return
+    e.preventDefault()
+    ;(waitingForPane[id] = waitingForPane[id] || []).push({ action: request.action, target: e.detail.ctx.target, swap: e.detail.ctx.swap })
+  })
+  function paneIn (id, loaded) {
+    const waiting = waitingForPane[id] || []
+    delete waitingForPane[id]
+    if (loaded) waiting.forEach(function (r) { window.htmx.ajax('GET', r.action, { target: r.target, swap: r.swap }) })
+  }
+
+  // A slot whose pane the server refused, or that the network lost, says so and offers to
+  // try again, rather than saying it is opening for ever; showing the chat again retries too.
+  function slotFailed (e) {
+    const slot = e.target
+    if (!isSlot(slot) || !slot.isConnected) return
+    const id = slot.getAttribute('data-lc-pane')
+    if (slotsLoading[id] === slot) delete slotsLoading[id]
+    paneIn(id, false)
+    slot.removeAttribute('aria-busy')
+    slot.setAttribute('data-lc-failed', '')
+    if (slot.querySelector('[data-lc-slot-failed]')) return
+    const note = document.createElement('p')
+    note.setAttribute('data-lc-slot-failed', '')
+    note.setAttribute('role', 'alert')
+    note.textContent = 'This chat could not be opened. '
+    const retry = document.createElement('button')
+    retry.type = 'button'
+    retry.textContent = 'Try again'
+    retry.addEventListener('click', function () { loadSlot(slot, true) })
+    note.appendChild(retry)
+    slot.appendChild(note)
+    if (currentPane === id && document.activeElement === document.body) retry.focus()
+  }
+  document.addEventListener('htmx:response:error', slotFailed)
+  document.addEventListener('htmx:error', slotFailed)
   function slotsLoaded () {
     Object.keys(slotsLoading).forEach(function (id) {
       const pane = document.getElementById('lc-chat-' + id)
@@ -54,6 +104,7 @@
       slot.querySelectorAll('.lc-msg[data-seq]').forEach(function (m) {
         if (Number(m.getAttribute('data-seq')) > held) list.appendChild(m)
       })
+      paneIn(id, true)
       if (focusOnLoad !== id) return
       focusOnLoad = null
       const box = currentPane === id && pane.querySelector('.lc-composer textarea')

@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 export const suites: Record<string, string[]> = {
   // Browser journeys, in three parts of about the same length; one Chromium per part.
   'browser-1': ['browser/im.test.ts', 'browser/journey.test.ts', 'browser/routing.test.ts', 'browser/lan-name.test.ts', 'browser/comments.test.ts', 'browser/layout.test.ts', 'browser/signals.test.ts'],
-  'browser-2': ['browser/console.test.ts', 'browser/manual-events.test.ts', 'browser/resources.test.ts', 'browser/surveys.test.ts', 'browser/widget.test.ts', 'browser/api-tokens.test.ts', 'browser/wallboard.test.ts', 'browser/csp.test.ts', 'browser/axe.test.ts'],
+  'browser-2': ['browser/console.test.ts', 'browser/pane-slots.test.ts', 'browser/manual-events.test.ts', 'browser/resources.test.ts', 'browser/surveys.test.ts', 'browser/widget.test.ts', 'browser/api-tokens.test.ts', 'browser/wallboard.test.ts', 'browser/csp.test.ts', 'browser/axe.test.ts'],
   'browser-3': ['browser/delete.test.ts', 'browser/files.test.ts', 'browser/tickets.test.ts', 'browser/search.test.ts', 'browser/canned.test.ts', 'browser/import.test.ts', 'browser/webhooks.test.ts', 'browser/customer-window.test.ts', 'browser/read-marks.test.ts'],
   console: ['console'],
   customer: ['customer', 'surveys', 'transcripts', 'deflections'],
