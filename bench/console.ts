@@ -30,7 +30,8 @@
  * its 32766 bound variables), BENCH_ITERATIONS for the chat view, My Active and the panes
  * (200), BENCH_PAGE_ITERATIONS for the console page (100), BENCH_WARMUP requests of each
  * kind first (20), BENCH_TIMEOUT hard limit for the whole run in seconds (300), BENCH_DEBUG
- * (`1`: the statements of one request of each kind, grouped and timed, on stderr).
+ * (`1`: the statements of one request of each kind, grouped and timed, on stderr; `timeline`:
+ * also each one's start and end in the request, in order).
  */
 import { performance } from 'node:perf_hooks'
 import type { FastifyInstance } from 'fastify'
@@ -201,8 +202,10 @@ async function check (knex: Knex): Promise<void> {
 interface Figure { p50: number, p95: number, bytes: number, queries: number, cpu: number }
 
 /** Every SQL statement run while `counting` is set, with its time; see `watchQueries`. */
-const statements: Array<{ sql: string, ms: number }> = []
+const statements: Array<{ sql: string, ms: number, at: number }> = []
 let counting = false
+/** When the counted call began: each statement's start is printed against it, so round trips in series show. */
+let callBegan = 0
 
 /** Counts (and times) the statements a call sends: N+1 queries show up as a count that grows with the data. */
 function watchQueries (knex: Knex): void {
@@ -212,7 +215,7 @@ function watchQueries (knex: Knex): void {
     const t0 = started.get(q.__knexQueryUid)
     if (t0 === undefined) return
     started.delete(q.__knexQueryUid)
-    statements.push({ sql: q.sql, ms: performance.now() - t0 })
+    statements.push({ sql: q.sql, ms: performance.now() - t0, at: t0 - callBegan })
   })
 }
 
@@ -228,6 +231,10 @@ function explainCall (label: string): void {
   }
   console.error(`${label}: ${statements.length} statements`)
   for (const [sql, e] of [...by].sort((a, b) => b[1].ms - a[1].ms)) console.error(`  ${e.n} x, ${fmt(e.ms)} ms in all: ${sql.slice(0, 300)}`)
+  // With BENCH_DEBUG=timeline: when each statement started and ended in the call, in order, so
+  // the round trips that wait on one another (and how many there are in a row) can be read off.
+  if (process.env.BENCH_DEBUG !== 'timeline') return
+  for (const s of [...statements].sort((a, b) => a.at - b.at)) console.error(`  ${fmt(s.at, 2)} → ${fmt(s.at + s.ms, 2)} ms: ${s.sql.slice(0, 120)}`)
 }
 
 /** `WARMUP` unmeasured calls, one more that counts its statements, then `n` measured ones, one at a time. */
@@ -236,6 +243,7 @@ async function measure (label: string, n: number, call: () => Promise<number>): 
   for (let i = 0; i < WARMUP && !run.halted(); i++) bytes = await call()
   statements.length = 0
   counting = true
+  callBegan = performance.now()
   await call()
   counting = false
   const queries = statements.length
