@@ -21,7 +21,7 @@ export interface ConsoleRoutesDeps {
   routing: Pick<RoutingService, 'presence' | 'setAvailable'>
   /** The agent's own alert choices. */
   preferences: Pick<PreferenceService, 'get' | 'set'>
-  consoleViews: Pick<ConsoleViews, 'page' | 'pane' | 'panes' | 'availability' | 'availabilityFragment' | 'alerts' | 'queueFragments' | 'listFragments' |
+  consoleViews: Pick<ConsoleViews, 'pageWithPanes' | 'pane' | 'availability' | 'availabilityFragment' | 'alerts' | 'queueFragments' | 'listFragments' |
     'paneStateFragments' | 'transferForm' | 'customerPanel' | 'history'>
 }
 
@@ -34,11 +34,9 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesDeps> = async (fasti
   fastify.get('/console', async (request, reply) => {
     const agent = await access.agent(request)
     const scope = await agent.scope()
-    const [lists, presence, alertChoices] = await Promise.all([
-      consoleViews.page(scope), routing.presence(agent.user.id), preferences.get(agent.user.id, notificationsKey)
+    const [{ panes, ...lists }, presence, alertChoices] = await Promise.all([
+      consoleViews.pageWithPanes(scope), routing.presence(agent.user.id), preferences.get(agent.user.id, notificationsKey)
     ])
-    // The panes are those of My Active's chats, as read for the list: no second read.
-    const panes = await consoleViews.panes(lists.active, scope)
     const since = panes.map((p) => p.pane ? `${p.pane.chat.id}.${p.pane.messages.at(-1)?.seq ?? 0}` : `${p.slot.chat.id}.${p.slot.chat.lastSeq}`).join(',')
     return reply.lcView('console/console.page.hbs', {
       base,
