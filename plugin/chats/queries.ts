@@ -13,7 +13,7 @@ const dayMs = 86_400_000
  * (or queueGroups') to decide.
  */
 export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queue' | 'transferred' | 'counts' | 'queueTally' | 'nextQueued' |
-'queuePosition' | 'queuePositions' | 'recentQueueTime' | 'list' | 'agentChats' | 'completedRows' | 'history' | 'customerChats' | 'earlierChats' | 'customerChatIds' | 'openChatOf' |
+'queuePosition' | 'queuePositions' | 'recentQueueTime' | 'list' | 'waiting' | 'agentChats' | 'completedRows' | 'history' | 'customerChats' | 'earlierChats' | 'customerChatIds' | 'openChatOf' |
 'startedSince' |
 'statusCounts' | 'queueStats'> {
   return {
@@ -24,6 +24,11 @@ export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queu
     async transferred (scope) {
       // A supervisor sees every transfer in their groups, not only those waiting for them.
       return (await lists.queuedChats(db, { groups: queueGroups(scope), which: 'transferred', forAgent: scope.supervise ? undefined : scope.id })).map(store.toChat)
+    },
+
+    async waiting (scope) {
+      const { queue, transferred } = await lists.queueAndTransferred(db, { groups: queueGroups(scope), forAgent: scope.supervise ? undefined : scope.id })
+      return { queue: queue.map(store.toChat), transferred: transferred.map(store.toChat) }
     },
 
     async counts (scope) {
