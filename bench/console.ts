@@ -24,6 +24,7 @@
  *   chat once costs now;
  * - a chat's own view with BENCH_LONG messages, GET /livechat/console/chats/:id.
  * Every figure is printed as `label: value unit`; `cpu` is this process's CPU time per request.
+ * Each answer is checked (status, and what it must hold) after its time and CPU are taken.
  *
  * Environment: DATABASE_URL, BENCH_MESSAGES (1000000), BENCH_CHATS (10000), BENCH_ACTIVE
  * (50), BENCH_LONG (500), BENCH_BATCH rows per INSERT (5000, fewer on SQLite to stay within
@@ -237,27 +238,38 @@ function explainCall (label: string): void {
   for (const s of [...statements].sort((a, b) => a.at - b.at)) console.error(`  ${fmt(s.at, 2)} → ${fmt(s.at + s.ms, 2)} ms: ${s.sql.slice(0, 120)}`)
 }
 
+/**
+ * What a measured call answered, checked once its time and CPU are taken: the check throws on
+ * a wrong answer (so an error page is never counted as a success) and gives the answer's size.
+ * Reading the body back and searching it is the bench's work, not the server's.
+ */
+type Check = () => number
+
 /** `WARMUP` unmeasured calls, one more that counts its statements, then `n` measured ones, one at a time. */
-async function measure (label: string, n: number, call: () => Promise<number>): Promise<Figure> {
+async function measure (label: string, n: number, call: () => Promise<Check>): Promise<Figure> {
   let bytes = 0
-  for (let i = 0; i < WARMUP && !run.halted(); i++) bytes = await call()
+  for (let i = 0; i < WARMUP && !run.halted(); i++) bytes = (await call())()
   statements.length = 0
   counting = true
   callBegan = performance.now()
-  await call()
+  const counted = await call()
   counting = false
+  bytes = counted()
   const queries = statements.length
   explainCall(label)
   const times: number[] = []
-  const cpu0 = process.cpuUsage()
+  let cpuUs = 0
   for (let i = 0; i < n && !run.halted(); i++) {
+    const cpu0 = process.cpuUsage()
     const t0 = performance.now()
-    bytes = await call()
+    const check = await call()
     times.push(performance.now() - t0)
+    const cpu = process.cpuUsage(cpu0)
+    cpuUs += cpu.user + cpu.system
+    bytes = check()
   }
-  const cpu = process.cpuUsage(cpu0)
   times.sort((a, b) => a - b)
-  return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), bytes, queries, cpu: (cpu.user + cpu.system) / 1000 / Math.max(1, times.length) }
+  return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), bytes, queries, cpu: cpuUs / 1000 / Math.max(1, times.length) }
 }
 
 async function signIn (app: FastifyInstance, username: string): Promise<string> {
@@ -271,13 +283,15 @@ async function signIn (app: FastifyInstance, username: string): Promise<string> 
   return res.cookies.map((c) => `${c.name}=${c.value}`).join('; ')
 }
 
-/** A GET as the signed-in agent; its body must hold `expect` `pattern`s, so an error page is never timed. */
-async function page (app: FastifyInstance, url: string, cookie: string, pattern: RegExp, expect: number): Promise<number> {
+/** A GET as the signed-in agent; its check wants a 200 whose body holds `expect` `pattern`s. */
+async function page (app: FastifyInstance, url: string, cookie: string, pattern: RegExp, expect: number): Promise<Check> {
   const res = await app.inject({ method: 'GET', url, headers: { cookie } })
-  if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${res.body.slice(0, 300)}`)
-  const found = res.body.match(pattern)?.length ?? 0
-  if (found !== expect) throw new Error(`GET ${url}: ${found} matches of ${pattern}, expected ${expect}`)
-  return res.rawPayload.length
+  return () => {
+    if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${res.body.slice(0, 300)}`)
+    const found = res.body.match(pattern)?.length ?? 0
+    if (found !== expect) throw new Error(`GET ${url}: ${found} matches of ${pattern}, expected ${expect}`)
+    return res.rawPayload.length
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -346,13 +360,17 @@ async function main (): Promise<number> {
     : await measure('pane shown', ITERATIONS, async () => await page(app, `/livechat/console/chats/${second.id}/pane`, cookie, /data-seq="/g, second.messages))
   const myActive = await measure('my active', ITERATIONS, async () => {
     const html = envelope(await consoleViews.listFragments(scope))
-    if (rowsIn(html) !== ACTIVE) throw new Error(`My Active shows ${rowsIn(html)} chats, expected ${ACTIVE}`)
-    return Buffer.byteLength(html)
+    const bytes = Buffer.byteLength(html)
+    return () => {
+      if (rowsIn(html) !== ACTIVE) throw new Error(`My Active shows ${rowsIn(html)} chats, expected ${ACTIVE}`)
+      return bytes
+    }
   })
   const panes = await measure('panes', ITERATIONS, async () => {
     const active = await chats.agentChats(scope.id, 'active')
     const models = await Promise.all(active.map(async (c) => await consoleViews.pane(c, scope)))
-    return Buffer.byteLength(models.map((m) => views.render('console/chat-pane', m)).join(''))
+    const bytes = Buffer.byteLength(models.map((m) => views.render('console/chat-pane', m)).join(''))
+    return () => bytes
   })
   const chatView = await measure('chat view', ITERATIONS, async () => await page(app, `/livechat/console/chats/${long.id}`, cookie, /data-seq="/g, LONG))
   if (run.halted()) return 3
