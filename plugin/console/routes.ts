@@ -33,9 +33,9 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesDeps> = async (fasti
 
   fastify.get('/console', async (request, reply) => {
     const agent = await access.agent(request)
-    const scope = await agent.scope()
-    const [{ panes, ...lists }, presence, alertChoices] = await Promise.all([
-      consoleViews.pageWithPanes(scope), routing.presence(agent.user.id), preferences.get(agent.user.id, notificationsKey)
+    const scope = agent.scope()
+    const [{ panes, ...lists }, presence, alertChoices, { limit }] = await Promise.all([
+      consoleViews.pageWithPanes(agent.user.id, scope), routing.presence(agent.user.id), preferences.get(agent.user.id, notificationsKey), scope
     ])
     const since = panes.map((p) => p.pane ? `${p.pane.chat.id}.${p.pane.messages.at(-1)?.seq ?? 0}` : `${p.slot.chat.id}.${p.slot.chat.lastSeq}`).join(',')
     return reply.lcView('console/console.page.hbs', {
@@ -43,7 +43,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesDeps> = async (fasti
       csrf: reply.generateCsrf(),
       agent: agent.user,
       links: { supervise: agent.can('livechat.supervise'), admin: agent.can('livechat.admin') },
-      availability: await consoleViews.availability(presence, scope.limit),
+      availability: await consoleViews.availability(presence, limit),
       alerts: consoleViews.alerts(readAlertChoices(alertChoices)),
       ...lists,
       panes,
