@@ -17,6 +17,9 @@ function inGroups (q: Knex.QueryBuilder, groups: number[] | 'all'): Knex.QueryBu
 }
 
 /** Queued chats, oldest first: the order agents take them and customers wait in. `which` picks the Queue or the Transferred tab. */
+/** The most chats the Queue or the Transferred tab lists. */
+export const queueListLimit = 500
+
 export async function queuedChats (db: Db, opts: QueuedOptions = {}): Promise<LcChatRow[]> {
   return await queued(db, opts)
 }
@@ -49,7 +52,7 @@ function queued (db: Db, opts: QueuedOptions): Knex.QueryBuilder<LcChatRow, LcCh
   }
   // Customers wait in line with everyone not held for one named agent.
   if (opts.which === 'waiting') q.whereNull('transferred_to')
-  return q.orderBy([...oldestFirst]).limit(opts.limit ?? 500)
+  return q.orderBy([...oldestFirst]).limit(opts.limit ?? queueListLimit)
 }
 
 /** The oldest queued chats of a group that distribution may hand out (not held for a named agent). */

@@ -251,7 +251,7 @@ export function createConsoleViews ({ base, chats, routing, host, views, clock =
   }
 
   async function queues (scope: AgentScope) {
-    const [{ queue: queued, transferred }, counts] = await Promise.all([chats.waiting(scope), chats.counts(scope)])
+    const { queue: queued, transferred, counts } = await chats.waiting(scope)
     const clockNow = listClock(clock())
     return {
       queue: { base, chats: await Promise.all(queued.map(queueRow)), count: { id: targets.queueCount(), n: counts.queue }, clock: clockNow },
