@@ -24,13 +24,15 @@
  *   chat once costs now;
  * - a chat's own view with BENCH_LONG messages, GET /livechat/console/chats/:id.
  * Every figure is printed as `label: value unit`; `cpu` is this process's CPU time per request.
+ * Each answer is checked (status, and what it must hold) after its time and CPU are taken.
  *
  * Environment: DATABASE_URL, BENCH_MESSAGES (1000000), BENCH_CHATS (10000), BENCH_ACTIVE
  * (50), BENCH_LONG (500), BENCH_BATCH rows per INSERT (5000, fewer on SQLite to stay within
  * its 32766 bound variables), BENCH_ITERATIONS for the chat view, My Active and the panes
  * (200), BENCH_PAGE_ITERATIONS for the console page (100), BENCH_WARMUP requests of each
  * kind first (20), BENCH_TIMEOUT hard limit for the whole run in seconds (300), BENCH_DEBUG
- * (`1`: the statements of one request of each kind, grouped and timed, on stderr).
+ * (`1`: the statements of one request of each kind, grouped and timed, on stderr; `timeline`:
+ * also each one's start and end in the request, in order).
  */
 import { performance } from 'node:perf_hooks'
 import type { FastifyInstance } from 'fastify'
@@ -201,8 +203,10 @@ async function check (knex: Knex): Promise<void> {
 interface Figure { p50: number, p95: number, bytes: number, queries: number, cpu: number }
 
 /** Every SQL statement run while `counting` is set, with its time; see `watchQueries`. */
-const statements: Array<{ sql: string, ms: number }> = []
+const statements: Array<{ sql: string, ms: number, at: number }> = []
 let counting = false
+/** When the counted call began: each statement's start is printed against it, so round trips in series show. */
+let callBegan = 0
 
 /** Counts (and times) the statements a call sends: N+1 queries show up as a count that grows with the data. */
 function watchQueries (knex: Knex): void {
@@ -212,7 +216,7 @@ function watchQueries (knex: Knex): void {
     const t0 = started.get(q.__knexQueryUid)
     if (t0 === undefined) return
     started.delete(q.__knexQueryUid)
-    statements.push({ sql: q.sql, ms: performance.now() - t0 })
+    statements.push({ sql: q.sql, ms: performance.now() - t0, at: t0 - callBegan })
   })
 }
 
@@ -228,28 +232,44 @@ function explainCall (label: string): void {
   }
   console.error(`${label}: ${statements.length} statements`)
   for (const [sql, e] of [...by].sort((a, b) => b[1].ms - a[1].ms)) console.error(`  ${e.n} x, ${fmt(e.ms)} ms in all: ${sql.slice(0, 300)}`)
+  // With BENCH_DEBUG=timeline: when each statement started and ended in the call, in order, so
+  // the round trips that wait on one another (and how many there are in a row) can be read off.
+  if (process.env.BENCH_DEBUG !== 'timeline') return
+  for (const s of [...statements].sort((a, b) => a.at - b.at)) console.error(`  ${fmt(s.at, 2)} → ${fmt(s.at + s.ms, 2)} ms: ${s.sql.slice(0, 120)}`)
 }
 
+/**
+ * What a measured call answered, checked once its time and CPU are taken: the check throws on
+ * a wrong answer (so an error page is never counted as a success) and gives the answer's size.
+ * Reading the body back and searching it is the bench's work, not the server's.
+ */
+type Check = () => number
+
 /** `WARMUP` unmeasured calls, one more that counts its statements, then `n` measured ones, one at a time. */
-async function measure (label: string, n: number, call: () => Promise<number>): Promise<Figure> {
+async function measure (label: string, n: number, call: () => Promise<Check>): Promise<Figure> {
   let bytes = 0
-  for (let i = 0; i < WARMUP && !run.halted(); i++) bytes = await call()
+  for (let i = 0; i < WARMUP && !run.halted(); i++) bytes = (await call())()
   statements.length = 0
   counting = true
-  await call()
+  callBegan = performance.now()
+  const counted = await call()
   counting = false
+  bytes = counted()
   const queries = statements.length
   explainCall(label)
   const times: number[] = []
-  const cpu0 = process.cpuUsage()
+  let cpuUs = 0
   for (let i = 0; i < n && !run.halted(); i++) {
+    const cpu0 = process.cpuUsage()
     const t0 = performance.now()
-    bytes = await call()
+    const check = await call()
     times.push(performance.now() - t0)
+    const cpu = process.cpuUsage(cpu0)
+    cpuUs += cpu.user + cpu.system
+    bytes = check()
   }
-  const cpu = process.cpuUsage(cpu0)
   times.sort((a, b) => a - b)
-  return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), bytes, queries, cpu: (cpu.user + cpu.system) / 1000 / Math.max(1, times.length) }
+  return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), bytes, queries, cpu: cpuUs / 1000 / Math.max(1, times.length) }
 }
 
 async function signIn (app: FastifyInstance, username: string): Promise<string> {
@@ -263,13 +283,15 @@ async function signIn (app: FastifyInstance, username: string): Promise<string> 
   return res.cookies.map((c) => `${c.name}=${c.value}`).join('; ')
 }
 
-/** A GET as the signed-in agent; its body must hold `expect` `pattern`s, so an error page is never timed. */
-async function page (app: FastifyInstance, url: string, cookie: string, pattern: RegExp, expect: number): Promise<number> {
+/** A GET as the signed-in agent; its check wants a 200 whose body holds `expect` `pattern`s. */
+async function page (app: FastifyInstance, url: string, cookie: string, pattern: RegExp, expect: number): Promise<Check> {
   const res = await app.inject({ method: 'GET', url, headers: { cookie } })
-  if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${res.body.slice(0, 300)}`)
-  const found = res.body.match(pattern)?.length ?? 0
-  if (found !== expect) throw new Error(`GET ${url}: ${found} matches of ${pattern}, expected ${expect}`)
-  return res.rawPayload.length
+  return () => {
+    if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${res.body.slice(0, 300)}`)
+    const found = res.body.match(pattern)?.length ?? 0
+    if (found !== expect) throw new Error(`GET ${url}: ${found} matches of ${pattern}, expected ${expect}`)
+    return res.rawPayload.length
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -338,13 +360,17 @@ async function main (): Promise<number> {
     : await measure('pane shown', ITERATIONS, async () => await page(app, `/livechat/console/chats/${second.id}/pane`, cookie, /data-seq="/g, second.messages))
   const myActive = await measure('my active', ITERATIONS, async () => {
     const html = envelope(await consoleViews.listFragments(scope))
-    if (rowsIn(html) !== ACTIVE) throw new Error(`My Active shows ${rowsIn(html)} chats, expected ${ACTIVE}`)
-    return Buffer.byteLength(html)
+    const bytes = Buffer.byteLength(html)
+    return () => {
+      if (rowsIn(html) !== ACTIVE) throw new Error(`My Active shows ${rowsIn(html)} chats, expected ${ACTIVE}`)
+      return bytes
+    }
   })
   const panes = await measure('panes', ITERATIONS, async () => {
     const active = await chats.agentChats(scope.id, 'active')
     const models = await Promise.all(active.map(async (c) => await consoleViews.pane(c, scope)))
-    return Buffer.byteLength(models.map((m) => views.render('console/chat-pane', m)).join(''))
+    const bytes = Buffer.byteLength(models.map((m) => views.render('console/chat-pane', m)).join(''))
+    return () => bytes
   })
   const chatView = await measure('chat view', ITERATIONS, async () => await page(app, `/livechat/console/chats/${long.id}`, cookie, /data-seq="/g, LONG))
   if (run.halted()) return 3

@@ -1,8 +1,8 @@
 /**
  * Shares one read of a value among everyone who asks while it is under way, and for
- * `ttlMs` after (0: only while under way). A console page asks for the same definitions
- * (custom fields, manual events) once per pane, all at once: they share one query. The
- * instance's own changes clear it.
+ * `ttlMs` after (0: only while under way). Panes drawn together ask for the same
+ * definitions (the manual events of their Actions menus) all at once: they share one query.
+ * The instance's own changes clear it.
  */
 export function shortCache<T> (load: () => Promise<T>, ttlMs: number, clock: () => number = Date.now) {
   let held: { at: number, value: Promise<T>, settled: boolean } | undefined

@@ -17,7 +17,29 @@ function inGroups (q: Knex.QueryBuilder, groups: number[] | 'all'): Knex.QueryBu
 }
 
 /** Queued chats, oldest first: the order agents take them and customers wait in. `which` picks the Queue or the Transferred tab. */
-export async function queuedChats (db: Db, opts: { groups?: number[] | 'all', which?: 'queue' | 'transferred' | 'waiting', forAgent?: string, limit?: number } = {}): Promise<LcChatRow[]> {
+/** The most chats the Queue or the Transferred tab lists. */
+export const queueListLimit = 500
+
+export async function queuedChats (db: Db, opts: QueuedOptions = {}): Promise<LcChatRow[]> {
+  return await queued(db, opts)
+}
+
+interface QueuedOptions { groups?: number[] | 'all', which?: 'queue' | 'transferred' | 'waiting', forAgent?: string, limit?: number }
+
+/**
+ * The Queue and the Transferred tab in one statement: each read as queuedChats reads it, with
+ * its own limit, the two joined by UNION ALL (the console page asks for both every time).
+ */
+export async function queueAndTransferred (db: Db, opts: Omit<QueuedOptions, 'which'>): Promise<{ queue: LcChatRow[], transferred: LcChatRow[] }> {
+  const rows = await db.select('*').from(queued(db, { ...opts, which: 'queue' }).as('lc_q'))
+    .unionAll(db.select('*').from(queued(db, { ...opts, which: 'transferred' }).as('lc_t'))) as LcChatRow[]
+  // A union keeps no order: oldest first again, each side on its own.
+  const at = (r: LcChatRow): number => r.queued_at === null ? -Infinity : Number(r.queued_at)
+  rows.sort((a, b) => at(a) - at(b) || Number(a.id) - Number(b.id))
+  return { queue: rows.filter((r) => r.transferred_at === null), transferred: rows.filter((r) => r.transferred_at !== null) }
+}
+
+function queued (db: Db, opts: QueuedOptions): Knex.QueryBuilder<LcChatRow, LcChatRow[]> {
   const q = inGroups(db<LcChatRow>('lc_chats').where('status', 'queued').whereNull('deleted_at'), opts.groups ?? 'all')
   if (opts.which === 'queue') q.whereNull('transferred_at')
   if (opts.which === 'transferred') {
@@ -30,7 +52,7 @@ export async function queuedChats (db: Db, opts: { groups?: number[] | 'all', wh
   }
   // Customers wait in line with everyone not held for one named agent.
   if (opts.which === 'waiting') q.whereNull('transferred_to')
-  return await q.orderBy([...oldestFirst]).limit(opts.limit ?? 500)
+  return q.orderBy([...oldestFirst]).limit(opts.limit ?? queueListLimit)
 }
 
 /** The oldest queued chats of a group that distribution may hand out (not held for a named agent). */

@@ -13,7 +13,7 @@ const dayMs = 86_400_000
  * (or queueGroups') to decide.
  */
 export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queue' | 'transferred' | 'counts' | 'queueTally' | 'nextQueued' |
-'queuePosition' | 'queuePositions' | 'recentQueueTime' | 'list' | 'agentChats' | 'completedRows' | 'history' | 'customerChats' | 'earlierChats' | 'customerChatIds' | 'openChatOf' |
+'queuePosition' | 'queuePositions' | 'recentQueueTime' | 'list' | 'waiting' | 'agentChats' | 'completedRows' | 'history' | 'customerChats' | 'earlierChats' | 'customerChatIds' | 'openChatOf' |
 'startedSince' |
 'statusCounts' | 'queueStats'> {
   return {
@@ -24,6 +24,16 @@ export function createQueries ({ db, clock }: ChatCore): Pick<ChatService, 'queu
     async transferred (scope) {
       // A supervisor sees every transfer in their groups, not only those waiting for them.
       return (await lists.queuedChats(db, { groups: queueGroups(scope), which: 'transferred', forAgent: scope.supervise ? undefined : scope.id })).map(store.toChat)
+    },
+
+    async waiting (scope, limit = lists.queueListLimit) {
+      const { queue, transferred } = await lists.queueAndTransferred(db, { groups: queueGroups(scope), forAgent: scope.supervise ? undefined : scope.id, limit })
+      // Under their limit the two lists are the whole tabs, so they are their own counts, by
+      // the same rule as queueCounts; only a tab cut at its limit needs the tally read.
+      const counts = queue.length < limit && transferred.length < limit
+        ? { queue: queue.length, transferred: transferred.length }
+        : queueCounts(await lists.queuedTally(db), scope)
+      return { queue: queue.map(store.toChat), transferred: transferred.map(store.toChat), counts }
     },
 
     async counts (scope) {

@@ -304,6 +304,11 @@ export interface ChatService {
   queue (scope: AgentScope): Promise<Chat[]>
   /** The agent's Transferred tab: transfers waiting for them or a group of theirs (every one in their groups for a supervisor). */
   transferred (scope: AgentScope): Promise<Chat[]>
+  /**
+   * The Queue and the Transferred tab together, as queue and transferred read them, at most `limit` each, and their
+   * counts as counts gives them: one statement (the console page), two when a tab holds more than `limit`.
+   */
+  waiting (scope: AgentScope, limit?: number): Promise<{ queue: Chat[], transferred: Chat[], counts: { queue: number, transferred: number } }>
   /** How many chats the agent's Queue and Transferred tabs hold. */
   counts (scope: AgentScope): Promise<{ queue: number, transferred: number }>
   /** Every queue's counts in one read, for queueCounts to give each viewer theirs (what a queue change pushes to every console). */

@@ -21,7 +21,7 @@ export interface ConsoleRoutesDeps {
   routing: Pick<RoutingService, 'presence' | 'setAvailable'>
   /** The agent's own alert choices. */
   preferences: Pick<PreferenceService, 'get' | 'set'>
-  consoleViews: Pick<ConsoleViews, 'page' | 'pane' | 'panes' | 'availability' | 'availabilityFragment' | 'alerts' | 'queueFragments' | 'listFragments' |
+  consoleViews: Pick<ConsoleViews, 'pageWithPanes' | 'pane' | 'availability' | 'availabilityFragment' | 'alerts' | 'queueFragments' | 'listFragments' |
     'paneStateFragments' | 'transferForm' | 'customerPanel' | 'history'>
 }
 
@@ -33,19 +33,17 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesDeps> = async (fasti
 
   fastify.get('/console', async (request, reply) => {
     const agent = await access.agent(request)
-    const scope = await agent.scope()
-    const [lists, presence, alertChoices] = await Promise.all([
-      consoleViews.page(scope), routing.presence(agent.user.id), preferences.get(agent.user.id, notificationsKey)
+    const scope = agent.scope()
+    const [{ panes, ...lists }, presence, alertChoices, { limit }] = await Promise.all([
+      consoleViews.pageWithPanes(agent.user.id, scope), routing.presence(agent.user.id), preferences.get(agent.user.id, notificationsKey), scope
     ])
-    // The panes are those of My Active's chats, as read for the list: no second read.
-    const panes = await consoleViews.panes(lists.active, scope)
     const since = panes.map((p) => p.pane ? `${p.pane.chat.id}.${p.pane.messages.at(-1)?.seq ?? 0}` : `${p.slot.chat.id}.${p.slot.chat.lastSeq}`).join(',')
     return reply.lcView('console/console.page.hbs', {
       base,
       csrf: reply.generateCsrf(),
       agent: agent.user,
       links: { supervise: agent.can('livechat.supervise'), admin: agent.can('livechat.admin') },
-      availability: await consoleViews.availability(presence, scope.limit),
+      availability: await consoleViews.availability(presence, limit),
       alerts: consoleViews.alerts(readAlertChoices(alertChoices)),
       ...lists,
       panes,

@@ -222,9 +222,11 @@ export function createFieldService ({ db, chats, clock = Date.now }: FieldServic
 
     /** The values a chat has, in field order, as they read: the line at the top of the conversation. */
     async valuesOf (chatId: number): Promise<Array<{ label: string, value: string }>> {
-      const [fields, values] = await Promise.all([list(), store.valuesOf(db, chatId)])
-      const byField = new Map(values.map((v) => [Number(v.field_id), v.value]))
-      return fields.flatMap((f) => byField.has(f.id) ? [{ label: f.label, value: display(f, byField.get(f.id)!) }] : [])
+      // One statement, values joined to their fields: every console page and pane asks.
+      return (await store.filledFields(db, chatId)).map((row) => {
+        const field = store.toField(row)
+        return { label: field.label, value: display(field, row.value) }
+      })
     },
 
     /** Checks the pre-chat form's answers (by key) for the fields asked there. */

@@ -75,6 +75,12 @@ export async function valuesOf (db: Db, chatId: number): Promise<LcChatFieldValu
   return await db<LcChatFieldValueRow>('lc_chat_field_values').where({ chat_id: chatId })
 }
 
+/** A chat's values with their fields' definitions, in field order: only the fields it has a value for. */
+export async function filledFields (db: Db, chatId: number): Promise<Array<LcCustomFieldRow & { value: string }>> {
+  return await db('lc_chat_field_values as v').join('lc_custom_fields as f', 'f.id', 'v.field_id')
+    .where('v.chat_id', chatId).select('f.*', 'v.value').orderBy([{ column: 'f.sort_order' }, { column: 'f.id' }])
+}
+
 /** Sets one value: an insert, or an update of the chat's existing value for the field. */
 export async function putValue (db: Db, row: LcChatFieldValueRow): Promise<void> {
   await db('lc_chat_field_values').insert(row).onConflict(['chat_id', 'field_id']).merge(['value', 'updated_at', 'updated_by'])

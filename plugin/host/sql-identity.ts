@@ -146,17 +146,24 @@ function peopleTable (knex: Knex, m: PeopleMapping, opts: { kind?: 'agent' | 'cu
   }
   const ordered = (q: Knex.QueryBuilder): Knex.QueryBuilder => q.orderByRaw(name.sql, name.bindings).orderBy(col(m.id))
 
-  async function users (rows: Row[]): Promise<HostUser[]> {
+  /** What a user's row does not hold: their roles (a join table's) and their teams, read together. */
+  async function extras (ids: unknown[]): Promise<{ joined: Map<string, string[]>, teams: Teams | undefined }> {
     const joined = new Map<string, string[]>()
-    if (join && rows.length > 0) {
-      const links = await knex(join.table).select(join.userId, join.role).whereIn(join.userId, rows.map((r) => r[m.id] as string)) as Row[]
-      for (const link of links) {
-        const list = joined.get(String(link[join.userId])) ?? []
-        list.push(text(link[join.role]))
-        joined.set(String(link[join.userId]), list)
-      }
+    if (ids.length === 0) return { joined, teams: undefined }
+    const [links, teams] = await Promise.all([
+      join ? knex(join.table).select(join.userId, join.role).whereIn(join.userId, ids as string[]) as Promise<Row[]> : [],
+      opts.teamsOf ? opts.teamsOf(ids.map(String)) : undefined
+    ])
+    for (const link of links) {
+      const list = joined.get(String(link[join!.userId])) ?? []
+      list.push(text(link[join!.role]))
+      joined.set(String(link[join!.userId]), list)
     }
-    const teams = opts.teamsOf && rows.length > 0 ? await opts.teamsOf(rows.map((r) => String(r[m.id]))) : undefined
+    return { joined, teams }
+  }
+
+  async function users (rows: Row[], known?: Awaited<ReturnType<typeof extras>>): Promise<HostUser[]> {
+    const { joined, teams } = known ?? await extras(rows.map((r) => r[m.id]))
     return rows.map((row) => {
       const id = String(row[m.id])
       const email = text(address === undefined ? row[m.email as string] : row.lc_email)
@@ -186,9 +193,12 @@ function peopleTable (knex: Knex, m: PeopleMapping, opts: { kind?: 'agent' | 'cu
 
     async get (id) {
       if (id === '') return null
+      // The user's row, roles and teams at once (every request's sign-in check reads them,
+      // and on MySQL/MariaDB each read is a round trip); extras for an id with no row are dropped.
+      const [found, known] = await Promise.all([base().where(col(m.id), id).limit(5) as Promise<Row[]>, extras([id])])
       // MySQL compares text with a number as a number ('3abc' = 3): only the exact id counts.
-      const rows = (await base().where(col(m.id), id).limit(5) as Row[]).filter((r) => String(r[m.id]) === id)
-      const [user] = await users(rows.slice(0, 1))
+      const rows = found.filter((r) => String(r[m.id]) === id)
+      const [user] = await users(rows.slice(0, 1), known)
       return user ?? null
     },
 

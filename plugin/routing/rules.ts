@@ -36,7 +36,7 @@ export function limitIn (member: Pick<Membership, 'maxChats'>, group: Pick<Group
 }
 
 /** An agent's limit: the highest of their limits in the enabled groups they belong to, else defaultChatLimit. */
-export function agentLimit (memberships: Membership[], groups: Map<number, Group>): number {
+export function agentLimit (memberships: Membership[], groups: Map<number, Pick<Group, 'enabled' | 'defaultMaxChats'>>): number {
   const limits = memberships.flatMap((m) => {
     const group = groups.get(m.groupId)
     return group?.enabled ? [limitIn(m, group)] : []

@@ -178,13 +178,13 @@ export function createRoutingService ({ db, bus, clock = Date.now, settings, web
 
   /** The agent's groups, read through `q` (inside a claim's transaction, say). */
   async function groupsOf (q: Knex | Knex.Transaction, agentId: string): Promise<AgentGroups> {
-    const [memberships, groups] = await Promise.all([store.membershipsOf(q, agentId), store.groups(q)])
-    const byId = new Map(groups.map((g) => [g.id, g]))
-    const live = memberships.filter((m) => byId.get(m.groupId)?.enabled)
+    // One statement, memberships joined to their groups: every agent request reads its scope.
+    const memberships = await store.membershipsWithGroups(q, agentId)
+    const live = memberships.filter((m) => m.group.enabled)
     return {
       memberOf: live.map((m) => m.groupId),
       activeIn: live.filter((m) => m.active).map((m) => m.groupId),
-      limit: agentLimit(live, byId)
+      limit: agentLimit(live, new Map(live.map((m) => [m.groupId, m.group])))
     }
   }
 

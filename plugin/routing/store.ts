@@ -326,6 +326,13 @@ export async function membershipsOf (db: Db, agentId: string): Promise<Membershi
   return (await db('lc_group_members').where({ agent_id: agentId })).map(toMembership)
 }
 
+/** An agent's memberships, each with what its group adds (enabled, the group's default limit), in one read. */
+export async function membershipsWithGroups (db: Db, agentId: string): Promise<Array<Membership & { group: Pick<Group, 'enabled' | 'defaultMaxChats'> }>> {
+  const rows = await db('lc_group_members as m').join('lc_groups as g', 'g.id', 'm.group_id').where('m.agent_id', agentId)
+    .select('m.group_id', 'm.agent_id', 'm.active', 'm.max_chats', 'g.enabled', 'g.default_max_chats').orderBy('m.group_id') as Array<Record<string, unknown>>
+  return rows.map((r) => ({ ...toMembership(r), group: { enabled: bool(r.enabled), defaultMaxChats: Number(r.default_max_chats) } }))
+}
+
 export async function membersOf (db: Db, groupIds: number[]): Promise<Membership[]> {
   if (groupIds.length === 0) return []
   return (await db('lc_group_members').whereIn('group_id', groupIds).orderBy('agent_id')).map(toMembership)

@@ -18,8 +18,6 @@ function listHbs (dir: string): string[] {
     e.isDirectory() ? listHbs(join(dir, e.name)) : e.name.endsWith('.hbs') ? [join(dir, e.name)] : [])
 }
 
-const pad = (n: number): string => String(n).padStart(2, '0')
-
 /**
  * The plugin's private Handlebars instance: never the host's global one, so neither side's
  * helpers or partials change the other's pages.
@@ -28,19 +26,29 @@ export function createViews (root = viewsRoot): Views {
   const hb = Handlebars.create()
   const compiled = new Map<string, Handlebars.TemplateDelegate>()
 
-  hb.registerHelper('lcId', (name: string, ...rest: unknown[]) => targetId(name, ...rest.slice(0, -1)))
+  // Handlebars passes its options object last; ids take at most two numbers. A page calls this
+  // hundreds of times, so without a rest array and its copy.
+  hb.registerHelper('lcId', function (name: string, a?: unknown, b?: unknown) {
+    switch (arguments.length) {
+      case 2: return targetId(name)
+      case 3: return targetId(name, a)
+      default: return targetId(name, a, b)
+    }
+  })
   hb.registerHelper('lcAsset', (base: string, name: AssetName) => assetUrl(base, name))
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b)
   // Times go out as UTC in a <time datetime>; public/js/core.js shows them in the viewer's zone.
+  // One ISO string a time, its hours and minutes read from it (YYYY-MM-DDTHH:MM:SS.sssZ): a
+  // transcript shows one a message.
   hb.registerHelper('time', (ms: unknown) => {
     if (typeof ms !== 'number') return ''
-    const d = new Date(ms)
-    return new hb.SafeString(`<time datetime="${d.toISOString()}">${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}</time>`)
+    const iso = new Date(ms).toISOString()
+    return new hb.SafeString(`<time datetime="${iso}">${iso.slice(11, 16)}</time>`)
   })
   hb.registerHelper('datetime', (ms: unknown) => {
     if (typeof ms !== 'number') return ''
-    const d = new Date(ms)
-    return new hb.SafeString(`<time datetime="${d.toISOString()}" data-format="datetime">${d.toISOString().slice(0, 16).replace('T', ' ')} UTC</time>`)
+    const iso = new Date(ms).toISOString()
+    return new hb.SafeString(`<time datetime="${iso}" data-format="datetime">${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC</time>`)
   })
   hb.registerHelper('duration', (from: unknown, to: unknown) => {
     if (typeof from !== 'number') return ''

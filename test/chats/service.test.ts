@@ -148,6 +148,27 @@ t.test('chat service', async (t) => {
     t.equal(positions.get(b.chat.id), before)
   })
 
+  t.test('waiting: the Queue and the Transferred tab in one read, each as queue and transferred read it, and their counts', async (t) => {
+    const a = await given.queuedChat(s)
+    const moved = await given.activeChat(s, 'alice')
+    await s.chats.transferChat(moved.chat.id, await s.scope('alice'), { groupId: await s.groupId('Support L1'), agentId: null, auto: false, comment: '' })
+    const b = await given.queuedChat(s)
+    for (const who of ['alice', 'bob', 'sam']) {
+      const scope = await s.scope(who)
+      const both = await s.chats.waiting(scope)
+      t.same(both.queue.map((c) => c.id), (await s.chats.queue(scope)).map((c) => c.id), `${who}'s Queue, oldest first`)
+      t.same(both.transferred.map((c) => c.id), (await s.chats.transferred(scope)).map((c) => c.id), `${who}'s Transferred`)
+      t.same(both.counts, await s.chats.counts(scope), `${who}'s counts, from the lists`)
+      const cut = await s.chats.waiting(scope, 1)
+      t.same(cut.counts, await s.chats.counts(scope), `${who}'s counts with the lists cut short, from the tally`)
+      t.ok(cut.queue.length <= 1 && cut.transferred.length <= 1, 'each list at most the limit')
+    }
+    const alice = await s.chats.waiting(await s.scope('alice'))
+    t.ok(alice.queue.findIndex((c) => c.id === a.chat.id) < alice.queue.findIndex((c) => c.id === b.chat.id), 'the older first')
+    t.ok(alice.transferred.some((c) => c.id === moved.chat.id), 'the transfer is in Transferred')
+    t.notOk(alice.queue.some((c) => c.id === moved.chat.id), 'and not in the Queue')
+  })
+
   t.test('events: published after commit, in order, for every change', async (t) => {
     const { chat } = await given.activeChat(s)
     await new Promise((resolve) => setTimeout(resolve, 20))
