@@ -71,8 +71,11 @@ t.test('message cost', async (t) => {
   })
 
   t.test('each fresh reply box carries a new client message id, the box otherwise the same', async (t) => {
-    const boxes = customer.frames.filter((f) => f.includes(`hx-target="#lc-composer-${chatId}"`))
-    t.ok(boxes.length >= 6, 'a box after every customer message')
+    const framed = customer.frames.filter((f) => f.includes(`hx-target="#lc-composer-${chatId}"`))
+    t.ok(framed.length >= 6, 'a box after every customer message')
+    // The box rides in the frame of the sender's own copy of the message: one frame, one write.
+    t.ok(framed.every((f) => f.startsWith(`<hx-partial hx-target="#lc-messages-${chatId}" hx-swap="beforeend">`)), 'each in the frame of its message')
+    const boxes = framed.map((f) => f.slice(f.indexOf(`<hx-partial hx-target="#lc-composer-${chatId}"`)))
     const ids = boxes.map((f) => /name="client_msg_id" value="([^"]+)"/.exec(f)?.[1])
     t.equal(new Set(ids).size, ids.length, 'no client id is handed out twice')
     t.ok(ids.every((id) => id !== undefined && /^[\w-]{16}$/.test(id)), 'every id is a fresh random one')
