@@ -12,6 +12,26 @@ export function getDialect (knex: Knex): Dialect {
   return client.startsWith('mysql') ? 'mysql' : 'sqlite'
 }
 
+const returningInserts = new WeakMap<Knex, Promise<boolean>>()
+
+/**
+ * Whether INSERT … RETURNING hands back the rows a multi-row INSERT made: SQLite (3.35+) and
+ * MariaDB from 10.5 do, MySQL does not. Asked of the server once per knex instance (one
+ * statement), and false when it cannot be asked.
+ */
+export async function insertReturns (knex: Knex): Promise<boolean> {
+  if (getDialect(knex) === 'sqlite') return true
+  let answer = returningInserts.get(knex)
+  if (!answer) {
+    answer = knex.raw('select version() as v').then(([rows]: [Array<{ v: string }>]) => {
+      const m = /^(\d+)\.(\d+)\..*mariadb/i.exec(String(rows[0]?.v))
+      return m !== null && (Number(m[1]) > 10 || (Number(m[1]) === 10 && Number(m[2]) >= 5))
+    }, () => false)
+    returningInserts.set(knex, answer)
+  }
+  return await answer
+}
+
 /** Table options every plugin table gets: utf8mb4 on MySQL, so any user text is stored whole. */
 export function tableDefaults (knex: Knex, table: Knex.CreateTableBuilder): void {
   if (getDialect(knex) === 'mysql') {
