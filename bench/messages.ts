@@ -21,7 +21,9 @@
  * (200 chats, 50 agents, 4 s phases; each still overridable); BENCH_DEBUG (`1`: a timeline per
  * phase on stderr; `frames`: every frame received); BENCH_TIMEOUT hard limit for the whole run
  * in seconds (default from the others); BENCH_PROFILE a file to write a CPU profile of our closed
- * loop to (V8's .cpuprofile, through node:inspector, so setup and the floor stay out of it).
+ * loop to (V8's .cpuprofile, through node:inspector, so setup and the floor stay out of it);
+ * BENCH_HEAP_PROFILE a file to write a sampling heap profile of our fixed-rate phase to
+ * (.heapprofile: what allocates, which is what the GC's pauses there pay for).
  */
 import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
@@ -196,8 +198,20 @@ function stalls (): () => Pick<PhaseResult, 'loopP99' | 'loopMax' | 'gcCount' | 
   let gcCount = 0
   let gcMs = 0
   let gcMax = 0
+  // Per kind (V8's: 1 minor, 2 major, 4 incremental marking, 8 weak callbacks): a long pause's kind says where to look.
+  const byKind = new Map<number, { n: number, ms: number, max: number }>()
   const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) { gcCount++; gcMs += e.duration; gcMax = Math.max(gcMax, e.duration) }
+    for (const e of list.getEntries()) {
+      gcCount++
+      gcMs += e.duration
+      gcMax = Math.max(gcMax, e.duration)
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0
+      const k = byKind.get(kind) ?? { n: 0, ms: 0, max: 0 }
+      k.n++
+      k.ms += e.duration
+      k.max = Math.max(k.max, e.duration)
+      byKind.set(kind, k)
+    }
   })
   obs.observe({ entryTypes: ['gc'] })
   // With BENCH_DEBUG, the same per 500 ms: the worst lateness of a 5 ms timer and the GC's pauses.
@@ -220,7 +234,11 @@ function stalls (): () => Pick<PhaseResult, 'loopP99' | 'loopMax' | 'gcCount' | 
   return () => {
     clearInterval(probe)
     gcSlices?.disconnect()
-    if (probe) console.error(`loop late / gc: ${[...slices].map(([k, e]) => `${k / 2}s:${e.late.toFixed(0)}/${e.gc.toFixed(0)}ms`).join(' ')}`)
+    if (probe) {
+      console.error(`loop late / gc: ${[...slices].map(([k, e]) => `${k / 2}s:${e.late.toFixed(0)}/${e.gc.toFixed(0)}ms`).join(' ')}`)
+      const heap = process.memoryUsage()
+      console.error(`gc by kind: ${[...byKind].map(([kind, k]) => `${kind}: ${k.n} pauses, ${k.ms.toFixed(0)} ms, longest ${k.max.toFixed(1)} ms`).join('; ')}; heap used ${(heap.heapUsed / 1e6).toFixed(0)} MB of ${(heap.heapTotal / 1e6).toFixed(0)} MB`)
+    }
     h.disable()
     obs.disconnect()
     return { loopP99: h.percentile(99) / 1e6, loopMax: h.max / 1e6, gcCount, gcMs, gcMax }
@@ -269,6 +287,11 @@ async function fixedRate (sys: System): Promise<PhaseResult> {
   const total = Math.max(1, Math.round(RATE * SECONDS))
   const n = sys.pairs.length
   const list: Sent[] = []
+  const heapProfile = sys.name === 'ours' && process.env.BENCH_HEAP_PROFILE ? new Session() : undefined
+  if (heapProfile) {
+    heapProfile.connect()
+    await heapProfile.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
+  }
   const start = performance.now()
   const sentBefore = statementsSent
   const stalled = stalls()
@@ -288,6 +311,11 @@ async function fixedRate (sys: System): Promise<PhaseResult> {
   })
   await drain(list)
   const loopAndGc = stalled()
+  if (heapProfile) {
+    const { profile } = await heapProfile.post('HeapProfiler.stopSampling')
+    await writeFile(process.env.BENCH_HEAP_PROFILE!, JSON.stringify(profile))
+    heapProfile.disconnect()
+  }
   const got = list.filter((s) => s.copies > 0)
   const last = got.reduce((m, s) => Math.max(m, s.receivedAt), start + 1)
   return { ...summarise(list, got.length, (last - start) / 1000), statements: (statementsSent - sentBefore) / got.length, ...loopAndGc }
