@@ -1,7 +1,9 @@
 import type { Knex } from 'knex'
 import { insertReturns, isUniqueViolation, transact } from '../db/index.ts'
 import { lanes, type Outcome } from '../db/lanes.ts'
+import { pooled } from '../db/pooled.ts'
 import type { ChatCore } from './core.ts'
+import { messageStatements } from './grouped-store.ts'
 import * as store from './store.ts'
 import * as sweepStore from './sweep-store.ts'
 import type { Actor, ChatStatus, Message } from './types.ts'
@@ -48,10 +50,35 @@ export function messageGroups ({ db, clock, append }: { db: Knex, clock: () => n
   // Asked once, before the first group: MariaDB 10.5+ hands the INSERT's ids back itself.
   const returning = insertReturns(db)
 
-  /** One message on its own: the offer read, then append's transaction of five statements. */
+  const pool = pooled(db)
+  const statements = messageStatements(db)
+
+  /**
+   * One message on its own: the offer read, then append's transaction of five statements,
+   * run on a pooled connection with statements built once (plugin/db/pooled.ts) rather than
+   * through knex's transaction: what append does for a message that comes here (not an
+   * agent's first answer, no webhook wanting it), and nothing more.
+   */
   async function alone (m: PendingMessage): Promise<WrittenMessage> {
-    const offer = m.author.kind === 'agent' && m.author.id !== null && await sweepStore.awaitsAnswer(db, m.chatId, m.author.id)
-    const message = await transact(db, async (trx) => await append(trx, m.chatId, m.author, 'text', m.body, m.clientMsgId, m.open, m.guard))
+    const agent = m.author.kind === 'agent' ? m.author.id : null
+    if (!pool) {
+      const offer = agent !== null && await sweepStore.awaitsAnswer(db, m.chatId, agent)
+      const message = await transact(db, async (trx) => await append(trx, m.chatId, m.author, 'text', m.body, m.clientMsgId, m.open, m.guard))
+      return { message, offer }
+    }
+    const offer = agent !== null && (await pool.query(statements.awaits(m.chatId, agent))).length > 0
+    const message = await pool.transaction(async (tx) => {
+      const at = clock()
+      // The new seq comes back in the UPDATE's own answer (LAST_INSERT_ID), as store.reserveSeq's does.
+      const taken = await tx.query(statements.seq(m.chatId, m.open, m.author.kind === 'agent' ? at : undefined, m.guard))
+      if (taken.affectedRows === 0) return undefined
+      const row: Omit<store.LcMessageRow, 'id'> = {
+        chat_id: m.chatId, seq: Number(taken.insertId), kind: 'text', author_kind: m.author.kind, author_id: m.author.id, author_name: m.author.name, body: m.body, client_msg_id: m.clientMsgId, created_at: at
+      }
+      const id = Number((await tx.query(statements.insert(row))).insertId)
+      for (const words of statements.words(row, id)) await tx.query(words)
+      return store.toMessage({ id, ...row })
+    })
     return { message, offer }
   }
 

@@ -89,12 +89,17 @@ export function affected (result: unknown): number {
  */
 export async function incrementReturning (db: Knex | Knex.Transaction, q: Knex.QueryBuilder, column: string, changes: Record<string, unknown>): Promise<number | undefined> {
   if (getDialect(db as Knex) === 'mysql') {
-    const { sql, bindings } = q.update({ ...changes, [column]: db.raw('LAST_INSERT_ID(?? + 1)', [column]) }).toSQL()
+    const { sql, bindings } = mysqlIncrement(db, q, column, changes).toSQL()
     const [header] = await db.raw(sql, bindings) as unknown as [{ affectedRows: number, insertId: number | string }]
     return header.affectedRows === 0 ? undefined : Number(header.insertId)
   }
   const rows = await sqliteIncrement(db, q, column, changes) as unknown as Array<Record<string, unknown>>
   return rows.length === 0 ? undefined : Number(rows[0]![column])
+}
+
+/** incrementReturning's statement on MySQL/MariaDB (the new value in the OK packet's insertId), for writes that run it themselves. */
+export function mysqlIncrement (db: Knex | Knex.Transaction, q: Knex.QueryBuilder, column: string, changes: Record<string, unknown>): Knex.QueryBuilder {
+  return q.update({ ...changes, [column]: db.raw('LAST_INSERT_ID(?? + 1)', [column]) }) as unknown as Knex.QueryBuilder
 }
 
 /** incrementReturning's statement on SQLite (`UPDATE … RETURNING column`), for grouped writes that run it themselves. */
