@@ -20,9 +20,14 @@
  * phase (10), BENCH_WARMUP unmeasured closed-loop seconds (2); BENCH_SHORT=1 for a quick run
  * (200 chats, 50 agents, 4 s phases; each still overridable); BENCH_DEBUG (`1`: a timeline per
  * phase on stderr; `frames`: every frame received); BENCH_TIMEOUT hard limit for the whole run
- * in seconds (default from the others).
+ * in seconds (default from the others); BENCH_PROFILE a file to write a CPU profile of our closed
+ * loop to (V8's .cpuprofile, through node:inspector, so setup and the floor stay out of it);
+ * BENCH_HEAP_PROFILE a file to write a sampling heap profile of our fixed-rate phase to
+ * (.heapprofile: what allocates, which is what the GC's pauses there pay for).
  */
-import { performance } from 'node:perf_hooks'
+import { writeFile } from 'node:fs/promises'
+import { Session } from 'node:inspector/promises'
+import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks'
 import websocket from '@fastify/websocket'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Knex } from 'knex'
@@ -83,6 +88,8 @@ interface Pair {
   agent: Peer
   /** The side that sends next in the closed loop. */
   next: Side
+  /** Whether the agent has written in this chat yet: the first answer is a chat's costliest message. */
+  answered: boolean
 }
 
 interface Sent {
@@ -92,6 +99,8 @@ interface Sent {
   sentAt: number
   receivedAt: number
   copies: number
+  /** The agent's first message in the chat (it stops the chat's clock of time to first response). */
+  first: boolean
 }
 
 interface Tracker {
@@ -142,7 +151,9 @@ interface System {
 function send (sys: System, pair: Pair, from: Side): Sent {
   const t = sys.tracker
   const id = t.nextId++
-  const s: Sent = { id, pair, to: from === 'customer' ? pair.agent : pair.customer, sentAt: 0, receivedAt: 0, copies: 0 }
+  const first = from === 'agent' && !pair.answered
+  if (from === 'agent') pair.answered = true
+  const s: Sent = { id, pair, to: from === 'customer' ? pair.agent : pair.customer, sentAt: 0, receivedAt: 0, copies: 0, first }
   t.sent.set(id, s)
   const peer = from === 'customer' ? pair.customer : pair.agent
   const frame = sys.frame(pair, `bench t${id}x from the ${from}`, `bench-${String(id).padStart(8, '0')}`)
@@ -169,10 +180,75 @@ interface PhaseResult {
   cpuMs?: number
   /** Statements sent to the database (each a round trip) per message delivered, every statement of the phase counted. */
   statements?: number
+  /** Frames the clients received per message delivered (each a write on the server's side). */
+  frames?: number
+  /** The event loop's delay over the phase (perf_hooks' histogram): p99 and max, in ms. */
+  loopP99?: number
+  loopMax?: number
+  /** Garbage collection over the phase: pauses, their total and the longest, in ms. */
+  gcCount?: number
+  gcMs?: number
+  gcMax?: number
+}
+
+/** Watches the event loop's delay and the GC's pauses over a phase: what makes a delivery tail. */
+function stalls (): () => Pick<PhaseResult, 'loopP99' | 'loopMax' | 'gcCount' | 'gcMs' | 'gcMax'> {
+  const h = monitorEventLoopDelay({ resolution: 5 })
+  h.enable()
+  let gcCount = 0
+  let gcMs = 0
+  let gcMax = 0
+  // Per kind (V8's: 1 minor, 2 major, 4 incremental marking, 8 weak callbacks): a long pause's kind says where to look.
+  const byKind = new Map<number, { n: number, ms: number, max: number }>()
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcCount++
+      gcMs += e.duration
+      gcMax = Math.max(gcMax, e.duration)
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0
+      const k = byKind.get(kind) ?? { n: 0, ms: 0, max: 0 }
+      k.n++
+      k.ms += e.duration
+      k.max = Math.max(k.max, e.duration)
+      byKind.set(kind, k)
+    }
+  })
+  obs.observe({ entryTypes: ['gc'] })
+  // With BENCH_DEBUG, the same per 500 ms: the worst lateness of a 5 ms timer and the GC's pauses.
+  const t0 = performance.now()
+  const slices = new Map<number, { late: number, gc: number }>()
+  const slice = (at: number): { late: number, gc: number } => {
+    const k = Math.floor((at - t0) / 500)
+    let e = slices.get(k)
+    if (!e) slices.set(k, e = { late: 0, gc: 0 })
+    return e
+  }
+  let expected = performance.now() + 5
+  const probe = process.env.BENCH_DEBUG
+    ? setInterval(() => { const now = performance.now(); const e = slice(now); e.late = Math.max(e.late, now - expected); expected = now + 5 }, 5)
+    : undefined
+  const gcSlices = process.env.BENCH_DEBUG
+    ? new PerformanceObserver((list) => { for (const e of list.getEntries()) slice(e.startTime).gc += e.duration })
+    : undefined
+  gcSlices?.observe({ entryTypes: ['gc'] })
+  return () => {
+    clearInterval(probe)
+    gcSlices?.disconnect()
+    if (probe) {
+      console.error(`loop late / gc: ${[...slices].map(([k, e]) => `${k / 2}s:${e.late.toFixed(0)}/${e.gc.toFixed(0)}ms`).join(' ')}`)
+      const heap = process.memoryUsage()
+      console.error(`gc by kind: ${[...byKind].map(([kind, k]) => `${kind}: ${k.n} pauses, ${k.ms.toFixed(0)} ms, longest ${k.max.toFixed(1)} ms`).join('; ')}; heap used ${(heap.heapUsed / 1e6).toFixed(0)} MB of ${(heap.heapTotal / 1e6).toFixed(0)} MB`)
+    }
+    h.disable()
+    obs.disconnect()
+    return { loopP99: h.percentile(99) / 1e6, loopMax: h.max / 1e6, gcCount, gcMs, gcMax }
+  }
 }
 
 /** Statements the database has been sent so far, from knex's 'query' events (grouped writes raise them too). */
 let statementsSent = 0
+/** Socket frames the clients have received so far, every socket's. */
+let framesReceived = 0
 
 /** With BENCH_DEBUG: per 500 ms of send time, how many were sent and their worst latency. */
 function timeline (name: string, list: Sent[]): void {
@@ -191,6 +267,12 @@ function timeline (name: string, list: Sent[]): void {
 
 function summarise (list: Sent[], delivered: number, seconds: number): PhaseResult {
   timeline('timeline', list)
+  if (process.env.BENCH_DEBUG) {
+    for (const [name, some] of [['first answers', list.filter((s) => s.first)], ['other messages', list.filter((s) => !s.first)]] as const) {
+      const lat = some.filter((s) => s.copies > 0).map((s) => s.receivedAt - s.sentAt).sort((a, b) => a - b)
+      console.error(`${name}: ${some.length}, p50 / p99 ${fmt(percentile(lat, 0.5))} / ${fmt(percentile(lat, 0.99))} ms`)
+    }
+  }
   const lat = list.filter((s) => s.copies > 0).map((s) => s.receivedAt - s.sentAt).sort((a, b) => a - b)
   return { sent: list.length, delivered, perSecond: delivered / seconds, p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), max: lat.at(-1) ?? NaN }
 }
@@ -205,8 +287,14 @@ async function fixedRate (sys: System): Promise<PhaseResult> {
   const total = Math.max(1, Math.round(RATE * SECONDS))
   const n = sys.pairs.length
   const list: Sent[] = []
+  const heapProfile = sys.name === 'ours' && process.env.BENCH_HEAP_PROFILE ? new Session() : undefined
+  if (heapProfile) {
+    heapProfile.connect()
+    await heapProfile.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
+  }
   const start = performance.now()
   const sentBefore = statementsSent
+  const stalled = stalls()
   await new Promise<void>((resolve) => {
     const tick = (): void => {
       const due = Math.min(total, Math.floor((performance.now() - start) / 1000 * RATE) + 1)
@@ -222,9 +310,15 @@ async function fixedRate (sys: System): Promise<PhaseResult> {
     tick()
   })
   await drain(list)
+  const loopAndGc = stalled()
+  if (heapProfile) {
+    const { profile } = await heapProfile.post('HeapProfiler.stopSampling')
+    await writeFile(process.env.BENCH_HEAP_PROFILE!, JSON.stringify(profile))
+    heapProfile.disconnect()
+  }
   const got = list.filter((s) => s.copies > 0)
   const last = got.reduce((m, s) => Math.max(m, s.receivedAt), start + 1)
-  return { ...summarise(list, got.length, (last - start) / 1000), statements: (statementsSent - sentBefore) / got.length }
+  return { ...summarise(list, got.length, (last - start) / 1000), statements: (statementsSent - sentBefore) / got.length, ...loopAndGc }
 }
 
 /** The closed loop's chats: SENDERS of them, spread over the agents. */
@@ -252,14 +346,26 @@ async function loop (sys: System, seconds: number): Promise<{ list: Sent[], end:
 }
 
 async function closedLoop (sys: System): Promise<PhaseResult> {
+  const profile = sys.name === 'ours' && process.env.BENCH_PROFILE ? new Session() : undefined
+  if (profile) {
+    profile.connect()
+    await profile.post('Profiler.enable')
+    await profile.post('Profiler.start')
+  }
   const cpu = process.cpuUsage()
   const sentBefore = statementsSent
+  const framesBefore = framesReceived
   const { list, end } = await loop(sys, SECONDS)
   const used = process.cpuUsage(cpu)
+  if (profile) {
+    const { profile: taken } = await profile.post('Profiler.stop')
+    await writeFile(process.env.BENCH_PROFILE!, JSON.stringify(taken))
+    profile.disconnect()
+  }
   const statements = statementsSent - sentBefore
   const delivered = list.filter((s) => s.copies > 0 && s.receivedAt <= end).length
   const got = list.filter((s) => s.copies > 0).length
-  return { ...summarise(list, delivered, SECONDS), cpuMs: (used.user + used.system) / 1000 / got, statements: statements / got }
+  return { ...summarise(list, delivered, SECONDS), cpuMs: (used.user + used.system) / 1000 / got, statements: statements / got, frames: (framesReceived - framesBefore) / got }
 }
 
 interface Outcome {
@@ -309,6 +415,7 @@ async function connect (url: string, headers: Record<string, string>, tracker: T
     ws.once('message', () => { clearTimeout(timer); resolve() })
   })
   ws.on('message', (data) => {
+    framesReceived++
     if (process.env.BENCH_DEBUG === 'frames') console.error(`[${label}] ${data.toString().slice(0, 600)}`)
     receive(tracker, peer, data.toString())
   })
@@ -401,7 +508,7 @@ async function ours (knex: Knex, names: string[]): Promise<{ sys: System, close:
     const c = chats[index]!
     const customer = await connect(`${wsBase}/livechat/ws/chat/${c.chatId}?since=${c.chatId}.${c.since}`,
       { cookie: c.customer.cookie(), origin: base }, tracker, `customer of chat ${c.chatId}`)
-    pairs[index] = { index, chatId: c.chatId, customer, agent: consoles[index % AGENTS]!, next: 'customer' }
+    pairs[index] = { index, chatId: c.chatId, customer, agent: consoles[index % AGENTS]!, next: 'customer', answered: false }
   })
 
   return {
@@ -468,7 +575,7 @@ async function floor (knex: Knex): Promise<{ sys: System, close: () => Promise<v
   const pairs: Pair[] = []
   await inParallel(CHATS, SETUP_CONCURRENCY, async (i) => {
     const customer = await connect(`${wsBase}/ws/customer?pairs=${i}`, {}, tracker, `floor customer ${i}`)
-    pairs[i] = { index: i, chatId: String(i), customer, agent: consoles[i % AGENTS]!, next: 'customer' }
+    pairs[i] = { index: i, chatId: String(i), customer, agent: consoles[i % AGENTS]!, next: 'customer', answered: false }
   })
   return {
     sys: {
@@ -515,6 +622,8 @@ function print (prefix: string, o: Outcome): void {
   console.log(`goal: ≤ ${GOAL_P99_MS} ms (P1)`)
   console.log(`${prefix}fixed-rate delivery max: ${fmt(o.fixed.max)} ms`)
   console.log(`${prefix}fixed-rate statements per message: ${fmt(o.fixed.statements ?? NaN, 2)} round trips`)
+  console.log(`${prefix}fixed-rate event loop delay p99 / max: ${fmt(o.fixed.loopP99 ?? NaN)} / ${fmt(o.fixed.loopMax ?? NaN)} ms`)
+  console.log(`${prefix}fixed-rate GC: ${o.fixed.gcCount ?? 0} pauses, ${fmt(o.fixed.gcMs ?? NaN)} ms in all, longest ${fmt(o.fixed.gcMax ?? NaN)} ms`)
   console.log(`${prefix}closed-loop delivered: ${fmt(o.closed.perSecond, 0)} msg/s (${SENDERS} chats, one message in flight each)`)
   console.log(`${prefix}closed-loop delivery p50: ${fmt(o.closed.p50)} ms`)
   console.log(`${prefix}closed-loop delivery p99: ${fmt(o.closed.p99)} ms`)
@@ -522,6 +631,7 @@ function print (prefix: string, o: Outcome): void {
   // The clients run in this process too: compare ours with the floor's, which has the same clients.
   console.log(`${prefix}closed-loop CPU per message (server and clients): ${fmt(o.closed.cpuMs ?? NaN, 2)} ms`)
   console.log(`${prefix}closed-loop statements per message: ${fmt(o.closed.statements ?? NaN, 2)} round trips`)
+  console.log(`${prefix}closed-loop frames per message: ${fmt(o.closed.frames ?? NaN, 2)} (received by both sides)`)
   console.log(`${prefix}lost: ${o.missing} messages`)
   console.log('goal: 0')
   console.log(`${prefix}duplicated: ${o.duplicates} messages`)

@@ -5,6 +5,12 @@ import type { ChatService } from './service.ts'
 import { type Actor, ChatStatus } from './types.ts'
 import { type Audience, composerFragment, composerModel, newClientMsgId, openComposer } from './view-models.ts'
 
+/**
+ * What a reply box's sender is answered: the fragment, and for a stored message its seq, so
+ * the socket can send the fresh box in the same frame as the sender's copy of the message.
+ */
+export interface Answer { fragment: Fragment, seq?: number }
+
 /** Who writes from a reply box: an agent (their host user id) or the chat's customer. */
 export type Writer = Actor & { kind: Audience }
 
@@ -23,7 +29,7 @@ export interface Composer {
    * `allowed` counts the message against the socket's rate limit. Throws what is not a
    * refusal (a 5xx).
    */
-  post (writer: Writer, chatId: number, body: string, clientMsgId: string, allowed: () => boolean): Promise<Fragment>
+  post (writer: Writer, chatId: number, body: string, clientMsgId: string, allowed: () => boolean): Promise<Answer>
   /**
    * "… is typing" (never stored): a customer's to the agents watching their chat, the
    * assigned agent's to the customer, nobody else's. At most one relay every two seconds
@@ -59,17 +65,17 @@ export function createComposer ({ base, chats }: ComposerDeps): Composer {
   return {
     async post (writer, chatId, body, clientMsgId, allowed) {
       const audience = writer.kind
-      if (!allowed()) return composerFragment(openComposer(base, chatId, audience, { body, error: new LC_ERR_RATE_LIMITED('messages').message }))
+      if (!allowed()) return { fragment: composerFragment(openComposer(base, chatId, audience, { body, error: new LC_ERR_RATE_LIMITED('messages').message })) }
       try {
-        await chats.postMessage(chatId, writer, body, clientMsgId)
-        return freshBox(chatId, audience)
+        const { message } = await chats.postMessage(chatId, writer, body, clientMsgId)
+        return { fragment: freshBox(chatId, audience), seq: message.seq }
       } catch (err) {
         if (!isCoded(err) || (err.statusCode ?? 500) >= 500) throw err
         const refused = notice('error', err.message, err.code)
-        if (err.code === 'LC_ERR_CHAT_NOT_FOUND') return refused
+        if (err.code === 'LC_ERR_CHAT_NOT_FOUND') return { fragment: refused }
         const chat = await chats.get(chatId)
         const model = composerModel(base, chat, audience, audience === 'agent' ? writer.id : null, { body, error: err.message })
-        return model.open ? composerFragment(model) : refused
+        return { fragment: model.open ? composerFragment(model) : refused }
       }
     },
 

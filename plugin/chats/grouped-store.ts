@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import { type Statement, statementTemplate, type SyncDb } from '../db/grouped.ts'
-import { sqliteIncrement } from '../db/index.ts'
+import { getDialect, mysqlIncrement, sqliteIncrement } from '../db/index.ts'
 import { indexWords } from '../db/words.ts'
 import { type Guard, type LcMessageRow, seqUpdate, unsearchedKinds } from './store.ts'
 import { awaitsAnswerQuery } from './sweep-store.ts'
@@ -31,7 +31,24 @@ const messageColumns: readonly MessageColumn[] = ['chat_id', 'seq', 'kind', 'aut
 const wordsPerStatement = 64
 const wordsSql = (rows: number): string => `INSERT INTO lc_message_words (word, chat_id, message_id) VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')}`
 
-export function groupedMessageStore (knex: Knex): GroupedMessageStore {
+/**
+ * A message's statements, each built by knex once per shape and then only bound: the same
+ * as store.reserveSeq (in the dialect's form: RETURNING on SQLite, LAST_INSERT_ID on
+ * MySQL/MariaDB), store.insertMessage with its words, and sweep-store.awaitsAnswer.
+ */
+export interface MessageStatements {
+  awaits: (chatId: number, agentId: string) => Statement
+  seq: (id: number, open: readonly ChatStatus[], agentAnswerAt: number | undefined, guard: Guard) => Statement
+  insert: (row: Omit<LcMessageRow, 'id'>) => Statement
+  /** Its words' INSERTs (none for a message without a word worth indexing). */
+  words: (row: Omit<LcMessageRow, 'id'>, id: number) => Statement[]
+}
+
+export function messageStatements (knex: Knex): MessageStatements {
+  const mysql = getDialect(knex) === 'mysql'
+  const increment = mysql ? mysqlIncrement : sqliteIncrement
+  // SQLite keeps each count of words a prepared statement of its own; MySQL prepares none, so one INSERT takes them all.
+  const perStatement = mysql ? Infinity : wordsPerStatement
   const awaits = statementTemplate<'chatId' | 'agentId'>((v) => awaitsAnswerQuery(knex, v('chatId'), v('agentId')))
   const insert = statementTemplate<MessageColumn>((v) => knex('lc_messages').insert(Object.fromEntries(messageColumns.map((c) => [c, v(c)]))))
   // One UPDATE per shape: which statuses, which guards, and whether it is an agent's answer.
@@ -45,7 +62,7 @@ export function groupedMessageStore (knex: Knex): GroupedMessageStore {
         const shaped: Guard = { customerPresent: guard.customerPresent, unanswered: guard.unanswered }
         for (const g of guardValues) if (guard[g] !== undefined) Object.assign(shaped, { [g]: v(g) })
         const { q, changes } = seqUpdate(knex, v('id'), open, answer ? v('agentAnswerAt') : undefined, shaped)
-        return sqliteIncrement(knex, q, 'last_seq', changes)
+        return increment(knex, q, 'last_seq', changes)
       })
       updates.set(key, template)
     }
@@ -53,22 +70,36 @@ export function groupedMessageStore (knex: Knex): GroupedMessageStore {
   }
 
   return {
-    awaitsAnswer: (db, chatId, agentId) => db.get(awaits({ chatId, agentId })) !== undefined,
+    awaits: (chatId, agentId) => awaits({ chatId, agentId }),
+    seq: (id, open, agentAnswerAt, guard) => seqStatement(open, agentAnswerAt !== undefined, guard)({
+      id, agentAnswerAt, agent_id: guard.agent_id, assigned_at: guard.assigned_at, transferableTo: guard.transferableTo
+    }),
+    insert: (row) => insert(row),
+    words (row, id) {
+      const words = unsearchedKinds.includes(row.kind) ? [] : indexWords(row.body)
+      const statements: Statement[] = []
+      for (let i = 0; i < words.length; i += perStatement) {
+        const some = words.slice(i, i + perStatement)
+        statements.push({ sql: wordsSql(some.length), bindings: some.flatMap((word) => [word, row.chat_id, id]) })
+      }
+      return statements
+    }
+  }
+}
+
+export function groupedMessageStore (knex: Knex): GroupedMessageStore {
+  const statements = messageStatements(knex)
+  return {
+    awaitsAnswer: (db, chatId, agentId) => db.get(statements.awaits(chatId, agentId)) !== undefined,
 
     reserveSeq (db, id, open, agentAnswerAt, guard) {
-      const row = db.get(seqStatement(open, agentAnswerAt !== undefined, guard)({
-        id, agentAnswerAt, agent_id: guard.agent_id, assigned_at: guard.assigned_at, transferableTo: guard.transferableTo
-      }))
+      const row = db.get(statements.seq(id, open, agentAnswerAt, guard))
       return row === undefined ? undefined : Number(row.last_seq)
     },
 
     insertMessage (db, row) {
-      const id = db.run(insert(row)).lastInsertRowid
-      const words = unsearchedKinds.includes(row.kind) ? [] : indexWords(row.body)
-      for (let i = 0; i < words.length; i += wordsPerStatement) {
-        const some = words.slice(i, i + wordsPerStatement)
-        db.run({ sql: wordsSql(some.length), bindings: some.flatMap((word) => [word, row.chat_id, id]) })
-      }
+      const id = db.run(statements.insert(row)).lastInsertRowid
+      for (const words of statements.words(row, id)) db.run(words)
       return id
     }
   }

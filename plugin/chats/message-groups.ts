@@ -1,7 +1,9 @@
 import type { Knex } from 'knex'
-import { isUniqueViolation, transact } from '../db/index.ts'
+import { insertReturns, isUniqueViolation, transact } from '../db/index.ts'
 import { lanes, type Outcome } from '../db/lanes.ts'
+import { pooled } from '../db/pooled.ts'
 import type { ChatCore } from './core.ts'
+import { messageStatements } from './grouped-store.ts'
 import * as store from './store.ts'
 import * as sweepStore from './sweep-store.ts'
 import type { Actor, ChatStatus, Message } from './types.ts'
@@ -13,8 +15,9 @@ import type { Actor, ChatStatus, Message } from './types.ts'
  * one turn of the event loop, or while the groups before them write, go together in one
  * transaction (plugin/db/lanes.ts): the group's chats locked in id order, each message's
  * guard, offer and seq decided in arrival order from those rows, then one UPDATE of the
- * chats, one INSERT of the messages, one read of their ids and one INSERT of their words.
- * Seven statements for the group, where each message alone is five or six.
+ * chats, one INSERT of the messages (handing their ids back on MariaDB 10.5+; MySQL reads
+ * them in one more statement) and one INSERT of their words. Six statements for the group
+ * (seven on MySQL), where each message alone is five or six.
  */
 
 /** A text message waiting for its group. */
@@ -44,10 +47,38 @@ const groupMax = 100
 const clientKey = (m: PendingMessage): string | null => m.clientMsgId === null ? null : `${m.chatId}:${m.clientMsgId}`
 
 export function messageGroups ({ db, clock, append }: { db: Knex, clock: () => number, append: ChatCore['append'] }): MessageGroups {
-  /** One message on its own: the offer read, then append's transaction of five statements. */
+  // Asked once, before the first group: MariaDB 10.5+ hands the INSERT's ids back itself.
+  const returning = insertReturns(db)
+
+  const pool = pooled(db)
+  const statements = messageStatements(db)
+
+  /**
+   * One message on its own: the offer read, then append's transaction of five statements,
+   * run on a pooled connection with statements built once (plugin/db/pooled.ts) rather than
+   * through knex's transaction: what append does for a message that comes here (not an
+   * agent's first answer, no webhook wanting it), and nothing more.
+   */
   async function alone (m: PendingMessage): Promise<WrittenMessage> {
-    const offer = m.author.kind === 'agent' && m.author.id !== null && await sweepStore.awaitsAnswer(db, m.chatId, m.author.id)
-    const message = await transact(db, async (trx) => await append(trx, m.chatId, m.author, 'text', m.body, m.clientMsgId, m.open, m.guard))
+    const agent = m.author.kind === 'agent' ? m.author.id : null
+    if (!pool) {
+      const offer = agent !== null && await sweepStore.awaitsAnswer(db, m.chatId, agent)
+      const message = await transact(db, async (trx) => await append(trx, m.chatId, m.author, 'text', m.body, m.clientMsgId, m.open, m.guard))
+      return { message, offer }
+    }
+    const offer = agent !== null && (await pool.query(statements.awaits(m.chatId, agent))).length > 0
+    const message = await pool.transaction(async (tx) => {
+      const at = clock()
+      // The new seq comes back in the UPDATE's own answer (LAST_INSERT_ID), as store.reserveSeq's does.
+      const taken = await tx.query(statements.seq(m.chatId, m.open, m.author.kind === 'agent' ? at : undefined, m.guard))
+      if (taken.affectedRows === 0) return undefined
+      const row: Omit<store.LcMessageRow, 'id'> = {
+        chat_id: m.chatId, seq: Number(taken.insertId), kind: 'text', author_kind: m.author.kind, author_id: m.author.id, author_name: m.author.name, body: m.body, client_msg_id: m.clientMsgId, created_at: at
+      }
+      const id = Number((await tx.query(statements.insert(row))).insertId)
+      for (const words of statements.words(row, id)) await tx.query(words)
+      return store.toMessage({ id, ...row })
+    })
     return { message, offer }
   }
 
@@ -86,7 +117,7 @@ export function messageGroups ({ db, clock, append }: { db: Knex, clock: () => n
       return { offer, row: stored }
     })
     await store.advanceSeqs(trx, [...touched.values()])
-    const inserted = await store.insertMessages(trx, decided.flatMap((d) => d.row ? [d.row] : []))
+    const inserted = await store.insertMessages(trx, decided.flatMap((d) => d.row ? [d.row] : []), await returning)
     let next = 0
     return decided.map((d) => ({ offer: d.offer, message: d.row ? store.toMessage(inserted[next++]!) : undefined }))
   }

@@ -376,14 +376,21 @@ export async function insertMessage (db: Db, row: Omit<LcMessageRow, 'id'>): Pro
 
 /**
  * insertMessage for many messages at once (each of its own chat and seq), with their words:
- * three statements, the ids read back by chat and seq rather than trusted to come in a run
- * (one alone is insertMessage).
+ * two statements on MySQL/MariaDB where the INSERT hands its rows back (`returning`:
+ * MariaDB 10.5+, see db.insertReturns), else three, the ids read back by chat and seq; either way matched by
+ * chat and seq rather than trusted to come in a run (one alone is insertMessage).
  */
-export async function insertMessages (trx: Knex.Transaction, rows: ReadonlyArray<Omit<LcMessageRow, 'id'>>): Promise<LcMessageRow[]> {
+export async function insertMessages (trx: Knex.Transaction, rows: ReadonlyArray<Omit<LcMessageRow, 'id'>>, returning = false): Promise<LcMessageRow[]> {
   if (rows.length === 0) return []
   if (rows.length === 1) return [{ ...rows[0]!, id: await insertMessage(trx, rows[0]!) }]
-  await trx('lc_messages').insert(rows)
-  const ids = await trx('lc_messages').select('id', 'chat_id', 'seq').whereIn(['chat_id', 'seq'], rows.map((r) => [r.chat_id, r.seq])) as Array<{ id: number, chat_id: number, seq: number }>
+  let ids: Array<{ id: number, chat_id: number, seq: number }>
+  if (returning && getDialect(trx) === 'mysql') {
+    const { sql, bindings } = trx('lc_messages').insert(rows).toSQL()
+    ;[ids] = await trx.raw(`${sql} returning \`id\`, \`chat_id\`, \`seq\``, bindings) as [typeof ids]
+  } else {
+    await trx('lc_messages').insert(rows)
+    ids = await trx('lc_messages').select('id', 'chat_id', 'seq').whereIn(['chat_id', 'seq'], rows.map((r) => [r.chat_id, r.seq])) as typeof ids
+  }
   const idOf = new Map(ids.map((r) => [`${Number(r.chat_id)}:${Number(r.seq)}`, Number(r.id)]))
   const stored = rows.map((r) => ({ ...r, id: idOf.get(`${r.chat_id}:${r.seq}`)! }))
   const words = stored.filter((r) => !unsearchedKinds.includes(r.kind))

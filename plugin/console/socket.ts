@@ -208,7 +208,9 @@ export const consoleSocket: FastifyPluginAsync<ConsoleSocketDeps> = async (fasti
     handlers: {
       // An agent's right to write is checked by the service in the same UPDATE that stores the message.
       async message (frame, socket) {
-        await socket.send([await composer.post(socket.id.writer, Number(frame.chat_id), frame.body, frame.client_msg_id, socket.allowed)])
+        const chatId = Number(frame.chat_id)
+        const { fragment, seq } = await composer.post(socket.id.writer, chatId, frame.body, frame.client_msg_id, socket.allowed)
+        await (seq === undefined ? socket.send([fragment]) : socket.sendWith(chatId, seq, [fragment]))
       },
       async ping () {},
       async coach (frame, socket) { await coach(socket, Number(frame.chat_id), frame.body, frame.client_msg_id) },

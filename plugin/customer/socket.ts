@@ -127,7 +127,8 @@ export const customerSocket: FastifyPluginAsync<CustomerSocketDeps> = async (fas
       async message (frame, socket) {
         const chatId = await ownChat(frame.chat_id, socket)
         if (chatId === undefined) return
-        await socket.send([await composer.post(socket.id.writer, chatId, frame.body, frame.client_msg_id, socket.allowed)])
+        const { fragment, seq } = await composer.post(socket.id.writer, chatId, frame.body, frame.client_msg_id, socket.allowed)
+        await (seq === undefined ? socket.send([fragment]) : socket.sendWith(chatId, seq, [fragment]))
       },
       async ping () {},
       async typing (frame, socket) {

@@ -12,6 +12,26 @@ export function getDialect (knex: Knex): Dialect {
   return client.startsWith('mysql') ? 'mysql' : 'sqlite'
 }
 
+const returningInserts = new WeakMap<Knex, Promise<boolean>>()
+
+/**
+ * Whether INSERT … RETURNING hands back the rows a multi-row INSERT made: SQLite (3.35+) and
+ * MariaDB from 10.5 do, MySQL does not. Asked of the server once per knex instance (one
+ * statement), and false when it cannot be asked.
+ */
+export async function insertReturns (knex: Knex): Promise<boolean> {
+  if (getDialect(knex) === 'sqlite') return true
+  let answer = returningInserts.get(knex)
+  if (!answer) {
+    answer = knex.raw('select version() as v').then(([rows]: [Array<{ v: string }>]) => {
+      const m = /^(\d+)\.(\d+)\..*mariadb/i.exec(String(rows[0]?.v))
+      return m !== null && (Number(m[1]) > 10 || (Number(m[1]) === 10 && Number(m[2]) >= 5))
+    }, () => false)
+    returningInserts.set(knex, answer)
+  }
+  return await answer
+}
+
 /** Table options every plugin table gets: utf8mb4 on MySQL, so any user text is stored whole. */
 export function tableDefaults (knex: Knex, table: Knex.CreateTableBuilder): void {
   if (getDialect(knex) === 'mysql') {
@@ -69,12 +89,17 @@ export function affected (result: unknown): number {
  */
 export async function incrementReturning (db: Knex | Knex.Transaction, q: Knex.QueryBuilder, column: string, changes: Record<string, unknown>): Promise<number | undefined> {
   if (getDialect(db as Knex) === 'mysql') {
-    const { sql, bindings } = q.update({ ...changes, [column]: db.raw('LAST_INSERT_ID(?? + 1)', [column]) }).toSQL()
+    const { sql, bindings } = mysqlIncrement(db, q, column, changes).toSQL()
     const [header] = await db.raw(sql, bindings) as unknown as [{ affectedRows: number, insertId: number | string }]
     return header.affectedRows === 0 ? undefined : Number(header.insertId)
   }
   const rows = await sqliteIncrement(db, q, column, changes) as unknown as Array<Record<string, unknown>>
   return rows.length === 0 ? undefined : Number(rows[0]![column])
+}
+
+/** incrementReturning's statement on MySQL/MariaDB (the new value in the OK packet's insertId), for writes that run it themselves. */
+export function mysqlIncrement (db: Knex | Knex.Transaction, q: Knex.QueryBuilder, column: string, changes: Record<string, unknown>): Knex.QueryBuilder {
+  return q.update({ ...changes, [column]: db.raw('LAST_INSERT_ID(?? + 1)', [column]) }) as unknown as Knex.QueryBuilder
 }
 
 /** incrementReturning's statement on SQLite (`UPDATE … RETURNING column`), for grouped writes that run it themselves. */

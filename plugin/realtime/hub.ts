@@ -27,6 +27,9 @@ export interface Client {
   chain: Promise<void>
 }
 
+/** How long HTML given to sendWith waits for its message before it goes alone. */
+const riderWaitMs = 1000
+
 export type EventOf<T extends BusEvent['type']> = Extract<BusEvent, { type: T }>
 export type Projection<T extends BusEvent['type']> = (event: EventOf<T>, hub: Hub) => Promise<void>
 
@@ -101,6 +104,8 @@ export function createHub ({ bus, messagesBetween, renderMessages, customerSees,
     render: (messages: M[]) => string
     /** Messages this socket is not shown still move its seq on: skipped, not a gap. */
     shown?: (message: M) => boolean
+    /** What waits to go out in the same frame as the messages up to `seq` (sendWith). */
+    riders?: (seq: number) => string
   }
 
   function chatTrack (client: Client, chatId: number): Track<Message> {
@@ -109,8 +114,60 @@ export function createHub ({ bus, messagesBetween, renderMessages, customerSees,
       hold: (seq) => { client.seqs.set(chatId, seq) },
       between: async (afterSeq, upToSeq) => await messagesBetween(chatId, afterSeq, upToSeq),
       render: (messages) => envelope([fragment(targets.messages(chatId), 'beforeend', renderMessages(messages))]),
-      shown: (message) => sees(client, message)
+      shown: (message) => sees(client, message),
+      riders: (seq) => ridersUpTo(client, chatId, seq)
     }
+  }
+
+  /**
+   * HTML that goes out in the same frame as a chat message, once the message reaches the
+   * socket (`hub.sendWith`): a sender's fresh reply box rides with their copy of the message,
+   * one frame and one write where there were two (docs/design.md §9). Per socket, per chat,
+   * in the order given; what is still waiting after `riderWaitMs` goes alone.
+   */
+  interface Rider { seq: number, html: string, at: number }
+  const riders = new Map<Client, Map<number, Rider[]>>()
+  let riderSweep: ReturnType<typeof setTimeout> | undefined
+
+  function ridersUpTo (client: Client, chatId: number, seq: number): string {
+    const byChat = riders.get(client)
+    const waiting = byChat?.get(chatId)
+    if (!waiting || waiting[0]!.seq > seq) return ''
+    let html = ''
+    let n = 0
+    while (n < waiting.length && waiting[n]!.seq <= seq) html += waiting[n++]!.html
+    if (n === waiting.length) {
+      byChat!.delete(chatId)
+      if (byChat!.size === 0) riders.delete(client)
+    } else waiting.splice(0, n)
+    return html
+  }
+
+  /** Sends alone what waited too long for its message (the bus slow, or the chat no longer followed). */
+  function sweepRiders (): void {
+    riderSweep = undefined
+    const due = Date.now() - riderWaitMs
+    for (const [client, byChat] of riders) {
+      for (const [chatId, waiting] of byChat) {
+        if (waiting[0]!.at > due) continue
+        const html = ridersUpTo(client, chatId, waiting.findLast((r) => r.at <= due)!.seq)
+        void enqueue(client, async () => { sendNow(client, html) })
+      }
+    }
+    if (riders.size > 0 && !closing) riderSweep = setTimeout(sweepRiders, riderWaitMs).unref()
+  }
+
+  /** Delivers a chat's new message to one socket, without a track's closures when it is the next one. */
+  async function deliverMessage (client: Client, chatId: number, known: { message: Message, html: () => string }): Promise<void> {
+    const last = client.seqs.get(chatId)
+    if (last === undefined || known.message.seq <= last) return
+    if (known.message.seq === last + 1) {
+      client.seqs.set(chatId, known.message.seq)
+      const html = (sees(client, known.message) ? known.html() : '') + ridersUpTo(client, chatId, known.message.seq)
+      sendNow(client, html)
+      return
+    }
+    await sendUpTo(client, chatTrack(client, chatId), known.message.seq, known)
   }
 
   /** 'im:7' → the 'im' source and 7; undefined for a key of no registered stream. */
@@ -142,16 +199,17 @@ export function createHub ({ bus, messagesBetween, renderMessages, customerSees,
     const shown = track.shown ?? (() => true)
     if (known && known.message.seq === last + 1) {
       track.hold(known.message.seq)
-      if (shown(known.message)) sendNow(client, known.html())
+      sendNow(client, (shown(known.message) ? known.html() : '') + (track.riders?.(known.message.seq) ?? ''))
       return
     }
     const messages = await track.between(last, upTo)
     // Stopped following while the gap was read, or followed again from elsewhere: what was
     // read no longer starts at what the socket holds, so it is dropped, never sent twice.
     if (messages.length === 0 || track.held() !== last) return
-    track.hold(messages[messages.length - 1]!.seq)
+    const held = messages[messages.length - 1]!.seq
+    track.hold(held)
     const visible = messages.filter(shown)
-    if (visible.length > 0) sendNow(client, track.render(visible))
+    sendNow(client, (visible.length > 0 ? track.render(visible) : '') + (track.riders?.(held) ?? ''))
   }
 
   const hub = {
@@ -197,6 +255,7 @@ export function createHub ({ bus, messagesBetween, renderMessages, customerSees,
     detach (client: Client): void {
       for (const topic of client.topics) byTopic.get(topic)?.delete(client)
       client.topics.clear()
+      riders.delete(client)
     },
 
     subscribe (client: Client, topic: string): void {
@@ -226,6 +285,25 @@ export function createHub ({ bus, messagesBetween, renderMessages, customerSees,
       return enqueue(client, async () => { sendNow(client, typeof html === 'string' ? html : await html()) })
     },
 
+    /**
+     * Queues HTML for one socket to go out with the chat's message `seq`, in the same frame,
+     * when that message has yet to reach it; at once when it has, or when the socket does not
+     * follow the chat; alone when the message has not come within a second.
+     */
+    sendWith (client: Client, chatId: number, seq: number, html: string): Promise<void> {
+      return enqueue(client, async () => {
+        const held = client.seqs.get(chatId)
+        if (held === undefined || held >= seq || client.socket.readyState !== 1) { sendNow(client, html); return }
+        let byChat = riders.get(client)
+        if (!byChat) riders.set(client, byChat = new Map())
+        const waiting = byChat.get(chatId)
+        const rider = { seq, html, at: Date.now() }
+        if (waiting) waiting.push(rider)
+        else byChat.set(chatId, [rider])
+        riderSweep ??= setTimeout(sweepRiders, riderWaitMs).unref()
+      })
+    },
+
     /** Sends a socket every message of the chat it has not had yet (a resume after reconnect). */
     catchUp (client: Client, chatId: number): Promise<void> {
       return enqueue(client, async () => { await sendUpTo(client, chatTrack(client, chatId), undefined) })
@@ -253,6 +331,8 @@ export function createHub ({ bus, messagesBetween, renderMessages, customerSees,
     /** Closes every socket with 1012 so clients reconnect (to this or another instance) and resume. */
     async close (): Promise<void> {
       closing = true
+      clearTimeout(riderSweep)
+      riders.clear()
       unsubscribe()
       const all = new Set<Client>()
       for (const set of byTopic.values()) for (const c of set) all.add(c)
@@ -270,7 +350,7 @@ export function createHub ({ bus, messagesBetween, renderMessages, customerSees,
         html: () => (html ??= envelope([fragment(targets.messages(event.chatId), 'beforeend', renderMessages([event.message]))]))
       }
       for (const client of hub.clients(`chat:${event.chatId}`)) {
-        void enqueue(client, async () => { await sendUpTo(client, chatTrack(client, event.chatId), event.message.seq, known) })
+        void enqueue(client, async () => { await deliverMessage(client, event.chatId, known) })
       }
     }
     if (event.type === 'im.message') {

@@ -30,6 +30,11 @@ export interface SocketContext<I extends Identified> {
   send: (parts: Fragment[] | (() => Promise<Fragment[]>)) => Promise<void>
   /** Tells this socket why a frame was refused, in the notice area; the socket stays open. */
   refuse: (err: CodedError) => Promise<void>
+  /**
+   * Sends fragments to this socket in the same frame as the chat's message `seq`, when that
+   * has yet to reach it (hub.sendWith): a sender's fresh reply box goes with their copy of the message.
+   */
+  sendWith: (chatId: number, seq: number, parts: Fragment[]) => Promise<void>
 }
 
 /** One handler per frame `type`, each given the frame of that type. */
@@ -51,7 +56,7 @@ export interface Audience<I extends Identified, F extends { type: string }> {
 }
 
 export interface SocketServerDeps {
-  hub: Pick<Hub, 'attach' | 'detach' | 'send'>
+  hub: Pick<Hub, 'attach' | 'detach' | 'send' | 'sendWith'>
   log: Pick<FastifyBaseLogger, 'error' | 'warn'>
   /** messagesPerMinute: each socket's limit. */
   settings: Pick<Settings, 'messagesPerMinute'>
@@ -259,7 +264,8 @@ export function createSocketServer ({ hub, log, settings, notice, off = () => fa
           id,
           allowed,
           send,
-          refuse: async (err) => { await send([notice('error', err.message, err.code)]) }
+          refuse: async (err) => { await send([notice('error', err.message, err.code)]) },
+          sendWith: async (chatId, seq, parts) => { await hub.sendWith(id.client, chatId, seq, envelope(parts)) }
         }
         if (socket.readyState !== 1) return
         hub.attach(id.client)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { getDialect } from '../../plugin/db/index.ts'
+import { getDialect, insertReturns } from '../../plugin/db/index.ts'
 import { build } from '../helpers/build.ts'
 import { statementCounter } from '../helpers/db.ts'
 import { liveChat } from '../helpers/sockets.ts'
@@ -71,8 +71,11 @@ t.test('message cost', async (t) => {
   })
 
   t.test('each fresh reply box carries a new client message id, the box otherwise the same', async (t) => {
-    const boxes = customer.frames.filter((f) => f.includes(`hx-target="#lc-composer-${chatId}"`))
-    t.ok(boxes.length >= 6, 'a box after every customer message')
+    const framed = customer.frames.filter((f) => f.includes(`hx-target="#lc-composer-${chatId}"`))
+    t.ok(framed.length >= 6, 'a box after every customer message')
+    // The box rides in the frame of the sender's own copy of the message: one frame, one write.
+    t.ok(framed.every((f) => f.startsWith(`<hx-partial hx-target="#lc-messages-${chatId}" hx-swap="beforeend">`)), 'each in the frame of its message')
+    const boxes = framed.map((f) => f.slice(f.indexOf(`<hx-partial hx-target="#lc-composer-${chatId}"`)))
     const ids = boxes.map((f) => /name="client_msg_id" value="([^"]+)"/.exec(f)?.[1])
     t.equal(new Set(ids).size, ids.length, 'no client id is handed out twice')
     t.ok(ids.every((id) => id !== undefined && /^[\w-]{16}$/.test(id)), 'every id is a fresh random one')
@@ -90,10 +93,12 @@ t.test('message cost', async (t) => {
     t.equal(Number(chat.agent_read_seq), seqs.length)
   })
 
-  t.test('messages sent together share one transaction: on MySQL/MariaDB the chat is locked once, one UPDATE, one INSERT of the messages and one of their words', async (t) => {
+  t.test('messages sent together share one transaction: on MySQL/MariaDB the chat is locked once, one UPDATE, one INSERT of the messages (handing their ids back on MariaDB) and one of their words', async (t) => {
     const together = 4
+    // MySQL reads the new ids back; MariaDB 10.5+ has them from the INSERT's RETURNING.
+    const idsRead = await insertReturns(knex) ? [] : ['select lc_messages']
     const grouped = getDialect(knex) === 'mysql'
-      ? ['begin', 'select lc_chats', 'update lc_chats', 'insert lc_messages', 'select lc_messages', 'insert lc_message_words', 'commit']
+      ? ['begin', 'select lc_chats', 'update lc_chats', 'insert lc_messages', ...idsRead, 'insert lc_message_words', 'commit']
       : ['begin', ...Array.from({ length: together }, () => ['begin', 'update lc_chats', 'insert lc_messages', 'insert lc_message_words', 'commit']).flat(), 'commit']
     let seen: string[] = []
     // Up to three tries: the frames must reach the server in one turn of its event loop to go together.

@@ -332,6 +332,53 @@ t.test('hub: chat messages', async (t) => {
   })
 })
 
+t.test('hub: sendWith', async (t) => {
+  t.test('HTML given before its message reaches the socket goes out in the message\'s frame, after it', async (t) => {
+    const r = rig(t)
+    const sender = open('customer', { chatId: 1 })
+    const other = open('agent')
+    r.hub.followChat(sender.client, 1, 0)
+    r.hub.followChat(other.client, 1, 0)
+    await r.hub.sendWith(sender.client, 1, 1, '<b id="box">fresh</b>')
+    t.strictSame(sender.socket.sent, [], 'it waits for the message')
+    await r.post(message(1, 1))
+    await settle(sender.client, other.client)
+    t.strictSame(sender.socket.sent, ['<hx-partial hx-target="#lc-messages-1" hx-swap="beforeend"><p data-seq="1">m1</p></hx-partial><b id="box">fresh</b>'])
+    t.strictSame(framesOf(other.socket), [[1]], 'another socket gets the message alone')
+  })
+
+  t.test('it rides with the frame that fills a gap up to its seq, and goes at once when the socket has the message', async (t) => {
+    const r = rig(t)
+    const sender = open('agent')
+    r.hub.followChat(sender.client, 1, 0)
+    await r.hub.sendWith(sender.client, 1, 2, '<b>two</b>')
+    r.store(message(1, 1))
+    await r.post(message(1, 2))
+    await settle(sender.client)
+    t.strictSame(framesOf(sender.socket), [[1, 2]])
+    t.match(sender.socket.sent[0], /<\/hx-partial><b>two<\/b>$/)
+    await r.hub.sendWith(sender.client, 1, 2, '<b>again</b>')
+    t.strictSame(sender.socket.sent.at(-1), '<b>again</b>', 'a seq the socket holds: sent at once')
+    await r.hub.sendWith(sender.client, 9, 1, '<b>unfollowed</b>')
+    t.strictSame(sender.socket.sent.at(-1), '<b>unfollowed</b>', 'a chat the socket does not follow: sent at once')
+  })
+
+  t.test('what waits for a message that does not come goes alone, in order, and nothing goes twice', async (t) => {
+    const r = rig(t)
+    const sender = open('customer', { chatId: 1 })
+    r.hub.followChat(sender.client, 1, 0)
+    await r.hub.sendWith(sender.client, 1, 1, '<b>1</b>')
+    await r.hub.sendWith(sender.client, 1, 2, '<b>2</b>')
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    await settle(sender.client)
+    t.strictSame(sender.socket.sent, ['<b>1</b><b>2</b>'])
+    await r.post(message(1, 1))
+    await r.post(message(1, 2))
+    await settle(sender.client)
+    t.strictSame(framesOf(sender.socket).slice(1), [[1], [2]], 'the messages come later, alone')
+  })
+})
+
 t.test('hub: backpressure', async (t) => {
   t.test('a socket holding more than maxBufferedBytes is closed with 1013 and sent nothing more', async (t) => {
     const r = rig(t, { maxBufferedBytes: 100 })
