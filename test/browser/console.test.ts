@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helpers/build.ts'
-import { expectMessages, markPage, missing, openBrowser, openConsole, pressStartChat, send, stillSamePage, wait } from '../helpers/browser.ts'
+import { customerStarts, expectMessages, markPage, missing, openBrowser, openConsole, send, stillSamePage, wait } from '../helpers/browser.ts'
 
 // The console in real browsers (issue "Done when"): two chats held at once with drafts kept
 // across switching, typing shown to the customer, a supervisor coaching the agent inline
@@ -18,20 +18,12 @@ t.test('two chats, typing, coaching, a canned reply, a comment and User Details 
   await alice.getByText('Taking chats', { exact: true }).waitFor(wait)
   await markPage(alice)
 
-  async function customerStarts (page: typeof dana, name: string, email: string, question: string): Promise<void> {
-    await page.goto(`${url}/livechat/start`)
-    await page.getByLabel('Name').fill(name)
-    await page.getByLabel('Email').fill(email)
-    await page.getByLabel('Question').fill(question)
-    await pressStartChat(page)
-    await page.waitForURL(/\/livechat\/chat\/\d+$/, wait)
-  }
 
   // Two chats at once: drafts survive switching between them.
-  await customerStarts(dana, 'Dana Doyle', 'dana@customer.example', 'My printer keeps jamming')
+  await customerStarts(dana, url, { name: 'Dana Doyle', email: 'dana@customer.example', question: 'My printer keeps jamming' })
   await alice.getByRole('region', { name: /Queue/ }).getByRole('button', { name: 'Accept' }).click()
   await dana.getByText('You are chatting with Alice Adams').waitFor(wait)
-  await customerStarts(erin, 'Erin Evans', 'erin@customer.example', 'I need the Finance drive')
+  await customerStarts(erin, url, { name: 'Erin Evans', email: 'erin@customer.example', question: 'I need the Finance drive' })
   await alice.getByRole('region', { name: /Queue/ }).getByRole('button', { name: 'Accept' }).click()
   await erin.getByText('You are chatting with Alice Adams').waitFor(wait)
   const myActive = alice.getByRole('region', { name: /My Active/ })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helpers/build.ts'
-import { missing, openBrowser, openConsole, pressStartChat, wait } from '../helpers/browser.ts'
+import { customerStarts, missing, openBrowser, openConsole, wait } from '../helpers/browser.ts'
 
 // A chat the console page draws as a slot (its pane loads when first shown) in a real
 // browser: Transfer… from its row waits for the pane and opens its form there, and a pane the
@@ -14,18 +14,10 @@ t.test('a slot\'s Transfer… and a slot that could not be loaded, in a real bro
   await openConsole(alice, url, 'alice')
   await alice.getByRole('switch', { name: 'Available' }).check()
   await alice.getByText('Taking chats', { exact: true }).waitFor(wait)
-  async function customerStarts (page: typeof dana, name: string, email: string, question: string): Promise<void> {
-    await page.goto(`${url}/livechat/start`)
-    await page.getByLabel('Name').fill(name)
-    await page.getByLabel('Email').fill(email)
-    await page.getByLabel('Question').fill(question)
-    await pressStartChat(page)
-    await page.waitForURL(/\/livechat\/chat\/\d+$/, wait)
-  }
-  await customerStarts(dana, 'Dana Doyle', 'dana@customer.example', 'My printer keeps jamming')
+  await customerStarts(dana, url, { name: 'Dana Doyle', email: 'dana@customer.example', question: 'My printer keeps jamming' })
   await alice.getByRole('region', { name: /Queue/ }).getByRole('button', { name: 'Accept' }).click()
   await dana.getByText('You are chatting with Alice Adams').waitFor(wait)
-  await customerStarts(erin, 'Erin Evans', 'erin@customer.example', 'I need the Finance drive')
+  await customerStarts(erin, url, { name: 'Erin Evans', email: 'erin@customer.example', question: 'I need the Finance drive' })
   await alice.getByRole('region', { name: /Queue/ }).getByRole('button', { name: 'Accept' }).click()
   await erin.getByText('You are chatting with Alice Adams').waitFor(wait)
 

@@ -154,6 +154,15 @@ export async function pressStartChat (page: Page): Promise<void> {
   await page.waitForURL(/\/livechat\/chat\/\d+$/, wait)
 }
 
+/** A customer fills the pre-chat form (no department chosen) and starts a chat; returns on the chat window. */
+export async function customerStarts (page: Page, url: string, who: { name: string, email: string, question: string }): Promise<void> {
+  await page.goto(`${url}/livechat/start`)
+  await page.getByLabel('Name').fill(who.name)
+  await page.getByLabel('Email').fill(who.email)
+  await page.getByLabel('Question').fill(who.question)
+  await pressStartChat(page)
+}
+
 /**
  * Alice available in her console (the page marked, to check later that it never reloaded)
  * and Dana, from the pre-chat form, chatting with her once she accepts.
@@ -163,11 +172,7 @@ export async function chatWithAlice (alice: Page, dana: Page, url: string, quest
   await alice.getByRole('switch', { name: 'Available' }).check()
   await alice.getByText('Taking chats', { exact: true }).waitFor(wait)
   await markPage(alice)
-  await dana.goto(`${url}/livechat/start`)
-  await dana.getByLabel('Name').fill('Dana Doyle')
-  await dana.getByLabel('Email').fill('dana@customer.example')
-  await dana.getByLabel('Question').fill(question)
-  await pressStartChat(dana)
+  await customerStarts(dana, url, { name: 'Dana Doyle', email: 'dana@customer.example', question })
   await alice.getByRole('button', { name: 'Accept' }).click()
   await dana.getByText('You are chatting with Alice Adams').waitFor(wait)
 }
