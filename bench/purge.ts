@@ -34,7 +34,7 @@ import { createFileService } from '../plugin/files/service.ts'
 import { sqlHost } from '../plugin/host/sql-host.ts'
 import { getDialect, poolBusy, probeLatency } from '../plugin/db/index.ts'
 import { indexWords } from '../plugin/db/words.ts'
-import { createPurge, purgeTargetMs, type PurgeResult } from '../plugin/jobs/purge.ts'
+import { createPurge, purgePace, type PurgeResult } from '../plugin/jobs/purge.ts'
 import { runJobRecorded } from '../plugin/jobs/scheduler.ts'
 import { loadManifest } from '../plugin/manifest.ts'
 import { resolveSettings } from '../plugin/settings.ts'
@@ -270,7 +270,7 @@ async function main (): Promise<number> {
   await prepareDatabase(db.knex)
   await staffSupport(db.knex)
   console.log(`database: ${db.describe}`)
-  console.log(`setup: ${DELETED} deleted chats of ${PER_CHAT} messages each, purged at most ${BATCH} per transaction (batch time target ${TARGET_MS ?? `${purgeTargetMs(getDialect(db.knex))} (the default)`} ms, rest ${REST ?? 'default'} x, ${PROBE ? 'probing the live load' : 'no probe'}); ${CHATS} live chats at ${RATE} messages/s in all, ${SECONDS} s per quiet phase; Node ${process.version}`)
+  console.log(`setup: ${DELETED} deleted chats of ${PER_CHAT} messages each, purged at most ${BATCH} per transaction (batch time target ${TARGET_MS ?? `${purgePace(getDialect(db.knex)).targetMs} (the default)`} ms, rest ${REST ?? `${purgePace(getDialect(db.knex)).restRatio} (the default)`} x, ${PROBE ? 'probing the live load' : 'no probe'}); ${CHATS} live chats at ${RATE} messages/s in all, ${SECONDS} s per quiet phase; Node ${process.version}`)
 
   const t0 = performance.now()
   const filled = await fillDeleted(db.knex, uploadDir)
@@ -297,7 +297,7 @@ async function main (): Promise<number> {
   let progress = 0
   const purgeDeleted = chats.purgeDeleted
   chats.purgeDeleted = async (...args) => { const step = await purgeDeleted(...args); progress += step?.chats ?? 0; return step }
-  const purge = createPurge({ chats, files, clock: Date.now, afterDays: defaults.purgeAfterDays, batchSize: BATCH, targetMs: TARGET_MS ?? purgeTargetMs(getDialect(db.knex)), restRatio: REST, busy: () => poolBusy(db.knex), probe: PROBE ? async () => await probeLatency(db.knex) : undefined })
+  const purge = createPurge({ chats, files, clock: Date.now, afterDays: defaults.purgeAfterDays, batchSize: BATCH, targetMs: TARGET_MS ?? purgePace(getDialect(db.knex)).targetMs, restRatio: REST ?? purgePace(getDialect(db.knex)).restRatio, busy: () => poolBusy(db.knex), probe: PROBE ? async () => await probeLatency(db.knex) : undefined })
 
   await fixedRate(pairs, (ms) => ms > 2000)
   const quiet = summarise(await fixedRate(pairs, (ms) => ms > SECONDS * 1000))

@@ -18,7 +18,7 @@ import { ticketEntries } from '../transcripts/service.ts'
 import type { Distributor } from '../routing/distributor.ts'
 import type { RoutingService } from '../routing/service.ts'
 import { itemCount, itemGuard, itemLabel, itemsLine, type RunGuard, threadGuard } from './item-failures.ts'
-import { createPurge, purgeTargetMs } from './purge.ts'
+import { createPurge, purgePace } from './purge.ts'
 import { createImPurge } from './purge-im.ts'
 import { defaultLeaseMs, type JobContext, type JobFn, type JobOutcome, type JobTrigger, runJobRecorded, type RunResult } from './scheduler.ts'
 import { type JobSchedule, resolveSchedules } from './schedules.ts'
@@ -137,9 +137,9 @@ export function createJobService (deps: JobServiceDeps): JobService {
   const minute = 60_000
 
   // Made at each run, with the settings of the moment (the settings screen may change them).
-  const purge = (ctx: JobContext, items: ItemGuard) => createPurge({ chats, files, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize, targetMs: purgeTargetMs(getDialect(db)), busy: () => poolBusy(db), probe: async () => await probeLatency(db) })(ctx, items)
+  const purge = (ctx: JobContext, items: ItemGuard) => createPurge({ chats, files, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize, ...purgePace(getDialect(db)), busy: () => poolBusy(db), probe: async () => await probeLatency(db) })(ctx, items)
   // Deleted instant message threads go with the same retention, in the same job, after the chats.
-  const purgeIm = (ctx: JobContext, items: ItemGuard) => createImPurge({ im, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize, targetMs: purgeTargetMs(getDialect(db)), busy: () => poolBusy(db) })(ctx, items)
+  const purgeIm = (ctx: JobContext, items: ItemGuard) => createImPurge({ im, clock, afterDays: settings.purgeAfterDays, batchSize: settings.purgeBatchSize, targetMs: purgePace(getDialect(db)).targetMs, busy: () => poolBusy(db) })(ctx, items)
 
   /** Audit log entries past auditRetentionDays, in short batches while the lease is ours; returns how many went. */
   async function purgeAudit (ctx: JobContext): Promise<number> {
