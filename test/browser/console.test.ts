@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helpers/build.ts'
-import { customerStarts, expectMessages, markPage, missing, openBrowser, openConsole, send, stillSamePage, wait } from '../helpers/browser.ts'
+import { aliceTakesDanaAndErin, expectMessages, markPage, missing, openBrowser, openConsole, send, stillSamePage, wait } from '../helpers/browser.ts'
 
 // The console in real browsers (issue "Done when"): two chats held at once with drafts kept
 // across switching, typing shown to the customer, a supervisor coaching the agent inline
@@ -18,14 +18,8 @@ t.test('two chats, typing, coaching, a canned reply, a comment and User Details 
   await alice.getByText('Taking chats', { exact: true }).waitFor(wait)
   await markPage(alice)
 
-
   // Two chats at once: drafts survive switching between them.
-  await customerStarts(dana, url, { name: 'Dana Doyle', email: 'dana@customer.example', question: 'My printer keeps jamming' })
-  await alice.getByRole('region', { name: /Queue/ }).getByRole('button', { name: 'Accept' }).click()
-  await dana.getByText('You are chatting with Alice Adams').waitFor(wait)
-  await customerStarts(erin, url, { name: 'Erin Evans', email: 'erin@customer.example', question: 'I need the Finance drive' })
-  await alice.getByRole('region', { name: /Queue/ }).getByRole('button', { name: 'Accept' }).click()
-  await erin.getByText('You are chatting with Alice Adams').waitFor(wait)
+  await aliceTakesDanaAndErin(alice, dana, erin, url)
   const myActive = alice.getByRole('region', { name: /My Active/ })
   await myActive.getByRole('link', { name: /Dana Doyle/ }).click()
   await alice.locator('.lc-pane:not([hidden])').getByRole('textbox', { name: 'Message' }).fill('Draft for Dana')

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helpers/build.ts'
-import { customerStarts, missing, openBrowser, openConsole, wait } from '../helpers/browser.ts'
+import { aliceTakesDanaAndErin, missing, openBrowser, openConsole, wait } from '../helpers/browser.ts'
 
 // A chat the console page draws as a slot (its pane loads when first shown) in a real
 // browser: Transfer… from its row waits for the pane and opens its form there, and a pane the
@@ -14,12 +14,7 @@ t.test('a slot\'s Transfer… and a slot that could not be loaded, in a real bro
   await openConsole(alice, url, 'alice')
   await alice.getByRole('switch', { name: 'Available' }).check()
   await alice.getByText('Taking chats', { exact: true }).waitFor(wait)
-  await customerStarts(dana, url, { name: 'Dana Doyle', email: 'dana@customer.example', question: 'My printer keeps jamming' })
-  await alice.getByRole('region', { name: /Queue/ }).getByRole('button', { name: 'Accept' }).click()
-  await dana.getByText('You are chatting with Alice Adams').waitFor(wait)
-  await customerStarts(erin, url, { name: 'Erin Evans', email: 'erin@customer.example', question: 'I need the Finance drive' })
-  await alice.getByRole('region', { name: /Queue/ }).getByRole('button', { name: 'Accept' }).click()
-  await erin.getByText('You are chatting with Alice Adams').waitFor(wait)
+  await aliceTakesDanaAndErin(alice, dana, erin, url)
 
   const myActive = alice.getByRole('region', { name: /My Active/ })
   const danaSlot = alice.locator('.lc-pane[data-lc-slot][aria-label="Chat with Dana Doyle"]')

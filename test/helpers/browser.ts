@@ -163,6 +163,18 @@ export async function customerStarts (page: Page, url: string, who: { name: stri
   await pressStartChat(page)
 }
 
+/** Dana (printer) and then Erin (Finance drive) start chats, and alice accepts each from her Queue. */
+export async function aliceTakesDanaAndErin (alice: Page, dana: Page, erin: Page, url: string): Promise<void> {
+  for (const [page, who] of [
+    [dana, { name: 'Dana Doyle', email: 'dana@customer.example', question: 'My printer keeps jamming' }],
+    [erin, { name: 'Erin Evans', email: 'erin@customer.example', question: 'I need the Finance drive' }]
+  ] as const) {
+    await customerStarts(page, url, who)
+    await alice.getByRole('region', { name: /Queue/ }).getByRole('button', { name: 'Accept' }).click()
+    await page.getByText('You are chatting with Alice Adams').waitFor(wait)
+  }
+}
+
 /**
  * Alice available in her console (the page marked, to check later that it never reloaded)
  * and Dana, from the pre-chat form, chatting with her once she accepts.
