@@ -16,10 +16,10 @@ function inGroups (q: Knex.QueryBuilder, groups: number[] | 'all'): Knex.QueryBu
   return q.andWhere((w) => { w.whereNull('group_id'); if (groups.length > 0) w.orWhereIn('group_id', groups) })
 }
 
-/** Queued chats, oldest first: the order agents take them and customers wait in. `which` picks the Queue or the Transferred tab. */
 /** The most chats the Queue or the Transferred tab lists. */
 export const queueListLimit = 500
 
+/** Queued chats, oldest first: the order agents take them and customers wait in. `which` picks the Queue or the Transferred tab. */
 export async function queuedChats (db: Db, opts: QueuedOptions = {}): Promise<LcChatRow[]> {
   return await queued(db, opts)
 }
