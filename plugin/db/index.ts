@@ -153,9 +153,14 @@ export function isRetryable (err: unknown): boolean {
 
 /** Runs a transaction, again (up to `attempts` times) when MySQL chose it as a deadlock victim. */
 export async function transact<T> (knex: Knex, fn: (trx: Knex.Transaction) => Promise<T>, config?: Knex.TransactionConfig, attempts = 4): Promise<T> {
+  return await retried(async () => await knex.transaction(fn, config), attempts)
+}
+
+/** Runs `attempt` (a whole transaction), again after a short random pause while it fails `isRetryable`, up to `attempts` times. */
+export async function retried<T> (attempt: () => Promise<T>, attempts = 4): Promise<T> {
   for (let i = 1; ; i++) {
     try {
-      return await knex.transaction(fn, config)
+      return await attempt()
     } catch (err) {
       if (i >= attempts || !isRetryable(err)) throw err
       await new Promise((resolve) => setTimeout(resolve, 5 * i + Math.random() * 10))

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import type { Statement } from './grouped.ts'
-import { getDialect, isRetryable } from './index.ts'
+import { getDialect, retried } from './index.ts'
 
 /**
  * Transactions on one of knex's pooled MySQL/MariaDB connections without knex's transaction
@@ -75,14 +75,7 @@ export function pooled (knex: Knex): Pooled | undefined {
       }
     },
     async transaction (fn, attempts = 4) {
-      for (let i = 1; ; i++) {
-        try {
-          return await once(fn)
-        } catch (err) {
-          if (i >= attempts || !isRetryable(err)) throw err
-          await new Promise((resolve) => setTimeout(resolve, 5 * i + Math.random() * 10))
-        }
-      }
+      return await retried(async () => await once(fn), attempts)
     }
   }
 }
