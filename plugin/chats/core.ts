@@ -127,17 +127,7 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
     const answer = author.kind === 'agent' && (kind === 'text' || kind === 'file' || kind === 'kb_share')
     const seq = await store.reserveSeq(trx, chatId, open, answer ? { agentAnswerAt: at } : {}, guard)
     if (seq === undefined) return undefined
-    const row = {
-      chat_id: chatId,
-      seq,
-      kind,
-      author_kind: author.kind,
-      author_id: author.id,
-      author_name: author.name,
-      body,
-      client_msg_id: clientMsgId,
-      created_at: at
-    }
+    const row = store.messageRow(chatId, seq, kind, author, body, clientMsgId, at)
     const id = await store.insertMessage(trx, row)
     const message = store.toMessage({ id, ...row })
     // The first answer stops the clock of time to first response (docs/reports.md#time-to-first-response).
@@ -163,9 +153,7 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
       const at = clock()
       const seq = grouped.reserveSeq(sql, chatId, open, author.kind === 'agent' ? at : undefined, guard)
       if (seq === undefined) return { message: undefined, offer }
-      const row = {
-        chat_id: chatId, seq, kind: 'text', author_kind: author.kind, author_id: author.id, author_name: author.name, body, client_msg_id: clientMsgId, created_at: at
-      }
+      const row = store.messageRow(chatId, seq, 'text', author, body, clientMsgId, at)
       return { message: store.toMessage({ id: grouped.insertMessage(sql, row), ...row }), offer }
     })
   }
@@ -188,9 +176,7 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
 
   async function appendMany (trx: Knex.Transaction, messages: ReadonlyArray<{ chatId: number, seq: number, author: Actor, kind: Message['kind'], body: string }>): Promise<Message[]> {
     const at = clock()
-    const rows = await store.insertMessages(trx, messages.map((m) => ({
-      chat_id: m.chatId, seq: m.seq, kind: m.kind, author_kind: m.author.kind, author_id: m.author.id, author_name: m.author.name, body: m.body, client_msg_id: null, created_at: at
-    })))
+    const rows = await store.insertMessages(trx, messages.map((m) => store.messageRow(m.chatId, m.seq, m.kind, m.author, m.body, null, at)))
     const stored = rows.map(store.toMessage)
     if (webhooks) {
       for (const message of stored) {

@@ -72,9 +72,7 @@ export function messageGroups ({ db, clock, append }: { db: Knex, clock: () => n
       // The new seq comes back in the UPDATE's own answer (LAST_INSERT_ID), as store.reserveSeq's does.
       const taken = await tx.query(statements.seq(m.chatId, m.open, m.author.kind === 'agent' ? at : undefined, m.guard))
       if (taken.affectedRows === 0) return undefined
-      const row: Omit<store.LcMessageRow, 'id'> = {
-        chat_id: m.chatId, seq: Number(taken.insertId), kind: 'text', author_kind: m.author.kind, author_id: m.author.id, author_name: m.author.name, body: m.body, client_msg_id: m.clientMsgId, created_at: at
-      }
+      const row = store.messageRow(m.chatId, Number(taken.insertId), 'text', m.author, m.body, m.clientMsgId, at)
       const id = Number((await tx.query(statements.insert(row))).insertId)
       for (const words of statements.words(row, id)) await tx.query(words)
       return store.toMessage({ id, ...row })
@@ -111,10 +109,7 @@ export function messageGroups ({ db, clock, append }: { db: Knex, clock: () => n
         row.last_agent_message_at = at
       }
       touched.set(m.chatId, chat)
-      const stored: Omit<store.LcMessageRow, 'id'> = {
-        chat_id: m.chatId, seq: chat.last_seq, kind: 'text', author_kind: m.author.kind, author_id: m.author.id, author_name: m.author.name, body: m.body, client_msg_id: m.clientMsgId, created_at: at
-      }
-      return { offer, row: stored }
+      return { offer, row: store.messageRow(m.chatId, chat.last_seq, 'text', m.author, m.body, m.clientMsgId, at) }
     })
     await store.advanceSeqs(trx, [...touched.values()])
     const inserted = await store.insertMessages(trx, decided.flatMap((d) => d.row ? [d.row] : []), await returning)

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import { affected, caseOf, getDialect, incrementReturning, toMs } from '../db/index.ts'
 import { indexWords } from '../db/words.ts'
-import type { Chat, ChatStatus, FileRef, Message, SharedArticle } from './types.ts'
+import type { Actor, Chat, ChatStatus, FileRef, Message, SharedArticle } from './types.ts'
 
 /**
  * lc_chats, lc_messages and lc_chat_history: a chat's row, its seq and messages, its
@@ -110,6 +110,11 @@ function articleOf (body: string): { article?: SharedArticle } {
     return {}
   }
   return {}
+}
+
+/** A new message's row, without its id: the one shape every path that writes messages stores. */
+export function messageRow (chatId: number, seq: number, kind: string, author: Actor, body: string, clientMsgId: string | null, at: number): Omit<LcMessageRow, 'id'> {
+  return { chat_id: chatId, seq, kind, author_kind: author.kind, author_id: author.id, author_name: author.name, body, client_msg_id: clientMsgId, created_at: at }
 }
 
 export function toMessage (row: LcMessageRow): Message {
