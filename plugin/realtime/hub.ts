@@ -154,7 +154,11 @@ export function createHub ({ bus, messagesBetween, renderMessages, customerSees,
         void enqueue(client, async () => { sendNow(client, html) })
       }
     }
-    if (riders.size > 0 && !closing) riderSweep = setTimeout(sweepRiders, riderWaitMs).unref()
+    // Timers may fire a millisecond before Date.now says they are due: the next sweep is set for
+    // the oldest rider left, not a whole wait later, so none waits twice as long as it should.
+    let oldest = Infinity
+    for (const byChat of riders.values()) for (const waiting of byChat.values()) oldest = Math.min(oldest, waiting[0]!.at)
+    if (oldest !== Infinity && !closing) riderSweep = setTimeout(sweepRiders, Math.max(1, oldest + riderWaitMs - Date.now())).unref()
   }
 
   /** Delivers a chat's new message to one socket, without a track's closures when it is the next one. */
