@@ -232,7 +232,7 @@ async function pagesRead (db: Database, lists: SearchQuery[][], calls: (service:
     const host = sqlHost(knex, manifest.host)
     const routing = createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 60 } })
     const chats = createChatService({ db: knex, bus: memoryBus(), host, routing, settings: { maxMessageLength: resolveSettings(manifest, {}).maxMessageLength } })
-    const search = createSearchService({ db: knex, routing, fields: createFieldService({ db: knex, chats }), host })
+    const search = createSearchService({ db: knex, chats, routing, fields: createFieldService({ db: knex, chats }), host })
     const counters = async (): Promise<{ rows: number, tmpRows: number }> => {
       const [rows] = await knex.raw("SHOW SESSION STATUS LIKE 'Handler_%'") as [Array<{ Variable_name: string, Value: string }>]
       const value = (name: string): number => Number(rows.find((r) => r.Variable_name === name)?.Value ?? 0)
@@ -316,7 +316,7 @@ async function main (): Promise<number> {
   const routing = createRoutingService({ db: knex, bus: memoryBus(), settings: { heartbeatTimeoutSeconds: 60 } })
   const chats = createChatService({ db: knex, bus: memoryBus(), host, routing, settings: { maxMessageLength: settings.maxMessageLength } })
   const fields = createFieldService({ db: knex, chats })
-  const search = createSearchService({ db: knex, routing, fields, host })
+  const search = createSearchService({ db: knex, chats, routing, fields, host })
   const access = createAccess({ host, settings, routing })
   const scopeOf = async (username: string): Promise<AgentScope> => {
     const user = (await host.findUsers(username)).find((u) => u.username === username)!
@@ -408,7 +408,7 @@ async function main (): Promise<number> {
   }
   // The search box of Global Completed: the list's own query, narrowed to the matching ids.
   const listBy = (service: typeof search, list: typeof chats) => async (q: SearchQuery): Promise<number> => (await list.list({
-    statuses: ['ended', 'abandoned', 'cancelled'], groups: sam.visible, matching: service.listMatches(q.q!), sort: 'started', dir: 'desc', limit: 201
+    statuses: ['ended', 'abandoned', 'cancelled'], groups: sam.visible, matching: (await service.listMatches(q.q!)).matching, sort: 'started', dir: 'desc', limit: 201
   })).length
   const advanced = advancedBy(search)
   const byKeyword = await measure(keywords, advanced(sam))

@@ -58,6 +58,7 @@ import * as createPurgedChatWords from './20261208000061_create_lc_purged_chat_w
 import * as coverChatsGroupQueue from './20261208000062_cover_lc_chats_group_queue.ts'
 import * as indexChatsAgentRecent from './20261208000063_index_lc_chats_agent_recent.ts'
 import * as indexChatsAgentCreatedFound from './20261208000065_index_lc_chats_agent_created_found.ts'
+import * as createMessageWordsDue from './20261208000066_create_lc_message_words_due.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -122,7 +123,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261208000061_create_lc_purged_chat_words': createPurgedChatWords,
   '20261208000062_cover_lc_chats_group_queue': coverChatsGroupQueue,
   '20261208000063_index_lc_chats_agent_recent': indexChatsAgentRecent,
-  '20261208000065_index_lc_chats_agent_created_found': indexChatsAgentCreatedFound
+  '20261208000065_index_lc_chats_agent_created_found': indexChatsAgentCreatedFound,
+  '20261208000066_create_lc_message_words_due': createMessageWordsDue
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -239,7 +239,7 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   const dir = opts.uploadDir ?? resolve(projectRoot, 'data/uploads')
   const files = createFileService({ ...core, chats, dir })
   const fileViews = createFileViews({ ...core, files })
-  const search = createSearchService({ ...core, routing, fields })
+  const search = createSearchService({ ...core, chats, routing, fields })
   const searchViews = createSearchViews({ ...core, search })
   const deflections = createDeflectionService({ ...core, chats })
   const reports = createReportService({ ...core, facts, surveys, deflections, routing })
@@ -381,7 +381,13 @@ const liveChat: FastifyPluginAsync<LiveChatOptions> = async (fastify: FastifyIns
   // Before the socket server goes: 1012 tells htmx to reconnect (to this instance when it is
   // back, or to another) and resume.
   fastify.addHook('preClose', async () => { await hub.close() })
-  fastify.addHook('onClose', async () => { liveSwitch.stop(); await jobs.stop(); if (!opts.bus) await bus.close() })
+  fastify.addHook('onClose', async () => {
+    liveSwitch.stop()
+    await jobs.stop()
+    // The words of the last messages: a clean stop leaves none due (chats/due-words.ts).
+    await chats.close()
+    if (!opts.bus) await bus.close()
+  })
   fastify.addHook('onClose', async () => { metrics.close(); blocklist.close() })
 }
 

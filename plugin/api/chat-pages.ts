@@ -60,7 +60,7 @@ export function createChatPages ({ chats, routing, search }: ChatPagesDeps) {
       ungrouped: !narrowed,
       orAgentId: narrowed ? undefined : select.orAgentId,
       agentId: q.agent ?? select.agentId,
-      matching: typed === '' ? undefined : search.listMatches(typed),
+      matching: typed === '' ? undefined : (await search.listMatches(typed)).matching,
       sort: 'id',
       dir: 'desc',
       afterId: after,

@@ -7,6 +7,7 @@ import { createFactService } from '../facts/service.ts'
 import type { Bus } from '../realtime/bus-events.ts'
 import type { RoutingService } from '../routing/service.ts'
 import type { ChatChange, ChatServiceDeps } from './service.ts'
+import { dueWords } from './due-words.ts'
 import { groupedMessageStore } from './grouped-store.ts'
 import { messageGroups } from './message-groups.ts'
 import * as store from './store.ts'
@@ -67,6 +68,10 @@ export interface ChatCore {
    */
   appendGrouped: (chatId: number, author: Actor, body: string, clientMsgId: string | null,
     open: readonly ChatStatus[], guard: store.Guard) => Promise<{ message: Message | undefined, offer: boolean }> | null
+  /** Writes the words of messages appendGrouped left due (chats/due-words.ts): a search then finds every message stored. */
+  wordsWritten: () => Promise<void>
+  /** Writes what words are due, and times no more writes of them: the plugin is closing. */
+  close: () => Promise<void>
   /**
    * One History row, inside the transaction of the change it records. An action that is a webhook event reads the chat
    * as the change leaves it, unless the caller has it (`asLeft`: a chat just inserted).
@@ -117,7 +122,7 @@ export interface ChatCore {
   monitored: (chat: Chat, scope: AgentScope) => Promise<void>
 }
 
-export function createChatCore ({ db, bus, host, routing, clock = Date.now, settings, webhooks, audit, facts = createFactService({ db }) }: ChatServiceDeps): ChatCore {
+export function createChatCore ({ db, bus, host, routing, clock = Date.now, settings, webhooks, audit, log, facts = createFactService({ db }) }: ChatServiceDeps): ChatCore {
   const listeners: Array<(change: ChatChange) => Promise<void>> = []
 
   async function append (trx: Knex.Transaction, chatId: number, author: Actor, kind: Message['kind'], body: string, clientMsgId: string | null,
@@ -139,6 +144,10 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
 
   const groups = writeGroups(db)
   const grouped = groups && groupedMessageStore(db)
+  // A timed flush that failed leaves its messages due: the next flush or search writes them.
+  const words = groups && grouped
+    ? dueWords({ groups, grouped, onError: (err) => { log?.warn({ err }, 'live chat: writing the words of new messages failed; they stay due') } })
+    : undefined
   // MySQL/MariaDB: groups of their own, whose statements are round trips rather than calls.
   const sideBySide = getDialect(db) === 'mysql' ? messageGroups({ db, clock, append }) : undefined
 
@@ -154,7 +163,9 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
       const seq = grouped.reserveSeq(sql, chatId, open, author.kind === 'agent' ? at : undefined, guard)
       if (seq === undefined) return { message: undefined, offer }
       const row = store.messageRow(chatId, seq, 'text', author, body, clientMsgId, at)
-      return { message: store.toMessage({ id: grouped.insertMessage(sql, row), ...row }), offer }
+      const id = grouped.insertMessage(sql, row)
+      words!.marked()
+      return { message: store.toMessage({ id, ...row }), offer }
     })
   }
 
@@ -257,6 +268,12 @@ export function createChatCore ({ db, bus, host, routing, clock = Date.now, sett
     routing,
     clock,
     departmentOf,
+    wordsWritten: async () => { await words?.written() },
+    async close () {
+      words?.stop()
+      // What cannot be written now stays due, for the first flush after the next start.
+      await words?.written().catch((err: unknown) => { log?.warn({ err }, 'live chat: the words of new messages stay due until the next start') })
+    },
     async audit (trx, scope, action, chat, departmentId, before, after) {
       await audit?.record(trx, { id: scope.id, name: scope.name, ip: scope.ip ?? null }, {
         action, subject: `Chat #${chat.id} with ${chat.customerName}`, subjectId: chat.id, departmentId, before, after

@@ -9,12 +9,22 @@ import type { ChatStatus } from './types.ts'
 /**
  * A message's statements as grouped writes run them on SQLite (plugin/db/grouped.ts): the
  * same statements as store.reserveSeq, store.insertMessage and sweep-store.awaitsAnswer,
- * built by knex once per shape and then only bound.
+ * built by knex once per shape and then only bound, but for the message's words: they are
+ * marked due and written a moment later, with those of every message written since
+ * (chats/due-words.ts). A message's words each land on a page of their own in two B-trees,
+ * and those pages, not the message, were most of what each COMMIT wrote.
  */
 export interface GroupedMessageStore {
   awaitsAnswer: (db: SyncDb, chatId: number, agentId: string) => boolean
   reserveSeq: (db: SyncDb, id: number, open: readonly ChatStatus[], agentAnswerAt: number | undefined, guard: Guard) => number | undefined
+  /** Stores the message and marks its words due (`indexDue` writes them); its id. */
   insertMessage: (db: SyncDb, row: Omit<LcMessageRow, 'id'>) => number
+  /**
+   * Writes the words of up to `limit` messages marked due, oldest first, and unmarks them;
+   * how many it took (fewer than `limit`: none is left). A message gone meanwhile (a purge)
+   * has no words written.
+   */
+  indexDue: (db: SyncDb, limit: number) => number
 }
 
 type GuardValue = 'agent_id' | 'assigned_at' | 'transferableTo'
@@ -29,7 +39,17 @@ const messageColumns: readonly MessageColumn[] = ['chat_id', 'seq', 'kind', 'aut
  * (plugin/db/grouped.ts keeps enough of them).
  */
 const wordsPerStatement = 64
-const wordsSql = (rows: number): string => `INSERT INTO lc_message_words (word, chat_id, message_id) VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')}`
+const wordsSql = (rows: number, or = ''): string => `INSERT ${or}INTO lc_message_words (word, chat_id, message_id) VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')}`
+
+/**
+ * The due words of many messages go in INSERTs of a power of two rows, 256 at most, so that
+ * a few statement shapes serve every count, each prepared once (plugin/db/grouped.ts).
+ */
+const wordRowsAtOnce = (left: number): number => Math.min(256, 2 ** Math.floor(Math.log2(left)))
+const markDueSql = 'INSERT INTO lc_message_words_due (message_id) VALUES (?)'
+// A message purged while its words were due has no row to join: it is unmarked with no words.
+const dueSql = 'SELECT d.message_id AS id, m.chat_id, m.body FROM lc_message_words_due d LEFT JOIN lc_messages m ON m.id = d.message_id ORDER BY d.message_id LIMIT ?'
+const unmarkDueSql = 'DELETE FROM lc_message_words_due WHERE message_id <= ?'
 
 /**
  * A message's statements, each built by knex once per shape and then only bound: the same
@@ -99,8 +119,23 @@ export function groupedMessageStore (knex: Knex): GroupedMessageStore {
 
     insertMessage (db, row) {
       const id = db.run(statements.insert(row)).lastInsertRowid
-      for (const words of statements.words(row, id)) db.run(words)
+      if (!unsearchedKinds.includes(row.kind)) db.run({ sql: markDueSql, bindings: [id] })
       return id
+    },
+
+    indexDue (db, limit) {
+      const due = db.all({ sql: dueSql, bindings: [limit] }) as Array<{ id: number, chat_id: number | null, body: string | null }>
+      if (due.length === 0) return 0
+      const rows: Array<[string, number, number]> = []
+      for (const m of due) if (m.body !== null) for (const word of indexWords(m.body)) rows.push([word, Number(m.chat_id), Number(m.id)])
+      // In the index's own order: neighbouring rows land on the same pages, each page written once.
+      rows.sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1] || a[2] - b[2])
+      for (let at = 0; at < rows.length;) {
+        const size = wordRowsAtOnce(rows.length - at)
+        db.run({ sql: wordsSql(size, 'OR IGNORE '), bindings: rows.slice(at, at += size).flat() })
+      }
+      db.run({ sql: unmarkDueSql, bindings: [Number(due.at(-1)!.id)] })
+      return due.length
     }
   }
 }

@@ -37,6 +37,8 @@ export interface ChatServiceDeps {
   facts?: Pick<FactService, 'record' | 'startedMany' | 'assignedMany' | 'answered' | 'answeredAlready'>
   /** The audit log: chats taken, monitored and transferred by a supervisor, deleted and undeleted (docs/features.md#audit-log). */
   audit?: Pick<AuditService, 'record' | 'recordFirst'>
+  /** Where a failure nobody waits for is told (the words of new messages not written in time). */
+  log?: { warn: (obj: object, msg: string) => void }
 }
 
 export interface StartChat {
@@ -353,6 +355,10 @@ export interface ChatService {
   recordHistory (chatId: number, actor: Actor, action: string, data?: object, trx?: Knex.Transaction): Promise<void>
   /** The chat (not deleted), read inside `trx` when given; throws LC_ERR_CHAT_NOT_FOUND. */
   get (chatId: number, trx?: Knex | Knex.Transaction): Promise<Chat>
+  /** Writes the words of new messages still due (SQLite, chats/due-words.ts), so that a search finds every message stored. */
+  wordsWritten (): Promise<void>
+  /** Writes what is due and times nothing more: the plugin is closing. */
+  close (): Promise<void>
 }
 
 /** The chat service, composed of its parts; they share core.ts (append, History, lost races, telling after commit). */
@@ -372,6 +378,8 @@ export function createChatService (deps: ChatServiceDeps): ChatService {
       if (trx) await core.history(trx, chatId, actor, action, data)
       else await deps.db.transaction(async (t) => { await core.history(t, chatId, actor, action, data) })
     },
-    get: core.load
+    get: core.load,
+    wordsWritten: core.wordsWritten,
+    close: core.close
   }
 }

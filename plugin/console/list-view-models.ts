@@ -233,8 +233,9 @@ export function createListViews ({ base, chats, routing, host, preferences, sear
     // One's own list (My Active, My Completed, an agent's Deleted Items) narrowed to someone
     // else matches nothing: the filter never widens a list to another agent's chats.
     const elsewhere = select.agentId !== undefined && s.agent !== undefined && s.agent !== select.agentId
+    const matching = elsewhere || s.q === undefined ? undefined : (await search.listMatches(s.q)).matching
     const [found, choice] = await Promise.all([
-      elsewhere ? [] : chats.list({ ...select, groups, orAgentId, ungrouped: !narrowed, agentId: s.agent ?? select.agentId, matching: s.q === undefined ? undefined : search.listMatches(s.q), sort: s.sort, dir: s.dir, rank, now, limit: pageSize + 1 }),
+      elsewhere ? [] : chats.list({ ...select, groups, orAgentId, ungrouped: !narrowed, agentId: s.agent ?? select.agentId, matching, sort: s.sort, dir: s.dir, rank, now, limit: pageSize + 1 }),
       fields.read(scope.id)
     ])
     const { shown: list, more } = pageOf(found, pageSize)

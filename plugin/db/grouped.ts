@@ -19,6 +19,8 @@ export interface Statement { sql: string, bindings: readonly unknown[] }
 export interface SyncDb {
   /** The first row the statement answers (a SELECT, or an UPDATE … RETURNING), or undefined. */
   get: (statement: Statement) => Record<string, unknown> | undefined
+  /** Every row a SELECT answers. */
+  all: (statement: Statement) => Array<Record<string, unknown>>
   /** Runs a write: how many rows it changed and the rowid it inserted last. */
   run: (statement: Statement) => { changes: number, lastInsertRowid: number }
 }
@@ -31,6 +33,7 @@ export interface WriteGroups {
 interface RawStatement {
   reader: boolean
   get: (bindings: unknown[]) => Record<string, unknown> | undefined
+  all: (bindings: unknown[]) => Array<Record<string, unknown>>
   run: (bindings: unknown[]) => { changes: number, lastInsertRowid: number | bigint }
 }
 interface RawConnection { prepare: (sql: string) => RawStatement, inTransaction: boolean }
@@ -84,6 +87,7 @@ export function writeGroups (knex: Knex): WriteGroups | undefined {
   function syncDb (conn: RawConnection): SyncDb {
     return {
       get: ({ sql, bindings }) => exec(conn, sql, bindings).get(bindable(bindings)),
+      all: ({ sql, bindings }) => exec(conn, sql, bindings).all(bindable(bindings)),
       run: ({ sql, bindings }) => {
         const result = exec(conn, sql, bindings).run(bindable(bindings))
         return { changes: result.changes, lastInsertRowid: Number(result.lastInsertRowid) }

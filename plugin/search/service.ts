@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import type { ChatService } from '../chats/service.ts'
 import { type AgentScope, ChatStatus, queueGroups, sees } from '../chats/types.ts'
 import { searchWords } from '../db/fulltext.ts'
 import {
@@ -181,6 +182,8 @@ export function listSearchProblem (typed: string): CodedError | null {
 
 export interface SearchServiceDeps {
   db: Knex
+  /** The words of new messages are written a moment after them (chats/due-words.ts): a search has them written first. */
+  chats: Pick<ChatService, 'wordsWritten'>
   routing: Pick<RoutingService, 'groups' | 'members'>
   fields: Pick<FieldService, 'list'>
   host: Pick<HostAdapter, 'getUser'>
@@ -217,14 +220,15 @@ export interface SearchService {
   /**
    * The search box of a chat list (docs/features.md#basic-search): a subquery of the ids of chats holding every word
    * typed in some section, or with that number, for the list to add to its own filters, sort and permissions. Throws
-   * LC_ERR_SEARCH_TEXT(_LONG) when what was typed cannot be searched for.
+   * LC_ERR_SEARCH_TEXT(_LONG) when what was typed cannot be searched for. Wrapped: a query builder is a thenable, which
+   * a promise would run.
    */
-  listMatches (typed: string): Knex.QueryBuilder
+  listMatches (typed: string): Promise<{ matching: Knex.QueryBuilder }>
   /** Why the list's search box cannot search for `typed`, or null (a chat number alone, #42, is fine). */
   listSearchProblem (typed: string): CodedError | null
 }
 
-export function createSearchService ({ db, routing, fields, host }: SearchServiceDeps): SearchService {
+export function createSearchService ({ db, chats, routing, fields, host }: SearchServiceDeps): SearchService {
   async function names (ids: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>()
     await Promise.all([...new Set(ids)].map(async (id) => { out.set(id, (await host.getUser(id))?.name ?? `Agent ${id}`) }))
@@ -257,6 +261,7 @@ export function createSearchService ({ db, routing, fields, host }: SearchServic
       const opts = await options(scope)
       const { form, criteria } = readCriteria(query, opts)
       if (!criteria) return { options: opts, form, more: false, agentNames: new Map() }
+      await chats.wordsWritten()
       const rows = await store.searchChats(db, criteria.filter, searchVisibility(scope, criteria.filter.deleted), { ...criteria.order, limit: criteria.order.limit + 1 })
       const hits = rows.slice(0, criteria.order.limit).map(store.toHit)
       const agentNames = await names(hits.map((h) => h.agentId).filter((id): id is string => id !== null))
@@ -264,14 +269,16 @@ export function createSearchService ({ db, routing, fields, host }: SearchServic
     },
 
     async find (criteria: Criteria, scope: AgentScope): Promise<store.SearchHit[]> {
+      await chats.wordsWritten()
       return (await store.searchChats(db, criteria.filter, searchVisibility(scope, criteria.filter.deleted), criteria.order)).map(store.toHit)
     },
 
-    listMatches (typed: string): Knex.QueryBuilder {
+    async listMatches (typed: string): Promise<{ matching: Knex.QueryBuilder }> {
       const text = typed.trim()
       const problem = listSearchProblem(text)
       if (problem) throw problem
-      return store.chatIdsMatching(db, text, parseChatNumber(text) ?? undefined)!
+      await chats.wordsWritten()
+      return { matching: store.chatIdsMatching(db, text, parseChatNumber(text) ?? undefined)! }
     },
 
     listSearchProblem
