@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { targets } from '../realtime/targets.ts'
 import { bind } from '../web/fragments.ts'
 import { type Chat, ChatStatus } from './types.ts'
@@ -13,8 +13,12 @@ export const statusLabels: Record<ChatStatus, string> = {
   cancelled: 'Cancelled'
 }
 
-/** A fresh id for the next message typed in a composer; a resend of it is stored once. */
-export const newClientMsgId = (): string => randomBytes(12).toString('base64url')
+/**
+ * A fresh id for the next message typed in a composer; a resend of it is stored once. A
+ * random UUID: Node draws them from a cached batch of entropy, where randomBytes asked the
+ * system each time, 8 µs of every message's 0.4 ms (docs/design.md §9).
+ */
+export const newClientMsgId = (): string => randomUUID()
 
 /** What a person typed and why it was refused: the box shows both, so nothing they wrote is lost. */
 export interface Draft { body: string, error: string }

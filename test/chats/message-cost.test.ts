@@ -81,7 +81,7 @@ t.test('message cost', async (t) => {
     const boxes = framed.map((f) => f.slice(f.indexOf(`<hx-partial hx-target="#lc-composer-${chatId}"`)))
     const ids = boxes.map((f) => /name="client_msg_id" value="([^"]+)"/.exec(f)?.[1])
     t.equal(new Set(ids).size, ids.length, 'no client id is handed out twice')
-    t.ok(ids.every((id) => id !== undefined && /^[\w-]{16}$/.test(id)), 'every id is a fresh random one')
+    t.ok(ids.every((id) => id !== undefined && /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id)), 'every id is a fresh random one')
     t.equal(new Set(boxes.map((f, i) => f.replace(ids[i]!, ''))).size, 1)
   })
 
