@@ -24,7 +24,12 @@ export interface DueWordsOptions {
   grouped: GroupedMessageStore
   /** How long a message's words may wait (default 250 ms). */
   delayMs?: number
-  /** The most messages' words one job writes (default 1,000): a job stays a few milliseconds. */
+  /**
+   * The most messages' words one job writes (default 1,000). About 20 µs a message: at 500
+   * messages a second the timer comes first, with some 125 (3 ms); a thousand are due within
+   * the delay only at four times that rate, where sharing more pages matters more than the
+   * 15 to 20 ms such a job takes (250 at a time: 0.45 of the floor where 1,000 gave 0.51).
+   */
   batch?: number
   /** Told when a timed flush failed; its messages stay due for the next. */
   onError?: (err: unknown) => void
