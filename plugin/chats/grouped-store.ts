@@ -33,12 +33,7 @@ const guardValues: readonly GuardValue[] = ['agent_id', 'assigned_at', 'transfer
 type MessageColumn = keyof Omit<LcMessageRow, 'id'>
 const messageColumns: readonly MessageColumn[] = ['chat_id', 'seq', 'kind', 'author_kind', 'author_id', 'author_name', 'body', 'client_msg_id', 'created_at']
 
-/**
- * A message's words go in one INSERT of as many rows as it has words (store.insertWords),
- * up to this many a statement: each count is a statement of its own shape, prepared once
- * (plugin/db/grouped.ts keeps enough of them).
- */
-const wordsPerStatement = 64
+/** Rows of lc_message_words in one INSERT, as store.insertWords writes them. */
 const wordsSql = (rows: number, or = ''): string => `INSERT ${or}INTO lc_message_words (word, chat_id, message_id) VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')}`
 
 /**
@@ -60,15 +55,13 @@ export interface MessageStatements {
   awaits: (chatId: number, agentId: string) => Statement
   seq: (id: number, open: readonly ChatStatus[], agentAnswerAt: number | undefined, guard: Guard) => Statement
   insert: (row: Omit<LcMessageRow, 'id'>) => Statement
-  /** Its words' INSERTs (none for a message without a word worth indexing). */
-  words: (row: Omit<LcMessageRow, 'id'>, id: number) => Statement[]
+  /** Its words' INSERT (undefined for a message without a word worth indexing); MySQL/MariaDB's, whose words go with the message. */
+  words: (row: Omit<LcMessageRow, 'id'>, id: number) => Statement | undefined
 }
 
 export function messageStatements (knex: Knex): MessageStatements {
   const mysql = getDialect(knex) === 'mysql'
   const increment = mysql ? mysqlIncrement : sqliteIncrement
-  // SQLite keeps each count of words a prepared statement of its own; MySQL prepares none, so one INSERT takes them all.
-  const perStatement = mysql ? Infinity : wordsPerStatement
   const awaits = statementTemplate<'chatId' | 'agentId'>((v) => awaitsAnswerQuery(knex, v('chatId'), v('agentId')))
   const insert = statementTemplate<MessageColumn>((v) => knex('lc_messages').insert(Object.fromEntries(messageColumns.map((c) => [c, v(c)]))))
   // One UPDATE per shape: which statuses, which guards, and whether it is an agent's answer.
@@ -97,12 +90,7 @@ export function messageStatements (knex: Knex): MessageStatements {
     insert: (row) => insert(row),
     words (row, id) {
       const words = unsearchedKinds.includes(row.kind) ? [] : indexWords(row.body)
-      const statements: Statement[] = []
-      for (let i = 0; i < words.length; i += perStatement) {
-        const some = words.slice(i, i + perStatement)
-        statements.push({ sql: wordsSql(some.length), bindings: some.flatMap((word) => [word, row.chat_id, id]) })
-      }
-      return statements
+      return words.length === 0 ? undefined : { sql: wordsSql(words.length), bindings: words.flatMap((word) => [word, row.chat_id, id]) }
     }
   }
 }
@@ -132,7 +120,8 @@ export function groupedMessageStore (knex: Knex): GroupedMessageStore {
       rows.sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1] || a[2] - b[2])
       for (let at = 0; at < rows.length;) {
         const size = wordRowsAtOnce(rows.length - at)
-        db.run({ sql: wordsSql(size, 'OR IGNORE '), bindings: rows.slice(at, at += size).flat() })
+        db.run({ sql: wordsSql(size, 'OR IGNORE '), bindings: rows.slice(at, at + size).flat() })
+        at += size
       }
       db.run({ sql: unmarkDueSql, bindings: [Number(due.at(-1)!.id)] })
       return due.length

@@ -74,7 +74,8 @@ export function messageGroups ({ db, clock, append }: { db: Knex, clock: () => n
       if (taken.affectedRows === 0) return undefined
       const row = store.messageRow(m.chatId, Number(taken.insertId), 'text', m.author, m.body, m.clientMsgId, at)
       const id = Number((await tx.query(statements.insert(row))).insertId)
-      for (const words of statements.words(row, id)) await tx.query(words)
+      const words = statements.words(row, id)
+      if (words) await tx.query(words)
       return store.toMessage({ id, ...row })
     })
     return { message, offer }

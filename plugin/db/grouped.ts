@@ -41,8 +41,9 @@ interface RawConnection { prepare: (sql: string) => RawStatement, inTransaction:
 interface Queued { job: (db: SyncDb) => unknown, resolve: (value: unknown) => void, reject: (err: unknown) => void }
 
 /**
- * How many prepared statements a connection keeps for grouped jobs: a handful, and a
- * message's words, one shape for each count of words up to 64 (chats/grouped-store.ts).
+ * How many prepared statements a connection keeps for grouped jobs: a handful per shape of
+ * a message, and the due words' INSERTs, one for each power of two rows up to 256
+ * (chats/grouped-store.ts).
  */
 const statementsKept = 100
 
