@@ -119,7 +119,7 @@ parentPort.on('message', () => {
  * finds the WAL past 1,000 pages, and better-sqlite3 runs that COMMIT on the event loop: a
  * purge that writes a few MB of WAL a second made a live message wait for it now and then,
  * up to ~100 ms (docs/design.md §9). So a worker thread checkpoints beside the connection
- * every 50 ms, and when the connection's own checkpoint comes (it stays on: a worker cannot
+ * every `checkpointEveryMs`, and when the connection's own checkpoint comes (it stays on: a worker cannot
  * finish a checkpoint while the connection keeps writing, so the WAL could only be started
  * over from the connection's side) it finds nearly every page copied already. Should the
  * worker fail, the connection's own checkpoints still keep the WAL bounded, as before.
