@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createFullTextIndex, dropFullTextIndex, excerptAround, fullTextMatch, type FullTextIndex, searchWords } from '../../plugin/db/fulltext.ts'
 import { tableDefaults } from '../../plugin/db/index.ts'
-import { indexWords, wordRange } from '../../plugin/db/words.ts'
+import { indexWords, wordRange, wordsOfAll } from '../../plugin/db/words.ts'
 import { testDatabase } from '../helpers/db.ts'
 
 const index: FullTextIndex = { table: 'ft_notes', key: 'id', columns: ['title', 'body'], name: 'ft_notes_search', weights: [10, 1], boost: { name: 'ft_notes_title', weight: 10 } }
@@ -24,6 +24,16 @@ t.test('indexWords keeps every word searchWords would, once, without accents; wo
   t.equal(low, 'resu')
   t.ok(['resu', 'resume', 'resumes'].every((w) => w >= low && w < high), 'the word and its longer forms')
   t.notOk(['res', 'resv', 'ret', 'rest'].some((w) => w >= low && w < high), 'nothing else')
+})
+
+t.test('wordsOfAll gives the words indexWords gives each text, once', async (t) => {
+  // The second text is cut in the middle of a word past the indexed length, as it would be alone.
+  const texts = ['Printer jammed AGAIN', `${'x '.repeat(9_997)}thermostat`, 'Ünïcode café and the printer', '', '{"x":1}']
+  const each = [...new Set(texts.flatMap(indexWords))].sort()
+  t.same([...wordsOfAll(texts)].sort(), each)
+  t.same(indexWords(texts[1]!), ['thermo'], 'the long text is cut in its last word')
+  t.ok(wordsOfAll(texts).includes('thermo') && !wordsOfAll(texts).includes('thermostat'), 'and cut there among the others too')
+  t.same(wordsOfAll([]), [])
 })
 
 t.test('excerptAround shows the text around the first word found', async (t) => {
