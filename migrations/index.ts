@@ -59,6 +59,7 @@ import * as coverChatsGroupQueue from './20261208000062_cover_lc_chats_group_que
 import * as indexChatsAgentRecent from './20261208000063_index_lc_chats_agent_recent.ts'
 import * as indexChatsAgentCreatedFound from './20261208000065_index_lc_chats_agent_created_found.ts'
 import * as createMessageWordsDue from './20261208000066_create_lc_message_words_due.ts'
+import * as keepPurgedChatWords from './20261208000067_keep_lc_purged_chat_words.ts'
 
 /**
  * A static list, not a directory scan: names are the same in development and in a
@@ -124,7 +125,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261208000062_cover_lc_chats_group_queue': coverChatsGroupQueue,
   '20261208000063_index_lc_chats_agent_recent': indexChatsAgentRecent,
   '20261208000065_index_lc_chats_agent_created_found': indexChatsAgentCreatedFound,
-  '20261208000066_create_lc_message_words_due': createMessageWordsDue
+  '20261208000066_create_lc_message_words_due': createMessageWordsDue,
+  '20261208000067_keep_lc_purged_chat_words': keepPurgedChatWords
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto'
 import t from 'tap'
 import { migrateLatest, migrationSource, migrationTable } from '../migrations/index.ts'
 import { fullTextMatch } from '../plugin/db/fulltext.ts'
+import { getDialect } from '../plugin/db/index.ts'
 import { testDatabase } from './helpers/db.ts'
 
 const tables = ['lc_chats', 'lc_messages', 'lc_chat_history', 'lc_agent_presence', 'lc_job_locks', 'lc_departments', 'lc_groups', 'lc_group_members', 'lc_chat_comments', 'lc_canned_replies', 'lc_agent_preferences', 'lc_chat_surveys', 'lc_chat_files', 'lc_custom_fields', 'lc_chat_field_values', 'lc_manual_events', 'lc_chat_items', 'lc_kb_deflections', 'lc_chat_pins', 'lc_job_runs', 'lc_im_conversations', 'lc_im_participants', 'lc_im_messages', 'lc_im_room_access', 'lc_settings', 'lc_department_hours', 'lc_blocked_addresses', 'lc_job_item_failures', 'lc_webhook_endpoints', 'lc_webhook_events', 'lc_webhook_deliveries', 'lc_webhook_attempts', 'lc_chat_facts', 'lc_message_words', 'lc_chat_rollups', 'lc_chat_rollup_state', 'lc_purged_chat_words', 'lc_message_words_due']
 
 // When this fails, the plugin's schema changed: make sure the change is a new migration
 // (never an edit of a shipped one), then update the hash.
-const schemaHash = '6df9a69b0ceb'
+const schemaHash = 'd17ca7bfaf82'
 
 t.test('migrations', async (t) => {
   const { knex, drop } = await testDatabase()
@@ -86,5 +87,26 @@ t.test('migrations', async (t) => {
     await knex('lc_message_words').where({ chat_id: chatId }).delete()
     await knex('lc_messages').where({ chat_id: chatId }).delete()
     await knex('lc_chats').where({ id: chatId }).delete()
+  })
+
+  t.test('067 removes the words of chats purged before it, then keeps their words and drops the index on chat_id', async (t) => {
+    const config = { migrationSource, tableName: migrationTable }
+    const chatIndex = async (): Promise<boolean> => getDialect(knex) === 'mysql'
+      ? ((await knex.raw("SHOW INDEX FROM lc_message_words WHERE Key_name = 'lc_message_words_chat'")) as [unknown[]])[0].length > 0
+      : ((await knex.raw("SELECT 1 FROM sqlite_master WHERE name = 'lc_message_words_chat'")) as unknown[]).length > 0
+    while (String(await knex.migrate.currentVersion(config)) >= '20261208000067') await knex.migrate.down(config)
+    t.ok(await chatIndex(), 'down: the index on chat_id is back')
+    await knex('lc_message_words').insert([
+      { word: 'quokka', chat_id: 901, message_id: 1 }, { word: 'zebra', chat_id: 901, message_id: 2 },
+      { word: 'quokka', chat_id: 902, message_id: 3 }, { word: 'quokka', chat_id: 903, message_id: 4 }
+    ])
+    await knex('lc_purged_chat_words').insert([{ chat_id: 901 }, { chat_id: 903 }])
+    await migrateLatest(knex)
+    t.same((await knex('lc_message_words').orderBy('chat_id').select('word', 'chat_id')).map((r: { word: string, chat_id: number }) => [r.word, Number(r.chat_id)]),
+      [['quokka', 902]], 'the listed chats\' word rows are gone, another chat\'s kept')
+    t.equal(Number((await knex('lc_purged_chat_words').count({ n: '*' }).first())!.n), 0, 'nothing is left to purge')
+    t.ok(await knex.schema.hasColumn('lc_purged_chat_words', 'words'), 'the chats keep their words')
+    t.notOk(await chatIndex(), 'the index on chat_id is gone')
+    await knex('lc_message_words').delete()
   })
 })

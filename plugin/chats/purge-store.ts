@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import { affected, getDialect } from '../db/index.ts'
-import type { Db } from './store.ts'
+import { wordsOfAll } from '../db/words.ts'
+import { unsearchedKinds, type Db } from './store.ts'
 
 /**
  * The purge of deleted chats past retention (docs/features.md#purge, docs/design.md §7):
@@ -27,9 +28,10 @@ export const chatTables = [
 
 /**
  * Tables the purge's words phase empties after the chat batches (docs/design.md §7): a
- * purged chat's word rows, and the list of chats whose word rows are still to go. Search
- * never sees the rows left between the phases: it reads lc_message_words only joined to
- * lc_chats, and a purged chat's id is never given to another chat.
+ * purged chat's word rows, and its (chat, word) pairs still to go, taken from its messages
+ * as the chat batch removed them. Search never sees the rows left between the phases: it
+ * reads lc_message_words only joined to lc_chats, and a purged chat's id is never given to
+ * another chat.
  */
 export const wordTables = ['lc_message_words', 'lc_purged_chat_words'] as const
 
@@ -70,11 +72,32 @@ export async function purgeBatch (trx: Knex.Transaction, candidates: number[], d
   const ids = (await q).map((r: { id: number }) => Number(r.id))
   if (ids.length === 0) return { chats: 0, rows, storageNames: [] }
   const files = await trx('lc_chat_files').select('storage_name').whereIn('chat_id', ids)
+  // The words go in the words phase, many chats' rows of a word at a time (`purgeWords`),
+  // found by the words kept here: lc_message_words has no index on chat_id.
+  const words = await chatWords(trx, ids)
+  if (words.length > 0) await trx('lc_purged_chat_words').insert(words)
   for (const table of chatTables) rows[table] = affected(await trx(table).whereIn('chat_id', ids).delete())
   rows.lc_chats = affected(await trx('lc_chats').whereIn('id', ids).delete())
-  // The words go in the words phase, many chats' rows of a word at a time (`purgeWords`).
-  await trx('lc_purged_chat_words').insert(ids.map((id) => ({ chat_id: id })))
   return { chats: rows.lc_chats, rows, storageNames: files.map((f: { storage_name: string }) => f.storage_name) }
+}
+
+/**
+ * Each chat's words, as its word rows were written (`indexWords`, of the same kinds of
+ * message), space-separated (a word is letters and digits only): one row per chat, so
+ * the batch pays one insert a chat, not one a word. A message whose words were still due
+ * (SQLite) gives words with no row yet; removing them is a no-op, and once its message is
+ * gone its words are never written.
+ */
+async function chatWords (trx: Knex.Transaction, ids: number[]): Promise<Array<{ chat_id: number, words: string }>> {
+  const messages = await trx('lc_messages').select('chat_id', 'body').whereIn('chat_id', ids).whereNotIn('kind', unsearchedKinds) as Array<{ chat_id: number, body: string }>
+  const bodies = new Map<number, string[]>()
+  for (const m of messages) {
+    const chatId = Number(m.chat_id)
+    const list = bodies.get(chatId)
+    if (list === undefined) bodies.set(chatId, [m.body])
+    else list.push(m.body)
+  }
+  return [...bodies].map(([chatId, list]) => ({ chat_id: chatId, words: wordsOfAll(list).join(' ') })).filter((r) => r.words !== '')
 }
 
 /**
@@ -86,10 +109,10 @@ export async function pendingWordChats (db: Db, limit: number): Promise<number[]
   return rows.map((r: { chat_id: number }) => Number(r.chat_id))
 }
 
-/** Every (word, chat) pair the chats hold, read through the chat_id index without locks. */
+/** Every (word, chat) pair the purged chats' word rows may hold, from the words the chat batches kept; read without locks. */
 export async function wordPairs (db: Db, chatIds: number[]): Promise<Array<[word: string, chatId: number]>> {
-  const rows = await db('lc_message_words').distinct('word', 'chat_id').whereIn('chat_id', chatIds)
-  return rows.map((r: { word: string, chat_id: number }): [string, number] => [r.word, Number(r.chat_id)])
+  const rows = await db('lc_purged_chat_words').select('chat_id', 'words').whereIn('chat_id', chatIds) as Array<{ chat_id: number, words: string }>
+  return rows.flatMap((r) => r.words.split(' ').map((word): [string, number] => [word, Number(r.chat_id)]))
 }
 
 /**
@@ -109,8 +132,7 @@ export async function purgeWords (trx: Knex.Transaction, chatIds: number[], pair
  * to a power of two (the last pair repeated), so a few statements of the same text serve
  * every batch and each is prepared once. The ranges below gave every batch a statement of
  * its own, and SQLite took longer to prepare and run its OR of ranges (256 pairs: 0.5 ms to
- * prepare, 2.7 to run) than the list's lookups by the index on (chat_id, word) (0.06 and
- * 0.4 ms), all of it on the event loop.
+ * prepare, 2.7 to run) than the list's lookups, all of it on the event loop.
  */
 async function deletePairsListed (trx: Knex.Transaction, pairs: Array<[string, number]>): Promise<number> {
   let size = 16
