@@ -16,7 +16,8 @@
  * Environment: DATABASE_URL, BENCH_DELETED chats to purge (5000), BENCH_MESSAGES per deleted
  * chat (40), BENCH_BATCH most chats per purge transaction (the purgeBatchSize default),
  * BENCH_TARGET_MS the time a batch aims at and BENCH_REST the rest after it, times the batch
- * (the purge's defaults), BENCH_CHATS live chats (30), BENCH_RATE messages/s in all (200),
+ * (the purge's defaults), BENCH_WORD_GROUP purged chats the words phase takes at a time (the
+ * purge's default), BENCH_CHATS live chats (30), BENCH_RATE messages/s in all (200),
  * BENCH_SECONDS per quiet phase (10), BENCH_TIMEOUT hard limit for the whole run in seconds
  * (default from the others).
  */
@@ -51,6 +52,8 @@ const BATCH = Math.floor(numberFromEnv('BENCH_BATCH', defaults.purgeBatchSize, 1
 const REST = process.env.BENCH_REST ? numberFromEnv('BENCH_REST', 1, 0) : undefined
 // BENCH_PROBE=0: the purge without its probe of the live load (as it was before it had one).
 const PROBE = process.env.BENCH_PROBE !== '0'
+// BENCH_WORD_GROUP: purged chats the words phase takes at a time (the purge's default unless set).
+const WORD_GROUP = process.env.BENCH_WORD_GROUP ? Math.floor(numberFromEnv('BENCH_WORD_GROUP', 100, 1)) : undefined
 const TARGET_MS = process.env.BENCH_TARGET_MS ? numberFromEnv('BENCH_TARGET_MS', 10, 0.1) : undefined
 const CHATS = Math.floor(numberFromEnv('BENCH_CHATS', 30, 1))
 const RATE = numberFromEnv('BENCH_RATE', 200, 1)
@@ -307,7 +310,7 @@ async function main (): Promise<number> {
   chats.pendingWordChats = timed('reading words', chats.pendingWordChats)
   chats.wordPairs = timed('reading words', chats.wordPairs)
   chats.purgeWords = timed('word batches', chats.purgeWords)
-  const purge = createPurge({ chats, files, clock: Date.now, afterDays: defaults.purgeAfterDays, batchSize: BATCH, targetMs: TARGET_MS ?? purgePace(getDialect(db.knex)).targetMs, restRatio: REST ?? purgePace(getDialect(db.knex)).restRatio, busy: () => poolBusy(db.knex), probe: PROBE ? async () => await probeLatency(db.knex) : undefined })
+  const purge = createPurge({ chats, files, clock: Date.now, afterDays: defaults.purgeAfterDays, batchSize: BATCH, targetMs: TARGET_MS ?? purgePace(getDialect(db.knex)).targetMs, restRatio: REST ?? purgePace(getDialect(db.knex)).restRatio, busy: () => poolBusy(db.knex), probe: PROBE ? async () => await probeLatency(db.knex) : undefined, wordGroup: WORD_GROUP })
 
   await fixedRate(pairs, (ms) => ms > 2000)
   const quiet = summarise(await fixedRate(pairs, (ms) => ms > SECONDS * 1000))

@@ -75,6 +75,22 @@ t.test('purge pacing', async (t) => {
     t.same(factors, [1, 1, 2, 1], 'the rest after the held-up batch is twice restRatio times the batch, then back')
   })
 
+  t.test('a read before the batches is neither counted nor paced: the batch after it keeps its size and rest', async (t) => {
+    const done: Array<boolean | 'read'> = [true, 'read', true, true, false]
+    const sizes: number[] = []
+    const steps: PaceStep[] = []
+    const batches = await inPacedBatches(undefined, { batchSize: 64, targetMs: 1000, restRatio: 0 }, async (size) => {
+      sizes.push(size)
+      const next = done.shift()!
+      // The read takes long enough to shrink the next batch and lengthen the rest, were it timed as a batch.
+      if (next === 'read') await new Promise((resolve) => setTimeout(resolve, 1600))
+      return next
+    }, (step) => steps.push(step))
+    t.equal(batches, 3, 'three batches, not four')
+    t.same(sizes, [1, 2, 2, 4, 8], 'the size doubles past the read as if it had not been')
+    t.equal(steps.length, 3)
+  })
+
   t.test('a lost lease stops the loop before the next batch', async (t) => {
     let calls = 0
     let ours = 2
