@@ -195,6 +195,29 @@ t.test('purge', async (t) => {
     t.same(await pending(), [], 'no chat is left waiting for its words to go')
   })
 
+  t.test('a batch of more chats than one INSERT takes keeps every chat\'s words, and the words phase removes them all', async (t) => {
+    const template = await s.knex('lc_chats').where({ id: await fullChat(s, 'Many', { files: 0, say: 'walrus' }) }).first()
+    const copies = Array.from({ length: 600 }, () => ({ ...template, id: undefined, customer_name: 'Many copy', deleted_at: now - 100 * day }))
+    for (let at = 0; at < copies.length; at += 50) await s.knex('lc_chats').insert(copies.slice(at, at + 50))
+    const ids = (await s.knex('lc_chats').where({ customer_name: 'Many copy' }).orderBy('id').select('id')).map((r: { id: number }) => Number(r.id))
+    const message = (chatId: number, seq: number, kind: string, body: string) => ({ chat_id: chatId, seq, kind, author_kind: 'customer', author_name: 'Ann', body, created_at: now })
+    const messages = ids.map((id, i) => message(id, 1, 'text', `walrus tusk${i}`))
+    messages.push(message(ids[0]!, 2, 'file', '{"name":"zebrafile.png"}'))
+    for (let at = 0; at < messages.length; at += 100) await s.knex('lc_messages').insert(messages.slice(at, at + 100))
+    const stored = await s.knex('lc_messages').whereIn('chat_id', ids).andWhere('kind', 'text').select('id', 'chat_id', 'body') as Array<{ id: number, chat_id: number, body: string }>
+    const rows = stored.flatMap((m) => m.body.split(' ').map((word) => ({ word, chat_id: m.chat_id, message_id: m.id })))
+    for (let at = 0; at < rows.length; at += 100) await s.knex('lc_message_words').insert(rows.slice(at, at + 100))
+
+    const step = await s.chats.purgeDeleted(now - 90 * day, 600)
+    t.equal(step?.chats, 600, 'one batch of 600 chats')
+    t.same(await pending(), ids, 'each keeps its words')
+    t.same((await s.knex('lc_purged_chat_words').where({ chat_id: ids[0] }).first()).words.split(' ').sort(), ['tusk0', 'walrus'], 'as written, a file\'s JSON left out')
+    const result = await createPurge({ chats: s.chats, files: s.files, clock, afterDays: 90, batchSize: 10 })()
+    t.equal(result.byTable.lc_message_words, rows.length, 'every word row of theirs removed')
+    t.equal(await words(ids), 0)
+    t.same(await pending(), [])
+  })
+
   t.test('between the phases search finds nothing of a purged chat; a stopped run is finished by the next', async (t) => {
     const fields = createFieldService({ db: s.knex, chats: s.chats })
     const search = createSearchService({ db: s.knex, chats: s.chats, routing: s.routing, fields, host: s.host })
