@@ -28,8 +28,8 @@ export const chatTables = [
 
 /**
  * Tables the purge's words phase empties after the chat batches (docs/design.md §7): a
- * purged chat's word rows, and its (chat, word) pairs still to go, taken from its messages
- * as the chat batch removed them. Search never sees the rows left between the phases: it
+ * purged chat's word rows, and its words whose rows are still to go, taken from its
+ * messages as the chat batch removed them. Search never sees the rows left between the phases: it
  * reads lc_message_words only joined to lc_chats, and a purged chat's id is never given to
  * another chat.
  */

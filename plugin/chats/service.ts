@@ -293,7 +293,7 @@ export interface ChatService {
   purgeDeleted (deletedBefore: number, limit: number, after?: number, items?: ItemGuard): Promise<PurgeStep | null>
   /** The purge's words phase (docs/design.md §7): up to `limit` purged chats whose word rows are still there, lowest id first. */
   pendingWordChats (limit: number): Promise<number[]>
-  /** Every (word, chat) pair of word rows the purged `chatIds` hold, unordered. */
+  /** Every (word, chat) pair of word rows the purged `chatIds` may still hold (the words their chat batch kept), unordered. */
   wordPairs (chatIds: number[]): Promise<Array<[string, number]>>
   /**
    * Removes the word rows of `pairs` (word, chat) of the purged `chatIds` in one transaction; with `last` the chats leave
