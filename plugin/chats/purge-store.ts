@@ -75,7 +75,7 @@ export async function purgeBatch (trx: Knex.Transaction, candidates: number[], d
   // The words go in the words phase, many chats' rows of a word at a time (`purgeWords`),
   // found by the words kept here: lc_message_words has no index on chat_id.
   const words = await chatWords(trx, ids)
-  for (let at = 0; at < words.length; at += wordRowsAtOnce) await trx('lc_purged_chat_words').insert(words.slice(at, at + wordRowsAtOnce))
+  for (let at = 0; at < words.length; at += keptWordsPerInsert) await trx('lc_purged_chat_words').insert(words.slice(at, at + keptWordsPerInsert))
   for (const table of chatTables) rows[table] = affected(await trx(table).whereIn('chat_id', ids).delete())
   rows.lc_chats = affected(await trx('lc_chats').whereIn('id', ids).delete())
   return { chats: rows.lc_chats, rows, storageNames: files.map((f: { storage_name: string }) => f.storage_name) }
@@ -86,7 +86,7 @@ export async function purgeBatch (trx: Knex.Transaction, candidates: number[], d
  * SELECT, which SQLite caps at 500 terms, and a batch may be up to 5,000 chats (setting
  * purgeBatchSize), whose words in one statement could pass MySQL's largest packet.
  */
-const wordRowsAtOnce = 100
+const keptWordsPerInsert = 100
 
 /**
  * Each chat's words, as its word rows were written (`indexWords`, of the same kinds of

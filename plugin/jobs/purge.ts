@@ -275,7 +275,10 @@ async function purgeWordsPaced (chats: PurgeDeps['chats'], ctx: JobContext | und
   const batches = await inPacedBatches(ctx, pacing, async (size) => {
     // A group's reads are not a batch: timed as one, a hundred chats' reads (10 ms and more
     // with the live work between them) cut the next batches to a sliver and rested eight times as long.
-    if (group === null) return (group = await nextWordGroup(chats, wordGroup, chatsPerPairRead(pacing.targetMs))) === null ? false : 'read'
+    if (group === null) {
+      group = await nextWordGroup(chats, wordGroup, chatsPerPairRead(pacing.targetMs))
+      return group === null ? false : 'read'
+    }
     const pairs = group.pairs.take(size)
     const last = group.pairs.remaining === 0
     rows += await chats.purgeWords(group.chatIds, pairs, last)
